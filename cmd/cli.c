@@ -1,0 +1,202 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	cli_progress_end();
+	fputs("custody: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_fail(custody_error *err)
+{
+	cli_error("%s", err ? custody_error_message(err) : "unknown error");
+	custody_error_free(err);
+	return EXIT_FAILED;
+}
+
+int cli_usage(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("custody: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'custody %s --help'.\n", command);
+	return EXIT_USAGE;
+}
+
+void cli_init(struct cli *cli)
+{
+	const char *env = getenv("CUSTODY_ARCHIVE");
+
+	memset(cli, 0, sizeof(*cli));
+	cli->archive = env && *env ? env : NULL;
+	cli->progress = isatty(STDERR_FILENO);
+}
+
+void cli_notice(const char *message, void *payload)
+{
+	(void)payload;
+	cli_error("note: %s", message);
+}
+
+int cli_open(const struct cli *cli, custody_archive **out)
+{
+	custody_open_options opts = CUSTODY_OPEN_OPTIONS_INIT;
+	custody_error *err = NULL;
+
+	opts.archive_path = cli->archive;
+	opts.notice = cli_notice;
+	if (custody_archive_open(out, &opts, &err) != 0)
+		return cli_fail(err);
+	return EXIT_OK;
+}
+
+const char *cli_actor(void)
+{
+	const char *env = getenv("CUSTODY_ACTOR");
+
+	return env && *env ? env : NULL;
+}
+
+static int progress_drawn;
+static struct timespec progress_last;
+
+static void human_bytes(char *out, size_t len, uint64_t n)
+{
+	const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void cli_progress(const char *phase, uint64_t done, uint64_t total,
+	uint64_t bytes, uint64_t bytes_total, void *payload)
+{
+	struct timespec now;
+	char b1[32], b2[32];
+
+	(void)payload;
+	if (!isatty(STDERR_FILENO))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (progress_drawn && now.tv_sec == progress_last.tv_sec &&
+	    now.tv_nsec - progress_last.tv_nsec < 100000000L &&
+	    done != total)
+		return;
+	progress_last = now;
+	if (total == 0) {
+		fprintf(stderr, "\r\033[K%s: %" PRIu64 " files", phase, done);
+	} else if (bytes_total > 0) {
+		human_bytes(b1, sizeof(b1), bytes);
+		human_bytes(b2, sizeof(b2), bytes_total);
+		fprintf(stderr, "\r\033[K%s: %" PRIu64 "/%" PRIu64 " files, "
+			"%s/%s", phase, done, total, b1, b2);
+	} else {
+		fprintf(stderr, "\r\033[K%s: %" PRIu64 "/%" PRIu64, phase,
+			done, total);
+	}
+	progress_drawn = 1;
+}
+
+void cli_progress_end(void)
+{
+	if (progress_drawn) {
+		fputs("\r\033[K", stderr);
+		progress_drawn = 0;
+	}
+}
+
+void json_string(FILE *out, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+void json_entry(FILE *out, const custody_entry *e)
+{
+	uint64_t previous;
+
+	fprintf(out, "{\"index\":%" PRIu64 ",\"type\":",
+		custody_entry_index(e));
+	json_string(out, custody_entry_type_name(e));
+	fputs(",\"time\":", out);
+	json_string(out, custody_entry_time(e));
+	fputs(",\"actor\":", out);
+	json_string(out, custody_entry_actor(e));
+	if (custody_entry_origin(e)) {
+		fputs(",\"origin\":", out);
+		json_string(out, custody_entry_origin(e));
+	}
+	if (custody_entry_path(e)) {
+		fputs(",\"path\":", out);
+		json_string(out, custody_entry_path(e));
+		fprintf(out, ",\"version\":%" PRIu64 ",\"size\":%" PRIu64
+			",\"sha256\":", custody_entry_version(e),
+			custody_entry_size(e));
+		json_string(out, custody_entry_sha256(e));
+		if (custody_entry_sha512(e)) {
+			fputs(",\"sha512\":", out);
+			json_string(out, custody_entry_sha512(e));
+		}
+		fputs(",\"media_type\":", out);
+		json_string(out, custody_entry_media_type(e));
+		fputs(",\"blob\":", out);
+		json_string(out, custody_entry_blob(e));
+		if (custody_entry_previous(e, &previous))
+			fprintf(out, ",\"previous\":%" PRIu64, previous);
+		fputs(",\"source\":", out);
+		json_string(out, custody_entry_source(e));
+	}
+	fputs(",\"note\":", out);
+	json_string(out, custody_entry_note(e));
+	fputc('}', out);
+}
+
+int cli_parse_u64(const char *text, uint64_t *out)
+{
+	char *end;
+
+	if (text == NULL || *text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(text, &end, 10);
+	return errno || *end ? -1 : 0;
+}

@@ -1,0 +1,62 @@
+/* What every custody subcommand shares: options, errors, output. */
+#ifndef CUSTODY_CMD_CLI_H
+#define CUSTODY_CMD_CLI_H
+
+#include <stdio.h>
+#include <custody.h>
+
+/* Exit codes, documented in the README and custody(1). */
+#define EXIT_OK 0
+#define EXIT_FAILED 1   /* a check failed, or an error */
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *archive;   /* --archive, or $CUSTODY_ARCHIVE */
+	int json;
+	int progress;          /* stderr is a terminal */
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* "custody: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a library error, free it, and return EXIT_FAILED. */
+int cli_fail(custody_error *err);
+
+/* Print a usage error and a hint, return EXIT_USAGE. */
+int cli_usage(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Fill in defaults from the environment. */
+void cli_init(struct cli *cli);
+
+/* Open the archive named by --archive/$CUSTODY_ARCHIVE, or found from
+ * the current folder upwards. Returns EXIT_OK or EXIT_FAILED. */
+int cli_open(const struct cli *cli, custody_archive **out);
+
+/* The actor: $CUSTODY_ACTOR or NULL (the library uses the login name). */
+const char *cli_actor(void);
+
+/* Progress callback for the library (prints only on a terminal). */
+void cli_progress(const char *phase, uint64_t done, uint64_t total,
+	uint64_t bytes, uint64_t bytes_total, void *payload);
+/* Erase the progress line, if one was drawn. */
+void cli_progress_end(void);
+
+/* Notices from the library: "custody: note: ..." on stderr. */
+void cli_notice(const char *message, void *payload);
+
+/* JSON: a string with escapes, or null for NULL. */
+void json_string(FILE *out, const char *s);
+/* Print an entry as a JSON object. */
+void json_entry(FILE *out, const custody_entry *entry);
+
+/* Parse a non-negative decimal; 0 on success, -1 if not one. */
+int cli_parse_u64(const char *text, uint64_t *out);
+
+#endif

@@ -1,0 +1,148 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody add [options] PATH...\n"
+"\n"
+"Register files (folders are walked recursively) in one commit. A new\n"
+"file gets version 1; a changed file a new version; an unchanged file\n"
+"records nothing. If any path is refused (a symbolic link, a reserved\n"
+"name such as .git, a name that is not UTF-8 in NFC, names differing\n"
+"only in case) or a file changes while it is read, nothing is recorded.\n"
+"\n"
+"  --no-store      record hashes only, not the content\n"
+"  --store         store the content even if the archive's policy\n"
+"                  says --no-store\n"
+"  --note TEXT     a note on every new entry\n"
+"  --source LABEL  an opaque label for where the files came from; never\n"
+"                  a source's identity\n"
+"  --wait SECONDS  wait this long if another process holds the archive\n"
+"  --threads N     hashing threads (default: one per core)\n"
+"  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
+"  --json          print the new entries as JSON\n"
+"\n"
+"The actor recorded is $CUSTODY_ACTOR, or the login name.\n";
+
+struct out {
+	int json;
+	int first;
+};
+
+static int on_entry(const custody_entry *e, void *payload)
+{
+	struct out *o = payload;
+
+	if (o->json) {
+		fputs(o->first ? "" : ",", stdout);
+		json_entry(stdout, e);
+		o->first = 0;
+		return 0;
+	}
+	printf("%-11s %s  (entry %" PRIu64 ", v%" PRIu64 ", %.16s…, %s)\n",
+		custody_entry_version(e) == 1 ? "registered" : "new version",
+		custody_entry_path(e), custody_entry_index(e),
+		custody_entry_version(e), custody_entry_sha256(e),
+		custody_entry_media_type(e));
+	return 0;
+}
+
+static void on_refused(const char *path, const char *reason, void *payload)
+{
+	(void)payload;
+	cli_error("refused %s: %s", path, reason);
+}
+
+int cmd_add(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "store", no_argument, NULL, 's' },
+		{ "note", required_argument, NULL, 'N' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_add_options opts = CUSTODY_ADD_OPTIONS_INIT;
+	custody_add_summary sum;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	struct out o = { 0, 1 };
+	struct cli cli;
+	uint64_t n;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': opts.store = 0; break;
+		case 's': opts.store = 1; break;
+		case 'N': opts.note = optarg; break;
+		case 'S': opts.source = optarg; break;
+		case 'w':
+			if (cli_parse_u64(optarg, &n) != 0 || n > 86400)
+				return cli_usage("add", "--wait wants seconds "
+					"(0 to 86400), not '%s'", optarg);
+			opts.lock_wait_ms = (unsigned int)n * 1000;
+			break;
+		case 't':
+			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64)
+				return cli_usage("add", "--threads wants 1 to "
+					"64, not '%s'", optarg);
+			opts.threads = (unsigned int)n;
+			break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("add", "unknown or incomplete option "
+				"'%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage("add", "name the files or folders to "
+			"register (use . for the whole collection)");
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	opts.actor = cli_actor();
+	opts.progress = cli.progress ? cli_progress : NULL;
+	opts.refused = on_refused;
+	o.json = cli.json;
+	if (cli.json)
+		fputs("{\"entries\":[", stdout);
+	rc = custody_archive_add(archive, (const char *const *)argv + optind,
+		(size_t)(argc - optind), &opts, on_entry, &o, &sum, &err);
+	cli_progress_end();
+	if (rc != 0) {
+		if (cli.json)
+			fputs("]}\n", stdout);
+		custody_archive_free(archive);
+		return cli_fail(err);
+	}
+	if (cli.json) {
+		fprintf(stdout, "],\"registered\":%" PRIu64 ",\"new_versions\":%"
+			PRIu64 ",\"unchanged\":%" PRIu64 ",\"commit\":",
+			sum.registered, sum.new_versions, sum.unchanged);
+		json_string(stdout, sum.commit[0] ? sum.commit : NULL);
+		fputs("}\n", stdout);
+	} else if (sum.commit[0]) {
+		printf("%" PRIu64 " registered, %" PRIu64 " new version%s, %"
+			PRIu64 " unchanged; commit %.12s\n", sum.registered,
+			sum.new_versions, sum.new_versions == 1 ? "" : "s",
+			sum.unchanged, sum.commit);
+	} else {
+		printf("nothing to record: %" PRIu64 " file%s unchanged\n",
+			sum.unchanged, sum.unchanged == 1 ? "" : "s");
+	}
+	custody_archive_free(archive);
+	return EXIT_OK;
+}

@@ -1,0 +1,81 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody init [--origin NAME] [--no-store] [--sha512]\n"
+"                    [--archive DIR] [--json]\n"
+"\n"
+"Create an archive for the collection in the current folder: a bare git\n"
+"repository in .custody/ (or DIR) holding custody.yaml and the genesis\n"
+"entry, in one commit.\n"
+"\n"
+"  --origin NAME   the log's name, like example.org/leaks (printable\n"
+"                  ASCII, no spaces); default local/<folder name>\n"
+"  --no-store      by default keep hashes only, not the content\n"
+"  --sha512        record SHA-512 as well as SHA-256\n"
+"  --archive DIR   put the archive in DIR instead (or CUSTODY_ARCHIVE);\n"
+"                  the collection folder is remembered in its config\n"
+"  --json          print the result as JSON\n";
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "origin", required_argument, NULL, 'o' },
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "sha512", no_argument, NULL, '5' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_init_options opts = CUSTODY_INIT_OPTIONS_INIT;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	struct cli cli;
+	int c;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': opts.origin = optarg; break;
+		case 'n': opts.no_store = 1; break;
+		case '5': opts.sha512 = 1; break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("init", "unknown or incomplete option "
+				"'%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage("init", "unexpected argument '%s'",
+			argv[optind]);
+	opts.archive_path = cli.archive;
+	opts.actor = cli_actor();
+	if (custody_archive_init(&archive, &opts, &err) != 0)
+		return cli_fail(err);
+	if (cli.json) {
+		fputs("{\"archive\":", stdout);
+		json_string(stdout, custody_archive_path(archive));
+		fputs(",\"collection\":", stdout);
+		json_string(stdout, custody_archive_collection(archive));
+		fputs(",\"origin\":", stdout);
+		json_string(stdout, custody_archive_origin(archive));
+		fputs(",\"commit\":", stdout);
+		json_string(stdout, custody_archive_head(archive));
+		fputs("}\n", stdout);
+	} else {
+		printf("Created archive %s\n  collection %s\n  origin     %s\n",
+			custody_archive_path(archive),
+			custody_archive_collection(archive),
+			custody_archive_origin(archive));
+	}
+	custody_archive_free(archive);
+	return EXIT_OK;
+}

@@ -1,0 +1,102 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody log [PATH] [-n COUNT] [--json] [--archive DIR]\n"
+"\n"
+"Show the log, newest first: every entry, or with PATH the versions of\n"
+"that document.\n"
+"\n"
+"  -n COUNT   show at most COUNT entries\n"
+"  --json     one JSON array of entries\n";
+
+struct out {
+	int json;
+	int first;
+};
+
+static int on_entry(const custody_entry *e, void *payload)
+{
+	struct out *o = payload;
+
+	if (o->json) {
+		fputs(o->first ? "" : ",\n", stdout);
+		o->first = 0;
+		json_entry(stdout, e);
+		return 0;
+	}
+	printf("#%-6" PRIu64 " %s  %-10s %-8s", custody_entry_index(e),
+		custody_entry_time(e), custody_entry_actor(e),
+		custody_entry_type_name(e));
+	if (custody_entry_path(e))
+		printf(" %s  v%" PRIu64 "  sha256:%.16s…  %" PRIu64 " bytes"
+			"  %s%s", custody_entry_path(e),
+			custody_entry_version(e), custody_entry_sha256(e),
+			custody_entry_size(e), custody_entry_media_type(e),
+			custody_entry_blob(e) ? "" : "  (hashes only)");
+	else if (custody_entry_origin(e))
+		printf(" origin %s", custody_entry_origin(e));
+	putchar('\n');
+	if (custody_entry_source(e))
+		printf("         source: %s\n", custody_entry_source(e));
+	if (custody_entry_note(e))
+		printf("         note: %s\n", custody_entry_note(e));
+	return 0;
+}
+
+int cmd_log(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	struct out o = { 0, 1 };
+	struct cli cli;
+	uint64_t limit = 0;
+	const char *path = NULL;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hn:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_u64(optarg, &limit) != 0)
+				return cli_usage("log", "-n wants a count, not "
+					"'%s'", optarg);
+			break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("log", "unknown or incomplete option "
+				"'%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind != argc)
+		return cli_usage("log", "unexpected argument '%s'",
+			argv[optind]);
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	o.json = cli.json;
+	if (cli.json)
+		fputs("[", stdout);
+	rc = custody_archive_log(archive, path, limit, on_entry, &o, &err);
+	if (cli.json)
+		fputs("]\n", stdout);
+	custody_archive_free(archive);
+	if (rc != 0)
+		return cli_fail(err);
+	return EXIT_OK;
+}

@@ -1,0 +1,137 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody status [--json] [--archive DIR]\n"
+"\n"
+"Compare the collection on disk with the record. Files whose size, times\n"
+"and inode are as they were when last hashed are not read again.\n"
+"\n"
+"  new       on disk, never registered\n"
+"  modified  registered, content now differs\n"
+"  missing   registered, no longer on disk\n"
+"  moved     registered content now at another path (old -> new)\n"
+"  refused   on disk, but custody add would refuse it (and why)\n"
+"A file with the same content as another says so: (same content as X).\n"
+"\n"
+"Exit status 0 whatever the differences; 1 on error; 2 usage.\n";
+
+static const char *kind_name(custody_status_kind kind)
+{
+	switch (kind) {
+	case CUSTODY_STATUS_NEW: return "new";
+	case CUSTODY_STATUS_MODIFIED: return "modified";
+	case CUSTODY_STATUS_MISSING: return "missing";
+	case CUSTODY_STATUS_MOVED: return "moved";
+	case CUSTODY_STATUS_REFUSED: return "refused";
+	}
+	return "?";
+}
+
+struct out {
+	int json;
+	int first;
+};
+
+static int on_item(const custody_status_item *it, void *payload)
+{
+	struct out *o = payload;
+
+	if (o->json) {
+		fputs(o->first ? "" : ",", stdout);
+		o->first = 0;
+		fputs("{\"status\":", stdout);
+		json_string(stdout, kind_name(it->kind));
+		fputs(",\"path\":", stdout);
+		json_string(stdout, it->path);
+		fputs(",\"from\":", stdout);
+		json_string(stdout, it->from);
+		fputs(",\"duplicate_of\":", stdout);
+		json_string(stdout, it->duplicate_of);
+		fputs(",\"reason\":", stdout);
+		json_string(stdout, it->reason);
+		fputc('}', stdout);
+		return 0;
+	}
+	if (it->kind == CUSTODY_STATUS_MOVED)
+		printf("%-9s %s -> %s", kind_name(it->kind), it->from,
+			it->path);
+	else
+		printf("%-9s %s", kind_name(it->kind), it->path);
+	if (it->reason)
+		printf(": %s", it->reason);
+	if (it->duplicate_of)
+		printf("  (same content as %s)", it->duplicate_of);
+	putchar('\n');
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_status_options opts = CUSTODY_STATUS_OPTIONS_INIT;
+	custody_status_summary sum;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	struct out o = { 0, 1 };
+	struct cli cli;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("status", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage("status", "unexpected argument '%s'",
+			argv[optind]);
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	opts.progress = cli.progress ? cli_progress : NULL;
+	o.json = cli.json;
+	if (cli.json)
+		fputs("{\"items\":[", stdout);
+	rc = custody_archive_status(archive, &opts, on_item, &o, &sum, &err);
+	cli_progress_end();
+	custody_archive_free(archive);
+	if (rc != 0) {
+		if (cli.json)
+			fputs("]}\n", stdout);
+		return cli_fail(err);
+	}
+	if (cli.json) {
+		printf("],\"unchanged\":%" PRIu64 ",\"new\":%" PRIu64
+			",\"modified\":%" PRIu64 ",\"missing\":%" PRIu64
+			",\"moved\":%" PRIu64 ",\"refused\":%" PRIu64
+			",\"hashed\":%" PRIu64 "}\n", sum.unchanged, sum.added,
+			sum.modified, sum.missing, sum.moved, sum.refused,
+			sum.hashed);
+	} else if (sum.added + sum.modified + sum.missing + sum.moved +
+	    sum.refused == 0) {
+		printf("clean: %" PRIu64 " document%s as recorded\n",
+			sum.unchanged, sum.unchanged == 1 ? "" : "s");
+	} else {
+		printf("%" PRIu64 " unchanged, %" PRIu64 " new, %" PRIu64
+			" modified, %" PRIu64 " missing, %" PRIu64 " moved, %"
+			PRIu64 " refused\n", sum.unchanged, sum.added,
+			sum.modified, sum.missing, sum.moved, sum.refused);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,12 @@
+/* The subcommands, one file each. */
+#ifndef CUSTODY_CMD_COMMANDS_H
+#define CUSTODY_CMD_COMMANDS_H
+
+int cmd_init(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+#endif

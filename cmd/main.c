@@ -1,0 +1,52 @@
+/* custody: prove what a newsroom holds, what it published, and when. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const struct command commands[] = {
+	{ "init",    cmd_init,    "create an archive for this collection" },
+	{ "add",     cmd_add,     "register documents (one commit)" },
+	{ "status",  cmd_status,  "new, modified, missing, moved files" },
+	{ "verify",  cmd_verify,  "check history, entries, objects, files" },
+	{ "log",     cmd_log,     "history, newest first; or one document's" },
+	{ "restore", cmd_restore, "give back a stored version byte for byte" },
+	{ NULL, NULL, NULL }
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: custody <command> [options] [arguments]\n\n"
+		"Commands:\n", out);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+	fputs("\nEvery command takes --help. Common options: --archive DIR "
+		"(or CUSTODY_ARCHIVE)\nselects the archive; --json prints data "
+		"for scripts.\n"
+		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
+		out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("custody %s\n", custody_version());
+		return EXIT_OK;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "custody: '%s' is not a custody command\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,79 @@
+#!/bin/bash
+# dev.sh demo | test | build
+#
+# Installs what is missing (Debian 12 packages), builds with meson, then
+# runs the demo or every test. Safe to run again: it only installs and
+# reconfigures what is needed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(
+	gcc meson ninja-build pkg-config
+	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
+	zlib1g-dev
+	git file python3 python3-yaml python3-jsonschema
+	strace util-linux hashdeep coreutils
+)
+
+install_missing() {
+	local missing=() p
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "Installing: ${missing[*]}" >&2
+	local sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+	if [ ! -f build/build.ninja ]; then
+		meson setup build -Dwerror=true >/dev/null
+	fi
+	ninja -C build >/dev/null
+}
+
+# Print the plain "N passed, N failed" line from meson's test log.
+summary() {
+	/usr/bin/python3 - build/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"):
+        passed += 1
+    elif r == "SKIP":
+        skipped += 1
+    else:
+        failed += 1
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+}
+
+case "${1:-}" in
+demo)
+	install_missing
+	build
+	CUSTODY=build/cmd/custody demo/run
+	;;
+test)
+	install_missing
+	build
+	status=0
+	meson test -C build --print-errorlogs --num-processes 2 || status=$?
+	summary
+	exit $status
+	;;
+build)
+	install_missing
+	build
+	;;
+*)
+	echo "usage: ./dev.sh demo | test | build" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,12 @@
+/*
+ * custody.h - libcustody, chain-of-custody archives for document
+ * collections. Include this header; it includes every module's header.
+ */
+#ifndef CUSTODY_H
+#define CUSTODY_H
+
+#include "custody/common.h"
+#include "custody/entry.h"
+#include "custody/archive.h"
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * custody/entry.h - read access to log entries.
+ *
+ * An entry is one immutable YAML file of the archive's log (see
+ * schemas/entry.schema.yaml). The library hands out entries to callbacks
+ * (borrowed: valid during the call) or through custody_archive_entry()
+ * (owned: free with custody_entry_free). Strings are UTF-8; an absent
+ * optional field reads as NULL.
+ *
+ * Thread safety: an entry may be read from several threads at once.
+ */
+#ifndef CUSTODY_ENTRY_H
+#define CUSTODY_ENTRY_H
+
+#include <stdint.h>
+#include "custody/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct custody_entry custody_entry;
+
+/* Position in the log, from 0 (the genesis entry). */
+CUSTODY_EXTERN(uint64_t) custody_entry_index(const custody_entry *entry);
+/* "genesis" or "register". */
+CUSTODY_EXTERN(const char *) custody_entry_type_name(
+	const custody_entry *entry);
+/* UTC time "YYYY-MM-DDTHH:MM:SSZ" and the member who made the entry. */
+CUSTODY_EXTERN(const char *) custody_entry_time(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_actor(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_note(const custody_entry *entry);
+/* genesis: the log's origin name */
+CUSTODY_EXTERN(const char *) custody_entry_origin(const custody_entry *entry);
+/* register: the document as registered */
+CUSTODY_EXTERN(const char *) custody_entry_path(const custody_entry *entry);
+CUSTODY_EXTERN(uint64_t) custody_entry_size(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_sha256(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_sha512(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_media_type(
+	const custody_entry *entry);
+/* git blob id of the stored content, NULL when only hashes were kept */
+CUSTODY_EXTERN(const char *) custody_entry_blob(const custody_entry *entry);
+CUSTODY_EXTERN(uint64_t) custody_entry_version(const custody_entry *entry);
+/* index of the previous version's entry; 0 and returns 0 if none */
+CUSTODY_EXTERN(int) custody_entry_previous(const custody_entry *entry,
+	uint64_t *out);
+CUSTODY_EXTERN(const char *) custody_entry_source(const custody_entry *entry);
+
+/* Free an entry obtained from custody_archive_entry. NULL is a no-op. */
+CUSTODY_EXTERN(void) custody_entry_free(custody_entry *entry);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

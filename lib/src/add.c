@@ -1,0 +1,428 @@
+/* custody add: register files, one commit for the whole batch. */
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "index.h"
+#include "lock.h"
+#include "pack.h"
+#include "path.h"
+#include "walk.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static int cmp_job_size(const void *x, const void *y)
+{
+	const struct custody_hash_job *a = x, *b = y;
+
+	return a->size < b->size ? 1 : a->size > b->size ? -1 : 0;
+}
+
+struct pending {
+	struct custody_walk_file *file;
+	struct custody_record *record;  /* current record, or NULL */
+	struct custody_hash_job *job;   /* NULL when the stat cache hit */
+};
+
+static int first_failure(struct custody_hash_job *jobs, size_t n,
+	custody_error **err)
+{
+	struct custody_hash_job *unfinished = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc < 0)
+			return custody__error(err, jobs[i].rc, "%s; nothing "
+				"was recorded", jobs[i].error ? jobs[i].error :
+				jobs[i].name);
+		if (jobs[i].rc > 0 && unfinished == NULL)
+			unfinished = &jobs[i];
+	}
+	if (unfinished != NULL)
+		return custody__error(err, CUSTODY_ERROR, "%s: was not hashed; "
+			"nothing was recorded", unfinished->name);
+	return 0;
+}
+
+static void hex_sha256(char out[65], const unsigned char *raw)
+{
+	custody_hex(out, raw, 32);
+}
+
+int custody_archive_add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	custody_entry_cb entry_cb, void *entry_payload,
+	custody_add_summary *summary, custody_error **err)
+{
+	custody_add_options defaults = CUSTODY_ADD_OPTIONS_INIT;
+	custody_lock *lock = NULL;
+	struct custody_index *index = NULL;
+	struct custody_walk walk;
+	struct custody_hash_options hopts;
+	struct custody_hash_job *jobs = NULL;
+	struct pending *pending = NULL;
+	struct custody_entry *entries = NULL;
+	struct custody_tree_change *changes = NULL;
+	char (*entry_paths)[64] = NULL;
+	char (*salts)[65] = NULL;
+	char **doc_paths = NULL;
+	custody_pack **packs = NULL, *entry_pack = NULL;
+	size_t npacks = 0, njobs = 0, nentries = 0, nchanges = 0;
+	char *pack_dir = NULL, *stale = NULL;
+	const char *actor;
+	char now[32], message[256];
+	int store, rc;
+	git_oid commit;
+	custody_add_summary sum;
+
+	memset(&sum, 0, sizeof(sum));
+	memset(&walk, 0, sizeof(walk));
+	if (opts == NULL)
+		opts = &defaults;
+	actor = opts->actor ? opts->actor : custody_archive__default_actor();
+
+	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
+	    &stale, err)) != 0)
+		goto done;
+	if (stale != NULL)
+		custody_archive__notice(a, "%s", stale);
+	custody_archive__clean_stale(a);
+	if ((rc = custody_archive__refresh(a, err)) != 0)
+		goto done;
+	store = opts->store < 0 ? a->config->store : opts->store;
+	if (a->size + 1 >= CUSTODY_MAX_ENTRIES) {
+		rc = custody__error(err, CUSTODY_EINVALID, "the log is full");
+		goto done;
+	}
+	if ((rc = custody_index__load(&index, a, err)) != 0)
+		goto done;
+
+	/* 1. What is to be registered, and is every path acceptable? */
+	walk.archive = a;
+	walk.index = index;
+	walk.progress = opts->progress;
+	walk.payload = opts->payload;
+	for (size_t i = 0; i < npaths; i++) {
+		char *rel = NULL;
+		custody_error *perr = NULL;
+
+		if (custody_archive__relpath(a, paths[i], &rel, &perr) != 0) {
+			if (custody_error_code(perr) == CUSTODY_ENOMEM) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				custody_error_free(perr);
+				goto done;
+			}
+			rc = custody_walk__refuse(&walk, paths[i],
+				custody_error_message(perr));
+			custody_error_free(perr);
+			if (rc != 0)
+				goto done;
+			continue;
+		}
+		rc = custody_walk__add(&walk, rel, 1, err);
+		free(rel);
+		if (rc != 0)
+			goto done;
+	}
+	if ((rc = custody_walk__finish(&walk, err)) != 0)
+		goto done;
+	if (walk.nrefused > 0) {
+		for (size_t i = 0; i < walk.nrefused && opts->refused; i++)
+			opts->refused(walk.refused[i].path,
+				walk.refused[i].reason, opts->payload);
+		rc = custody__error(err, CUSTODY_EINVALID, "%zu path%s "
+			"refused (%s: %s); nothing was recorded",
+			walk.nrefused, walk.nrefused == 1 ? "" : "s",
+			walk.refused[0].path, walk.refused[0].reason);
+		goto done;
+	}
+
+	/* 2. Hash what the stat cache cannot vouch for. */
+	pending = calloc(walk.nfiles ? walk.nfiles : 1, sizeof(*pending));
+	jobs = calloc(walk.nfiles ? walk.nfiles : 1, sizeof(*jobs));
+	if (pending == NULL || jobs == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < walk.nfiles; i++) {
+		struct custody_walk_file *f = &walk.files[i];
+
+		pending[i].file = f;
+		pending[i].record = custody_index__find(index, f->path);
+		if (pending[i].record && custody_index__stat_clean(index,
+		    pending[i].record, &f->st))
+			continue;
+		jobs[njobs].path = f->abs;
+		jobs[njobs].name = f->path;
+		jobs[njobs].check_identity = 1;
+		jobs[njobs].ino = (uint64_t)f->st.st_ino;
+		jobs[njobs].dev = (uint64_t)f->st.st_dev;
+		jobs[njobs].size = (uint64_t)f->st.st_size;
+		f->job = njobs;
+		njobs++;
+	}
+	if (njobs > 1) {
+		/* biggest first, so no thread is left with a huge file last;
+		 * then point each file at its job again */
+		qsort(jobs, njobs, sizeof(*jobs), cmp_job_size);
+	}
+	for (size_t j = 0; j < njobs; j++) {
+		struct custody_walk_file *f = custody_walk__find(&walk,
+			jobs[j].name);
+
+		pending[f - walk.files].job = &jobs[j];
+	}
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.threads = opts->threads;
+	hopts.sha512 = a->config->sha512;
+	hopts.media_type = 1;
+	hopts.stop_on_error = 1;
+	hopts.progress = opts->progress;
+	hopts.payload = opts->payload;
+	hopts.phase = "hashing";
+	if (store) {
+		pack_dir = custody_archive__pack_dir(a);
+		if (pack_dir == NULL) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		hopts.pack_dir = pack_dir;
+		hopts.exists = custody_archive__object_exists;
+		hopts.exists_payload = a;
+	}
+	if ((rc = custody_hash__run(jobs, njobs, &hopts, &packs, &npacks,
+	    err)) != 0)
+		goto done;
+	if ((rc = first_failure(jobs, njobs, err)) != 0)
+		goto done;
+
+	/* 3. Decide the entries. */
+	entries = calloc(walk.nfiles ? walk.nfiles : 1, sizeof(*entries));
+	salts = calloc(walk.nfiles ? walk.nfiles : 1, sizeof(*salts));
+	entry_paths = calloc(walk.nfiles ? walk.nfiles : 1,
+		sizeof(*entry_paths));
+	changes = calloc(walk.nfiles ? 2 * walk.nfiles : 1, sizeof(*changes));
+	doc_paths = calloc(walk.nfiles ? walk.nfiles : 1, sizeof(*doc_paths));
+	if (entries == NULL || salts == NULL || entry_paths == NULL ||
+	    changes == NULL || doc_paths == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	custody_fs__now_rfc3339(now);
+	for (size_t i = 0; i < walk.nfiles; i++) {
+		struct pending *p = &pending[i];
+		struct custody_hash_job *job = p->job;
+		struct custody_entry *e;
+		char sha[65];
+
+		if (job == NULL) {
+			sum.unchanged++;
+			continue;
+		}
+		sum.hashed_bytes += job->size;
+		if (p->record && p->record->size == job->size &&
+		    CRYPTO_memcmp(p->record->sha256, job->sha256, 32) == 0) {
+			custody_index__set_stat(p->record, &job->st);
+			sum.unchanged++;
+			continue;
+		}
+		e = &entries[nentries];
+		e->index = a->size + nentries;
+		e->type = CUSTODY_ENTRY_REGISTER;
+		e->time = now;
+		e->actor = (char *)actor;
+		if ((rc = custody_archive__new_salt(salts[nentries], err))
+		    != 0)
+			goto done;
+		e->salt = salts[nentries];
+		e->note = (char *)opts->note;
+		e->source = (char *)opts->source;
+		e->path = p->file->path;
+		e->size = job->size;
+		hex_sha256(sha, job->sha256);
+		e->sha256 = strdup(sha);
+		if (hopts.sha512) {
+			char sha512[129];
+
+			custody_hex(sha512, job->sha512, 64);
+			e->sha512 = strdup(sha512);
+		}
+		e->media_type = job->media_type;
+		if (store) {
+			char blob[41];
+
+			custody_hex(blob, job->blob, 20);
+			e->blob = strdup(blob);
+		}
+		e->version = p->record ? p->record->version + 1 : 1;
+		e->has_previous = p->record != NULL;
+		e->previous = p->record ? p->record->index : 0;
+		if (e->sha256 == NULL || (hopts.sha512 && e->sha512 == NULL) ||
+		    (store && e->blob == NULL)) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		if (p->record)
+			sum.new_versions++;
+		else
+			sum.registered++;
+		nentries++;
+	}
+	if (nentries == 0) {
+		/* Nothing new: keep what the stat cache learnt, record nothing */
+		rc = custody_index__save(index, a, err);
+		goto done;
+	}
+
+	/* 4. Content first, then entries: all of it on disk before the
+	 * commit that refers to it. */
+	for (size_t i = 0; i < npacks; i++)
+		if ((rc = custody_pack__commit(packs[i], err)) != 0)
+			goto done;
+	if (pack_dir == NULL && (pack_dir = custody_archive__pack_dir(a))
+	    == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = custody_pack__open(&entry_pack, pack_dir, NULL, NULL, err))
+	    != 0)
+		goto done;
+	for (size_t i = 0; i < nentries; i++) {
+		struct custody_entry *e = &entries[i];
+		custody_buf yaml = CUSTODY_BUF_INIT;
+		unsigned char raw[20];
+
+		if ((rc = custody_entry__emit(&yaml, e, err)) == 0)
+			rc = custody_pack__add_buffer(entry_pack,
+				CUSTODY_OBJ_BLOB, yaml.ptr, yaml.size, raw,
+				err);
+		custody_buf_dispose(&yaml);
+		if (rc != 0)
+			goto done;
+		custody_archive__entry_path(entry_paths[i], e->index);
+		changes[nchanges].path = entry_paths[i];
+		git_oid_fromraw(&changes[nchanges].blob, raw);
+		nchanges++;
+		{
+			struct custody_record *old =
+				custody_index__find(index, e->path);
+
+			if (e->blob != NULL || (old && old->blob[0])) {
+				doc_paths[i] = custody_fs__join("documents",
+					e->path);
+				if (doc_paths[i] == NULL) {
+					rc = custody__error(err,
+						CUSTODY_ENOMEM,
+						"out of memory");
+					goto done;
+				}
+				changes[nchanges].path = doc_paths[i];
+				changes[nchanges].remove = e->blob == NULL;
+				if (e->blob)
+					git_oid_fromstr(
+						&changes[nchanges].blob,
+						e->blob);
+				nchanges++;
+			}
+		}
+	}
+	if ((rc = custody_pack__commit(entry_pack, err)) != 0)
+		goto done;
+	{
+		git_odb *odb = NULL;
+
+		if (git_repository_odb(&odb, a->repo) != 0 ||
+		    git_odb_refresh(odb) != 0) {
+			git_odb_free(odb);
+			rc = custody__error_git(err, CUSTODY_EIO,
+				"%s: cannot reload objects", a->gitdir);
+			goto done;
+		}
+		git_odb_free(odb);
+	}
+	snprintf(message, sizeof(message), "custody add: %" PRIu64
+		" registered, %" PRIu64 " new version%s\n", sum.registered,
+		sum.new_versions, sum.new_versions == 1 ? "" : "s");
+	if ((rc = custody_archive__commit(a, changes, nchanges, actor, message,
+	    &commit, err)) != 0)
+		goto done;
+	git_oid_tostr(sum.commit, sizeof(sum.commit), &commit);
+
+	/* 5. The record is written; now the local cache. */
+	for (size_t i = 0; i < nentries; i++) {
+		struct custody_entry *e = &entries[i];
+		struct custody_walk_file *f = custody_walk__find(&walk,
+			e->path);
+		struct custody_record r;
+
+		memset(&r, 0, sizeof(r));
+		r.path = strdup(e->path);
+		r.index = e->index;
+		r.version = e->version;
+		r.size = e->size;
+		memcpy(r.sha256, pending[f - walk.files].job->sha256, 32);
+		if (e->blob)
+			memcpy(r.blob, e->blob, 41);
+		custody_index__set_stat(&r, &pending[f - walk.files].job->st);
+		if (r.path == NULL || custody_index__put(index, &r) == NULL) {
+			free(r.path);
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+	}
+	{
+		custody_error *ierr = NULL;
+
+		if (custody_archive__refresh(a, err) != 0) {
+			rc = custody_error_code(err ? *err : NULL);
+			goto done;
+		}
+		memcpy(index->head, a->head_hex, 41);
+		index->size = a->size;
+		if (custody_index__save(index, a, &ierr) != 0)
+			custody_archive__notice(a, "the stat cache was not "
+				"saved (%s); it will be rebuilt",
+				custody_error_message(ierr));
+		custody_error_free(ierr);
+	}
+	for (size_t i = 0; i < nentries && entry_cb; i++)
+		if (entry_cb(&entries[i], entry_payload) != 0)
+			break;
+done:
+	if (summary)
+		*summary = sum;
+	for (size_t i = 0; i < npacks; i++)
+		custody_pack__free(packs[i]);
+	free(packs);
+	custody_pack__free(entry_pack);
+	for (size_t i = 0; entries && i < walk.nfiles; i++) {
+		free(entries[i].sha256);
+		free(entries[i].sha512);
+		free(entries[i].blob);
+		free(doc_paths ? doc_paths[i] : NULL);
+	}
+	free(entries);
+	free(doc_paths);
+	free(salts);
+	free(entry_paths);
+	free(changes);
+	if (jobs)
+		custody_hash__jobs_clear(jobs, njobs);
+	free(jobs);
+	free(pending);
+	custody_walk__free(&walk);
+	custody_index__free(index);
+	free(pack_dir);
+	free(stale);
+	custody_lock__release(lock);
+	return rc;
+}

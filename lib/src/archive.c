@@ -1,0 +1,829 @@
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "index.h"
+#include "lock.h"
+#include "pack.h"
+#include "path.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+void custody_archive__entry_path(char out[64], uint64_t index)
+{
+	snprintf(out, 64, "log/%03" PRIu64 "/%03" PRIu64 "/%09" PRIu64 ".yaml",
+		index / 1000000, index / 1000 % 1000, index);
+}
+
+void custody_archive__notice(custody_archive *a, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (a == NULL || a->notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	a->notice(msg, a->notice_payload);
+}
+
+const char *custody_archive__default_actor(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "unknown";
+}
+
+char *custody_archive__pack_dir(const custody_archive *a)
+{
+	return custody_fs__join(a->gitdir, "objects/pack");
+}
+
+int custody_archive__object_exists(const unsigned char id[20], void *payload)
+{
+	custody_archive *a = payload;
+	git_odb *odb = NULL;
+	git_oid oid;
+	int found;
+
+	if (git_repository_odb(&odb, a->repo) != 0)
+		return 0;
+	git_oid_fromraw(&oid, id);
+	found = git_odb_exists(odb, &oid);
+	git_odb_free(odb);
+	return found;
+}
+
+int custody_archive__head_tree(custody_archive *a, git_tree **out,
+	custody_error **err)
+{
+	git_commit *commit = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!a->has_head)
+		return custody__error(err, CUSTODY_ENOTFOUND,
+			"%s: the archive has no commit", a->gitdir);
+	if (git_commit_lookup(&commit, a->repo, &a->head) != 0 ||
+	    git_commit_tree(out, commit) != 0)
+		rc = custody__error_git(err, CUSTODY_EVERIFY,
+			"%s: cannot read commit %s", a->gitdir, a->head_hex);
+	git_commit_free(commit);
+	return rc;
+}
+
+static int read_blob_at(git_repository *repo, git_tree *tree,
+	const char *path, git_blob **out, custody_error **err)
+{
+	git_tree_entry *te = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (git_tree_entry_bypath(&te, tree, path) != 0)
+		return custody__error(err, CUSTODY_ENOTFOUND, "%s: missing "
+			"from the archive", path);
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: not a file "
+			"in the archive", path);
+	else if (git_blob_lookup(out, repo, git_tree_entry_id(te)) != 0)
+		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot read "
+			"object", path);
+	git_tree_entry_free(te);
+	return rc;
+}
+
+int custody_archive__read_entry(custody_archive *a, git_tree *tree,
+	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
+	custody_error **err)
+{
+	char path[64];
+	git_blob *blob = NULL;
+	struct custody_entry *e = NULL;
+	const char *content;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	custody_archive__entry_path(path, index);
+	if ((rc = read_blob_at(a->repo, tree, path, &blob, err)) != 0)
+		return rc;
+	content = git_blob_rawcontent(blob);
+	len = (size_t)git_blob_rawsize(blob);
+	if ((rc = custody_entry__parse(&e, content, len, path, err)) != 0)
+		goto done;
+	if (e->index != index) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: says it is "
+			"entry %" PRIu64 ", but sits at %" PRIu64, path,
+			e->index, index);
+		goto done;
+	}
+	if (bytes_out != NULL) {
+		bytes_out->ptr = NULL;
+		bytes_out->size = 0;
+		if (custody_buf__append(bytes_out, content, len) != 0) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+	}
+	*out = e;
+	e = NULL;
+done:
+	custody_entry__free(e);
+	git_blob_free(blob);
+	return rc;
+}
+
+/* Size of the log from the names of its last folder and file. */
+static int log_size(custody_archive *a, git_tree *root, uint64_t *out,
+	custody_error **err)
+{
+	const git_tree_entry *te;
+	git_tree *level[3] = { NULL, NULL, NULL };
+	char *end;
+	const char *name;
+	size_t n;
+	int rc = 0;
+
+	*out = 0;
+	te = git_tree_entry_byname(root, "log");
+	if (te == NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s: commit %s has no log/", a->gitdir, a->head_hex);
+	if (git_tree_lookup(&level[0], a->repo, git_tree_entry_id(te)) != 0)
+		return custody__error_git(err, CUSTODY_EVERIFY,
+			"%s: cannot read log/", a->gitdir);
+	for (int depth = 0; depth < 2; depth++) {
+		n = git_tree_entrycount(level[depth]);
+		if (n == 0 || (te = git_tree_entry_byindex(level[depth], n - 1))
+		    == NULL || git_tree_entry_type(te) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&level[depth + 1], a->repo,
+		    git_tree_entry_id(te)) != 0) {
+			rc = custody__error(err, CUSTODY_EINVALID,
+				"%s: log/ is not laid out as custody writes "
+				"it", a->gitdir);
+			goto done;
+		}
+	}
+	n = git_tree_entrycount(level[2]);
+	te = n ? git_tree_entry_byindex(level[2], n - 1) : NULL;
+	name = te ? git_tree_entry_name(te) : "";
+	errno = 0;
+	*out = strtoull(name, &end, 10) + 1;
+	if (errno != 0 || end != name + 9 || strcmp(end, ".yaml") != 0)
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: log/ has an "
+			"unexpected last file '%s'", a->gitdir, name);
+done:
+	for (int i = 0; i < 3; i++)
+		git_tree_free(level[i]);
+	return rc;
+}
+
+int custody_archive__refresh(custody_archive *a, custody_error **err)
+{
+	git_tree *tree = NULL;
+	git_blob *blob = NULL;
+	int rc;
+
+	custody_config__free(a->config);
+	a->config = NULL;
+	a->size = 0;
+	rc = git_reference_name_to_id(&a->head, a->repo, CUSTODY_REF);
+	if (rc == GIT_ENOTFOUND) {
+		a->has_head = 0;
+		a->head_hex[0] = '\0';
+		return custody__error(err, CUSTODY_EINVALID, "%s: has no %s: "
+			"not a custody archive, or never initialised",
+			a->gitdir, CUSTODY_REF);
+	}
+	if (rc != 0)
+		return custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot read %s", a->gitdir, CUSTODY_REF);
+	a->has_head = 1;
+	git_oid_tostr(a->head_hex, sizeof(a->head_hex), &a->head);
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	if ((rc = read_blob_at(a->repo, tree, "custody.yaml", &blob, err))
+	    != 0)
+		goto done;
+	if ((rc = custody_config__parse(&a->config,
+	    git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+	    "custody.yaml", err)) != 0)
+		goto done;
+	rc = log_size(a, tree, &a->size, err);
+done:
+	git_blob_free(blob);
+	git_tree_free(tree);
+	return rc;
+}
+
+static char *find_archive(const char *start, custody_error **err)
+{
+	char dir[PATH_MAX];
+
+	if (realpath(start, dir) == NULL) {
+		custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
+			"%s: cannot resolve", start);
+		return NULL;
+	}
+	for (;;) {
+		char *candidate = custody_fs__join(dir, ".custody");
+		struct stat st;
+		char *slash;
+
+		if (candidate == NULL) {
+			custody__error(err, CUSTODY_ENOMEM, "out of memory");
+			return NULL;
+		}
+		if (lstat(candidate, &st) == 0 && S_ISDIR(st.st_mode))
+			return candidate;
+		free(candidate);
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	custody__error(err, CUSTODY_ENOTFOUND, "no archive in %s or any "
+		"folder above it (run `custody init`, or name one with "
+		"--archive or CUSTODY_ARCHIVE)", start);
+	return NULL;
+}
+
+static int open_at(custody_archive **out, const char *gitdir,
+	const custody_open_options *opts, custody_error **err)
+{
+	custody_archive *a = calloc(1, sizeof(*a));
+	git_config *config = NULL;
+	git_buf value = { NULL, 0, 0 };
+	char resolved[PATH_MAX];
+	int rc = 0;
+
+	*out = NULL;
+	if (a == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (opts) {
+		a->notice = opts->notice;
+		a->notice_payload = opts->notice_payload;
+	}
+	if (realpath(gitdir, resolved) == NULL) {
+		rc = custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
+			"%s: no archive", gitdir);
+		goto done;
+	}
+	a->gitdir = strdup(resolved);
+	if (a->gitdir == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (git_repository_open_bare(&a->repo, a->gitdir) != 0) {
+		rc = custody__error_git(err, CUSTODY_EINVALID,
+			"%s: not a custody archive", a->gitdir);
+		goto done;
+	}
+	if (git_repository_config_snapshot(&config, a->repo) == 0 &&
+	    git_config_get_string_buf(&value, config, "custody.collection")
+	    == 0) {
+		if (realpath(value.ptr, resolved) == NULL) {
+			rc = custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
+				"%s: the collection folder %s recorded in its "
+				"config is gone", a->gitdir, value.ptr);
+			goto done;
+		}
+	} else {
+		char *copy = strdup(a->gitdir);
+
+		if (copy == NULL) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		snprintf(resolved, sizeof(resolved), "%s", dirname(copy));
+		free(copy);
+	}
+	a->collection = strdup(resolved);
+	if (a->collection == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = custody_archive__refresh(a, err);
+done:
+	git_buf_dispose(&value);
+	git_config_free(config);
+	if (rc != 0)
+		custody_archive_free(a);
+	else
+		*out = a;
+	return rc;
+}
+
+int custody_archive_open(custody_archive **out,
+	const custody_open_options *opts, custody_error **err)
+{
+	char *gitdir = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = custody__global_init(err)) != 0)
+		return rc;
+	if (opts && opts->archive_path) {
+		gitdir = strdup(opts->archive_path);
+		if (gitdir == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+	} else {
+		gitdir = find_archive(opts && opts->start_dir ?
+			opts->start_dir : ".", err);
+		if (gitdir == NULL)
+			return custody_error_code(err ? *err : NULL) ?
+				custody_error_code(*err) : CUSTODY_ENOTFOUND;
+	}
+	rc = open_at(out, gitdir, opts, err);
+	free(gitdir);
+	return rc;
+}
+
+void custody_archive_free(custody_archive *a)
+{
+	if (a == NULL)
+		return;
+	git_repository_free(a->repo);
+	custody_config__free(a->config);
+	free(a->gitdir);
+	free(a->collection);
+	free(a);
+}
+
+const char *custody_archive_path(const custody_archive *a)
+{
+	return a->gitdir;
+}
+
+const char *custody_archive_collection(const custody_archive *a)
+{
+	return a->collection;
+}
+
+const char *custody_archive_origin(const custody_archive *a)
+{
+	return a->config ? a->config->origin : "";
+}
+
+uint64_t custody_archive_size(const custody_archive *a)
+{
+	return a->size;
+}
+
+const char *custody_archive_head(const custody_archive *a)
+{
+	return a->head_hex;
+}
+
+/* ---- the commit pipeline ---- */
+
+static int write_dumped_pack(git_odb *odb, git_buf *pack,
+	custody_error **err)
+{
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	int rc = 0;
+
+	memset(&stats, 0, sizeof(stats));
+	if (git_odb_write_pack(&wp, odb, NULL, NULL) != 0 ||
+	    wp->append(wp, pack->ptr, pack->size, &stats) != 0 ||
+	    wp->commit(wp, &stats) != 0)
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"cannot write the commit's pack");
+	if (wp)
+		wp->free(wp);
+	return rc;
+}
+
+int custody_archive__commit(custody_archive *a,
+	const struct custody_tree_change *changes, size_t nchanges,
+	const char *actor, const char *message, git_oid *commit_out,
+	custody_error **err)
+{
+	git_repository *scratch = NULL;
+	git_odb *odb = NULL, *main_odb = NULL;
+	git_odb_backend *mempack = NULL;
+	git_treebuilder *builder = NULL;
+	git_tree *baseline = NULL, *tree = NULL;
+	git_commit *parent = NULL;
+	git_signature *sig = NULL;
+	git_tree_update *updates = NULL;
+	git_reference *ref = NULL;
+	git_buf pack = { NULL, 0, 0 };
+	git_oid tree_id, empty_id;
+	int rc = 0;
+
+	updates = calloc(nchanges ? nchanges : 1, sizeof(*updates));
+	if (updates == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nchanges; i++) {
+		updates[i].action = changes[i].remove ?
+			GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
+		git_oid_cpy(&updates[i].id, &changes[i].blob);
+		updates[i].filemode = GIT_FILEMODE_BLOB;
+		updates[i].path = changes[i].path;
+	}
+	/* Trees and the commit go to a second handle whose object database
+	 * keeps new objects in memory; they reach the disk as one pack. */
+	if (git_repository_open_bare(&scratch, a->gitdir) != 0 ||
+	    git_repository_odb(&odb, scratch) != 0 ||
+	    git_mempack_new(&mempack) != 0 ||
+	    git_odb_add_backend(odb, mempack, 999) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot prepare the commit", a->gitdir);
+		goto done;
+	}
+	if (a->has_head) {
+		if (git_commit_lookup(&parent, scratch, &a->head) != 0 ||
+		    git_commit_tree(&baseline, parent) != 0) {
+			rc = custody__error_git(err, CUSTODY_EVERIFY,
+				"%s: cannot read commit %s", a->gitdir,
+				a->head_hex);
+			goto done;
+		}
+	} else if (git_treebuilder_new(&builder, scratch, NULL) != 0 ||
+	    git_treebuilder_write(&empty_id, builder) != 0 ||
+	    git_tree_lookup(&baseline, scratch, &empty_id) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot make the first tree", a->gitdir);
+		goto done;
+	}
+	if (git_tree_create_updated(&tree_id, scratch, baseline, nchanges,
+	    updates) != 0 || git_tree_lookup(&tree, scratch, &tree_id) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot build the new tree", a->gitdir);
+		goto done;
+	}
+	if (git_signature_now(&sig, actor, "custody.invalid") != 0) {
+		rc = custody__error_git(err, CUSTODY_EINVALID,
+			"cannot use '%s' as the commit's author", actor);
+		goto done;
+	}
+	if (git_commit_create(commit_out, scratch, NULL, sig, sig, NULL,
+	    message, tree, parent ? 1 : 0,
+	    (const git_commit **)(parent ? &parent : NULL)) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot create the commit", a->gitdir);
+		goto done;
+	}
+	if (git_mempack_dump(&pack, scratch, mempack) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot pack the commit", a->gitdir);
+		goto done;
+	}
+	if ((rc = write_dumped_pack(odb, &pack, err)) != 0)
+		goto done;
+	/* The single step that makes the change visible. */
+	if (git_repository_odb(&main_odb, a->repo) != 0 ||
+	    git_odb_refresh(main_odb) != 0 ||
+	    git_reference_create_matching(&ref, a->repo, CUSTODY_REF,
+	    commit_out, 1, a->has_head ? &a->head : NULL, message) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot move %s to the new commit", a->gitdir,
+			CUSTODY_REF);
+		goto done;
+	}
+done:
+	git_reference_free(ref);
+	git_buf_dispose(&pack);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(baseline);
+	git_commit_free(parent);
+	git_treebuilder_free(builder);
+	git_odb_free(main_odb);
+	git_odb_free(odb);
+	git_repository_free(scratch);
+	free(updates);
+	return rc;
+}
+
+void custody_archive__clean_stale(custody_archive *a)
+{
+	static const char *const folders[] = { "objects/pack", "cache",
+		"refs/heads", NULL };
+
+	for (int i = 0; folders[i] != NULL; i++) {
+		char *dir = custody_fs__join(a->gitdir, folders[i]);
+		DIR *d = dir ? opendir(dir) : NULL;
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL) {
+			const char *n = de->d_name;
+			size_t len = strlen(n);
+			int stale = strncmp(n, "tmp_custody_", 12) == 0 ||
+				strncmp(n, "pack_git2_", 10) == 0 ||
+				strstr(n, ".tmp") != NULL ||
+				(len > 5 && strcmp(n + len - 5, ".lock") == 0);
+
+			if (stale && unlinkat(dirfd(d), n, 0) == 0)
+				custody_archive__notice(a, "removed %s/%s, left "
+					"by an interrupted run", dir, n);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+}
+
+/* ---- init ---- */
+
+static int make_origin(char **out, const char *given, const char *folder,
+	custody_error **err)
+{
+	const char *base;
+	char *origin;
+	size_t j = 0;
+
+	if (given != NULL) {
+		for (const char *p = given; *p; p++)
+			if (*p < '!' || *p > '~')
+				return custody__error(err, CUSTODY_EINVALID,
+					"origin '%s': only printable ASCII "
+					"without spaces is allowed (like "
+					"example.org/leaks)", given);
+		if (*given == '\0' || strlen(given) > 255)
+			return custody__error(err, CUSTODY_EINVALID,
+				"origin must be 1 to 255 characters");
+		*out = strdup(given);
+		return *out ? 0 : custody__error(err, CUSTODY_ENOMEM,
+			"out of memory");
+	}
+	base = strrchr(folder, '/');
+	base = base ? base + 1 : folder;
+	origin = malloc(strlen(base) + 16);
+	if (origin == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	j = (size_t)snprintf(origin, 16, "local/");
+	for (const char *p = base; *p && j < 200; p++)
+		origin[j++] = (*p >= '!' && *p <= '~') ? *p : '_';
+	if (j == 6)
+		origin[j++] = '_';
+	origin[j] = '\0';
+	*out = origin;
+	return 0;
+}
+
+static int random_hex(char *out, size_t nbytes, custody_error **err)
+{
+	unsigned char bytes[64];
+
+	if (nbytes > sizeof(bytes) || RAND_bytes(bytes, (int)nbytes) != 1)
+		return custody__error_ssl(err, CUSTODY_ERROR,
+			"cannot draw random bytes");
+	custody_hex(out, bytes, nbytes);
+	return 0;
+}
+
+int custody_archive__new_salt(char out[65], custody_error **err)
+{
+	return random_hex(out, 32, err);
+}
+
+static int remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	if (d == NULL)
+		return unlink(path);
+	while ((de = readdir(d)) != NULL) {
+		char *child;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		child = custody_fs__join(path, de->d_name);
+		if (child == NULL)
+			break;
+		if (de->d_type == DT_DIR)
+			remove_tree(child);
+		else
+			unlink(child);
+		free(child);
+	}
+	closedir(d);
+	return rmdir(path);
+}
+
+int custody_archive_init(custody_archive **out,
+	const custody_init_options *opts, custody_error **err)
+{
+	custody_init_options defaults = CUSTODY_INIT_OPTIONS_INIT;
+	git_repository_init_options gopts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_repository *repo = NULL;
+	git_config *config = NULL;
+	custody_archive *a = NULL;
+	custody_pack *pack = NULL;
+	struct custody_config policy;
+	struct custody_entry genesis;
+	struct custody_tree_change changes[2];
+	custody_buf yaml = CUSTODY_BUF_INIT, entry = CUSTODY_BUF_INIT;
+	char collection[PATH_MAX], *target = NULL, *tmp = NULL,
+		*origin = NULL, *packdir = NULL, *parent = NULL, *copy = NULL;
+	char now[32], salt[65], path0[64];
+	unsigned char raw[20];
+	git_oid commit;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if ((rc = custody__global_init(err)) != 0)
+		return rc;
+	if (realpath(opts->collection ? opts->collection : ".", collection)
+	    == NULL)
+		return custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
+			"%s: cannot use as the collection folder",
+			opts->collection ? opts->collection : ".");
+	if (opts->archive_path) {
+		char *p = strdup(opts->archive_path), *pdir, *base;
+		char rp[PATH_MAX];
+
+		if (p == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		pdir = dirname(p);
+		if (realpath(pdir, rp) == NULL) {
+			rc = custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
+				"%s: folder for the archive", pdir);
+			free(p);
+			return rc;
+		}
+		free(p);
+		p = strdup(opts->archive_path);
+		base = p ? basename(p) : NULL;
+		target = base ? custody_fs__join(rp, base) : NULL;
+		free(p);
+	} else {
+		target = custody_fs__join(collection, ".custody");
+	}
+	if (target == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (lstat(target, &st) == 0) {
+		rc = custody__error(err, CUSTODY_EEXISTS, "%s: an archive "
+			"(or something else) is already there", target);
+		goto done;
+	}
+	if ((rc = make_origin(&origin, opts->origin, collection, err)) != 0)
+		goto done;
+
+	/* Build the whole archive beside its final name, then rename it. */
+	copy = strdup(target);
+	tmp = malloc(strlen(target) + 16);
+	if (copy == NULL || tmp == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	parent = strdup(dirname(copy));
+	snprintf(tmp, strlen(target) + 16, "%s.tmpXXXXXX", target);
+	if (parent == NULL || mkdtemp(tmp) == NULL) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot create", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto done;
+	}
+	chmod(tmp, 0700);
+	gopts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	gopts.initial_head = "main";
+	gopts.description = "custody archive";
+	if (git_repository_init_ext(&repo, tmp, &gopts) != 0 ||
+	    git_repository_config(&config, repo) != 0 ||
+	    git_config_set_int32(config, "custody.version", 1) != 0 ||
+	    (opts->archive_path && git_config_set_string(config,
+	    "custody.collection", collection) != 0)) {
+		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "
+			"the repository", tmp);
+		goto done;
+	}
+
+	memset(&policy, 0, sizeof(policy));
+	policy.origin = origin;
+	policy.sha512 = opts->sha512 != 0;
+	policy.store = opts->no_store == 0;
+	custody_fs__now_rfc3339(now);
+	if ((rc = random_hex(salt, 32, err)) != 0)
+		goto done;
+	memset(&genesis, 0, sizeof(genesis));
+	genesis.index = 0;
+	genesis.type = CUSTODY_ENTRY_GENESIS;
+	genesis.time = now;
+	genesis.actor = (char *)(opts->actor ? opts->actor :
+		custody_archive__default_actor());
+	genesis.salt = salt;
+	genesis.origin = origin;
+	if ((rc = custody_config__emit(&yaml, &policy, err)) != 0 ||
+	    (rc = custody_entry__emit(&entry, &genesis, err)) != 0)
+		goto done;
+
+	packdir = custody_fs__join(tmp, "objects/pack");
+	if (packdir == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = custody_pack__open(&pack, packdir, NULL, NULL, err)) != 0 ||
+	    (rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, yaml.ptr,
+	    yaml.size, raw, err)) != 0)
+		goto done;
+	git_oid_fromraw(&changes[0].blob, raw);
+	changes[0].path = "custody.yaml";
+	changes[0].remove = 0;
+	if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, entry.ptr,
+	    entry.size, raw, err)) != 0 ||
+	    (rc = custody_pack__commit(pack, err)) != 0)
+		goto done;
+	git_oid_fromraw(&changes[1].blob, raw);
+	custody_archive__entry_path(path0, 0);
+	changes[1].path = path0;
+	changes[1].remove = 0;
+
+	a = calloc(1, sizeof(*a));
+	if (a == NULL || (a->gitdir = strdup(tmp)) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	a->repo = repo;
+	repo = NULL;
+	if ((rc = custody_archive__commit(a, changes, 2, genesis.actor,
+	    "custody init: genesis entry\n", &commit, err)) != 0)
+		goto done;
+	{
+		/* The lock file exists from the start, so taking the lock
+		 * leaves the archive exactly as it was. */
+		char *lockfile = custody_fs__join(tmp, "custody.lock");
+
+		rc = lockfile ? custody_fs__write_atomic(lockfile, "", 0, 0600,
+			err) : custody__error(err, CUSTODY_ENOMEM,
+			"out of memory");
+		free(lockfile);
+		if (rc != 0)
+			goto done;
+	}
+	{
+		char *cache = custody_fs__join(tmp, "cache");
+
+		rc = cache ? custody_fs__mkdir(cache, 0700, err) :
+			custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		free(cache);
+		if (rc != 0)
+			goto done;
+	}
+	custody_archive_free(a);
+	a = NULL;
+	git_config_free(config);
+	config = NULL;
+
+	if (rename(tmp, target) != 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot rename into place", target);
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+	if ((rc = custody_fs__fsync_dir(parent, err)) != 0)
+		goto done;
+	{
+		custody_open_options oo = CUSTODY_OPEN_OPTIONS_INIT;
+
+		oo.archive_path = target;
+		rc = custody_archive_open(out, &oo, err);
+	}
+done:
+	custody_pack__free(pack);
+	custody_archive_free(a);
+	git_config_free(config);
+	git_repository_free(repo);
+	if (tmp != NULL) {
+		remove_tree(tmp);
+		free(tmp);
+	}
+	custody_buf_dispose(&yaml);
+	custody_buf_dispose(&entry);
+	free(packdir);
+	free(origin);
+	free(parent);
+	free(copy);
+	free(target);
+	return rc;
+}

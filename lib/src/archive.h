@@ -1,0 +1,90 @@
+/* The archive handle and the helpers its modules share. */
+#ifndef CUSTODY_SRC_ARCHIVE_H
+#define CUSTODY_SRC_ARCHIVE_H
+
+#include <git2.h>
+#include "custody/archive.h"
+#include "entry.h"
+
+#define CUSTODY_REF "refs/heads/main"
+#define CUSTODY_MAX_ENTRIES 1000000000ULL
+
+struct custody_archive {
+	char *gitdir;              /* absolute path of the bare repository */
+	char *collection;          /* absolute, resolved collection folder */
+	git_repository *repo;
+	struct custody_config *config;
+	git_oid head;
+	int has_head;
+	char head_hex[41];
+	uint64_t size;             /* entries in the log at head */
+	custody_notice_cb notice;
+	void *notice_payload;
+};
+
+/* "log/000/000/000000012.yaml" for index 12. */
+void custody_archive__entry_path(char out[64], uint64_t index);
+
+/* Re-read HEAD, custody.yaml and the log's size. */
+int custody_archive__refresh(custody_archive *a, custody_error **err);
+
+/* The tree at head (caller frees), or NULL with an error. */
+int custody_archive__head_tree(custody_archive *a, git_tree **out,
+	custody_error **err);
+
+/*
+ * Read and parse entry `index` from `tree`; `bytes_out` (may be NULL)
+ * gets the exact bytes. Errors name the entry's path.
+ */
+int custody_archive__read_entry(custody_archive *a, git_tree *tree,
+	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
+	custody_error **err);
+
+/* One change to the tree of the next commit. */
+struct custody_tree_change {
+	const char *path;
+	git_oid blob;              /* ignored for removals */
+	int remove;
+};
+
+/*
+ * Make the next commit: apply `changes` to head's tree (objects they name
+ * must already be in the repository), write trees and the commit as one
+ * pack, fsync it, then move refs/heads/main from the current head to the
+ * new commit (compare-and-swap). Until that last step, nothing a reader
+ * sees has changed. `commit_out` receives the new commit id.
+ */
+int custody_archive__commit(custody_archive *a,
+	const struct custody_tree_change *changes, size_t nchanges,
+	const char *actor, const char *message, git_oid *commit_out,
+	custody_error **err);
+
+/* Tell the user something through the notice callback. */
+void custody_archive__notice(custody_archive *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The login name, or "unknown". Returns a borrowed static string. */
+const char *custody_archive__default_actor(void);
+
+/* The objects/pack folder (malloc'd). */
+char *custody_archive__pack_dir(const custody_archive *a);
+
+/* A pack "exists" callback for the archive's object database. */
+int custody_archive__object_exists(const unsigned char id[20], void *a);
+
+/* Remove temporary files that a killed process left (under the lock). */
+void custody_archive__clean_stale(custody_archive *a);
+
+/* 32 fresh random bytes as 64 hex digits. */
+int custody_archive__new_salt(char out[65], custody_error **err);
+
+/*
+ * Turn a path given by the user (relative to cwd, or absolute) into a
+ * collection-relative path, without following symbolic links: it must
+ * lie inside the collection, and every folder on the way must be a real
+ * folder. "" stands for the collection itself. *out is malloc'd.
+ */
+int custody_archive__relpath(custody_archive *a, const char *given,
+	char **out, custody_error **err);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * Log entries and the archive's custody.yaml: the structures, a strict
+ * reader (libyaml events, see yaml.h) and the emitter (libyaml emitter).
+ *
+ * An entry is written once by custody and never rewritten; its exact bytes
+ * are what is hashed. The reader accepts exactly what
+ * schemas/entry.schema.yaml accepts, and may be stricter (it refuses plain
+ * scalars other than decimal integers and true/false, and non-NFC paths).
+ */
+#ifndef CUSTODY_SRC_ENTRY_H
+#define CUSTODY_SRC_ENTRY_H
+
+#include <stdint.h>
+#include "custody/common.h"
+
+#define CUSTODY_ENTRY_FORMAT 1
+#define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
+
+typedef enum {
+	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
+	CUSTODY_ENTRY_REGISTER = 2 /* a document (version) registered */
+} custody_entry_type;
+
+/* All strings are NUL-terminated UTF-8 owned by the entry; NULL = absent. */
+struct custody_entry {
+	uint64_t index;
+	custody_entry_type type;
+	char *time;        /* "YYYY-MM-DDTHH:MM:SSZ", UTC */
+	char *actor;
+	char *salt;        /* 64 lowercase hex digits (32 random bytes) */
+	char *note;        /* optional */
+
+	/* genesis */
+	char *origin;
+
+	/* register */
+	char *path;        /* relative, '/'-separated, NFC */
+	uint64_t size;
+	char *sha256;      /* 64 hex */
+	char *sha512;      /* 128 hex, optional (policy) */
+	char *media_type;
+	char *blob;        /* 40 hex git blob id when content is stored */
+	uint64_t version;  /* 1, 2, ... per path */
+	int has_previous;  /* set when version > 1 */
+	uint64_t previous; /* index of the previous version's entry */
+	char *source;      /* optional opaque label */
+};
+
+/*
+ * Parse and validate an entry. `name` (a path for messages, such as
+ * "log/000/000/000000012.yaml") prefixes every error message, with
+ * line:column where libyaml gives one. On success *out is a new entry
+ * the caller frees with custody_entry__free().
+ * Errors: CUSTODY_EINVALID (with the reason), CUSTODY_ENOMEM.
+ */
+int custody_entry__parse(struct custody_entry **out, const char *bytes,
+	size_t len, const char *name, custody_error **err);
+
+/*
+ * Write the entry's YAML into *out (which the caller disposes with
+ * custody_buf_dispose). Fields are emitted in a fixed order; strings are
+ * double-quoted, integers plain, so no YAML reader can misread a value.
+ * The result parses back with custody_entry__parse to an equal entry.
+ */
+int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
+	custody_error **err);
+
+void custody_entry__free(struct custody_entry *entry);
+
+/* "genesis", "register"; NULL for an unknown type. */
+const char *custody_entry__type_name(custody_entry_type type);
+
+/* The archive's policy file, custody.yaml, at the root of every commit. */
+struct custody_config {
+	char *origin;      /* the log's origin name (printable ASCII) */
+	int sha512;        /* 1 when registrations also record SHA-512 */
+	int store;         /* 1 when content is stored by default */
+};
+
+int custody_config__parse(struct custody_config **out, const char *bytes,
+	size_t len, const char *name, custody_error **err);
+int custody_config__emit(custody_buf *out,
+	const struct custody_config *config, custody_error **err);
+void custody_config__free(struct custody_config *config);
+
+/*
+ * Path rules shared by the reader and by `custody add` (see path.c):
+ * returns 0 when `path` is an acceptable registered path, else
+ * CUSTODY_EINVALID with the reason in *err.
+ */
+int custody_path__check(const char *path, custody_error **err);
+
+#endif

@@ -1,0 +1,140 @@
+#include "error.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+#include <openssl/err.h>
+
+struct custody_error {
+	int code;
+	char message[1024];
+};
+
+static int set_error(custody_error **err, int code, const char *suffix,
+	const char *fmt, va_list ap)
+{
+	custody_error *e;
+	size_t used;
+
+	if (err == NULL || *err != NULL)
+		return code;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return code;
+	e->code = code;
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	used = strlen(e->message);
+	if (suffix != NULL && *suffix != '\0' && used < sizeof(e->message))
+		snprintf(e->message + used, sizeof(e->message) - used, ": %s",
+			suffix);
+	*err = e;
+	return code;
+}
+
+int custody__error(custody_error **err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(err, code, NULL, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int custody__error_git(custody_error **err, int code, const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(err, code, ge && ge->message ? ge->message : "libgit2 error",
+		fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
+{
+	char detail[256] = "OpenSSL error";
+	unsigned long e = ERR_get_error();
+	va_list ap;
+
+	if (e != 0)
+		ERR_error_string_n(e, detail, sizeof(detail));
+	ERR_clear_error();
+	va_start(ap, fmt);
+	set_error(err, code, detail, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int custody__error_sys(custody_error **err, int code, int errnum,
+	const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(err, code, strerror(errnum), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int custody_error_code(const custody_error *err)
+{
+	return err ? err->code : CUSTODY_OK;
+}
+
+const char *custody_error_message(const custody_error *err)
+{
+	return err ? err->message : "";
+}
+
+void custody_error_free(custody_error *err)
+{
+	free(err);
+}
+
+void custody_buf_dispose(custody_buf *buf)
+{
+	if (buf == NULL)
+		return;
+	free(buf->ptr);
+	buf->ptr = NULL;
+	buf->size = 0;
+}
+
+const char *custody_version(void)
+{
+	return CUSTODY_VERSION;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result;
+
+static void global_init(void)
+{
+	if (git_libgit2_init() < 0) {
+		init_result = -1;
+		return;
+	}
+	/* Archives must survive a crash: have libgit2 fsync what it writes,
+	 * and check every object's id when reading it back. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	init_result = 0;
+}
+
+int custody__global_init(custody_error **err)
+{
+	pthread_once(&init_once, global_init);
+	if (init_result != 0)
+		return custody__error_git(err, CUSTODY_ERROR,
+			"cannot initialise libgit2");
+	return 0;
+}

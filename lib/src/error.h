@@ -1,0 +1,36 @@
+/* Private helpers to fill a custody_error. */
+#ifndef CUSTODY_SRC_ERROR_H
+#define CUSTODY_SRC_ERROR_H
+
+#include "custody/common.h"
+
+#if defined(__GNUC__)
+# define CUSTODY_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+# define CUSTODY_PRINTF(f, a)
+#endif
+
+/*
+ * Set *err (if err is not NULL and *err is still NULL) to a new error with
+ * the given code and printf-style message. Returns code, so callers can
+ * write `return custody__error(err, CUSTODY_EINVALID, "...")`.
+ */
+int custody__error(custody_error **err, int code, const char *fmt, ...)
+	CUSTODY_PRINTF(3, 4);
+
+/* As custody__error, appending ": " and libgit2's last error message. */
+int custody__error_git(custody_error **err, int code, const char *fmt, ...)
+	CUSTODY_PRINTF(3, 4);
+
+/* As custody__error, appending ": " and OpenSSL's queued error. */
+int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
+	CUSTODY_PRINTF(3, 4);
+
+/* As custody__error, appending ": " and strerror(errnum). */
+int custody__error_sys(custody_error **err, int code, int errnum,
+	const char *fmt, ...) CUSTODY_PRINTF(4, 5);
+
+/* One-time initialisation of libgit2 and OpenSSL; 0 or an error code. */
+int custody__global_init(custody_error **err);
+
+#endif

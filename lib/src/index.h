@@ -1,0 +1,66 @@
+/*
+ * The local index: the current record of every registered path (latest
+ * entry, size, SHA-256, blob) plus the stat data seen when the file was
+ * last hashed, so unchanged files are not read again (as git's index
+ * does). It lives in <archive>/cache/index, is never committed, and is
+ * only a cache: when it is missing, unreadable, or made at another head,
+ * it is rebuilt from the log.
+ */
+#ifndef CUSTODY_SRC_INDEX_H
+#define CUSTODY_SRC_INDEX_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include "archive.h"
+#include "map.h"
+
+struct custody_record {
+	char *path;
+	uint64_t index;            /* latest entry for this path */
+	uint64_t version;
+	uint64_t size;
+	unsigned char sha256[32];
+	char blob[41];             /* "" when not stored */
+	/* stat when last hashed; all 0 when unknown */
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint64_t ino, dev;
+};
+
+struct custody_index {
+	char head[41];
+	uint64_t size;             /* log size at head */
+	int64_t written_s;         /* when this index was last saved */
+	struct custody_record *records;
+	size_t count, alloc;
+	struct custody_map by_path;
+};
+
+/* Load the index for the archive's head, rebuilding it if needed. */
+int custody_index__load(struct custody_index **out, custody_archive *a,
+	custody_error **err);
+
+/* Save crash-safely (temp, fsync, rename, fsync folder). */
+int custody_index__save(struct custody_index *index, custody_archive *a,
+	custody_error **err);
+
+struct custody_record *custody_index__find(struct custody_index *index,
+	const char *path);
+
+/* Add or replace the record for record->path (the index takes the path
+ * string). Returns the stored record or NULL on out of memory. */
+struct custody_record *custody_index__put(struct custody_index *index,
+	const struct custody_record *record);
+
+/* Remember the stat data of a file just hashed. */
+void custody_index__set_stat(struct custody_record *record,
+	const struct stat *st);
+
+/* 1 when st matches the record's stat data and is not "racy" (changed
+ * within the second the index was written), so the file need not be
+ * read again. */
+int custody_index__stat_clean(const struct custody_index *index,
+	const struct custody_record *record, const struct stat *st);
+
+void custody_index__free(struct custody_index *index);
+
+#endif

@@ -1,0 +1,443 @@
+/* Reading the record: entry accessors, the log, restoring content. */
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+uint64_t custody_entry_index(const custody_entry *e) { return e->index; }
+const char *custody_entry_type_name(const custody_entry *e)
+{
+	return custody_entry__type_name(e->type);
+}
+const char *custody_entry_time(const custody_entry *e) { return e->time; }
+const char *custody_entry_actor(const custody_entry *e) { return e->actor; }
+const char *custody_entry_note(const custody_entry *e) { return e->note; }
+const char *custody_entry_origin(const custody_entry *e) { return e->origin; }
+const char *custody_entry_path(const custody_entry *e) { return e->path; }
+uint64_t custody_entry_size(const custody_entry *e) { return e->size; }
+const char *custody_entry_sha256(const custody_entry *e) { return e->sha256; }
+const char *custody_entry_sha512(const custody_entry *e) { return e->sha512; }
+const char *custody_entry_media_type(const custody_entry *e)
+{
+	return e->media_type;
+}
+const char *custody_entry_blob(const custody_entry *e) { return e->blob; }
+uint64_t custody_entry_version(const custody_entry *e) { return e->version; }
+const char *custody_entry_source(const custody_entry *e) { return e->source; }
+
+int custody_entry_previous(const custody_entry *e, uint64_t *out)
+{
+	*out = e->has_previous ? e->previous : 0;
+	return e->has_previous;
+}
+
+void custody_entry_free(custody_entry *e)
+{
+	custody_entry__free(e);
+}
+
+int custody_archive__relpath(custody_archive *a, const char *given,
+	char **out, custody_error **err)
+{
+	char cwd[PATH_MAX], *abs = NULL, *rel = NULL, *p, *q;
+	size_t clen = strlen(a->collection);
+	int rc = 0;
+
+	*out = NULL;
+	if (given[0] == '/') {
+		abs = strdup(given);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return custody__error_sys(err, CUSTODY_EIO, errno,
+				"cannot read the current folder");
+		abs = custody_fs__join(cwd, given);
+	}
+	if (abs == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	/* Lexically normalise: drop "." and empty parts, resolve "..". */
+	rel = malloc(strlen(abs) + 2);
+	if (rel == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	{
+		size_t used = 0;
+
+		for (p = abs; *p; p = q) {
+			size_t len;
+
+			while (*p == '/')
+				p++;
+			q = p;
+			while (*q && *q != '/')
+				q++;
+			len = (size_t)(q - p);
+			if (len == 0 || (len == 1 && p[0] == '.'))
+				continue;
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				while (used > 0 && rel[used - 1] != '/')
+					used--;
+				if (used > 0)
+					used--;
+				continue;
+			}
+			rel[used++] = '/';
+			memcpy(rel + used, p, len);
+			used += len;
+		}
+		if (used == 0)
+			rel[used++] = '/';
+		rel[used] = '\0';
+	}
+	/* The collection path is resolved; the cwd may not be (a symlinked
+	 * /tmp, say): compare against both spellings. */
+	if (strncmp(rel, a->collection, clen) != 0 ||
+	    (rel[clen] != '\0' && rel[clen] != '/')) {
+		char resolved[PATH_MAX];
+
+		if (getcwd(cwd, sizeof(cwd)) != NULL &&
+		    realpath(cwd, resolved) != NULL && given[0] != '/' &&
+		    strcmp(cwd, resolved) != 0) {
+			free(abs);
+			abs = custody_fs__join(resolved, given);
+			free(rel);
+			rel = NULL;
+			if (abs == NULL)
+				return custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			rc = custody_archive__relpath(a, abs, out, err);
+			goto done;
+		}
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: outside the "
+			"collection %s", given, a->collection);
+		goto done;
+	}
+	*out = strdup(rel[clen] == '/' ? rel + clen + 1 : "");
+	if (*out == NULL)
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	/* Every folder on the way must be a real folder, not a link. */
+	for (p = *out; rc == 0 && (q = strchr(p, '/')) != NULL; p = q + 1) {
+		struct stat st;
+		char *prefix = strndup(*out, (size_t)(q - *out)),
+			*full = prefix ? custody_fs__join(a->collection,
+			prefix) : NULL;
+
+		if (full == NULL)
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		else if (lstat(full, &st) == 0 && !S_ISDIR(st.st_mode))
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: goes "
+				"through %s, which is %s", given, prefix,
+				S_ISLNK(st.st_mode) ? "a symbolic link "
+				"(custody never follows links)" :
+				"not a folder");
+		free(prefix);
+		free(full);
+	}
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+done:
+	free(abs);
+	free(rel);
+	return rc;
+}
+
+int custody_archive_entry(custody_archive *a, uint64_t index,
+	custody_entry **out, custody_error **err)
+{
+	git_tree *tree = NULL;
+	int rc;
+
+	*out = NULL;
+	if (index >= a->size)
+		return custody__error(err, CUSTODY_ENOTFOUND, "no entry %"
+			PRIu64 ": the log has %" PRIu64, index, a->size);
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	rc = custody_archive__read_entry(a, tree, index, out, NULL, err);
+	git_tree_free(tree);
+	return rc;
+}
+
+/* The record for a user-given path; *rel_out is malloc'd. */
+static int find_record(custody_archive *a, const char *given,
+	struct custody_index **index_out, struct custody_record **out,
+	char **rel_out, custody_error **err)
+{
+	int rc;
+
+	*out = NULL;
+	*index_out = NULL;
+	if ((rc = custody_archive__relpath(a, given, rel_out, err)) != 0)
+		return rc;
+	if ((rc = custody_index__load(index_out, a, err)) != 0)
+		return rc;
+	*out = custody_index__find(*index_out, *rel_out);
+	if (*out == NULL)
+		return custody__error(err, CUSTODY_ENOTFOUND, "%s: not "
+			"registered in this archive", *rel_out);
+	return 0;
+}
+
+int custody_archive_log(custody_archive *a, const char *path, uint64_t limit,
+	custody_entry_cb cb, void *payload, custody_error **err)
+{
+	struct custody_index *index = NULL;
+	struct custody_record *record;
+	git_tree *tree = NULL;
+	char *rel = NULL;
+	uint64_t shown = 0, i, expect;
+	int rc;
+
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	if (path == NULL) {
+		for (i = a->size; i-- > 0 && (limit == 0 || shown < limit);) {
+			struct custody_entry *e = NULL;
+
+			if ((rc = custody_archive__read_entry(a, tree, i, &e,
+			    NULL, err)) != 0)
+				break;
+			rc = cb(e, payload);
+			custody_entry__free(e);
+			shown++;
+			if (rc != 0)
+				break;
+		}
+		goto done;
+	}
+	if ((rc = find_record(a, path, &index, &record, &rel, err)) != 0)
+		goto done;
+	i = record->index;
+	expect = record->version;
+	while (limit == 0 || shown < limit) {
+		struct custody_entry *e = NULL;
+		int more;
+
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			break;
+		if (e->type != CUSTODY_ENTRY_REGISTER ||
+		    strcmp(e->path, rel) != 0 || e->version != expect) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
+				PRIu64 " should be version %" PRIu64 " of %s; "
+				"run custody verify", i, expect, rel);
+			custody_entry__free(e);
+			break;
+		}
+		more = e->has_previous;
+		i = e->previous;
+		rc = cb(e, payload);
+		custody_entry__free(e);
+		shown++;
+		if (rc != 0 || !more)
+			break;
+		expect--;
+	}
+done:
+	free(rel);
+	custody_index__free(index);
+	git_tree_free(tree);
+	return rc;
+}
+
+static int write_fd_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int file_sha256(const char *path, unsigned char out[32])
+{
+	unsigned char buf[65536];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0;
+	ssize_t n;
+
+	if (ctx && fd >= 0 && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			EVP_DigestUpdate(ctx, buf, (size_t)n);
+		ok = n == 0 && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static int unhex32(unsigned char out[32], const char *hex)
+{
+	for (int i = 0; i < 32; i++) {
+		unsigned int v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int custody_archive_restore(custody_archive *a, const char *path,
+	uint64_t version, const char *dest, int force, custody_error **err)
+{
+	struct custody_index *index = NULL;
+	struct custody_record *record;
+	struct custody_entry *e = NULL;
+	git_tree *tree = NULL;
+	git_blob *blob = NULL;
+	git_oid id;
+	char *rel = NULL, *target = NULL;
+	unsigned char want[32], got[32];
+	uint64_t i;
+	const char *content;
+	size_t len;
+	struct stat st;
+	int rc;
+
+	if ((rc = find_record(a, path, &index, &record, &rel, err)) != 0)
+		goto done;
+	if (version == 0)
+		version = record->version;
+	if (version > record->version) {
+		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: has %" PRIu64
+			" version(s), not %" PRIu64, rel, record->version,
+			version);
+		goto done;
+	}
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		goto done;
+	for (i = record->index;;) {
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			goto done;
+		if (e->type != CUSTODY_ENTRY_REGISTER ||
+		    strcmp(e->path, rel) != 0) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
+				PRIu64 " is not a version of %s; run custody "
+				"verify", i, rel);
+			goto done;
+		}
+		if (e->version == version)
+			break;
+		if (!e->has_previous || e->version < version) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "%s: "
+				"version chain broken at entry %" PRIu64, rel,
+				i);
+			goto done;
+		}
+		i = e->previous;
+		custody_entry__free(e);
+		e = NULL;
+	}
+	if (e->blob == NULL) {
+		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: version %"
+			PRIu64 " was registered without storing its content "
+			"(--no-store); only its hashes are kept", rel,
+			version);
+		goto done;
+	}
+	if (git_oid_fromstr(&id, e->blob) != 0 ||
+	    git_blob_lookup(&blob, a->repo, &id) != 0) {
+		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: stored "
+			"content %s of version %" PRIu64 " cannot be read", rel,
+			e->blob, version);
+		goto done;
+	}
+	content = git_blob_rawcontent(blob);
+	len = (size_t)git_blob_rawsize(blob);
+	if (unhex32(want, e->sha256) != 0 ||
+	    EVP_Digest(content, len, got, NULL, EVP_sha256(), NULL) != 1 ||
+	    CRYPTO_memcmp(want, got, 32) != 0 || len != e->size) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: stored content "
+			"of version %" PRIu64 " does not match its entry's "
+			"SHA-256; the archive is damaged", rel, version);
+		goto done;
+	}
+	if (dest != NULL && strcmp(dest, "-") == 0) {
+		if (write_fd_all(STDOUT_FILENO, content, len) != 0)
+			rc = custody__error_sys(err, CUSTODY_EIO, errno,
+				"cannot write to standard output");
+		goto done;
+	}
+	if (dest != NULL)
+		target = strdup(dest);
+	else
+		target = custody_fs__join(a->collection, rel);
+	if (target == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (dest == NULL) {
+		/* create missing folders inside the collection */
+		for (char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/')) {
+			char *prefix = strndup(rel, (size_t)(s - rel));
+			char *full = prefix ? custody_fs__join(a->collection,
+				prefix) : NULL;
+
+			if (full == NULL)
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			else if (lstat(full, &st) == 0) {
+				if (!S_ISDIR(st.st_mode))
+					rc = custody__error(err,
+						CUSTODY_EINVALID, "%s: is in "
+						"the way (not a folder)",
+						full);
+			} else
+				rc = custody_fs__mkdir(full, 0755, err);
+			free(prefix);
+			free(full);
+			if (rc != 0)
+				goto done;
+		}
+	}
+	if (lstat(target, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "
+				"and is not a regular file", target);
+			goto done;
+		}
+		if (file_sha256(target, got) == 0 &&
+		    CRYPTO_memcmp(want, got, 32) == 0)
+			goto done; /* already identical */
+		if (!force) {
+			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "
+				"and differs from version %" PRIu64 "; use "
+				"--force to replace it", target, version);
+			goto done;
+		}
+	}
+	rc = custody_fs__write_atomic(target, content, len, 0644, err);
+done:
+	git_blob_free(blob);
+	git_tree_free(tree);
+	custody_entry__free(e);
+	custody_index__free(index);
+	free(rel);
+	free(target);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * A streaming writer of git packfiles (version 2) and their .idx (v2).
+ *
+ * custody stores new objects as one pack per writer instead of loose
+ * objects: one fsync per pack rather than one per object, and content is
+ * deflated once while it is hashed. Objects are written whole (no deltas).
+ *
+ * Life cycle: open (a temporary file in objects/pack/), add objects,
+ * commit (fix the header's count, write the trailer and the .idx, fsync
+ * both, rename them to pack-<hash>.pack/.idx, fsync the folder) or free
+ * without commit (the temporary files are removed). A pack with no object
+ * commits to nothing. Until commit, nothing in the repository changes.
+ *
+ * Thread safety: one writer per thread; different writers may run at once.
+ */
+#ifndef CUSTODY_SRC_PACK_H
+#define CUSTODY_SRC_PACK_H
+
+#include <stdint.h>
+#include "custody/common.h"
+
+typedef struct custody_pack custody_pack;
+
+/* git object types, as in the pack format */
+enum { CUSTODY_OBJ_COMMIT = 1, CUSTODY_OBJ_TREE = 2, CUSTODY_OBJ_BLOB = 3 };
+
+/* Called with a finished object's id; return 1 if the repository already
+ * has it (the pack then drops it), 0 if not. May be NULL. */
+typedef int (*custody_pack_exists_cb)(const unsigned char id[20],
+	void *payload);
+
+int custody_pack__open(custody_pack **out, const char *pack_dir,
+	custody_pack_exists_cb exists, void *payload, custody_error **err);
+
+/* Add a whole object held in memory; id_out gets its 20-byte id. */
+int custody_pack__add_buffer(custody_pack *pack, int type, const void *data,
+	size_t len, unsigned char id_out[20], custody_error **err);
+
+/* Stream an object of a size known in advance: begin, write (any number
+ * of times, `size` bytes in all), end. end fails with CUSTODY_ECHANGED if
+ * the bytes written do not add up to `size`. An object whose id is
+ * already in this pack, or that `exists` reports, is dropped again. */
+int custody_pack__begin(custody_pack *pack, int type, uint64_t size,
+	custody_error **err);
+int custody_pack__write(custody_pack *pack, const void *data, size_t len,
+	custody_error **err);
+int custody_pack__end(custody_pack *pack, unsigned char id_out[20],
+	custody_error **err);
+/* Abandon the object begun last (after an error reading its source). */
+void custody_pack__cancel(custody_pack *pack);
+
+/* Number of objects in the pack so far. */
+size_t custody_pack__count(const custody_pack *pack);
+
+int custody_pack__commit(custody_pack *pack, custody_error **err);
+void custody_pack__free(custody_pack *pack);
+
+#endif

@@ -1,0 +1,255 @@
+/* custody status: the collection on disk against the record. */
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "index.h"
+#include "walk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+struct item {
+	custody_status_item pub;
+	unsigned char sha256[32];
+	int has_sha;
+};
+
+struct items {
+	struct item *v;
+	size_t n, alloc;
+};
+
+static struct item *push(struct items *items)
+{
+	if (items->n == items->alloc) {
+		size_t alloc = items->alloc ? items->alloc * 2 : 64;
+		struct item *grown = realloc(items->v, alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return NULL;
+		items->v = grown;
+		items->alloc = alloc;
+	}
+	memset(&items->v[items->n], 0, sizeof(items->v[0]));
+	return &items->v[items->n++];
+}
+
+static int cmp_item(const void *x, const void *y)
+{
+	const struct item *a = x, *b = y;
+
+	return strcmp(a->pub.path, b->pub.path);
+}
+
+static void sha_key(char out[65], const unsigned char sha[32])
+{
+	custody_hex(out, sha, 32);
+}
+
+int custody_archive_status(custody_archive *a,
+	const custody_status_options *opts, custody_status_cb cb,
+	void *payload, custody_status_summary *summary, custody_error **err)
+{
+	custody_status_options defaults = CUSTODY_STATUS_OPTIONS_INIT;
+	struct custody_index *index = NULL;
+	struct custody_walk walk;
+	struct custody_hash_job *jobs = NULL;
+	struct custody_hash_options hopts;
+	struct items items = { NULL, 0, 0 };
+	struct custody_map by_sha = { 0 }, seen = { 0 };
+	char (*sha_keys)[65] = NULL;
+	unsigned char *present = NULL;
+	size_t njobs = 0, nnew = 0;
+	custody_status_summary sum;
+	int rc;
+
+	memset(&sum, 0, sizeof(sum));
+	memset(&walk, 0, sizeof(walk));
+	if (opts == NULL)
+		opts = &defaults;
+	if ((rc = custody_index__load(&index, a, err)) != 0)
+		goto done;
+	walk.archive = a;
+	walk.index = index;
+	walk.progress = opts->progress;
+	walk.payload = opts->payload;
+	if ((rc = custody_walk__add(&walk, "", 0, err)) != 0 ||
+	    (rc = custody_walk__finish(&walk, err)) != 0)
+		goto done;
+
+	jobs = calloc(walk.nfiles + 1, sizeof(*jobs));
+	present = calloc(index->count + 1, 1);
+	if (jobs == NULL || present == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < walk.nfiles; i++) {
+		struct custody_walk_file *f = &walk.files[i];
+		struct custody_record *r = custody_index__find(index, f->path);
+
+		f->job = (size_t)-1;
+		if (f->refused)
+			continue;
+		if (r != NULL) {
+			present[r - index->records] = 1;
+			if (custody_index__stat_clean(index, r, &f->st)) {
+				sum.unchanged++;
+				continue;
+			}
+		}
+		jobs[njobs].path = f->abs;
+		jobs[njobs].name = f->path;
+		jobs[njobs].size = (uint64_t)f->st.st_size;
+		f->job = njobs++;
+	}
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.threads = opts->threads;
+	hopts.progress = opts->progress;
+	hopts.payload = opts->payload;
+	hopts.phase = "hashing";
+	if ((rc = custody_hash__run(jobs, njobs, &hopts, NULL, NULL, err))
+	    != 0)
+		goto done;
+	sum.hashed = njobs;
+
+	/* refusals first: they are reported as they are */
+	for (size_t i = 0; i < walk.nrefused; i++) {
+		struct item *it = push(&items);
+
+		if (it == NULL)
+			goto oom;
+		it->pub.kind = CUSTODY_STATUS_REFUSED;
+		it->pub.path = walk.refused[i].path;
+		it->pub.reason = walk.refused[i].reason;
+		sum.refused++;
+	}
+	for (size_t i = 0; i < walk.nfiles; i++) {
+		struct custody_walk_file *f = &walk.files[i];
+		struct custody_hash_job *job;
+		struct custody_record *r;
+		struct item *it;
+
+		if (f->job == (size_t)-1)
+			continue;
+		job = &jobs[f->job];
+		r = custody_index__find(index, f->path);
+		if (job->rc != 0) {
+			/* vanished or unreadable since the walk */
+			if ((it = push(&items)) == NULL)
+				goto oom;
+			it->pub.kind = CUSTODY_STATUS_REFUSED;
+			it->pub.path = f->path;
+			it->pub.reason = job->error ? job->error :
+				"could not be read";
+			sum.refused++;
+			continue;
+		}
+		if (r != NULL && r->size == job->size &&
+		    CRYPTO_memcmp(r->sha256, job->sha256, 32) == 0) {
+			sum.unchanged++;
+			continue;
+		}
+		if ((it = push(&items)) == NULL)
+			goto oom;
+		it->pub.kind = r ? CUSTODY_STATUS_MODIFIED : CUSTODY_STATUS_NEW;
+		it->pub.path = f->path;
+		it->pub.size = job->size;
+		memcpy(it->sha256, job->sha256, 32);
+		it->has_sha = 1;
+		if (r)
+			sum.modified++;
+		else
+			nnew++;
+	}
+
+	/* Moves and duplicates need the content of what is registered. */
+	if (nnew > 0) {
+		sha_keys = calloc(index->count + items.n + 1,
+			sizeof(*sha_keys));
+		if (sha_keys == NULL)
+			goto oom;
+		for (size_t i = 0; i < index->count; i++) {
+			sha_key(sha_keys[i], index->records[i].sha256);
+			if (custody_map__get(&by_sha, sha_keys[i]) == NULL &&
+			    custody_map__put(&by_sha, sha_keys[i], i) != 0)
+				goto oom;
+		}
+		for (size_t i = 0, n = items.n; i < n; i++) {
+			struct item *it = &items.v[i];
+			struct custody_record *r;
+			size_t *slot, k = index->count + i;
+
+			if (it->pub.kind != CUSTODY_STATUS_NEW)
+				continue;
+			sha_key(sha_keys[k], it->sha256);
+			slot = custody_map__get(&by_sha, sha_keys[k]);
+			if (slot == NULL) {
+				/* the first new file with this content */
+				if (custody_map__get(&seen, sha_keys[k])) {
+					size_t j = *custody_map__get(&seen,
+						sha_keys[k]);
+
+					it->pub.duplicate_of =
+						items.v[j].pub.path;
+				} else if (custody_map__put(&seen, sha_keys[k],
+				    i) != 0) {
+					goto oom;
+				}
+				continue;
+			}
+			r = &index->records[*slot];
+			if (!present[*slot]) {
+				/* registered content, gone from its old
+				 * place: moved here (once) */
+				it->pub.kind = CUSTODY_STATUS_MOVED;
+				it->pub.from = r->path;
+				present[*slot] = 2;
+			} else {
+				it->pub.duplicate_of = r->path;
+			}
+		}
+	}
+	for (size_t i = 0; i < index->count; i++) {
+		struct item *it;
+
+		if (present[i])
+			continue;
+		if ((it = push(&items)) == NULL)
+			goto oom;
+		it->pub.kind = CUSTODY_STATUS_MISSING;
+		it->pub.path = index->records[i].path;
+		it->pub.size = index->records[i].size;
+		sum.missing++;
+	}
+	for (size_t i = 0; i < items.n; i++) {
+		if (items.v[i].pub.kind == CUSTODY_STATUS_NEW)
+			sum.added++;
+		else if (items.v[i].pub.kind == CUSTODY_STATUS_MOVED)
+			sum.moved++;
+	}
+	if (items.n > 1)
+		qsort(items.v, items.n, sizeof(*items.v), cmp_item);
+	for (size_t i = 0; i < items.n && cb; i++)
+		if ((rc = cb(&items.v[i].pub, payload)) != 0)
+			break;
+	goto done;
+oom:
+	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+done:
+	if (summary)
+		*summary = sum;
+	if (jobs)
+		custody_hash__jobs_clear(jobs, njobs);
+	free(jobs);
+	free(present);
+	free(items.v);
+	free(sha_keys);
+	custody_map__free(&by_sha);
+	custody_map__free(&seen);
+	custody_walk__free(&walk);
+	custody_index__free(index);
+	return rc;
+}

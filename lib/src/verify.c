@@ -1,0 +1,636 @@
+/* custody verify: the archive's history, entries, objects, documents. */
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "map.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+struct ctx {
+	custody_archive *a;
+	custody_problem_cb cb;
+	void *payload;
+	custody_verify_summary sum;
+	int stopped;
+};
+
+static void problem(struct ctx *c, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void problem(struct ctx *c, const char *where, const char *fmt, ...)
+{
+	char msg[1024];
+	custody_problem p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->sum.problems++;
+	p.where = where;
+	p.message = msg;
+	if (c->cb && !c->stopped && c->cb(&p, c->payload) != 0)
+		c->stopped = 1;
+}
+
+/* "log/000/001/000001234.yaml" -> 1234, or -1 if not custody's layout */
+static int64_t entry_index_of(const char *path)
+{
+	char expect[64], *end;
+	uint64_t n;
+
+	if (strncmp(path, "log/", 4) != 0 || strlen(path) != 26)
+		return -1;
+	errno = 0;
+	n = strtoull(path + 12, &end, 10);
+	if (errno || end != path + 21)
+		return -1;
+	custody_archive__entry_path(expect, n);
+	return strcmp(expect, path) == 0 ? (int64_t)n : -1;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+struct diff_state {
+	struct ctx *c;
+	const char *commit;
+	int root;
+	uint64_t *added;
+	size_t nadded, alloc;
+	int oom;
+};
+
+static int on_delta(const git_diff_delta *d, float progress, void *payload)
+{
+	struct diff_state *s = payload;
+	const char *path = d->status == GIT_DELTA_DELETED ?
+		d->old_file.path : d->new_file.path;
+	char where[128];
+
+	(void)progress;
+	snprintf(where, sizeof(where), "commit %.12s", s->commit);
+	if (strncmp(path, "log/", 4) == 0) {
+		int64_t n = entry_index_of(path);
+
+		if (d->status != GIT_DELTA_ADDED) {
+			problem(s->c, where, "%s entry %s: the log is append-"
+				"only; history was rewritten", d->status ==
+				GIT_DELTA_DELETED ? "removes" : "changes",
+				path);
+			return 0;
+		}
+		if (n < 0) {
+			problem(s->c, where, "adds %s, which is not where "
+				"custody puts entries", path);
+			return 0;
+		}
+		if (s->nadded == s->alloc) {
+			size_t alloc = s->alloc ? s->alloc * 2 : 64;
+			uint64_t *grown = realloc(s->added,
+				alloc * sizeof(*grown));
+
+			if (grown == NULL) {
+				s->oom = 1;
+				return -1;
+			}
+			s->added = grown;
+			s->alloc = alloc;
+		}
+		s->added[s->nadded++] = (uint64_t)n;
+	} else if (strcmp(path, "custody.yaml") == 0) {
+		if (!s->root)
+			problem(s->c, where, "changes custody.yaml, the "
+				"archive's policy, which no custody command "
+				"does");
+	} else if (strncmp(path, "documents/", 10) != 0) {
+		problem(s->c, where, "adds or changes %s, which custody "
+			"never writes", path);
+	}
+	return 0;
+}
+
+static int check_history(struct ctx *c, custody_error **err)
+{
+	custody_archive *a = c->a;
+	git_revwalk *walk = NULL;
+	git_oid *ids = NULL, id;
+	size_t n = 0, alloc = 0;
+	uint64_t size = 0;
+	int rc = 0;
+
+	if (git_revwalk_new(&walk, a->repo) != 0 ||
+	    git_revwalk_push(walk, &a->head) != 0 ||
+	    git_revwalk_simplify_first_parent(walk) != 0) {
+		rc = custody__error_git(err, CUSTODY_EVERIFY,
+			"%s: cannot walk the history", a->gitdir);
+		goto done;
+	}
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	while ((rc = git_revwalk_next(&id, walk)) == 0) {
+		if (n == alloc) {
+			git_oid *grown;
+
+			alloc = alloc ? alloc * 2 : 256;
+			grown = realloc(ids, alloc * sizeof(*grown));
+			if (grown == NULL) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+			ids = grown;
+		}
+		git_oid_cpy(&ids[n++], &id);
+	}
+	if (rc != GIT_ITEROVER) {
+		rc = custody__error_git(err, CUSTODY_EVERIFY,
+			"%s: the history cannot be read", a->gitdir);
+		goto done;
+	}
+	rc = 0;
+	for (size_t i = 0; i < n && !c->stopped; i++) {
+		git_commit *commit = NULL, *parent = NULL;
+		git_tree *tree = NULL, *ptree = NULL;
+		git_diff *diff = NULL;
+		git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
+		struct diff_state s;
+		char hex[41], where[64];
+
+		git_oid_tostr(hex, sizeof(hex), &ids[i]);
+		snprintf(where, sizeof(where), "commit %.12s", hex);
+		memset(&s, 0, sizeof(s));
+		s.c = c;
+		s.commit = hex;
+		s.root = i == 0;
+		c->sum.commits++;
+		if (git_commit_lookup(&commit, a->repo, &ids[i]) != 0 ||
+		    git_commit_tree(&tree, commit) != 0) {
+			problem(c, where, "cannot be read: %s",
+				git_error_last() ? git_error_last()->message :
+				"unknown error");
+			goto next;
+		}
+		if (git_commit_parentcount(commit) > 1)
+			problem(c, where, "is a merge; a custody history is a "
+				"single line of commits");
+		if (i == 0 && git_commit_parentcount(commit) != 0)
+			problem(c, where, "has a parent that cannot be "
+				"reached");
+		if (i > 0 && (git_commit_parent(&parent, commit, 0) != 0 ||
+		    git_commit_tree(&ptree, parent) != 0)) {
+			problem(c, where, "its parent cannot be read");
+			goto next;
+		}
+		dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+		if (git_diff_tree_to_tree(&diff, a->repo, ptree, tree, &dopts)
+		    != 0 || git_diff_foreach(diff, on_delta, NULL, NULL, NULL,
+		    &s) != 0) {
+			if (s.oom) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			} else {
+				problem(c, where, "cannot be compared with its "
+					"parent: %s", git_error_last() ?
+					git_error_last()->message : "error");
+			}
+		}
+		if (rc == 0) {
+			qsort(s.added, s.nadded, sizeof(*s.added), cmp_u64);
+			if (s.nadded == 0)
+				problem(c, where, "adds no entry; every custody "
+					"commit adds at least one");
+			for (size_t k = 0; k < s.nadded; k++) {
+				if (s.added[k] != size + k) {
+					problem(c, where, "adds entry %" PRIu64
+						" where entry %" PRIu64 " was "
+						"due: the log has a gap or a "
+						"repeat", s.added[k], size + k);
+					break;
+				}
+			}
+			size += s.nadded;
+		}
+next:
+		free(s.added);
+		git_diff_free(diff);
+		git_tree_free(tree);
+		git_tree_free(ptree);
+		git_commit_free(commit);
+		git_commit_free(parent);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && size != a->size)
+		problem(c, "history", "the commits add %" PRIu64 " entries, "
+			"but the log at head has %" PRIu64, size, a->size);
+done:
+	free(ids);
+	git_revwalk_free(walk);
+	return rc;
+}
+
+struct latest {
+	char *path;
+	uint64_t index, version, size;
+	char sha256[65];
+	char blob[41];
+	int doc_seen;
+};
+
+struct blob_check {
+	uint64_t index;
+	char blob[41];
+	char sha256[65];
+	uint64_t size;
+	char *path;
+	int bad;            /* 1 unreadable, 2 digest, 3 size */
+};
+
+struct blob_pool {
+	struct blob_check *checks;
+	size_t n;
+	atomic_size_t next, done;
+	const char *gitdir;
+};
+
+static void *blob_worker(void *arg)
+{
+	struct blob_pool *p = arg;
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (git_repository_open_bare(&repo, p->gitdir) != 0 ||
+	    git_repository_odb(&odb, repo) != 0 || md == NULL) {
+		/* every remaining check fails as unreadable */
+		size_t i;
+
+		while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+			p->checks[i].bad = 1;
+			atomic_fetch_add(&p->done, 1);
+		}
+		goto done;
+	}
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		struct blob_check *bc;
+		git_odb_object *obj = NULL;
+		git_oid id;
+		unsigned char want[32], got[32];
+
+		if (i >= p->n)
+			break;
+		bc = &p->checks[i];
+		if (git_oid_fromstr(&id, bc->blob) != 0 ||
+		    git_odb_read(&obj, odb, &id) != 0 ||
+		    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+			bc->bad = 1;
+		} else if ((uint64_t)git_odb_object_size(obj) != bc->size) {
+			bc->bad = 3;
+		} else {
+			for (int k = 0; k < 32; k++) {
+				unsigned int v = 0;
+
+				sscanf(bc->sha256 + 2 * k, "%2x", &v);
+				want[k] = (unsigned char)v;
+			}
+			if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+			    EVP_DigestUpdate(md, git_odb_object_data(obj),
+			    git_odb_object_size(obj)) != 1 ||
+			    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
+			    CRYPTO_memcmp(want, got, 32) != 0)
+				bc->bad = 2;
+		}
+		git_odb_object_free(obj);
+		atomic_fetch_add(&p->done, 1);
+	}
+done:
+	EVP_MD_CTX_free(md);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return NULL;
+}
+
+static int check_blobs(struct ctx *c, struct blob_check *checks, size_t n,
+	const custody_verify_options *opts)
+{
+	struct blob_pool pool;
+	unsigned int nthreads = opts->threads ? opts->threads :
+		custody_hash__default_threads();
+	pthread_t threads[64];
+	unsigned int started = 0;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.checks = checks;
+	pool.n = n;
+	pool.gitdir = c->a->gitdir;
+	if (nthreads > 64)
+		nthreads = 64;
+	for (unsigned int i = 0; i < nthreads; i++)
+		if (pthread_create(&threads[started], NULL, blob_worker,
+		    &pool) == 0)
+			started++;
+	if (started == 0)
+		blob_worker(&pool);
+	while (opts->progress && atomic_load(&pool.done) < n) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+		opts->progress("checking stored content",
+			atomic_load(&pool.done), n, 0, 0, opts->payload);
+		nanosleep(&pause, NULL);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		char where[64];
+
+		snprintf(where, sizeof(where), "entry %" PRIu64,
+			checks[i].index);
+		c->sum.blobs_checked++;
+		if (checks[i].bad == 1)
+			problem(c, where, "stored content %s of %s cannot be "
+				"read from the archive", checks[i].blob,
+				checks[i].path);
+		else if (checks[i].bad == 2)
+			problem(c, where, "stored content %s of %s does not "
+				"match the entry's SHA-256", checks[i].blob,
+				checks[i].path);
+		else if (checks[i].bad == 3)
+			problem(c, where, "stored content %s of %s does not "
+				"have the entry's size", checks[i].blob,
+				checks[i].path);
+	}
+	return 0;
+}
+
+struct doc_walk {
+	struct ctx *c;
+	struct custody_map *by_path;
+	struct latest *latest;
+	int oom;
+};
+
+static int on_document(const char *root, const git_tree_entry *te,
+	void *payload)
+{
+	struct doc_walk *w = payload;
+	char path[4096];
+	size_t *slot;
+	struct latest *l;
+	char id[41];
+
+	if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(te));
+	slot = custody_map__get(w->by_path, path);
+	if (slot == NULL) {
+		problem(w->c, "documents/", "holds %s, which is not a "
+			"registered document", path);
+		return 0;
+	}
+	l = &w->latest[*slot];
+	l->doc_seen = 1;
+	git_oid_tostr(id, sizeof(id), git_tree_entry_id(te));
+	if (l->blob[0] == '\0')
+		problem(w->c, "documents/", "holds %s, whose latest version "
+			"was registered without content", path);
+	else if (strcmp(id, l->blob) != 0)
+		problem(w->c, "documents/", "holds %s as %s, but its entry %"
+			PRIu64 " names %s", path, id, l->index, l->blob);
+	return 0;
+}
+
+int custody_archive_verify(custody_archive *a,
+	const custody_verify_options *opts, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary, custody_error **err)
+{
+	custody_verify_options defaults = CUSTODY_VERIFY_OPTIONS_INIT;
+	struct ctx c;
+	git_tree *tree = NULL, *docs = NULL;
+	git_odb *odb = NULL;
+	struct latest *latest = NULL;
+	struct custody_map by_path = { 0 };
+	struct blob_check *checks = NULL;
+	size_t nlatest = 0, nchecks = 0;
+	struct custody_hash_job *jobs = NULL;
+	int rc = 0;
+
+	if (opts == NULL)
+		opts = &defaults;
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	c.cb = cb;
+	c.payload = payload;
+	if ((rc = check_history(&c, err)) != 0)
+		goto done;
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
+	    git_repository_odb(&odb, a->repo) != 0)
+		goto done;
+	latest = calloc(a->size + 1, sizeof(*latest));
+	checks = calloc(a->size + 1, sizeof(*checks));
+	if (latest == NULL || checks == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (uint64_t i = 0; i < a->size && !c.stopped; i++) {
+		struct custody_entry *e = NULL;
+		custody_error *eerr = NULL;
+		char where[64];
+		size_t *slot;
+
+		custody_archive__entry_path(where, i);
+		if (opts->progress && i % 1024 == 0)
+			opts->progress("checking entries", i, a->size, 0, 0,
+				opts->payload);
+		c.sum.entries++;
+		if (custody_archive__read_entry(a, tree, i, &e, NULL, &eerr)
+		    != 0) {
+			problem(&c, where, "%s", custody_error_message(eerr));
+			custody_error_free(eerr);
+			continue;
+		}
+		if ((i == 0) != (e->type == CUSTODY_ENTRY_GENESIS)) {
+			problem(&c, where, i == 0 ? "the first entry is not "
+				"the genesis entry" : "a second genesis entry");
+		} else if (i == 0 && a->config &&
+		    strcmp(e->origin, a->config->origin) != 0) {
+			problem(&c, where, "names origin '%s' but custody.yaml "
+				"says '%s'", e->origin, a->config->origin);
+		}
+		if (e->type != CUSTODY_ENTRY_REGISTER) {
+			custody_entry__free(e);
+			continue;
+		}
+		slot = custody_map__get(&by_path, e->path);
+		if (slot == NULL) {
+			if (e->version != 1 || e->has_previous)
+				problem(&c, where, "%s: version %" PRIu64 " "
+					"without an earlier version", e->path,
+					e->version);
+			latest[nlatest].path = strdup(e->path);
+			if (latest[nlatest].path == NULL ||
+			    custody_map__put(&by_path, latest[nlatest].path,
+			    nlatest) != 0) {
+				custody_entry__free(e);
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+			slot = custody_map__get(&by_path, e->path);
+			nlatest++;
+		} else {
+			struct latest *l = &latest[*slot];
+
+			if (e->version != l->version + 1 || !e->has_previous ||
+			    e->previous != l->index)
+				problem(&c, where, "%s: version %" PRIu64 " "
+					"does not follow version %" PRIu64
+					" at entry %" PRIu64, e->path,
+					e->version, l->version, l->index);
+		}
+		{
+			struct latest *l = &latest[*slot];
+
+			l->index = i;
+			l->version = e->version;
+			l->size = e->size;
+			snprintf(l->sha256, sizeof(l->sha256), "%s",
+				e->sha256);
+			snprintf(l->blob, sizeof(l->blob), "%s",
+				e->blob ? e->blob : "");
+		}
+		if (e->blob != NULL) {
+			git_oid id;
+
+			if (git_oid_fromstr(&id, e->blob) != 0 ||
+			    !git_odb_exists(odb, &id))
+				problem(&c, where, "%s: stored content %s is "
+					"missing from the archive", e->path,
+					e->blob);
+			else if (opts->full) {
+				struct blob_check *bc = &checks[nchecks++];
+
+				bc->index = i;
+				memcpy(bc->blob, e->blob, 41);
+				memcpy(bc->sha256, e->sha256, 65);
+				bc->size = e->size;
+				bc->path = latest[*slot].path;
+			}
+		}
+		custody_entry__free(e);
+	}
+	c.sum.documents = nlatest;
+
+	/* documents/ mirrors the latest stored version of every path */
+	{
+		const git_tree_entry *te = git_tree_entry_byname(tree,
+			"documents");
+		struct doc_walk w = { &c, &by_path, latest, 0 };
+
+		if (te != NULL && (git_tree_entry_type(te) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&docs, a->repo, git_tree_entry_id(te)) !=
+		    0))
+			problem(&c, "documents/", "cannot be read");
+		else if (te != NULL)
+			git_tree_walk(docs, GIT_TREEWALK_PRE, on_document, &w);
+		for (size_t i = 0; i < nlatest; i++)
+			if (latest[i].blob[0] && !latest[i].doc_seen)
+				problem(&c, "documents/", "lacks %s, stored "
+					"by entry %" PRIu64, latest[i].path,
+					latest[i].index);
+	}
+
+	if (opts->full && !c.stopped) {
+		struct custody_hash_options hopts;
+		size_t njobs = 0;
+
+		jobs = calloc(nlatest + 1, sizeof(*jobs));
+		if (jobs == NULL) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < nlatest; i++) {
+			char *abs = custody_fs__join(a->collection,
+				latest[i].path);
+
+			if (abs == NULL) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+			jobs[njobs].path = abs;
+			jobs[njobs].name = latest[i].path;
+			jobs[njobs].size = latest[i].size;
+			njobs++;
+		}
+		memset(&hopts, 0, sizeof(hopts));
+		hopts.threads = opts->threads;
+		hopts.progress = opts->progress;
+		hopts.payload = opts->payload;
+		hopts.phase = "rehashing documents";
+		rc = custody_hash__run(jobs, njobs, &hopts, NULL, NULL, err);
+		for (size_t i = 0; rc == 0 && i < njobs; i++) {
+			char sha[65];
+
+			c.sum.files_checked++;
+			if (jobs[i].rc == CUSTODY_ENOTFOUND) {
+				problem(&c, latest[i].path, "missing from the "
+					"collection (registered at entry %"
+					PRIu64 ")", latest[i].index);
+				continue;
+			}
+			if (jobs[i].rc != 0) {
+				problem(&c, latest[i].path, "%s",
+					jobs[i].error ? jobs[i].error :
+					"cannot be read");
+				continue;
+			}
+			custody_hex(sha, jobs[i].sha256, 32);
+			if (jobs[i].size != latest[i].size ||
+			    CRYPTO_memcmp(sha, latest[i].sha256, 64) != 0)
+				problem(&c, latest[i].path, "modified: its "
+					"SHA-256 is %s, the record (entry %"
+					PRIu64 ") says %s", sha,
+					latest[i].index, latest[i].sha256);
+		}
+		for (size_t i = 0; i < njobs; i++)
+			free((char *)jobs[i].path);
+		custody_hash__jobs_clear(jobs, njobs);
+		if (rc != 0)
+			goto done;
+		check_blobs(&c, checks, nchecks, opts);
+	}
+	if (c.sum.problems > 0)
+		rc = custody__error(err, CUSTODY_EVERIFY, "%" PRIu64
+			" problem%s found", c.sum.problems,
+			c.sum.problems == 1 ? "" : "s");
+done:
+	if (summary)
+		*summary = c.sum;
+	for (size_t i = 0; latest && i < nlatest; i++)
+		free(latest[i].path);
+	free(latest);
+	free(checks);
+	free(jobs);
+	custody_map__free(&by_path);
+	git_tree_free(docs);
+	git_tree_free(tree);
+	git_odb_free(odb);
+	return rc;
+}

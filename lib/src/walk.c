@@ -1,0 +1,334 @@
+#include "walk.h"
+#include "entry.h"
+#include "error.h"
+#include "fsutil.h"
+#include "path.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int custody_walk__refuse(struct custody_walk *walk, const char *path,
+	const char *reason)
+{
+	struct custody_refusal *r;
+
+	if (walk->nrefused == walk->alloc_refused) {
+		size_t alloc = walk->alloc_refused ? walk->alloc_refused * 2 :
+			16;
+		struct custody_refusal *grown = realloc(walk->refused,
+			alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return CUSTODY_ENOMEM;
+		walk->refused = grown;
+		walk->alloc_refused = alloc;
+	}
+	r = &walk->refused[walk->nrefused];
+	r->path = strdup(path);
+	r->reason = strdup(reason);
+	if (r->path == NULL || r->reason == NULL) {
+		free(r->path);
+		free(r->reason);
+		return CUSTODY_ENOMEM;
+	}
+	walk->nrefused++;
+	return 0;
+}
+
+static int add_file(struct custody_walk *walk, const char *rel,
+	const char *abs, const struct stat *st, custody_error **err)
+{
+	struct custody_walk_file *f;
+
+	if (walk->nfiles == walk->alloc) {
+		size_t alloc = walk->alloc ? walk->alloc * 2 : 256;
+		struct custody_walk_file *grown = realloc(walk->files,
+			alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		walk->files = grown;
+		walk->alloc = alloc;
+	}
+	f = &walk->files[walk->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(rel);
+	f->abs = strdup(abs);
+	f->st = *st;
+	if (f->path == NULL || f->abs == NULL) {
+		free(f->path);
+		free(f->abs);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	walk->nfiles++;
+	if (walk->progress && walk->nfiles % 4096 == 0)
+		walk->progress("scanning", walk->nfiles, 0, 0, 0,
+			walk->payload);
+	return 0;
+}
+
+static int refuse_or_oom(struct custody_walk *walk, const char *path,
+	const char *reason, custody_error **err)
+{
+	if (custody_walk__refuse(walk, path, reason) != 0)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int check_name(struct custody_walk *walk, const char *rel,
+	custody_error **err)
+{
+	custody_error *perr = NULL;
+	int rc;
+
+	if (custody_path__check(rel, &perr) != 0) {
+		rc = refuse_or_oom(walk, rel, custody_error_message(perr),
+			err);
+		custody_error_free(perr);
+		return rc ? rc : 1;
+	}
+	if (!custody_path__is_nfc(rel))
+		return refuse_or_oom(walk, rel, "name is not in Unicode NFC "
+			"form (as names made on macOS may be); rename it to "
+			"its NFC spelling", err) ? CUSTODY_ENOMEM : 1;
+	return 0;
+}
+
+static int visit(struct custody_walk *walk, const char *rel, const char *abs,
+	const struct stat *st, int explicit_path, custody_error **err);
+
+static int walk_dir(struct custody_walk *walk, const char *rel,
+	const char *abs, custody_error **err)
+{
+	int fd = open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		char reason[256];
+
+		snprintf(reason, sizeof(reason), "cannot read folder: %s",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
+	}
+	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		struct stat cst;
+		char *crel, *cabs;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		crel = *rel ? custody_fs__join(rel, de->d_name) :
+			strdup(de->d_name);
+		cabs = custody_fs__join(abs, de->d_name);
+		if (crel == NULL || cabs == NULL) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		} else if (fstatat(dirfd(d), de->d_name, &cst,
+		    AT_SYMLINK_NOFOLLOW) != 0) {
+			char reason[256];
+
+			snprintf(reason, sizeof(reason), "cannot stat: %s",
+				strerror(errno));
+			rc = refuse_or_oom(walk, crel, reason, err);
+		} else {
+			rc = visit(walk, crel, cabs, &cst, 0, err);
+		}
+		free(crel);
+		free(cabs);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int visit(struct custody_walk *walk, const char *rel, const char *abs,
+	const struct stat *st, int explicit_path, custody_error **err)
+{
+	int rc;
+
+	if (S_ISDIR(st->st_mode) && walk->have_archive_id &&
+	    st->st_dev == walk->archive_dev &&
+	    st->st_ino == walk->archive_ino) {
+		if (explicit_path)
+			return refuse_or_oom(walk, rel, "is the archive itself",
+				err);
+		return 0;
+	}
+	if (*rel != '\0' && (rc = check_name(walk, rel, err)) != 0)
+		return rc < 0 ? rc : 0;
+	if (S_ISLNK(st->st_mode))
+		return refuse_or_oom(walk, rel, "is a symbolic link; custody "
+			"neither follows nor records links (register the "
+			"file it points to instead)", err);
+	if (S_ISDIR(st->st_mode))
+		return walk_dir(walk, rel, abs, err);
+	if (!S_ISREG(st->st_mode))
+		return refuse_or_oom(walk, rel, "is not a regular file "
+			"(a device, pipe or socket)", err);
+	return add_file(walk, rel, abs, st, err);
+}
+
+int custody_walk__add(struct custody_walk *walk, const char *rel,
+	int explicit_path, custody_error **err)
+{
+	struct stat st;
+	char *abs;
+	int rc;
+
+	if (!walk->have_archive_id) {
+		if (stat(walk->archive->gitdir, &st) == 0) {
+			walk->archive_dev = st.st_dev;
+			walk->archive_ino = st.st_ino;
+			walk->have_archive_id = 1;
+		}
+	}
+	abs = *rel ? custody_fs__join(walk->archive->collection, rel) :
+		strdup(walk->archive->collection);
+	if (abs == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (lstat(abs, &st) != 0) {
+		char reason[256];
+
+		snprintf(reason, sizeof(reason), "%s", errno == ENOENT ?
+			"no such file or folder" : strerror(errno));
+		rc = refuse_or_oom(walk, *rel ? rel : ".", reason, err);
+	} else {
+		rc = visit(walk, rel, abs, &st, explicit_path, err);
+	}
+	free(abs);
+	return rc;
+}
+
+static int cmp_file(const void *x, const void *y)
+{
+	const struct custody_walk_file *a = x, *b = y;
+
+	return strcmp(a->path, b->path);
+}
+
+struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
+	const char *path)
+{
+	size_t *slot = custody_map__get(&walk->by_path, path);
+
+	return slot ? &walk->files[*slot] : NULL;
+}
+
+int custody_walk__finish(struct custody_walk *walk, custody_error **err)
+{
+	struct custody_map folds = { 0 };
+	char **keys = NULL;
+	size_t nkeys = 0, out = 0;
+	int rc = 0, any_new = 0;
+
+	if (walk->nfiles > 1)
+		qsort(walk->files, walk->nfiles, sizeof(*walk->files),
+			cmp_file);
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		if (out > 0 && strcmp(walk->files[out - 1].path,
+		    walk->files[i].path) == 0) {
+			free(walk->files[i].path);
+			free(walk->files[i].abs);
+			continue;
+		}
+		walk->files[out++] = walk->files[i];
+	}
+	walk->nfiles = out;
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		if (custody_map__put(&walk->by_path, walk->files[i].path, i))
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if (walk->index && !custody_index__find(walk->index,
+		    walk->files[i].path))
+			any_new = 1;
+	}
+	if (!any_new)
+		return 0;
+
+	/* Names that differ only in case or Unicode normalisation cannot
+	 * live side by side on every partner's disk. */
+	keys = calloc(walk->nfiles + (walk->index ? walk->index->count : 0)
+		+ 1, sizeof(*keys));
+	if (keys == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; walk->index && i < walk->index->count; i++) {
+		const char *p = walk->index->records[i].path;
+
+		if ((rc = custody_path__fold(p, &keys[nkeys], err)) != 0)
+			goto done;
+		if (custody_map__put(&folds, keys[nkeys], (size_t)-1 - i)) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		nkeys++;
+	}
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+		const char *other = NULL;
+		size_t *slot;
+
+		if ((rc = custody_path__fold(f->path, &keys[nkeys], err)) != 0)
+			goto done;
+		slot = custody_map__get(&folds, keys[nkeys]);
+		if (slot != NULL) {
+			size_t v = *slot;
+
+			other = v >= walk->nfiles && walk->index ?
+				walk->index->records[(size_t)-1 - v].path :
+				walk->files[v].path;
+			if (strcmp(other, f->path) == 0)
+				other = NULL;
+		} else if (custody_map__put(&folds, keys[nkeys], i)) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		nkeys++;
+		if (other != NULL) {
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "differs only in "
+				"letter case or Unicode normalisation from "
+				"'%s'; both cannot be kept on every system",
+				other);
+			f->refused = 1;
+			if (custody_walk__refuse(walk, f->path, reason)) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+		}
+	}
+done:
+	for (size_t i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+	custody_map__free(&folds);
+	return rc;
+}
+
+void custody_walk__free(struct custody_walk *walk)
+{
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		free(walk->files[i].path);
+		free(walk->files[i].abs);
+	}
+	free(walk->files);
+	for (size_t i = 0; i < walk->nrefused; i++) {
+		free(walk->refused[i].path);
+		free(walk->refused[i].reason);
+	}
+	free(walk->refused);
+	custody_map__free(&walk->by_path);
+	memset(walk, 0, sizeof(*walk));
+}

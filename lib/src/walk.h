@@ -1,0 +1,61 @@
+/*
+ * Walking the collection: which files a command is about, each checked
+ * against the path rules (see custody_path__check) without following
+ * symbolic links. Shared by add and status.
+ */
+#ifndef CUSTODY_SRC_WALK_H
+#define CUSTODY_SRC_WALK_H
+
+#include <sys/stat.h>
+#include "archive.h"
+#include "index.h"
+#include "map.h"
+
+struct custody_walk_file {
+	char *path;                /* collection-relative */
+	char *abs;
+	struct stat st;            /* lstat when found */
+	size_t job;
+	int refused;               /* set by finish when it collides */
+};
+
+struct custody_refusal {
+	char *path;
+	char *reason;
+};
+
+struct custody_walk {
+	custody_archive *archive;
+	struct custody_index *index;   /* for collisions with the record */
+	custody_progress_cb progress;
+	void *payload;
+	struct custody_walk_file *files;
+	size_t nfiles, alloc;
+	struct custody_refusal *refused;
+	size_t nrefused, alloc_refused;
+	struct custody_map by_path;
+	int have_archive_id;
+	dev_t archive_dev;
+	ino_t archive_ino;
+};
+
+/* Add `rel` ("" for the whole collection): a file, or a folder walked
+ * recursively. Bad paths become refusals, not errors; an error return
+ * means the walk itself failed (out of memory). */
+int custody_walk__add(struct custody_walk *walk, const char *rel,
+	int explicit_path, custody_error **err);
+
+/* Record a refusal. 0 or CUSTODY_ENOMEM. */
+int custody_walk__refuse(struct custody_walk *walk, const char *path,
+	const char *reason);
+
+/* Sort, drop repeats, refuse names that collide after NFC and case
+ * folding (among the files, and with other registered paths). */
+int custody_walk__finish(struct custody_walk *walk, custody_error **err);
+
+struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
+	const char *path);
+
+void custody_walk__free(struct custody_walk *walk);
+
+#endif

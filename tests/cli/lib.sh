@@ -1,0 +1,103 @@
+# Shared helpers for the command-line tests. Each test file defines
+# functions named test_<area>__<behaviour>; run_tests runs each in a
+# subshell inside a fresh temporary folder, so one failure cannot leak
+# into the next, and prints "N passed, N failed".
+set -uo pipefail
+
+: "${CUSTODY:?set CUSTODY to the custody binary}"
+CUSTODY=$(readlink -f "$CUSTODY")
+SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export CUSTODY_ACTOR=tester
+unset CUSTODY_ARCHIVE
+PYTHON=/usr/bin/python3
+
+fail() {
+	echo "    $*" >&2
+	exit 1
+}
+
+# run ARGS...: run custody; stdout in $OUT, stderr in $ERR, status in $RC
+run() {
+	"$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
+	RC=$?
+	OUT=$(cat "$TMP/.out")
+	ERR=$(cat "$TMP/.err")
+}
+
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "exit status $RC, expected $1" \
+		"; stdout: $OUT; stderr: $ERR"
+}
+
+expect_out() {
+	[ "$OUT" = "$1" ] || fail "stdout was:
+$OUT
+--- expected:
+$1"
+}
+
+expect_err() {
+	[ "$ERR" = "$1" ] || fail "stderr was:
+$ERR
+--- expected:
+$1"
+}
+
+contains() { # contains HAYSTACK NEEDLE
+	case "$1" in *"$2"*) return 0 ;; esac
+	return 1
+}
+
+expect_out_has() {
+	contains "$OUT" "$1" || fail "stdout lacks '$1'; it was:
+$OUT"
+}
+
+expect_err_has() {
+	contains "$ERR" "$1" || fail "stderr lacks '$1'; it was:
+$ERR"
+}
+
+expect_eq() { # expect_eq ACTUAL EXPECTED [what]
+	[ "$1" = "$2" ] || fail "${3:-value}: '$1', expected '$2'"
+}
+
+# A listing of every file under DIR with its SHA-256 and mode: two equal
+# snapshots mean the folder is byte-for-byte the same.
+snapshot() {
+	(cd "$1" && find . \( -type f -o -type l -o -type d \) -printf '%p %m %s\n' |
+		LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 -r sha256sum)
+}
+
+# A small collection: a few files of several kinds in nested folders.
+make_collection() {
+	mkdir -p "$1/memos/2019" "$1/scans"
+	printf 'Meeting notes\nAttendees: A, B\n' >"$1/memos/2019/meeting.txt"
+	printf 'Budget line 1\nBudget line 2\n' >"$1/memos/budget.txt"
+	printf '%%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%%%EOF\n' \
+		>"$1/scans/report.pdf"
+	printf 'name,amount\nAcme,100\n' >"$1/Überweisungen März.csv"
+	printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\b\2\0\0\0\x90wS\xde' \
+		>"$1/scans/photo.png"
+}
+
+head_of() { git --git-dir="$1" rev-parse refs/heads/main; }
+
+run_tests() {
+	local passed=0 failed=0 name
+	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
+		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
+		if (cd "$TMP" && set -e && "$name"); then
+			echo "ok   $name"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $name"
+			failed=$((failed + 1))
+		fi
+		chmod -R u+rwX "$TMP" 2>/dev/null
+		rm -rf "$TMP"
+	done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}

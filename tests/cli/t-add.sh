@@ -1,0 +1,158 @@
+#!/bin/bash
+# custody add: entries, versions, one commit per change, storage.
+. "$(dirname "$0")/lib.sh"
+
+setup() {
+	make_collection coll
+	cd coll
+	run init --origin example.org/t
+	expect_rc 0
+}
+
+entry() { git --git-dir=.custody show "main:$(printf 'log/000/000/%09d.yaml' "$1")"; }
+
+test_add__registers_a_folder_in_one_commit() {
+	setup
+	run add .
+	expect_rc 0
+	expect_out_has "5 registered, 0 new versions, 0 unchanged; commit"
+	expect_eq "$(git --git-dir=.custody rev-list --count main)" 2 commits
+	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main log | wc -l)" 6
+	# entries are in path order, so their indexes are predictable
+	local e
+	e=$(entry 3)
+	contains "$e" 'path: "scans/photo.png"' || fail "$e"
+	contains "$e" 'media_type: "image/png"' || fail "$e"
+	contains "$e" "sha256: \"$(sha256sum scans/photo.png | cut -c1-64)\"" || fail "$e"
+	contains "$e" "blob: \"$(git hash-object scans/photo.png)\"" || fail "$e"
+	contains "$e" 'version: 1' || fail "$e"
+	contains "$e" "size: $(stat -c %s scans/photo.png)" || fail "$e"
+	[[ "$e" =~ salt:\ \"[0-9a-f]{64}\" ]] || fail "no salt: $e"
+	e=$(entry 5)
+	contains "$e" 'path: "Überweisungen März.csv"' || fail "$e"
+	e=$(entry 4)
+	contains "$e" 'media_type: "application/pdf"' || fail "$e"
+}
+
+test_add__unchanged_files_record_nothing() {
+	setup
+	run add .
+	local head
+	head=$(head_of .custody)
+	run add .
+	expect_rc 0
+	expect_out "nothing to record: 5 files unchanged"
+	expect_eq "$(head_of .custody)" "$head" "head after re-adding"
+	# touched but same content: hashed again, still nothing recorded
+	touch -d '2001-01-01' memos/budget.txt
+	run add memos
+	expect_rc 0
+	expect_out "nothing to record: 2 files unchanged"
+	expect_eq "$(head_of .custody)" "$head" "head after touch"
+}
+
+test_add__changed_file_gets_a_new_version_linked_to_the_old() {
+	setup
+	run add .
+	printf 'more\n' >>memos/budget.txt
+	run add memos/budget.txt
+	expect_rc 0
+	expect_out_has "new version memos/budget.txt  (entry 6, v2,"
+	local e
+	e=$(entry 6)
+	contains "$e" 'version: 2' || fail "$e"
+	contains "$e" 'previous: 2' || fail "$e"
+	expect_eq "$(git --git-dir=.custody rev-list --count main)" 3 commits
+	expect_eq "$(git --git-dir=.custody show main:documents/memos/budget.txt | sha256sum)" \
+		"$(sha256sum <memos/budget.txt | sed 's/-$/-/')"
+}
+
+test_add__no_store_records_hashes_only() {
+	setup
+	run add --no-store scans/report.pdf
+	expect_rc 0
+	local e
+	e=$(entry 1)
+	contains "$e" 'blob:' && fail "blob recorded with --no-store: $e"
+	contains "$e" 'sha256:' || fail "$e"
+	git --git-dir=.custody cat-file -e main:documents/scans/report.pdf 2>/dev/null &&
+		fail "content stored"
+	run restore scans/report.pdf -o out.pdf
+	expect_rc 1
+	expect_err "custody: scans/report.pdf: version 1 was registered without storing its content (--no-store); only its hashes are kept"
+}
+
+test_add__archive_policy_no_store_and_sha512() {
+	make_collection coll && cd coll
+	run init --no-store --sha512
+	run add memos/budget.txt
+	expect_rc 0
+	local e
+	e=$(entry 1)
+	contains "$e" "sha512: \"$(sha512sum memos/budget.txt | cut -c1-128)\"" || fail "$e"
+	contains "$e" 'blob:' && fail "stored despite policy: $e"
+	run add --store memos/2019/meeting.txt
+	contains "$(entry 2)" "blob: \"$(git hash-object memos/2019/meeting.txt)\"" ||
+		fail "--store ignored"
+}
+
+test_add__note_source_and_actor_are_recorded() {
+	setup
+	CUSTODY_ACTOR="Jane Doe" run add --note 'from the USB stick' --source 'S-17' memos/budget.txt
+	expect_rc 0
+	local e
+	e=$(entry 1)
+	contains "$e" 'actor: "Jane Doe"' || fail "$e"
+	contains "$e" 'note: "from the USB stick"' || fail "$e"
+	contains "$e" 'source: "S-17"' || fail "$e"
+	expect_eq "$(git --git-dir=.custody log -1 --format=%an main)" "Jane Doe"
+}
+
+test_add__values_are_quoted_so_yaml_cannot_misread_them() {
+	mkdir coll && cd coll
+	printf 'x' >012345 && printf 'y' >no && printf 'z' >12:30:00
+	run init
+	run add --note 'yes' .
+	expect_rc 0
+	local e
+	e=$(entry 1)
+	contains "$e" 'path: "012345"' || fail "$e"
+	contains "$e" 'note: "yes"' || fail "$e"
+	contains "$(entry 3)" 'path: "no"' || fail "$(entry 3)"
+	contains "$(entry 2)" 'path: "12:30:00"' || fail "$(entry 2)"
+	# and a YAML 1.1 reader gets strings back
+	git --git-dir=.custody show main:log/000/000/000000001.yaml >e1.yaml
+	"$PYTHON" -c 'import yaml,sys; d=yaml.safe_load(open("e1.yaml")); sys.exit(0 if d["path"]=="012345" and d["note"]=="yes" else 1)' ||
+		fail "PyYAML misread the entry"
+}
+
+test_add__json_lists_the_new_entries() {
+	setup
+	run add --json memos
+	expect_rc 0
+	echo "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["registered"] == 2 and d["new_versions"] == 0, d
+assert [e["path"] for e in d["entries"]] == ["memos/2019/meeting.txt", "memos/budget.txt"], d
+assert all(len(e["sha256"]) == 64 and e["version"] == 1 for e in d["entries"]), d
+assert len(d["commit"]) == 40
+' || fail "bad JSON: $OUT"
+}
+
+test_add__file_changing_while_read_is_refused_and_nothing_recorded() {
+	setup
+	head -c 200000000 /dev/zero >big.bin
+	local before
+	before=$(snapshot .custody)
+	( while :; do printf x >>big.bin; done ) &
+	local writer=$!
+	run add big.bin
+	kill "$writer"; wait "$writer" 2>/dev/null
+	expect_rc 1
+	expect_err_has "custody: big.bin: file changed while it was being read"
+	expect_err_has "nothing was recorded"
+	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
+}
+
+run_tests

@@ -1,0 +1,103 @@
+#!/bin/bash
+# custody init, and what every command shares (help, usage, exit codes).
+. "$(dirname "$0")/lib.sh"
+
+test_init__creates_bare_repository_with_genesis_entry() {
+	mkdir coll && cd coll
+	run init --origin example.org/test
+	expect_rc 0
+	expect_out_has "origin     example.org/test"
+	expect_eq "$(git --git-dir=.custody rev-parse --is-bare-repository)" true
+	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main)" \
+		"custody.yaml
+log/000/000/000000000.yaml"
+	expect_eq "$(git --git-dir=.custody rev-list --count main)" 1
+	local entry
+	entry=$(git --git-dir=.custody show main:log/000/000/000000000.yaml)
+	contains "$entry" 'type: "genesis"' || fail "no genesis type: $entry"
+	contains "$entry" 'origin: "example.org/test"' || fail "$entry"
+	contains "$entry" 'actor: "tester"' || fail "$entry"
+	expect_eq "$(git --git-dir=.custody show main:custody.yaml)" \
+'custody-archive: 1
+origin: "example.org/test"
+digests:
+- "sha256"
+store: true'
+	expect_eq "$(stat -c %a .custody)" 700 "archive mode"
+}
+
+test_init__refuses_an_existing_archive_and_changes_nothing() {
+	mkdir coll && cd coll
+	run init
+	expect_rc 0
+	local before
+	before=$(snapshot .custody)
+	run init
+	expect_rc 1
+	expect_err "custody: $(pwd -P)/.custody: an archive (or something else) is already there"
+	expect_eq "$(snapshot .custody)" "$before" "archive after refused init"
+}
+
+test_init__default_origin_comes_from_folder_name() {
+	mkdir "my leak" && cd "my leak"
+	run init --json
+	expect_rc 0
+	expect_out_has '"origin":"local/my_leak"'
+}
+
+test_init__rejects_origin_with_spaces() {
+	mkdir coll && cd coll
+	run init --origin "has space"
+	expect_rc 1
+	expect_err "custody: origin 'has space': only printable ASCII without spaces is allowed (like example.org/leaks)"
+	[ ! -e .custody ] || fail ".custody was created"
+}
+
+test_init__archive_elsewhere_by_flag_and_environment() {
+	mkdir coll && cd coll
+	printf 'x\n' >a.txt
+	run init --archive ../arch.git
+	expect_rc 0
+	[ ! -e .custody ] || fail ".custody made in the collection"
+	expect_eq "$(git --git-dir=../arch.git config custody.collection)" "$(pwd -P)"
+	CUSTODY_ARCHIVE=../arch.git run add a.txt
+	expect_rc 0
+	run --help >/dev/null
+	run add --archive ../arch.git a.txt
+	expect_rc 0
+	expect_out "nothing to record: 1 file unchanged"
+	run status
+	expect_rc 1
+	expect_err_has "custody: no archive in . or any folder above it"
+}
+
+test_cli__every_command_answers_help() {
+	for c in init add status verify log restore; do
+		run "$c" --help
+		expect_rc 0
+		contains "$OUT" "usage: custody $c" || fail "$c --help: $OUT"
+	done
+	run --help
+	expect_rc 0
+	expect_out_has "Exit status: 0 ok, 1 a check failed or an error, 2 usage."
+}
+
+test_cli__usage_errors_exit_2() {
+	run bogus
+	expect_rc 2
+	expect_err_has "custody: 'bogus' is not a custody command"
+	run add
+	expect_rc 2
+	expect_err "custody: name the files or folders to register (use . for the whole collection)
+Try 'custody add --help'."
+	run status --bogus
+	expect_rc 2
+	run log -n x
+	expect_rc 2
+	run restore
+	expect_rc 2
+	run add --threads 0 x
+	expect_rc 2
+}
+
+run_tests

@@ -1,0 +1,94 @@
+#!/bin/bash
+# custody status: new, modified, missing, moved, duplicates, refused.
+. "$(dirname "$0")/lib.sh"
+
+setup() {
+	make_collection coll
+	cd coll
+	run init
+	run add .
+	expect_rc 0
+}
+
+test_status__clean_collection() {
+	setup
+	run status
+	expect_rc 0
+	expect_out "clean: 5 documents as recorded"
+}
+
+test_status__reports_each_kind_of_change_sorted_by_path() {
+	setup
+	printf 'changed\n' >>memos/budget.txt
+	rm memos/2019/meeting.txt
+	mv scans/report.pdf scans/report-final.pdf
+	printf 'fresh\n' >new.txt
+	cp scans/photo.png photo-copy.png
+	run status
+	expect_rc 0
+	expect_out "missing   memos/2019/meeting.txt
+modified  memos/budget.txt
+new       new.txt
+new       photo-copy.png  (same content as scans/photo.png)
+moved     scans/report.pdf -> scans/report-final.pdf
+1 unchanged, 2 new, 1 modified, 1 missing, 1 moved, 0 refused"
+}
+
+test_status__duplicates_among_new_files_are_named() {
+	setup
+	printf 'same\n' >a.txt
+	printf 'same\n' >b.txt
+	run status
+	expect_out_has "new       a.txt
+new       b.txt  (same content as a.txt)"
+}
+
+test_status__unchanged_files_are_not_read_again() {
+	make_collection coll
+	cd coll
+	# files written in the same second as the cache are read again
+	# (git's "racily clean" rule): date these in the past
+	find . -type f -exec touch -d '2020-01-01' {} +
+	run init
+	run add .
+	run status --json
+	expect_rc 0
+	expect_out_has '"hashed":0'
+	expect_out_has '"unchanged":5'
+	# a touched file is read again (and found unchanged)
+	touch -d '2001-01-01' memos/budget.txt
+	run status --json
+	expect_out_has '"hashed":1'
+	expect_out_has '"unchanged":5'
+}
+
+test_status__rebuilds_a_damaged_cache() {
+	setup
+	printf 'garbage' >.custody/cache/index
+	run status
+	expect_rc 0
+	expect_out "clean: 5 documents as recorded"
+	expect_err_has "stale or damaged cache, rebuilt from the log"
+}
+
+test_status__refused_names_are_listed_with_reason() {
+	setup
+	ln -s memos/budget.txt link.txt
+	run status
+	expect_rc 0
+	expect_out_has "refused   link.txt: is a symbolic link"
+}
+
+test_status__json_is_valid_and_complete() {
+	setup
+	rm scans/photo.png
+	run status --json
+	echo "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["items"] == [{"status": "missing", "path": "scans/photo.png", "from": None, "duplicate_of": None, "reason": None}], d
+assert d["missing"] == 1 and d["unchanged"] == 4, d
+' || fail "bad JSON: $OUT"
+}
+
+run_tests
