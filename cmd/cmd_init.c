@@ -40,7 +40,7 @@ int cmd_init(int argc, char **argv)
 
 	cli_init(&cli);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': opts.origin = optarg; break;
 		case 'n': opts.no_store = 1; break;

@@ -67,7 +67,7 @@ int cmd_log(int argc, char **argv)
 
 	cli_init(&cli);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hn:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (cli_parse_u64(optarg, &limit) != 0)

@@ -36,7 +36,7 @@ int cmd_restore(int argc, char **argv)
 
 	cli_init(&cli);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			if (cli_parse_u64(optarg, &version) != 0 ||

@@ -89,7 +89,7 @@ int cmd_status(int argc, char **argv)
 
 	cli_init(&cli);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': cli.archive = optarg; break;
 		case 'j': cli.json = 1; break;

@@ -64,7 +64,7 @@ int cmd_verify(int argc, char **argv)
 
 	cli_init(&cli);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': opts.full = 1; break;
 		case 'a': cli.archive = optarg; break;

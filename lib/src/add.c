@@ -400,6 +400,13 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 done:
 	if (summary)
 		*summary = sum;
+	if (rc != 0 && sum.commit[0] == '\0') {
+		/* Nothing refers to what this run wrote: take it back, so a
+		 * failed add leaves the archive as it was. */
+		for (size_t i = 0; i < npacks; i++)
+			custody_pack__uncommit(packs[i]);
+		custody_pack__uncommit(entry_pack);
+	}
 	for (size_t i = 0; i < npacks; i++)
 		custody_pack__free(packs[i]);
 	free(packs);

@@ -3,6 +3,7 @@
 #include "fsutil.h"
 #include "index.h"
 #include "lock.h"
+#include "memodb.h"
 #include "pack.h"
 #include "path.h"
 
@@ -19,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -396,22 +396,19 @@ const char *custody_archive_head(const custody_archive *a)
 
 /* ---- the commit pipeline ---- */
 
-static int write_dumped_pack(git_odb *odb, git_buf *pack,
-	custody_error **err)
-{
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats;
-	int rc = 0;
+struct pack_each {
+	custody_pack *pack;
+	custody_error **err;
+};
 
-	memset(&stats, 0, sizeof(stats));
-	if (git_odb_write_pack(&wp, odb, NULL, NULL) != 0 ||
-	    wp->append(wp, pack->ptr, pack->size, &stats) != 0 ||
-	    wp->commit(wp, &stats) != 0)
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"cannot write the commit's pack");
-	if (wp)
-		wp->free(wp);
-	return rc;
+static int pack_object(git_object_t type, const void *data, size_t len,
+	void *payload)
+{
+	struct pack_each *pe = payload;
+	unsigned char id[20];
+
+	return custody_pack__add_buffer(pe->pack, (int)type, data, len, id,
+		pe->err);
 }
 
 int custody_archive__commit(custody_archive *a,
@@ -421,14 +418,15 @@ int custody_archive__commit(custody_archive *a,
 {
 	git_repository *scratch = NULL;
 	git_odb *odb = NULL, *main_odb = NULL;
-	git_odb_backend *mempack = NULL;
+	git_odb_backend *memodb = NULL;
+	custody_pack *pack = NULL;
+	char *pack_dir = NULL;
 	git_treebuilder *builder = NULL;
 	git_tree *baseline = NULL, *tree = NULL;
 	git_commit *parent = NULL;
 	git_signature *sig = NULL;
 	git_tree_update *updates = NULL;
 	git_reference *ref = NULL;
-	git_buf pack = { NULL, 0, 0 };
 	git_oid tree_id, empty_id;
 	int rc = 0;
 
@@ -446,8 +444,8 @@ int custody_archive__commit(custody_archive *a,
 	 * keeps new objects in memory; they reach the disk as one pack. */
 	if (git_repository_open_bare(&scratch, a->gitdir) != 0 ||
 	    git_repository_odb(&odb, scratch) != 0 ||
-	    git_mempack_new(&mempack) != 0 ||
-	    git_odb_add_backend(odb, mempack, 999) != 0) {
+	    custody_memodb__new(&memodb) != 0 ||
+	    git_odb_add_backend(odb, memodb, 999) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO,
 			"%s: cannot prepare the commit", a->gitdir);
 		goto done;
@@ -485,26 +483,57 @@ int custody_archive__commit(custody_archive *a,
 			"%s: cannot create the commit", a->gitdir);
 		goto done;
 	}
-	if (git_mempack_dump(&pack, scratch, mempack) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot pack the commit", a->gitdir);
-		goto done;
+	{
+		struct pack_each pe;
+
+		pack_dir = custody_archive__pack_dir(a);
+		if (pack_dir == NULL) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		if ((rc = custody_pack__open(&pack, pack_dir, NULL, NULL,
+		    err)) != 0)
+			goto done;
+		pe.pack = pack;
+		pe.err = err;
+		if ((rc = custody_memodb__each(memodb, pack_object, &pe)) != 0 ||
+		    (rc = custody_pack__commit(pack, err)) != 0)
+			goto done;
 	}
-	if ((rc = write_dumped_pack(odb, &pack, err)) != 0)
-		goto done;
 	/* The single step that makes the change visible. */
 	if (git_repository_odb(&main_odb, a->repo) != 0 ||
 	    git_odb_refresh(main_odb) != 0 ||
 	    git_reference_create_matching(&ref, a->repo, CUSTODY_REF,
 	    commit_out, 1, a->has_head ? &a->head : NULL, message) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot move %s to the new commit", a->gitdir,
-			CUSTODY_REF);
-		goto done;
+		git_oid now;
+		custody_error *ref_err = NULL;
+
+		custody__error_git(&ref_err, CUSTODY_EIO, "%s: cannot move %s "
+			"to the new commit", a->gitdir, CUSTODY_REF);
+		/* A failure after the rename (syncing the folder, say) may
+		 * still have moved the ref: then the change has happened,
+		 * and nothing it refers to may be taken back. */
+		if (git_reference_name_to_id(&now, a->repo, CUSTODY_REF) == 0 &&
+		    git_oid_equal(&now, commit_out)) {
+			custody_archive__notice(a, "%s (the commit was "
+				"recorded)", custody_error_message(ref_err));
+			custody_error_free(ref_err);
+		} else {
+			rc = custody_error_code(ref_err);
+			if (err && *err == NULL)
+				*err = ref_err;
+			else
+				custody_error_free(ref_err);
+			goto done;
+		}
 	}
 done:
+	if (rc != 0)
+		custody_pack__uncommit(pack);
 	git_reference_free(ref);
-	git_buf_dispose(&pack);
+	custody_pack__free(pack);
+	free(pack_dir);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_tree_free(baseline);

@@ -1,10 +1,17 @@
+/*
+ * Entries and custody.yaml: read through the strict reader in yaml.c,
+ * written with libyaml's emitter. One set of value checks serves both
+ * ways, so custody never writes what it would refuse to read.
+ *
+ * Note for builds: this file includes libyaml's <yaml.h>; compile it
+ * without -I lib/src (use -iquote), or the private "yaml.h" would shadow
+ * libyaml's header.
+ */
 #include "entry.h"
 #include "error.h"
-#include "fsutil.h"
 #include "path.h"
 #include "yaml.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,297 +19,443 @@
 
 #include <yaml.h>
 
-#define MAX_INTEGER 9007199254740991ULL /* 2^53 - 1, as JSON can hold */
+#define LABEL_MAX_BYTES 256
+#define NOTE_MAX_BYTES 4096
+#define ORIGIN_MAX_BYTES 255
+#define MEDIA_TYPE_MAX_BYTES 255
+/* custody.yaml is a handful of lines. */
+#define CONFIG_MAX_BYTES (16 * 1024)
+
+enum {
+	IN_GENESIS = 1,
+	IN_REGISTER = 2,
+	IN_BOTH = 3
+};
+
+/* Every key an entry may hold, where it belongs and whether it must be
+ * there; in the order custody writes them. */
+static const struct entry_key {
+	const char *key;
+	int in;
+	int required;
+} entry_keys[] = {
+	{ "custody-entry", IN_BOTH, IN_BOTH },
+	{ "index", IN_BOTH, IN_BOTH },
+	{ "type", IN_BOTH, IN_BOTH },
+	{ "time", IN_BOTH, IN_BOTH },
+	{ "actor", IN_BOTH, IN_BOTH },
+	{ "salt", IN_BOTH, IN_BOTH },
+	{ "origin", IN_GENESIS, IN_GENESIS },
+	{ "path", IN_REGISTER, IN_REGISTER },
+	{ "size", IN_REGISTER, IN_REGISTER },
+	{ "sha256", IN_REGISTER, IN_REGISTER },
+	{ "sha512", IN_REGISTER, 0 },
+	{ "media_type", IN_REGISTER, IN_REGISTER },
+	{ "blob", IN_REGISTER, 0 },
+	{ "version", IN_REGISTER, IN_REGISTER },
+	{ "previous", IN_REGISTER, 0 },
+	{ "source", IN_REGISTER, 0 },
+	{ "note", IN_BOTH, 0 },
+	{ NULL, 0, 0 }
+};
+
+static const char *const config_keys[] = { "custody-archive", "origin",
+	"digests", "store", NULL };
 
 const char *custody_entry__type_name(custody_entry_type type)
 {
 	switch (type) {
-	case CUSTODY_ENTRY_GENESIS: return "genesis";
-	case CUSTODY_ENTRY_REGISTER: return "register";
+	case CUSTODY_ENTRY_GENESIS:
+		return "genesis";
+	case CUSTODY_ENTRY_REGISTER:
+		return "register";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Value checks. Each returns NULL when the value is acceptable, else the
+ * reason, worded to follow the quoted key: "'salt' must be ...".
+ */
+
+static const char *check_utf8(const char *s)
+{
+	if (custody_yaml__bad_utf8(s, strlen(s)) != 0)
+		return "is not valid UTF-8";
+	return NULL;
+}
+
+static int is_leap(unsigned year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static unsigned digits(const char *s, size_t n)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	return v;
+}
+
+static const char *check_time(const char *s)
+{
+	static const unsigned days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+	static const char shape[] = "0000-00-00T00:00:00Z";
+	unsigned year, month, day, month_days;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		goto shape;
+	for (size_t i = 0; shape[i] != '\0'; i++) {
+		if (shape[i] == '0' ? (s[i] < '0' || s[i] > '9') :
+		    s[i] != shape[i])
+			goto shape;
+	}
+	year = digits(s, 4);
+	month = digits(s + 5, 2);
+	day = digits(s + 8, 2);
+	if (month < 1 || month > 12)
+		return "is not a real date (no such month)";
+	month_days = days[month - 1] + (month == 2 && is_leap(year));
+	if (day < 1 || day > month_days)
+		return "is not a real date (no such day in that month)";
+	if (digits(s + 11, 2) > 23 || digits(s + 14, 2) > 59 ||
+	    digits(s + 17, 2) > 59)
+		return "is not a real time of day";
+	return NULL;
+shape:
+	return "must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"";
+}
+
+static int has_control(const char *s, int allow_newline_tab)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (allow_newline_tab && (*p == '\n' || *p == '\t'))
+			continue;
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *check_label(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0)
+		return "must not be empty";
+	if (len > LABEL_MAX_BYTES)
+		return "is longer than 256 bytes";
+	if (has_control(s, 0))
+		return "contains a control character";
+	return check_utf8(s);
+}
+
+static const char *check_note(const char *s)
+{
+	if (strlen(s) > NOTE_MAX_BYTES)
+		return "is longer than 4096 bytes";
+	if (has_control(s, 1))
+		return "contains a control character (only newline and tab "
+			"are allowed)";
+	return check_utf8(s);
+}
+
+static const char *check_hex(const char *s, size_t ndigits)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return "must be lowercase hexadecimal digits only";
+	if (i != ndigits) {
+		switch (ndigits) {
+		case 40:
+			return "must be 40 hex digits (a git blob id)";
+		case 128:
+			return "must be 128 hex digits";
+		default:
+			return "must be 64 hex digits";
+		}
 	}
 	return NULL;
 }
 
-void custody_entry__free(struct custody_entry *e)
+static const char *check_origin(const char *s)
 {
-	if (e == NULL)
-		return;
-	free(e->time);
-	free(e->actor);
-	free(e->salt);
-	free(e->note);
-	free(e->origin);
-	free(e->path);
-	free(e->sha256);
-	free(e->sha512);
-	free(e->media_type);
-	free(e->blob);
-	free(e->source);
-	free(e);
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < '!' || s[i] > '~')
+			return "must be printable ASCII without spaces";
+	if (i == 0 || i > ORIGIN_MAX_BYTES)
+		return "must be 1 to 255 characters long";
+	return NULL;
 }
 
-/* ---- typed reads: each error names the file, the place, the field ---- */
+static int media_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		(c != '\0' && strchr("!#$&^_.+-", c) != NULL);
+}
 
-struct reader {
+/* ^[a-z0-9][a-z0-9!#$&^_.+-]* / [a-z0-9][a-z0-9!#$&^_.+-]*$ */
+static const char *check_media_type(const char *s)
+{
+	const char *reason = "must be a lowercase media type \"type/subtype\"";
+	size_t len = strlen(s);
+	const char *slash = strchr(s, '/');
+
+	if (len > MEDIA_TYPE_MAX_BYTES)
+		return "is longer than 255 bytes";
+	if (slash == NULL || slash == s || slash[1] == '\0')
+		return reason;
+	for (const char *part = s; part != NULL;
+	    part = part == s ? slash + 1 : NULL) {
+		const char *end = part == s ? slash : s + len;
+
+		if (!media_char(*part) || !((*part >= 'a' && *part <= 'z') ||
+		    (*part >= '0' && *part <= '9')))
+			return reason;
+		for (const char *c = part; c < end; c++)
+			if (!media_char(*c))
+				return reason;
+	}
+	return NULL;
+}
+
+/*
+ * Entry checks, shared by the reader (root is the document, for positions)
+ * and the emitter (root NULL, name "entry N").
+ */
+struct checker {
+	const struct custody_yaml_node *root;
 	const char *name;
 	custody_error **err;
 };
 
-static int bad(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, const char *what)
+static int fail(const struct checker *c, const char *key,
+	const char *reason)
 {
-	return custody__error(r->err, CUSTODY_EINVALID, "%s:%zu:%zu: '%s' %s",
-		r->name, n->line, n->column, key, what);
+	return custody_yaml__error(c->err, c->name,
+		custody_yaml__get(c->root, key), "'%s' %s", key, reason);
 }
 
-static int read_uint(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, uint64_t *out)
+static int check_string(const struct checker *c, const char *key,
+	const char *value, int required, const char *(*check)(const char *))
 {
-	char *end;
+	const char *reason;
 
-	if (n->kind != CUSTODY_YAML_SCALAR || !n->plain ||
-	    n->length == 0 || n->length > 16 ||
-	    (n->value[0] == '0' && n->length > 1))
-		return bad(r, n, key, "must be a whole number written plainly, "
-			"like 42");
-	for (size_t i = 0; i < n->length; i++)
-		if (n->value[i] < '0' || n->value[i] > '9')
-			return bad(r, n, key, "must be a whole number written "
-				"plainly, like 42");
-	errno = 0;
-	*out = strtoull(n->value, &end, 10);
-	if (errno || *out > MAX_INTEGER)
-		return bad(r, n, key, "is too large");
-	return 0;
-}
-
-static int read_bool(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, int *out)
-{
-	if (n->kind == CUSTODY_YAML_SCALAR && n->plain &&
-	    strcmp(n->value, "true") == 0)
-		*out = 1;
-	else if (n->kind == CUSTODY_YAML_SCALAR && n->plain &&
-	    strcmp(n->value, "false") == 0)
-		*out = 0;
-	else
-		return bad(r, n, key, "must be true or false");
-	return 0;
-}
-
-/* A quoted string of min..max bytes; `controls` lists the control
- * characters allowed (others are refused). */
-static int read_string(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, size_t min, size_t max, const char *controls,
-	char **out)
-{
-	if (n->kind != CUSTODY_YAML_SCALAR || n->plain)
-		return bad(r, n, key, "must be a quoted string");
-	if (n->length < min || n->length > max) {
-		char what[96];
-
-		snprintf(what, sizeof(what), "must be %zu to %zu bytes long",
-			min, max);
-		return bad(r, n, key, what);
+	if (value == NULL) {
+		if (required)
+			return fail(c, key, "is missing");
+		return 0;
 	}
-	if (strlen(n->value) != n->length)
-		return bad(r, n, key, "contains a NUL character");
-	for (size_t i = 0; i < n->length; i++) {
-		unsigned char c = (unsigned char)n->value[i];
-
-		if ((c < 0x20 || c == 0x7f) && strchr(controls, c) == NULL)
-			return bad(r, n, key, "contains a control character");
-	}
-	free(*out);
-	*out = strdup(n->value);
-	if (*out == NULL)
-		return custody__error(r->err, CUSTODY_ENOMEM, "out of memory");
+	if ((reason = check(value)) != NULL)
+		return fail(c, key, reason);
 	return 0;
 }
 
-static int read_hex(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, size_t digits, char **out)
+static const char *check_hex64(const char *s)
 {
-	char what[64];
-	int rc = read_string(r, n, key, digits, digits, "", out);
-
-	if (rc != 0)
-		return rc;
-	for (size_t i = 0; i < digits; i++) {
-		char c = (*out)[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-			snprintf(what, sizeof(what), "must be %zu lowercase hex "
-				"digits", digits);
-			return bad(r, n, key, what);
-		}
-	}
-	return 0;
+	return check_hex(s, 64);
 }
 
-static int days_in_month(int year, int month)
+static const char *check_hex128(const char *s)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31 };
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
+	return check_hex(s, 128);
 }
 
-static int read_time(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, char **out)
+static const char *check_hex40(const char *s)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	int y, mo, d, h, mi, s, rc;
-
-	if ((rc = read_string(r, n, key, 20, 20, "", out)) != 0)
-		return rc;
-	for (size_t i = 0; i < 20; i++) {
-		char c = (*out)[i];
-
-		if (shape[i] == 'd' ? (c < '0' || c > '9') : c != shape[i])
-			return bad(r, n, key, "must be a UTC time like "
-				"2026-11-23T01:54:26Z");
-	}
-	if (sscanf(*out, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s)
-	    != 6 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59)
-		return bad(r, n, key, "is not a real date and time");
-	return 0;
+	return check_hex(s, 40);
 }
 
-static int read_media_type(struct reader *r,
-	const struct custody_yaml_node *n, const char *key, char **out)
+static const char *check_present(const char *s)
 {
-	const char *p, *slash;
-	int rc = read_string(r, n, key, 3, 255, "", out);
-
-	if (rc != 0)
-		return rc;
-	slash = strchr(*out, '/');
-	for (p = *out; *p; p++) {
-		int first = p == *out || p == slash + 1;
-		int ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-			(!first && strchr("!#$&^_.+-", *p) != NULL) ||
-			p == slash;
-
-		if (!ok)
-			break;
-	}
-	if (*p != '\0' || slash == NULL || slash == *out ||
-	    slash[1] == '\0' || strchr(slash + 1, '/') != NULL)
-		return bad(r, n, key, "must be a media type like "
-			"application/pdf");
-	return 0;
+	(void)s;
+	return "does not belong in a genesis entry";
 }
 
-static int read_origin(struct reader *r, const struct custody_yaml_node *n,
-	const char *key, char **out)
+static int check_path_value(const struct checker *c, const char *path)
 {
-	int rc = read_string(r, n, key, 1, 255, "", out);
+	const struct custody_yaml_node *at = custody_yaml__get(c->root,
+		"path");
+	custody_error *perr = NULL;
+	char shown[320];
+	int rc;
 
-	if (rc != 0)
-		return rc;
-	for (const char *p = *out; *p; p++)
-		if (*p < '!' || *p > '~')
-			return bad(r, n, key, "must be printable ASCII without "
-				"spaces");
-	return 0;
-}
-
-/* ---- entries ---- */
-
-enum {
-	F_FORMAT = 1 << 0, F_INDEX = 1 << 1, F_TYPE = 1 << 2,
-	F_TIME = 1 << 3, F_ACTOR = 1 << 4, F_SALT = 1 << 5, F_NOTE = 1 << 6,
-	F_ORIGIN = 1 << 7, F_PATH = 1 << 8, F_SIZE = 1 << 9,
-	F_SHA256 = 1 << 10, F_SHA512 = 1 << 11, F_MEDIA = 1 << 12,
-	F_BLOB = 1 << 13, F_VERSION = 1 << 14, F_PREVIOUS = 1 << 15,
-	F_SOURCE = 1 << 16
-};
-
-static const struct {
-	const char *key;
-	unsigned int flag;
-} entry_fields[] = {
-	{ "custody-entry", F_FORMAT }, { "index", F_INDEX },
-	{ "type", F_TYPE }, { "time", F_TIME }, { "actor", F_ACTOR },
-	{ "salt", F_SALT }, { "note", F_NOTE }, { "origin", F_ORIGIN },
-	{ "path", F_PATH }, { "size", F_SIZE }, { "sha256", F_SHA256 },
-	{ "sha512", F_SHA512 }, { "media_type", F_MEDIA }, { "blob", F_BLOB },
-	{ "version", F_VERSION }, { "previous", F_PREVIOUS },
-	{ "source", F_SOURCE }, { NULL, 0 }
-};
-
-#define COMMON (F_FORMAT | F_INDEX | F_TYPE | F_TIME | F_ACTOR | F_SALT)
-#define GENESIS_ALLOWED (COMMON | F_NOTE | F_ORIGIN)
-#define GENESIS_REQUIRED (COMMON | F_ORIGIN)
-#define REGISTER_ALLOWED (COMMON | F_NOTE | F_PATH | F_SIZE | F_SHA256 | \
-	F_SHA512 | F_MEDIA | F_BLOB | F_VERSION | F_PREVIOUS | F_SOURCE)
-#define REGISTER_REQUIRED (COMMON | F_PATH | F_SIZE | F_SHA256 | F_MEDIA | \
-	F_VERSION)
-
-static int read_field(struct reader *r, struct custody_entry *e,
-	unsigned int flag, const char *key, const struct custody_yaml_node *v)
-{
-	uint64_t format;
-	char *type = NULL;
-	int rc = 0;
-
-	switch (flag) {
-	case F_FORMAT:
-		if ((rc = read_uint(r, v, key, &format)) == 0 &&
-		    format != CUSTODY_ENTRY_FORMAT)
-			rc = bad(r, v, key, "names a format this custody does "
-				"not know (expected 1)");
-		return rc;
-	case F_INDEX: return read_uint(r, v, key, &e->index);
-	case F_TYPE:
-		if ((rc = read_string(r, v, key, 1, 32, "", &type)) != 0)
-			return rc;
-		if (strcmp(type, "genesis") == 0)
-			e->type = CUSTODY_ENTRY_GENESIS;
-		else if (strcmp(type, "register") == 0)
-			e->type = CUSTODY_ENTRY_REGISTER;
+	if (path == NULL)
+		return fail(c, "path", "is missing");
+	if ((rc = custody_path__check(path, &perr)) != 0) {
+		if (rc == CUSTODY_ENOMEM)
+			custody__error(c->err, rc, "out of memory");
 		else
-			rc = bad(r, v, key, "must be \"genesis\" or "
-				"\"register\"");
-		free(type);
+			custody_yaml__error(c->err, c->name, at, "%s",
+				custody_error_message(perr));
+		custody_error_free(perr);
 		return rc;
-	case F_TIME: return read_time(r, v, key, &e->time);
-	case F_ACTOR: return read_string(r, v, key, 1, 256, "", &e->actor);
-	case F_SALT: return read_hex(r, v, key, 64, &e->salt);
-	case F_NOTE: return read_string(r, v, key, 0, 4096, "\n\t", &e->note);
-	case F_ORIGIN: return read_origin(r, v, key, &e->origin);
-	case F_PATH:
-		if ((rc = read_string(r, v, key, 1, 4096, "", &e->path)) != 0)
-			return rc;
-		{
-			custody_error *perr = NULL;
-
-			if (custody_path__check(e->path, &perr) != 0) {
-				rc = bad(r, v, key, custody_error_message(perr));
-				custody_error_free(perr);
-			} else if (!custody_path__is_nfc(e->path)) {
-				rc = bad(r, v, key, "is not in Unicode NFC");
-			}
-		}
-		return rc;
-	case F_SIZE: return read_uint(r, v, key, &e->size);
-	case F_SHA256: return read_hex(r, v, key, 64, &e->sha256);
-	case F_SHA512: return read_hex(r, v, key, 128, &e->sha512);
-	case F_MEDIA: return read_media_type(r, v, key, &e->media_type);
-	case F_BLOB: return read_hex(r, v, key, 40, &e->blob);
-	case F_VERSION:
-		if ((rc = read_uint(r, v, key, &e->version)) == 0 &&
-		    e->version == 0)
-			rc = bad(r, v, key, "must be 1 or more");
-		return rc;
-	case F_PREVIOUS:
-		e->has_previous = 1;
-		return read_uint(r, v, key, &e->previous);
-	case F_SOURCE: return read_string(r, v, key, 1, 256, "", &e->source);
 	}
+	if (!custody_path__is_nfc(path)) {
+		custody_path__quote(shown, sizeof(shown), path);
+		return custody_yaml__error(c->err, c->name, at, "path '%s' is "
+			"not in Unicode NFC form", shown);
+	}
+	return 0;
+}
+
+static int check_entry(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int genesis = e->type == CUSTODY_ENTRY_GENESIS, rc;
+
+	if (custody_entry__type_name(e->type) == NULL)
+		return fail(c, "type", "must be \"genesis\" or \"register\"");
+	if (e->index > CUSTODY_YAML_MAX_INT)
+		return fail(c, "index", "is too large");
+	if (genesis && e->index != 0)
+		return fail(c, "index", "must be 0 in the genesis entry");
+	if (!genesis && e->index == 0)
+		return fail(c, "index", "must be 1 or more (entry 0 is the "
+			"genesis entry)");
+	if ((rc = check_string(c, "time", e->time, 1, check_time)) != 0 ||
+	    (rc = check_string(c, "actor", e->actor, 1, check_label)) != 0 ||
+	    (rc = check_string(c, "salt", e->salt, 1, check_hex64)) != 0 ||
+	    (rc = check_string(c, "note", e->note, 0, check_note)) != 0)
+		return rc;
+	if (genesis) {
+		if ((rc = check_string(c, "origin", e->origin, 1,
+		    check_origin)) != 0 ||
+		    (rc = check_string(c, "path", e->path, 0,
+		    check_present)) != 0 ||
+		    (rc = check_string(c, "sha256", e->sha256, 0,
+		    check_present)) != 0 ||
+		    (rc = check_string(c, "sha512", e->sha512, 0,
+		    check_present)) != 0 ||
+		    (rc = check_string(c, "media_type", e->media_type, 0,
+		    check_present)) != 0 ||
+		    (rc = check_string(c, "blob", e->blob, 0,
+		    check_present)) != 0 ||
+		    (rc = check_string(c, "source", e->source, 0,
+		    check_present)) != 0)
+			return rc;
+		if (e->has_previous)
+			return fail(c, "previous", "does not belong in a "
+				"genesis entry");
+		return 0;
+	}
+	if (e->origin != NULL)
+		return fail(c, "origin", "belongs only in the genesis entry");
+	if ((rc = check_path_value(c, e->path)) != 0)
+		return rc;
+	if (e->size > CUSTODY_YAML_MAX_INT)
+		return fail(c, "size", "is too large");
+	if ((rc = check_string(c, "sha256", e->sha256, 1, check_hex64)) != 0 ||
+	    (rc = check_string(c, "sha512", e->sha512, 0, check_hex128)) != 0 ||
+	    (rc = check_string(c, "media_type", e->media_type, 1,
+	    check_media_type)) != 0 ||
+	    (rc = check_string(c, "blob", e->blob, 0, check_hex40)) != 0 ||
+	    (rc = check_string(c, "source", e->source, 0, check_label)) != 0)
+		return rc;
+	if (e->version < 1 || e->version > CUSTODY_YAML_MAX_INT)
+		return fail(c, "version", "must be 1 or more");
+	if (e->version > 1 && !e->has_previous)
+		return fail(c, "version", "is more than 1, so 'previous' (the "
+			"index of the version before) is required");
+	if (e->version == 1 && e->has_previous)
+		return fail(c, "previous", "must not be given for version 1");
+	if (e->has_previous && e->previous >= e->index)
+		return fail(c, "previous", "must be less than 'index' (an "
+			"earlier entry)");
+	return 0;
+}
+
+void custody_entry__free(struct custody_entry *entry)
+{
+	if (entry == NULL)
+		return;
+	free(entry->time);
+	free(entry->actor);
+	free(entry->salt);
+	free(entry->note);
+	free(entry->origin);
+	free(entry->path);
+	free(entry->sha256);
+	free(entry->sha512);
+	free(entry->media_type);
+	free(entry->blob);
+	free(entry->source);
+	free(entry);
+}
+
+/* Copy an optional string field; absent leaves *out NULL. */
+static int read_string(const struct custody_yaml_node *root,
+	const char *key, char **out, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root, key);
+	const char *value;
+	int rc;
+
+	*out = NULL;
+	if (n == NULL)
+		return 0;
+	if ((rc = custody_yaml__string(n, &value, name, key, err)) != 0)
+		return rc;
+	if ((*out = strdup(value)) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int read_uint(const struct custody_yaml_node *root, const char *key,
+	uint64_t *out, int *present, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root, key);
+
+	*out = 0;
+	if (present != NULL)
+		*present = n != NULL;
+	if (n == NULL)
+		return 0;
+	return custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, out, name, key,
+		err);
+}
+
+static const struct entry_key *find_entry_key(const char *key,
+	size_t length)
+{
+	for (const struct entry_key *k = entry_keys; k->key != NULL; k++)
+		if (strlen(k->key) == length &&
+		    memcmp(k->key, key, length) == 0)
+			return k;
+	return NULL;
+}
+
+/* The keys: all known, each allowed in this type, the required ones
+ * there. */
+static int check_entry_keys(const struct custody_yaml_node *root, int in,
+	const char *type, const char *name, custody_error **err)
+{
+	for (size_t i = 0; i < root->count; i += 2) {
+		const struct custody_yaml_node *key = root->items[i];
+		const struct entry_key *k = find_entry_key(key->value,
+			key->length);
+
+		if (k == NULL)
+			return custody_yaml__error(err, name, key, "unknown "
+				"key '%.64s'", key->value);
+		if (!(k->in & in))
+			return custody_yaml__error(err, name, key, "'%s' does "
+				"not belong in a %s entry", k->key, type);
+	}
+	for (const struct entry_key *k = entry_keys; k->key != NULL; k++)
+		if ((k->required & in) && custody_yaml__get(root, k->key) ==
+		    NULL)
+			return custody_yaml__error(err, name, root, "missing "
+				"'%s' (required in a %s entry)", k->key, type);
 	return 0;
 }
 
@@ -310,362 +463,436 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	size_t len, const char *name, custody_error **err)
 {
 	struct custody_yaml_node *root = NULL;
+	const struct custody_yaml_node *n;
 	struct custody_entry *e = NULL;
-	struct reader r = { name, err };
-	unsigned int seen = 0, allowed, required;
-	int rc;
+	struct checker checker;
+	const char *type;
+	uint64_t format;
+	int rc, in;
 
 	*out = NULL;
-	if (len > CUSTODY_ENTRY_MAX_BYTES)
-		return custody__error(err, CUSTODY_EINVALID, "%s: %zu bytes; an "
-			"entry is at most %d", name, len,
-			CUSTODY_ENTRY_MAX_BYTES);
-	if ((rc = custody_yaml__parse(&root, bytes, len, name, err)) != 0)
-		return rc;
+	if ((rc = custody_yaml__parse(&root, bytes, len,
+	    CUSTODY_ENTRY_MAX_BYTES, name, err)) != 0)
+		goto cleanup;
 	if (root->kind != CUSTODY_YAML_MAPPING) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: an "
-			"entry must be a mapping of fields", name, root->line,
-			root->column);
-		goto done;
+		rc = custody_yaml__error(err, name, root, "an entry must be a "
+			"mapping of keys to values");
+		goto cleanup;
 	}
-	e = calloc(1, sizeof(*e));
-	if (e == NULL) {
+	if ((n = custody_yaml__get(root, "custody-entry")) == NULL) {
+		rc = custody_yaml__error(err, name, root, "missing "
+			"'custody-entry' (not a custody log entry?)");
+		goto cleanup;
+	}
+	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &format, name,
+	    "custody-entry", err)) != 0)
+		goto cleanup;
+	if (format != CUSTODY_ENTRY_FORMAT) {
+		rc = custody_yaml__error(err, name, n, "entry format %" PRIu64
+			"; this custody reads format %d", format,
+			CUSTODY_ENTRY_FORMAT);
+		goto cleanup;
+	}
+	if ((n = custody_yaml__get(root, "type")) == NULL) {
+		rc = custody_yaml__error(err, name, root, "missing 'type'");
+		goto cleanup;
+	}
+	if ((rc = custody_yaml__string(n, &type, name, "type", err)) != 0)
+		goto cleanup;
+	if (strcmp(type, "genesis") == 0) {
+		in = IN_GENESIS;
+	} else if (strcmp(type, "register") == 0) {
+		in = IN_REGISTER;
+	} else {
+		rc = custody_yaml__error(err, name, n, "'type' must be "
+			"\"genesis\" or \"register\", not \"%.64s\"", type);
+		goto cleanup;
+	}
+	if ((rc = check_entry_keys(root, in, type, name, err)) != 0)
+		goto cleanup;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
-		goto done;
+		goto cleanup;
 	}
-	for (size_t i = 0; i + 1 < root->count; i += 2) {
-		const struct custody_yaml_node *k = root->items[i];
-		unsigned int flag = 0;
-
-		for (int f = 0; entry_fields[f].key; f++)
-			if (strcmp(entry_fields[f].key, k->value) == 0)
-				flag = entry_fields[f].flag;
-		if (flag == 0) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: "
-				"unknown field '%s'", name, k->line, k->column,
-				k->value);
-			goto done;
-		}
-		if (!k->plain) {
-			rc = bad(&r, k, k->value, "is a quoted key; custody "
-				"writes keys plainly");
-			goto done;
-		}
-		seen |= flag;
-		if ((rc = read_field(&r, e, flag, k->value,
-		    root->items[i + 1])) != 0)
-			goto done;
-	}
-	if (!(seen & F_TYPE)) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: missing field "
-			"'type'", name);
-		goto done;
-	}
-	allowed = e->type == CUSTODY_ENTRY_GENESIS ? GENESIS_ALLOWED :
-		REGISTER_ALLOWED;
-	required = e->type == CUSTODY_ENTRY_GENESIS ? GENESIS_REQUIRED :
-		REGISTER_REQUIRED;
-	for (int f = 0; entry_fields[f].key; f++) {
-		unsigned int flag = entry_fields[f].flag;
-
-		if ((required & flag) && !(seen & flag)) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: missing "
-				"field '%s'", name, entry_fields[f].key);
-			goto done;
-		}
-		if (!(allowed & flag) && (seen & flag)) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: field "
-				"'%s' does not belong in a %s entry", name,
-				entry_fields[f].key,
-				custody_entry__type_name(e->type));
-			goto done;
-		}
-	}
-	if (e->type == CUSTODY_ENTRY_REGISTER) {
-		if (e->version > 1 && !e->has_previous) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: version "
-				"%" PRIu64 " needs 'previous'", name,
-				e->version);
-			goto done;
-		}
-		if (e->version == 1 && e->has_previous) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: version "
-				"1 cannot have 'previous'", name);
-			goto done;
-		}
-		if (e->has_previous && e->previous >= e->index) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: "
-				"'previous' (%" PRIu64 ") must come before the "
-				"entry's own index (%" PRIu64 ")", name,
-				e->previous, e->index);
-			goto done;
-		}
-	}
+	e->type = in == IN_GENESIS ? CUSTODY_ENTRY_GENESIS :
+		CUSTODY_ENTRY_REGISTER;
+	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
+	    (rc = read_string(root, "time", &e->time, name, err)) != 0 ||
+	    (rc = read_string(root, "actor", &e->actor, name, err)) != 0 ||
+	    (rc = read_string(root, "salt", &e->salt, name, err)) != 0 ||
+	    (rc = read_string(root, "origin", &e->origin, name, err)) != 0 ||
+	    (rc = read_string(root, "path", &e->path, name, err)) != 0 ||
+	    (rc = read_uint(root, "size", &e->size, NULL, name, err)) != 0 ||
+	    (rc = read_string(root, "sha256", &e->sha256, name, err)) != 0 ||
+	    (rc = read_string(root, "sha512", &e->sha512, name, err)) != 0 ||
+	    (rc = read_string(root, "media_type", &e->media_type, name,
+	    err)) != 0 ||
+	    (rc = read_string(root, "blob", &e->blob, name, err)) != 0 ||
+	    (rc = read_uint(root, "version", &e->version, NULL, name,
+	    err)) != 0 ||
+	    (rc = read_uint(root, "previous", &e->previous, &e->has_previous,
+	    name, err)) != 0 ||
+	    (rc = read_string(root, "source", &e->source, name, err)) != 0 ||
+	    (rc = read_string(root, "note", &e->note, name, err)) != 0)
+		goto cleanup;
+	checker.root = root;
+	checker.name = name;
+	checker.err = err;
+	if ((rc = check_entry(e, &checker)) != 0)
+		goto cleanup;
 	*out = e;
 	e = NULL;
-done:
+cleanup:
 	custody_entry__free(e);
 	custody_yaml__free(root);
 	return rc;
 }
 
-/* ---- emitting ---- */
-
+/*
+ * The emitter: libyaml's, unicode on, unlimited width (a long string never
+ * folds), "\n" line breaks, implicit document start and end.
+ */
 struct emitter {
 	yaml_emitter_t yaml;
-	custody_buf *out;
-	int oom;
+	custody_buf *buf;
+	size_t capacity;
+	int out_of_memory;
+	custody_error **err;
 };
 
-static int write_handler(void *data, unsigned char *buffer, size_t size)
+static int write_bytes(void *data, unsigned char *bytes, size_t size)
 {
 	struct emitter *em = data;
+	custody_buf *buf = em->buf;
 
-	if (custody_buf__append(em->out, buffer, size) != 0) {
-		em->oom = 1;
-		return 0;
+	if (size + 1 > em->capacity - buf->size) {
+		size_t want = em->capacity ? em->capacity : 512;
+		char *grown;
+
+		while (want - buf->size < size + 1) {
+			if (want > SIZE_MAX / 2) {
+				em->out_of_memory = 1;
+				return 0;
+			}
+			want *= 2;
+		}
+		if ((grown = realloc(buf->ptr, want)) == NULL) {
+			em->out_of_memory = 1;
+			return 0;
+		}
+		buf->ptr = grown;
+		em->capacity = want;
 	}
+	memcpy(buf->ptr + buf->size, bytes, size);
+	buf->size += size;
+	buf->ptr[buf->size] = '\0';
 	return 1;
+}
+
+static int emitter_failed(struct emitter *em)
+{
+	if (em->out_of_memory || em->yaml.error == YAML_MEMORY_ERROR)
+		return custody__error(em->err, CUSTODY_ENOMEM,
+			"out of memory");
+	return custody__error(em->err, CUSTODY_ERROR, "cannot write YAML: "
+		"%s", em->yaml.problem ? em->yaml.problem : "libyaml error");
+}
+
+static int emit(struct emitter *em, yaml_event_t *event, int made)
+{
+	/* yaml_emitter_emit owns the event from here, even on failure. */
+	if (!made)
+		return custody__error(em->err, CUSTODY_ENOMEM,
+			"out of memory");
+	if (!yaml_emitter_emit(&em->yaml, event))
+		return emitter_failed(em);
+	return 0;
 }
 
 static int emit_scalar(struct emitter *em, const char *value,
 	yaml_scalar_style_t style)
 {
-	yaml_event_t ev;
+	yaml_event_t event;
+	int plain = style == YAML_PLAIN_SCALAR_STYLE;
 
-	if (!yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (yaml_char_t *)value, (int)strlen(value), 1, 1, style))
-		return -1;
-	return yaml_emitter_emit(&em->yaml, &ev) ? 0 : -1;
+	return emit(em, &event, yaml_scalar_event_initialize(&event, NULL,
+		NULL, (yaml_char_t *)value, (int)strlen(value), plain, !plain,
+		style));
 }
 
-static int emit_str(struct emitter *em, const char *key, const char *value)
+static int emit_string(struct emitter *em, const char *key,
+	const char *value)
 {
+	int rc;
+
 	if (value == NULL)
 		return 0;
-	if (emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE) != 0)
-		return -1;
+	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
+		return rc;
 	return emit_scalar(em, value, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 }
 
 static int emit_uint(struct emitter *em, const char *key, uint64_t value)
 {
-	char text[32];
+	char text[24];
+	int rc;
 
 	snprintf(text, sizeof(text), "%" PRIu64, value);
-	if (emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE) != 0)
-		return -1;
+	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
+		return rc;
 	return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
 }
 
-static int emit_begin(struct emitter *em, custody_buf *out)
+static int emit_begin(struct emitter *em, custody_buf *out,
+	custody_error **err)
 {
-	yaml_event_t ev;
+	yaml_event_t event;
+	int rc;
 
 	memset(em, 0, sizeof(*em));
-	em->out = out;
 	out->ptr = NULL;
 	out->size = 0;
+	em->buf = out;
+	em->err = err;
 	if (!yaml_emitter_initialize(&em->yaml))
-		return -1;
-	yaml_emitter_set_output(&em->yaml, write_handler, em);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	yaml_emitter_set_output(&em->yaml, write_bytes, em);
+	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
 	yaml_emitter_set_unicode(&em->yaml, 1);
 	yaml_emitter_set_width(&em->yaml, -1);
-	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
-	if (!yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) ||
-	    !yaml_emitter_emit(&em->yaml, &ev) ||
-	    !yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ||
-	    !yaml_emitter_emit(&em->yaml, &ev) ||
-	    !yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-	    YAML_BLOCK_MAPPING_STYLE) || !yaml_emitter_emit(&em->yaml, &ev))
-		return -1;
-	return 0;
+	yaml_emitter_set_indent(&em->yaml, 2);
+	yaml_emitter_set_break(&em->yaml, YAML_LN_BREAK);
+	if ((rc = emit(em, &event, yaml_stream_start_event_initialize(&event,
+	    YAML_UTF8_ENCODING))) != 0 ||
+	    (rc = emit(em, &event, yaml_document_start_event_initialize(&event,
+	    NULL, NULL, NULL, 1))) != 0)
+		return rc;
+	return emit(em, &event, yaml_mapping_start_event_initialize(&event,
+		NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 }
 
 static int emit_end(struct emitter *em)
 {
-	yaml_event_t ev;
+	yaml_event_t event;
+	int rc;
 
-	if (!yaml_mapping_end_event_initialize(&ev) ||
-	    !yaml_emitter_emit(&em->yaml, &ev) ||
-	    !yaml_document_end_event_initialize(&ev, 1) ||
-	    !yaml_emitter_emit(&em->yaml, &ev) ||
-	    !yaml_stream_end_event_initialize(&ev) ||
-	    !yaml_emitter_emit(&em->yaml, &ev) ||
-	    !yaml_emitter_flush(&em->yaml))
-		return -1;
+	if ((rc = emit(em, &event, yaml_mapping_end_event_initialize(&event)))
+	    != 0 ||
+	    (rc = emit(em, &event, yaml_document_end_event_initialize(&event,
+	    1))) != 0 ||
+	    (rc = emit(em, &event, yaml_stream_end_event_initialize(&event)))
+	    != 0)
+		return rc;
+	if (!yaml_emitter_flush(&em->yaml))
+		return emitter_failed(em);
 	return 0;
 }
 
-static int emit_finish(struct emitter *em, int failed, custody_buf *out,
-	const char *what, custody_error **err)
+int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
+	custody_error **err)
 {
-	const char *problem = em->yaml.problem;
-	int rc = 0;
+	struct emitter em;
+	struct checker checker;
+	char name[48];
+	int rc, started = 0;
 
-	if (failed || em->oom)
-		rc = em->oom ? custody__error(err, CUSTODY_ENOMEM,
-			"out of memory") : custody__error(err, CUSTODY_ERROR,
-			"cannot write %s: %s", what, problem ? problem :
-			"libyaml emitter error");
-	yaml_emitter_delete(&em->yaml);
+	out->ptr = NULL;
+	out->size = 0;
+	snprintf(name, sizeof(name), "entry %" PRIu64, entry->index);
+	checker.root = NULL;
+	checker.name = name;
+	checker.err = err;
+	if ((rc = check_entry(entry, &checker)) != 0)
+		goto cleanup;
+	started = 1;
+	if ((rc = emit_begin(&em, out, err)) != 0 ||
+	    (rc = emit_uint(&em, "custody-entry", CUSTODY_ENTRY_FORMAT)) != 0 ||
+	    (rc = emit_uint(&em, "index", entry->index)) != 0 ||
+	    (rc = emit_string(&em, "type",
+	    custody_entry__type_name(entry->type))) != 0 ||
+	    (rc = emit_string(&em, "time", entry->time)) != 0 ||
+	    (rc = emit_string(&em, "actor", entry->actor)) != 0 ||
+	    (rc = emit_string(&em, "salt", entry->salt)) != 0)
+		goto cleanup;
+	if (entry->type == CUSTODY_ENTRY_GENESIS) {
+		if ((rc = emit_string(&em, "origin", entry->origin)) != 0)
+			goto cleanup;
+	} else if ((rc = emit_string(&em, "path", entry->path)) != 0 ||
+	    (rc = emit_uint(&em, "size", entry->size)) != 0 ||
+	    (rc = emit_string(&em, "sha256", entry->sha256)) != 0 ||
+	    (rc = emit_string(&em, "sha512", entry->sha512)) != 0 ||
+	    (rc = emit_string(&em, "media_type", entry->media_type)) != 0 ||
+	    (rc = emit_string(&em, "blob", entry->blob)) != 0 ||
+	    (rc = emit_uint(&em, "version", entry->version)) != 0 ||
+	    (entry->has_previous &&
+	    (rc = emit_uint(&em, "previous", entry->previous)) != 0) ||
+	    (rc = emit_string(&em, "source", entry->source)) != 0) {
+		goto cleanup;
+	}
+	if ((rc = emit_string(&em, "note", entry->note)) != 0 ||
+	    (rc = emit_end(&em)) != 0)
+		goto cleanup;
+cleanup:
+	if (started)
+		yaml_emitter_delete(&em.yaml);
 	if (rc != 0)
 		custody_buf_dispose(out);
 	return rc;
 }
 
-int custody_entry__emit(custody_buf *out, const struct custody_entry *e,
-	custody_error **err)
+void custody_config__free(struct custody_config *config)
 {
-	struct emitter em;
-	int failed;
-
-	failed = emit_begin(&em, out) != 0 ||
-		emit_uint(&em, "custody-entry", CUSTODY_ENTRY_FORMAT) != 0 ||
-		emit_uint(&em, "index", e->index) != 0 ||
-		emit_str(&em, "type", custody_entry__type_name(e->type)) != 0 ||
-		emit_str(&em, "time", e->time) != 0 ||
-		emit_str(&em, "actor", e->actor) != 0 ||
-		emit_str(&em, "salt", e->salt) != 0;
-	if (!failed && e->type == CUSTODY_ENTRY_GENESIS)
-		failed = emit_str(&em, "origin", e->origin) != 0;
-	if (!failed && e->type == CUSTODY_ENTRY_REGISTER)
-		failed = emit_str(&em, "path", e->path) != 0 ||
-			emit_uint(&em, "size", e->size) != 0 ||
-			emit_str(&em, "sha256", e->sha256) != 0 ||
-			emit_str(&em, "sha512", e->sha512) != 0 ||
-			emit_str(&em, "media_type", e->media_type) != 0 ||
-			emit_str(&em, "blob", e->blob) != 0 ||
-			emit_uint(&em, "version", e->version) != 0 ||
-			(e->has_previous && emit_uint(&em, "previous",
-			e->previous) != 0) ||
-			emit_str(&em, "source", e->source) != 0;
-	if (!failed)
-		failed = emit_str(&em, "note", e->note) != 0 ||
-			emit_end(&em) != 0;
-	return emit_finish(&em, failed, out, "an entry", err);
+	if (config == NULL)
+		return;
+	free(config->origin);
+	free(config);
 }
 
-/* ---- custody.yaml ---- */
-
-void custody_config__free(struct custody_config *c)
+static int read_digests(const struct custody_yaml_node *n, int *sha512,
+	const char *name, custody_error **err)
 {
-	if (c == NULL)
-		return;
-	free(c->origin);
-	free(c);
+	static const char *const expected[] = { "sha256", "sha512" };
+	const char *value;
+	int rc;
+
+	*sha512 = 0;
+	if (n->kind != CUSTODY_YAML_SEQUENCE || n->count < 1 || n->count > 2)
+		return custody_yaml__error(err, name, n, "'digests' must be a "
+			"list: \"sha256\", optionally followed by \"sha512\"");
+	for (size_t i = 0; i < n->count; i++) {
+		if ((rc = custody_yaml__string(n->items[i], &value, name,
+		    "digests", err)) != 0)
+			return rc;
+		if (strcmp(value, expected[i]) != 0)
+			return custody_yaml__error(err, name, n->items[i],
+				"'digests' item %zu must be \"%s\", not "
+				"\"%.32s\"", i + 1, expected[i], value);
+	}
+	*sha512 = n->count == 2;
+	return 0;
 }
 
 int custody_config__parse(struct custody_config **out, const char *bytes,
 	size_t len, const char *name, custody_error **err)
 {
 	struct custody_yaml_node *root = NULL;
-	struct custody_config *c = NULL;
-	struct reader r = { name, err };
-	int rc, seen_format = 0, seen_digests = 0, seen_store = 0;
+	const struct custody_yaml_node *n;
+	struct custody_config *config = NULL;
+	const char *reason;
+	uint64_t format;
+	int rc;
 
 	*out = NULL;
-	if (len > CUSTODY_ENTRY_MAX_BYTES)
-		return custody__error(err, CUSTODY_EINVALID, "%s: too large",
-			name);
-	if ((rc = custody_yaml__parse(&root, bytes, len, name, err)) != 0)
-		return rc;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
-		goto done;
-	}
+	if ((rc = custody_yaml__parse(&root, bytes, len, CONFIG_MAX_BYTES,
+	    name, err)) != 0)
+		goto cleanup;
 	if (root->kind != CUSTODY_YAML_MAPPING) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: must be "
-			"a mapping", name, root->line, root->column);
-		goto done;
+		rc = custody_yaml__error(err, name, root, "custody.yaml must "
+			"be a mapping of keys to values");
+		goto cleanup;
 	}
-	for (size_t i = 0; i + 1 < root->count; i += 2) {
-		const struct custody_yaml_node *k = root->items[i],
-			*v = root->items[i + 1];
-		uint64_t format;
+	if ((n = custody_yaml__get(root, "custody-archive")) == NULL) {
+		rc = custody_yaml__error(err, name, root, "missing "
+			"'custody-archive' (not a custody policy file?)");
+		goto cleanup;
+	}
+	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &format, name,
+	    "custody-archive", err)) != 0)
+		goto cleanup;
+	if (format != 1) {
+		rc = custody_yaml__error(err, name, n, "archive format %"
+			PRIu64 "; this custody reads format 1", format);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < root->count; i += 2) {
+		const struct custody_yaml_node *key = root->items[i];
+		size_t k;
 
-		if (!k->plain) {
-			rc = bad(&r, k, k->value, "is a quoted key");
-		} else if (strcmp(k->value, "custody-archive") == 0) {
-			seen_format = 1;
-			if ((rc = read_uint(&r, v, k->value, &format)) == 0 &&
-			    format != 1)
-				rc = bad(&r, v, k->value, "names a format this "
-					"custody does not know (expected 1)");
-		} else if (strcmp(k->value, "origin") == 0) {
-			rc = read_origin(&r, v, k->value, &c->origin);
-		} else if (strcmp(k->value, "store") == 0) {
-			seen_store = 1;
-			rc = read_bool(&r, v, k->value, &c->store);
-		} else if (strcmp(k->value, "digests") == 0) {
-			seen_digests = 1;
-			if (v->kind != CUSTODY_YAML_SEQUENCE || v->count < 1 ||
-			    v->count > 2) {
-				rc = bad(&r, v, k->value, "must list \"sha256\" "
-					"and optionally \"sha512\"");
-				goto done;
-			}
-			for (size_t j = 0; j < v->count && rc == 0; j++) {
-				char *d = NULL;
-
-				rc = read_string(&r, v->items[j], k->value, 1,
-					16, "", &d);
-				if (rc == 0 && j == 0 && strcmp(d, "sha256"))
-					rc = bad(&r, v->items[j], k->value,
-						"must start with \"sha256\"");
-				else if (rc == 0 && j == 1 &&
-				    strcmp(d, "sha512") == 0)
-					c->sha512 = 1;
-				else if (rc == 0 && j == 1)
-					rc = bad(&r, v->items[j], k->value,
-						"may add only \"sha512\"");
-				free(d);
-			}
-		} else {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: "
-				"unknown field '%s'", name, k->line, k->column,
-				k->value);
+		for (k = 0; config_keys[k] != NULL; k++)
+			if (strlen(config_keys[k]) == key->length &&
+			    memcmp(config_keys[k], key->value, key->length)
+			    == 0)
+				break;
+		if (config_keys[k] == NULL) {
+			rc = custody_yaml__error(err, name, key, "unknown key "
+				"'%.64s'", key->value);
+			goto cleanup;
 		}
-		if (rc != 0)
-			goto done;
 	}
-	if (!seen_format || c->origin == NULL || !seen_digests ||
-	    !seen_store) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: missing field "
-			"'%s'", name, !seen_format ? "custody-archive" :
-			c->origin == NULL ? "origin" : !seen_digests ?
-			"digests" : "store");
-		goto done;
+	for (size_t k = 0; config_keys[k] != NULL; k++) {
+		if (custody_yaml__get(root, config_keys[k]) == NULL) {
+			rc = custody_yaml__error(err, name, root, "missing "
+				"'%s'", config_keys[k]);
+			goto cleanup;
+		}
 	}
-	*out = c;
-	c = NULL;
-done:
-	custody_config__free(c);
+	if ((config = calloc(1, sizeof(*config))) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((rc = read_string(root, "origin", &config->origin, name, err))
+	    != 0 ||
+	    (rc = read_digests(custody_yaml__get(root, "digests"),
+	    &config->sha512, name, err)) != 0 ||
+	    (rc = custody_yaml__bool(custody_yaml__get(root, "store"),
+	    &config->store, name, "store", err)) != 0)
+		goto cleanup;
+	if ((reason = check_origin(config->origin)) != NULL) {
+		rc = custody_yaml__error(err, name, custody_yaml__get(root,
+			"origin"), "'origin' %s", reason);
+		goto cleanup;
+	}
+	*out = config;
+	config = NULL;
+cleanup:
+	custody_config__free(config);
 	custody_yaml__free(root);
 	return rc;
 }
 
-int custody_config__emit(custody_buf *out, const struct custody_config *c,
-	custody_error **err)
+int custody_config__emit(custody_buf *out,
+	const struct custody_config *config, custody_error **err)
 {
+	yaml_event_t event;
 	struct emitter em;
-	yaml_event_t ev;
-	int failed;
+	const char *reason;
+	int rc, started = 0;
 
-	failed = emit_begin(&em, out) != 0 ||
-		emit_uint(&em, "custody-archive", 1) != 0 ||
-		emit_str(&em, "origin", c->origin) != 0 ||
-		emit_scalar(&em, "digests", YAML_PLAIN_SCALAR_STYLE) != 0 ||
-		!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-		YAML_BLOCK_SEQUENCE_STYLE) || !yaml_emitter_emit(&em.yaml, &ev) ||
-		emit_scalar(&em, "sha256", YAML_DOUBLE_QUOTED_SCALAR_STYLE) ||
-		(c->sha512 && emit_scalar(&em, "sha512",
-		YAML_DOUBLE_QUOTED_SCALAR_STYLE)) ||
-		!yaml_sequence_end_event_initialize(&ev) ||
-		!yaml_emitter_emit(&em.yaml, &ev) ||
-		emit_scalar(&em, "store", YAML_PLAIN_SCALAR_STYLE) != 0 ||
-		emit_scalar(&em, c->store ? "true" : "false",
-		YAML_PLAIN_SCALAR_STYLE) != 0 || emit_end(&em) != 0;
-	return emit_finish(&em, failed, out, "custody.yaml", err);
+	out->ptr = NULL;
+	out->size = 0;
+	if (config->origin == NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "custody.yaml: "
+			"'origin' is missing");
+		goto cleanup;
+	}
+	if ((reason = check_origin(config->origin)) != NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "custody.yaml: "
+			"'origin' %s", reason);
+		goto cleanup;
+	}
+	started = 1;
+	if ((rc = emit_begin(&em, out, err)) != 0 ||
+	    (rc = emit_uint(&em, "custody-archive", 1)) != 0 ||
+	    (rc = emit_string(&em, "origin", config->origin)) != 0 ||
+	    (rc = emit_scalar(&em, "digests", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
+	    (rc = emit(&em, &event, yaml_sequence_start_event_initialize(
+	    &event, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))) != 0 ||
+	    (rc = emit_scalar(&em, "sha256",
+	    YAML_DOUBLE_QUOTED_SCALAR_STYLE)) != 0 ||
+	    (config->sha512 && (rc = emit_scalar(&em, "sha512",
+	    YAML_DOUBLE_QUOTED_SCALAR_STYLE)) != 0) ||
+	    (rc = emit(&em, &event, yaml_sequence_end_event_initialize(
+	    &event))) != 0 ||
+	    (rc = emit_scalar(&em, "store", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
+	    (rc = emit_scalar(&em, config->store ? "true" : "false",
+	    YAML_PLAIN_SCALAR_STYLE)) != 0 ||
+	    (rc = emit_end(&em)) != 0)
+		goto cleanup;
+cleanup:
+	if (started)
+		yaml_emitter_delete(&em.yaml);
+	if (rc != 0)
+		custody_buf_dispose(out);
+	return rc;
 }

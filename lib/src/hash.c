@@ -92,8 +92,13 @@ static int consume(struct worker *w, struct custody_hash_job *job,
 		return -1;
 	}
 	if (w->pack && custody_pack__write(w->pack, data, len, &perr) != 0) {
-		job_fail(job, custody_error_code(perr), "%s: %s", job->name,
-			custody_error_message(perr));
+		if (custody_error_code(perr) == CUSTODY_ECHANGED)
+			job_fail(job, CUSTODY_ECHANGED, "%s: file changed "
+				"while it was being read (%s)", job->name,
+				custody_error_message(perr));
+		else
+			job_fail(job, custody_error_code(perr), "%s: %s",
+				job->name, custody_error_message(perr));
 		custody_error_free(perr);
 		return -1;
 	}
@@ -346,8 +351,7 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 	if (!same_stat(&before, &job->st) ||
 	    total != (uint64_t)before.st_size) {
 		job_fail(job, CUSTODY_ECHANGED, "%s: file changed while it "
-			"was being read (size or modification time moved); "
-			"nothing was recorded for it", job->name);
+			"was being read (its size or times moved)", job->name);
 		goto done;
 	}
 	job->size = total;

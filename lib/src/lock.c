@@ -14,6 +14,7 @@
 
 struct custody_lock {
 	int fd;
+	int held;
 	char *path;
 };
 
@@ -88,6 +89,7 @@ int custody_lock__acquire(custody_lock **out, const char *gitdir,
 
 	/* We hold it. A pid still written in the file is a holder that died
 	 * without releasing: say so, since its work was cut short. */
+	lock->held = 1;
 	read_holder(lock->fd, &holder, holder_host, sizeof(holder_host));
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
@@ -121,14 +123,16 @@ void custody_lock__release(custody_lock *lock)
 {
 	if (lock == NULL)
 		return;
-	if (lock->fd >= 0) {
-		/* An empty file means "released cleanly". */
-		if (ftruncate(lock->fd, 0) != 0) {
-			/* nothing more to do: the flock still goes away */
-		}
+	if (lock->fd >= 0 && lock->held) {
+		/* An empty file means "released cleanly". If truncating fails
+		 * the flock still goes away; the next holder then reports a
+		 * stale lock, which is only a false alarm. */
+		if (ftruncate(lock->fd, 0) != 0)
+			lock->held = 0;
 		flock(lock->fd, LOCK_UN);
-		close(lock->fd);
 	}
+	if (lock->fd >= 0)
+		close(lock->fd);
 	free(lock->path);
 	free(lock);
 }

@@ -67,6 +67,8 @@ struct custody_pack {
 	uint32_t *slots;          /* hash set: index + 1 into entries */
 	size_t slots_cap;
 	int committed;
+	char *final_pack;         /* what commit put in place, if anything */
+	char *final_idx;
 };
 
 static uint64_t now_offset(const custody_pack *pack)
@@ -993,9 +995,27 @@ cleanup:
 		unlink(final_idx);
 	remove_temps(pack);
 	pack->committed = 1;
-	free(final_pack);
-	free(final_idx);
+	if (rc == 0 && renamed == 2) {
+		pack->final_pack = final_pack;
+		pack->final_idx = final_idx;
+	} else {
+		free(final_pack);
+		free(final_idx);
+	}
 	return rc;
+}
+
+void custody_pack__uncommit(custody_pack *pack)
+{
+	if (pack == NULL || pack->final_idx == NULL)
+		return;
+	/* the index first: without it git does not see the pack */
+	unlink(pack->final_idx);
+	unlink(pack->final_pack);
+	free(pack->final_idx);
+	free(pack->final_pack);
+	pack->final_idx = NULL;
+	pack->final_pack = NULL;
 }
 
 void custody_pack__free(custody_pack *pack)
@@ -1007,6 +1027,8 @@ void custody_pack__free(custody_pack *pack)
 		deflateEnd(&pack->fast);
 	EVP_MD_CTX_free(pack->md);
 	EVP_MD_free(pack->sha1);
+	free(pack->final_pack);
+	free(pack->final_idx);
 	free(pack->dir);
 	free(pack->out);
 	free(pack->probe);

@@ -53,6 +53,13 @@ void custody_pack__cancel(custody_pack *pack);
 size_t custody_pack__count(const custody_pack *pack);
 
 int custody_pack__commit(custody_pack *pack, custody_error **err);
+
+/*
+ * Remove the pack a successful commit put in place (when the change it
+ * belonged to failed before anything referred to it). Only for packs
+ * this writer created; one that already existed is left alone.
+ */
+void custody_pack__uncommit(custody_pack *pack);
 void custody_pack__free(custody_pack *pack);
 
 #endif

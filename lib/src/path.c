@@ -5,95 +5,169 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <utf8proc.h>
 
-#define PATH_MAX_BYTES 4096
+/* Room for a quoted path in a message. */
+#define QUOTE_BYTES 320
+
+static int invisible(utf8proc_int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_CC:
+	case UTF8PROC_CATEGORY_CF:
+	case UTF8PROC_CATEGORY_ZL:
+	case UTF8PROC_CATEGORY_ZP:
+	case UTF8PROC_CATEGORY_CS:
+	case UTF8PROC_CATEGORY_CN:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 void custody_path__quote(char *out, size_t len, const char *path)
 {
-	size_t j = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
+	size_t j = 0, left = strlen(path);
+	char piece[16];
 
-	for (const unsigned char *p = (const unsigned char *)path;
-	    *p && j + 5 < len; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			j += (size_t)snprintf(out + j, len - j, "\\x%02x", *p);
-		else
-			out[j++] = (char)*p;
+	if (len < 4) {
+		if (len > 0)
+			out[0] = '\0';
+		return;
+	}
+	while (left > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)left,
+			&cp);
+		size_t plen;
+
+		if (n <= 0) {
+			snprintf(piece, sizeof(piece), "\\x%02x", *p);
+			n = 1;
+		} else if (cp == '\\') {
+			snprintf(piece, sizeof(piece), "\\x5c");
+		} else if (invisible(cp)) {
+			snprintf(piece, sizeof(piece), "\\u{%04x}",
+				(unsigned)cp);
+		} else {
+			memcpy(piece, p, (size_t)n);
+			piece[n] = '\0';
+		}
+		plen = strlen(piece);
+		if (j + plen > len - 4) {
+			/* keep room for "..." and the NUL */
+			memcpy(out + j, "...", 3);
+			j += 3;
+			break;
+		}
+		memcpy(out + j, piece, plen);
+		j += plen;
+		p += n;
+		left -= (size_t)n;
 	}
 	out[j] = '\0';
 }
 
-/* A component git, or a partner's file system, would take for .git or
- * .custody: compare after removing default-ignorable code points (HFS+
- * ignores them), folding case, and dropping trailing dots and spaces
- * (NTFS), and also refuse the NTFS short names. */
+/*
+ * 1 when a component is one git, or a partner's file system, would take
+ * for .git or .custody (git's verify_path is the model): compare after
+ * removing default-ignorable code points (HFS+ ignores them), folding
+ * case, cutting an NTFS stream suffix (":$DATA") and dropping trailing
+ * dots and spaces (NTFS); also the NTFS short names GIT~1 and CUSTOD~1.
+ * 0 when not reserved, CUSTODY_ENOMEM when memory ran out.
+ */
 static int is_reserved(const char *component, size_t len)
 {
 	static const char *const reserved[] = { ".git", ".custody", "git~1",
 		"custod~1", NULL };
-	char *copy = strndup(component, len);
 	utf8proc_uint8_t *folded = NULL;
-	size_t n;
+	utf8proc_ssize_t n;
+	char *copy, *colon;
+	size_t end;
 	int hit = 0;
 
+	copy = malloc(len + 1);
 	if (copy == NULL)
-		return 1;
-	if (utf8proc_map((const utf8proc_uint8_t *)copy, 0, &folded,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-	    UTF8PROC_CASEFOLD | UTF8PROC_IGNORE) < 0) {
-		free(copy);
-		return 0; /* not UTF-8: reported by the caller */
+		return CUSTODY_ENOMEM;
+	memcpy(copy, component, len);
+	copy[len] = '\0';
+	n = utf8proc_map((const utf8proc_uint8_t *)copy, 0, &folded,
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+		UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+	if (n < 0) {
+		/* The caller checked UTF-8 already: only memory can fail. */
+		hit = CUSTODY_ENOMEM;
+		goto cleanup;
 	}
-	n = strlen((char *)folded);
-	while (n > 0 && (folded[n - 1] == '.' || folded[n - 1] == ' '))
-		n--;
-	folded[n] = '\0';
-	for (int i = 0; reserved[i] != NULL; i++)
+	if ((colon = strchr((char *)folded, ':')) != NULL)
+		*colon = '\0';
+	end = strlen((char *)folded);
+	while (end > 0 && (folded[end - 1] == '.' || folded[end - 1] == ' '))
+		end--;
+	folded[end] = '\0';
+	for (size_t i = 0; reserved[i] != NULL; i++)
 		if (strcmp((char *)folded, reserved[i]) == 0)
 			hit = 1;
+cleanup:
 	free(folded);
 	free(copy);
 	return hit;
 }
 
-int custody_path__check(const char *path, custody_error **err)
+static int check_characters(const char *path, size_t len, const char *shown,
+	custody_error **err)
 {
-	char shown[600];
-	const unsigned char *p = (const unsigned char *)path;
-	size_t len = strlen(path), i = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
+	size_t i = 0;
 
-	custody_path__quote(shown, sizeof(shown), path);
-	if (len == 0)
-		return custody__error(err, CUSTODY_EINVALID, "empty path");
-	if (len > PATH_MAX_BYTES)
-		return custody__error(err, CUSTODY_EINVALID, "path '%.80s...' "
-			"is longer than %d bytes", shown, PATH_MAX_BYTES);
 	while (i < len) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate(p + i,
 			(utf8proc_ssize_t)(len - i), &cp);
 
-		if (n <= 0)
+		if (n <= 0 || (cp >= 0xd800 && cp <= 0xdfff))
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s' is not valid UTF-8 (byte %zu)", shown,
+				"'%s' is not valid UTF-8 (at byte %zu)", shown,
 				i + 1);
 		if (cp < 0x20 || cp == 0x7f)
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s' contains a control character", shown);
+				"'%s' contains a control character (at byte "
+				"%zu)", shown, i + 1);
 		if (cp == '\\')
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s' contains a backslash", shown);
+				"'%s' contains a backslash; the separator is "
+				"'/'", shown);
 		i += (size_t)n;
 	}
+	return 0;
+}
+
+int custody_path__check(const char *path, custody_error **err)
+{
+	char shown[QUOTE_BYTES];
+	size_t len = strlen(path);
+	const char *c;
+	int rc;
+
+	custody_path__quote(shown, sizeof(shown), path);
+	if (len == 0)
+		return custody__error(err, CUSTODY_EINVALID, "path is empty");
+	if (len > CUSTODY_PATH_MAX_BYTES)
+		return custody__error(err, CUSTODY_EINVALID, "path '%s' is "
+			"%zu bytes long, more than %d", shown, len,
+			CUSTODY_PATH_MAX_BYTES);
+	if ((rc = check_characters(path, len, shown, err)) != 0)
+		return rc;
 	if (path[0] == '/')
 		return custody__error(err, CUSTODY_EINVALID, "path '%s' is "
 			"absolute; registered paths are relative to the "
 			"collection", shown);
-	for (const char *c = path; ; ) {
-		const char *end = strchr(c, '/');
-		size_t clen = end ? (size_t)(end - c) : strlen(c);
+	for (c = path; ; ) {
+		const char *slash = strchr(c, '/');
+		size_t clen = slash ? (size_t)(slash - c) : strlen(c);
+		char part[QUOTE_BYTES], *copy;
 
 		if (clen == 0)
 			return custody__error(err, CUSTODY_EINVALID, "path "
@@ -102,25 +176,39 @@ int custody_path__check(const char *path, custody_error **err)
 		if ((clen == 1 && c[0] == '.') ||
 		    (clen == 2 && c[0] == '.' && c[1] == '.'))
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s' contains '.' or '..'", shown);
-		if (is_reserved(c, clen))
+				"'%s' has a '%.*s' component", shown, (int)clen,
+				c);
+		rc = is_reserved(c, clen);
+		if (rc < 0)
+			return custody__error(err, rc, "out of memory");
+		if (rc > 0) {
+			copy = strndup(c, clen);
+			if (copy == NULL)
+				return custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			custody_path__quote(part, sizeof(part), copy);
+			free(copy);
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s': '%.*s' is a reserved name (.git and "
+				"'%s': component '%s' is reserved (.git and "
 				".custody, in any spelling, are never "
-				"registered)", shown, (int)clen, c);
-		if (end == NULL)
+				"registered)", shown, part);
+		}
+		if (slash == NULL)
 			break;
-		c = end + 1;
+		c = slash + 1;
 	}
 	return 0;
 }
 
 int custody_path__is_nfc(const char *path)
 {
-	utf8proc_uint8_t *nfc = utf8proc_NFC((const utf8proc_uint8_t *)path);
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t n;
 	int same;
 
-	if (nfc == NULL)
+	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &nfc,
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0)
 		return 0;
 	same = strcmp((const char *)nfc, path) == 0;
 	free(nfc);
@@ -131,14 +219,19 @@ int custody_path__fold(const char *path, char **out, custody_error **err)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n;
+	char shown[QUOTE_BYTES];
 
 	*out = NULL;
 	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &folded,
 		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
 		UTF8PROC_CASEFOLD);
-	if (n < 0)
-		return custody__error(err, CUSTODY_EINVALID, "path is not "
-			"valid UTF-8: %s", utf8proc_errmsg(n));
+	if (n == UTF8PROC_ERROR_NOMEM)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (n < 0) {
+		custody_path__quote(shown, sizeof(shown), path);
+		return custody__error(err, CUSTODY_EINVALID, "path '%s': %s",
+			shown, utf8proc_errmsg(n));
+	}
 	*out = (char *)folded;
 	return 0;
 }

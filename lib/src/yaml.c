@@ -1,6 +1,12 @@
+/*
+ * Note for builds: this file includes libyaml's <yaml.h>; compile it
+ * without -I lib/src (use -iquote), or the private "yaml.h" beside it
+ * would shadow libyaml's header.
+ */
 #include "yaml.h"
-#include "error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +19,7 @@ size_t custody_yaml__bad_utf8(const char *bytes, size_t len)
 
 	while (i < len) {
 		unsigned char c = s[i];
-		size_t n;
+		size_t more, k;
 		uint32_t cp;
 
 		if (c == 0)
@@ -23,32 +29,34 @@ size_t custody_yaml__bad_utf8(const char *bytes, size_t len)
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
+			more = 1;
 			cp = c & 0x1f;
 		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
+			more = 2;
 			cp = c & 0x0f;
 		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
+			more = 3;
 			cp = c & 0x07;
 		} else {
 			return i + 1;
 		}
-		for (size_t k = 1; k <= n; k++) {
+		for (k = 1; k <= more; k++) {
 			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
 				return i + 1;
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
 		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return i + 1;
-		i += n + 1;
+		i += more + 1;
 	}
 	return 0;
 }
 
 void custody_yaml__free(struct custody_yaml_node *node)
 {
+	/* Recursion is bounded: the parser builds no tree deeper than
+	 * CUSTODY_YAML_MAX_DEPTH. */
 	if (node == NULL)
 		return;
 	for (size_t i = 0; i < node->count; i++)
@@ -58,220 +66,444 @@ void custody_yaml__free(struct custody_yaml_node *node)
 	free(node);
 }
 
+static int vformat(custody_error **err, const char *name, size_t line,
+	size_t column, const char *fmt, va_list ap)
+{
+	char reason[768];
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	if (line == 0)
+		return custody__error(err, CUSTODY_EINVALID, "%s: %s", name,
+			reason);
+	return custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: %s", name,
+		line, column, reason);
+}
+
+static int error_at(custody_error **err, const char *name, size_t line,
+	size_t column, const char *fmt, ...) CUSTODY_PRINTF(5, 6);
+
+static int error_at(custody_error **err, const char *name, size_t line,
+	size_t column, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vformat(err, name, line, column, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int custody_yaml__error(custody_error **err, const char *name,
+	const struct custody_yaml_node *at, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vformat(err, name, at ? at->line : 0, at ? at->column : 0, fmt,
+		ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Line and column (1-based, in characters) of a byte offset: libyaml's
+ * reader errors carry only an offset. */
+static void offset_position(const char *bytes, size_t len, size_t offset,
+	size_t *line, size_t *column)
+{
+	*line = 1;
+	*column = 1;
+	for (size_t i = 0; i < offset && i < len; i++) {
+		unsigned char c = (unsigned char)bytes[i];
+
+		if (c == '\n') {
+			(*line)++;
+			*column = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			(*column)++;
+		}
+	}
+}
+
+static int parser_error(const yaml_parser_t *parser, const char *bytes,
+	size_t len, const char *name, custody_error **err)
+{
+	const char *problem = parser->problem ? parser->problem :
+		"cannot parse YAML";
+	size_t line, column;
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		return custody__error(err, CUSTODY_ENOMEM, "%s: out of memory",
+			name);
+	if (parser->error == YAML_READER_ERROR) {
+		offset_position(bytes, len, parser->problem_offset, &line,
+			&column);
+		return error_at(err, name, line, column, "%s", problem);
+	}
+	line = parser->problem_mark.line + 1;
+	column = parser->problem_mark.column + 1;
+	if (parser->context != NULL)
+		return error_at(err, name, line, column, "%s (%s, from line "
+			"%zu)", problem, parser->context,
+			parser->context_mark.line + 1);
+	return error_at(err, name, line, column, "%s", problem);
+}
+
+/* A byte-order mark anywhere: at the start libyaml would take it as an
+ * encoding signature; elsewhere it is invisible text custody never writes
+ * (its emitter escapes U+FEFF). */
+static size_t find_bom(const char *bytes, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++)
+		if (memcmp(bytes + i, "\xef\xbb\xbf", 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+static int check_bytes(const char *bytes, size_t len, size_t max_bytes,
+	const char *name, custody_error **err)
+{
+	size_t bad, line, column;
+
+	if (len > max_bytes)
+		return custody__error(err, CUSTODY_EINVALID, "%s: %zu bytes, "
+			"more than the %zu allowed", name, len, max_bytes);
+	if (len >= 2 && ((bytes[0] == '\xfe' && bytes[1] == '\xff') ||
+	    (bytes[0] == '\xff' && bytes[1] == '\xfe')))
+		return custody__error(err, CUSTODY_EINVALID, "%s: starts with "
+			"a UTF-16 byte-order mark; custody files are UTF-8",
+			name);
+	if ((bad = custody_yaml__bad_utf8(bytes, len)) != 0) {
+		offset_position(bytes, len, bad - 1, &line, &column);
+		if (bytes[bad - 1] == '\0')
+			return error_at(err, name, line, column, "a NUL byte "
+				"(at byte %zu); custody files are UTF-8 text",
+				bad);
+		return error_at(err, name, line, column, "byte %zu (0x%02x) "
+			"is not valid UTF-8", bad,
+			(unsigned)(unsigned char)bytes[bad - 1]);
+	}
+	if ((bad = find_bom(bytes, len)) != 0) {
+		offset_position(bytes, len, bad - 1, &line, &column);
+		return error_at(err, name, line, column, "a byte-order mark "
+			"(U+FEFF); custody files are plain UTF-8 without one");
+	}
+	return 0;
+}
+
+struct builder {
+	const char *name;
+	custody_error **err;
+	struct custody_yaml_node *root;
+	struct custody_yaml_node *stack[CUSTODY_YAML_MAX_DEPTH];
+	size_t depth;
+	size_t nodes;
+	size_t documents;
+};
+
 static int add_child(struct custody_yaml_node *parent,
 	struct custody_yaml_node *child)
 {
 	struct custody_yaml_node **grown;
+	size_t room;
 
-	grown = realloc(parent->items, (parent->count + 1) * sizeof(*grown));
-	if (grown == NULL)
-		return -1;
-	parent->items = grown;
+	/* Grow by doubling: a mapping may hold thousands of keys. */
+	if ((parent->count & (parent->count - 1)) == 0) {
+		room = parent->count ? parent->count * 2 : 4;
+		if (parent->count >= room ||
+		    room > SIZE_MAX / sizeof(*grown))
+			return -1;
+		grown = realloc(parent->items, room * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		parent->items = grown;
+	}
 	parent->items[parent->count++] = child;
 	return 0;
 }
 
-static struct custody_yaml_node *new_node(enum custody_yaml_kind kind,
-	const yaml_mark_t *mark)
+/* Refuse what a node event must not carry: anchors and explicit tags. */
+static int check_properties(struct builder *b, const yaml_event_t *event,
+	const yaml_char_t *anchor, const yaml_char_t *tag)
 {
-	struct custody_yaml_node *n = calloc(1, sizeof(*n));
+	size_t line = event->start_mark.line + 1;
+	size_t column = event->start_mark.column + 1;
 
-	if (n != NULL) {
-		n->kind = kind;
-		n->line = mark->line + 1;
-		n->column = mark->column + 1;
+	if (anchor != NULL)
+		return error_at(b->err, b->name, line, column, "an anchor "
+			"(&%.64s); anchors and aliases are not allowed",
+			(const char *)anchor);
+	if (tag != NULL)
+		return error_at(b->err, b->name, line, column, "a tag "
+			"(%.64s); explicit tags are not allowed",
+			(const char *)tag);
+	return 0;
+}
+
+static int add_node(struct builder *b, const yaml_event_t *event,
+	enum custody_yaml_kind kind)
+{
+	struct custody_yaml_node *node = NULL, *parent;
+	size_t line = event->start_mark.line + 1;
+	size_t column = event->start_mark.column + 1;
+	int rc = 0;
+
+	parent = b->depth ? b->stack[b->depth - 1] : NULL;
+	if (parent == NULL && b->root != NULL)
+		return error_at(b->err, b->name, line, column, "more than one "
+			"node at the top of the document");
+	if (++b->nodes > CUSTODY_YAML_MAX_NODES)
+		return error_at(b->err, b->name, line, column, "more than %d "
+			"nodes", CUSTODY_YAML_MAX_NODES);
+	if (kind != CUSTODY_YAML_SCALAR && b->depth >= CUSTODY_YAML_MAX_DEPTH)
+		return error_at(b->err, b->name, line, column, "nested deeper "
+			"than %d levels", CUSTODY_YAML_MAX_DEPTH);
+	node = calloc(1, sizeof(*node));
+	if (node == NULL) {
+		rc = custody__error(b->err, CUSTODY_ENOMEM, "%s: out of memory",
+			b->name);
+		goto done;
 	}
-	return n;
+	node->kind = kind;
+	node->line = line;
+	node->column = column;
+	if (kind == CUSTODY_YAML_SCALAR) {
+		size_t length = event->data.scalar.length;
+
+		node->value = malloc(length + 1);
+		if (node->value == NULL) {
+			rc = custody__error(b->err, CUSTODY_ENOMEM,
+				"%s: out of memory", b->name);
+			goto done;
+		}
+		memcpy(node->value, event->data.scalar.value, length);
+		node->value[length] = '\0';
+		node->length = length;
+		node->plain = event->data.scalar.style ==
+			YAML_PLAIN_SCALAR_STYLE;
+	}
+	if (parent != NULL && parent->kind == CUSTODY_YAML_MAPPING &&
+	    parent->count % 2 == 0) {
+		if (kind != CUSTODY_YAML_SCALAR) {
+			rc = error_at(b->err, b->name, line, column, "a "
+				"mapping key must be a scalar");
+			goto done;
+		}
+		for (size_t k = 0; k < parent->count; k += 2) {
+			const struct custody_yaml_node *other =
+				parent->items[k];
+
+			if (other->length == node->length &&
+			    memcmp(other->value, node->value,
+			    node->length) == 0) {
+				rc = error_at(b->err, b->name, line, column,
+					"duplicate key '%.64s' (first at line "
+					"%zu)", node->value, other->line);
+				goto done;
+			}
+		}
+	}
+	if (parent == NULL) {
+		b->root = node;
+	} else if (add_child(parent, node) != 0) {
+		rc = custody__error(b->err, CUSTODY_ENOMEM, "%s: out of memory",
+			b->name);
+		goto done;
+	}
+	if (kind != CUSTODY_YAML_SCALAR)
+		b->stack[b->depth++] = node;
+	node = NULL;
+done:
+	custody_yaml__free(node);
+	return rc;
+}
+
+static int on_event(struct builder *b, const yaml_event_t *event)
+{
+	size_t line = event->start_mark.line + 1;
+	size_t column = event->start_mark.column + 1;
+	int rc = 0;
+
+	switch (event->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++b->documents > 1)
+			return error_at(b->err, b->name, line, column, "a "
+				"second document; custody files hold exactly "
+				"one");
+		if (event->data.document_start.version_directive != NULL ||
+		    event->data.document_start.tag_directives.start !=
+		    event->data.document_start.tag_directives.end)
+			return error_at(b->err, b->name, line, column,
+				"directives (%%YAML, %%TAG) are not allowed");
+		break;
+	case YAML_ALIAS_EVENT:
+		return error_at(b->err, b->name, line, column, "an alias "
+			"(*%.64s); anchors and aliases are not allowed",
+			(const char *)event->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		if ((rc = check_properties(b, event,
+		    event->data.scalar.anchor, event->data.scalar.tag)) != 0)
+			return rc;
+		return add_node(b, event, CUSTODY_YAML_SCALAR);
+	case YAML_SEQUENCE_START_EVENT:
+		if ((rc = check_properties(b, event,
+		    event->data.sequence_start.anchor,
+		    event->data.sequence_start.tag)) != 0)
+			return rc;
+		return add_node(b, event, CUSTODY_YAML_SEQUENCE);
+	case YAML_MAPPING_START_EVENT:
+		if ((rc = check_properties(b, event,
+		    event->data.mapping_start.anchor,
+		    event->data.mapping_start.tag)) != 0)
+			return rc;
+		return add_node(b, event, CUSTODY_YAML_MAPPING);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (b->depth > 0)
+			b->depth--;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 int custody_yaml__parse(struct custody_yaml_node **out, const char *bytes,
-	size_t len, const char *name, custody_error **err)
+	size_t len, size_t max_bytes, const char *name, custody_error **err)
 {
 	yaml_parser_t parser;
 	yaml_event_t event;
-	struct custody_yaml_node *stack[CUSTODY_YAML_MAX_DEPTH + 1];
-	struct custody_yaml_node *root = NULL;
-	size_t depth = 0, documents = 0, bad;
-	int rc = 0, done = 0, have_event = 0;
+	struct builder b;
+	int rc, done = 0, parser_ready = 0;
 
 	*out = NULL;
-	if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0)
-		return custody__error(err, CUSTODY_EINVALID, "%s: starts with "
-			"a byte-order mark; custody files are plain UTF-8",
+	memset(&b, 0, sizeof(b));
+	b.name = name;
+	b.err = err;
+	if ((rc = check_bytes(bytes, len, max_bytes, name, err)) != 0)
+		goto cleanup;
+	if (!yaml_parser_initialize(&parser)) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "%s: out of memory",
 			name);
-	if ((bad = custody_yaml__bad_utf8(bytes, len)) != 0)
-		return custody__error(err, CUSTODY_EINVALID, "%s: byte %zu is "
-			"not valid UTF-8%s", name, bad, bytes[bad - 1] == 0 ?
-			" (a NUL byte)" : "");
-	if (!yaml_parser_initialize(&parser))
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	parser_ready = 1;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)bytes,
 		len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-
 	while (!done) {
-		struct custody_yaml_node *node = NULL;
-		const yaml_mark_t *m;
-		const char *anchor = NULL, *tag = NULL;
-		int implicit = 1;
-
 		if (!yaml_parser_parse(&parser, &event)) {
-			rc = custody__error(err, CUSTODY_EINVALID,
-				"%s:%zu:%zu: %s%s%s", name,
-				parser.problem_mark.line + 1,
-				parser.problem_mark.column + 1,
-				parser.problem ? parser.problem : "bad YAML",
-				parser.context ? " " : "",
-				parser.context ? parser.context : "");
-			break;
+			rc = parser_error(&parser, bytes, len, name, err);
+			goto cleanup;
 		}
-		have_event = 1;
-		m = &event.start_mark;
-		switch (event.type) {
-		case YAML_STREAM_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			break;
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++documents > 1) {
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"%s:%zu:%zu: a second document; custody "
-					"files hold exactly one", name,
-					m->line + 1, m->column + 1);
-				break;
-			}
-			if (event.data.document_start.tag_directives.start !=
-			    event.data.document_start.tag_directives.end)
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"%s:%zu:%zu: %%TAG directives are not "
-					"allowed", name, m->line + 1,
-					m->column + 1);
-			break;
-		case YAML_ALIAS_EVENT:
-			rc = custody__error(err, CUSTODY_EINVALID, "%s:%zu:%zu: "
-				"aliases (*%s) are not allowed", name,
-				m->line + 1, m->column + 1,
-				(const char *)event.data.alias.anchor);
-			break;
-		case YAML_SCALAR_EVENT:
-			anchor = (const char *)event.data.scalar.anchor;
-			tag = (const char *)event.data.scalar.tag;
-			implicit = event.data.scalar.plain_implicit ||
-				event.data.scalar.quoted_implicit;
-			node = new_node(CUSTODY_YAML_SCALAR, m);
-			if (node != NULL) {
-				node->value = malloc(event.data.scalar.length
-					+ 1);
-				if (node->value != NULL) {
-					memcpy(node->value,
-						event.data.scalar.value,
-						event.data.scalar.length);
-					node->value[event.data.scalar.length] =
-						'\0';
-				}
-				node->length = event.data.scalar.length;
-				node->plain = event.data.scalar.style ==
-					YAML_PLAIN_SCALAR_STYLE;
-			}
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			anchor = (const char *)event.data.sequence_start.anchor;
-			tag = (const char *)event.data.sequence_start.tag;
-			implicit = event.data.sequence_start.implicit;
-			node = new_node(CUSTODY_YAML_SEQUENCE, m);
-			break;
-		case YAML_MAPPING_START_EVENT:
-			anchor = (const char *)event.data.mapping_start.anchor;
-			tag = (const char *)event.data.mapping_start.tag;
-			implicit = event.data.mapping_start.implicit;
-			node = new_node(CUSTODY_YAML_MAPPING, m);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		default:
-			break;
-		}
-		if (rc == 0 && (event.type == YAML_SCALAR_EVENT ||
-		    event.type == YAML_SEQUENCE_START_EVENT ||
-		    event.type == YAML_MAPPING_START_EVENT)) {
-			struct custody_yaml_node *parent = depth ?
-				stack[depth - 1] : NULL;
-
-			if (node == NULL || (node->kind == CUSTODY_YAML_SCALAR &&
-			    node->value == NULL)) {
-				custody_yaml__free(node);
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
-			} else if (anchor != NULL) {
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"%s:%zu:%zu: anchors (&%s) are not "
-					"allowed", name, m->line + 1,
-					m->column + 1, anchor);
-			} else if (tag != NULL && !implicit) {
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"%s:%zu:%zu: tags (%s) are not allowed",
-					name, m->line + 1, m->column + 1, tag);
-			} else if (parent && parent->kind ==
-			    CUSTODY_YAML_MAPPING && parent->count % 2 == 0) {
-				/* a key */
-				if (node->kind != CUSTODY_YAML_SCALAR)
-					rc = custody__error(err,
-						CUSTODY_EINVALID, "%s:%zu:%zu: "
-						"a key must be a scalar", name,
-						m->line + 1, m->column + 1);
-				for (size_t k = 0; rc == 0 &&
-				    k < parent->count; k += 2)
-					if (strcmp(parent->items[k]->value,
-					    node->value) == 0)
-						rc = custody__error(err,
-							CUSTODY_EINVALID,
-							"%s:%zu:%zu: duplicate "
-							"key '%s'", name,
-							m->line + 1,
-							m->column + 1,
-							node->value);
-			}
-			if (rc == 0 && node->kind != CUSTODY_YAML_SCALAR &&
-			    depth >= CUSTODY_YAML_MAX_DEPTH)
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"%s:%zu:%zu: nested deeper than %d "
-					"levels", name, m->line + 1,
-					m->column + 1, CUSTODY_YAML_MAX_DEPTH);
-			if (rc == 0) {
-				if (parent == NULL)
-					root = node;
-				else if (add_child(parent, node) != 0)
-					rc = custody__error(err,
-						CUSTODY_ENOMEM,
-						"out of memory");
-				if (rc == 0 && node->kind !=
-				    CUSTODY_YAML_SCALAR)
-					stack[depth++] = node;
-				if (rc != 0 && parent != NULL)
-					custody_yaml__free(node);
-			} else if (node != NULL && node != root) {
-				custody_yaml__free(node);
-			}
-		}
+		done = event.type == YAML_STREAM_END_EVENT;
+		rc = on_event(&b, &event);
 		yaml_event_delete(&event);
-		have_event = 0;
 		if (rc != 0)
-			break;
+			goto cleanup;
 	}
-	if (have_event)
-		yaml_event_delete(&event);
-	if (rc == 0 && root == NULL)
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: empty; no "
-			"document", name);
-	yaml_parser_delete(&parser);
-	if (rc != 0) {
-		custody_yaml__free(root);
-		return rc;
+	if (b.root == NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: empty; custody "
+			"files hold exactly one document", name);
+		goto cleanup;
 	}
-	*out = root;
+	*out = b.root;
+	b.root = NULL;
+cleanup:
+	if (parser_ready)
+		yaml_parser_delete(&parser);
+	custody_yaml__free(b.root);
+	return rc;
+}
+
+const struct custody_yaml_node *custody_yaml__get(
+	const struct custody_yaml_node *map, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (map == NULL || map->kind != CUSTODY_YAML_MAPPING)
+		return NULL;
+	for (size_t i = 0; i + 1 < map->count; i += 2)
+		if (map->items[i]->length == len &&
+		    memcmp(map->items[i]->value, key, len) == 0)
+			return map->items[i + 1];
+	return NULL;
+}
+
+static const char *kind_name(const struct custody_yaml_node *n)
+{
+	if (n->kind == CUSTODY_YAML_MAPPING)
+		return "a mapping";
+	if (n->kind == CUSTODY_YAML_SEQUENCE)
+		return "a sequence";
+	return n->plain ? "a plain scalar" : "a quoted string";
+}
+
+int custody_yaml__uint(const struct custody_yaml_node *n, uint64_t max,
+	uint64_t *out, const char *name, const char *key,
+	custody_error **err)
+{
+	uint64_t value = 0;
+
+	*out = 0;
+	if (n->kind != CUSTODY_YAML_SCALAR || !n->plain)
+		return custody_yaml__error(err, name, n, "'%s' must be an "
+			"unquoted integer, not %s", key, kind_name(n));
+	if (n->length == 0 || n->length > 16 ||
+	    (n->value[0] == '0' && n->length > 1))
+		goto bad;
+	for (size_t i = 0; i < n->length; i++) {
+		if (n->value[i] < '0' || n->value[i] > '9')
+			goto bad;
+		value = value * 10 + (uint64_t)(n->value[i] - '0');
+	}
+	if (value > max || value > CUSTODY_YAML_MAX_INT)
+		return custody_yaml__error(err, name, n, "'%s' is %.32s, more "
+			"than %llu", key, n->value, (unsigned long long)(max <
+			CUSTODY_YAML_MAX_INT ? max : CUSTODY_YAML_MAX_INT));
+	*out = value;
+	return 0;
+bad:
+	return custody_yaml__error(err, name, n, "'%s' must be a decimal "
+		"integer without sign or leading zeros, not '%.32s'", key,
+		n->value);
+}
+
+int custody_yaml__bool(const struct custody_yaml_node *n, int *out,
+	const char *name, const char *key, custody_error **err)
+{
+	*out = 0;
+	if (n->kind == CUSTODY_YAML_SCALAR && n->plain) {
+		if (strcmp(n->value, "true") == 0 && n->length == 4) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(n->value, "false") == 0 && n->length == 5)
+			return 0;
+	}
+	if (n->kind == CUSTODY_YAML_SCALAR && n->plain)
+		return custody_yaml__error(err, name, n, "'%s' must be true "
+			"or false, not '%.32s'", key, n->value);
+	return custody_yaml__error(err, name, n, "'%s' must be true or false "
+		"(unquoted), not %s", key, kind_name(n));
+}
+
+int custody_yaml__string(const struct custody_yaml_node *n,
+	const char **out, const char *name, const char *key,
+	custody_error **err)
+{
+	*out = NULL;
+	if (n->kind != CUSTODY_YAML_SCALAR)
+		return custody_yaml__error(err, name, n, "'%s' must be a "
+			"quoted string, not %s", key, kind_name(n));
+	if (n->plain)
+		return custody_yaml__error(err, name, n, "'%s' must be a "
+			"quoted string; unquoted values are read only as "
+			"integers and true/false", key);
+	if (strlen(n->value) != n->length)
+		return custody_yaml__error(err, name, n, "'%s' contains a NUL "
+			"character", key);
+	*out = n->value;
 	return 0;
 }

@@ -31,7 +31,7 @@ modified  memos/budget.txt
 new       new.txt
 new       photo-copy.png  (same content as scans/photo.png)
 moved     scans/report.pdf -> scans/report-final.pdf
-1 unchanged, 2 new, 1 modified, 1 missing, 1 moved, 0 refused"
+2 unchanged, 2 new, 1 modified, 1 missing, 1 moved, 0 refused"
 }
 
 test_status__duplicates_among_new_files_are_named() {
