@@ -421,13 +421,12 @@ int custody_archive__commit(custody_archive *a,
 	git_odb_backend *memodb = NULL;
 	custody_pack *pack = NULL;
 	char *pack_dir = NULL;
-	git_treebuilder *builder = NULL;
 	git_tree *baseline = NULL, *tree = NULL;
 	git_commit *parent = NULL;
 	git_signature *sig = NULL;
 	git_tree_update *updates = NULL;
 	git_reference *ref = NULL;
-	git_oid tree_id, empty_id;
+	git_oid tree_id;
 	int rc = 0;
 
 	updates = calloc(nchanges ? nchanges : 1, sizeof(*updates));
@@ -458,13 +457,9 @@ int custody_archive__commit(custody_archive *a,
 				a->head_hex);
 			goto done;
 		}
-	} else if (git_treebuilder_new(&builder, scratch, NULL) != 0 ||
-	    git_treebuilder_write(&empty_id, builder) != 0 ||
-	    git_tree_lookup(&baseline, scratch, &empty_id) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot make the first tree", a->gitdir);
-		goto done;
 	}
+	/* With no head, the first tree starts from nothing (baseline NULL):
+	 * no empty tree is written to dangle in the repository. */
 	if (git_tree_create_updated(&tree_id, scratch, baseline, nchanges,
 	    updates) != 0 || git_tree_lookup(&tree, scratch, &tree_id) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO,
@@ -538,7 +533,6 @@ done:
 	git_tree_free(tree);
 	git_tree_free(baseline);
 	git_commit_free(parent);
-	git_treebuilder_free(builder);
 	git_odb_free(main_odb);
 	git_odb_free(odb);
 	git_repository_free(scratch);

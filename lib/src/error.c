@@ -127,6 +127,11 @@ static void global_init(void)
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
+	/* A log folder's tree holds 1,000 entries (~30 KiB); libgit2 caches
+	 * no tree over 4 KiB by default and would inflate it again for
+	 * every entry read. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+		(size_t)1 << 20);
 	init_result = 0;
 }
 

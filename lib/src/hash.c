@@ -106,6 +106,42 @@ static int consume(struct worker *w, struct custody_hash_job *job,
 	return 0;
 }
 
+/* libmagic's answer as custody records it: media types are case-
+ * insensitive (RFC 6838) and some of libmagic's are mixed-case
+ * (text/x-Algol68); parameters are dropped; anything that is still not
+ * type/subtype (the rule of schemas/entry.schema.yaml) becomes
+ * application/octet-stream. */
+static int media_char(char c, int first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		(!first && strchr("!#$&^_.+-", c) != NULL);
+}
+
+static void set_media_type(struct custody_hash_job *job, const char *mt)
+{
+	char *out = job->media_type;
+	size_t n = 0, slash = 0, i;
+	int ok = 1;
+
+	while (mt && mt[n] && mt[n] != ';' && mt[n] != ' ' &&
+	    n + 1 < sizeof(job->media_type)) {
+		char c = mt[n];
+
+		out[n++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	out[n] = '\0';
+	for (i = 0; i < n && out[i] != '/'; i++)
+		ok = ok && media_char(out[i], i == 0);
+	slash = i;
+	if (slash == 0 || slash + 1 >= n)
+		ok = 0;
+	for (i = slash + 1; ok && i < n; i++)
+		ok = media_char(out[i], i == slash + 1);
+	if (!ok)
+		snprintf(job->media_type, sizeof(job->media_type),
+			"application/octet-stream");
+}
+
 /* Read a large file on a second thread while this one hashes. */
 struct pipe {
 	int fd;
@@ -203,12 +239,9 @@ static int read_pipelined(struct worker *w, struct custody_hash_job *job,
 			rc = -1;
 		} else if (len > 0) {
 			if (!*magic_done && w->magic) {
-				const char *mt = magic_buffer(w->magic,
+				set_media_type(job, magic_buffer(w->magic,
 					p.slot[i2], len < MAGIC_BYTES ? len :
-					MAGIC_BYTES);
-				snprintf(job->media_type,
-					sizeof(job->media_type), "%s",
-					mt ? mt : "application/octet-stream");
+					MAGIC_BYTES));
 				*magic_done = 1;
 			}
 			if (consume(w, job, p.slot[i2], len) != 0)
@@ -318,12 +351,9 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 			if (n == 0)
 				break;
 			if (!magic_done && w->magic) {
-				const char *mt = magic_buffer(w->magic, w->buf,
-					(size_t)n < MAGIC_BYTES ? (size_t)n :
-					MAGIC_BYTES);
-				snprintf(job->media_type,
-					sizeof(job->media_type), "%s",
-					mt ? mt : "application/octet-stream");
+				set_media_type(job, magic_buffer(w->magic,
+					w->buf, (size_t)n < MAGIC_BYTES ?
+					(size_t)n : MAGIC_BYTES));
 				magic_done = 1;
 			}
 			if (consume(w, job, w->buf, (size_t)n) != 0)
@@ -338,10 +368,7 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 		}
 	}
 	if (!magic_done && w->magic) {
-		const char *mt = magic_buffer(w->magic, "", 0);
-
-		snprintf(job->media_type, sizeof(job->media_type), "%s",
-			mt ? mt : "application/x-empty");
+		set_media_type(job, magic_buffer(w->magic, "", 0));
 	}
 	if (fstat(fd, &job->st) != 0) {
 		job_fail(job, CUSTODY_EIO, "%s: cannot stat: %s", job->name,
