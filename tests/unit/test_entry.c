@@ -1,0 +1,788 @@
+/*
+ * Entries and custody.yaml: the strict reader (yaml.c), the entry and
+ * policy parsers and emitters (entry.c), against the fixtures in
+ * tests/data (run from tests/, as meson does).
+ */
+#include "entry.h"
+#include "yaml.h"
+#include "test.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SALT "5f0c6a1e2d3b4c5d6e7f80912a3b4c5d" \
+	"6e7f8091a2b3c4d5e6f708192a3b4c5d"
+#define SHA256 "9f86d081884c7d659a2feaa0c55ad015" \
+	"a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define SHA512 "ee26b0dd4af7e749aa1a8ee3c10ae992" \
+	"3f618980772e473f8819a5d4940e0db2" \
+	"7ac185f8a0e1d5f84f88bc887fd67b14" \
+	"3732c304cc5fa9ad8e6f57f50028a8ff"
+#define BLOB "30d74d258442c7c65512eafab474568dd706c430"
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *bytes = NULL;
+	long size;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (bytes = malloc((size_t)size + 1)) != NULL) {
+		*len = fread(bytes, 1, (size_t)size, f);
+		bytes[*len] = '\0';
+	}
+	fclose(f);
+	return bytes;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Call fn on every *.yaml file of dir, in name order; returns how many. */
+static size_t each_file(const char *dir, void (*fn)(const char *path,
+	const char *bytes, size_t len))
+{
+	char *names[512];
+	size_t count = 0;
+	struct dirent *d;
+	DIR *folder = opendir(dir);
+
+	if (folder == NULL) {
+		fprintf(stderr, "cannot open %s (run from tests/)\n", dir);
+		return 0;
+	}
+	while ((d = readdir(folder)) != NULL && count < 512) {
+		size_t n = strlen(d->d_name);
+
+		if (n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0)
+			names[count++] = strdup(d->d_name);
+	}
+	closedir(folder);
+	qsort(names, count, sizeof(names[0]), compare_names);
+	for (size_t i = 0; i < count; i++) {
+		char path[1024];
+		char *bytes;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		bytes = read_file(path, &len);
+		CHECK(bytes != NULL);
+		if (bytes != NULL)
+			fn(path, bytes, len);
+		free(bytes);
+		free(names[i]);
+	}
+	return count;
+}
+
+static int same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int same_entry(const struct custody_entry *a,
+	const struct custody_entry *b)
+{
+	return a->index == b->index && a->type == b->type &&
+		same_string(a->time, b->time) &&
+		same_string(a->actor, b->actor) &&
+		same_string(a->salt, b->salt) &&
+		same_string(a->note, b->note) &&
+		same_string(a->origin, b->origin) &&
+		same_string(a->path, b->path) && a->size == b->size &&
+		same_string(a->sha256, b->sha256) &&
+		same_string(a->sha512, b->sha512) &&
+		same_string(a->media_type, b->media_type) &&
+		same_string(a->blob, b->blob) && a->version == b->version &&
+		a->has_previous == b->has_previous &&
+		a->previous == b->previous &&
+		same_string(a->source, b->source);
+}
+
+/* The message starts with "<path>:" (the file is named first). */
+static void check_names_file(const char *message, const char *path)
+{
+	size_t n = strlen(path);
+
+	CHECK(strncmp(message, path, n) == 0 && message[n] == ':');
+	if (strncmp(message, path, n) != 0)
+		fprintf(stderr, "  message: %s\n", message);
+}
+
+static void accept_entry(const char *path, const char *bytes, size_t len)
+{
+	struct custody_entry *e = NULL, *again = NULL;
+	custody_buf yaml = CUSTODY_BUF_INIT, yaml2 = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_entry__parse(&e, bytes, len, path, &err), 0);
+	if (err != NULL)
+		fprintf(stderr, "  %s\n", custody_error_message(err));
+	if (e != NULL) {
+		/* emit -> parse gives the same entry; emit is a fixpoint */
+		CHECK_INT(custody_entry__emit(&yaml, e, &err), 0);
+		CHECK_INT(custody_entry__parse(&again, yaml.ptr, yaml.size,
+			path, &err), 0);
+		CHECK(again != NULL && same_entry(e, again));
+		if (again != NULL) {
+			CHECK_INT(custody_entry__emit(&yaml2, again, &err),
+				0);
+			CHECK(yaml.size == yaml2.size && yaml.ptr &&
+				yaml2.ptr && memcmp(yaml.ptr, yaml2.ptr,
+				yaml.size) == 0);
+		}
+	}
+	custody_buf_dispose(&yaml);
+	custody_buf_dispose(&yaml2);
+	custody_entry__free(again);
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
+static void refuse_entry(const char *path, const char *bytes, size_t len)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_entry__parse(&e, bytes, len, path, &err),
+		CUSTODY_EINVALID);
+	CHECK(e == NULL);
+	CHECK_INT(custody_error_code(err), CUSTODY_EINVALID);
+	check_names_file(custody_error_message(err), path);
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
+static void accept_config(const char *path, const char *bytes, size_t len)
+{
+	struct custody_config *c = NULL, *again = NULL;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_config__parse(&c, bytes, len, path, &err), 0);
+	if (err != NULL)
+		fprintf(stderr, "  %s\n", custody_error_message(err));
+	if (c != NULL) {
+		CHECK_INT(custody_config__emit(&yaml, c, &err), 0);
+		CHECK_INT(custody_config__parse(&again, yaml.ptr, yaml.size,
+			path, &err), 0);
+		CHECK(again != NULL && same_string(c->origin, again->origin)
+			&& c->sha512 == again->sha512 &&
+			c->store == again->store);
+	}
+	custody_buf_dispose(&yaml);
+	custody_config__free(again);
+	custody_config__free(c);
+	custody_error_free(err);
+}
+
+static void refuse_config(const char *path, const char *bytes, size_t len)
+{
+	struct custody_config *c = NULL;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_config__parse(&c, bytes, len, path, &err),
+		CUSTODY_EINVALID);
+	CHECK(c == NULL);
+	check_names_file(custody_error_message(err), path);
+	custody_config__free(c);
+	custody_error_free(err);
+}
+
+static void test_entry__good_fixtures_parse_and_round_trip(void)
+{
+	CHECK(each_file("data/entries/good", accept_entry) >= 10);
+}
+
+static void test_entry__bad_fixtures_are_refused_naming_the_file(void)
+{
+	CHECK(each_file("data/entries/bad", refuse_entry) >= 60);
+}
+
+static void test_entry__c_only_fixtures_are_refused(void)
+{
+	CHECK(each_file("data/entries/bad-c-only", refuse_entry) >= 5);
+}
+
+static void test_config__good_fixtures_parse_and_round_trip(void)
+{
+	CHECK(each_file("data/config/good", accept_config) >= 3);
+}
+
+static void test_config__bad_fixtures_are_refused_naming_the_file(void)
+{
+	CHECK(each_file("data/config/bad", refuse_config) >= 10);
+}
+
+/* Why each fixture is refused: the message says what is wrong. */
+static const struct {
+	const char *file;
+	const char *reason;
+} entry_reasons[] = {
+	{ "bad/missing-time.yaml",
+		":1:1: missing 'time' (required in a register entry)" },
+	{ "bad/unknown-field.yaml", ":12:1: unknown key 'colour'" },
+	{ "bad/quoted-index.yaml",
+		":2:8: 'index' must be an unquoted integer" },
+	{ "bad/plain-string-actor.yaml",
+		":5:8: 'actor' must be a quoted string" },
+	{ "bad/index-leading-zero.yaml", "leading zeros, not '012345'" },
+	{ "bad/plain-no.yaml", ":12:9: 'source' must be a quoted string" },
+	{ "bad/plain-sexagesimal-time.yaml",
+		":4:7: 'time' must be a quoted string" },
+	{ "bad/alias.yaml", ":5:8: an anchor (&who)" },
+	{ "bad/alias-undefined.yaml", ":12:9: an alias (*who)" },
+	{ "bad/duplicate-key.yaml",
+		":12:1: duplicate key 'actor' (first at line 5)" },
+	{ "bad/duplicate-key-quoted.yaml", "duplicate key 'size'" },
+	{ "bad/nested-too-deep.yaml", "nested deeper than 16 levels" },
+	{ "bad/two-documents.yaml", ":12:1: a second document" },
+	{ "bad/empty.yaml", "bad/empty.yaml: empty" },
+	{ "bad/non-utf8.yaml", ":5:11: byte 84 (0xe9) is not valid UTF-8" },
+	{ "bad/surrogate-utf8.yaml", "is not valid UTF-8" },
+	{ "bad/utf16le-bom.yaml", ": starts with a UTF-16 byte-order mark" },
+	{ "bad/utf16le-no-bom.yaml", ":1:2: a NUL byte" },
+	{ "bad/utf8-bom.yaml", ":1:1: a byte-order mark" },
+	{ "bad/tag-binary.yaml",
+		"a tag (tag:yaml.org,2002:binary); explicit tags" },
+	{ "bad/tag-str.yaml", "a tag (tag:yaml.org,2002:str)" },
+	{ "bad/directive-yaml.yaml", "directives (%YAML, %TAG)" },
+	{ "bad/nul-escape.yaml", "'actor' contains a NUL character" },
+	{ "bad/path-dotdot.yaml",
+		"path 'folder/../etc/passwd' has a '..' component" },
+	{ "bad/path-absolute.yaml", "path '/etc/passwd' is absolute" },
+	{ "bad/path-dotgit-upper.yaml", "component '.GIT' is reserved" },
+	{ "bad/path-dotgit-trailing.yaml", "component '.git. .' is reserved" },
+	{ "bad/path-dotgit-stream.yaml", "is reserved" },
+	{ "bad/path-git-shortname.yaml", "component 'GIT~1' is reserved" },
+	{ "bad/path-custody.yaml", "component '.custody' is reserved" },
+	{ "bad/path-control.yaml",
+		"path 'folder/a\\u{0001}b.pdf' contains a control character" },
+	{ "bad/path-backslash.yaml", "contains a backslash" },
+	{ "bad/path-double-slash.yaml", "has an empty component" },
+	{ "bad/salt-short.yaml", ":6:7: 'salt' must be 64 hex digits" },
+	{ "bad/salt-upper.yaml", "'salt' must be lowercase hexadecimal" },
+	{ "bad/sha512-short.yaml", "'sha512' must be 128 hex digits" },
+	{ "bad/blob-short.yaml", "'blob' must be 40 hex digits" },
+	{ "bad/version2-no-previous.yaml",
+		"'version' is more than 1, so 'previous'" },
+	{ "bad/version1-with-previous.yaml",
+		"'previous' must not be given for version 1" },
+	{ "bad/genesis-with-path.yaml",
+		":8:1: 'path' does not belong in a genesis entry" },
+	{ "bad/register-with-origin.yaml",
+		"'origin' does not belong in a register entry" },
+	{ "bad/format-2.yaml", "entry format 2; this custody reads format 1" },
+	{ "bad/index-too-big.yaml", "more than 9007199254740991" },
+	{ "bad/too-large.yaml", ": 70329 bytes, more than the 65536" },
+	{ "bad/note-control.yaml", "'note' contains a control character" },
+	{ "bad/media-type-upper.yaml", "'media_type' must be a lowercase" },
+	{ "bad/time-trailing-newline.yaml", "'time' must be a UTC time" },
+	{ "bad-c-only/path-not-nfc.yaml", "is not in Unicode NFC form" },
+	{ "bad-c-only/path-dotgit-ignorable.yaml",
+		"component '.g\\u{200c}it' is reserved" },
+	{ "bad-c-only/path-custody-long-s.yaml", "is reserved" },
+	{ "bad-c-only/time-february-30.yaml", "'time' is not a real date" },
+	{ "bad-c-only/time-hour-24.yaml", "'time' is not a real time of day" },
+	{ "bad-c-only/previous-not-less.yaml",
+		"'previous' must be less than 'index'" },
+	{ "bad-c-only/actor-too-many-bytes.yaml",
+		"'actor' is longer than 256 bytes" },
+	{ NULL, NULL }
+};
+
+static void test_entry__bad_fixtures_are_refused_for_the_right_reason(void)
+{
+	for (size_t i = 0; entry_reasons[i].file != NULL; i++) {
+		struct custody_entry *e = NULL;
+		custody_error *err = NULL;
+		char path[256];
+		char *bytes;
+		size_t len;
+
+		snprintf(path, sizeof(path), "data/entries/%s",
+			entry_reasons[i].file);
+		bytes = read_file(path, &len);
+		CHECK(bytes != NULL);
+		if (bytes == NULL) {
+			fprintf(stderr, "  missing fixture %s\n", path);
+			continue;
+		}
+		CHECK_INT(custody_entry__parse(&e, bytes, len, path, &err),
+			CUSTODY_EINVALID);
+		check_names_file(custody_error_message(err), path);
+		CHECK_CONTAINS(custody_error_message(err),
+			entry_reasons[i].reason);
+		custody_entry__free(e);
+		custody_error_free(err);
+		free(bytes);
+	}
+}
+
+static const struct {
+	const char *file;
+	const char *reason;
+} config_reasons[] = {
+	{ "missing-store.yaml", ":1:1: missing 'store'" },
+	{ "unknown-key.yaml", ":6:1: unknown key 'witnesses'" },
+	{ "digests-order.yaml", "'digests' item 1 must be \"sha256\"" },
+	{ "digests-three.yaml", "'digests' must be a list" },
+	{ "store-yes.yaml", ":5:8: 'store' must be true or false, not 'yes'" },
+	{ "store-quoted.yaml", "'store' must be true or false (unquoted)" },
+	{ "origin-plain.yaml", "'origin' must be a quoted string" },
+	{ "format-2.yaml", "archive format 2; this custody reads format 1" },
+	{ "alias.yaml", "an anchor (&o)" },
+	{ "utf16.yaml", "UTF-16 byte-order mark" },
+	{ NULL, NULL }
+};
+
+static void test_config__bad_fixtures_are_refused_for_the_right_reason(void)
+{
+	for (size_t i = 0; config_reasons[i].file != NULL; i++) {
+		struct custody_config *c = NULL;
+		custody_error *err = NULL;
+		char path[256];
+		char *bytes;
+		size_t len;
+
+		snprintf(path, sizeof(path), "data/config/bad/%s",
+			config_reasons[i].file);
+		bytes = read_file(path, &len);
+		CHECK(bytes != NULL);
+		if (bytes == NULL)
+			continue;
+		CHECK_INT(custody_config__parse(&c, bytes, len, path, &err),
+			CUSTODY_EINVALID);
+		check_names_file(custody_error_message(err), path);
+		CHECK_CONTAINS(custody_error_message(err),
+			config_reasons[i].reason);
+		custody_config__free(c);
+		custody_error_free(err);
+		free(bytes);
+	}
+}
+
+static void fill_register(struct custody_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->index = 12;
+	e->type = CUSTODY_ENTRY_REGISTER;
+	e->time = "2026-11-23T01:54:26Z";
+	e->actor = "alice";
+	e->salt = SALT;
+	e->path = "folder/file name \xc3\xbc.pdf";
+	e->size = 1234;
+	e->sha256 = SHA256;
+	e->sha512 = SHA512;
+	e->media_type = "application/pdf";
+	e->blob = BLOB;
+	e->version = 2;
+	e->has_previous = 1;
+	e->previous = 5;
+	e->source = "label";
+	e->note = "text";
+}
+
+/* The exact bytes custody writes: if libyaml's output ever changes,
+ * entries written before and after would differ, and this fails. */
+static void test_entry__emit_writes_the_exact_bytes(void)
+{
+	static const char expected[] =
+		"custody-entry: 1\n"
+		"index: 12\n"
+		"type: \"register\"\n"
+		"time: \"2026-11-23T01:54:26Z\"\n"
+		"actor: \"alice\"\n"
+		"salt: \"" SALT "\"\n"
+		"path: \"folder/file name \xc3\xbc.pdf\"\n"
+		"size: 1234\n"
+		"sha256: \"" SHA256 "\"\n"
+		"sha512: \"" SHA512 "\"\n"
+		"media_type: \"application/pdf\"\n"
+		"blob: \"" BLOB "\"\n"
+		"version: 2\n"
+		"previous: 5\n"
+		"source: \"label\"\n"
+		"note: \"text\"\n";
+	struct custody_entry e;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	fill_register(&e);
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
+	CHECK_INT(yaml.size, sizeof(expected) - 1);
+	CHECK_STR(yaml.ptr, expected);
+	custody_buf_dispose(&yaml);
+	custody_error_free(err);
+}
+
+static void test_entry__emit_writes_the_exact_genesis_bytes(void)
+{
+	static const char expected[] =
+		"custody-entry: 1\n"
+		"index: 0\n"
+		"type: \"genesis\"\n"
+		"time: \"2026-11-23T01:54:26Z\"\n"
+		"actor: \"alice\"\n"
+		"salt: \"" SALT "\"\n"
+		"origin: \"example.org/leaks\"\n";
+	struct custody_entry e;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	memset(&e, 0, sizeof(e));
+	e.type = CUSTODY_ENTRY_GENESIS;
+	e.time = "2026-11-23T01:54:26Z";
+	e.actor = "alice";
+	e.salt = SALT;
+	e.origin = "example.org/leaks";
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
+	CHECK_STR(yaml.ptr, expected);
+	custody_buf_dispose(&yaml);
+	custody_error_free(err);
+}
+
+/* Long strings never fold, and escapes are libyaml's double-quoted ones
+ * (characters outside the BMP are written \UXXXXXXXX by libyaml 0.2.5). */
+static void test_entry__emit_never_folds_and_escapes_controls(void)
+{
+	static const char expected_note[] = "note: \"" "0123456789"
+		"0123456789012345678901234567890123456789012345678901234567"
+		"89 0123456789012345678901234567890123456789 end\\n\\tindented"
+		"\"\n";
+	struct custody_entry e, *back = NULL;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	fill_register(&e);
+	e.path = "dossier/\xf0\x9f\x98\x80 \xc3\xa9t\xc3\xa9.txt";
+	e.note = "0123456789012345678901234567890123456789012345678901234567"
+		"890123456789 0123456789012345678901234567890123456789 end\n"
+		"\tindented";
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
+	CHECK_CONTAINS(yaml.ptr, expected_note);
+	CHECK_CONTAINS(yaml.ptr,
+		"path: \"dossier/\\U0001F600 \xc3\xa9t\xc3\xa9.txt\"\n");
+	CHECK_INT(custody_entry__parse(&back, yaml.ptr, yaml.size, "x",
+		&err), 0);
+	CHECK(back != NULL && same_entry(&e, back));
+	custody_entry__free(back);
+	custody_buf_dispose(&yaml);
+	custody_error_free(err);
+}
+
+static void test_entry__emit_refuses_what_the_reader_refuses(void)
+{
+	static const struct {
+		int field;
+		const char *value;
+		const char *reason;
+	} cases[] = {
+		{ 0, "ABC", "entry 12: 'salt' must be lowercase hexadecimal" },
+		{ 1, "a/../b", "path 'a/../b' has a '..' component" },
+		{ 1, "u\xcc\x88.txt", "is not in Unicode NFC form" },
+		{ 2, "2026-02-30T00:00:00Z", "'time' is not a real date" },
+		{ 3, "al\x01ice", "entry 12: 'actor' contains a control" },
+		{ 3, "al\xffice", "entry 12: 'actor' is not valid UTF-8" },
+		{ 4, "Text/Plain", "'media_type' must be a lowercase" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct custody_entry e;
+		custody_buf yaml = CUSTODY_BUF_INIT;
+		custody_error *err = NULL;
+
+		fill_register(&e);
+		if (cases[i].field == 0)
+			e.salt = (char *)cases[i].value;
+		else if (cases[i].field == 1)
+			e.path = (char *)cases[i].value;
+		else if (cases[i].field == 2)
+			e.time = (char *)cases[i].value;
+		else if (cases[i].field == 3)
+			e.actor = (char *)cases[i].value;
+		else
+			e.media_type = (char *)cases[i].value;
+		CHECK_INT(custody_entry__emit(&yaml, &e, &err),
+			CUSTODY_EINVALID);
+		CHECK(yaml.ptr == NULL && yaml.size == 0);
+		CHECK_CONTAINS(custody_error_message(err), cases[i].reason);
+		custody_error_free(err);
+	}
+}
+
+static void test_entry__emit_refuses_inconsistent_versions(void)
+{
+	struct custody_entry e;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	fill_register(&e);
+	e.has_previous = 0;
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err), "'previous'");
+	custody_error_free(err);
+	err = NULL;
+	fill_register(&e);
+	e.type = CUSTODY_ENTRY_GENESIS;
+	e.index = 0;
+	e.origin = "example.org/leaks";
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"entry 0: 'path' does not belong in a genesis entry");
+	custody_error_free(err);
+}
+
+static void test_config__emit_writes_the_exact_bytes(void)
+{
+	static const char expected[] =
+		"custody-archive: 1\n"
+		"origin: \"example.org/leaks\"\n"
+		"digests:\n"
+		"- \"sha256\"\n"
+		"- \"sha512\"\n"
+		"store: true\n";
+	struct custody_config c = { "example.org/leaks", 1, 1 };
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
+	CHECK_STR(yaml.ptr, expected);
+	custody_buf_dispose(&yaml);
+	c.sha512 = 0;
+	c.store = 0;
+	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
+	CHECK_STR(yaml.ptr, "custody-archive: 1\norigin: \"example.org/leaks\""
+		"\ndigests:\n- \"sha256\"\nstore: false\n");
+	custody_buf_dispose(&yaml);
+	c.origin = "has space";
+	CHECK_INT(custody_config__emit(&yaml, &c, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"'origin' must be printable ASCII without spaces");
+	custody_error_free(err);
+}
+
+static void test_config__parse_reads_the_policy(void)
+{
+	static const char text[] = "custody-archive: 1\n"
+		"origin: \"example.org/leaks\"\ndigests:\n- \"sha256\"\n"
+		"- \"sha512\"\nstore: false\n";
+	struct custody_config *c = NULL;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_config__parse(&c, text, sizeof(text) - 1,
+		"custody.yaml", &err), 0);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK_STR(c->origin, "example.org/leaks");
+		CHECK_INT(c->sha512, 1);
+		CHECK_INT(c->store, 0);
+	}
+	custody_config__free(c);
+	custody_error_free(err);
+}
+
+static void test_entry__parse_reads_every_field(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	char *bytes;
+	size_t len;
+
+	bytes = read_file("data/entries/good/register-full.yaml", &len);
+	CHECK(bytes != NULL);
+	if (bytes == NULL)
+		return;
+	CHECK_INT(custody_entry__parse(&e, bytes, len, "full", &err), 0);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		CHECK_INT(e->index, 12);
+		CHECK_INT(e->type, CUSTODY_ENTRY_REGISTER);
+		CHECK_STR(e->time, "2026-11-23T01:54:26Z");
+		CHECK_STR(e->actor, "alice");
+		CHECK_STR(e->salt, SALT);
+		CHECK_STR(e->path, "folder/file name \xc3\xbc.pdf");
+		CHECK_INT(e->size, 1234);
+		CHECK_STR(e->sha256, SHA256);
+		CHECK_STR(e->sha512, SHA512);
+		CHECK_STR(e->media_type, "application/pdf");
+		CHECK_STR(e->blob, BLOB);
+		CHECK_INT(e->version, 2);
+		CHECK_INT(e->has_previous, 1);
+		CHECK_INT(e->previous, 5);
+		CHECK_STR(e->source, "usb stick, 2026-11-20");
+		CHECK_STR(e->note, "second copy\n\twith a tab");
+		CHECK(e->origin == NULL);
+	}
+	custody_entry__free(e);
+	custody_error_free(err);
+	free(bytes);
+}
+
+static void test_entry__type_names(void)
+{
+	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_GENESIS), "genesis");
+	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_REGISTER),
+		"register");
+	CHECK(custody_entry__type_name((custody_entry_type)0) == NULL);
+}
+
+/* The YAML layer on its own: limits at their exact boundaries. */
+static int yaml_parse(const char *text, size_t len, size_t max,
+	custody_error **err)
+{
+	struct custody_yaml_node *root = NULL;
+	int rc = custody_yaml__parse(&root, text, len, max, "t.yaml", err);
+
+	custody_yaml__free(root);
+	return rc;
+}
+
+static void test_yaml__depth_limit_is_exact(void)
+{
+	char text[64];
+	custody_error *err = NULL;
+	int depth = CUSTODY_YAML_MAX_DEPTH;
+
+	memset(text, 0, sizeof(text));
+	memset(text, '[', (size_t)depth);
+	memset(text + depth, ']', (size_t)depth);
+	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err), 0);
+	CHECK(err == NULL);
+	memset(text, 0, sizeof(text));
+	memset(text, '[', (size_t)depth + 1);
+	memset(text + depth + 1, ']', (size_t)depth + 1);
+	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err),
+		CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err),
+		"t.yaml:1:17: nested deeper than 16 levels");
+	custody_error_free(err);
+}
+
+static void test_yaml__size_limit_is_exact(void)
+{
+	static const char text[] = "a: 1\n";
+	custody_error *err = NULL;
+
+	CHECK_INT(yaml_parse(text, 5, 5, &err), 0);
+	CHECK_INT(yaml_parse(text, 5, 4, &err), CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err),
+		"t.yaml: 5 bytes, more than the 4 allowed");
+	custody_error_free(err);
+}
+
+static void test_yaml__node_limit(void)
+{
+	size_t n = CUSTODY_YAML_MAX_NODES + 1, len = 0;
+	char *text = malloc(n * 3 + 3);
+	custody_error *err = NULL;
+
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	text[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		text[len++] = '1';
+		text[len++] = ',';
+	}
+	text[len - 1] = ']';
+	/* the sequence and its items: one node too many */
+	CHECK_INT(yaml_parse(text, len, 1 << 20, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err), "more than 4096 nodes");
+	custody_error_free(err);
+	free(text);
+}
+
+static void test_yaml__scalar_styles_are_kept(void)
+{
+	static const char text[] = "a: 12\nb: \"12\"\nc: '12'\nd: |\n  12\n";
+	struct custody_yaml_node *root = NULL;
+	custody_error *err = NULL;
+	uint64_t v;
+	const char *s;
+
+	CHECK_INT(custody_yaml__parse(&root, text, sizeof(text) - 1, 1024,
+		"t", &err), 0);
+	if (root == NULL)
+		return;
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 100, &v,
+		"t", "a", &err), 0);
+	CHECK_INT(v, 12);
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 11, &v,
+		"t", "a", &err), CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err), "t:1:4: 'a' is 12, more than 11");
+	custody_error_free(err);
+	err = NULL;
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "b"), &s, "t",
+		"b", &err), 0);
+	CHECK_STR(s, "12");
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "c"), &s, "t",
+		"c", &err), 0);
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "d"), &s, "t",
+		"d", &err), 0);
+	CHECK_STR(s, "12\n");
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "a"), &s, "t",
+		"a", &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"t:1:4: 'a' must be a quoted string");
+	custody_error_free(err);
+	err = NULL;
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "b"), 100, &v,
+		"t", "b", &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"t:2:4: 'b' must be an unquoted integer");
+	CHECK(custody_yaml__get(root, "e") == NULL);
+	custody_error_free(err);
+	custody_yaml__free(root);
+}
+
+static void test_yaml__utf8_checker(void)
+{
+	CHECK_INT(custody_yaml__bad_utf8("abc", 3), 0);
+	CHECK_INT(custody_yaml__bad_utf8("\xc3\xbc\xf0\x9f\x98\x80", 6), 0);
+	CHECK_INT(custody_yaml__bad_utf8("ab\xc3", 3), 3);
+	CHECK_INT(custody_yaml__bad_utf8("a\xc0\xaf", 3), 2);
+	CHECK_INT(custody_yaml__bad_utf8("\xed\xa0\x80", 3), 1);
+	CHECK_INT(custody_yaml__bad_utf8("\xf4\x90\x80\x80", 4), 1);
+	CHECK_INT(custody_yaml__bad_utf8("\xe0\x9f\xbf", 3), 1);
+	CHECK_INT(custody_yaml__bad_utf8("ab\0", 3), 3);
+	CHECK_INT(custody_yaml__bad_utf8("\x80", 1), 1);
+}
+
+static const struct test tests[] = {
+	TEST(test_entry__good_fixtures_parse_and_round_trip),
+	TEST(test_entry__bad_fixtures_are_refused_naming_the_file),
+	TEST(test_entry__c_only_fixtures_are_refused),
+	TEST(test_entry__bad_fixtures_are_refused_for_the_right_reason),
+	TEST(test_config__good_fixtures_parse_and_round_trip),
+	TEST(test_config__bad_fixtures_are_refused_naming_the_file),
+	TEST(test_config__bad_fixtures_are_refused_for_the_right_reason),
+	TEST(test_entry__emit_writes_the_exact_bytes),
+	TEST(test_entry__emit_writes_the_exact_genesis_bytes),
+	TEST(test_entry__emit_never_folds_and_escapes_controls),
+	TEST(test_entry__emit_refuses_what_the_reader_refuses),
+	TEST(test_entry__emit_refuses_inconsistent_versions),
+	TEST(test_config__emit_writes_the_exact_bytes),
+	TEST(test_config__parse_reads_the_policy),
+	TEST(test_entry__parse_reads_every_field),
+	TEST(test_entry__type_names),
+	TEST(test_yaml__depth_limit_is_exact),
+	TEST(test_yaml__size_limit_is_exact),
+	TEST(test_yaml__node_limit),
+	TEST(test_yaml__scalar_styles_are_kept),
+	TEST(test_yaml__utf8_checker),
+	{ NULL, NULL }
+};
+
+int main(void)
+{
+	return test_run(tests);
+}

@@ -1,0 +1,197 @@
+/*
+ * Path rules (custody_path__check), NFC detection, the collision key
+ * (custody_path__fold) and how paths are quoted in messages.
+ */
+#include "entry.h"
+#include "path.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_path__accepts_ordinary_names(void)
+{
+	static const char *const good[] = {
+		"a",
+		"folder/file name \xc3\xbc.pdf",
+		"\xe6\x8a\xa5\xe5\x91\x8a/2026/r\xc3\xa9sum\xc3\xa9.docx",
+		"emoji \xf0\x9f\x98\x80.txt",
+		".gitignore",
+		".gitmodules/x",
+		".git-foo",
+		"a.git",
+		"git~2",
+		"gitx~1",
+		".custody.bak",
+		"custody",
+		"...",
+		"..a",
+		"a/.b/c",
+		"x:y",
+		" leading and trailing space ",
+		NULL
+	};
+	for (size_t i = 0; good[i] != NULL; i++) {
+		custody_error *err = NULL;
+
+		CHECK_INT(custody_path__check(good[i], &err), 0);
+		if (err != NULL)
+			fprintf(stderr, "  %s\n", custody_error_message(err));
+		custody_error_free(err);
+	}
+}
+
+static void test_path__accepts_4096_bytes_not_4097(void)
+{
+	char path[4098];
+	custody_error *err = NULL;
+
+	memset(path, 'a', 4096);
+	path[4096] = '\0';
+	CHECK_INT(custody_path__check(path, &err), 0);
+	path[4096] = 'a';
+	path[4097] = '\0';
+	CHECK_INT(custody_path__check(path, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"is 4097 bytes long, more than 4096");
+	custody_error_free(err);
+}
+
+static const struct {
+	const char *path;
+	const char *message;
+} refused[] = {
+	{ "", "path is empty" },
+	{ "/etc/passwd", "path '/etc/passwd' is absolute" },
+	{ "a//b", "path 'a//b' has an empty component" },
+	{ "a/", "path 'a/' has an empty component" },
+	{ ".", "path '.' has a '.' component" },
+	{ "a/./b", "path 'a/./b' has a '.' component" },
+	{ "..", "path '..' has a '..' component" },
+	{ "a/../b", "path 'a/../b' has a '..' component" },
+	{ "a\\b", "path 'a\\x5cb' contains a backslash" },
+	{ "a\x01" "b", "path 'a\\u{0001}b' contains a control character" },
+	{ "a\nb", "path 'a\\u{000a}b' contains a control character" },
+	{ "a\x7f" "b", "path 'a\\u{007f}b' contains a control character" },
+	{ "a\xff" "b", "path 'a\\xffb' is not valid UTF-8 (at byte 2)" },
+	{ "a\xc0\xaf", "is not valid UTF-8" },
+	{ "\xed\xa0\x80", "is not valid UTF-8" },
+	{ ".git", "component '.git' is reserved" },
+	{ "a/.git/config", "component '.git' is reserved" },
+	{ ".GIT", "component '.GIT' is reserved" },
+	{ ".Git/x", "component '.Git' is reserved" },
+	{ ".git.", "component '.git.' is reserved" },
+	{ ".git ", "component '.git ' is reserved" },
+	{ ".git. . ", "component '.git. . ' is reserved" },
+	{ ".git::$INDEX_ALLOCATION", "is reserved" },
+	{ "git~1", "component 'git~1' is reserved" },
+	{ "GIT~1/x", "component 'GIT~1' is reserved" },
+	{ ".custody", "component '.custody' is reserved" },
+	{ "x/.CUSTODY/y", "component '.CUSTODY' is reserved" },
+	{ "CUSTOD~1", "component 'CUSTOD~1' is reserved" },
+	/* HFS+ ignores these code points: .g<ZWNJ>it is .git there */
+	{ ".g\xe2\x80\x8cit", "component '.g\\u{200c}it' is reserved" },
+	{ ".git\xe2\x80\x8e", "component '.git\\u{200e}' is reserved" },
+	{ ".git\xef\xbb\xbf", "component '.git\\u{feff}' is reserved" },
+	{ ".git\xc2\xad", "component '.git\\u{00ad}' is reserved" },
+	/* case folding maps the long s to s */
+	{ ".cu\xc5\xbftody", "is reserved" },
+	{ "\xc4\xb0.git", NULL },
+	{ NULL, NULL }
+};
+
+static void test_path__refuses_with_a_precise_message(void)
+{
+	for (size_t i = 0; refused[i].path != NULL; i++) {
+		custody_error *err = NULL;
+		int rc = custody_path__check(refused[i].path, &err);
+
+		if (refused[i].message == NULL) {
+			/* listed to show it is not a reserved name */
+			CHECK_INT(rc, 0);
+		} else {
+			CHECK_INT(rc, CUSTODY_EINVALID);
+			CHECK_INT(custody_error_code(err), CUSTODY_EINVALID);
+			CHECK_CONTAINS(custody_error_message(err),
+				refused[i].message);
+		}
+		custody_error_free(err);
+	}
+}
+
+static void test_path__is_nfc(void)
+{
+	CHECK_INT(custody_path__is_nfc("plain ascii"), 1);
+	CHECK_INT(custody_path__is_nfc("r\xc3\xa9sum\xc3\xa9"), 1);
+	CHECK_INT(custody_path__is_nfc("re\xcc\x81sume\xcc\x81"), 0);
+	/* U+212B ANGSTROM SIGN is NFC-normalised to U+00C5 */
+	CHECK_INT(custody_path__is_nfc("\xe2\x84\xab"), 0);
+	CHECK_INT(custody_path__is_nfc("\xff"), 0);
+	CHECK_INT(custody_path__is_nfc(""), 1);
+}
+
+static void check_same_key(const char *a, const char *b, int same)
+{
+	char *ka = NULL, *kb = NULL;
+	custody_error *err = NULL;
+
+	CHECK_INT(custody_path__fold(a, &ka, &err), 0);
+	CHECK_INT(custody_path__fold(b, &kb, &err), 0);
+	CHECK(ka != NULL && kb != NULL);
+	if (ka != NULL && kb != NULL && (strcmp(ka, kb) == 0) != same)
+		CHECK(!"fold keys differ from what was expected");
+	free(ka);
+	free(kb);
+	custody_error_free(err);
+}
+
+static void test_path__fold_finds_case_and_normalisation_collisions(void)
+{
+	char *key = NULL;
+	custody_error *err = NULL;
+
+	check_same_key("Folder/File.PDF", "folder/file.pdf", 1);
+	check_same_key("r\xc3\xa9sum\xc3\xa9", "re\xcc\x81sume\xcc\x81", 1);
+	check_same_key("R\xc3\x89SUM\xc3\x89", "r\xc3\xa9sum\xc3\xa9", 1);
+	check_same_key("Stra\xc3\x9f" "e", "STRASSE", 1);
+	check_same_key("a/b", "a/c", 0);
+	check_same_key("a/b", "a b", 0);
+	CHECK_INT(custody_path__fold("ABC/\xc3\x9c", &key, &err), 0);
+	CHECK_STR(key, "abc/\xc3\xbc");
+	free(key);
+	CHECK_INT(custody_path__fold("a\xff", &key, &err), CUSTODY_EINVALID);
+	CHECK(key == NULL);
+	CHECK_CONTAINS(custody_error_message(err), "path 'a\\xff'");
+	custody_error_free(err);
+}
+
+static void test_path__quote_escapes_and_truncates(void)
+{
+	char out[16];
+	char big[64];
+
+	custody_path__quote(big, sizeof(big), "a\tb\\c\xff\xe2\x80\x8c\xc3\xbc");
+	CHECK_STR(big, "a\\u{0009}b\\x5cc\\xff\\u{200c}\xc3\xbc");
+	custody_path__quote(out, sizeof(out), "0123456789abcdefghij");
+	CHECK_STR(out, "0123456789ab...");
+	custody_path__quote(out, sizeof(out), "short");
+	CHECK_STR(out, "short");
+	/* a multi-byte character is never cut in half */
+	custody_path__quote(out, sizeof(out), "0123456789a\xc3\xbc\xc3\xbc");
+	CHECK_STR(out, "0123456789a...");
+}
+
+static const struct test tests[] = {
+	TEST(test_path__accepts_ordinary_names),
+	TEST(test_path__accepts_4096_bytes_not_4097),
+	TEST(test_path__refuses_with_a_precise_message),
+	TEST(test_path__is_nfc),
+	TEST(test_path__fold_finds_case_and_normalisation_collisions),
+	TEST(test_path__quote_escapes_and_truncates),
+	{ NULL, NULL }
+};
+
+int main(void)
+{
+	return test_run(tests);
+}
