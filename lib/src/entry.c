@@ -2,15 +2,11 @@
  * Entries and custody.yaml: read through the strict reader in yaml.c,
  * written with libyaml's emitter. One set of value checks serves both
  * ways, so custody never writes what it would refuse to read.
- *
- * Note for builds: this file includes libyaml's <yaml.h>; compile it
- * without -I lib/src (use -iquote), or the private "yaml.h" would shadow
- * libyaml's header.
  */
 #include "entry.h"
 #include "error.h"
 #include "path.h"
-#include "yaml.h"
+#include "yaml_reader.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -354,8 +350,10 @@ static int check_entry(const struct custody_entry *e,
 		return rc;
 	if (e->size > CUSTODY_YAML_MAX_INT)
 		return fail(c, "size", "is too large");
-	if ((rc = check_string(c, "sha256", e->sha256, 1, check_hex64)) != 0 ||
-	    (rc = check_string(c, "sha512", e->sha512, 0, check_hex128)) != 0 ||
+	if ((rc = check_string(c, "sha256", e->sha256, 1, check_hex64))
+	    != 0 ||
+	    (rc = check_string(c, "sha512", e->sha512, 0, check_hex128))
+	    != 0 ||
 	    (rc = check_string(c, "media_type", e->media_type, 1,
 	    check_media_type)) != 0 ||
 	    (rc = check_string(c, "blob", e->blob, 0, check_hex40)) != 0 ||
@@ -707,7 +705,8 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 		goto cleanup;
 	started = 1;
 	if ((rc = emit_begin(&em, out, err)) != 0 ||
-	    (rc = emit_uint(&em, "custody-entry", CUSTODY_ENTRY_FORMAT)) != 0 ||
+	    (rc = emit_uint(&em, "custody-entry", CUSTODY_ENTRY_FORMAT))
+	    != 0 ||
 	    (rc = emit_uint(&em, "index", entry->index)) != 0 ||
 	    (rc = emit_string(&em, "type",
 	    custody_entry__type_name(entry->type))) != 0 ||

@@ -39,8 +39,8 @@ void custody_path__quote(char *out, size_t len, const char *path)
 	}
 	while (left > 0) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)left,
-			&cp);
+		utf8proc_ssize_t n = utf8proc_iterate(p,
+			(utf8proc_ssize_t)left, &cp);
 		size_t plen;
 
 		if (n <= 0) {
@@ -78,6 +78,14 @@ void custody_path__quote(char *out, size_t len, const char *path)
  * dots and spaces (NTFS); also the NTFS short names GIT~1 and CUSTOD~1.
  * 0 when not reserved, CUSTODY_ENOMEM when memory ran out.
  */
+static int is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 static int is_reserved(const char *component, size_t len)
 {
 	static const char *const reserved[] = { ".git", ".custody", "git~1",
@@ -88,6 +96,23 @@ static int is_reserved(const char *component, size_t len)
 	size_t end;
 	int hit = 0;
 
+	/* Plain ASCII (most names): fold case by hand, no allocation. */
+	if (len < 256 && is_ascii(component, len)) {
+		char lower[256];
+
+		for (end = 0; end < len && component[end] != ':'; end++)
+			lower[end] = component[end] >= 'A' &&
+				component[end] <= 'Z' ?
+				(char)(component[end] + 32) : component[end];
+		while (end > 0 && (lower[end - 1] == '.' ||
+		    lower[end - 1] == ' '))
+			end--;
+		lower[end] = '\0';
+		for (size_t i = 0; reserved[i] != NULL; i++)
+			if (strcmp(lower, reserved[i]) == 0)
+				return 1;
+		return 0;
+	}
 	copy = malloc(len + 1);
 	if (copy == NULL)
 		return CUSTODY_ENOMEM;
@@ -176,8 +201,8 @@ int custody_path__check(const char *path, custody_error **err)
 		if ((clen == 1 && c[0] == '.') ||
 		    (clen == 2 && c[0] == '.' && c[1] == '.'))
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s' has a '%.*s' component", shown, (int)clen,
-				c);
+				"'%s' has a '%.*s' component", shown,
+				(int)clen, c);
 		rc = is_reserved(c, clen);
 		if (rc < 0)
 			return custody__error(err, rc, "out of memory");
@@ -206,6 +231,8 @@ int custody_path__is_nfc(const char *path)
 	utf8proc_ssize_t n;
 	int same;
 
+	if (is_ascii(path, strlen(path)))
+		return 1; /* ASCII is its own NFC */
 	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &nfc,
 		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (n < 0)

@@ -1,9 +1,6 @@
-/*
- * Note for builds: this file includes libyaml's <yaml.h>; compile it
- * without -I lib/src (use -iquote), or the private "yaml.h" beside it
- * would shadow libyaml's header.
- */
-#include "yaml.h"
+/* The strict reader (see yaml_reader.h); named so as not to shadow
+ * libyaml's own <yaml.h>. */
+#include "yaml_reader.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +62,9 @@ void custody_yaml__free(struct custody_yaml_node *node)
 	free(node->value);
 	free(node);
 }
+
+static int vformat(custody_error **err, const char *name, size_t line,
+	size_t column, const char *fmt, va_list ap) CUSTODY_PRINTF(5, 0);
 
 static int vformat(custody_error **err, const char *name, size_t line,
 	size_t column, const char *fmt, va_list ap)
@@ -261,8 +261,8 @@ static int add_node(struct builder *b, const yaml_event_t *event,
 			"than %d levels", CUSTODY_YAML_MAX_DEPTH);
 	node = calloc(1, sizeof(*node));
 	if (node == NULL) {
-		rc = custody__error(b->err, CUSTODY_ENOMEM, "%s: out of memory",
-			b->name);
+		rc = custody__error(b->err, CUSTODY_ENOMEM,
+			"%s: out of memory", b->name);
 		goto done;
 	}
 	node->kind = kind;
@@ -307,8 +307,8 @@ static int add_node(struct builder *b, const yaml_event_t *event,
 	if (parent == NULL) {
 		b->root = node;
 	} else if (add_child(parent, node) != 0) {
-		rc = custody__error(b->err, CUSTODY_ENOMEM, "%s: out of memory",
-			b->name);
+		rc = custody__error(b->err, CUSTODY_ENOMEM,
+			"%s: out of memory", b->name);
 		goto done;
 	}
 	if (kind != CUSTODY_YAML_SCALAR)
@@ -404,8 +404,9 @@ int custody_yaml__parse(struct custody_yaml_node **out, const char *bytes,
 			goto cleanup;
 	}
 	if (b.root == NULL) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: empty; custody "
-			"files hold exactly one document", name);
+		rc = custody__error(err, CUSTODY_EINVALID,
+			"%s: empty; custody files hold exactly one document",
+			name);
 		goto cleanup;
 	}
 	*out = b.root;

@@ -4,6 +4,8 @@
     check_schemas.py [--kind entry|custody] SCHEMA_DIR FILE...
     check_schemas.py --expect-invalid [--kind ...] SCHEMA_DIR FILE...
 
+A FILE that is a folder stands for the *.yaml files in it.
+
 The first form validates each file and exits 1 listing the failures; the
 second asserts that each file is refused (by the reader or by the schema)
 and exits 1 listing any that were accepted. Both first check the schema
@@ -79,7 +81,8 @@ def scalar_value(event):
 def load(data, limit):
     """Parse bytes into plain Python values, refusing what custody refuses."""
     if len(data) > limit:
-        raise Refused("%d bytes, more than the %d allowed" % (len(data), limit))
+        raise Refused("%d bytes, more than the %d allowed"
+                      % (len(data), limit))
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise Refused("starts with a UTF-16 byte-order mark")
     try:
@@ -100,7 +103,8 @@ def load(data, limit):
         nonlocal root
         if not stack:
             if root is not None:
-                raise Refused("%s: more than one top-level node" % where(event))
+                raise Refused("%s: more than one top-level node"
+                              % where(event))
             root = value
             return
         top = stack[-1]
@@ -241,8 +245,19 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     validators = load_schemas(args[0])
-    failures = 0
+    paths = []
     for path in args[1:]:
+        if os.path.isdir(path):
+            paths += sorted(os.path.join(path, name)
+                            for name in os.listdir(path)
+                            if name.endswith(".yaml"))
+        else:
+            paths.append(path)
+    if not paths:
+        print("no files to check")
+        return 1
+    failures = 0
+    for path in paths:
         file_kind = kind or kind_of(path)
         if file_kind is None:
             print("%s: cannot tell whether this is an entry or custody.yaml"
@@ -260,7 +275,7 @@ def main(argv):
             print("%s: %s" % (path, reason))
             failures += 1
     if failures:
-        print("%d of %d files %s" % (failures, len(args) - 1,
+        print("%d of %d files %s" % (failures, len(paths),
               "accepted" if expect_invalid else "invalid"))
         return 1
     return 0

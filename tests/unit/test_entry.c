@@ -4,7 +4,7 @@
  * tests/data (run from tests/, as meson does).
  */
 #include "entry.h"
-#include "yaml.h"
+#include "yaml_reader.h"
 #include "test.h"
 
 #include <dirent.h>
@@ -718,7 +718,8 @@ static void test_yaml__scalar_styles_are_kept(void)
 	CHECK_INT(v, 12);
 	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 11, &v,
 		"t", "a", &err), CUSTODY_EINVALID);
-	CHECK_STR(custody_error_message(err), "t:1:4: 'a' is 12, more than 11");
+	CHECK_STR(custody_error_message(err),
+		"t:1:4: 'a' is 12, more than 11");
 	custody_error_free(err);
 	err = NULL;
 	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "b"), &s, "t",

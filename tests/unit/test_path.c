@@ -170,7 +170,8 @@ static void test_path__quote_escapes_and_truncates(void)
 	char out[16];
 	char big[64];
 
-	custody_path__quote(big, sizeof(big), "a\tb\\c\xff\xe2\x80\x8c\xc3\xbc");
+	custody_path__quote(big, sizeof(big),
+		"a\tb\\c\xff\xe2\x80\x8c\xc3\xbc");
 	CHECK_STR(big, "a\\u{0009}b\\x5cc\\xff\\u{200c}\xc3\xbc");
 	custody_path__quote(out, sizeof(out), "0123456789abcdefghij");
 	CHECK_STR(out, "0123456789ab...");
