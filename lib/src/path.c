@@ -249,6 +249,19 @@ int custody_path__fold(const char *path, char **out, custody_error **err)
 	char shown[QUOTE_BYTES];
 
 	*out = NULL;
+	if (is_ascii(path, strlen(path))) {
+		/* ASCII: NFC already, and case folding is tolower */
+		char *lower = strdup(path);
+
+		if (lower == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		for (char *c = lower; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + 32);
+		*out = lower;
+		return 0;
+	}
 	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &folded,
 		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
 		UTF8PROC_CASEFOLD);

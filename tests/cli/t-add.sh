@@ -155,4 +155,16 @@ test_add__file_changing_while_read_is_refused_and_nothing_recorded() {
 	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
 }
 
+test_add__progress_line_only_on_a_terminal() {
+	setup
+	# not a terminal: stderr stays empty
+	run add memos
+	expect_rc 0
+	expect_err ""
+	# a terminal (script(1) gives one): a progress line, then erased
+	script -qec "$CUSTODY add scans" /dev/null >tty.out
+	grep -q 'hashing: [0-9]*/2 files' tty.out || fail "no progress: $(cat -v tty.out)"
+	grep -q $'\r\033\[K' tty.out || fail "progress line not erased"
+}
+
 run_tests
