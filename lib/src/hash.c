@@ -259,8 +259,10 @@ static int read_pipelined(struct worker *w, struct custody_hash_job *job,
 	}
 	pthread_join(reader, NULL);
 	if (rc == 0 && w->pool->stop && job->rc == 0) {
-		job_fail(job, CUSTODY_ERROR, "%s: not finished: stopped after "
-			"another file failed", job->name);
+		/* stopped because another file failed: not hashed, and not
+		 * this file's fault (the other file's error is the one to
+		 * report) */
+		job->rc = 1;
 		rc = -1;
 	}
 cleanup:
@@ -360,9 +362,7 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 				goto done;
 			total += (uint64_t)n;
 			if (w->pool->stop) {
-				job_fail(job, CUSTODY_ERROR, "%s: not "
-					"finished: stopped after another "
-					"file failed", job->name);
+				job->rc = 1; /* not hashed, as above */
 				goto done;
 			}
 		}
