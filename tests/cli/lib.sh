@@ -84,11 +84,38 @@ make_collection() {
 
 head_of() { git --git-dir="$1" rev-parse refs/heads/main; }
 
+# A test that damages an archive on purpose says so; the others' archives
+# are validated against the schemas after they pass.
+tampered() { touch "$TMP/.tampered"; }
+
+# Validate custody.yaml and every entry of every archive under $TMP with
+# python3-jsonschema (tests/schema/check_schemas.py).
+schema_check_archives() {
+	local g n=0 out
+	[ -e "$TMP/.tampered" ] && return 0
+	out=$(mktemp -d /tmp/custody-schema.XXXXXX)
+	while IFS= read -r -d '' g; do
+		git --git-dir="$g" rev-parse -q --verify refs/heads/main \
+			>/dev/null 2>&1 || continue
+		n=$((n + 1))
+		mkdir -p "$out/$n"
+		git --git-dir="$g" archive main custody.yaml log |
+			tar -x -C "$out/$n" || { rm -rf "$out"; return 1; }
+	done < <(find "$TMP" -type d -name '.custody' -print0 -prune)
+	if [ $n -gt 0 ] && ! "$PYTHON" "$SRCDIR/tests/schema/check_schemas.py" \
+	    "$SRCDIR/schemas" "$out" >"$TMP/.schema" 2>&1; then
+		cat "$TMP/.schema" >&2
+		rm -rf "$out"
+		return 1
+	fi
+	rm -rf "$out"
+}
+
 run_tests() {
 	local passed=0 failed=0 name
 	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
-		if (cd "$TMP" && set -e && "$name"); then
+		if (cd "$TMP" && set -e && "$name") && schema_check_archives; then
 			echo "ok   $name"
 			passed=$((passed + 1))
 		else

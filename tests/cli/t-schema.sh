@@ -33,6 +33,7 @@ two lines' --source 'S-1' memos scans
 }
 
 test_schema__both_refuse_a_tampered_entry() {
+	tampered
 	make_collection coll
 	cd coll
 	run init

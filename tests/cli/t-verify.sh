@@ -67,6 +67,7 @@ assert d["problems"][1]["where"] == "scans/photo.png", d
 
 test_verify__rewritten_entry_is_named() {
 	setup
+	tampered
 	index_from_main
 	put_file log/000/000/000000001.yaml "$(git --git-dir=$G show main:log/000/000/000000001.yaml | sed 's/tester/mallory/')"
 	local c
@@ -79,6 +80,7 @@ test_verify__rewritten_entry_is_named() {
 
 test_verify__removed_entry_is_named() {
 	setup
+	tampered
 	index_from_main
 	printf '0 %040d\tlog/000/000/000000006.yaml\n' 0 |
 		GIT_INDEX_FILE="$TMP/idx" git --git-dir=$G update-index --index-info
@@ -91,6 +93,7 @@ test_verify__removed_entry_is_named() {
 
 test_verify__gap_in_the_log_is_named() {
 	setup
+	tampered
 	index_from_main
 	put_file log/000/000/000000008.yaml "$(git --git-dir=$G show main:log/000/000/000000006.yaml | sed 's/^index: 6$/index: 8/')"
 	local c
@@ -102,6 +105,7 @@ test_verify__gap_in_the_log_is_named() {
 
 test_verify__hostile_entry_yaml_is_named() {
 	setup
+	tampered
 	index_from_main
 	put_file log/000/000/000000007.yaml "$(printf 'custody-entry: 1\nindex: &a 7\ntype: "register"\n')"
 	tamper_commit "alias" >/dev/null
@@ -112,6 +116,7 @@ test_verify__hostile_entry_yaml_is_named() {
 
 test_verify__document_tree_out_of_step_is_named() {
 	setup
+	tampered
 	index_from_main
 	put_file documents/memos/budget.txt "not what was registered"
 	put_file log/000/000/000000007.yaml "$(git --git-dir=$G show main:log/000/000/000000006.yaml | sed 's/^index: 6$/index: 7/')"
@@ -123,6 +128,7 @@ test_verify__document_tree_out_of_step_is_named() {
 
 test_verify__corrupted_stored_content_is_caught() {
 	setup
+	tampered
 	# random bytes are stored uncompressed: find them in a pack, flip one
 	"$PYTHON" - <<'PY' || fail "could not corrupt the pack"
 import glob, sys

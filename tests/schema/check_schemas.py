@@ -248,9 +248,9 @@ def main(argv):
     paths = []
     for path in args[1:]:
         if os.path.isdir(path):
-            paths += sorted(os.path.join(path, name)
-                            for name in os.listdir(path)
-                            if name.endswith(".yaml"))
+            paths += sorted(os.path.join(top, name)
+                            for top, _, names in os.walk(path)
+                            for name in names if name.endswith(".yaml"))
         else:
             paths.append(path)
     if not paths:
