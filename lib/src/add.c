@@ -54,6 +54,106 @@ static void hex_sha256(char out[65], const unsigned char *raw)
 	custody_hex(out, raw, 32);
 }
 
+/*
+ * documents/ is a git tree: a stored file and a stored folder cannot
+ * share a name (a registered file "x" and a new "x/y", or the reverse).
+ * Maps of stored file paths and of their folders, built once, make the
+ * check O(n + k) for k new entries.
+ */
+struct stored_names {
+	struct custody_map files;
+	struct custody_map dirs;
+	char **owned;
+	size_t nowned, alloc;
+};
+
+static int add_dirs(struct stored_names *sn, const char *path)
+{
+	for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+		char *prefix = strndup(path, (size_t)(s - path));
+
+		if (prefix == NULL)
+			return -1;
+		if (custody_map__get(&sn->dirs, prefix) != NULL) {
+			free(prefix);
+			continue;
+		}
+		if (sn->nowned == sn->alloc) {
+			size_t alloc = sn->alloc ? sn->alloc * 2 : 256;
+			char **grown = realloc(sn->owned,
+				alloc * sizeof(*grown));
+
+			if (grown == NULL) {
+				free(prefix);
+				return -1;
+			}
+			sn->owned = grown;
+			sn->alloc = alloc;
+		}
+		sn->owned[sn->nowned++] = prefix;
+		if (custody_map__put(&sn->dirs, prefix, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void stored_names_free(struct stored_names *sn)
+{
+	for (size_t i = 0; i < sn->nowned; i++)
+		free(sn->owned[i]);
+	free(sn->owned);
+	custody_map__free(&sn->files);
+	custody_map__free(&sn->dirs);
+}
+
+/* Returns 0, or -1 when out of memory; *other names a conflict. */
+static int stored_conflict(struct custody_index *index,
+	const struct custody_entry *entries, size_t n, const char **other)
+{
+	struct stored_names sn;
+	int rc = -1;
+
+	memset(&sn, 0, sizeof(sn));
+	*other = NULL;
+	for (size_t i = 0; i < index->count; i++) {
+		const struct custody_record *r = &index->records[i];
+
+		if (r->blob[0] && (custody_map__put(&sn.files, r->path, 0) ||
+		    add_dirs(&sn, r->path)))
+			goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].blob && (custody_map__put(&sn.files,
+		    entries[i].path, 0) || add_dirs(&sn, entries[i].path)))
+			goto done;
+	for (size_t i = 0; i < n && *other == NULL; i++) {
+		const char *path = entries[i].path;
+
+		if (entries[i].blob == NULL)
+			continue;
+		if (custody_map__get(&sn.dirs, path) != NULL) {
+			*other = path;   /* a stored folder has this name */
+			break;
+		}
+		for (const char *s = strchr(path, '/'); s;
+		    s = strchr(s + 1, '/')) {
+			char *prefix = strndup(path, (size_t)(s - path));
+			size_t *slot = prefix ?
+				custody_map__get(&sn.files, prefix) : NULL;
+
+			free(prefix);
+			if (slot != NULL) {
+				*other = path;
+				break;
+			}
+		}
+	}
+	rc = 0;
+done:
+	stored_names_free(&sn);
+	return rc;
+}
+
 int custody_archive_add(custody_archive *a, const char *const *paths,
 	size_t npaths, const custody_add_options *opts,
 	custody_entry_cb entry_cb, void *entry_payload,
@@ -275,6 +375,26 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 		else
 			sum.registered++;
 		nentries++;
+	}
+	if (store && nentries > 0) {
+		const char *clash = NULL;
+
+		if (stored_conflict(index, entries, nentries, &clash) != 0) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		if (clash != NULL) {
+			const char *reason = "a stored file and a stored folder "
+				"would share a name in the archive (register "
+				"one of them with --no-store)";
+
+			if (opts->refused)
+				opts->refused(clash, reason, opts->payload);
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: %s; "
+				"nothing was recorded", clash, reason);
+			goto done;
+		}
 	}
 	if (nentries == 0) {
 		/* Nothing new: keep what the stat cache learnt, record nothing */

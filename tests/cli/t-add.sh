@@ -155,6 +155,24 @@ test_add__file_changing_while_read_is_refused_and_nothing_recorded() {
 	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
 }
 
+test_add__file_replaced_by_folder_is_refused_clearly() {
+	setup
+	run add .
+	local before
+	before=$(snapshot .custody)
+	rm memos/budget.txt
+	mkdir memos/budget.txt
+	printf 'inside\n' >memos/budget.txt/page.txt
+	run add memos
+	expect_rc 1
+	expect_err "custody: refused memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)
+custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store); nothing was recorded"
+	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
+	run add --no-store memos
+	expect_rc 0
+	expect_out_has "registered  memos/budget.txt/page.txt"
+}
+
 test_add__progress_line_only_on_a_terminal() {
 	setup
 	# not a terminal: stderr stays empty
