@@ -461,14 +461,6 @@ static void worker_teardown(struct worker *w)
 	custody_pack__free(w->pack);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int custody_hash__run(struct custody_hash_job *jobs, size_t njobs,
 	const struct custody_hash_options *opts, custody_pack ***packs_out,
 	size_t *npacks_out, custody_error **err)
@@ -516,23 +508,17 @@ int custody_hash__run(struct custody_hash_job *jobs, size_t njobs,
 		}
 		workers[i].started = 1;
 	}
-	for (;;) {
-		struct timespec pause = { 0, 100 * 1000 * 1000 };
+	/* Without a progress line to draw, just wait for the workers. */
+	while (opts->progress != NULL) {
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
 		size_t done_count = atomic_load(&pool.done);
 
-		if (opts->progress)
-			opts->progress(opts->phase ? opts->phase : "hashing",
-				done_count, njobs, atomic_load(&pool.bytes),
-				bytes_total, opts->payload);
-		if (done_count >= njobs || (pool.stop &&
-		    atomic_load(&pool.next) >= njobs))
-			break;
-		if (pool.stop) {
-			/* wait for the workers below */
-			break;
-		}
+		opts->progress(opts->phase ? opts->phase : "hashing",
+			done_count, njobs, atomic_load(&pool.bytes),
+			bytes_total, opts->payload);
+		if (done_count >= njobs || pool.stop)
+			break; /* the joins below wait for the rest */
 		nanosleep(&pause, NULL);
-		(void)now_ms;
 	}
 	for (i = 0; i < nthreads; i++)
 		if (workers[i].started)
