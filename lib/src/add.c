@@ -221,8 +221,11 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 			rc = custody_walk__refuse(&walk, paths[i],
 				custody_error_message(perr));
 			custody_error_free(perr);
-			if (rc != 0)
+			if (rc != 0) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
 				goto done;
+			}
 			continue;
 		}
 		rc = custody_walk__add(&walk, rel, 1, err);
