@@ -106,25 +106,20 @@ static int consume(struct worker *w, struct custody_hash_job *job,
 	return 0;
 }
 
-/* libmagic's answer as custody records it: media types are case-
- * insensitive (RFC 6838) and some of libmagic's are mixed-case
- * (text/x-Algol68); parameters are dropped; anything that is still not
- * type/subtype (the rule of schemas/entry.schema.yaml) becomes
- * application/octet-stream. */
+/* A character of a media type's type or subtype (RFC 6838 section 4.2,
+ * lowercase). */
 static int media_char(char c, int first)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		(!first && strchr("!#$&^_.+-", c) != NULL);
 }
 
-static void set_media_type(struct custody_hash_job *job, const char *mt)
+void custody_hash__media_type(char *out, size_t size, const char *mt)
 {
-	char *out = job->media_type;
-	size_t n = 0, slash = 0, i;
+	size_t n = 0, slash, i;
 	int ok = 1;
 
-	while (mt && mt[n] && mt[n] != ';' && mt[n] != ' ' &&
-	    n + 1 < sizeof(job->media_type)) {
+	while (mt && mt[n] && mt[n] != ';' && mt[n] != ' ' && n + 1 < size) {
 		char c = mt[n];
 
 		out[n++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
@@ -138,8 +133,12 @@ static void set_media_type(struct custody_hash_job *job, const char *mt)
 	for (i = slash + 1; ok && i < n; i++)
 		ok = media_char(out[i], i == slash + 1);
 	if (!ok)
-		snprintf(job->media_type, sizeof(job->media_type),
-			"application/octet-stream");
+		snprintf(out, size, "application/octet-stream");
+}
+
+static void set_media_type(struct custody_hash_job *job, const char *mt)
+{
+	custody_hash__media_type(job->media_type, sizeof(job->media_type), mt);
 }
 
 /* Read a large file on a second thread while this one hashes. */

@@ -60,6 +60,15 @@ int custody_hash__run(struct custody_hash_job *jobs, size_t njobs,
 /* Free the error strings of jobs. */
 void custody_hash__jobs_clear(struct custody_hash_job *jobs, size_t njobs);
 
+/*
+ * libmagic's answer as custody records it: media types are case-
+ * insensitive (RFC 6838) and some of libmagic's are mixed-case
+ * (text/x-Algol68), so they are lowercased; parameters are dropped;
+ * anything that is still not type/subtype (the rule of
+ * schemas/entry.schema.yaml) becomes application/octet-stream.
+ */
+void custody_hash__media_type(char *out, size_t size, const char *mt);
+
 /* Number of threads to use when asked for 0. */
 unsigned int custody_hash__default_threads(void);
 
