@@ -94,7 +94,7 @@ static void test_hash__digests_match_known_answers(void)
 		"27ae41e4649b934ca495991b7852b855");
 	CHECK_INT(jobs[2].size, 3 << 20);
 	custody_hex(hex, jobs[2].sha256, 32);
-	/* head -c 3145728 /dev/zero | tr '\\0' a | sha256sum */
+	/* head -c 3145728 /dev/zero | tr '\0' a | sha256sum */
 	CHECK_STR(hex, "6f850bc94ae6f7de14297c01616c36d7"
 		"12d22864497b28a63b81d776b035e656");
 	custody_hash__jobs_clear(jobs, 3);
