@@ -106,7 +106,8 @@ static void stored_names_free(struct stored_names *sn)
 	custody_map__free(&sn->dirs);
 }
 
-/* Returns 0, or -1 when out of memory; *other names a conflict. */
+/* Returns 0, or -1 when out of memory; *other names a conflict. The
+ * record is searched (O(log n) per name), the batch is put in maps. */
 static int stored_conflict(struct custody_index *index,
 	const struct custody_entry *entries, size_t n, const char **other)
 {
@@ -115,13 +116,6 @@ static int stored_conflict(struct custody_index *index,
 
 	memset(&sn, 0, sizeof(sn));
 	*other = NULL;
-	for (size_t i = 0; i < index->count; i++) {
-		const struct custody_record *r = &index->records[i];
-
-		if (r->blob[0] && (custody_map__put(&sn.files, r->path, 0) ||
-		    add_dirs(&sn, r->path)))
-			goto done;
-	}
 	for (size_t i = 0; i < n; i++)
 		if (entries[i].blob && (custody_map__put(&sn.files,
 		    entries[i].path, 0) || add_dirs(&sn, entries[i].path)))
@@ -131,18 +125,23 @@ static int stored_conflict(struct custody_index *index,
 
 		if (entries[i].blob == NULL)
 			continue;
-		if (custody_map__get(&sn.dirs, path) != NULL) {
-			*other = path;   /* a stored folder has this name */
+		/* a stored folder of this name, in the batch or the record */
+		if (custody_map__get(&sn.dirs, path) != NULL ||
+		    custody_index__stored_under(index, path) != NULL) {
+			*other = path;
 			break;
 		}
+		/* a stored file where this path needs a folder */
 		for (const char *s = strchr(path, '/'); s;
 		    s = strchr(s + 1, '/')) {
 			char *prefix = strndup(path, (size_t)(s - path));
-			size_t *slot = prefix ?
-				custody_map__get(&sn.files, prefix) : NULL;
+			struct custody_record *r = prefix ?
+				custody_index__find(index, prefix) : NULL;
+			int clash = prefix && (custody_map__get(&sn.files,
+				prefix) != NULL || (r != NULL && r->blob[0]));
 
 			free(prefix);
-			if (slot != NULL) {
+			if (clash) {
 				*other = path;
 				break;
 			}

@@ -1,6 +1,7 @@
 #include "index.h"
 #include "error.h"
 #include "fsutil.h"
+#include "path.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,45 +10,127 @@
 #include <string.h>
 #include <time.h>
 
-#define INDEX_MAGIC "custody-index 1\n"
+#include <zlib.h>
+
+#define INDEX_MAGIC "CUSTIDX\x03"
+
+/* The file: a header, count disk_records sorted by path, count uint32
+ * record numbers sorted by fold key, then the NUL-terminated strings. */
+struct disk_header {
+	char magic[8];
+	uint64_t count;
+	uint64_t size;
+	int64_t written_s;
+	uint64_t strings_len;
+	char head[40];
+	uint32_t crc;             /* CRC-32 of everything after the header */
+	uint32_t reserved;
+};
+
+struct disk_record {
+	uint64_t path_off, fold_off;
+	uint64_t index, version, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	uint64_t ino, dev;
+	unsigned char sha256[32];
+	char blob[40];
+};
+
+static int own(struct custody_index *index, char *s)
+{
+	if (index->nowned == index->owned_alloc) {
+		size_t alloc = index->owned_alloc ? index->owned_alloc * 2 :
+			64;
+		char **grown = realloc(index->owned, alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		index->owned = grown;
+		index->owned_alloc = alloc;
+	}
+	index->owned[index->nowned++] = s;
+	return 0;
+}
+
+static int grow(struct custody_index *index)
+{
+	size_t alloc = index->alloc ? index->alloc * 2 : 256;
+	struct custody_record *grown;
+
+	if (index->count < index->alloc)
+		return 0;
+	grown = realloc(index->records, alloc * sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	index->records = grown;
+	index->alloc = alloc;
+	return 0;
+}
+
+/* Binary search of the sorted part; the position where path is or would
+ * be inserted, and whether it is there. */
+static size_t lower_bound(const struct custody_index *index,
+	const char *path, int *found)
+{
+	size_t lo = 0, hi = index->sorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(index->records[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < index->sorted &&
+		strcmp(index->records[lo].path, path) == 0;
+	return lo;
+}
 
 struct custody_record *custody_index__find(struct custody_index *index,
 	const char *path)
 {
-	size_t *slot = custody_map__get(&index->by_path, path);
+	int found;
+	size_t at = lower_bound(index, path, &found);
 
-	return slot ? &index->records[*slot] : NULL;
+	if (found)
+		return &index->records[at];
+	/* records put since loading (only during an add, after its
+	 * lookups): few, and searched last */
+	for (size_t i = index->sorted; i < index->count; i++)
+		if (strcmp(index->records[i].path, path) == 0)
+			return &index->records[i];
+	return NULL;
 }
 
 struct custody_record *custody_index__put(struct custody_index *index,
 	const struct custody_record *record)
 {
-	size_t *slot = custody_map__get(&index->by_path, record->path);
+	int found;
+	size_t at = lower_bound(index, record->path, &found);
 	struct custody_record *r;
 
-	if (slot != NULL) {
-		r = &index->records[*slot];
-		if (r->path != record->path)
-			free(r->path);
-		*r = *record;
+	if (found) {
+		/* same path: keep the index's string, drop the caller's */
+		r = &index->records[at];
+		if (record->path != r->path)
+			free(record->path);
+		{
+			char *path = r->path;
+			const char *fold = r->fold;
+
+			*r = *record;
+			r->path = path;
+			r->fold = fold;
+		}
 		return r;
 	}
-	if (index->count == index->alloc) {
-		size_t alloc = index->alloc ? index->alloc * 2 : 256;
-		struct custody_record *grown = realloc(index->records,
-			alloc * sizeof(*grown));
-
-		if (grown == NULL)
-			return NULL;
-		index->records = grown;
-		index->alloc = alloc;
-		/* the map holds positions, not pointers: nothing to redo */
-	}
-	r = &index->records[index->count];
-	*r = *record;
-	if (custody_map__put(&index->by_path, r->path, index->count) != 0)
+	/* a path new to the index (add guarantees each is put once) */
+	if (grow(index) != 0 || own(index, record->path) != 0)
 		return NULL;
-	index->count++;
+	r = &index->records[index->count++];
+	*r = *record;
+	r->fold = NULL;
 	return r;
 }
 
@@ -74,26 +157,146 @@ int custody_index__stat_clean(const struct custody_index *index,
 	    (uint64_t)st->st_ino != r->ino || (uint64_t)st->st_dev != r->dev)
 		return 0;
 	/* A file written in the same second the index was saved may have
-	 * changed again without its times moving: read it again. */
+	 * changed again without its time moving: read it again (git's
+	 * "racily clean" rule). */
 	if (st->st_mtim.tv_sec >= index->written_s)
 		return 0;
 	return 1;
+}
+
+const char *custody_index__fold_clash(struct custody_index *index,
+	const char *path, const char *fold)
+{
+	size_t lo = 0, hi = index->sorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(index->records[index->fold_order[mid]].fold, fold)
+		    < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < index->sorted; lo++) {
+		const struct custody_record *r =
+			&index->records[index->fold_order[lo]];
+
+		if (strcmp(r->fold, fold) != 0)
+			break;
+		if (strcmp(r->path, path) != 0)
+			return r->path;
+	}
+	return NULL;
+}
+
+const char *custody_index__stored_under(struct custody_index *index,
+	const char *dir)
+{
+	size_t len = strlen(dir);
+	char *prefix = malloc(len + 2);
+	int found;
+	size_t at;
+	const char *hit = NULL;
+
+	if (prefix == NULL)
+		return NULL;
+	memcpy(prefix, dir, len);
+	prefix[len] = '/';
+	prefix[len + 1] = '\0';
+	for (at = lower_bound(index, prefix, &found); at < index->sorted;
+	    at++) {
+		const struct custody_record *r = &index->records[at];
+
+		if (strncmp(r->path, prefix, len + 1) != 0)
+			break;
+		if (r->blob[0]) {
+			hit = r->path;
+			break;
+		}
+	}
+	free(prefix);
+	return hit;
 }
 
 void custody_index__free(struct custody_index *index)
 {
 	if (index == NULL)
 		return;
-	for (size_t i = 0; i < index->count; i++)
-		free(index->records[i].path);
+	for (size_t i = 0; i < index->nowned; i++)
+		free(index->owned[i]);
+	free(index->owned);
 	free(index->records);
-	custody_map__free(&index->by_path);
+	free(index->fold_order);
+	free(index->strings);
 	free(index);
 }
 
 static char *index_path(const custody_archive *a)
 {
 	return custody_fs__join(a->gitdir, "cache/index");
+}
+
+/* ---- the sorted form: records by path, fold order, fold keys ---- */
+
+static int cmp_record(const void *x, const void *y)
+{
+	return strcmp(((const struct custody_record *)x)->path,
+		((const struct custody_record *)y)->path);
+}
+
+static const struct custody_record *fold_base;
+
+static int cmp_fold(const void *x, const void *y)
+{
+	const struct custody_record *a = &fold_base[*(const uint32_t *)x];
+	const struct custody_record *b = &fold_base[*(const uint32_t *)y];
+
+	return strcmp(a->fold, b->fold);
+}
+
+/* Sort everything (after a rebuild, or before saving) and compute the
+ * fold keys and their order. O(n log n); loads from the file skip it. */
+static int normalise(struct custody_index *index, custody_error **err)
+{
+	uint32_t *order;
+
+	if (index->count > UINT32_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "too many "
+			"documents for one index");
+	if (index->count > 1)
+		qsort(index->records, index->count, sizeof(*index->records),
+			cmp_record);
+	for (size_t i = 0; i < index->count; i++) {
+		struct custody_record *r = &index->records[i];
+		char *fold = NULL;
+		int rc;
+
+		if (r->fold != NULL)
+			continue;
+		if ((rc = custody_path__fold(r->path, &fold, err)) != 0)
+			return rc;
+		if (own(index, fold) != 0) {
+			free(fold);
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+		r->fold = fold;
+	}
+	order = malloc((index->count + 1) * sizeof(*order));
+	if (order == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < index->count; i++)
+		order[i] = (uint32_t)i;
+	/* qsort has no context argument; the index is used by one thread */
+	fold_base = index->records;
+	if (index->count > 1)
+		qsort(order, index->count, sizeof(*order), cmp_fold);
+	fold_base = NULL;
+	free(index->fold_order);
+	index->fold_order = order;
+	index->sorted = index->count;
+	return 0;
 }
 
 static int hex_to_bytes(unsigned char *out, const char *hex, size_t n)
@@ -113,114 +316,105 @@ static int hex_to_bytes(unsigned char *out, const char *hex, size_t n)
 	return 0;
 }
 
-/* Parse one record line (modified in place). 0 or -1. */
-static int parse_line(struct custody_record *r, char *line)
-{
-	char *field[12], *p = line, *end;
-	int n = 0;
-	uint64_t v[6];
-
-	while (n < 12) {
-		field[n++] = p;
-		p = strchr(p, '\t');
-		if (p == NULL)
-			break;
-		*p++ = '\0';
-	}
-	if (n != 12 || p != NULL || field[0][0] == '\0')
-		return -1;
-	for (int i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtoull(field[1 + i], &end, 10);
-		if (errno || *end || end == field[1 + i])
-			return -1;
-	}
-	r->index = v[0];
-	r->version = v[1];
-	r->size = v[2];
-	if (strlen(field[4]) != 64 || hex_to_bytes(r->sha256, field[4], 32))
-		return -1;
-	if (strcmp(field[5], "-") != 0) {
-		if (strlen(field[5]) != 40)
-			return -1;
-		memcpy(r->blob, field[5], 41);
-	}
-	for (int i = 0; i < 6; i++) {
-		errno = 0;
-		v[i] = strtoull(field[6 + i], &end, 10);
-		if (errno || *end || end == field[6 + i])
-			return -1;
-	}
-	r->mtime_s = (int64_t)v[0];
-	r->mtime_ns = (int64_t)v[1];
-	r->ctime_s = (int64_t)v[2];
-	r->ctime_ns = (int64_t)v[3];
-	r->ino = v[4];
-	r->dev = v[5];
-	r->path = strdup(field[0]);
-	return r->path ? 0 : -1;
-}
-
 /* Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. */
 static int load_file(struct custody_index *index, custody_archive *a,
 	custody_error **err)
 {
-	custody_buf text = CUSTODY_BUF_INIT;
-	char *path = index_path(a), *line, *next;
+	custody_buf file = CUSTODY_BUF_INIT;
+	struct disk_header h;
+	const struct disk_record *dr;
+	const uint32_t *order;
+	unsigned char scratch[20];
+	char *path = index_path(a);
 	custody_error *rerr = NULL;
+	size_t body;
 	int rc = 1;
-	unsigned long long size, written;
-	char head[41];
 
 	if (path == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	if (custody_fs__read_file(&text, path, (size_t)1 << 34, &rerr) != 0)
+	if (custody_fs__read_file(&file, path, (size_t)1 << 36, &rerr) != 0)
+		goto done;  /* missing: rebuilt quietly */
+	if (file.size < sizeof(h)) {
+		custody_archive__notice(a, "%s: damaged cache, rebuilt from "
+			"the log", path);
 		goto done;
-	if (text.size < strlen(INDEX_MAGIC) ||
-	    memcmp(text.ptr, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0)
-		goto done;
-	line = text.ptr + strlen(INDEX_MAGIC);
-	if (sscanf(line, "head %40s\nsize %llu\nwritten %llu\n", head, &size,
-	    &written) != 3 || strcmp(head, a->head_hex) != 0 ||
-	    size != a->size)
-		goto done;
-	for (int skip = 0; skip < 3; skip++) {
-		line = strchr(line, '\n');
-		if (line == NULL)
-			goto done;
-		line++;
 	}
-	memcpy(index->head, head, 41);
-	index->size = size;
-	index->written_s = (int64_t)written;
-	for (; *line; line = next) {
-		struct custody_record r;
-
-		memset(&r, 0, sizeof(r));
-		next = strchr(line, '\n');
-		if (next == NULL)
-			goto done;
-		*next++ = '\0';
-		if (parse_line(&r, line) != 0 || r.index >= size ||
-		    custody_index__find(index, r.path) != NULL) {
-			if (r.path)
-				free(r.path);
-			goto done;
-		}
-		if (custody_index__put(index, &r) == NULL) {
-			free(r.path);
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
-			goto done;
-		}
-	}
-	rc = 0;
-done:
-	if (rc == 1 && rerr == NULL)
-		custody_archive__notice(a, "%s: stale or damaged cache, "
+	memcpy(&h, file.ptr, sizeof(h));
+	body = file.size - sizeof(h);
+	if (memcmp(h.magic, INDEX_MAGIC, 8) != 0 ||
+	    h.count > body / (sizeof(*dr) + sizeof(*order)) ||
+	    h.strings_len != body - h.count * (sizeof(*dr) +
+	    sizeof(*order)) || h.strings_len == 0 ||
+	    file.ptr[file.size - 1] != '\0' ||
+	    crc32_z(0, (const unsigned char *)file.ptr + sizeof(h), body) !=
+	    h.crc) {
+		custody_archive__notice(a, "%s: damaged cache, "
 			"rebuilt from the log", path);
+		goto done;
+	}
+	if (memcmp(h.head, a->head_hex, 40) != 0 || h.size != a->size)
+		goto done;  /* another head: rebuilt quietly */
+	index->records = calloc(h.count + 1, sizeof(*index->records));
+	index->fold_order = malloc((h.count + 1) * sizeof(uint32_t));
+	if (index->records == NULL || index->fold_order == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	index->alloc = h.count + 1;
+	dr = (const struct disk_record *)(file.ptr + sizeof(h));
+	order = (const uint32_t *)(dr + h.count);
+	index->strings = (char *)(order + h.count);
+	for (uint64_t i = 0; i < h.count; i++) {
+		struct custody_record *r = &index->records[i];
+
+		if (dr[i].path_off >= h.strings_len ||
+		    dr[i].fold_off >= h.strings_len || order[i] >= h.count ||
+		    dr[i].index >= h.size)
+			goto damaged;
+		r->path = index->strings + dr[i].path_off;
+		r->fold = index->strings + dr[i].fold_off;
+		if (i > 0 && strcmp(index->records[i - 1].path, r->path) >= 0)
+			goto damaged;
+		r->index = dr[i].index;
+		r->version = dr[i].version;
+		r->size = dr[i].size;
+		memcpy(r->sha256, dr[i].sha256, 32);
+		if (dr[i].blob[0]) {
+			memcpy(r->blob, dr[i].blob, 40);
+			r->blob[40] = '\0';
+			if (hex_to_bytes(scratch, r->blob, 20) != 0)
+				goto damaged;
+		}
+		r->mtime_s = dr[i].mtime_s;
+		r->mtime_ns = dr[i].mtime_ns;
+		r->ctime_s = dr[i].ctime_s;
+		r->ctime_ns = dr[i].ctime_ns;
+		r->ino = dr[i].ino;
+		r->dev = dr[i].dev;
+		index->fold_order[i] = order[i];
+	}
+	/* paths and folds point into the file's image, kept whole */
+	index->strings = file.ptr;
+	file.ptr = NULL;
+	memcpy(index->head, h.head, 40);
+	index->head[40] = '\0';
+	index->size = h.size;
+	index->written_s = h.written_s;
+	index->count = index->sorted = h.count;
+	rc = 0;
+	goto done;
+damaged:
+	custody_archive__notice(a, "%s: damaged cache, rebuilt from "
+		"the log", path);
+	free(index->records);
+	free(index->fold_order);
+	index->records = NULL;
+	index->fold_order = NULL;
+	index->strings = NULL;
+	index->alloc = 0;
+done:
 	custody_error_free(rerr);
-	custody_buf_dispose(&text);
+	custody_buf_dispose(&file);
 	free(path);
 	return rc;
 }
@@ -228,6 +422,7 @@ done:
 static int rebuild(struct custody_index *index, custody_archive *a,
 	custody_error **err)
 {
+	struct custody_map at = { 0 };
 	git_tree *tree = NULL;
 	int rc = 0;
 
@@ -235,12 +430,13 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 	index->size = a->size;
 	index->written_s = 0;
 	if (!a->has_head)
-		return 0;
+		return normalise(index, err);
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
 		return rc;
-	for (uint64_t i = 1; i < a->size; i++) {
+	for (uint64_t i = 1; i < a->size && rc == 0; i++) {
 		struct custody_entry *e = NULL;
 		struct custody_record r;
+		size_t *slot;
 
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
@@ -250,23 +446,31 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 			continue;
 		}
 		memset(&r, 0, sizeof(r));
-		r.path = strdup(e->path);
 		r.index = e->index;
 		r.version = e->version;
 		r.size = e->size;
 		hex_to_bytes(r.sha256, e->sha256, 32);
 		if (e->blob)
 			memcpy(r.blob, e->blob, 41);
-		custody_entry__free(e);
-		if (r.path == NULL || custody_index__put(index, &r) == NULL) {
-			free(r.path);
+		slot = custody_map__get(&at, e->path);
+		if (slot != NULL) {
+			/* a later version replaces the earlier record */
+			r.path = index->records[*slot].path;
+			index->records[*slot] = r;
+		} else if ((r.path = strdup(e->path)) == NULL ||
+		    custody_index__put(index, &r) == NULL ||
+		    custody_map__put(&at, r.path, index->count - 1) != 0) {
+			if (r.path && (index->count == 0 ||
+			    index->records[index->count - 1].path != r.path))
+				free(r.path);
 			rc = custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
-			break;
 		}
+		custody_entry__free(e);
 	}
+	custody_map__free(&at);
 	git_tree_free(tree);
-	return rc;
+	return rc ? rc : normalise(index, err);
 }
 
 int custody_index__load(struct custody_index **out, custody_archive *a,
@@ -298,39 +502,70 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 int custody_index__save(struct custody_index *index, custody_archive *a,
 	custody_error **err)
 {
-	custody_buf text = CUSTODY_BUF_INIT;
-	char *path = index_path(a), *dir = custody_fs__join(a->gitdir,
-		"cache");
-	int rc = CUSTODY_ENOMEM;
+	struct disk_header h;
+	struct disk_record *dr;
+	uint32_t *order;
+	char *image = NULL, *strings, *path = NULL, *dir = NULL;
+	size_t strings_len = 0, body, at = 0;
+	int rc;
 
-	if (path == NULL || dir == NULL)
-		goto oom;
-	index->written_s = (int64_t)time(NULL);
-	if (custody_buf__printf(&text, INDEX_MAGIC "head %s\nsize %" PRIu64
-	    "\nwritten %" PRId64 "\n", index->head, index->size,
-	    index->written_s) != 0)
-		goto oom;
+	if ((rc = normalise(index, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < index->count; i++)
+		strings_len += strlen(index->records[i].path) +
+			strlen(index->records[i].fold) + 2;
+	strings_len++;  /* a final NUL, so the image always ends in one */
+	body = index->count * (sizeof(*dr) + sizeof(*order)) + strings_len;
+	image = calloc(1, sizeof(h) + body);
+	path = index_path(a);
+	dir = custody_fs__join(a->gitdir, "cache");
+	if (image == NULL || path == NULL || dir == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	dr = (struct disk_record *)(image + sizeof(h));
+	order = (uint32_t *)(dr + index->count);
+	strings = (char *)(order + index->count);
 	for (size_t i = 0; i < index->count; i++) {
 		const struct custody_record *r = &index->records[i];
-		char sha[65];
+		size_t lp = strlen(r->path) + 1, lf = strlen(r->fold) + 1;
 
-		custody_hex(sha, r->sha256, 32);
-		if (custody_buf__printf(&text, "%s\t%" PRIu64 "\t%" PRIu64
-		    "\t%" PRIu64 "\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%"
-		    PRId64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRIu64 "\n",
-		    r->path, r->index, r->version, r->size, sha,
-		    r->blob[0] ? r->blob : "-", r->mtime_s, r->mtime_ns,
-		    r->ctime_s, r->ctime_ns, r->ino, r->dev) != 0)
-			goto oom;
+		dr[i].path_off = at;
+		memcpy(strings + at, r->path, lp);
+		at += lp;
+		dr[i].fold_off = at;
+		memcpy(strings + at, r->fold, lf);
+		at += lf;
+		dr[i].index = r->index;
+		dr[i].version = r->version;
+		dr[i].size = r->size;
+		dr[i].mtime_s = r->mtime_s;
+		dr[i].mtime_ns = r->mtime_ns;
+		dr[i].ctime_s = r->ctime_s;
+		dr[i].ctime_ns = r->ctime_ns;
+		dr[i].ino = r->ino;
+		dr[i].dev = r->dev;
+		memcpy(dr[i].sha256, r->sha256, 32);
+		if (r->blob[0])
+			memcpy(dr[i].blob, r->blob, 40);
+		order[i] = index->fold_order[i];
 	}
+	index->written_s = (int64_t)time(NULL);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, INDEX_MAGIC, 8);
+	h.count = index->count;
+	h.size = index->size;
+	h.written_s = index->written_s;
+	h.strings_len = strings_len;
+	memcpy(h.head, index->head, 40);
+	h.crc = (uint32_t)crc32_z(0, (const unsigned char *)image + sizeof(h),
+		body);
+	memcpy(image, &h, sizeof(h));
 	if ((rc = custody_fs__mkdir(dir, 0700, err)) == 0)
-		rc = custody_fs__write_atomic(path, text.ptr, text.size, 0600,
-			err);
-	goto done;
-oom:
-	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody_fs__write_atomic(path, image, sizeof(h) + body,
+			0600, err);
 done:
-	custody_buf_dispose(&text);
+	free(image);
 	free(path);
 	free(dir);
 	return rc;

@@ -3,8 +3,15 @@
  * entry, size, SHA-256, blob) plus the stat data seen when the file was
  * last hashed, so unchanged files are not read again (as git's index
  * does). It lives in <archive>/cache/index, is never committed, and is
- * only a cache: when it is missing, unreadable, or made at another head,
- * it is rebuilt from the log.
+ * only a cache: when it is missing, damaged (its CRC-32 does not match),
+ * or made at another head, it is rebuilt from the log.
+ *
+ * The file is a binary image (native byte order: it never leaves the
+ * machine): a header, the records sorted by path, the record numbers
+ * sorted by fold key (NFC + case fold, for collision checks), and the
+ * strings. Loading reads it without parsing; lookups are binary
+ * searches, so registering k files in an archive of n costs O(k log n)
+ * lookups plus one sequential write of the index.
  */
 #ifndef CUSTODY_SRC_INDEX_H
 #define CUSTODY_SRC_INDEX_H
@@ -15,7 +22,8 @@
 #include "map.h"
 
 struct custody_record {
-	char *path;
+	char *path;                /* owned by the index */
+	const char *fold;          /* fold key; NULL until computed */
 	uint64_t index;            /* latest entry for this path */
 	uint64_t version;
 	uint64_t size;
@@ -30,9 +38,14 @@ struct custody_index {
 	char head[41];
 	uint64_t size;             /* log size at head */
 	int64_t written_s;         /* when this index was last saved */
+	/* records[0, sorted) are sorted by path; records added since
+	 * (by put, for paths not in the index) follow, unsorted */
 	struct custody_record *records;
-	size_t count, alloc;
-	struct custody_map by_path;
+	size_t count, alloc, sorted;
+	uint32_t *fold_order;      /* sorted records, by fold key */
+	char *strings;             /* paths and folds of a loaded file */
+	char **owned;              /* other strings the index frees */
+	size_t nowned, owned_alloc;
 };
 
 /* Load the index for the archive's head, rebuilding it if needed. */
@@ -50,6 +63,19 @@ struct custody_record *custody_index__find(struct custody_index *index,
  * string). Returns the stored record or NULL on out of memory. */
 struct custody_record *custody_index__put(struct custody_index *index,
 	const struct custody_record *record);
+
+/*
+ * Another registered path that folds to the same key as `path` (differs
+ * only in case or Unicode normalisation), or NULL. `fold` is
+ * custody_path__fold(path).
+ */
+const char *custody_index__fold_clash(struct custody_index *index,
+	const char *path, const char *fold);
+
+/* A registered path with stored content strictly under folder `dir`
+ * ("x" finds "x/y"), or NULL. */
+const char *custody_index__stored_under(struct custody_index *index,
+	const char *dir);
 
 /* Remember the stat data of a file just hashed. */
 void custody_index__set_stat(struct custody_record *record,

@@ -218,9 +218,20 @@ static int cmp_file(const void *x, const void *y)
 struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
 	const char *path)
 {
-	size_t *slot = custody_map__get(&walk->by_path, path);
+	size_t lo = 0, hi = walk->nfiles;
 
-	return slot ? &walk->files[*slot] : NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(walk->files[mid].path, path);
+
+		if (c == 0)
+			return &walk->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 int custody_walk__finish(struct custody_walk *walk, custody_error **err)
@@ -243,56 +254,41 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		walk->files[out++] = walk->files[i];
 	}
 	walk->nfiles = out;
-	for (size_t i = 0; i < walk->nfiles; i++) {
-		if (custody_map__put(&walk->by_path, walk->files[i].path, i))
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+	for (size_t i = 0; i < walk->nfiles && !any_new; i++)
 		if (walk->index && !custody_index__find(walk->index,
 		    walk->files[i].path))
 			any_new = 1;
-	}
 	if (!any_new)
 		return 0;
 
 	/* Names that differ only in case or Unicode normalisation cannot
-	 * live side by side on every partner's disk. */
-	keys = calloc(walk->nfiles + (walk->index ? walk->index->count : 0)
-		+ 1, sizeof(*keys));
+	 * live side by side on every partner's disk: check each new name
+	 * against the others in the batch (a map) and against the record
+	 * (a binary search of the index's fold keys). */
+	keys = calloc(walk->nfiles + 1, sizeof(*keys));
 	if (keys == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	for (size_t i = 0; walk->index && i < walk->index->count; i++) {
-		const char *p = walk->index->records[i].path;
-
-		if ((rc = custody_path__fold(p, &keys[nkeys], err)) != 0)
-			goto done;
-		if (custody_map__put(&folds, keys[nkeys], (size_t)-1 - i)) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
-			goto done;
-		}
-		nkeys++;
-	}
 	for (size_t i = 0; i < walk->nfiles; i++) {
 		struct custody_walk_file *f = &walk->files[i];
 		const char *other = NULL;
 		size_t *slot;
 
+		/* registered names were checked when they were new */
+		if (walk->index && custody_index__find(walk->index, f->path))
+			continue;
 		if ((rc = custody_path__fold(f->path, &keys[nkeys], err)) != 0)
 			goto done;
 		slot = custody_map__get(&folds, keys[nkeys]);
-		if (slot != NULL) {
-			size_t v = *slot;
-
-			other = v >= walk->nfiles && walk->index ?
-				walk->index->records[(size_t)-1 - v].path :
-				walk->files[v].path;
-			if (strcmp(other, f->path) == 0)
-				other = NULL;
-		} else if (custody_map__put(&folds, keys[nkeys], i)) {
+		if (slot != NULL)
+			other = walk->files[*slot].path;
+		else if (custody_map__put(&folds, keys[nkeys], i) != 0) {
 			rc = custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
 			goto done;
 		}
+		if (other == NULL && walk->index)
+			other = custody_index__fold_clash(walk->index, f->path,
+				keys[nkeys]);
 		nkeys++;
 		if (other != NULL) {
 			char reason[1024];
@@ -329,6 +325,5 @@ void custody_walk__free(struct custody_walk *walk)
 		free(walk->refused[i].reason);
 	}
 	free(walk->refused);
-	custody_map__free(&walk->by_path);
 	memset(walk, 0, sizeof(*walk));
 }

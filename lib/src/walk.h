@@ -33,7 +33,6 @@ struct custody_walk {
 	size_t nfiles, alloc;
 	struct custody_refusal *refused;
 	size_t nrefused, alloc_refused;
-	struct custody_map by_path;
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
@@ -53,6 +52,7 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
  * folding (among the files, and with other registered paths). */
 int custody_walk__finish(struct custody_walk *walk, custody_error **err);
 
+/* A file of the finished walk by path (binary search), or NULL. */
 struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
 	const char *path);
 

@@ -68,7 +68,24 @@ test_status__rebuilds_a_damaged_cache() {
 	run status
 	expect_rc 0
 	expect_out "clean: 5 documents as recorded"
-	expect_err_has "stale or damaged cache, rebuilt from the log"
+	expect_err_has "cache/index: damaged cache, rebuilt from the log"
+}
+
+test_status__cache_with_a_flipped_byte_is_rebuilt() {
+	setup
+	# a CRC-32 over the whole cache catches damage anywhere in it
+	"$PYTHON" -c '
+import sys
+p = ".custody/cache/index"
+d = bytearray(open(p, "rb").read())
+d[len(d) // 2] ^= 0x01
+open(p, "wb").write(d)
+'
+	printf 'changed\n' >>memos/budget.txt
+	run status
+	expect_rc 0
+	expect_err_has "cache/index: damaged cache, rebuilt from the log"
+	expect_out_has "modified  memos/budget.txt"
 }
 
 test_status__refused_names_are_listed_with_reason() {
