@@ -62,6 +62,7 @@ int custody_archive_status(custody_archive *a,
 	struct custody_map by_sha = { 0 }, seen = { 0 };
 	char (*sha_keys)[65] = NULL;
 	unsigned char *present = NULL;
+	struct custody_record **matched = NULL;
 	size_t njobs = 0, nnew = 0;
 	custody_status_summary sum;
 	int rc;
@@ -82,13 +83,25 @@ int custody_archive_status(custody_archive *a,
 
 	jobs = calloc(walk.nfiles + 1, sizeof(*jobs));
 	present = calloc(index->count + 1, 1);
-	if (jobs == NULL || present == NULL) {
+	matched = calloc(walk.nfiles + 1, sizeof(*matched));
+	if (jobs == NULL || present == NULL || matched == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
+	/* Both lists are sorted by path (the index was just loaded, so
+	 * all of it is sorted): one merge pass pairs them. */
+	for (size_t i = 0, k = 0; i < walk.nfiles; i++) {
+		int c = 1;
+
+		while (k < index->sorted && (c = strcmp(index->records[k].path,
+		    walk.files[i].path)) < 0)
+			k++;
+		if (k < index->sorted && c == 0)
+			matched[i] = &index->records[k];
+	}
 	for (size_t i = 0; i < walk.nfiles; i++) {
 		struct custody_walk_file *f = &walk.files[i];
-		struct custody_record *r = custody_index__find(index, f->path);
+		struct custody_record *r = matched[i];
 
 		f->job = (size_t)-1;
 		if (f->refused)
@@ -135,7 +148,7 @@ int custody_archive_status(custody_archive *a,
 		if (f->job == (size_t)-1)
 			continue;
 		job = &jobs[f->job];
-		r = custody_index__find(index, f->path);
+		r = matched[i];
 		if (job->rc != 0) {
 			/* vanished or unreadable since the walk */
 			if ((it = push(&items)) == NULL)
@@ -245,6 +258,7 @@ done:
 		custody_hash__jobs_clear(jobs, njobs);
 	free(jobs);
 	free(present);
+	free(matched);
 	free(items.v);
 	free(sha_keys);
 	custody_map__free(&by_sha);

@@ -3,10 +3,13 @@
 #include "error.h"
 #include "fsutil.h"
 #include "path.h"
+#include "hash.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +46,11 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 static int add_file(struct custody_walk *walk, const char *rel,
 	const char *abs, const struct stat *st, custody_error **err)
 {
+	static const struct stat unknown;
+	int need_stat = st == NULL;
+
+	if (st == NULL)
+		st = &unknown;
 	struct custody_walk_file *f;
 
 	if (walk->nfiles == walk->alloc) {
@@ -61,6 +69,7 @@ static int add_file(struct custody_walk *walk, const char *rel,
 	f->path = strdup(rel);
 	f->abs = strdup(abs);
 	f->st = *st;
+	f->need_stat = need_stat;
 	if (f->path == NULL || f->abs == NULL) {
 		free(f->path);
 		free(f->abs);
@@ -106,6 +115,7 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 static int walk_dir(struct custody_walk *walk, const char *rel,
 	const char *abs, custody_error **err)
 {
+	size_t this_dir;
 	int fd = open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
 	struct dirent *de;
@@ -120,6 +130,23 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			close(fd);
 		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
 	}
+	if (walk->ndirs == walk->alloc_dirs) {
+		size_t alloc = walk->alloc_dirs ? walk->alloc_dirs * 2 : 64;
+		char **grown = realloc(walk->dirs, alloc * sizeof(*grown));
+
+		if (grown == NULL) {
+			closedir(d);
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+		walk->dirs = grown;
+		walk->alloc_dirs = alloc;
+	}
+	if ((walk->dirs[walk->ndirs] = strdup(abs)) == NULL) {
+		closedir(d);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	this_dir = walk->ndirs++;
 	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		struct stat cst;
 		char *crel, *cabs;
@@ -133,6 +160,14 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		if (crel == NULL || cabs == NULL) {
 			rc = custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
+		} else if (de->d_type == DT_REG) {
+			/* a file: its stat is taken later, on every core */
+			rc = check_name(walk, crel, err);
+			rc = rc < 0 ? rc : rc > 0 ? 0 :
+				add_file(walk, crel, cabs, NULL, err);
+			if (rc == 0 && walk->nfiles > 0 &&
+			    walk->files[walk->nfiles - 1].need_stat)
+				walk->files[walk->nfiles - 1].dir = this_dir;
 		} else if (fstatat(dirfd(d), de->d_name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
@@ -234,6 +269,96 @@ struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
 	return NULL;
 }
 
+struct stat_pool {
+	struct custody_walk_file *files;
+	char **dirs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *stat_worker(void *arg)
+{
+	struct stat_pool *p = arg;
+	size_t open_dir = (size_t)-1;
+	int dfd = -1;
+
+	for (;;) {
+		size_t start = atomic_fetch_add(&p->next, 256);
+
+		if (start >= p->n)
+			break;
+		for (size_t i = start; i < p->n && i < start + 256; i++) {
+			struct custody_walk_file *f = &p->files[i];
+			const char *name;
+
+			if (!f->need_stat)
+				continue;
+			/* by name in its folder: no path walk per file */
+			if (f->dir != open_dir) {
+				if (dfd >= 0)
+					close(dfd);
+				dfd = open(p->dirs[f->dir], O_PATH |
+					O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				open_dir = f->dir;
+			}
+			name = strrchr(f->abs, '/') + 1;
+			if (dfd < 0 || fstatat(dfd, name, &f->st,
+			    AT_SYMLINK_NOFOLLOW) != 0)
+				f->stat_errno = errno ? errno : ENOENT;
+			else if (!S_ISREG(f->st.st_mode))
+				f->stat_errno = -1;
+		}
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return NULL;
+}
+
+/* Stat the files readdir found, spread over the cores (most of a walk's
+ * time is these calls); a file that vanished or changed type since is
+ * refused like any other. */
+static int stat_files(struct custody_walk *walk, custody_error **err)
+{
+	struct stat_pool pool;
+	pthread_t threads[64];
+	unsigned int nthreads = custody_hash__default_threads(), started = 0;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.files = walk->files;
+	pool.dirs = walk->dirs;
+	pool.n = walk->nfiles;
+	if (nthreads > 64)
+		nthreads = 64;
+	for (unsigned int i = 1; i < nthreads && walk->nfiles > 1024; i++)
+		if (pthread_create(&threads[started], NULL, stat_worker,
+		    &pool) == 0)
+			started++;
+	stat_worker(&pool);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+		char reason[256];
+
+		f->need_stat = 0;
+		if (f->stat_errno == 0)
+			continue;
+		if (f->stat_errno > 0)
+			snprintf(reason, sizeof(reason), "cannot stat: %s",
+				strerror(f->stat_errno));
+		else
+			snprintf(reason, sizeof(reason), "%s",
+				S_ISLNK(f->st.st_mode) ? "is a symbolic link; "
+				"custody neither follows nor records links" :
+				"was replaced while the collection was read");
+		f->refused = 1;
+		if (custody_walk__refuse(walk, f->path, reason) != 0)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+	}
+	return 0;
+}
+
 int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 {
 	struct custody_map folds = { 0 };
@@ -241,6 +366,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	size_t nkeys = 0, out = 0;
 	int rc = 0, any_new = 0;
 
+	if ((rc = stat_files(walk, err)) != 0)
+		return rc;
 	if (walk->nfiles > 1)
 		qsort(walk->files, walk->nfiles, sizeof(*walk->files),
 			cmp_file);
@@ -254,10 +381,20 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		walk->files[out++] = walk->files[i];
 	}
 	walk->nfiles = out;
-	for (size_t i = 0; i < walk->nfiles && !any_new; i++)
-		if (walk->index && !custody_index__find(walk->index,
-		    walk->files[i].path))
-			any_new = 1;
+	/* which files are registered: the index's sorted records and the
+	 * sorted files, merged in one pass */
+	for (size_t i = 0, k = 0; i < walk->nfiles; i++) {
+		const struct custody_index *x = walk->index;
+		int c = 1;
+
+		while (x && k < x->sorted && (c = strcmp(x->records[k].path,
+		    walk->files[i].path)) < 0)
+			k++;
+		walk->files[i].known = x && ((k < x->sorted && c == 0) ||
+			(x->count > x->sorted && custody_index__find(
+			walk->index, walk->files[i].path)));
+		any_new |= !walk->files[i].known;
+	}
 	if (!any_new)
 		return 0;
 
@@ -274,7 +411,7 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		size_t *slot;
 
 		/* registered names were checked when they were new */
-		if (walk->index && custody_index__find(walk->index, f->path))
+		if (f->known)
 			continue;
 		if ((rc = custody_path__fold(f->path, &keys[nkeys], err)) != 0)
 			goto done;
@@ -325,5 +462,8 @@ void custody_walk__free(struct custody_walk *walk)
 		free(walk->refused[i].reason);
 	}
 	free(walk->refused);
+	for (size_t i = 0; i < walk->ndirs; i++)
+		free(walk->dirs[i]);
+	free(walk->dirs);
 	memset(walk, 0, sizeof(*walk));
 }

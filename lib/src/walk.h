@@ -17,6 +17,10 @@ struct custody_walk_file {
 	struct stat st;            /* lstat when found */
 	size_t job;
 	int refused;               /* set by finish when it collides */
+	int need_stat;             /* found by readdir; st comes later */
+	size_t dir;                /* its folder, in walk->dirs */
+	int known;                 /* registered (set by finish) */
+	int stat_errno;            /* stat failed (or -1: not a file now) */
 };
 
 struct custody_refusal {
@@ -33,6 +37,8 @@ struct custody_walk {
 	size_t nfiles, alloc;
 	struct custody_refusal *refused;
 	size_t nrefused, alloc_refused;
+	char **dirs;               /* folders whose files await a stat */
+	size_t ndirs, alloc_dirs;
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
