@@ -20,6 +20,10 @@ struct custody_archive {
 	uint64_t size;             /* entries in the log at head */
 	custody_notice_cb notice;
 	void *notice_payload;
+	/* the log folder read last (entries are mostly read in order) */
+	git_tree *leaf;
+	git_oid leaf_root;         /* the tree it was found in */
+	uint64_t leaf_number;      /* index / 1000 */
 };
 
 /* "log/000/000/000000012.yaml" for index 12. */
