@@ -59,8 +59,23 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+static int write_file(const char *path, const void *data, size_t len,
+	int mode, int sync, custody_error **err);
+
 int custody_fs__write_atomic(const char *path, const void *data,
 	size_t len, int mode, custody_error **err)
+{
+	return write_file(path, data, len, mode, 1, err);
+}
+
+int custody_fs__replace(const char *path, const void *data, size_t len,
+	int mode, custody_error **err)
+{
+	return write_file(path, data, len, mode, 0, err);
+}
+
+static int write_file(const char *path, const void *data, size_t len,
+	int mode, int sync, custody_error **err)
 {
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, rc = CUSTODY_ENOMEM;
@@ -80,7 +95,7 @@ int custody_fs__write_atomic(const char *path, const void *data,
 		goto done;
 	}
 	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	    (sync && fsync(fd) != 0)) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
 			"%s: cannot write", tmp);
 		goto done;
@@ -99,7 +114,7 @@ int custody_fs__write_atomic(const char *path, const void *data,
 	}
 	free(tmp);
 	tmp = NULL;
-	rc = custody_fs__fsync_dir(dir, err);
+	rc = sync ? custody_fs__fsync_dir(dir, err) : 0;
 done:
 	if (fd >= 0)
 		close(fd);

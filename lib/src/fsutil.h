@@ -13,6 +13,11 @@
 int custody_fs__write_atomic(const char *path, const void *data,
 	size_t len, int mode, custody_error **err);
 
+/* Replace `path` atomically (temporary file, rename) without syncing:
+ * for caches, which a crash may lose but never half-write. */
+int custody_fs__replace(const char *path, const void *data, size_t len,
+	int mode, custody_error **err);
+
 /* fsync the folder that holds `path` (or `path` itself if a folder). */
 int custody_fs__fsync_dir(const char *dir, custody_error **err);
 

@@ -255,19 +255,10 @@ static int cmp_fold(const void *x, const void *y)
 	return strcmp(a->fold, b->fold);
 }
 
-/* Sort everything (after a rebuild, or before saving) and compute the
- * fold keys and their order. O(n log n); loads from the file skip it. */
-static int normalise(struct custody_index *index, custody_error **err)
+static int compute_folds(struct custody_index *index, size_t from,
+	custody_error **err)
 {
-	uint32_t *order;
-
-	if (index->count > UINT32_MAX)
-		return custody__error(err, CUSTODY_EINVALID, "too many "
-			"documents for one index");
-	if (index->count > 1)
-		qsort(index->records, index->count, sizeof(*index->records),
-			cmp_record);
-	for (size_t i = 0; i < index->count; i++) {
+	for (size_t i = from; i < index->count; i++) {
 		struct custody_record *r = &index->records[i];
 		char *fold = NULL;
 		int rc;
@@ -283,20 +274,89 @@ static int normalise(struct custody_index *index, custody_error **err)
 		}
 		r->fold = fold;
 	}
+	return 0;
+}
+
+/*
+ * Make the whole index sorted again: the records put since loading (the
+ * tail) are sorted among themselves and merged with the sorted part, and
+ * so is the order by fold key: O(n + k log k) for k new records, O(n log
+ * n) after a rebuild.
+ */
+static int normalise(struct custody_index *index, custody_error **err)
+{
+	size_t base = index->sorted, tail = index->count - index->sorted;
+	struct custody_record *merged = NULL;
+	uint32_t *order = NULL, *tail_order = NULL, *moved_base = NULL,
+		*moved_tail = NULL;
+	int rc;
+
+	if (index->count > UINT32_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "too many "
+			"documents for one index");
+	if (tail == 0 && (base == 0 || index->fold_order != NULL))
+		return 0;
+	if ((rc = compute_folds(index, base, err)) != 0)
+		return rc;
+	merged = malloc((index->count + 1) * sizeof(*merged));
 	order = malloc((index->count + 1) * sizeof(*order));
-	if (order == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	for (size_t i = 0; i < index->count; i++)
-		order[i] = (uint32_t)i;
-	/* qsort has no context argument; the index is used by one thread */
-	fold_base = index->records;
-	if (index->count > 1)
-		qsort(order, index->count, sizeof(*order), cmp_fold);
+	tail_order = malloc((tail + 1) * sizeof(*tail_order));
+	moved_base = malloc((base + 1) * sizeof(*moved_base));
+	moved_tail = malloc((tail + 1) * sizeof(*moved_tail));
+	if (merged == NULL || order == NULL || tail_order == NULL ||
+	    moved_base == NULL || moved_tail == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (tail > 1)
+		qsort(index->records + base, tail, sizeof(*index->records),
+			cmp_record);
+	/* merge by path, remembering where each record went */
+	for (size_t i = 0, j = 0, n = 0; n < index->count; n++) {
+		if (j >= tail || (i < base && strcmp(index->records[i].path,
+		    index->records[base + j].path) < 0)) {
+			moved_base[i] = (uint32_t)n;
+			merged[n] = index->records[i++];
+		} else {
+			moved_tail[j] = (uint32_t)n;
+			merged[n] = index->records[base + j++];
+		}
+	}
+	/* the tail's fold order, then merged with the base's */
+	for (size_t j = 0; j < tail; j++)
+		tail_order[j] = (uint32_t)j;
+	fold_base = index->records + base;
+	if (tail > 1)
+		qsort(tail_order, tail, sizeof(*tail_order), cmp_fold);
 	fold_base = NULL;
+	for (size_t i = 0, j = 0, n = 0; n < index->count; n++) {
+		const struct custody_record *rb = i < base ?
+			&index->records[index->fold_order[i]] : NULL;
+		const struct custody_record *rt = j < tail ?
+			&index->records[base + tail_order[j]] : NULL;
+
+		if (rt == NULL || (rb != NULL && strcmp(rb->fold,
+		    rt->fold) <= 0))
+			order[n] = moved_base[index->fold_order[i++]];
+		else
+			order[n] = moved_tail[tail_order[j++]];
+	}
+	free(index->records);
 	free(index->fold_order);
+	index->records = merged;
+	index->alloc = index->count + 1;
 	index->fold_order = order;
 	index->sorted = index->count;
-	return 0;
+	merged = NULL;
+	order = NULL;
+	rc = 0;
+done:
+	free(merged);
+	free(order);
+	free(tail_order);
+	free(moved_base);
+	free(moved_tail);
+	return rc;
 }
 
 static int hex_to_bytes(unsigned char *out, const char *hex, size_t n)
@@ -561,9 +621,12 @@ int custody_index__save(struct custody_index *index, custody_archive *a,
 	h.crc = (uint32_t)crc32_z(0, (const unsigned char *)image + sizeof(h),
 		body);
 	memcpy(image, &h, sizeof(h));
+	/* Replaced atomically but not synced: it is a cache, checked by
+	 * its CRC and its head, and rebuilt from the log if a crash loses
+	 * or tears it. */
 	if ((rc = custody_fs__mkdir(dir, 0700, err)) == 0)
-		rc = custody_fs__write_atomic(path, image, sizeof(h) + body,
-			0600, err);
+		rc = custody_fs__replace(path, image, sizeof(h) + body, 0600,
+			err);
 done:
 	free(image);
 	free(path);

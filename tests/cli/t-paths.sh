@@ -91,6 +91,25 @@ test_paths__names_colliding_after_case_folding_or_nfc_are_refused() {
 	unchanged
 }
 
+test_paths__case_collisions_are_found_after_many_separate_adds() {
+	setup
+	# each add merges its new names into the index's sorted lists
+	for name in m.txt c.txt x.txt a.txt q.txt; do
+		printf '%s\n' "$name" >"scans/$name"
+		run add "scans/$name"
+		expect_rc 0
+	done
+	for name in A.TXT Q.txt M.Txt X.txt C.TXT; do
+		printf 'other\n' >"scans/$name"
+		run add "scans/$name"
+		expect_rc 1
+		expect_err_has "differs only in letter case or Unicode normalisation from 'scans/$(echo "$name" | tr 'A-Z' 'a-z')'"
+		rm "scans/$name"
+	done
+	run status
+	expect_out_has "7 unchanged, 3 new, 0 modified, 0 missing, 0 moved, 0 refused"
+}
+
 test_paths__names_not_in_nfc_are_refused() {
 	setup
 	printf 'x\n' >"$(printf 'Mu\xcc\x88ller.txt')"   # u + combining diaeresis
