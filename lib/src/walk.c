@@ -44,7 +44,8 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 }
 
 static int add_file(struct custody_walk *walk, const char *rel,
-	const char *abs, const struct stat *st, custody_error **err)
+	const char *abs, const struct stat *st, size_t dir,
+	custody_error **err)
 {
 	static const struct stat unknown;
 	int need_stat = st == NULL;
@@ -70,6 +71,7 @@ static int add_file(struct custody_walk *walk, const char *rel,
 	f->abs = strdup(abs);
 	f->st = *st;
 	f->need_stat = need_stat;
+	f->dir = dir;
 	if (f->path == NULL || f->abs == NULL) {
 		free(f->path);
 		free(f->abs);
@@ -164,10 +166,8 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			/* a file: its stat is taken later, on every core */
 			rc = check_name(walk, crel, err);
 			rc = rc < 0 ? rc : rc > 0 ? 0 :
-				add_file(walk, crel, cabs, NULL, err);
-			if (rc == 0 && walk->nfiles > 0 &&
-			    walk->files[walk->nfiles - 1].need_stat)
-				walk->files[walk->nfiles - 1].dir = this_dir;
+				add_file(walk, crel, cabs, NULL, this_dir,
+				err);
 		} else if (fstatat(dirfd(d), de->d_name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
@@ -209,7 +209,7 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 	if (!S_ISREG(st->st_mode))
 		return refuse_or_oom(walk, rel, "is not a regular file "
 			"(a device, pipe or socket)", err);
-	return add_file(walk, rel, abs, st, err);
+	return add_file(walk, rel, abs, st, 0, err);
 }
 
 int custody_walk__add(struct custody_walk *walk, const char *rel,

@@ -88,6 +88,28 @@ open(p, "wb").write(d)
 	expect_out_has "modified  memos/budget.txt"
 }
 
+test_status__refused_names_between_subfolders_do_not_disturb_others() {
+	setup
+	# readdir order is arbitrary: with many subfolders and many refused
+	# names side by side, some refusal follows a subfolder's files
+	mkdir -p mix
+	for i in $(seq 1 30); do
+		mkdir "mix/sub$i"
+		printf '%s\n' "$i" >"mix/sub$i/file.txt"
+		printf 'x\n' >"mix/$(printf 'bad\001%d' "$i")"
+	done
+	run status --json
+	expect_rc 0
+	echo "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+new = [i["path"] for i in d["items"] if i["status"] == "new"]
+refused = [i for i in d["items"] if i["status"] == "refused"]
+assert len(new) == 30 and len(refused) == 30, (len(new), refused[:3])
+assert all("control character" in i["reason"] for i in refused), refused
+' || fail "wrong items: $OUT"
+}
+
 test_status__refused_names_are_listed_with_reason() {
 	setup
 	ln -s memos/budget.txt link.txt
