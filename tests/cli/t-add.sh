@@ -180,7 +180,7 @@ test_add__progress_line_only_on_a_terminal() {
 	expect_rc 0
 	expect_err ""
 	# a terminal (script(1) gives one): a progress line, then erased
-	script -qec "$CUSTODY add scans" /dev/null >tty.out
+	script -qec "$CUSTODY add scans" /dev/null </dev/null >tty.out
 	grep -q 'hashing: [0-9]*/2 files' tty.out || fail "no progress: $(cat -v tty.out)"
 	grep -q $'\r\033\[K' tty.out || fail "progress line not erased"
 }
