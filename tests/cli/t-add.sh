@@ -142,7 +142,7 @@ assert len(d["commit"]) == 40
 
 test_add__file_changing_while_read_is_refused_and_nothing_recorded() {
 	setup
-	head -c 200000000 /dev/zero >big.bin
+	head -c 67108864 /dev/zero >big.bin
 	local before
 	before=$(snapshot .custody)
 	( while :; do printf x >>big.bin; done ) &
