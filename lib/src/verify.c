@@ -212,7 +212,9 @@ static int check_history(struct ctx *c, custody_error **err)
 					"out of memory");
 		}
 		if (rc == 0) {
-			qsort(s.added, s.nadded, sizeof(*s.added), cmp_u64);
+			if (s.nadded > 1)
+				qsort(s.added, s.nadded, sizeof(*s.added),
+					cmp_u64);
 			if (s.nadded == 0)
 				problem(c, where, "adds no entry; every custody "
 					"commit adds at least one");
