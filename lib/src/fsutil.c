@@ -263,6 +263,24 @@ void custody_hex(char *out, const unsigned char *bytes, size_t len)
 	out[2 * len] = '\0';
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+		c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int custody_unhex(unsigned char *out, const char *hex, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_digit(hex[2 * i]), lo;
+
+		if (hi < 0 || (lo = hex_digit(hex[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 void custody_fs__now_rfc3339(char out[32])
 {
 	time_t now = time(NULL);

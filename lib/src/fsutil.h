@@ -39,6 +39,10 @@ int custody_buf__printf(custody_buf *buf, const char *fmt, ...)
 /* Lowercase hex of `len` bytes into out (2*len+1 bytes). */
 void custody_hex(char *out, const unsigned char *bytes, size_t len);
 
+/* Decode 2*len lowercase hex digits into len bytes; 0, or -1 if a
+ * character is not a lowercase hex digit. */
+int custody_unhex(unsigned char *out, const char *hex, size_t len);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void custody_fs__now_rfc3339(char out[32]);
 

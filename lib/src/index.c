@@ -359,23 +359,6 @@ done:
 	return rc;
 }
 
-static int hex_to_bytes(unsigned char *out, const char *hex, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-		char c1 = hex[2 * i], c2 = hex[2 * i + 1];
-
-		hi = c1 >= '0' && c1 <= '9' ? c1 - '0' :
-			c1 >= 'a' && c1 <= 'f' ? c1 - 'a' + 10 : -1;
-		lo = c2 >= '0' && c2 <= '9' ? c2 - '0' :
-			c2 >= 'a' && c2 <= 'f' ? c2 - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. */
 static int load_file(struct custody_index *index, custody_archive *a,
 	custody_error **err)
@@ -442,7 +425,7 @@ static int load_file(struct custody_index *index, custody_archive *a,
 		if (dr[i].blob[0]) {
 			memcpy(r->blob, dr[i].blob, 40);
 			r->blob[40] = '\0';
-			if (hex_to_bytes(scratch, r->blob, 20) != 0)
+			if (custody_unhex(scratch, r->blob, 20) != 0)
 				goto damaged;
 		}
 		r->mtime_s = dr[i].mtime_s;
@@ -509,7 +492,7 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 		r.index = e->index;
 		r.version = e->version;
 		r.size = e->size;
-		hex_to_bytes(r.sha256, e->sha256, 32);
+		custody_unhex(r.sha256, e->sha256, 32);
 		if (e->blob)
 			memcpy(r.blob, e->blob, 41);
 		slot = custody_map__get(&at, e->path);

@@ -2,6 +2,7 @@
 #include "archive.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "index.h"
 
 #include <errno.h>
@@ -271,34 +272,21 @@ static int write_fd_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-static int file_sha256(const char *path, unsigned char out[32])
+/* 0 when the file at path hashes to want (read with the hash module). */
+static int file_matches(const char *path, const unsigned char want[32])
 {
-	unsigned char buf[65536];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok = 0;
-	ssize_t n;
+	struct custody_hash_job job;
+	struct custody_hash_options opts;
+	int same;
 
-	if (ctx && fd >= 0 && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			EVP_DigestUpdate(ctx, buf, (size_t)n);
-		ok = n == 0 && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
-	}
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -1;
-}
-
-static int unhex32(unsigned char out[32], const char *hex)
-{
-	for (int i = 0; i < 32; i++) {
-		unsigned int v;
-
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
-	return 0;
+	memset(&job, 0, sizeof(job));
+	memset(&opts, 0, sizeof(opts));
+	job.path = job.name = path;
+	opts.threads = 1;
+	same = custody_hash__run(&job, 1, &opts, NULL, NULL, NULL) == 0 &&
+		job.rc == 0 && CRYPTO_memcmp(job.sha256, want, 32) == 0;
+	custody_hash__jobs_clear(&job, 1);
+	return same;
 }
 
 int custody_archive_restore(custody_archive *a, const char *path,
@@ -369,7 +357,7 @@ int custody_archive_restore(custody_archive *a, const char *path,
 	}
 	content = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
-	if (unhex32(want, e->sha256) != 0 ||
+	if (custody_unhex(want, e->sha256, 32) != 0 ||
 	    EVP_Digest(content, len, got, NULL, EVP_sha256(), NULL) != 1 ||
 	    CRYPTO_memcmp(want, got, 32) != 0 || len != e->size) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s: stored content "
@@ -421,8 +409,7 @@ int custody_archive_restore(custody_archive *a, const char *path,
 				"and is not a regular file", target);
 			goto done;
 		}
-		if (file_sha256(target, got) == 0 &&
-		    CRYPTO_memcmp(want, got, 32) == 0)
+		if (file_matches(target, want))
 			goto done; /* already identical */
 		if (!force) {
 			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "

@@ -1,5 +1,6 @@
 #include "pack.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -934,21 +935,6 @@ cleanup:
 	return rc;
 }
 
-static int fsync_dir(const char *dir, custody_error **err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return custody__error_sys(err, CUSTODY_EIO, errno,
-			"cannot open folder %s", dir);
-	if (fsync(fd) != 0)
-		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"cannot fsync folder %s", dir);
-	close(fd);
-	return rc;
-}
-
 static void remove_temps(custody_pack *pack)
 {
 	if (pack->fd >= 0) {
@@ -1020,7 +1006,7 @@ int custody_pack__commit(custody_pack *pack, custody_error **err)
 	renamed = 2;
 	free(pack->idx_path);
 	pack->idx_path = NULL;
-	rc = fsync_dir(pack->dir, err);
+	rc = custody_fs__fsync_dir(pack->dir, err);
 cleanup:
 	if (rc != 0 && renamed >= 1)
 		unlink(final_pack);

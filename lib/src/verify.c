@@ -307,13 +307,8 @@ static void *blob_worker(void *arg)
 		} else if ((uint64_t)git_odb_object_size(obj) != bc->size) {
 			bc->bad = 3;
 		} else {
-			for (int k = 0; k < 32; k++) {
-				unsigned int v = 0;
-
-				sscanf(bc->sha256 + 2 * k, "%2x", &v);
-				want[k] = (unsigned char)v;
-			}
-			if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+			if (custody_unhex(want, bc->sha256, 32) != 0 ||
+			    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
 			    EVP_DigestUpdate(md, git_odb_object_data(obj),
 			    git_odb_object_size(obj)) != 1 ||
 			    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
