@@ -8,5 +8,6 @@
 #include "custody/common.h"
 #include "custody/entry.h"
 #include "custody/archive.h"
+#include "custody/key.h"
 
 #endif

@@ -36,7 +36,8 @@ enum {
 	CUSTODY_EVERIFY = -6,   /* a check failed: digest, history, object */
 	CUSTODY_ELOCKED = -7,   /* another process holds the archive lock */
 	CUSTODY_EIO = -8,       /* reading or writing failed */
-	CUSTODY_ECHANGED = -9   /* a file changed while it was read */
+	CUSTODY_ECHANGED = -9,  /* a file changed while it was read */
+	CUSTODY_EPASSPHRASE = -10 /* the passphrase does not open the key */
 };
 
 /*

@@ -1,0 +1,195 @@
+/*
+ * custody/key.h - signing keys (Ed25519) and SSHSIG signatures.
+ *
+ * One key per person. A private key lives outside every archive, in a
+ * key folder ($CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else
+ * ~/.config/custody/keys) as <name>.key (PKCS#8 PEM, encrypted with a
+ * passphrase through scrypt, mode 0600) beside <name>.pub (its OpenSSH
+ * public line). Public keys travel as OpenSSH "ssh-ed25519" lines or
+ * C2SP verifier keys. Signatures are SSHSIG (openssh PROTOCOL.sshsig),
+ * which `ssh-keygen -Y verify` and `git verify-commit` check.
+ *
+ * Thread safety: key objects are immutable once made and may be shared
+ * between threads; the functions keep no global state.
+ */
+#ifndef CUSTODY_KEY_H
+#define CUSTODY_KEY_H
+
+#include <stddef.h>
+#include "custody/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A private signing key with its public half. */
+typedef struct custody_key custody_key;
+/* A public key: 32 Ed25519 bytes, checked to be canonical and not of
+ * small order whenever one is parsed. */
+typedef struct custody_pubkey custody_pubkey;
+
+/* ---- private keys ---- */
+
+/* A fresh random key. */
+CUSTODY_EXTERN(int) custody_key_generate(custody_key **out,
+	custody_error **err);
+
+/*
+ * Write `key` to `path` as encrypted PKCS#8 PEM (PBES2, scrypt, AES-256),
+ * created with O_EXCL and mode 0600, synced to disk. An empty passphrase
+ * is refused. Errors: CUSTODY_EEXISTS (the file exists), CUSTODY_EINVALID
+ * (empty passphrase), CUSTODY_EIO.
+ */
+CUSTODY_EXTERN(int) custody_key_save(const custody_key *key,
+	const char *path, const char *passphrase, size_t passphrase_len,
+	custody_error **err);
+
+/*
+ * Read an encrypted key file. Refused (CUSTODY_EINVALID), before it is
+ * decrypted, when group or others may read or write it, when it is not a
+ * regular file, or when it holds anything but an encrypted Ed25519 key.
+ * A wrong passphrase is CUSTODY_EPASSPHRASE. Messages name the file.
+ */
+CUSTODY_EXTERN(int) custody_key_load(custody_key **out, const char *path,
+	const char *passphrase, size_t passphrase_len, custody_error **err);
+
+/*
+ * Import an unencrypted OpenSSH private key (openssh-key-v1, the
+ * "-----BEGIN OPENSSH PRIVATE KEY-----" file ssh-keygen writes) holding
+ * one Ed25519 key. `name` is used in messages. Encrypted OpenSSH keys,
+ * other key types, bad check integers, a public half that does not match
+ * the private one, and unacceptable public keys are CUSTODY_EINVALID.
+ */
+CUSTODY_EXTERN(int) custody_key_import_openssh(custody_key **out,
+	const char *bytes, size_t len, const char *name, custody_error **err);
+
+/* The public half, borrowed: lives as long as key. */
+CUSTODY_EXTERN(const custody_pubkey *) custody_key_public(
+	const custody_key *key);
+
+/* Wipe and free. NULL is a no-op. */
+CUSTODY_EXTERN(void) custody_key_free(custody_key *key);
+
+/* ---- public keys ---- */
+
+/*
+ * Parse a public key: an OpenSSH line "ssh-ed25519 BASE64 [comment]"
+ * (leading options as in allowed_signers are not accepted here), or a
+ * C2SP verifier key "name+hexid+BASE64(0x01 || key)" whose key id must
+ * match. Trailing "\n" is allowed. Errors: CUSTODY_EINVALID with the
+ * reason (wrong type, bad base64, wrong length, small-order key, ...).
+ */
+CUSTODY_EXTERN(int) custody_pubkey_parse(custody_pubkey **out,
+	const char *text, size_t len, custody_error **err);
+
+/* A public key from 32 raw bytes (checked as above). */
+CUSTODY_EXTERN(int) custody_pubkey_from_raw(custody_pubkey **out,
+	const unsigned char raw[32], custody_error **err);
+
+/* A copy, freed by the caller. */
+CUSTODY_EXTERN(int) custody_pubkey_dup(custody_pubkey **out,
+	const custody_pubkey *key, custody_error **err);
+
+/* The 32 raw bytes, borrowed. */
+CUSTODY_EXTERN(const unsigned char *) custody_pubkey_raw(
+	const custody_pubkey *key);
+
+/* 1 if both are the same key, else 0. */
+CUSTODY_EXTERN(int) custody_pubkey_equal(const custody_pubkey *a,
+	const custody_pubkey *b);
+
+/* "ssh-ed25519 AAAA..." (no comment, no newline) into out. */
+CUSTODY_EXTERN(int) custody_pubkey_openssh(const custody_pubkey *key,
+	custody_buf *out, custody_error **err);
+
+/* "SHA256:<unpadded base64>", as `ssh-keygen -lf` prints it. */
+CUSTODY_EXTERN(void) custody_pubkey_fingerprint(const custody_pubkey *key,
+	char out[64]);
+
+/*
+ * The C2SP signed-note verifier key "<name>+<8 hex key id>+<base64>" for
+ * this key under `name` (a log origin). Errors: CUSTODY_EINVALID for a
+ * name with spaces, "+" or control characters.
+ */
+CUSTODY_EXTERN(int) custody_pubkey_vkey(const custody_pubkey *key,
+	const char *name, custody_buf *out, custody_error **err);
+
+CUSTODY_EXTERN(void) custody_pubkey_free(custody_pubkey *key);
+
+/* ---- SSHSIG signatures ---- */
+
+/*
+ * Sign `len` bytes with `key` in `namespace` ("git" for commits,
+ * "custody" for files), SHA-512 message hash; `out` receives the armoured
+ * signature ("-----BEGIN SSH SIGNATURE-----" ... "-----END SSH
+ * SIGNATURE-----\n").
+ */
+CUSTODY_EXTERN(int) custody_sshsig_sign(const custody_key *key,
+	const char *namespace_, const void *message, size_t len,
+	custody_buf *out, custody_error **err);
+
+/* As custody_sshsig_sign, reading the message from an open file
+ * descriptor to its end (streamed, any size). */
+CUSTODY_EXTERN(int) custody_sshsig_sign_fd(const custody_key *key,
+	const char *namespace_, int fd, custody_buf *out, custody_error **err);
+
+/*
+ * Check an armoured SSHSIG over `message` for `namespace_`. On success
+ * (0) *signer_out, when signer_out is not NULL, receives the key that
+ * signed (the caller decides whether it trusts it). CUSTODY_EINVALID: the
+ * signature is malformed (armour, base64, version, lengths, trailing or
+ * missing bytes, key or signature type, hash algorithm); CUSTODY_EVERIFY:
+ * well-formed but wrong (other namespace, S >= L, small-order key,
+ * signature does not match). The message says which.
+ */
+CUSTODY_EXTERN(int) custody_sshsig_verify(const char *armoured,
+	size_t armoured_len, const char *namespace_, const void *message,
+	size_t len, custody_pubkey **signer_out, custody_error **err)
+	CUSTODY_WARN_UNUSED;
+
+/* As custody_sshsig_verify, reading the message from `fd`. */
+CUSTODY_EXTERN(int) custody_sshsig_verify_fd(const char *armoured,
+	size_t armoured_len, const char *namespace_, int fd,
+	custody_pubkey **signer_out, custody_error **err) CUSTODY_WARN_UNUSED;
+
+/* ---- the key folder ---- */
+
+/*
+ * The key folder (see the top of this header) into out. Not created.
+ */
+CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
+	custody_error **err);
+
+/*
+ * 0 if `name` is acceptable for a key and a member: 1 to 64 characters
+ * from A-Z a-z 0-9 . _ @ + -, not starting with "." or "-" (it becomes
+ * an allowed_signers principal and a file name). Else CUSTODY_EINVALID.
+ */
+CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
+	custody_error **err);
+
+/* Called for each key in the folder, sorted by name. */
+typedef int (*custody_keystore_cb)(const char *name,
+	const custody_pubkey *key, void *payload);
+
+/* List the keys in folder `dir` (NULL: the default folder). */
+CUSTODY_EXTERN(int) custody_keystore_list(const char *dir,
+	custody_keystore_cb cb, void *payload, custody_error **err);
+
+/*
+ * Find the key to use: `name`, or when NULL the only key in the folder.
+ * Fills name_out (may be NULL), the private key file's path (may be
+ * NULL) and the public key (may be NULL). Errors: CUSTODY_ENOTFOUND (no
+ * such key, or no key at all: the message says to run `custody key
+ * new`), CUSTODY_EINVALID (several keys and no name: the message lists
+ * them and says to choose with --key or CUSTODY_KEY).
+ */
+CUSTODY_EXTERN(int) custody_keystore_find(const char *dir,
+	const char *name, custody_buf *name_out, custody_buf *path_out,
+	custody_pubkey **public_out, custody_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
