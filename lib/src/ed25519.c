@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/sha.h>
 
 /*
  * Encodings of the small-order points, compared with the sign bit (bit
@@ -161,4 +162,24 @@ int custody_ed25519__public(EVP_PKEY *pkey, unsigned char out[32],
 		return custody__error_ssl(err, CUSTODY_ERROR,
 			"cannot read an Ed25519 public key");
 	return 0;
+}
+
+void custody_ed25519__note_key_id(const char *name, unsigned char type,
+	const unsigned char pub[32], unsigned char out[4])
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char separator = '\n';
+
+	/* SHA-256 through EVP cannot fail on these inputs but for memory;
+	 * then the id is all zeros and matches no real key. */
+	memset(out, 0, 4);
+	if (md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, name, strlen(name)) == 1 &&
+	    EVP_DigestUpdate(md, &separator, 1) == 1 &&
+	    EVP_DigestUpdate(md, &type, 1) == 1 &&
+	    EVP_DigestUpdate(md, pub, 32) == 1 &&
+	    EVP_DigestFinal_ex(md, digest, NULL) == 1)
+		memcpy(out, digest, 4);
+	EVP_MD_CTX_free(md);
 }

@@ -52,4 +52,17 @@ int custody_ed25519__generate(EVP_PKEY **out, custody_error **err);
 int custody_ed25519__public(EVP_PKEY *pkey,
 	unsigned char out[CUSTODY_ED25519_PUBLIC_BYTES], custody_error **err);
 
+/* Key types of C2SP signed notes: an Ed25519 signature, and an Ed25519
+ * timestamped cosignature (c2sp.org/tlog-cosignature). */
+#define CUSTODY_NOTE_KEY_ED25519 0x01
+#define CUSTODY_NOTE_KEY_COSIGNATURE 0x04
+
+/*
+ * The C2SP key ID of an Ed25519 key named `name` with key type `type`:
+ * the first four bytes of SHA-256(name || "\n" || type || pub).
+ */
+void custody_ed25519__note_key_id(const char *name, unsigned char type,
+	const unsigned char pub[CUSTODY_ED25519_PUBLIC_BYTES],
+	unsigned char out[4]);
+
 #endif
