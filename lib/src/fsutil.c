@@ -59,13 +59,21 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+enum { WRITE_SYNC = 1, WRITE_NEW = 2 };
+
 static int write_file(const char *path, const void *data, size_t len,
-	int mode, int sync, custody_error **err);
+	int mode, int how, custody_error **err);
 
 int custody_fs__write_atomic(const char *path, const void *data,
 	size_t len, int mode, custody_error **err)
 {
-	return write_file(path, data, len, mode, 1, err);
+	return write_file(path, data, len, mode, WRITE_SYNC, err);
+}
+
+int custody_fs__write_new(const char *path, const void *data, size_t len,
+	int mode, custody_error **err)
+{
+	return write_file(path, data, len, mode, WRITE_SYNC | WRITE_NEW, err);
 }
 
 int custody_fs__replace(const char *path, const void *data, size_t len,
@@ -75,8 +83,9 @@ int custody_fs__replace(const char *path, const void *data, size_t len,
 }
 
 static int write_file(const char *path, const void *data, size_t len,
-	int mode, int sync, custody_error **err)
+	int mode, int how, custody_error **err)
 {
+	int sync = how & WRITE_SYNC;
 	char *tmp = NULL, *dir = NULL;
 	int fd = -1, rc = CUSTODY_ENOMEM;
 	size_t tlen = strlen(path) + 16;
@@ -107,7 +116,17 @@ static int write_file(const char *path, const void *data, size_t len,
 		goto done;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
+	if (how & WRITE_NEW) {
+		/* link(2), unlike rename(2), refuses to replace a file */
+		if (link(tmp, path) != 0) {
+			rc = errno == EEXIST ? custody__error(err,
+				CUSTODY_EEXISTS, "%s: already exists", path) :
+				custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s: cannot create", path);
+			goto done;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
 			"%s: cannot rename into place", path);
 		goto done;

@@ -13,12 +13,17 @@
 int custody_fs__write_atomic(const char *path, const void *data,
 	size_t len, int mode, custody_error **err);
 
+/* As custody_fs__write_atomic, but never over an existing file:
+ * CUSTODY_EEXISTS if `path` exists (checked atomically, by link(2)). */
+int custody_fs__write_new(const char *path, const void *data, size_t len,
+	int mode, custody_error **err);
+
 /* Replace `path` atomically (temporary file, rename) without syncing:
  * for caches, which a crash may lose but never half-write. */
 int custody_fs__replace(const char *path, const void *data, size_t len,
 	int mode, custody_error **err);
 
-/* fsync the folder that holds `path` (or `path` itself if a folder). */
+/* fsync folder `dir` (so a rename or link in it survives a crash). */
 int custody_fs__fsync_dir(const char *dir, custody_error **err);
 
 /* Read a whole file (at most max_len bytes) into *out. */
