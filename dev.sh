@@ -12,7 +12,7 @@ packages=(
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	zlib1g-dev
 	git file python3 python3-yaml python3-jsonschema
-	strace util-linux hashdeep coreutils
+	strace util-linux hashdeep coreutils openssh-client openssl
 )
 
 install_missing() {

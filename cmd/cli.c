@@ -66,13 +66,6 @@ int cli_open(const struct cli *cli, custody_archive **out)
 	return EXIT_OK;
 }
 
-const char *cli_actor(void)
-{
-	const char *env = getenv("CUSTODY_ACTOR");
-
-	return env && *env ? env : NULL;
-}
-
 static int progress_drawn;
 static struct timespec progress_last;
 

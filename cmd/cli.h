@@ -39,9 +39,6 @@ void cli_init(struct cli *cli);
  * the current folder upwards. Returns EXIT_OK or EXIT_FAILED. */
 int cli_open(const struct cli *cli, custody_archive **out);
 
-/* The actor: $CUSTODY_ACTOR or NULL (the library uses the login name). */
-const char *cli_actor(void);
-
 /* Progress callback for the library (prints only on a terminal). */
 void cli_progress(const char *phase, uint64_t done, uint64_t total,
 	uint64_t bytes, uint64_t bytes_total, void *payload);

@@ -1,10 +1,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
 "usage: custody add [options] PATH...\n"
@@ -23,10 +25,15 @@ static const char help[] =
 "                  a source's identity\n"
 "  --wait SECONDS  wait this long if another process holds the archive\n"
 "  --threads N     hashing threads (default: one per core)\n"
+"  --key NAME      sign with this key (or CUSTODY_KEY; default: the\n"
+"                  only key in the key folder)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
+"                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
 "  --json          print the new entries as JSON\n"
 "\n"
-"The actor recorded is $CUSTODY_ACTOR, or the login name.\n";
+"The commit is signed with your key; the actor recorded is the member\n"
+"that key belongs to.\n";
 
 struct out {
 	int json;
@@ -66,12 +73,17 @@ int cmd_add(int argc, char **argv)
 		{ "source", required_argument, NULL, 'S' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "archive", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	custody_add_options opts = CUSTODY_ADD_OPTIONS_INIT;
+	custody_key *key = NULL;
+	const char *key_name = NULL, *passphrase_file = NULL;
+	char *member = NULL;
 	custody_add_summary sum;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -100,6 +112,8 @@ int cmd_add(int argc, char **argv)
 					"64, not '%s'", optarg);
 			opts.threads = (unsigned int)n;
 			break;
+		case 'k': key_name = optarg; break;
+		case 'p': passphrase_file = optarg; break;
 		case 'a': cli.archive = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
@@ -113,7 +127,13 @@ int cmd_add(int argc, char **argv)
 			"register (use . for the whole collection)");
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
-	opts.actor = cli_actor();
+	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
+	    EXIT_OK) {
+		custody_archive_free(archive);
+		return EXIT_FAILED;
+	}
+	free(member);
+	custody_archive_set_signer(archive, key);
 	opts.progress = cli.progress ? cli_progress : NULL;
 	opts.refused = on_refused;
 	o.json = cli.json;
@@ -126,6 +146,7 @@ int cmd_add(int argc, char **argv)
 		if (cli.json)
 			fputs("]}\n", stdout);
 		custody_archive_free(archive);
+		custody_key_free(key);
 		return cli_fail(err);
 	}
 	if (cli.json) {
@@ -144,5 +165,6 @@ int cmd_add(int argc, char **argv)
 			sum.unchanged, sum.unchanged == 1 ? "" : "s");
 	}
 	custody_archive_free(archive);
+	custody_key_free(key);
 	return EXIT_OK;
 }

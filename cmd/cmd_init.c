@@ -1,22 +1,29 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
-"usage: custody init [--origin NAME] [--no-store] [--sha512]\n"
-"                    [--archive DIR] [--json]\n"
+"usage: custody init [--origin NAME] [--no-store] [--sha512] [--key NAME]\n"
+"                    [--passphrase-file FILE] [--archive DIR] [--json]\n"
 "\n"
 "Create an archive for the collection in the current folder: a bare git\n"
-"repository in .custody/ (or DIR) holding custody.yaml and the genesis\n"
-"entry, in one commit.\n"
+"repository in .custody/ (or DIR) holding custody.yaml, the members'\n"
+"keys and the genesis entry, in one commit signed by you. You become\n"
+"the founding member, under your key's name.\n"
 "\n"
 "  --origin NAME   the log's name, like example.org/leaks (printable\n"
 "                  ASCII, no spaces); default local/<folder name>\n"
 "  --no-store      by default keep hashes only, not the content\n"
 "  --sha512        record SHA-512 as well as SHA-256\n"
+"  --key NAME      your signing key (or CUSTODY_KEY; default: the only\n"
+"                  key in the key folder; make one with `custody key new`)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
+"                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   put the archive in DIR instead (or CUSTODY_ARCHIVE);\n"
 "                  the collection folder is remembered in its config\n"
 "  --json          print the result as JSON\n";
@@ -27,12 +34,17 @@ int cmd_init(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "sha512", no_argument, NULL, '5' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "archive", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	custody_init_options opts = CUSTODY_INIT_OPTIONS_INIT;
+	custody_key *key = NULL;
+	const char *key_name = NULL, *passphrase_file = NULL;
+	char *member = NULL;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
 	struct cli cli;
@@ -45,6 +57,8 @@ int cmd_init(int argc, char **argv)
 		case 'o': opts.origin = optarg; break;
 		case 'n': opts.no_store = 1; break;
 		case '5': opts.sha512 = 1; break;
+		case 'k': key_name = optarg; break;
+		case 'p': passphrase_file = optarg; break;
 		case 'a': cli.archive = optarg; break;
 		case 'j': cli.json = 1; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
@@ -57,9 +71,16 @@ int cmd_init(int argc, char **argv)
 		return cli_usage("init", "unexpected argument '%s'",
 			argv[optind]);
 	opts.archive_path = cli.archive;
-	opts.actor = cli_actor();
-	if (custody_archive_init(&archive, &opts, &err) != 0)
+	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
+	    EXIT_OK)
+		return EXIT_FAILED;
+	opts.key = key;
+	opts.member = member;
+	if (custody_archive_init(&archive, &opts, &err) != 0) {
+		custody_key_free(key);
+		free(member);
 		return cli_fail(err);
+	}
 	if (cli.json) {
 		fputs("{\"archive\":", stdout);
 		json_string(stdout, custody_archive_path(archive));
@@ -67,15 +88,20 @@ int cmd_init(int argc, char **argv)
 		json_string(stdout, custody_archive_collection(archive));
 		fputs(",\"origin\":", stdout);
 		json_string(stdout, custody_archive_origin(archive));
+		fputs(",\"member\":", stdout);
+		json_string(stdout, member);
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, custody_archive_head(archive));
 		fputs("}\n", stdout);
 	} else {
-		printf("Created archive %s\n  collection %s\n  origin     %s\n",
+		printf("Created archive %s\n  collection %s\n  origin     %s\n"
+			"  member     %s\n",
 			custody_archive_path(archive),
 			custody_archive_collection(archive),
-			custody_archive_origin(archive));
+			custody_archive_origin(archive), member);
 	}
 	custody_archive_free(archive);
+	custody_key_free(key);
+	free(member);
 	return EXIT_OK;
 }

@@ -8,5 +8,9 @@ int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify_signature(int argc, char **argv);
 
 #endif

@@ -12,6 +12,11 @@ static const struct command commands[] = {
 	{ "verify",  cmd_verify,  "check history, entries, objects, files" },
 	{ "log",     cmd_log,     "history, newest first; or one document's" },
 	{ "restore", cmd_restore, "give back a stored version byte for byte" },
+	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
+	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },
+	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },
+	{ "verify-signature", cmd_verify_signature,
+	             "check a file's SSHSIG signature" },
 	{ NULL, NULL, NULL }
 };
 
@@ -20,7 +25,8 @@ static void usage(FILE *out)
 	fputs("usage: custody <command> [options] [arguments]\n\n"
 		"Commands:\n", out);
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %-9s %s\n", c->name, c->summary);
+		fprintf(out, "  %-9s %s%s\n", c->name,
+			strlen(c->name) > 9 ? "\n            " : "", c->summary);
 	fputs("\nEvery command takes --help. Common options: --archive DIR "
 		"(or CUSTODY_ARCHIVE)\nselects the archive; --json prints data "
 		"for scripts.\n"

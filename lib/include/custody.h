@@ -9,5 +9,6 @@
 #include "custody/entry.h"
 #include "custody/archive.h"
 #include "custody/key.h"
+#include "custody/member.h"
 
 #endif

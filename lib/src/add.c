@@ -183,7 +183,6 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	memset(&walk, 0, sizeof(walk));
 	if (opts == NULL)
 		opts = &defaults;
-	actor = opts->actor ? opts->actor : custody_archive__default_actor();
 
 	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
 	    &stale, err)) != 0)
@@ -191,7 +190,8 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	if (stale != NULL)
 		custody_archive__notice(a, "%s", stale);
 	custody_archive__clean_stale(a);
-	if ((rc = custody_archive__refresh(a, err)) != 0)
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__signer(a, &actor, err)) != 0)
 		goto done;
 	store = opts->store < 0 ? a->config->store : opts->store;
 	if (a->size + 1 >= CUSTODY_MAX_ENTRIES) {
@@ -317,7 +317,7 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	custody_fs__now_rfc3339(now);
+	custody_archive__now(a, now, NULL);
 	for (size_t i = 0; i < walk.nfiles; i++) {
 		struct pending *p = &pending[i];
 		struct custody_hash_job *job = p->job;

@@ -3,6 +3,7 @@
 #include "fsutil.h"
 #include "index.h"
 #include "lock.h"
+#include "member.h"
 #include "memodb.h"
 #include "pack.h"
 #include "path.h"
@@ -12,12 +13,12 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <git2/sys/odb_backend.h>
@@ -41,13 +42,6 @@ void custody_archive__notice(custody_archive *a, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	a->notice(msg, a->notice_payload);
-}
-
-const char *custody_archive__default_actor(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-
-	return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "unknown";
 }
 
 char *custody_archive__pack_dir(const custody_archive *a)
@@ -409,7 +403,99 @@ void custody_archive_free(custody_archive *a)
 	custody_config__free(a->config);
 	free(a->gitdir);
 	free(a->collection);
+	free(a->actor);
 	free(a);
+}
+
+void custody_archive_set_signer(custody_archive *a, const custody_key *key)
+{
+	a->signer = key;
+}
+
+int custody_archive__head_blob(custody_archive *a, const char *path,
+	git_blob **out, custody_error **err)
+{
+	git_tree *tree = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	rc = read_blob_at(a->repo, tree, path, out, err);
+	git_tree_free(tree);
+	return rc;
+}
+
+int custody_archive__signer(custody_archive *a, const char **actor_out,
+	custody_error **err)
+{
+	struct custody_members members = { 0 };
+	const struct custody_member *m;
+	const unsigned char *raw;
+	git_blob *blob = NULL;
+	char fp[64];
+	int rc;
+
+	*actor_out = NULL;
+	if (a->signer == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "%s: no signing "
+			"key: every change to an archive is signed by a member",
+			a->gitdir);
+	raw = custody_pubkey_raw(custody_key_public(a->signer));
+	if ((rc = custody_archive__head_blob(a, CUSTODY_MEMBERS_PATH, &blob,
+	    err)) != 0 ||
+	    (rc = custody_members__parse(&members, git_blob_rawcontent(blob),
+	    (size_t)git_blob_rawsize(blob), CUSTODY_MEMBERS_PATH, err)) != 0)
+		goto done;
+	m = custody_members__by_key(&members, raw);
+	if (m == NULL || m->revoked) {
+		custody_members__fingerprint(fp, raw);
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: your key %s %s; "
+			"a member must add it with `custody member add`",
+			a->gitdir, fp, m == NULL ? "is not a member's key" :
+			"was revoked");
+		goto done;
+	}
+	free(a->actor);
+	if ((a->actor = strdup(m->name)) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	*actor_out = a->actor;
+done:
+	custody_members__clear(&members);
+	git_blob_free(blob);
+	return rc;
+}
+
+/* The head commit's time, or 0. */
+static int64_t head_time(custody_archive *a)
+{
+	git_commit *head = NULL;
+	int64_t t = 0;
+
+	if (a->has_head && git_commit_lookup(&head, a->repo, &a->head) == 0)
+		t = git_commit_time(head);
+	git_commit_free(head);
+	return t;
+}
+
+void custody_archive__now(custody_archive *a, char out[32],
+	int64_t *seconds_out)
+{
+	int64_t now = (int64_t)time(NULL), last = head_time(a);
+	time_t t;
+	struct tm tm;
+
+	if (last > now)
+		now = last;
+	if (a->not_before > now)
+		now = a->not_before;
+	t = (time_t)now;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (seconds_out)
+		*seconds_out = now;
 }
 
 const char *custody_archive_path(const custody_archive *a)
@@ -454,6 +540,76 @@ static int pack_object(git_object_t type, const void *data, size_t len,
 		pe->err);
 }
 
+/*
+ * Make the commit object, signed as git signs with an SSH key: the
+ * SSHSIG (namespace "git") of the unsigned commit goes in its gpgsig
+ * header, one line per armour line, as `git commit -S` writes it.
+ */
+static int sign_commit(custody_archive *a, git_repository *repo,
+	const char *actor, const char *message, const git_tree *tree,
+	const git_commit *parent, git_oid *commit_out, custody_error **err)
+{
+	git_signature *sig = NULL;
+	git_buf unsigned_commit = { NULL, 0, 0 };
+	custody_buf armour = CUSTODY_BUF_INIT;
+	int64_t when;
+	char now[32];
+	int rc = 0;
+
+	if (a->signer == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "%s: no signing "
+			"key: every change to an archive is signed by a member",
+			a->gitdir);
+	custody_archive__now(a, now, &when);
+	if (git_signature_new(&sig, actor, "custody.invalid", (git_time_t)when,
+	    0) != 0) {
+		rc = custody__error_git(err, CUSTODY_EINVALID,
+			"cannot use '%s' as the commit's author", actor);
+		goto done;
+	}
+	if (git_commit_create_buffer(&unsigned_commit, repo, sig, sig, NULL,
+	    message, tree, parent ? 1 : 0, parent ? &parent : NULL) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot create the commit", a->gitdir);
+		goto done;
+	}
+	if ((rc = custody_sshsig_sign(a->signer, "git", unsigned_commit.ptr,
+	    unsigned_commit.size, &armour, err)) != 0)
+		goto done;
+	while (armour.size > 0 && armour.ptr[armour.size - 1] == '\n')
+		armour.ptr[--armour.size] = '\0';
+	if (git_commit_create_with_signature(commit_out, repo,
+	    unsigned_commit.ptr, armour.ptr, "gpgsig") != 0)
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot write the signed commit", a->gitdir);
+done:
+	custody_buf_dispose(&armour);
+	git_buf_dispose(&unsigned_commit);
+	git_signature_free(sig);
+	return rc;
+}
+
+/*
+ * Remember the commit this machine just made. A later `custody verify`
+ * that cannot find it in the history knows the history was rewritten or
+ * moved back. Losing the file loses that check, never the archive.
+ */
+static void remember_head(custody_archive *a, const git_oid *commit)
+{
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	char line[42];
+	custody_error *err = NULL;
+
+	git_oid_tostr(line, 41, commit);
+	line[40] = '\n';
+	if (path == NULL || custody_fs__write_atomic(path, line, 41, 0644,
+	    &err) != 0)
+		custody_archive__notice(a, "%s", err ?
+			custody_error_message(err) : "out of memory");
+	custody_error_free(err);
+	free(path);
+}
+
 int custody_archive__commit(custody_archive *a,
 	const struct custody_tree_change *changes, size_t nchanges,
 	const char *actor, const char *message, git_oid *commit_out,
@@ -466,7 +622,6 @@ int custody_archive__commit(custody_archive *a,
 	char *pack_dir = NULL;
 	git_tree *baseline = NULL, *tree = NULL;
 	git_commit *parent = NULL;
-	git_signature *sig = NULL;
 	git_tree_update *updates = NULL;
 	git_reference *ref = NULL;
 	git_oid tree_id;
@@ -509,18 +664,9 @@ int custody_archive__commit(custody_archive *a,
 			"%s: cannot build the new tree", a->gitdir);
 		goto done;
 	}
-	if (git_signature_now(&sig, actor, "custody.invalid") != 0) {
-		rc = custody__error_git(err, CUSTODY_EINVALID,
-			"cannot use '%s' as the commit's author", actor);
+	if ((rc = sign_commit(a, scratch, actor, message, tree, parent,
+	    commit_out, err)) != 0)
 		goto done;
-	}
-	if (git_commit_create(commit_out, scratch, NULL, sig, sig, NULL,
-	    message, tree, parent ? 1 : 0,
-	    (const git_commit **)(parent ? &parent : NULL)) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot create the commit", a->gitdir);
-		goto done;
-	}
 	{
 		struct pack_each pe;
 
@@ -566,13 +712,13 @@ int custody_archive__commit(custody_archive *a,
 			goto done;
 		}
 	}
+	remember_head(a, commit_out);
 done:
 	if (rc != 0)
 		custody_pack__uncommit(pack);
 	git_reference_free(ref);
 	custody_pack__free(pack);
 	free(pack_dir);
-	git_signature_free(sig);
 	git_tree_free(tree);
 	git_tree_free(baseline);
 	git_commit_free(parent);
@@ -580,6 +726,96 @@ done:
 	git_odb_free(odb);
 	git_repository_free(scratch);
 	free(updates);
+	return rc;
+}
+
+int custody_archive__append(custody_archive *a,
+	struct custody_entry *entries, size_t n,
+	const struct custody_tree_file *files, size_t nfiles,
+	const char *message, git_oid *commit_out, custody_error **err)
+{
+	struct custody_tree_change *changes = NULL;
+	char (*paths)[64] = NULL, (*salts)[65] = NULL;
+	custody_pack *pack = NULL;
+	char *pack_dir = NULL, now[32];
+	const char *actor;
+	git_odb *odb = NULL;
+	git_oid commit;
+	int rc, committed = 0;
+
+	if ((rc = custody_archive__signer(a, &actor, err)) != 0)
+		return rc;
+	if (a->size + n >= CUSTODY_MAX_ENTRIES)
+		return custody__error(err, CUSTODY_EINVALID, "the log is full");
+	changes = calloc(n + nfiles + 1, sizeof(*changes));
+	paths = calloc(n + 1, sizeof(*paths));
+	salts = calloc(n + 1, sizeof(*salts));
+	pack_dir = custody_archive__pack_dir(a);
+	if (changes == NULL || paths == NULL || salts == NULL ||
+	    pack_dir == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = custody_pack__open(&pack, pack_dir, NULL, NULL, err)) != 0)
+		goto done;
+	custody_archive__now(a, now, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct custody_entry *e = &entries[i];
+		custody_buf yaml = CUSTODY_BUF_INIT;
+		unsigned char raw[20];
+
+		e->index = a->size + i;
+		e->time = now;
+		e->actor = (char *)actor;
+		if ((rc = custody_archive__new_salt(salts[i], err)) != 0)
+			goto done;
+		e->salt = salts[i];
+		if ((rc = custody_entry__emit(&yaml, e, err)) != 0)
+			goto done;
+		rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, yaml.ptr,
+			yaml.size, raw, err);
+		custody_buf_dispose(&yaml);
+		if (rc != 0)
+			goto done;
+		custody_archive__entry_path(paths[i], e->index);
+		changes[i].path = paths[i];
+		git_oid_fromraw(&changes[i].blob, raw);
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		unsigned char raw[20];
+
+		if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB,
+		    files[i].data, files[i].len, raw, err)) != 0)
+			goto done;
+		changes[n + i].path = files[i].path;
+		git_oid_fromraw(&changes[n + i].blob, raw);
+	}
+	if ((rc = custody_pack__commit(pack, err)) != 0)
+		goto done;
+	if (git_repository_odb(&odb, a->repo) != 0 ||
+	    git_odb_refresh(odb) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot reload "
+			"objects", a->gitdir);
+		goto done;
+	}
+	if ((rc = custody_archive__commit(a, changes, n + nfiles, actor,
+	    message, &commit, err)) != 0)
+		goto done;
+	if (commit_out)
+		git_oid_cpy(commit_out, &commit);
+	/* The commit is made; an error re-reading it must not take back
+	 * the objects it names. */
+	committed = 1;
+	rc = custody_archive__refresh(a, err);
+done:
+	if (rc != 0 && !committed)
+		custody_pack__uncommit(pack);
+	custody_pack__free(pack);
+	git_odb_free(odb);
+	free(pack_dir);
+	free(changes);
+	free(paths);
+	free(salts);
 	return rc;
 }
 
@@ -702,8 +938,11 @@ int custody_archive_init(custody_archive **out,
 	custody_pack *pack = NULL;
 	struct custody_config policy;
 	struct custody_entry genesis;
-	struct custody_tree_change changes[2];
-	custody_buf yaml = CUSTODY_BUF_INIT, entry = CUSTODY_BUF_INIT;
+	struct custody_tree_change changes[3];
+	struct custody_members members = { 0 };
+	custody_buf yaml = CUSTODY_BUF_INIT, entry = CUSTODY_BUF_INIT,
+		signers = CUSTODY_BUF_INIT;
+	char key_line[81];
 	char collection[PATH_MAX], *target = NULL, *tmp = NULL,
 		*origin = NULL, *packdir = NULL, *parent = NULL, *copy = NULL;
 	char now[32], salt[65], path0[64];
@@ -716,6 +955,12 @@ int custody_archive_init(custody_archive **out,
 	if (opts == NULL)
 		opts = &defaults;
 	if ((rc = custody__global_init(err)) != 0)
+		return rc;
+	if (opts->key == NULL || opts->member == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "an archive is "
+			"founded by a member: a signing key and its member "
+			"name are needed");
+	if ((rc = custody_key_name_check(opts->member, err)) != 0)
 		return rc;
 	if (realpath(opts->collection ? opts->collection : ".", collection)
 	    == NULL)
@@ -791,16 +1036,22 @@ int custody_archive_init(custody_archive **out,
 	custody_fs__now_rfc3339(now);
 	if ((rc = random_hex(salt, 32, err)) != 0)
 		goto done;
+	custody_entry__key_line(key_line,
+		custody_pubkey_raw(custody_key_public(opts->key)));
 	memset(&genesis, 0, sizeof(genesis));
 	genesis.index = 0;
 	genesis.type = CUSTODY_ENTRY_GENESIS;
 	genesis.time = now;
-	genesis.actor = (char *)(opts->actor ? opts->actor :
-		custody_archive__default_actor());
+	genesis.actor = (char *)opts->member;
 	genesis.salt = salt;
 	genesis.origin = origin;
+	genesis.member = (char *)opts->member;
+	genesis.key = key_line;
 	if ((rc = custody_config__emit(&yaml, &policy, err)) != 0 ||
-	    (rc = custody_entry__emit(&entry, &genesis, err)) != 0)
+	    (rc = custody_entry__emit(&entry, &genesis, err)) != 0 ||
+	    (rc = custody_members__apply(&members, &genesis, err)) != 0 ||
+	    (rc = custody_members__allowed_signers(&members, origin, &signers,
+	    err)) != 0)
 		goto done;
 
 	packdir = custody_fs__join(tmp, "objects/pack");
@@ -816,13 +1067,19 @@ int custody_archive_init(custody_archive **out,
 	changes[0].path = "custody.yaml";
 	changes[0].remove = 0;
 	if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, entry.ptr,
-	    entry.size, raw, err)) != 0 ||
-	    (rc = custody_pack__commit(pack, err)) != 0)
+	    entry.size, raw, err)) != 0)
 		goto done;
 	git_oid_fromraw(&changes[1].blob, raw);
 	custody_archive__entry_path(path0, 0);
 	changes[1].path = path0;
 	changes[1].remove = 0;
+	if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB,
+	    signers.ptr, signers.size, raw, err)) != 0 ||
+	    (rc = custody_pack__commit(pack, err)) != 0)
+		goto done;
+	git_oid_fromraw(&changes[2].blob, raw);
+	changes[2].path = CUSTODY_MEMBERS_PATH;
+	changes[2].remove = 0;
 
 	a = calloc(1, sizeof(*a));
 	if (a == NULL || (a->gitdir = strdup(tmp)) == NULL) {
@@ -831,7 +1088,8 @@ int custody_archive_init(custody_archive **out,
 	}
 	a->repo = repo;
 	repo = NULL;
-	if ((rc = custody_archive__commit(a, changes, 2, genesis.actor,
+	a->signer = opts->key;
+	if ((rc = custody_archive__commit(a, changes, 3, genesis.actor,
 	    "custody init: genesis entry\n", &commit, err)) != 0)
 		goto done;
 	{
@@ -874,6 +1132,8 @@ int custody_archive_init(custody_archive **out,
 
 		oo.archive_path = target;
 		rc = custody_archive_open(out, &oo, err);
+		if (rc == 0)
+			custody_archive_set_signer(*out, opts->key);
 	}
 done:
 	custody_pack__free(pack);
@@ -886,6 +1146,8 @@ done:
 	}
 	custody_buf_dispose(&yaml);
 	custody_buf_dispose(&entry);
+	custody_buf_dispose(&signers);
+	custody_members__clear(&members);
 	free(packdir);
 	free(origin);
 	free(parent);

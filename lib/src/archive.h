@@ -20,6 +20,9 @@ struct custody_archive {
 	uint64_t size;             /* entries in the log at head */
 	custody_notice_cb notice;
 	void *notice_payload;
+	const custody_key *signer; /* borrowed; signs every commit */
+	char *actor;               /* the signer's member name at head */
+	int64_t not_before;        /* custody_archive__now never says less */
 	/* the log folder read last (entries are mostly read in order) */
 	git_tree *leaf;
 	git_oid leaf_root;         /* the tree it was found in */
@@ -63,12 +66,54 @@ int custody_archive__commit(custody_archive *a,
 	const char *actor, const char *message, git_oid *commit_out,
 	custody_error **err);
 
+/*
+ * The signer's member name at head (borrowed, until the next call), for
+ * a changing call that holds the lock and has refreshed. Errors:
+ * CUSTODY_EINVALID (no signer set), CUSTODY_EVERIFY (not a member).
+ */
+int custody_archive__signer(custody_archive *a, const char **actor_out,
+	custody_error **err);
+
+/*
+ * The time for new entries and the next commit: the clock, but never
+ * before the head commit's time, so times along the history never go
+ * back (members/allowed_signers windows rely on it).
+ */
+void custody_archive__now(custody_archive *a, char out[32],
+	int64_t *seconds_out);
+
+/* The blob of `path` in the head tree (caller frees), or an error. */
+int custody_archive__head_blob(custody_archive *a, const char *path,
+	git_blob **out, custody_error **err);
+
+/* The file in the git folder that remembers the newest commit this
+ * machine made or verified: a history that no longer holds it was
+ * rewritten or moved back. */
+#define CUSTODY_SEEN_FILE "custody-seen"
+
+/* A file other than an entry that a change writes into the tree. */
+struct custody_tree_file {
+	const char *path;
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Append `n` entries and write `nfiles` files in one signed commit. The
+ * caller holds the lock, has refreshed, and fills each entry's content;
+ * this sets index, time, actor (the signer's member name) and a fresh
+ * salt, emits each entry (checking it), and commits. On failure nothing
+ * is left behind. commit_out may be NULL. On return the entries' time,
+ * actor and salt point to freed memory; index stays valid.
+ */
+int custody_archive__append(custody_archive *a,
+	struct custody_entry *entries, size_t n,
+	const struct custody_tree_file *files, size_t nfiles,
+	const char *message, git_oid *commit_out, custody_error **err);
+
 /* Tell the user something through the notice callback. */
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* The login name, or "unknown". Returns a borrowed static string. */
-const char *custody_archive__default_actor(void);
 
 /* The objects/pack folder (malloc'd). */
 char *custody_archive__pack_dir(const custody_archive *a);

@@ -4,11 +4,14 @@
  * ways, so custody never writes what it would refuse to read.
  */
 #include "entry.h"
+#include "base64.h"
+#include "ed25519.h"
 #include "error.h"
 #include "path.h"
 #include "yaml_reader.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,8 @@
 enum {
 	IN_GENESIS = 1,
 	IN_REGISTER = 2,
-	IN_BOTH = 3
+	IN_MEMBER = 4,
+	IN_ALL = 7
 };
 
 /* Every key an entry may hold, where it belongs and whether it must be
@@ -35,13 +39,16 @@ static const struct entry_key {
 	int in;
 	int required;
 } entry_keys[] = {
-	{ "custody-entry", IN_BOTH, IN_BOTH },
-	{ "index", IN_BOTH, IN_BOTH },
-	{ "type", IN_BOTH, IN_BOTH },
-	{ "time", IN_BOTH, IN_BOTH },
-	{ "actor", IN_BOTH, IN_BOTH },
-	{ "salt", IN_BOTH, IN_BOTH },
+	{ "custody-entry", IN_ALL, IN_ALL },
+	{ "index", IN_ALL, IN_ALL },
+	{ "type", IN_ALL, IN_ALL },
+	{ "time", IN_ALL, IN_ALL },
+	{ "actor", IN_ALL, IN_ALL },
+	{ "salt", IN_ALL, IN_ALL },
 	{ "origin", IN_GENESIS, IN_GENESIS },
+	{ "action", IN_MEMBER, IN_MEMBER },
+	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
+	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
 	{ "path", IN_REGISTER, IN_REGISTER },
 	{ "size", IN_REGISTER, IN_REGISTER },
 	{ "sha256", IN_REGISTER, IN_REGISTER },
@@ -51,7 +58,7 @@ static const struct entry_key {
 	{ "version", IN_REGISTER, IN_REGISTER },
 	{ "previous", IN_REGISTER, 0 },
 	{ "source", IN_REGISTER, 0 },
-	{ "note", IN_BOTH, 0 },
+	{ "note", IN_ALL, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -65,6 +72,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "genesis";
 	case CUSTODY_ENTRY_REGISTER:
 		return "register";
+	case CUSTODY_ENTRY_MEMBER:
+		return "member";
 	default:
 		return NULL;
 	}
@@ -224,6 +233,68 @@ static const char *check_media_type(const char *s)
 	return NULL;
 }
 
+/* A member's name becomes an allowed_signers principal and a key file
+ * name: 1-64 of A-Z a-z 0-9 . _ @ + -, not starting with "." or "-". */
+static const char *check_member_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr("._@+-", s[i])))
+			return "may hold only letters, digits and . _ @ + -";
+	if (i == 0 || i > 64)
+		return "must be 1 to 64 characters long";
+	if (s[0] == '.' || s[0] == '-')
+		return "must not start with '.' or '-'";
+	return NULL;
+}
+
+/* The OpenSSH wire form of an Ed25519 public key is string "ssh-ed25519"
+ * then string <32 bytes>: 51 bytes, 68 base64 characters, of which the
+ * first 19 bytes are always the same. */
+static const unsigned char ssh_ed25519_prefix[19] = { 0, 0, 0, 11, 's',
+	's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 32 };
+
+int custody_entry__key_raw(const char *key, unsigned char out[32])
+{
+	unsigned char blob[51];
+	size_t len;
+
+	if (strncmp(key, "ssh-ed25519 ", 12) != 0 || strlen(key) != 12 + 68 ||
+	    custody_base64_decode(blob, &len, key + 12, 68) != 0 ||
+	    len != sizeof(blob) ||
+	    memcmp(blob, ssh_ed25519_prefix, sizeof(ssh_ed25519_prefix)) != 0)
+		return -1;
+	memcpy(out, blob + sizeof(ssh_ed25519_prefix), 32);
+	return 0;
+}
+
+void custody_entry__key_line(char out[81], const unsigned char key[32])
+{
+	unsigned char blob[51];
+
+	memcpy(blob, ssh_ed25519_prefix, sizeof(ssh_ed25519_prefix));
+	memcpy(blob + sizeof(ssh_ed25519_prefix), key, 32);
+	memcpy(out, "ssh-ed25519 ", 12);
+	custody_base64_encode(out + 12, blob, sizeof(blob));
+}
+
+static const char *check_key(const char *s)
+{
+	unsigned char raw[32];
+	const char *problem;
+
+	if (custody_entry__key_raw(s, raw) != 0)
+		return "must be an OpenSSH Ed25519 public key, "
+			"\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...\", "
+			"without a comment";
+	if ((problem = custody_ed25519__public_key_problem(raw)) != NULL)
+		return problem;
+	return NULL;
+}
+
 /*
  * Entry checks, shared by the reader (root is the document, for positions)
  * and the emitter (root NULL, name "entry N").
@@ -271,12 +342,6 @@ static const char *check_hex40(const char *s)
 	return check_hex(s, 40);
 }
 
-static const char *check_present(const char *s)
-{
-	(void)s;
-	return "does not belong in a genesis entry";
-}
-
 static int check_path_value(const struct checker *c, const char *path)
 {
 	const struct custody_yaml_node *at = custody_yaml__get(c->root,
@@ -304,48 +369,63 @@ static int check_path_value(const struct checker *c, const char *path)
 	return 0;
 }
 
-static int check_entry(const struct custody_entry *e,
+/* Fields that only some types hold must be absent from the others. */
+static int check_absent(const struct custody_entry *e,
+	const struct checker *c, int in)
+{
+	static const struct { const char *key; size_t offset; int in; }
+	fields[] = {
+		{ "origin", offsetof(struct custody_entry, origin), IN_GENESIS },
+		{ "member", offsetof(struct custody_entry, member),
+			IN_GENESIS | IN_MEMBER },
+		{ "key", offsetof(struct custody_entry, key),
+			IN_GENESIS | IN_MEMBER },
+		{ "path", offsetof(struct custody_entry, path), IN_REGISTER },
+		{ "sha256", offsetof(struct custody_entry, sha256),
+			IN_REGISTER },
+		{ "sha512", offsetof(struct custody_entry, sha512),
+			IN_REGISTER },
+		{ "media_type", offsetof(struct custody_entry, media_type),
+			IN_REGISTER },
+		{ "blob", offsetof(struct custody_entry, blob), IN_REGISTER },
+		{ "source", offsetof(struct custody_entry, source),
+			IN_REGISTER },
+	};
+	char reason[64];
+
+	snprintf(reason, sizeof(reason), "does not belong in a %s entry",
+		custody_entry__type_name(e->type));
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *value = *(char *const *)((const char *)e +
+			fields[i].offset);
+
+		if (!(fields[i].in & in) && value != NULL)
+			return fail(c, fields[i].key, reason);
+	}
+	if (in != IN_REGISTER && e->has_previous)
+		return fail(c, "previous", reason);
+	if (in != IN_MEMBER && e->action != 0)
+		return fail(c, "action", reason);
+	return 0;
+}
+
+static int check_member_fields(const struct custody_entry *e,
 	const struct checker *c)
 {
-	int genesis = e->type == CUSTODY_ENTRY_GENESIS, rc;
+	int rc;
 
-	if (custody_entry__type_name(e->type) == NULL)
-		return fail(c, "type", "must be \"genesis\" or \"register\"");
-	if (e->index > CUSTODY_YAML_MAX_INT)
-		return fail(c, "index", "is too large");
-	if (genesis && e->index != 0)
-		return fail(c, "index", "must be 0 in the genesis entry");
-	if (!genesis && e->index == 0)
-		return fail(c, "index", "must be 1 or more (entry 0 is the "
-			"genesis entry)");
-	if ((rc = check_string(c, "time", e->time, 1, check_time)) != 0 ||
-	    (rc = check_string(c, "actor", e->actor, 1, check_label)) != 0 ||
-	    (rc = check_string(c, "salt", e->salt, 1, check_hex64)) != 0 ||
-	    (rc = check_string(c, "note", e->note, 0, check_note)) != 0)
+	if ((rc = check_string(c, "member", e->member, 1,
+	    check_member_name)) != 0 ||
+	    (rc = check_string(c, "key", e->key, 1, check_key)) != 0)
 		return rc;
-	if (genesis) {
-		if ((rc = check_string(c, "origin", e->origin, 1,
-		    check_origin)) != 0 ||
-		    (rc = check_string(c, "path", e->path, 0,
-		    check_present)) != 0 ||
-		    (rc = check_string(c, "sha256", e->sha256, 0,
-		    check_present)) != 0 ||
-		    (rc = check_string(c, "sha512", e->sha512, 0,
-		    check_present)) != 0 ||
-		    (rc = check_string(c, "media_type", e->media_type, 0,
-		    check_present)) != 0 ||
-		    (rc = check_string(c, "blob", e->blob, 0,
-		    check_present)) != 0 ||
-		    (rc = check_string(c, "source", e->source, 0,
-		    check_present)) != 0)
-			return rc;
-		if (e->has_previous)
-			return fail(c, "previous", "does not belong in a "
-				"genesis entry");
-		return 0;
-	}
-	if (e->origin != NULL)
-		return fail(c, "origin", "belongs only in the genesis entry");
+	return 0;
+}
+
+static int check_register_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int rc;
+
 	if ((rc = check_path_value(c, e->path)) != 0)
 		return rc;
 	if (e->size > CUSTODY_YAML_MAX_INT)
@@ -372,6 +452,58 @@ static int check_entry(const struct custody_entry *e,
 	return 0;
 }
 
+static int type_flag(custody_entry_type type)
+{
+	switch (type) {
+	case CUSTODY_ENTRY_GENESIS:
+		return IN_GENESIS;
+	case CUSTODY_ENTRY_REGISTER:
+		return IN_REGISTER;
+	case CUSTODY_ENTRY_MEMBER:
+		return IN_MEMBER;
+	default:
+		return 0;
+	}
+}
+
+static int check_entry(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int in = type_flag(e->type), rc;
+
+	if (in == 0)
+		return fail(c, "type", "must be \"genesis\", \"register\" or "
+			"\"member\"");
+	if (e->index > CUSTODY_YAML_MAX_INT)
+		return fail(c, "index", "is too large");
+	if (in == IN_GENESIS && e->index != 0)
+		return fail(c, "index", "must be 0 in the genesis entry");
+	if (in != IN_GENESIS && e->index == 0)
+		return fail(c, "index", "must be 1 or more (entry 0 is the "
+			"genesis entry)");
+	if ((rc = check_string(c, "time", e->time, 1, check_time)) != 0 ||
+	    (rc = check_string(c, "actor", e->actor, 1, check_label)) != 0 ||
+	    (rc = check_string(c, "salt", e->salt, 1, check_hex64)) != 0 ||
+	    (rc = check_string(c, "note", e->note, 0, check_note)) != 0 ||
+	    (rc = check_absent(e, c, in)) != 0)
+		return rc;
+	switch (in) {
+	case IN_GENESIS:
+		if ((rc = check_string(c, "origin", e->origin, 1,
+		    check_origin)) != 0)
+			return rc;
+		return check_member_fields(e, c);
+	case IN_MEMBER:
+		if (e->action != CUSTODY_MEMBER_ADD &&
+		    e->action != CUSTODY_MEMBER_REVOKE)
+			return fail(c, "action", "must be \"add\" or "
+				"\"revoke\"");
+		return check_member_fields(e, c);
+	default:
+		return check_register_fields(e, c);
+	}
+}
+
 void custody_entry__free(struct custody_entry *entry)
 {
 	if (entry == NULL)
@@ -387,6 +519,8 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->media_type);
 	free(entry->blob);
 	free(entry->source);
+	free(entry->member);
+	free(entry->key);
 	free(entry);
 }
 
@@ -420,6 +554,28 @@ static int read_uint(const struct custody_yaml_node *root, const char *key,
 		return 0;
 	return custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, out, name, key,
 		err);
+}
+
+static int read_action(const struct custody_yaml_node *root,
+	custody_member_action *out, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root, "action");
+	const char *value;
+	int rc;
+
+	*out = 0;
+	if (n == NULL)
+		return 0;
+	if ((rc = custody_yaml__string(n, &value, name, "action", err)) != 0)
+		return rc;
+	if (strcmp(value, "add") == 0)
+		*out = CUSTODY_MEMBER_ADD;
+	else if (strcmp(value, "revoke") == 0)
+		*out = CUSTODY_MEMBER_REVOKE;
+	else
+		return custody_yaml__error(err, name, n, "'action' must be "
+			"\"add\" or \"revoke\", not \"%.32s\"", value);
+	return 0;
 }
 
 static const struct entry_key *find_entry_key(const char *key,
@@ -501,9 +657,12 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		in = IN_GENESIS;
 	} else if (strcmp(type, "register") == 0) {
 		in = IN_REGISTER;
+	} else if (strcmp(type, "member") == 0) {
+		in = IN_MEMBER;
 	} else {
 		rc = custody_yaml__error(err, name, n, "'type' must be "
-			"\"genesis\" or \"register\", not \"%.64s\"", type);
+			"\"genesis\", \"register\" or \"member\", not "
+			"\"%.64s\"", type);
 		goto cleanup;
 	}
 	if ((rc = check_entry_keys(root, in, type, name, err)) != 0)
@@ -514,7 +673,7 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		goto cleanup;
 	}
 	e->type = in == IN_GENESIS ? CUSTODY_ENTRY_GENESIS :
-		CUSTODY_ENTRY_REGISTER;
+		in == IN_MEMBER ? CUSTODY_ENTRY_MEMBER : CUSTODY_ENTRY_REGISTER;
 	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
 	    (rc = read_string(root, "time", &e->time, name, err)) != 0 ||
 	    (rc = read_string(root, "actor", &e->actor, name, err)) != 0 ||
@@ -532,7 +691,10 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	    (rc = read_uint(root, "previous", &e->previous, &e->has_previous,
 	    name, err)) != 0 ||
 	    (rc = read_string(root, "source", &e->source, name, err)) != 0 ||
-	    (rc = read_string(root, "note", &e->note, name, err)) != 0)
+	    (rc = read_string(root, "note", &e->note, name, err)) != 0 ||
+	    (rc = read_string(root, "member", &e->member, name, err)) != 0 ||
+	    (rc = read_string(root, "key", &e->key, name, err)) != 0 ||
+	    (rc = read_action(root, &e->action, name, err)) != 0)
 		goto cleanup;
 	checker.root = root;
 	checker.name = name;
@@ -715,7 +877,15 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 	    (rc = emit_string(&em, "salt", entry->salt)) != 0)
 		goto cleanup;
 	if (entry->type == CUSTODY_ENTRY_GENESIS) {
-		if ((rc = emit_string(&em, "origin", entry->origin)) != 0)
+		if ((rc = emit_string(&em, "origin", entry->origin)) != 0 ||
+		    (rc = emit_string(&em, "member", entry->member)) != 0 ||
+		    (rc = emit_string(&em, "key", entry->key)) != 0)
+			goto cleanup;
+	} else if (entry->type == CUSTODY_ENTRY_MEMBER) {
+		if ((rc = emit_string(&em, "action", entry->action ==
+		    CUSTODY_MEMBER_ADD ? "add" : "revoke")) != 0 ||
+		    (rc = emit_string(&em, "member", entry->member)) != 0 ||
+		    (rc = emit_string(&em, "key", entry->key)) != 0)
 			goto cleanup;
 	} else if ((rc = emit_string(&em, "path", entry->path)) != 0 ||
 	    (rc = emit_uint(&em, "size", entry->size)) != 0 ||

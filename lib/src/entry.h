@@ -18,8 +18,14 @@
 
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
-	CUSTODY_ENTRY_REGISTER = 2 /* a document (version) registered */
+	CUSTODY_ENTRY_REGISTER = 2, /* a document (version) registered */
+	CUSTODY_ENTRY_MEMBER = 3    /* a member's key added or revoked */
 } custody_entry_type;
+
+typedef enum {
+	CUSTODY_MEMBER_ADD = 1,
+	CUSTODY_MEMBER_REVOKE = 2
+} custody_member_action;
 
 /* All strings are NUL-terminated UTF-8 owned by the entry; NULL = absent. */
 struct custody_entry {
@@ -32,6 +38,11 @@ struct custody_entry {
 
 	/* genesis */
 	char *origin;
+
+	/* genesis (the founding member) and member */
+	char *member;      /* the member's name (an allowed_signers principal) */
+	char *key;         /* "ssh-ed25519 <base64>" */
+	custody_member_action action;   /* member only */
 
 	/* register */
 	char *path;        /* relative, '/'-separated, NFC */
@@ -67,7 +78,7 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 
 void custody_entry__free(struct custody_entry *entry);
 
-/* "genesis", "register"; NULL for an unknown type. */
+/* "genesis", "register", "member"; NULL for an unknown type. */
 const char *custody_entry__type_name(custody_entry_type type);
 
 /* The archive's policy file, custody.yaml, at the root of every commit. */
@@ -89,5 +100,14 @@ void custody_config__free(struct custody_config *config);
  * CUSTODY_EINVALID with the reason in *err.
  */
 int custody_path__check(const char *path, custody_error **err);
+
+/*
+ * The raw Ed25519 key of an entry's `key` value ("ssh-ed25519 <base64>",
+ * already shape-checked by the parser). 0, or -1 if it does not decode.
+ */
+int custody_entry__key_raw(const char *key, unsigned char out[32]);
+
+/* The inverse: "ssh-ed25519 <base64>" for a raw key, into out[81]. */
+void custody_entry__key_line(char out[81], const unsigned char key[32]);
 
 #endif

@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "map.h"
+#include "member.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,12 +18,25 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+/* What the history walk learns about each commit, for the membership
+ * replay that runs along the entries. */
+struct commit_info {
+	char hex[41];
+	uint64_t first, count;     /* the entries it adds */
+	int signature;             /* 1 good, 0 missing or bad (reported) */
+	unsigned char signer[32];
+	int has_members;
+	git_oid members;           /* its members/allowed_signers blob */
+};
+
 struct ctx {
 	custody_archive *a;
 	custody_problem_cb cb;
 	void *payload;
 	custody_verify_summary sum;
 	int stopped;
+	struct commit_info *commits;
+	size_t ncommits;
 };
 
 static void problem(struct ctx *c, const char *where, const char *fmt, ...)
@@ -116,11 +130,218 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 			problem(s->c, where, "changes custody.yaml, the "
 				"archive's policy, which no custody command "
 				"does");
-	} else if (strncmp(path, "documents/", 10) != 0) {
+	} else if (strncmp(path, "documents/", 10) != 0 &&
+	    strcmp(path, CUSTODY_MEMBERS_PATH) != 0) {
 		problem(s->c, where, "adds or changes %s, which custody "
 			"never writes", path);
 	}
 	return 0;
+}
+
+/*
+ * The commit's SSHSIG in its gpgsig header, over the commit without that
+ * header, namespace "git": what `git verify-commit` checks with an
+ * allowed_signers file. Who signed is judged later, against the members
+ * at that point of the log.
+ */
+static void check_signature(struct ctx *c, const git_oid *id,
+	const char *where, struct commit_info *info)
+{
+	git_buf signature = { NULL, 0, 0 }, signed_data = { NULL, 0, 0 };
+	custody_pubkey *signer = NULL;
+	custody_error *serr = NULL;
+	int rc;
+
+	rc = git_commit_extract_signature(&signature, &signed_data,
+		c->a->repo, (git_oid *)id, "gpgsig");
+	if (rc == GIT_ENOTFOUND) {
+		problem(c, where, "is not signed: every custody commit "
+			"carries the SSH signature of the member who made it");
+		goto done;
+	}
+	if (rc != 0) {
+		problem(c, where, "its signature cannot be read: %s",
+			git_error_last() ? git_error_last()->message :
+			"unknown error");
+		goto done;
+	}
+	if (custody_sshsig_verify(signature.ptr, signature.size, "git",
+	    signed_data.ptr, signed_data.size, &signer, &serr) != 0) {
+		problem(c, where, "bad signature: %s",
+			custody_error_message(serr));
+		goto done;
+	}
+	info->signature = 1;
+	memcpy(info->signer, custody_pubkey_raw(signer), 32);
+	c->sum.signatures++;
+done:
+	custody_pubkey_free(signer);
+	custody_error_free(serr);
+	git_buf_dispose(&signature);
+	git_buf_dispose(&signed_data);
+}
+
+/*
+ * Has the history lost the commit this machine last made or verified?
+ * Then main was moved back, or rewritten from that point.
+ */
+static void check_seen(struct ctx *c, git_oid *seen_out, int *has_seen)
+{
+	custody_archive *a = c->a;
+	custody_buf text = CUSTODY_BUF_INIT;
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	git_oid seen;
+
+	*has_seen = 0;
+	if (path == NULL || custody_fs__read_file(&text, path, 128, NULL) != 0)
+		goto done;
+	if (text.size != 41 || text.ptr[40] != '\n' ||
+	    git_oid_fromstrn(&seen, text.ptr, 40) != 0) {
+		problem(c, CUSTODY_SEEN_FILE, "is damaged; it should hold the "
+			"newest commit this machine saw");
+		goto done;
+	}
+	*has_seen = 1;
+	git_oid_cpy(seen_out, &seen);
+	if (git_oid_equal(&seen, &a->head) ||
+	    git_graph_descendant_of(a->repo, &a->head, &seen) == 1)
+		goto done;
+	{
+		char hex[41];
+
+		git_oid_tostr(hex, sizeof(hex), &seen);
+		problem(c, "history", "main (now %.12s) no longer holds commit "
+			"%.12s, which this machine recorded earlier: the "
+			"history was moved back or rewritten", a->head_hex,
+			hex);
+	}
+done:
+	custody_buf_dispose(&text);
+	free(path);
+}
+
+/*
+ * Membership replay along the entries: the state before a commit's
+ * entries judges its signer (the genesis commit is judged after its
+ * genesis entry, which names the founder); the state after them is
+ * what its members/allowed_signers must say.
+ */
+struct replay {
+	struct custody_members members;
+	size_t commit;              /* the commit whose entries come next */
+	const char *signer_name;    /* NULL if unknown or not a member */
+	uint64_t generation;        /* bumped by each membership change */
+	uint64_t hashed_generation;
+	git_oid expected;           /* allowed_signers blob for generation */
+	int has_expected;
+	int oom;
+};
+
+static void judge_signer(struct ctx *c, struct replay *r,
+	const struct commit_info *info)
+{
+	const struct custody_member *m;
+	char where[64], fp[64];
+
+	r->signer_name = NULL;
+	if (!info->signature)
+		return;
+	snprintf(where, sizeof(where), "commit %.12s", info->hex);
+	m = custody_members__by_key(&r->members, info->signer);
+	custody_members__fingerprint(fp, info->signer);
+	if (m == NULL)
+		problem(c, where, "signed by key %s, which is not a member's "
+			"key", fp);
+	else if (m->revoked)
+		problem(c, where, "signed by %s (%s), whose key was revoked by "
+			"entry %" PRIu64, m->name, fp, m->revoked_at);
+	else
+		r->signer_name = m->name;
+}
+
+static void check_members_file(struct ctx *c, struct replay *r,
+	const struct commit_info *info)
+{
+	char where[64];
+
+	snprintf(where, sizeof(where), "commit %.12s", info->hex);
+	if (!info->has_members) {
+		problem(c, where, "has no %s", CUSTODY_MEMBERS_PATH);
+		return;
+	}
+	if (!r->has_expected || r->hashed_generation != r->generation) {
+		custody_buf text = CUSTODY_BUF_INIT;
+
+		if (custody_members__allowed_signers(&r->members,
+		    c->a->config ? c->a->config->origin : "?", &text, NULL)
+		    != 0 || git_odb_hash(&r->expected, text.ptr, text.size,
+		    GIT_OBJECT_BLOB) != 0) {
+			custody_buf_dispose(&text);
+			r->oom = 1;
+			return;
+		}
+		custody_buf_dispose(&text);
+		r->has_expected = 1;
+		r->hashed_generation = r->generation;
+	}
+	if (!git_oid_equal(&r->expected, &info->members))
+		problem(c, where, "%s does not list the members that the log's "
+			"genesis and member entries name", CUSTODY_MEMBERS_PATH);
+}
+
+/* Before entry `index` is read: close commits that ended, open the one
+ * that starts here. */
+static void replay_before(struct ctx *c, struct replay *r, uint64_t index)
+{
+	while (r->commit < c->ncommits) {
+		const struct commit_info *info = &c->commits[r->commit];
+
+		if (index < info->first + info->count)
+			break;
+		check_members_file(c, r, info);
+		r->commit++;
+		if (r->commit < c->ncommits && r->commit > 0 &&
+		    index == c->commits[r->commit].first)
+			judge_signer(c, r, &c->commits[r->commit]);
+	}
+}
+
+static void replay_entry(struct ctx *c, struct replay *r,
+	const struct custody_entry *e, const char *where)
+{
+	custody_error *rerr = NULL;
+
+	if (e->type == CUSTODY_ENTRY_GENESIS || e->type ==
+	    CUSTODY_ENTRY_MEMBER) {
+		if (custody_members__apply(&r->members, e, &rerr) != 0)
+			problem(c, where, "%s", custody_error_message(rerr));
+		else
+			r->generation++;
+		custody_error_free(rerr);
+	}
+	if (e->type == CUSTODY_ENTRY_GENESIS && r->commit == 0 &&
+	    c->ncommits > 0)
+		judge_signer(c, r, &c->commits[0]);
+	if (e->type == CUSTODY_ENTRY_GENESIS && e->member &&
+	    strcmp(e->actor, e->member) != 0)
+		problem(c, where, "the genesis entry's actor '%s' is not its "
+			"founding member '%s'", e->actor, e->member);
+	else if (r->signer_name != NULL && strcmp(e->actor, r->signer_name)
+	    != 0)
+		problem(c, where, "names '%s' as its actor, but member '%s' "
+			"signed its commit", e->actor, r->signer_name);
+}
+
+static void replay_end(struct ctx *c, struct replay *r)
+{
+	while (r->commit < c->ncommits) {
+		check_members_file(c, r, &c->commits[r->commit]);
+		r->commit++;
+		/* commits after the last entry add none: judge them too */
+		if (r->commit < c->ncommits)
+			judge_signer(c, r, &c->commits[r->commit]);
+	}
+	custody_members__clear(&r->members);
 }
 
 static int check_history(struct ctx *c, custody_error **err)
@@ -161,7 +382,14 @@ static int check_history(struct ctx *c, custody_error **err)
 		goto done;
 	}
 	rc = 0;
+	c->commits = calloc(n ? n : 1, sizeof(*c->commits));
+	if (c->commits == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	c->ncommits = n;
 	for (size_t i = 0; i < n && !c->stopped; i++) {
+		struct commit_info *info = &c->commits[i];
 		git_commit *commit = NULL, *parent = NULL;
 		git_tree *tree = NULL, *ptree = NULL;
 		git_diff *diff = NULL;
@@ -176,12 +404,26 @@ static int check_history(struct ctx *c, custody_error **err)
 		s.commit = hex;
 		s.root = i == 0;
 		c->sum.commits++;
+		memcpy(info->hex, hex, sizeof(info->hex));
+		info->first = size;
+		check_signature(c, &ids[i], where, info);
 		if (git_commit_lookup(&commit, a->repo, &ids[i]) != 0 ||
 		    git_commit_tree(&tree, commit) != 0) {
 			problem(c, where, "cannot be read: %s",
 				git_error_last() ? git_error_last()->message :
 				"unknown error");
 			goto next;
+		}
+		{
+			git_tree_entry *te = NULL;
+
+			if (git_tree_entry_bypath(&te, tree,
+			    CUSTODY_MEMBERS_PATH) == 0) {
+				info->has_members = 1;
+				git_oid_cpy(&info->members,
+					git_tree_entry_id(te));
+			}
+			git_tree_entry_free(te);
 		}
 		if (git_commit_parentcount(commit) > 1)
 			problem(c, where, "is a merge; a custody history is a "
@@ -228,6 +470,7 @@ static int check_history(struct ctx *c, custody_error **err)
 				}
 			}
 			size += s.nadded;
+			info->count = s.nadded;
 		}
 next:
 		free(s.added);
@@ -414,6 +657,23 @@ static int on_document(const char *root, const git_tree_entry *te,
 	return 0;
 }
 
+/* A history that verified becomes the one later runs compare with. */
+static void remember_verified(custody_archive *a)
+{
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	char line[42];
+	custody_error *err = NULL;
+
+	memcpy(line, a->head_hex, 40);
+	line[40] = '\n';
+	if (path == NULL || custody_fs__write_atomic(path, line, 41, 0644,
+	    &err) != 0)
+		custody_archive__notice(a, "%s", err ?
+			custody_error_message(err) : "out of memory");
+	custody_error_free(err);
+	free(path);
+}
+
 int custody_archive_verify(custody_archive *a,
 	const custody_verify_options *opts, custody_problem_cb cb,
 	void *payload, custody_verify_summary *summary, custody_error **err)
@@ -427,14 +687,18 @@ int custody_archive_verify(custody_archive *a,
 	struct blob_check *checks = NULL;
 	size_t nlatest = 0, nchecks = 0;
 	struct custody_hash_job *jobs = NULL;
-	int rc = 0;
+	struct replay replay;
+	git_oid seen;
+	int rc = 0, has_seen = 0;
 
 	if (opts == NULL)
 		opts = &defaults;
 	memset(&c, 0, sizeof(c));
+	memset(&replay, 0, sizeof(replay));
 	c.a = a;
 	c.cb = cb;
 	c.payload = payload;
+	check_seen(&c, &seen, &has_seen);
 	if ((rc = check_history(&c, err)) != 0)
 		goto done;
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
@@ -457,12 +721,14 @@ int custody_archive_verify(custody_archive *a,
 			opts->progress("checking entries", i, a->size, 0, 0,
 				opts->payload);
 		c.sum.entries++;
+		replay_before(&c, &replay, i);
 		if (custody_archive__read_entry(a, tree, i, &e, NULL, &eerr)
 		    != 0) {
 			problem(&c, where, "%s", custody_error_message(eerr));
 			custody_error_free(eerr);
 			continue;
 		}
+		replay_entry(&c, &replay, e, where);
 		if ((i == 0) != (e->type == CUSTODY_ENTRY_GENESIS)) {
 			problem(&c, where, i == 0 ? "the first entry is not "
 				"the genesis entry" : "a second genesis entry");
@@ -534,6 +800,11 @@ int custody_archive_verify(custody_archive *a,
 		custody_entry__free(e);
 	}
 	c.sum.documents = nlatest;
+	replay_end(&c, &replay);
+	if (replay.oom) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
 
 	/* documents/ mirrors the latest stored version of every path */
 	{
@@ -619,7 +890,11 @@ int custody_archive_verify(custody_archive *a,
 		rc = custody__error(err, CUSTODY_EVERIFY, "%" PRIu64
 			" problem%s found", c.sum.problems,
 			c.sum.problems == 1 ? "" : "s");
+	else if (!has_seen || !git_oid_equal(&seen, &a->head))
+		remember_verified(a);
 done:
+	custody_members__clear(&replay.members);
+	free(c.commits);
 	if (summary)
 		*summary = c.sum;
 	for (size_t i = 0; latest && i < nlatest; i++)

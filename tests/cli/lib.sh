@@ -7,8 +7,11 @@ set -uo pipefail
 : "${CUSTODY:?set CUSTODY to the custody binary}"
 CUSTODY=$(readlink -f "$CUSTODY")
 SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-export CUSTODY_ACTOR=tester
-unset CUSTODY_ARCHIVE
+unset CUSTODY_ARCHIVE CUSTODY_KEY CUSTODY_ACTOR
+# Every change is signed: the tests' member is "tester", whose key lives
+# in a key folder of its own (made once per test file by run_tests).
+export CUSTODY_PASSPHRASE='correct horse battery staple'
+
 PYTHON=/usr/bin/python3
 
 fail() {
@@ -100,7 +103,7 @@ schema_check_archives() {
 		n=$((n + 1))
 		mkdir -p "$out/$n"
 		git --git-dir="$g" archive main custody.yaml log |
-			tar -x -C "$out/$n" || { rm -rf "$out"; return 1; }
+			tar -x -m -C "$out/$n" || { rm -rf "$out"; return 1; }
 	done < <(find "$TMP" -type d -name '.custody' -print0 -prune)
 	if [ $n -gt 0 ] && ! "$PYTHON" "$SRCDIR/tests/schema/check_schemas.py" \
 	    "$SRCDIR/schemas" "$out" >"$TMP/.schema" 2>&1; then
@@ -111,8 +114,24 @@ schema_check_archives() {
 	rm -rf "$out"
 }
 
+# new_key NAME: a key in the tests' key folder (passphrase as above).
+new_key() {
+	"$CUSTODY" key new "$1" >/dev/null 2>"$KEYS/.err" ||
+		{ cat "$KEYS/.err" >&2; return 1; }
+}
+
 run_tests() {
 	local passed=0 failed=0 name
+	KEYS=$(mktemp -d /tmp/custody-keys.XXXXXX)
+	export CUSTODY_KEY_DIR="$KEYS/keys"
+	# The tester's key is made by ssh-keygen and imported, so that stock
+	# git can sign with the same key ($TESTER_SSH_KEY) where a test
+	# forges a commit that only its content should betray.
+	TESTER_SSH_KEY="$KEYS/tester.ssh"
+	ssh-keygen -q -t ed25519 -N '' -C tester -f "$TESTER_SSH_KEY" &&
+		"$CUSTODY" key import "$TESTER_SSH_KEY" >/dev/null ||
+		{ echo "cannot make the test key"; return 1; }
+	export CUSTODY_KEY=tester
 	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
 		if (cd "$TMP" && set -e && "$name") && schema_check_archives; then
@@ -125,6 +144,7 @@ run_tests() {
 		chmod -R u+rwX "$TMP" 2>/dev/null
 		rm -rf "$TMP"
 	done
+	rm -rf "$KEYS"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }

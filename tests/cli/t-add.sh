@@ -98,14 +98,14 @@ test_add__archive_policy_no_store_and_sha512() {
 
 test_add__note_source_and_actor_are_recorded() {
 	setup
-	CUSTODY_ACTOR="Jane Doe" run add --note 'from the USB stick' --source 'S-17' memos/budget.txt
+	run add --note 'from the USB stick' --source 'S-17' memos/budget.txt
 	expect_rc 0
 	local e
 	e=$(entry 1)
-	contains "$e" 'actor: "Jane Doe"' || fail "$e"
+	contains "$e" 'actor: "tester"' || fail "$e"
 	contains "$e" 'note: "from the USB stick"' || fail "$e"
 	contains "$e" 'source: "S-17"' || fail "$e"
-	expect_eq "$(git --git-dir=.custody log -1 --format=%an main)" "Jane Doe"
+	expect_eq "$(git --git-dir=.custody log -1 --format=%an main)" "tester"
 }
 
 test_add__values_are_quoted_so_yaml_cannot_misread_them() {

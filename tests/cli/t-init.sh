@@ -10,7 +10,8 @@ test_init__creates_bare_repository_with_genesis_entry() {
 	expect_eq "$(git --git-dir=.custody rev-parse --is-bare-repository)" true
 	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main)" \
 		"custody.yaml
-log/000/000/000000000.yaml"
+log/000/000/000000000.yaml
+members/allowed_signers"
 	expect_eq "$(git --git-dir=.custody rev-list --count main)" 1
 	local entry
 	entry=$(git --git-dir=.custody show main:log/000/000/000000000.yaml)

@@ -154,10 +154,14 @@ test_paths__unreadable_file_fails_cleanly() {
 	cd ..
 	chmod 755 "$TMP"
 	chown -R nobody: coll
+	# nobody signs with a copy of the tester's key, which it must own
+	cp -a "$CUSTODY_KEY_DIR" nobody-keys
+	chown -R nobody: nobody-keys
 	cd coll
 	BEFORE=$(snapshot .custody)
+	CUSTODY_KEY_DIR="$TMP/nobody-keys" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		env CUSTODY_ACTOR=tester "$CUSTODY" add scans >"$TMP/.out" 2>"$TMP/.err"
+		"$CUSTODY" add scans >"$TMP/.out" 2>"$TMP/.err"
 	RC=$?; ERR=$(cat "$TMP/.err"); OUT=$(cat "$TMP/.out")
 	expect_rc 1
 	expect_err_has "custody: scans/locked.txt: cannot open: Permission denied; nothing was recorded"

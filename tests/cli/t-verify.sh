@@ -17,8 +17,10 @@ setup() {
 tamper_commit() { # tamper_commit MESSAGE  (edits made in $TMP/idx via fns)
 	local tree commit
 	tree=$(GIT_INDEX_FILE="$TMP/idx" git --git-dir=$G write-tree)
-	commit=$(git --git-dir=$G -c user.name=x -c user.email=x commit-tree \
-		"$tree" -p main -m "$1")
+	# signed by the member, as custody would: only the content is wrong
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m "$1")
 	git --git-dir=$G update-ref refs/heads/main "$commit"
 	echo "$commit"
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" \
+	"GFTiFngnT+PKfISS96Z2LV88qEbnNU0JeqEHL+jObUV"
 #define SALT "5f0c6a1e2d3b4c5d6e7f80912a3b4c5d" \
 	"6e7f8091a2b3c4d5e6f708192a3b4c5d"
 #define SHA256 "9f86d081884c7d659a2feaa0c55ad015" \
@@ -278,7 +280,30 @@ static const struct {
 	{ "bad/version1-with-previous.yaml",
 		"'previous' must not be given for version 1" },
 	{ "bad/genesis-with-path.yaml",
-		":8:1: 'path' does not belong in a genesis entry" },
+		":10:1: 'path' does not belong in a genesis entry" },
+	{ "bad/member-action-unknown.yaml",
+		":7:9: 'action' must be \"add\" or \"revoke\", not \"suspend\"" },
+	{ "bad/member-name-space.yaml",
+		":8:9: 'member' may hold only letters, digits and . _ @ + -" },
+	{ "bad/member-name-comma.yaml", "'member' may hold only letters" },
+	{ "bad/member-name-dash.yaml",
+		"'member' must not start with '.' or '-'" },
+	{ "bad/member-key-comment.yaml",
+		":9:6: 'key' must be an OpenSSH Ed25519 public key" },
+	{ "bad/member-key-rsa.yaml", "'key' must be an OpenSSH Ed25519" },
+	{ "bad/member-key-short.yaml", "'key' must be an OpenSSH Ed25519" },
+	{ "bad/member-missing-key.yaml",
+		"missing 'key' (required in a member entry)" },
+	{ "bad/member-with-path.yaml",
+		"'path' does not belong in a member entry" },
+	{ "bad/genesis-without-key.yaml",
+		"missing 'key' (required in a genesis entry)" },
+	{ "bad/register-with-key.yaml",
+		"'key' does not belong in a register entry" },
+	{ "bad-c-only/member-key-small-order.yaml",
+		"'key' is a point of small order" },
+	{ "bad-c-only/member-key-not-canonical.yaml",
+		"'key' is not a canonical encoding of a point" },
 	{ "bad/register-with-origin.yaml",
 		"'origin' does not belong in a register entry" },
 	{ "bad/format-2.yaml", "entry format 2; this custody reads format 1" },
@@ -434,7 +459,9 @@ static void test_entry__emit_writes_the_exact_genesis_bytes(void)
 		"time: \"2026-11-23T01:54:26Z\"\n"
 		"actor: \"alice\"\n"
 		"salt: \"" SALT "\"\n"
-		"origin: \"example.org/leaks\"\n";
+		"origin: \"example.org/leaks\"\n"
+		"member: \"alice\"\n"
+		"key: \"" KEY "\"\n";
 	struct custody_entry e;
 	custody_buf yaml = CUSTODY_BUF_INIT;
 	custody_error *err = NULL;
@@ -445,6 +472,8 @@ static void test_entry__emit_writes_the_exact_genesis_bytes(void)
 	e.actor = "alice";
 	e.salt = SALT;
 	e.origin = "example.org/leaks";
+	e.member = "alice";
+	e.key = KEY;
 	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
 	CHECK_STR(yaml.ptr, expected);
 	custody_buf_dispose(&yaml);

@@ -2,9 +2,12 @@
  * custody/archive.h - an archive: the record of a document collection.
  *
  * The archive is a bare git repository (normally <collection>/.custody).
- * Every change is one commit on refs/heads/main whose tree holds
- * custody.yaml, the log of entries (log/NNN/NNN/NNNNNNNNN.yaml) and the
- * stored content (documents/<path>). Local-only state (the lock, the
+ * Every change is one commit on refs/heads/main, signed (SSHSIG in the
+ * gpgsig header, as git does with SSH keys) by the member who made it,
+ * whose tree holds custody.yaml, the members' keys
+ * (members/allowed_signers), the log of entries
+ * (log/NNN/NNN/NNNNNNNNN.yaml) and the stored content
+ * (documents/<path>). Local-only state (the lock, the
  * stat cache in cache/) lives beside it and never enters a commit.
  *
  * Thread safety: an archive handle is used by one thread at a time;
@@ -17,6 +20,7 @@
 #include <stdint.h>
 #include "custody/common.h"
 #include "custody/entry.h"
+#include "custody/key.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +44,7 @@ typedef void (*custody_notice_cb)(const char *message, void *payload);
 typedef void (*custody_refused_cb)(const char *path, const char *reason,
 	void *payload);
 
-#define CUSTODY_INIT_OPTIONS_VERSION 1
+#define CUSTODY_INIT_OPTIONS_VERSION 2
 typedef struct custody_init_options {
 	unsigned int version;
 	const char *collection;   /* the collection folder; NULL: cwd */
@@ -48,17 +52,21 @@ typedef struct custody_init_options {
 	const char *origin;       /* log origin; NULL: "local/<folder name>" */
 	int no_store;             /* policy: keep hashes only by default */
 	int sha512;               /* policy: also record SHA-512 */
-	const char *actor;        /* who; NULL: the login name */
+	const custody_key *key;   /* the founding member's key (required) */
+	const char *member;       /* the founding member's name (required) */
 } custody_init_options;
 #define CUSTODY_INIT_OPTIONS_INIT { CUSTODY_INIT_OPTIONS_VERSION, NULL, \
-	NULL, NULL, 0, 0, NULL }
+	NULL, NULL, 0, 0, NULL, NULL }
 
 /*
- * Create an archive for a collection: the bare repository, custody.yaml
- * and the genesis entry, in one commit. The repository is built in a
- * temporary folder and renamed into place, so a crash leaves either no
- * archive or a whole one. Errors: CUSTODY_EEXISTS if an archive is
- * already there, CUSTODY_EINVALID for a bad origin, CUSTODY_EIO.
+ * Create an archive for a collection: the bare repository, custody.yaml,
+ * members/allowed_signers and the genesis entry naming the founding
+ * member's key, in one commit that key signs. The repository is built
+ * in a temporary folder and renamed into place, so a crash leaves either
+ * no archive or a whole one. The returned handle signs with opts->key
+ * (see custody_archive_set_signer). Errors: CUSTODY_EEXISTS if an
+ * archive is already there, CUSTODY_EINVALID for a bad origin or member
+ * name or no key, CUSTODY_EIO.
  */
 CUSTODY_EXTERN(int) custody_archive_init(custody_archive **out,
 	const custody_init_options *opts, custody_error **err);
@@ -84,6 +92,16 @@ CUSTODY_EXTERN(int) custody_archive_open(custody_archive **out,
 
 CUSTODY_EXTERN(void) custody_archive_free(custody_archive *archive);
 
+/*
+ * Sign every commit this handle makes with `key` (borrowed: it must
+ * outlive the handle, or the next call to this function). Each changing
+ * call checks that the key belongs to a current member and records that
+ * member as the actor; otherwise it fails with CUSTODY_EVERIFY and
+ * changes nothing. A changing call with no signer is CUSTODY_EINVALID.
+ */
+CUSTODY_EXTERN(void) custody_archive_set_signer(custody_archive *archive,
+	const custody_key *key);
+
 /* Borrowed strings, valid while the archive is open. */
 CUSTODY_EXTERN(const char *) custody_archive_path(
 	const custody_archive *archive);
@@ -99,13 +117,12 @@ CUSTODY_EXTERN(const char *) custody_archive_head(
 
 /* ---- add ---- */
 
-#define CUSTODY_ADD_OPTIONS_VERSION 1
+#define CUSTODY_ADD_OPTIONS_VERSION 2
 typedef struct custody_add_options {
 	unsigned int version;
 	int store;                /* -1: archive policy, 0: hashes only, 1 */
 	const char *note;         /* recorded on every new entry; NULL */
 	const char *source;       /* opaque source label; NULL */
-	const char *actor;        /* NULL: the login name */
 	unsigned int threads;     /* 0: one per core */
 	unsigned int lock_wait_ms;/* how long to wait for the lock */
 	custody_progress_cb progress;
@@ -113,7 +130,7 @@ typedef struct custody_add_options {
 	void *payload;            /* passed to progress and refused */
 } custody_add_options;
 #define CUSTODY_ADD_OPTIONS_INIT { CUSTODY_ADD_OPTIONS_VERSION, -1, NULL, \
-	NULL, NULL, 0, 0, NULL, NULL, NULL }
+	NULL, 0, 0, NULL, NULL, NULL }
 
 typedef struct custody_add_summary {
 	uint64_t registered;      /* new documents (version 1) */
@@ -211,12 +228,18 @@ typedef struct custody_verify_options {
 
 typedef struct custody_verify_summary {
 	uint64_t commits, entries, documents, blobs_checked, files_checked;
+	uint64_t signatures;      /* commit signatures checked and good */
 	uint64_t problems;
 } custody_verify_summary;
 
 /*
- * Check the archive: every commit's history only appends entries with
- * consecutive indexes, every entry parses and obeys the schema, version
+ * Check the archive: every commit is signed (SSHSIG, namespace "git") by
+ * a key that was a member's when the commit was made, replaying the
+ * genesis and member entries; every commit only appends entries with
+ * consecutive indexes, and entries name their signer as actor;
+ * members/allowed_signers matches the log; the history still holds the
+ * newest commit this machine recorded (so a ref moved back or a rewritten
+ * history shows); every entry parses and obeys the schema, version
  * chains are sound, documents/ matches the entries, objects are intact.
  * With opts->full, also rehash every registered document on disk and
  * every stored blob. Each problem goes to `cb`. Returns 0 if there were

@@ -1,0 +1,456 @@
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody key new [NAME] [--passphrase-file FILE] [--json]\n"
+"       custody key import FILE [NAME] [--passphrase-file FILE] [--json]\n"
+"       custody key list [--json]\n"
+"       custody key export [NAME] [--allowed-signers | --vkey [--origin O]]\n"
+"\n"
+"Your signing keys (Ed25519). Each lives in the key folder, outside every\n"
+"archive: $CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else\n"
+"~/.config/custody/keys. NAME.key is the private key, encrypted with your\n"
+"passphrase (PKCS#8, scrypt, AES-256; mode 0600); NAME.pub is its public\n"
+"line. With one key, every command uses it; with several, choose with\n"
+"--key NAME or CUSTODY_KEY.\n"
+"\n"
+"  new       make a key (NAME defaults to your login name)\n"
+"  import    take an unencrypted OpenSSH Ed25519 private key (the file\n"
+"            `ssh-keygen -t ed25519 -N ''` writes) and keep it encrypted;\n"
+"            NAME defaults to the key's comment\n"
+"  list      every key: name, fingerprint (as `ssh-keygen -lf` shows it)\n"
+"  export    the public key as an OpenSSH line (for `custody member add`\n"
+"            and ssh-keygen), as an allowed_signers line, or as a C2SP\n"
+"            verifier key named after a log's origin (--origin, or this\n"
+"            archive's)\n"
+"\n"
+"The passphrase is asked on the terminal without echo, or taken from\n"
+"--passphrase-file FILE (first line) or CUSTODY_PASSPHRASE.\n"
+"\n"
+"  --archive DIR   the archive whose origin --vkey uses\n"
+"  --json          print the result as JSON\n";
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_folder(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path)) {
+		cli_error("%s: path too long", dir);
+		return EXIT_FAILED;
+	}
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+				cli_error("%s: cannot create the key folder: %s",
+					path, strerror(errno));
+				return EXIT_FAILED;
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Refuse a key folder inside a custody collection: `custody add .` would
+ * register the private key, and it must never enter an archive.
+ */
+static int outside_collections(const char *dir)
+{
+	char real[PATH_MAX], probe[PATH_MAX + 16];
+	char *slash;
+
+	if (realpath(dir, real) == NULL) {
+		cli_error("%s: %s", dir, strerror(errno));
+		return EXIT_FAILED;
+	}
+	for (;;) {
+		struct stat st;
+
+		snprintf(probe, sizeof(probe), "%s/.custody", real);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
+			cli_error("%s: the key folder is inside the collection "
+				"%s; private keys never go where `custody add` "
+				"could register them. Set CUSTODY_KEY_DIR to a "
+				"folder outside it", dir, real[1] ? real : "/");
+			return EXIT_FAILED;
+		}
+		if ((slash = strrchr(real, '/')) == NULL || real[1] == '\0')
+			break;
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return EXIT_OK;
+}
+
+/* Save key as NAME.key and NAME.pub in the key folder; print it. */
+static int store(const custody_key *key, const char *name,
+	const char *passphrase_file, int json, const char *verb)
+{
+	custody_buf dir = CUSTODY_BUF_INIT, line = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[160];
+	char fingerprint[64], *key_path = NULL, *pub_path = NULL;
+	size_t passphrase_len;
+	FILE *f;
+	int rc = EXIT_FAILED;
+
+	if (custody_keystore_dir(&dir, &err) != 0)
+		return cli_fail(err);
+	if (custody_key_name_check(name, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (make_folder(dir.ptr) != EXIT_OK ||
+	    outside_collections(dir.ptr) != EXIT_OK)
+		goto done;
+	if (asprintf(&key_path, "%s/%s.key", dir.ptr, name) < 0 ||
+	    asprintf(&pub_path, "%s/%s.pub", dir.ptr, name) < 0) {
+		key_path = pub_path = NULL;
+		cli_error("out of memory");
+		goto done;
+	}
+	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		cli_error("a key named '%s' exists in %s; choose another name "
+			"(custody never overwrites a key)", name, dir.ptr);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for the new key '%s': ",
+		name);
+	if (cli_passphrase(passphrase_file, prompt, 1, passphrase,
+	    &passphrase_len) != EXIT_OK)
+		goto done;
+	rc = custody_key_save(key, key_path, passphrase, passphrase_len, &err);
+	explicit_bzero(passphrase, sizeof(passphrase));
+	if (rc != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	rc = EXIT_FAILED;
+	if (custody_pubkey_openssh(custody_key_public(key), &line, &err) != 0) {
+		unlink(key_path);
+		rc = cli_fail(err);
+		goto done;
+	}
+	if ((f = fopen(pub_path, "wx")) == NULL ||
+	    fprintf(f, "%s %s\n", line.ptr, name) < 0 ||
+	    fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
+		cli_error("%s: cannot write: %s", pub_path, strerror(errno));
+		unlink(key_path);
+		goto done;
+	}
+	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
+	if (json) {
+		fputs("{\"name\":", stdout);
+		json_string(stdout, name);
+		fputs(",\"fingerprint\":", stdout);
+		json_string(stdout, fingerprint);
+		fputs(",\"public_key\":", stdout);
+		json_string(stdout, line.ptr);
+		fputs(",\"private_key_file\":", stdout);
+		json_string(stdout, key_path);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s key %s\n  fingerprint %s\n  public      %s %s\n"
+			"  private     %s (encrypted, mode 0600)\n", verb, name,
+			fingerprint, line.ptr, name, key_path);
+	}
+	rc = EXIT_OK;
+done:
+	free(key_path);
+	free(pub_path);
+	custody_buf_dispose(&dir);
+	custody_buf_dispose(&line);
+	return rc;
+}
+
+static int key_new(const char *name, const char *passphrase_file, int json)
+{
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	int rc;
+
+	if (name == NULL) {
+		name = getenv("USER");
+		if (name == NULL || custody_key_name_check(name, NULL) != 0)
+			return cli_usage("key", "give the new key a NAME");
+	}
+	if (custody_key_name_check(name, &err) != 0)
+		return cli_fail(err);
+	if (custody_key_generate(&key, &err) != 0)
+		return cli_fail(err);
+	rc = store(key, name, passphrase_file, json, "Created");
+	custody_key_free(key);
+	return rc;
+}
+
+/* The comment of an openssh-key-v1 .pub twin, or NULL. */
+static char *comment_of(const char *file)
+{
+	char *pub_path = NULL, line[8192], *sp;
+	FILE *f;
+
+	if (asprintf(&pub_path, "%s.pub", file) < 0)
+		return NULL;
+	f = fopen(pub_path, "r");
+	free(pub_path);
+	if (f == NULL)
+		return NULL;
+	if (fgets(line, sizeof(line), f) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if ((sp = strchr(line, ' ')) == NULL ||
+	    (sp = strchr(sp + 1, ' ')) == NULL)
+		return NULL;
+	return strdup(sp + 1);
+}
+
+static int key_import(const char *file, const char *name,
+	const char *passphrase_file, int json)
+{
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char *data = NULL, *guessed = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		cli_error("%s: cannot read: %s", file, strerror(errno));
+		return EXIT_FAILED;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *grown;
+
+			if (cap >= 1 << 20) {
+				fclose(f);
+				explicit_bzero(data, len);
+				free(data);
+				cli_error("%s: too big for an OpenSSH key", file);
+				return EXIT_FAILED;
+			}
+			cap = cap ? cap * 2 : 8192;
+			if ((grown = realloc(data, cap)) == NULL) {
+				fclose(f);
+				explicit_bzero(data, len);
+				free(data);
+				cli_error("out of memory");
+				return EXIT_FAILED;
+			}
+			data = grown;
+		}
+		size_t n = fread(data + len, 1, cap - len, f);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	rc = custody_key_import_openssh(&key, data, len, file, &err);
+	explicit_bzero(data, len);
+	free(data);
+	if (rc != 0)
+		return cli_fail(err);
+	if (name == NULL) {
+		guessed = comment_of(file);
+		if (guessed == NULL || custody_key_name_check(guessed,
+		    NULL) != 0) {
+			free(guessed);
+			custody_key_free(key);
+			return cli_usage("key", "give the imported key a NAME "
+				"(its comment is not usable as one)");
+		}
+		name = guessed;
+	}
+	rc = store(key, name, passphrase_file, json, "Imported");
+	free(guessed);
+	custody_key_free(key);
+	return rc;
+}
+
+struct listing {
+	int json, first, count;
+};
+
+static int on_key(const char *name, const custody_pubkey *key,
+	void *payload)
+{
+	struct listing *l = payload;
+	custody_buf line = CUSTODY_BUF_INIT;
+	char fingerprint[64];
+
+	custody_pubkey_fingerprint(key, fingerprint);
+	l->count++;
+	if (!l->json) {
+		printf("%-20s %s\n", name, fingerprint);
+		return 0;
+	}
+	if (custody_pubkey_openssh(key, &line, NULL) != 0)
+		return -1;
+	fputs(l->first ? "" : ",", stdout);
+	l->first = 0;
+	fputs("{\"name\":", stdout);
+	json_string(stdout, name);
+	fputs(",\"fingerprint\":", stdout);
+	json_string(stdout, fingerprint);
+	fputs(",\"public_key\":", stdout);
+	json_string(stdout, line.ptr);
+	fputs("}", stdout);
+	custody_buf_dispose(&line);
+	return 0;
+}
+
+static int key_list(int json)
+{
+	struct listing l = { json, 1, 0 };
+	custody_buf dir = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	int rc;
+
+	if (custody_keystore_dir(&dir, &err) != 0)
+		return cli_fail(err);
+	if (json)
+		fputs("{\"folder\":", stdout), json_string(stdout, dir.ptr),
+		fputs(",\"keys\":[", stdout);
+	rc = custody_keystore_list(dir.ptr, on_key, &l, &err);
+	if (json)
+		fputs("]}\n", stdout);
+	else if (rc == 0 && l.count == 0)
+		fprintf(stderr, "custody: no keys in %s; make one with "
+			"`custody key new NAME`\n", dir.ptr);
+	custody_buf_dispose(&dir);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+static int key_export(struct cli *cli, const char *name, int vkey,
+	const char *origin, int allowed_signers)
+{
+	custody_buf found = CUSTODY_BUF_INIT, text = CUSTODY_BUF_INIT;
+	custody_pubkey *pub = NULL;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	int rc = EXIT_FAILED;
+
+	if (custody_keystore_find(NULL, name, &found, NULL, &pub, &err) != 0)
+		return cli_fail(err);
+	if (vkey) {
+		if (origin == NULL) {
+			if (cli_open(cli, &archive) != EXIT_OK)
+				goto done;
+			origin = custody_archive_origin(archive);
+		}
+		if (custody_pubkey_vkey(pub, origin, &text, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+		printf("%s\n", text.ptr);
+	} else {
+		if (custody_pubkey_openssh(pub, &text, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+		if (allowed_signers)
+			printf("%s namespaces=\"git,custody\" %s\n", found.ptr,
+				text.ptr);
+		else
+			printf("%s %s\n", text.ptr, found.ptr);
+	}
+	rc = EXIT_OK;
+done:
+	custody_archive_free(archive);
+	custody_pubkey_free(pub);
+	custody_buf_dispose(&found);
+	custody_buf_dispose(&text);
+	return rc;
+}
+
+int cmd_key(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "vkey", no_argument, NULL, 'v' },
+		{ "origin", required_argument, NULL, 'o' },
+		{ "allowed-signers", no_argument, NULL, 's' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli cli;
+	const char *passphrase_file = NULL, *origin = NULL, *verb;
+	int vkey = 0, allowed_signers = 0, c, nargs;
+
+	cli_init(&cli);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': passphrase_file = optarg; break;
+		case 'v': vkey = 1; break;
+		case 'o': origin = optarg; break;
+		case 's': allowed_signers = 1; break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("key", "unknown or incomplete option "
+				"'%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage("key", "say new, import, list or export");
+	verb = argv[optind++];
+	nargs = argc - optind;
+	if (strcmp(verb, "new") == 0) {
+		if (nargs > 1)
+			return cli_usage("key", "key new takes at most a NAME");
+		return key_new(nargs ? argv[optind] : NULL, passphrase_file,
+			cli.json);
+	}
+	if (strcmp(verb, "import") == 0) {
+		if (nargs < 1 || nargs > 2)
+			return cli_usage("key", "key import wants FILE [NAME]");
+		return key_import(argv[optind], nargs > 1 ? argv[optind + 1] :
+			NULL, passphrase_file, cli.json);
+	}
+	if (strcmp(verb, "list") == 0) {
+		if (nargs > 0)
+			return cli_usage("key", "key list takes no arguments");
+		return key_list(cli.json);
+	}
+	if (strcmp(verb, "export") == 0) {
+		if (nargs > 1)
+			return cli_usage("key", "key export takes at most a NAME");
+		if (vkey && allowed_signers)
+			return cli_usage("key", "--vkey and --allowed-signers "
+				"do not go together");
+		if (origin != NULL && !vkey)
+			return cli_usage("key", "--origin goes with --vkey");
+		return key_export(&cli, nargs ? argv[optind] : NULL, vkey,
+			origin, allowed_signers);
+	}
+	return cli_usage("key", "'%s' is not new, import, list or export",
+		verb);
+}

@@ -1,0 +1,167 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody sign FILE... [--output SIG] [--force] [--key NAME]\n"
+"                    [--passphrase-file FILE] [--namespace NS] [--json]\n"
+"\n"
+"Sign files with your key: FILE.sig beside each FILE, an SSHSIG signature\n"
+"(namespace \"custody\") that `custody verify-signature` and\n"
+"`ssh-keygen -Y verify -n custody` check.\n"
+"\n"
+"  --output SIG    write the signature here (one FILE; - for stdout)\n"
+"  --force         replace an existing signature file\n"
+"  --namespace NS  sign for another namespace (default custody)\n"
+"  --key NAME      sign with this key (or CUSTODY_KEY)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
+"                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
+"  --json          print what was signed as JSON\n";
+
+/* Write data to path: temporary file, fsync, rename. */
+static int write_signature(const char *path, const custody_buf *sig,
+	int force)
+{
+	char *tmp = NULL;
+	int fd;
+
+	if (!force && access(path, F_OK) == 0) {
+		cli_error("%s: exists; use --force to replace it", path);
+		return EXIT_FAILED;
+	}
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
+	    write(fd, sig->ptr, sig->size) != (ssize_t)sig->size ||
+	    fsync(fd) != 0 || close(fd) != 0 ||
+	    (!force && link(tmp, path) != 0) ||
+	    (force && rename(tmp, path) != 0)) {
+		cli_error("%s: cannot write: %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+		free(tmp);
+		return EXIT_FAILED;
+	}
+	if (!force)
+		unlink(tmp);
+	free(tmp);
+	return EXIT_OK;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *output = NULL, *ns = "custody", *key_name = NULL;
+	const char *passphrase_file = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char *member = NULL, fingerprint[64];
+	int force = 0, json = 0, c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'f': force = 1; break;
+		case 'n': ns = optarg; break;
+		case 'k': key_name = optarg; break;
+		case 'p': passphrase_file = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("sign", "unknown or incomplete option "
+				"'%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage("sign", "name a FILE to sign");
+	if (output != NULL && argc - optind > 1)
+		return cli_usage("sign", "--output goes with one FILE");
+	if (ns[0] == '\0')
+		return cli_usage("sign", "--namespace may not be empty");
+	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
+	    EXIT_OK)
+		return EXIT_FAILED;
+	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
+	if (json)
+		fputs("{\"signed\":[", stdout);
+	for (int i = optind; i < argc; i++) {
+		custody_buf sig = CUSTODY_BUF_INIT;
+		char *sig_path = NULL;
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			cli_error("%s: cannot read: %s", argv[i],
+				strerror(errno));
+			rc = EXIT_FAILED;
+			continue;
+		}
+		if (custody_sshsig_sign_fd(key, ns, fd, &sig, &err) != 0) {
+			close(fd);
+			cli_error("%s: %s", argv[i], custody_error_message(err));
+			custody_error_free(err);
+			err = NULL;
+			rc = EXIT_FAILED;
+			continue;
+		}
+		close(fd);
+		if (output != NULL && strcmp(output, "-") == 0) {
+			fwrite(sig.ptr, 1, sig.size, stdout);
+			custody_buf_dispose(&sig);
+			continue;
+		}
+		if (output == NULL && asprintf(&sig_path, "%s.sig",
+		    argv[i]) < 0) {
+			cli_error("out of memory");
+			custody_buf_dispose(&sig);
+			rc = EXIT_FAILED;
+			break;
+		}
+		if (write_signature(output ? output : sig_path, &sig, force) !=
+		    EXIT_OK) {
+			rc = EXIT_FAILED;
+		} else if (json) {
+			fputs(i > optind ? ",{\"file\":" : "{\"file\":", stdout);
+			json_string(stdout, argv[i]);
+			fputs(",\"signature\":", stdout);
+			json_string(stdout, output ? output : sig_path);
+			fputs("}", stdout);
+		} else {
+			printf("Signed %s -> %s\n", argv[i],
+				output ? output : sig_path);
+		}
+		free(sig_path);
+		custody_buf_dispose(&sig);
+	}
+	if (json) {
+		fputs("],\"key\":", stdout);
+		json_string(stdout, member);
+		fputs(",\"fingerprint\":", stdout);
+		json_string(stdout, fingerprint);
+		fputs(",\"namespace\":", stdout);
+		json_string(stdout, ns);
+		fputs("}\n", stdout);
+	}
+	custody_key_free(key);
+	free(member);
+	return rc;
+}

@@ -1,0 +1,133 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody verify-signature FILE SIG --key KEY [--namespace NS]\n"
+"                                [--json]\n"
+"\n"
+"Check that SIG (an SSHSIG signature, from `custody sign` or\n"
+"`ssh-keygen -Y sign -n custody`) is KEY's signature over FILE, exactly.\n"
+"No network, no other program.\n"
+"\n"
+"  --key KEY       who must have signed: an `ssh-ed25519 AAAA...` line, a\n"
+"                  file holding one (a .pub file), a C2SP verifier key, or\n"
+"                  the name of a key in your key folder\n"
+"  --namespace NS  the namespace the signature must be for (default\n"
+"                  custody; git commits use git)\n"
+"  --json          print the result as JSON\n"
+"\n"
+"Exit status: 0 the signature is good, 1 it is not (or cannot be read),\n"
+"2 usage.\n";
+
+#define SIG_MAX 65536
+
+static int read_signature(const char *path, char *out, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		cli_error("%s: cannot read: %s", path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	*len = fread(out, 1, SIG_MAX, f);
+	if (ferror(f) || *len == SIG_MAX) {
+		fclose(f);
+		cli_error("%s: %s", path, *len == SIG_MAX ?
+			"too big for a signature" : "cannot read");
+		return EXIT_FAILED;
+	}
+	fclose(f);
+	return EXIT_OK;
+}
+
+int cmd_verify_signature(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *key_text = NULL, *ns = "custody", *file, *sig_path;
+	custody_pubkey *expected = NULL, *signer = NULL;
+	custody_error *err = NULL;
+	char *sig = NULL, want[64], got[64];
+	size_t sig_len;
+	int json = 0, c, fd, rc = EXIT_FAILED, vr;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key_text = optarg; break;
+		case 'n': ns = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("verify-signature", "unknown or "
+				"incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage("verify-signature", "want FILE and SIG");
+	if (key_text == NULL)
+		return cli_usage("verify-signature", "say whose signature it "
+			"must be with --key KEY");
+	file = argv[optind];
+	sig_path = argv[optind + 1];
+	if (cli_public_key(key_text, &expected) != EXIT_OK)
+		return EXIT_FAILED;
+	if ((sig = malloc(SIG_MAX)) == NULL) {
+		cli_error("out of memory");
+		goto done;
+	}
+	if (read_signature(sig_path, sig, &sig_len) != EXIT_OK)
+		goto done;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		cli_error("%s: cannot read: %s", file, strerror(errno));
+		goto done;
+	}
+	vr = custody_sshsig_verify_fd(sig, sig_len, ns, fd, &signer, &err);
+	close(fd);
+	custody_pubkey_fingerprint(expected, want);
+	if (vr != 0) {
+		cli_error("%s: bad signature %s: %s", file, sig_path,
+			custody_error_message(err));
+		custody_error_free(err);
+		goto done;
+	}
+	custody_pubkey_fingerprint(signer, got);
+	if (!custody_pubkey_equal(signer, expected)) {
+		cli_error("%s: %s is a signature by %s, not by the key given "
+			"(%s)", file, sig_path, got, want);
+		goto done;
+	}
+	if (json) {
+		fputs("{\"file\":", stdout);
+		json_string(stdout, file);
+		fputs(",\"signature\":", stdout);
+		json_string(stdout, sig_path);
+		fputs(",\"valid\":true,\"fingerprint\":", stdout);
+		json_string(stdout, got);
+		fputs(",\"namespace\":", stdout);
+		json_string(stdout, ns);
+		fputs("}\n", stdout);
+	} else {
+		printf("Good signature on %s by %s (namespace %s)\n", file, got,
+			ns);
+	}
+	rc = EXIT_OK;
+done:
+	free(sig);
+	custody_pubkey_free(expected);
+	custody_pubkey_free(signer);
+	return rc;
+}

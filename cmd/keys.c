@@ -1,0 +1,291 @@
+#include "keys.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Drop a trailing "\n" or "\r\n". */
+static size_t chomp(char *s, size_t len)
+{
+	if (len > 0 && s[len - 1] == '\n')
+		s[--len] = '\0';
+	if (len > 0 && s[len - 1] == '\r')
+		s[--len] = '\0';
+	return len;
+}
+
+static int from_file(const char *path, char *out, size_t *len_out)
+{
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (f == NULL) {
+		cli_error("%s: cannot read the passphrase file: %s", path,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (fgets(out, CLI_PASSPHRASE_MAX + 2, f) == NULL) {
+		fclose(f);
+		cli_error("%s: the passphrase file is empty", path);
+		return EXIT_FAILED;
+	}
+	fclose(f);
+	len = strlen(out);
+	if (len > CLI_PASSPHRASE_MAX && out[len - 1] != '\n') {
+		explicit_bzero(out, CLI_PASSPHRASE_MAX + 2);
+		cli_error("%s: the passphrase is longer than %d bytes", path,
+			CLI_PASSPHRASE_MAX);
+		return EXIT_FAILED;
+	}
+	*len_out = chomp(out, len);
+	return EXIT_OK;
+}
+
+/* The terminal's settings while echo is off, to restore on a signal. */
+static int tty_fd = -1;
+static struct termios tty_saved;
+
+static void restore_tty(int sig)
+{
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int ask(int fd, const char *prompt, char *out, size_t *len_out)
+{
+	struct termios quiet;
+	struct sigaction sa, old_int, old_term, old_hup;
+	size_t len = 0;
+	int rc = EXIT_OK;
+
+	if (tcgetattr(fd, &tty_saved) != 0)
+		return EXIT_FAILED;
+	quiet = tty_saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = restore_tty;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	tty_fd = fd;
+	if (write(fd, prompt, strlen(prompt)) < 0 ||
+	    tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
+		rc = EXIT_FAILED;
+	while (rc == EXIT_OK) {
+		char c;
+		ssize_t n = read(fd, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == '\n')
+			break;
+		if (len >= CLI_PASSPHRASE_MAX) {
+			rc = EXIT_FAILED;
+			continue;
+		}
+		out[len++] = c;
+	}
+	out[len] = '\0';
+	tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	tty_fd = -1;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	if (write(fd, "\n", 1) < 0)
+		rc = EXIT_FAILED;
+	*len_out = chomp(out, len);
+	return rc;
+}
+
+int cli_passphrase(const char *passphrase_file, const char *prompt,
+	int confirm, char *out, size_t *len_out)
+{
+	const char *env = getenv("CUSTODY_PASSPHRASE");
+	char again[CLI_PASSPHRASE_MAX + 2];
+	size_t again_len;
+	int fd, rc;
+
+	if (passphrase_file != NULL)
+		return from_file(passphrase_file, out, len_out);
+	if (env != NULL) {
+		if (strlen(env) > CLI_PASSPHRASE_MAX) {
+			cli_error("CUSTODY_PASSPHRASE is longer than %d bytes",
+				CLI_PASSPHRASE_MAX);
+			return EXIT_FAILED;
+		}
+		strcpy(out, env);
+		*len_out = strlen(out);
+		return EXIT_OK;
+	}
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		cli_error("no passphrase: there is no terminal to ask on; set "
+			"CUSTODY_PASSPHRASE or use --passphrase-file FILE");
+		return EXIT_FAILED;
+	}
+	cli_progress_end();
+	rc = ask(fd, prompt, out, len_out);
+	if (rc == EXIT_OK && confirm) {
+		rc = ask(fd, "Again, to be sure: ", again, &again_len);
+		if (rc == EXIT_OK && (again_len != *len_out ||
+		    memcmp(again, out, again_len) != 0)) {
+			cli_error("the two passphrases differ; nothing was "
+				"written");
+			rc = EXIT_FAILED;
+		}
+		explicit_bzero(again, sizeof(again));
+	} else if (rc != EXIT_OK) {
+		cli_error("cannot read the passphrase from the terminal "
+			"(longer than %d bytes?)", CLI_PASSPHRASE_MAX);
+	}
+	close(fd);
+	if (rc != EXIT_OK)
+		explicit_bzero(out, CLI_PASSPHRASE_MAX + 2);
+	return rc;
+}
+
+/* "dir/name.key" -> "name" (malloc'd). */
+static char *name_of_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".key") == 0)
+		len -= 4;
+	return strndup(base, len);
+}
+
+int cli_signing_key(const char *key_name, const char *passphrase_file,
+	custody_key **key_out, char **member_out)
+{
+	custody_buf found_name = CUSTODY_BUF_INIT, found_path = CUSTODY_BUF_INIT;
+	custody_pubkey *pub = NULL;
+	custody_error *err = NULL;
+	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[160];
+	const char *path;
+	char *name = NULL;
+	size_t passphrase_len = 0;
+	int rc = EXIT_FAILED;
+
+	*key_out = NULL;
+	*member_out = NULL;
+	if (key_name == NULL || key_name[0] == '\0')
+		key_name = getenv("CUSTODY_KEY");
+	if (key_name != NULL && key_name[0] == '\0')
+		key_name = NULL;
+	if (key_name != NULL && strchr(key_name, '/') != NULL) {
+		/* a path to a key file; the member's name is the file's */
+		path = key_name;
+		if ((name = name_of_path(key_name)) == NULL) {
+			cli_error("out of memory");
+			goto done;
+		}
+		if (custody_key_name_check(name, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+	} else {
+		if (custody_keystore_find(NULL, key_name, &found_name,
+		    &found_path, &pub, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+		path = found_path.ptr;
+		if ((name = strdup(found_name.ptr)) == NULL) {
+			cli_error("out of memory");
+			goto done;
+		}
+	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for key '%s': ", name);
+	if (cli_passphrase(passphrase_file, prompt, 0, passphrase,
+	    &passphrase_len) != EXIT_OK)
+		goto done;
+	if (custody_key_load(key_out, path, passphrase, passphrase_len,
+	    &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (pub != NULL && !custody_pubkey_equal(pub,
+	    custody_key_public(*key_out))) {
+		cli_error("%s: its public half differs from the %s.pub beside "
+			"it; one of the two files was replaced", path, name);
+		custody_key_free(*key_out);
+		*key_out = NULL;
+		goto done;
+	}
+	*member_out = name;
+	name = NULL;
+	rc = EXIT_OK;
+done:
+	explicit_bzero(passphrase, sizeof(passphrase));
+	custody_pubkey_free(pub);
+	custody_buf_dispose(&found_name);
+	custody_buf_dispose(&found_path);
+	free(name);
+	return rc;
+}
+
+/* The first line of a file that is not empty or a # comment. */
+static int first_key_line(const char *path, char *line, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, (int)size, f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	line[0] = '\0';
+	return 0;
+}
+
+int cli_public_key(const char *given, custody_pubkey **out)
+{
+	custody_error *err = NULL;
+	char line[8192];
+
+	*out = NULL;
+	if (strncmp(given, "ssh-", 4) == 0 || (strchr(given, '+') != NULL &&
+	    access(given, F_OK) != 0)) {
+		if (custody_pubkey_parse(out, given, strlen(given), &err) != 0)
+			return cli_fail(err);
+		return EXIT_OK;
+	}
+	if (strchr(given, '/') == NULL && access(given, F_OK) != 0 &&
+	    custody_key_name_check(given, NULL) == 0) {
+		/* a key in the key folder */
+		if (custody_keystore_find(NULL, given, NULL, NULL, out,
+		    &err) != 0)
+			return cli_fail(err);
+		return EXIT_OK;
+	}
+	if (first_key_line(given, line, sizeof(line)) != 0) {
+		cli_error("%s: cannot read the key: %s (give an `ssh-ed25519 "
+			"...` line, a file holding one, or a key's name)",
+			given, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (line[0] == '\0') {
+		cli_error("%s: empty, where a public key was expected", given);
+		return EXIT_FAILED;
+	}
+	if (custody_pubkey_parse(out, line, strlen(line), &err) != 0) {
+		cli_error("%s: %s", given, custody_error_message(err));
+		custody_error_free(err);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* Keys and passphrases for the subcommands that sign. */
+#ifndef CUSTODY_CMD_KEYS_H
+#define CUSTODY_CMD_KEYS_H
+
+#include <stddef.h>
+#include <custody.h>
+
+/* Longest passphrase accepted, in bytes. */
+#define CLI_PASSPHRASE_MAX 1024
+
+/*
+ * The passphrase, from --passphrase-file FILE (its first line), else
+ * $CUSTODY_PASSPHRASE, else asked on the terminal without echo (twice
+ * when `confirm`, for a new key). `out` has CLI_PASSPHRASE_MAX + 2
+ * bytes; wipe it with explicit_bzero after use. EXIT_OK or EXIT_FAILED
+ * (with the message printed).
+ */
+int cli_passphrase(const char *passphrase_file, const char *prompt,
+	int confirm, char *out, size_t *len_out);
+
+/*
+ * The signing key: --key NAME (or a path to a .key file), else
+ * $CUSTODY_KEY, else the only key in the key folder; opened with the
+ * passphrase (see cli_passphrase). *member_out receives the key's name
+ * (malloc'd). EXIT_OK or EXIT_FAILED (message printed).
+ */
+int cli_signing_key(const char *key_name, const char *passphrase_file,
+	custody_key **key_out, char **member_out);
+
+/*
+ * A public key given on the command line: an `ssh-ed25519 AAAA...` line,
+ * a C2SP verifier key, a file holding one of those (a .pub file), or the
+ * name of a key in the key folder. EXIT_OK or EXIT_FAILED.
+ */
+int cli_public_key(const char *given, custody_pubkey **out);
+
+#endif
