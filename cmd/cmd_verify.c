@@ -91,16 +91,18 @@ int cmd_verify(int argc, char **argv)
 	custody_archive_free(archive);
 	if (cli.json)
 		printf("],\"ok\":%s,\"full\":%s,\"commits\":%" PRIu64
-			",\"entries\":%" PRIu64 ",\"documents\":%" PRIu64
+			",\"signatures\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"documents\":%" PRIu64
 			",\"files_checked\":%" PRIu64 ",\"blobs_checked\":%"
 			PRIu64 "}\n", rc == 0 ? "true" : "false",
-			opts.full ? "true" : "false", sum.commits, sum.entries,
+			opts.full ? "true" : "false", sum.commits,
+			sum.signatures, sum.entries,
 			sum.documents, sum.files_checked, sum.blobs_checked);
 	if (rc != 0)
 		return cli_fail(err);
 	if (!cli.json)
-		printf("ok: %" PRIu64 " commits, %" PRIu64 " entries, %" PRIu64
-			" documents%s\n", sum.commits, sum.entries,
+		printf("ok: %" PRIu64 " commits, each signed by a member; %"
+			PRIu64 " entries, %" PRIu64 " documents%s\n",
+			sum.commits, sum.entries,
 			sum.documents, opts.full ? "; every file and stored "
 			"blob rehashed" : "");
 	return EXIT_OK;

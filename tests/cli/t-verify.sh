@@ -38,10 +38,12 @@ test_verify__sound_archive_passes() {
 	setup
 	run verify
 	expect_rc 0
-	expect_out "ok: 2 commits, 7 entries, 6 documents"
+	expect_out "ok: 2 commits, each signed by a member; 7 entries, 6 documents"
 	run verify --full
 	expect_rc 0
-	expect_out "ok: 2 commits, 7 entries, 6 documents; every file and stored blob rehashed"
+	expect_out "ok: 2 commits, each signed by a member; 7 entries, 6 documents; every file and stored blob rehashed"
+	run verify --json
+	expect_out_has '"ok":true,"full":false,"commits":2,"signatures":2,"entries":7'
 }
 
 test_verify__full_catches_modified_and_missing_files() {
