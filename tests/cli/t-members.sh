@@ -176,8 +176,13 @@ test_members__member_add_refuses_bad_keys() {
 	run member add bob 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 	expect_rc 1
 	expect_err_has "small order"
+	# y = p + 2: not a canonical encoding (OpenSSL 3.0 would take it)
+	run member add bob 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO////////////////////////////////////////9/'
+	expect_rc 1
+	expect_err "custody: the public key is not a canonical encoding of a point"
 	run member add bob 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7'
 	expect_rc 1
+	expect_err "custody: a ssh-rsa key; custody uses Ed25519 keys (ssh-ed25519) only"
 	run member add bob /nonexistent/key.pub
 	expect_rc 1
 	expect_err_has "/nonexistent/key.pub"
