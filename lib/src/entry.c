@@ -29,7 +29,8 @@ enum {
 	IN_GENESIS = 1,
 	IN_REGISTER = 2,
 	IN_MEMBER = 4,
-	IN_ALL = 7
+	IN_PUBLISH = 8,
+	IN_ALL = 15
 };
 
 /* Every key an entry may hold, where it belongs and whether it must be
@@ -58,6 +59,10 @@ static const struct entry_key {
 	{ "version", IN_REGISTER, IN_REGISTER },
 	{ "previous", IN_REGISTER, 0 },
 	{ "source", IN_REGISTER, 0 },
+	{ "url", IN_PUBLISH, IN_PUBLISH },
+	{ "title", IN_PUBLISH, 0 },
+	{ "published", IN_PUBLISH, IN_PUBLISH },
+	{ "documents", IN_PUBLISH, IN_PUBLISH },
 	{ "note", IN_ALL, 0 },
 	{ NULL, 0, 0 }
 };
@@ -74,6 +79,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "register";
 	case CUSTODY_ENTRY_MEMBER:
 		return "member";
+	case CUSTODY_ENTRY_PUBLISH:
+		return "publish";
 	default:
 		return NULL;
 	}
@@ -167,6 +174,27 @@ static const char *check_note(const char *s)
 		return "contains a control character (only newline and tab "
 			"are allowed)";
 	return check_utf8(s);
+}
+
+#define URL_MAX_BYTES 2048
+
+/* http:// or https://, then printable ASCII without spaces: a URL as a
+ * browser shows it, with anything else percent-encoded. */
+static const char *check_url(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > URL_MAX_BYTES)
+		return "is longer than 2048 bytes";
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return "must start with https:// or http://";
+	if (len <= (s[4] == 's' ? 8u : 7u))
+		return "has no host";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return "must be printable ASCII without spaces "
+				"(percent-encode the rest)";
+	return NULL;
 }
 
 static const char *check_hex(const char *s, size_t ndigits)
@@ -390,6 +418,10 @@ static int check_absent(const struct custody_entry *e,
 		{ "blob", offsetof(struct custody_entry, blob), IN_REGISTER },
 		{ "source", offsetof(struct custody_entry, source),
 			IN_REGISTER },
+		{ "url", offsetof(struct custody_entry, url), IN_PUBLISH },
+		{ "title", offsetof(struct custody_entry, title), IN_PUBLISH },
+		{ "published", offsetof(struct custody_entry, published),
+			IN_PUBLISH },
 	};
 	char reason[64];
 
@@ -406,6 +438,48 @@ static int check_absent(const struct custody_entry *e,
 		return fail(c, "previous", reason);
 	if (in != IN_MEMBER && e->action != 0)
 		return fail(c, "action", reason);
+	if (in != IN_PUBLISH && e->ndocuments != 0)
+		return fail(c, "documents", reason);
+	return 0;
+}
+
+static int check_publish_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	char reason[96];
+	int rc;
+
+	if ((rc = check_string(c, "url", e->url, 1, check_url)) != 0 ||
+	    (rc = check_string(c, "title", e->title, 0, check_label)) != 0 ||
+	    (rc = check_string(c, "published", e->published, 1,
+	    check_time)) != 0)
+		return rc;
+	if (e->ndocuments == 0)
+		return fail(c, "documents", "must name at least one document");
+	if (e->ndocuments > CUSTODY_PUBLISH_MAX_DOCUMENTS)
+		return fail(c, "documents", "names more than 1000 documents");
+	for (size_t i = 0; i < e->ndocuments; i++) {
+		const struct custody_published *d = &e->documents[i];
+
+		if (d->index == 0 || d->index >= e->index) {
+			snprintf(reason, sizeof(reason), "item %zu: 'index' "
+				"must name an earlier entry (1 to %" PRIu64 ")",
+				i + 1, e->index - 1);
+			return fail(c, "documents", reason);
+		}
+		if (d->sha256 == NULL || check_hex64(d->sha256) != NULL) {
+			snprintf(reason, sizeof(reason), "item %zu: 'sha256' "
+				"must be 64 lowercase hex digits", i + 1);
+			return fail(c, "documents", reason);
+		}
+		for (size_t j = 0; j < i; j++)
+			if (e->documents[j].index == d->index) {
+				snprintf(reason, sizeof(reason), "item %zu: "
+					"entry %" PRIu64 " is named twice",
+					i + 1, d->index);
+				return fail(c, "documents", reason);
+			}
+	}
 	return 0;
 }
 
@@ -461,6 +535,8 @@ static int type_flag(custody_entry_type type)
 		return IN_REGISTER;
 	case CUSTODY_ENTRY_MEMBER:
 		return IN_MEMBER;
+	case CUSTODY_ENTRY_PUBLISH:
+		return IN_PUBLISH;
 	default:
 		return 0;
 	}
@@ -472,8 +548,8 @@ static int check_entry(const struct custody_entry *e,
 	int in = type_flag(e->type), rc;
 
 	if (in == 0)
-		return fail(c, "type", "must be \"genesis\", \"register\" or "
-			"\"member\"");
+		return fail(c, "type", "must be \"genesis\", \"register\", "
+			"\"member\" or \"publish\"");
 	if (e->index > CUSTODY_YAML_MAX_INT)
 		return fail(c, "index", "is too large");
 	if (in == IN_GENESIS && e->index != 0)
@@ -499,6 +575,8 @@ static int check_entry(const struct custody_entry *e,
 			return fail(c, "action", "must be \"add\" or "
 				"\"revoke\"");
 		return check_member_fields(e, c);
+	case IN_PUBLISH:
+		return check_publish_fields(e, c);
 	default:
 		return check_register_fields(e, c);
 	}
@@ -521,6 +599,12 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->source);
 	free(entry->member);
 	free(entry->key);
+	free(entry->url);
+	free(entry->title);
+	free(entry->published);
+	for (size_t i = 0; i < entry->ndocuments; i++)
+		free(entry->documents[i].sha256);
+	free(entry->documents);
 	free(entry);
 }
 
@@ -575,6 +659,48 @@ static int read_action(const struct custody_yaml_node *root,
 	else
 		return custody_yaml__error(err, name, n, "'action' must be "
 			"\"add\" or \"revoke\", not \"%.32s\"", value);
+	return 0;
+}
+
+/* documents: a sequence of mappings, each exactly {index, sha256}. */
+static int read_documents(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root,
+		"documents");
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	if (n->kind != CUSTODY_YAML_SEQUENCE || n->count == 0)
+		return custody_yaml__error(err, name, n, "'documents' must be "
+			"a list of {index, sha256}, at least one");
+	if (n->count > CUSTODY_PUBLISH_MAX_DOCUMENTS)
+		return custody_yaml__error(err, name, n, "'documents' names "
+			"more than %d documents", CUSTODY_PUBLISH_MAX_DOCUMENTS);
+	if ((e->documents = calloc(n->count, sizeof(*e->documents))) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n->count; i++) {
+		const struct custody_yaml_node *item = n->items[i];
+		const struct custody_yaml_node *index, *digest;
+		const char *value;
+
+		if (item->kind != CUSTODY_YAML_MAPPING || item->count != 4 ||
+		    (index = custody_yaml__get(item, "index")) == NULL ||
+		    (digest = custody_yaml__get(item, "sha256")) == NULL)
+			return custody_yaml__error(err, name, item, "each of "
+				"'documents' must be a mapping with exactly "
+				"'index' and 'sha256'");
+		if ((rc = custody_yaml__uint(index, CUSTODY_YAML_MAX_INT,
+		    &e->documents[i].index, name, "index", err)) != 0 ||
+		    (rc = custody_yaml__string(digest, &value, name, "sha256",
+		    err)) != 0)
+			return rc;
+		if ((e->documents[i].sha256 = strdup(value)) == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		e->ndocuments = i + 1;
+	}
 	return 0;
 }
 
@@ -659,10 +785,12 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		in = IN_REGISTER;
 	} else if (strcmp(type, "member") == 0) {
 		in = IN_MEMBER;
+	} else if (strcmp(type, "publish") == 0) {
+		in = IN_PUBLISH;
 	} else {
 		rc = custody_yaml__error(err, name, n, "'type' must be "
-			"\"genesis\", \"register\" or \"member\", not "
-			"\"%.64s\"", type);
+			"\"genesis\", \"register\", \"member\" or "
+			"\"publish\", not \"%.64s\"", type);
 		goto cleanup;
 	}
 	if ((rc = check_entry_keys(root, in, type, name, err)) != 0)
@@ -673,7 +801,8 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		goto cleanup;
 	}
 	e->type = in == IN_GENESIS ? CUSTODY_ENTRY_GENESIS :
-		in == IN_MEMBER ? CUSTODY_ENTRY_MEMBER : CUSTODY_ENTRY_REGISTER;
+		in == IN_MEMBER ? CUSTODY_ENTRY_MEMBER :
+		in == IN_PUBLISH ? CUSTODY_ENTRY_PUBLISH : CUSTODY_ENTRY_REGISTER;
 	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
 	    (rc = read_string(root, "time", &e->time, name, err)) != 0 ||
 	    (rc = read_string(root, "actor", &e->actor, name, err)) != 0 ||
@@ -694,7 +823,12 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	    (rc = read_string(root, "note", &e->note, name, err)) != 0 ||
 	    (rc = read_string(root, "member", &e->member, name, err)) != 0 ||
 	    (rc = read_string(root, "key", &e->key, name, err)) != 0 ||
-	    (rc = read_action(root, &e->action, name, err)) != 0)
+	    (rc = read_action(root, &e->action, name, err)) != 0 ||
+	    (rc = read_string(root, "url", &e->url, name, err)) != 0 ||
+	    (rc = read_string(root, "title", &e->title, name, err)) != 0 ||
+	    (rc = read_string(root, "published", &e->published, name,
+	    err)) != 0 ||
+	    (rc = read_documents(root, e, name, err)) != 0)
 		goto cleanup;
 	checker.root = root;
 	checker.name = name;
@@ -804,6 +938,29 @@ static int emit_uint(struct emitter *em, const char *key, uint64_t value)
 	return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
 }
 
+/* documents: a block sequence of {index, sha256} mappings. */
+static int emit_documents(struct emitter *em, const struct custody_entry *e)
+{
+	yaml_event_t event;
+	int rc;
+
+	if ((rc = emit_scalar(em, "documents", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
+	    (rc = emit(em, &event, yaml_sequence_start_event_initialize(&event,
+	    NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))) != 0)
+		return rc;
+	for (size_t i = 0; i < e->ndocuments; i++) {
+		if ((rc = emit(em, &event, yaml_mapping_start_event_initialize(
+		    &event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE))) != 0 ||
+		    (rc = emit_uint(em, "index", e->documents[i].index)) != 0 ||
+		    (rc = emit_string(em, "sha256", e->documents[i].sha256))
+		    != 0 ||
+		    (rc = emit(em, &event, yaml_mapping_end_event_initialize(
+		    &event))) != 0)
+			return rc;
+	}
+	return emit(em, &event, yaml_sequence_end_event_initialize(&event));
+}
+
 static int emit_begin(struct emitter *em, custody_buf *out,
 	custody_error **err)
 {
@@ -886,6 +1043,13 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 		    CUSTODY_MEMBER_ADD ? "add" : "revoke")) != 0 ||
 		    (rc = emit_string(&em, "member", entry->member)) != 0 ||
 		    (rc = emit_string(&em, "key", entry->key)) != 0)
+			goto cleanup;
+	} else if (entry->type == CUSTODY_ENTRY_PUBLISH) {
+		if ((rc = emit_string(&em, "url", entry->url)) != 0 ||
+		    (rc = emit_string(&em, "title", entry->title)) != 0 ||
+		    (rc = emit_string(&em, "published", entry->published))
+		    != 0 ||
+		    (rc = emit_documents(&em, entry)) != 0)
 			goto cleanup;
 	} else if ((rc = emit_string(&em, "path", entry->path)) != 0 ||
 	    (rc = emit_uint(&em, "size", entry->size)) != 0 ||

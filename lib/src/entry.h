@@ -19,8 +19,18 @@
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
 	CUSTODY_ENTRY_REGISTER = 2, /* a document (version) registered */
-	CUSTODY_ENTRY_MEMBER = 3    /* a member's key added or revoked */
+	CUSTODY_ENTRY_MEMBER = 3,   /* a member's key added or revoked */
+	CUSTODY_ENTRY_PUBLISH = 4   /* documents published: where and when */
 } custody_entry_type;
+
+/* Most documents one publish entry names. */
+#define CUSTODY_PUBLISH_MAX_DOCUMENTS 1000
+
+/* A published document: the entry that registered it and its digest. */
+struct custody_published {
+	uint64_t index;
+	char *sha256;      /* 64 hex, the registered digest */
+};
 
 typedef enum {
 	CUSTODY_MEMBER_ADD = 1,
@@ -55,6 +65,13 @@ struct custody_entry {
 	int has_previous;  /* set when version > 1 */
 	uint64_t previous; /* index of the previous version's entry */
 	char *source;      /* optional opaque label */
+
+	/* publish */
+	char *url;         /* where: http(s) URL, printable ASCII */
+	char *title;       /* optional */
+	char *published;   /* when, "YYYY-MM-DDTHH:MM:SSZ" */
+	struct custody_published *documents;
+	size_t ndocuments; /* 1..CUSTODY_PUBLISH_MAX_DOCUMENTS */
 };
 
 /*
@@ -78,7 +95,7 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 
 void custody_entry__free(struct custody_entry *entry);
 
-/* "genesis", "register", "member"; NULL for an unknown type. */
+/* "genesis", "register", "member", "publish"; NULL if unknown. */
 const char *custody_entry__type_name(custody_entry_type type);
 
 /* The archive's policy file, custody.yaml, at the root of every commit. */
