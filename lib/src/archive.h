@@ -47,6 +47,16 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
 	custody_error **err);
 
+/*
+ * Version `version` (0: the latest) of the document at user-given path
+ * `given`: its register entry into *out and the collection-relative path
+ * into *rel_out (malloc'd). Errors: CUSTODY_ENOTFOUND (not registered,
+ * no such version), CUSTODY_EVERIFY (a broken version chain).
+ */
+int custody_archive__find_version(custody_archive *a, const char *given,
+	uint64_t version, char **rel_out, struct custody_entry **out,
+	custody_error **err);
+
 /* One change to the tree of the next commit. */
 struct custody_tree_change {
 	const char *path;

@@ -195,6 +195,67 @@ static int find_record(custody_archive *a, const char *given,
 	return 0;
 }
 
+int custody_archive__find_version(custody_archive *a, const char *given,
+	uint64_t version, char **rel_out, struct custody_entry **out,
+	custody_error **err)
+{
+	struct custody_index *index = NULL;
+	struct custody_record *record;
+	struct custody_entry *e = NULL;
+	git_tree *tree = NULL;
+	uint64_t i;
+	int rc;
+
+	*out = NULL;
+	*rel_out = NULL;
+	if ((rc = find_record(a, given, &index, &record, rel_out, err)) != 0)
+		goto done;
+	if (version == 0)
+		version = record->version;
+	if (version > record->version) {
+		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: has %" PRIu64
+			" version(s), not %" PRIu64, *rel_out, record->version,
+			version);
+		goto done;
+	}
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		goto done;
+	for (i = record->index;;) {
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			goto done;
+		if (e->type != CUSTODY_ENTRY_REGISTER ||
+		    strcmp(e->path, *rel_out) != 0) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
+				PRIu64 " is not a version of %s; run custody "
+				"verify", i, *rel_out);
+			goto done;
+		}
+		if (e->version == version)
+			break;
+		if (!e->has_previous || e->version < version) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "%s: "
+				"version chain broken at entry %" PRIu64,
+				*rel_out, i);
+			goto done;
+		}
+		i = e->previous;
+		custody_entry__free(e);
+		e = NULL;
+	}
+	*out = e;
+	e = NULL;
+done:
+	if (rc != 0) {
+		free(*rel_out);
+		*rel_out = NULL;
+	}
+	custody_entry__free(e);
+	git_tree_free(tree);
+	custody_index__free(index);
+	return rc;
+}
+
 int custody_archive_log(custody_archive *a, const char *path, uint64_t limit,
 	custody_entry_cb cb, void *payload, custody_error **err)
 {
@@ -292,55 +353,20 @@ static int file_matches(const char *path, const unsigned char want[32])
 int custody_archive_restore(custody_archive *a, const char *path,
 	uint64_t version, const char *dest, int force, custody_error **err)
 {
-	struct custody_index *index = NULL;
-	struct custody_record *record;
 	struct custody_entry *e = NULL;
-	git_tree *tree = NULL;
 	git_blob *blob = NULL;
 	git_oid id;
 	char *rel = NULL, *target = NULL;
 	unsigned char want[32], got[32];
-	uint64_t i;
 	const char *content;
 	size_t len;
 	struct stat st;
 	int rc;
 
-	if ((rc = find_record(a, path, &index, &record, &rel, err)) != 0)
+	if ((rc = custody_archive__find_version(a, path, version, &rel, &e,
+	    err)) != 0)
 		goto done;
-	if (version == 0)
-		version = record->version;
-	if (version > record->version) {
-		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: has %" PRIu64
-			" version(s), not %" PRIu64, rel, record->version,
-			version);
-		goto done;
-	}
-	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
-		goto done;
-	for (i = record->index;;) {
-		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
-		    err)) != 0)
-			goto done;
-		if (e->type != CUSTODY_ENTRY_REGISTER ||
-		    strcmp(e->path, rel) != 0) {
-			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
-				PRIu64 " is not a version of %s; run custody "
-				"verify", i, rel);
-			goto done;
-		}
-		if (e->version == version)
-			break;
-		if (!e->has_previous || e->version < version) {
-			rc = custody__error(err, CUSTODY_EVERIFY, "%s: "
-				"version chain broken at entry %" PRIu64, rel,
-				i);
-			goto done;
-		}
-		i = e->previous;
-		custody_entry__free(e);
-		e = NULL;
-	}
+	version = e->version;
 	if (e->blob == NULL) {
 		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: version %"
 			PRIu64 " was registered without storing its content "
@@ -421,9 +447,7 @@ int custody_archive_restore(custody_archive *a, const char *path,
 	rc = custody_fs__write_atomic(target, content, len, 0644, err);
 done:
 	git_blob_free(blob);
-	git_tree_free(tree);
 	custody_entry__free(e);
-	custody_index__free(index);
 	free(rel);
 	free(target);
 	return rc;
