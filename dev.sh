@@ -10,6 +10,7 @@ cd "$(dirname "$0")"
 packages=(
 	gcc meson ninja-build pkg-config
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
+	libcurl4-openssl-dev
 	zlib1g-dev
 	git file python3 python3-yaml python3-jsonschema
 	strace util-linux hashdeep coreutils openssh-client openssl
