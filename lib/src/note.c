@@ -1,0 +1,869 @@
+/*
+ * C2SP signed notes, checkpoints and tlog-proof files. The three formats
+ * nest (a proof carries a checkpoint, a checkpoint is a note's text), so
+ * the parsers take the name of the outer input and the line its bytes
+ * start on: an error deep inside a proof still names the proof's line.
+ */
+#include "note.h"
+#include "base64.h"
+#include "ed25519.h"
+#include "error.h"
+#include "fsutil.h"
+#include "key.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EM_DASH_SPACE "\xe2\x80\x94 "
+#define EM_DASH_SPACE_LEN 4
+#define PROOF_HEADER "c2sp.org/tlog-proof@v1"
+#define HASH_B64_LEN CUSTODY_BASE64_LEN(32)
+/* 44 base64 characters without padding decode to 33 bytes: a hash line
+ * is decoded into this much room, then its length checked. */
+#define HASH_DECODE_ROOM (HASH_B64_LEN / 4 * 3)
+
+/* ---- text checks ---- */
+
+/*
+ * Length of the UTF-8 sequence at s (1 to 4), with its code point, or 0
+ * when it is not well-formed (overlong, surrogate, above U+10FFFF,
+ * truncated).
+ */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+		*cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		*cp = s[0] & 0x0f;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f; /* no surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		*cp = s[0] & 0x07;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if (i > 1 && (s[i] < 0x80 || s[i] > 0xbf))
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return need;
+}
+
+/* Unicode White_Space: what the spec means by "Unicode spaces". */
+static int is_space(uint32_t cp)
+{
+	return (cp >= 0x09 && cp <= 0x0d) || cp == 0x20 || cp == 0x85 ||
+		cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+		cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+		cp == 0x205f || cp == 0x3000;
+}
+
+/*
+ * Notes are UTF-8 without ASCII control characters other than "\n"
+ * (the spec's "control characters" are those below U+0020). `first_line`
+ * is the line number of text[0] in `what`.
+ */
+static int check_text(const char *text, size_t len, const char *what,
+	size_t first_line, custody_error **err)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t line = first_line;
+
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_next(s + i, len - i, &cp);
+
+		if (n == 0)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: invalid UTF-8 (byte 0x%02x)",
+				what, line, s[i]);
+		if (cp < 0x20 && cp != '\n')
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: control character 0x%02x",
+				what, line, (unsigned)cp);
+		if (cp == '\n')
+			line++;
+		i += n;
+	}
+	return 0;
+}
+
+/*
+ * Why `name` is not a valid key name, or NULL: non-empty, well-formed
+ * UTF-8, no control character (below U+0020), no Unicode space, no "+".
+ */
+static const char *name_problem(const char *name, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)name;
+
+	if (len == 0)
+		return "is empty";
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_next(s + i, len - i, &cp);
+
+		if (n == 0)
+			return "is not valid UTF-8";
+		if (is_space(cp))
+			return "holds a space";
+		if (cp < 0x20)
+			return "holds a control character";
+		if (cp == '+')
+			return "holds a \"+\"";
+		i += n;
+	}
+	return NULL;
+}
+
+/*
+ * Why `digits` is not a canonical decimal below 2^63, or NULL (then
+ * *out holds the value).
+ */
+static const char *decimal_problem(const char *digits, size_t len,
+	uint64_t *out)
+{
+	uint64_t value = 0;
+
+	*out = 0;
+	if (len == 0)
+		return "is empty";
+	for (size_t i = 0; i < len; i++) {
+		unsigned d;
+
+		if (digits[i] < '0' || digits[i] > '9')
+			return "is not a decimal number";
+		d = (unsigned)(digits[i] - '0');
+		if (value > ((uint64_t)INT64_MAX - d) / 10)
+			return "is 2^63 or more";
+		value = value * 10 + d;
+	}
+	if (len > 1 && digits[0] == '0')
+		return "has a leading zero";
+	*out = value;
+	return NULL;
+}
+
+/* The number of "\n" in text[0 .. len): the line text[len] is on, less one. */
+static size_t count_lines(const char *text, size_t len)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			lines++;
+	return lines;
+}
+
+/*
+ * The next line at *pos: 1 (line and line_len set, *pos past its "\n"),
+ * 0 at the end of the text, -1 when the last line has no "\n".
+ */
+static int take_line(const char *text, size_t len, size_t *pos,
+	const char **line, size_t *line_len)
+{
+	const char *eol;
+
+	if (*pos >= len)
+		return 0;
+	eol = memchr(text + *pos, '\n', len - *pos);
+	if (eol == NULL)
+		return -1;
+	*line = text + *pos;
+	*line_len = (size_t)(eol - *line);
+	*pos += *line_len + 1;
+	return 1;
+}
+
+/* ---- signed notes ---- */
+
+/*
+ * Parse the signature lines in block[0 .. len), which ends in "\n" and
+ * whose first line is line `number` of `what`; call cb (when not NULL)
+ * for each. `scratch` has room for len / 4 * 3 bytes.
+ */
+static int walk_signatures(const char *block, size_t len, const char *what,
+	size_t number, unsigned char *scratch, custody_note_signature_cb cb,
+	void *payload, custody_error **err)
+{
+	size_t pos = 0, count = 0, line_len;
+	const char *line;
+
+	/* block ends in "\n", so every line is whole */
+	for (; take_line(block, len, &pos, &line, &line_len) == 1; number++) {
+		struct custody_note_signature sig;
+		const char *space, *b64, *problem;
+		size_t b64_len, decoded;
+		int rc;
+
+		if (++count > CUSTODY_NOTE_MAX_SIGNATURES)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: more than %d signature lines",
+				what, number, CUSTODY_NOTE_MAX_SIGNATURES);
+		if (line_len < EM_DASH_SPACE_LEN ||
+		    memcmp(line, EM_DASH_SPACE, EM_DASH_SPACE_LEN) != 0)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: a signature line must start with "
+				"an em dash (U+2014) and a space", what,
+				number);
+		sig.name = line + EM_DASH_SPACE_LEN;
+		space = memchr(sig.name, ' ', line_len - EM_DASH_SPACE_LEN);
+		if (space == NULL)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: no space between the key name "
+				"and the signature", what, number);
+		sig.name_len = (size_t)(space - sig.name);
+		if ((problem = name_problem(sig.name, sig.name_len)) != NULL)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: the key name %s", what, number,
+				problem);
+		b64 = space + 1;
+		b64_len = (size_t)(line + line_len - b64);
+		if (b64_len == 0 || custody_base64_decode(scratch, &decoded,
+		    b64, b64_len) != 0)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: the signature is not canonical "
+				"base64", what, number);
+		if (decoded < 5)
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: the signature is shorter than a "
+				"key id and one byte", what, number);
+		memcpy(sig.key_id, scratch, 4);
+		sig.sig = scratch + 4;
+		sig.sig_len = decoded - 4;
+		sig.line = number;
+		if (cb != NULL && (rc = cb(&sig, payload)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Check a note's syntax; *text_len receives its text's length (before
+ * cb is first called; 0 again on failure). With cb, every line is
+ * checked first, then cb called for each signature.
+ */
+static int parse_note(const char *note, size_t len, const char *what,
+	size_t first_line, size_t *text_len, custody_note_signature_cb cb,
+	void *payload, custody_error **err)
+{
+	unsigned char *scratch;
+	size_t split = 0, sig_line;
+	int rc;
+
+	*text_len = 0;
+	if (check_text(note, len, what, first_line, err) != 0)
+		return CUSTODY_EINVALID;
+	if (len == 0)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the note is empty", what, first_line);
+	if (note[len - 1] != '\n')
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the last line does not end with a "
+			"newline", what, first_line + count_lines(note, len));
+	/* The text ends at the last empty line: the text may hold empty
+	 * lines, signature lines never do. */
+	for (size_t i = len - 1; i > 0; i--) {
+		if (note[i] == '\n' && note[i - 1] == '\n') {
+			split = i;
+			break;
+		}
+	}
+	if (split == 0)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: no blank line separates the text from "
+			"the signature lines", what,
+			first_line + count_lines(note, len) - 1);
+	sig_line = first_line + count_lines(note, split) + 1;
+	if (split + 1 == len)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: no signature line after the blank line",
+			what, sig_line - 1);
+	if ((scratch = malloc((len - split) / 4 * 3 + 3)) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	*text_len = split;
+	rc = walk_signatures(note + split + 1, len - split - 1, what,
+		sig_line, scratch, NULL, NULL, err);
+	if (rc == 0 && cb != NULL)
+		rc = walk_signatures(note + split + 1, len - split - 1, what,
+			sig_line, scratch, cb, payload, err);
+	free(scratch);
+	if (rc != 0)
+		*text_len = 0;
+	return rc;
+}
+
+int custody_note__split(const char *note, size_t len, size_t *text_len_out,
+	custody_error **err)
+{
+	size_t text_len;
+	int rc = parse_note(note, len, "note", 1, &text_len, NULL, NULL, err);
+
+	if (text_len_out != NULL)
+		*text_len_out = text_len;
+	return rc;
+}
+
+int custody_note__signatures(const char *note, size_t len,
+	custody_note_signature_cb cb, void *payload, custody_error **err)
+{
+	size_t text_len;
+
+	return parse_note(note, len, "note", 1, &text_len, cb, payload, err);
+}
+
+struct verification {
+	const char *text;
+	size_t text_len;
+	const struct custody_note_verifier *verifiers;
+	size_t n;
+	size_t verified;
+	size_t bad_line;                          /* first failure, or 0 */
+	const struct custody_note_verifier *bad;  /* its verifier */
+	custody_error **err;
+};
+
+static int same_key_name(const struct custody_note_verifier *v,
+	const char *name, size_t name_len, const unsigned char key_id[4])
+{
+	return strlen(v->name) == name_len &&
+		memcmp(v->name, name, name_len) == 0 &&
+		memcmp(v->key_id, key_id, 4) == 0;
+}
+
+static int verify_one(const struct custody_note_signature *sig,
+	void *payload)
+{
+	struct verification *state = payload;
+	const struct custody_note_verifier *v = NULL;
+
+	for (size_t i = 0; i < state->n; i++) {
+		const struct custody_note_verifier *other =
+			&state->verifiers[i];
+
+		if (!same_key_name(other, sig->name, sig->name_len,
+		    sig->key_id))
+			continue;
+		if (v == NULL)
+			v = other;
+		else if (memcmp(v->pub, other->pub, 32) != 0)
+			return custody__error(state->err, CUSTODY_EINVALID,
+				"two verifier keys are named %s with key id "
+				"%02x%02x%02x%02x", v->name, v->key_id[0],
+				v->key_id[1], v->key_id[2], v->key_id[3]);
+	}
+	if (v == NULL)
+		return 0; /* an unknown key: ignored */
+	if (sig->sig_len == CUSTODY_ED25519_SIGNATURE_BYTES &&
+	    custody_ed25519__verify(v->pub, state->text, state->text_len,
+	    sig->sig)) {
+		state->verified++;
+	} else if (state->bad_line == 0) {
+		state->bad_line = sig->line;
+		state->bad = v;
+	}
+	return 0;
+}
+
+/* "not signed by a" / "not signed by any of a, b" */
+static int not_signed(const struct custody_note_verifier *verifiers,
+	size_t n, custody_error **err)
+{
+	custody_buf names = CUSTODY_BUF_INIT;
+	int rc;
+
+	if (n == 0)
+		return custody__error(err, CUSTODY_EVERIFY, "note: not signed "
+			"by a trusted key (no verifier key was given)");
+	for (size_t i = 0; i < n; i++) {
+		if (custody_buf__printf(&names, "%s%s", i > 0 ? ", " : "",
+		    verifiers[i].name) != 0) {
+			custody_buf_dispose(&names);
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+	}
+	rc = custody__error(err, CUSTODY_EVERIFY, "note: not signed by %s%s",
+		n > 1 ? "any of " : "", names.ptr);
+	custody_buf_dispose(&names);
+	return rc;
+}
+
+int custody_note__verify(const char *note, size_t len,
+	const struct custody_note_verifier *verifiers, size_t n,
+	size_t *text_len_out, custody_error **err)
+{
+	struct verification state;
+	int rc;
+
+	if (text_len_out != NULL)
+		*text_len_out = 0;
+	memset(&state, 0, sizeof(state));
+	state.text = note;
+	state.verifiers = verifiers;
+	state.n = n;
+	state.err = err;
+	/* parse_note sets state.text_len before verify_one sees a line */
+	rc = parse_note(note, len, "note", 1, &state.text_len, verify_one,
+		&state, err);
+	if (rc != 0)
+		return rc;
+	if (state.bad_line != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "note line %zu: "
+			"the signature by %s+%02x%02x%02x%02x does not verify",
+			state.bad_line, state.bad->name, state.bad->key_id[0],
+			state.bad->key_id[1], state.bad->key_id[2],
+			state.bad->key_id[3]);
+	if (state.verified == 0)
+		return not_signed(verifiers, n, err);
+	if (text_len_out != NULL)
+		*text_len_out = state.text_len;
+	return 0;
+}
+
+/* ---- keys and signing ---- */
+
+int custody_note__verifier_from_vkey(struct custody_note_verifier *out,
+	const char *vkey, size_t len, custody_error **err)
+{
+	unsigned char id[4], body[CUSTODY_BASE64_LEN(33) / 4 * 3];
+	const char *plus, *rest, *problem;
+	size_t name_len, rest_len, body_len;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 0 && vkey[len - 1] == '\n')
+		len--;
+	plus = memchr(vkey, '+', len);
+	name_len = plus != NULL ? (size_t)(plus - vkey) : len;
+	if ((problem = name_problem(vkey, name_len)) != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"verifier key: the key name %s", problem);
+	if (name_len > CUSTODY_NOTE_NAME_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"the key name is longer than %d bytes",
+			CUSTODY_NOTE_NAME_MAX);
+	if (plus == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"not of the form <name>+<key id>+<key>");
+	rest = plus + 1;
+	rest_len = len - name_len - 1;
+	if (rest_len < 9 || rest[8] != '+' || custody_unhex(id, rest, 4) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"no 8-digit lowercase hex key id after the name");
+	rest += 9;
+	rest_len -= 9;
+	if (rest_len != CUSTODY_BASE64_LEN(33))
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"not an Ed25519 key (type 0x01 and 32 bytes)");
+	if (custody_base64_decode(body, &body_len, rest, rest_len) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"the key is not canonical base64");
+	if (body_len != 33 || body[0] != CUSTODY_NOTE_KEY_ED25519)
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"not an Ed25519 key (type 0x01 and 32 bytes)");
+	if ((problem = custody_ed25519__public_key_problem(body + 1)) != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"verifier key: the public key %s", problem);
+	memcpy(out->name, vkey, name_len);
+	out->name[name_len] = '\0';
+	memcpy(out->pub, body + 1, 32);
+	custody_ed25519__note_key_id(out->name, CUSTODY_NOTE_KEY_ED25519,
+		out->pub, out->key_id);
+	if (memcmp(out->key_id, id, 4) != 0) {
+		memset(out, 0, sizeof(*out));
+		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
+			"the key id %.8s does not match the name and key", plus
+			+ 1);
+	}
+	return 0;
+}
+
+void custody_note__verifier_from_key(struct custody_note_verifier *out,
+	const char *name, const unsigned char pub[32])
+{
+	size_t len = strlen(name);
+
+	/* Callers pass checkpoint origins, which may hold spaces: such a
+	 * name, or one too long (left empty), matches no signature line. */
+	memset(out, 0, sizeof(*out));
+	if (len <= CUSTODY_NOTE_NAME_MAX)
+		memcpy(out->name, name, len);
+	memcpy(out->pub, pub, 32);
+	custody_ed25519__note_key_id(out->name, CUSTODY_NOTE_KEY_ED25519,
+		out->pub, out->key_id);
+}
+
+int custody_note__sign(custody_buf *out, const char *text, size_t len,
+	const char *name, const custody_key *key, custody_error **err)
+{
+	unsigned char sig[4 + CUSTODY_ED25519_SIGNATURE_BYTES];
+	char b64[CUSTODY_BASE64_LEN(sizeof(sig)) + 1];
+	const char *problem, *empty;
+	size_t name_len = strlen(name), old_size = out->size;
+
+	if (len == 0 || text[len - 1] != '\n')
+		return custody__error(err, CUSTODY_EINVALID,
+			"note text line %zu: the text must end with a newline",
+			count_lines(text, len) + 1);
+	if (check_text(text, len, "note text", 1, err) != 0)
+		return CUSTODY_EINVALID;
+	empty = text[0] == '\n' ? text : NULL;
+	for (size_t i = 1; empty == NULL && i < len; i++)
+		if (text[i] == '\n' && text[i - 1] == '\n')
+			empty = text + i;
+	if (empty != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"note text line %zu: the text holds an empty line",
+			count_lines(text, (size_t)(empty - text)) + 1);
+	if ((problem = name_problem(name, name_len)) != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"note signer: the key name %s", problem);
+	if (name_len > CUSTODY_NOTE_NAME_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "note signer: "
+			"the key name is longer than %d bytes",
+			CUSTODY_NOTE_NAME_MAX);
+	custody_ed25519__note_key_id(name, CUSTODY_NOTE_KEY_ED25519,
+		custody_pubkey_raw(custody_key_public(key)), sig);
+	if (custody_ed25519__sign(custody_key__pkey(key), text, len, sig + 4,
+	    err) != 0)
+		return CUSTODY_ERROR;
+	custody_base64_encode(b64, sig, sizeof(sig));
+	if (custody_buf__append(out, text, len) != 0 ||
+	    custody_buf__printf(out, "\n" EM_DASH_SPACE "%s %s\n", name,
+	    b64) != 0) {
+		if (out->ptr != NULL) {
+			out->size = old_size;
+			out->ptr[old_size] = '\0';
+		}
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* ---- checkpoints ---- */
+
+static int parse_checkpoint(struct custody_checkpoint *out, const char *text,
+	size_t len, const char *what, size_t first_line, custody_error **err)
+{
+	unsigned char root[HASH_DECODE_ROOM];
+	const char *line = NULL, *problem;
+	size_t pos = 0, line_len = 0, root_len, number = first_line;
+	int got;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: no origin line", what, number);
+	if (text[len - 1] != '\n')
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the last line does not end with a "
+			"newline", what, first_line + count_lines(text, len));
+	if (check_text(text, len, what, first_line, err) != 0)
+		return CUSTODY_EINVALID;
+
+	take_line(text, len, &pos, &line, &line_len);
+	if (line_len == 0)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the origin is empty", what, number);
+	if (line_len > CUSTODY_NOTE_NAME_MAX)
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the origin is longer than %d bytes",
+			what, number, CUSTODY_NOTE_NAME_MAX);
+	memcpy(out->origin, line, line_len);
+
+	number++;
+	if (take_line(text, len, &pos, &line, &line_len) != 1) {
+		memset(out, 0, sizeof(*out));
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: no tree size line", what, number);
+	}
+	if ((problem = decimal_problem(line, line_len, &out->size)) != NULL) {
+		memset(out, 0, sizeof(*out));
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the tree size %s", what, number,
+			problem);
+	}
+
+	number++;
+	if (take_line(text, len, &pos, &line, &line_len) != 1) {
+		memset(out, 0, sizeof(*out));
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: no root hash line", what, number);
+	}
+	if (line_len != HASH_B64_LEN ||
+	    custody_base64_decode(root, &root_len, line, line_len) != 0 ||
+	    root_len != 32) {
+		memset(out, 0, sizeof(*out));
+		return custody__error(err, CUSTODY_EINVALID,
+			"%s line %zu: the root hash is not 32 bytes of "
+			"canonical base64", what, number);
+	}
+	memcpy(out->root, root, 32);
+
+	while ((got = take_line(text, len, &pos, &line, &line_len)) == 1) {
+		number++;
+		if (line_len == 0) {
+			memset(out, 0, sizeof(*out));
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s line %zu: an extension line is empty",
+				what, number);
+		}
+		out->extension_lines++;
+	}
+	return 0;
+}
+
+int custody_checkpoint__parse(struct custody_checkpoint *out,
+	const char *text, size_t len, custody_error **err)
+{
+	return parse_checkpoint(out, text, len, "checkpoint", 1, err);
+}
+
+int custody_checkpoint__format(const struct custody_checkpoint *c,
+	custody_buf *out, custody_error **err)
+{
+	size_t origin_len = strnlen(c->origin, sizeof(c->origin));
+	size_t old_size = out->size;
+
+	if (origin_len == 0)
+		return custody__error(err, CUSTODY_EINVALID,
+			"checkpoint: the origin is empty");
+	if (origin_len == sizeof(c->origin))
+		return custody__error(err, CUSTODY_EINVALID,
+			"checkpoint: the origin is longer than %d bytes",
+			CUSTODY_NOTE_NAME_MAX);
+	if (check_text(c->origin, origin_len, "checkpoint", 1, err) != 0)
+		return CUSTODY_EINVALID;
+	if (memchr(c->origin, '\n', origin_len) != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"checkpoint: the origin holds a newline");
+	if (c->size > (uint64_t)INT64_MAX)
+		return custody__error(err, CUSTODY_EINVALID,
+			"checkpoint: the tree size is 2^63 or more");
+	if (custody_buf__printf(out, "%s\n%" PRIu64 "\n", c->origin,
+	    c->size) != 0 ||
+	    custody_base64__append(out, c->root, 32) != 0 ||
+	    custody_buf__append(out, "\n", 1) != 0) {
+		if (out->ptr != NULL) {
+			out->size = old_size;
+			out->ptr[old_size] = '\0';
+		}
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* ---- tlog-proof files ---- */
+
+void custody_tlog_proof__clear(struct custody_tlog_proof *p)
+{
+	if (p == NULL)
+		return;
+	free(p->extra);
+	free(p->hashes);
+	free(p->checkpoint);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A well-formed signed checkpoint, whose first line is line `first_line`
+ * of `what`. */
+static int check_signed_checkpoint(const char *note, size_t len,
+	const char *what, size_t first_line, custody_error **err)
+{
+	struct custody_checkpoint c;
+	size_t text_len;
+
+	if (parse_note(note, len, what, first_line, &text_len, NULL, NULL,
+	    err) != 0)
+		return CUSTODY_EINVALID;
+	return parse_checkpoint(&c, note, text_len, what, first_line, err);
+}
+
+static int parse_proof(struct custody_tlog_proof *out, const char *text,
+	size_t len, custody_error **err)
+{
+	unsigned char hash[HASH_DECODE_ROOM];
+	const char *line = NULL, *problem;
+	size_t pos = 0, line_len = 0, number = 1, decoded;
+	int got;
+
+	if (len > CUSTODY_TLOG_PROOF_MAX_SIZE)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof: "
+			"%zu bytes is more than the %d a proof may have", len,
+			CUSTODY_TLOG_PROOF_MAX_SIZE);
+	if (take_line(text, len, &pos, &line, &line_len) != 1 ||
+	    line_len != strlen(PROOF_HEADER) ||
+	    memcmp(line, PROOF_HEADER, line_len) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof "
+			"line 1: not a tlog proof (the first line must be \""
+			PROOF_HEADER "\")");
+
+	number++;
+	got = take_line(text, len, &pos, &line, &line_len);
+	if (got == 1 && line_len >= 6 && memcmp(line, "extra ", 6) == 0) {
+		const char *b64 = line + 6;
+		size_t b64_len = line_len - 6;
+
+		if (b64_len > CUSTODY_BASE64_LEN(CUSTODY_TLOG_PROOF_MAX_EXTRA))
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: the extra data is more "
+				"than %d bytes", number,
+				CUSTODY_TLOG_PROOF_MAX_EXTRA);
+		if ((out->extra = malloc(b64_len / 4 * 3 + 1)) == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if (custody_base64_decode(out->extra, &out->extra_len, b64,
+		    b64_len) != 0)
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: the extra data is not "
+				"canonical base64", number);
+		if (out->extra_len > CUSTODY_TLOG_PROOF_MAX_EXTRA)
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: the extra data is more "
+				"than %d bytes", number,
+				CUSTODY_TLOG_PROOF_MAX_EXTRA);
+		out->has_extra = 1;
+		number++;
+		got = take_line(text, len, &pos, &line, &line_len);
+	}
+	if (got != 1 || line_len < 6 || memcmp(line, "index ", 6) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof line "
+			"%zu: expected \"index <N>\"", number);
+	if ((problem = decimal_problem(line + 6, line_len - 6, &out->index))
+	    != NULL)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof line "
+			"%zu: the index %s", number, problem);
+
+	for (;;) {
+		number++;
+		if (take_line(text, len, &pos, &line, &line_len) != 1)
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: no empty line before "
+				"the checkpoint", number);
+		if (line_len == 0)
+			break;
+		if (out->nhashes == CUSTODY_TLOG_PROOF_MAX_HASHES)
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: more than %d proof "
+				"hashes", number,
+				CUSTODY_TLOG_PROOF_MAX_HASHES);
+		if (out->hashes == NULL && (out->hashes = malloc(
+		    CUSTODY_TLOG_PROOF_MAX_HASHES * sizeof(*out->hashes)))
+		    == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if (line_len != HASH_B64_LEN || custody_base64_decode(hash,
+		    &decoded, line, line_len) != 0 || decoded != 32)
+			return custody__error(err, CUSTODY_EINVALID,
+				"tlog-proof line %zu: a proof hash must be 32 "
+				"bytes of canonical base64", number);
+		memcpy(out->hashes[out->nhashes++], hash, 32);
+	}
+
+	number++;
+	if (pos == len)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof line "
+			"%zu: no checkpoint after the empty line", number);
+	if (check_signed_checkpoint(text + pos, len - pos, "tlog-proof",
+	    number, err) != 0)
+		return CUSTODY_EINVALID;
+	out->checkpoint_len = len - pos;
+	if ((out->checkpoint = malloc(out->checkpoint_len + 1)) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	memcpy(out->checkpoint, text + pos, out->checkpoint_len);
+	out->checkpoint[out->checkpoint_len] = '\0';
+	return 0;
+}
+
+int custody_tlog_proof__parse(struct custody_tlog_proof *out,
+	const char *text, size_t len, custody_error **err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = parse_proof(out, text, len, err);
+	if (rc != 0)
+		custody_tlog_proof__clear(out);
+	return rc;
+}
+
+static int append_proof(custody_buf *proof, const struct custody_tlog_proof *p)
+{
+	if (custody_buf__append(proof, PROOF_HEADER "\n",
+	    strlen(PROOF_HEADER) + 1) != 0)
+		return CUSTODY_ENOMEM;
+	if (p->has_extra && (custody_buf__append(proof, "extra ", 6) != 0 ||
+	    custody_base64__append(proof, p->extra, p->extra_len) != 0 ||
+	    custody_buf__append(proof, "\n", 1) != 0))
+		return CUSTODY_ENOMEM;
+	if (custody_buf__printf(proof, "index %" PRIu64 "\n", p->index) != 0)
+		return CUSTODY_ENOMEM;
+	for (size_t i = 0; i < p->nhashes; i++)
+		if (custody_base64__append(proof, p->hashes[i], 32) != 0 ||
+		    custody_buf__append(proof, "\n", 1) != 0)
+			return CUSTODY_ENOMEM;
+	if (custody_buf__append(proof, "\n", 1) != 0 ||
+	    custody_buf__append(proof, p->checkpoint, p->checkpoint_len) != 0)
+		return CUSTODY_ENOMEM;
+	return 0;
+}
+
+int custody_tlog_proof__format(const struct custody_tlog_proof *p,
+	custody_buf *out, custody_error **err)
+{
+	custody_buf proof = CUSTODY_BUF_INIT;
+	int rc;
+
+	assert(p->nhashes == 0 || p->hashes != NULL);
+	assert(!p->has_extra || p->extra_len == 0 || p->extra != NULL);
+	if (p->nhashes > CUSTODY_TLOG_PROOF_MAX_HASHES)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof: "
+			"%zu proof hashes, more than %d", p->nhashes,
+			CUSTODY_TLOG_PROOF_MAX_HASHES);
+	if (p->has_extra && p->extra_len > CUSTODY_TLOG_PROOF_MAX_EXTRA)
+		return custody__error(err, CUSTODY_EINVALID, "tlog-proof: "
+			"the extra data is more than %d bytes",
+			CUSTODY_TLOG_PROOF_MAX_EXTRA);
+	if (p->index > (uint64_t)INT64_MAX)
+		return custody__error(err, CUSTODY_EINVALID,
+			"tlog-proof: the index is 2^63 or more");
+	if (p->checkpoint == NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"tlog-proof: no checkpoint");
+	if (check_signed_checkpoint(p->checkpoint, p->checkpoint_len,
+	    "checkpoint", 1, err) != 0)
+		return CUSTODY_EINVALID;
+
+	if (append_proof(&proof, p) != 0)
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	else if (proof.size > CUSTODY_TLOG_PROOF_MAX_SIZE)
+		rc = custody__error(err, CUSTODY_EINVALID, "tlog-proof: "
+			"%zu bytes is more than the %d a proof may have",
+			proof.size, CUSTODY_TLOG_PROOF_MAX_SIZE);
+	else if (custody_buf__append(out, proof.ptr, proof.size) != 0)
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	else
+		rc = 0;
+	custody_buf_dispose(&proof);
+	return rc;
+}
