@@ -10,5 +10,6 @@
 #include "custody/archive.h"
 #include "custody/key.h"
 #include "custody/member.h"
+#include "custody/proof.h"
 
 #endif

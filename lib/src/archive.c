@@ -1,4 +1,5 @@
 #include "archive.h"
+#include "tlog.h"
 #include "error.h"
 #include "fsutil.h"
 #include "index.h"
@@ -627,10 +628,17 @@ int custody_archive__commit(custody_archive *a,
 	git_oid tree_id;
 	int rc = 0;
 
-	updates = calloc(nchanges ? nchanges : 1, sizeof(*updates));
+	struct custody_tree_change checkpoint;
+	struct custody_tlog_pending pending = { NULL, 0 };
+	size_t nupdates = nchanges, nentries = 0;
+
+	updates = calloc(nchanges + 1, sizeof(*updates));
 	if (updates == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	for (size_t i = 0; i < nchanges; i++) {
+		if (!changes[i].remove && strncmp(changes[i].path, "log/", 4)
+		    == 0)
+			nentries++;
 		updates[i].action = changes[i].remove ?
 			GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
 		git_oid_cpy(&updates[i].id, &changes[i].blob);
@@ -647,6 +655,17 @@ int custody_archive__commit(custody_archive *a,
 			"%s: cannot prepare the commit", a->gitdir);
 		goto done;
 	}
+	/* A change that adds entries carries the new signed checkpoint. */
+	if (nentries > 0) {
+		if ((rc = custody_tlog__next_checkpoint(a, scratch, changes,
+		    nchanges, &checkpoint, &pending, err)) != 0)
+			goto done;
+		updates[nupdates].action = GIT_TREE_UPDATE_UPSERT;
+		git_oid_cpy(&updates[nupdates].id, &checkpoint.blob);
+		updates[nupdates].filemode = GIT_FILEMODE_BLOB;
+		updates[nupdates].path = checkpoint.path;
+		nupdates++;
+	}
 	if (a->has_head) {
 		if (git_commit_lookup(&parent, scratch, &a->head) != 0 ||
 		    git_commit_tree(&baseline, parent) != 0) {
@@ -658,7 +677,7 @@ int custody_archive__commit(custody_archive *a,
 	}
 	/* With no head, the first tree starts from nothing (baseline NULL):
 	 * no empty tree is written to dangle in the repository. */
-	if (git_tree_create_updated(&tree_id, scratch, baseline, nchanges,
+	if (git_tree_create_updated(&tree_id, scratch, baseline, nupdates,
 	    updates) != 0 || git_tree_lookup(&tree, scratch, &tree_id) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO,
 			"%s: cannot build the new tree", a->gitdir);
@@ -713,7 +732,9 @@ int custody_archive__commit(custody_archive *a,
 		}
 	}
 	remember_head(a, commit_out);
+	custody_tlog__commit(a, &pending);
 done:
+	custody_tlog__pending_clear(&pending);
 	if (rc != 0)
 		custody_pack__uncommit(pack);
 	git_reference_free(ref);
@@ -1089,8 +1110,11 @@ int custody_archive_init(custody_archive **out,
 	a->repo = repo;
 	repo = NULL;
 	a->signer = opts->key;
-	if ((rc = custody_archive__commit(a, changes, 3, genesis.actor,
-	    "custody init: genesis entry\n", &commit, err)) != 0)
+	a->config = &policy; /* borrowed for the commit: its origin */
+	rc = custody_archive__commit(a, changes, 3, genesis.actor,
+		"custody init: genesis entry\n", &commit, err);
+	a->config = NULL;
+	if (rc != 0)
 		goto done;
 	{
 		/* The lock file exists from the start, so taking the lock

@@ -5,6 +5,11 @@
 #include "hash.h"
 #include "map.h"
 #include "member.h"
+#include "merkle.h"
+#include "note.h"
+#include "tiles.h"
+#include "tlog.h"
+#include "tsa.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +32,8 @@ struct commit_info {
 	unsigned char signer[32];
 	int has_members;
 	git_oid members;           /* its members/allowed_signers blob */
+	int has_checkpoint;
+	git_oid checkpoint;        /* its checkpoint blob */
 };
 
 struct ctx {
@@ -88,7 +95,23 @@ struct diff_state {
 	uint64_t *added;
 	size_t nadded, alloc;
 	int oom;
+	int checkpoint_changed;
+	size_t timestamps;         /* timestamps/ files added */
+	size_t others;             /* other paths changed */
 };
+
+/* "timestamps/<size>.tsr" or ".checkpoint", custody's names there. */
+static int timestamp_name(const char *path)
+{
+	const char *p = path + 11, *q = p;
+
+	if (strncmp(path, "timestamps/", 11) != 0)
+		return 0;
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q != p && (*p != '0' || q == p + 1) &&
+		(strcmp(q, ".tsr") == 0 || strcmp(q, ".checkpoint") == 0);
+}
 
 static int on_delta(const git_diff_delta *d, struct diff_state *s)
 {
@@ -125,15 +148,32 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 			s->alloc = alloc;
 		}
 		s->added[s->nadded++] = (uint64_t)n;
+	} else if (strcmp(path, CUSTODY_CHECKPOINT_PATH) == 0) {
+		if (d->status == GIT_DELTA_DELETED)
+			problem(s->c, where, "removes the checkpoint");
+		s->checkpoint_changed = 1;
+	} else if (strncmp(path, "timestamps/", 11) == 0) {
+		if (!timestamp_name(path))
+			problem(s->c, where, "adds %s, which is not where "
+				"custody puts timestamps", path);
+		else if (d->status != GIT_DELTA_ADDED)
+			problem(s->c, where, "%s %s: timestamps are only ever "
+				"added", d->status == GIT_DELTA_DELETED ?
+				"removes" : "changes", path);
+		s->timestamps++;
 	} else if (strcmp(path, "custody.yaml") == 0) {
+		s->others++;
 		if (!s->root)
 			problem(s->c, where, "changes custody.yaml, the "
 				"archive's policy, which no custody command "
 				"does");
 	} else if (strncmp(path, "documents/", 10) != 0 &&
 	    strcmp(path, CUSTODY_MEMBERS_PATH) != 0) {
+		s->others++;
 		problem(s->c, where, "adds or changes %s, which custody "
 			"never writes", path);
+	} else {
+		s->others++;
 	}
 	return 0;
 }
@@ -424,6 +464,14 @@ static int check_history(struct ctx *c, custody_error **err)
 					git_tree_entry_id(te));
 			}
 			git_tree_entry_free(te);
+			te = NULL;
+			if (git_tree_entry_bypath(&te, tree,
+			    CUSTODY_CHECKPOINT_PATH) == 0) {
+				info->has_checkpoint = 1;
+				git_oid_cpy(&info->checkpoint,
+					git_tree_entry_id(te));
+			}
+			git_tree_entry_free(te);
 		}
 		if (git_commit_parentcount(commit) > 1)
 			problem(c, where, "is a merge; a custody history is a "
@@ -457,9 +505,14 @@ static int check_history(struct ctx *c, custody_error **err)
 			if (s.nadded > 1)
 				qsort(s.added, s.nadded, sizeof(*s.added),
 					cmp_u64);
-			if (s.nadded == 0)
+			if (s.nadded == 0 && (s.timestamps == 0 ||
+			    s.others != 0 || s.checkpoint_changed))
 				problem(c, where, "adds no entry; every custody "
-					"commit adds at least one");
+					"commit adds at least one, but for one "
+					"that only adds a timestamp");
+			if (s.nadded > 0 && !s.checkpoint_changed)
+				problem(c, where, "adds entries but no new "
+					"checkpoint");
 			for (size_t k = 0; k < s.nadded; k++) {
 				if (s.added[k] != size + k) {
 					problem(c, where, "adds entry %" PRIu64
@@ -657,6 +710,251 @@ static int on_document(const char *root, const git_tree_entry *te,
 	return 0;
 }
 
+/* A publish entry names register entries, with their digests. */
+static void check_publication(struct ctx *c, const struct custody_entry *e,
+	unsigned char (*digests)[32], const char *where)
+{
+	static const unsigned char zero[32];
+	unsigned char want[32];
+
+	for (size_t k = 0; k < e->ndocuments; k++) {
+		const struct custody_published *d = &e->documents[k];
+
+		if (memcmp(digests[d->index], zero, 32) == 0)
+			problem(c, where, "publishes entry %" PRIu64 ", which "
+				"is not a registration", d->index);
+		else if (custody_unhex(want, d->sha256, 32) != 0 ||
+		    memcmp(want, digests[d->index], 32) != 0)
+			problem(c, where, "publishes entry %" PRIu64 " with "
+				"SHA-256 %.16s..., but that entry registered "
+				"another digest", d->index, d->sha256);
+	}
+}
+
+/* Read a blob into a buffer; 0 or -1. */
+static int read_blob(custody_archive *a, const git_oid *id,
+	custody_buf *out)
+{
+	git_blob *blob;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if (git_blob_lookup(&blob, a->repo, id) != 0)
+		return -1;
+	rc = custody_buf__append(out, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob)) ? -1 : 0;
+	git_blob_free(blob);
+	return rc;
+}
+
+/* The tile cache against the entries: what differs is rebuilt. */
+static int sync_tiles(struct ctx *c, unsigned char (*leaves)[32],
+	struct custody_tiles **out, custody_error **err)
+{
+	custody_archive *a = c->a;
+	struct custody_tiles *t = NULL;
+	uint64_t have, same = 0;
+	char *dir = custody_fs__join(a->gitdir, "cache/tiles");
+	char *cache = custody_fs__join(a->gitdir, "cache");
+	int rc;
+
+	if (dir == NULL || cache == NULL) {
+		free(dir);
+		free(cache);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	rc = custody_fs__mkdir(cache, 0700, err);
+	if (rc == 0)
+		rc = custody_tlog__open_tiles(a, dir, &t, &have, err);
+	free(cache);
+	free(dir);
+	if (rc != 0)
+		return rc;
+	for (; same < have && same < a->size; same++) {
+		unsigned char h[32];
+
+		if (custody_tiles__node(t, 0, same, h, NULL) != 0 ||
+		    memcmp(h, leaves[same], 32) != 0)
+			break;
+	}
+	if (same < have) {
+		if (same < a->size)
+			custody_archive__notice(a, "the tile cache differed "
+				"from the log from leaf %" PRIu64 "; rebuilt "
+				"from the entries", same);
+		if ((rc = custody_tiles__truncate(t, same, err)) != 0)
+			goto fail;
+	}
+	if (same < a->size && (rc = custody_tiles__append(t,
+	    (const unsigned char (*)[32])leaves + same,
+	    (size_t)(a->size - same), err)) != 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	custody_tiles__free(t);
+	return rc;
+}
+
+/* Every commit's checkpoint: this log's, of the right size and root,
+ * signed by the member who signed the commit. */
+static void check_checkpoints(struct ctx *c, struct custody_tiles *t)
+{
+	custody_archive *a = c->a;
+	uint64_t size = 0;
+
+	for (size_t k = 0; k < c->ncommits && !c->stopped; k++) {
+		const struct commit_info *info = &c->commits[k];
+		struct custody_checkpoint cp;
+		struct custody_note_verifier v;
+		custody_buf note = CUSTODY_BUF_INIT;
+		custody_error *why = NULL;
+		unsigned char root[32];
+		char where[64];
+		size_t text_len;
+
+		size += info->count;
+		if (info->count == 0)
+			continue;
+		snprintf(where, sizeof(where), "commit %.12s", info->hex);
+		if (!info->has_checkpoint) {
+			problem(c, where, "has no checkpoint");
+			continue;
+		}
+		if (read_blob(a, &info->checkpoint, &note) != 0) {
+			problem(c, where, "its checkpoint cannot be read");
+			continue;
+		}
+		if (custody_note__split(note.ptr, note.size, &text_len, &why)
+		    != 0 || custody_checkpoint__parse(&cp, note.ptr, text_len,
+		    &why) != 0) {
+			problem(c, where, "its checkpoint is malformed: %s",
+				custody_error_message(why));
+		} else if (a->config && strcmp(cp.origin, a->config->origin)
+		    != 0) {
+			problem(c, where, "its checkpoint names the log '%s', "
+				"not '%s'", cp.origin, a->config->origin);
+		} else if (cp.size != size) {
+			problem(c, where, "its checkpoint has size %" PRIu64
+				", but the log has %" PRIu64 " entries there",
+				cp.size, size);
+		} else if (size > custody_tiles__size(t) ||
+		    custody_tiles__root(t, size, root, NULL) != 0 ||
+		    CRYPTO_memcmp(root, cp.root, 32) != 0) {
+			problem(c, where, "its checkpoint's root is not the "
+				"Merkle root of the log's first %" PRIu64
+				" entries", size);
+		} else if (info->signature) {
+			custody_note__verifier_from_key(&v, cp.origin,
+				info->signer);
+			if (custody_note__verify(note.ptr, note.size, &v, 1,
+			    NULL, &why) != 0)
+				problem(c, where, "its checkpoint is not signed "
+					"by the commit's signer: %s",
+					custody_error_message(why));
+		}
+		custody_error_free(why);
+		custody_buf_dispose(&note);
+	}
+}
+
+/* timestamps/: each token covers its checkpoint, which is this log's. */
+static void check_timestamps(struct ctx *c, struct custody_tiles *t,
+	git_tree *tree, const struct custody_members *members)
+{
+	custody_archive *a = c->a;
+	git_tree_entry *te = NULL;
+	git_tree *dir = NULL;
+
+	if (git_tree_entry_bypath(&te, tree, "timestamps") != 0)
+		return;
+	if (git_tree_lookup(&dir, a->repo, git_tree_entry_id(te)) != 0) {
+		problem(c, "timestamps/", "cannot be read");
+		git_tree_entry_free(te);
+		return;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(dir) && !c->stopped; i++) {
+		const git_tree_entry *tsr = git_tree_entry_byindex(dir, i);
+		const char *name = git_tree_entry_name(tsr);
+		const git_tree_entry *cpe;
+		size_t len = strlen(name), text_len;
+		struct custody_checkpoint cp;
+		struct custody_note_verifier *v;
+		struct custody_tsa_info info;
+		custody_buf token = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
+		custody_error *why = NULL;
+		unsigned char digest[32], root[32];
+		char where[96], cpname[64];
+		int untrusted;
+
+		if (len < 5 || strcmp(name + len - 4, ".tsr") != 0)
+			continue;
+		snprintf(where, sizeof(where), "timestamps/%s", name);
+		snprintf(cpname, sizeof(cpname), "%.*s.checkpoint",
+			(int)(len - 4), name);
+		if ((cpe = git_tree_entry_byname(dir, cpname)) == NULL ||
+		    read_blob(a, git_tree_entry_id(cpe), &note) != 0 ||
+		    read_blob(a, git_tree_entry_id(tsr), &token) != 0) {
+			problem(c, where, "has no readable %s beside it", cpname);
+			goto next;
+		}
+		if (custody_note__split(note.ptr, note.size, &text_len, &why)
+		    != 0 || custody_checkpoint__parse(&cp, note.ptr, text_len,
+		    &why) != 0) {
+			problem(c, where, "its checkpoint is malformed: %s",
+				custody_error_message(why));
+			goto next;
+		}
+		if ((uint64_t)strtoull(name, NULL, 10) != cp.size ||
+		    cp.size > custody_tiles__size(t) ||
+		    custody_tiles__root(t, cp.size, root, NULL) != 0 ||
+		    CRYPTO_memcmp(root, cp.root, 32) != 0) {
+			problem(c, where, "its checkpoint is not this log's "
+				"tree of size %" PRIu64, cp.size);
+			goto next;
+		}
+		v = calloc(members->count + 1, sizeof(*v));
+		for (size_t k = 0; v && k < members->count; k++)
+			custody_note__verifier_from_key(&v[k], cp.origin,
+				members->items[k].key);
+		if (v == NULL || custody_note__verify(note.ptr, note.size, v,
+		    members->count, NULL, &why) != 0)
+			problem(c, where, "its checkpoint is not signed by a "
+				"member: %s", why ? custody_error_message(why) :
+				"out of memory");
+		free(v);
+		custody_error_free(why);
+		why = NULL;
+		EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(),
+			NULL);
+		if (custody_tsa__verify(token.ptr, token.size, digest, NULL,
+		    &info, &untrusted, &why) != 0)
+			problem(c, where, "%s", custody_error_message(why));
+next:
+		custody_error_free(why);
+		custody_buf_dispose(&note);
+		custody_buf_dispose(&token);
+	}
+	git_tree_free(dir);
+	git_tree_entry_free(te);
+}
+
+static int check_tree(struct ctx *c, unsigned char (*leaves)[32],
+	git_tree *tree, const struct custody_members *members,
+	custody_error **err)
+{
+	struct custody_tiles *t = NULL;
+	int rc;
+
+	if ((rc = sync_tiles(c, leaves, &t, err)) != 0)
+		return rc;
+	check_checkpoints(c, t);
+	check_timestamps(c, t, tree, members);
+	custody_tiles__free(t);
+	return 0;
+}
+
 /* A history that verified becomes the one later runs compare with. */
 static void remember_verified(custody_archive *a)
 {
@@ -688,6 +986,7 @@ int custody_archive_verify(custody_archive *a,
 	size_t nlatest = 0, nchecks = 0;
 	struct custody_hash_job *jobs = NULL;
 	struct replay replay;
+	unsigned char (*leaves)[32] = NULL, (*digests)[32] = NULL;
 	git_oid seen;
 	int rc = 0, has_seen = 0;
 
@@ -706,13 +1005,17 @@ int custody_archive_verify(custody_archive *a,
 		goto done;
 	latest = calloc(a->size + 1, sizeof(*latest));
 	checks = calloc(a->size + 1, sizeof(*checks));
-	if (latest == NULL || checks == NULL) {
+	leaves = calloc(a->size + 1, sizeof(*leaves));
+	digests = calloc(a->size + 1, sizeof(*digests));
+	if (latest == NULL || checks == NULL || leaves == NULL ||
+	    digests == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
 	for (uint64_t i = 0; i < a->size && !c.stopped; i++) {
 		struct custody_entry *e = NULL;
 		custody_error *eerr = NULL;
+		custody_buf bytes = CUSTODY_BUF_INIT;
 		char where[64];
 		size_t *slot;
 
@@ -722,12 +1025,19 @@ int custody_archive_verify(custody_archive *a,
 				opts->payload);
 		c.sum.entries++;
 		replay_before(&c, &replay, i);
-		if (custody_archive__read_entry(a, tree, i, &e, NULL, &eerr)
+		if (custody_archive__read_entry(a, tree, i, &e, &bytes, &eerr)
 		    != 0) {
 			problem(&c, where, "%s", custody_error_message(eerr));
 			custody_error_free(eerr);
+			custody_buf_dispose(&bytes);
 			continue;
 		}
+		custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaves[i]);
+		custody_buf_dispose(&bytes);
+		if (e->type == CUSTODY_ENTRY_REGISTER)
+			custody_unhex(digests[i], e->sha256, 32);
+		if (e->type == CUSTODY_ENTRY_PUBLISH)
+			check_publication(&c, e, digests, where);
 		replay_entry(&c, &replay, e, where);
 		if ((i == 0) != (e->type == CUSTODY_ENTRY_GENESIS)) {
 			problem(&c, where, i == 0 ? "the first entry is not "
@@ -800,6 +1110,10 @@ int custody_archive_verify(custody_archive *a,
 		custody_entry__free(e);
 	}
 	c.sum.documents = nlatest;
+	/* before replay_end, which lets go of the members */
+	if (!c.stopped && (rc = check_tree(&c, leaves, tree, &replay.members,
+	    err)) != 0)
+		goto done;
 	replay_end(&c, &replay);
 	if (replay.oom) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
@@ -900,6 +1214,8 @@ done:
 	for (size_t i = 0; latest && i < nlatest; i++)
 		free(latest[i].path);
 	free(latest);
+	free(leaves);
+	free(digests);
 	free(checks);
 	free(jobs);
 	custody_map__free(&by_path);

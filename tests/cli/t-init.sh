@@ -9,7 +9,8 @@ test_init__creates_bare_repository_with_genesis_entry() {
 	expect_out_has "origin     example.org/test"
 	expect_eq "$(git --git-dir=.custody rev-parse --is-bare-repository)" true
 	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main)" \
-		"custody.yaml
+		"checkpoint
+custody.yaml
 log/000/000/000000000.yaml
 members/allowed_signers"
 	expect_eq "$(git --git-dir=.custody rev-list --count main)" 1

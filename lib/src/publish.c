@@ -1,0 +1,178 @@
+/*
+ * Publication records: a publish entry names registered documents (by
+ * entry index and SHA-256), where and when they went out. The files are
+ * rehashed first, so an outlet cannot record as published a document
+ * that differs from what it registered.
+ */
+#include "archive.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "lock.h"
+#include "custody/proof.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+/* Rehash the file at `rel` (collection-relative) and compare it with its
+ * entry. */
+static int same_as_entry(custody_archive *a, const char *rel,
+	const struct custody_entry *e, custody_error **err)
+{
+	struct custody_hash_job job;
+	struct custody_hash_options opts;
+	unsigned char want[32];
+	char *full = custody_fs__join(a->collection, rel);
+	int rc = 0;
+
+	if (full == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	memset(&job, 0, sizeof(job));
+	memset(&opts, 0, sizeof(opts));
+	job.path = full;
+	job.name = rel;
+	opts.threads = 1;
+	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
+	    job.rc != 0)
+		rc = custody__error(err, CUSTODY_EIO, "%s", job.error ?
+			job.error : "cannot read");
+	if (rc == 0 && (custody_unhex(want, e->sha256, 32) != 0 ||
+	    CRYPTO_memcmp(want, job.sha256, 32) != 0 || job.size != e->size))
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: differs from "
+			"version %" PRIu64 " as registered (entry %" PRIu64 "); "
+			"register it with `custody add` before publishing it",
+			rel, e->version, e->index);
+	custody_hash__jobs_clear(&job, 1);
+	free(full);
+	return rc;
+}
+
+int custody_archive_publish(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_publish_options *opts,
+	uint64_t *index_out, char commit_out[41], custody_error **err)
+{
+	struct custody_entry e, **registered = NULL;
+	struct custody_published *docs = NULL;
+	custody_lock *lock = NULL;
+	char *stale = NULL, now[32], message[160];
+	const char *actor;
+	git_oid commit;
+	int rc;
+
+	if (opts == NULL || opts->url == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "publishing needs "
+			"the URL where the documents went out");
+	if (npaths == 0)
+		return custody__error(err, CUSTODY_EINVALID, "name at least "
+			"one published document");
+	if (npaths > CUSTODY_PUBLISH_MAX_DOCUMENTS)
+		return custody__error(err, CUSTODY_EINVALID, "at most %d "
+			"documents per publication", CUSTODY_PUBLISH_MAX_DOCUMENTS);
+	registered = calloc(npaths, sizeof(*registered));
+	docs = calloc(npaths, sizeof(*docs));
+	if (registered == NULL || docs == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
+	    &stale, err)) != 0)
+		goto done;
+	if (stale != NULL)
+		custody_archive__notice(a, "%s", stale);
+	custody_archive__clean_stale(a);
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__signer(a, &actor, err)) != 0)
+		goto done;
+	for (size_t i = 0; i < npaths; i++) {
+		char *rel = NULL;
+
+		rc = custody_archive__find_version(a, paths[i], 0, &rel,
+			&registered[i], err);
+		if (rc == 0)
+			rc = same_as_entry(a, rel, registered[i], err);
+		free(rel);
+		if (rc != 0)
+			goto done;
+		docs[i].index = registered[i]->index;
+		docs[i].sha256 = registered[i]->sha256;
+		for (size_t j = 0; j < i; j++)
+			if (docs[j].index == docs[i].index) {
+				rc = custody__error(err, CUSTODY_EINVALID,
+					"%s is named twice", paths[i]);
+				goto done;
+			}
+	}
+	memset(&e, 0, sizeof(e));
+	e.type = CUSTODY_ENTRY_PUBLISH;
+	e.url = (char *)opts->url;
+	e.title = (char *)opts->title;
+	custody_archive__now(a, now, NULL);
+	e.published = (char *)(opts->published ? opts->published : now);
+	e.note = (char *)opts->note;
+	e.documents = docs;
+	e.ndocuments = npaths;
+	snprintf(message, sizeof(message), "custody publish: %zu document%s\n",
+		npaths, npaths == 1 ? "" : "s");
+	if ((rc = custody_archive__append(a, &e, 1, NULL, 0, message, &commit,
+	    err)) != 0)
+		goto done;
+	if (index_out != NULL)
+		*index_out = e.index;
+	if (commit_out != NULL)
+		git_oid_tostr(commit_out, 41, &commit);
+done:
+	for (size_t i = 0; registered && i < npaths; i++)
+		custody_entry__free(registered[i]);
+	free(registered);
+	free(docs);
+	free(stale);
+	custody_lock__release(lock);
+	return rc;
+}
+
+int custody_archive_published(custody_archive *a,
+	custody_publication_cb cb, void *payload, custody_error **err)
+{
+	git_tree *tree = NULL;
+	int rc;
+
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	for (uint64_t i = a->size; i-- > 1 && rc == 0;) {
+		struct custody_entry *e = NULL;
+
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			break;
+		for (size_t k = 0; e->type == CUSTODY_ENTRY_PUBLISH && rc == 0 &&
+		    k < e->ndocuments; k++) {
+			struct custody_entry *doc = NULL;
+			custody_publication p;
+
+			if ((rc = custody_archive__read_entry(a, tree,
+			    e->documents[k].index, &doc, NULL, err)) != 0)
+				break;
+			memset(&p, 0, sizeof(p));
+			p.entry = e->index;
+			p.url = e->url;
+			p.title = e->title;
+			p.published = e->published;
+			p.recorded = e->time;
+			p.actor = e->actor;
+			p.document = doc->index;
+			p.path = doc->path ? doc->path : "";
+			p.sha256 = e->documents[k].sha256;
+			rc = cb(&p, payload);
+			custody_entry__free(doc);
+		}
+		custody_entry__free(e);
+	}
+	git_tree_free(tree);
+	return rc;
+}

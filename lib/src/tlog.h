@@ -1,0 +1,68 @@
+/*
+ * The log as a Merkle tree (RFC 6962): leaf i is the exact bytes of entry
+ * i; the hashes live in a local tile cache (<gitdir>/cache/tiles, C2SP
+ * tlog-tiles layout) that follows the log and is rebuilt from the entries
+ * whenever it does not; every commit that adds entries carries a
+ * checkpoint (C2SP tlog-checkpoint) signed by the acting member as a C2SP
+ * signed note, named by the archive's origin.
+ */
+#ifndef CUSTODY_SRC_TLOG_H
+#define CUSTODY_SRC_TLOG_H
+
+#include <git2.h>
+#include "archive.h"
+#include "tiles.h"
+
+/* Where the latest signed checkpoint lives in every commit's tree. */
+#define CUSTODY_CHECKPOINT_PATH "checkpoint"
+
+/* Open the tile cache in `dir`; a damaged one is removed (with a
+ * notice) and started again empty. */
+int custody_tlog__open_tiles(custody_archive *a, const char *dir,
+	struct custody_tiles **out, uint64_t *size_out, custody_error **err);
+
+/*
+ * The tile cache, brought in line with the log at head: leaves past the
+ * log's size (from a commit that did not happen) are dropped, missing
+ * ones are hashed from the entries at head. The caller frees it with
+ * custody_tiles__free.
+ */
+int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
+	custody_error **err);
+
+/* Leaf hashes of a commit being made, for the tile cache once it is. */
+struct custody_tlog_pending {
+	unsigned char (*leaves)[32];
+	size_t count;
+};
+
+/*
+ * For the commit being made: hash the entries it adds (the log/ paths
+ * in `changes`, already in the object database), check that the tree
+ * still extends the checkpoint at head, and sign the checkpoint at the
+ * new size with the archive's signer. The checkpoint's blob is written
+ * to `repo` and *change_out describes it. Nothing is written to the tile
+ * cache: the new leaves wait in *pending for custody_tlog__commit, so a
+ * refused or failed commit leaves the archive as it was.
+ */
+int custody_tlog__next_checkpoint(custody_archive *a, git_repository *repo,
+	const struct custody_tree_change *changes, size_t nchanges,
+	struct custody_tree_change *change_out,
+	struct custody_tlog_pending *pending, custody_error **err);
+
+/* After the commit: add the pending leaves to the tile cache (a failure
+ * is only a notice: the cache catches up next time) and free them. */
+void custody_tlog__commit(custody_archive *a,
+	struct custody_tlog_pending *pending);
+
+/* Free pending leaves without using them. */
+void custody_tlog__pending_clear(struct custody_tlog_pending *pending);
+
+/*
+ * The checkpoint in `tree` (the signed note's bytes into note_out, its
+ * text length into *text_len). CUSTODY_ENOTFOUND if the tree has none.
+ */
+int custody_tlog__read_checkpoint(custody_archive *a, git_tree *tree,
+	custody_buf *note_out, size_t *text_len, custody_error **err);
+
+#endif
