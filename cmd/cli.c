@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -178,6 +179,35 @@ void json_entry(FILE *out, const custody_entry *e)
 		fputs(",\"source\":", out);
 		json_string(out, custody_entry_source(e));
 	}
+	if (custody_entry_member(e)) {
+		if (custody_entry_action(e)) {
+			fputs(",\"action\":", out);
+			json_string(out, custody_entry_action(e));
+		}
+		fputs(",\"member\":", out);
+		json_string(out, custody_entry_member(e));
+		fputs(",\"key\":", out);
+		json_string(out, custody_entry_key(e));
+	}
+	if (custody_entry_url(e)) {
+		fputs(",\"url\":", out);
+		json_string(out, custody_entry_url(e));
+		fputs(",\"title\":", out);
+		json_string(out, custody_entry_title(e));
+		fputs(",\"published\":", out);
+		json_string(out, custody_entry_published(e));
+		fputs(",\"documents\":[", out);
+		for (size_t i = 0; i < custody_entry_document_count(e); i++) {
+			uint64_t index;
+			const char *sha = custody_entry_document(e, i, &index);
+
+			fprintf(out, "%s{\"index\":%" PRIu64 ",\"sha256\":",
+				i ? "," : "", index);
+			json_string(out, sha);
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
 	fputs(",\"note\":", out);
 	json_string(out, custody_entry_note(e));
 	fputc('}', out);
@@ -192,4 +222,68 @@ int cli_parse_u64(const char *text, uint64_t *out)
 	errno = 0;
 	*out = strtoull(text, &end, 10);
 	return errno || *end ? -1 : 0;
+}
+
+int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *data;
+	size_t len;
+
+	*out = NULL;
+	*len_out = 0;
+	if (f == NULL) {
+		cli_error("%s: cannot read: %s", path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if ((data = malloc(max + 1)) == NULL) {
+		if (f != stdin)
+			fclose(f);
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	len = fread(data, 1, max + 1, f);
+	if (ferror(f) || len > max) {
+		cli_error("%s: %s", path, len > max ? "too big" :
+			"cannot read");
+		if (f != stdin)
+			fclose(f);
+		free(data);
+		return EXIT_FAILED;
+	}
+	if (f != stdin)
+		fclose(f);
+	data[len] = '\0';
+	*out = data;
+	*len_out = len;
+	return EXIT_OK;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
+	char *tmp = NULL;
+	int fd = -1;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
+			cli_error("cannot write to standard output");
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
+	    write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
+	    close(fd) != 0 || rename(tmp, path) != 0) {
+		cli_error("%s: cannot write: %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+		free(tmp);
+		return EXIT_FAILED;
+	}
+	free(tmp);
+	return EXIT_OK;
 }

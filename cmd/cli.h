@@ -53,6 +53,14 @@ void json_string(FILE *out, const char *s);
 /* Print an entry as a JSON object. */
 void json_entry(FILE *out, const custody_entry *entry);
 
+/* Read a whole file (or "-" for stdin) of at most `max` bytes into a
+ * malloc'd, NUL-terminated buffer. EXIT_OK or EXIT_FAILED (printed). */
+int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
+
+/* Write a file crash-safely (temporary, fsync, rename); "-" or NULL is
+ * standard output. EXIT_OK or EXIT_FAILED (printed). */
+int cli_write_file(const char *path, const void *data, size_t len);
+
 /* Parse a non-negative decimal; 0 on success, -1 if not one. */
 int cli_parse_u64(const char *text, uint64_t *out);
 

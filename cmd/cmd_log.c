@@ -8,17 +8,49 @@
 
 static const char help[] =
 "usage: custody log [PATH] [-n COUNT] [--json] [--archive DIR]\n"
+"       custody log --published [--json]\n"
 "\n"
 "Show the log, newest first: every entry, or with PATH the versions of\n"
-"that document.\n"
+"that document. With --published: every published document, where and\n"
+"when, newest publication first.\n"
 "\n"
-"  -n COUNT   show at most COUNT entries\n"
-"  --json     one JSON array of entries\n";
+"  -n COUNT     show at most COUNT entries\n"
+"  --published  what was published, where and when\n"
+"  --json       one JSON array\n";
 
 struct out {
 	int json;
 	int first;
 };
+
+static int on_publication(const custody_publication *p, void *payload)
+{
+	struct out *o = payload;
+
+	if (o->json) {
+		fputs(o->first ? "" : ",\n", stdout);
+		o->first = 0;
+		printf("{\"entry\":%" PRIu64 ",\"url\":", p->entry);
+		json_string(stdout, p->url);
+		fputs(",\"title\":", stdout);
+		json_string(stdout, p->title);
+		fputs(",\"published\":", stdout);
+		json_string(stdout, p->published);
+		fputs(",\"recorded\":", stdout);
+		json_string(stdout, p->recorded);
+		fputs(",\"actor\":", stdout);
+		json_string(stdout, p->actor);
+		printf(",\"document\":%" PRIu64 ",\"path\":", p->document);
+		json_string(stdout, p->path);
+		fputs(",\"sha256\":", stdout);
+		json_string(stdout, p->sha256);
+		fputs("}", stdout);
+		return 0;
+	}
+	printf("%s  %s  %s (entry %" PRIu64 ", sha256:%.16s…)\n",
+		p->published, p->url, p->path, p->document, p->sha256);
+	return 0;
+}
 
 static int on_entry(const custody_entry *e, void *payload)
 {
@@ -40,7 +72,16 @@ static int on_entry(const custody_entry *e, void *payload)
 			custody_entry_size(e), custody_entry_media_type(e),
 			custody_entry_blob(e) ? "" : "  (hashes only)");
 	else if (custody_entry_origin(e))
-		printf(" origin %s", custody_entry_origin(e));
+		printf(" origin %s, founding member %s",
+			custody_entry_origin(e), custody_entry_member(e));
+	else if (custody_entry_action(e))
+		printf(" %s %s", custody_entry_action(e),
+			custody_entry_member(e));
+	else if (custody_entry_url(e))
+		printf(" %zu document%s at %s, published %s",
+			custody_entry_document_count(e),
+			custody_entry_document_count(e) == 1 ? "" : "s",
+			custody_entry_url(e), custody_entry_published(e));
 	putchar('\n');
 	if (custody_entry_source(e))
 		printf("         source: %s\n", custody_entry_source(e));
@@ -53,6 +94,7 @@ int cmd_log(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "archive", required_argument, NULL, 'a' },
+		{ "published", no_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -63,7 +105,7 @@ int cmd_log(int argc, char **argv)
 	struct cli cli;
 	uint64_t limit = 0;
 	const char *path = NULL;
-	int c, rc;
+	int c, rc, published = 0;
 
 	cli_init(&cli);
 	opterr = 0;
@@ -75,6 +117,7 @@ int cmd_log(int argc, char **argv)
 					"'%s'", optarg);
 			break;
 		case 'a': cli.archive = optarg; break;
+		case 'P': published = 1; break;
 		case 'j': cli.json = 1; break;
 		case 'h': fputs(help, stdout); return EXIT_OK;
 		default:
@@ -87,12 +130,17 @@ int cmd_log(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("log", "unexpected argument '%s'",
 			argv[optind]);
+	if (published && (path != NULL || limit != 0))
+		return cli_usage("log", "--published lists every publication; "
+			"it takes no PATH or -n");
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	o.json = cli.json;
 	if (cli.json)
 		fputs("[", stdout);
-	rc = custody_archive_log(archive, path, limit, on_entry, &o, &err);
+	rc = published ? custody_archive_published(archive, on_publication, &o,
+		&err) : custody_archive_log(archive, path, limit, on_entry, &o,
+		&err);
 	if (cli.json)
 		fputs("]\n", stdout);
 	custody_archive_free(archive);

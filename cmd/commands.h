@@ -12,5 +12,11 @@ int cmd_member(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify_signature(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_consistency(int argc, char **argv);
+int cmd_timestamp(int argc, char **argv);
 
 #endif

@@ -38,6 +38,32 @@ const char *custody_entry_media_type(const custody_entry *e)
 const char *custody_entry_blob(const custody_entry *e) { return e->blob; }
 uint64_t custody_entry_version(const custody_entry *e) { return e->version; }
 const char *custody_entry_source(const custody_entry *e) { return e->source; }
+const char *custody_entry_member(const custody_entry *e) { return e->member; }
+const char *custody_entry_key(const custody_entry *e) { return e->key; }
+const char *custody_entry_action(const custody_entry *e)
+{
+	return e->action == CUSTODY_MEMBER_ADD ? "add" :
+		e->action == CUSTODY_MEMBER_REVOKE ? "revoke" : NULL;
+}
+const char *custody_entry_url(const custody_entry *e) { return e->url; }
+const char *custody_entry_title(const custody_entry *e) { return e->title; }
+const char *custody_entry_published(const custody_entry *e)
+{
+	return e->published;
+}
+size_t custody_entry_document_count(const custody_entry *e)
+{
+	return e->ndocuments;
+}
+const char *custody_entry_document(const custody_entry *e, size_t i,
+	uint64_t *index)
+{
+	if (i >= e->ndocuments)
+		return NULL;
+	if (index != NULL)
+		*index = e->documents[i].index;
+	return e->documents[i].sha256;
+}
 
 int custody_entry_previous(const custody_entry *e, uint64_t *out)
 {

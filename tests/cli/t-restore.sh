@@ -61,8 +61,8 @@ test_log__newest_first_for_the_collection_and_one_document() {
 	expect_rc 0
 	expect_eq "$(echo "$OUT" | head -1 | awk '{print $1, $4, $5, $6}')" \
 		"#6 register memos/budget.txt v2"
-	expect_eq "$(echo "$OUT" | tail -1 | awk '{print $1, $4, $5, $6}')" \
-		"#0 genesis origin local/coll"
+	expect_eq "$(echo "$OUT" | tail -1 | awk '{print $1, $4, $5, $6, $7, $8, $9}')" \
+		"#0 genesis origin local/coll, founding member tester"
 	run log memos/budget.txt
 	expect_eq "$(echo "$OUT" | awk '{print $1, $6}')" "#6 v2
 #2 v1"

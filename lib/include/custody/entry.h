@@ -47,6 +47,24 @@ CUSTODY_EXTERN(int) custody_entry_previous(const custody_entry *entry,
 	uint64_t *out);
 CUSTODY_EXTERN(const char *) custody_entry_source(const custody_entry *entry);
 
+/* genesis and member: the member's name and "ssh-ed25519 ..." key;
+ * member: "add" or "revoke" (NULL otherwise) */
+CUSTODY_EXTERN(const char *) custody_entry_member(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_key(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_action(const custody_entry *entry);
+
+/* publish: where, the title (or NULL), when, and the documents (by the
+ * index of the entry that registered each, and its SHA-256) */
+CUSTODY_EXTERN(const char *) custody_entry_url(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_title(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_published(
+	const custody_entry *entry);
+CUSTODY_EXTERN(size_t) custody_entry_document_count(
+	const custody_entry *entry);
+/* The i-th document's SHA-256 (borrowed), its entry index in *index. */
+CUSTODY_EXTERN(const char *) custody_entry_document(
+	const custody_entry *entry, size_t i, uint64_t *index);
+
 /* Free an entry obtained from custody_archive_entry. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_entry_free(custody_entry *entry);
 

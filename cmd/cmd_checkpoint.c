@@ -1,0 +1,172 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody checkpoint [--json] [--archive DIR]\n"
+"\n"
+"Print the log's current checkpoint: a C2SP signed note giving the log's\n"
+"origin, size and Merkle root, signed by the member who made the last\n"
+"change. Readers keep it, and later ask for a consistency proof to see\n"
+"that the log only grew (`custody consistency`).\n"
+"\n"
+"  --json   {origin, size, root, note}\n";
+
+int cmd_checkpoint(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_checkpoint_info info;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	custody_buf note = CUSTODY_BUF_INIT;
+	struct cli cli;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("checkpoint", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage("checkpoint", "unexpected argument '%s'",
+			argv[optind]);
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	rc = custody_archive_checkpoint(archive, &note, &info, &err);
+	custody_archive_free(archive);
+	if (rc != 0)
+		return cli_fail(err);
+	if (cli.json) {
+		fputs("{\"origin\":", stdout);
+		json_string(stdout, info.origin);
+		printf(",\"size\":%" PRIu64 ",\"root\":", info.size);
+		json_string(stdout, info.root);
+		fputs(",\"note\":", stdout);
+		json_string(stdout, note.ptr);
+		fputs("}\n", stdout);
+	} else {
+		fwrite(note.ptr, 1, note.size, stdout);
+	}
+	custody_buf_dispose(&note);
+	return EXIT_OK;
+}
+
+static const char consistency_help[] =
+"usage: custody consistency OLD [NEW] [-o FILE] [--archive DIR]\n"
+"       custody consistency OLD NEW --proof C --key KEY\n"
+"\n"
+"Prove that a log only grew. In an archive: write the consistency proof\n"
+"from checkpoint OLD (a file a reader saved) to NEW (default: the\n"
+"current checkpoint). Anywhere, offline: with --proof and --key, check\n"
+"that NEW extends OLD: both signed by KEY, and the proof holds. Two\n"
+"validly signed checkpoints that cannot both be true are reported as\n"
+"evidence of a fork (exit 1).\n"
+"\n"
+"  -o FILE     write the proof to FILE (default: standard output)\n"
+"  --proof C   the consistency proof to check\n"
+"  --key KEY   the outlet's key (verifier key, ssh-ed25519 line, or a\n"
+"              file holding one)\n";
+
+#define NOTE_MAX (64 * 1024)
+
+int cmd_consistency(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "proof", required_argument, NULL, 'p' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	custody_buf out = CUSTODY_BUF_INIT;
+	const char *output = NULL, *proof_path = NULL, *key = NULL;
+	char *old = NULL, *new_ = NULL, *proof = NULL, *key_text = NULL;
+	size_t old_len = 0, new_len = 0, proof_len = 0, key_len;
+	struct cli cli;
+	int c, rc = EXIT_FAILED, nargs;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'p': proof_path = optarg; break;
+		case 'k': key = optarg; break;
+		case 'a': cli.archive = optarg; break;
+		case 'h': fputs(consistency_help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("consistency", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	nargs = argc - optind;
+	if (nargs < 1 || nargs > 2)
+		return cli_usage("consistency", "want OLD [NEW] checkpoints");
+	if ((proof_path != NULL) != (key != NULL) ||
+	    (proof_path != NULL && nargs != 2))
+		return cli_usage("consistency", "checking wants OLD NEW "
+			"--proof C --key KEY");
+	if (cli_read_file(argv[optind], NOTE_MAX, &old, &old_len) != EXIT_OK ||
+	    (nargs == 2 && cli_read_file(argv[optind + 1], NOTE_MAX, &new_,
+	    &new_len) != EXIT_OK))
+		goto done;
+	if (proof_path != NULL) {
+		if (cli_read_file(proof_path, NOTE_MAX, &proof, &proof_len) !=
+		    EXIT_OK)
+			goto done;
+		if (strncmp(key, "ssh-ed25519 ", 12) == 0 ||
+		    (strchr(key, '+') && access(key, F_OK) != 0)) {
+			key_text = strdup(key);
+		} else if (cli_read_file(key, 8192, &key_text, &key_len) ==
+		    EXIT_OK) {
+			key_text[strcspn(key_text, "\n")] = '\0';
+		} else {
+			goto done;
+		}
+		if (custody_consistency_check(old, old_len, new_, new_len,
+		    proof, proof_len, key_text, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+		printf("consistent: the second checkpoint extends the first\n");
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		goto done;
+	if (custody_archive_consistency(archive, old, old_len, new_, new_len,
+	    &out, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	rc = cli_write_file(output, out.ptr, out.size);
+done:
+	custody_archive_free(archive);
+	custody_buf_dispose(&out);
+	free(old);
+	free(new_);
+	free(proof);
+	free(key_text);
+	return rc;
+}

@@ -1,0 +1,147 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody timestamp request [-o FILE.tsq]\n"
+"       custody timestamp request --tsa URL [--tsa-ca CA.pem]\n"
+"       custody timestamp add FILE.tsr [--tsa-ca CA.pem]\n"
+"\n"
+"Trusted time for the log (RFC 3161). `request` writes a timestamp query\n"
+"for the current checkpoint (SHA-256 of the signed checkpoint file), to\n"
+"send to a timestamp authority (TSA) yourself, e.g.\n"
+"  curl -H 'Content-Type: application/timestamp-query' \\\n"
+"       --data-binary @q.tsq https://tsa.example/ -o r.tsr\n"
+"`add` checks the authority's reply against the current checkpoint and\n"
+"stores it, with the checkpoint, in the archive (one signed commit);\n"
+"proofs of documents in that checkpoint then carry it. With --tsa,\n"
+"`request` POSTs the query to URL itself and adds the reply.\n"
+"\n"
+"  -o FILE        write the query to FILE (default: standard output)\n"
+"  --tsa URL      the authority's http(s) address\n"
+"  --tsa-ca CA    PEM certificates of authorities you trust; without it\n"
+"                 the reply is checked, but not whom it comes from\n"
+"  --key NAME     sign the commit with this key (or CUSTODY_KEY)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE\n"
+"  --archive DIR  the archive (or CUSTODY_ARCHIVE)\n"
+"  --json         print the result as JSON\n";
+
+static void print_info(const custody_timestamp_info *info, int json)
+{
+	if (json) {
+		printf("{\"size\":%" PRIu64 ",\"time\":", info->size);
+		json_string(stdout, info->time);
+		fputs(",\"authority\":", stdout);
+		json_string(stdout, info->authority);
+		printf(",\"trusted\":%s,\"commit\":", info->trusted ? "true" :
+			"false");
+		json_string(stdout, info->commit);
+		fputs("}\n", stdout);
+		return;
+	}
+	printf("timestamped the checkpoint of size %" PRIu64 ": %s by %s%s; "
+		"commit %.12s\n", info->size, info->time, info->authority,
+		info->trusted ? "" : " (authority not checked: no --tsa-ca)",
+		info->commit);
+}
+
+int cmd_timestamp(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "tsa", required_argument, NULL, 'u' },
+		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_timestamp_info info;
+	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	custody_buf query = CUSTODY_BUF_INIT;
+	const char *output = NULL, *url = NULL, *ca = NULL, *verb;
+	const char *key_name = NULL, *passphrase_file = NULL;
+	char *member = NULL, *reply = NULL;
+	size_t reply_len;
+	struct cli cli;
+	uint64_t nonce;
+	int c, rc = EXIT_FAILED, add;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'u': url = optarg; break;
+		case 'c': ca = optarg; break;
+		case 'k': key_name = optarg; break;
+		case 'p': passphrase_file = optarg; break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("timestamp", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage("timestamp", "say request or add");
+	verb = argv[optind++];
+	add = strcmp(verb, "add") == 0;
+	if (!add && strcmp(verb, "request") != 0)
+		return cli_usage("timestamp", "'%s' is not request or add",
+			verb);
+	if (argc - optind != (add ? 1 : 0))
+		return cli_usage("timestamp", add ? "timestamp add wants the "
+			"authority's reply FILE.tsr" : "timestamp request "
+			"takes no argument");
+	if (add && (url != NULL || output != NULL))
+		return cli_usage("timestamp", "--tsa and -o go with request");
+	if (!add && url != NULL && output != NULL)
+		return cli_usage("timestamp", "-o and --tsa do not go together");
+	if (!add && url == NULL && ca != NULL)
+		return cli_usage("timestamp", "--tsa-ca goes with --tsa or add");
+	if (add && cli_read_file(argv[optind], 1 << 20, &reply, &reply_len) !=
+	    EXIT_OK)
+		return EXIT_FAILED;
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		goto done;
+	if (!add && url == NULL) {
+		if (custody_archive_timestamp_request(archive, &query, &nonce,
+		    &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+		rc = cli_write_file(output, query.ptr, query.size);
+		goto done;
+	}
+	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
+	    EXIT_OK)
+		goto done;
+	custody_archive_set_signer(archive, key);
+	if ((add ? custody_archive_timestamp_add(archive, reply, reply_len, 0,
+	    ca, &info, &err) : custody_archive_timestamp_fetch(archive, url,
+	    ca, &info, &err)) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	print_info(&info, cli.json);
+	rc = EXIT_OK;
+done:
+	custody_archive_free(archive);
+	custody_key_free(key);
+	custody_buf_dispose(&query);
+	free(member);
+	free(reply);
+	return rc;
+}

@@ -1,0 +1,803 @@
+/*
+ * Proofs that travel alone, and the check a fact-checker runs offline.
+ *
+ * A proof file (docs/proof-format.md) is
+ *
+ *   custody-proof/v1
+ *   [timestamp <base64 DER RFC 3161 token over SHA-256(checkpoint note)>]
+ *   <empty line>
+ *   <a C2SP tlog-proof whose extra is the entry's exact bytes>
+ *
+ * so that `sed '1,/^$/d'` gives the plain .tlog-proof that any C2SP
+ * tool reads.
+ */
+#include "archive.h"
+#include "base64.h"
+#include "entry.h"
+#include "error.h"
+#include "fsutil.h"
+#include "key.h"
+#include "merkle.h"
+#include "note.h"
+#include "tiles.h"
+#include "tlog.h"
+#include "tsa.h"
+#include "custody/proof.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define ENVELOPE "custody-proof/v1\n"
+#define CONSISTENCY "custody-consistency/v1\n"
+#define TOKEN_MAX (64 * 1024)
+#define TIMESTAMPS "timestamps"
+
+/* ---- the envelope ---- */
+
+struct envelope {
+	unsigned char *token;     /* malloc'd DER, or NULL */
+	size_t token_len;
+	const char *tlog;         /* into the input */
+	size_t tlog_len;
+};
+
+static int parse_envelope(struct envelope *out, const char *text,
+	size_t len, custody_error **err)
+{
+	const char *p = text, *end = text + len, *eol;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CUSTODY_TLOG_PROOF_MAX_SIZE + 2 * TOKEN_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "the proof is "
+			"too big (%zu bytes)", len);
+	if (len < sizeof(ENVELOPE) - 1 ||
+	    memcmp(p, ENVELOPE, sizeof(ENVELOPE) - 1) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the proof does "
+			"not start with \"custody-proof/v1\" (not a custody "
+			"proof file)");
+	p += sizeof(ENVELOPE) - 1;
+	if (p < end && strncmp(p, "timestamp ", 10) == 0 &&
+	    (size_t)(end - p) > 10) {
+		p += 10;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return custody__error(err, CUSTODY_EINVALID, "proof "
+				"line 2: no end of line");
+		if ((size_t)(eol - p) > CUSTODY_BASE64_LEN(TOKEN_MAX) ||
+		    (out->token = malloc((size_t)(eol - p) / 4 * 3 + 1)) ==
+		    NULL ||
+		    custody_base64_decode(out->token, &out->token_len, p,
+		    (size_t)(eol - p)) != 0 || out->token_len == 0) {
+			free(out->token);
+			out->token = NULL;
+			return custody__error(err, CUSTODY_EINVALID, "proof "
+				"line 2: the timestamp is not canonical base64 "
+				"of at most 64 KiB");
+		}
+		p = eol + 1;
+	}
+	if (p >= end || *p != '\n') {
+		free(out->token);
+		out->token = NULL;
+		return custody__error(err, CUSTODY_EINVALID, "the proof's "
+			"header does not end with an empty line");
+	}
+	p++;
+	out->tlog = p;
+	out->tlog_len = (size_t)(end - p);
+	return 0;
+}
+
+/* ---- keys ---- */
+
+/* A verifier from a vkey or an ssh-ed25519 line (named `origin`). */
+static int make_verifier(struct custody_note_verifier *v, const char *key,
+	const char *origin, char fingerprint[64], custody_error **err)
+{
+	custody_pubkey *pub = NULL;
+	size_t len = strlen(key);
+	int rc;
+
+	while (len > 0 && (key[len - 1] == '\n' || key[len - 1] == '\r'))
+		len--;
+	if (len >= 12 && memcmp(key, "ssh-ed25519 ", 12) == 0) {
+		if ((rc = custody_pubkey_parse(&pub, key, len, err)) != 0)
+			return rc;
+		custody_note__verifier_from_key(v, origin,
+			custody_pubkey_raw(pub));
+	} else {
+		if ((rc = custody_note__verifier_from_vkey(v, key, len, err))
+		    != 0)
+			return rc;
+		if ((rc = custody_pubkey_from_raw(&pub, v->pub, err)) != 0)
+			return rc;
+	}
+	custody_pubkey_fingerprint(pub, fingerprint);
+	custody_pubkey_free(pub);
+	return 0;
+}
+
+/* Verify a signed checkpoint and parse it. */
+static int open_checkpoint(const char *note, size_t len,
+	const struct custody_note_verifier *v, struct custody_checkpoint *cp,
+	const char *which, custody_error **err)
+{
+	custody_error *why = NULL;
+	size_t text_len;
+	int rc;
+
+	if ((rc = custody_note__verify(note, len, v, 1, &text_len, &why))
+	    == 0)
+		rc = custody_checkpoint__parse(cp, note, text_len, &why);
+	if (rc != 0) {
+		custody__error(err, rc, "%s: %s", which,
+			custody_error_message(why));
+		custody_error_free(why);
+	}
+	return rc;
+}
+
+/* ---- consistency files ---- */
+
+struct consistency {
+	uint64_t old_size, new_size;
+	unsigned char hashes[CUSTODY_TLOG_PROOF_MAX_HASHES][32];
+	size_t count;
+};
+
+static int parse_u64_line(const char **p, const char *end,
+	const char *prefix, uint64_t *out)
+{
+	size_t n = strlen(prefix);
+	uint64_t v = 0;
+	const char *q;
+
+	if ((size_t)(end - *p) <= n || memcmp(*p, prefix, n) != 0)
+		return -1;
+	q = *p + n;
+	if (q >= end || *q < '0' || *q > '9' || (*q == '0' && q + 1 < end &&
+	    q[1] != '\n'))
+		return -1;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX >> 1) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	if (q >= end || *q != '\n')
+		return -1;
+	*out = v;
+	*p = q + 1;
+	return 0;
+}
+
+static int parse_consistency(struct consistency *c, const char *text,
+	size_t len, custody_error **err)
+{
+	const char *p = text, *end = text + len;
+
+	memset(c, 0, sizeof(*c));
+	if (len < sizeof(CONSISTENCY) - 1 ||
+	    memcmp(p, CONSISTENCY, sizeof(CONSISTENCY) - 1) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof does not start with \"custody-consistency/v1\"");
+	p += sizeof(CONSISTENCY) - 1;
+	if (parse_u64_line(&p, end, "old ", &c->old_size) != 0 ||
+	    parse_u64_line(&p, end, "new ", &c->new_size) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof lacks its \"old N\" and \"new N\" lines");
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		unsigned char hash[33];
+		size_t n;
+
+		if (c->count == CUSTODY_TLOG_PROOF_MAX_HASHES)
+			return custody__error(err, CUSTODY_EINVALID, "the "
+				"consistency proof has more than %d hashes",
+				CUSTODY_TLOG_PROOF_MAX_HASHES);
+		if (eol == NULL || eol - p != 44 ||
+		    custody_base64_decode(hash, &n, p, 44) != 0 || n != 32)
+			return custody__error(err, CUSTODY_EINVALID, "the "
+				"consistency proof's line %zu is not one "
+				"base64 hash of 32 bytes", c->count + 4);
+		memcpy(c->hashes[c->count], hash, 32);
+		c->count++;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static void b64_root(char out[45], const unsigned char root[32])
+{
+	custody_base64_encode(out, root, 32);
+}
+
+/*
+ * Two checkpoints (verified already) and a consistency proof between
+ * them, in either order. 0, or CUSTODY_EVERIFY beginning "evidence of a
+ * fork" when both are signed but cannot both be true.
+ */
+static int check_two(const struct custody_checkpoint *a,
+	const struct custody_checkpoint *b, const struct consistency *c,
+	const char *fingerprint, custody_error **err)
+{
+	const struct custody_checkpoint *older = a->size <= b->size ? a : b;
+	const struct custody_checkpoint *newer = older == a ? b : a;
+	custody_error *why = NULL;
+	char r1[45], r2[45];
+
+	b64_root(r1, older->root);
+	b64_root(r2, newer->root);
+	if (strcmp(a->origin, b->origin) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the checkpoints "
+			"are of two logs ('%s' and '%s')", a->origin, b->origin);
+	if (older->size == newer->size) {
+		if (CRYPTO_memcmp(older->root, newer->root, 32) == 0)
+			return 0;
+		return custody__error(err, CUSTODY_EVERIFY, "evidence of a "
+			"fork: two checkpoints of %s, both signed by %s, give "
+			"size %" PRIu64 " two roots (%s and %s)", a->origin,
+			fingerprint, older->size, r1, r2);
+	}
+	if (older->size == 0)
+		return 0;
+	if (c == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "checkpoints of "
+			"sizes %" PRIu64 " and %" PRIu64 " need a consistency "
+			"proof (`custody consistency` in the archive makes one)",
+			older->size, newer->size);
+	if (c->old_size != older->size || c->new_size != newer->size)
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof is from size %" PRIu64 " to %" PRIu64 ", not "
+			"from %" PRIu64 " to %" PRIu64, c->old_size, c->new_size,
+			older->size, newer->size);
+	if (custody_merkle__verify_consistency(older->size, newer->size,
+	    older->root, newer->root, (const unsigned char (*)[32])c->hashes,
+	    c->count, &why) != 0) {
+		custody__error(err, CUSTODY_EVERIFY, "evidence of a fork: the "
+			"checkpoints of %s at sizes %" PRIu64 " (root %s) and %"
+			PRIu64 " (root %s), both signed by %s, are not "
+			"consistent: %s", a->origin, older->size, r1,
+			newer->size, r2, fingerprint,
+			custody_error_message(why));
+		custody_error_free(why);
+		return CUSTODY_EVERIFY;
+	}
+	return 0;
+}
+
+int custody_consistency_check(const char *old_note, size_t old_len,
+	const char *new_note, size_t new_len, const char *consistency,
+	size_t consistency_len, const char *key, custody_error **err)
+{
+	struct custody_checkpoint a, b;
+	struct custody_note_verifier v;
+	struct consistency *c = NULL;
+	size_t text_len;
+	char fingerprint[64], origin[CUSTODY_NOTE_NAME_MAX + 1];
+	int rc;
+
+	/* the ssh-line key is named by the checkpoint's origin */
+	if ((rc = custody_note__split(new_note, new_len, &text_len, err)) != 0 ||
+	    (rc = custody_checkpoint__parse(&b, new_note, text_len, err)) != 0)
+		return rc;
+	snprintf(origin, sizeof(origin), "%s", b.origin);
+	if ((rc = make_verifier(&v, key, origin, fingerprint, err)) != 0 ||
+	    (rc = open_checkpoint(old_note, old_len, &v, &a, "the first "
+	    "checkpoint", err)) != 0 ||
+	    (rc = open_checkpoint(new_note, new_len, &v, &b, "the second "
+	    "checkpoint", err)) != 0)
+		return rc;
+	if (consistency != NULL) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if ((rc = parse_consistency(c, consistency, consistency_len,
+		    err)) != 0) {
+			free(c);
+			return rc;
+		}
+	}
+	rc = check_two(&a, &b, c, fingerprint, err);
+	free(c);
+	return rc;
+}
+
+/* ---- inside an archive ---- */
+
+int custody_archive_checkpoint(custody_archive *a, custody_buf *note_out,
+	custody_checkpoint_info *info, custody_error **err)
+{
+	struct custody_checkpoint cp;
+	git_tree *tree = NULL;
+	size_t text_len;
+	int rc;
+
+	note_out->ptr = NULL;
+	note_out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	rc = custody_tlog__read_checkpoint(a, tree, note_out, &text_len, err);
+	git_tree_free(tree);
+	if (rc == 0 && (rc = custody_checkpoint__parse(&cp, note_out->ptr,
+	    text_len, err)) == 0 && info != NULL) {
+		snprintf(info->origin, sizeof(info->origin), "%s", cp.origin);
+		info->size = cp.size;
+		b64_root(info->root, cp.root);
+	}
+	if (rc != 0)
+		custody_buf_dispose(note_out);
+	return rc;
+}
+
+/* A checkpoint note of this log: parsed, and its root at its size must
+ * be the archive's. */
+static int this_logs(custody_archive *a, struct custody_tiles *t,
+	const char *note, size_t len, struct custody_checkpoint *cp,
+	const char *which, custody_error **err)
+{
+	unsigned char root[32];
+	char want[45], got[45];
+	size_t text_len;
+	int rc;
+
+	if ((rc = custody_note__split(note, len, &text_len, err)) != 0 ||
+	    (rc = custody_checkpoint__parse(cp, note, text_len, err)) != 0)
+		return rc;
+	if (strcmp(cp->origin, a->config->origin) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the %s checkpoint "
+			"is of the log '%s', not of this one ('%s')", which,
+			cp->origin, a->config->origin);
+	if (cp->size > custody_tiles__size(t))
+		return custody__error(err, CUSTODY_EVERIFY, "the %s checkpoint "
+			"has size %" PRIu64 ", more than this log's %" PRIu64
+			": this archive is behind, or the log was rolled back",
+			which, cp->size, custody_tiles__size(t));
+	if ((rc = custody_tiles__root(t, cp->size, root, err)) != 0)
+		return rc;
+	if (CRYPTO_memcmp(root, cp->root, 32) != 0) {
+		b64_root(want, root);
+		b64_root(got, cp->root);
+		return custody__error(err, CUSTODY_EVERIFY, "the %s checkpoint "
+			"says the tree of size %" PRIu64 " has root %s; this "
+			"log's has root %s: if the checkpoint is validly signed, "
+			"the two are evidence of a fork", which, cp->size, got,
+			want);
+	}
+	return 0;
+}
+
+int custody_archive_consistency(custody_archive *a, const char *old_note,
+	size_t old_len, const char *new_note, size_t new_len,
+	custody_buf *out, custody_error **err)
+{
+	struct custody_checkpoint old, now;
+	struct custody_tiles *t = NULL;
+	custody_buf head = CUSTODY_BUF_INIT;
+	unsigned char proof[CUSTODY_TLOG_PROOF_MAX_HASHES][32];
+	size_t count = 0;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if (new_note == NULL) {
+		if ((rc = custody_archive_checkpoint(a, &head, NULL, err)) != 0)
+			return rc;
+		new_note = head.ptr;
+		new_len = head.size;
+	} else if ((rc = custody_archive__refresh(a, err)) != 0) {
+		return rc;
+	}
+	if ((rc = custody_tlog__tiles(a, &t, err)) != 0 ||
+	    (rc = this_logs(a, t, old_note, old_len, &old, "old", err)) != 0 ||
+	    (rc = this_logs(a, t, new_note, new_len, &now, "new", err)) != 0)
+		goto done;
+	if (old.size > now.size) {
+		rc = custody__error(err, CUSTODY_EINVALID, "the old checkpoint "
+			"(size %" PRIu64 ") is newer than the new one (size %"
+			PRIu64 "); give them the other way round", old.size,
+			now.size);
+		goto done;
+	}
+	if (old.size > 0 && old.size < now.size &&
+	    (rc = custody_merkle__consistency_proof(custody_tiles__node, t,
+	    old.size, now.size, proof, &count, err)) != 0)
+		goto done;
+	if ((rc = custody_buf__printf(out, CONSISTENCY "old %" PRIu64 "\nnew %"
+	    PRIu64 "\n", old.size, now.size)) != 0)
+		goto nomem;
+	for (size_t i = 0; i < count; i++) {
+		char b64[45];
+
+		b64_root(b64, proof[i]);
+		if (custody_buf__printf(out, "%s\n", b64) != 0)
+			goto nomem;
+	}
+	goto done;
+nomem:
+	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+done:
+	if (rc != 0)
+		custody_buf_dispose(out);
+	custody_tiles__free(t);
+	custody_buf_dispose(&head);
+	return rc;
+}
+
+/* The newest timestamped checkpoint whose tree holds entry `index`:
+ * timestamps/<size>.checkpoint and timestamps/<size>.tsr. */
+static int find_timestamp(custody_archive *a, git_tree *tree,
+	uint64_t index, custody_buf *note, custody_buf *token,
+	custody_error **err)
+{
+	git_tree_entry *te = NULL;
+	git_tree *dir = NULL;
+	uint64_t best = 0;
+	char name[64];
+	int rc = 0;
+
+	if (git_tree_entry_bypath(&te, tree, TIMESTAMPS) != 0)
+		return 0;
+	if (git_tree_lookup(&dir, a->repo, git_tree_entry_id(te)) != 0) {
+		git_tree_entry_free(te);
+		return 0;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(dir); i++) {
+		const char *n = git_tree_entry_name(git_tree_entry_byindex(dir,
+			i));
+		uint64_t size = 0;
+		const char *q = n;
+
+		for (; *q >= '0' && *q <= '9'; q++)
+			size = size * 10 + (uint64_t)(*q - '0');
+		if (q != n && strcmp(q, ".tsr") == 0 && size > index &&
+		    size > best)
+			best = size;
+	}
+	if (best > 0) {
+		const char *ext[2] = { "checkpoint", "tsr" };
+		custody_buf *bufs[2] = { note, token };
+
+		for (int k = 0; k < 2 && rc == 0; k++) {
+			const git_tree_entry *e;
+			git_blob *blob;
+
+			snprintf(name, sizeof(name), "%" PRIu64 ".%s", best,
+				ext[k]);
+			if ((e = git_tree_entry_byname(dir, name)) == NULL ||
+			    git_blob_lookup(&blob, a->repo,
+			    git_tree_entry_id(e)) != 0) {
+				rc = custody__error(err, CUSTODY_EVERIFY, "%s/"
+					"%s is missing; run custody verify",
+					TIMESTAMPS, name);
+				break;
+			}
+			if (custody_buf__append(bufs[k],
+			    git_blob_rawcontent(blob),
+			    (size_t)git_blob_rawsize(blob)) != 0)
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			git_blob_free(blob);
+		}
+	}
+	git_tree_free(dir);
+	git_tree_entry_free(te);
+	return rc;
+}
+
+int custody_archive_proof(custody_archive *a, const char *path,
+	uint64_t version, custody_buf *out, custody_error **err)
+{
+	struct custody_entry *e = NULL, *again = NULL;
+	struct custody_tiles *t = NULL;
+	struct custody_tlog_proof p;
+	struct custody_checkpoint cp;
+	custody_buf bytes = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
+	custody_buf token = CUSTODY_BUF_INIT, tlog = CUSTODY_BUF_INIT;
+	unsigned char proof[CUSTODY_TLOG_PROOF_MAX_HASHES][32], leaf[32];
+	git_tree *tree = NULL;
+	char *rel = NULL;
+	size_t count = 0, text_len;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__find_version(a, path, version, &rel, &e,
+	    err)) != 0 ||
+	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
+	    (rc = custody_archive__read_entry(a, tree, e->index, &again,
+	    &bytes, err)) != 0 ||
+	    (rc = find_timestamp(a, tree, e->index, &note, &token, err)) != 0)
+		goto done;
+	if (note.size == 0 && (rc = custody_tlog__read_checkpoint(a, tree,
+	    &note, &text_len, err)) != 0)
+		goto done;
+	if ((rc = custody_note__split(note.ptr, note.size, &text_len, err))
+	    != 0 || (rc = custody_checkpoint__parse(&cp, note.ptr, text_len,
+	    err)) != 0 || (rc = custody_tlog__tiles(a, &t, err)) != 0)
+		goto done;
+	if (cp.size > custody_tiles__size(t) || e->index >= cp.size) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "the checkpoint "
+			"(size %" PRIu64 ") does not fit the log; run custody "
+			"verify", cp.size);
+		goto done;
+	}
+	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
+	    e->index, cp.size, proof, &count, err)) != 0)
+		goto done;
+	/* The proof must hold before it leaves the archive. */
+	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
+	if (custody_merkle__verify_inclusion(leaf, e->index, cp.size,
+	    (const unsigned char (*)[32])proof, count, cp.root, err) != 0) {
+		rc = CUSTODY_EVERIFY;
+		goto done;
+	}
+	memset(&p, 0, sizeof(p));
+	p.extra = (unsigned char *)bytes.ptr;
+	p.extra_len = bytes.size;
+	p.has_extra = 1;
+	p.index = e->index;
+	p.hashes = proof;
+	p.nhashes = count;
+	p.checkpoint = note.ptr;
+	p.checkpoint_len = note.size;
+	if ((rc = custody_tlog_proof__format(&p, &tlog, err)) != 0)
+		goto done;
+	if (custody_buf__append(out, ENVELOPE, sizeof(ENVELOPE) - 1) != 0 ||
+	    (token.size > 0 && (custody_buf__append(out, "timestamp ", 10) ||
+	    custody_base64__append(out, token.ptr, token.size) ||
+	    custody_buf__append(out, "\n", 1))) ||
+	    custody_buf__append(out, "\n", 1) != 0 ||
+	    custody_buf__append(out, tlog.ptr, tlog.size) != 0) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+done:
+	if (rc != 0)
+		custody_buf_dispose(out);
+	custody_entry__free(e);
+	custody_entry__free(again);
+	custody_tiles__free(t);
+	custody_buf_dispose(&bytes);
+	custody_buf_dispose(&note);
+	custody_buf_dispose(&token);
+	custody_buf_dispose(&tlog);
+	git_tree_free(tree);
+	free(rel);
+	return rc;
+}
+
+/* ---- the offline check ---- */
+
+static int failed(custody_check_result *r, const char *step, int rc)
+{
+	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
+	return rc;
+}
+
+/* SHA-256 and size of the file at path. */
+static int hash_file(const char *path, unsigned char out[32],
+	uint64_t *size_out, custody_error **err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *chunk = malloc(1 << 16);
+	uint64_t size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
+			"read", path);
+	else if (md == NULL || chunk == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	while (rc == 0) {
+		ssize_t n = read(fd, chunk, 1 << 16);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s: cannot read", path);
+			break;
+		}
+		if (n == 0)
+			break;
+		size += (uint64_t)n;
+		if (EVP_DigestUpdate(md, chunk, (size_t)n) != 1)
+			rc = custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
+	}
+	if (rc == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
+		rc = custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
+	if (fd >= 0)
+		close(fd);
+	free(chunk);
+	EVP_MD_CTX_free(md);
+	*size_out = size;
+	return rc;
+}
+
+/* Prefix the step's own words to a lower error. */
+static int step_error(custody_error **err, int code, const char *step,
+	custody_error *why)
+{
+	int rc = custody__error(err, code, "%s: %s", step,
+		why ? custody_error_message(why) : "failed");
+
+	custody_error_free(why);
+	return rc;
+}
+
+int custody_check(const char *file_path, const char *proof,
+	size_t proof_len, const custody_check_options *opts,
+	custody_check_result *r, custody_error **err)
+{
+	struct envelope env = { 0 };
+	struct custody_tlog_proof p;
+	struct custody_checkpoint cp, old;
+	struct custody_note_verifier v;
+	struct custody_entry *e = NULL;
+	struct consistency *c = NULL;
+	custody_error *why = NULL;
+	unsigned char leaf[32], digest[32], want[32];
+	uint64_t size;
+	size_t text_len;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	if (opts == NULL || opts->key == NULL)
+		return failed(r, "key", custody__error(err, CUSTODY_EINVALID,
+			"the check needs the outlet's public key"));
+	if (custody__global_init(err) != 0)
+		return CUSTODY_ERROR;
+
+	/* 1. the proof's form */
+	if ((rc = parse_envelope(&env, proof, proof_len, &why)) != 0 ||
+	    (rc = custody_tlog_proof__parse(&p, env.tlog, env.tlog_len, &why))
+	    != 0) {
+		rc = failed(r, "proof", step_error(err, rc, "the proof file is "
+			"malformed", why));
+		goto done;
+	}
+
+	/* 2. the checkpoint's signature, by the key given */
+	if ((rc = custody_note__split(p.checkpoint, p.checkpoint_len,
+	    &text_len, &why)) != 0 ||
+	    (rc = custody_checkpoint__parse(&cp, p.checkpoint, text_len,
+	    &why)) != 0 ||
+	    (rc = make_verifier(&v, opts->key, cp.origin, r->fingerprint,
+	    &why)) != 0) {
+		rc = failed(r, rc == CUSTODY_EVERIFY ? "signature" : "key",
+			step_error(err, rc, "the key or checkpoint", why));
+		goto done;
+	}
+	if ((rc = custody_note__verify(p.checkpoint, p.checkpoint_len, &v, 1,
+	    &text_len, &why)) != 0) {
+		rc = failed(r, "signature", step_error(err, rc, "the "
+			"checkpoint's signature", why));
+		goto done;
+	}
+	snprintf(r->origin, sizeof(r->origin), "%s", cp.origin);
+	r->tree_size = cp.size;
+	b64_root(r->root, cp.root);
+
+	/* 3. the entry the proof carries */
+	if (!p.has_extra || p.extra_len == 0) {
+		rc = failed(r, "entry", custody__error(err, CUSTODY_EINVALID,
+			"entry: the proof carries no entry (no \"extra\")"));
+		goto done;
+	}
+	if ((rc = custody_entry__parse(&e, (const char *)p.extra, p.extra_len,
+	    "the proof's entry", &why)) != 0) {
+		rc = failed(r, "entry", step_error(err, rc, "entry", why));
+		goto done;
+	}
+	if (e->type != CUSTODY_ENTRY_REGISTER || e->index != p.index) {
+		rc = failed(r, "entry", custody__error(err, CUSTODY_EVERIFY,
+			"entry: the proof's entry is %s entry %" PRIu64 ", not "
+			"the registration at index %" PRIu64,
+			custody_entry__type_name(e->type), e->index, p.index));
+		goto done;
+	}
+	r->index = e->index;
+	snprintf(r->path, sizeof(r->path), "%s", e->path);
+	r->version = e->version;
+	r->size = e->size;
+	snprintf(r->sha256, sizeof(r->sha256), "%s", e->sha256);
+	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
+	snprintf(r->actor, sizeof(r->actor), "%s", e->actor);
+
+	/* 4. the file is the registered document */
+	if ((rc = hash_file(file_path, digest, &size, &why)) != 0) {
+		rc = failed(r, "file", step_error(err, rc, "file", why));
+		goto done;
+	}
+	if (custody_unhex(want, e->sha256, 32) != 0 ||
+	    CRYPTO_memcmp(want, digest, 32) != 0 || size != e->size) {
+		char hex[65];
+
+		custody_hex(hex, digest, 32);
+		rc = failed(r, "file", custody__error(err, CUSTODY_EVERIFY,
+			"file: %s is not the registered document: its SHA-256 "
+			"is %s (%" PRIu64 " bytes), the entry's %s (%" PRIu64
+			" bytes)", file_path, hex, size, e->sha256, e->size));
+		goto done;
+	}
+
+	/* 5. the entry is in the signed tree */
+	custody_merkle__leaf_hash(p.extra, p.extra_len, leaf);
+	if ((rc = custody_merkle__verify_inclusion(leaf, p.index, cp.size,
+	    (const unsigned char (*)[32])p.hashes, p.nhashes, cp.root,
+	    &why)) != 0) {
+		rc = failed(r, "inclusion", step_error(err, rc, "inclusion: "
+			"the entry is not in the checkpoint's tree", why));
+		goto done;
+	}
+
+	/* 6. the reader's saved checkpoint, if any */
+	if (opts->old_checkpoint != NULL) {
+		if ((rc = open_checkpoint(opts->old_checkpoint,
+		    opts->old_checkpoint_len, &v, &old, "the saved checkpoint",
+		    &why)) != 0) {
+			rc = failed(r, "consistency", step_error(err, rc,
+				"consistency", why));
+			goto done;
+		}
+		if (opts->consistency != NULL) {
+			if ((c = malloc(sizeof(*c))) == NULL) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+			if ((rc = parse_consistency(c, opts->consistency,
+			    opts->consistency_len, &why)) != 0) {
+				rc = failed(r, "consistency", step_error(err,
+					rc, "consistency", why));
+				goto done;
+			}
+		}
+		if ((rc = check_two(&old, &cp, c, r->fingerprint, &why)) != 0) {
+			rc = failed(r, "consistency", step_error(err, rc,
+				"consistency", why));
+			goto done;
+		}
+		r->has_old_checkpoint = 1;
+		r->old_size = old.size;
+	}
+
+	/* 7. the timestamp covers this very checkpoint */
+	if (env.token != NULL) {
+		struct custody_tsa_info info;
+		int untrusted = 0;
+
+		EVP_Digest(p.checkpoint, p.checkpoint_len, digest, NULL,
+			EVP_sha256(), NULL);
+		if ((rc = custody_tsa__verify(env.token, env.token_len, digest,
+		    opts->tsa_ca, &info, &untrusted, &why)) != 0) {
+			rc = failed(r, "timestamp", step_error(err, rc,
+				"timestamp", why));
+			goto done;
+		}
+		r->has_timestamp = 1;
+		r->timestamp_trusted = !untrusted;
+		snprintf(r->timestamp_time, sizeof(r->timestamp_time), "%s",
+			info.gen_time);
+		snprintf(r->timestamp_authority,
+			sizeof(r->timestamp_authority), "%s", info.tsa_name);
+	}
+	rc = 0;
+done:
+	free(c);
+	free(env.token);
+	custody_entry__free(e);
+	custody_tlog_proof__clear(&p);
+	return rc;
+}

@@ -1,0 +1,373 @@
+#!/bin/bash
+# The transparency log: checkpoints, publications, proofs and the offline
+# check, with the Merkle root and the note signature recomputed by tools
+# this project did not write (python3's hashlib, openssl pkeyutl).
+. "$(dirname "$0")/lib.sh"
+
+G=.custody
+
+setup() {
+	make_collection coll
+	cd coll
+	run init --origin example.org/leaks
+	expect_rc 0
+	run add .
+	expect_rc 0
+}
+
+# rfc6962_root: the RFC 6962 root of every entry at main, from the
+# entry files' bytes, by a few lines of python that share nothing with
+# custody.
+rfc6962_root() {
+	local d
+	d=$(mktemp -d "$TMP/entries.XXXXXX")
+	git --git-dir=$G archive main log | tar -x -m -C "$d"
+	"$PYTHON" - "$d" <<'PY'
+import base64, hashlib, os, sys
+root = sys.argv[1]
+files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+leaves = [hashlib.sha256(b"\0" + open(f, "rb").read()).digest() for f in files]
+def mth(h):
+    if len(h) == 1:
+        return h[0]
+    k = 1
+    while k * 2 < len(h):
+        k *= 2
+    return hashlib.sha256(b"\1" + mth(h[:k]) + mth(h[k:])).digest()
+print(base64.b64encode(mth(leaves)).decode())
+PY
+}
+
+# note_signature_ok NOTE PUBKEY_LINE: check a C2SP note's Ed25519 signature
+# with openssl pkeyutl (the key id too), as a fact-checker's own tool would.
+note_signature_ok() {
+	"$PYTHON" - "$1" "$2" "$TMP" <<'PY' || return 1
+import base64, hashlib, sys
+note = open(sys.argv[1], "rb").read()
+text, sigs = note.split(b"\n\n", 1)
+text += b"\n"
+line = sigs.decode().splitlines()[0]
+assert line.startswith("\u2014 "), line
+name, b64 = line[2:].rsplit(" ", 1)
+raw = base64.b64decode(b64)
+key = base64.b64decode(sys.argv[2].split()[1])[-32:]
+kid = hashlib.sha256(name.encode() + b"\n\x01" + key).digest()[:4]
+assert raw[:4] == kid, "key id"
+d = sys.argv[3]
+open(d + "/text", "wb").write(text)
+open(d + "/sig", "wb").write(raw[4:])
+der = bytes.fromhex("302a300506032b6570032100") + key
+open(d + "/pub.pem", "w").write("-----BEGIN PUBLIC KEY-----\n" +
+    base64.b64encode(der).decode() + "\n-----END PUBLIC KEY-----\n")
+PY
+	openssl pkeyutl -verify -pubin -inkey "$TMP/pub.pem" -rawin \
+		-in "$TMP/text" -sigfile "$TMP/sig" >/dev/null 2>&1
+}
+
+tester_key() { "$CUSTODY" key export tester | cut -d' ' -f1,2; }
+
+test_checkpoint__every_change_signs_one_with_the_rfc6962_root() {
+	setup
+	run checkpoint
+	expect_rc 0
+	printf '%s\n' "$OUT" >cp
+	local n
+	n=$(git --git-dir=$G ls-tree -r --name-only main log | wc -l)
+	expect_eq "$(sed -n 1p cp)" "example.org/leaks" "origin"
+	expect_eq "$(sed -n 2p cp)" "$n" "size"
+	expect_eq "$(sed -n 3p cp)" "$(rfc6962_root)" "root"
+	expect_eq "$(sed -n 4p cp)" "" "blank line"
+	contains "$(sed -n 5p cp)" "— example.org/leaks " || fail "$(cat cp)"
+	note_signature_ok cp "$(tester_key)" || fail "openssl rejects the note"
+	# the same file is in the tree, and every commit carries one
+	git --git-dir=$G show main:checkpoint >tree-cp
+	cmp -s cp tree-cp || fail "custody checkpoint differs from the tree's"
+	run checkpoint --json
+	expect_out_has "\"origin\":\"example.org/leaks\",\"size\":$n,"
+	# after more changes, still the RFC 6962 root of all entries
+	printf 'new\n' >memos/new.txt
+	run add memos/new.txt
+	run member add bob "$(ssh-keygen -q -t ed25519 -N '' -f "$TMP/b" &&
+		cat "$TMP/b.pub")"
+	expect_rc 0
+	git --git-dir=$G show main:checkpoint >cp2
+	expect_eq "$(sed -n 2p cp2)" "$((n + 2))" "size after two changes"
+	expect_eq "$(sed -n 3p cp2)" "$(rfc6962_root)" "root after two changes"
+	note_signature_ok cp2 "$(tester_key)" || fail "openssl rejects cp2"
+	run verify
+	expect_rc 0
+}
+
+test_checkpoint__verify_rebuilds_a_lost_or_damaged_tile_cache() {
+	setup
+	rm -rf $G/cache/tiles
+	run verify
+	expect_rc 0
+	[ -d $G/cache/tiles ] || fail "no tile cache after verify"
+	# damage a tile: verify notices, rebuilds, passes
+	local tile
+	tile=$(find $G/cache/tiles -type f -path '*tile/0/*' | head -1)
+	[ -n "$tile" ] || fail "no level-0 tile"
+	printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' | dd of="$tile" bs=1 seek=0 \
+		conv=notrunc 2>/dev/null
+	run verify
+	expect_rc 0
+	expect_err_has "rebuilt from the entries"
+	run verify
+	expect_rc 0
+	expect_err ""
+	printf 'more\n' >memos/more.txt
+	run add memos/more.txt
+	expect_rc 0
+	expect_eq "$(git --git-dir=$G show main:checkpoint | sed -n 3p)" \
+		"$(rfc6962_root)" "root after the rebuild"
+}
+
+test_publish__records_where_and_when_and_lists_it() {
+	setup
+	run publish memos/budget.txt scans/report.pdf \
+		--url https://example.org/story --title 'The budget' \
+		--at 2026-11-22T18:00:00Z
+	expect_rc 0
+	expect_out_has "published 2 documents at https://example.org/story: entry "
+	run log --published
+	expect_rc 0
+	expect_out_has "2026-11-22T18:00:00Z  https://example.org/story  memos/budget.txt"
+	expect_out_has "2026-11-22T18:00:00Z  https://example.org/story  scans/report.pdf"
+	run log --published --json
+	expect_out_has '"title":"The budget"'
+	run verify
+	expect_rc 0
+	# a changed file, an unknown one, a bad URL: refused, nothing written
+	local before
+	before=$(snapshot $G)
+	printf 'changed\n' >>memos/budget.txt
+	run publish memos/budget.txt --url https://example.org/x
+	expect_rc 1
+	expect_err_has "memos/budget.txt: differs from version 1 as registered"
+	printf 'x\n' >unregistered.txt
+	run publish unregistered.txt --url https://example.org/x
+	expect_rc 1
+	expect_err_has "unregistered.txt: not registered in this archive"
+	run publish scans/report.pdf --url ftp://example.org/x
+	expect_rc 1
+	expect_err_has "'url' must start with https:// or http://"
+	run publish scans/report.pdf
+	expect_rc 2
+	expect_eq "$(snapshot $G)" "$before" "archive after refusals"
+}
+
+test_proof__a_fact_checker_checks_a_published_document_offline() {
+	setup
+	run publish memos/budget.txt --url https://example.org/story
+	run proof memos/budget.txt -o "$TMP/budget.proof"
+	expect_rc 0
+	"$CUSTODY" key export --vkey >"$TMP/outlet.vkey"
+	cp memos/budget.txt "$TMP/budget.txt"
+	# no archive, no network: another folder, and no key folder
+	cd "$TMP"
+	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
+		--proof budget.proof --key outlet.vkey
+	expect_rc 0
+	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
+	expect_out_has "registered   by tester, "
+	expect_out_has "version 1 of memos/budget.txt"
+	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
+	expect_out_has "no timestamp: only the outlet's own records say when"
+	# the ssh-ed25519 line works as the key too
+	run check budget.txt --proof budget.proof --key "$(cd coll && tester_key)"
+	expect_rc 0
+	run check budget.txt --proof budget.proof --key outlet.vkey --json
+	expect_out_has '"ok":true,"failed_step":null'
+	# the proof is a C2SP tlog-proof under a two-line header
+	expect_eq "$(sed -n 1p budget.proof)" "custody-proof/v1"
+	sed '1,/^$/d' budget.proof >plain.tlog-proof
+	expect_eq "$(sed -n 1p plain.tlog-proof)" "c2sp.org/tlog-proof@v1"
+	[ "$(stat -c %s budget.proof)" -lt 2048 ] ||
+		fail "proof is $(stat -c %s budget.proof) bytes"
+}
+
+# mutate_proof IN OUT KIND: change one thing in a proof file
+mutate_proof() {
+	"$PYTHON" - "$@" <<'PY'
+import base64, sys
+src, dst, kind = sys.argv[1:4]
+lines = open(src, "rb").read().split(b"\n")
+def flip_b64(line, prefix=b""):
+    raw = bytearray(base64.b64decode(line[len(prefix):]))
+    raw[len(raw) // 2] ^= 1
+    return prefix + base64.b64encode(bytes(raw))
+start = lines.index(b"c2sp.org/tlog-proof@v1")
+i = start + 1
+if kind == "entry":
+    # the entry claims another index
+    raw = base64.b64decode(lines[i][6:]).replace(b"\nindex: ", b"\nindex: 1", 1)
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "entry-yaml":
+    # the entry is no longer custody YAML
+    raw = base64.b64decode(lines[i][6:]).replace(b'type: "register"', b"type: register")
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "entry-salt":
+    # a byte of the salt inside the entry: still a valid entry
+    raw = base64.b64decode(lines[i][6:])
+    at = raw.index(b'salt: "') + 7
+    c = raw[at:at + 1]
+    raw = raw[:at] + (b"1" if c != b"1" else b"2") + raw[at + 1:]
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "hash":
+    j = lines.index(b"", start) - 1
+    lines[j] = flip_b64(lines[j])
+elif kind == "checkpoint":
+    j = lines.index(b"", start) + 2      # the size line
+    lines[j] = str(int(lines[j]) + 1).encode()
+elif kind == "root":
+    j = lines.index(b"", start) + 3
+    lines[j] = flip_b64(lines[j])
+elif kind == "signature":
+    j = len(lines) - 2
+    name, sig = lines[j].rsplit(b" ", 1)
+    lines[j] = name + b" " + flip_b64(sig)
+open(dst, "wb").write(b"\n".join(lines))
+PY
+}
+
+test_proof__tampering_fails_naming_the_step() {
+	setup
+	run proof memos/budget.txt -o "$TMP/p"
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	cp memos/budget.txt "$TMP/doc"
+	cd "$TMP"
+	check_fails() { # check_fails STEP [PROOF] [DOC] [KEY]
+		run check "${3:-doc}" --proof "${2:-p}" --key "${4:-k}"
+		expect_rc 1
+		expect_err_has "custody: check failed at step '$1': "
+	}
+	# one byte of the published document
+	cp doc doc2
+	printf 'X' | dd of=doc2 bs=1 seek=3 conv=notrunc 2>/dev/null
+	check_fails file p doc2
+	expect_err_has "doc2 is not the registered document"
+	local k
+	for k in entry entry-yaml entry-salt hash checkpoint root signature; do
+		mutate_proof p "p-$k" $k
+	done
+	check_fails entry p-entry
+	expect_err_has "not the registration at index"
+	check_fails entry p-entry-yaml
+	expect_err_has "'type' must be a quoted string"
+	check_fails inclusion p-entry-salt
+	check_fails inclusion p-hash
+	check_fails signature p-checkpoint
+	check_fails signature p-root
+	check_fails signature p-signature
+	# another outlet's key
+	ssh-keygen -q -t ed25519 -N '' -f other
+	check_fails signature p doc "$(cut -d' ' -f1,2 other.pub)"
+	expect_err_has "not signed by example.org/leaks"
+	# garbage, empty, truncated proofs
+	printf 'not a proof\n' >junk
+	check_fails proof junk
+	: >empty
+	check_fails proof empty
+	head -c 200 p >short
+	check_fails proof short
+	true
+}
+
+test_proof__reveals_no_other_document_and_no_recomputable_leaf() {
+	setup
+	run proof memos/budget.txt -o "$TMP/p"
+	# decode every base64 token of the proof, and look for the digest of
+	# every other registered document, in hex and raw
+	"$PYTHON" - "$TMP/p" $(git --git-dir=$G ls-tree -r --name-only main log |
+		while read -r f; do git --git-dir=$G show "main:$f" |
+		sed -n 's/^sha256: "\(.*\)"/\1/p'; done) <<'PY' || fail "a digest leaks"
+import base64, binascii, sys
+proof = open(sys.argv[1], "rb").read()
+own = None
+blobs = [proof]
+for tok in proof.split():
+    try:
+        blobs.append(base64.b64decode(tok, validate=True))
+    except (binascii.Error, ValueError):
+        pass
+extra = [b for b in blobs if b.startswith(b"custody-entry: 1")][0]
+own = extra.split(b'sha256: "')[1][:64].decode()
+for d in sys.argv[2:]:
+    if d == own:
+        continue
+    for b in blobs:
+        if d.encode() in b or bytes.fromhex(d) in b:
+            sys.exit("digest %s of another document is in the proof" % d)
+PY
+	# the leaf is salted: hashing the document, or its entry without the
+	# salt the proof carries, does not give the leaf
+	local leaf
+	leaf=$("$PYTHON" -c '
+import base64, hashlib, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+extra = [l for l in lines if l.startswith(b"extra ")][0][6:]
+print(hashlib.sha256(b"\0" + base64.b64decode(extra)).hexdigest())' "$TMP/p")
+	[ "$leaf" != "$("$PYTHON" -c '
+import hashlib, sys
+print(hashlib.sha256(b"\0" + open(sys.argv[1], "rb").read()).hexdigest())' memos/budget.txt)" ] ||
+		fail "the leaf is the document's own hash"
+	grep -q '^salt: "[0-9a-f]\{64\}"' <(git --git-dir=$G show \
+		main:log/000/000/000000001.yaml) || fail "entries are not salted"
+}
+
+test_consistency__a_saved_checkpoint_and_a_fork() {
+	setup
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	run checkpoint
+	printf '%s\n' "$OUT" >"$TMP/old"
+	# a partner copies the archive; both go on differently
+	cp -a "$TMP/coll" "$TMP/fork"
+	printf 'one\n' >memos/one.txt
+	run add memos/one.txt
+	run publish memos/one.txt --url https://example.org/one
+	run checkpoint
+	printf '%s\n' "$OUT" >"$TMP/new"
+	run consistency "$TMP/old" -o "$TMP/c"
+	expect_rc 0
+	expect_eq "$(head -1 "$TMP/c")" "custody-consistency/v1"
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+	run proof memos/one.txt -o "$TMP/p"
+	cp memos/one.txt "$TMP/one.txt"
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/old" --consistency "$TMP/c"
+	expect_rc 0
+	expect_out_has "history      consistent with the checkpoint of size"
+	# without the consistency proof the check cannot tell: it says so
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/old"
+	expect_rc 1
+	expect_err_has "need a consistency proof"
+	# the fork: same origin, same key, another history
+	(cd "$TMP/fork" && printf 'two\n' >memos/two.txt &&
+		"$CUSTODY" add memos/two.txt >/dev/null &&
+		printf 'three\n' >memos/three.txt &&
+		"$CUSTODY" add memos/three.txt >/dev/null &&
+		"$CUSTODY" checkpoint >"$TMP/forked") || fail "fork"
+	# equal sizes, two roots: evidence of a fork, no proof needed
+	run consistency "$TMP/new" "$TMP/forked" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "evidence of a fork: two checkpoints of example.org/leaks"
+	# this archive refuses to prove the fork consistent
+	run consistency "$TMP/forked"
+	expect_rc 1
+	expect_err_has "evidence of a fork"
+	# a reader who saved the forked checkpoint is told, by the check
+	(cd "$TMP/fork" && printf 'four\n' >memos/four.txt &&
+		"$CUSTODY" add memos/four.txt >/dev/null &&
+		"$CUSTODY" checkpoint >"$TMP/forked2") || fail "fork 2"
+	run consistency "$TMP/old" -o "$TMP/c2"
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/forked2" --consistency "$TMP/c"
+	expect_rc 1
+	expect_err_has "step 'consistency'"
+}
+
+run_tests

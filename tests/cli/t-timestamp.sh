@@ -1,0 +1,166 @@
+#!/bin/bash
+# Trusted time (RFC 3161): custody asks a real timestamp authority on
+# loopback (openssl ts -reply behind tests/interop/tsa-server.py), stores
+# the token with the checkpoint it covers, and openssl ts -verify agrees.
+. "$(dirname "$0")/lib.sh"
+
+G=.custody
+PKI_SH="$SRCDIR/tests/data/tsa/make-pki.sh"
+SERVER="$SRCDIR/tests/interop/tsa-server.py"
+
+setup() {
+	mkdir pki
+	sh "$PKI_SH" "$TMP/pki" >/dev/null 2>&1 || fail "cannot make the PKI"
+	make_collection coll
+	cd coll
+	run init --origin example.org/ts
+	run add .
+	expect_rc 0
+}
+
+# start_tsa [OPTIONS]: the loopback TSA; its URL in $TSA. The server
+# stops when its standard input (a FIFO this shell holds) closes.
+start_tsa() {
+	mkfifo "$TMP/tsa.in"
+	"$PYTHON" "$SERVER" --key "$TMP/pki/tsa.key" \
+		--cert "$TMP/pki/tsa.pem" --config "$TMP/pki/tsa.cnf" "$@" \
+		<"$TMP/tsa.in" >"$TMP/port" 2>"$TMP/tsa.err" &
+	TSA_PID=$!
+	exec 7>"$TMP/tsa.in"
+	local i
+	for i in $(seq 50); do
+		[ -s "$TMP/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$TMP/port" ] || fail "the TSA did not start: $(cat "$TMP/tsa.err")"
+	TSA="http://127.0.0.1:$(head -1 "$TMP/port")/"
+	export no_proxy='*'
+}
+
+stop_tsa() {
+	exec 7>&-
+	kill "$TSA_PID" 2>/dev/null
+	wait "$TSA_PID" 2>/dev/null
+	true
+}
+
+checkpoint_sha256() { git --git-dir=$G show main:checkpoint | sha256sum | cut -c1-64; }
+
+test_timestamp__request_reply_add_and_openssl_agrees() {
+	setup
+	run timestamp request -o "$TMP/q.tsq"
+	expect_rc 0
+	# the query's imprint is the SHA-256 of the signed checkpoint file
+	openssl ts -query -in "$TMP/q.tsq" -text >"$TMP/q.txt" 2>/dev/null ||
+		fail "openssl cannot read the query"
+	grep -q 'Hash Algorithm: sha256' "$TMP/q.txt" || fail "$(cat "$TMP/q.txt")"
+	expect_eq "$(openssl asn1parse -inform DER -in "$TMP/q.tsq" |
+		sed -n 's/.*prim: OCTET STRING *\[HEX DUMP\]://p' |
+		tr 'A-F' 'a-f')" "$(checkpoint_sha256)" "imprint"
+	grep -q 'Certificate required: yes' "$TMP/q.txt" || fail "no certReq"
+	# the authority answers (here: openssl by hand)
+	openssl ts -reply -queryfile "$TMP/q.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r.tsr" 2>/dev/null || fail "openssl ts -reply"
+	local size
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	run timestamp add "$TMP/r.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	expect_out_has "timestamped the checkpoint of size $size: "
+	expect_out_has "CN"
+	# stored beside the checkpoint it covers; openssl checks it alone
+	git --git-dir=$G show "main:timestamps/$size.checkpoint" >"$TMP/cp"
+	git --git-dir=$G show "main:timestamps/$size.tsr" >"$TMP/token.der"
+	openssl ts -verify -data "$TMP/cp" -in "$TMP/token.der" -token_in \
+		-CAfile "$TMP/pki/ca.pem" >"$TMP/v" 2>&1 ||
+		fail "openssl ts -verify: $(cat "$TMP/v")"
+	run verify
+	expect_rc 0
+	# the same checkpoint twice: refused
+	run timestamp add "$TMP/r.tsr"
+	expect_rc 1
+	expect_err_has "already has a timestamp"
+}
+
+test_timestamp__custody_posts_to_the_authority_and_proofs_carry_it() {
+	setup
+	start_tsa
+	run timestamp request --tsa "$TSA" --tsa-ca "$TMP/pki/ca.pem"
+	stop_tsa
+	expect_rc 0
+	expect_out_has "timestamped the checkpoint of size "
+	run proof memos/budget.txt -o "$TMP/p"
+	expect_rc 0
+	expect_eq "$(sed -n 2p "$TMP/p" | cut -d' ' -f1)" "timestamp"
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	cp memos/budget.txt "$TMP/doc"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k" \
+		--tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	expect_out_has "registered before "
+	expect_out_has "(trusted: $TMP/pki/ca.pem)"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "but no trusted authority was given (--tsa-ca)"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k" \
+		--tsa-ca "$TMP/pki/other-ca.pem"
+	expect_rc 1
+	expect_err_has "check failed at step 'timestamp': timestamp: the TSA is not trusted"
+	# entries added later: the proof still uses the timestamped
+	# checkpoint, which holds the document
+	printf 'later\n' >memos/later.txt
+	run add memos/later.txt
+	run proof memos/budget.txt -o "$TMP/p2"
+	expect_eq "$(sed -n 2p "$TMP/p2" | cut -d' ' -f1)" "timestamp"
+	run proof memos/later.txt -o "$TMP/p3"
+	expect_eq "$(sed -n 2p "$TMP/p3")" "" "no timestamp for a later entry"
+	run verify
+	expect_rc 0
+}
+
+test_timestamp__bad_tokens_are_refused_and_nothing_is_written() {
+	setup
+	local before digest now
+	before=$(snapshot $G)
+	digest=$(checkpoint_sha256)
+	now=$(date -u +%Y%m%d%H%M%SZ)
+	# a token for other data
+	printf 'something else\n' >"$TMP/other"
+	openssl ts -query -data "$TMP/other" -sha256 -cert -out "$TMP/o.tsq" \
+		2>/dev/null
+	openssl ts -reply -queryfile "$TMP/o.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/o.tsr" 2>/dev/null
+	run timestamp add "$TMP/o.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err_has "is refused: the token is for other data"
+	# a TSA certificate without the timeStamping usage
+	sh "$PKI_SH" --token "$TMP/pki" noeku "$digest" "$now" "$TMP/noeku.der"
+	run timestamp add "$TMP/noeku.der" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err_has "timeStamping"
+	# a genTime outside the certificate's validity
+	sh "$PKI_SH" --token "$TMP/pki" expired "$digest" "$now" "$TMP/late.der"
+	run timestamp add "$TMP/late.der" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err_has "outside the TSA certificate's validity"
+	# an authority nobody trusts
+	run timestamp request -o "$TMP/q.tsq"
+	openssl ts -reply -queryfile "$TMP/q.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r.tsr" 2>/dev/null
+	run timestamp add "$TMP/r.tsr" --tsa-ca "$TMP/pki/other-ca.pem"
+	expect_rc 1
+	expect_err_has "the TSA is not trusted"
+	# garbage
+	printf 'not DER' >"$TMP/junk"
+	run timestamp add "$TMP/junk"
+	expect_rc 1
+	# an authority that is down
+	run timestamp request --tsa http://127.0.0.1:9/ --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err_has "http://127.0.0.1:9/"
+	expect_eq "$(snapshot $G)" "$before" "archive after refusals"
+}
+
+run_tests
