@@ -359,9 +359,25 @@ done:
 	return rc;
 }
 
-/* Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. */
+/* The cached index was written at `head_hex`: is that commit in the
+ * history of the archive's head (so the log only grew since)? */
+static int is_ancestor(custody_archive *a, const char *head_hex)
+{
+	git_oid old;
+
+	if (git_oid_fromstrn(&old, head_hex, 40) != 0)
+		return 0;
+	return git_oid_equal(&old, &a->head) ||
+		git_graph_descendant_of(a->repo, &a->head, &old) == 1;
+}
+
+/*
+ * Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. When
+ * the file was written at an earlier head of the same history, it is
+ * loaded and *catch_up_from says from which entry on the log is newer.
+ */
 static int load_file(struct custody_index *index, custody_archive *a,
-	custody_error **err)
+	uint64_t *catch_up_from, custody_error **err)
 {
 	custody_buf file = CUSTODY_BUF_INIT;
 	struct disk_header h;
@@ -395,8 +411,17 @@ static int load_file(struct custody_index *index, custody_archive *a,
 			"rebuilt from the log", path);
 		goto done;
 	}
-	if (memcmp(h.head, a->head_hex, 40) != 0 || h.size != a->size)
-		goto done;  /* another head: rebuilt quietly */
+	*catch_up_from = h.size;
+	if (memcmp(h.head, a->head_hex, 40) != 0 || h.size != a->size) {
+		char old[41];
+
+		/* another head: caught up if the log only grew since, else
+		 * rebuilt quietly */
+		memcpy(old, h.head, 40);
+		old[40] = '\0';
+		if (h.size > a->size || !is_ancestor(a, old))
+			goto done;
+	}
 	index->records = calloc(h.count + 1, sizeof(*index->records));
 	index->fold_order = malloc((h.count + 1) * sizeof(uint32_t));
 	if (index->records == NULL || index->fold_order == NULL) {
@@ -516,16 +541,68 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 	return rc ? rc : normalise(index, err);
 }
 
+/* Apply the entries from `from` on to an index loaded at an earlier head
+ * of the same history. */
+static int catch_up(struct custody_index *index, custody_archive *a,
+	uint64_t from, custody_error **err)
+{
+	git_tree *tree = NULL;
+	int rc;
+
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	for (uint64_t i = from; i < a->size && rc == 0; i++) {
+		struct custody_entry *e = NULL;
+		struct custody_record r, *old;
+
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			break;
+		if (e->type != CUSTODY_ENTRY_REGISTER) {
+			custody_entry__free(e);
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.index = e->index;
+		r.version = e->version;
+		r.size = e->size;
+		custody_unhex(r.sha256, e->sha256, 32);
+		if (e->blob)
+			memcpy(r.blob, e->blob, 41);
+		if ((old = custody_index__find(index, e->path)) != NULL) {
+			/* a new version: its stat is unknown until hashed */
+			r.path = old->path;
+			r.fold = old->fold;
+			*old = r;
+		} else if ((r.path = strdup(e->path)) == NULL ||
+		    custody_index__put(index, &r) == NULL) {
+			free(r.path);
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+		custody_entry__free(e);
+	}
+	git_tree_free(tree);
+	if (rc != 0)
+		return rc;
+	memcpy(index->head, a->head_hex, 41);
+	index->size = a->size;
+	return normalise(index, err);
+}
+
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err)
 {
 	struct custody_index *index = calloc(1, sizeof(*index));
+	uint64_t catch_up_from = 0;
 	int rc;
 
 	*out = NULL;
 	if (index == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	rc = load_file(index, a, err);
+	rc = load_file(index, a, &catch_up_from, err);
+	if (rc == 0 && catch_up_from < a->size)
+		rc = catch_up(index, a, catch_up_from, err);
 	if (rc == 1) {
 		custody_index__free(index);
 		index = calloc(1, sizeof(*index));
