@@ -32,8 +32,7 @@ static void usage(FILE *out)
 	fputs("usage: custody <command> [options] [arguments]\n\n"
 		"Commands:\n", out);
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %-9s %s%s\n", c->name,
-			strlen(c->name) > 9 ? "\n            " : "", c->summary);
+		fprintf(out, "  %-16s %s\n", c->name, c->summary);
 	fputs("\nEvery command takes --help. Common options: --archive DIR "
 		"(or CUSTODY_ARCHIVE)\nselects the archive; --json prints data "
 		"for scripts.\n"

@@ -74,11 +74,21 @@ test_init__archive_elsewhere_by_flag_and_environment() {
 }
 
 test_cli__every_command_answers_help() {
-	for c in init add status verify log restore; do
+	local commands c n=0
+	# every command custody --help lists
+	commands=$("$CUSTODY" --help | sed -n '/^Commands:/,/^$/p' |
+		sed -n 's/^  \([a-z][a-z-]*\).*/\1/p')
+	for c in $commands; do
 		run "$c" --help
 		expect_rc 0
 		contains "$OUT" "usage: custody $c" || fail "$c --help: $OUT"
+		# and refuses an unknown option as a usage error
+		run "$c" --no-such-option
+		expect_rc 2
+		expect_err_has "Try 'custody $c --help'."
+		n=$((n + 1))
 	done
+	[ "$n" -ge 16 ] || fail "only $n commands listed: $commands"
 	run --help
 	expect_rc 0
 	expect_out_has "Exit status: 0 ok, 1 a check failed or an error, 2 usage."
