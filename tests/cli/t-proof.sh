@@ -123,6 +123,51 @@ test_checkpoint__verify_rebuilds_a_lost_or_damaged_tile_cache() {
 		"$(rfc6962_root)" "root after the rebuild"
 }
 
+# forge_checkpoint SIZE ROOT_B64: a checkpoint note signed with the
+# tester's real key (openssl reads custody's key file), on stdout
+forge_checkpoint() {
+	printf 'example.org/leaks\n%s\n%s\n' "$1" "$2" >"$TMP/forged.txt"
+	openssl pkeyutl -sign -rawin -inkey "$CUSTODY_KEY_DIR/tester.key" \
+		-passin env:CUSTODY_PASSPHRASE -in "$TMP/forged.txt" \
+		-out "$TMP/forged.sig" || return 1
+	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(tester_key)" <<'PY'
+import base64, hashlib, sys
+text = open(sys.argv[1], "rb").read()
+sig = open(sys.argv[2], "rb").read()
+key = base64.b64decode(sys.argv[3].split()[1])[-32:]
+kid = hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4]
+sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 example.org/leaks " +
+    base64.b64encode(kid + sig) + b"\n")
+PY
+}
+
+test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
+	setup
+	tampered
+	local size tree commit before
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	# someone with the member's key commits a checkpoint for another tree
+	forge_checkpoint "$size" "$(head -c 32 /dev/urandom | base64)" >forged ||
+		fail "cannot forge"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w forged)",checkpoint
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m forged)
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	before=$(snapshot $G)
+	printf 'next\n' >memos/next.txt
+	run add memos/next.txt
+	expect_rc 1
+	expect_err_has "the checkpoint at head (size $size) does not match the log; custody will not sign a checkpoint inconsistent with it"
+	expect_eq "$(snapshot $G)" "$before" "archive after the refusal"
+	run verify
+	expect_rc 1
+	expect_out_has "adds no entry"
+}
+
 test_publish__records_where_and_when_and_lists_it() {
 	setup
 	run publish memos/budget.txt scans/report.pdf \
