@@ -172,7 +172,7 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	char **doc_paths = NULL;
 	custody_pack **packs = NULL, *entry_pack = NULL;
 	size_t npacks = 0, njobs = 0, nentries = 0, nchanges = 0;
-	char *pack_dir = NULL, *stale = NULL;
+	char *pack_dir = NULL;
 	const char *actor;
 	char now[32], message[256];
 	int store, rc;
@@ -184,14 +184,8 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	if (opts == NULL)
 		opts = &defaults;
 
-	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
-	    &stale, err)) != 0)
-		goto done;
-	if (stale != NULL)
-		custody_archive__notice(a, "%s", stale);
-	custody_archive__clean_stale(a);
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__signer(a, &actor, err)) != 0)
+	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	    &actor, err)) != 0)
 		goto done;
 	store = opts->store < 0 ? a->config->store : opts->store;
 	if (a->size + 1 >= CUSTODY_MAX_ENTRIES) {
@@ -551,7 +545,6 @@ done:
 	custody_walk__free(&walk);
 	custody_index__free(index);
 	free(pack_dir);
-	free(stale);
 	custody_lock__release(lock);
 	return rc;
 }

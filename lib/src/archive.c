@@ -840,6 +840,29 @@ done:
 	return rc;
 }
 
+int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
+	struct custody_lock **lock_out, const char **actor_out,
+	custody_error **err)
+{
+	char *stale = NULL;
+	int rc;
+
+	*lock_out = NULL;
+	if ((rc = custody_lock__acquire(lock_out, a->gitdir, wait_ms, &stale,
+	    err)) != 0)
+		return rc;
+	if (stale != NULL)
+		custody_archive__notice(a, "%s", stale);
+	free(stale);
+	custody_archive__clean_stale(a);
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__signer(a, actor_out, err)) != 0) {
+		custody_lock__release(*lock_out);
+		*lock_out = NULL;
+	}
+	return rc;
+}
+
 void custody_archive__clean_stale(custody_archive *a)
 {
 	static const char *const folders[] = { "objects/pack", "cache",

@@ -121,6 +121,18 @@ int custody_archive__append(custody_archive *a,
 	const struct custody_tree_file *files, size_t nfiles,
 	const char *message, git_oid *commit_out, custody_error **err);
 
+/*
+ * What every command that changes the archive does first: take the lock
+ * (waiting up to wait_ms; a stale lock is taken over and named), remove
+ * what an interrupted run left, re-read head, and find the signing
+ * member (*actor_out, borrowed). On failure the lock is not held.
+ * Release *lock_out with custody_lock__release.
+ */
+struct custody_lock;
+int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
+	struct custody_lock **lock_out, const char **actor_out,
+	custody_error **err);
+
 /* Tell the user something through the notice callback. */
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -414,7 +414,7 @@ static int change_members(custody_archive *a, custody_member_action action,
 	custody_lock *lock = NULL;
 	const struct custody_member *active;
 	custody_error *rule = NULL;
-	char *stale = NULL, line[81], message[160], now[32];
+	char line[81], message[160], now[32];
 	const char *actor;
 	git_oid commit;
 	int rc;
@@ -423,14 +423,8 @@ static int change_members(custody_archive *a, custody_member_action action,
 		opts = &defaults;
 	if ((rc = custody_key_name_check(name, err)) != 0)
 		return rc;
-	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
-	    &stale, err)) != 0)
-		goto done;
-	if (stale != NULL)
-		custody_archive__notice(a, "%s", stale);
-	custody_archive__clean_stale(a);
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__signer(a, &actor, err)) != 0 ||
+	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	    &actor, err)) != 0 ||
 	    (rc = head_members(a, &members, err)) != 0)
 		goto done;
 	active = custody_members__active(&members, name);
@@ -488,7 +482,6 @@ done:
 	custody_error_free(rule);
 	custody_buf_dispose(&signers);
 	custody_members__clear(&members);
-	free(stale);
 	custody_lock__release(lock);
 	return rc;
 }

@@ -59,7 +59,7 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 	struct custody_entry e, **registered = NULL;
 	struct custody_published *docs = NULL;
 	custody_lock *lock = NULL;
-	char *stale = NULL, now[32], message[160];
+	char now[32], message[160];
 	const char *actor;
 	git_oid commit;
 	int rc;
@@ -79,14 +79,8 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = custody_lock__acquire(&lock, a->gitdir, opts->lock_wait_ms,
-	    &stale, err)) != 0)
-		goto done;
-	if (stale != NULL)
-		custody_archive__notice(a, "%s", stale);
-	custody_archive__clean_stale(a);
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__signer(a, &actor, err)) != 0)
+	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	    &actor, err)) != 0)
 		goto done;
 	for (size_t i = 0; i < npaths; i++) {
 		char *rel = NULL;
@@ -130,7 +124,6 @@ done:
 		custody_entry__free(registered[i]);
 	free(registered);
 	free(docs);
-	free(stale);
 	custody_lock__release(lock);
 	return rc;
 }

@@ -48,7 +48,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	custody_lock *lock = NULL;
 	custody_error *why = NULL;
 	unsigned char digest[32];
-	char *stale = NULL, tsr_path[64], note_path[64], message[200];
+	char tsr_path[64], note_path[64], message[200];
 	const char *actor;
 	size_t text_len;
 	git_oid commit;
@@ -57,13 +57,9 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	int rc, untrusted = 0;
 
 	memset(info, 0, sizeof(*info));
-	if ((rc = custody_lock__acquire(&lock, a->gitdir, 0, &stale, err)) != 0)
+	if ((rc = custody_archive__begin_change(a, 0, &lock, &actor, err)) != 0)
 		return rc;
-	if (stale != NULL)
-		custody_archive__notice(a, "%s", stale);
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__signer(a, &actor, err)) != 0 ||
-	    (rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0 ||
+	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0 ||
 	    (rc = custody_note__split(note.ptr, note.size, &text_len, err))
 	    != 0 ||
 	    (rc = custody_checkpoint__parse(&cp, note.ptr, text_len, err)) != 0)
@@ -129,7 +125,6 @@ done:
 	git_tree_free(tree);
 	custody_buf_dispose(&note);
 	custody_buf_dispose(&token);
-	free(stale);
 	custody_lock__release(lock);
 	return rc;
 }
