@@ -179,6 +179,28 @@ void json_entry(FILE *out, const custody_entry *e)
 		fputs(",\"source\":", out);
 		json_string(out, custody_entry_source(e));
 	}
+	if (custody_entry_derived_from(e)) {
+		fprintf(out, ",\"derived_from\":%" PRIu64 ",\"original_leaf\":",
+			custody_entry_derived_from(e));
+		json_string(out, custody_entry_original_leaf(e));
+		fputs(",\"derivation\":", out);
+		json_string(out, custody_entry_derivation(e));
+	}
+	if (custody_entry_event_document(e)) {
+		fputs(",\"action\":", out);
+		json_string(out, custody_entry_action(e));
+		fprintf(out, ",\"document\":%" PRIu64 ",\"sha256\":",
+			custody_entry_event_document(e));
+		json_string(out, custody_entry_sha256(e));
+		fputs(",\"from\":", out);
+		json_string(out, custody_entry_from(e));
+		fputs(",\"to\":", out);
+		json_string(out, custody_entry_to(e));
+		fputs(",\"at\":", out);
+		json_string(out, custody_entry_at(e));
+		fputs(",\"backdate_reason\":", out);
+		json_string(out, custody_entry_backdate_reason(e));
+	}
 	if (custody_entry_member(e)) {
 		if (custody_entry_action(e)) {
 			fputs(",\"action\":", out);

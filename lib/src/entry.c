@@ -18,6 +18,8 @@
 
 #include <yaml.h>
 
+#define TYPE_NAMES "must be \"genesis\", \"register\", \"member\", " \
+	"\"publish\", \"event\" or \"derive\""
 #define LABEL_MAX_BYTES 256
 #define NOTE_MAX_BYTES 4096
 #define ORIGIN_MAX_BYTES 255
@@ -30,8 +32,13 @@ enum {
 	IN_REGISTER = 2,
 	IN_MEMBER = 4,
 	IN_PUBLISH = 8,
-	IN_ALL = 15
+	IN_EVENT = 16,
+	IN_DERIVE = 32,
+	IN_ALL = 63
 };
+
+/* A derive entry holds everything a register entry does. */
+#define IN_REGISTERS (IN_REGISTER | IN_DERIVE)
 
 /* Every key an entry may hold, where it belongs and whether it must be
  * there; in the order custody writes them. */
@@ -47,18 +54,26 @@ static const struct entry_key {
 	{ "actor", IN_ALL, IN_ALL },
 	{ "salt", IN_ALL, IN_ALL },
 	{ "origin", IN_GENESIS, IN_GENESIS },
-	{ "action", IN_MEMBER, IN_MEMBER },
+	{ "action", IN_MEMBER | IN_EVENT, IN_MEMBER | IN_EVENT },
 	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
 	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
-	{ "path", IN_REGISTER, IN_REGISTER },
-	{ "size", IN_REGISTER, IN_REGISTER },
-	{ "sha256", IN_REGISTER, IN_REGISTER },
-	{ "sha512", IN_REGISTER, 0 },
-	{ "media_type", IN_REGISTER, IN_REGISTER },
-	{ "blob", IN_REGISTER, 0 },
-	{ "version", IN_REGISTER, IN_REGISTER },
-	{ "previous", IN_REGISTER, 0 },
-	{ "source", IN_REGISTER, 0 },
+	{ "document", IN_EVENT, IN_EVENT },
+	{ "path", IN_REGISTERS, IN_REGISTERS },
+	{ "size", IN_REGISTERS, IN_REGISTERS },
+	{ "sha256", IN_REGISTERS | IN_EVENT, IN_REGISTERS | IN_EVENT },
+	{ "sha512", IN_REGISTERS, 0 },
+	{ "media_type", IN_REGISTERS, IN_REGISTERS },
+	{ "blob", IN_REGISTERS, 0 },
+	{ "version", IN_REGISTERS, IN_REGISTERS },
+	{ "previous", IN_REGISTERS, 0 },
+	{ "source", IN_REGISTERS, 0 },
+	{ "derived_from", IN_DERIVE, IN_DERIVE },
+	{ "original_leaf", IN_DERIVE, IN_DERIVE },
+	{ "derivation", IN_DERIVE, IN_DERIVE },
+	{ "from", IN_EVENT, 0 },
+	{ "to", IN_EVENT, 0 },
+	{ "at", IN_EVENT, 0 },
+	{ "backdate_reason", IN_EVENT, 0 },
 	{ "url", IN_PUBLISH, IN_PUBLISH },
 	{ "title", IN_PUBLISH, 0 },
 	{ "published", IN_PUBLISH, IN_PUBLISH },
@@ -81,9 +96,20 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "member";
 	case CUSTODY_ENTRY_PUBLISH:
 		return "publish";
+	case CUSTODY_ENTRY_EVENT:
+		return "event";
+	case CUSTODY_ENTRY_DERIVE:
+		return "derive";
 	default:
 		return NULL;
 	}
+}
+
+/* The article before a type name: "a register entry", "an event entry". */
+static const char *article(const char *type)
+{
+	return type[0] != '\0' && strchr("aeiou", type[0]) != NULL ? "an" :
+		"a";
 }
 
 /*
@@ -261,6 +287,38 @@ static const char *check_media_type(const char *s)
 	return NULL;
 }
 
+static int is_one_of(const char *s, const char *const *choices)
+{
+	for (size_t i = 0; choices[i] != NULL; i++)
+		if (strcmp(s, choices[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const event_actions[] = { "received", "transferred",
+	"copied", "accessed", "verified", "sealed", "returned", "destroyed",
+	"note", NULL };
+
+static const char *check_event_action(const char *s)
+{
+	if (!is_one_of(s, event_actions))
+		return "must be \"received\", \"transferred\", \"copied\", "
+			"\"accessed\", \"verified\", \"sealed\", "
+			"\"returned\", \"destroyed\" or \"note\"";
+	return NULL;
+}
+
+static const char *const derivations[] = { "redact", "translate", "ocr",
+	"excerpt", "convert", "watermark-removal", NULL };
+
+static const char *check_derivation(const char *s)
+{
+	if (!is_one_of(s, derivations))
+		return "must be \"redact\", \"translate\", \"ocr\", "
+			"\"excerpt\", \"convert\" or \"watermark-removal\"";
+	return NULL;
+}
+
 /* A member's name becomes an allowed_signers principal and a key file
  * name: 1-64 of A-Z a-z 0-9 . _ @ + -, not starting with "." or "-". */
 static const char *check_member_name(const char *s)
@@ -408,25 +466,37 @@ static int check_absent(const struct custody_entry *e,
 			IN_GENESIS | IN_MEMBER },
 		{ "key", offsetof(struct custody_entry, key),
 			IN_GENESIS | IN_MEMBER },
-		{ "path", offsetof(struct custody_entry, path), IN_REGISTER },
+		{ "action", offsetof(struct custody_entry, event_action),
+			IN_EVENT },
+		{ "from", offsetof(struct custody_entry, from), IN_EVENT },
+		{ "to", offsetof(struct custody_entry, to), IN_EVENT },
+		{ "at", offsetof(struct custody_entry, at), IN_EVENT },
+		{ "backdate_reason", offsetof(struct custody_entry,
+			backdate_reason), IN_EVENT },
+		{ "path", offsetof(struct custody_entry, path), IN_REGISTERS },
 		{ "sha256", offsetof(struct custody_entry, sha256),
-			IN_REGISTER },
+			IN_REGISTERS | IN_EVENT },
 		{ "sha512", offsetof(struct custody_entry, sha512),
-			IN_REGISTER },
+			IN_REGISTERS },
 		{ "media_type", offsetof(struct custody_entry, media_type),
-			IN_REGISTER },
-		{ "blob", offsetof(struct custody_entry, blob), IN_REGISTER },
+			IN_REGISTERS },
+		{ "blob", offsetof(struct custody_entry, blob), IN_REGISTERS },
 		{ "source", offsetof(struct custody_entry, source),
-			IN_REGISTER },
+			IN_REGISTERS },
+		{ "original_leaf", offsetof(struct custody_entry,
+			original_leaf), IN_DERIVE },
+		{ "derivation", offsetof(struct custody_entry, derivation),
+			IN_DERIVE },
 		{ "url", offsetof(struct custody_entry, url), IN_PUBLISH },
 		{ "title", offsetof(struct custody_entry, title), IN_PUBLISH },
 		{ "published", offsetof(struct custody_entry, published),
 			IN_PUBLISH },
 	};
+	const char *type = custody_entry__type_name(e->type);
 	char reason[64];
 
-	snprintf(reason, sizeof(reason), "does not belong in a %s entry",
-		custody_entry__type_name(e->type));
+	snprintf(reason, sizeof(reason), "does not belong in %s %s entry",
+		article(type), type);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *value = *(char *const *)((const char *)e +
 			fields[i].offset);
@@ -434,10 +504,14 @@ static int check_absent(const struct custody_entry *e,
 		if (!(fields[i].in & in) && value != NULL)
 			return fail(c, fields[i].key, reason);
 	}
-	if (in != IN_REGISTER && e->has_previous)
+	if (!(in & IN_REGISTERS) && e->has_previous)
 		return fail(c, "previous", reason);
 	if (in != IN_MEMBER && e->action != 0)
 		return fail(c, "action", reason);
+	if (in != IN_EVENT && e->document != 0)
+		return fail(c, "document", reason);
+	if (in != IN_DERIVE && e->derived_from != 0)
+		return fail(c, "derived_from", reason);
 	if (in != IN_PUBLISH && e->ndocuments != 0)
 		return fail(c, "documents", reason);
 	return 0;
@@ -526,6 +600,61 @@ static int check_register_fields(const struct custody_entry *e,
 	return 0;
 }
 
+/* `key` names an entry before this one (not the genesis entry). */
+static int check_earlier(const struct custody_entry *e,
+	const struct checker *c, const char *key, uint64_t value)
+{
+	char reason[80];
+
+	if (value != 0 && value < e->index)
+		return 0;
+	if (e->index < 2)
+		return fail(c, key, "must name an earlier entry, and only the "
+			"genesis entry comes before this one");
+	snprintf(reason, sizeof(reason), "must name an earlier entry (1 to %"
+		PRIu64 ")", e->index - 1);
+	return fail(c, key, reason);
+}
+
+static int check_event_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int rc;
+
+	if ((rc = check_string(c, "action", e->event_action, 1,
+	    check_event_action)) != 0 ||
+	    (rc = check_earlier(e, c, "document", e->document)) != 0 ||
+	    (rc = check_string(c, "sha256", e->sha256, 1, check_hex64))
+	    != 0 ||
+	    (rc = check_string(c, "from", e->from, 0, check_label)) != 0 ||
+	    (rc = check_string(c, "to", e->to, 0, check_label)) != 0 ||
+	    (rc = check_string(c, "at", e->at, 0, check_time)) != 0 ||
+	    (rc = check_string(c, "backdate_reason", e->backdate_reason, 0,
+	    check_label)) != 0)
+		return rc;
+	/* Without `at` the event happened when it was recorded: no
+	 * backdating to explain. */
+	if (e->backdate_reason != NULL && e->at == NULL)
+		return fail(c, "backdate_reason", "is given without 'at'");
+	return 0;
+}
+
+static int check_derive_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int rc;
+
+	if ((rc = check_register_fields(e, c)) != 0 ||
+	    (rc = check_earlier(e, c, "derived_from", e->derived_from))
+	    != 0 ||
+	    (rc = check_string(c, "original_leaf", e->original_leaf, 1,
+	    check_hex64)) != 0 ||
+	    (rc = check_string(c, "derivation", e->derivation, 1,
+	    check_derivation)) != 0)
+		return rc;
+	return 0;
+}
+
 static int type_flag(custody_entry_type type)
 {
 	switch (type) {
@@ -537,6 +666,10 @@ static int type_flag(custody_entry_type type)
 		return IN_MEMBER;
 	case CUSTODY_ENTRY_PUBLISH:
 		return IN_PUBLISH;
+	case CUSTODY_ENTRY_EVENT:
+		return IN_EVENT;
+	case CUSTODY_ENTRY_DERIVE:
+		return IN_DERIVE;
 	default:
 		return 0;
 	}
@@ -548,8 +681,7 @@ static int check_entry(const struct custody_entry *e,
 	int in = type_flag(e->type), rc;
 
 	if (in == 0)
-		return fail(c, "type", "must be \"genesis\", \"register\", "
-			"\"member\" or \"publish\"");
+		return fail(c, "type", TYPE_NAMES);
 	if (e->index > CUSTODY_YAML_MAX_INT)
 		return fail(c, "index", "is too large");
 	if (in == IN_GENESIS && e->index != 0)
@@ -577,6 +709,10 @@ static int check_entry(const struct custody_entry *e,
 		return check_member_fields(e, c);
 	case IN_PUBLISH:
 		return check_publish_fields(e, c);
+	case IN_EVENT:
+		return check_event_fields(e, c);
+	case IN_DERIVE:
+		return check_derive_fields(e, c);
 	default:
 		return check_register_fields(e, c);
 	}
@@ -602,6 +738,13 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->url);
 	free(entry->title);
 	free(entry->published);
+	free(entry->event_action);
+	free(entry->from);
+	free(entry->to);
+	free(entry->at);
+	free(entry->backdate_reason);
+	free(entry->original_leaf);
+	free(entry->derivation);
 	for (size_t i = 0; i < entry->ndocuments; i++)
 		free(entry->documents[i].sha256);
 	free(entry->documents);
@@ -640,14 +783,39 @@ static int read_uint(const struct custody_yaml_node *root, const char *key,
 		err);
 }
 
-static int read_action(const struct custody_yaml_node *root,
-	custody_member_action *out, const char *name, custody_error **err)
+/* A string that must be one of a few words: the reader names the word it
+ * got, which the shared check cannot. */
+static int read_choice(const struct custody_yaml_node *root,
+	const char *key, const char *(*check)(const char *), char **out,
+	const char *name, custody_error **err)
+{
+	const char *reason;
+	char shown[48];
+	int rc;
+
+	if ((rc = read_string(root, key, out, name, err)) != 0 || *out == NULL)
+		return rc;
+	if ((reason = check(*out)) == NULL)
+		return 0;
+	custody_path__quote(shown, sizeof(shown), *out);
+	return custody_yaml__error(err, name, custody_yaml__get(root, key),
+		"'%s' %s, not \"%s\"", key, reason, shown);
+}
+
+/* 'action': add or revoke in a member entry, the event's own words in an
+ * event entry. */
+static int read_action(const struct custody_yaml_node *root, int in,
+	struct custody_entry *e, const char *name, custody_error **err)
 {
 	const struct custody_yaml_node *n = custody_yaml__get(root, "action");
+	custody_member_action *out = &e->action;
 	const char *value;
 	int rc;
 
 	*out = 0;
+	if (in == IN_EVENT)
+		return read_choice(root, "action", check_event_action,
+			&e->event_action, name, err);
 	if (n == NULL)
 		return 0;
 	if ((rc = custody_yaml__string(n, &value, name, "action", err)) != 0)
@@ -729,13 +897,15 @@ static int check_entry_keys(const struct custody_yaml_node *root, int in,
 				"key '%.64s'", key->value);
 		if (!(k->in & in))
 			return custody_yaml__error(err, name, key, "'%s' does "
-				"not belong in a %s entry", k->key, type);
+				"not belong in %s %s entry", k->key,
+				article(type), type);
 	}
 	for (const struct entry_key *k = entry_keys; k->key != NULL; k++)
 		if ((k->required & in) && custody_yaml__get(root, k->key) ==
 		    NULL)
 			return custody_yaml__error(err, name, root, "missing "
-				"'%s' (required in a %s entry)", k->key, type);
+				"'%s' (required in %s %s entry)", k->key,
+				article(type), type);
 	return 0;
 }
 
@@ -787,10 +957,13 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		in = IN_MEMBER;
 	} else if (strcmp(type, "publish") == 0) {
 		in = IN_PUBLISH;
+	} else if (strcmp(type, "event") == 0) {
+		in = IN_EVENT;
+	} else if (strcmp(type, "derive") == 0) {
+		in = IN_DERIVE;
 	} else {
-		rc = custody_yaml__error(err, name, n, "'type' must be "
-			"\"genesis\", \"register\", \"member\" or "
-			"\"publish\", not \"%.64s\"", type);
+		rc = custody_yaml__error(err, name, n, "'type' %s, not "
+			"\"%.64s\"", TYPE_NAMES, type);
 		goto cleanup;
 	}
 	if ((rc = check_entry_keys(root, in, type, name, err)) != 0)
@@ -802,7 +975,9 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	}
 	e->type = in == IN_GENESIS ? CUSTODY_ENTRY_GENESIS :
 		in == IN_MEMBER ? CUSTODY_ENTRY_MEMBER :
-		in == IN_PUBLISH ? CUSTODY_ENTRY_PUBLISH : CUSTODY_ENTRY_REGISTER;
+		in == IN_PUBLISH ? CUSTODY_ENTRY_PUBLISH :
+		in == IN_EVENT ? CUSTODY_ENTRY_EVENT :
+		in == IN_DERIVE ? CUSTODY_ENTRY_DERIVE : CUSTODY_ENTRY_REGISTER;
 	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
 	    (rc = read_string(root, "time", &e->time, name, err)) != 0 ||
 	    (rc = read_string(root, "actor", &e->actor, name, err)) != 0 ||
@@ -823,7 +998,20 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	    (rc = read_string(root, "note", &e->note, name, err)) != 0 ||
 	    (rc = read_string(root, "member", &e->member, name, err)) != 0 ||
 	    (rc = read_string(root, "key", &e->key, name, err)) != 0 ||
-	    (rc = read_action(root, &e->action, name, err)) != 0 ||
+	    (rc = read_action(root, in, e, name, err)) != 0 ||
+	    (rc = read_uint(root, "document", &e->document, NULL, name,
+	    err)) != 0 ||
+	    (rc = read_string(root, "from", &e->from, name, err)) != 0 ||
+	    (rc = read_string(root, "to", &e->to, name, err)) != 0 ||
+	    (rc = read_string(root, "at", &e->at, name, err)) != 0 ||
+	    (rc = read_string(root, "backdate_reason", &e->backdate_reason,
+	    name, err)) != 0 ||
+	    (rc = read_uint(root, "derived_from", &e->derived_from, NULL,
+	    name, err)) != 0 ||
+	    (rc = read_string(root, "original_leaf", &e->original_leaf, name,
+	    err)) != 0 ||
+	    (rc = read_choice(root, "derivation", check_derivation,
+	    &e->derivation, name, err)) != 0 ||
 	    (rc = read_string(root, "url", &e->url, name, err)) != 0 ||
 	    (rc = read_string(root, "title", &e->title, name, err)) != 0 ||
 	    (rc = read_string(root, "published", &e->published, name,
@@ -961,6 +1149,38 @@ static int emit_documents(struct emitter *em, const struct custody_entry *e)
 	return emit(em, &event, yaml_sequence_end_event_initialize(&event));
 }
 
+/* A register entry's fields, which a derive entry holds too. */
+static int emit_registration(struct emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = emit_string(em, "path", e->path)) != 0 ||
+	    (rc = emit_uint(em, "size", e->size)) != 0 ||
+	    (rc = emit_string(em, "sha256", e->sha256)) != 0 ||
+	    (rc = emit_string(em, "sha512", e->sha512)) != 0 ||
+	    (rc = emit_string(em, "media_type", e->media_type)) != 0 ||
+	    (rc = emit_string(em, "blob", e->blob)) != 0 ||
+	    (rc = emit_uint(em, "version", e->version)) != 0 ||
+	    (e->has_previous &&
+	    (rc = emit_uint(em, "previous", e->previous)) != 0) ||
+	    (rc = emit_string(em, "source", e->source)) != 0)
+		return rc;
+	return 0;
+}
+
+/* What a derive entry adds: the original, by index and leaf hash. */
+static int emit_derivation(struct emitter *em, const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = emit_uint(em, "derived_from", e->derived_from)) != 0 ||
+	    (rc = emit_string(em, "original_leaf", e->original_leaf)) != 0 ||
+	    (rc = emit_string(em, "derivation", e->derivation)) != 0)
+		return rc;
+	return 0;
+}
+
 static int emit_begin(struct emitter *em, custody_buf *out,
 	custody_error **err)
 {
@@ -1051,16 +1271,20 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 		    != 0 ||
 		    (rc = emit_documents(&em, entry)) != 0)
 			goto cleanup;
-	} else if ((rc = emit_string(&em, "path", entry->path)) != 0 ||
-	    (rc = emit_uint(&em, "size", entry->size)) != 0 ||
-	    (rc = emit_string(&em, "sha256", entry->sha256)) != 0 ||
-	    (rc = emit_string(&em, "sha512", entry->sha512)) != 0 ||
-	    (rc = emit_string(&em, "media_type", entry->media_type)) != 0 ||
-	    (rc = emit_string(&em, "blob", entry->blob)) != 0 ||
-	    (rc = emit_uint(&em, "version", entry->version)) != 0 ||
-	    (entry->has_previous &&
-	    (rc = emit_uint(&em, "previous", entry->previous)) != 0) ||
-	    (rc = emit_string(&em, "source", entry->source)) != 0) {
+	} else if (entry->type == CUSTODY_ENTRY_EVENT) {
+		if ((rc = emit_string(&em, "action", entry->event_action))
+		    != 0 ||
+		    (rc = emit_uint(&em, "document", entry->document)) != 0 ||
+		    (rc = emit_string(&em, "sha256", entry->sha256)) != 0 ||
+		    (rc = emit_string(&em, "from", entry->from)) != 0 ||
+		    (rc = emit_string(&em, "to", entry->to)) != 0 ||
+		    (rc = emit_string(&em, "at", entry->at)) != 0 ||
+		    (rc = emit_string(&em, "backdate_reason",
+		    entry->backdate_reason)) != 0)
+			goto cleanup;
+	} else if ((rc = emit_registration(&em, entry)) != 0 ||
+	    (entry->type == CUSTODY_ENTRY_DERIVE &&
+	    (rc = emit_derivation(&em, entry)) != 0)) {
 		goto cleanup;
 	}
 	if ((rc = emit_string(&em, "note", entry->note)) != 0 ||

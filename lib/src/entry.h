@@ -20,7 +20,9 @@ typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
 	CUSTODY_ENTRY_REGISTER = 2, /* a document (version) registered */
 	CUSTODY_ENTRY_MEMBER = 3,   /* a member's key added or revoked */
-	CUSTODY_ENTRY_PUBLISH = 4   /* documents published: where and when */
+	CUSTODY_ENTRY_PUBLISH = 4,  /* documents published: where and when */
+	CUSTODY_ENTRY_EVENT = 5,    /* something happened to a document */
+	CUSTODY_ENTRY_DERIVE = 6    /* a derivative of a document registered */
 } custody_entry_type;
 
 /* Most documents one publish entry names. */
@@ -54,10 +56,26 @@ struct custody_entry {
 	char *key;         /* "ssh-ed25519 <base64>" */
 	custody_member_action action;   /* member only */
 
-	/* register */
+	/*
+	 * event: what happened to one registered document, kept apart from
+	 * the document's own record. `sha256` (below) holds that document's
+	 * digest; the YAML key of event_action is "action", as in member
+	 * entries, with the event's own values.
+	 */
+	uint64_t document; /* the index of the entry that registered it */
+	char *event_action; /* "received", "transferred", "copied",
+			     * "accessed", "verified", "sealed", "returned",
+			     * "destroyed" or "note" */
+	char *from;        /* optional label: who or where it came from */
+	char *to;          /* optional label: who or where it went */
+	char *at;          /* optional: when it happened (UTC, as `time`);
+			    * absent, it happened at `time` */
+	char *backdate_reason; /* optional label: why `at` is that early */
+
+	/* register and derive (which registers a document too) */
 	char *path;        /* relative, '/'-separated, NFC */
 	uint64_t size;
-	char *sha256;      /* 64 hex */
+	char *sha256;      /* 64 hex; in an event, the document's */
 	char *sha512;      /* 128 hex, optional (policy) */
 	char *media_type;
 	char *blob;        /* 40 hex git blob id when content is stored */
@@ -65,6 +83,16 @@ struct custody_entry {
 	int has_previous;  /* set when version > 1 */
 	uint64_t previous; /* index of the previous version's entry */
 	char *source;      /* optional opaque label */
+
+	/*
+	 * derive: the original by its entry's index and that entry's RFC 6962
+	 * leaf hash, never by its digest, so a derivative's proof does not
+	 * reveal which copy of the original the newsroom holds.
+	 */
+	uint64_t derived_from; /* the index of the original's entry */
+	char *original_leaf; /* 64 hex: SHA-256(0x00 || original entry) */
+	char *derivation;  /* "redact", "translate", "ocr", "excerpt",
+			    * "convert" or "watermark-removal" */
 
 	/* publish */
 	char *url;         /* where: http(s) URL, printable ASCII */
@@ -95,8 +123,17 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 
 void custody_entry__free(struct custody_entry *entry);
 
-/* "genesis", "register", "member", "publish"; NULL if unknown. */
+/* "genesis", "register", "member", "publish", "event", "derive"; NULL if
+ * unknown. */
 const char *custody_entry__type_name(custody_entry_type type);
+
+/* 1 when the entry registers a document version at a path (a register or
+ * a derive entry), else 0: the record of paths is built from these. */
+static inline int custody_entry__registers(const struct custody_entry *e)
+{
+	return e->type == CUSTODY_ENTRY_REGISTER ||
+		e->type == CUSTODY_ENTRY_DERIVE;
+}
 
 /* The archive's policy file, custody.yaml, at the root of every commit. */
 struct custody_config {

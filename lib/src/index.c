@@ -509,7 +509,7 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
 			break;
-		if (e->type != CUSTODY_ENTRY_REGISTER) {
+		if (!custody_entry__registers(e)) {
 			custody_entry__free(e);
 			continue;
 		}
@@ -558,7 +558,7 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
 			break;
-		if (e->type != CUSTODY_ENTRY_REGISTER) {
+		if (!custody_entry__registers(e)) {
 			custody_entry__free(e);
 			continue;
 		}

@@ -42,8 +42,33 @@ const char *custody_entry_member(const custody_entry *e) { return e->member; }
 const char *custody_entry_key(const custody_entry *e) { return e->key; }
 const char *custody_entry_action(const custody_entry *e)
 {
+	if (e->type == CUSTODY_ENTRY_EVENT)
+		return e->event_action;
 	return e->action == CUSTODY_MEMBER_ADD ? "add" :
 		e->action == CUSTODY_MEMBER_REVOKE ? "revoke" : NULL;
+}
+uint64_t custody_entry_event_document(const custody_entry *e)
+{
+	return e->document;
+}
+const char *custody_entry_from(const custody_entry *e) { return e->from; }
+const char *custody_entry_to(const custody_entry *e) { return e->to; }
+const char *custody_entry_at(const custody_entry *e) { return e->at; }
+const char *custody_entry_backdate_reason(const custody_entry *e)
+{
+	return e->backdate_reason;
+}
+uint64_t custody_entry_derived_from(const custody_entry *e)
+{
+	return e->derived_from;
+}
+const char *custody_entry_original_leaf(const custody_entry *e)
+{
+	return e->original_leaf;
+}
+const char *custody_entry_derivation(const custody_entry *e)
+{
+	return e->derivation;
 }
 const char *custody_entry_url(const custody_entry *e) { return e->url; }
 const char *custody_entry_title(const custody_entry *e) { return e->title; }
@@ -250,7 +275,7 @@ int custody_archive__find_version(custody_archive *a, const char *given,
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
 			goto done;
-		if (e->type != CUSTODY_ENTRY_REGISTER ||
+		if (!custody_entry__registers(e) ||
 		    strcmp(e->path, *rel_out) != 0) {
 			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
 				PRIu64 " is not a version of %s; run custody "
@@ -320,7 +345,7 @@ int custody_archive_log(custody_archive *a, const char *path, uint64_t limit,
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
 			break;
-		if (e->type != CUSTODY_ENTRY_REGISTER ||
+		if (!custody_entry__registers(e) ||
 		    strcmp(e->path, rel) != 0 || e->version != expect) {
 			rc = custody__error(err, CUSTODY_EVERIFY, "entry %"
 				PRIu64 " should be version %" PRIu64 " of %s; "

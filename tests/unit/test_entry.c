@@ -22,6 +22,9 @@
 	"7ac185f8a0e1d5f84f88bc887fd67b14" \
 	"3732c304cc5fa9ad8e6f57f50028a8ff"
 #define BLOB "30d74d258442c7c65512eafab474568dd706c430"
+/* SHA-256(0x00 || data/entries/good/register-v1.yaml): that entry's leaf */
+#define LEAF "0a8bbe8788357c8a50f06136ab8068dc" \
+	"66b9f3fe2bf5cefc3d1c0c6616df4886"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -91,6 +94,19 @@ static int same_string(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static int same_documents(const struct custody_entry *a,
+	const struct custody_entry *b)
+{
+	if (a->ndocuments != b->ndocuments)
+		return 0;
+	for (size_t i = 0; i < a->ndocuments; i++)
+		if (a->documents[i].index != b->documents[i].index ||
+		    !same_string(a->documents[i].sha256,
+		    b->documents[i].sha256))
+			return 0;
+	return 1;
+}
+
 static int same_entry(const struct custody_entry *a,
 	const struct custody_entry *b)
 {
@@ -107,7 +123,22 @@ static int same_entry(const struct custody_entry *a,
 		same_string(a->blob, b->blob) && a->version == b->version &&
 		a->has_previous == b->has_previous &&
 		a->previous == b->previous &&
-		same_string(a->source, b->source);
+		same_string(a->source, b->source) &&
+		a->action == b->action &&
+		same_string(a->member, b->member) &&
+		same_string(a->key, b->key) &&
+		a->document == b->document &&
+		same_string(a->event_action, b->event_action) &&
+		same_string(a->from, b->from) && same_string(a->to, b->to) &&
+		same_string(a->at, b->at) &&
+		same_string(a->backdate_reason, b->backdate_reason) &&
+		a->derived_from == b->derived_from &&
+		same_string(a->original_leaf, b->original_leaf) &&
+		same_string(a->derivation, b->derivation) &&
+		same_string(a->url, b->url) &&
+		same_string(a->title, b->title) &&
+		same_string(a->published, b->published) &&
+		same_documents(a, b);
 }
 
 /* The message starts with "<path>:" (the file is named first). */
@@ -336,6 +367,62 @@ static const struct {
 		"'previous' must be less than 'index'" },
 	{ "bad-c-only/actor-too-many-bytes.yaml",
 		"'actor' is longer than 256 bytes" },
+	{ "bad/event-action-unknown.yaml",
+		":7:9: 'action' must be \"received\", \"transferred\", "
+		"\"copied\", \"accessed\", \"verified\", \"sealed\", "
+		"\"returned\", \"destroyed\" or \"note\", not \"stolen\"" },
+	{ "bad/event-action-member.yaml", "or \"note\", not \"add\"" },
+	{ "bad/member-action-event.yaml",
+		":7:9: 'action' must be \"add\" or \"revoke\", not "
+		"\"received\"" },
+	{ "bad/event-document-zero.yaml",
+		":8:11: 'document' must name an earlier entry (1 to 12)" },
+	{ "bad-c-only/event-document-not-earlier.yaml",
+		":8:11: 'document' must name an earlier entry (1 to 12)" },
+	{ "bad/event-missing-sha256.yaml",
+		":1:1: missing 'sha256' (required in an event entry)" },
+	{ "bad/event-from-newline.yaml",
+		":10:7: 'from' contains a control character" },
+	{ "bad/event-to-control.yaml",
+		":11:5: 'to' contains a control character" },
+	{ "bad/event-from-too-long.yaml",
+		":10:7: 'from' is longer than 256 bytes" },
+	{ "bad-c-only/event-from-too-many-bytes.yaml",
+		"'from' is longer than 256 bytes" },
+	{ "bad/event-at-not-time.yaml",
+		":12:5: 'at' must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"" },
+	{ "bad-c-only/event-at-february-30.yaml",
+		"'at' is not a real date (no such day in that month)" },
+	{ "bad/event-backdate-reason-without-at.yaml",
+		":12:18: 'backdate_reason' is given without 'at'" },
+	{ "bad/event-with-path.yaml",
+		":10:1: 'path' does not belong in an event entry" },
+	{ "bad/event-with-derivation.yaml",
+		"'derivation' does not belong in an event entry" },
+	{ "bad/derive-derivation-unknown.yaml",
+		":14:13: 'derivation' must be \"redact\", \"translate\", "
+		"\"ocr\", \"excerpt\", \"convert\" or "
+		"\"watermark-removal\", not \"summarise\"" },
+	{ "bad/derive-missing-original-leaf.yaml",
+		":1:1: missing 'original_leaf' (required in a derive entry)" },
+	{ "bad/derive-original-sha256.yaml",
+		":15:1: unknown key 'original_sha256'" },
+	{ "bad/derive-original-leaf-upper.yaml",
+		":13:16: 'original_leaf' must be lowercase hexadecimal" },
+	{ "bad/derive-derived-from-zero.yaml",
+		":12:15: 'derived_from' must name an earlier entry (1 to 13)" },
+	{ "bad-c-only/derive-derived-from-not-earlier.yaml",
+		"'derived_from' must name an earlier entry (1 to 13)" },
+	{ "bad/derive-with-action.yaml",
+		":15:1: 'action' does not belong in a derive entry" },
+	{ "bad/derive-version2-no-previous.yaml",
+		"'version' is more than 1, so 'previous'" },
+	{ "bad/register-with-derived-from.yaml",
+		":12:1: 'derived_from' does not belong in a register entry" },
+	{ "bad/publish-with-document.yaml",
+		"'document' does not belong in a publish entry" },
+	{ "bad/member-with-at.yaml",
+		"'at' does not belong in a member entry" },
 	{ NULL, NULL }
 };
 
@@ -584,6 +671,187 @@ static void test_entry__emit_refuses_inconsistent_versions(void)
 	custody_error_free(err);
 }
 
+static void fill_event(struct custody_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->index = 13;
+	e->type = CUSTODY_ENTRY_EVENT;
+	e->time = "2026-11-24T09:15:00Z";
+	e->actor = "alice";
+	e->salt = SALT;
+	e->event_action = "transferred";
+	e->document = 12;
+	e->sha256 = SHA256;
+	e->from = "desk safe";
+	e->to = "partner \xe2\x80\x94 legal";
+	e->at = "2026-11-20T17:30:00Z";
+	e->backdate_reason = "before the archive existed";
+	e->note = "receipt 4411";
+}
+
+static void fill_derive(struct custody_entry *e)
+{
+	fill_register(e);
+	e->index = 14;
+	e->type = CUSTODY_ENTRY_DERIVE;
+	e->path = "published/cable-1-redacted.pdf";
+	e->derived_from = 12;
+	e->original_leaf = LEAF;
+	e->derivation = "redact";
+}
+
+/* Every field of an event, in the fixed order, "action" as the key. */
+static void test_entry__emit_writes_the_exact_event_bytes(void)
+{
+	static const char expected[] =
+		"custody-entry: 1\n"
+		"index: 13\n"
+		"type: \"event\"\n"
+		"time: \"2026-11-24T09:15:00Z\"\n"
+		"actor: \"alice\"\n"
+		"salt: \"" SALT "\"\n"
+		"action: \"transferred\"\n"
+		"document: 12\n"
+		"sha256: \"" SHA256 "\"\n"
+		"from: \"desk safe\"\n"
+		"to: \"partner \xe2\x80\x94 legal\"\n"
+		"at: \"2026-11-20T17:30:00Z\"\n"
+		"backdate_reason: \"before the archive existed\"\n"
+		"note: \"receipt 4411\"\n";
+	struct custody_entry e, *back = NULL;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	fill_event(&e);
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
+	CHECK_STR(yaml.ptr, expected);
+	CHECK_INT(custody_entry__parse(&back, yaml.ptr, yaml.size, "x",
+		&err), 0);
+	CHECK(back != NULL && same_entry(&e, back));
+	custody_entry__free(back);
+	custody_buf_dispose(&yaml);
+	custody_error_free(err);
+}
+
+/* A derive entry is a register entry's fields, then the original by
+ * index and leaf hash; nothing else names the original. */
+static void test_entry__emit_writes_the_exact_derive_bytes(void)
+{
+	static const char expected[] =
+		"custody-entry: 1\n"
+		"index: 14\n"
+		"type: \"derive\"\n"
+		"time: \"2026-11-23T01:54:26Z\"\n"
+		"actor: \"alice\"\n"
+		"salt: \"" SALT "\"\n"
+		"path: \"published/cable-1-redacted.pdf\"\n"
+		"size: 1234\n"
+		"sha256: \"" SHA256 "\"\n"
+		"sha512: \"" SHA512 "\"\n"
+		"media_type: \"application/pdf\"\n"
+		"blob: \"" BLOB "\"\n"
+		"version: 2\n"
+		"previous: 5\n"
+		"source: \"label\"\n"
+		"derived_from: 12\n"
+		"original_leaf: \"" LEAF "\"\n"
+		"derivation: \"redact\"\n"
+		"note: \"text\"\n";
+	struct custody_entry e, *back = NULL;
+	custody_buf yaml = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	fill_derive(&e);
+	CHECK_INT(custody_entry__emit(&yaml, &e, &err), 0);
+	CHECK_STR(yaml.ptr, expected);
+	CHECK_INT(custody_entry__parse(&back, yaml.ptr, yaml.size, "x",
+		&err), 0);
+	CHECK(back != NULL && same_entry(&e, back));
+	custody_entry__free(back);
+	custody_buf_dispose(&yaml);
+	custody_error_free(err);
+}
+
+/* The emitter refuses what the reader refuses for the new types, and
+ * keeps each type's fields out of the others. */
+static void test_entry__emit_refuses_bad_events_and_derivations(void)
+{
+	static const struct {
+		int which;
+		const char *reason;
+	} cases[] = {
+		{ 0, "entry 13: 'action' is missing" },
+		{ 1, "entry 13: 'action' must be \"received\"" },
+		{ 2, "entry 13: 'document' must name an earlier entry "
+			"(1 to 12)" },
+		{ 3, "entry 13: 'document' must name an earlier entry "
+			"(1 to 12)" },
+		{ 4, "entry 13: 'from' contains a control character" },
+		{ 5, "entry 13: 'to' is longer than 256 bytes" },
+		{ 6, "entry 13: 'at' is not a real date" },
+		{ 7, "entry 13: 'backdate_reason' is given without 'at'" },
+		{ 8, "entry 13: 'path' does not belong in an event entry" },
+		{ 9, "entry 13: 'action' does not belong in an event entry" },
+		{ 10, "entry 13: 'sha256' is missing" },
+		{ 11, "entry 14: 'original_leaf' is missing" },
+		{ 12, "entry 14: 'derivation' must be \"redact\"" },
+		{ 13, "entry 14: 'derived_from' must name an earlier entry" },
+		{ 14, "entry 14: 'document' does not belong in a derive "
+			"entry" },
+		{ 15, "entry 14: 'from' does not belong in a derive entry" },
+		{ 16, "entry 12: 'derived_from' does not belong in a register "
+			"entry" },
+		{ 17, "entry 12: 'original_leaf' does not belong in a register "
+			"entry" },
+		{ 18, "entry 14: 'path' is missing" },
+		{ 19, "entry 1: 'document' must name an earlier entry, and "
+			"only the genesis entry comes before this one" },
+	};
+	char long_label[300];
+
+	memset(long_label, 'x', 257);
+	long_label[257] = '\0';
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct custody_entry e;
+		custody_buf yaml = CUSTODY_BUF_INIT;
+		custody_error *err = NULL;
+
+		if (cases[i].which <= 10 || cases[i].which == 19)
+			fill_event(&e);
+		else if (cases[i].which <= 15 || cases[i].which == 18)
+			fill_derive(&e);
+		else
+			fill_register(&e);
+		switch (cases[i].which) {
+		case 0: e.event_action = NULL; break;
+		case 1: e.event_action = "add"; break;
+		case 2: e.document = 0; break;
+		case 3: e.document = 13; break;
+		case 4: e.from = "desk\nsafe"; break;
+		case 5: e.to = long_label; break;
+		case 6: e.at = "2026-02-30T00:00:00Z"; break;
+		case 7: e.at = NULL; break;
+		case 8: e.path = "a.pdf"; break;
+		case 9: e.action = CUSTODY_MEMBER_ADD; break;
+		case 10: e.sha256 = NULL; break;
+		case 11: e.original_leaf = NULL; break;
+		case 12: e.derivation = "summarise"; break;
+		case 13: e.derived_from = 14; break;
+		case 14: e.document = 12; break;
+		case 15: e.from = "desk safe"; break;
+		case 16: e.derived_from = 3; break;
+		case 17: e.original_leaf = LEAF; break;
+		case 18: e.path = NULL; break;
+		case 19: e.index = 1; e.document = 1; break;
+		}
+		CHECK_INT(custody_entry__emit(&yaml, &e, &err),
+			CUSTODY_EINVALID);
+		CHECK(yaml.ptr == NULL && yaml.size == 0);
+		CHECK_CONTAINS(custody_error_message(err), cases[i].reason);
+		custody_error_free(err);
+	}
+}
+
 static void test_config__emit_writes_the_exact_bytes(void)
 {
 	static const char expected[] =
@@ -670,12 +938,96 @@ static void test_entry__parse_reads_every_field(void)
 	free(bytes);
 }
 
+static void test_entry__parse_reads_every_event_field(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	char *bytes;
+	size_t len;
+
+	bytes = read_file("data/entries/good/event-full.yaml", &len);
+	CHECK(bytes != NULL);
+	if (bytes == NULL)
+		return;
+	CHECK_INT(custody_entry__parse(&e, bytes, len, "full", &err), 0);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		CHECK_INT(e->index, 13);
+		CHECK_INT(e->type, CUSTODY_ENTRY_EVENT);
+		CHECK_STR(e->event_action, "transferred");
+		CHECK_INT(e->action, 0);
+		CHECK_INT(e->document, 12);
+		CHECK_STR(e->sha256, SHA256);
+		CHECK_STR(e->from, "desk safe, room 4");
+		CHECK_STR(e->to, "Partner outlet \xe2\x80\x94 legal desk");
+		CHECK_STR(e->at, "2026-11-20T17:30:00Z");
+		CHECK_STR(e->backdate_reason, "handed over before the archive "
+			"existed; dated from the courier's receipt");
+		CHECK_STR(e->note, "sealed envelope, tamper tape intact\n"
+			"receipt 4411");
+		CHECK(e->path == NULL && e->derived_from == 0);
+		CHECK_INT(custody_entry__registers(e), 0);
+	}
+	custody_entry__free(e);
+	custody_error_free(err);
+	free(bytes);
+}
+
+static void test_entry__parse_reads_every_derive_field(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	char *bytes;
+	size_t len;
+
+	bytes = read_file("data/entries/good/derive-full.yaml", &len);
+	CHECK(bytes != NULL);
+	if (bytes == NULL)
+		return;
+	CHECK_INT(custody_entry__parse(&e, bytes, len, "full", &err), 0);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		CHECK_INT(e->index, 20);
+		CHECK_INT(e->type, CUSTODY_ENTRY_DERIVE);
+		CHECK_STR(e->path, "published/cable-1-redacted.pdf");
+		CHECK_INT(e->size, 15);
+		/* the derivative's own digest: sha256 of "redacted cable\n" */
+		CHECK_STR(e->sha256, "5e2c850431f2147a5d85db4253a70c1f"
+			"4b6aedc417397fc07ecb3e74a1752a92");
+		CHECK_INT(e->version, 2);
+		CHECK_INT(e->has_previous, 1);
+		CHECK_INT(e->previous, 14);
+		CHECK_STR(e->source, "the China Cables set");
+		CHECK_INT(e->derived_from, 12);
+		CHECK_STR(e->original_leaf, LEAF);
+		CHECK_STR(e->derivation, "watermark-removal");
+		CHECK(e->document == 0 && e->event_action == NULL);
+		CHECK_INT(custody_entry__registers(e), 1);
+	}
+	custody_entry__free(e);
+	custody_error_free(err);
+	free(bytes);
+}
+
 static void test_entry__type_names(void)
 {
+	struct custody_entry e;
+
 	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_GENESIS), "genesis");
 	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_REGISTER),
 		"register");
+	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_EVENT), "event");
+	CHECK_STR(custody_entry__type_name(CUSTODY_ENTRY_DERIVE), "derive");
 	CHECK(custody_entry__type_name((custody_entry_type)0) == NULL);
+	memset(&e, 0, sizeof(e));
+	e.type = CUSTODY_ENTRY_REGISTER;
+	CHECK_INT(custody_entry__registers(&e), 1);
+	e.type = CUSTODY_ENTRY_DERIVE;
+	CHECK_INT(custody_entry__registers(&e), 1);
+	e.type = CUSTODY_ENTRY_EVENT;
+	CHECK_INT(custody_entry__registers(&e), 0);
+	e.type = CUSTODY_ENTRY_PUBLISH;
+	CHECK_INT(custody_entry__registers(&e), 0);
 }
 
 /* The YAML layer on its own: limits at their exact boundaries. */
@@ -814,9 +1166,14 @@ static const struct test tests[] = {
 	TEST(test_entry__emit_never_folds_and_escapes_controls),
 	TEST(test_entry__emit_refuses_what_the_reader_refuses),
 	TEST(test_entry__emit_refuses_inconsistent_versions),
+	TEST(test_entry__emit_writes_the_exact_event_bytes),
+	TEST(test_entry__emit_writes_the_exact_derive_bytes),
+	TEST(test_entry__emit_refuses_bad_events_and_derivations),
 	TEST(test_config__emit_writes_the_exact_bytes),
 	TEST(test_config__parse_reads_the_policy),
 	TEST(test_entry__parse_reads_every_field),
+	TEST(test_entry__parse_reads_every_event_field),
+	TEST(test_entry__parse_reads_every_derive_field),
 	TEST(test_entry__type_names),
 	TEST(test_yaml__depth_limit_is_exact),
 	TEST(test_yaml__size_limit_is_exact),

@@ -23,7 +23,7 @@ typedef struct custody_entry custody_entry;
 
 /* Position in the log, from 0 (the genesis entry). */
 CUSTODY_EXTERN(uint64_t) custody_entry_index(const custody_entry *entry);
-/* "genesis" or "register". */
+/* "genesis", "register", "member", "publish", "event" or "derive". */
 CUSTODY_EXTERN(const char *) custody_entry_type_name(
 	const custody_entry *entry);
 /* UTC time "YYYY-MM-DDTHH:MM:SSZ" and the member who made the entry. */
@@ -32,7 +32,8 @@ CUSTODY_EXTERN(const char *) custody_entry_actor(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_note(const custody_entry *entry);
 /* genesis: the log's origin name */
 CUSTODY_EXTERN(const char *) custody_entry_origin(const custody_entry *entry);
-/* register: the document as registered */
+/* register and derive: the document as registered; event: sha256 is the
+ * digest of the document the event is about */
 CUSTODY_EXTERN(const char *) custody_entry_path(const custody_entry *entry);
 CUSTODY_EXTERN(uint64_t) custody_entry_size(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_sha256(const custody_entry *entry);
@@ -47,11 +48,36 @@ CUSTODY_EXTERN(int) custody_entry_previous(const custody_entry *entry,
 	uint64_t *out);
 CUSTODY_EXTERN(const char *) custody_entry_source(const custody_entry *entry);
 
-/* genesis and member: the member's name and "ssh-ed25519 ..." key;
- * member: "add" or "revoke" (NULL otherwise) */
+/* genesis and member: the member's name and "ssh-ed25519 ..." key */
 CUSTODY_EXTERN(const char *) custody_entry_member(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_key(const custody_entry *entry);
+/* member: "add" or "revoke"; event: what happened to the document
+ * ("received", "transferred", "copied", "accessed", "verified", "sealed",
+ * "returned", "destroyed" or "note"); NULL otherwise */
 CUSTODY_EXTERN(const char *) custody_entry_action(const custody_entry *entry);
+
+/* event: the index of the entry that registered the document (0 for other
+ * types); who or where it came from and went to, when it happened if not
+ * at the entry's time ("YYYY-MM-DDTHH:MM:SSZ"), and why that is before
+ * the document's registration: each NULL when not recorded */
+CUSTODY_EXTERN(uint64_t) custody_entry_event_document(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_from(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_to(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_at(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_backdate_reason(
+	const custody_entry *entry);
+
+/* derive: the original's entry index (0 for other types), the RFC 6962
+ * leaf hash of that entry (64 hex; never the original's digest) and how
+ * the derivative was made ("redact", "translate", "ocr", "excerpt",
+ * "convert" or "watermark-removal"); NULL for other types */
+CUSTODY_EXTERN(uint64_t) custody_entry_derived_from(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_original_leaf(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_derivation(
+	const custody_entry *entry);
 
 /* publish: where, the title (or NULL), when, and the documents (by the
  * index of the entry that registered each, and its SHA-256) */
