@@ -10,9 +10,11 @@ static const char help[] =
 "usage: custody log [PATH] [-n COUNT] [--json] [--archive DIR]\n"
 "       custody log --published [--json]\n"
 "\n"
-"Show the log, newest first: every entry, or with PATH the versions of\n"
-"that document. With --published: every published document, where and\n"
-"when, newest publication first.\n"
+"Show the log, newest first: every entry. With PATH: that document's\n"
+"chain of custody, oldest first: its versions, every event, what was made\n"
+"from it (indented, with their own events), publications, and gaps in\n"
+"the record (a transfer with nothing recorded from its recipient since).\n"
+"With --published: every published document, where and when.\n"
 "\n"
 "  -n COUNT     show at most COUNT entries\n"
 "  --published  what was published, where and when\n"
@@ -74,6 +76,11 @@ static int on_entry(const custody_entry *e, void *payload)
 	else if (custody_entry_origin(e))
 		printf(" origin %s, founding member %s",
 			custody_entry_origin(e), custody_entry_member(e));
+	else if (custody_entry_event_document(e))
+		printf(" %s #%" PRIu64 "  sha256:%.16s…",
+			custody_entry_action(e),
+			custody_entry_event_document(e),
+			custody_entry_sha256(e));
 	else if (custody_entry_action(e))
 		printf(" %s %s", custody_entry_action(e),
 			custody_entry_member(e));
@@ -83,6 +90,20 @@ static int on_entry(const custody_entry *e, void *payload)
 			custody_entry_document_count(e) == 1 ? "" : "s",
 			custody_entry_url(e), custody_entry_published(e));
 	putchar('\n');
+	if (custody_entry_derived_from(e))
+		printf("         %s of #%" PRIu64 " (its entry's leaf hash "
+			"%.16s…)\n", custody_entry_derivation(e),
+			custody_entry_derived_from(e),
+			custody_entry_original_leaf(e));
+	if (custody_entry_from(e))
+		printf("         from: %s\n", custody_entry_from(e));
+	if (custody_entry_to(e))
+		printf("         to: %s\n", custody_entry_to(e));
+	if (custody_entry_at(e))
+		printf("         happened: %s\n", custody_entry_at(e));
+	if (custody_entry_backdate_reason(e))
+		printf("         backdated because: %s\n",
+			custody_entry_backdate_reason(e));
 	if (custody_entry_source(e))
 		printf("         source: %s\n", custody_entry_source(e));
 	if (custody_entry_note(e))
@@ -133,8 +154,16 @@ int cmd_log(int argc, char **argv)
 	if (published && (path != NULL || limit != 0))
 		return cli_usage("log", "--published lists every publication; "
 			"it takes no PATH or -n");
+	if (path != NULL && limit != 0)
+		return cli_usage("log", "-n goes with the whole log, not with "
+			"a document's chain of custody");
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
+	if (path != NULL) {
+		rc = cli_timeline(&cli, archive, path);
+		custody_archive_free(archive);
+		return rc;
+	}
 	o.json = cli.json;
 	if (cli.json)
 		fputs("[", stdout);

@@ -2,6 +2,8 @@
 #ifndef CUSTODY_CMD_COMMANDS_H
 #define CUSTODY_CMD_COMMANDS_H
 
+#include <custody.h>
+
 int cmd_init(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_status(int argc, char **argv);
@@ -18,5 +20,14 @@ int cmd_check(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
 int cmd_timestamp(int argc, char **argv);
+int cmd_event(int argc, char **argv);
+int cmd_derive(int argc, char **argv);
+int cmd_reveal(int argc, char **argv);
+int cmd_check_reveal(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* The chain of custody of `path`, printed (text or JSON); cmd_report.c */
+struct cli;
+int cli_timeline(struct cli *cli, custody_archive *archive, const char *path);
 
 #endif

@@ -11,5 +11,6 @@
 #include "custody/key.h"
 #include "custody/member.h"
 #include "custody/proof.h"
+#include "custody/chain.h"
 
 #endif

@@ -158,6 +158,16 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	custody_entry_cb entry_cb, void *entry_payload,
 	custody_add_summary *summary, custody_error **err)
 {
+	return custody_archive__add(a, paths, npaths, opts, NULL, entry_cb,
+		entry_payload, summary, err);
+}
+
+int custody_archive__add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
+	void *entry_payload, custody_add_summary *summary,
+	custody_error **err)
+{
 	custody_add_options defaults = CUSTODY_ADD_OPTIONS_INIT;
 	custody_lock *lock = NULL;
 	struct custody_index *index = NULL;
@@ -311,6 +321,11 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (derive != NULL && walk.nfiles != 1) {
+		rc = custody__error(err, CUSTODY_EINVALID, "a derivative is one "
+			"file, not %zu", walk.nfiles);
+		goto done;
+	}
 	custody_archive__now(a, now, NULL);
 	for (size_t i = 0; i < walk.nfiles; i++) {
 		struct pending *p = &pending[i];
@@ -332,6 +347,12 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 		e = &entries[nentries];
 		e->index = a->size + nentries;
 		e->type = CUSTODY_ENTRY_REGISTER;
+		if (derive != NULL) {
+			e->type = CUSTODY_ENTRY_DERIVE;
+			e->derived_from = derive->derived_from;
+			e->original_leaf = (char *)derive->original_leaf;
+			e->derivation = (char *)derive->derivation;
+		}
 		e->time = now;
 		e->actor = (char *)actor;
 		if ((rc = custody_archive__new_salt(salts[nentries], err))
@@ -391,6 +412,13 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 				"nothing was recorded", clash, reason);
 			goto done;
 		}
+	}
+	if (nentries == 0 && derive != NULL) {
+		rc = custody__error(err, CUSTODY_EEXISTS, "%s: already "
+			"registered as it is (entry %" PRIu64 "); a derivative "
+			"is a new file or a new version", walk.files[0].path,
+			pending[0].record ? pending[0].record->index : 0);
+		goto done;
 	}
 	if (nentries == 0) {
 		/* Nothing new: keep what the stat cache learnt, record nothing */

@@ -133,6 +133,21 @@ int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
 	struct custody_lock **lock_out, const char **actor_out,
 	custody_error **err);
 
+/* What makes an add a derivation (custody_archive_derive). */
+struct custody_derive_spec {
+	uint64_t derived_from;     /* the original's entry */
+	const char *original_leaf; /* its leaf hash, 64 hex */
+	const char *derivation;
+};
+
+/* custody_archive_add, or with `derive` the registration of one file as
+ * a derivative. */
+int custody_archive__add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
+	void *entry_payload, custody_add_summary *summary,
+	custody_error **err);
+
 /* Tell the user something through the notice callback. */
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -23,6 +23,7 @@
 #include "tlog.h"
 #include "tsa.h"
 #include "custody/proof.h"
+#include "custody/chain.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -495,7 +496,26 @@ static int find_timestamp(custody_archive *a, git_tree *tree,
 int custody_archive_proof(custody_archive *a, const char *path,
 	uint64_t version, custody_buf *out, custody_error **err)
 {
-	struct custody_entry *e = NULL, *again = NULL;
+	struct custody_entry *e = NULL;
+	char *rel = NULL;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__find_version(a, path, version, &rel, &e,
+	    err)) != 0)
+		return rc;
+	rc = custody_archive__proof_of(a, e->index, 1, out, err);
+	custody_entry__free(e);
+	free(rel);
+	return rc;
+}
+
+int custody_archive__proof_of(custody_archive *a, uint64_t index,
+	int timestamped, custody_buf *out, custody_error **err)
+{
+	struct custody_entry *again = NULL;
 	struct custody_tiles *t = NULL;
 	struct custody_tlog_proof p;
 	struct custody_checkpoint cp;
@@ -503,19 +523,16 @@ int custody_archive_proof(custody_archive *a, const char *path,
 	custody_buf token = CUSTODY_BUF_INIT, tlog = CUSTODY_BUF_INIT;
 	unsigned char proof[CUSTODY_TLOG_PROOF_MAX_HASHES][32], leaf[32];
 	git_tree *tree = NULL;
-	char *rel = NULL;
 	size_t count = 0, text_len;
 	int rc;
 
 	out->ptr = NULL;
 	out->size = 0;
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__find_version(a, path, version, &rel, &e,
-	    err)) != 0 ||
-	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
-	    (rc = custody_archive__read_entry(a, tree, e->index, &again,
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
+	    (rc = custody_archive__read_entry(a, tree, index, &again,
 	    &bytes, err)) != 0 ||
-	    (rc = find_timestamp(a, tree, e->index, &note, &token, err)) != 0)
+	    (timestamped && (rc = find_timestamp(a, tree, index, &note,
+	    &token, err)) != 0))
 		goto done;
 	if (note.size == 0 && (rc = custody_tlog__read_checkpoint(a, tree,
 	    &note, &text_len, err)) != 0)
@@ -524,18 +541,18 @@ int custody_archive_proof(custody_archive *a, const char *path,
 	    != 0 || (rc = custody_checkpoint__parse(&cp, note.ptr, text_len,
 	    err)) != 0 || (rc = custody_tlog__tiles(a, &t, err)) != 0)
 		goto done;
-	if (cp.size > custody_tiles__size(t) || e->index >= cp.size) {
+	if (cp.size > custody_tiles__size(t) || index >= cp.size) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "the checkpoint "
 			"(size %" PRIu64 ") does not fit the log; run custody "
 			"verify", cp.size);
 		goto done;
 	}
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
-	    e->index, cp.size, proof, &count, err)) != 0)
+	    index, cp.size, proof, &count, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
 	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
-	if (custody_merkle__verify_inclusion(leaf, e->index, cp.size,
+	if (custody_merkle__verify_inclusion(leaf, index, cp.size,
 	    (const unsigned char (*)[32])proof, count, cp.root, err) != 0) {
 		rc = CUSTODY_EVERIFY;
 		goto done;
@@ -544,7 +561,7 @@ int custody_archive_proof(custody_archive *a, const char *path,
 	p.extra = (unsigned char *)bytes.ptr;
 	p.extra_len = bytes.size;
 	p.has_extra = 1;
-	p.index = e->index;
+	p.index = index;
 	p.hashes = proof;
 	p.nhashes = count;
 	p.checkpoint = note.ptr;
@@ -563,7 +580,6 @@ int custody_archive_proof(custody_archive *a, const char *path,
 done:
 	if (rc != 0)
 		custody_buf_dispose(out);
-	custody_entry__free(e);
 	custody_entry__free(again);
 	custody_tiles__free(t);
 	custody_buf_dispose(&bytes);
@@ -571,13 +587,18 @@ done:
 	custody_buf_dispose(&token);
 	custody_buf_dispose(&tlog);
 	git_tree_free(tree);
-	free(rel);
 	return rc;
 }
 
 /* ---- the offline check ---- */
 
 static int failed(custody_check_result *r, const char *step, int rc)
+{
+	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
+	return rc;
+}
+
+static int failed_reveal(custody_reveal_result *r, const char *step, int rc)
 {
 	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
 	return rc;
@@ -700,7 +721,7 @@ int custody_check(const char *file_path, const char *proof,
 		rc = failed(r, "entry", step_error(err, rc, "entry", why));
 		goto done;
 	}
-	if (e->type != CUSTODY_ENTRY_REGISTER || e->index != p.index) {
+	if (!custody_entry__registers(e) || e->index != p.index) {
 		rc = failed(r, "entry", custody__error(err, CUSTODY_EVERIFY,
 			"entry: the proof's entry is %s entry %" PRIu64 ", not "
 			"the registration at index %" PRIu64,
@@ -715,7 +736,10 @@ int custody_check(const char *file_path, const char *proof,
 	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
 	snprintf(r->actor, sizeof(r->actor), "%s", e->actor);
 
-	/* 4. the file is the registered document */
+	/* 4. the file is the registered document (when there is one: a
+	 * disclosure may be checked without the files) */
+	if (file_path == NULL)
+		goto inclusion;
 	if ((rc = hash_file(file_path, digest, &size, &why)) != 0) {
 		rc = failed(r, "file", step_error(err, rc, "file", why));
 		goto done;
@@ -732,6 +756,7 @@ int custody_check(const char *file_path, const char *proof,
 		goto done;
 	}
 
+inclusion:
 	/* 5. the entry is in the signed tree */
 	custody_merkle__leaf_hash(p.extra, p.extra_len, leaf);
 	if ((rc = custody_merkle__verify_inclusion(leaf, p.index, cp.size,
@@ -799,5 +824,201 @@ done:
 	free(env.token);
 	custody_entry__free(e);
 	custody_tlog_proof__clear(&p);
+	return rc;
+}
+
+/* ---- disclosure of a derivative's original ---- */
+
+#define REVEAL "custody-reveal/v1\n"
+
+int custody_archive_reveal(custody_archive *a, const char *derivative,
+	custody_buf *out, custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
+	char *rel = NULL;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__find_version(a, derivative, 0, &rel, &e,
+	    err)) != 0)
+		return rc;
+	if (e->type != CUSTODY_ENTRY_DERIVE) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: its latest "
+			"version was not derived from another document; "
+			"nothing to reveal", rel);
+		goto done;
+	}
+	/* both at the checkpoint at head, so they share one tree */
+	if ((rc = custody_archive__proof_of(a, e->index, 0, &d, err)) != 0 ||
+	    (rc = custody_archive__proof_of(a, e->derived_from, 0, &o, err))
+	    != 0)
+		goto done;
+	if (custody_buf__append(out, REVEAL, sizeof(REVEAL) - 1) != 0 ||
+	    custody_buf__append(out, "derivative ", 11) != 0 ||
+	    custody_base64__append(out, d.ptr, d.size) != 0 ||
+	    custody_buf__append(out, "\noriginal ", 10) != 0 ||
+	    custody_base64__append(out, o.ptr, o.size) != 0 ||
+	    custody_buf__append(out, "\n", 1) != 0) {
+		custody_buf_dispose(out);
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+done:
+	custody_buf_dispose(&d);
+	custody_buf_dispose(&o);
+	custody_entry__free(e);
+	free(rel);
+	return rc;
+}
+
+/* One "name <base64>\n" line of a disclosure, decoded. */
+static int reveal_line(const char **p, const char *end, const char *name,
+	custody_buf *out, custody_error **err)
+{
+	size_t n = strlen(name), got;
+	const char *eol;
+	unsigned char *bytes;
+
+	if ((size_t)(end - *p) <= n + 1 || memcmp(*p, name, n) != 0 ||
+	    (*p)[n] != ' ' ||
+	    (eol = memchr(*p, '\n', (size_t)(end - *p))) == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure "
+			"lacks its \"%s\" line", name);
+	*p += n + 1;
+	if ((size_t)(eol - *p) > CUSTODY_BASE64_LEN(CUSTODY_TLOG_PROOF_MAX_SIZE
+	    + 2 * TOKEN_MAX) || (bytes = malloc((size_t)(eol - *p) / 4 * 3 +
+	    1)) == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure's "
+			"\"%s\" line is too long", name);
+	if (custody_base64_decode(bytes, &got, *p, (size_t)(eol - *p)) != 0) {
+		free(bytes);
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure's "
+			"\"%s\" line is not canonical base64", name);
+	}
+	out->ptr = (char *)bytes;
+	out->size = got;
+	*p = eol + 1;
+	return 0;
+}
+
+/* The entry and checkpoint inside a proof already checked. */
+static int proof_parts(const char *proof, size_t len,
+	struct custody_tlog_proof *p, struct custody_entry **e,
+	custody_error **err)
+{
+	struct envelope env;
+	int rc;
+
+	if ((rc = parse_envelope(&env, proof, len, err)) != 0)
+		return rc;
+	free(env.token);
+	if ((rc = custody_tlog_proof__parse(p, env.tlog, env.tlog_len, err))
+	    != 0)
+		return rc;
+	return custody_entry__parse(e, (const char *)p->extra, p->extra_len,
+		"the proof's entry", err);
+}
+
+int custody_reveal_check(const char *reveal, size_t len, const char *key,
+	const char *original_file, const char *derivative_file,
+	custody_reveal_result *r, custody_error **err)
+{
+	custody_check_options opts = CUSTODY_CHECK_OPTIONS_INIT;
+	custody_check_result res;
+	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
+	struct custody_tlog_proof dp, op;
+	struct custody_entry *de = NULL, *oe = NULL;
+	custody_error *why = NULL;
+	const char *p = reveal, *end = reveal + len;
+	unsigned char leaf[32];
+	char leaf_hex[65];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&dp, 0, sizeof(dp));
+	memset(&op, 0, sizeof(op));
+	if (len < sizeof(REVEAL) - 1 || memcmp(p, REVEAL, sizeof(REVEAL) - 1)
+	    != 0) {
+		rc = failed_reveal(r, "disclosure", custody__error(err,
+			CUSTODY_EINVALID, "not a custody disclosure (no "
+			"\"custody-reveal/v1\" line)"));
+		goto done;
+	}
+	p += sizeof(REVEAL) - 1;
+	if ((rc = reveal_line(&p, end, "derivative", &d, &why)) != 0 ||
+	    (rc = reveal_line(&p, end, "original", &o, &why)) != 0 ||
+	    (p != end && (rc = custody__error(&why, CUSTODY_EINVALID,
+	    "text after the \"original\" line"))) != 0) {
+		rc = failed_reveal(r, "disclosure", step_error(err, rc,
+			"the disclosure is malformed", why));
+		goto done;
+	}
+	opts.key = key;
+	if ((rc = custody_check(derivative_file, d.ptr, d.size, &opts, &res,
+	    &why)) != 0) {
+		rc = failed_reveal(r, "derivative", step_error(err, rc,
+			"the derivative's proof", why));
+		goto done;
+	}
+	if ((rc = custody_check(original_file, o.ptr, o.size, &opts, &res,
+	    &why)) != 0) {
+		rc = failed_reveal(r, "original", step_error(err, rc,
+			"the original's proof", why));
+		goto done;
+	}
+	snprintf(r->origin, sizeof(r->origin), "%s", res.origin);
+	r->tree_size = res.tree_size;
+	r->original_file_checked = original_file != NULL;
+	if ((rc = proof_parts(d.ptr, d.size, &dp, &de, &why)) != 0 ||
+	    (rc = proof_parts(o.ptr, o.size, &op, &oe, &why)) != 0) {
+		rc = failed_reveal(r, "disclosure", step_error(err, rc,
+			"the disclosure", why));
+		goto done;
+	}
+	r->derivative = de->index;
+	r->original = oe->index;
+	snprintf(r->derivative_path, sizeof(r->derivative_path), "%s",
+		de->path);
+	snprintf(r->original_path, sizeof(r->original_path), "%s", oe->path);
+	snprintf(r->original_sha256, sizeof(r->original_sha256), "%s",
+		oe->sha256);
+	snprintf(r->derivation, sizeof(r->derivation), "%s",
+		de->derivation ? de->derivation : "");
+	if (dp.checkpoint_len != op.checkpoint_len ||
+	    memcmp(dp.checkpoint, op.checkpoint, dp.checkpoint_len) != 0) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: the two proofs are at different "
+			"checkpoints"));
+		goto done;
+	}
+	custody_merkle__leaf_hash(op.extra, op.extra_len, leaf);
+	custody_hex(leaf_hex, leaf, 32);
+	if (de->type != CUSTODY_ENTRY_DERIVE) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: entry %" PRIu64 " is not a "
+			"derivative", de->index));
+		goto done;
+	}
+	if (de->derived_from != oe->index ||
+	    strcmp(de->original_leaf, leaf_hex) != 0) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: derivative entry %" PRIu64
+			" was derived from entry %" PRIu64 " (leaf %.16s...), "
+			"not from the disclosed entry %" PRIu64 " (leaf "
+			"%.16s...)", de->index, de->derived_from,
+			de->original_leaf, oe->index, leaf_hex));
+		goto done;
+	}
+	rc = 0;
+done:
+	/* step_error has freed `why` on every failure */
+	custody_entry__free(de);
+	custody_entry__free(oe);
+	custody_tlog_proof__clear(&dp);
+	custody_tlog_proof__clear(&op);
+	custody_buf_dispose(&d);
+	custody_buf_dispose(&o);
 	return rc;
 }

@@ -731,6 +731,34 @@ static void check_publication(struct ctx *c, const struct custody_entry *e,
 	}
 }
 
+/* An event names a registration by index and digest; a derivative names
+ * its original by index and leaf hash. */
+static void check_link(struct ctx *c, const struct custody_entry *e,
+	unsigned char (*leaves)[32], unsigned char (*digests)[32],
+	const char *where)
+{
+	static const unsigned char zero[32];
+	uint64_t target = e->type == CUSTODY_ENTRY_EVENT ? e->document :
+		e->derived_from;
+	unsigned char want[32];
+
+	if (target >= e->index || memcmp(digests[target], zero, 32) == 0) {
+		problem(c, where, "names entry %" PRIu64 ", which is not a "
+			"registration", target);
+		return;
+	}
+	if (e->type == CUSTODY_ENTRY_EVENT &&
+	    (custody_unhex(want, e->sha256, 32) != 0 ||
+	    memcmp(want, digests[target], 32) != 0))
+		problem(c, where, "names entry %" PRIu64 " with another "
+			"digest than that entry registered", target);
+	if (e->type == CUSTODY_ENTRY_DERIVE &&
+	    (custody_unhex(want, e->original_leaf, 32) != 0 ||
+	    memcmp(want, leaves[target], 32) != 0))
+		problem(c, where, "'original_leaf' is not the leaf hash of "
+			"entry %" PRIu64 ", the original it names", target);
+}
+
 /* Read a blob into a buffer; 0 or -1. */
 static int read_blob(custody_archive *a, const git_oid *id,
 	custody_buf *out)
@@ -1034,10 +1062,13 @@ int custody_archive_verify(custody_archive *a,
 		}
 		custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaves[i]);
 		custody_buf_dispose(&bytes);
-		if (e->type == CUSTODY_ENTRY_REGISTER)
+		if (custody_entry__registers(e))
 			custody_unhex(digests[i], e->sha256, 32);
 		if (e->type == CUSTODY_ENTRY_PUBLISH)
 			check_publication(&c, e, digests, where);
+		if (e->type == CUSTODY_ENTRY_EVENT ||
+		    e->type == CUSTODY_ENTRY_DERIVE)
+			check_link(&c, e, leaves, digests, where);
 		replay_entry(&c, &replay, e, where);
 		if ((i == 0) != (e->type == CUSTODY_ENTRY_GENESIS)) {
 			problem(&c, where, i == 0 ? "the first entry is not "
@@ -1047,7 +1078,7 @@ int custody_archive_verify(custody_archive *a,
 			problem(&c, where, "names origin '%s' but custody.yaml "
 				"says '%s'", e->origin, a->config->origin);
 		}
-		if (e->type != CUSTODY_ENTRY_REGISTER) {
+		if (!custody_entry__registers(e)) {
 			custody_entry__free(e);
 			continue;
 		}

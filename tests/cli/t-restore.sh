@@ -63,9 +63,11 @@ test_log__newest_first_for_the_collection_and_one_document() {
 		"#6 register memos/budget.txt v2"
 	expect_eq "$(echo "$OUT" | tail -1 | awk '{print $1, $4, $5, $6, $7, $8, $9}')" \
 		"#0 genesis origin local/coll, founding member tester"
+	# one document: its chain of custody, oldest first
 	run log memos/budget.txt
-	expect_eq "$(echo "$OUT" | awk '{print $1, $6}')" "#6 v2
-#2 v1"
+	expect_eq "$(echo "$OUT" | sed 's/^[^ ]* *//; s/ *\[.*//')" \
+		"memos/budget.txt registered, version 1
+memos/budget.txt registered, version 2"
 	run log -n 2 --json
 	echo "$OUT" | "$PYTHON" -c '
 import json, sys

@@ -1,0 +1,117 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody event DOC --action ACTION [--from A] [--to B] [--at TIME]\n"
+"                     [--note TEXT] [--backdate-reason TEXT] [--json]\n"
+"\n"
+"Record what happened to a registered document: one entry naming the\n"
+"document (its latest version, by entry and digest), in one signed\n"
+"commit. `custody log DOC` shows the chain of custody.\n"
+"\n"
+"  --action ACTION   received, transferred, copied, accessed, verified,\n"
+"                    sealed (stored offline), returned, destroyed, note\n"
+"  --from A, --to B  who or where: labels the newsroom chooses; never a\n"
+"                    source's identity, only an opaque label\n"
+"  --at TIME         when it happened, YYYY-MM-DDTHH:MM:SSZ (default:\n"
+"                    now); before the document's registration only with\n"
+"  --backdate-reason TEXT  why (recorded with the event)\n"
+"  --note TEXT       a note (at most 4096 bytes)\n"
+"  --wait SECONDS    wait this long if another process holds the archive\n"
+"  --key NAME        sign with this key (or CUSTODY_KEY)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE\n"
+"  --archive DIR     the archive (or CUSTODY_ARCHIVE)\n"
+"  --json            print the result as JSON\n";
+
+int cmd_event(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "action", required_argument, NULL, 'A' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "at", required_argument, NULL, 'T' },
+		{ "note", required_argument, NULL, 'N' },
+		{ "backdate-reason", required_argument, NULL, 'B' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_event_options opts = CUSTODY_EVENT_OPTIONS_INIT;
+	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	const char *key_name = NULL, *passphrase_file = NULL;
+	char *member = NULL, commit[41];
+	struct cli cli;
+	uint64_t n, index;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'A': opts.action = optarg; break;
+		case 'f': opts.from = optarg; break;
+		case 't': opts.to = optarg; break;
+		case 'T': opts.at = optarg; break;
+		case 'N': opts.note = optarg; break;
+		case 'B': opts.backdate_reason = optarg; break;
+		case 'w':
+			if (cli_parse_u64(optarg, &n) != 0 || n > 86400)
+				return cli_usage("event", "--wait wants "
+					"seconds (0 to 86400), not '%s'",
+					optarg);
+			opts.lock_wait_ms = (unsigned int)n * 1000;
+			break;
+		case 'k': key_name = optarg; break;
+		case 'p': passphrase_file = optarg; break;
+		case 'a': cli.archive = optarg; break;
+		case 'j': cli.json = 1; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("event", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("event", "name one registered document");
+	if (opts.action == NULL)
+		return cli_usage("event", "say what happened with --action");
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
+	    EXIT_OK) {
+		custody_archive_free(archive);
+		return EXIT_FAILED;
+	}
+	custody_archive_set_signer(archive, key);
+	rc = custody_archive_event(archive, argv[optind], &opts, &index,
+		commit, &err);
+	custody_archive_free(archive);
+	custody_key_free(key);
+	free(member);
+	if (rc != 0)
+		return cli_fail(err);
+	if (cli.json) {
+		printf("{\"entry\":%" PRIu64 ",\"action\":", index);
+		json_string(stdout, opts.action);
+		fputs(",\"commit\":", stdout);
+		json_string(stdout, commit);
+		fputs("}\n", stdout);
+	} else {
+		printf("recorded %s of %s: entry %" PRIu64 ", commit %.12s\n",
+			opts.action, argv[optind], index, commit);
+	}
+	return EXIT_OK;
+}

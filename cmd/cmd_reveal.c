@@ -1,0 +1,148 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const char help[] =
+"usage: custody reveal DOC [-o FILE] [--archive DIR]\n"
+"\n"
+"Write the disclosure an outlet may choose to make (to a court, say) of\n"
+"the original a derivative DOC was made from: the proofs of both entries\n"
+"at one checkpoint. The original's entry, with its digest, is in it: it\n"
+"is a deliberate disclosure. `custody check-reveal` checks it offline.\n"
+"\n"
+"  -o FILE   write it to FILE (default: standard output)\n";
+
+int cmd_reveal(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "archive", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	custody_buf out = CUSTODY_BUF_INIT;
+	const char *output = NULL;
+	struct cli cli;
+	int c, rc;
+
+	cli_init(&cli);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'a': cli.archive = optarg; break;
+		case 'h': fputs(help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("reveal", "unknown or incomplete "
+				"option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("reveal", "name one derivative");
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	rc = custody_archive_reveal(archive, argv[optind], &out, &err);
+	custody_archive_free(archive);
+	if (rc != 0)
+		return cli_fail(err);
+	rc = cli_write_file(output, out.ptr, out.size);
+	custody_buf_dispose(&out);
+	return rc;
+}
+
+static const char check_help[] =
+"usage: custody check-reveal DISCLOSURE --key KEY [--original FILE]\n"
+"                            [--derivative FILE] [--json]\n"
+"\n"
+"Check a disclosure offline: both proofs hold under one checkpoint signed\n"
+"by KEY, the derivative's entry links to the disclosed original's entry\n"
+"(by index and leaf hash), and the files, when given, are the documents\n"
+"the entries describe. Exit 0 only if every check passes.\n";
+
+int cmd_check_reveal(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "original", required_argument, NULL, 'O' },
+		{ "derivative", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	custody_reveal_result r;
+	custody_error *err = NULL;
+	const char *key = NULL, *original = NULL, *derivative = NULL;
+	char *text = NULL, *key_text = NULL;
+	size_t len, key_len;
+	int c, json = 0, rc = EXIT_FAILED;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': key = optarg; break;
+		case 'O': original = optarg; break;
+		case 'D': derivative = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(check_help, stdout); return EXIT_OK;
+		default:
+			return cli_usage("check-reveal", "unknown or "
+				"incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1 || key == NULL)
+		return cli_usage("check-reveal", "want DISCLOSURE and --key");
+	if (cli_read_file(argv[optind], 16 << 20, &text, &len) != EXIT_OK)
+		return EXIT_FAILED;
+	if (strncmp(key, "ssh-ed25519 ", 12) == 0 || strchr(key, '+') != NULL)
+		key_text = strdup(key);
+	else if (cli_read_file(key, 8192, &key_text, &key_len) == EXIT_OK)
+		key_text[strcspn(key_text, "\n")] = '\0';
+	if (key_text == NULL)
+		goto done;
+	if (custody_reveal_check(text, len, key_text, original, derivative,
+	    &r, &err) != 0) {
+		if (json) {
+			fputs("{\"ok\":false,\"failed_step\":", stdout);
+			json_string(stdout, r.failed_step);
+			fputs(",\"error\":", stdout);
+			json_string(stdout, custody_error_message(err));
+			fputs("}\n", stdout);
+		}
+		cli_error("check-reveal failed at step '%s': %s",
+			r.failed_step, custody_error_message(err));
+		custody_error_free(err);
+		goto done;
+	}
+	if (json) {
+		printf("{\"ok\":true,\"derivative\":%" PRIu64 ",\"original\":%"
+			PRIu64 ",\"derivation\":", r.derivative, r.original);
+		json_string(stdout, r.derivation);
+		fputs(",\"original_path\":", stdout);
+		json_string(stdout, r.original_path);
+		fputs(",\"original_sha256\":", stdout);
+		json_string(stdout, r.original_sha256);
+		printf(",\"original_file_checked\":%s}\n",
+			r.original_file_checked ? "true" : "false");
+	} else {
+		printf("OK: %s (entry %" PRIu64 ") was made by %s from %s "
+			"(entry %" PRIu64 "), both in the log %s at size %"
+			PRIu64 "\n", r.derivative_path, r.derivative,
+			r.derivation, r.original_path, r.original,
+			r.origin, r.tree_size);
+		printf("  original SHA-256 %s%s\n", r.original_sha256,
+			r.original_file_checked ? " (the file given matches)" :
+			" (no file given to compare)");
+	}
+	rc = EXIT_OK;
+done:
+	free(text);
+	free(key_text);
+	return rc;
+}
