@@ -71,6 +71,10 @@ static void print_result(const custody_check_result *r, const char *file,
 		r->registered, r->index, r->version, r->path);
 	printf("  document     SHA-256 %s, %" PRIu64 " bytes\n", r->sha256,
 		r->size);
+	if (r->is_derivative)
+		printf("  derived      by %s from entry %" PRIu64 ", registered "
+			"earlier in the same log (the original is not "
+			"disclosed)\n", r->derivation, r->derived_from);
 	printf("  log          %s at size %" PRIu64 ", root %s\n", r->origin,
 		r->tree_size, r->root);
 	printf("  signed by    %s, the key you gave\n", r->fingerprint);
@@ -123,6 +127,11 @@ static void json_result(const custody_check_result *r, int ok,
 	}
 	if (r->has_old_checkpoint)
 		printf(",\"saved_checkpoint_size\":%" PRIu64, r->old_size);
+	if (r->is_derivative) {
+		fputs(",\"derivation\":", stdout);
+		json_string(stdout, r->derivation);
+		printf(",\"derived_from\":%" PRIu64, r->derived_from);
+	}
 	fputs("}\n", stdout);
 }
 

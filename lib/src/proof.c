@@ -735,6 +735,12 @@ int custody_check(const char *file_path, const char *proof,
 	snprintf(r->sha256, sizeof(r->sha256), "%s", e->sha256);
 	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
 	snprintf(r->actor, sizeof(r->actor), "%s", e->actor);
+	if (e->type == CUSTODY_ENTRY_DERIVE) {
+		r->is_derivative = 1;
+		r->derived_from = e->derived_from;
+		snprintf(r->derivation, sizeof(r->derivation), "%s",
+			e->derivation);
+	}
 
 	/* 4. the file is the registered document (when there is one: a
 	 * disclosure may be checked without the files) */

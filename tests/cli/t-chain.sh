@@ -104,8 +104,13 @@ print(hashlib.sha256(b"\0" + sys.stdin.buffer.read()).hexdigest())')
 	expect_rc 0
 	run verify
 	expect_rc 0
-	# its proof does not hold the original's digest either
+	# its proof does not hold the original's digest either; the check
+	# says it was derived from an earlier entry
 	run proof budget-redacted.txt -o "$TMP/p"
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	run check budget-redacted.txt --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "derived      by redact from entry $orig_index, registered earlier in the same log (the original is not disclosed)"
 	"$PYTHON" - "$TMP/p" "$orig_sha" <<'PY' || fail "the original's digest leaks"
 import base64, binascii, sys
 data = open(sys.argv[1], "rb").read()

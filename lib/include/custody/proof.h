@@ -187,6 +187,11 @@ typedef struct custody_check_result {
 	char timestamp_authority[256];
 	int has_old_checkpoint;
 	uint64_t old_size;        /* the saved checkpoint's size */
+	/* a derivative: how it was made, and from which earlier entry (the
+	 * original itself stays undisclosed) */
+	int is_derivative;
+	char derivation[32];
+	uint64_t derived_from;
 } custody_check_result;
 
 /*
