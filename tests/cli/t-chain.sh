@@ -199,6 +199,36 @@ PY
 	expect_err_has "step 'disclosure'"
 }
 
+test_verify__a_forged_link_is_named() {
+	setup
+	tampered
+	printf 'r\n' >r.txt
+	run derive memos/budget.txt r.txt --action redact
+	run event memos/budget.txt --action accessed
+	expect_rc 0
+	local n d ev tree commit
+	n=$(last_index)
+	d=$((n - 1))
+	# rewrite both entries in place (a history rewrite, also reported):
+	# the derivative's leaf and the event's digest no longer match
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	put() { # put INDEX CONTENT
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(printf '%s\n' "$2" | git --git-dir=$G hash-object -w --stdin)",$(printf 'log/%03d/%03d/%09d.yaml' 0 0 "$1")
+	}
+	put "$d" "$(entry_of "$d" | sed 's/^original_leaf: ".*"/original_leaf: "0000000000000000000000000000000000000000000000000000000000000000"/')"
+	put "$n" "$(entry_of "$n" | sed 's/^sha256: ".*"/sha256: "0000000000000000000000000000000000000000000000000000000000000000"/')"
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m forged)
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	run verify
+	expect_rc 1
+	expect_out_has "'original_leaf' is not the leaf hash of entry"
+	expect_out_has "with another digest than that entry registered"
+}
+
 # a newsroom's story: received, handed to a partner, redacted, published
 story() {
 	setup
