@@ -303,8 +303,22 @@ static int on_key(const char *name, const custody_pubkey *key,
 	custody_buf line = CUSTODY_BUF_INIT;
 	char fingerprint[64];
 
-	custody_pubkey_fingerprint(key, fingerprint);
 	l->count++;
+	if (key == NULL) {
+		if (!l->json)
+			printf("%-20s (its %s.pub is missing or damaged)\n",
+				name, name);
+		else {
+			fputs(l->first ? "" : ",", stdout);
+			l->first = 0;
+			fputs("{\"name\":", stdout);
+			json_string(stdout, name);
+			fputs(",\"fingerprint\":null,\"public_key\":null}",
+				stdout);
+		}
+		return 0;
+	}
+	custody_pubkey_fingerprint(key, fingerprint);
 	if (!l->json) {
 		printf("%-20s %s\n", name, fingerprint);
 		return 0;

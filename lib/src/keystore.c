@@ -156,8 +156,11 @@ int custody_keystore_list(const char *dir, custody_keystore_cb cb,
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			custody_pubkey *pub = NULL;
 
-			if ((rc = read_public(&pub, dir, names[i], err)) == 0)
-				rc = cb(names[i], pub, payload);
+			/* a key whose .pub is missing or damaged is still
+			 * listed, without its public half */
+			if (read_public(&pub, dir, names[i], NULL) != 0)
+				pub = NULL;
+			rc = cb(names[i], pub, payload);
 			custody_pubkey_free(pub);
 		}
 		free_names(names, n);

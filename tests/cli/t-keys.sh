@@ -113,7 +113,12 @@ print(base64.b64encode(blob[-32:]).decode())')" "public key"
 	run key list --json
 	expect_out_has "\"fingerprint\":\"$(fingerprint keys/alice.pub)\""
 	grep -q 'PRIVATE' keys/alice.pub && fail "private data in .pub"
-	true
+	# a key whose public file went missing is still listed
+	run key new bob
+	rm keys/bob.pub
+	run key list
+	expect_rc 0
+	expect_out_has "bob                  (its bob.pub is missing or damaged)"
 }
 
 test_keys__new_never_overwrites_and_stays_out_of_collections() {

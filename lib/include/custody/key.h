@@ -168,7 +168,8 @@ CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
 CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
 	custody_error **err);
 
-/* Called for each key in the folder, sorted by name. */
+/* Called for each key in the folder, sorted by name; `key` is NULL when
+ * the key's NAME.pub is missing or damaged. */
 typedef int (*custody_keystore_cb)(const char *name,
 	const custody_pubkey *key, void *payload);
 
