@@ -309,3 +309,15 @@ int cli_write_file(const char *path, const void *data, size_t len)
 	free(tmp);
 	return EXIT_OK;
 }
+
+int cli_parse_wait(const char *command, const char *text,
+	unsigned int *ms_out)
+{
+	uint64_t n;
+
+	if (cli_parse_u64(text, &n) != 0 || n > 86400)
+		return cli_usage(command, "--wait wants seconds (0 to 86400), "
+			"not '%s'", text);
+	*ms_out = (unsigned int)n * 1000;
+	return EXIT_OK;
+}

@@ -61,6 +61,11 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
  * standard output. EXIT_OK or EXIT_FAILED (printed). */
 int cli_write_file(const char *path, const void *data, size_t len);
 
+/* --wait SECONDS (0 to 86400) as milliseconds; EXIT_OK, or the usage
+ * error printed and EXIT_USAGE. */
+int cli_parse_wait(const char *command, const char *text,
+	unsigned int *ms_out);
+
 /* Parse a non-negative decimal; 0 on success, -1 if not one. */
 int cli_parse_u64(const char *text, uint64_t *out);
 

@@ -83,7 +83,6 @@ int cmd_add(int argc, char **argv)
 	custody_add_options opts = CUSTODY_ADD_OPTIONS_INIT;
 	custody_key *key = NULL;
 	const char *key_name = NULL, *passphrase_file = NULL;
-	char *member = NULL;
 	custody_add_summary sum;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -101,10 +100,9 @@ int cmd_add(int argc, char **argv)
 		case 'N': opts.note = optarg; break;
 		case 'S': opts.source = optarg; break;
 		case 'w':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 86400)
-				return cli_usage("add", "--wait wants seconds "
-					"(0 to 86400), not '%s'", optarg);
-			opts.lock_wait_ms = (unsigned int)n * 1000;
+			if (cli_parse_wait("add", optarg, &opts.lock_wait_ms)
+			    != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 't':
 			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64)
@@ -125,15 +123,9 @@ int cmd_add(int argc, char **argv)
 	if (optind == argc)
 		return cli_usage("add", "name the files or folders to "
 			"register (use . for the whole collection)");
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	if (cli_open_signed(&cli, key_name, passphrase_file, &archive, &key)
+	    != EXIT_OK)
 		return EXIT_FAILED;
-	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
-	    EXIT_OK) {
-		custody_archive_free(archive);
-		return EXIT_FAILED;
-	}
-	free(member);
-	custody_archive_set_signer(archive, key);
 	opts.progress = cli.progress ? cli_progress : NULL;
 	opts.refused = on_refused;
 	o.json = cli.json;

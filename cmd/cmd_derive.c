@@ -49,9 +49,9 @@ int cmd_derive(int argc, char **argv)
 	custody_key *key = NULL;
 	custody_error *err = NULL;
 	const char *key_name = NULL, *passphrase_file = NULL;
-	char *member = NULL, commit[41];
+	char commit[41];
 	struct cli cli;
-	uint64_t n, index;
+	uint64_t index;
 	int c, rc;
 
 	cli_init(&cli);
@@ -63,11 +63,9 @@ int cmd_derive(int argc, char **argv)
 		case 'n': opts.store = 0; break;
 		case 's': opts.store = 1; break;
 		case 'w':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 86400)
-				return cli_usage("derive", "--wait wants "
-					"seconds (0 to 86400), not '%s'",
-					optarg);
-			opts.lock_wait_ms = (unsigned int)n * 1000;
+			if (cli_parse_wait("derive", optarg, &opts.lock_wait_ms)
+			    != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'k': key_name = optarg; break;
 		case 'p': passphrase_file = optarg; break;
@@ -83,19 +81,13 @@ int cmd_derive(int argc, char **argv)
 		return cli_usage("derive", "want ORIGINAL and NEW");
 	if (opts.derivation == NULL)
 		return cli_usage("derive", "say how NEW was made with --action");
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	if (cli_open_signed(&cli, key_name, passphrase_file, &archive, &key)
+	    != EXIT_OK)
 		return EXIT_FAILED;
-	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
-	    EXIT_OK) {
-		custody_archive_free(archive);
-		return EXIT_FAILED;
-	}
-	custody_archive_set_signer(archive, key);
 	rc = custody_archive_derive(archive, argv[optind], argv[optind + 1],
 		&opts, &index, commit, &err);
 	custody_archive_free(archive);
 	custody_key_free(key);
-	free(member);
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli.json) {

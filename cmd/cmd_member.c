@@ -112,7 +112,6 @@ int cmd_member(int argc, char **argv)
 	char *signer = NULL, commit[41];
 	int c, rc, allowed_signers = 0, add;
 	struct cli cli;
-	uint64_t n;
 
 	cli_init(&cli);
 	opterr = 0;
@@ -120,11 +119,9 @@ int cmd_member(int argc, char **argv)
 		switch (c) {
 		case 'N': opts.note = optarg; break;
 		case 'w':
-			if (cli_parse_u64(optarg, &n) != 0 || n > 86400)
-				return cli_usage("member", "--wait wants "
-					"seconds (0 to 86400), not '%s'",
-					optarg);
-			opts.lock_wait_ms = (unsigned int)n * 1000;
+			if (cli_parse_wait("member", optarg, &opts.lock_wait_ms)
+			    != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'k': key_name = optarg; break;
 		case 'p': passphrase_file = optarg; break;

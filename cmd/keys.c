@@ -121,8 +121,8 @@ int cli_passphrase(const char *passphrase_file, const char *prompt,
 				CLI_PASSPHRASE_MAX);
 			return EXIT_FAILED;
 		}
-		strcpy(out, env);
-		*len_out = strlen(out);
+		*len_out = strlen(env);
+		memcpy(out, env, *len_out + 1);
 		return EXIT_OK;
 	}
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
@@ -287,5 +287,25 @@ int cli_public_key(const char *given, custody_pubkey **out)
 		custody_error_free(err);
 		return EXIT_FAILED;
 	}
+	return EXIT_OK;
+}
+
+int cli_open_signed(const struct cli *cli, const char *key_name,
+	const char *passphrase_file, custody_archive **archive_out,
+	custody_key **key_out)
+{
+	char *member = NULL;
+
+	*key_out = NULL;
+	if (cli_open(cli, archive_out) != EXIT_OK)
+		return EXIT_FAILED;
+	if (cli_signing_key(key_name, passphrase_file, key_out, &member) !=
+	    EXIT_OK) {
+		custody_archive_free(*archive_out);
+		*archive_out = NULL;
+		return EXIT_FAILED;
+	}
+	free(member); /* the archive names its member by the key */
+	custody_archive_set_signer(*archive_out, *key_out);
 	return EXIT_OK;
 }

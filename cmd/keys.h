@@ -28,6 +28,17 @@ int cli_signing_key(const char *key_name, const char *passphrase_file,
 	custody_key **key_out, char **member_out);
 
 /*
+ * Open the archive (as cli_open) and the signing key (as
+ * cli_signing_key), and make the key the archive's signer. EXIT_OK, or
+ * EXIT_FAILED with the message printed and nothing left open. Free both
+ * (archive first) when done.
+ */
+struct cli;
+int cli_open_signed(const struct cli *cli, const char *key_name,
+	const char *passphrase_file, custody_archive **archive_out,
+	custody_key **key_out);
+
+/*
  * A public key given on the command line: an `ssh-ed25519 AAAA...` line,
  * a C2SP verifier key, a file holding one of those (a .pub file), or the
  * name of a key in the key folder. EXIT_OK or EXIT_FAILED.

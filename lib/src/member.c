@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 void custody_members__clear(struct custody_members *m)
@@ -42,7 +43,7 @@ const struct custody_member *custody_members__by_key(
 	const struct custody_members *m, const unsigned char key[32])
 {
 	for (size_t i = 0; i < m->count; i++)
-		if (memcmp(m->items[i].key, key, 32) == 0)
+		if (CRYPTO_memcmp(m->items[i].key, key, 32) == 0)
 			return &m->items[i];
 	return NULL;
 }
@@ -144,7 +145,7 @@ int custody_members__apply(struct custody_members *m,
 		return custody__error(err, CUSTODY_EVERIFY, "entry %" PRIu64
 			": revokes '%s', who is not a member", e->index,
 			e->member);
-	if (memcmp(active->key, key, 32) != 0)
+	if (CRYPTO_memcmp(active->key, key, 32) != 0)
 		return custody__error(err, CUSTODY_EVERIFY, "entry %" PRIu64
 			": revokes key %s, but member '%s' holds another key",
 			e->index, fp, e->member);

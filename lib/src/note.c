@@ -348,7 +348,7 @@ static int same_key_name(const struct custody_note_verifier *v,
 {
 	return strlen(v->name) == name_len &&
 		memcmp(v->name, name, name_len) == 0 &&
-		memcmp(v->key_id, key_id, 4) == 0;
+		CRYPTO_memcmp(v->key_id, key_id, 4) == 0;
 }
 
 static int verify_one(const struct custody_note_signature *sig,

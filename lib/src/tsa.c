@@ -776,14 +776,14 @@ static int describe(struct custody_tsa_info *info, const TS_TST_INFO *tst,
 			"%d are supported", n,
 			(int)(sizeof(info->serial) - 2) / 2);
 	if (n == 0) {
-		strcpy(info->serial, "0");
+		snprintf(info->serial, sizeof(info->serial), "0");
 	} else {
 		info->serial[0] = '-';
 		custody_hex(info->serial + negative, bytes, (size_t)n);
 	}
 	OBJ_obj2txt(info->policy, sizeof(info->policy),
 		TS_TST_INFO_get_policy_id((TS_TST_INFO *)tst), 1);
-	strcpy(info->digest_alg, "sha256");
+	snprintf(info->digest_alg, sizeof(info->digest_alg), "sha256");
 
 	mem = BIO_new(BIO_s_mem());
 	if (mem == NULL || X509_NAME_print_ex(mem,
