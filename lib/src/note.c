@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #define EM_DASH_SPACE "\xe2\x80\x94 "
 #define EM_DASH_SPACE_LEN 4
 #define PROOF_HEADER "c2sp.org/tlog-proof@v1"
