@@ -1,5 +1,6 @@
 /* custody add: register files, one commit for the whole batch. */
 #include "archive.h"
+#include "merkle.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -448,6 +449,11 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 			rc = custody_pack__add_buffer(entry_pack,
 				CUSTODY_OBJ_BLOB, yaml.ptr, yaml.size, raw,
 				err);
+		if (rc == 0) {
+			custody_merkle__leaf_hash(yaml.ptr, yaml.size,
+				changes[nchanges].leaf);
+			changes[nchanges].has_leaf = 1;
+		}
 		custody_buf_dispose(&yaml);
 		if (rc != 0)
 			goto done;

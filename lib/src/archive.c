@@ -1,5 +1,6 @@
 #include "archive.h"
 #include "tlog.h"
+#include "merkle.h"
 #include "error.h"
 #include "fsutil.h"
 #include "index.h"
@@ -793,6 +794,8 @@ int custody_archive__append(custody_archive *a,
 		e->salt = salts[i];
 		if ((rc = custody_entry__emit(&yaml, e, err)) != 0)
 			goto done;
+		custody_merkle__leaf_hash(yaml.ptr, yaml.size, changes[i].leaf);
+		changes[i].has_leaf = 1;
 		rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, yaml.ptr,
 			yaml.size, raw, err);
 		custody_buf_dispose(&yaml);
@@ -982,7 +985,7 @@ int custody_archive_init(custody_archive **out,
 	custody_pack *pack = NULL;
 	struct custody_config policy;
 	struct custody_entry genesis;
-	struct custody_tree_change changes[3];
+	struct custody_tree_change changes[3] = { { NULL } };
 	struct custody_members members = { 0 };
 	custody_buf yaml = CUSTODY_BUF_INIT, entry = CUSTODY_BUF_INIT,
 		signers = CUSTODY_BUF_INIT;

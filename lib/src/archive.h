@@ -62,6 +62,10 @@ struct custody_tree_change {
 	const char *path;
 	git_oid blob;              /* ignored for removals */
 	int remove;
+	/* for an entry: its RFC 6962 leaf hash when the caller has it
+	 * (saves reading the entry back); has_leaf 0 otherwise */
+	int has_leaf;
+	unsigned char leaf[32];
 };
 
 /*

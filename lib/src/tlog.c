@@ -245,6 +245,10 @@ int custody_tlog__next_checkpoint(custody_archive *a, git_repository *repo,
 	for (size_t i = 0; i < n; i++) {
 		git_blob *blob;
 
+		if (added[i]->has_leaf) {
+			memcpy(leaves[i], added[i]->leaf, 32);
+			continue;
+		}
 		if (git_blob_lookup(&blob, a->repo, &added[i]->blob) != 0) {
 			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
 				"read back %s", a->gitdir, added[i]->path);

@@ -505,8 +505,13 @@ static int check_history(struct ctx *c, custody_error **err)
 			if (s.nadded > 1)
 				qsort(s.added, s.nadded, sizeof(*s.added),
 					cmp_u64);
-			if (s.nadded == 0 && (s.timestamps == 0 ||
-			    s.others != 0 || s.checkpoint_changed))
+			if (s.nadded == 0 && s.checkpoint_changed)
+				problem(c, where, "changes the checkpoint "
+					"without adding entries: a new "
+					"checkpoint only ever follows new "
+					"entries");
+			else if (s.nadded == 0 && (s.timestamps == 0 ||
+			    s.others != 0))
 				problem(c, where, "adds no entry; every custody "
 					"commit adds at least one, but for one "
 					"that only adds a timestamp");

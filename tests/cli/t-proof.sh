@@ -165,7 +165,7 @@ test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
 	expect_eq "$(snapshot $G)" "$before" "archive after the refusal"
 	run verify
 	expect_rc 1
-	expect_out_has "adds no entry"
+	expect_out_has "commit $(git --git-dir=$G rev-parse --short=12 main): changes the checkpoint without adding entries"
 }
 
 test_publish__records_where_and_when_and_lists_it() {
