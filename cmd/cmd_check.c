@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
 "usage: custody check FILE --proof PROOF --key KEY\n"
@@ -35,31 +36,6 @@ static const char help[] =
 
 #define PROOF_MAX (4 * 1024 * 1024)
 #define NOTE_MAX (64 * 1024)
-
-/* KEY on the command line, or a file holding it (first line). */
-static int read_key(const char *given, char **out)
-{
-	size_t len;
-
-	if (strncmp(given, "ssh-ed25519 ", 12) == 0 ||
-	    (strchr(given, '+') != NULL && strchr(given, '/') == NULL)) {
-		*out = strdup(given);
-		return *out ? EXIT_OK : EXIT_FAILED;
-	}
-	if (strchr(given, '+') != NULL) {
-		FILE *f = fopen(given, "r");
-
-		if (f == NULL) { /* a vkey whose name holds a '/' */
-			*out = strdup(given);
-			return *out ? EXIT_OK : EXIT_FAILED;
-		}
-		fclose(f);
-	}
-	if (cli_read_file(given, 8192, out, &len) != EXIT_OK)
-		return EXIT_FAILED;
-	(*out)[strcspn(*out, "\n")] = '\0';
-	return EXIT_OK;
-}
 
 static void print_result(const custody_check_result *r, const char *file,
 	const char *tsa_ca)
@@ -180,7 +156,7 @@ int cmd_check(int argc, char **argv)
 		return cli_usage("check", "--consistency goes with "
 			"--checkpoint");
 	if (cli_read_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
-	    EXIT_OK || read_key(key, &key_text) != EXIT_OK)
+	    EXIT_OK || cli_key_text(key, &key_text) != EXIT_OK)
 		goto done;
 	opts.key = key_text;
 	if (saved != NULL && cli_read_file(saved, NOTE_MAX, &saved_text,

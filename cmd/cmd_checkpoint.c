@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
 "usage: custody checkpoint [--json] [--archive DIR]\n"
@@ -102,7 +102,7 @@ int cmd_consistency(int argc, char **argv)
 	custody_buf out = CUSTODY_BUF_INIT;
 	const char *output = NULL, *proof_path = NULL, *key = NULL;
 	char *old = NULL, *new_ = NULL, *proof = NULL, *key_text = NULL;
-	size_t old_len = 0, new_len = 0, proof_len = 0, key_len;
+	size_t old_len = 0, new_len = 0, proof_len = 0;
 	struct cli cli;
 	int c, rc = EXIT_FAILED, nargs;
 
@@ -135,15 +135,8 @@ int cmd_consistency(int argc, char **argv)
 		if (cli_read_file(proof_path, NOTE_MAX, &proof, &proof_len) !=
 		    EXIT_OK)
 			goto done;
-		if (strncmp(key, "ssh-ed25519 ", 12) == 0 ||
-		    (strchr(key, '+') && access(key, F_OK) != 0)) {
-			key_text = strdup(key);
-		} else if (cli_read_file(key, 8192, &key_text, &key_len) ==
-		    EXIT_OK) {
-			key_text[strcspn(key_text, "\n")] = '\0';
-		} else {
+		if (cli_key_text(key, &key_text) != EXIT_OK)
 			goto done;
-		}
 		if (custody_consistency_check(old, old_len, new_, new_len,
 		    proof, proof_len, key_text, &err) != 0) {
 			rc = cli_fail(err);

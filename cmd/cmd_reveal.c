@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
 "usage: custody reveal DOC [-o FILE] [--archive DIR]\n"
@@ -80,7 +81,7 @@ int cmd_check_reveal(int argc, char **argv)
 	custody_error *err = NULL;
 	const char *key = NULL, *original = NULL, *derivative = NULL;
 	char *text = NULL, *key_text = NULL;
-	size_t len, key_len;
+	size_t len;
 	int c, json = 0, rc = EXIT_FAILED;
 
 	opterr = 0;
@@ -100,11 +101,7 @@ int cmd_check_reveal(int argc, char **argv)
 		return cli_usage("check-reveal", "want DISCLOSURE and --key");
 	if (cli_read_file(argv[optind], 16 << 20, &text, &len) != EXIT_OK)
 		return EXIT_FAILED;
-	if (strncmp(key, "ssh-ed25519 ", 12) == 0 || strchr(key, '+') != NULL)
-		key_text = strdup(key);
-	else if (cli_read_file(key, 8192, &key_text, &key_len) == EXIT_OK)
-		key_text[strcspn(key_text, "\n")] = '\0';
-	if (key_text == NULL)
+	if (cli_key_text(key, &key_text) != EXIT_OK)
 		goto done;
 	if (custody_reveal_check(text, len, key_text, original, derivative,
 	    &r, &err) != 0) {

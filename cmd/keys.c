@@ -309,3 +309,22 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	custody_archive_set_signer(*archive_out, *key_out);
 	return EXIT_OK;
 }
+
+int cli_key_text(const char *given, char **out)
+{
+	size_t len;
+
+	/* a verifier key is "name+id+key"; a file of that name wins */
+	if (strncmp(given, "ssh-ed25519 ", 12) == 0 ||
+	    (strchr(given, '+') != NULL && access(given, F_OK) != 0)) {
+		if ((*out = strdup(given)) == NULL) {
+			cli_error("out of memory");
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
+	if (cli_read_file(given, 8192, out, &len) != EXIT_OK)
+		return EXIT_FAILED;
+	(*out)[strcspn(*out, "\n")] = '\0';
+	return EXIT_OK;
+}

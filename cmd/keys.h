@@ -39,6 +39,14 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	custody_key **key_out);
 
 /*
+ * The outlet's key as text, for the offline checks: KEY itself when it is
+ * an `ssh-ed25519 ...` line or a C2SP verifier key that names no file,
+ * else the first line of the file KEY. *out is malloc'd. EXIT_OK or
+ * EXIT_FAILED (printed).
+ */
+int cli_key_text(const char *given, char **out);
+
+/*
  * A public key given on the command line: an `ssh-ed25519 AAAA...` line,
  * a C2SP verifier key, a file holding one of those (a .pub file), or the
  * name of a key in the key folder. EXIT_OK or EXIT_FAILED.

@@ -552,7 +552,7 @@ static int parse_vkey(custody_pubkey **out, const char *text, size_t len,
 	custody_ed25519__note_key_id(name, CUSTODY_NOTE_KEY_ED25519, body + 1,
 		want);
 	free(name);
-	if (memcmp(id, want, 4) != 0)
+	if (CRYPTO_memcmp(id, want, 4) != 0)
 		return custody__error(err, CUSTODY_EINVALID, "the verifier "
 			"key's id does not match its name and key");
 	rc = custody_pubkey_from_raw(out, body + 1, err);

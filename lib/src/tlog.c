@@ -17,12 +17,22 @@
 /* Leaves hashed from the entries per batch when the cache catches up. */
 #define CATCH_UP_BATCH 1024
 
-int custody_tlog__open_tiles(custody_archive *a, const char *dir,
-	struct custody_tiles **out, uint64_t *size_out, custody_error **err)
+int custody_tlog__open_tiles(custody_archive *a, struct custody_tiles **out,
+	uint64_t *size_out, custody_error **err)
 {
 	custody_error *why = NULL;
-	int rc = custody_tiles__open(out, dir, size_out, &why);
+	char *dir = custody_fs__join(a->gitdir, "cache/tiles");
+	char *cache = custody_fs__join(a->gitdir, "cache");
+	int rc;
 
+	*out = NULL;
+	if (dir == NULL || cache == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = custody_fs__mkdir(cache, 0700, err)) != 0)
+		goto done;
+	rc = custody_tiles__open(out, dir, size_out, &why);
 	if (rc == CUSTODY_EINVALID || rc == CUSTODY_EVERIFY ||
 	    rc == CUSTODY_ENOTFOUND) {
 		/* a cache: start it again from the entries */
@@ -31,13 +41,15 @@ int custody_tlog__open_tiles(custody_archive *a, const char *dir,
 		custody_error_free(why);
 		why = NULL;
 		if ((rc = custody_tiles__remove(dir, err)) != 0)
-			return rc;
+			goto done;
 		rc = custody_tiles__open(out, dir, size_out, &why);
 	}
-	if (rc != 0) {
+	if (rc != 0 && why != NULL)
 		custody__error(err, rc, "%s", custody_error_message(why));
-		custody_error_free(why);
-	}
+done:
+	custody_error_free(why);
+	free(dir);
+	free(cache);
 	return rc;
 }
 
@@ -47,23 +59,11 @@ int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
 	struct custody_tiles *t = NULL;
 	unsigned char (*batch)[32] = NULL;
 	git_tree *tree = NULL;
-	char *dir;
 	uint64_t have;
 	int rc;
 
 	*out = NULL;
-	if ((dir = custody_fs__join(a->gitdir, "cache/tiles")) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	{
-		char *cache = custody_fs__join(a->gitdir, "cache");
-
-		rc = cache ? custody_fs__mkdir(cache, 0700, err) :
-			custody__error(err, CUSTODY_ENOMEM, "out of memory");
-		free(cache);
-		if (rc != 0)
-			goto done;
-	}
-	if ((rc = custody_tlog__open_tiles(a, dir, &t, &have, err)) != 0)
+	if ((rc = custody_tlog__open_tiles(a, &t, &have, err)) != 0)
 		goto done;
 	if (have > a->size &&
 	    (rc = custody_tiles__truncate(t, a->size, err)) != 0)
@@ -107,7 +107,6 @@ done:
 	custody_tiles__free(t);
 	git_tree_free(tree);
 	free(batch);
-	free(dir);
 	return rc;
 }
 

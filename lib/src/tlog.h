@@ -16,10 +16,10 @@
 /* Where the latest signed checkpoint lives in every commit's tree. */
 #define CUSTODY_CHECKPOINT_PATH "checkpoint"
 
-/* Open the tile cache in `dir`; a damaged one is removed (with a
- * notice) and started again empty. */
-int custody_tlog__open_tiles(custody_archive *a, const char *dir,
-	struct custody_tiles **out, uint64_t *size_out, custody_error **err);
+/* Open the tile cache (<gitdir>/cache/tiles, made if missing) as it is;
+ * a damaged one is removed (with a notice) and started again empty. */
+int custody_tlog__open_tiles(custody_archive *a, struct custody_tiles **out,
+	uint64_t *size_out, custody_error **err);
 
 /*
  * The tile cache, brought in line with the log at head: leaves past the

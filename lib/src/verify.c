@@ -788,21 +788,9 @@ static int sync_tiles(struct ctx *c, unsigned char (*leaves)[32],
 	custody_archive *a = c->a;
 	struct custody_tiles *t = NULL;
 	uint64_t have, same = 0;
-	char *dir = custody_fs__join(a->gitdir, "cache/tiles");
-	char *cache = custody_fs__join(a->gitdir, "cache");
 	int rc;
 
-	if (dir == NULL || cache == NULL) {
-		free(dir);
-		free(cache);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	}
-	rc = custody_fs__mkdir(cache, 0700, err);
-	if (rc == 0)
-		rc = custody_tlog__open_tiles(a, dir, &t, &have, err);
-	free(cache);
-	free(dir);
-	if (rc != 0)
+	if ((rc = custody_tlog__open_tiles(a, &t, &have, err)) != 0)
 		return rc;
 	for (; same < have && same < a->size; same++) {
 		unsigned char h[32];
