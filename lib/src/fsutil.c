@@ -59,6 +59,26 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int custody_fs__pwrite_all(int fd, const void *data, size_t len,
+	off_t offset)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, offset);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		offset += n;
+	}
+	return 0;
+}
+
 enum { WRITE_SYNC = 1, WRITE_NEW = 2 };
 
 static int write_file(const char *path, const void *data, size_t len,

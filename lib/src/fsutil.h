@@ -3,6 +3,7 @@
 #define CUSTODY_SRC_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "custody/common.h"
 
 /*
@@ -24,6 +25,10 @@ int custody_fs__replace(const char *path, const void *data, size_t len,
 	int mode, custody_error **err);
 
 /* fsync folder `dir` (so a rename or link in it survives a crash). */
+/* pwrite(2) until all of data is written; -1 with errno set on error. */
+int custody_fs__pwrite_all(int fd, const void *data, size_t len,
+	off_t offset);
+
 int custody_fs__fsync_dir(const char *dir, custody_error **err);
 
 /* Read a whole file (at most max_len bytes) into *out. */

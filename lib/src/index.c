@@ -4,11 +4,15 @@
 #include "path.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <zlib.h>
 
@@ -35,6 +39,42 @@ struct disk_record {
 	unsigned char sha256[32];
 	char blob[40];
 };
+
+/*
+ * The journal, cache/index.journal: what changed since the file above
+ * was written, so that registering a few files in a large archive does
+ * not rewrite the whole index. A header names the index file it extends
+ * (its CRC and head); then frames, one per save, each with its own
+ * CRC-32: count disk_records (path_off into the frame's strings,
+ * fold_off unused) and the NUL-terminated paths, padded with NULs to a
+ * multiple of 8 bytes so the next frame's records are aligned. A frame replaces the
+ * records of the same paths and moves the index to its head. A torn or
+ * damaged frame ends the journal (what it held is caught up from the
+ * log); a journal naming another index file is ignored.
+ */
+#define JOURNAL_MAGIC "CUSTJNL\x01"
+
+struct journal_header {
+	char magic[8];
+	uint32_t base_crc;
+	uint32_t reserved;
+	char base_head[40];
+};
+
+struct frame_header {
+	uint64_t len;             /* bytes after this header */
+	uint64_t count;
+	uint64_t size;            /* log size at head */
+	int64_t written_s;        /* when saved: racy below, see index.h */
+	char head[40];
+	uint32_t crc;             /* CRC-32 of the len bytes that follow */
+	uint32_t reserved;
+};
+
+/* Journal records beyond this share of the index (or 4,096, if more)
+ * make the next save rewrite the index whole instead. */
+#define JOURNAL_SHARE 8
+#define JOURNAL_MIN_RECORDS 4096
 
 static int own(struct custody_index *index, char *s)
 {
@@ -122,6 +162,7 @@ struct custody_record *custody_index__put(struct custody_index *index,
 			*r = *record;
 			r->path = path;
 			r->fold = fold;
+			r->dirty = 1;
 		}
 		return r;
 	}
@@ -131,6 +172,7 @@ struct custody_record *custody_index__put(struct custody_index *index,
 	r = &index->records[index->count++];
 	*r = *record;
 	r->fold = NULL;
+	r->dirty = 1;
 	return r;
 }
 
@@ -142,6 +184,7 @@ void custody_index__set_stat(struct custody_record *r, const struct stat *st)
 	r->ctime_ns = st->st_ctim.tv_nsec;
 	r->ino = (uint64_t)st->st_ino;
 	r->dev = (uint64_t)st->st_dev;
+	r->dirty = 1;
 }
 
 int custody_index__stat_clean(const struct custody_index *index,
@@ -156,10 +199,10 @@ int custody_index__stat_clean(const struct custody_index *index,
 	    st->st_ctim.tv_nsec != r->ctime_ns ||
 	    (uint64_t)st->st_ino != r->ino || (uint64_t)st->st_dev != r->dev)
 		return 0;
-	/* A file written in the same second the index was saved may have
+	/* A file written in the same second its record was saved may have
 	 * changed again without its time moving: read it again (git's
 	 * "racily clean" rule). */
-	if (st->st_mtim.tv_sec >= index->written_s)
+	if (st->st_mtim.tv_sec >= r->written_s)
 		return 0;
 	return 1;
 }
@@ -228,13 +271,19 @@ void custody_index__free(struct custody_index *index)
 	free(index->owned);
 	free(index->records);
 	free(index->fold_order);
-	free(index->strings);
+	if (index->image != NULL)
+		munmap(index->image, index->image_len);
 	free(index);
 }
 
 static char *index_path(const custody_archive *a)
 {
 	return custody_fs__join(a->gitdir, "cache/index");
+}
+
+static char *journal_path(const custody_archive *a)
+{
+	return custody_fs__join(a->gitdir, "cache/index.journal");
 }
 
 /* ---- the sorted form: records by path, fold order, fold keys ---- */
@@ -372,27 +421,35 @@ static int is_ancestor(custody_archive *a, const char *head_hex)
 }
 
 /*
- * Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. When
- * the file was written at an earlier head of the same history, it is
- * loaded and *catch_up_from says from which entry on the log is newer.
+ * Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. The
+ * index comes back at the head the file was written at; the caller
+ * applies the journal and catches up with the log from there.
  */
 static int load_file(struct custody_index *index, custody_archive *a,
-	uint64_t *catch_up_from, custody_error **err)
+	custody_error **err)
 {
-	custody_buf file = CUSTODY_BUF_INIT;
 	struct disk_header h;
 	const struct disk_record *dr;
 	const uint32_t *order;
-	unsigned char scratch[20];
+	const char *strings;
 	char *path = index_path(a);
-	custody_error *rerr = NULL;
+	struct { char *ptr; size_t size; } file = { NULL, 0 };
+	struct stat st;
 	size_t body;
-	int rc = 1;
+	int fd = -1, rc = 1;
 
 	if (path == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	if (custody_fs__read_file(&file, path, (size_t)1 << 36, &rerr) != 0)
+	/* mapped, not read: only the pages a command touches are loaded */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 		goto done;  /* missing: rebuilt quietly */
+	file.size = (size_t)st.st_size;
+	file.ptr = mmap(NULL, file.size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (file.ptr == MAP_FAILED) {
+		file.ptr = NULL;
+		goto done;
+	}
 	if (file.size < sizeof(h)) {
 		custody_archive__notice(a, "%s: damaged cache, rebuilt from "
 			"the log", path);
@@ -411,17 +468,8 @@ static int load_file(struct custody_index *index, custody_archive *a,
 			"rebuilt from the log", path);
 		goto done;
 	}
-	*catch_up_from = h.size;
-	if (memcmp(h.head, a->head_hex, 40) != 0 || h.size != a->size) {
-		char old[41];
-
-		/* another head: caught up if the log only grew since, else
-		 * rebuilt quietly */
-		memcpy(old, h.head, 40);
-		old[40] = '\0';
-		if (h.size > a->size || !is_ancestor(a, old))
-			goto done;
-	}
+	if (h.size > a->size)
+		goto done;  /* another history: rebuilt quietly */
 	index->records = calloc(h.count + 1, sizeof(*index->records));
 	index->fold_order = malloc((h.count + 1) * sizeof(uint32_t));
 	if (index->records == NULL || index->fold_order == NULL) {
@@ -431,7 +479,7 @@ static int load_file(struct custody_index *index, custody_archive *a,
 	index->alloc = h.count + 1;
 	dr = (const struct disk_record *)(file.ptr + sizeof(h));
 	order = (const uint32_t *)(dr + h.count);
-	index->strings = (char *)(order + h.count);
+	strings = (const char *)(order + h.count);
 	for (uint64_t i = 0; i < h.count; i++) {
 		struct custody_record *r = &index->records[i];
 
@@ -439,36 +487,39 @@ static int load_file(struct custody_index *index, custody_archive *a,
 		    dr[i].fold_off >= h.strings_len || order[i] >= h.count ||
 		    dr[i].index >= h.size)
 			goto damaged;
-		r->path = index->strings + dr[i].path_off;
-		r->fold = index->strings + dr[i].fold_off;
+		/* the index never writes into the image */
+		r->path = (char *)(uintptr_t)(strings + dr[i].path_off);
+		r->fold = strings + dr[i].fold_off;
 		if (i > 0 && strcmp(index->records[i - 1].path, r->path) >= 0)
 			goto damaged;
 		r->index = dr[i].index;
 		r->version = dr[i].version;
 		r->size = dr[i].size;
 		memcpy(r->sha256, dr[i].sha256, 32);
-		if (dr[i].blob[0]) {
+		/* only whether there is one matters to the index */
+		if (dr[i].blob[0])
 			memcpy(r->blob, dr[i].blob, 40);
-			r->blob[40] = '\0';
-			if (custody_unhex(scratch, r->blob, 20) != 0)
-				goto damaged;
-		}
 		r->mtime_s = dr[i].mtime_s;
 		r->mtime_ns = dr[i].mtime_ns;
 		r->ctime_s = dr[i].ctime_s;
 		r->ctime_ns = dr[i].ctime_ns;
 		r->ino = dr[i].ino;
 		r->dev = dr[i].dev;
+		r->written_s = h.written_s;
 		index->fold_order[i] = order[i];
 	}
-	/* paths and folds point into the file's image, kept whole */
-	index->strings = file.ptr;
+	/* paths and folds point into the file's image, kept mapped */
+	index->image = file.ptr;
+	index->image_len = file.size;
 	file.ptr = NULL;
 	memcpy(index->head, h.head, 40);
 	index->head[40] = '\0';
 	index->size = h.size;
 	index->written_s = h.written_s;
 	index->count = index->sorted = h.count;
+	index->from_file = 1;
+	index->base_crc = h.crc;
+	memcpy(index->base_head, h.head, 40);
 	rc = 0;
 	goto done;
 damaged:
@@ -478,8 +529,133 @@ damaged:
 	free(index->fold_order);
 	index->records = NULL;
 	index->fold_order = NULL;
-	index->strings = NULL;
 	index->alloc = 0;
+done:
+	if (file.ptr != NULL)
+		munmap(file.ptr, file.size);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/* Apply one frame's records; -1 when they are not well formed. */
+static int apply_frame(struct custody_index *index,
+	const struct frame_header *fh, const char *payload)
+{
+	const struct disk_record *dr = (const struct disk_record *)payload;
+	const char *strings = payload + fh->count * sizeof(*dr);
+	size_t strings_len = fh->len - fh->count * sizeof(*dr);
+
+	for (uint64_t i = 0; i < fh->count; i++) {
+		struct custody_record rec, *r;
+
+		if (dr[i].path_off >= strings_len || dr[i].index >= fh->size)
+			return -1;
+		memset(&rec, 0, sizeof(rec));
+		rec.index = dr[i].index;
+		rec.version = dr[i].version;
+		rec.size = dr[i].size;
+		memcpy(rec.sha256, dr[i].sha256, 32);
+		if (dr[i].blob[0])
+			memcpy(rec.blob, dr[i].blob, 40);
+		rec.mtime_s = dr[i].mtime_s;
+		rec.mtime_ns = dr[i].mtime_ns;
+		rec.ctime_s = dr[i].ctime_s;
+		rec.ctime_ns = dr[i].ctime_ns;
+		rec.ino = dr[i].ino;
+		rec.dev = dr[i].dev;
+		rec.written_s = fh->written_s;
+		r = custody_index__find(index, strings + dr[i].path_off);
+		if (r != NULL) {
+			rec.path = r->path;
+			rec.fold = r->fold;
+			*r = rec;
+		} else {
+			char *fold = NULL;
+
+			/* a new path must be one custody could have written */
+			if (custody_path__fold(strings + dr[i].path_off, &fold,
+			    NULL) != 0)
+				return -1;
+			if (own(index, fold) != 0) {
+				free(fold);
+				return -2;
+			}
+			if ((rec.path = strdup(strings + dr[i].path_off))
+			    == NULL || (r = custody_index__put(index, &rec))
+			    == NULL) {
+				free(rec.path);
+				return -2;
+			}
+			r->fold = fold;
+		}
+		r->dirty = 0;  /* it is on disk already */
+	}
+	return 0;
+}
+
+/*
+ * Apply cache/index.journal to an index just loaded from cache/index.
+ * Frames are applied up to the first torn or damaged one; the index
+ * then stands at the last applied frame's head.
+ */
+static int load_journal(struct custody_index *index, custody_archive *a,
+	custody_error **err)
+{
+	custody_buf file = CUSTODY_BUF_INIT;
+	struct journal_header jh;
+	char *path = journal_path(a);
+	custody_error *rerr = NULL;
+	size_t at;
+	int rc = 0;
+
+	if (path == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (custody_fs__read_file(&file, path, (size_t)1 << 36, &rerr) != 0 ||
+	    file.size < sizeof(jh))
+		goto done;  /* none yet, or torn at birth: start one */
+	memcpy(&jh, file.ptr, sizeof(jh));
+	if (memcmp(jh.magic, JOURNAL_MAGIC, 8) != 0 ||
+	    jh.base_crc != index->base_crc ||
+	    memcmp(jh.base_head, index->base_head, 40) != 0)
+		goto done;  /* extends another index file: replaced */
+	at = sizeof(jh);
+	index->journal_len = at;
+	while (file.size - at >= sizeof(struct frame_header)) {
+		struct frame_header fh;
+		const char *payload = file.ptr + at + sizeof(fh);
+		int applied;
+
+		memcpy(&fh, file.ptr + at, sizeof(fh));
+		if (fh.len > file.size - at - sizeof(fh) ||
+		    fh.count > fh.len / sizeof(struct disk_record) ||
+		    fh.len == fh.count * sizeof(struct disk_record) ||
+		    fh.len % 8 != 0 ||
+		    payload[fh.len - 1] != '\0' || fh.size < index->size ||
+		    crc32_z(0, (const unsigned char *)payload, fh.len) !=
+		    fh.crc)
+			break;  /* torn: the log has the rest */
+		if ((applied = apply_frame(index, &fh, payload)) == -2) {
+			rc = custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+			goto done;
+		}
+		if (applied != 0) {
+			/* records already applied stand at an unknown head:
+			 * start again from the log */
+			custody_archive__notice(a, "%s: damaged cache, "
+				"rebuilt from the log", path);
+			rc = 1;
+			goto done;
+		}
+		memcpy(index->head, fh.head, 40);
+		index->size = fh.size;
+		index->journal_records += fh.count;
+		at += sizeof(fh) + fh.len;
+		index->journal_len = at;
+	}
+	rc = normalise(index, err);
 done:
 	custody_error_free(rerr);
 	custody_buf_dispose(&file);
@@ -574,6 +750,7 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 			r.path = old->path;
 			r.fold = old->fold;
 			*old = r;
+			old->dirty = 1;
 		} else if ((r.path = strdup(e->path)) == NULL ||
 		    custody_index__put(index, &r) == NULL) {
 			free(r.path);
@@ -594,15 +771,27 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err)
 {
 	struct custody_index *index = calloc(1, sizeof(*index));
-	uint64_t catch_up_from = 0;
 	int rc;
 
 	*out = NULL;
 	if (index == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	rc = load_file(index, a, &catch_up_from, err);
-	if (rc == 0 && catch_up_from < a->size)
-		rc = catch_up(index, a, catch_up_from, err);
+	rc = load_file(index, a, err);
+	if (rc == 0)
+		rc = load_journal(index, a, err);
+	if (rc == 0) {
+		memcpy(index->saved_head, index->head, 41);
+		if (memcmp(index->head, a->head_hex, 40) != 0 ||
+		    index->size != a->size) {
+			/* another head: caught up if the log only grew
+			 * since, else rebuilt quietly */
+			if (index->size > a->size ||
+			    !is_ancestor(a, index->head))
+				rc = 1;
+			else
+				rc = catch_up(index, a, index->size, err);
+		}
+	}
 	if (rc == 1) {
 		custody_index__free(index);
 		index = calloc(1, sizeof(*index));
@@ -619,13 +808,107 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 	return 0;
 }
 
-int custody_index__save(struct custody_index *index, custody_archive *a,
+/* Append the records changed since loading to the journal, as one
+ * frame. */
+static int save_journal(struct custody_index *index, custody_archive *a,
+	size_t ndirty, custody_error **err)
+{
+	struct journal_header jh;
+	struct frame_header fh;
+	struct disk_record *dr;
+	char *frame = NULL, *strings, *path = journal_path(a);
+	size_t strings_len = 1, at = 0, n = 0, total;
+	off_t where;
+	int fd = -1, rc;
+
+	if (path == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < index->count; i++)
+		if (index->records[i].dirty)
+			strings_len += strlen(index->records[i].path) + 1;
+	strings_len += (8 - (ndirty * sizeof(*dr) + strings_len) % 8) % 8;
+	memset(&fh, 0, sizeof(fh));
+	fh.written_s = (int64_t)time(NULL);
+	fh.len = ndirty * sizeof(*dr) + strings_len;
+	fh.count = ndirty;
+	fh.size = index->size;
+	memcpy(fh.head, index->head, 40);
+	total = sizeof(jh) + sizeof(fh) + fh.len;
+	if ((frame = calloc(1, total)) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	dr = (struct disk_record *)(frame + sizeof(jh) + sizeof(fh));
+	strings = (char *)(dr + ndirty);
+	for (size_t i = 0; i < index->count && n < ndirty; i++) {
+		const struct custody_record *r = &index->records[i];
+		size_t lp;
+
+		if (!r->dirty)
+			continue;
+		index->records[i].written_s = fh.written_s;
+		lp = strlen(r->path) + 1;
+		dr[n].path_off = at;
+		memcpy(strings + at, r->path, lp);
+		at += lp;
+		dr[n].index = r->index;
+		dr[n].version = r->version;
+		dr[n].size = r->size;
+		dr[n].mtime_s = r->mtime_s;
+		dr[n].mtime_ns = r->mtime_ns;
+		dr[n].ctime_s = r->ctime_s;
+		dr[n].ctime_ns = r->ctime_ns;
+		dr[n].ino = r->ino;
+		dr[n].dev = r->dev;
+		memcpy(dr[n].sha256, r->sha256, 32);
+		if (r->blob[0])
+			memcpy(dr[n].blob, r->blob, 40);
+		n++;
+	}
+	fh.crc = (uint32_t)crc32_z(0, (const unsigned char *)dr, fh.len);
+	memcpy(frame + sizeof(jh), &fh, sizeof(fh));
+	memset(&jh, 0, sizeof(jh));
+	memcpy(jh.magic, JOURNAL_MAGIC, 8);
+	jh.base_crc = index->base_crc;
+	memcpy(jh.base_head, index->base_head, 40);
+	memcpy(frame, &jh, sizeof(jh));
+	/* Not synced: a frame torn by a crash fails its CRC and the log
+	 * fills the gap. A torn tail left by an earlier crash is cut. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot open", path);
+		goto done;
+	}
+	where = (off_t)index->journal_len;
+	if (ftruncate(fd, where) != 0 ||
+	    custody_fs__pwrite_all(fd, where ? frame + sizeof(jh) : frame,
+	    where ? total - sizeof(jh) : total, where) != 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot write", path);
+		goto done;
+	}
+	index->journal_len = (where ? (size_t)where : sizeof(jh)) +
+		sizeof(fh) + fh.len;
+	index->journal_records += ndirty;
+	rc = 0;
+done:
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot write", path);
+	free(frame);
+	free(path);
+	return rc;
+}
+
+static int save_whole(struct custody_index *index, custody_archive *a,
 	custody_error **err)
 {
 	struct disk_header h;
 	struct disk_record *dr;
 	uint32_t *order;
-	char *image = NULL, *strings, *path = NULL, *dir = NULL;
+	char *image = NULL, *strings, *path = NULL, *dir = NULL,
+		*journal = NULL;
 	size_t strings_len = 0, body, at = 0;
 	int rc;
 
@@ -639,7 +922,8 @@ int custody_index__save(struct custody_index *index, custody_archive *a,
 	image = calloc(1, sizeof(h) + body);
 	path = index_path(a);
 	dir = custody_fs__join(a->gitdir, "cache");
-	if (image == NULL || path == NULL || dir == NULL) {
+	journal = journal_path(a);
+	if (image == NULL || path == NULL || dir == NULL || journal == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -683,13 +967,54 @@ int custody_index__save(struct custody_index *index, custody_archive *a,
 	memcpy(image, &h, sizeof(h));
 	/* Replaced atomically but not synced: it is a cache, checked by
 	 * its CRC and its head, and rebuilt from the log if a crash loses
-	 * or tears it. */
+	 * or tears it. The old journal extends the old file: it goes (and
+	 * were it left, it names another CRC and head and is ignored). */
 	if ((rc = custody_fs__mkdir(dir, 0700, err)) == 0)
 		rc = custody_fs__replace(path, image, sizeof(h) + body, 0600,
 			err);
+	if (rc == 0) {
+		if (unlink(journal) != 0 && errno != ENOENT)
+			custody_archive__notice(a, "%s: cannot remove: %s",
+				journal, strerror(errno));
+		for (size_t i = 0; i < index->count; i++) {
+			index->records[i].dirty = 0;
+			index->records[i].written_s = h.written_s;
+		}
+		index->from_file = 1;
+		index->base_crc = h.crc;
+		memcpy(index->base_head, h.head, 40);
+		index->journal_len = 0;
+		index->journal_records = 0;
+		memcpy(index->saved_head, index->head, 41);
+	}
 done:
 	free(image);
 	free(path);
 	free(dir);
+	free(journal);
 	return rc;
+}
+
+int custody_index__save(struct custody_index *index, custody_archive *a,
+	custody_error **err)
+{
+	size_t ndirty = 0, limit;
+	int rc;
+
+	for (size_t i = 0; i < index->count; i++)
+		ndirty += index->records[i].dirty;
+	if (index->from_file && ndirty == 0 &&
+	    strcmp(index->saved_head, index->head) == 0)
+		return 0;  /* nothing learnt */
+	limit = index->sorted / JOURNAL_SHARE;
+	if (limit < JOURNAL_MIN_RECORDS)
+		limit = JOURNAL_MIN_RECORDS;
+	if (!index->from_file || index->journal_records + ndirty > limit)
+		return save_whole(index, a, err);
+	if ((rc = save_journal(index, a, ndirty, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < index->count; i++)
+		index->records[i].dirty = 0;
+	memcpy(index->saved_head, index->head, 41);
+	return 0;
 }

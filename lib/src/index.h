@@ -9,9 +9,11 @@
  * The file is a binary image (native byte order: it never leaves the
  * machine): a header, the records sorted by path, the record numbers
  * sorted by fold key (NFC + case fold, for collision checks), and the
- * strings. Loading reads it without parsing; lookups are binary
- * searches, so registering k files in an archive of n costs O(k log n)
- * lookups plus one sequential write of the index.
+ * strings. Loading maps it without parsing; lookups are binary
+ * searches. Saving a few changed records appends them to
+ * <archive>/cache/index.journal instead of rewriting the index (see
+ * index.c), so registering k files in an archive of n costs O(k log n)
+ * lookups and O(k) writing, plus O(n) checking and converting at load.
  */
 #ifndef CUSTODY_SRC_INDEX_H
 #define CUSTODY_SRC_INDEX_H
@@ -32,6 +34,9 @@ struct custody_record {
 	/* stat when last hashed; all 0 when unknown */
 	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 	uint64_t ino, dev;
+	int64_t written_s;         /* when this record was last saved */
+	int dirty;                 /* changed since the index was loaded
+	                            * or saved */
 };
 
 struct custody_index {
@@ -43,16 +48,26 @@ struct custody_index {
 	struct custody_record *records;
 	size_t count, alloc, sorted;
 	uint32_t *fold_order;      /* sorted records, by fold key */
-	char *strings;             /* paths and folds of a loaded file */
+	void *image;               /* the loaded file, mapped: its paths */
+	size_t image_len;          /* and folds are the records' */
 	char **owned;              /* other strings the index frees */
 	size_t nowned, owned_alloc;
+	/* the file on disk this index extends (see index.c) */
+	int from_file;             /* loaded from, or saved whole to, it */
+	uint32_t base_crc;
+	char base_head[40];
+	size_t journal_len;        /* bytes of its journal in use; 0: none */
+	uint64_t journal_records;
+	char saved_head[41];       /* head when loaded or last saved */
 };
 
 /* Load the index for the archive's head, rebuilding it if needed. */
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err);
 
-/* Save crash-safely (temp, fsync, rename, fsync folder). */
+/* Save what changed since loading: a frame appended to the journal, or,
+ * when the journal has grown past its share, the whole index (temp file
+ * renamed over the old; not synced: a cache, checked when loaded). */
 int custody_index__save(struct custody_index *index, custody_archive *a,
 	custody_error **err);
 

@@ -130,4 +130,108 @@ assert d["missing"] == 1 and d["unchanged"] == 4, d
 ' || fail "bad JSON: $OUT"
 }
 
+# The cache/index journal: registering a few files appends them to
+# cache/index.journal instead of rewriting cache/index.
+journal_setup() {
+	make_collection coll
+	cd coll
+	find . -type f -exec touch -d '2020-01-01' {} +
+	run init
+	run add .
+	expect_rc 0
+	printf 'later\n' >later.txt
+	touch -d '2020-01-01' later.txt
+	cp .custody/cache/index "$TMP/index.before"
+	run add later.txt
+	expect_rc 0
+}
+
+test_status__one_more_file_goes_to_the_journal_not_the_index() {
+	journal_setup
+	cmp -s .custody/cache/index "$TMP/index.before" ||
+		fail "cache/index was rewritten for one file"
+	[ -s .custody/cache/index.journal ] || fail "no journal written"
+	# the journal's stat data are used: nothing is read again
+	run status --json
+	expect_rc 0
+	expect_out_has '"items":[]'
+	expect_out_has '"unchanged":6'
+	expect_out_has '"hashed":0'
+	expect_err ""
+}
+
+test_status__a_torn_journal_is_caught_up_from_the_log() {
+	journal_setup
+	# a crash in the middle of writing the frame
+	size=$(stat -c %s .custody/cache/index.journal)
+	truncate -s $((size - 5)) .custody/cache/index.journal
+	run status --json
+	expect_rc 0
+	expect_out_has '"items":[]'
+	expect_out_has '"unchanged":6'
+	# later.txt's stat data were in the lost frame: read once more
+	expect_out_has '"hashed":1'
+	printf 'changed\n' >>later.txt
+	run status
+	expect_out_has "modified  later.txt"
+}
+
+test_status__a_journal_frame_with_a_flipped_byte_is_not_used() {
+	journal_setup
+	"$PYTHON" -c '
+p = ".custody/cache/index.journal"
+d = bytearray(open(p, "rb").read())
+d[-3] ^= 0x01
+open(p, "wb").write(d)
+'
+	printf 'changed\n' >>later.txt
+	run status
+	expect_rc 0
+	expect_out "modified  later.txt
+5 unchanged, 0 new, 1 modified, 0 missing, 0 moved, 0 refused"
+	# the next add mends the journal; the one after reads it
+	run add later.txt
+	expect_rc 0
+	run status --json
+	expect_out_has '"items":[]'
+}
+
+test_status__a_journal_of_another_index_file_is_ignored() {
+	journal_setup
+	cp .custody/cache/index.journal "$TMP/journal"
+	# the index is rebuilt and saved whole; the old journal is removed
+	rm .custody/cache/index
+	printf 'third\n' >third.txt
+	run add third.txt
+	expect_rc 0
+	[ ! -e .custody/cache/index.journal ] ||
+		fail "the journal of the old index file was kept"
+	cp "$TMP/journal" .custody/cache/index.journal
+	run status --json
+	expect_rc 0
+	expect_out_has '"items":[]'
+	expect_out_has '"unchanged":7'
+	expect_err ""
+}
+
+test_status__a_large_batch_rewrites_the_index_whole() {
+	journal_setup
+	# over 4,096 changed records: the journal is folded into the index
+	"$PYTHON" -c '
+import os
+os.makedirs("many", exist_ok=True)
+for i in range(4100):
+    open("many/f%04d.txt" % i, "w").write("file %d\n" % i)
+'
+	run add many
+	expect_rc 0
+	[ ! -e .custody/cache/index.journal ] ||
+		fail "the journal was kept after a whole rewrite"
+	cmp -s .custody/cache/index "$TMP/index.before" &&
+		fail "cache/index was not rewritten"
+	run status --json
+	expect_out_has '"items":[]'
+	expect_out_has '"unchanged":4106'
+}
+
 run_tests
