@@ -164,8 +164,8 @@ static char *name_of_path(const char *path)
 	return strndup(base, len);
 }
 
-int cli_signing_key(const char *key_name, const char *passphrase_file,
-	custody_key **key_out, char **member_out)
+static int signing_key(const char *key_name, const char *passphrase_file,
+	int in_background, custody_key **key_out, char **member_out)
 {
 	custody_buf found_name = CUSTODY_BUF_INIT, found_path = CUSTODY_BUF_INIT;
 	custody_pubkey *pub = NULL;
@@ -209,12 +209,19 @@ int cli_signing_key(const char *key_name, const char *passphrase_file,
 	if (cli_passphrase(passphrase_file, prompt, 0, passphrase,
 	    &passphrase_len) != EXIT_OK)
 		goto done;
-	if (custody_key_load(key_out, path, passphrase, passphrase_len,
+	/* With its .pub at hand, the key can be unlocked (scrypt) while
+	 * the command works: the library waits for it before it writes. */
+	if (pub != NULL && in_background) {
+		if (custody_key_load_start(key_out, path, passphrase,
+		    passphrase_len, pub, &err) != 0) {
+			rc = cli_fail(err);
+			goto done;
+		}
+	} else if (custody_key_load(key_out, path, passphrase, passphrase_len,
 	    &err) != 0) {
 		rc = cli_fail(err);
 		goto done;
-	}
-	if (pub != NULL && !custody_pubkey_equal(pub,
+	} else if (pub != NULL && !custody_pubkey_equal(pub,
 	    custody_key_public(*key_out))) {
 		cli_error("%s: its public half differs from the %s.pub beside "
 			"it; one of the two files was replaced", path, name);
@@ -232,6 +239,12 @@ done:
 	custody_buf_dispose(&found_path);
 	free(name);
 	return rc;
+}
+
+int cli_signing_key(const char *key_name, const char *passphrase_file,
+	custody_key **key_out, char **member_out)
+{
+	return signing_key(key_name, passphrase_file, 0, key_out, member_out);
 }
 
 /* The first line of a file that is not empty or a # comment. */
@@ -299,7 +312,8 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	*key_out = NULL;
 	if (cli_open(cli, archive_out) != EXIT_OK)
 		return EXIT_FAILED;
-	if (cli_signing_key(key_name, passphrase_file, key_out, &member) !=
+	/* every change waits for the key before it writes anything */
+	if (signing_key(key_name, passphrase_file, 1, key_out, &member) !=
 	    EXIT_OK) {
 		custody_archive_free(*archive_out);
 		*archive_out = NULL;

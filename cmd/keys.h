@@ -29,7 +29,10 @@ int cli_signing_key(const char *key_name, const char *passphrase_file,
 
 /*
  * Open the archive (as cli_open) and the signing key (as
- * cli_signing_key), and make the key the archive's signer. EXIT_OK, or
+ * cli_signing_key), and make the key the archive's signer. The key is
+ * unlocked on a thread of its own while the command starts its work; a
+ * wrong passphrase is reported when the library waits for it, before
+ * anything is written. EXIT_OK, or
  * EXIT_FAILED with the message printed and nothing left open. Free both
  * (archive first) when done.
  */

@@ -5,6 +5,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "index.h"
+#include "key.h"
 #include "lock.h"
 #include "pack.h"
 #include "path.h"
@@ -48,6 +49,11 @@ static int first_failure(struct custody_hash_job *jobs, size_t n,
 		return custody__error(err, CUSTODY_ERROR, "%s: was not hashed; "
 			"nothing was recorded", unfinished->name);
 	return 0;
+}
+
+static int key_failed(void *key)
+{
+	return custody_key__unlock_failed(key);
 }
 
 static void hex_sha256(char out[65], const unsigned char *raw)
@@ -195,8 +201,10 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	if (opts == NULL)
 		opts = &defaults;
 
-	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
-	    &actor, err)) != 0)
+	/* the key may still be unlocking: it is waited for before anything
+	 * is written, and a wrong passphrase stops the hashing early */
+	if ((rc = custody_archive__begin_change_early(a, opts->lock_wait_ms,
+	    &lock, &actor, err)) != 0)
 		goto done;
 	store = opts->store < 0 ? a->config->store : opts->store;
 	if (a->size + 1 >= CUSTODY_MAX_ENTRIES) {
@@ -304,10 +312,13 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 		hopts.exists = custody_archive__object_exists;
 		hopts.exists_payload = a;
 	}
+	hopts.cancelled = key_failed;
+	hopts.cancel_payload = (void *)a->signer;
 	if ((rc = custody_hash__run(jobs, njobs, &hopts, &packs, &npacks,
 	    err)) != 0)
 		goto done;
-	if ((rc = first_failure(jobs, njobs, err)) != 0)
+	if ((rc = custody_key_wait(a->signer, err)) != 0 ||
+	    (rc = first_failure(jobs, njobs, err)) != 0)
 		goto done;
 
 	/* 3. Decide the entries. */

@@ -847,6 +847,22 @@ int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
 	struct custody_lock **lock_out, const char **actor_out,
 	custody_error **err)
 {
+	int rc;
+
+	if ((rc = custody_archive__begin_change_early(a, wait_ms, lock_out,
+	    actor_out, err)) != 0)
+		return rc;
+	if ((rc = custody_key_wait(a->signer, err)) != 0) {
+		custody_lock__release(*lock_out);
+		*lock_out = NULL;
+	}
+	return rc;
+}
+
+int custody_archive__begin_change_early(custody_archive *a,
+	unsigned int wait_ms, struct custody_lock **lock_out,
+	const char **actor_out, custody_error **err)
+{
 	char *stale = NULL;
 	int rc;
 
@@ -858,8 +874,24 @@ int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
 		custody_archive__notice(a, "%s", stale);
 	free(stale);
 	custody_archive__clean_stale(a);
-	if ((rc = custody_archive__refresh(a, err)) != 0 ||
-	    (rc = custody_archive__signer(a, actor_out, err)) != 0) {
+	if ((rc = custody_archive__refresh(a, err)) == 0 &&
+	    (rc = custody_archive__signer(a, actor_out, err)) != 0 &&
+	    a->signer != NULL) {
+		/* not a member: said of the key's public half, which is not
+		 * the key's own if its .pub was swapped; that is the error
+		 * to name */
+		custody_error *key_err = NULL;
+		int key_rc = custody_key_wait(a->signer, &key_err);
+
+		if (key_rc != 0 && err != NULL) {
+			custody_error_free(*err);
+			*err = key_err;
+			rc = key_rc;
+		} else {
+			custody_error_free(key_err);
+		}
+	}
+	if (rc != 0) {
 		custody_lock__release(*lock_out);
 		*lock_out = NULL;
 	}

@@ -129,13 +129,24 @@ int custody_archive__append(custody_archive *a,
  * What every command that changes the archive does first: take the lock
  * (waiting up to wait_ms; a stale lock is taken over and named), remove
  * what an interrupted run left, re-read head, and find the signing
- * member (*actor_out, borrowed). On failure the lock is not held.
+ * member (*actor_out, borrowed), whose key can then sign. On failure
+ * the lock is not held.
  * Release *lock_out with custody_lock__release.
  */
 struct custody_lock;
 int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
 	struct custody_lock **lock_out, const char **actor_out,
 	custody_error **err);
+
+/*
+ * The same, but the signer's key may still be unlocking when it returns
+ * (custody_key_load_start), so long work can overlap it: the caller must
+ * custody_key_wait(a->signer) before it writes anything, and may poll
+ * custody_key__unlock_failed to give up early.
+ */
+int custody_archive__begin_change_early(custody_archive *a,
+	unsigned int wait_ms, struct custody_lock **lock_out,
+	const char **actor_out, custody_error **err);
 
 /* What makes an add a derivation (custody_archive_derive). */
 struct custody_derive_spec {

@@ -51,6 +51,17 @@ unsigned int custody_hash__default_threads(void)
 	return n < 1 ? 1 : n > 64 ? 64 : (unsigned int)n;
 }
 
+/* Whether the run is to stop: a failure elsewhere, or the caller's. */
+static int stopping(struct pool *pool)
+{
+	const struct custody_hash_options *opts = pool->opts;
+
+	if (!pool->stop && opts->cancelled != NULL &&
+	    opts->cancelled(opts->cancel_payload))
+		pool->stop = 1;
+	return pool->stop;
+}
+
 static void job_fail(struct custody_hash_job *job, int rc, const char *fmt,
 	...) __attribute__((format(printf, 3, 4)));
 
@@ -249,7 +260,7 @@ static int read_pipelined(struct worker *w, struct custody_hash_job *job,
 		}
 		pthread_mutex_lock(&p.lock);
 		p.tail++;
-		if (rc != 0 || w->pool->stop)
+		if (rc != 0 || stopping(w->pool))
 			p.cancel = 1;
 		pthread_cond_broadcast(&p.cond);
 		pthread_mutex_unlock(&p.lock);
@@ -360,7 +371,7 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 			if (consume(w, job, w->buf, (size_t)n) != 0)
 				goto done;
 			total += (uint64_t)n;
-			if (w->pool->stop) {
+			if (stopping(w->pool)) {
 				job->rc = 1; /* not hashed, as above */
 				goto done;
 			}
@@ -409,7 +420,7 @@ static void *worker_main(void *arg)
 		size_t i = atomic_fetch_add(&pool->next, 1);
 		struct custody_hash_job *job;
 
-		if (i >= pool->njobs || pool->stop)
+		if (i >= pool->njobs || stopping(pool))
 			break;
 		job = &pool->jobs[i];
 		hash_one(w, job);

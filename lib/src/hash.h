@@ -40,6 +40,10 @@ struct custody_hash_options {
 	custody_pack_exists_cb exists;
 	void *exists_payload;
 	int stop_on_error;        /* stop at the first failed job */
+	/* polled between files and reads: non-zero stops the run (the jobs
+	 * not finished get rc 1, "not hashed") */
+	int (*cancelled)(void *payload);
+	void *cancel_payload;
 	custody_progress_cb progress;
 	const char *phase;
 	void *payload;

@@ -12,6 +12,8 @@
 #include "sshwire.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,24 @@
 
 /* Key files are small; anything bigger is not one of ours. */
 #define KEY_FILE_MAX (64 * 1024)
+
+/* A key being decrypted on a thread of its own (custody_key_load_start) */
+struct custody_key_unlock {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int started, joined;
+	atomic_int done;           /* the thread has finished */
+	atomic_int failed;         /* ... and could not open the key */
+	X509_SIG *sealed;
+	char *path;
+	char *passphrase;
+	size_t passphrase_len;
+	EVP_PKEY *pkey;            /* the private key, once opened */
+	int rc;
+	char message[512];
+};
+
+static void unlock_free(struct custody_key_unlock *u);
 
 static int key_from_pkey(custody_key **out, EVP_PKEY *pkey,
 	custody_error **err)
@@ -81,6 +101,9 @@ int custody_key__from_seed(custody_key **out, const unsigned char seed[32],
 
 EVP_PKEY *custody_key__pkey(const custody_key *key)
 {
+	if (key->unlock != NULL)
+		return key->unlock->joined && key->unlock->rc == 0 ?
+			key->unlock->pkey : NULL;
 	return key->pkey;
 }
 
@@ -94,6 +117,7 @@ void custody_key_free(custody_key *key)
 	if (key == NULL)
 		return;
 	EVP_PKEY_free(key->pkey); /* OpenSSL clears the private bytes */
+	unlock_free(key->unlock);
 	OPENSSL_cleanse(key, sizeof(*key));
 	free(key);
 }
@@ -118,7 +142,10 @@ int custody_key_save(const custody_key *key, const char *path,
 	if (passphrase_len > 1024)
 		return custody__error(err, CUSTODY_EINVALID,
 			"%s: the passphrase is longer than 1024 bytes", path);
-	if ((info = EVP_PKEY2PKCS8(key->pkey)) == NULL ||
+	if ((rc = custody_key_wait(key, err)) != 0)
+		return rc;
+	rc = CUSTODY_ERROR;
+	if ((info = EVP_PKEY2PKCS8(custody_key__pkey(key))) == NULL ||
 	    (pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL,
 	    SCRYPT_N, SCRYPT_R, SCRYPT_P)) == NULL) {
 		custody__error_ssl(err, CUSTODY_ERROR,
@@ -210,15 +237,13 @@ static int read_key_file(custody_buf *out, const char *path,
 
 static const char encrypted_pem[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
 
-int custody_key_load(custody_key **out, const char *path,
-	const char *passphrase, size_t passphrase_len, custody_error **err)
+/* The sealed (still encrypted) key in a key file, checked as far as it
+ * can be without the passphrase. */
+static int read_sealed(X509_SIG **out, const char *path, custody_error **err)
 {
 	custody_buf file = CUSTODY_BUF_INIT;
 	BIO *bio = NULL;
-	X509_SIG *sealed = NULL;
-	PKCS8_PRIV_KEY_INFO *info = NULL;
-	EVP_PKEY *pkey = NULL;
-	int rc = CUSTODY_EINVALID;
+	int rc;
 
 	*out = NULL;
 	if (custody__global_init(err) != 0)
@@ -234,11 +259,28 @@ int custody_key_load(custody_key **out, const char *path,
 		goto cleanup;
 	}
 	if ((bio = BIO_new_mem_buf(file.ptr, (int)file.size)) == NULL ||
-	    (sealed = PEM_read_bio_PKCS8(bio, NULL, NULL, NULL)) == NULL) {
+	    (*out = PEM_read_bio_PKCS8(bio, NULL, NULL, NULL)) == NULL) {
 		custody__error_ssl(err, CUSTODY_EINVALID,
 			"%s: damaged key file", path);
 		goto cleanup;
 	}
+	rc = 0;
+cleanup:
+	BIO_free(bio);
+	custody_buf_dispose(&file);
+	return rc;
+}
+
+/* Decrypt a sealed key (the scrypt step: tens of milliseconds). */
+static int open_sealed(custody_key **out, const X509_SIG *sealed,
+	const char *path, const char *passphrase, size_t passphrase_len,
+	custody_error **err)
+{
+	PKCS8_PRIV_KEY_INFO *info = NULL;
+	EVP_PKEY *pkey = NULL;
+	int rc = CUSTODY_EINVALID;
+
+	*out = NULL;
 	if ((info = PKCS8_decrypt(sealed, passphrase,
 	    (int)passphrase_len)) == NULL) {
 		ERR_clear_error();
@@ -269,10 +311,149 @@ int custody_key_load(custody_key **out, const char *path,
 cleanup:
 	EVP_PKEY_free(pkey);
 	PKCS8_PRIV_KEY_INFO_free(info);
-	X509_SIG_free(sealed);
-	BIO_free(bio);
-	custody_buf_dispose(&file);
 	return rc;
+}
+
+int custody_key_load(custody_key **out, const char *path,
+	const char *passphrase, size_t passphrase_len, custody_error **err)
+{
+	X509_SIG *sealed = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_sealed(&sealed, path, err)) == 0)
+		rc = open_sealed(out, sealed, path, passphrase, passphrase_len,
+			err);
+	X509_SIG_free(sealed);
+	return rc;
+}
+
+/* ---- unlocking in the background ---- */
+
+
+static void unlock_record(struct custody_key_unlock *u, int rc,
+	custody_error *e)
+{
+	u->rc = rc;
+	snprintf(u->message, sizeof(u->message), "%s",
+		e ? custody_error_message(e) : "cannot open the key");
+	custody_error_free(e);
+}
+
+static void *unlock_main(void *arg)
+{
+	custody_key *key = arg;
+	struct custody_key_unlock *u = key->unlock;
+	custody_key *opened = NULL;
+	custody_error *e = NULL;
+	int rc;
+
+	rc = open_sealed(&opened, u->sealed, u->path, u->passphrase,
+		u->passphrase_len, &e);
+	OPENSSL_cleanse(u->passphrase, u->passphrase_len);
+	if (rc != 0) {
+		unlock_record(u, rc, e);
+	} else if (!custody_pubkey_equal(&opened->pub, &key->pub)) {
+		/* what was said to be its public half (NAME.pub beside
+		 * NAME.key) is not */
+		const char *base = strrchr(u->path, '/');
+		size_t len;
+
+		base = base ? base + 1 : u->path;
+		len = strlen(base);
+		if (len > 4 && strcmp(base + len - 4, ".key") == 0)
+			len -= 4;
+		custody__error(&e, CUSTODY_EINVALID, "%s: its public half "
+			"differs from the %.*s.pub beside it; one of the two "
+			"files was replaced", u->path, (int)len, base);
+		unlock_record(u, CUSTODY_EINVALID, e);
+	} else {
+		u->pkey = opened->pkey;
+		opened->pkey = NULL;
+	}
+	custody_key_free(opened);
+	atomic_store(&u->failed, u->rc != 0);
+	atomic_store(&u->done, 1);
+	return NULL;
+}
+
+int custody_key_load_start(custody_key **out, const char *path,
+	const char *passphrase, size_t passphrase_len,
+	const custody_pubkey *public_key, custody_error **err)
+{
+	struct custody_key_unlock *u = NULL;
+	custody_key *key = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((key = calloc(1, sizeof(*key))) == NULL ||
+	    (u = calloc(1, sizeof(*u))) == NULL) {
+		free(key);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	key->pub = *public_key;
+	key->unlock = u;
+	pthread_mutex_init(&u->lock, NULL);
+	if ((rc = read_sealed(&u->sealed, path, err)) != 0)
+		goto fail;
+	u->path = strdup(path);
+	u->passphrase = malloc(passphrase_len + 1);
+	if (u->path == NULL || u->passphrase == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(u->passphrase, passphrase, passphrase_len);
+	u->passphrase_len = passphrase_len;
+	if (pthread_create(&u->thread, NULL, unlock_main, key) == 0) {
+		u->started = 1;
+	} else {
+		/* no thread to spare: open it now */
+		u->joined = 1;
+		unlock_main(key);
+	}
+	*out = key;
+	return 0;
+fail:
+	custody_key_free(key);
+	return rc;
+}
+
+int custody_key_wait(const custody_key *key, custody_error **err)
+{
+	struct custody_key_unlock *u = key->unlock;
+
+	if (u == NULL)
+		return 0;
+	pthread_mutex_lock(&u->lock);
+	if (u->started && !u->joined) {
+		pthread_join(u->thread, NULL);
+		u->joined = 1;
+	}
+	pthread_mutex_unlock(&u->lock);
+	if (u->rc != 0)
+		return custody__error(err, u->rc, "%s", u->message);
+	return 0;
+}
+
+int custody_key__unlock_failed(const custody_key *key)
+{
+	return key->unlock != NULL && atomic_load(&key->unlock->failed);
+}
+
+static void unlock_free(struct custody_key_unlock *u)
+{
+	if (u == NULL)
+		return;
+	if (u->started && !u->joined)
+		pthread_join(u->thread, NULL);
+	pthread_mutex_destroy(&u->lock);
+	EVP_PKEY_free(u->pkey);
+	X509_SIG_free(u->sealed);
+	if (u->passphrase != NULL)
+		OPENSSL_cleanse(u->passphrase, u->passphrase_len);
+	free(u->passphrase);
+	free(u->path);
+	free(u);
 }
 
 /* ---- openssh-key-v1 ---- */

@@ -522,6 +522,7 @@ int custody_note__sign(custody_buf *out, const char *text, size_t len,
 	char b64[CUSTODY_BASE64_LEN(sizeof(sig)) + 1];
 	const char *problem, *empty;
 	size_t name_len = strlen(name), old_size = out->size;
+	int rc;
 
 	if (len == 0 || text[len - 1] != '\n')
 		return custody__error(err, CUSTODY_EINVALID,
@@ -546,6 +547,8 @@ int custody_note__sign(custody_buf *out, const char *text, size_t len,
 			CUSTODY_NOTE_NAME_MAX);
 	custody_ed25519__note_key_id(name, CUSTODY_NOTE_KEY_ED25519,
 		custody_pubkey_raw(custody_key_public(key)), sig);
+	if ((rc = custody_key_wait(key, err)) != 0)
+		return rc;
 	if (custody_ed25519__sign(custody_key__pkey(key), text, len, sig + 4,
 	    err) != 0)
 		return CUSTODY_ERROR;

@@ -118,8 +118,9 @@ static int sign(const custody_key *key, const char *ns,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = custody_ed25519__sign(key->pkey, tbs.ptr, tbs.size, sig,
-	    err)) != 0)
+	if ((rc = custody_key_wait(key, err)) != 0 ||
+	    (rc = custody_ed25519__sign(custody_key__pkey(key), tbs.ptr,
+	    tbs.size, sig, err)) != 0)
 		goto cleanup;
 	if (custody_sshwire__put_cstring(&inner, "ssh-ed25519") != 0 ||
 	    custody_sshwire__put_string(&inner, sig, 64) != 0 ||

@@ -222,6 +222,42 @@ test_keys__a_swapped_public_file_is_noticed() {
 	expect_err "custody: $TMP/keys/alice.key: its public half differs from the alice.pub beside it; one of the two files was replaced"
 }
 
+# Changes unlock the key while they work (scrypt on a thread of its own);
+# what the key turns out to be is still checked before anything is
+# written.
+test_keys__a_swapped_public_file_is_noticed_by_a_change() {
+	own_keys
+	run key new alice
+	run key new bob
+	make_collection coll
+	cd coll
+	run init --key alice
+	expect_rc 0
+	run member add bob "$TMP/keys/bob.pub" --key alice
+	expect_rc 0
+	local before
+	before=$(snapshot .custody)
+	cp "$TMP/keys/alice.pub" "$TMP/alice.pub.real"
+	# bob's public line beside alice's private key: bob is a member, so
+	# only the key itself can tell
+	cp "$TMP/keys/bob.pub" "$TMP/keys/alice.pub"
+	run add . --key alice
+	expect_rc 1
+	expect_err "custody: $TMP/keys/alice.key: its public half differs from the alice.pub beside it; one of the two files was replaced"
+	expect_eq "$(snapshot .custody)" "$before" "archive"
+	# the public line of a key that is no member at all: the swap is
+	# still what is named
+	run key new carol
+	cp "$TMP/keys/carol.pub" "$TMP/keys/alice.pub"
+	run event memos/budget.txt --action accessed --key alice
+	expect_rc 1
+	expect_err "custody: $TMP/keys/alice.key: its public half differs from the alice.pub beside it; one of the two files was replaced"
+	expect_eq "$(snapshot .custody)" "$before" "archive"
+	cp "$TMP/alice.pub.real" "$TMP/keys/alice.pub"
+	run add . --key alice
+	expect_rc 0
+}
+
 test_keys__import_reuses_an_openssh_key() {
 	alice
 	expect_out_has "Imported key alice"

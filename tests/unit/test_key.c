@@ -1447,6 +1447,86 @@ cleanup:
 	custody_key_free(key);
 }
 
+static void test_key__background_unlock_signs_or_names_its_failure(void)
+{
+	static const char pass[] = "correct horse battery staple";
+	char dir[] = "/tmp/custody-test-key.XXXXXX";
+	custody_key *key = rfc_key(1), *other = rfc_key(2), *started = NULL;
+	custody_buf direct = CUSTODY_BUF_INIT, later = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	char *path = NULL;
+
+	if (key == NULL || other == NULL || mkdtemp(dir) == NULL) {
+		CHECK(!"set up a key and a temporary folder");
+		goto cleanup;
+	}
+	if ((path = custody_fs__join(dir, "alice.key")) == NULL)
+		goto cleanup;
+	CHECK_OK(custody_key_save(key, path, pass, strlen(pass), &err), err);
+
+	/* the right passphrase: the public half at once, the same
+	 * signature as a key loaded in the foreground once it is open */
+	CHECK_OK(custody_key_load_start(&started, path, pass, strlen(pass),
+		custody_key_public(key), &err), err);
+	CHECK(started != NULL && custody_pubkey_equal(
+		custody_key_public(started), custody_key_public(key)));
+	CHECK_OK(custody_sshsig_sign(key, "custody", "m", 1, &direct, &err),
+		err);
+	CHECK_OK(custody_sshsig_sign(started, "custody", "m", 1, &later,
+		&err), err);
+	CHECK(direct.size > 0 && direct.size == later.size &&
+		memcmp(direct.ptr, later.ptr, direct.size) == 0);
+	CHECK_OK(custody_key_wait(started, &err), err);
+	CHECK_INT(custody_key__unlock_failed(started), 0);
+	custody_key_free(started);
+	started = NULL;
+
+	/* a wrong passphrase: signing fails with it, and so does every
+	 * wait, with the same answer */
+	CHECK_OK(custody_key_load_start(&started, path, "wrong", 5,
+		custody_key_public(key), &err), err);
+	CHECK_FAILS(custody_key_wait(started, &err), err,
+		CUSTODY_EPASSPHRASE, "wrong passphrase");
+	CHECK_INT(custody_key__unlock_failed(started), 1);
+	CHECK_FAILS(custody_key_wait(started, &err), err,
+		CUSTODY_EPASSPHRASE, "wrong passphrase");
+	custody_buf_dispose(&later);
+	CHECK_FAILS(custody_sshsig_sign(started, "custody", "m", 1, &later,
+		&err), err, CUSTODY_EPASSPHRASE, "wrong passphrase");
+	custody_key_free(started);
+	started = NULL;
+
+	/* a public half that is not the key's (a swapped .pub) */
+	CHECK_OK(custody_key_load_start(&started, path, pass, strlen(pass),
+		custody_key_public(other), &err), err);
+	CHECK_FAILS(custody_key_wait(started, &err), err, CUSTODY_EINVALID,
+		"its public half differs");
+	custody_key_free(started);
+	started = NULL;
+
+	/* freed while still unlocking: no leak, no crash (valgrind) */
+	CHECK_OK(custody_key_load_start(&started, path, pass, strlen(pass),
+		custody_key_public(key), &err), err);
+	custody_key_free(started);
+	started = NULL;
+
+	/* a file others may read is refused before any thread starts */
+	CHECK_INT(chmod(path, 0644), 0);
+	CHECK_FAILS(custody_key_load_start(&started, path, pass, strlen(pass),
+		custody_key_public(key), &err), err, CUSTODY_EINVALID,
+		"chmod 600");
+	CHECK(started == NULL);
+cleanup:
+	if (path != NULL)
+		unlink(path);
+	rmdir(dir);
+	free(path);
+	custody_buf_dispose(&direct);
+	custody_buf_dispose(&later);
+	custody_key_free(other);
+	custody_key_free(key);
+}
+
 static void free_vectors(void)
 {
 	for (size_t i = 0; i < MAX_VECTORS; i++)
@@ -1469,6 +1549,7 @@ static const struct test tests[] = {
 	TEST(test_key__verifier_keys_round_trip_and_check_their_id),
 	TEST(test_key__openssh_import_takes_only_unencrypted_ed25519),
 	TEST(test_key__save_and_load_encrypted_key_files),
+	TEST(test_key__background_unlock_signs_or_names_its_failure),
 	{ 0 }
 };
 

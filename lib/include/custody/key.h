@@ -10,7 +10,9 @@
  * which `ssh-keygen -Y verify` and `git verify-commit` check.
  *
  * Thread safety: key objects are immutable once made and may be shared
- * between threads; the functions keep no global state.
+ * between threads (a key still unlocking, see custody_key_load_start,
+ * finishes safely whichever thread waits first); the functions keep no
+ * global state.
  */
 #ifndef CUSTODY_KEY_H
 #define CUSTODY_KEY_H
@@ -52,6 +54,30 @@ CUSTODY_EXTERN(int) custody_key_save(const custody_key *key,
  */
 CUSTODY_EXTERN(int) custody_key_load(custody_key **out, const char *path,
 	const char *passphrase, size_t passphrase_len, custody_error **err);
+
+/*
+ * Like custody_key_load, but the decryption (scrypt, tens of
+ * milliseconds) runs on a thread of its own while the caller goes on:
+ * the key is usable for everything but signing at once, with
+ * `public_key` (its .pub, copied) as its public half. The file is read
+ * and checked before this returns (the same errors as custody_key_load,
+ * but for the passphrase). Signing waits for the decryption; so does
+ * custody_key_wait, which returns its outcome: CUSTODY_EPASSPHRASE for
+ * a wrong passphrase, CUSTODY_EINVALID when the private key's public
+ * half is not `public_key` (one of the two files was replaced). The
+ * passphrase is copied and wiped once used.
+ */
+CUSTODY_EXTERN(int) custody_key_load_start(custody_key **out,
+	const char *path, const char *passphrase, size_t passphrase_len,
+	const custody_pubkey *public_key, custody_error **err);
+
+/*
+ * Wait until the key can sign: 0 at once for every key not made by
+ * custody_key_load_start; for those, the outcome of the decryption (the
+ * same answer each time it is asked).
+ */
+CUSTODY_EXTERN(int) custody_key_wait(const custody_key *key,
+	custody_error **err) CUSTODY_WARN_UNUSED;
 
 /*
  * Import an unencrypted OpenSSH private key (openssh-key-v1, the
