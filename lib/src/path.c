@@ -169,14 +169,15 @@ static int check_characters(const char *path, size_t len, const char *shown,
 	return 0;
 }
 
-int custody_path__check(const char *path, custody_error **err)
+/* The checks of custody_path__check; `shown` is the path as messages
+ * quote it (only needed when err is not NULL). */
+static int check_path(const char *path, const char *shown,
+	custody_error **err)
 {
-	char shown[QUOTE_BYTES];
 	size_t len = strlen(path);
 	const char *c;
 	int rc;
 
-	custody_path__quote(shown, sizeof(shown), path);
 	if (len == 0)
 		return custody__error(err, CUSTODY_EINVALID, "path is empty");
 	if (len > CUSTODY_PATH_MAX_BYTES)
@@ -223,6 +224,18 @@ int custody_path__check(const char *path, custody_error **err)
 		c = slash + 1;
 	}
 	return 0;
+}
+
+int custody_path__check(const char *path, custody_error **err)
+{
+	char shown[QUOTE_BYTES];
+	int rc;
+
+	/* most paths pass: quote one for a message only when it fails */
+	if ((rc = check_path(path, "", NULL)) == 0 || err == NULL)
+		return rc;
+	custody_path__quote(shown, sizeof(shown), path);
+	return check_path(path, shown, err);
 }
 
 int custody_path__is_nfc(const char *path)

@@ -43,15 +43,11 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 	return 0;
 }
 
-static int add_file(struct custody_walk *walk, const char *rel,
-	const char *abs, const struct stat *st, size_t dir,
-	custody_error **err)
+/* Record a file; the walk takes rel and abs (malloc'd), also on failure. */
+static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
+	const struct stat *st, size_t dir, custody_error **err)
 {
 	static const struct stat unknown;
-	int need_stat = st == NULL;
-
-	if (st == NULL)
-		st = &unknown;
 	struct custody_walk_file *f;
 
 	if (walk->nfiles == walk->alloc) {
@@ -59,29 +55,41 @@ static int add_file(struct custody_walk *walk, const char *rel,
 		struct custody_walk_file *grown = realloc(walk->files,
 			alloc * sizeof(*grown));
 
-		if (grown == NULL)
+		if (grown == NULL) {
+			free(rel);
+			free(abs);
 			return custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
+		}
 		walk->files = grown;
 		walk->alloc = alloc;
 	}
 	f = &walk->files[walk->nfiles];
 	memset(f, 0, sizeof(*f));
-	f->path = strdup(rel);
-	f->abs = strdup(abs);
-	f->st = *st;
-	f->need_stat = need_stat;
+	f->path = rel;
+	f->abs = abs;
+	f->st = st ? *st : unknown;
+	f->need_stat = st == NULL;
 	f->dir = dir;
-	if (f->path == NULL || f->abs == NULL) {
-		free(f->path);
-		free(f->abs);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	}
 	walk->nfiles++;
 	if (walk->progress && walk->nfiles % 4096 == 0)
 		walk->progress("scanning", walk->nfiles, 0, 0, 0,
 			walk->payload);
 	return 0;
+}
+
+static int add_file(struct custody_walk *walk, const char *rel,
+	const char *abs, const struct stat *st, size_t dir,
+	custody_error **err)
+{
+	char *rel_copy = strdup(rel), *abs_copy = strdup(abs);
+
+	if (rel_copy == NULL || abs_copy == NULL) {
+		free(rel_copy);
+		free(abs_copy);
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	return add_file_owned(walk, rel_copy, abs_copy, st, dir, err);
 }
 
 static int refuse_or_oom(struct custody_walk *walk, const char *path,
@@ -165,9 +173,13 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		} else if (de->d_type == DT_REG) {
 			/* a file: its stat is taken later, on every core */
 			rc = check_name(walk, crel, err);
-			rc = rc < 0 ? rc : rc > 0 ? 0 :
-				add_file(walk, crel, cabs, NULL, this_dir,
-				err);
+			if (rc == 0) {
+				/* the walk keeps the two strings */
+				rc = add_file_owned(walk, crel, cabs, NULL,
+					this_dir, err);
+				crel = cabs = NULL;
+			}
+			rc = rc > 0 ? 0 : rc;
 		} else if (fstatat(dirfd(d), de->d_name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
@@ -243,13 +255,6 @@ int custody_walk__add(struct custody_walk *walk, const char *rel,
 	return rc;
 }
 
-static int cmp_file(const void *x, const void *y)
-{
-	const struct custody_walk_file *a = x, *b = y;
-
-	return strcmp(a->path, b->path);
-}
-
 struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
 	const char *path)
 {
@@ -314,15 +319,39 @@ static void *stat_worker(void *arg)
 	return NULL;
 }
 
-/* Stat the files readdir found, spread over the cores (most of a walk's
- * time is these calls); a file that vanished or changed type since is
- * refused like any other. */
-static int stat_files(struct custody_walk *walk, custody_error **err)
+static int cmp_order(const void *x, const void *y, void *arg)
+{
+	const struct custody_walk_file *files = arg;
+
+	return strcmp(files[*(const size_t *)x].path,
+		files[*(const size_t *)y].path);
+}
+
+/*
+ * Stat the files readdir found, spread over the cores (most of a walk's
+ * time is these calls), and sort them by path meanwhile: the first
+ * thread sorts an order of the files while the others stat, then joins
+ * them. A file that vanished or changed type since it was listed is
+ * refused like any other.
+ */
+static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 {
 	struct stat_pool pool;
 	pthread_t threads[64];
 	unsigned int nthreads = custody_hash__default_threads(), started = 0;
+	struct custody_walk_file *sorted = NULL;
+	size_t *order = NULL;
 
+	if (walk->nfiles > 1) {
+		order = malloc(walk->nfiles * sizeof(*order));
+		sorted = malloc(walk->nfiles * sizeof(*sorted));
+		if (order == NULL || sorted == NULL) {
+			free(order);
+			free(sorted);
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+	}
 	memset(&pool, 0, sizeof(pool));
 	pool.files = walk->files;
 	pool.dirs = walk->dirs;
@@ -333,6 +362,13 @@ static int stat_files(struct custody_walk *walk, custody_error **err)
 		if (pthread_create(&threads[started], NULL, stat_worker,
 		    &pool) == 0)
 			started++;
+	if (order != NULL) {
+		/* the paths are not what the stat workers write */
+		for (size_t i = 0; i < walk->nfiles; i++)
+			order[i] = i;
+		qsort_r(order, walk->nfiles, sizeof(*order), cmp_order,
+			walk->files);
+	}
 	stat_worker(&pool);
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
@@ -352,9 +388,20 @@ static int stat_files(struct custody_walk *walk, custody_error **err)
 				"custody neither follows nor records links" :
 				"was replaced while the collection was read");
 		f->refused = 1;
-		if (custody_walk__refuse(walk, f->path, reason) != 0)
+		if (custody_walk__refuse(walk, f->path, reason) != 0) {
+			free(order);
+			free(sorted);
 			return custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
+		}
+	}
+	if (order != NULL) {
+		for (size_t i = 0; i < walk->nfiles; i++)
+			sorted[i] = walk->files[order[i]];
+		free(walk->files);
+		walk->files = sorted;
+		walk->alloc = walk->nfiles;
+		free(order);
 	}
 	return 0;
 }
@@ -366,11 +413,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	size_t nkeys = 0, out = 0;
 	int rc = 0, any_new = 0;
 
-	if ((rc = stat_files(walk, err)) != 0)
+	if ((rc = stat_and_sort(walk, err)) != 0)
 		return rc;
-	if (walk->nfiles > 1)
-		qsort(walk->files, walk->nfiles, sizeof(*walk->files),
-			cmp_file);
 	for (size_t i = 0; i < walk->nfiles; i++) {
 		if (out > 0 && strcmp(walk->files[out - 1].path,
 		    walk->files[i].path) == 0) {
