@@ -47,10 +47,10 @@ struct disk_record {
  * (its CRC and head); then frames, one per save, each with its own
  * CRC-32: count disk_records (path_off into the frame's strings,
  * fold_off unused) and the NUL-terminated paths, padded with NULs to a
- * multiple of 8 bytes so the next frame's records are aligned. A frame replaces the
- * records of the same paths and moves the index to its head. A torn or
- * damaged frame ends the journal (what it held is caught up from the
- * log); a journal naming another index file is ignored.
+ * multiple of 8 bytes so the next frame's records are aligned. A frame
+ * replaces the records of the same paths and moves the index to its
+ * head. A torn or damaged frame ends the journal (what it held is caught
+ * up from the log); a journal naming another index file is ignored.
  */
 #define JOURNAL_MAGIC "CUSTJNL\x01"
 

@@ -12,9 +12,9 @@
 #include "sshwire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +46,7 @@ struct custody_key_unlock {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	int started, joined;
-	atomic_int done;           /* the thread has finished */
-	atomic_int failed;         /* ... and could not open the key */
+	atomic_int failed;         /* the thread could not open the key */
 	X509_SIG *sealed;
 	char *path;
 	char *passphrase;
@@ -330,7 +329,6 @@ int custody_key_load(custody_key **out, const char *path,
 
 /* ---- unlocking in the background ---- */
 
-
 static void unlock_record(struct custody_key_unlock *u, int rc,
 	custody_error *e)
 {
@@ -373,7 +371,6 @@ static void *unlock_main(void *arg)
 	}
 	custody_key_free(opened);
 	atomic_store(&u->failed, u->rc != 0);
-	atomic_store(&u->done, 1);
 	return NULL;
 }
 
