@@ -84,35 +84,50 @@ int custody_archive__head_tree(custody_archive *a, git_tree **out,
 	return rc;
 }
 
-static int read_blob_at(git_repository *repo, git_tree *tree,
-	const char *path, git_blob **out, custody_error **err)
+/* The id of the file at `path` in `tree`. */
+static int entry_id_at(git_tree *tree, const char *path, git_oid *out,
+	custody_error **err)
 {
 	git_tree_entry *te = NULL;
 	int rc = 0;
 
-	*out = NULL;
 	if (git_tree_entry_bypath(&te, tree, path) != 0)
 		return custody__error(err, CUSTODY_ENOTFOUND, "%s: missing "
 			"from the archive", path);
 	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: not a file "
 			"in the archive", path);
-	else if (git_blob_lookup(out, repo, git_tree_entry_id(te)) != 0)
-		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot read "
-			"object", path);
+	else
+		git_oid_cpy(out, git_tree_entry_id(te));
 	git_tree_entry_free(te);
 	return rc;
 }
 
-/* Entry `index`'s blob, found through the cached log folder when it is
- * the same one as last time: one search among 1,000 names instead of a
- * walk from the root for every entry. */
-static int read_entry_blob(custody_archive *a, git_tree *tree,
-	uint64_t index, const char *path, git_blob **out, custody_error **err)
+static int read_blob_at(git_repository *repo, git_tree *tree,
+	const char *path, git_blob **out, custody_error **err)
 {
-	const git_tree_entry *te;
+	git_oid id;
+	int rc;
 
 	*out = NULL;
+	if ((rc = entry_id_at(tree, path, &id, err)) != 0)
+		return rc;
+	if (git_blob_lookup(out, repo, &id) != 0)
+		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"read object", path);
+	return 0;
+}
+
+/* Entry `index`'s blob id, found through the cached log folder when it
+ * is the same one as last time: one search among 1,000 names instead of
+ * a walk from the root for every entry. */
+int custody_archive__entry_id(custody_archive *a, git_tree *tree,
+	uint64_t index, git_oid *out, custody_error **err)
+{
+	const git_tree_entry *te;
+	char path[64];
+
+	custody_archive__entry_path(path, index);
 	if (a->leaf == NULL || a->leaf_number != index / 1000 ||
 	    !git_oid_equal(&a->leaf_root, git_tree_id(tree))) {
 		git_tree_entry *folder = NULL;
@@ -127,7 +142,7 @@ static int read_entry_blob(custody_archive *a, git_tree *tree,
 		    git_tree_entry_id(folder)) != 0) {
 			git_tree_entry_free(folder);
 			a->leaf = NULL;
-			return read_blob_at(a->repo, tree, path, out, err);
+			return entry_id_at(tree, path, out, err);
 		}
 		git_tree_entry_free(folder);
 		git_oid_cpy(&a->leaf_root, git_tree_id(tree));
@@ -140,9 +155,29 @@ static int read_entry_blob(custody_archive *a, git_tree *tree,
 	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
 		return custody__error(err, CUSTODY_EINVALID, "%s: not a file "
 			"in the archive", path);
-	if (git_blob_lookup(out, a->repo, git_tree_entry_id(te)) != 0)
-		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
-			"read object", path);
+	git_oid_cpy(out, git_tree_entry_id(te));
+	return 0;
+}
+
+int custody_archive__parse_entry(const char *content, size_t len,
+	uint64_t index, struct custody_entry **out, custody_error **err)
+{
+	char path[64];
+	struct custody_entry *e = NULL;
+	int rc;
+
+	*out = NULL;
+	custody_archive__entry_path(path, index);
+	if ((rc = custody_entry__parse(&e, content, len, path, err)) != 0)
+		return rc;
+	if (e->index != index) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: says it is "
+			"entry %" PRIu64 ", but sits at %" PRIu64, path,
+			e->index, index);
+		custody_entry__free(e);
+		return rc;
+	}
+	*out = e;
 	return 0;
 }
 
@@ -152,38 +187,32 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 {
 	char path[64];
 	git_blob *blob = NULL;
-	struct custody_entry *e = NULL;
+	git_oid id;
 	const char *content;
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	custody_archive__entry_path(path, index);
-	if ((rc = read_entry_blob(a, tree, index, path, &blob, err)) != 0)
+	if ((rc = custody_archive__entry_id(a, tree, index, &id, err)) != 0)
 		return rc;
+	if (git_blob_lookup(&blob, a->repo, &id) != 0) {
+		custody_archive__entry_path(path, index);
+		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"read object", path);
+	}
 	content = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
-	if ((rc = custody_entry__parse(&e, content, len, path, err)) != 0)
-		goto done;
-	if (e->index != index) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: says it is "
-			"entry %" PRIu64 ", but sits at %" PRIu64, path,
-			e->index, index);
-		goto done;
-	}
-	if (bytes_out != NULL) {
+	if ((rc = custody_archive__parse_entry(content, len, index, out,
+	    err)) == 0 && bytes_out != NULL) {
 		bytes_out->ptr = NULL;
 		bytes_out->size = 0;
 		if (custody_buf__append(bytes_out, content, len) != 0) {
+			custody_entry__free(*out);
+			*out = NULL;
 			rc = custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
-			goto done;
 		}
 	}
-	*out = e;
-	e = NULL;
-done:
-	custody_entry__free(e);
 	git_blob_free(blob);
 	return rc;
 }

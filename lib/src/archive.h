@@ -40,6 +40,21 @@ int custody_archive__head_tree(custody_archive *a, git_tree **out,
 	custody_error **err);
 
 /*
+ * The blob id of entry `index` in `tree` (its log/ folder is cached in
+ * the archive between calls). Errors name the entry's path:
+ * CUSTODY_ENOTFOUND (missing), CUSTODY_EINVALID (not a file).
+ */
+int custody_archive__entry_id(custody_archive *a, git_tree *tree,
+	uint64_t index, git_oid *out, custody_error **err);
+
+/*
+ * Parse the bytes of entry `index` and check that it says it is that
+ * entry. Uses nothing but its arguments: callable from any thread.
+ */
+int custody_archive__parse_entry(const char *content, size_t len,
+	uint64_t index, struct custody_entry **out, custody_error **err);
+
+/*
  * Read and parse entry `index` from `tree`; `bytes_out` (may be NULL)
  * gets the exact bytes. Errors name the entry's path.
  */

@@ -678,6 +678,202 @@ static int check_blobs(struct ctx *c, struct blob_check *checks, size_t n,
 	return 0;
 }
 
+/*
+ * Reading the entries: the ids are looked up in the tree in log order (the
+ * archive's tree cache is not for threads), then each batch of entries is
+ * read from the object database and parsed on every core, each thread
+ * with a repository of its own, while the caller checks the previous
+ * batch in order. A batch is complete before it is handed over, so the
+ * checks see every entry exactly as a serial read would.
+ */
+#define ENTRY_BATCH 2048
+
+struct parsed_entry {
+	struct custody_entry *e;
+	unsigned char leaf[32];
+	custody_error *err;        /* why it could not be read */
+	int have_id;
+	git_oid id;
+};
+
+struct entry_batch {
+	struct parsed_entry slot[ENTRY_BATCH];
+	uint64_t first;
+	size_t n;
+	atomic_size_t next, done;
+	unsigned int active;       /* threads working on it (under lock) */
+};
+
+struct entry_reader {
+	const char *gitdir;
+	git_odb *odb;              /* the caller's, for its own share */
+	struct entry_batch batch[2];
+	struct entry_batch *posted;
+	pthread_mutex_t lock;
+	pthread_cond_t posted_cond, done_cond;
+	unsigned long generation;
+	int quit;
+	pthread_t threads[63];
+	unsigned int started;
+};
+
+static void parse_one(git_odb *odb, struct entry_batch *b, size_t k)
+{
+	struct parsed_entry *p = &b->slot[k];
+	uint64_t index = b->first + k;
+	git_odb_object *obj = NULL;
+	char path[64];
+
+	if (!p->have_id)
+		return;  /* the lookup said why */
+	if (odb == NULL || git_odb_read(&obj, odb, &p->id) != 0 ||
+	    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		custody_archive__entry_path(path, index);
+		if (obj == NULL)
+			custody__error_git(&p->err, CUSTODY_EVERIFY, "%s: "
+				"cannot read object", path);
+		else
+			custody__error(&p->err, CUSTODY_EVERIFY, "%s: cannot "
+				"read object: not a blob", path);
+	} else if (custody_archive__parse_entry(git_odb_object_data(obj),
+	    git_odb_object_size(obj), index, &p->e, &p->err) == 0) {
+		custody_merkle__leaf_hash(git_odb_object_data(obj),
+			git_odb_object_size(obj), p->leaf);
+	}
+	git_odb_object_free(obj);
+}
+
+/* Parse what is left of batch b; returns when none is left to take. */
+static void parse_share(git_odb *odb, struct entry_batch *b,
+	struct entry_reader *r)
+{
+	size_t k;
+
+	while ((k = atomic_fetch_add(&b->next, 1)) < b->n) {
+		parse_one(odb, b, k);
+		if (atomic_fetch_add(&b->done, 1) + 1 == b->n) {
+			pthread_mutex_lock(&r->lock);
+			pthread_cond_broadcast(&r->done_cond);
+			pthread_mutex_unlock(&r->lock);
+		}
+	}
+}
+
+static void *entry_worker(void *arg)
+{
+	struct entry_reader *r = arg;
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	unsigned long seen = 0;
+
+	/* without a repository of its own every read fails, and says so */
+	if (git_repository_open_bare(&repo, r->gitdir) != 0 ||
+	    git_repository_odb(&odb, repo) != 0)
+		odb = NULL;
+	for (;;) {
+		struct entry_batch *b;
+
+		pthread_mutex_lock(&r->lock);
+		while (!r->quit && r->generation == seen)
+			pthread_cond_wait(&r->posted_cond, &r->lock);
+		if (r->quit) {
+			pthread_mutex_unlock(&r->lock);
+			break;
+		}
+		seen = r->generation;
+		b = r->posted;
+		b->active++;
+		pthread_mutex_unlock(&r->lock);
+		parse_share(odb, b, r);
+		pthread_mutex_lock(&r->lock);
+		/* the batch may be reused once no thread holds it */
+		if (--b->active == 0)
+			pthread_cond_broadcast(&r->done_cond);
+		pthread_mutex_unlock(&r->lock);
+	}
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return NULL;
+}
+
+static void reader_start(struct entry_reader *r, custody_archive *a,
+	git_odb *odb, unsigned int threads)
+{
+	memset(r, 0, sizeof(*r));
+	r->gitdir = a->gitdir;
+	r->odb = odb;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->posted_cond, NULL);
+	pthread_cond_init(&r->done_cond, NULL);
+	if (threads > 64)
+		threads = 64;
+	for (unsigned int i = 1; i < threads; i++)
+		if (pthread_create(&r->threads[r->started], NULL, entry_worker,
+		    r) == 0)
+			r->started++;
+}
+
+static void batch_clear(struct entry_batch *b)
+{
+	for (size_t k = 0; k < b->n; k++) {
+		custody_entry__free(b->slot[k].e);
+		custody_error_free(b->slot[k].err);
+	}
+	b->n = 0;
+}
+
+static void reader_stop(struct entry_reader *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->quit = 1;
+	pthread_cond_broadcast(&r->posted_cond);
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned int i = 0; i < r->started; i++)
+		pthread_join(r->threads[i], NULL);
+	batch_clear(&r->batch[0]);
+	batch_clear(&r->batch[1]);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->posted_cond);
+	pthread_cond_destroy(&r->done_cond);
+}
+
+/* Look up the ids of entries first.. (up to ENTRY_BATCH of them, before
+ * `end`) and hand the batch to the threads. */
+static void reader_post(struct entry_reader *r, struct entry_batch *b,
+	custody_archive *a, git_tree *tree, uint64_t first, uint64_t end)
+{
+	batch_clear(b);
+	b->first = first;
+	b->n = end - first < ENTRY_BATCH ? (size_t)(end - first) :
+		ENTRY_BATCH;
+	for (size_t k = 0; k < b->n; k++) {
+		struct parsed_entry *p = &b->slot[k];
+
+		p->e = NULL;
+		p->err = NULL;
+		p->have_id = custody_archive__entry_id(a, tree, first + k,
+			&p->id, &p->err) == 0;
+	}
+	atomic_store(&b->next, 0);
+	atomic_store(&b->done, 0);
+	pthread_mutex_lock(&r->lock);
+	r->posted = b;
+	r->generation++;
+	pthread_cond_broadcast(&r->posted_cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Help with batch b, then wait until every entry of it is parsed and no
+ * other thread holds it. */
+static void reader_finish(struct entry_reader *r, struct entry_batch *b)
+{
+	parse_share(r->odb, b, r);
+	pthread_mutex_lock(&r->lock);
+	while (atomic_load(&b->done) < b->n || b->active > 0)
+		pthread_cond_wait(&r->done_cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
 struct doc_walk {
 	struct ctx *c;
 	struct custody_map *by_path;
@@ -1007,9 +1203,11 @@ int custody_archive_verify(custody_archive *a,
 	size_t nlatest = 0, nchecks = 0;
 	struct custody_hash_job *jobs = NULL;
 	struct replay replay;
+	struct entry_reader reader;
+	struct entry_batch *cur, *nxt;
 	unsigned char (*leaves)[32] = NULL, (*digests)[32] = NULL;
 	git_oid seen;
-	int rc = 0, has_seen = 0;
+	int rc = 0, has_seen = 0, reading = 0;
 
 	if (opts == NULL)
 		opts = &defaults;
@@ -1033,28 +1231,47 @@ int custody_archive_verify(custody_archive *a,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
+	reader_start(&reader, a, odb, opts->threads ? opts->threads :
+		custody_hash__default_threads());
+	reading = 1;
+	cur = &reader.batch[0];
+	nxt = &reader.batch[1];
+	if (a->size > 0) {
+		reader_post(&reader, cur, a, tree, 0, a->size);
+		reader_finish(&reader, cur);
+	}
 	for (uint64_t i = 0; i < a->size && !c.stopped; i++) {
 		struct custody_entry *e = NULL;
-		custody_error *eerr = NULL;
-		custody_buf bytes = CUSTODY_BUF_INIT;
+		struct parsed_entry *pe;
 		char where[64];
 		size_t *slot;
 
+		if (i == cur->first + cur->n) {
+			/* the next batch, parsed while this one was checked */
+			reader_finish(&reader, nxt);
+			cur = nxt;
+			nxt = cur == &reader.batch[0] ? &reader.batch[1] :
+				&reader.batch[0];
+		}
+		if (i == cur->first && cur->first + cur->n < a->size)
+			reader_post(&reader, nxt, a, tree,
+				cur->first + cur->n, a->size);
+		pe = &cur->slot[i - cur->first];
 		custody_archive__entry_path(where, i);
 		if (opts->progress && i % 1024 == 0)
 			opts->progress("checking entries", i, a->size, 0, 0,
 				opts->payload);
 		c.sum.entries++;
 		replay_before(&c, &replay, i);
-		if (custody_archive__read_entry(a, tree, i, &e, &bytes, &eerr)
-		    != 0) {
-			problem(&c, where, "%s", custody_error_message(eerr));
-			custody_error_free(eerr);
-			custody_buf_dispose(&bytes);
+		if (pe->e == NULL) {
+			problem(&c, where, "%s", pe->err ?
+				custody_error_message(pe->err) :
+				"cannot be read");
 			continue;
 		}
-		custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaves[i]);
-		custody_buf_dispose(&bytes);
+		e = pe->e;
+		pe->e = NULL;
+		memcpy(leaves[i], pe->leaf, 32);
 		if (custody_entry__registers(e))
 			custody_unhex(digests[i], e->sha256, 32);
 		if (e->type == CUSTODY_ENTRY_PUBLISH)
@@ -1133,6 +1350,8 @@ int custody_archive_verify(custody_archive *a,
 		}
 		custody_entry__free(e);
 	}
+	reader_stop(&reader);
+	reading = 0;
 	c.sum.documents = nlatest;
 	/* before replay_end, which lets go of the members */
 	if (!c.stopped && (rc = check_tree(&c, leaves, tree, &replay.members,
@@ -1231,6 +1450,8 @@ int custody_archive_verify(custody_archive *a,
 	else if (!has_seen || !git_oid_equal(&seen, &a->head))
 		remember_verified(a);
 done:
+	if (reading)
+		reader_stop(&reader);
 	custody_members__clear(&replay.members);
 	free(c.commits);
 	if (summary)

@@ -157,4 +157,36 @@ PY
 	true
 }
 
+# Entries are read and parsed in batches of 2,048 on every core and
+# checked in log order: every batch is checked, and a bad entry in a
+# late batch is named as in an early one.
+test_verify__entries_in_every_read_batch_are_checked() {
+	mkdir coll
+	cd coll
+	"$PYTHON" -c '
+import os
+for d in range(5):
+    os.makedirs("f%d" % d)
+    for i in range(1000):
+        open("f%d/%04d.txt" % (d, i), "w").write("file %d %d\n" % (d, i))
+'
+	run init --no-store
+	run add .
+	expect_rc 0
+	G=".custody"
+	run verify
+	expect_rc 0
+	expect_out "ok: 2 commits, each signed by a member; 5001 entries, 5000 documents"
+	tampered
+	index_from_main
+	put_file log/000/005/000005001.yaml "$(printf 'custody-entry: 1\nindex: &a 5001\ntype: "register"\n')"
+	tamper_commit "alias" >/dev/null
+	run verify --json
+	expect_rc 1
+	expect_out_has '"entries":5002'
+	run verify
+	expect_rc 1
+	expect_out_has "problem: log/000/005/000005001.yaml: log/000/005/000005001.yaml:2:8: an anchor (&a); anchors and aliases are not allowed"
+}
+
 run_tests
