@@ -6,6 +6,7 @@
 #include "index.h"
 #include "walk.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,23 @@ static int cmp_item(const void *x, const void *y)
 	return strcmp(a->pub.path, b->pub.path);
 }
 
+/* The index is loaded on a thread of its own while the collection is
+ * read: the walk needs it only when it finishes. */
+struct index_load {
+	custody_archive *a;
+	struct custody_index *index;
+	custody_error *err;
+	int rc;
+};
+
+static void *load_index(void *arg)
+{
+	struct index_load *l = arg;
+
+	l->rc = custody_index__load(&l->index, l->a, &l->err);
+	return NULL;
+}
+
 static void sha_key(char out[65], const unsigned char sha[32])
 {
 	custody_hex(out, sha, 32);
@@ -65,20 +83,37 @@ int custody_archive_status(custody_archive *a,
 	struct custody_record **matched = NULL;
 	size_t njobs = 0, nnew = 0;
 	custody_status_summary sum;
-	int rc;
+	struct index_load load = { a, NULL, NULL, 0 };
+	pthread_t loader;
+	int rc, loading;
 
 	memset(&sum, 0, sizeof(sum));
 	memset(&walk, 0, sizeof(walk));
 	if (opts == NULL)
 		opts = &defaults;
-	if ((rc = custody_index__load(&index, a, err)) != 0)
-		goto done;
+	loading = pthread_create(&loader, NULL, load_index, &load) == 0;
+	if (!loading)
+		load_index(&load);
 	walk.archive = a;
-	walk.index = index;
 	walk.progress = opts->progress;
 	walk.payload = opts->payload;
-	if ((rc = custody_walk__add(&walk, "", 0, err)) != 0 ||
-	    (rc = custody_walk__finish(&walk, err)) != 0)
+	rc = custody_walk__add(&walk, "", 0, err);
+	if (loading)
+		pthread_join(loader, NULL);
+	index = load.index;
+	if (load.rc != 0) {
+		/* the index's error is the one to tell */
+		if (err != NULL && *err == NULL)
+			*err = load.err;
+		else
+			custody_error_free(load.err);
+		rc = load.rc;
+		goto done;
+	}
+	if (rc != 0)
+		goto done;
+	walk.index = index;
+	if ((rc = custody_walk__finish(&walk, err)) != 0)
 		goto done;
 
 	jobs = calloc(walk.nfiles + 1, sizeof(*jobs));
