@@ -157,7 +157,8 @@ PY
 	true
 }
 
-# Entries are read and parsed in batches of 2,048 on every core and
+# Entries are written by every core (2,048 or more each, into a pack
+# each), then read and parsed in batches of 2,048 on every core and
 # checked in log order: every batch is checked, and a bad entry in a
 # late batch is named as in an early one.
 test_verify__entries_in_every_read_batch_are_checked() {
@@ -177,6 +178,11 @@ for d in range(5):
 	run verify
 	expect_rc 0
 	expect_out "ok: 2 commits, each signed by a member; 5001 entries, 5000 documents"
+	git --git-dir=$G fsck --strict --no-dangling >"$TMP/fsck" 2>&1 ||
+		fail "git fsck: $(cat "$TMP/fsck")"
+	# entry 4000 was written by another thread than entry 1
+	git --git-dir=$G show main:log/000/004/000004000.yaml |
+		grep -qx 'index: 4000' || fail "entry 4000 is not in its place"
 	tampered
 	index_from_main
 	put_file log/000/005/000005001.yaml "$(printf 'custody-entry: 1\nindex: &a 5001\ntype: "register"\n')"
