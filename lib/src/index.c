@@ -92,6 +92,42 @@ static int own(struct custody_index *index, char *s)
 	return 0;
 }
 
+/* A record's fields to and from its form on disk (strings aside). */
+static void record_to_disk(struct disk_record *dr,
+	const struct custody_record *r)
+{
+	dr->index = r->index;
+	dr->version = r->version;
+	dr->size = r->size;
+	dr->mtime_s = r->mtime_s;
+	dr->mtime_ns = r->mtime_ns;
+	dr->ctime_s = r->ctime_s;
+	dr->ctime_ns = r->ctime_ns;
+	dr->ino = r->ino;
+	dr->dev = r->dev;
+	memcpy(dr->sha256, r->sha256, 32);
+	if (r->blob[0])
+		memcpy(dr->blob, r->blob, 40);
+}
+
+static void record_from_disk(struct custody_record *r,
+	const struct disk_record *dr)
+{
+	r->index = dr->index;
+	r->version = dr->version;
+	r->size = dr->size;
+	memcpy(r->sha256, dr->sha256, 32);
+	/* only whether there is one matters to the index */
+	if (dr->blob[0])
+		memcpy(r->blob, dr->blob, 40);
+	r->mtime_s = dr->mtime_s;
+	r->mtime_ns = dr->mtime_ns;
+	r->ctime_s = dr->ctime_s;
+	r->ctime_ns = dr->ctime_ns;
+	r->ino = dr->ino;
+	r->dev = dr->dev;
+}
+
 static int grow(struct custody_index *index)
 {
 	size_t alloc = index->alloc ? index->alloc * 2 : 256;
@@ -492,19 +528,7 @@ static int load_file(struct custody_index *index, custody_archive *a,
 		r->fold = strings + dr[i].fold_off;
 		if (i > 0 && strcmp(index->records[i - 1].path, r->path) >= 0)
 			goto damaged;
-		r->index = dr[i].index;
-		r->version = dr[i].version;
-		r->size = dr[i].size;
-		memcpy(r->sha256, dr[i].sha256, 32);
-		/* only whether there is one matters to the index */
-		if (dr[i].blob[0])
-			memcpy(r->blob, dr[i].blob, 40);
-		r->mtime_s = dr[i].mtime_s;
-		r->mtime_ns = dr[i].mtime_ns;
-		r->ctime_s = dr[i].ctime_s;
-		r->ctime_ns = dr[i].ctime_ns;
-		r->ino = dr[i].ino;
-		r->dev = dr[i].dev;
+		record_from_disk(r, &dr[i]);
 		r->written_s = h.written_s;
 		index->fold_order[i] = order[i];
 	}
@@ -553,18 +577,7 @@ static int apply_frame(struct custody_index *index,
 		if (dr[i].path_off >= strings_len || dr[i].index >= fh->size)
 			return -1;
 		memset(&rec, 0, sizeof(rec));
-		rec.index = dr[i].index;
-		rec.version = dr[i].version;
-		rec.size = dr[i].size;
-		memcpy(rec.sha256, dr[i].sha256, 32);
-		if (dr[i].blob[0])
-			memcpy(rec.blob, dr[i].blob, 40);
-		rec.mtime_s = dr[i].mtime_s;
-		rec.mtime_ns = dr[i].mtime_ns;
-		rec.ctime_s = dr[i].ctime_s;
-		rec.ctime_ns = dr[i].ctime_ns;
-		rec.ino = dr[i].ino;
-		rec.dev = dr[i].dev;
+		record_from_disk(&rec, &dr[i]);
 		rec.written_s = fh->written_s;
 		r = custody_index__find(index, strings + dr[i].path_off);
 		if (r != NULL) {
@@ -851,18 +864,7 @@ static int save_journal(struct custody_index *index, custody_archive *a,
 		dr[n].path_off = at;
 		memcpy(strings + at, r->path, lp);
 		at += lp;
-		dr[n].index = r->index;
-		dr[n].version = r->version;
-		dr[n].size = r->size;
-		dr[n].mtime_s = r->mtime_s;
-		dr[n].mtime_ns = r->mtime_ns;
-		dr[n].ctime_s = r->ctime_s;
-		dr[n].ctime_ns = r->ctime_ns;
-		dr[n].ino = r->ino;
-		dr[n].dev = r->dev;
-		memcpy(dr[n].sha256, r->sha256, 32);
-		if (r->blob[0])
-			memcpy(dr[n].blob, r->blob, 40);
+		record_to_disk(&dr[n], r);
 		n++;
 	}
 	fh.crc = (uint32_t)crc32_z(0, (const unsigned char *)dr, fh.len);
@@ -940,18 +942,7 @@ static int save_whole(struct custody_index *index, custody_archive *a,
 		dr[i].fold_off = at;
 		memcpy(strings + at, r->fold, lf);
 		at += lf;
-		dr[i].index = r->index;
-		dr[i].version = r->version;
-		dr[i].size = r->size;
-		dr[i].mtime_s = r->mtime_s;
-		dr[i].mtime_ns = r->mtime_ns;
-		dr[i].ctime_s = r->ctime_s;
-		dr[i].ctime_ns = r->ctime_ns;
-		dr[i].ino = r->ino;
-		dr[i].dev = r->dev;
-		memcpy(dr[i].sha256, r->sha256, 32);
-		if (r->blob[0])
-			memcpy(dr[i].blob, r->blob, 40);
+		record_to_disk(&dr[i], r);
 		order[i] = index->fold_order[i];
 	}
 	index->written_s = (int64_t)time(NULL);
