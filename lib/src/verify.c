@@ -1203,7 +1203,7 @@ int custody_archive_verify(custody_archive *a,
 	size_t nlatest = 0, nchecks = 0;
 	struct custody_hash_job *jobs = NULL;
 	struct replay replay;
-	struct entry_reader reader;
+	struct entry_reader *reader = NULL; /* ~330 KiB: not on the stack */
 	struct entry_batch *cur, *nxt;
 	unsigned char (*leaves)[32] = NULL, (*digests)[32] = NULL;
 	git_oid seen;
@@ -1231,14 +1231,18 @@ int custody_archive_verify(custody_archive *a,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	reader_start(&reader, a, odb, opts->threads ? opts->threads :
+	if ((reader = malloc(sizeof(*reader))) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	reader_start(reader, a, odb, opts->threads ? opts->threads :
 		custody_hash__default_threads());
 	reading = 1;
-	cur = &reader.batch[0];
-	nxt = &reader.batch[1];
+	cur = &reader->batch[0];
+	nxt = &reader->batch[1];
 	if (a->size > 0) {
-		reader_post(&reader, cur, a, tree, 0, a->size);
-		reader_finish(&reader, cur);
+		reader_post(reader, cur, a, tree, 0, a->size);
+		reader_finish(reader, cur);
 	}
 	for (uint64_t i = 0; i < a->size && !c.stopped; i++) {
 		struct custody_entry *e = NULL;
@@ -1248,13 +1252,13 @@ int custody_archive_verify(custody_archive *a,
 
 		if (i == cur->first + cur->n) {
 			/* the next batch, parsed while this one was checked */
-			reader_finish(&reader, nxt);
+			reader_finish(reader, nxt);
 			cur = nxt;
-			nxt = cur == &reader.batch[0] ? &reader.batch[1] :
-				&reader.batch[0];
+			nxt = cur == &reader->batch[0] ? &reader->batch[1] :
+				&reader->batch[0];
 		}
 		if (i == cur->first && cur->first + cur->n < a->size)
-			reader_post(&reader, nxt, a, tree,
+			reader_post(reader, nxt, a, tree,
 				cur->first + cur->n, a->size);
 		pe = &cur->slot[i - cur->first];
 		custody_archive__entry_path(where, i);
@@ -1350,7 +1354,7 @@ int custody_archive_verify(custody_archive *a,
 		}
 		custody_entry__free(e);
 	}
-	reader_stop(&reader);
+	reader_stop(reader);
 	reading = 0;
 	c.sum.documents = nlatest;
 	/* before replay_end, which lets go of the members */
@@ -1451,7 +1455,8 @@ int custody_archive_verify(custody_archive *a,
 		remember_verified(a);
 done:
 	if (reading)
-		reader_stop(&reader);
+		reader_stop(reader);
+	free(reader);
 	custody_members__clear(&replay.members);
 	free(c.commits);
 	if (summary)
