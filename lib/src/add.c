@@ -467,10 +467,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 		}
 		e->time = now;
 		e->actor = (char *)actor;
-		if ((rc = custody_archive__new_salt(salts[nentries], err))
-		    != 0)
-			goto done;
-		e->salt = salts[nentries];
+		e->salt = salts[nentries];  /* drawn below, all at once */
 		e->note = (char *)opts->note;
 		e->source = (char *)opts->source;
 		e->path = p->file->path;
@@ -505,6 +502,8 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 			sum.registered++;
 		nentries++;
 	}
+	if ((rc = custody_archive__new_salts(salts, nentries, err)) != 0)
+		goto done;
 	if (store && nentries > 0) {
 		const char *clash = NULL;
 

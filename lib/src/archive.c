@@ -1009,6 +1009,28 @@ int custody_archive__new_salt(char out[65], custody_error **err)
 	return random_hex(out, 32, err);
 }
 
+int custody_archive__new_salts(char (*out)[65], size_t n,
+	custody_error **err)
+{
+	/* one draw for many salts: a draw costs more than its 32 bytes */
+	unsigned char bytes[32 * 128];
+
+	for (size_t done = 0; done < n; ) {
+		size_t k = n - done < 128 ? n - done : 128;
+
+		if (RAND_bytes(bytes, (int)(32 * k)) != 1) {
+			OPENSSL_cleanse(bytes, sizeof(bytes));
+			return custody__error_ssl(err, CUSTODY_ERROR,
+				"cannot draw random bytes");
+		}
+		for (size_t i = 0; i < k; i++)
+			custody_hex(out[done + i], bytes + 32 * i, 32);
+		done += k;
+	}
+	OPENSSL_cleanse(bytes, sizeof(bytes));
+	return 0;
+}
+
 static int remove_tree(const char *path)
 {
 	DIR *d = opendir(path);

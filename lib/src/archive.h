@@ -194,6 +194,10 @@ void custody_archive__clean_stale(custody_archive *a);
 /* 32 fresh random bytes as 64 hex digits. */
 int custody_archive__new_salt(char out[65], custody_error **err);
 
+/* n fresh salts at once (for a batch of entries). */
+int custody_archive__new_salts(char (*out)[65], size_t n,
+	custody_error **err);
+
 /*
  * Turn a path given by the user (relative to cwd, or absolute) into a
  * collection-relative path, without following symbolic links: it must

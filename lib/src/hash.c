@@ -344,7 +344,9 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 		}
 		in_pack = 1;
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* read-ahead advice pays for itself only on files of many reads */
+	if ((uint64_t)before.st_size > CHUNK)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((uint64_t)before.st_size >= PIPE_MIN_SIZE)
 		piped = read_pipelined(w, job, fd, &total, &magic_done);
 	if (piped < 0)

@@ -28,6 +28,9 @@ test_add__registers_a_folder_in_one_commit() {
 	contains "$e" 'version: 1' || fail "$e"
 	contains "$e" "size: $(stat -c %s scans/photo.png)" || fail "$e"
 	[[ "$e" =~ salt:\ \"[0-9a-f]{64}\" ]] || fail "no salt: $e"
+	# a fresh salt for every entry, however many are drawn at once
+	expect_eq "$(for i in 0 1 2 3 4 5; do entry $i; done |
+		grep '^salt: ' | sort -u | wc -l)" 6 "distinct salts"
 	e=$(entry 5)
 	contains "$e" 'path: "Überweisungen März.csv"' || fail "$e"
 	e=$(entry 4)
