@@ -102,11 +102,13 @@ int custody_archive_status(custody_archive *a,
 		pthread_join(loader, NULL);
 	index = load.index;
 	if (load.rc != 0) {
-		/* the index's error is the one to tell */
-		if (err != NULL && *err == NULL)
+		/* the index's error is the one to tell, not the walk's */
+		if (err != NULL) {
+			custody_error_free(*err);
 			*err = load.err;
-		else
+		} else {
 			custody_error_free(load.err);
+		}
 		rc = load.rc;
 		goto done;
 	}
