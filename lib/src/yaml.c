@@ -59,8 +59,7 @@ void custody_yaml__free(struct custody_yaml_node *node)
 	for (size_t i = 0; i < node->count; i++)
 		custody_yaml__free(node->items[i]);
 	free(node->items);
-	free(node->value);
-	free(node);
+	free(node);  /* a scalar's text lives in the same allocation */
 }
 
 static int vformat(custody_error **err, const char *name, size_t line,
@@ -259,7 +258,9 @@ static int add_node(struct builder *b, const yaml_event_t *event,
 	if (kind != CUSTODY_YAML_SCALAR && b->depth >= CUSTODY_YAML_MAX_DEPTH)
 		return error_at(b->err, b->name, line, column, "nested deeper "
 			"than %d levels", CUSTODY_YAML_MAX_DEPTH);
-	node = calloc(1, sizeof(*node));
+	/* a scalar and its text in one allocation: an entry has dozens */
+	node = calloc(1, sizeof(*node) + (kind == CUSTODY_YAML_SCALAR ?
+		event->data.scalar.length + 1 : 0));
 	if (node == NULL) {
 		rc = custody__error(b->err, CUSTODY_ENOMEM,
 			"%s: out of memory", b->name);
@@ -271,12 +272,7 @@ static int add_node(struct builder *b, const yaml_event_t *event,
 	if (kind == CUSTODY_YAML_SCALAR) {
 		size_t length = event->data.scalar.length;
 
-		node->value = malloc(length + 1);
-		if (node->value == NULL) {
-			rc = custody__error(b->err, CUSTODY_ENOMEM,
-				"%s: out of memory", b->name);
-			goto done;
-		}
+		node->value = (char *)(node + 1);
 		memcpy(node->value, event->data.scalar.value, length);
 		node->value[length] = '\0';
 		node->length = length;

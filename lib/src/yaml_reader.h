@@ -48,8 +48,9 @@ enum custody_yaml_kind {
 
 struct custody_yaml_node {
 	enum custody_yaml_kind kind;
-	char *value;        /* scalar: its text, NUL-terminated; an escape
-	                     * such as "\0" may put a NUL inside, so use
+	char *value;        /* scalar: its text, in the node's own
+	                     * allocation, NUL-terminated; an escape such
+	                     * as "\0" may put a NUL inside, so use
 	                     * length, or custody_yaml__string */
 	size_t length;      /* scalar: bytes in value */
 	int plain;          /* scalar written without quotes or block */
