@@ -209,24 +209,22 @@ static int signing_key(const char *key_name, const char *passphrase_file,
 	if (cli_passphrase(passphrase_file, prompt, 0, passphrase,
 	    &passphrase_len) != EXIT_OK)
 		goto done;
-	/* With its .pub at hand, the key can be unlocked (scrypt) while
-	 * the command works: the library waits for it before it writes. */
-	if (pub != NULL && in_background) {
+	/* With its .pub at hand, the key is unlocked (scrypt) on a thread
+	 * of its own, which also checks the .pub is the key's: changes work
+	 * meanwhile (the library waits before it writes), other commands
+	 * wait here. Without one (a path given), it is opened here. */
+	if (pub != NULL) {
 		if (custody_key_load_start(key_out, path, passphrase,
-		    passphrase_len, pub, &err) != 0) {
+		    passphrase_len, pub, &err) != 0 ||
+		    (!in_background && custody_key_wait(*key_out, &err) != 0)) {
+			custody_key_free(*key_out);
+			*key_out = NULL;
 			rc = cli_fail(err);
 			goto done;
 		}
 	} else if (custody_key_load(key_out, path, passphrase, passphrase_len,
 	    &err) != 0) {
 		rc = cli_fail(err);
-		goto done;
-	} else if (pub != NULL && !custody_pubkey_equal(pub,
-	    custody_key_public(*key_out))) {
-		cli_error("%s: its public half differs from the %s.pub beside "
-			"it; one of the two files was replaced", path, name);
-		custody_key_free(*key_out);
-		*key_out = NULL;
 		goto done;
 	}
 	*member_out = name;

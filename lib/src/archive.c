@@ -810,6 +810,8 @@ int custody_archive__append(custody_archive *a,
 	if ((rc = custody_pack__open(&pack, pack_dir, NULL, NULL, err)) != 0)
 		goto done;
 	custody_archive__now(a, now, NULL);
+	if ((rc = custody_archive__new_salts(salts, n, err)) != 0)
+		goto done;
 	for (size_t i = 0; i < n; i++) {
 		struct custody_entry *e = &entries[i];
 		custody_buf yaml = CUSTODY_BUF_INIT;
@@ -818,8 +820,6 @@ int custody_archive__append(custody_archive *a,
 		e->index = a->size + i;
 		e->time = now;
 		e->actor = (char *)actor;
-		if ((rc = custody_archive__new_salt(salts[i], err)) != 0)
-			goto done;
 		e->salt = salts[i];
 		if ((rc = custody_entry__emit(&yaml, e, err)) != 0)
 			goto done;
@@ -993,22 +993,6 @@ static int make_origin(char **out, const char *given, const char *folder,
 	return 0;
 }
 
-static int random_hex(char *out, size_t nbytes, custody_error **err)
-{
-	unsigned char bytes[64];
-
-	if (nbytes > sizeof(bytes) || RAND_bytes(bytes, (int)nbytes) != 1)
-		return custody__error_ssl(err, CUSTODY_ERROR,
-			"cannot draw random bytes");
-	custody_hex(out, bytes, nbytes);
-	return 0;
-}
-
-int custody_archive__new_salt(char out[65], custody_error **err)
-{
-	return random_hex(out, 32, err);
-}
-
 int custody_archive__new_salts(char (*out)[65], size_t n,
 	custody_error **err)
 {
@@ -1164,7 +1148,7 @@ int custody_archive_init(custody_archive **out,
 	policy.sha512 = opts->sha512 != 0;
 	policy.store = opts->no_store == 0;
 	custody_fs__now_rfc3339(now);
-	if ((rc = random_hex(salt, 32, err)) != 0)
+	if ((rc = custody_archive__new_salts(&salt, 1, err)) != 0)
 		goto done;
 	custody_entry__key_line(key_line,
 		custody_pubkey_raw(custody_key_public(opts->key)));

@@ -191,10 +191,8 @@ int custody_archive__object_exists(const unsigned char id[20], void *a);
 /* Remove temporary files that a killed process left (under the lock). */
 void custody_archive__clean_stale(custody_archive *a);
 
-/* 32 fresh random bytes as 64 hex digits. */
-int custody_archive__new_salt(char out[65], custody_error **err);
-
-/* n fresh salts at once (for a batch of entries). */
+/* n fresh salts, each 32 random bytes as 64 hex digits (drawn together:
+ * a draw costs more than its 32 bytes). */
 int custody_archive__new_salts(char (*out)[65], size_t n,
 	custody_error **err);
 
