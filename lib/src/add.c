@@ -373,7 +373,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 		if (pending[i].record && custody_index__stat_clean(index,
 		    pending[i].record, &f->st))
 			continue;
-		jobs[njobs].path = f->abs;
+		jobs[njobs].path = f->path;
 		jobs[njobs].name = f->path;
 		jobs[njobs].check_identity = 1;
 		jobs[njobs].ino = (uint64_t)f->st.st_ino;
@@ -395,6 +395,8 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	}
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.threads = opts->threads;
+	hopts.beneath = 1;
+	hopts.root_fd = a->root_fd;
 	hopts.sha512 = a->config->sha512;
 	hopts.media_type = 1;
 	hopts.stop_on_error = 1;

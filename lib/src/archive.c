@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -344,6 +345,7 @@ static int open_at(custody_archive **out, const char *gitdir,
 	*out = NULL;
 	if (a == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	a->root_fd = -1;
 	if (opts) {
 		a->notice = opts->notice;
 		a->notice_payload = opts->notice_payload;
@@ -386,6 +388,13 @@ static int open_at(custody_archive **out, const char *gitdir,
 	a->collection = strdup(resolved);
 	if (a->collection == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	a->root_fd = open(a->collection, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (a->root_fd < 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot open the collection folder",
+			a->collection);
 		goto done;
 	}
 	rc = custody_archive__refresh(a, err);
@@ -435,6 +444,8 @@ void custody_archive_free(custody_archive *a)
 	free(a->gitdir);
 	free(a->collection);
 	free(a->actor);
+	if (a->root_fd >= 0)
+		close(a->root_fd);
 	free(a);
 }
 
@@ -1196,6 +1207,8 @@ int custody_archive_init(custody_archive **out,
 	changes[2].remove = 0;
 
 	a = calloc(1, sizeof(*a));
+	if (a != NULL)
+		a->root_fd = -1;
 	if (a == NULL || (a->gitdir = strdup(tmp)) == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;

@@ -12,6 +12,8 @@
 struct custody_archive {
 	char *gitdir;              /* absolute path of the bare repository */
 	char *collection;          /* absolute, resolved collection folder */
+	int root_fd;               /* the collection folder, held open: every
+	                              document is opened beneath it */
 	git_repository *repo;
 	struct custody_config *config;
 	git_oid head;

@@ -83,18 +83,21 @@ done:
 /* A derivative identical to its original would put the original's digest
  * in every proof of the derivative: refused. */
 static int same_digest(custody_archive *a, const char *new_path,
-	const struct custody_entry *orig, custody_error **err)
+	const char *new_rel, const struct custody_entry *orig,
+	custody_error **err)
 {
 	struct custody_hash_job job;
 	struct custody_hash_options opts;
 	char hex[65];
 	int rc;
 
-	(void)a;
 	memset(&job, 0, sizeof(job));
 	memset(&opts, 0, sizeof(opts));
-	job.path = job.name = new_path;
+	job.path = new_rel;
+	job.name = new_path;
 	opts.threads = 1;
+	opts.beneath = 1;
+	opts.root_fd = a->root_fd;
 	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
 	    job.rc == 0) {
 		custody_hex(hex, job.sha256, 32);
@@ -158,7 +161,7 @@ int custody_archive_derive(custody_archive *a, const char *original,
 		custody_entry__free(up);
 	if (rc != 0)
 		goto done;
-	if ((rc = same_digest(a, new_path, orig, err)) != 0 ||
+	if ((rc = same_digest(a, new_path, new_rel, orig, err)) != 0 ||
 	    (rc = custody_archive__read_entry(a, tree, orig->index, &up,
 	    &bytes, err)) != 0)
 		goto done;

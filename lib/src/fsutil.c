@@ -3,12 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,67 +105,299 @@ int custody_fs__replace(const char *path, const void *data, size_t len,
 	return write_file(path, data, len, mode, 0, err);
 }
 
-static int write_file(const char *path, const void *data, size_t len,
-	int mode, int how, custody_error **err)
+/* mkostemp within a folder: "<name>.tmpXXXXXX", made with O_EXCL. */
+static int make_temp_at(int dir_fd, const char *name, char *tmp,
+	size_t tmp_len)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char r[6];
+		char suffix[7];
+		int fd;
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return -1;
+		for (size_t i = 0; i < 6; i++)
+			suffix[i] = letters[r[i] % (sizeof(letters) - 1)];
+		suffix[6] = '\0';
+		if ((size_t)snprintf(tmp, tmp_len, "%s.tmp%s", name, suffix) >=
+		    tmp_len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dir_fd, tmp, O_RDWR | O_CREAT | O_EXCL |
+			O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * The one writer: a temporary file beside `name` in `dir_fd`, then
+ * link(2) (WRITE_NEW: never over an existing file) or rename(2).
+ * `shown_dir` prefixes names in messages ("" for none).
+ */
+static int write_at(int dir_fd, const char *shown_dir, const char *name,
+	const void *data, size_t len, int mode, int how, custody_error **err)
 {
 	int sync = how & WRITE_SYNC;
-	char *tmp = NULL, *dir = NULL;
-	int fd = -1, rc = CUSTODY_ENOMEM;
-	size_t tlen = strlen(path) + 16;
+	char tmp[4096];
+	int fd, rc = 0, have_tmp = 0;
 
-	tmp = malloc(tlen);
-	dir = dir_of(path);
-	if (tmp == NULL || dir == NULL)
-		goto done;
-	snprintf(tmp, tlen, "%s.tmpXXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot create temporary file", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto done;
-	}
+	fd = make_temp_at(dir_fd, name, tmp, sizeof(tmp));
+	if (fd < 0)
+		return custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s%s.tmpXXXXXX: cannot create temporary file",
+			shown_dir, name);
+	have_tmp = 1;
 	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
 	    (sync && fsync(fd) != 0)) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot write", tmp);
+			"%s%s: cannot write", shown_dir, tmp);
 		goto done;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot write", tmp);
+			"%s%s: cannot write", shown_dir, tmp);
 		goto done;
 	}
 	fd = -1;
 	if (how & WRITE_NEW) {
 		/* link(2), unlike rename(2), refuses to replace a file */
-		if (link(tmp, path) != 0) {
+		if (linkat(dir_fd, tmp, dir_fd, name, 0) != 0) {
 			rc = errno == EEXIST ? custody__error(err,
-				CUSTODY_EEXISTS, "%s: already exists", path) :
+				CUSTODY_EEXISTS, "%s%s: already exists",
+				shown_dir, name) :
 				custody__error_sys(err, CUSTODY_EIO, errno,
-				"%s: cannot create", path);
+				"%s%s: cannot create", shown_dir, name);
 			goto done;
 		}
-		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
+		unlinkat(dir_fd, tmp, 0);
+	} else if (renameat(dir_fd, tmp, dir_fd, name) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot rename into place", path);
+			"%s%s: cannot rename into place", shown_dir, name);
 		goto done;
 	}
-	free(tmp);
-	tmp = NULL;
-	rc = sync ? custody_fs__fsync_dir(dir, err) : 0;
+	have_tmp = 0;
+	if (sync && fsync(dir_fd) != 0 && errno != EINVAL) {
+		size_t n = strlen(shown_dir);
+
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%.*s: cannot sync folder", n > 1 ? (int)n - 1 : 1,
+			n > 1 ? shown_dir : ".");
+	}
 done:
 	if (fd >= 0)
 		close(fd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
+	if (have_tmp)
+		unlinkat(dir_fd, tmp, 0);
+	return rc;
+}
+
+static int write_file(const char *path, const void *data, size_t len,
+	int mode, int how, custody_error **err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = dir_of(path), *shown = NULL;
+	int dir_fd = -1, rc;
+
+	if (dir == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	shown = strndup(path, slash ? (size_t)(slash - path) + 1 : 0);
+	if (shown == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
 	}
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s.tmpXXXXXX: cannot create temporary file", path);
+		goto done;
+	}
+	rc = write_at(dir_fd, shown, slash ? slash + 1 : path, data, len,
+		mode, how, err);
+done:
+	if (dir_fd >= 0)
+		close(dir_fd);
+	free(shown);
 	free(dir);
 	return rc;
+}
+
+int custody_fs__write_atomic_at(int dir_fd, const char *name,
+	const char *shown, const void *data, size_t len, int mode,
+	custody_error **err)
+{
+	const char *slash = strrchr(shown, '/');
+	char *prefix = strndup(shown, slash ? (size_t)(slash - shown) + 1 : 0);
+	int rc;
+
+	if (prefix == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	rc = write_at(dir_fd, prefix, name, data, len, mode, WRITE_SYNC, err);
+	free(prefix);
+	return rc;
+}
+
+/* 0: unknown; 1: openat2 works; -1: it does not (old kernel, seccomp) */
+static int openat2_state;
+
+void custody_fs__use_openat2(int yes)
+{
+	openat2_state = yes ? 0 : -1;
+}
+
+static int open_by_components(int root_fd, const char *rel, int flags,
+	mode_t mode)
+{
+	int dir_fd = -1;
+	const char *p = rel;
+
+	for (;;) {
+		const char *end;
+		char part[256];
+		size_t len;
+		int next, e;
+
+		while (*p == '/')
+			p++;
+		end = strchr(p, '/');
+		while (end != NULL && end[1] == '/')
+			end++;
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (end != NULL && end[1] == '\0')
+			end = NULL; /* "a/b/": b is the last */
+		if (len >= sizeof(part)) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(part, p, len);
+		while (len > 0 && part[len - 1] == '/')
+			len--;
+		part[len] = '\0';
+		if (strcmp(part, "..") == 0) {
+			errno = EXDEV;
+			goto fail;
+		}
+		if (len == 0)
+			memcpy(part, ".", 2);
+		if (end == NULL) {
+			next = openat(dir_fd >= 0 ? dir_fd : root_fd, part,
+				flags | O_NOFOLLOW | O_CLOEXEC, mode);
+			e = errno;
+			if (dir_fd >= 0)
+				close(dir_fd);
+			errno = e;
+			return next;
+		}
+		next = openat(dir_fd >= 0 ? dir_fd : root_fd, part, O_PATH |
+			O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			/* a link on the way reads as "not a folder" */
+			if (errno == ENOTDIR) {
+				struct stat st;
+
+				if (fstatat(dir_fd >= 0 ? dir_fd : root_fd,
+				    part, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(st.st_mode))
+					errno = ELOOP;
+				else
+					errno = ENOTDIR;
+			}
+			goto fail;
+		}
+		if (dir_fd >= 0)
+			close(dir_fd);
+		dir_fd = next;
+		p = end + 1;
+	}
+fail:
+	if (dir_fd >= 0) {
+		int e = errno;
+
+		close(dir_fd);
+		errno = e;
+	}
+	return -1;
+}
+
+int custody_fs__open_beneath(int root_fd, const char *rel, int flags,
+	mode_t mode)
+{
+	if (openat2_state >= 0) {
+		struct open_how how;
+		int fd;
+
+		memset(&how, 0, sizeof(how));
+		how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
+		how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			RESOLVE_NO_MAGICLINKS;
+		fd = (int)syscall(SYS_openat2, root_fd, *rel ? rel : ".",
+			&how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM &&
+		    errno != E2BIG)) {
+			openat2_state = 1;
+			return fd;
+		}
+		if (openat2_state == 0)
+			openat2_state = -1;
+		else
+			return -1;
+	}
+	return open_by_components(root_fd, rel, flags, mode);
+}
+
+int custody_fs__open_parent(int root_fd, const char *rel, int create,
+	const char **name_out)
+{
+	const char *slash = strrchr(rel, '/');
+	char *dir;
+	int fd;
+
+	*name_out = slash ? slash + 1 : rel;
+	if (slash == NULL)
+		return custody_fs__open_beneath(root_fd, "", O_RDONLY |
+			O_DIRECTORY, 0);
+	if ((dir = strndup(rel, (size_t)(slash - rel))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = custody_fs__open_beneath(root_fd, dir, O_RDONLY | O_DIRECTORY,
+		0);
+	if (fd < 0 && errno == ENOENT && create) {
+		/* make the folders one by one, each beneath the last (read
+		 * descriptors, so that each can be fsynced) */
+		int parent = custody_fs__open_beneath(root_fd, "", O_RDONLY |
+			O_DIRECTORY, 0);
+
+		for (char *p = dir; parent >= 0 && *p; ) {
+			char *end = strchr(p, '/');
+			int next;
+
+			if (end != NULL)
+				*end = '\0';
+			if (mkdirat(parent, p, 0755) == 0)
+				fsync(parent);
+			next = openat(parent, p, O_RDONLY | O_DIRECTORY |
+				O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0 && errno == ENOTDIR)
+				errno = ELOOP;
+			close(parent);
+			parent = next;
+			if (end == NULL)
+				break;
+			p = end + 1;
+		}
+		fd = parent;
+	}
+	free(dir);
+	return fd;
 }
 
 int custody_fs__read_file(custody_buf *out, const char *path,

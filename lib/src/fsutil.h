@@ -38,6 +38,41 @@ int custody_fs__read_file(custody_buf *out, const char *path,
 /* Create folder `path` (one level) with fsync of its parent; EEXIST ok. */
 int custody_fs__mkdir(const char *path, int mode, custody_error **err);
 
+/*
+ * Open `rel`, a path relative to the folder `root_fd`, without ever
+ * leaving that folder or following a symbolic link in any component
+ * (the last included): openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)
+ * where the kernel has it, else one openat(O_NOFOLLOW) per component,
+ * each folder held open while the next is opened. "" opens root_fd's
+ * folder itself. Returns a descriptor, or -1 with errno set (ELOOP for
+ * a link on the way, EXDEV for a path that would leave the folder).
+ */
+int custody_fs__open_beneath(int root_fd, const char *rel, int flags,
+	mode_t mode);
+
+/* Tests only: 0 makes custody_fs__open_beneath walk the components
+ * itself, as on a kernel without openat2; 1 restores the default. */
+void custody_fs__use_openat2(int yes);
+
+/*
+ * The folder holding `rel` (opened beneath root_fd as above) and
+ * the last component's name within it (a pointer into rel). With
+ * `create`, missing folders on the way are made (mode 0755). -1 with
+ * errno set on failure.
+ */
+int custody_fs__open_parent(int root_fd, const char *rel, int create,
+	const char **name_out);
+
+/*
+ * custody_fs__write_atomic within the folder `dir_fd`: a temporary file
+ * made there with O_EXCL, fsynced, renamed over `name` in the same
+ * folder, and the folder fsynced. `shown` names the file in messages.
+ * The temporary file is gone on every failure.
+ */
+int custody_fs__write_atomic_at(int dir_fd, const char *name,
+	const char *shown, const void *data, size_t len, int mode,
+	custody_error **err);
+
 /* malloc'd "a/b" join; NULL on out of memory. */
 char *custody_fs__join(const char *a, const char *b);
 

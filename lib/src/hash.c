@@ -1,5 +1,6 @@
 #include "hash.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -304,12 +305,18 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 	job->rc = 0;
 	snprintf(job->media_type, sizeof(job->media_type),
 		"application/octet-stream");
-	fd = open(job->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = w->pool->opts->beneath ? custody_fs__open_beneath(
+		w->pool->opts->root_fd,
+		job->path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0) :
+		open(job->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		O_NONBLOCK);
 	if (fd < 0) {
 		job_fail(job, errno == ENOENT ? CUSTODY_ENOTFOUND :
-			errno == ELOOP ? CUSTODY_EINVALID : CUSTODY_EIO,
-			"%s: cannot open: %s", job->name, errno == ELOOP ?
-			"it is a symbolic link" : strerror(errno));
+			errno == ELOOP || errno == EXDEV ? CUSTODY_EINVALID :
+			CUSTODY_EIO, "%s: cannot open: %s", job->name,
+			errno == ELOOP ? "it is a symbolic link, or a folder "
+			"on its way is" : errno == EXDEV ? "it is outside the "
+			"collection" : strerror(errno));
 		return;
 	}
 	if (fstat(fd, &before) != 0) {

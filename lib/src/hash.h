@@ -16,7 +16,8 @@
 
 struct custody_hash_job {
 	/* in */
-	const char *path;         /* to open (absolute) */
+	const char *path;         /* to open: absolute, or with the option
+	                             `beneath`, relative to its root_fd */
 	const char *name;         /* for messages (collection-relative) */
 	int check_identity;       /* refuse if ino/dev differ from below */
 	uint64_t ino, dev;
@@ -34,6 +35,9 @@ struct custody_hash_job {
 
 struct custody_hash_options {
 	unsigned int threads;     /* 0: one per core */
+	int beneath;              /* open job paths beneath root_fd, never
+	                             through a link (collection documents) */
+	int root_fd;
 	int sha512;
 	int media_type;           /* ask libmagic */
 	const char *pack_dir;     /* non-NULL: store content in packs */

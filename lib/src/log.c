@@ -384,8 +384,10 @@ static int write_fd_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* 0 when the file at path hashes to want (read with the hash module). */
-static int file_matches(const char *path, const unsigned char want[32])
+/* 1 when the file at path hashes to want (read with the hash module);
+ * root_fd >= 0: path is collection-relative, opened beneath it. */
+static int file_matches(int root_fd, const char *path,
+	const unsigned char want[32])
 {
 	struct custody_hash_job job;
 	struct custody_hash_options opts;
@@ -395,6 +397,8 @@ static int file_matches(const char *path, const unsigned char want[32])
 	memset(&opts, 0, sizeof(opts));
 	job.path = job.name = path;
 	opts.threads = 1;
+	opts.beneath = root_fd >= 0;
+	opts.root_fd = root_fd;
 	same = custody_hash__run(&job, 1, &opts, NULL, NULL, NULL) == 0 &&
 		job.rc == 0 && CRYPTO_memcmp(job.sha256, want, 32) == 0;
 	custody_hash__jobs_clear(&job, 1);
@@ -409,10 +413,10 @@ int custody_archive_restore(custody_archive *a, const char *path,
 	git_oid id;
 	char *rel = NULL, *target = NULL;
 	unsigned char want[32], got[32];
-	const char *content;
+	const char *content, *name = NULL;
 	size_t len;
 	struct stat st;
-	int rc;
+	int rc, dir_fd = -1;
 
 	if ((rc = custody_archive__find_version(a, path, version, &rel, &e,
 	    err)) != 0)
@@ -457,36 +461,30 @@ int custody_archive_restore(custody_archive *a, const char *path,
 		goto done;
 	}
 	if (dest == NULL) {
-		/* create missing folders inside the collection */
-		for (char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/')) {
-			char *prefix = strndup(rel, (size_t)(s - rel));
-			char *full = prefix ? custody_fs__join(a->collection,
-				prefix) : NULL;
-
-			if (full == NULL)
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
-			else if (lstat(full, &st) == 0) {
-				if (!S_ISDIR(st.st_mode))
-					rc = custody__error(err,
-						CUSTODY_EINVALID, "%s: is in "
-						"the way (not a folder)",
-						full);
-			} else
-				rc = custody_fs__mkdir(full, 0755, err);
-			free(prefix);
-			free(full);
-			if (rc != 0)
-				goto done;
+		/* Inside the collection every folder is reached beneath the
+		 * collection's own descriptor, made where missing, never
+		 * through a link: a folder swapped for a link while restore
+		 * runs cannot send the file elsewhere. */
+		dir_fd = custody_fs__open_parent(a->root_fd, rel, 1, &name);
+		if (dir_fd < 0) {
+			rc = errno == ELOOP || errno == ENOTDIR ?
+				custody__error(err, CUSTODY_EINVALID, "%s: a "
+				"folder on its way is a symbolic link or not "
+				"a folder", target) :
+				custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s: cannot open its folder", target);
+			goto done;
 		}
 	}
-	if (lstat(target, &st) == 0) {
+	if (dir_fd >= 0 ? fstatat(dir_fd, name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 : lstat(target, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
 			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "
 				"and is not a regular file", target);
 			goto done;
 		}
-		if (file_matches(target, want))
+		if (dir_fd >= 0 ? file_matches(a->root_fd, rel, want) :
+		    file_matches(-1, target, want))
 			goto done; /* already identical */
 		if (!force) {
 			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "
@@ -495,8 +493,15 @@ int custody_archive_restore(custody_archive *a, const char *path,
 			goto done;
 		}
 	}
-	rc = custody_fs__write_atomic(target, content, len, 0644, err);
+	if (dir_fd >= 0)
+		rc = custody_fs__write_atomic_at(dir_fd, name, target, content,
+			len, 0644, err);
+	else
+		rc = custody_fs__write_atomic(target, content, len, 0644,
+			err);
 done:
+	if (dir_fd >= 0)
+		close(dir_fd);
 	git_blob_free(blob);
 	custody_entry__free(e);
 	free(rel);

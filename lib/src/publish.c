@@ -27,16 +27,15 @@ static int same_as_entry(custody_archive *a, const char *rel,
 	struct custody_hash_job job;
 	struct custody_hash_options opts;
 	unsigned char want[32];
-	char *full = custody_fs__join(a->collection, rel);
 	int rc = 0;
 
-	if (full == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	memset(&job, 0, sizeof(job));
 	memset(&opts, 0, sizeof(opts));
-	job.path = full;
+	job.path = rel;
 	job.name = rel;
 	opts.threads = 1;
+	opts.beneath = 1;
+	opts.root_fd = a->root_fd;
 	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
 	    job.rc != 0)
 		rc = custody__error(err, CUSTODY_EIO, "%s", job.error ?
@@ -48,7 +47,6 @@ static int same_as_entry(custody_archive *a, const char *rel,
 			"register it with `custody add` before publishing it",
 			rel, e->version, e->index);
 	custody_hash__jobs_clear(&job, 1);
-	free(full);
 	return rc;
 }
 

@@ -150,13 +150,15 @@ int custody_archive_status(custody_archive *a,
 				continue;
 			}
 		}
-		jobs[njobs].path = f->abs;
+		jobs[njobs].path = f->path;
 		jobs[njobs].name = f->path;
 		jobs[njobs].size = (uint64_t)f->st.st_size;
 		f->job = njobs++;
 	}
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.threads = opts->threads;
+	hopts.beneath = 1;
+	hopts.root_fd = a->root_fd;
 	hopts.progress = opts->progress;
 	hopts.payload = opts->payload;
 	hopts.phase = "hashing";

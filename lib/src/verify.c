@@ -1397,21 +1397,15 @@ int custody_archive_verify(custody_archive *a,
 			goto done;
 		}
 		for (size_t i = 0; i < nlatest; i++) {
-			char *abs = custody_fs__join(a->collection,
-				latest[i].path);
-
-			if (abs == NULL) {
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
-				goto done;
-			}
-			jobs[njobs].path = abs;
+			jobs[njobs].path = latest[i].path;
 			jobs[njobs].name = latest[i].path;
 			jobs[njobs].size = latest[i].size;
 			njobs++;
 		}
 		memset(&hopts, 0, sizeof(hopts));
 		hopts.threads = opts->threads;
+		hopts.beneath = 1;
+		hopts.root_fd = a->root_fd;
 		hopts.progress = opts->progress;
 		hopts.payload = opts->payload;
 		hopts.phase = "rehashing documents";
@@ -1440,8 +1434,6 @@ int custody_archive_verify(custody_archive *a,
 					PRIu64 ") says %s", sha,
 					latest[i].index, latest[i].sha256);
 		}
-		for (size_t i = 0; i < njobs; i++)
-			free((char *)jobs[i].path);
 		custody_hash__jobs_clear(jobs, njobs);
 		if (rc != 0)
 			goto done;

@@ -126,7 +126,8 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 	const char *abs, custody_error **err)
 {
 	size_t this_dir;
-	int fd = open(abs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = custody_fs__open_beneath(walk->archive->root_fd, rel,
+		O_RDONLY | O_DIRECTORY, 0);
 	DIR *d;
 	struct dirent *de;
 	int rc = 0;
@@ -135,7 +136,8 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		char reason[256];
 
 		snprintf(reason, sizeof(reason), "cannot read folder: %s",
-			strerror(errno));
+			errno == ELOOP ? "it, or a folder on its way, is a "
+			"symbolic link" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
@@ -152,7 +154,7 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		walk->dirs = grown;
 		walk->alloc_dirs = alloc;
 	}
-	if ((walk->dirs[walk->ndirs] = strdup(abs)) == NULL) {
+	if ((walk->dirs[walk->ndirs] = strdup(rel)) == NULL) {
 		closedir(d);
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	}
@@ -224,6 +226,24 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 	return add_file(walk, rel, abs, st, 0, err);
 }
 
+/* lstat of a collection path, reached without following any link */
+static int stat_beneath(int root_fd, const char *rel, struct stat *st)
+{
+	const char *name;
+	int dfd, rc, e;
+
+	if (*rel == '\0')
+		return fstat(root_fd, st);
+	dfd = custody_fs__open_parent(root_fd, rel, 0, &name);
+	if (dfd < 0)
+		return -1;
+	rc = fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return rc;
+}
+
 int custody_walk__add(struct custody_walk *walk, const char *rel,
 	int explicit_path, custody_error **err)
 {
@@ -242,7 +262,7 @@ int custody_walk__add(struct custody_walk *walk, const char *rel,
 		strdup(walk->archive->collection);
 	if (abs == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	if (lstat(abs, &st) != 0) {
+	if (stat_beneath(walk->archive->root_fd, rel, &st) != 0) {
 		char reason[256];
 
 		snprintf(reason, sizeof(reason), "%s", errno == ENOENT ?
@@ -275,6 +295,7 @@ struct custody_walk_file *custody_walk__find(struct custody_walk *walk,
 }
 
 struct stat_pool {
+	int root_fd;
 	struct custody_walk_file *files;
 	char **dirs;
 	size_t n;
@@ -302,8 +323,9 @@ static void *stat_worker(void *arg)
 			if (f->dir != open_dir) {
 				if (dfd >= 0)
 					close(dfd);
-				dfd = open(p->dirs[f->dir], O_PATH |
-					O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				dfd = custody_fs__open_beneath(p->root_fd,
+					p->dirs[f->dir], O_PATH | O_DIRECTORY,
+					0);
 				open_dir = f->dir;
 			}
 			name = strrchr(f->abs, '/') + 1;
@@ -353,6 +375,7 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 		}
 	}
 	memset(&pool, 0, sizeof(pool));
+	pool.root_fd = walk->archive->root_fd;
 	pool.files = walk->files;
 	pool.dirs = walk->dirs;
 	pool.n = walk->nfiles;

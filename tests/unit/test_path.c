@@ -3,11 +3,17 @@
  * (custody_path__fold) and how paths are quoted in messages.
  */
 #include "entry.h"
+#include "fsutil.h"
 #include "path.h"
 #include "test.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_path__accepts_ordinary_names(void)
 {
@@ -182,7 +188,89 @@ static void test_path__quote_escapes_and_truncates(void)
 	CHECK_STR(out, "0123456789a...");
 }
 
+/* root/a/b/f, root/lnk -> a, root/a/flink -> b/f, outside/f */
+static int make_beneath_tree(char *root, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(root, len, "/tmp/custody-beneath.XXXXXX");
+	if (mkdtemp(root) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/a", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/a/b", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/a/b/f", root);
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/lnk", root);
+	if (symlink("a", path) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/a/flink", root);
+	return symlink("b/f", path);
+}
+
+static void check_beneath(int root_fd)
+{
+	const char *name;
+	int fd;
+
+	fd = custody_fs__open_beneath(root_fd, "a/b/f", O_RDONLY, 0);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	fd = custody_fs__open_beneath(root_fd, "", O_RDONLY | O_DIRECTORY, 0);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* a link on the way, a link at the end, a way out */
+	errno = 0;
+	CHECK_INT(custody_fs__open_beneath(root_fd, "lnk/b/f", O_RDONLY, 0),
+		-1);
+	CHECK_INT(errno, ELOOP);
+	errno = 0;
+	CHECK_INT(custody_fs__open_beneath(root_fd, "a/flink", O_RDONLY, 0),
+		-1);
+	CHECK_INT(errno, ELOOP);
+	errno = 0;
+	CHECK_INT(custody_fs__open_beneath(root_fd, "a/../../x", O_RDONLY, 0),
+		-1);
+	CHECK_INT(errno, EXDEV);
+	/* the parent, made where missing, never through a link */
+	fd = custody_fs__open_parent(root_fd, "a/new/deeper/f", 1, &name);
+	CHECK(fd >= 0);
+	CHECK_STR(name, "f");
+	if (fd >= 0)
+		close(fd);
+	CHECK_INT(custody_fs__open_parent(root_fd, "lnk/new2/f", 1, &name),
+		-1);
+	CHECK_INT(faccessat(root_fd, "a/new2", F_OK, 0), -1);
+}
+
+static void test_path__open_beneath_refuses_links_and_ways_out(void)
+{
+	char root[64], cmd[128];
+	int root_fd;
+
+	CHECK_INT(make_beneath_tree(root, sizeof(root)), 0);
+	root_fd = open(root, O_PATH | O_DIRECTORY);
+	CHECK(root_fd >= 0);
+	check_beneath(root_fd);
+	/* the same without openat2, as on an older kernel */
+	custody_fs__use_openat2(0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/a/new", root);
+	CHECK_INT(system(cmd), 0);
+	check_beneath(root_fd);
+	custody_fs__use_openat2(1);
+	close(root_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	CHECK_INT(system(cmd), 0);
+}
+
 static const struct test tests[] = {
+	TEST(test_path__open_beneath_refuses_links_and_ways_out),
 	TEST(test_path__accepts_ordinary_names),
 	TEST(test_path__accepts_4096_bytes_not_4097),
 	TEST(test_path__refuses_with_a_precise_message),
