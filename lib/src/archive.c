@@ -915,6 +915,7 @@ int custody_archive__begin_change_early(custody_archive *a,
 	free(stale);
 	custody_archive__clean_stale(a);
 	if ((rc = custody_archive__refresh(a, err)) == 0 &&
+	    (rc = custody_archive__check_history(a, err)) == 0 &&
 	    (rc = custody_archive__signer(a, actor_out, err)) != 0 &&
 	    a->signer != NULL) {
 		/* not a member: said of the key's public half, which is not

@@ -31,6 +31,21 @@ struct custody_archive {
 	uint64_t leaf_number;      /* index / 1000 */
 };
 
+/* Local evidence of refused histories (appended to, never rewritten). */
+#define CUSTODY_EVIDENCE_FILE "custody-evidence"
+
+/*
+ * May a change be built on the current head? Only when it extends the
+ * commit this machine last made or verified (custody-seen), and when the
+ * commits since then pass every check `custody verify` makes (then they
+ * become the seen head). A head that moved back or was rewritten, a
+ * damaged custody-seen, or a new commit that fails a check is refused
+ * with CUSTODY_EVERIFY, saying what to do; custody-seen is left as it
+ * was and the refusal is appended to custody-evidence. Called with the
+ * archive's lock held, after custody_archive__refresh.
+ */
+int custody_archive__check_history(custody_archive *a, custody_error **err);
+
 /* "log/000/000/000000012.yaml" for index 12. */
 void custody_archive__entry_path(char out[64], uint64_t index);
 

@@ -12,6 +12,7 @@
 #include "tsa.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -1187,6 +1189,144 @@ static void remember_verified(custody_archive *a)
 			custody_error_message(err) : "out of memory");
 	custody_error_free(err);
 	free(path);
+}
+
+/* Append one line to custody-evidence, fsynced; best effort. */
+static void record_evidence(custody_archive *a, const char *what)
+{
+	char *path = custody_fs__join(a->gitdir, CUSTODY_EVIDENCE_FILE);
+	char when[32];
+	custody_buf line = CUSTODY_BUF_INIT;
+	int fd = -1;
+
+	custody_fs__now_rfc3339(when);
+	if (path == NULL || custody_buf__printf(&line, "%s %s\n", when,
+	    what) != 0)
+		goto done;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, line.ptr, line.size) != (ssize_t)line.size ||
+	    fsync(fd) != 0)
+		custody_archive__notice(a, "%s: cannot record the refused "
+			"history: %s", path, strerror(errno));
+done:
+	if (fd >= 0)
+		close(fd);
+	custody_buf_dispose(&line);
+	free(path);
+}
+
+struct first_problems {
+	custody_buf text;
+	uint64_t count;
+};
+
+static int collect_problem(const custody_problem *p, void *payload)
+{
+	struct first_problems *fp = payload;
+
+	if (fp->count++ < 3)
+		custody_buf__printf(&fp->text, "\n  %s: %s", p->where,
+			p->message);
+	return 0;
+}
+
+int custody_archive__check_history(custody_archive *a, custody_error **err)
+{
+	custody_buf text = CUSTODY_BUF_INIT;
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	char seen_hex[41], evidence[256];
+	git_oid seen;
+	int rc = 0, has_seen = 0;
+
+	if (path == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (!a->has_head)
+		goto done;
+	if (custody_fs__read_file(&text, path, 128, NULL) == 0) {
+		if (text.size != 41 || text.ptr[40] != '\n' ||
+		    git_oid_fromstrn(&seen, text.ptr, 40) != 0) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "%s is "
+				"damaged, so this machine can no longer tell "
+				"whether main was moved back or rewritten; "
+				"nothing was changed. Run `custody verify`; "
+				"when it passes, move the damaged file aside "
+				"(it is the evidence) and try again", path);
+			snprintf(evidence, sizeof(evidence), "refused a "
+				"change: %s is damaged; main is %s",
+				CUSTODY_SEEN_FILE, a->head_hex);
+			record_evidence(a, evidence);
+			goto done;
+		}
+		has_seen = 1;
+	} else if (access(path, F_OK) == 0 || errno != ENOENT) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
+			"read", path);
+		goto done;
+	}
+	if (has_seen && git_oid_equal(&seen, &a->head))
+		goto done; /* the common case: nothing new since */
+	if (has_seen) {
+		git_oid_tostr(seen_hex, sizeof(seen_hex), &seen);
+		if (git_graph_descendant_of(a->repo, &a->head, &seen) != 1) {
+			rc = custody__error(err, CUSTODY_EVERIFY, "main (now "
+				"%.12s) no longer holds commit %.12s, which "
+				"this machine made or verified: the history "
+				"was moved back or rewritten, and a change "
+				"built on it would hide that; nothing was "
+				"changed. If commit %.12s still exists, put it "
+				"back with `git --git-dir=%s update-ref "
+				"refs/heads/main %s`; `custody verify` says "
+				"more", a->head_hex, seen_hex, seen_hex,
+				a->gitdir, seen_hex);
+			snprintf(evidence, sizeof(evidence), "refused a "
+				"change: main is %s, which does not extend "
+				"%s, seen here before", a->head_hex, seen_hex);
+			record_evidence(a, evidence);
+			goto done;
+		}
+	}
+	/* Commits this machine has not checked (from a partner, or made
+	 * with stock git): every check verify makes, before building on
+	 * them. A verify that passes makes the head the seen one. */
+	{
+		struct first_problems fp;
+		custody_verify_summary sum;
+		custody_error *verr = NULL;
+
+		memset(&fp, 0, sizeof(fp));
+		if (custody_archive_verify(a, NULL, collect_problem, &fp,
+		    &sum, &verr) != 0) {
+			if (fp.count == 0) {
+				rc = custody_error_code(verr);
+				if (err != NULL) {
+					*err = verr;
+					verr = NULL;
+				}
+			} else {
+				rc = custody__error(err, CUSTODY_EVERIFY,
+					"main (now %.12s) has commits that "
+					"this machine has not verified, and "
+					"they fail its checks; nothing was "
+					"changed. Run `custody verify` for "
+					"the %" PRIu64 " problem%s:%s",
+					a->head_hex, fp.count, fp.count == 1 ?
+					"" : "s", fp.text.ptr ? fp.text.ptr :
+					"");
+				snprintf(evidence, sizeof(evidence), "refused "
+					"a change: main %s fails verify (%"
+					PRIu64 " problems)", a->head_hex,
+					fp.count);
+				record_evidence(a, evidence);
+			}
+		}
+		custody_error_free(verr);
+		custody_buf_dispose(&fp.text);
+	}
+done:
+	custody_buf_dispose(&text);
+	free(path);
+	return rc;
 }
 
 int custody_archive_verify(custody_archive *a,
