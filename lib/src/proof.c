@@ -224,12 +224,20 @@ static void b64_root(char out[45], const unsigned char root[32])
  * them, in either order. 0, or CUSTODY_EVERIFY beginning "evidence of a
  * fork" when both are signed but cannot both be true.
  */
+/*
+ * Are checkpoints a and b of one history? With `ordered`, a must be the
+ * older (a reader who names OLD NEW is told when they are the other way
+ * round). A proof, when given, is always checked, whatever the sizes:
+ * for equal sizes it must be empty, and an empty tree's root must be
+ * SHA-256 of nothing (RFC 9162 2.1.4.2).
+ */
 static int check_two(const struct custody_checkpoint *a,
 	const struct custody_checkpoint *b, const struct consistency *c,
-	const char *fingerprint, custody_error **err)
+	int ordered, const char *fingerprint, custody_error **err)
 {
 	const struct custody_checkpoint *older = a->size <= b->size ? a : b;
 	const struct custody_checkpoint *newer = older == a ? b : a;
+	unsigned char empty[32];
 	custody_error *why = NULL;
 	char r1[45], r2[45];
 
@@ -238,26 +246,47 @@ static int check_two(const struct custody_checkpoint *a,
 	if (strcmp(a->origin, b->origin) != 0)
 		return custody__error(err, CUSTODY_EVERIFY, "the checkpoints "
 			"are of two logs ('%s' and '%s')", a->origin, b->origin);
-	if (older->size == newer->size) {
-		if (CRYPTO_memcmp(older->root, newer->root, 32) == 0)
-			return 0;
+	if (ordered && a->size > b->size)
+		return custody__error(err, CUSTODY_EINVALID, "the first "
+			"checkpoint (size %" PRIu64 ") is larger than the "
+			"second (size %" PRIu64 "): give the older checkpoint "
+			"first", a->size, b->size);
+	if (older->size == newer->size &&
+	    CRYPTO_memcmp(older->root, newer->root, 32) != 0)
 		return custody__error(err, CUSTODY_EVERIFY, "evidence of a "
 			"fork: two checkpoints of %s, both signed by %s, give "
 			"size %" PRIu64 " two roots (%s and %s)", a->origin,
 			fingerprint, older->size, r1, r2);
-	}
-	if (older->size == 0)
-		return 0;
-	if (c == NULL)
-		return custody__error(err, CUSTODY_EINVALID, "checkpoints of "
-			"sizes %" PRIu64 " and %" PRIu64 " need a consistency "
-			"proof (`custody consistency` in the archive makes one)",
-			older->size, newer->size);
-	if (c->old_size != older->size || c->new_size != newer->size)
+	if (c != NULL && (c->old_size != older->size ||
+	    c->new_size != newer->size))
 		return custody__error(err, CUSTODY_EINVALID, "the consistency "
 			"proof is from size %" PRIu64 " to %" PRIu64 ", not "
 			"from %" PRIu64 " to %" PRIu64, c->old_size, c->new_size,
 			older->size, newer->size);
+	if (older->size == 0) {
+		EVP_Digest("", 0, empty, NULL, EVP_sha256(), NULL);
+		if (CRYPTO_memcmp(older->root, empty, 32) != 0)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"checkpoint of size 0 has root %s, not the "
+				"empty tree's (SHA-256 of nothing)", r1);
+		if (c != NULL && c->count != 0)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"consistency proof from the empty tree has %zu "
+				"hashes, expected none", c->count);
+		return 0;
+	}
+	if (c == NULL) {
+		if (older->size == newer->size)
+			return 0;
+		return custody__error(err, CUSTODY_EINVALID, "checkpoints of "
+			"sizes %" PRIu64 " and %" PRIu64 " need a consistency "
+			"proof (`custody consistency` in the archive makes one)",
+			older->size, newer->size);
+	}
+	if (older->size == newer->size && c->count != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the consistency "
+			"proof between two checkpoints of size %" PRIu64 " has "
+			"%zu hashes, expected none", older->size, c->count);
 	if (custody_merkle__verify_consistency(older->size, newer->size,
 	    older->root, newer->root, (const unsigned char (*)[32])c->hashes,
 	    c->count, &why) != 0) {
@@ -305,7 +334,7 @@ int custody_consistency_check(const char *old_note, size_t old_len,
 			return rc;
 		}
 	}
-	rc = check_two(&a, &b, c, fingerprint, err);
+	rc = check_two(&a, &b, c, 1, fingerprint, err);
 	free(c);
 	return rc;
 }
@@ -795,7 +824,8 @@ inclusion:
 				goto done;
 			}
 		}
-		if ((rc = check_two(&old, &cp, c, r->fingerprint, &why)) != 0) {
+		if ((rc = check_two(&old, &cp, c, 0, r->fingerprint,
+		    &why)) != 0) {
 			rc = failed(r, "consistency", step_error(err, rc,
 				"consistency", why));
 			goto done;

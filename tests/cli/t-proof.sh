@@ -173,6 +173,56 @@ test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
 	expect_out_has "commit $(git --git-dir=$G rev-parse --short=12 main): changes the checkpoint without adding entries"
 }
 
+# The check never answers "consistent" without the proof it was given:
+# not for equal sizes, not from size 0, not with OLD and NEW swapped
+# (issue 11, item 12).
+test_consistency__the_proof_is_always_checked() {
+	setup
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	run checkpoint
+	printf '%s\n' "$OUT" >"$TMP/old"
+	local old_size new_size
+	old_size=$(sed -n 2p "$TMP/old")
+	printf 'one\n' >memos/one.txt
+	run add memos/one.txt
+	run checkpoint
+	printf '%s\n' "$OUT" >"$TMP/new"
+	new_size=$(sed -n 2p "$TMP/new")
+	run consistency "$TMP/old" -o "$TMP/c"
+	expect_rc 0
+	# swapped
+	run consistency "$TMP/new" "$TMP/old" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the first checkpoint (size $new_size) is larger than the second (size $old_size): give the older checkpoint first"
+	# one checkpoint twice, with a proof of other sizes
+	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the consistency proof is from size $old_size to $new_size, not from $new_size to $new_size"
+	# one checkpoint twice, with a proof that should be empty and is not
+	sed "s/^old .*/old $new_size/" "$TMP/c" >"$TMP/c-equal"
+	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c-equal" \
+		--key "$TMP/k"
+	expect_rc 1
+	expect_err_has "custody: the consistency proof between two checkpoints of size $new_size has "
+	expect_err_has " hashes, expected none"
+	# from size 0: the root must be the empty tree's
+	printf 'custody-consistency/v1\nold 0\nnew %s\n' "$new_size" >"$TMP/c0"
+	forge_checkpoint 0 "$(head -c 32 /dev/urandom | base64)" >"$TMP/zero-bad" ||
+		fail "cannot forge"
+	run consistency "$TMP/zero-bad" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the checkpoint of size 0 has root $(sed -n 3p "$TMP/zero-bad"), not the empty tree's (SHA-256 of nothing)"
+	forge_checkpoint 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= \
+		>"$TMP/zero" || fail "cannot forge"
+	run consistency "$TMP/zero" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+	# and the right order with the right proof still says so
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+}
+
 test_publish__records_where_and_when_and_lists_it() {
 	setup
 	run publish memos/budget.txt scans/report.pdf \
