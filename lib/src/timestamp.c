@@ -17,14 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
+
+/* The request this machine made last: its nonce, kept until a reply
+ * to it is added (a reply to any other request is refused). */
+#define PENDING_FILE "custody-timestamp-request"
 
 int custody_archive_timestamp_request(custody_archive *a,
 	custody_buf *tsq_out, uint64_t *nonce_out, custody_error **err)
 {
 	custody_buf note = CUSTODY_BUF_INIT;
 	unsigned char digest[32];
+	char line[64], *path = NULL;
+	uint64_t nonce = 0;
 	int rc;
 
 	tsq_out->ptr = NULL;
@@ -32,8 +39,49 @@ int custody_archive_timestamp_request(custody_archive *a,
 	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0)
 		return rc;
 	EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(), NULL);
-	rc = custody_tsa__request(digest, tsq_out, nonce_out, err);
+	rc = custody_tsa__request(digest, tsq_out, &nonce, err);
+	if (rc == 0) {
+		snprintf(line, sizeof(line), "nonce %016" PRIx64 "\n", nonce);
+		path = custody_fs__join(a->gitdir, PENDING_FILE);
+		rc = path == NULL ? custody__error(err, CUSTODY_ENOMEM,
+			"out of memory") : custody_fs__write_atomic(path, line,
+			strlen(line), 0644, err);
+		if (rc != 0)
+			custody_buf_dispose(tsq_out);
+	}
+	if (rc == 0 && nonce_out != NULL)
+		*nonce_out = nonce;
+	free(path);
 	custody_buf_dispose(&note);
+	return rc;
+}
+
+/* The nonce of the request waiting for its reply, or an error. */
+static int pending_nonce(custody_archive *a, uint64_t *out,
+	custody_error **err)
+{
+	custody_buf text = CUSTODY_BUF_INIT;
+	char *path = custody_fs__join(a->gitdir, PENDING_FILE), *end;
+	int rc = 0;
+
+	if (path == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (custody_fs__read_file(&text, path, 64, NULL) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "no timestamp "
+			"request of this archive is waiting for a reply: run "
+			"`custody timestamp request` and send that request to "
+			"the authority; a reply to any other request is "
+			"refused");
+		goto done;
+	}
+	if (text.size != 23 || strncmp(text.ptr, "nonce ", 6) != 0 ||
+	    text.ptr[22] != '\n' ||
+	    (*out = strtoull(text.ptr + 6, &end, 16), end != text.ptr + 22))
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: damaged; run "
+			"`custody timestamp request` again", path);
+done:
+	custody_buf_dispose(&text);
+	free(path);
 	return rc;
 }
 
@@ -103,6 +151,17 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 			cp.size, tsr_path);
 		goto done;
 	}
+	/* the reply must answer this archive's own request: its nonce */
+	if (nonce == 0 && (rc = pending_nonce(a, &nonce, err)) != 0)
+		goto done;
+	if (!tsa.has_nonce || tsa.nonce != nonce) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "the timestamp for "
+			"the checkpoint of size %" PRIu64 " is refused: %s",
+			cp.size, tsa.has_nonce ? "its nonce differs from the "
+			"request's: it answers another request" : "it has no "
+			"nonce, and the request had one");
+		goto done;
+	}
 	files[0].path = tsr_path;
 	files[0].data = token.ptr;
 	files[0].len = token.size;
@@ -120,6 +179,13 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 		tsa.tsa_name);
 	info->trusted = !untrusted;
 	git_oid_tostr(info->commit, sizeof(info->commit), &commit);
+	{
+		char *pending = custody_fs__join(a->gitdir, PENDING_FILE);
+
+		if (pending != NULL)
+			unlink(pending);
+		free(pending);
+	}
 done:
 	git_tree_entry_free(te);
 	git_tree_free(tree);

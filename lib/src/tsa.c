@@ -783,6 +783,10 @@ static int describe(struct custody_tsa_info *info, const TS_TST_INFO *tst,
 	}
 	OBJ_obj2txt(info->policy, sizeof(info->policy),
 		TS_TST_INFO_get_policy_id((TS_TST_INFO *)tst), 1);
+	info->has_nonce = TS_TST_INFO_get_nonce(tst) != NULL &&
+		ASN1_INTEGER_get_uint64(&info->nonce,
+		TS_TST_INFO_get_nonce(tst)) == 1;
+	ERR_clear_error();
 	snprintf(info->digest_alg, sizeof(info->digest_alg), "sha256");
 
 	mem = BIO_new(BIO_s_mem());

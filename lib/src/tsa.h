@@ -58,6 +58,8 @@ struct custody_tsa_info {
 	char tsa_name[256];     /* signer certificate subject, one line */
 	char policy[80];        /* OID, dotted */
 	char digest_alg[32];    /* "sha256" */
+	int has_nonce;          /* the token carries a nonce that fits */
+	uint64_t nonce;
 };
 
 /*

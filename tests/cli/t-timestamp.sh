@@ -118,6 +118,54 @@ test_timestamp__custody_posts_to_the_authority_and_proofs_carry_it() {
 	expect_rc 0
 }
 
+# A reply counts only if it answers this archive's own request: its nonce
+# (issue 11, item 13).
+test_timestamp__a_reply_to_another_request_is_refused() {
+	setup
+	local before size
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	git --git-dir=$G show main:checkpoint >"$TMP/cp"
+	# a request for the same checkpoint that custody did not make
+	openssl ts -query -data "$TMP/cp" -sha256 -cert -out "$TMP/x.tsq" \
+		2>/dev/null || fail "openssl ts -query"
+	openssl ts -reply -queryfile "$TMP/x.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/x.tsr" 2>/dev/null || fail "openssl ts -reply"
+	before=$(snapshot $G)
+	run timestamp add "$TMP/x.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err "custody: no timestamp request of this archive is waiting for a reply: run \`custody timestamp request\` and send that request to the authority; a reply to any other request is refused"
+	expect_eq "$(snapshot $G)" "$before" "archive after the refusal"
+	# two requests: only the last is waiting
+	run timestamp request -o "$TMP/q1.tsq"
+	run timestamp request -o "$TMP/q2.tsq"
+	openssl ts -reply -queryfile "$TMP/q1.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r1.tsr" 2>/dev/null || fail "openssl ts -reply"
+	# openssl agrees that this reply is not the answer to q2
+	openssl ts -verify -queryfile "$TMP/q2.tsq" -in "$TMP/r1.tsr" \
+		-CAfile "$TMP/pki/ca.pem" >"$TMP/v" 2>&1 &&
+		fail "openssl accepted another request's reply"
+	grep -q "nonce mismatch" "$TMP/v" || fail "openssl: $(cat "$TMP/v")"
+	before=$(snapshot $G)
+	run timestamp add "$TMP/r1.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 1
+	expect_err "custody: the timestamp for the checkpoint of size $size is refused: its nonce differs from the request's: it answers another request"
+	expect_eq "$(snapshot $G)" "$before" "archive after the refusal"
+	# the answer to q2 is taken, and openssl agrees it is q2's
+	openssl ts -reply -queryfile "$TMP/q2.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r2.tsr" 2>/dev/null || fail "openssl ts -reply"
+	openssl ts -verify -queryfile "$TMP/q2.tsq" -in "$TMP/r2.tsr" \
+		-CAfile "$TMP/pki/ca.pem" >"$TMP/v" 2>&1 ||
+		fail "openssl ts -verify: $(cat "$TMP/v")"
+	run timestamp add "$TMP/r2.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	expect_out_has "timestamped the checkpoint of size $size: "
+	[ ! -e $G/custody-timestamp-request ] ||
+		fail "the answered request is still waiting"
+}
+
 test_timestamp__bad_tokens_are_refused_and_nothing_is_written() {
 	setup
 	local before digest now
@@ -160,7 +208,9 @@ test_timestamp__bad_tokens_are_refused_and_nothing_is_written() {
 	run timestamp request --tsa http://127.0.0.1:9/ --tsa-ca "$TMP/pki/ca.pem"
 	expect_rc 1
 	expect_err_has "http://127.0.0.1:9/"
-	expect_eq "$(snapshot $G)" "$before" "archive after refusals"
+	# (the requests made on the way are kept, locally, for their replies)
+	expect_eq "$(snapshot $G | grep -v custody-timestamp-request)" \
+		"$before" "archive after refusals"
 }
 
 run_tests

@@ -109,7 +109,9 @@ typedef struct custody_timestamp_info {
 
 /*
  * An RFC 3161 request (DER) for the checkpoint at head: SHA-256 of the
- * signed checkpoint file's bytes, certReq set, a random nonce.
+ * signed checkpoint file's bytes, certReq set, a random nonce. The nonce
+ * is also kept in the archive's folder (custody-timestamp-request, local,
+ * replaced by the next request) until a reply to it is added.
  */
 CUSTODY_EXTERN(int) custody_archive_timestamp_request(
 	custody_archive *archive, custody_buf *tsq_out, uint64_t *nonce_out,
@@ -117,13 +119,17 @@ CUSTODY_EXTERN(int) custody_archive_timestamp_request(
 
 /*
  * Check a timestamp response or token (DER) for the checkpoint at head
- * (and `nonce`, unless 0) and store it, with that checkpoint, as
+ * and store it, with that checkpoint, as
  * timestamps/<size>.tsr and timestamps/<size>.checkpoint in one signed
  * commit. `tsa_ca`: PEM file of trusted authorities (NULL: the token is
  * checked but its authority is not; info->trusted says which). Errors:
+ * The token must carry the request's nonce: `nonce`, or when it is 0 the
+ * nonce of the last custody_archive_timestamp_request on this archive
+ * (refused when there is none). Errors:
  * CUSTODY_EVERIFY (other data, a bad signature, no timeStamping usage,
- * a time outside the certificate, an untrusted authority), CUSTODY_EEXISTS
- * (that checkpoint already has a timestamp).
+ * a time outside the certificate, an untrusted authority, another
+ * request's nonce or none), CUSTODY_EEXISTS (that checkpoint already has
+ * a timestamp).
  */
 CUSTODY_EXTERN(int) custody_archive_timestamp_add(custody_archive *archive,
 	const void *response, size_t len, uint64_t nonce, const char *tsa_ca,
