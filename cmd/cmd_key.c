@@ -75,12 +75,24 @@ static int make_folder(const char *dir)
  */
 static int outside_collections(const char *dir)
 {
-	char real[PATH_MAX], probe[PATH_MAX + 16];
+	char real[PATH_MAX], probe[PATH_MAX + 16], existing[PATH_MAX];
 	char *slash;
 
-	if (realpath(dir, real) == NULL) {
-		cli_error("%s: %s", dir, strerror(errno));
-		return EXIT_FAILED;
+	/* the folder may not exist yet: judge the nearest one that does,
+	 * so that nothing is made before the refusal */
+	snprintf(existing, sizeof(existing), "%s", dir);
+	while (realpath(existing, real) == NULL) {
+		if (errno != ENOENT ||
+		    (slash = strrchr(existing, '/')) == NULL) {
+			if (errno == ENOENT && realpath(".", real) != NULL)
+				break;
+			cli_error("%s: %s", dir, strerror(errno));
+			return EXIT_FAILED;
+		}
+		if (slash == existing)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
 	}
 	for (;;) {
 		struct stat st;
@@ -121,8 +133,8 @@ static int store(const custody_key *key, const char *name,
 		rc = cli_fail(err);
 		goto done;
 	}
-	if (make_folder(dir.ptr) != EXIT_OK ||
-	    outside_collections(dir.ptr) != EXIT_OK)
+	if (outside_collections(dir.ptr) != EXIT_OK ||
+	    make_folder(dir.ptr) != EXIT_OK)
 		goto done;
 	if (asprintf(&key_path, "%s/%s.key", dir.ptr, name) < 0 ||
 	    asprintf(&pub_path, "%s/%s.pub", dir.ptr, name) < 0) {

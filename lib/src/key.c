@@ -511,64 +511,64 @@ static const char *openssh_parse(const unsigned char *blob, size_t len,
 
 	if (len < sizeof(openssh_magic) ||
 	    memcmp(blob, openssh_magic, sizeof(openssh_magic)) != 0)
-		return "does not start with \"openssh-key-v1\"";
+		return "the key does not start with \"openssh-key-v1\"";
 	r.p += sizeof(openssh_magic);
 	r.left -= sizeof(openssh_magic);
 	if (custody_sshwire__string(&r, &s, &slen) != 0)
-		return "is truncated (cipher name)";
+		return "the key is truncated (cipher name)";
 	if (slen != 4 || memcmp(s, "none", 4) != 0)
-		return "is encrypted with a passphrase; custody imports "
+		return "the key is encrypted with a passphrase; custody imports "
 			"unencrypted keys: make a copy, remove its passphrase "
 			"with `ssh-keygen -p -N '' -f COPY`, import the copy "
 			"and delete it";
 	if (custody_sshwire__string_is(&r, "none") != 0)
-		return "names a key derivation but no cipher";
+		return "the key names a key derivation but no cipher";
 	if (custody_sshwire__string(&r, &s, &slen) != 0 || slen != 0)
-		return "has key derivation options but no cipher";
+		return "the key has key derivation options but no cipher";
 	if (custody_sshwire__u32(&r, &nkeys) != 0)
-		return "is truncated (key count)";
+		return "the key is truncated (key count)";
 	if (nkeys != 1)
-		return "holds more or fewer than one key";
+		return "the key holds more or fewer than one key";
 	if (custody_sshwire__string(&r, &pub_blob, &pub_len) != 0)
-		return "is truncated (public key)";
+		return "the key is truncated (public key)";
 	if ((why = custody_sshwire__ed25519_key(pub_blob, pub_len,
 	    outer_pub)) != NULL)
 		return why;
 	if (custody_sshwire__string(&r, &section, &section_len) != 0)
-		return "is truncated (private section)";
+		return "the key is truncated (private section)";
 	if (r.left != 0)
-		return "has bytes after the private section";
+		return "the key has bytes after the private section";
 	if (section_len % 8 != 0)
-		return "has a private section that is not a whole number of "
+		return "the key has a private section that is not a whole number of "
 			"blocks";
 	priv.p = section;
 	priv.left = section_len;
 	if (custody_sshwire__u32(&priv, &check1) != 0 ||
 	    custody_sshwire__u32(&priv, &check2) != 0)
-		return "is truncated (check integers)";
+		return "the key is truncated (check integers)";
 	if (check1 != check2)
-		return "has check integers that differ (a damaged file, or a "
+		return "the key has check integers that differ (a damaged file, or a "
 			"wrong passphrase)";
 	if (custody_sshwire__string_is(&priv, "ssh-ed25519") != 0)
-		return "has a private key that is not ssh-ed25519";
+		return "the key has a private key that is not ssh-ed25519";
 	if (custody_sshwire__string(&priv, &s, &slen) != 0 || slen != 32)
-		return "has a private part whose public key is not 32 bytes";
+		return "the key has a private part whose public key is not 32 bytes";
 	memcpy(pub, s, 32);
 	if (custody_sshwire__string(&priv, &secret, &secret_len) != 0 ||
 	    secret_len != 64)
-		return "has a private key that is not 64 bytes";
+		return "the key has a private key that is not 64 bytes";
 	if (CRYPTO_memcmp(secret + 32, pub, 32) != 0 ||
 	    CRYPTO_memcmp(outer_pub, pub, 32) != 0)
-		return "has a public half that does not match its private key";
+		return "the key has a public half that does not match its private key";
 	memcpy(seed, secret, 32);
 	if (custody_sshwire__string(&priv, &s, &slen) != 0)
-		return "is truncated (comment)";
+		return "the key is truncated (comment)";
 	/* Padding: 1, 2, 3, ... up to the block size. */
 	for (size_t i = 0; i < priv.left; i++)
 		if (priv.p[i] != (unsigned char)(i + 1))
-			return "has bad padding after the key";
+			return "the key has bad padding after the key";
 	if (priv.left >= 8)
-		return "has more padding than a block";
+		return "the key has more padding than a block";
 	return NULL;
 }
 
@@ -598,8 +598,7 @@ int custody_key_import_openssh(custody_key **out, const char *bytes,
 		goto cleanup;
 	}
 	if ((why = openssh_parse(blob, blob_len, seed, pub)) != NULL) {
-		custody__error(err, CUSTODY_EINVALID, "%s: the key %s", name,
-			why);
+		custody__error(err, CUSTODY_EINVALID, "%s: %s", name, why);
 		goto cleanup;
 	}
 	if ((why = custody_ed25519__public_key_problem(pub)) != NULL) {

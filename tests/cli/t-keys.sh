@@ -140,6 +140,12 @@ test_keys__new_never_overwrites_and_stays_out_of_collections() {
 	expect_rc 1
 	expect_err_has "the key folder is inside the collection $TMP/coll"
 	[ ! -e coll/private/carol.key ] || fail "key written in a collection"
+	# nothing is made before the refusal, not even the folder
+	[ ! -e coll/private ] || fail "key folder made in a collection"
+	CUSTODY_KEY_DIR="$TMP/coll/a/b/keys" run key new carol
+	expect_rc 1
+	expect_err_has "the key folder is inside the collection $TMP/coll"
+	[ ! -e coll/a ] || fail "folders made in a collection"
 }
 
 test_keys__wrong_passphrase_is_refused_and_nothing_is_written() {
@@ -277,7 +283,11 @@ test_keys__import_reuses_an_openssh_key() {
 	ssh-keygen -q -t rsa -b 2048 -N '' -C rsa -f "$TMP/rsa"
 	run key import "$TMP/rsa"
 	expect_rc 1
-	expect_err_has "ssh-ed25519"
+	expect_err "custody: $TMP/rsa: the key is not ssh-ed25519 (custody signs and checks Ed25519 keys only)"
+	ssh-keygen -q -t ecdsa -N '' -C ecdsa -f "$TMP/ecdsa"
+	run key import "$TMP/ecdsa"
+	expect_rc 1
+	expect_err "custody: $TMP/ecdsa: the key is not ssh-ed25519 (custody signs and checks Ed25519 keys only)"
 	printf 'not a key\n' >"$TMP/junk"
 	run key import "$TMP/junk" junk
 	expect_rc 1
