@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -246,17 +247,69 @@ int cli_parse_u64(const char *text, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
+int cli_open_input(const char *path, const char *what)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (what != NULL)
+			cli_error("%s: cannot read%s%s: %s", path,
+				*what ? " " : "", what, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (what != NULL && S_ISDIR(st.st_mode))
+			cli_error("%s: is a folder, not a file", path);
+		else if (what != NULL)
+			cli_error("%s: is not a regular file (%s)", path,
+				S_ISFIFO(st.st_mode) ? "a FIFO" :
+				S_ISCHR(st.st_mode) ? "a character device" :
+				S_ISBLK(st.st_mode) ? "a block device" :
+				S_ISSOCK(st.st_mode) ? "a socket" :
+				"of another kind");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+FILE *cli_fopen_input(const char *path, const char *what)
+{
+	int fd = cli_open_input(path, what);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		if (what != NULL)
+			cli_error("%s: cannot read: %s", path,
+				strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f = strcmp(path, "-") == 0 ? stdin : cli_fopen_input(path, "");
 	char *data;
 	size_t len;
 
 	*out = NULL;
 	*len_out = 0;
-	if (f == NULL) {
-		cli_error("%s: cannot read: %s", path, strerror(errno));
+	if (f == NULL)
 		return EXIT_FAILED;
+	if (f != stdin) {
+		struct stat st;
+
+		if (fstat(fileno(f), &st) == 0 && (uint64_t)st.st_size > max) {
+			cli_error("%s: too big (%lld bytes, at most %zu)",
+				path, (long long)st.st_size, max);
+			fclose(f);
+			return EXIT_FAILED;
+		}
 	}
 	if ((data = malloc(max + 1)) == NULL) {
 		if (f != stdin)

@@ -57,6 +57,16 @@ void json_entry(FILE *out, const custody_entry *entry);
  * malloc'd, NUL-terminated buffer. EXIT_OK or EXIT_FAILED (printed). */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
 
+/*
+ * Open a file the user named, for reading. A FIFO cannot hang the open
+ * (O_NONBLOCK), and anything but a regular file is refused: "PATH: is a
+ * folder, not a file", "PATH: is not a regular file (a FIFO)". A file
+ * that cannot be opened: "PATH: cannot read WHAT: reason". `what` NULL:
+ * say nothing. Returns a blocking descriptor, or -1.
+ */
+int cli_open_input(const char *path, const char *what);
+FILE *cli_fopen_input(const char *path, const char *what);
+
 /* Write a file crash-safely (temporary, fsync, rename); "-" or NULL is
  * standard output. EXIT_OK or EXIT_FAILED (printed). */
 int cli_write_file(const char *path, const void *data, size_t len);

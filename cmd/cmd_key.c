@@ -224,7 +224,7 @@ static char *comment_of(const char *file)
 
 	if (asprintf(&pub_path, "%s.pub", file) < 0)
 		return NULL;
-	f = fopen(pub_path, "r");
+	f = cli_fopen_input(pub_path, NULL);
 	free(pub_path);
 	if (f == NULL)
 		return NULL;
@@ -250,10 +250,8 @@ static int key_import(const char *file, const char *name,
 	FILE *f;
 	int rc;
 
-	if ((f = fopen(file, "r")) == NULL) {
-		cli_error("%s: cannot read: %s", file, strerror(errno));
+	if ((f = cli_fopen_input(file, "")) == NULL)
 		return EXIT_FAILED;
-	}
 	for (;;) {
 		if (len + 4096 > cap) {
 			char *grown;

@@ -107,11 +107,9 @@ int cmd_sign(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		custody_buf sig = CUSTODY_BUF_INIT;
 		char *sig_path = NULL;
-		int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		int fd = cli_open_input(argv[i], "");
 
 		if (fd < 0) {
-			cli_error("%s: cannot read: %s", argv[i],
-				strerror(errno));
 			rc = EXIT_FAILED;
 			continue;
 		}

@@ -32,12 +32,10 @@ static const char help[] =
 
 static int read_signature(const char *path, char *out, size_t *len)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = cli_fopen_input(path, "");
 
-	if (f == NULL) {
-		cli_error("%s: cannot read: %s", path, strerror(errno));
+	if (f == NULL)
 		return EXIT_FAILED;
-	}
 	*len = fread(out, 1, SIG_MAX, f);
 	if (ferror(f) || *len == SIG_MAX) {
 		fclose(f);
@@ -91,10 +89,8 @@ int cmd_verify_signature(int argc, char **argv)
 	}
 	if (read_signature(sig_path, sig, &sig_len) != EXIT_OK)
 		goto done;
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-		cli_error("%s: cannot read: %s", file, strerror(errno));
+	if ((fd = cli_open_input(file, "")) < 0)
 		goto done;
-	}
 	vr = custody_sshsig_verify_fd(sig, sig_len, ns, fd, &signer, &err);
 	close(fd);
 	custody_pubkey_fingerprint(expected, want);

@@ -21,12 +21,10 @@ static size_t chomp(char *s, size_t len)
 
 static int from_file(const char *path, char *out, size_t *len_out)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = cli_fopen_input(path, "the passphrase file");
 	size_t len;
 
 	if (f == NULL) {
-		cli_error("%s: cannot read the passphrase file: %s", path,
-			strerror(errno));
 		return EXIT_FAILED;
 	}
 	if (fgets(out, CLI_PASSPHRASE_MAX + 2, f) == NULL) {
@@ -248,7 +246,7 @@ int cli_signing_key(const char *key_name, const char *passphrase_file,
 /* The first line of a file that is not empty or a # comment. */
 static int first_key_line(const char *path, char *line, size_t size)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = cli_fopen_input(path, NULL);
 
 	if (f == NULL)
 		return -1;

@@ -104,8 +104,29 @@ static int entry_id_at(git_tree *tree, const char *path, git_oid *out,
 	return rc;
 }
 
+int custody_archive__bounded_blob(git_repository *repo, const git_oid *id,
+	size_t max, const char *name, git_blob **out, custody_error **err)
+{
+	git_odb *odb = NULL;
+	git_object_t type;
+	size_t size;
+
+	*out = NULL;
+	if (max != SIZE_MAX && git_repository_odb(&odb, repo) == 0 &&
+	    git_odb_read_header(&size, &type, odb, id) == 0 && size > max) {
+		git_odb_free(odb);
+		return custody__error(err, CUSTODY_EINVALID, "%s: %zu bytes, "
+			"more than the %zu allowed", name, size, max);
+	}
+	git_odb_free(odb);
+	if (git_blob_lookup(out, repo, id) != 0)
+		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"read object", name);
+	return 0;
+}
+
 static int read_blob_at(git_repository *repo, git_tree *tree,
-	const char *path, git_blob **out, custody_error **err)
+	const char *path, size_t max, git_blob **out, custody_error **err)
 {
 	git_oid id;
 	int rc;
@@ -113,10 +134,7 @@ static int read_blob_at(git_repository *repo, git_tree *tree,
 	*out = NULL;
 	if ((rc = entry_id_at(tree, path, &id, err)) != 0)
 		return rc;
-	if (git_blob_lookup(out, repo, &id) != 0)
-		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
-			"read object", path);
-	return 0;
+	return custody_archive__bounded_blob(repo, &id, max, path, out, err);
 }
 
 /* Entry `index`'s blob id, found through the cached log folder when it
@@ -196,11 +214,10 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	*out = NULL;
 	if ((rc = custody_archive__entry_id(a, tree, index, &id, err)) != 0)
 		return rc;
-	if (git_blob_lookup(&blob, a->repo, &id) != 0) {
-		custody_archive__entry_path(path, index);
-		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
-			"read object", path);
-	}
+	custody_archive__entry_path(path, index);
+	if ((rc = custody_archive__bounded_blob(a->repo, &id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
+		return rc;
 	content = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
 	if ((rc = custody_archive__parse_entry(content, len, index, out,
@@ -287,7 +304,8 @@ int custody_archive__refresh(custody_archive *a, custody_error **err)
 	git_oid_tostr(a->head_hex, sizeof(a->head_hex), &a->head);
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
 		return rc;
-	if ((rc = read_blob_at(a->repo, tree, "custody.yaml", &blob, err))
+	if ((rc = read_blob_at(a->repo, tree, "custody.yaml",
+	    CUSTODY_CONFIG_MAX_BYTES, &blob, err))
 	    != 0)
 		goto done;
 	if ((rc = custody_config__parse(&a->config,
@@ -463,7 +481,7 @@ int custody_archive__head_blob(custody_archive *a, const char *path,
 	*out = NULL;
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
 		return rc;
-	rc = read_blob_at(a->repo, tree, path, out, err);
+	rc = read_blob_at(a->repo, tree, path, SIZE_MAX, out, err);
 	git_tree_free(tree);
 	return rc;
 }

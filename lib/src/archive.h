@@ -52,6 +52,12 @@ void custody_archive__entry_path(char out[64], uint64_t index);
 /* Re-read HEAD, custody.yaml and the log's size. */
 int custody_archive__refresh(custody_archive *a, custody_error **err);
 
+/* The blob `id` (caller frees); one over `max` bytes (SIZE_MAX: no
+ * bound) is refused from its object header, without being read. `name`
+ * names it in messages. */
+int custody_archive__bounded_blob(git_repository *repo, const git_oid *id,
+	size_t max, const char *name, git_blob **out, custody_error **err);
+
 /* The tree at head (caller frees), or NULL with an error. */
 int custody_archive__head_tree(custody_archive *a, git_tree **out,
 	custody_error **err);

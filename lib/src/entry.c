@@ -24,8 +24,7 @@
 #define NOTE_MAX_BYTES 4096
 #define ORIGIN_MAX_BYTES 255
 #define MEDIA_TYPE_MAX_BYTES 255
-/* custody.yaml is a handful of lines. */
-#define CONFIG_MAX_BYTES (16 * 1024)
+#define CONFIG_MAX_BYTES CUSTODY_CONFIG_MAX_BYTES
 
 enum {
 	IN_GENESIS = 1,

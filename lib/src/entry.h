@@ -15,6 +15,8 @@
 
 #define CUSTODY_ENTRY_FORMAT 1
 #define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
+/* custody.yaml is a handful of lines. */
+#define CUSTODY_CONFIG_MAX_BYTES (16 * 1024)
 
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */

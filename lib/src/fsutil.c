@@ -400,22 +400,64 @@ int custody_fs__open_parent(int root_fd, const char *rel, int create,
 	return fd;
 }
 
+const char *custody_fs__kind(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a folder" : S_ISFIFO(mode) ? "a FIFO" :
+		S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ?
+		"a block device" : S_ISSOCK(mode) ? "a socket" :
+		S_ISLNK(mode) ? "a symbolic link" : "not a regular file";
+}
+
+int custody_fs__open_input(const char *path, int flags, const char *what,
+	custody_error **err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		flags);
+
+	if (fd < 0) {
+		int e = errno, rc;
+
+		rc = custody__error_sys(err, e == ENOENT ? CUSTODY_ENOTFOUND :
+			CUSTODY_EIO, e, "%s: cannot open%s%s", path,
+			*what ? " " : "", what);
+		errno = e; /* for callers that word it their own way */
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		return custody__error_sys(err, CUSTODY_EIO, e,
+			"%s: cannot stat", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		if (S_ISDIR(st.st_mode))
+			return custody__error(err, CUSTODY_EINVALID,
+				"%s: is a folder, not a file", path);
+		return custody__error(err, CUSTODY_EINVALID, "%s: is not a "
+			"regular file (%s)", path, custody_fs__kind(st.st_mode));
+	}
+	/* regular files ignore O_NONBLOCK, but say what is meant */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 int custody_fs__read_file(custody_buf *out, const char *path,
 	size_t max_len, custody_error **err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = custody_fs__open_input(path, O_NOFOLLOW, "", err);
 	size_t got = 0;
 	char *data = NULL;
 	int rc = 0;
 
 	if (fd < 0)
-		return custody__error_sys(err, errno == ENOENT ?
-			CUSTODY_ENOTFOUND : CUSTODY_EIO, errno,
-			"%s: cannot open", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = custody__error(err, CUSTODY_EINVALID,
-			"%s: not a regular file", path);
+		return fd;
+	if (fstat(fd, &st) != 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot stat", path);
 		goto done;
 	}
 	if ((uint64_t)st.st_size > max_len) {
@@ -429,6 +471,7 @@ int custody_fs__read_file(custody_buf *out, const char *path,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
+	/* never more than fstat said: a file that grows is read to there */
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
 

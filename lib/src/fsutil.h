@@ -31,7 +31,23 @@ int custody_fs__pwrite_all(int fd, const void *data, size_t len,
 
 int custody_fs__fsync_dir(const char *dir, custody_error **err);
 
-/* Read a whole file (at most max_len bytes) into *out. */
+/*
+ * Open a file someone named (a key, a proof, a document to check) for
+ * reading: with O_NONBLOCK, so that a FIFO cannot hang the open, then
+ * refused unless it is a regular file ("PATH: is a folder, not a file",
+ * "PATH: is not a regular file (a FIFO)"...). `flags` adds O_NOFOLLOW
+ * and the like. Returns the descriptor (blocking again) or a negative
+ * error code with *err set; `what` names the file's role in "cannot
+ * open" messages ("" for none).
+ */
+int custody_fs__open_input(const char *path, int flags, const char *what,
+	custody_error **err);
+
+/* What a non-regular file is, for messages: "a folder", "a FIFO"... */
+const char *custody_fs__kind(mode_t mode);
+
+/* Read a whole file (at most max_len bytes) into *out; its size is
+ * checked before anything is read. */
 int custody_fs__read_file(custody_buf *out, const char *path,
 	size_t max_len, custody_error **err);
 

@@ -180,19 +180,16 @@ static int read_key_file(custody_buf *out, const char *path,
 	struct stat st;
 	char *data;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = custody_fs__open_input(path, 0, "the key", err);
 
-	if (fd < 0) {
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) != 0) {
 		int saved = errno;
 
-		return custody__error_sys(err, saved == ENOENT ?
-			CUSTODY_ENOTFOUND : CUSTODY_EIO, saved,
-			"%s: cannot open the key", path);
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return custody__error(err, CUSTODY_EINVALID,
-			"%s: not a regular file", path);
+		return custody__error_sys(err, CUSTODY_EIO, saved,
+			"%s: cannot stat", path);
 	}
 	if ((st.st_mode & 077) != 0) {
 		close(fd);

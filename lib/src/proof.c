@@ -640,12 +640,21 @@ static int hash_file(const char *path, unsigned char out[32],
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char *chunk = malloc(1 << 16);
 	uint64_t size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	custody_error *open_err = NULL;
+	int fd = custody_fs__open_input(path, 0, "", &open_err), rc = 0;
 
-	if (fd < 0)
-		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
-			"read", path);
-	else if (md == NULL || chunk == NULL ||
+	if (fd < 0) {
+		/* as before for a file that cannot be opened; a FIFO or a
+		 * device (/dev/zero) is refused, never read */
+		int e = errno;
+
+		rc = custody_error_code(open_err) == CUSTODY_EINVALID ?
+			custody__error(err, CUSTODY_EINVALID, "%s",
+			custody_error_message(open_err)) :
+			custody__error_sys(err, CUSTODY_EIO, e, "%s: "
+			"cannot read", path);
+		custody_error_free(open_err);
+	} else if (md == NULL || chunk == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	while (rc == 0) {

@@ -728,6 +728,20 @@ static void parse_one(git_odb *odb, struct entry_batch *b, size_t k)
 
 	if (!p->have_id)
 		return;  /* the lookup said why */
+	{
+		/* an oversized entry is refused from its header, unread */
+		size_t size;
+		git_object_t type;
+
+		if (odb != NULL && git_odb_read_header(&size, &type, odb,
+		    &p->id) == 0 && size > CUSTODY_ENTRY_MAX_BYTES) {
+			custody_archive__entry_path(path, index);
+			custody__error(&p->err, CUSTODY_EINVALID, "%s: %zu "
+				"bytes, more than the %d allowed", path, size,
+				CUSTODY_ENTRY_MAX_BYTES);
+			return;
+		}
+	}
 	if (odb == NULL || git_odb_read(&obj, odb, &p->id) != 0 ||
 	    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
 		custody_archive__entry_path(path, index);

@@ -1,0 +1,126 @@
+#!/bin/bash
+# Files a user names (keys, proofs, documents, replies) and blobs an
+# archive holds may be FIFOs, devices, folders or huge: each is refused
+# at once with its reason, never waited on or read whole (issue 11,
+# items 10 and 14).
+. "$(dirname "$0")/lib.sh"
+
+G=.custody
+
+setup() {
+	make_collection coll
+	cd coll
+	run init --origin example.org/inputs
+	run add .
+	run publish memos/budget.txt --url https://example.org/a
+	run proof memos/budget.txt -o "$TMP/p"
+	expect_rc 0
+	"$CUSTODY" key export --vkey >"$TMP/k"
+	mkfifo "$TMP/fifo"
+	printf 'x\n' >memos/x.txt
+}
+
+# trun ARGS...: run custody, but never wait more than 20 s for it
+trun() {
+	timeout 20 "$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
+	RC=$?
+	OUT=$(cat "$TMP/.out")
+	ERR=$(cat "$TMP/.err")
+	[ "$RC" != 124 ] || fail "custody $* waited on its input"
+}
+
+# peak memory of the last /usr/bin/time run, in KiB
+rss() { tail -1 "$TMP/rss"; }
+
+test_inputs__a_fifo_or_device_is_refused_not_waited_on() {
+	setup
+	trun check "$TMP/fifo" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun check /dev/zero --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "/dev/zero: is not a regular file (a character device)"
+	trun check memos/budget.txt --proof "$TMP/fifo" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: $TMP/fifo: is not a regular file (a FIFO)"
+	trun check memos/budget.txt --proof "$TMP/p" --key "$TMP/fifo"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun timestamp add "$TMP/fifo"
+	expect_rc 1
+	expect_err "custody: $TMP/fifo: is not a regular file (a FIFO)"
+	trun sign "$TMP/fifo"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun verify-signature "$TMP/fifo" "$TMP/fifo" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun key import "$TMP/fifo" fifo
+	expect_rc 1
+	expect_err "custody: $TMP/fifo: is not a regular file (a FIFO)"
+	trun add memos/x.txt --passphrase-file "$TMP/fifo"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	# a signing key file that is a FIFO
+	CUSTODY_KEY="$TMP/fifo" trun add memos/x.txt
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+}
+
+test_inputs__a_folder_given_as_a_file_says_so() {
+	setup
+	mkdir "$TMP/dir"
+	run check memos/budget.txt --proof "$TMP/dir" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: $TMP/dir: is a folder, not a file"
+	run check "$TMP/dir" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/dir: is a folder, not a file"
+}
+
+test_inputs__an_oversized_file_is_refused_before_it_is_read() {
+	setup
+	head -c 20000000 /dev/zero >"$TMP/big"
+	/usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" check memos/budget.txt \
+		--proof "$TMP/big" --key "$TMP/k" >/dev/null 2>"$TMP/e"
+	grep -q "$TMP/big: too big (20000000 bytes, at most " "$TMP/e" ||
+		fail "$(cat "$TMP/e")"
+	[ "$(rss)" -lt 15000 ] ||
+		fail "read $(rss) KiB to refuse it"
+}
+
+# commit_with PATH BLOB: a commit on main whose tree has BLOB at PATH
+commit_with() {
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$2","$1"
+	local tree
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	git --git-dir=$G -c user.name=m -c user.email=m@example.org \
+		commit-tree "$tree" -p main -m big
+}
+
+test_inputs__a_huge_custody_yaml_or_entry_is_refused_unread() {
+	setup
+	tampered
+	local blob commit
+	blob=$(head -c 100000000 /dev/zero | git --git-dir=$G hash-object -w --stdin)
+	commit=$(commit_with custody.yaml "$blob")
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	/usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" status >/dev/null \
+		2>"$TMP/e"
+	grep -q "custody.yaml: 100000000 bytes, more than the 16384 allowed" \
+		"$TMP/e" || fail "$(cat "$TMP/e")"
+	[ "$(rss)" -lt 60000 ] ||
+		fail "read $(rss) KiB to refuse it"
+	git --git-dir=$G update-ref refs/heads/main main~1
+	commit=$(commit_with log/000/000/000000001.yaml "$blob")
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	/usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" log >/dev/null 2>"$TMP/e"
+	grep -q "log/000/000/000000001.yaml: 100000000 bytes, more than the 65536 allowed" \
+		"$TMP/e" || fail "$(cat "$TMP/e")"
+	[ "$(rss)" -lt 60000 ] ||
+		fail "read $(rss) KiB to refuse it"
+}
+
+run_tests
