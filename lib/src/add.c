@@ -658,6 +658,7 @@ done:
 			custody_pack__uncommit(packs[i]);
 		for (size_t k = 0; k < nwriters; k++)
 			custody_pack__uncommit(writers[k].pack);
+		custody_pack__settled(a->gitdir);
 	}
 	for (size_t i = 0; i < npacks; i++)
 		custody_pack__free(packs[i]);

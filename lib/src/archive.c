@@ -790,12 +790,15 @@ int custody_archive__commit(custody_archive *a,
 			goto done;
 		}
 	}
+	custody_pack__settled(a->gitdir);
 	remember_head(a, commit_out);
 	custody_tlog__commit(a, &pending);
 done:
 	custody_tlog__pending_clear(&pending);
-	if (rc != 0)
+	if (rc != 0) {
 		custody_pack__uncommit(pack);
+		custody_pack__settled(a->gitdir);
+	}
 	git_reference_free(ref);
 	custody_pack__free(pack);
 	free(pack_dir);
@@ -890,8 +893,10 @@ int custody_archive__append(custody_archive *a,
 	committed = 1;
 	rc = custody_archive__refresh(a, err);
 done:
-	if (rc != 0 && !committed)
+	if (rc != 0 && !committed) {
 		custody_pack__uncommit(pack);
+		custody_pack__settled(a->gitdir);
+	}
 	custody_pack__free(pack);
 	git_odb_free(odb);
 	free(pack_dir);
@@ -917,6 +922,11 @@ int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
 	return rc;
 }
 
+static void pack_notice(void *payload, const char *message)
+{
+	custody_archive__notice(payload, "%s", message);
+}
+
 int custody_archive__begin_change_early(custody_archive *a,
 	unsigned int wait_ms, struct custody_lock **lock_out,
 	const char **actor_out, custody_error **err)
@@ -932,6 +942,14 @@ int custody_archive__begin_change_early(custody_archive *a,
 		custody_archive__notice(a, "%s", stale);
 	free(stale);
 	custody_archive__clean_stale(a);
+	{
+		git_oid head;
+		int has = git_reference_name_to_id(&head, a->repo,
+			CUSTODY_REF) == 0;
+
+		custody_pack__recover(a->gitdir, has ? head.id : NULL,
+			pack_notice, a);
+	}
 	if ((rc = custody_archive__refresh(a, err)) == 0 &&
 	    (rc = custody_archive__check_history(a, err)) == 0 &&
 	    (rc = custody_archive__signer(a, actor_out, err)) != 0 &&

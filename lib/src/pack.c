@@ -953,6 +953,141 @@ static void remove_temps(custody_pack *pack)
 	}
 }
 
+/* "<dir>/../../custody-new-packs": the journal beside objects/ */
+static char *journal_path(const char *pack_dir)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/../../%s", pack_dir, CUSTODY_NEW_PACKS) < 0)
+		return NULL;
+	return path;
+}
+
+static int note_new_pack(const char *pack_dir, const char *hex,
+	custody_error **err)
+{
+	char *path = journal_path(pack_dir), line[48];
+	int fd, rc = 0;
+
+	if (path == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	snprintf(line, sizeof(line), "pack-%s\n", hex);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    fsync(fd) != 0)
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot record the new pack", path);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+void custody_pack__settled(const char *gitdir)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/%s", gitdir, CUSTODY_NEW_PACKS) >= 0)
+		unlink(path);
+	free(path);
+}
+
+/* Is object `id` listed in the pack index at path (version 2)? */
+static int idx_contains(const char *path, const unsigned char id[20])
+{
+	custody_buf idx = CUSTODY_BUF_INIT;
+	const unsigned char *p;
+	uint32_t lo = 0, hi, count;
+	int found = 0;
+
+	if (custody_fs__read_file(&idx, path, (size_t)1 << 32, NULL) != 0)
+		return 0;
+	p = (const unsigned char *)idx.ptr;
+	if (idx.size < 8 + 1024 || memcmp(p, "\377tOc\0\0\0\2", 8) != 0)
+		goto done;
+#define BE32(q) ((uint32_t)(q)[0] << 24 | (uint32_t)(q)[1] << 16 | \
+	(uint32_t)(q)[2] << 8 | (uint32_t)(q)[3])
+	count = BE32(p + 8 + 255 * 4);
+	hi = BE32(p + 8 + id[0] * 4);
+	if (id[0] > 0)
+		lo = BE32(p + 8 + (id[0] - 1) * 4);
+#undef BE32
+	if ((uint64_t)8 + 1024 + (uint64_t)count * 20 > idx.size || hi > count)
+		goto done;
+	while (lo < hi && !found) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(p + 8 + 1024 + (size_t)mid * 20, id, 20);
+
+		if (c == 0)
+			found = 1;
+		else if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+done:
+	custody_buf_dispose(&idx);
+	return found;
+}
+
+void custody_pack__recover(const char *gitdir, const unsigned char *head,
+	void (*notice)(void *payload, const char *message), void *payload)
+{
+	custody_buf list = CUSTODY_BUF_INIT;
+	char *path = NULL, name[64], *line, *next;
+	int landed = 0;
+
+	if (asprintf(&path, "%s/%s", gitdir, CUSTODY_NEW_PACKS) < 0)
+		return;
+	if (custody_fs__read_file(&list, path, 1 << 20, NULL) != 0)
+		goto done;
+	/* did the run that wrote them record its commit? */
+	for (line = list.ptr; head != NULL && line && *line; line = next) {
+		char *idx = NULL;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strlen(line) != 45 || strncmp(line, "pack-", 5) != 0)
+			continue;
+		if (asprintf(&idx, "%s/objects/pack/%s.idx", gitdir, line) >= 0 &&
+		    idx_contains(idx, head))
+			landed = 1;
+		free(idx);
+		if (next != NULL)
+			next[-1] = '\n';
+	}
+	for (line = list.ptr; !landed && line && *line; line = next) {
+		char *idx = NULL, *pk = NULL, message[512];
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strlen(line) != 45 || strncmp(line, "pack-", 5) != 0)
+			continue;
+		snprintf(name, sizeof(name), "%s", line);
+		if (asprintf(&idx, "%s/objects/pack/%s.idx", gitdir, name) < 0)
+			idx = NULL;
+		if (asprintf(&pk, "%s/objects/pack/%s.pack", gitdir, name) < 0)
+			pk = NULL;
+		/* the index first: without it git no longer sees the pack */
+		if (idx != NULL && pk != NULL && unlink(idx) == 0) {
+			unlink(pk);
+			snprintf(message, sizeof(message), "removed %s, written "
+				"by an interrupted run that never recorded its "
+				"commit (no ref reaches it)", pk);
+			notice(payload, message);
+		}
+		free(idx);
+		free(pk);
+	}
+	unlink(path);
+done:
+	custody_buf_dispose(&list);
+	free(path);
+}
+
 int custody_pack__commit(custody_pack *pack, custody_error **err)
 {
 	unsigned char sum[20];
@@ -990,6 +1125,8 @@ int custody_pack__commit(custody_pack *pack, custody_error **err)
 		rc = 0;
 		goto cleanup;
 	}
+	if ((rc = note_new_pack(pack->dir, hex, err)) != 0)
+		goto cleanup;
 	if (rename(pack->pack_path, final_pack) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
 			"cannot rename %s to %s", pack->pack_path, final_pack);

@@ -52,7 +52,32 @@ void custody_pack__cancel(custody_pack *pack);
 /* Number of objects in the pack so far. */
 size_t custody_pack__count(const custody_pack *pack);
 
+/*
+ * Rename the finished pack and its index into place. Just before, its
+ * name is appended (fsynced) to CUSTODY_NEW_PACKS in the repository's
+ * folder, the parent of objects/, so that a writer killed before its ref
+ * moves leaves a record of the packs only it knew of: the next writer
+ * removes them (see custody_pack__recover). The journal is cleared once
+ * the ref has moved (custody_pack__settled).
+ */
 int custody_pack__commit(custody_pack *pack, custody_error **err);
+
+#define CUSTODY_NEW_PACKS "custody-new-packs"
+
+/* The commit is recorded, or the packs written for it were taken back:
+ * either way they are no longer new. */
+void custody_pack__settled(const char *gitdir);
+
+/*
+ * Under the archive's lock, before a change: the packs listed in
+ * CUSTODY_NEW_PACKS were written by a run that was stopped before or
+ * after its ref moved. If `head` (NULL: no head) is in one of them the
+ * change was recorded and they stay; otherwise no ref can reach them
+ * (nobody else writes while the lock is held, and only custody lists
+ * packs there) and they are removed, each named through `notice`.
+ */
+void custody_pack__recover(const char *gitdir, const unsigned char *head,
+	void (*notice)(void *payload, const char *message), void *payload);
 
 /*
  * Remove the pack a successful commit put in place (when the change it

@@ -105,4 +105,60 @@ test_crash__disk_full_and_io_errors_leave_the_archive_unchanged() {
 	[ $seen -gt 5 ] || fail "only $seen injected failures were reported"
 }
 
+# kill_at PATH SYSCALLS: run `custody add .` in ./work, killed at the
+# first of SYSCALLS that touches PATH (inside work/.custody)
+kill_at() {
+	(cd work && exec strace -f -o /dev/null -P "$TMP/work/.custody/$1" \
+		-e trace="$2" -e inject="$2":signal=SIGKILL \
+		"$CUSTODY" add . >/dev/null 2>&1) 2>/dev/null
+	[ $? = 137 ] || fail "add was not killed at $1"
+}
+
+packs() { ls work/.custody/objects/pack | LC_ALL=C sort; }
+
+# Killed after its packs were renamed into place but before the ref
+# moved: the next writer removes exactly those packs (issue 11, item 11).
+test_crash__packs_of_a_change_killed_before_its_ref_moved_are_removed() {
+	prepare
+	rm -rf work && cp -a pristine work
+	local before after
+	before=$(packs)
+	kill_at refs/heads/main.lock rename,renameat,renameat2
+	[ "$(packs)" != "$before" ] || fail "no pack was left behind"
+	[ "$(head_of work/.custody)" = "$OLD" ] || fail "the ref moved"
+	printf 'next\n' >work/memos/next.txt
+	(cd work && "$CUSTODY" add memos/next.txt >/dev/null 2>"$TMP/err") ||
+		fail "the next add failed: $(cat "$TMP/err")"
+	[ "$(grep -c 'written by an interrupted run that never recorded its commit' "$TMP/err")" -ge 1 ] ||
+		fail "no pack was named as removed: $(cat "$TMP/err")"
+	# what is left: the old packs and the new add's, nothing else
+	after=$(packs)
+	for p in $(comm -13 <(echo "$before") <(echo "$after")); do
+		git --git-dir=work/.custody verify-pack -v \
+			"work/.custody/objects/pack/${p%.*}.idx" >/dev/null ||
+			fail "$p is damaged"
+	done
+	git --git-dir=work/.custody fsck --strict --unreachable 2>&1 |
+		grep -q unreachable && fail "unreachable objects remain"
+	(cd work && "$CUSTODY" verify >/dev/null) || fail "verify failed"
+	[ ! -e work/.custody/custody-new-packs ] || fail "journal left behind"
+}
+
+# Killed after the ref moved but before the journal was cleared: the
+# change happened, and its packs stay.
+test_crash__packs_of_a_change_killed_after_its_ref_moved_are_kept() {
+	prepare
+	rm -rf work && cp -a pristine work
+	kill_at custody-new-packs unlink,unlinkat
+	[ "$(head_of work/.custody)" != "$OLD" ] || fail "the ref did not move"
+	printf 'next\n' >work/memos/next.txt
+	(cd work && "$CUSTODY" add memos/next.txt >/dev/null 2>"$TMP/err") ||
+		fail "the next add failed: $(cat "$TMP/err")"
+	grep -q 'never recorded its commit' "$TMP/err" &&
+		fail "a recorded change's pack was removed"
+	git --git-dir=work/.custody fsck --strict >/dev/null 2>&1 ||
+		fail "git fsck failed"
+	(cd work && "$CUSTODY" verify >/dev/null) || fail "verify failed"
+}
+
 run_tests
