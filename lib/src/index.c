@@ -780,15 +780,66 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 	return normalise(index, err);
 }
 
+/* Stat the cache files: seen is 0 when absent; -1 on out of memory. */
+static int stat_cache(const custody_archive *a, struct stat *file_st,
+	int *file_seen, struct stat *journal_st, int *journal_seen)
+{
+	char *file = index_path(a), *journal = journal_path(a);
+	int rc = -1;
+
+	if (file != NULL && journal != NULL) {
+		memset(file_st, 0, sizeof(*file_st));
+		memset(journal_st, 0, sizeof(*journal_st));
+		*file_seen = lstat(file, file_st) == 0;
+		*journal_seen = lstat(journal, journal_st) == 0;
+		rc = 0;
+	}
+	free(file);
+	free(journal);
+	return rc;
+}
+
+static int same_stat(const struct stat *x, int x_seen, const struct stat *y,
+	int y_seen)
+{
+	if (x_seen != y_seen)
+		return 0;
+	return !x_seen || (x->st_dev == y->st_dev && x->st_ino == y->st_ino &&
+		x->st_size == y->st_size &&
+		x->st_mtim.tv_sec == y->st_mtim.tv_sec &&
+		x->st_mtim.tv_nsec == y->st_mtim.tv_nsec &&
+		x->st_ctim.tv_sec == y->st_ctim.tv_sec &&
+		x->st_ctim.tv_nsec == y->st_ctim.tv_nsec);
+}
+
+int custody_index__on_disk_as_loaded(const struct custody_index *index,
+	const custody_archive *a)
+{
+	struct stat file_st, journal_st;
+	int file_seen, journal_seen;
+
+	if (stat_cache(a, &file_st, &file_seen, &journal_st, &journal_seen)
+	    != 0)
+		return 0;
+	return same_stat(&file_st, file_seen, &index->file_st,
+		index->file_seen) && same_stat(&journal_st, journal_seen,
+		&index->journal_st, index->journal_seen);
+}
+
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err)
 {
 	struct custody_index *index = calloc(1, sizeof(*index));
+	struct stat file_st, journal_st;
+	int file_seen, journal_seen;
 	int rc;
 
 	*out = NULL;
-	if (index == NULL)
+	if (index == NULL || stat_cache(a, &file_st, &file_seen,
+	    &journal_st, &journal_seen) != 0) {
+		free(index);
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
 	rc = load_file(index, a, err);
 	if (rc == 0)
 		rc = load_journal(index, a, err);
@@ -817,6 +868,10 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 		custody_index__free(index);
 		return rc;
 	}
+	index->file_st = file_st;
+	index->file_seen = file_seen;
+	index->journal_st = journal_st;
+	index->journal_seen = journal_seen;
 	*out = index;
 	return 0;
 }
