@@ -457,6 +457,100 @@ static int is_ancestor(custody_archive *a, const char *head_hex)
 }
 
 /*
+ * 1 when some file of tree `old` is changed or gone in tree `new`, 0
+ * when `new` only adds to it, <0 when a tree cannot be read. Subtrees
+ * with the same id are not opened: the cost follows what changed.
+ */
+static int tree_rewritten(git_repository *repo, const git_oid *old_id,
+	const git_oid *new_id, int depth)
+{
+	git_tree *old = NULL, *new = NULL;
+	int rc = 0;
+
+	if (git_oid_equal(old_id, new_id))
+		return 0;
+	if (depth > 4)
+		return 1;  /* deeper than the log goes: not custody's */
+	if (git_tree_lookup(&old, repo, old_id) != 0 ||
+	    git_tree_lookup(&new, repo, new_id) != 0) {
+		rc = -1;
+		goto done;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(old) && rc == 0; i++) {
+		const git_tree_entry *o = git_tree_entry_byindex(old, i);
+		const git_tree_entry *n = git_tree_entry_byname(new,
+			git_tree_entry_name(o));
+
+		if (n == NULL || git_tree_entry_filemode(n) !=
+		    git_tree_entry_filemode(o))
+			rc = 1;
+		else if (git_oid_equal(git_tree_entry_id(o),
+		    git_tree_entry_id(n)))
+			continue;
+		else if (git_tree_entry_type(o) != GIT_OBJECT_TREE)
+			rc = 1;  /* an entry rewritten */
+		else
+			rc = tree_rewritten(repo, git_tree_entry_id(o),
+				git_tree_entry_id(n), depth + 1);
+	}
+done:
+	git_tree_free(old);
+	git_tree_free(new);
+	return rc;
+}
+
+/*
+ * What the index stands on is the log at its head. A later head of the
+ * same history may still have rewritten an entry the index has read
+ * (same log size, or more): then the index is stale. 1 when the log at
+ * the index's head is only added to at the archive's head, 0 when
+ * something in it was changed or removed, <0 on error.
+ */
+static int log_only_grew(custody_archive *a, const char *head_hex,
+	custody_error **err)
+{
+	git_oid old_id;
+	git_commit *old_commit = NULL;
+	git_tree *old_root = NULL, *new_root = NULL;
+	git_tree_entry *old_log = NULL, *new_log = NULL;
+	int rc;
+
+	if (git_oid_fromstrn(&old_id, head_hex, 40) != 0 ||
+	    git_commit_lookup(&old_commit, a->repo, &old_id) != 0 ||
+	    git_commit_tree(&old_root, old_commit) != 0) {
+		rc = 0;  /* the index's head is unknown here: rebuild */
+		goto done;
+	}
+	if ((rc = custody_archive__head_tree(a, &new_root, err)) != 0)
+		goto done;
+	if (git_tree_entry_bypath(&old_log, old_root, "log") != 0) {
+		rc = 1;  /* no log then: all of it is new */
+		goto done;
+	}
+	if (git_tree_entry_bypath(&new_log, new_root, "log") != 0 ||
+	    git_tree_entry_type(old_log) != GIT_OBJECT_TREE ||
+	    git_tree_entry_type(new_log) != GIT_OBJECT_TREE) {
+		rc = 0;
+		goto done;
+	}
+	rc = tree_rewritten(a->repo, git_tree_entry_id(old_log),
+		git_tree_entry_id(new_log), 0);
+	if (rc < 0)
+		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"compare the log with the one the cache was made at",
+			a->gitdir);
+	else
+		rc = !rc;
+done:
+	git_tree_entry_free(old_log);
+	git_tree_entry_free(new_log);
+	git_tree_free(old_root);
+	git_tree_free(new_root);
+	git_commit_free(old_commit);
+	return rc;
+}
+
+/*
  * Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. The
  * index comes back at the head the file was written at; the caller
  * applies the journal and catches up with the log from there.
@@ -849,8 +943,13 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 		    index->size != a->size) {
 			/* another head: caught up if the log only grew
 			 * since, else rebuilt quietly */
-			if (index->size > a->size ||
-			    !is_ancestor(a, index->head))
+			int grew = 0;
+
+			if (index->size <= a->size &&
+			    is_ancestor(a, index->head) &&
+			    (grew = log_only_grew(a, index->head, err)) < 0)
+				rc = grew;
+			else if (grew == 0)
 				rc = 1;
 			else
 				rc = catch_up(index, a, index->size, err);
