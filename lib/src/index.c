@@ -1140,6 +1140,16 @@ done:
 	return rc;
 }
 
+int custody_index__learnt(const struct custody_index *index)
+{
+	if (!index->from_file || strcmp(index->saved_head, index->head) != 0)
+		return 1;
+	for (size_t i = 0; i < index->count; i++)
+		if (index->records[i].dirty)
+			return 1;
+	return 0;
+}
+
 int custody_index__save(struct custody_index *index, custody_archive *a,
 	custody_error **err)
 {

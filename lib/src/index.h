@@ -74,6 +74,10 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 int custody_index__save(struct custody_index *index, custody_archive *a,
 	custody_error **err);
 
+/* 1 when the index holds what its files on disk do not (it was rebuilt
+ * or caught up, or records changed): custody_index__save would write. */
+int custody_index__learnt(const struct custody_index *index);
+
 /* 1 when cache/index and its journal are as they were when the index
  * was loaded (no other process saved one since), else 0. */
 int custody_index__on_disk_as_loaded(const struct custody_index *index,

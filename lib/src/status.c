@@ -76,6 +76,8 @@ static void save_index(custody_archive *a, struct custody_index *index)
 	custody_error *lerr = NULL;
 	int rc;
 
+	if (!custody_index__learnt(index))
+		return;  /* the cache on disk is this one: nothing to lock */
 	rc = custody_lock__acquire(&lock, a->gitdir, 0, NULL, &lerr);
 	if (rc == 0 && (rc = custody_archive__refresh(a, &lerr)) == 0 &&
 	    (strcmp(a->head_hex, index->head) != 0 ||
