@@ -238,7 +238,7 @@ static int check_unsafe(const char *path, size_t len, const char *shown,
 
 /* The checks of custody_path__check; `shown` is the path as messages
  * quote it (only needed when err is not NULL). */
-static int check_path(const char *path, const char *shown,
+static int check_path(const char *path, const char *shown, int recorded,
 	custody_error **err)
 {
 	size_t len = strlen(path);
@@ -291,19 +291,29 @@ static int check_path(const char *path, const char *shown,
 		c = slash + 1;
 	}
 	/* after the components: a reserved name is the graver reason */
-	return check_unsafe(path, len, shown, err);
+	return recorded ? 0 : check_unsafe(path, len, shown, err);
 }
 
-int custody_path__check(const char *path, custody_error **err)
+static int check(const char *path, int recorded, custody_error **err)
 {
 	char shown[QUOTE_BYTES];
 	int rc;
 
 	/* most paths pass: quote one for a message only when it fails */
-	if ((rc = check_path(path, "", NULL)) == 0 || err == NULL)
+	if ((rc = check_path(path, "", recorded, NULL)) == 0 || err == NULL)
 		return rc;
 	custody_path__quote(shown, sizeof(shown), path);
-	return check_path(path, shown, err);
+	return check_path(path, shown, recorded, err);
+}
+
+int custody_path__check(const char *path, custody_error **err)
+{
+	return check(path, 0, err);
+}
+
+int custody_path__check_recorded(const char *path, custody_error **err)
+{
+	return check(path, 1, err);
 }
 
 int custody_path__is_nfc(const char *path)

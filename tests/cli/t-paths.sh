@@ -129,14 +129,6 @@ test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
 	unchanged
 }
 
-# no_raw_controls: neither stdout nor stderr of the last run holds an
-# ESC, a CR, or a bidi or C1 control (a terminal would act on it)
-no_raw_controls() {
-	! LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]' \
-		"$TMP/.out" "$TMP/.err" ||
-		fail "a raw control character was printed: $(od -c "$TMP/.out" "$TMP/.err" | head -20)"
-}
-
 # octal BYTES: the bytes printf makes of BYTES, as \ooo escapes
 octal() { printf "$1" | od -An -to1 | tr -d ' \n' | sed 's/[0-7]\{3\}/\\&/g'; }
 
