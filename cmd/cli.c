@@ -10,15 +10,170 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * Names and messages as custody prints them. A terminal acts on control
+ * characters (ESC starts a command, CR rewrites the line) and bidi
+ * controls reorder what it shows, so none of them is ever printed raw.
+ */
+
+/* The code point at s (its length in *n), or -1 with *n = 1 for a byte
+ * that does not start a well-formed UTF-8 sequence. */
+static long utf8_next(const unsigned char *s, size_t *n)
+{
+	long cp;
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		*n = 1;
+		return -1;
+	}
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*n = 1;
+			return -1;
+		}
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+		*n = 1;
+		return -1;
+	}
+	*n = len;
+	return cp;
+}
+
+/* Code points a terminal acts on or reorders text by. */
+static int unprintable(long cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+		cp == 0x200e || cp == 0x200f || (cp >= 0x202a &&
+		cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+		cp == 0x2028 || cp == 0x2029;
+}
+
+/* s with what may not be printed escaped, C style as git's
+ * core.quotePath does (\t \n \r \033 ...); with `quote`, '"' and '\\'
+ * too, inside double quotes. *escaped is NULL when s needs nothing; -1
+ * on out of memory. */
+static int escape(const char *s, int quote, char **escaped)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), at = 0, n, j = 0;
+	int needed = 0;
+	char *out;
+
+	*escaped = NULL;
+	for (at = 0; at < len; at += n) {
+		long cp = utf8_next(p + at, &n);
+
+		if (cp < 0 || unprintable(cp) ||
+		    (quote && (cp == '"' || cp == '\\')))
+			needed = 1;
+	}
+	if (!needed)
+		return 0;
+	/* at most 4 bytes out for each in, the quotes and a NUL */
+	if ((out = malloc(len * 4 + 3)) == NULL)
+		return -1;
+	if (quote)
+		out[j++] = '"';
+	for (at = 0; at < len; at += n) {
+		long cp = utf8_next(p + at, &n);
+		const char *esc = NULL;
+
+		switch (cp) {
+		case '\a': esc = "\\a"; break;
+		case '\b': esc = "\\b"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\v': esc = "\\v"; break;
+		case '\f': esc = "\\f"; break;
+		case '\r': esc = "\\r"; break;
+		case '"': esc = quote ? "\\\"" : NULL; break;
+		case '\\': esc = quote ? "\\\\" : NULL; break;
+		default: break;
+		}
+		if (esc != NULL) {
+			memcpy(out + j, esc, 2);
+			j += 2;
+		} else if (cp < 0 || unprintable(cp)) {
+			/* each byte in octal, as git does */
+			for (size_t k = 0; k < n; k++) {
+				snprintf(out + j, 5, "\\%03o", p[at + k]);
+				j += 4;
+			}
+		} else {
+			memcpy(out + j, p + at, n);
+			j += n;
+		}
+	}
+	if (quote)
+		out[j++] = '"';
+	out[j] = '\0';
+	*escaped = out;
+	return 0;
+}
+
+/* The last few results, so that one printf can show several names. */
+static char *shown[8];
+static unsigned int shown_next;
+
+static const char *show(const char *s, int quote)
+{
+	char *escaped;
+
+	if (s == NULL)
+		return NULL;
+	if (escape(s, quote, &escaped) != 0)
+		return "(not shown: out of memory)";
+	if (escaped == NULL)
+		return s;
+	free(shown[shown_next]);
+	shown[shown_next] = escaped;
+	shown_next = (shown_next + 1) % 8;
+	return escaped;
+}
+
+const char *cli_name(const char *name)
+{
+	return show(name, 1);
+}
+
+const char *cli_text(const char *text)
+{
+	return show(text, 0);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *message = NULL;
+	int n;
 
 	cli_progress_end();
 	fputs("custody: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&message, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		fputs("out of memory", stderr);
+	else
+		fputs(cli_text(message), stderr);
+	free(message);
 	fputc('\n', stderr);
 }
 
@@ -129,6 +284,9 @@ void json_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		long cp;
+		size_t n;
+
 		switch (*p) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;
@@ -136,10 +294,24 @@ void json_string(FILE *out, const char *s)
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(out, "\\u%04x", *p);
-			else
+				break;
+			}
+			if (*p < 0x80) {
 				fputc(*p, out);
+				break;
+			}
+			/* C1 and bidi controls, separators escaped; a byte
+			 * that is not UTF-8 as U+FFFD (JSON is UTF-8) */
+			cp = utf8_next(p, &n);
+			if (cp < 0)
+				fputs("\\ufffd", out);
+			else if (unprintable(cp))
+				fprintf(out, "\\u%04lx", cp);
+			else
+				fwrite(p, 1, n, out);
+			p += n - 1;
 		}
 	}
 	fputc('"', out);

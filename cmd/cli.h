@@ -22,7 +22,18 @@ struct command {
 	const char *summary;
 };
 
-/* "custody: <message>" on stderr. */
+/*
+ * A name (a path, a file) as custody prints it: as it is, or, when it
+ * holds a control character, a bidi control, a line separator, a byte
+ * that is not UTF-8, '"' or '\\', in double quotes with C-style escapes
+ * (\033 \r \n \t \" \\), as git's core.quotePath does. The result
+ * lives until eight more calls of cli_name or cli_text.
+ */
+const char *cli_name(const char *name);
+/* Free text (a reason, a note) the same way, without the quotes. */
+const char *cli_text(const char *text);
+
+/* "custody: <message>" on stderr; unprintable characters escaped. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print a library error, free it, and return EXIT_FAILED. */

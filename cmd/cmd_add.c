@@ -52,7 +52,7 @@ static int on_entry(const custody_entry *e, void *payload)
 	}
 	printf("%-11s %s  (entry %" PRIu64 ", v%" PRIu64 ", %.16s…, %s)\n",
 		custody_entry_version(e) == 1 ? "registered" : "new version",
-		custody_entry_path(e), custody_entry_index(e),
+		cli_name(custody_entry_path(e)), custody_entry_index(e),
 		custody_entry_version(e), custody_entry_sha256(e),
 		custody_entry_media_type(e));
 	return 0;
@@ -61,7 +61,7 @@ static int on_entry(const custody_entry *e, void *payload)
 static void on_refused(const char *path, const char *reason, void *payload)
 {
 	(void)payload;
-	cli_error("refused %s: %s", path, reason);
+	cli_error("refused %s: %s", cli_name(path), reason);
 }
 
 int cmd_add(int argc, char **argv)

@@ -40,8 +40,8 @@ static const char help[] =
 static void print_result(const custody_check_result *r, const char *file,
 	const char *tsa_ca)
 {
-	printf("OK: %s is the document registered in the log %s\n", file,
-		r->origin);
+	printf("OK: %s is the document registered in the log %s\n",
+		cli_name(file), cli_text(r->origin));
 	printf("  registered   by %s, %s (the outlet's clock), entry %"
 		PRIu64 ", version %" PRIu64 " of %s\n", r->actor,
 		r->registered, r->index, r->version, r->path);

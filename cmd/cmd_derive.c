@@ -98,8 +98,9 @@ int cmd_derive(int argc, char **argv)
 		fputs("}\n", stdout);
 	} else {
 		printf("registered %s (%s of %s): entry %" PRIu64 ", commit "
-			"%.12s\n", argv[optind + 1], opts.derivation,
-			argv[optind], index, commit);
+			"%.12s\n", cli_name(argv[optind + 1]),
+			cli_text(opts.derivation), cli_name(argv[optind]),
+			index, commit);
 	}
 	return EXIT_OK;
 }

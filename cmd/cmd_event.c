@@ -103,7 +103,8 @@ int cmd_event(int argc, char **argv)
 		fputs("}\n", stdout);
 	} else {
 		printf("recorded %s of %s: entry %" PRIu64 ", commit %.12s\n",
-			opts.action, argv[optind], index, commit);
+			cli_text(opts.action), cli_name(argv[optind]), index,
+			commit);
 	}
 	return EXIT_OK;
 }

@@ -50,7 +50,8 @@ static int on_publication(const custody_publication *p, void *payload)
 		return 0;
 	}
 	printf("%s  %s  %s (entry %" PRIu64 ", sha256:%.16s…)\n",
-		p->published, p->url, p->path, p->document, p->sha256);
+		p->published, cli_text(p->url), cli_name(p->path),
+		p->document, p->sha256);
 	return 0;
 }
 
@@ -69,7 +70,7 @@ static int on_entry(const custody_entry *e, void *payload)
 		custody_entry_type_name(e));
 	if (custody_entry_path(e))
 		printf(" %s  v%" PRIu64 "  sha256:%.16s…  %" PRIu64 " bytes"
-			"  %s%s", custody_entry_path(e),
+			"  %s%s", cli_name(custody_entry_path(e)),
 			custody_entry_version(e), custody_entry_sha256(e),
 			custody_entry_size(e), custody_entry_media_type(e),
 			custody_entry_blob(e) ? "" : "  (hashes only)");
@@ -88,7 +89,8 @@ static int on_entry(const custody_entry *e, void *payload)
 		printf(" %zu document%s at %s, published %s",
 			custody_entry_document_count(e),
 			custody_entry_document_count(e) == 1 ? "" : "s",
-			custody_entry_url(e), custody_entry_published(e));
+			cli_text(custody_entry_url(e)),
+			custody_entry_published(e));
 	putchar('\n');
 	if (custody_entry_derived_from(e))
 		printf("         %s of #%" PRIu64 " (its entry's leaf hash "
@@ -96,18 +98,20 @@ static int on_entry(const custody_entry *e, void *payload)
 			custody_entry_derived_from(e),
 			custody_entry_original_leaf(e));
 	if (custody_entry_from(e))
-		printf("         from: %s\n", custody_entry_from(e));
+		printf("         from: %s\n", cli_text(custody_entry_from(e)));
 	if (custody_entry_to(e))
-		printf("         to: %s\n", custody_entry_to(e));
+		printf("         to: %s\n", cli_text(custody_entry_to(e)));
 	if (custody_entry_at(e))
-		printf("         happened: %s\n", custody_entry_at(e));
+		printf("         happened: %s\n",
+			cli_text(custody_entry_at(e)));
 	if (custody_entry_backdate_reason(e))
 		printf("         backdated because: %s\n",
-			custody_entry_backdate_reason(e));
+			cli_text(custody_entry_backdate_reason(e)));
 	if (custody_entry_source(e))
-		printf("         source: %s\n", custody_entry_source(e));
+		printf("         source: %s\n",
+			cli_text(custody_entry_source(e)));
 	if (custody_entry_note(e))
-		printf("         note: %s\n", custody_entry_note(e));
+		printf("         note: %s\n", cli_text(custody_entry_note(e)));
 	return 0;
 }
 

@@ -71,30 +71,35 @@ static int print_step(const custody_step *s, void *payload)
 	case CUSTODY_STEP_REGISTERED:
 		if (s->what)
 			printf("%s registered (%s of entry %" PRIu64 "), "
-				"version %" PRIu64, s->path, s->what,
+				"version %" PRIu64, cli_name(s->path),
+				cli_text(s->what),
 				s->related, s->version);
 		else
-			printf("%s registered, version %" PRIu64, s->path,
+			printf("%s registered, version %" PRIu64,
+				cli_name(s->path),
 				s->version);
 		break;
 	case CUSTODY_STEP_EVENT:
-		printf("%s: %s", s->path, s->what);
+		printf("%s: %s", cli_name(s->path), cli_text(s->what));
 		if (s->from)
-			printf(" from %s", s->from);
+			printf(" from %s", cli_text(s->from));
 		if (s->to)
-			printf(" to %s", s->to);
+			printf(" to %s", cli_text(s->to));
 		if (s->backdate_reason)
-			printf(" (backdated: %s)", s->backdate_reason);
+			printf(" (backdated: %s)",
+				cli_text(s->backdate_reason));
 		break;
 	case CUSTODY_STEP_DERIVATIVE:
-		printf("%s: %s made from it (%s)", s->path, s->related_path,
-			s->what);
+		printf("%s: %s made from it (%s)", cli_name(s->path),
+			cli_name(s->related_path), cli_text(s->what));
 		break;
 	case CUSTODY_STEP_PUBLISHED:
-		printf("%s published at %s", s->path, s->url);
+		printf("%s published at %s", cli_name(s->path),
+			cli_text(s->url));
 		break;
 	case CUSTODY_STEP_GAP:
-		printf("GAP: %s: %s", s->path, s->message);
+		printf("GAP: %s: %s", cli_name(s->path),
+			cli_text(s->message));
 		break;
 	default:
 		break;

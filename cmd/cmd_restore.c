@@ -63,7 +63,7 @@ int cmd_restore(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(err);
 	if (dest == NULL || strcmp(dest, "-") != 0)
-		fprintf(stderr, "restored %s%s%s\n", argv[optind],
-			dest ? " to " : "", dest ? dest : "");
+		fprintf(stderr, "restored %s%s%s\n", cli_name(argv[optind]),
+			dest ? " to " : "", dest ? cli_name(dest) : "");
 	return EXIT_OK;
 }

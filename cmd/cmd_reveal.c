@@ -130,8 +130,9 @@ int cmd_check_reveal(int argc, char **argv)
 	} else {
 		printf("OK: %s (entry %" PRIu64 ") was made by %s from %s "
 			"(entry %" PRIu64 "), both in the log %s at size %"
-			PRIu64 "\n", r.derivative_path, r.derivative,
-			r.derivation, r.original_path, r.original,
+			PRIu64 "\n", cli_name(r.derivative_path),
+			r.derivative, cli_text(r.derivation),
+			cli_name(r.original_path), r.original,
 			r.origin, r.tree_size);
 		printf("  original SHA-256 %s%s\n", r.original_sha256,
 			r.original_file_checked ? " (the file given matches)" :

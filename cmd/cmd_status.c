@@ -59,14 +59,15 @@ static int on_item(const custody_status_item *it, void *payload)
 		return 0;
 	}
 	if (it->kind == CUSTODY_STATUS_MOVED)
-		printf("%-9s %s -> %s", kind_name(it->kind), it->from,
-			it->path);
+		printf("%-9s %s -> %s", kind_name(it->kind),
+			cli_name(it->from), cli_name(it->path));
 	else
-		printf("%-9s %s", kind_name(it->kind), it->path);
+		printf("%-9s %s", kind_name(it->kind), cli_name(it->path));
 	if (it->reason)
-		printf(": %s", it->reason);
+		printf(": %s", cli_text(it->reason));
 	if (it->duplicate_of)
-		printf("  (same content as %s)", it->duplicate_of);
+		printf("  (same content as %s)",
+			cli_name(it->duplicate_of));
 	putchar('\n');
 	return 0;
 }

@@ -40,7 +40,8 @@ static int on_problem(const custody_problem *p, void *payload)
 		fputc('}', stdout);
 	} else {
 		cli_progress_end();
-		printf("problem: %s: %s\n", p->where, p->message);
+		printf("problem: %s: %s\n", cli_text(p->where),
+			cli_text(p->message));
 	}
 	return 0;
 }

@@ -437,7 +437,7 @@ static int check_path_value(const struct checker *c, const char *path)
 
 	if (path == NULL)
 		return fail(c, "path", "is missing");
-	if ((rc = custody_path__check(path, &perr)) != 0) {
+	if ((rc = custody_path__check_recorded(path, &perr)) != 0) {
 		if (rc == CUSTODY_ENOMEM)
 			custody__error(c->err, rc, "out of memory");
 		else

@@ -457,6 +457,100 @@ static int is_ancestor(custody_archive *a, const char *head_hex)
 }
 
 /*
+ * 1 when some file of tree `old` is changed or gone in tree `new`, 0
+ * when `new` only adds to it, <0 when a tree cannot be read. Subtrees
+ * with the same id are not opened: the cost follows what changed.
+ */
+static int tree_rewritten(git_repository *repo, const git_oid *old_id,
+	const git_oid *new_id, int depth)
+{
+	git_tree *old = NULL, *new = NULL;
+	int rc = 0;
+
+	if (git_oid_equal(old_id, new_id))
+		return 0;
+	if (depth > 4)
+		return 1;  /* deeper than the log goes: not custody's */
+	if (git_tree_lookup(&old, repo, old_id) != 0 ||
+	    git_tree_lookup(&new, repo, new_id) != 0) {
+		rc = -1;
+		goto done;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(old) && rc == 0; i++) {
+		const git_tree_entry *o = git_tree_entry_byindex(old, i);
+		const git_tree_entry *n = git_tree_entry_byname(new,
+			git_tree_entry_name(o));
+
+		if (n == NULL || git_tree_entry_filemode(n) !=
+		    git_tree_entry_filemode(o))
+			rc = 1;
+		else if (git_oid_equal(git_tree_entry_id(o),
+		    git_tree_entry_id(n)))
+			continue;
+		else if (git_tree_entry_type(o) != GIT_OBJECT_TREE)
+			rc = 1;  /* an entry rewritten */
+		else
+			rc = tree_rewritten(repo, git_tree_entry_id(o),
+				git_tree_entry_id(n), depth + 1);
+	}
+done:
+	git_tree_free(old);
+	git_tree_free(new);
+	return rc;
+}
+
+/*
+ * What the index stands on is the log at its head. A later head of the
+ * same history may still have rewritten an entry the index has read
+ * (same log size, or more): then the index is stale. 1 when the log at
+ * the index's head is only added to at the archive's head, 0 when
+ * something in it was changed or removed, <0 on error.
+ */
+static int log_only_grew(custody_archive *a, const char *head_hex,
+	custody_error **err)
+{
+	git_oid old_id;
+	git_commit *old_commit = NULL;
+	git_tree *old_root = NULL, *new_root = NULL;
+	git_tree_entry *old_log = NULL, *new_log = NULL;
+	int rc;
+
+	if (git_oid_fromstrn(&old_id, head_hex, 40) != 0 ||
+	    git_commit_lookup(&old_commit, a->repo, &old_id) != 0 ||
+	    git_commit_tree(&old_root, old_commit) != 0) {
+		rc = 0;  /* the index's head is unknown here: rebuild */
+		goto done;
+	}
+	if ((rc = custody_archive__head_tree(a, &new_root, err)) != 0)
+		goto done;
+	if (git_tree_entry_bypath(&old_log, old_root, "log") != 0) {
+		rc = 1;  /* no log then: all of it is new */
+		goto done;
+	}
+	if (git_tree_entry_bypath(&new_log, new_root, "log") != 0 ||
+	    git_tree_entry_type(old_log) != GIT_OBJECT_TREE ||
+	    git_tree_entry_type(new_log) != GIT_OBJECT_TREE) {
+		rc = 0;
+		goto done;
+	}
+	rc = tree_rewritten(a->repo, git_tree_entry_id(old_log),
+		git_tree_entry_id(new_log), 0);
+	if (rc < 0)
+		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"compare the log with the one the cache was made at",
+			a->gitdir);
+	else
+		rc = !rc;
+done:
+	git_tree_entry_free(old_log);
+	git_tree_entry_free(new_log);
+	git_tree_free(old_root);
+	git_tree_free(new_root);
+	git_commit_free(old_commit);
+	return rc;
+}
+
+/*
  * Returns 0 when loaded, 1 when unusable (rebuild), <0 on error. The
  * index comes back at the head the file was written at; the caller
  * applies the journal and catches up with the log from there.
@@ -780,15 +874,66 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 	return normalise(index, err);
 }
 
+/* Stat the cache files: seen is 0 when absent; -1 on out of memory. */
+static int stat_cache(const custody_archive *a, struct stat *file_st,
+	int *file_seen, struct stat *journal_st, int *journal_seen)
+{
+	char *file = index_path(a), *journal = journal_path(a);
+	int rc = -1;
+
+	if (file != NULL && journal != NULL) {
+		memset(file_st, 0, sizeof(*file_st));
+		memset(journal_st, 0, sizeof(*journal_st));
+		*file_seen = lstat(file, file_st) == 0;
+		*journal_seen = lstat(journal, journal_st) == 0;
+		rc = 0;
+	}
+	free(file);
+	free(journal);
+	return rc;
+}
+
+static int same_stat(const struct stat *x, int x_seen, const struct stat *y,
+	int y_seen)
+{
+	if (x_seen != y_seen)
+		return 0;
+	return !x_seen || (x->st_dev == y->st_dev && x->st_ino == y->st_ino &&
+		x->st_size == y->st_size &&
+		x->st_mtim.tv_sec == y->st_mtim.tv_sec &&
+		x->st_mtim.tv_nsec == y->st_mtim.tv_nsec &&
+		x->st_ctim.tv_sec == y->st_ctim.tv_sec &&
+		x->st_ctim.tv_nsec == y->st_ctim.tv_nsec);
+}
+
+int custody_index__on_disk_as_loaded(const struct custody_index *index,
+	const custody_archive *a)
+{
+	struct stat file_st, journal_st;
+	int file_seen, journal_seen;
+
+	if (stat_cache(a, &file_st, &file_seen, &journal_st, &journal_seen)
+	    != 0)
+		return 0;
+	return same_stat(&file_st, file_seen, &index->file_st,
+		index->file_seen) && same_stat(&journal_st, journal_seen,
+		&index->journal_st, index->journal_seen);
+}
+
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err)
 {
 	struct custody_index *index = calloc(1, sizeof(*index));
+	struct stat file_st, journal_st;
+	int file_seen, journal_seen;
 	int rc;
 
 	*out = NULL;
-	if (index == NULL)
+	if (index == NULL || stat_cache(a, &file_st, &file_seen,
+	    &journal_st, &journal_seen) != 0) {
+		free(index);
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
 	rc = load_file(index, a, err);
 	if (rc == 0)
 		rc = load_journal(index, a, err);
@@ -798,8 +943,13 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 		    index->size != a->size) {
 			/* another head: caught up if the log only grew
 			 * since, else rebuilt quietly */
-			if (index->size > a->size ||
-			    !is_ancestor(a, index->head))
+			int grew = 0;
+
+			if (index->size <= a->size &&
+			    is_ancestor(a, index->head) &&
+			    (grew = log_only_grew(a, index->head, err)) < 0)
+				rc = grew;
+			else if (grew == 0)
 				rc = 1;
 			else
 				rc = catch_up(index, a, index->size, err);
@@ -817,6 +967,10 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 		custody_index__free(index);
 		return rc;
 	}
+	index->file_st = file_st;
+	index->file_seen = file_seen;
+	index->journal_st = journal_st;
+	index->journal_seen = journal_seen;
 	*out = index;
 	return 0;
 }
@@ -984,6 +1138,16 @@ done:
 	free(dir);
 	free(journal);
 	return rc;
+}
+
+int custody_index__learnt(const struct custody_index *index)
+{
+	if (!index->from_file || strcmp(index->saved_head, index->head) != 0)
+		return 1;
+	for (size_t i = 0; i < index->count; i++)
+		if (index->records[i].dirty)
+			return 1;
+	return 0;
 }
 
 int custody_index__save(struct custody_index *index, custody_archive *a,

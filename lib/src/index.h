@@ -59,6 +59,9 @@ struct custody_index {
 	size_t journal_len;        /* bytes of its journal in use; 0: none */
 	uint64_t journal_records;
 	char saved_head[41];       /* head when loaded or last saved */
+	/* the cache files as they were just before loading */
+	struct stat file_st, journal_st;
+	int file_seen, journal_seen;
 };
 
 /* Load the index for the archive's head, rebuilding it if needed. */
@@ -70,6 +73,15 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
  * renamed over the old; not synced: a cache, checked when loaded). */
 int custody_index__save(struct custody_index *index, custody_archive *a,
 	custody_error **err);
+
+/* 1 when the index holds what its files on disk do not (it was rebuilt
+ * or caught up, or records changed): custody_index__save would write. */
+int custody_index__learnt(const struct custody_index *index);
+
+/* 1 when cache/index and its journal are as they were when the index
+ * was loaded (no other process saved one since), else 0. */
+int custody_index__on_disk_as_loaded(const struct custody_index *index,
+	const custody_archive *a);
 
 struct custody_record *custody_index__find(struct custody_index *index,
 	const char *path);

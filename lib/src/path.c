@@ -169,9 +169,76 @@ static int check_characters(const char *path, size_t len, const char *shown,
 	return 0;
 }
 
+/*
+ * Code points a terminal or a text view acts on rather than shows: C1
+ * controls (U+0085 ends a line, U+009B starts a terminal command), the
+ * bidirectional controls (they reorder the text around them, so a name
+ * can read as another: "invoice\u{202e}fdp.exe"), and the line and
+ * paragraph separators. Their name for a message, or NULL.
+ */
+static const char *unsafe_code_point(utf8proc_int32_t cp)
+{
+	static const struct {
+		utf8proc_int32_t cp;
+		const char *name;
+	} names[] = {
+		{ 0x061c, "ARABIC LETTER MARK" },
+		{ 0x200e, "LEFT-TO-RIGHT MARK" },
+		{ 0x200f, "RIGHT-TO-LEFT MARK" },
+		{ 0x2028, "LINE SEPARATOR" },
+		{ 0x2029, "PARAGRAPH SEPARATOR" },
+		{ 0x202a, "LEFT-TO-RIGHT EMBEDDING" },
+		{ 0x202b, "RIGHT-TO-LEFT EMBEDDING" },
+		{ 0x202c, "POP DIRECTIONAL FORMATTING" },
+		{ 0x202d, "LEFT-TO-RIGHT OVERRIDE" },
+		{ 0x202e, "RIGHT-TO-LEFT OVERRIDE" },
+		{ 0x2066, "LEFT-TO-RIGHT ISOLATE" },
+		{ 0x2067, "RIGHT-TO-LEFT ISOLATE" },
+		{ 0x2068, "FIRST STRONG ISOLATE" },
+		{ 0x2069, "POP DIRECTIONAL ISOLATE" },
+	};
+
+	if (cp >= 0x80 && cp <= 0x9f)
+		return "a C1 control character";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].cp == cp)
+			return names[i].name;
+	return NULL;
+}
+
+/* Refuse the code points above (the path is valid UTF-8 by now). */
+static int check_unsafe(const char *path, size_t len, const char *shown,
+	custody_error **err)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
+	size_t i = 0;
+
+	if (is_ascii(path, len))
+		return 0;
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p + i,
+			(utf8proc_ssize_t)(len - i), &cp);
+		const char *name;
+
+		if (n <= 0)
+			return custody__error(err, CUSTODY_EINVALID, "path "
+				"'%s' is not valid UTF-8 (at byte %zu)", shown,
+				i + 1);
+		if ((name = unsafe_code_point(cp)) != NULL)
+			return custody__error(err, CUSTODY_EINVALID, "path "
+				"'%s' contains U+%04X (%s) at byte %zu; names "
+				"that terminals act on or that reorder text "
+				"are never registered", shown, (unsigned)cp,
+				name, i + 1);
+		i += (size_t)n;
+	}
+	return 0;
+}
+
 /* The checks of custody_path__check; `shown` is the path as messages
  * quote it (only needed when err is not NULL). */
-static int check_path(const char *path, const char *shown,
+static int check_path(const char *path, const char *shown, int recorded,
 	custody_error **err)
 {
 	size_t len = strlen(path);
@@ -223,19 +290,30 @@ static int check_path(const char *path, const char *shown,
 			break;
 		c = slash + 1;
 	}
-	return 0;
+	/* after the components: a reserved name is the graver reason */
+	return recorded ? 0 : check_unsafe(path, len, shown, err);
 }
 
-int custody_path__check(const char *path, custody_error **err)
+static int check(const char *path, int recorded, custody_error **err)
 {
 	char shown[QUOTE_BYTES];
 	int rc;
 
 	/* most paths pass: quote one for a message only when it fails */
-	if ((rc = check_path(path, "", NULL)) == 0 || err == NULL)
+	if ((rc = check_path(path, "", recorded, NULL)) == 0 || err == NULL)
 		return rc;
 	custody_path__quote(shown, sizeof(shown), path);
-	return check_path(path, shown, err);
+	return check_path(path, shown, recorded, err);
+}
+
+int custody_path__check(const char *path, custody_error **err)
+{
+	return check(path, 0, err);
+}
+
+int custody_path__check_recorded(const char *path, custody_error **err)
+{
+	return check(path, 1, err);
 }
 
 int custody_path__is_nfc(const char *path)

@@ -61,6 +61,15 @@ expect_err_has() {
 $ERR"
 }
 
+# no_raw_controls: neither stdout nor stderr of the last run holds a C0
+# control but LF (ESC, CR...), DEL, a C1 control, a bidi control or a
+# line separator: a terminal would act on it
+no_raw_controls() {
+	! LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]' \
+		"$TMP/.out" "$TMP/.err" ||
+		fail "a raw control character was printed: $(od -c "$TMP/.out" "$TMP/.err" | head -20)"
+}
+
 expect_eq() { # expect_eq ACTUAL EXPECTED [what]
 	[ "$1" = "$2" ] || fail "${3:-value}: '$1', expected '$2'"
 }

@@ -40,6 +40,39 @@ test_lock__second_writer_fails_at_once_naming_the_holder() {
 	kill "$HOLDER"
 }
 
+test_lock__status_while_locked_reports_and_does_not_save_the_cache() {
+	setup
+	find . -path ./.custody -prune -o -type f -exec touch -d 2020-01-01 {} +
+	run add .
+	expect_rc 0
+	rm -f .custody/cache/index .custody/cache/index.journal
+	hold_lock 10
+	run status
+	expect_rc 0
+	expect_out "clean: 5 documents as recorded"
+	expect_err "custody: note: the stat cache was not saved: the archive is locked by a writer"
+	[ ! -e .custody/cache/index ] || fail "cache saved under a lock"
+	kill "$HOLDER"
+}
+
+test_lock__status_with_nothing_to_save_does_not_take_the_lock() {
+	setup
+	find . -path ./.custody -prune -o -type f -exec touch -d 2020-01-01 {} +
+	run add .
+	expect_rc 0
+	run status
+	expect_err ""
+	hold_lock 10
+	local before
+	before=$(snapshot .custody)
+	run status
+	expect_rc 0
+	expect_out "clean: 5 documents as recorded"
+	expect_err ""
+	expect_eq "$(snapshot .custody)" "$before" "archive after status"
+	kill "$HOLDER"
+}
+
 test_lock__wait_gets_the_lock_when_released() {
 	setup
 	hold_lock 1

@@ -129,6 +129,87 @@ test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
 	unchanged
 }
 
+# octal BYTES: the bytes printf makes of BYTES, as \ooo escapes
+octal() { printf "$1" | od -An -to1 | tr -d ' \n' | sed 's/[0-7]\{3\}/\\&/g'; }
+
+test_paths__c1_bidi_and_separator_code_points_are_refused_naming_them() {
+	setup
+	local cp bytes what name reason
+	while read -r cp bytes what; do
+		name="a$(printf "$bytes")b.txt"
+		printf 'x\n' >"$name"
+		run add "$name"
+		expect_rc 1
+		reason="path 'a\\u{$(echo "$cp" | tr A-F a-f)}b.txt' contains U+$cp ($what) at byte 2; names that terminals act on or that reorder text are never registered"
+		expect_err "custody: refused \"a$(octal "$bytes")b.txt\": $reason
+custody: 1 path refused (a$(octal "$bytes")b.txt: $reason); nothing was recorded"
+		no_raw_controls
+		unchanged
+		rm "$name"
+	done <<'LIST'
+0080 \xc2\x80 a C1 control character
+0085 \xc2\x85 a C1 control character
+009B \xc2\x9b a C1 control character
+009F \xc2\x9f a C1 control character
+061C \xd8\x9c ARABIC LETTER MARK
+200E \xe2\x80\x8e LEFT-TO-RIGHT MARK
+200F \xe2\x80\x8f RIGHT-TO-LEFT MARK
+202A \xe2\x80\xaa LEFT-TO-RIGHT EMBEDDING
+202B \xe2\x80\xab RIGHT-TO-LEFT EMBEDDING
+202C \xe2\x80\xac POP DIRECTIONAL FORMATTING
+202D \xe2\x80\xad LEFT-TO-RIGHT OVERRIDE
+202E \xe2\x80\xae RIGHT-TO-LEFT OVERRIDE
+2066 \xe2\x81\xa6 LEFT-TO-RIGHT ISOLATE
+2067 \xe2\x81\xa7 RIGHT-TO-LEFT ISOLATE
+2068 \xe2\x81\xa8 FIRST STRONG ISOLATE
+2069 \xe2\x81\xa9 POP DIRECTIONAL ISOLATE
+2028 \xe2\x80\xa8 LINE SEPARATOR
+2029 \xe2\x80\xa9 PARAGRAPH SEPARATOR
+LIST
+}
+
+test_paths__names_with_esc_cr_lf_are_printed_quoted() {
+	setup
+	printf 'x\n' >"$(printf 'e\033[31mred\rz\nq')"
+	printf 'y\n' >"$(printf 'inv\342\200\256fdp.txt')"
+	run add .
+	expect_rc 1
+	no_raw_controls
+	expect_err_has 'custody: refused "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)'
+	expect_err_has 'custody: refused "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4'
+	unchanged
+	run status
+	expect_rc 0
+	no_raw_controls
+	expect_out 'refused   "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)
+refused   "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4; names that terminals act on or that reorder text are never registered
+new       scans/photo.png
+new       scans/report.pdf
+new       Überweisungen März.csv
+2 unchanged, 3 new, 0 modified, 0 missing, 0 moved, 2 refused'
+	run status --json
+	no_raw_controls
+	expect_out_has '"path":"e\u001b[31mred\rz\nq"'
+	expect_out_has '"path":"inv\u202efdp.txt"'
+}
+
+test_paths__a_registered_name_needing_quotes_is_printed_quoted() {
+	setup
+	printf 'q\n' >'say "hi".txt'
+	run add 'say "hi".txt'
+	expect_rc 0
+	expect_out_has 'registered  "say \"hi\".txt"  (entry 3, v1, '
+	printf 'changed\n' >'say "hi".txt'
+	run status
+	expect_out_has 'modified  "say \"hi\".txt"'
+	run log -n 1
+	expect_out_has ' register "say \"hi\".txt"  v1  sha256:'
+	# ordinary names, spaces and letters beyond ASCII, print as they are
+	printf 'x\n' >'Zahlungen Mai ä.txt'
+	run status
+	expect_out_has 'new       Zahlungen Mai ä.txt'
+}
+
 test_paths__fifo_is_refused() {
 	setup
 	mkfifo scans/pipe

@@ -34,6 +34,27 @@ moved     scans/report.pdf -> scans/report-final.pdf
 2 unchanged, 2 new, 1 modified, 1 missing, 1 moved, 0 refused"
 }
 
+test_status__saves_the_index_it_rebuilds() {
+	make_collection coll
+	cd coll
+	find . -type f -exec touch -d '2020-01-01' {} +
+	run init
+	run add .
+	rm .custody/cache/index .custody/cache/index.journal 2>/dev/null
+	[ ! -e .custody/cache/index ] || fail "cache still there"
+	run status --json
+	expect_rc 0
+	expect_err ""
+	expect_out_has '"unchanged":5,"new":0,"modified":0,"missing":0,"moved":0,"refused":0,"hashed":5}'
+	[ -e .custody/cache/index ] || fail "status did not save the cache"
+	# the second status reads no document again
+	run status --json
+	expect_rc 0
+	expect_out_has '"unchanged":5,"new":0,"modified":0,"missing":0,"moved":0,"refused":0,"hashed":0}'
+	run status
+	expect_out "clean: 5 documents as recorded"
+}
+
 test_status__duplicates_among_new_files_are_named() {
 	setup
 	printf 'same\n' >a.txt

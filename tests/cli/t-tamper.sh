@@ -50,6 +50,63 @@ test_tamper__an_amended_entry_is_caught() {
 		"no longer holds commit $old, which this machine recorded earlier"
 }
 
+test_tamper__an_entry_rewritten_in_a_new_commit_is_not_trusted_from_the_cache() {
+	setup
+	# the cache stands at this head, and every file is as recorded
+	run status
+	expect_out "clean: 5 documents as recorded"
+	local entry tree new
+	entry=$(git --git-dir=$G grep -l '^path: "memos/budget.txt"$' main \
+		-- log/ | sed 's/^main://')
+	[ -n "$entry" ] || fail "no entry for memos/budget.txt"
+	# a new commit on top that rewrites that entry's hash: the log keeps
+	# its size and the new head descends from the cached one
+	git --git-dir=$G show "main:$entry" |
+		sed 's/^sha256: .*/sha256: "'"$(printf '0%.0s' {1..64})"'"/' >"$TMP/e.yaml"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")","$entry"
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	new=$(gitc commit-tree "$tree" -p main -m 'custody add: rewritten')
+	git --git-dir=$G update-ref refs/heads/main "$new"
+	run status
+	expect_rc 0
+	expect_out "modified  memos/budget.txt
+4 unchanged, 0 new, 1 modified, 0 missing, 0 moved, 0 refused"
+	expect_verify_fails_with "commit $(short "$new"): is not signed" \
+		"commit $(short "$new"): changes entry $entry: the log is append-only; history was rewritten"
+}
+
+test_tamper__a_recorded_name_with_bidi_or_c1_controls_is_read_and_printed_quoted() {
+	setup
+	local entry tree new name
+	entry=$(git --git-dir=$G grep -l '^path: "memos/budget.txt"$' main \
+		-- log/ | sed 's/^main://')
+	# an entry whose name holds U+202E and U+009B, as custody accepted
+	# before it refused them: the archive still reads, and the name is
+	# never printed raw
+	# (written as YAML writes U+009B: an escape, \x9b)
+	name=$(printf 'memos/inv\342\200\256fdp\\\\x9b.txt')
+	git --git-dir=$G show "main:$entry" |
+		sed "s|^path: .*|path: \"$name\"|" >"$TMP/e.yaml"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")","$entry"
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	new=$(gitc commit-tree "$tree" -p main -m 'custody add: renamed')
+	git --git-dir=$G update-ref refs/heads/main "$new"
+	run status
+	expect_rc 0
+	expect_out 'moved     "memos/inv\342\200\256fdp\302\233.txt" -> memos/budget.txt
+4 unchanged, 0 new, 0 modified, 0 missing, 1 moved, 0 refused'
+	no_raw_controls
+	run log
+	expect_out_has ' register "memos/inv\342\200\256fdp\302\233.txt"  v1  sha256:'
+	no_raw_controls
+	expect_verify_fails_with "commit $(short "$new"): changes entry $entry: the log is append-only; history was rewritten"
+	no_raw_controls
+}
+
 test_tamper__a_dropped_commit_is_caught() {
 	setup
 	local old tree new

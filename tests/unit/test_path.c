@@ -80,6 +80,31 @@ static const struct {
 	{ "a\nb", "path 'a\\u{000a}b' contains a control character" },
 	{ "a\x7f" "b", "path 'a\\u{007f}b' contains a control character" },
 	{ "a\xff" "b", "path 'a\\xffb' is not valid UTF-8 (at byte 2)" },
+	/* code points a terminal acts on, or that reorder the text */
+	{ "a\xc2\x85" "b", "path 'a\\u{0085}b' contains U+0085 (a C1 control "
+	  "character) at byte 2; names that terminals act on or that "
+	  "reorder text are never registered" },
+	{ "a\xc2\x9b" "b", "path 'a\\u{009b}b' contains U+009B (a C1 control "
+	  "character) at byte 2" },
+	{ "x/a\xc2\x80", "contains U+0080 (a C1 control character) at byte 4" },
+	{ "a\xc2\x9f", "contains U+009F (a C1 control character) at byte 2" },
+	{ "invoice\xe2\x80\xae" "fdp.exe", "path 'invoice\\u{202e}fdp.exe' "
+	  "contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 8" },
+	{ "a\xe2\x80\xaa", "contains U+202A (LEFT-TO-RIGHT EMBEDDING)" },
+	{ "a\xe2\x80\xab", "contains U+202B (RIGHT-TO-LEFT EMBEDDING)" },
+	{ "a\xe2\x80\xac", "contains U+202C (POP DIRECTIONAL FORMATTING)" },
+	{ "a\xe2\x80\xad", "contains U+202D (LEFT-TO-RIGHT OVERRIDE)" },
+	{ "a\xe2\x80\x8e", "contains U+200E (LEFT-TO-RIGHT MARK)" },
+	{ "a\xe2\x80\x8f", "contains U+200F (RIGHT-TO-LEFT MARK)" },
+	{ "a\xd8\x9c", "contains U+061C (ARABIC LETTER MARK)" },
+	{ "a\xe2\x81\xa6", "contains U+2066 (LEFT-TO-RIGHT ISOLATE)" },
+	{ "a\xe2\x81\xa7", "contains U+2067 (RIGHT-TO-LEFT ISOLATE)" },
+	{ "a\xe2\x81\xa8", "contains U+2068 (FIRST STRONG ISOLATE)" },
+	{ "a\xe2\x81\xa9", "contains U+2069 (POP DIRECTIONAL ISOLATE)" },
+	{ "a\xe2\x80\xa8" "b", "path 'a\\u{2028}b' contains U+2028 (LINE "
+	  "SEPARATOR) at byte 2" },
+	{ "a\xe2\x80\xa9" "b", "contains U+2029 (PARAGRAPH SEPARATOR) at "
+	  "byte 2" },
 	{ "a\xc0\xaf", "is not valid UTF-8" },
 	{ "\xed\xa0\x80", "is not valid UTF-8" },
 	{ ".git", "component '.git' is reserved" },
