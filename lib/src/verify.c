@@ -1,5 +1,6 @@
 /* custody verify: the archive's history, entries, objects, documents. */
 #include "archive.h"
+#include "blob.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -601,6 +602,12 @@ struct blob_pool {
 	const char *gitdir;
 };
 
+static int hash_chunk(const unsigned char *data, size_t len, void *payload)
+{
+	return EVP_DigestUpdate(payload, data, len) == 1 ? 0 : -1;
+}
+
+/* Each stored blob streams through SHA-256 in bounded chunks. */
 static void *blob_worker(void *arg)
 {
 	struct blob_pool *p = arg;
@@ -622,29 +629,27 @@ static void *blob_worker(void *arg)
 	for (;;) {
 		size_t i = atomic_fetch_add(&p->next, 1);
 		struct blob_check *bc;
-		git_odb_object *obj = NULL;
+		custody_error *why = NULL;
 		git_oid id;
+		uint64_t size;
 		unsigned char want[32], got[32];
 
 		if (i >= p->n)
 			break;
 		bc = &p->checks[i];
 		if (git_oid_fromstr(&id, bc->blob) != 0 ||
-		    git_odb_read(&obj, odb, &id) != 0 ||
-		    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+		    custody_blob__stream(p->gitdir, odb, &id, &size,
+		    hash_chunk, md, &why) != 0) {
 			bc->bad = 1;
-		} else if ((uint64_t)git_odb_object_size(obj) != bc->size) {
+		} else if (size != bc->size) {
 			bc->bad = 3;
-		} else {
-			if (custody_unhex(want, bc->sha256, 32) != 0 ||
-			    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-			    EVP_DigestUpdate(md, git_odb_object_data(obj),
-			    git_odb_object_size(obj)) != 1 ||
-			    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
-			    CRYPTO_memcmp(want, got, 32) != 0)
-				bc->bad = 2;
+		} else if (custody_unhex(want, bc->sha256, 32) != 0 ||
+		    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
+		    CRYPTO_memcmp(want, got, 32) != 0) {
+			bc->bad = 2;
 		}
-		git_odb_object_free(obj);
+		custody_error_free(why);
 		atomic_fetch_add(&p->done, 1);
 	}
 done:
