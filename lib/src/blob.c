@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #define CHUNK (1024 * 1024)      /* bytes read or handed over at a time */
+#define WHOLE_MAX (8 * 1024 * 1024) /* smaller: libgit2 reads it whole */
 #define OBJ_BLOB 3
 #define OBJ_OFS_DELTA 6
 #define OBJ_REF_DELTA 7
@@ -294,6 +295,8 @@ int custody_blob__stream(const char *gitdir, git_odb *odb,
 	char hex[GIT_OID_HEXSZ + 1], rel[64];
 	unsigned char sum[EVP_MAX_MD_SIZE];
 	uint64_t offset = 0;
+	size_t small = 0;
+	git_object_t type;
 	int rc = -1, how;
 
 	memset(&s, 0, sizeof(s));
@@ -309,7 +312,11 @@ int custody_blob__stream(const char *gitdir, git_odb *odb,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (find_packed(gitdir, id, &s.fd, &offset)) {
+	if (git_odb_read_header(&small, &type, odb, id) == 0 &&
+	    small <= WHOLE_MAX) {
+		/* libgit2's cached pack index is faster for small objects */
+		how = 0;
+	} else if (find_packed(gitdir, id, &s.fd, &offset)) {
 		how = stream_packed(&s, offset);
 	} else {
 		char *path;

@@ -8,9 +8,10 @@
  * files (or its loose file), inflated CHUNK bytes at a time and handed to
  * the callback; its header's size and its git id (SHA-1 over "blob
  * <size>\0" and the content) are checked while it streams. An object
- * stored as a delta, or one not found in this repository's own objects
- * (an alternate), is read whole through libgit2 and handed over in the
- * same chunks: it is below the threshold, or not custody's layout.
+ * stored as a delta, one not found in this repository's own objects (an
+ * alternate), and one of at most 8 MiB (libgit2 keeps its pack indexes
+ * open, which is faster for many small blobs) are read whole through
+ * libgit2 and handed over in the same chunks.
  *
  * The callback may have seen content before a later check fails: callers
  * that must not act on bad content hash first and write in a second pass,

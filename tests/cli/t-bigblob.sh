@@ -81,4 +81,36 @@ PY
 	true
 }
 
+# Objects a partner's git rewrote: deltas (git repack) and loose objects
+# (unpacked) are read too, and still checked.
+test_bigblob__repacked_and_loose_objects_are_read() {
+	mkdir coll
+	cd coll
+	seq 1 20000 >doc.txt
+	run init
+	run add .
+	expect_rc 0
+	seq 2 20001 >doc.txt
+	run add .
+	expect_rc 0
+	G=".custody"
+	git --git-dir=$G repack -a -d -f -q --window=50 --depth=10
+	git --git-dir=$G verify-pack -v $G/objects/pack/*.idx |
+		grep -q ' blob .* [0-9a-f]\{40\}$' ||
+		fail "git made no delta of a blob"
+	run verify --full
+	expect_rc 0
+	run restore doc.txt --version 1 -o "$TMP/v1"
+	expect_rc 0
+	cmp "$TMP/v1" <(seq 1 20000) || fail "version 1 differs"
+	mkdir "$TMP/packs"
+	mv $G/objects/pack/* "$TMP/packs/"
+	git --git-dir=$G unpack-objects -q <"$TMP"/packs/*.pack
+	run verify --full
+	expect_rc 0
+	run restore doc.txt --version 2 -o "$TMP/v2"
+	expect_rc 0
+	cmp "$TMP/v2" doc.txt || fail "version 2 differs"
+}
+
 run_tests
