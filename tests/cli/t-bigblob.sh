@@ -54,6 +54,15 @@ test_bigblob__deflated_blob_streams() {
 	setup pattern
 	[ "$(pack_bytes)" -lt $((SIZE / 10)) ] || fail "pattern not deflated"
 	restores_and_verifies
+	# and as a loose object, as a partner's git may hold it
+	mkdir "$TMP/packs"
+	mv $G/objects/pack/* "$TMP/packs/"
+	local pack
+	for pack in "$TMP"/packs/*.pack; do
+		git --git-dir=$G unpack-objects -q <"$pack"
+	done
+	[ -f $G/objects/${BLOB:0:2}/${BLOB:2} ] || fail "the blob is not loose"
+	restores_and_verifies
 }
 
 test_bigblob__damaged_blob_is_reported() {
