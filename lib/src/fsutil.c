@@ -84,25 +84,44 @@ int custody_fs__pwrite_all(int fd, const void *data, size_t len,
 
 enum { WRITE_SYNC = 1, WRITE_NEW = 2 };
 
-static int write_file(const char *path, const void *data, size_t len,
-	int mode, int how, custody_error **err);
+struct buffer_fill {
+	const void *data;
+	size_t len;
+};
+
+static int fill_buffer(int fd, void *payload, custody_error **err)
+{
+	struct buffer_fill *b = payload;
+
+	return write_all(fd, b->data, b->len) != 0 ? 1 : 0;
+}
+
+static int write_file(const char *path, custody_fs_fill_cb fill,
+	void *payload, int mode, int how, custody_error **err);
 
 int custody_fs__write_atomic(const char *path, const void *data,
 	size_t len, int mode, custody_error **err)
 {
-	return write_file(path, data, len, mode, WRITE_SYNC, err);
+	struct buffer_fill b = { data, len };
+
+	return write_file(path, fill_buffer, &b, mode, WRITE_SYNC, err);
 }
 
 int custody_fs__write_new(const char *path, const void *data, size_t len,
 	int mode, custody_error **err)
 {
-	return write_file(path, data, len, mode, WRITE_SYNC | WRITE_NEW, err);
+	struct buffer_fill b = { data, len };
+
+	return write_file(path, fill_buffer, &b, mode, WRITE_SYNC | WRITE_NEW,
+		err);
 }
 
 int custody_fs__replace(const char *path, const void *data, size_t len,
 	int mode, custody_error **err)
 {
-	return write_file(path, data, len, mode, 0, err);
+	struct buffer_fill b = { data, len };
+
+	return write_file(path, fill_buffer, &b, mode, 0, err);
 }
 
 /* mkostemp within a folder: "<name>.tmpXXXXXX", made with O_EXCL. */
@@ -142,11 +161,12 @@ static int make_temp_at(int dir_fd, const char *name, char *tmp,
  * `shown_dir` prefixes names in messages ("" for none).
  */
 static int write_at(int dir_fd, const char *shown_dir, const char *name,
-	const void *data, size_t len, int mode, int how, custody_error **err)
+	custody_fs_fill_cb fill, void *payload, int mode, int how,
+	custody_error **err)
 {
 	int sync = how & WRITE_SYNC;
 	char tmp[4096];
-	int fd, rc = 0, have_tmp = 0;
+	int fd, rc = 0, have_tmp = 0, filled;
 
 	fd = make_temp_at(dir_fd, name, tmp, sizeof(tmp));
 	if (fd < 0)
@@ -154,8 +174,16 @@ static int write_at(int dir_fd, const char *shown_dir, const char *name,
 			"%s%s.tmpXXXXXX: cannot create temporary file",
 			shown_dir, name);
 	have_tmp = 1;
-	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
-	    (sync && fsync(fd) != 0)) {
+	if (fchmod(fd, (mode_t)mode) != 0) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s%s: cannot write", shown_dir, tmp);
+		goto done;
+	}
+	if ((filled = fill(fd, payload, err)) < 0) {
+		rc = filled;  /* the filler said why */
+		goto done;
+	}
+	if (filled != 0 || (sync && fsync(fd) != 0)) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
 			"%s%s: cannot write", shown_dir, tmp);
 		goto done;
@@ -199,8 +227,8 @@ done:
 	return rc;
 }
 
-static int write_file(const char *path, const void *data, size_t len,
-	int mode, int how, custody_error **err)
+static int write_file(const char *path, custody_fs_fill_cb fill,
+	void *payload, int mode, int how, custody_error **err)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = dir_of(path), *shown = NULL;
@@ -219,7 +247,7 @@ static int write_file(const char *path, const void *data, size_t len,
 			"%s.tmpXXXXXX: cannot create temporary file", path);
 		goto done;
 	}
-	rc = write_at(dir_fd, shown, slash ? slash + 1 : path, data, len,
+	rc = write_at(dir_fd, shown, slash ? slash + 1 : path, fill, payload,
 		mode, how, err);
 done:
 	if (dir_fd >= 0)
@@ -229,8 +257,8 @@ done:
 	return rc;
 }
 
-int custody_fs__write_atomic_at(int dir_fd, const char *name,
-	const char *shown, const void *data, size_t len, int mode,
+int custody_fs__write_atomic_fill_at(int dir_fd, const char *name,
+	const char *shown, custody_fs_fill_cb fill, void *payload, int mode,
 	custody_error **err)
 {
 	const char *slash = strrchr(shown, '/');
@@ -239,9 +267,26 @@ int custody_fs__write_atomic_at(int dir_fd, const char *name,
 
 	if (prefix == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	rc = write_at(dir_fd, prefix, name, data, len, mode, WRITE_SYNC, err);
+	rc = write_at(dir_fd, prefix, name, fill, payload, mode, WRITE_SYNC,
+		err);
 	free(prefix);
 	return rc;
+}
+
+int custody_fs__write_atomic_at(int dir_fd, const char *name,
+	const char *shown, const void *data, size_t len, int mode,
+	custody_error **err)
+{
+	struct buffer_fill b = { data, len };
+
+	return custody_fs__write_atomic_fill_at(dir_fd, name, shown,
+		fill_buffer, &b, mode, err);
+}
+
+int custody_fs__write_atomic_fill(const char *path, custody_fs_fill_cb fill,
+	void *payload, int mode, custody_error **err)
+{
+	return write_file(path, fill, payload, mode, WRITE_SYNC, err);
 }
 
 /* 0: unknown; 1: openat2 works; -1: it does not (old kernel, seccomp) */

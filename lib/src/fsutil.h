@@ -89,6 +89,23 @@ int custody_fs__write_atomic_at(int dir_fd, const char *name,
 	const char *shown, const void *data, size_t len, int mode,
 	custody_error **err);
 
+/*
+ * Fills a temporary file through `fd`: 0 when done, 1 when a write failed
+ * (errno set; the caller names the file), or a negative CUSTODY_E* code
+ * with *err set by the filler. Lets content that is not in memory (a
+ * stored blob, streamed) be written crash-safely.
+ */
+typedef int (*custody_fs_fill_cb)(int fd, void *payload,
+	custody_error **err);
+
+/* custody_fs__write_atomic_at and custody_fs__write_atomic with the
+ * content written by `fill` instead of taken from a buffer. */
+int custody_fs__write_atomic_fill_at(int dir_fd, const char *name,
+	const char *shown, custody_fs_fill_cb fill, void *payload, int mode,
+	custody_error **err);
+int custody_fs__write_atomic_fill(const char *path, custody_fs_fill_cb fill,
+	void *payload, int mode, custody_error **err);
+
 /* malloc'd "a/b" join; NULL on out of memory. */
 char *custody_fs__join(const char *a, const char *b);
 

@@ -1,5 +1,6 @@
 /* Reading the record: entry accessors, the log, restoring content. */
 #include "archive.h"
+#include "blob.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -405,18 +406,99 @@ static int file_matches(int root_fd, const char *path,
 	return same;
 }
 
+/*
+ * A stored blob streams in bounded chunks (blob.h), never whole in
+ * memory: once to check it against the entry before anything is written,
+ * then again into the output, hashed again on the way.
+ */
+struct restore_read {
+	custody_archive *a;
+	git_odb *odb;
+	git_oid id;
+	EVP_MD_CTX *md;
+	int out_fd;                /* -1 while only checking */
+	int write_errno;
+};
+
+static int restore_chunk(const unsigned char *data, size_t len,
+	void *payload)
+{
+	struct restore_read *r = payload;
+
+	if (EVP_DigestUpdate(r->md, data, len) != 1)
+		return CUSTODY_ERROR;
+	if (r->out_fd >= 0 && write_fd_all(r->out_fd, (const char *)data,
+	    len) != 0) {
+		r->write_errno = errno;
+		return 1;
+	}
+	return 0;
+}
+
+/* 0 and the blob's size and SHA-256, 1 if writing failed (errno), or
+ * CUSTODY_EVERIFY when it cannot be read. */
+static int restore_pass(struct restore_read *r, int out_fd,
+	uint64_t *size, unsigned char got[32], custody_error **err)
+{
+	int rc;
+
+	r->out_fd = out_fd;
+	r->write_errno = 0;
+	if (EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1)
+		return custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
+	rc = custody_blob__stream(r->a->gitdir, r->odb, &r->id, size,
+		restore_chunk, r, err);
+	if (rc == 1) {
+		errno = r->write_errno;
+		return 1;
+	}
+	if (rc == CUSTODY_ERROR)
+		return custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
+	if (rc == 0 && EVP_DigestFinal_ex(r->md, got, NULL) != 1)
+		return custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
+	return rc;
+}
+
+struct restore_fill {
+	struct restore_read *r;
+	const struct custody_entry *e;
+	const char *rel;
+	const unsigned char *want;
+};
+
+static int fill_restored(int fd, void *payload, custody_error **err)
+{
+	struct restore_fill *f = payload;
+	unsigned char got[32];
+	uint64_t size;
+	int rc = restore_pass(f->r, fd, &size, got, err);
+
+	if (rc == 0 && (size != f->e->size ||
+	    CRYPTO_memcmp(f->want, got, 32) != 0))
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: stored content "
+			"of version %" PRIu64 " does not match its entry's "
+			"SHA-256; the archive is damaged", f->rel,
+			f->e->version);
+	return rc;
+}
+
 int custody_archive_restore(custody_archive *a, const char *path,
 	uint64_t version, const char *dest, int force, custody_error **err)
 {
 	struct custody_entry *e = NULL;
-	git_blob *blob = NULL;
-	git_oid id;
+	struct restore_read r;
+	struct restore_fill fill;
+	custody_error *why = NULL;
 	char *rel = NULL, *target = NULL;
 	unsigned char want[32], got[32];
-	const char *content, *name = NULL;
-	size_t len;
+	const char *name = NULL;
+	uint64_t len = 0;
 	struct stat st;
 	int rc, dir_fd = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.a = a;
+	r.out_fd = -1;
 
 	if ((rc = custody_archive__find_version(a, path, version, &rel, &e,
 	    err)) != 0)
@@ -429,25 +511,33 @@ int custody_archive_restore(custody_archive *a, const char *path,
 			version);
 		goto done;
 	}
-	if (git_oid_fromstr(&id, e->blob) != 0 ||
-	    git_blob_lookup(&blob, a->repo, &id) != 0) {
-		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: stored "
-			"content %s of version %" PRIu64 " cannot be read", rel,
-			e->blob, version);
+	if ((r.md = EVP_MD_CTX_new()) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	content = git_blob_rawcontent(blob);
-	len = (size_t)git_blob_rawsize(blob);
+	if (git_oid_fromstr(&r.id, e->blob) != 0 ||
+	    git_repository_odb(&r.odb, a->repo) != 0 ||
+	    restore_pass(&r, -1, &len, got, &why) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: stored "
+			"content %s of version %" PRIu64 " cannot be read: %s",
+			rel, e->blob, version, why ? custody_error_message(why)
+			: "not a stored blob");
+		goto done;
+	}
 	if (custody_unhex(want, e->sha256, 32) != 0 ||
-	    EVP_Digest(content, len, got, NULL, EVP_sha256(), NULL) != 1 ||
 	    CRYPTO_memcmp(want, got, 32) != 0 || len != e->size) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s: stored content "
 			"of version %" PRIu64 " does not match its entry's "
 			"SHA-256; the archive is damaged", rel, version);
 		goto done;
 	}
+	fill.r = &r;
+	fill.e = e;
+	fill.rel = rel;
+	fill.want = want;
 	if (dest != NULL && strcmp(dest, "-") == 0) {
-		if (write_fd_all(STDOUT_FILENO, content, len) != 0)
+		rc = fill_restored(STDOUT_FILENO, &fill, err);
+		if (rc == 1)
 			rc = custody__error_sys(err, CUSTODY_EIO, errno,
 				"cannot write to standard output");
 		goto done;
@@ -494,15 +584,17 @@ int custody_archive_restore(custody_archive *a, const char *path,
 		}
 	}
 	if (dir_fd >= 0)
-		rc = custody_fs__write_atomic_at(dir_fd, name, target, content,
-			len, 0644, err);
+		rc = custody_fs__write_atomic_fill_at(dir_fd, name, target,
+			fill_restored, &fill, 0644, err);
 	else
-		rc = custody_fs__write_atomic(target, content, len, 0644,
-			err);
+		rc = custody_fs__write_atomic_fill(target, fill_restored,
+			&fill, 0644, err);
 done:
 	if (dir_fd >= 0)
 		close(dir_fd);
-	git_blob_free(blob);
+	custody_error_free(why);
+	EVP_MD_CTX_free(r.md);
+	git_odb_free(r.odb);
 	custody_entry__free(e);
 	free(rel);
 	free(target);

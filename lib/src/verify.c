@@ -1,5 +1,6 @@
 /* custody verify: the archive's history, entries, objects, documents. */
 #include "archive.h"
+#include "blob.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -48,6 +49,12 @@ struct ctx {
 	size_t ncommits;
 };
 
+/*
+ * At most this many problems are passed on; a damaged or crafted archive
+ * may have millions, and the first ones say what happened.
+ */
+#define PROBLEM_LINES 100
+
 static void problem(struct ctx *c, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -61,7 +68,27 @@ static void problem(struct ctx *c, const char *where, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->sum.problems++;
+	if (c->sum.problems > PROBLEM_LINES)
+		return;  /* counted; the last line says how many */
 	p.where = where;
+	p.message = msg;
+	if (c->cb && !c->stopped && c->cb(&p, c->payload) != 0)
+		c->stopped = 1;
+}
+
+/* After PROBLEM_LINES problems, one line counts the ones not shown. */
+static void problems_not_shown(struct ctx *c)
+{
+	char msg[128];
+	custody_problem p;
+	uint64_t rest;
+
+	if (c->sum.problems <= PROBLEM_LINES)
+		return;
+	rest = c->sum.problems - PROBLEM_LINES;
+	snprintf(msg, sizeof(msg), "%" PRIu64 " more problem%s not shown",
+		rest, rest == 1 ? " is" : "s are");
+	p.where = "verify";
 	p.message = msg;
 	if (c->cb && !c->stopped && c->cb(&p, c->payload) != 0)
 		c->stopped = 1;
@@ -575,6 +602,12 @@ struct blob_pool {
 	const char *gitdir;
 };
 
+static int hash_chunk(const unsigned char *data, size_t len, void *payload)
+{
+	return EVP_DigestUpdate(payload, data, len) == 1 ? 0 : -1;
+}
+
+/* Each stored blob streams through SHA-256 in bounded chunks. */
 static void *blob_worker(void *arg)
 {
 	struct blob_pool *p = arg;
@@ -596,29 +629,27 @@ static void *blob_worker(void *arg)
 	for (;;) {
 		size_t i = atomic_fetch_add(&p->next, 1);
 		struct blob_check *bc;
-		git_odb_object *obj = NULL;
+		custody_error *why = NULL;
 		git_oid id;
+		uint64_t size;
 		unsigned char want[32], got[32];
 
 		if (i >= p->n)
 			break;
 		bc = &p->checks[i];
 		if (git_oid_fromstr(&id, bc->blob) != 0 ||
-		    git_odb_read(&obj, odb, &id) != 0 ||
-		    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+		    custody_blob__stream(p->gitdir, odb, &id, &size,
+		    hash_chunk, md, &why) != 0) {
 			bc->bad = 1;
-		} else if ((uint64_t)git_odb_object_size(obj) != bc->size) {
+		} else if (size != bc->size) {
 			bc->bad = 3;
-		} else {
-			if (custody_unhex(want, bc->sha256, 32) != 0 ||
-			    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-			    EVP_DigestUpdate(md, git_odb_object_data(obj),
-			    git_odb_object_size(obj)) != 1 ||
-			    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
-			    CRYPTO_memcmp(want, got, 32) != 0)
-				bc->bad = 2;
+		} else if (custody_unhex(want, bc->sha256, 32) != 0 ||
+		    EVP_DigestFinal_ex(md, got, NULL) != 1 ||
+		    CRYPTO_memcmp(want, got, 32) != 0) {
+			bc->bad = 2;
 		}
-		git_odb_object_free(obj);
+		custody_error_free(why);
 		atomic_fetch_add(&p->done, 1);
 	}
 done:
@@ -1343,6 +1374,101 @@ done:
 	return rc;
 }
 
+/* A gap in the log, said once for the whole range. */
+static void log_gap(struct ctx *c, uint64_t from, uint64_t to)
+{
+	if (from == to)
+		problem(c, "log/", "entry %" PRIu64 " is missing", from);
+	else
+		problem(c, "log/", "entries %" PRIu64 " to %" PRIu64 " are "
+			"missing", from, to);
+}
+
+/*
+ * The log's shape, read before its size is trusted: the size comes from
+ * the name of the last file, so one crafted file at a huge index would
+ * otherwise size every table. Every file must sit where custody puts its
+ * index (folders named after the index they hold); gaps are reported as
+ * ranges. *prefix is the number of consecutive entries from 0, the ones
+ * that are checked one by one; the work is bounded by what exists. When
+ * it is not the size the last file's name gives, the log's Merkle tree
+ * is not compared with the checkpoints (the log is already reported).
+ */
+static void read_log_shape(struct ctx *c, git_tree *root, uint64_t *prefix)
+{
+	custody_archive *a = c->a;
+	const git_tree_entry *te = git_tree_entry_byname(root, "log");
+	git_tree *top = NULL;
+	uint64_t next = 0;
+	int gap = 0;
+
+	*prefix = a->size;
+	if (te == NULL || git_tree_lookup(&top, a->repo,
+	    git_tree_entry_id(te)) != 0)
+		return;  /* opening the archive said so */
+	for (size_t i = 0; i < git_tree_entrycount(top); i++) {
+		const git_tree_entry *d1 = git_tree_entry_byindex(top, i);
+		git_tree *mid = NULL;
+
+		if (git_tree_entry_type(d1) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&mid, a->repo, git_tree_entry_id(d1))
+		    != 0) {
+			problem(c, "log/", "holds %s, which is not a folder "
+				"custody writes", git_tree_entry_name(d1));
+			continue;
+		}
+		for (size_t j = 0; j < git_tree_entrycount(mid); j++) {
+			const git_tree_entry *d2 = git_tree_entry_byindex(mid,
+				j);
+			git_tree *leaf = NULL;
+
+			if (git_tree_entry_type(d2) != GIT_OBJECT_TREE ||
+			    git_tree_lookup(&leaf, a->repo,
+			    git_tree_entry_id(d2)) != 0) {
+				problem(c, "log/", "holds %s/%s, which is not "
+					"a folder custody writes",
+					git_tree_entry_name(d1),
+					git_tree_entry_name(d2));
+				continue;
+			}
+			for (size_t k = 0; k < git_tree_entrycount(leaf);
+			    k++) {
+				const git_tree_entry *f =
+					git_tree_entry_byindex(leaf, k);
+				char path[256];
+				int64_t n;
+
+				snprintf(path, sizeof(path), "log/%s/%s/%s",
+					git_tree_entry_name(d1),
+					git_tree_entry_name(d2),
+					git_tree_entry_name(f));
+				n = entry_index_of(path);
+				if (n < 0 || (uint64_t)n < next) {
+					problem(c, "log/", "holds %s, which is "
+						"not where custody puts an "
+						"entry", path + 4);
+					continue;
+				}
+				if ((uint64_t)n > next) {
+					log_gap(c, next, (uint64_t)n - 1);
+					if (!gap)
+						*prefix = next;
+					gap = 1;
+				}
+				next = (uint64_t)n + 1;
+			}
+			git_tree_free(leaf);
+		}
+		git_tree_free(mid);
+	}
+	git_tree_free(top);
+	if (!gap)
+		*prefix = next;
+	if (next < a->size)
+		/* the last file was not where it claimed to be */
+		log_gap(c, next, a->size - 1);
+}
+
 int custody_archive_verify(custody_archive *a,
 	const custody_verify_options *opts, custody_problem_cb cb,
 	void *payload, custody_verify_summary *summary, custody_error **err)
@@ -1361,6 +1487,7 @@ int custody_archive_verify(custody_archive *a,
 	struct entry_batch *cur, *nxt;
 	unsigned char (*leaves)[32] = NULL, (*digests)[32] = NULL;
 	git_oid seen;
+	uint64_t nlog = 0;         /* the consecutive entries, from 0 */
 	int rc = 0, has_seen = 0, reading = 0;
 
 	if (opts == NULL)
@@ -1376,10 +1503,11 @@ int custody_archive_verify(custody_archive *a,
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
 	    git_repository_odb(&odb, a->repo) != 0)
 		goto done;
-	latest = calloc(a->size + 1, sizeof(*latest));
-	checks = calloc(a->size + 1, sizeof(*checks));
-	leaves = calloc(a->size + 1, sizeof(*leaves));
-	digests = calloc(a->size + 1, sizeof(*digests));
+	read_log_shape(&c, tree, &nlog);
+	latest = calloc(nlog + 1, sizeof(*latest));
+	checks = calloc(nlog + 1, sizeof(*checks));
+	leaves = calloc(nlog + 1, sizeof(*leaves));
+	digests = calloc(nlog + 1, sizeof(*digests));
 	if (latest == NULL || checks == NULL || leaves == NULL ||
 	    digests == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
@@ -1394,11 +1522,11 @@ int custody_archive_verify(custody_archive *a,
 	reading = 1;
 	cur = &reader->batch[0];
 	nxt = &reader->batch[1];
-	if (a->size > 0) {
-		reader_post(reader, cur, a, tree, 0, a->size);
+	if (nlog > 0) {
+		reader_post(reader, cur, a, tree, 0, nlog);
 		reader_finish(reader, cur);
 	}
-	for (uint64_t i = 0; i < a->size && !c.stopped; i++) {
+	for (uint64_t i = 0; i < nlog && !c.stopped; i++) {
 		struct custody_entry *e = NULL;
 		struct parsed_entry *pe;
 		char where[64];
@@ -1411,13 +1539,13 @@ int custody_archive_verify(custody_archive *a,
 			nxt = cur == &reader->batch[0] ? &reader->batch[1] :
 				&reader->batch[0];
 		}
-		if (i == cur->first && cur->first + cur->n < a->size)
+		if (i == cur->first && cur->first + cur->n < nlog)
 			reader_post(reader, nxt, a, tree,
-				cur->first + cur->n, a->size);
+				cur->first + cur->n, nlog);
 		pe = &cur->slot[i - cur->first];
 		custody_archive__entry_path(where, i);
 		if (opts->progress && i % 1024 == 0)
-			opts->progress("checking entries", i, a->size, 0, 0,
+			opts->progress("checking entries", i, nlog, 0, 0,
 				opts->payload);
 		c.sum.entries++;
 		replay_before(&c, &replay, i);
@@ -1511,9 +1639,12 @@ int custody_archive_verify(custody_archive *a,
 	reader_stop(reader);
 	reading = 0;
 	c.sum.documents = nlatest;
-	/* before replay_end, which lets go of the members */
-	if (!c.stopped && (rc = check_tree(&c, leaves, tree, &replay.members,
-	    err)) != 0)
+	/*
+	 * before replay_end, which lets go of the members; a log with a gap
+	 * has no tree to compare checkpoints with (the gap is reported)
+	 */
+	if (!c.stopped && nlog == a->size && (rc = check_tree(&c, leaves,
+	    tree, &replay.members, err)) != 0)
 		goto done;
 	replay_end(&c, &replay);
 	if (replay.oom) {
@@ -1593,6 +1724,7 @@ int custody_archive_verify(custody_archive *a,
 			goto done;
 		check_blobs(&c, checks, nchecks, opts);
 	}
+	problems_not_shown(&c);
 	if (c.sum.problems > 0)
 		rc = custody__error(err, CUSTODY_EVERIFY, "%" PRIu64
 			" problem%s found", c.sum.problems,
