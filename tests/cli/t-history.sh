@@ -121,7 +121,7 @@ test_history__add_refuses_an_unsigned_commit_that_changed_the_origin() {
 		add new.txt
 	expect_err_has "commit $(short "$new"): is not signed"
 	# no checkpoint for the forged origin was signed
-	git --git-dir=$G show main:checkpoint | grep -q example.org/forged &&
+	grep -q example.org/forged <<<"$(git --git-dir=$G show main:checkpoint)" &&
 		fail "a checkpoint names the forged origin"
 	grep -q "refused a change: main $(git --git-dir=$G rev-parse main) fails verify" \
 		$G/custody-evidence || fail "no evidence recorded"

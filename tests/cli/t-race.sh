@@ -22,13 +22,16 @@ make_race() { # make_race [FILES]
 # outside file's digest.
 expect_no_outside_bytes() {
 	local sums
-	if git --git-dir=coll/.custody cat-file --batch-all-objects --batch |
-	    grep -a -q OUTSIDE-MARKER; then
+	# whole listings first: a grep that stops at the first match would
+	# end the writer with SIGPIPE, and pipefail would hide the match
+	git --git-dir=coll/.custody cat-file --batch-all-objects --batch \
+		>objects || fail "cannot list the archive's objects"
+	grep -a -q OUTSIDE-MARKER objects &&
 		fail "an object of the archive holds outside content"
-	fi
 	sums=$(cd outside/a/b && sha256sum -- *.txt | cut -d' ' -f1)
-	git --git-dir=coll/.custody archive main log | tar -xO |
-		grep -F -f <(echo "$sums") >/dev/null &&
+	git --git-dir=coll/.custody archive main log | tar -xO >entries ||
+		fail "cannot read the entries"
+	grep -q -F -f <(echo "$sums") entries &&
 		fail "an entry records the digest of an outside file"
 	return 0
 }
