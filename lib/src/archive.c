@@ -104,21 +104,30 @@ static int entry_id_at(git_tree *tree, const char *path, git_oid *out,
 	return rc;
 }
 
+int custody_archive__blob_fits(git_odb *odb, const git_oid *id, size_t max,
+	const char *name, custody_error **err)
+{
+	git_object_t type;
+	size_t size;
+
+	if (git_odb_read_header(&size, &type, odb, id) == 0 && size > max)
+		return custody__error(err, CUSTODY_EINVALID, "%s: %zu bytes, "
+			"more than the %zu allowed", name, size, max);
+	return 0;
+}
+
 int custody_archive__bounded_blob(git_repository *repo, const git_oid *id,
 	size_t max, const char *name, git_blob **out, custody_error **err)
 {
 	git_odb *odb = NULL;
-	git_object_t type;
-	size_t size;
+	int rc = 0;
 
 	*out = NULL;
-	if (max != SIZE_MAX && git_repository_odb(&odb, repo) == 0 &&
-	    git_odb_read_header(&size, &type, odb, id) == 0 && size > max) {
-		git_odb_free(odb);
-		return custody__error(err, CUSTODY_EINVALID, "%s: %zu bytes, "
-			"more than the %zu allowed", name, size, max);
-	}
+	if (max != SIZE_MAX && git_repository_odb(&odb, repo) == 0)
+		rc = custody_archive__blob_fits(odb, id, max, name, err);
 	git_odb_free(odb);
+	if (rc != 0)
+		return rc;
 	if (git_blob_lookup(out, repo, id) != 0)
 		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
 			"read object", name);

@@ -58,6 +58,12 @@ int custody_archive__refresh(custody_archive *a, custody_error **err);
 int custody_archive__bounded_blob(git_repository *repo, const git_oid *id,
 	size_t max, const char *name, git_blob **out, custody_error **err);
 
+/* 0 when object `id` is at most `max` bytes by its header (or has none
+ * that can be read: the read that follows says why); else
+ * CUSTODY_EINVALID naming it. */
+int custody_archive__blob_fits(git_odb *odb, const git_oid *id, size_t max,
+	const char *name, custody_error **err);
+
 /* The tree at head (caller frees), or NULL with an error. */
 int custody_archive__head_tree(custody_archive *a, git_tree **out,
 	custody_error **err);

@@ -1,6 +1,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "pack.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,80 +38,6 @@ struct stream {
 	int cb_rc;
 };
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		(uint32_t)p[2] << 8 | p[3];
-}
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-/* 1 and *offset if the v2 .idx at idx_fd lists id, 0 if not, -1 if bad */
-static int idx_find(int idx_fd, const git_oid *id, uint64_t *offset)
-{
-	unsigned char head[8], fan[1024], name[20], word[8];
-	uint32_t lo, hi, n;
-
-	if (pread_all(idx_fd, head, 8, 0) != 0 ||
-	    memcmp(head, "\377tOc\0\0\0\2", 8) != 0 ||
-	    pread_all(idx_fd, fan, sizeof(fan), 8) != 0)
-		return -1;
-	n = be32(fan + 255 * 4);
-	lo = id->id[0] ? be32(fan + (id->id[0] - 1) * 4) : 0;
-	hi = be32(fan + id->id[0] * 4);
-	if (lo > hi || hi > n)
-		return -1;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int cmp;
-
-		if (pread_all(idx_fd, name, 20, 8 + 1024 +
-		    (uint64_t)mid * 20) != 0)
-			return -1;
-		cmp = memcmp(id->id, name, 20);
-		if (cmp == 0) {
-			uint64_t at = 8 + 1024 + (uint64_t)n * 24 +
-				(uint64_t)mid * 4;
-			uint32_t small;
-
-			if (pread_all(idx_fd, word, 4, at) != 0)
-				return -1;
-			small = be32(word);
-			if (!(small & 0x80000000U)) {
-				*offset = small;
-				return 1;
-			}
-			at = 8 + 1024 + (uint64_t)n * 28 +
-				(uint64_t)(small & 0x7fffffffU) * 8;
-			if (pread_all(idx_fd, word, 8, at) != 0)
-				return -1;
-			*offset = (uint64_t)be32(word) << 32 | be32(word + 4);
-			return 1;
-		}
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
 /* The pack holding id: its open descriptor and the object's offset. */
 static int find_packed(const char *gitdir, const git_oid *id, int *pack_fd,
 	uint64_t *offset)
@@ -132,7 +59,7 @@ static int find_packed(const char *gitdir, const git_oid *id, int *pack_fd,
 			continue;
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
-		found = idx_find(fd, id, offset) == 1;
+		found = custody_pack__idx_find(fd, id->id, offset) == 1;
 		close(fd);
 		if (found) {
 			memcpy(path + strlen(path) - 4, ".pack", 6);
@@ -240,13 +167,13 @@ static int stream_packed(struct stream *s, uint64_t offset)
 	int type, shift = 4;
 	size_t i = 0;
 
-	if (pread_all(s->fd, head, 1, offset) != 0)
+	if (custody_fs__pread_all(s->fd, head, 1, offset) != 0)
 		return -1;
 	type = (head[0] >> 4) & 7;
 	size = head[0] & 15;
 	while (head[i] & 0x80) {
 		if (++i >= sizeof(head) || shift > 57 ||
-		    pread_all(s->fd, head + i, 1, offset + i) != 0)
+		    custody_fs__pread_all(s->fd, head + i, 1, offset + i) != 0)
 			return -1;
 		size |= (uint64_t)(head[i] & 0x7f) << shift;
 		shift += 7;

@@ -82,6 +82,27 @@ int custody_fs__pwrite_all(int fd, const void *data, size_t len,
 	return 0;
 }
 
+int custody_fs__pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = 0;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 enum { WRITE_SYNC = 1, WRITE_NEW = 2 };
 
 struct buffer_fill {
@@ -443,6 +464,21 @@ int custody_fs__open_parent(int root_fd, const char *rel, int create,
 	}
 	free(dir);
 	return fd;
+}
+
+int custody_fs__append(const char *path, const char *line,
+	custody_error **err)
+{
+	size_t len = strlen(line);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		O_CLOEXEC, 0644), rc = 0;
+
+	if (fd < 0 || write_all(fd, line, len) != 0 || fsync(fd) != 0)
+		rc = custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot append to it", path);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 const char *custody_fs__kind(mode_t mode)

@@ -31,6 +31,10 @@ int custody_fs__pwrite_all(int fd, const void *data, size_t len,
 
 int custody_fs__fsync_dir(const char *dir, custody_error **err);
 
+/* pread(2) exactly len bytes at off: 0, or -1 (errno set; a file that
+ * ends first is -1 with errno 0). */
+int custody_fs__pread_all(int fd, void *buf, size_t len, uint64_t off);
+
 /*
  * Open a file someone named (a key, a proof, a document to check) for
  * reading: with O_NONBLOCK, so that a FIFO cannot hang the open, then
@@ -45,6 +49,11 @@ int custody_fs__open_input(const char *path, int flags, const char *what,
 
 /* What a non-regular file is, for messages: "a folder", "a FIFO"... */
 const char *custody_fs__kind(mode_t mode);
+
+/* Append `line` to the file at path (made 0644 if missing) with one
+ * write(2), and fsync it: for records that are only ever added to. */
+int custody_fs__append(const char *path, const char *line,
+	custody_error **err);
 
 /* Read a whole file (at most max_len bytes) into *out; its size is
  * checked before anything is read. */

@@ -967,19 +967,12 @@ static int note_new_pack(const char *pack_dir, const char *hex,
 	custody_error **err)
 {
 	char *path = journal_path(pack_dir), line[48];
-	int fd, rc = 0;
+	int rc;
 
 	if (path == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	snprintf(line, sizeof(line), "pack-%s\n", hex);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-		O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    fsync(fd) != 0)
-		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot record the new pack", path);
-	if (fd >= 0)
-		close(fd);
+	rc = custody_fs__append(path, line, err);
 	free(path);
 	return rc;
 }
@@ -993,41 +986,73 @@ void custody_pack__settled(const char *gitdir)
 	free(path);
 }
 
-/* Is object `id` listed in the pack index at path (version 2)? */
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3];
+}
+
+int custody_pack__idx_find(int idx_fd, const unsigned char id[20],
+	uint64_t *offset)
+{
+	unsigned char head[8], fan[1024], name[20], word[8];
+	uint32_t lo, hi, n;
+
+	if (custody_fs__pread_all(idx_fd, head, 8, 0) != 0 ||
+	    memcmp(head, "\377tOc\0\0\0\2", 8) != 0 ||
+	    custody_fs__pread_all(idx_fd, fan, sizeof(fan), 8) != 0)
+		return -1;
+	n = get_be32(fan + 255 * 4);
+	lo = id[0] ? get_be32(fan + (id[0] - 1) * 4) : 0;
+	hi = get_be32(fan + id[0] * 4);
+	if (lo > hi || hi > n)
+		return -1;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int cmp;
+
+		if (custody_fs__pread_all(idx_fd, name, 20, 8 + 1024 +
+		    (uint64_t)mid * 20) != 0)
+			return -1;
+		cmp = memcmp(id, name, 20);
+		if (cmp == 0) {
+			uint64_t at = 8 + 1024 + (uint64_t)n * 24 +
+				(uint64_t)mid * 4;
+			uint32_t small;
+
+			if (custody_fs__pread_all(idx_fd, word, 4, at) != 0)
+				return -1;
+			small = get_be32(word);
+			if (!(small & 0x80000000U)) {
+				*offset = small;
+				return 1;
+			}
+			at = 8 + 1024 + (uint64_t)n * 28 +
+				(uint64_t)(small & 0x7fffffffU) * 8;
+			if (custody_fs__pread_all(idx_fd, word, 8, at) != 0)
+				return -1;
+			*offset = (uint64_t)get_be32(word) << 32 |
+				get_be32(word + 4);
+			return 1;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* Is object `id` listed in the pack index at path? */
 static int idx_contains(const char *path, const unsigned char id[20])
 {
-	custody_buf idx = CUSTODY_BUF_INIT;
-	const unsigned char *p;
-	uint32_t lo = 0, hi, count;
-	int found = 0;
+	uint64_t offset;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found;
 
-	if (custody_fs__read_file(&idx, path, (size_t)1 << 32, NULL) != 0)
+	if (fd < 0)
 		return 0;
-	p = (const unsigned char *)idx.ptr;
-	if (idx.size < 8 + 1024 || memcmp(p, "\377tOc\0\0\0\2", 8) != 0)
-		goto done;
-#define BE32(q) ((uint32_t)(q)[0] << 24 | (uint32_t)(q)[1] << 16 | \
-	(uint32_t)(q)[2] << 8 | (uint32_t)(q)[3])
-	count = BE32(p + 8 + 255 * 4);
-	hi = BE32(p + 8 + id[0] * 4);
-	if (id[0] > 0)
-		lo = BE32(p + 8 + (id[0] - 1) * 4);
-#undef BE32
-	if ((uint64_t)8 + 1024 + (uint64_t)count * 20 > idx.size || hi > count)
-		goto done;
-	while (lo < hi && !found) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(p + 8 + 1024 + (size_t)mid * 20, id, 20);
-
-		if (c == 0)
-			found = 1;
-		else if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-done:
-	custody_buf_dispose(&idx);
+	found = custody_pack__idx_find(fd, id, &offset) == 1;
+	close(fd);
 	return found;
 }
 

@@ -64,6 +64,12 @@ int custody_pack__commit(custody_pack *pack, custody_error **err);
 
 #define CUSTODY_NEW_PACKS "custody-new-packs"
 
+/* Look object `id` up in the version-2 pack index open at idx_fd: 1 and
+ * its offset in the pack, 0 when it is not listed, -1 when the index is
+ * damaged or cannot be read. */
+int custody_pack__idx_find(int idx_fd, const unsigned char id[20],
+	uint64_t *offset);
+
 /* The commit is recorded, or the packs written for it were taken back:
  * either way they are no longer new. */
 void custody_pack__settled(const char *gitdir);

@@ -250,6 +250,34 @@ done:
 	git_buf_dispose(&signed_data);
 }
 
+enum seen_state { SEEN_NONE, SEEN_OK, SEEN_DAMAGED, SEEN_UNREADABLE };
+
+/* The commit in custody-seen (the newest this machine made or verified),
+ * read one way for verify and for the writers' check. */
+static enum seen_state read_seen(custody_archive *a, git_oid *out)
+{
+	custody_buf text = CUSTODY_BUF_INIT;
+	custody_error *rerr = NULL;
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	enum seen_state state = SEEN_UNREADABLE;
+
+	if (path == NULL)
+		goto done;
+	if (custody_fs__read_file(&text, path, 128, &rerr) != 0)
+		state = custody_error_code(rerr) == CUSTODY_ENOTFOUND ?
+			SEEN_NONE : SEEN_UNREADABLE;
+	else if (text.size != 41 || text.ptr[40] != '\n' ||
+	    git_oid_fromstrn(out, text.ptr, 40) != 0)
+		state = SEEN_DAMAGED;
+	else
+		state = SEEN_OK;
+done:
+	custody_error_free(rerr);
+	custody_buf_dispose(&text);
+	free(path);
+	return state;
+}
+
 /*
  * Has the history lost the commit this machine last made or verified?
  * Then main was moved back, or rewritten from that point.
@@ -257,36 +285,28 @@ done:
 static void check_seen(struct ctx *c, git_oid *seen_out, int *has_seen)
 {
 	custody_archive *a = c->a;
-	custody_buf text = CUSTODY_BUF_INIT;
-	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
-	git_oid seen;
+	enum seen_state state = read_seen(a, seen_out);
+	const git_oid *seen = seen_out;
 
 	*has_seen = 0;
-	if (path == NULL || custody_fs__read_file(&text, path, 128, NULL) != 0)
-		goto done;
-	if (text.size != 41 || text.ptr[40] != '\n' ||
-	    git_oid_fromstrn(&seen, text.ptr, 40) != 0) {
+	if (state == SEEN_DAMAGED)
 		problem(c, CUSTODY_SEEN_FILE, "is damaged; it should hold the "
 			"newest commit this machine saw");
-		goto done;
-	}
+	if (state != SEEN_OK)
+		return;
 	*has_seen = 1;
-	git_oid_cpy(seen_out, &seen);
-	if (git_oid_equal(&seen, &a->head) ||
-	    git_graph_descendant_of(a->repo, &a->head, &seen) == 1)
-		goto done;
+	if (git_oid_equal(seen, &a->head) ||
+	    git_graph_descendant_of(a->repo, &a->head, seen) == 1)
+		return;
 	{
 		char hex[41];
 
-		git_oid_tostr(hex, sizeof(hex), &seen);
+		git_oid_tostr(hex, sizeof(hex), seen);
 		problem(c, "history", "main (now %.12s) no longer holds commit "
 			"%.12s, which this machine recorded earlier: the "
 			"history was moved back or rewritten", a->head_hex,
 			hex);
 	}
-done:
-	custody_buf_dispose(&text);
-	free(path);
 }
 
 /*
@@ -759,20 +779,11 @@ static void parse_one(git_odb *odb, struct entry_batch *b, size_t k)
 
 	if (!p->have_id)
 		return;  /* the lookup said why */
-	{
-		/* an oversized entry is refused from its header, unread */
-		size_t size;
-		git_object_t type;
-
-		if (odb != NULL && git_odb_read_header(&size, &type, odb,
-		    &p->id) == 0 && size > CUSTODY_ENTRY_MAX_BYTES) {
-			custody_archive__entry_path(path, index);
-			custody__error(&p->err, CUSTODY_EINVALID, "%s: %zu "
-				"bytes, more than the %d allowed", path, size,
-				CUSTODY_ENTRY_MAX_BYTES);
-			return;
-		}
-	}
+	/* an oversized entry is refused from its header, unread */
+	custody_archive__entry_path(path, index);
+	if (odb != NULL && custody_archive__blob_fits(odb, &p->id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &p->err) != 0)
+		return;
 	if (odb == NULL || git_odb_read(&obj, odb, &p->id) != 0 ||
 	    git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
 		custody_archive__entry_path(path, index);
@@ -1242,21 +1253,13 @@ static void record_evidence(custody_archive *a, const char *what)
 	char *path = custody_fs__join(a->gitdir, CUSTODY_EVIDENCE_FILE);
 	char when[32];
 	custody_buf line = CUSTODY_BUF_INIT;
-	int fd = -1;
+	custody_error *err = NULL;
 
 	custody_fs__now_rfc3339(when);
-	if (path == NULL || custody_buf__printf(&line, "%s %s\n", when,
-	    what) != 0)
-		goto done;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-		O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, line.ptr, line.size) != (ssize_t)line.size ||
-	    fsync(fd) != 0)
-		custody_archive__notice(a, "%s: cannot record the refused "
-			"history: %s", path, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
+	if (path != NULL && custody_buf__printf(&line, "%s %s\n", when,
+	    what) == 0 && custody_fs__append(path, line.ptr, &err) != 0)
+		custody_archive__notice(a, "%s", custody_error_message(err));
+	custody_error_free(err);
 	custody_buf_dispose(&line);
 	free(path);
 }
@@ -1278,35 +1281,34 @@ static int collect_problem(const custody_problem *p, void *payload)
 
 int custody_archive__check_history(custody_archive *a, custody_error **err)
 {
-	custody_buf text = CUSTODY_BUF_INIT;
 	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
 	char seen_hex[41], evidence[256];
 	git_oid seen;
-	int rc = 0, has_seen = 0;
+	enum seen_state state;
+	int rc = 0, has_seen;
 
 	if (path == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	if (!a->has_head)
 		goto done;
-	if (custody_fs__read_file(&text, path, 128, NULL) == 0) {
-		if (text.size != 41 || text.ptr[40] != '\n' ||
-		    git_oid_fromstrn(&seen, text.ptr, 40) != 0) {
-			rc = custody__error(err, CUSTODY_EVERIFY, "%s is "
-				"damaged, so this machine can no longer tell "
-				"whether main was moved back or rewritten; "
-				"nothing was changed. Run `custody verify`; "
-				"when it passes, move the damaged file aside "
-				"(it is the evidence) and try again", path);
-			snprintf(evidence, sizeof(evidence), "refused a "
-				"change: %s is damaged; main is %s",
-				CUSTODY_SEEN_FILE, a->head_hex);
-			record_evidence(a, evidence);
-			goto done;
-		}
-		has_seen = 1;
-	} else if (access(path, F_OK) == 0 || errno != ENOENT) {
-		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
-			"read", path);
+	state = read_seen(a, &seen);
+	has_seen = state == SEEN_OK;
+	if (state == SEEN_DAMAGED) {
+		/* verify keeps reporting it too, so it never "passes" */
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s is damaged, so "
+			"this machine can no longer tell whether main was "
+			"moved back or rewritten; nothing was changed. Check "
+			"the history with `custody verify`, then move the "
+			"damaged file aside (it is the evidence) and try "
+			"again: the next change verifies the whole history "
+			"first", path);
+		snprintf(evidence, sizeof(evidence), "refused a change: %s is "
+			"damaged; main is %s", CUSTODY_SEEN_FILE, a->head_hex);
+		record_evidence(a, evidence);
+		goto done;
+	} else if (state == SEEN_UNREADABLE) {
+		rc = custody__error(err, CUSTODY_EIO, "%s: cannot be read",
+			path);
 		goto done;
 	}
 	if (has_seen && git_oid_equal(&seen, &a->head))
@@ -1369,7 +1371,6 @@ int custody_archive__check_history(custody_archive *a, custody_error **err)
 		custody_buf_dispose(&fp.text);
 	}
 done:
-	custody_buf_dispose(&text);
 	free(path);
 	return rc;
 }
