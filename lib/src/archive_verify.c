@@ -1498,11 +1498,17 @@ int custody_archive_verify(custody_archive *a,
 	c.a = a;
 	c.cb = cb;
 	c.payload = payload;
+	/* every check reads objects: without them verify has checked nothing
+	 * and must not say "ok" */
+	if (git_repository_odb(&odb, a->repo) != 0) {
+		rc = custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot open "
+			"the object database", a->gitdir);
+		goto done;
+	}
 	check_seen(&c, &seen, &has_seen);
 	if ((rc = check_history(&c, err)) != 0)
 		goto done;
-	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
-	    git_repository_odb(&odb, a->repo) != 0)
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
 		goto done;
 	read_log_shape(&c, tree, &nlog);
 	latest = calloc(nlog + 1, sizeof(*latest));
