@@ -1,13 +1,13 @@
 /*
- * custody/key.h - signing keys (Ed25519) and SSHSIG signatures.
+ * custody/key.h - signing keys (Ed25519) and the key folder.
  *
  * One key per person. A private key lives outside every archive, in a
  * key folder ($CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else
  * ~/.config/custody/keys) as <name>.key (PKCS#8 PEM, encrypted with a
  * passphrase through scrypt, mode 0600) beside <name>.pub (its OpenSSH
  * public line). Public keys travel as OpenSSH "ssh-ed25519" lines or
- * C2SP verifier keys. Signatures are SSHSIG (openssh PROTOCOL.sshsig),
- * which `ssh-keygen -Y verify` and `git verify-commit` check.
+ * C2SP verifier keys. Signatures are SSHSIG (custody/sshsig.h), which
+ * `ssh-keygen -Y verify` and `git verify-commit` check.
  *
  * Thread safety: key objects are immutable once made and may be shared
  * between threads (a key still unlocking, see custody_key_load_start,
@@ -142,42 +142,6 @@ CUSTODY_EXTERN(int) custody_pubkey_vkey(const custody_pubkey *key,
 
 CUSTODY_EXTERN(void) custody_pubkey_free(custody_pubkey *key);
 
-/* ---- SSHSIG signatures ---- */
-
-/*
- * Sign `len` bytes with `key` in `namespace` ("git" for commits,
- * "custody" for files), SHA-512 message hash; `out` receives the armoured
- * signature ("-----BEGIN SSH SIGNATURE-----" ... "-----END SSH
- * SIGNATURE-----\n").
- */
-CUSTODY_EXTERN(int) custody_sshsig_sign(const custody_key *key,
-	const char *namespace_, const void *message, size_t len,
-	custody_buf *out, custody_error **err);
-
-/* As custody_sshsig_sign, reading the message from an open file
- * descriptor to its end (streamed, any size). */
-CUSTODY_EXTERN(int) custody_sshsig_sign_fd(const custody_key *key,
-	const char *namespace_, int fd, custody_buf *out, custody_error **err);
-
-/*
- * Check an armoured SSHSIG over `message` for `namespace_`. On success
- * (0) *signer_out, when signer_out is not NULL, receives the key that
- * signed (the caller decides whether it trusts it). CUSTODY_EINVALID: the
- * signature is malformed (armour, base64, version, lengths, trailing or
- * missing bytes, key or signature type, hash algorithm); CUSTODY_EVERIFY:
- * well-formed but wrong (other namespace, S >= L, small-order key,
- * signature does not match). The message says which.
- */
-CUSTODY_EXTERN(int) custody_sshsig_verify(const char *armoured,
-	size_t armoured_len, const char *namespace_, const void *message,
-	size_t len, custody_pubkey **signer_out, custody_error **err)
-	CUSTODY_WARN_UNUSED;
-
-/* As custody_sshsig_verify, reading the message from `fd`. */
-CUSTODY_EXTERN(int) custody_sshsig_verify_fd(const char *armoured,
-	size_t armoured_len, const char *namespace_, int fd,
-	custody_pubkey **signer_out, custody_error **err) CUSTODY_WARN_UNUSED;
-
 /* ---- the key folder ---- */
 
 /*
@@ -218,5 +182,9 @@ CUSTODY_EXTERN(int) custody_keystore_find(const char *dir,
 #ifdef __cplusplus
 }
 #endif
+
+/* Signatures have a header of their own; it comes along, so that code
+ * which includes only this header still compiles. */
+#include "custody/sshsig.h"
 
 #endif
