@@ -1,13 +1,12 @@
 /*
- * custody/key.h - signing keys (Ed25519) and the key folder.
+ * custody/key.h - signing keys (Ed25519).
  *
  * One key per person. A private key lives outside every archive, in a
- * key folder ($CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else
- * ~/.config/custody/keys) as <name>.key (PKCS#8 PEM, encrypted with a
- * passphrase through scrypt, mode 0600) beside <name>.pub (its OpenSSH
- * public line). Public keys travel as OpenSSH "ssh-ed25519" lines or
- * C2SP verifier keys. Signatures are SSHSIG (custody/sshsig.h), which
- * `ssh-keygen -Y verify` and `git verify-commit` check.
+ * key folder (custody/keystore.h) as <name>.key (PKCS#8 PEM, encrypted
+ * with a passphrase through scrypt, mode 0600) beside <name>.pub (its
+ * OpenSSH public line). Public keys travel as OpenSSH "ssh-ed25519"
+ * lines or C2SP verifier keys. Signatures are SSHSIG (custody/sshsig.h),
+ * which `ssh-keygen -Y verify` and `git verify-commit` check.
  *
  * Thread safety: key objects are immutable once made and may be shared
  * between threads (a key still unlocking, see custody_key_load_start,
@@ -142,13 +141,7 @@ CUSTODY_EXTERN(int) custody_pubkey_vkey(const custody_pubkey *key,
 
 CUSTODY_EXTERN(void) custody_pubkey_free(custody_pubkey *key);
 
-/* ---- the key folder ---- */
-
-/*
- * The key folder (see the top of this header) into out. Not created.
- */
-CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
-	custody_error **err);
+/* ---- names ---- */
 
 /*
  * 0 if `name` is acceptable for a key and a member: 1 to 64 characters
@@ -158,33 +151,13 @@ CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
 CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
 	custody_error **err);
 
-/* Called for each key in the folder, sorted by name; `key` is NULL when
- * the key's NAME.pub is missing or damaged. */
-typedef int (*custody_keystore_cb)(const char *name,
-	const custody_pubkey *key, void *payload);
-
-/* List the keys in folder `dir` (NULL: the default folder). */
-CUSTODY_EXTERN(int) custody_keystore_list(const char *dir,
-	custody_keystore_cb cb, void *payload, custody_error **err);
-
-/*
- * Find the key to use: `name`, or when NULL the only key in the folder.
- * Fills name_out (may be NULL), the private key file's path (may be
- * NULL) and the public key (may be NULL). Errors: CUSTODY_ENOTFOUND (no
- * such key, or no key at all: the message says to run `custody key
- * new`), CUSTODY_EINVALID (several keys and no name: the message lists
- * them and says to choose with --key or CUSTODY_KEY).
- */
-CUSTODY_EXTERN(int) custody_keystore_find(const char *dir,
-	const char *name, custody_buf *name_out, custody_buf *path_out,
-	custody_pubkey **public_out, custody_error **err);
-
 #ifdef __cplusplus
 }
 #endif
 
-/* Signatures have a header of their own; it comes along, so that code
- * which includes only this header still compiles. */
+/* Signatures and the key folder have headers of their own; they come
+ * along, so that code which includes only this header still compiles. */
 #include "custody/sshsig.h"
+#include "custody/keystore.h"
 
 #endif
