@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,11 +507,89 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 	return EXIT_OK;
 }
 
-int cli_write_file(const char *path, const void *data, size_t len)
+/* fsync the folder holding path, so that a rename or link in it
+ * survives a crash; 0, or -1 with errno set. */
+static int sync_folder(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, rc = -1, e;
+
+	if (copy == NULL)
+		return -1;
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		/* some file systems cannot sync a folder, and say EINVAL */
+		rc = fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	e = errno;
+	free(copy);
+	errno = e;
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The one writer of cmd/: a temporary file beside path, fsynced, then
+ * renamed over path or, with `keep`, linked to it (link(2), unlike
+ * rename(2), never replaces a file), and the folder fsynced.
+ */
+static int write_file(const char *path, const void *data, size_t len,
+	int keep)
 {
 	char *tmp = NULL;
-	int fd = -1;
+	int fd, e = 0, renamed = 0;
 
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
+		goto done;
+	}
+	if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+	} else if (close(fd) != 0 ||
+	    (keep ? link(tmp, path) : rename(tmp, path)) != 0) {
+		e = errno;
+	} else {
+		renamed = !keep;
+		/* in place; a failure here means perhaps not on disk yet */
+		if (sync_folder(path) != 0)
+			e = errno;
+	}
+	if (!renamed)
+		unlink(tmp);
+done:
+	if (e != 0)
+		cli_error("%s: cannot write: %s", path, strerror(e));
+	free(tmp);
+	return e != 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
 			cli_error("cannot write to standard output");
@@ -518,21 +597,12 @@ int cli_write_file(const char *path, const void *data, size_t len)
 		}
 		return EXIT_OK;
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_error("out of memory");
-		return EXIT_FAILED;
-	}
-	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
-	    write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
-		cli_error("%s: cannot write: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		free(tmp);
-		return EXIT_FAILED;
-	}
-	free(tmp);
-	return EXIT_OK;
+	return write_file(path, data, len, 0);
+}
+
+int cli_write_new_file(const char *path, const void *data, size_t len)
+{
+	return write_file(path, data, len, 1);
 }
 
 int cli_parse_wait(const char *command, const char *text,

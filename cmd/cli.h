@@ -78,9 +78,17 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
 int cli_open_input(const char *path, const char *what);
 FILE *cli_fopen_input(const char *path, const char *what);
 
-/* Write a file crash-safely (temporary, fsync, rename); "-" or NULL is
- * standard output. EXIT_OK or EXIT_FAILED (printed). */
+/*
+ * Write a file crash-safely: a temporary file beside it, fsynced, renamed
+ * over `path`, and the folder fsynced. "-" or NULL is standard output.
+ * EXIT_OK or EXIT_FAILED (printed: "PATH: cannot write: reason").
+ */
 int cli_write_file(const char *path, const void *data, size_t len);
+
+/* As cli_write_file, but never over an existing file (the temporary file
+ * is linked, not renamed: "PATH: cannot write: File exists"), and never
+ * to standard output. */
+int cli_write_new_file(const char *path, const void *data, size_t len);
 
 /* --wait SECONDS (0 to 86400) as milliseconds; EXIT_OK, or the usage
  * error printed and EXIT_USAGE. */

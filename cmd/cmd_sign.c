@@ -1,10 +1,7 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,36 +24,16 @@ static const char help[] =
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --json          print what was signed as JSON\n";
 
-/* Write data to path: temporary file, fsync, rename. */
 static int write_signature(const char *path, const custody_buf *sig,
 	int force)
 {
-	char *tmp = NULL;
-	int fd;
-
-	if (!force && access(path, F_OK) == 0) {
+	if (force)
+		return cli_write_file(path, sig->ptr, sig->size);
+	if (access(path, F_OK) == 0) {
 		cli_error("%s: exists; use --force to replace it", path);
 		return EXIT_FAILED;
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_error("out of memory");
-		return EXIT_FAILED;
-	}
-	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
-	    write(fd, sig->ptr, sig->size) != (ssize_t)sig->size ||
-	    fsync(fd) != 0 || close(fd) != 0 ||
-	    (!force && link(tmp, path) != 0) ||
-	    (force && rename(tmp, path) != 0)) {
-		cli_error("%s: cannot write: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		free(tmp);
-		return EXIT_FAILED;
-	}
-	if (!force)
-		unlink(tmp);
-	free(tmp);
-	return EXIT_OK;
+	return cli_write_new_file(path, sig->ptr, sig->size);
 }
 
 int cmd_sign(int argc, char **argv)
