@@ -58,8 +58,8 @@ static int store(const custody_key *key, const char *name,
 	rc = custody_keystore_save(NULL, name, key, passphrase, passphrase_len,
 		&key_path, &err);
 	explicit_bzero(passphrase, sizeof(passphrase));
-	if (rc != 0 ||
-	    custody_pubkey_openssh(custody_key_public(key), &line, &err) != 0) {
+	if (rc != 0 || custody_pubkey_openssh(custody_key_public(key), &line,
+	    &err) != 0) {
 		rc = cli_fail(err);
 		goto done;
 	}
@@ -304,35 +304,31 @@ done:
 
 int cmd_key(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "passphrase-file", required_argument, NULL, 'p' },
+	static const struct option own[] = {
 		{ "vkey", no_argument, NULL, 'v' },
 		{ "origin", required_argument, NULL, 'o' },
 		{ "allowed-signers", no_argument, NULL, 's' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli_options options = {
+		.command = "key", .help = help,
+		.common = CLI_PASSPHRASE_FILE | CLI_ARCHIVE | CLI_JSON,
+		.own = own, .getopt_messages = 1,
+	};
 	struct cli cli;
-	const char *passphrase_file = NULL, *origin = NULL, *verb;
+	const char *origin = NULL, *verb;
 	int vkey = 0, allowed_signers = 0, c, nargs;
 
 	cli_init(&cli);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
-		case 'p': passphrase_file = optarg; break;
 		case 'v': vkey = 1; break;
 		case 'o': origin = optarg; break;
 		case 's': allowed_signers = 1; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("key", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind >= argc)
 		return cli_usage("key", "say new, import, list or export");
 	verb = argv[optind++];
@@ -340,14 +336,14 @@ int cmd_key(int argc, char **argv)
 	if (strcmp(verb, "new") == 0) {
 		if (nargs > 1)
 			return cli_usage("key", "key new takes at most a NAME");
-		return key_new(nargs ? argv[optind] : NULL, passphrase_file,
-			cli.json);
+		return key_new(nargs ? argv[optind] : NULL,
+			cli.passphrase_file, cli.json);
 	}
 	if (strcmp(verb, "import") == 0) {
 		if (nargs < 1 || nargs > 2)
 			return cli_usage("key", "key import wants FILE [NAME]");
 		return key_import(argv[optind], nargs > 1 ? argv[optind + 1] :
-			NULL, passphrase_file, cli.json);
+			NULL, cli.passphrase_file, cli.json);
 	}
 	if (strcmp(verb, "list") == 0) {
 		if (nargs > 0)
