@@ -62,6 +62,17 @@ test_help__every_command_lists_every_option_it_takes() {
 	[ "$n" -ge 20 ] || fail "only $n commands listed"
 }
 
+# The check above is cli_getopt's: a command that read its options with
+# getopt itself would escape it.
+test_help__every_command_reads_its_options_through_cli_getopt() {
+	local own
+	own=$(cd "$SRCDIR/cmd" && grep -l '\<getopt\(_long\)\? *(' *.c |
+		grep -vx cli.c) || true
+	[ -z "$own" ] || fail "calls getopt itself, not cli_getopt: $own"
+	grep -q '\<getopt_long *(' "$SRCDIR/cmd/cli.c" ||
+		fail "cmd/cli.c no longer reads the options"
+}
+
 test_help__every_option_a_help_lists_is_taken() {
 	local c option kind n=0
 	for c in $(commands); do
