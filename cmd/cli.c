@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,228 @@ void cli_init(struct cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	cli->archive = env && *env ? env : NULL;
 	cli->progress = isatty(STDERR_FILENO);
+}
+
+/* The common options' values, above those of every command's own. */
+enum {
+	OPT_WAIT = 256,
+	OPT_KEY,
+	OPT_PASSPHRASE_FILE,
+	OPT_ARCHIVE,
+	OPT_JSON
+};
+
+/* The options several commands take, in the order getopt_long sees them
+ * after a command's own; --help comes last. */
+static const struct {
+	unsigned int flag;
+	struct option option;
+} common_options[] = {
+	{ CLI_WAIT, { "wait", required_argument, NULL, OPT_WAIT } },
+	{ CLI_KEY, { "key", required_argument, NULL, OPT_KEY } },
+	{ CLI_PASSPHRASE_FILE, { "passphrase-file", required_argument, NULL,
+		OPT_PASSPHRASE_FILE } },
+	{ CLI_ARCHIVE, { "archive", required_argument, NULL, OPT_ARCHIVE } },
+	{ CLI_JSON, { "json", no_argument, NULL, OPT_JSON } },
+};
+
+static void add_option(struct cli *cli, size_t *n, const struct option *o)
+{
+	/* room for this one and the end of the table */
+	if (*n + 2 > CLI_OPTIONS_MAX) {
+		cli_error("internal error: too many options");
+		abort();
+	}
+	cli->options[(*n)++] = *o;
+}
+
+static void build_options(struct cli *cli, const struct cli_options *o)
+{
+	static const struct option help = { "help", no_argument, NULL, 'h' };
+	size_t n = 0;
+
+	for (const struct option *own = o->own; own && own->name; own++)
+		add_option(cli, &n, own);
+	for (size_t i = 0; i < sizeof(common_options) /
+	    sizeof(common_options[0]); i++)
+		if (o->common & common_options[i].flag)
+			add_option(cli, &n, &common_options[i].option);
+	add_option(cli, &n, &help);
+	memset(&cli->options[n], 0, sizeof(cli->options[n]));
+	if ((size_t)snprintf(cli->short_options, sizeof(cli->short_options),
+	    "h%s", o->short_options ? o->short_options : "") >=
+	    sizeof(cli->short_options)) {
+		cli_error("internal error: too many short options");
+		abort();
+	}
+}
+
+/* The options a help lists: "--name" and "-x" tokens. */
+struct listed {
+	const char *token[64];
+	size_t len[64];
+	size_t count;
+};
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static int is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9');
+}
+
+static void list_tokens(struct listed *l, const char *from, const char *to)
+{
+	for (const char *p = from; p < to && l->count < 64; p++) {
+		size_t n = 0;
+
+		/* an option starts a word: not "SHA-256", not "---" */
+		if (*p != '-' || (p > from && (is_letter(p[-1]) ||
+		    p[-1] == '-')))
+			continue;
+		if (p + 1 < to && p[1] == '-') {
+			while (p + 2 + n < to && is_name_char(p[2 + n]))
+				n++;
+			if (n == 0)
+				continue;
+			n += 2;
+		} else if (p + 1 < to && is_letter(p[1]) && (p + 2 == to ||
+		    !(is_letter(p[2]) || p[2] == '-'))) {
+			n = 2;
+		} else {
+			continue;
+		}
+		l->token[l->count] = p;
+		l->len[l->count++] = n;
+		p += n - 1;
+	}
+}
+
+/*
+ * The usage lines (up to the first empty line), and of each option line
+ * ("  --name ARG  what it does") what comes before the description.
+ */
+static void list_options(struct listed *l, const char *help)
+{
+	int usage = 1;
+
+	l->count = 0;
+	for (const char *line = help; *line; ) {
+		const char *end = strchr(line, '\n'), *gap;
+
+		if (end == NULL)
+			end = line + strlen(line);
+		if (end == line) {
+			usage = 0;
+		} else if (usage) {
+			list_tokens(l, line, end);
+		} else if (end - line > 2 && strncmp(line, "  -", 3) == 0) {
+			gap = strstr(line + 2, "  ");
+			list_tokens(l, line + 2, gap && gap < end ? gap : end);
+		}
+		line = *end ? end + 1 : end;
+	}
+}
+
+static int help_lists(const struct listed *l, const char *token)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (l->len[i] == strlen(token) &&
+		    strncmp(l->token[i], token, l->len[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int takes(const struct cli *cli, const char *token, size_t len)
+{
+	if (len == 2)
+		return token[1] != ':' &&
+			strchr(cli->short_options, token[1]) != NULL;
+	for (const struct option *o = cli->options; o->name; o++)
+		if (strlen(o->name) == len - 2 &&
+		    strncmp(o->name, token + 2, len - 2) == 0)
+			return 1;
+	return 0;
+}
+
+/* Say where the help and the options differ; 1 if they do. */
+static int help_drifted(const struct cli *cli, const struct cli_options *o)
+{
+	struct listed l;
+	char token[64];
+	int drifted = 0;
+
+	list_options(&l, o->help);
+	for (const struct option *opt = cli->options; opt->name; opt++) {
+		snprintf(token, sizeof(token), "--%s", opt->name);
+		if (strcmp(opt->name, "help") != 0 && !help_lists(&l, token)) {
+			cli_error("internal error: custody %s --help does not "
+				"list %s, an option it takes", o->command,
+				token);
+			drifted = 1;
+		}
+	}
+	for (const char *c = cli->short_options; *c; c++) {
+		snprintf(token, sizeof(token), "-%c", *c);
+		if (*c != 'h' && *c != ':' && !help_lists(&l, token)) {
+			cli_error("internal error: custody %s --help does not "
+				"list %s, an option it takes", o->command,
+				token);
+			drifted = 1;
+		}
+	}
+	for (size_t i = 0; i < l.count; i++) {
+		if (!takes(cli, l.token[i], l.len[i])) {
+			cli_error("internal error: custody %s --help lists "
+				"%.*s, an option it does not take", o->command,
+				(int)l.len[i], l.token[i]);
+			drifted = 1;
+		}
+	}
+	return drifted;
+}
+
+int cli_getopt(struct cli *cli, int argc, char **argv,
+	const struct cli_options *o)
+{
+	int c;
+
+	if (cli->options[0].name == NULL) {
+		build_options(cli, o);
+		opterr = o->getopt_messages;
+	}
+	while ((c = getopt_long(argc, argv, cli->short_options, cli->options,
+	    NULL)) != -1) {
+		switch (c) {
+		case OPT_WAIT:
+			if (cli_parse_wait(o->command, optarg,
+			    &cli->wait_ms) != EXIT_OK) {
+				cli->status = EXIT_USAGE;
+				return -1;
+			}
+			break;
+		case OPT_KEY: cli->key_name = optarg; break;
+		case OPT_PASSPHRASE_FILE: cli->passphrase_file = optarg; break;
+		case OPT_ARCHIVE: cli->archive = optarg; break;
+		case OPT_JSON: cli->json = 1; break;
+		case 'h':
+			fputs(o->help, stdout);
+			cli->status = help_drifted(cli, o) ? EXIT_FAILED :
+				EXIT_OK;
+			return -1;
+		case '?':
+			cli->status = cli_usage(o->command, "unknown or "
+				"incomplete option '%s'", argv[optind - 1]);
+			return -1;
+		default:
+			return c;
+		}
+	}
+	return 0;
 }
 
 void cli_notice(const char *message, void *payload)
@@ -506,11 +729,89 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 	return EXIT_OK;
 }
 
-int cli_write_file(const char *path, const void *data, size_t len)
+/* fsync the folder holding path, so that a rename or link in it
+ * survives a crash; 0, or -1 with errno set. */
+static int sync_folder(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, rc = -1, e;
+
+	if (copy == NULL)
+		return -1;
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0) {
+		/* some file systems cannot sync a folder, and say EINVAL */
+		rc = fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	e = errno;
+	free(copy);
+	errno = e;
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The one writer of cmd/: a temporary file beside path, fsynced, then
+ * renamed over path or, with `keep`, linked to it (link(2), unlike
+ * rename(2), never replaces a file), and the folder fsynced.
+ */
+static int write_file(const char *path, const void *data, size_t len,
+	int keep)
 {
 	char *tmp = NULL;
-	int fd = -1;
+	int fd, e = 0, renamed = 0;
 
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		cli_error("out of memory");
+		return EXIT_FAILED;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
+		goto done;
+	}
+	if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+	} else if (close(fd) != 0 ||
+	    (keep ? link(tmp, path) : rename(tmp, path)) != 0) {
+		e = errno;
+	} else {
+		renamed = !keep;
+		/* in place; a failure here means perhaps not on disk yet */
+		if (sync_folder(path) != 0)
+			e = errno;
+	}
+	if (!renamed)
+		unlink(tmp);
+done:
+	if (e != 0)
+		cli_error("%s: cannot write: %s", path, strerror(e));
+	free(tmp);
+	return e != 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len)
+{
 	if (path == NULL || strcmp(path, "-") == 0) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
 			cli_error("cannot write to standard output");
@@ -518,21 +819,12 @@ int cli_write_file(const char *path, const void *data, size_t len)
 		}
 		return EXIT_OK;
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_error("out of memory");
-		return EXIT_FAILED;
-	}
-	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
-	    write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
-		cli_error("%s: cannot write: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		free(tmp);
-		return EXIT_FAILED;
-	}
-	free(tmp);
-	return EXIT_OK;
+	return write_file(path, data, len, 0);
+}
+
+int cli_write_new_file(const char *path, const void *data, size_t len)
+{
+	return write_file(path, data, len, 1);
 }
 
 int cli_parse_wait(const char *command, const char *text,

@@ -2,6 +2,7 @@
 #ifndef CUSTODY_CMD_CLI_H
 #define CUSTODY_CMD_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 #include <custody.h>
 
@@ -10,10 +11,44 @@
 #define EXIT_FAILED 1   /* a check failed, or an error */
 #define EXIT_USAGE 2
 
+/*
+ * The options several commands take, defined once (cli.c) and stored in
+ * struct cli. A command names those it takes in its cli_options. Every
+ * command takes --help (and -h).
+ */
+#define CLI_ARCHIVE          (1u << 0) /* --archive DIR */
+#define CLI_KEY              (1u << 1) /* --key NAME, the key to sign with */
+#define CLI_PASSPHRASE_FILE  (1u << 2) /* --passphrase-file FILE */
+#define CLI_JSON             (1u << 3) /* --json */
+#define CLI_WAIT             (1u << 4) /* --wait SECONDS */
+
+/* A command's options: the common ones it takes, and its own. */
+struct cli_options {
+	const char *command;        /* its name, for usage errors */
+	const char *help;           /* what --help prints */
+	unsigned int common;        /* CLI_ARCHIVE | CLI_JSON | ... */
+	/* its own, for getopt_long, ending with a NULL name; may be NULL.
+	 * Their values are below 256 (the common ones' are above). */
+	const struct option *own;
+	const char *short_options;  /* for getopt, beside "h"; may be NULL */
+	/* let getopt print its own complaint before custody's usage error:
+	 * key, sign and verify-signature always have */
+	int getopt_messages;
+};
+
+#define CLI_OPTIONS_MAX 24
+
 struct cli {
 	const char *archive;   /* --archive, or $CUSTODY_ARCHIVE */
 	int json;
 	int progress;          /* stderr is a terminal */
+	const char *key_name;         /* --key; NULL: see cli_signing_key */
+	const char *passphrase_file;  /* --passphrase-file; NULL */
+	unsigned int wait_ms;         /* --wait, in milliseconds; 0 */
+	int status;            /* the exit status when cli_getopt says stop */
+	/* the table getopt_long reads, made by the first cli_getopt */
+	struct option options[CLI_OPTIONS_MAX];
+	char short_options[16];
 };
 
 struct command {
@@ -45,6 +80,23 @@ int cli_usage(const char *command, const char *fmt, ...)
 
 /* Fill in defaults from the environment. */
 void cli_init(struct cli *cli);
+
+/*
+ * getopt_long over a command's options (call cli_init first): a common
+ * option is stored in cli and the next one read; --help prints the help.
+ * Returns the value of one of the command's own options (optarg set),
+ * 0 when the options are over (optind at the first argument), or -1
+ * when the command must stop and return cli->status: after --help
+ * (EXIT_OK), or a usage error, printed (EXIT_USAGE).
+ *
+ * --help also checks that the help cannot drift from the options: every
+ * option the command takes must be listed in its usage lines or its
+ * option lines (lines starting "  -"), and every option listed there
+ * must be one it takes; else it says which, and cli->status is
+ * EXIT_FAILED (tests/cli/t-help.sh runs every command's --help).
+ */
+int cli_getopt(struct cli *cli, int argc, char **argv,
+	const struct cli_options *options);
 
 /* Open the archive named by --archive/$CUSTODY_ARCHIVE, or found from
  * the current folder upwards. Returns EXIT_OK or EXIT_FAILED. */
@@ -78,9 +130,17 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
 int cli_open_input(const char *path, const char *what);
 FILE *cli_fopen_input(const char *path, const char *what);
 
-/* Write a file crash-safely (temporary, fsync, rename); "-" or NULL is
- * standard output. EXIT_OK or EXIT_FAILED (printed). */
+/*
+ * Write a file crash-safely: a temporary file beside it, fsynced, renamed
+ * over `path`, and the folder fsynced. "-" or NULL is standard output.
+ * EXIT_OK or EXIT_FAILED (printed: "PATH: cannot write: reason").
+ */
 int cli_write_file(const char *path, const void *data, size_t len);
+
+/* As cli_write_file, but never over an existing file (the temporary file
+ * is linked, not renamed: "PATH: cannot write: File exists"), and never
+ * to standard output. */
+int cli_write_new_file(const char *path, const void *data, size_t len);
 
 /* --wait SECONDS (0 to 86400) as milliseconds; EXIT_OK, or the usage
  * error printed and EXIT_USAGE. */

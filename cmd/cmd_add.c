@@ -66,23 +66,22 @@ static void on_refused(const char *path, const char *reason, void *payload)
 
 int cmd_add(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "store", no_argument, NULL, 's' },
 		{ "note", required_argument, NULL, 'N' },
 		{ "source", required_argument, NULL, 'S' },
-		{ "wait", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "add", .help = help,
+		.common = CLI_WAIT | CLI_KEY | CLI_PASSPHRASE_FILE |
+			CLI_ARCHIVE | CLI_JSON,
+		.own = own,
 	};
 	custody_add_options opts = CUSTODY_ADD_OPTIONS_INIT;
 	custody_key *key = NULL;
-	const char *key_name = NULL, *passphrase_file = NULL;
 	custody_add_summary sum;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -92,39 +91,28 @@ int cmd_add(int argc, char **argv)
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'n': opts.store = 0; break;
 		case 's': opts.store = 1; break;
 		case 'N': opts.note = optarg; break;
 		case 'S': opts.source = optarg; break;
-		case 'w':
-			if (cli_parse_wait("add", optarg, &opts.lock_wait_ms)
-			    != EXIT_OK)
-				return EXIT_USAGE;
-			break;
 		case 't':
 			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64)
 				return cli_usage("add", "--threads wants 1 to "
 					"64, not '%s'", optarg);
 			opts.threads = (unsigned int)n;
 			break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("add", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
+	opts.lock_wait_ms = cli.wait_ms;
 	if (optind == argc)
 		return cli_usage("add", "name the files or folders to "
 			"register (use . for the whole collection)");
-	if (cli_open_signed(&cli, key_name, passphrase_file, &archive, &key)
-	    != EXIT_OK)
+	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
+	    &key) != EXIT_OK)
 		return EXIT_FAILED;
 	opts.progress = cli.progress ? cli_progress : NULL;
 	opts.refused = on_refused;

@@ -113,15 +113,17 @@ static void json_result(const custody_check_result *r, int ok,
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "proof", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "consistency", required_argument, NULL, 'C' },
 		{ "tsa-ca", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "check", .help = help,
+		.common = CLI_JSON, .own = own,
 	};
 	custody_check_options opts = CUSTODY_CHECK_OPTIONS_INIT;
 	custody_check_result result;
@@ -131,23 +133,21 @@ int cmd_check(int argc, char **argv)
 	char *proof = NULL, *key_text = NULL, *saved_text = NULL;
 	char *consistency_text = NULL;
 	size_t proof_len = 0;
-	int c, json = 0, rc = EXIT_FAILED;
+	struct cli cli;
+	int c, rc = EXIT_FAILED;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'p': proof_path = optarg; break;
 		case 'k': key = optarg; break;
 		case 'c': saved = optarg; break;
 		case 'C': consistency = optarg; break;
 		case 't': opts.tsa_ca = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("check", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("check", "name the one FILE to check");
 	if (proof_path == NULL || key == NULL)
@@ -169,14 +169,14 @@ int cmd_check(int argc, char **argv)
 	opts.consistency = consistency_text;
 	if (custody_check(argv[optind], proof, proof_len, &opts, &result,
 	    &err) != 0) {
-		if (json)
+		if (cli.json)
 			json_result(&result, 0, custody_error_message(err));
 		cli_error("check failed at step '%s': %s", result.failed_step,
 			custody_error_message(err));
 		custody_error_free(err);
 		goto done;
 	}
-	if (json)
+	if (cli.json)
 		json_result(&result, 1, NULL);
 	else
 		print_result(&result, argv[optind], opts.tsa_ca);

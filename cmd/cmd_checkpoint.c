@@ -20,31 +20,21 @@ static const char help[] =
 
 int cmd_checkpoint(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cli_options options = {
+		.command = "checkpoint", .help = help,
+		.common = CLI_ARCHIVE | CLI_JSON,
 	};
 	custody_checkpoint_info info;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
 	custody_buf note = CUSTODY_BUF_INIT;
 	struct cli cli;
-	int c, rc;
+	int rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("checkpoint", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
-		}
-	}
+	/* no options of its own: cli_getopt says only "over" or "stop" */
+	if (cli_getopt(&cli, argc, argv, &options) < 0)
+		return cli.status;
 	if (optind != argc)
 		return cli_usage("checkpoint", "unexpected argument '%s'",
 			argv[optind]);
@@ -80,22 +70,24 @@ static const char consistency_help[] =
 "validly signed checkpoints that cannot both be true are reported as\n"
 "evidence of a fork (exit 1).\n"
 "\n"
-"  -o FILE     write the proof to FILE (default: standard output)\n"
-"  --proof C   the consistency proof to check\n"
-"  --key KEY   the outlet's key (verifier key, ssh-ed25519 line, or a\n"
-"              file holding one)\n";
+"  -o, --output FILE  write the proof to FILE (default: standard output)\n"
+"  --proof C          the consistency proof to check\n"
+"  --key KEY          the outlet's key (verifier key, ssh-ed25519 line, or\n"
+"                     a file holding one)\n";
 
 #define NOTE_MAX (64 * 1024)
 
 int cmd_consistency(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "proof", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "consistency", .help = consistency_help,
+		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -107,19 +99,15 @@ int cmd_consistency(int argc, char **argv)
 	int c, rc = EXIT_FAILED, nargs;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'p': proof_path = optarg; break;
 		case 'k': key = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'h': fputs(consistency_help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("consistency", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	nargs = argc - optind;
 	if (nargs < 1 || nargs > 2)
 		return cli_usage("consistency", "want OLD [NEW] checkpoints");

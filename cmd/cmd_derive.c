@@ -31,58 +31,46 @@ static const char help[] =
 
 int cmd_derive(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "action", required_argument, NULL, 'A' },
 		{ "note", required_argument, NULL, 'N' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "store", no_argument, NULL, 's' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "derive", .help = help,
+		.common = CLI_WAIT | CLI_KEY | CLI_PASSPHRASE_FILE |
+			CLI_ARCHIVE | CLI_JSON,
+		.own = own,
 	};
 	custody_derive_options opts = CUSTODY_DERIVE_OPTIONS_INIT;
 	custody_archive *archive = NULL;
 	custody_key *key = NULL;
 	custody_error *err = NULL;
-	const char *key_name = NULL, *passphrase_file = NULL;
 	char commit[41];
 	struct cli cli;
 	uint64_t index;
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'A': opts.derivation = optarg; break;
 		case 'N': opts.note = optarg; break;
 		case 'n': opts.store = 0; break;
 		case 's': opts.store = 1; break;
-		case 'w':
-			if (cli_parse_wait("derive", optarg, &opts.lock_wait_ms)
-			    != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("derive", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
+	opts.lock_wait_ms = cli.wait_ms;
 	if (argc - optind != 2)
 		return cli_usage("derive", "want ORIGINAL and NEW");
 	if (opts.derivation == NULL)
 		return cli_usage("derive", "say how NEW was made with --action");
-	if (cli_open_signed(&cli, key_name, passphrase_file, &archive, &key)
-	    != EXIT_OK)
+	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
+	    &key) != EXIT_OK)
 		return EXIT_FAILED;
 	rc = custody_archive_derive(archive, argv[optind], argv[optind + 1],
 		&opts, &index, commit, &err);

@@ -32,34 +32,32 @@ static const char help[] =
 
 int cmd_event(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "action", required_argument, NULL, 'A' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "at", required_argument, NULL, 'T' },
 		{ "note", required_argument, NULL, 'N' },
 		{ "backdate-reason", required_argument, NULL, 'B' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "event", .help = help,
+		.common = CLI_WAIT | CLI_KEY | CLI_PASSPHRASE_FILE |
+			CLI_ARCHIVE | CLI_JSON,
+		.own = own,
 	};
 	custody_event_options opts = CUSTODY_EVENT_OPTIONS_INIT;
 	custody_archive *archive = NULL;
 	custody_key *key = NULL;
 	custody_error *err = NULL;
-	const char *key_name = NULL, *passphrase_file = NULL;
 	char commit[41];
 	struct cli cli;
 	uint64_t index;
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'A': opts.action = optarg; break;
 		case 'f': opts.from = optarg; break;
@@ -67,27 +65,17 @@ int cmd_event(int argc, char **argv)
 		case 'T': opts.at = optarg; break;
 		case 'N': opts.note = optarg; break;
 		case 'B': opts.backdate_reason = optarg; break;
-		case 'w':
-			if (cli_parse_wait("event", optarg, &opts.lock_wait_ms)
-			    != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("event", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
+	opts.lock_wait_ms = cli.wait_ms;
 	if (argc - optind != 1)
 		return cli_usage("event", "name one registered document");
 	if (opts.action == NULL)
 		return cli_usage("event", "say what happened with --action");
-	if (cli_open_signed(&cli, key_name, passphrase_file, &archive, &key)
-	    != EXIT_OK)
+	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
+	    &key) != EXIT_OK)
 		return EXIT_FAILED;
 	rc = custody_archive_event(archive, argv[optind], &opts, &index,
 		commit, &err);

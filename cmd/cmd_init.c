@@ -30,20 +30,20 @@ static const char help[] =
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "origin", required_argument, NULL, 'o' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "sha512", no_argument, NULL, '5' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "init", .help = help,
+		.common = CLI_KEY | CLI_PASSPHRASE_FILE | CLI_ARCHIVE |
+			CLI_JSON,
+		.own = own,
 	};
 	custody_init_options opts = CUSTODY_INIT_OPTIONS_INIT;
 	custody_key *key = NULL;
-	const char *key_name = NULL, *passphrase_file = NULL;
 	char *member = NULL;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -51,28 +51,21 @@ int cmd_init(int argc, char **argv)
 	int c;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': opts.origin = optarg; break;
 		case 'n': opts.no_store = 1; break;
 		case '5': opts.sha512 = 1; break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("init", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind != argc)
 		return cli_usage("init", "unexpected argument '%s'",
 			argv[optind]);
 	opts.archive_path = cli.archive;
-	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
-	    EXIT_OK)
+	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
+	    &member) != EXIT_OK)
 		return EXIT_FAILED;
 	opts.key = key;
 	opts.member = member;

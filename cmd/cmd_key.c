@@ -1,11 +1,7 @@
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -40,135 +36,31 @@ static const char help[] =
 "  --archive DIR   the archive whose origin --vkey uses\n"
 "  --json          print the result as JSON\n";
 
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_folder(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(path)) {
-		cli_error("%s: path too long", dir);
-		return EXIT_FAILED;
-	}
-	memcpy(path, dir, len + 1);
-	for (char *p = path + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-
-			*p = '\0';
-			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-				cli_error("%s: cannot create the key folder: %s",
-					path, strerror(errno));
-				return EXIT_FAILED;
-			}
-			*p = saved;
-			if (saved == '\0')
-				break;
-		}
-	}
-	return EXIT_OK;
-}
-
-/*
- * Refuse a key folder inside a custody collection: `custody add .` would
- * register the private key, and it must never enter an archive.
- */
-static int outside_collections(const char *dir)
-{
-	char real[PATH_MAX], probe[PATH_MAX + 16], existing[PATH_MAX];
-	char *slash;
-
-	/* the folder may not exist yet: judge the nearest one that does,
-	 * so that nothing is made before the refusal */
-	snprintf(existing, sizeof(existing), "%s", dir);
-	while (realpath(existing, real) == NULL) {
-		if (errno != ENOENT ||
-		    (slash = strrchr(existing, '/')) == NULL) {
-			if (errno == ENOENT && realpath(".", real) != NULL)
-				break;
-			cli_error("%s: %s", dir, strerror(errno));
-			return EXIT_FAILED;
-		}
-		if (slash == existing)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-	for (;;) {
-		struct stat st;
-
-		snprintf(probe, sizeof(probe), "%s/.custody", real);
-		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-			cli_error("%s: the key folder is inside the collection "
-				"%s; private keys never go where `custody add` "
-				"could register them. Set CUSTODY_KEY_DIR to a "
-				"folder outside it", dir, real[1] ? real : "/");
-			return EXIT_FAILED;
-		}
-		if ((slash = strrchr(real, '/')) == NULL || real[1] == '\0')
-			break;
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-	return EXIT_OK;
-}
-
 /* Save key as NAME.key and NAME.pub in the key folder; print it. */
 static int store(const custody_key *key, const char *name,
 	const char *passphrase_file, int json, const char *verb)
 {
-	custody_buf dir = CUSTODY_BUF_INIT, line = CUSTODY_BUF_INIT;
+	custody_buf key_path = CUSTODY_BUF_INIT, line = CUSTODY_BUF_INIT;
 	custody_error *err = NULL;
 	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[160];
-	char fingerprint[64], *key_path = NULL, *pub_path = NULL;
+	char fingerprint[64];
 	size_t passphrase_len;
-	FILE *f;
 	int rc = EXIT_FAILED;
 
-	if (custody_keystore_dir(&dir, &err) != 0)
+	/* everything that can refuse the key does so before the prompt */
+	if (custody_keystore_prepare(NULL, name, &err) != 0)
 		return cli_fail(err);
-	if (custody_key_name_check(name, &err) != 0) {
-		rc = cli_fail(err);
-		goto done;
-	}
-	if (outside_collections(dir.ptr) != EXIT_OK ||
-	    make_folder(dir.ptr) != EXIT_OK)
-		goto done;
-	if (asprintf(&key_path, "%s/%s.key", dir.ptr, name) < 0 ||
-	    asprintf(&pub_path, "%s/%s.pub", dir.ptr, name) < 0) {
-		key_path = pub_path = NULL;
-		cli_error("out of memory");
-		goto done;
-	}
-	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
-		cli_error("a key named '%s' exists in %s; choose another name "
-			"(custody never overwrites a key)", name, dir.ptr);
-		goto done;
-	}
 	snprintf(prompt, sizeof(prompt), "Passphrase for the new key '%s': ",
 		name);
 	if (cli_passphrase(passphrase_file, prompt, 1, passphrase,
 	    &passphrase_len) != EXIT_OK)
-		goto done;
-	rc = custody_key_save(key, key_path, passphrase, passphrase_len, &err);
+		return EXIT_FAILED;
+	rc = custody_keystore_save(NULL, name, key, passphrase, passphrase_len,
+		&key_path, &err);
 	explicit_bzero(passphrase, sizeof(passphrase));
-	if (rc != 0) {
+	if (rc != 0 || custody_pubkey_openssh(custody_key_public(key), &line,
+	    &err) != 0) {
 		rc = cli_fail(err);
-		goto done;
-	}
-	rc = EXIT_FAILED;
-	if (custody_pubkey_openssh(custody_key_public(key), &line, &err) != 0) {
-		unlink(key_path);
-		rc = cli_fail(err);
-		goto done;
-	}
-	if ((f = fopen(pub_path, "wx")) == NULL ||
-	    fprintf(f, "%s %s\n", line.ptr, name) < 0 ||
-	    fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		cli_error("%s: cannot write: %s", pub_path, strerror(errno));
-		unlink(key_path);
 		goto done;
 	}
 	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
@@ -180,18 +72,16 @@ static int store(const custody_key *key, const char *name,
 		fputs(",\"public_key\":", stdout);
 		json_string(stdout, line.ptr);
 		fputs(",\"private_key_file\":", stdout);
-		json_string(stdout, key_path);
+		json_string(stdout, key_path.ptr);
 		fputs("}\n", stdout);
 	} else {
 		printf("%s key %s\n  fingerprint %s\n  public      %s %s\n"
 			"  private     %s (encrypted, mode 0600)\n", verb, name,
-			fingerprint, line.ptr, name, key_path);
+			fingerprint, line.ptr, name, key_path.ptr);
 	}
 	rc = EXIT_OK;
 done:
-	free(key_path);
-	free(pub_path);
-	custody_buf_dispose(&dir);
+	custody_buf_dispose(&key_path);
 	custody_buf_dispose(&line);
 	return rc;
 }
@@ -380,7 +270,7 @@ static int key_export(struct cli *cli, const char *name, int vkey,
 	int rc = EXIT_FAILED;
 
 	if (custody_keystore_find(NULL, name, &found, NULL, &pub, &err) != 0)
-		return cli_fail(err);
+		return cli_key_fail(err);
 	if (vkey) {
 		if (origin == NULL) {
 			if (cli_open(cli, &archive) != EXIT_OK)
@@ -414,35 +304,31 @@ done:
 
 int cmd_key(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "passphrase-file", required_argument, NULL, 'p' },
+	static const struct option own[] = {
 		{ "vkey", no_argument, NULL, 'v' },
 		{ "origin", required_argument, NULL, 'o' },
 		{ "allowed-signers", no_argument, NULL, 's' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const struct cli_options options = {
+		.command = "key", .help = help,
+		.common = CLI_PASSPHRASE_FILE | CLI_ARCHIVE | CLI_JSON,
+		.own = own, .getopt_messages = 1,
+	};
 	struct cli cli;
-	const char *passphrase_file = NULL, *origin = NULL, *verb;
+	const char *origin = NULL, *verb;
 	int vkey = 0, allowed_signers = 0, c, nargs;
 
 	cli_init(&cli);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
-		case 'p': passphrase_file = optarg; break;
 		case 'v': vkey = 1; break;
 		case 'o': origin = optarg; break;
 		case 's': allowed_signers = 1; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("key", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind >= argc)
 		return cli_usage("key", "say new, import, list or export");
 	verb = argv[optind++];
@@ -450,14 +336,14 @@ int cmd_key(int argc, char **argv)
 	if (strcmp(verb, "new") == 0) {
 		if (nargs > 1)
 			return cli_usage("key", "key new takes at most a NAME");
-		return key_new(nargs ? argv[optind] : NULL, passphrase_file,
-			cli.json);
+		return key_new(nargs ? argv[optind] : NULL,
+			cli.passphrase_file, cli.json);
 	}
 	if (strcmp(verb, "import") == 0) {
 		if (nargs < 1 || nargs > 2)
 			return cli_usage("key", "key import wants FILE [NAME]");
 		return key_import(argv[optind], nargs > 1 ? argv[optind + 1] :
-			NULL, passphrase_file, cli.json);
+			NULL, cli.passphrase_file, cli.json);
 	}
 	if (strcmp(verb, "list") == 0) {
 		if (nargs > 0)

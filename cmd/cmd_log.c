@@ -117,12 +117,14 @@ static int on_entry(const custody_entry *e, void *payload)
 
 int cmd_log(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "archive", required_argument, NULL, 'a' },
+	static const struct option own[] = {
 		{ "published", no_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "log", .help = help,
+		.common = CLI_ARCHIVE | CLI_JSON, .own = own,
+		.short_options = "n:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -133,23 +135,18 @@ int cmd_log(int argc, char **argv)
 	int c, rc, published = 0;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hn:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'n':
 			if (cli_parse_u64(optarg, &limit) != 0)
 				return cli_usage("log", "-n wants a count, not "
 					"'%s'", optarg);
 			break;
-		case 'a': cli.archive = optarg; break;
 		case 'P': published = 1; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("log", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind < argc)
 		path = argv[optind++];
 	if (optind != argc)

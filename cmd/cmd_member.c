@@ -92,48 +92,37 @@ static int list_members(struct cli *cli, int allowed_signers)
 
 int cmd_member(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "note", required_argument, NULL, 'N' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "allowed-signers", no_argument, NULL, 'A' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "member", .help = help,
+		.common = CLI_WAIT | CLI_KEY | CLI_PASSPHRASE_FILE |
+			CLI_ARCHIVE | CLI_JSON,
+		.own = own,
 	};
 	custody_member_options opts = CUSTODY_MEMBER_OPTIONS_INIT;
 	custody_archive *archive = NULL;
 	custody_pubkey *pub = NULL;
 	custody_key *key = NULL;
 	custody_error *err = NULL;
-	const char *key_name = NULL, *passphrase_file = NULL, *verb, *name;
+	const char *verb, *name;
 	char *signer = NULL, commit[41];
 	int c, rc, allowed_signers = 0, add;
 	struct cli cli;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'N': opts.note = optarg; break;
-		case 'w':
-			if (cli_parse_wait("member", optarg, &opts.lock_wait_ms)
-			    != EXIT_OK)
-				return EXIT_USAGE;
-			break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
 		case 'A': allowed_signers = 1; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("member", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
+	opts.lock_wait_ms = cli.wait_ms;
 	if (optind == argc)
 		return cli_usage("member", "say add, revoke or list");
 	verb = argv[optind++];
@@ -157,8 +146,8 @@ int cmd_member(int argc, char **argv)
 		custody_pubkey_free(pub);
 		return EXIT_FAILED;
 	}
-	if (cli_signing_key(key_name, passphrase_file, &key, &signer) !=
-	    EXIT_OK) {
+	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
+	    &signer) != EXIT_OK) {
 		rc = EXIT_FAILED;
 		goto done;
 	}

@@ -16,17 +16,19 @@ static const char help[] =
 "checkpoint has one, its RFC 3161 timestamp (docs/proof-format.md).\n"
 "About other entries it reveals only their salted hashes.\n"
 "\n"
-"  --version N  the version to prove (default: the latest)\n"
-"  -o FILE      write the proof to FILE (default: standard output)\n";
+"  --version N        the version to prove (default: the latest)\n"
+"  -o, --output FILE  write the proof to FILE (default: standard output)\n";
 
 int cmd_proof(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "version", required_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "proof", .help = help,
+		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -37,8 +39,7 @@ int cmd_proof(int argc, char **argv)
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'v':
 			if (cli_parse_u64(optarg, &version) != 0 ||
@@ -47,13 +48,10 @@ int cmd_proof(int argc, char **argv)
 					"number from 1, not '%s'", optarg);
 			break;
 		case 'o': output = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("proof", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("proof", "name one registered document");
 	if (cli_open(&cli, &archive) != EXIT_OK)

@@ -138,7 +138,7 @@ static const char help[] =
 "with gaps named and the tree of derivatives drawn. No scripts, no\n"
 "outside resources. The same data: `custody log DOC --json`.\n"
 "\n"
-"  -o FILE   write the page to FILE (default: standard output)\n";
+"  -o, --output FILE  write the page to FILE (default: standard output)\n";
 
 struct page {
 	FILE *f;
@@ -364,11 +364,13 @@ static void write_page(struct page *pg, const char *path,
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "report", .help = help,
+		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -380,17 +382,13 @@ int cmd_report(int argc, char **argv)
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("report", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("report", "name one registered document");
 	if (cli_open(&cli, &archive) != EXIT_OK)

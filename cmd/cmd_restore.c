@@ -8,24 +8,28 @@
 
 static const char help[] =
 "usage: custody restore PATH [--version N] [-o FILE] [--force]\n"
+"                       [--archive DIR]\n"
 "\n"
 "Give back a stored version of a registered document, byte for byte,\n"
 "after checking it against its entry's SHA-256.\n"
 "\n"
-"  --version N   the version to restore (default: the latest)\n"
-"  -o FILE       write to FILE (- for standard output) instead of the\n"
-"                document's place in the collection\n"
-"  --force       replace a different file already at the destination\n";
+"  --version N        the version to restore (default: the latest)\n"
+"  -o, --output FILE  write to FILE (- for standard output) instead of the\n"
+"                     document's place in the collection\n"
+"  --force            replace a different file already at the destination\n"
+"  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n";
 
 int cmd_restore(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "version", required_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "restore", .help = help,
+		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -35,8 +39,7 @@ int cmd_restore(int argc, char **argv)
 	int c, force = 0, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'v':
 			if (cli_parse_u64(optarg, &version) != 0 ||
@@ -46,13 +49,10 @@ int cmd_restore(int argc, char **argv)
 			break;
 		case 'o': dest = optarg; break;
 		case 'f': force = 1; break;
-		case 'a': cli.archive = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("restore", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("restore", "name one registered document");
 	if (cli_open(&cli, &archive) != EXIT_OK)

@@ -16,15 +16,17 @@ static const char help[] =
 "at one checkpoint. The original's entry, with its digest, is in it: it\n"
 "is a deliberate disclosure. `custody check-reveal` checks it offline.\n"
 "\n"
-"  -o FILE   write it to FILE (default: standard output)\n";
+"  -o, --output FILE  write it to FILE (default: standard output)\n";
 
 int cmd_reveal(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "reveal", .help = help,
+		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -34,17 +36,13 @@ int cmd_reveal(int argc, char **argv)
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("reveal", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("reveal", "name one derivative");
 	if (cli_open(&cli, &archive) != EXIT_OK)
@@ -69,34 +67,34 @@ static const char check_help[] =
 
 int cmd_check_reveal(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "original", required_argument, NULL, 'O' },
 		{ "derivative", required_argument, NULL, 'D' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "check-reveal", .help = check_help,
+		.common = CLI_JSON, .own = own,
 	};
 	custody_reveal_result r;
 	custody_error *err = NULL;
 	const char *key = NULL, *original = NULL, *derivative = NULL;
 	char *text = NULL, *key_text = NULL;
 	size_t len;
-	int c, json = 0, rc = EXIT_FAILED;
+	struct cli cli;
+	int c, rc = EXIT_FAILED;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'k': key = optarg; break;
 		case 'O': original = optarg; break;
 		case 'D': derivative = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(check_help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("check-reveal", "unknown or "
-				"incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 1 || key == NULL)
 		return cli_usage("check-reveal", "want DISCLOSURE and --key");
 	if (cli_read_file(argv[optind], 16 << 20, &text, &len) != EXIT_OK)
@@ -105,7 +103,7 @@ int cmd_check_reveal(int argc, char **argv)
 		goto done;
 	if (custody_reveal_check(text, len, key_text, original, derivative,
 	    &r, &err) != 0) {
-		if (json) {
+		if (cli.json) {
 			fputs("{\"ok\":false,\"failed_step\":", stdout);
 			json_string(stdout, r.failed_step);
 			fputs(",\"error\":", stdout);
@@ -117,7 +115,7 @@ int cmd_check_reveal(int argc, char **argv)
 		custody_error_free(err);
 		goto done;
 	}
-	if (json) {
+	if (cli.json) {
 		printf("{\"ok\":true,\"derivative\":%" PRIu64 ",\"original\":%"
 			PRIu64 ",\"derivation\":", r.derivative, r.original);
 		json_string(stdout, r.derivation);

@@ -1,10 +1,7 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,82 +24,59 @@ static const char help[] =
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --json          print what was signed as JSON\n";
 
-/* Write data to path: temporary file, fsync, rename. */
 static int write_signature(const char *path, const custody_buf *sig,
 	int force)
 {
-	char *tmp = NULL;
-	int fd;
-
-	if (!force && access(path, F_OK) == 0) {
+	if (force)
+		return cli_write_file(path, sig->ptr, sig->size);
+	if (access(path, F_OK) == 0) {
 		cli_error("%s: exists; use --force to replace it", path);
 		return EXIT_FAILED;
 	}
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_error("out of memory");
-		return EXIT_FAILED;
-	}
-	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) != 0 ||
-	    write(fd, sig->ptr, sig->size) != (ssize_t)sig->size ||
-	    fsync(fd) != 0 || close(fd) != 0 ||
-	    (!force && link(tmp, path) != 0) ||
-	    (force && rename(tmp, path) != 0)) {
-		cli_error("%s: cannot write: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-		free(tmp);
-		return EXIT_FAILED;
-	}
-	if (!force)
-		unlink(tmp);
-	free(tmp);
-	return EXIT_OK;
+	return cli_write_new_file(path, sig->ptr, sig->size);
 }
 
 int cmd_sign(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "namespace", required_argument, NULL, 'n' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *output = NULL, *ns = "custody", *key_name = NULL;
-	const char *passphrase_file = NULL;
+	static const struct cli_options options = {
+		.command = "sign", .help = help,
+		.common = CLI_KEY | CLI_PASSPHRASE_FILE | CLI_JSON, .own = own,
+		.getopt_messages = 1,
+	};
+	const char *output = NULL, *ns = "custody";
 	custody_key *key = NULL;
 	custody_error *err = NULL;
 	char *member = NULL, fingerprint[64];
-	int force = 0, json = 0, c, rc = EXIT_OK;
+	struct cli cli;
+	int force = 0, c, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'f': force = 1; break;
 		case 'n': ns = optarg; break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("sign", "unknown or incomplete option "
-				"'%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind == argc)
 		return cli_usage("sign", "name a FILE to sign");
 	if (output != NULL && argc - optind > 1)
 		return cli_usage("sign", "--output goes with one FILE");
 	if (ns[0] == '\0')
 		return cli_usage("sign", "--namespace may not be empty");
-	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
-	    EXIT_OK)
+	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
+	    &member) != EXIT_OK)
 		return EXIT_FAILED;
 	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
-	if (json)
+	if (cli.json)
 		fputs("{\"signed\":[", stdout);
 	for (int i = optind; i < argc; i++) {
 		custody_buf sig = CUSTODY_BUF_INIT;
@@ -137,7 +111,7 @@ int cmd_sign(int argc, char **argv)
 		if (write_signature(output ? output : sig_path, &sig, force) !=
 		    EXIT_OK) {
 			rc = EXIT_FAILED;
-		} else if (json) {
+		} else if (cli.json) {
 			fputs(i > optind ? ",{\"file\":" : "{\"file\":", stdout);
 			json_string(stdout, argv[i]);
 			fputs(",\"signature\":", stdout);
@@ -150,7 +124,7 @@ int cmd_sign(int argc, char **argv)
 		free(sig_path);
 		custody_buf_dispose(&sig);
 	}
-	if (json) {
+	if (cli.json) {
 		fputs("],\"key\":", stdout);
 		json_string(stdout, member);
 		fputs(",\"fingerprint\":", stdout);

@@ -74,11 +74,9 @@ static int on_item(const custody_status_item *it, void *payload)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const struct cli_options options = {
+		.command = "status", .help = help,
+		.common = CLI_ARCHIVE | CLI_JSON,
 	};
 	custody_status_options opts = CUSTODY_STATUS_OPTIONS_INIT;
 	custody_status_summary sum;
@@ -86,20 +84,12 @@ int cmd_status(int argc, char **argv)
 	custody_error *err = NULL;
 	struct out o = { 0, 1 };
 	struct cli cli;
-	int c, rc;
+	int rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("status", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
-		}
-	}
+	/* no options of its own: cli_getopt says only "over" or "stop" */
+	if (cli_getopt(&cli, argc, argv, &options) < 0)
+		return cli.status;
 	if (optind != argc)
 		return cli_usage("status", "unexpected argument '%s'",
 			argv[optind]);

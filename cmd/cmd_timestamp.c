@@ -23,14 +23,14 @@ static const char help[] =
 "proofs of documents in that checkpoint then carry it. With --tsa,\n"
 "`request` POSTs the query to URL itself and adds the reply.\n"
 "\n"
-"  -o FILE        write the query to FILE (default: standard output)\n"
-"  --tsa URL      the authority's http(s) address\n"
-"  --tsa-ca CA    PEM certificates of authorities you trust; without it\n"
-"                 the reply is checked, but not whom it comes from\n"
-"  --key NAME     sign the commit with this key (or CUSTODY_KEY)\n"
+"  -o, --output FILE  write the query to FILE (default: standard output)\n"
+"  --tsa URL          the authority's http(s) address\n"
+"  --tsa-ca CA        PEM certificates of authorities you trust; without\n"
+"                     it the reply is checked, but not whom it comes from\n"
+"  --key NAME         sign the commit with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
-"  --archive DIR  the archive (or CUSTODY_ARCHIVE)\n"
-"  --json         print the result as JSON\n";
+"  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
+"  --json             print the result as JSON\n";
 
 static void print_info(const custody_timestamp_info *info, int json)
 {
@@ -53,16 +53,17 @@ static void print_info(const custody_timestamp_info *info, int json)
 
 int cmd_timestamp(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "tsa", required_argument, NULL, 'u' },
 		{ "tsa-ca", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "timestamp", .help = help,
+		.common = CLI_KEY | CLI_PASSPHRASE_FILE | CLI_ARCHIVE |
+			CLI_JSON,
+		.own = own, .short_options = "o:",
 	};
 	custody_timestamp_info info;
 	custody_archive *archive = NULL;
@@ -70,7 +71,6 @@ int cmd_timestamp(int argc, char **argv)
 	custody_error *err = NULL;
 	custody_buf query = CUSTODY_BUF_INIT;
 	const char *output = NULL, *url = NULL, *ca = NULL, *verb;
-	const char *key_name = NULL, *passphrase_file = NULL;
 	char *member = NULL, *reply = NULL;
 	size_t reply_len;
 	struct cli cli;
@@ -78,22 +78,15 @@ int cmd_timestamp(int argc, char **argv)
 	int c, rc = EXIT_FAILED, add;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'u': url = optarg; break;
 		case 'c': ca = optarg; break;
-		case 'k': key_name = optarg; break;
-		case 'p': passphrase_file = optarg; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("timestamp", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind == argc)
 		return cli_usage("timestamp", "say request or add");
 	verb = argv[optind++];
@@ -125,8 +118,8 @@ int cmd_timestamp(int argc, char **argv)
 		rc = cli_write_file(output, query.ptr, query.size);
 		goto done;
 	}
-	if (cli_signing_key(key_name, passphrase_file, &key, &member) !=
-	    EXIT_OK)
+	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
+	    &member) != EXIT_OK)
 		goto done;
 	custody_archive_set_signer(archive, key);
 	if ((add ? custody_archive_timestamp_add(archive, reply, reply_len, 0,

@@ -48,12 +48,13 @@ static int on_problem(const custody_problem *p, void *payload)
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "full", no_argument, NULL, 'f' },
-		{ "archive", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "verify", .help = help,
+		.common = CLI_ARCHIVE | CLI_JSON, .own = own,
 	};
 	custody_verify_options opts = CUSTODY_VERIFY_OPTIONS_INIT;
 	custody_verify_summary sum;
@@ -64,18 +65,13 @@ int cmd_verify(int argc, char **argv)
 	int c, rc;
 
 	cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'f': opts.full = 1; break;
-		case 'a': cli.archive = optarg; break;
-		case 'j': cli.json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("verify", "unknown or incomplete "
-				"option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (optind != argc)
 		return cli_usage("verify", "unexpected argument '%s'",
 			argv[optind]);

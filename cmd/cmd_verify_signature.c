@@ -49,31 +49,32 @@ static int read_signature(const char *path, char *out, size_t *len)
 
 int cmd_verify_signature(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "namespace", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "verify-signature", .help = help,
+		.common = CLI_JSON, .own = own, .getopt_messages = 1,
 	};
 	const char *key_text = NULL, *ns = "custody", *file, *sig_path;
 	custody_pubkey *expected = NULL, *signer = NULL;
 	custody_error *err = NULL;
 	char *sig = NULL, want[64], got[64];
 	size_t sig_len;
-	int json = 0, c, fd, rc = EXIT_FAILED, vr;
+	struct cli cli;
+	int c, fd, rc = EXIT_FAILED, vr;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'k': key_text = optarg; break;
 		case 'n': ns = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': fputs(help, stdout); return EXIT_OK;
-		default:
-			return cli_usage("verify-signature", "unknown or "
-				"incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0)
+		return cli.status;
 	if (argc - optind != 2)
 		return cli_usage("verify-signature", "want FILE and SIG");
 	if (key_text == NULL)
@@ -106,7 +107,7 @@ int cmd_verify_signature(int argc, char **argv)
 			"(%s)", file, sig_path, got, want);
 		goto done;
 	}
-	if (json) {
+	if (cli.json) {
 		fputs("{\"file\":", stdout);
 		json_string(stdout, file);
 		fputs(",\"signature\":", stdout);

@@ -194,7 +194,7 @@ static int signing_key(const char *key_name, const char *passphrase_file,
 	} else {
 		if (custody_keystore_find(NULL, key_name, &found_name,
 		    &found_path, &pub, &err) != 0) {
-			rc = cli_fail(err);
+			rc = cli_key_fail(err);
 			goto done;
 		}
 		path = found_path.ptr;
@@ -235,6 +235,16 @@ done:
 	custody_buf_dispose(&found_path);
 	free(name);
 	return rc;
+}
+
+int cli_key_fail(custody_error *err)
+{
+	if (err == NULL || custody_error_code(err) != CUSTODY_EAMBIGUOUS)
+		return cli_fail(err);
+	cli_error("%s: choose one with --key NAME or CUSTODY_KEY",
+		custody_error_message(err));
+	custody_error_free(err);
+	return EXIT_FAILED;
 }
 
 int cli_signing_key(const char *key_name, const char *passphrase_file,
@@ -278,7 +288,7 @@ int cli_public_key(const char *given, custody_pubkey **out)
 		/* a key in the key folder */
 		if (custody_keystore_find(NULL, given, NULL, NULL, out,
 		    &err) != 0)
-			return cli_fail(err);
+			return cli_key_fail(err);
 		return EXIT_OK;
 	}
 	if (first_key_line(given, line, sizeof(line)) != 0) {

@@ -42,6 +42,12 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	custody_key **key_out);
 
 /*
+ * As cli_fail, for an error from custody_keystore_find: when there are
+ * several keys and none was named, it adds how to choose one.
+ */
+int cli_key_fail(custody_error *err);
+
+/*
  * The outlet's key as text, for the offline checks: KEY itself when it is
  * an `ssh-ed25519 ...` line or a C2SP verifier key that names no file,
  * else the first line of the file KEY. *out is malloc'd. EXIT_OK or

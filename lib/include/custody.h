@@ -10,6 +10,8 @@
 #include "custody/entry.h"
 #include "custody/archive.h"
 #include "custody/key.h"
+#include "custody/keystore.h"
+#include "custody/sshsig.h"
 #include "custody/member.h"
 #include "custody/proof.h"
 #include "custody/chain.h"

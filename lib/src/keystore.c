@@ -2,15 +2,19 @@
  * The key folder: NAME.key (encrypted private key, 0600) beside NAME.pub
  * (its OpenSSH public line), in a folder only its owner may enter.
  */
+#include "custody/keystore.h"
 #include "key.h"
 #include "error.h"
 #include "fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int custody_keystore_dir(custody_buf *out, custody_error **err)
 {
@@ -201,9 +205,9 @@ int custody_keystore_find(const char *dir, const char *name,
 			for (size_t i = 0; i < n; i++)
 				custody_buf__printf(&list, "%s%s",
 					i ? ", " : "", names[i]);
-			rc = custody__error(err, CUSTODY_EINVALID, "%zu keys in "
-				"%s (%s): choose one with --key NAME or "
-				"CUSTODY_KEY", n, dir, list.ptr ? list.ptr : "");
+			/* how to choose is the caller's to say */
+			rc = custody__error(err, CUSTODY_EAMBIGUOUS, "%zu keys "
+				"in %s (%s)", n, dir, list.ptr ? list.ptr : "");
 			custody_buf_dispose(&list);
 			goto cleanup;
 		}
@@ -235,6 +239,193 @@ int custody_keystore_find(const char *dir, const char *name,
 cleanup:
 	free_names(names, n);
 	custody_buf_dispose(&path);
+	custody_buf_dispose(&dflt);
+	return rc;
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int make_folder(const char *dir, custody_error **err)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return custody__error(err, CUSTODY_EINVALID, "%s: path too "
+			"long", dir);
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST)
+				return custody__error_sys(err, CUSTODY_EIO,
+					errno, "%s: cannot create the key "
+					"folder", path);
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Refuse a key folder inside a custody collection: `custody add .` would
+ * register the private key, and it must never enter an archive.
+ */
+static int outside_collections(const char *dir, custody_error **err)
+{
+	char real[PATH_MAX], probe[PATH_MAX + 16], existing[PATH_MAX];
+	char *slash;
+
+	/* the folder may not exist yet: judge the nearest one that does,
+	 * so that nothing is made before the refusal */
+	snprintf(existing, sizeof(existing), "%s", dir);
+	while (realpath(existing, real) == NULL) {
+		if (errno != ENOENT ||
+		    (slash = strrchr(existing, '/')) == NULL) {
+			if (errno == ENOENT && realpath(".", real) != NULL)
+				break;
+			return custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s", dir);
+		}
+		if (slash == existing)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	for (;;) {
+		struct stat st;
+
+		snprintf(probe, sizeof(probe), "%s/.custody", real);
+		if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode))
+			return custody__error(err, CUSTODY_EINVALID, "%s: the "
+				"key folder is inside the collection %s; "
+				"private keys never go where `custody add` "
+				"could register them. Set CUSTODY_KEY_DIR to a "
+				"folder outside it", dir, real[1] ? real : "/");
+		if ((slash = strrchr(real, '/')) == NULL || real[1] == '\0')
+			break;
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return 0;
+}
+
+/* DIR/NAME.key and DIR/NAME.pub, malloc'd; both NULL on failure. */
+static int key_paths(char **key_out, char **pub_out, const char *dir,
+	const char *name, custody_error **err)
+{
+	if (asprintf(key_out, "%s/%s.key", dir, name) < 0)
+		*key_out = NULL;
+	if (asprintf(pub_out, "%s/%s.pub", dir, name) < 0)
+		*pub_out = NULL;
+	if (*key_out == NULL || *pub_out == NULL) {
+		free(*key_out);
+		free(*pub_out);
+		*key_out = *pub_out = NULL;
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int custody_keystore_prepare(const char *dir, const char *name,
+	custody_error **err)
+{
+	custody_buf dflt = CUSTODY_BUF_INIT;
+	char *key_path = NULL, *pub_path = NULL;
+	int rc;
+
+	if (dir == NULL) {
+		if ((rc = custody_keystore_dir(&dflt, err)) != 0)
+			return rc;
+		dir = dflt.ptr;
+	}
+	if ((rc = custody_key_name_check(name, err)) != 0 ||
+	    (rc = outside_collections(dir, err)) != 0 ||
+	    (rc = make_folder(dir, err)) != 0 ||
+	    (rc = key_paths(&key_path, &pub_path, dir, name, err)) != 0)
+		goto cleanup;
+	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0)
+		rc = custody__error(err, CUSTODY_EEXISTS, "a key named '%s' "
+			"exists in %s; choose another name (custody never "
+			"overwrites a key)", name, dir);
+cleanup:
+	free(key_path);
+	free(pub_path);
+	custody_buf_dispose(&dflt);
+	return rc;
+}
+
+/* NAME.pub: the public line, named; never over an existing file. */
+static int write_public(const char *path, const char *line,
+	const char *name, custody_error **err)
+{
+	FILE *f = fopen(path, "wx");
+	int e;
+
+	if (f == NULL)
+		return custody__error_sys(err, errno == EEXIST ?
+			CUSTODY_EEXISTS : CUSTODY_EIO, errno, "%s: cannot "
+			"write", path);
+	if (fprintf(f, "%s %s\n", line, name) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0) {
+		e = errno;
+		fclose(f);
+		unlink(path);
+		return custody__error_sys(err, CUSTODY_EIO, e, "%s: cannot "
+			"write", path);
+	}
+	if (fclose(f) != 0) {
+		e = errno;
+		unlink(path);
+		return custody__error_sys(err, CUSTODY_EIO, e, "%s: cannot "
+			"write", path);
+	}
+	return 0;
+}
+
+int custody_keystore_save(const char *dir, const char *name,
+	const custody_key *key, const char *passphrase,
+	size_t passphrase_len, custody_buf *key_path_out,
+	custody_error **err)
+{
+	custody_buf dflt = CUSTODY_BUF_INIT, line = CUSTODY_BUF_INIT;
+	char *key_path = NULL, *pub_path = NULL;
+	int rc;
+
+	if (dir == NULL) {
+		if ((rc = custody_keystore_dir(&dflt, err)) != 0)
+			return rc;
+		dir = dflt.ptr;
+	}
+	if ((rc = custody_keystore_prepare(dir, name, err)) != 0 ||
+	    (rc = key_paths(&key_path, &pub_path, dir, name, err)) != 0 ||
+	    (rc = custody_pubkey_openssh(custody_key_public(key), &line,
+	    err)) != 0 ||
+	    (rc = custody_key_save(key, key_path, passphrase, passphrase_len,
+	    err)) != 0)
+		goto cleanup;
+	/* a private key without its .pub would be listed as damaged */
+	if ((rc = write_public(pub_path, line.ptr, name, err)) != 0) {
+		unlink(key_path);
+		goto cleanup;
+	}
+	rc = custody_fs__fsync_dir(dir, err);
+	if (rc == 0 && key_path_out != NULL &&
+	    custody_buf__printf(key_path_out, "%s", key_path) != 0)
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (rc != 0) {
+		unlink(key_path);
+		unlink(pub_path);
+	}
+cleanup:
+	free(key_path);
+	free(pub_path);
+	custody_buf_dispose(&line);
 	custody_buf_dispose(&dflt);
 	return rc;
 }

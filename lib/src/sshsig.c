@@ -11,6 +11,7 @@
  * sign writes it. Ed25519 signatures are deterministic, so custody and
  * ssh-keygen make byte-identical files from the same key and message.
  */
+#include "custody/sshsig.h"
 #include "key.h"
 #include "base64.h"
 #include "ed25519.h"

@@ -206,6 +206,9 @@ test_keys__one_key_is_used_unnamed_several_need_a_choice() {
 	run add memos
 	expect_rc 1
 	expect_err "custody: 2 keys in $TMP/keys (alice, bob): choose one with --key NAME or CUSTODY_KEY"
+	run key export
+	expect_rc 1
+	expect_err "custody: 2 keys in $TMP/keys (alice, bob): choose one with --key NAME or CUSTODY_KEY"
 	run add memos --key alice
 	expect_rc 0
 	CUSTODY_KEY=bob run add scans

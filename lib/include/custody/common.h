@@ -37,7 +37,8 @@ enum {
 	CUSTODY_ELOCKED = -7,   /* another process holds the archive lock */
 	CUSTODY_EIO = -8,       /* reading or writing failed */
 	CUSTODY_ECHANGED = -9,  /* a file changed while it was read */
-	CUSTODY_EPASSPHRASE = -10 /* the passphrase does not open the key */
+	CUSTODY_EPASSPHRASE = -10, /* the passphrase does not open the key */
+	CUSTODY_EAMBIGUOUS = -11 /* several would do and none was named */
 };
 
 /*

@@ -1,12 +1,11 @@
 /*
- * custody/key.h - signing keys (Ed25519) and SSHSIG signatures.
+ * custody/key.h - signing keys (Ed25519).
  *
  * One key per person. A private key lives outside every archive, in a
- * key folder ($CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else
- * ~/.config/custody/keys) as <name>.key (PKCS#8 PEM, encrypted with a
- * passphrase through scrypt, mode 0600) beside <name>.pub (its OpenSSH
- * public line). Public keys travel as OpenSSH "ssh-ed25519" lines or
- * C2SP verifier keys. Signatures are SSHSIG (openssh PROTOCOL.sshsig),
+ * key folder (custody/keystore.h) as <name>.key (PKCS#8 PEM, encrypted
+ * with a passphrase through scrypt, mode 0600) beside <name>.pub (its
+ * OpenSSH public line). Public keys travel as OpenSSH "ssh-ed25519"
+ * lines or C2SP verifier keys. Signatures are SSHSIG (custody/sshsig.h),
  * which `ssh-keygen -Y verify` and `git verify-commit` check.
  *
  * Thread safety: key objects are immutable once made and may be shared
@@ -142,49 +141,7 @@ CUSTODY_EXTERN(int) custody_pubkey_vkey(const custody_pubkey *key,
 
 CUSTODY_EXTERN(void) custody_pubkey_free(custody_pubkey *key);
 
-/* ---- SSHSIG signatures ---- */
-
-/*
- * Sign `len` bytes with `key` in `namespace` ("git" for commits,
- * "custody" for files), SHA-512 message hash; `out` receives the armoured
- * signature ("-----BEGIN SSH SIGNATURE-----" ... "-----END SSH
- * SIGNATURE-----\n").
- */
-CUSTODY_EXTERN(int) custody_sshsig_sign(const custody_key *key,
-	const char *namespace_, const void *message, size_t len,
-	custody_buf *out, custody_error **err);
-
-/* As custody_sshsig_sign, reading the message from an open file
- * descriptor to its end (streamed, any size). */
-CUSTODY_EXTERN(int) custody_sshsig_sign_fd(const custody_key *key,
-	const char *namespace_, int fd, custody_buf *out, custody_error **err);
-
-/*
- * Check an armoured SSHSIG over `message` for `namespace_`. On success
- * (0) *signer_out, when signer_out is not NULL, receives the key that
- * signed (the caller decides whether it trusts it). CUSTODY_EINVALID: the
- * signature is malformed (armour, base64, version, lengths, trailing or
- * missing bytes, key or signature type, hash algorithm); CUSTODY_EVERIFY:
- * well-formed but wrong (other namespace, S >= L, small-order key,
- * signature does not match). The message says which.
- */
-CUSTODY_EXTERN(int) custody_sshsig_verify(const char *armoured,
-	size_t armoured_len, const char *namespace_, const void *message,
-	size_t len, custody_pubkey **signer_out, custody_error **err)
-	CUSTODY_WARN_UNUSED;
-
-/* As custody_sshsig_verify, reading the message from `fd`. */
-CUSTODY_EXTERN(int) custody_sshsig_verify_fd(const char *armoured,
-	size_t armoured_len, const char *namespace_, int fd,
-	custody_pubkey **signer_out, custody_error **err) CUSTODY_WARN_UNUSED;
-
-/* ---- the key folder ---- */
-
-/*
- * The key folder (see the top of this header) into out. Not created.
- */
-CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
-	custody_error **err);
+/* ---- names ---- */
 
 /*
  * 0 if `name` is acceptable for a key and a member: 1 to 64 characters
@@ -194,29 +151,13 @@ CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
 CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
 	custody_error **err);
 
-/* Called for each key in the folder, sorted by name; `key` is NULL when
- * the key's NAME.pub is missing or damaged. */
-typedef int (*custody_keystore_cb)(const char *name,
-	const custody_pubkey *key, void *payload);
-
-/* List the keys in folder `dir` (NULL: the default folder). */
-CUSTODY_EXTERN(int) custody_keystore_list(const char *dir,
-	custody_keystore_cb cb, void *payload, custody_error **err);
-
-/*
- * Find the key to use: `name`, or when NULL the only key in the folder.
- * Fills name_out (may be NULL), the private key file's path (may be
- * NULL) and the public key (may be NULL). Errors: CUSTODY_ENOTFOUND (no
- * such key, or no key at all: the message says to run `custody key
- * new`), CUSTODY_EINVALID (several keys and no name: the message lists
- * them and says to choose with --key or CUSTODY_KEY).
- */
-CUSTODY_EXTERN(int) custody_keystore_find(const char *dir,
-	const char *name, custody_buf *name_out, custody_buf *path_out,
-	custody_pubkey **public_out, custody_error **err);
-
 #ifdef __cplusplus
 }
 #endif
+
+/* Signatures and the key folder have headers of their own; they come
+ * along, so that code which includes only this header still compiles. */
+#include "custody/sshsig.h"
+#include "custody/keystore.h"
 
 #endif

@@ -1,0 +1,101 @@
+#!/bin/bash
+# Every command's --help against the options it takes: an option it
+# takes that its help does not list, or one its help lists that it does
+# not take, fails here.
+. "$(dirname "$0")/lib.sh"
+
+# every command custody --help lists
+commands() {
+	"$CUSTODY" --help | sed -n '/^Commands:/,/^$/p' |
+		sed -n 's/^  \([a-z][a-z-]*\).*/\1/p'
+}
+
+# listed CMD: the options CMD's help lists, one a line, "--name arg" or
+# "--name flag" ("-x" for a short one): those in its usage lines (up to
+# the first empty line) and those an option line (starting "  -") names
+# before its description. An option followed by a word takes an
+# argument, as "--key NAME" does; in "-o, --output FILE" both do.
+listed() {
+	"$CUSTODY" "$1" --help | "$PYTHON" -c '
+import re, sys
+usage = True
+for line in sys.stdin.read().split("\n"):
+    if line == "":
+        usage = False
+        continue
+    if usage:
+        part = line
+    elif line.startswith("  -"):
+        part = line[2:].split("  ")[0]
+    else:
+        continue
+    found = list(re.finditer(r"(?<![A-Za-z0-9-])(--[a-z0-9][a-z0-9-]*|"
+                             r"-[A-Za-z0-9](?![A-Za-z0-9-]))"
+                             r"( [A-Za-z0-9.])?(,)?", part))
+    kind = "flag"
+    for m in reversed(found):
+        if m.group(2):
+            kind = "arg"
+        elif not m.group(3):
+            kind = "flag"
+        # else "-o, --output FILE": -o takes what --output takes
+        print(m.group(1), kind)
+' | sort -u
+}
+
+test_help__every_command_lists_every_option_it_takes() {
+	local c n=0
+	for c in $(commands); do
+		# --help checks its text against the command's option table
+		# and names what differs (cmd/cli.c)
+		run "$c" --help
+		[ "$RC" = 0 ] && [ -z "$ERR" ] ||
+			fail "custody $c --help: exit $RC: $ERR"
+		contains "$OUT" "usage: custody $c " ||
+			fail "custody $c --help: $OUT"
+		local help=$OUT
+		run "$c" -h
+		expect_rc 0
+		expect_out "$help"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 20 ] || fail "only $n commands listed"
+}
+
+# The check above is cli_getopt's: a command that read its options with
+# getopt itself would escape it.
+test_help__every_command_reads_its_options_through_cli_getopt() {
+	local own
+	own=$(cd "$SRCDIR/cmd" && grep -l '\<getopt\(_long\)\? *(' *.c |
+		grep -vx cli.c) || true
+	[ -z "$own" ] || fail "calls getopt itself, not cli_getopt: $own"
+	grep -q '\<getopt_long *(' "$SRCDIR/cmd/cli.c" ||
+		fail "cmd/cli.c no longer reads the options"
+}
+
+test_help__every_option_a_help_lists_is_taken() {
+	local c option kind n=0
+	for c in $(commands); do
+		while read -r option kind; do
+			# a value every option that takes one accepts; --help
+			# after it prints the help and stops there
+			if [ "$kind" = flag ]; then
+				run "$c" "$option" --help
+			elif [ "${option#--}" != "$option" ]; then
+				run "$c" "$option=1" --help
+			else
+				run "$c" "${option}1" --help
+			fi
+			# the help printed, and no usage error (the test
+			# above judges what --help says on stderr)
+			[ "$RC" != 2 ] && contains "$OUT" "usage: custody $c " ||
+				fail "custody $c: its help lists $option ($kind)," \
+					"which it does not take so: exit $RC: $ERR"
+			n=$((n + 1))
+		done < <(listed "$c")
+	done
+	# not a check of nothing: the commands list about a hundred
+	[ "$n" -ge 90 ] || fail "only $n options found in the helps"
+}
+
+run_tests
