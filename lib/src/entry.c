@@ -9,7 +9,7 @@
 #include "ed25519.h"
 #include "error.h"
 #include "path.h"
-#include "yaml_reader.h"
+#include "yaml.h"
 
 #include <inttypes.h>
 #include <stddef.h>

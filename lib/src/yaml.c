@@ -1,6 +1,10 @@
-/* The strict reader (see yaml_reader.h); named so as not to shadow
- * libyaml's own <yaml.h>. */
-#include "yaml_reader.h"
+/*
+ * The strict reader (see yaml.h). "yaml.h" is ours and <yaml.h> libyaml's:
+ * the library's include path does not hold lib/src, so the angle brackets
+ * find libyaml. The unit tests' path does, so no private header includes
+ * <yaml.h>: only .c files of lib/src do.
+ */
+#include "yaml.h"
 
 #include <stdarg.h>
 #include <stdio.h>

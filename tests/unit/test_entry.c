@@ -4,7 +4,7 @@
  * tests/data (run from tests/, as meson does).
  */
 #include "entry.h"
-#include "yaml_reader.h"
+#include "yaml.h"
 #include "test.h"
 
 #include <dirent.h>

@@ -24,8 +24,8 @@
  *
  * Thread safety: no shared state; a tree may be read from several threads.
  */
-#ifndef CUSTODY_SRC_YAML_READER_H
-#define CUSTODY_SRC_YAML_READER_H
+#ifndef CUSTODY_SRC_YAML_H
+#define CUSTODY_SRC_YAML_H
 
 #include <stddef.h>
 #include <stdint.h>
