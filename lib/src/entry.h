@@ -151,22 +151,6 @@ int custody_config__emit(custody_buf *out,
 void custody_config__free(struct custody_config *config);
 
 /*
- * Path rules shared by the reader and by `custody add` (see path.c):
- * returns 0 when `path` is an acceptable registered path, else
- * CUSTODY_EINVALID with the reason in *err.
- */
-int custody_path__check(const char *path, custody_error **err);
-
-/*
- * The same rules less the code points refused since names were first
- * checked (C1, bidi controls, line and paragraph separators): what an
- * entry already in a log may hold, so that archives made before still
- * read. Such names are refused for new registrations, and quoted
- * wherever they are printed.
- */
-int custody_path__check_recorded(const char *path, custody_error **err);
-
-/*
  * The raw Ed25519 key of an entry's `key` value ("ssh-ed25519 <base64>",
  * already shape-checked by the parser). 0, or -1 if it does not decode.
  */
