@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #define TYPE_NAMES "must be \"genesis\", \"register\", \"member\", " \
 	"\"publish\", \"event\" or \"derive\""
 #define LABEL_MAX_BYTES 256
@@ -751,24 +749,6 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry);
 }
 
-/* Copy an optional string field; absent leaves *out NULL. */
-static int read_string(const struct custody_yaml_node *root,
-	const char *key, char **out, const char *name, custody_error **err)
-{
-	const struct custody_yaml_node *n = custody_yaml__get(root, key);
-	const char *value;
-	int rc;
-
-	*out = NULL;
-	if (n == NULL)
-		return 0;
-	if ((rc = custody_yaml__string(n, &value, name, key, err)) != 0)
-		return rc;
-	if ((*out = strdup(value)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	return 0;
-}
-
 static int read_uint(const struct custody_yaml_node *root, const char *key,
 	uint64_t *out, int *present, const char *name, custody_error **err)
 {
@@ -793,7 +773,8 @@ static int read_choice(const struct custody_yaml_node *root,
 	char shown[48];
 	int rc;
 
-	if ((rc = read_string(root, key, out, name, err)) != 0 || *out == NULL)
+	if ((rc = custody_yaml__copy_string(root, key, out, name, err)) != 0 ||
+	    *out == NULL)
 		return rc;
 	if ((reason = check(*out)) == NULL)
 		return 0;
@@ -909,6 +890,137 @@ static int check_entry_keys(const struct custody_yaml_node *root, int in,
 	return 0;
 }
 
+/*
+ * The fields, read in one fixed order: of several bad fields, the first
+ * in this order is the one the error names. Each group reads a run of
+ * that order.
+ */
+static int read_common(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "time", &e->time, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "actor", &e->actor, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "salt", &e->salt, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "origin", &e->origin, name,
+	    err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int read_registration(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = custody_yaml__copy_string(root, "path", &e->path, name,
+	    err)) != 0 ||
+	    (rc = read_uint(root, "size", &e->size, NULL, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "sha256", &e->sha256, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "sha512", &e->sha512, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "media_type",
+	    &e->media_type, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "blob", &e->blob, name,
+	    err)) != 0 ||
+	    (rc = read_uint(root, "version", &e->version, NULL, name,
+	    err)) != 0 ||
+	    (rc = read_uint(root, "previous", &e->previous, &e->has_previous,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "source", &e->source, name,
+	    err)) != 0)
+		return rc;
+	return 0;
+}
+
+/* The note, then the member fields and the action. */
+static int read_member(const struct custody_yaml_node *root, int in,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = custody_yaml__copy_string(root, "note", &e->note, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "member", &e->member, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "key", &e->key, name,
+	    err)) != 0 ||
+	    (rc = read_action(root, in, e, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int read_event(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = read_uint(root, "document", &e->document, NULL, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "from", &e->from, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "to", &e->to, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "at", &e->at, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "backdate_reason",
+	    &e->backdate_reason, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int read_derivation(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = read_uint(root, "derived_from", &e->derived_from, NULL,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "original_leaf",
+	    &e->original_leaf, name, err)) != 0 ||
+	    (rc = read_choice(root, "derivation", check_derivation,
+	    &e->derivation, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int read_publication(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = custody_yaml__copy_string(root, "url", &e->url, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "title", &e->title, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "published", &e->published,
+	    name, err)) != 0 ||
+	    (rc = read_documents(root, e, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
+static int read_fields(const struct custody_yaml_node *root, int in,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = read_common(root, e, name, err)) != 0 ||
+	    (rc = read_registration(root, e, name, err)) != 0 ||
+	    (rc = read_member(root, in, e, name, err)) != 0 ||
+	    (rc = read_event(root, e, name, err)) != 0 ||
+	    (rc = read_derivation(root, e, name, err)) != 0 ||
+	    (rc = read_publication(root, e, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
 int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	size_t len, const char *name, custody_error **err)
 {
@@ -978,45 +1090,7 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 		in == IN_PUBLISH ? CUSTODY_ENTRY_PUBLISH :
 		in == IN_EVENT ? CUSTODY_ENTRY_EVENT :
 		in == IN_DERIVE ? CUSTODY_ENTRY_DERIVE : CUSTODY_ENTRY_REGISTER;
-	if ((rc = read_uint(root, "index", &e->index, NULL, name, err)) != 0 ||
-	    (rc = read_string(root, "time", &e->time, name, err)) != 0 ||
-	    (rc = read_string(root, "actor", &e->actor, name, err)) != 0 ||
-	    (rc = read_string(root, "salt", &e->salt, name, err)) != 0 ||
-	    (rc = read_string(root, "origin", &e->origin, name, err)) != 0 ||
-	    (rc = read_string(root, "path", &e->path, name, err)) != 0 ||
-	    (rc = read_uint(root, "size", &e->size, NULL, name, err)) != 0 ||
-	    (rc = read_string(root, "sha256", &e->sha256, name, err)) != 0 ||
-	    (rc = read_string(root, "sha512", &e->sha512, name, err)) != 0 ||
-	    (rc = read_string(root, "media_type", &e->media_type, name,
-	    err)) != 0 ||
-	    (rc = read_string(root, "blob", &e->blob, name, err)) != 0 ||
-	    (rc = read_uint(root, "version", &e->version, NULL, name,
-	    err)) != 0 ||
-	    (rc = read_uint(root, "previous", &e->previous, &e->has_previous,
-	    name, err)) != 0 ||
-	    (rc = read_string(root, "source", &e->source, name, err)) != 0 ||
-	    (rc = read_string(root, "note", &e->note, name, err)) != 0 ||
-	    (rc = read_string(root, "member", &e->member, name, err)) != 0 ||
-	    (rc = read_string(root, "key", &e->key, name, err)) != 0 ||
-	    (rc = read_action(root, in, e, name, err)) != 0 ||
-	    (rc = read_uint(root, "document", &e->document, NULL, name,
-	    err)) != 0 ||
-	    (rc = read_string(root, "from", &e->from, name, err)) != 0 ||
-	    (rc = read_string(root, "to", &e->to, name, err)) != 0 ||
-	    (rc = read_string(root, "at", &e->at, name, err)) != 0 ||
-	    (rc = read_string(root, "backdate_reason", &e->backdate_reason,
-	    name, err)) != 0 ||
-	    (rc = read_uint(root, "derived_from", &e->derived_from, NULL,
-	    name, err)) != 0 ||
-	    (rc = read_string(root, "original_leaf", &e->original_leaf, name,
-	    err)) != 0 ||
-	    (rc = read_choice(root, "derivation", check_derivation,
-	    &e->derivation, name, err)) != 0 ||
-	    (rc = read_string(root, "url", &e->url, name, err)) != 0 ||
-	    (rc = read_string(root, "title", &e->title, name, err)) != 0 ||
-	    (rc = read_string(root, "published", &e->published, name,
-	    err)) != 0 ||
-	    (rc = read_documents(root, e, name, err)) != 0)
+	if ((rc = read_fields(root, in, e, name, err)) != 0)
 		goto cleanup;
 	checker.root = root;
 	checker.name = name;
@@ -1031,208 +1105,163 @@ cleanup:
 	return rc;
 }
 
-/*
- * The emitter: libyaml's, unicode on, unlimited width (a long string never
- * folds), "\n" line breaks, implicit document start and end.
- */
-struct emitter {
-	yaml_emitter_t yaml;
-	custody_buf *buf;
-	size_t capacity;
-	int out_of_memory;
-	custody_error **err;
-};
-
-static int write_bytes(void *data, unsigned char *bytes, size_t size)
-{
-	struct emitter *em = data;
-	custody_buf *buf = em->buf;
-
-	if (size + 1 > em->capacity - buf->size) {
-		size_t want = em->capacity ? em->capacity : 512;
-		char *grown;
-
-		while (want - buf->size < size + 1) {
-			if (want > SIZE_MAX / 2) {
-				em->out_of_memory = 1;
-				return 0;
-			}
-			want *= 2;
-		}
-		if ((grown = realloc(buf->ptr, want)) == NULL) {
-			em->out_of_memory = 1;
-			return 0;
-		}
-		buf->ptr = grown;
-		em->capacity = want;
-	}
-	memcpy(buf->ptr + buf->size, bytes, size);
-	buf->size += size;
-	buf->ptr[buf->size] = '\0';
-	return 1;
-}
-
-static int emitter_failed(struct emitter *em)
-{
-	if (em->out_of_memory || em->yaml.error == YAML_MEMORY_ERROR)
-		return custody__error(em->err, CUSTODY_ENOMEM,
-			"out of memory");
-	return custody__error(em->err, CUSTODY_ERROR, "cannot write YAML: "
-		"%s", em->yaml.problem ? em->yaml.problem : "libyaml error");
-}
-
-static int emit(struct emitter *em, yaml_event_t *event, int made)
-{
-	/* yaml_emitter_emit owns the event from here, even on failure. */
-	if (!made)
-		return custody__error(em->err, CUSTODY_ENOMEM,
-			"out of memory");
-	if (!yaml_emitter_emit(&em->yaml, event))
-		return emitter_failed(em);
-	return 0;
-}
-
-static int emit_scalar(struct emitter *em, const char *value,
-	yaml_scalar_style_t style)
-{
-	yaml_event_t event;
-	int plain = style == YAML_PLAIN_SCALAR_STYLE;
-
-	return emit(em, &event, yaml_scalar_event_initialize(&event, NULL,
-		NULL, (yaml_char_t *)value, (int)strlen(value), plain, !plain,
-		style));
-}
-
-static int emit_string(struct emitter *em, const char *key,
-	const char *value)
-{
-	int rc;
-
-	if (value == NULL)
-		return 0;
-	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
-		return rc;
-	return emit_scalar(em, value, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-}
-
-static int emit_uint(struct emitter *em, const char *key, uint64_t value)
-{
-	char text[24];
-	int rc;
-
-	snprintf(text, sizeof(text), "%" PRIu64, value);
-	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
-		return rc;
-	return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
-}
-
 /* documents: a block sequence of {index, sha256} mappings. */
-static int emit_documents(struct emitter *em, const struct custody_entry *e)
-{
-	yaml_event_t event;
-	int rc;
-
-	if ((rc = emit_scalar(em, "documents", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
-	    (rc = emit(em, &event, yaml_sequence_start_event_initialize(&event,
-	    NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))) != 0)
-		return rc;
-	for (size_t i = 0; i < e->ndocuments; i++) {
-		if ((rc = emit(em, &event, yaml_mapping_start_event_initialize(
-		    &event, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE))) != 0 ||
-		    (rc = emit_uint(em, "index", e->documents[i].index)) != 0 ||
-		    (rc = emit_string(em, "sha256", e->documents[i].sha256))
-		    != 0 ||
-		    (rc = emit(em, &event, yaml_mapping_end_event_initialize(
-		    &event))) != 0)
-			return rc;
-	}
-	return emit(em, &event, yaml_sequence_end_event_initialize(&event));
-}
-
-/* A register entry's fields, which a derive entry holds too. */
-static int emit_registration(struct emitter *em,
+static int emit_documents(struct custody_yaml_emitter *em,
 	const struct custody_entry *e)
 {
 	int rc;
 
-	if ((rc = emit_string(em, "path", e->path)) != 0 ||
-	    (rc = emit_uint(em, "size", e->size)) != 0 ||
-	    (rc = emit_string(em, "sha256", e->sha256)) != 0 ||
-	    (rc = emit_string(em, "sha512", e->sha512)) != 0 ||
-	    (rc = emit_string(em, "media_type", e->media_type)) != 0 ||
-	    (rc = emit_string(em, "blob", e->blob)) != 0 ||
-	    (rc = emit_uint(em, "version", e->version)) != 0 ||
-	    (e->has_previous &&
-	    (rc = emit_uint(em, "previous", e->previous)) != 0) ||
-	    (rc = emit_string(em, "source", e->source)) != 0)
+	if ((rc = custody_yaml__emit_plain(em, "documents")) != 0 ||
+	    (rc = custody_yaml__emit_sequence_start(em)) != 0)
+		return rc;
+	for (size_t i = 0; i < e->ndocuments; i++) {
+		if ((rc = custody_yaml__emit_mapping_start(em)) != 0 ||
+		    (rc = custody_yaml__emit_uint(em, "index",
+		    e->documents[i].index)) != 0 ||
+		    (rc = custody_yaml__emit_string(em, "sha256",
+		    e->documents[i].sha256)) != 0 ||
+		    (rc = custody_yaml__emit_mapping_end(em)) != 0)
+			return rc;
+	}
+	return custody_yaml__emit_sequence_end(em);
+}
+
+/* A register entry's fields, which a derive entry holds too. */
+static int emit_registration(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = custody_yaml__emit_string(em, "path", e->path)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "size", e->size)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "sha256", e->sha256)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "sha512", e->sha512)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "media_type",
+	    e->media_type)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "blob", e->blob)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "version", e->version)) != 0 ||
+	    (e->has_previous && (rc = custody_yaml__emit_uint(em,
+	    "previous", e->previous)) != 0) ||
+	    (rc = custody_yaml__emit_string(em, "source", e->source)) != 0)
 		return rc;
 	return 0;
 }
 
 /* What a derive entry adds: the original, by index and leaf hash. */
-static int emit_derivation(struct emitter *em, const struct custody_entry *e)
+static int emit_derivation(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
 {
 	int rc;
 
-	if ((rc = emit_uint(em, "derived_from", e->derived_from)) != 0 ||
-	    (rc = emit_string(em, "original_leaf", e->original_leaf)) != 0 ||
-	    (rc = emit_string(em, "derivation", e->derivation)) != 0)
+	if ((rc = custody_yaml__emit_uint(em, "derived_from",
+	    e->derived_from)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "original_leaf",
+	    e->original_leaf)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "derivation",
+	    e->derivation)) != 0)
 		return rc;
 	return 0;
 }
 
-static int emit_begin(struct emitter *em, custody_buf *out,
-	custody_error **err)
+/* The fields every entry begins with. */
+static int emit_common(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
 {
-	yaml_event_t event;
 	int rc;
 
-	memset(em, 0, sizeof(*em));
-	out->ptr = NULL;
-	out->size = 0;
-	em->buf = out;
-	em->err = err;
-	if (!yaml_emitter_initialize(&em->yaml))
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	yaml_emitter_set_output(&em->yaml, write_bytes, em);
-	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
-	yaml_emitter_set_unicode(&em->yaml, 1);
-	yaml_emitter_set_width(&em->yaml, -1);
-	yaml_emitter_set_indent(&em->yaml, 2);
-	yaml_emitter_set_break(&em->yaml, YAML_LN_BREAK);
-	if ((rc = emit(em, &event, yaml_stream_start_event_initialize(&event,
-	    YAML_UTF8_ENCODING))) != 0 ||
-	    (rc = emit(em, &event, yaml_document_start_event_initialize(&event,
-	    NULL, NULL, NULL, 1))) != 0)
+	if ((rc = custody_yaml__emit_uint(em, "custody-entry",
+	    CUSTODY_ENTRY_FORMAT)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "index", e->index)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "type",
+	    custody_entry__type_name(e->type))) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "time", e->time)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "actor", e->actor)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "salt", e->salt)) != 0)
 		return rc;
-	return emit(em, &event, yaml_mapping_start_event_initialize(&event,
-		NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+	return 0;
 }
 
-static int emit_end(struct emitter *em)
+/* genesis: the origin and the founding member; member: the change. */
+static int emit_membership(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
 {
-	yaml_event_t event;
 	int rc;
 
-	if ((rc = emit(em, &event, yaml_mapping_end_event_initialize(&event)))
-	    != 0 ||
-	    (rc = emit(em, &event, yaml_document_end_event_initialize(&event,
-	    1))) != 0 ||
-	    (rc = emit(em, &event, yaml_stream_end_event_initialize(&event)))
-	    != 0)
+	if (e->type == CUSTODY_ENTRY_GENESIS)
+		rc = custody_yaml__emit_string(em, "origin", e->origin);
+	else
+		rc = custody_yaml__emit_string(em, "action", e->action ==
+			CUSTODY_MEMBER_ADD ? "add" : "revoke");
+	if (rc != 0 ||
+	    (rc = custody_yaml__emit_string(em, "member", e->member)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "key", e->key)) != 0)
 		return rc;
-	if (!yaml_emitter_flush(&em->yaml))
-		return emitter_failed(em);
 	return 0;
+}
+
+static int emit_publication(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = custody_yaml__emit_string(em, "url", e->url)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "title", e->title)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "published",
+	    e->published)) != 0 ||
+	    (rc = emit_documents(em, e)) != 0)
+		return rc;
+	return 0;
+}
+
+static int emit_event(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = custody_yaml__emit_string(em, "action",
+	    e->event_action)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "document", e->document)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "sha256", e->sha256)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "from", e->from)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "to", e->to)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "at", e->at)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "backdate_reason",
+	    e->backdate_reason)) != 0)
+		return rc;
+	return 0;
+}
+
+/* The fields of the entry's own type, between the common ones and the
+ * note. */
+static int emit_typed(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	switch (e->type) {
+	case CUSTODY_ENTRY_GENESIS:
+	case CUSTODY_ENTRY_MEMBER:
+		return emit_membership(em, e);
+	case CUSTODY_ENTRY_PUBLISH:
+		return emit_publication(em, e);
+	case CUSTODY_ENTRY_EVENT:
+		return emit_event(em, e);
+	default:
+		if ((rc = emit_registration(em, e)) != 0)
+			return rc;
+		if (e->type == CUSTODY_ENTRY_DERIVE)
+			return emit_derivation(em, e);
+		return 0;
+	}
 }
 
 int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 	custody_error **err)
 {
-	struct emitter em;
+	struct custody_yaml_emitter *em = NULL;
 	struct checker checker;
 	char name[48];
-	int rc, started = 0;
+	int rc;
 
 	out->ptr = NULL;
 	out->size = 0;
@@ -1240,59 +1269,15 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 	checker.root = NULL;
 	checker.name = name;
 	checker.err = err;
-	if ((rc = check_entry(entry, &checker)) != 0)
-		goto cleanup;
-	started = 1;
-	if ((rc = emit_begin(&em, out, err)) != 0 ||
-	    (rc = emit_uint(&em, "custody-entry", CUSTODY_ENTRY_FORMAT))
-	    != 0 ||
-	    (rc = emit_uint(&em, "index", entry->index)) != 0 ||
-	    (rc = emit_string(&em, "type",
-	    custody_entry__type_name(entry->type))) != 0 ||
-	    (rc = emit_string(&em, "time", entry->time)) != 0 ||
-	    (rc = emit_string(&em, "actor", entry->actor)) != 0 ||
-	    (rc = emit_string(&em, "salt", entry->salt)) != 0)
-		goto cleanup;
-	if (entry->type == CUSTODY_ENTRY_GENESIS) {
-		if ((rc = emit_string(&em, "origin", entry->origin)) != 0 ||
-		    (rc = emit_string(&em, "member", entry->member)) != 0 ||
-		    (rc = emit_string(&em, "key", entry->key)) != 0)
-			goto cleanup;
-	} else if (entry->type == CUSTODY_ENTRY_MEMBER) {
-		if ((rc = emit_string(&em, "action", entry->action ==
-		    CUSTODY_MEMBER_ADD ? "add" : "revoke")) != 0 ||
-		    (rc = emit_string(&em, "member", entry->member)) != 0 ||
-		    (rc = emit_string(&em, "key", entry->key)) != 0)
-			goto cleanup;
-	} else if (entry->type == CUSTODY_ENTRY_PUBLISH) {
-		if ((rc = emit_string(&em, "url", entry->url)) != 0 ||
-		    (rc = emit_string(&em, "title", entry->title)) != 0 ||
-		    (rc = emit_string(&em, "published", entry->published))
-		    != 0 ||
-		    (rc = emit_documents(&em, entry)) != 0)
-			goto cleanup;
-	} else if (entry->type == CUSTODY_ENTRY_EVENT) {
-		if ((rc = emit_string(&em, "action", entry->event_action))
-		    != 0 ||
-		    (rc = emit_uint(&em, "document", entry->document)) != 0 ||
-		    (rc = emit_string(&em, "sha256", entry->sha256)) != 0 ||
-		    (rc = emit_string(&em, "from", entry->from)) != 0 ||
-		    (rc = emit_string(&em, "to", entry->to)) != 0 ||
-		    (rc = emit_string(&em, "at", entry->at)) != 0 ||
-		    (rc = emit_string(&em, "backdate_reason",
-		    entry->backdate_reason)) != 0)
-			goto cleanup;
-	} else if ((rc = emit_registration(&em, entry)) != 0 ||
-	    (entry->type == CUSTODY_ENTRY_DERIVE &&
-	    (rc = emit_derivation(&em, entry)) != 0)) {
-		goto cleanup;
-	}
-	if ((rc = emit_string(&em, "note", entry->note)) != 0 ||
-	    (rc = emit_end(&em)) != 0)
+	if ((rc = check_entry(entry, &checker)) != 0 ||
+	    (rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
+	    (rc = emit_common(em, entry)) != 0 ||
+	    (rc = emit_typed(em, entry)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "note", entry->note)) != 0 ||
+	    (rc = custody_yaml__emit_end(em)) != 0)
 		goto cleanup;
 cleanup:
-	if (started)
-		yaml_emitter_delete(&em.yaml);
+	custody_yaml__emitter_free(em);
 	if (rc != 0)
 		custody_buf_dispose(out);
 	return rc;
@@ -1388,8 +1373,8 @@ int custody_config__parse(struct custody_config **out, const char *bytes,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if ((rc = read_string(root, "origin", &config->origin, name, err))
-	    != 0 ||
+	if ((rc = custody_yaml__copy_string(root, "origin", &config->origin,
+	    name, err)) != 0 ||
 	    (rc = read_digests(custody_yaml__get(root, "digests"),
 	    &config->sha512, name, err)) != 0 ||
 	    (rc = custody_yaml__bool(custody_yaml__get(root, "store"),
@@ -1411,10 +1396,9 @@ cleanup:
 int custody_config__emit(custody_buf *out,
 	const struct custody_config *config, custody_error **err)
 {
-	yaml_event_t event;
-	struct emitter em;
+	struct custody_yaml_emitter *em = NULL;
 	const char *reason;
-	int rc, started = 0;
+	int rc;
 
 	out->ptr = NULL;
 	out->size = 0;
@@ -1428,27 +1412,23 @@ int custody_config__emit(custody_buf *out,
 			"'origin' %s", reason);
 		goto cleanup;
 	}
-	started = 1;
-	if ((rc = emit_begin(&em, out, err)) != 0 ||
-	    (rc = emit_uint(&em, "custody-archive", 1)) != 0 ||
-	    (rc = emit_string(&em, "origin", config->origin)) != 0 ||
-	    (rc = emit_scalar(&em, "digests", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
-	    (rc = emit(&em, &event, yaml_sequence_start_event_initialize(
-	    &event, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE))) != 0 ||
-	    (rc = emit_scalar(&em, "sha256",
-	    YAML_DOUBLE_QUOTED_SCALAR_STYLE)) != 0 ||
-	    (config->sha512 && (rc = emit_scalar(&em, "sha512",
-	    YAML_DOUBLE_QUOTED_SCALAR_STYLE)) != 0) ||
-	    (rc = emit(&em, &event, yaml_sequence_end_event_initialize(
-	    &event))) != 0 ||
-	    (rc = emit_scalar(&em, "store", YAML_PLAIN_SCALAR_STYLE)) != 0 ||
-	    (rc = emit_scalar(&em, config->store ? "true" : "false",
-	    YAML_PLAIN_SCALAR_STYLE)) != 0 ||
-	    (rc = emit_end(&em)) != 0)
+	if ((rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "custody-archive", 1)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "origin",
+	    config->origin)) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, "digests")) != 0 ||
+	    (rc = custody_yaml__emit_sequence_start(em)) != 0 ||
+	    (rc = custody_yaml__emit_quoted(em, "sha256")) != 0 ||
+	    (config->sha512 &&
+	    (rc = custody_yaml__emit_quoted(em, "sha512")) != 0) ||
+	    (rc = custody_yaml__emit_sequence_end(em)) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, "store")) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, config->store ? "true" :
+	    "false")) != 0 ||
+	    (rc = custody_yaml__emit_end(em)) != 0)
 		goto cleanup;
 cleanup:
-	if (started)
-		yaml_emitter_delete(&em.yaml);
+	custody_yaml__emitter_free(em);
 	if (rc != 0)
 		custody_buf_dispose(out);
 	return rc;
