@@ -1,6 +1,8 @@
 /*
- * Log entries and the archive's custody.yaml: the structures, a strict
- * reader (libyaml events, see yaml.h) and the emitter (libyaml emitter).
+ * Log entries: the structure and its helpers (entry.c), the checks of
+ * every field (entry_check.c), the reader and the emitter (entry.c for
+ * now,
+ * on the strict reader and the emitter of yaml.c).
  *
  * An entry is written once by custody and never rewritten; its exact bytes
  * are what is hashed. The reader accepts exactly what
@@ -15,8 +17,6 @@
 
 #define CUSTODY_ENTRY_FORMAT 1
 #define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
-/* custody.yaml is a handful of lines. */
-#define CUSTODY_CONFIG_MAX_BYTES (16 * 1024)
 
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
@@ -136,19 +136,6 @@ static inline int custody_entry__registers(const struct custody_entry *e)
 	return e->type == CUSTODY_ENTRY_REGISTER ||
 		e->type == CUSTODY_ENTRY_DERIVE;
 }
-
-/* The archive's policy file, custody.yaml, at the root of every commit. */
-struct custody_config {
-	char *origin;      /* the log's origin name (printable ASCII) */
-	int sha512;        /* 1 when registrations also record SHA-512 */
-	int store;         /* 1 when content is stored by default */
-};
-
-int custody_config__parse(struct custody_config **out, const char *bytes,
-	size_t len, const char *name, custody_error **err);
-int custody_config__emit(custody_buf *out,
-	const struct custody_config *config, custody_error **err);
-void custody_config__free(struct custody_config *config);
 
 /*
  * The raw Ed25519 key of an entry's `key` value ("ssh-ed25519 <base64>",

@@ -3,6 +3,7 @@
  * policy parsers and emitters (entry.c), against the fixtures in
  * tests/data (run from tests/, as meson does).
  */
+#include "config.h"
 #include "entry.h"
 #include "yaml.h"
 #include "test.h"
