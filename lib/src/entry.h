@@ -1,7 +1,6 @@
 /*
  * Log entries: the structure and its helpers (entry.c), the checks of
- * every field (entry_check.c), the reader and the emitter (entry.c for
- * now,
+ * every field (entry_check.c), the reader and the emitter (entry_yaml.c,
  * on the strict reader and the emitter of yaml.c).
  *
  * An entry is written once by custody and never rewritten; its exact bytes
