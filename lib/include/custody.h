@@ -5,6 +5,7 @@
 #ifndef CUSTODY_H
 #define CUSTODY_H
 
+#include "custody/version.h"
 #include "custody/common.h"
 #include "custody/entry.h"
 #include "custody/archive.h"

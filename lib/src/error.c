@@ -1,4 +1,5 @@
 #include "error.h"
+#include "custody/version.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -110,7 +111,7 @@ void custody_buf_dispose(custody_buf *buf)
 
 const char *custody_version(void)
 {
-	return CUSTODY_VERSION;
+	return CUSTODY_VERSION_STRING;
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

@@ -18,19 +18,33 @@ struct custody_lock {
 	char *path;
 };
 
-static void read_holder(int fd, long *pid, char *host, size_t hostlen)
+void custody_lock__read_holder(int fd, long *pid, char *host,
+	size_t hostlen)
 {
 	char text[300] = "";
-	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	const char *p;
+	size_t n, len = 0;
+	ssize_t got = pread(fd, text, sizeof(text) - 1, 0);
 
 	*pid = 0;
-	host[0] = '\0';
-	if (n <= 0)
+	if (hostlen > 0)
+		host[0] = '\0';
+	if (got <= 0)
 		return;
-	text[n] = '\0';
-	if (sscanf(text, "pid %ld host %255s", pid, host) < 1)
+	text[got] = '\0';
+	if (sscanf(text, "pid %ld", pid) != 1 || *pid <= 0) {
 		*pid = 0;
-	(void)hostlen;
+		return;
+	}
+	/* The host name is whatever follows " host ", up to white space,
+	 * cut to fit the caller's buffer. */
+	if (hostlen == 0 || (p = strstr(text, " host ")) == NULL)
+		return;
+	p += strlen(" host ");
+	n = strcspn(p, " \t\r\n");
+	len = n < hostlen - 1 ? n : hostlen - 1;
+	memcpy(host, p, len);
+	host[len] = '\0';
 }
 
 int custody_lock__acquire(custody_lock **out, const char *gitdir,
@@ -69,7 +83,7 @@ int custody_lock__acquire(custody_lock **out, const char *gitdir,
 			goto done;
 		}
 		if (waited >= wait_ms) {
-			read_holder(lock->fd, &holder, holder_host,
+			custody_lock__read_holder(lock->fd, &holder, holder_host,
 				sizeof(holder_host));
 			if (holder > 0)
 				rc = custody__error(err, CUSTODY_ELOCKED,
@@ -90,7 +104,8 @@ int custody_lock__acquire(custody_lock **out, const char *gitdir,
 	/* We hold it. A pid still written in the file is a holder that died
 	 * without releasing: say so, since its work was cut short. */
 	lock->held = 1;
-	read_holder(lock->fd, &holder, holder_host, sizeof(holder_host));
+	custody_lock__read_holder(lock->fd, &holder, holder_host,
+		sizeof(holder_host));
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';

@@ -23,6 +23,14 @@ typedef struct custody_lock custody_lock;
 int custody_lock__acquire(custody_lock **out, const char *gitdir,
 	unsigned int wait_ms, char **stale_out, custody_error **err);
 
+/*
+ * What the lock file at `fd` says about its holder: the pid (0 when the
+ * file is empty or not custody's) and the host name, cut to fit `hostlen`
+ * bytes with its NUL ("" when there is none).
+ */
+void custody_lock__read_holder(int fd, long *pid, char *host,
+	size_t hostlen);
+
 /* Release and free. NULL is a no-op. */
 void custody_lock__release(custody_lock *lock);
 

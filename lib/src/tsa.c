@@ -10,6 +10,7 @@
 #include "tsa.h"
 #include "error.h"
 #include "fsutil.h"
+#include "custody/version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -225,7 +226,7 @@ int custody_tsa__post(const char *url, const void *query, size_t len,
 	    curl_easy_setopt(curl, CURLOPT_TIMEOUT, TOTAL_TIMEOUT_S) !=
 		CURLE_OK ||
 	    curl_easy_setopt(curl, CURLOPT_USERAGENT,
-		"custody/" CUSTODY_VERSION) != CURLE_OK ||
+		"custody/" CUSTODY_VERSION_STRING) != CURLE_OK ||
 	    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
 	    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		(curl_off_t)len) != CURLE_OK ||

@@ -137,7 +137,7 @@ typedef struct custody_add_summary {
 	uint64_t new_versions;    /* changed documents (version > 1) */
 	uint64_t unchanged;       /* already recorded as they are */
 	uint64_t hashed_bytes;    /* bytes read and hashed */
-	char commit[41];          /* the new commit, "" if nothing recorded */
+	char commit[CUSTODY_COMMIT_ID_SIZE]; /* the new commit, "" if none */
 } custody_add_summary;
 
 /* Called after the commit, once for every entry it added, in log order. */

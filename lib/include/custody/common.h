@@ -46,6 +46,11 @@ enum {
  * is not NULL and *err is NULL, *err receives a new error the caller frees
  * with custody_error_free(). An error already set is never overwritten, so
  * the first, most precise message wins.
+ *
+ * Reusing an error variable: after a failed call, free the error and set
+ * the variable back to NULL before the next call. A call handed a pointer
+ * to an error that is already set keeps that error and adds none of its
+ * own, so its failure would be reported with the older message.
  */
 typedef struct custody_error custody_error;
 
@@ -60,6 +65,36 @@ CUSTODY_EXTERN(void) custody_error_free(custody_error *err);
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 CUSTODY_EXTERN(const char *) custody_version(void);
+
+/*
+ * Callbacks. Every callback the library calls (entries, status items,
+ * problems, members, steps of a timeline, keys, publications) returns 0
+ * to go on. A non-zero return asks the library to stop calling it:
+ * a function that walks records (custody_archive_log, _status, _members,
+ * _timeline, _published, custody_keystore_list) stops the walk and
+ * returns that value; a function that reports on work it has already
+ * done or decided (custody_archive_add's entry callback, after the
+ * commit; custody_archive_verify's problem callback) stops reporting and
+ * returns what the work itself returned. Progress, notice and refused
+ * callbacks return nothing. Callbacks run on the calling thread and must
+ * not call back into the same archive handle.
+ */
+
+/*
+ * Sizes of the fixed text fields in the public structs, each counting
+ * the terminating NUL.
+ */
+#define CUSTODY_COMMIT_ID_SIZE 41    /* a git commit id, 40 hex digits */
+#define CUSTODY_SHA256_HEX_SIZE 65   /* a SHA-256 digest, 64 hex digits */
+#define CUSTODY_ROOT_B64_SIZE 45     /* a Merkle root, 44 base64 chars */
+#define CUSTODY_FINGERPRINT_SIZE 64  /* "SHA256:" and 43 base64 chars */
+#define CUSTODY_KEY_RAW_SIZE 32      /* an Ed25519 public key, bytes */
+#define CUSTODY_PATH_SIZE 4097       /* a path in the collection */
+#define CUSTODY_ORIGIN_SIZE 256      /* a log origin or a TSA's name */
+#define CUSTODY_ACTOR_SIZE 257       /* a member name */
+#define CUSTODY_TIME_SIZE 32         /* an RFC 3339 time */
+#define CUSTODY_STEP_SIZE 16         /* the name of a failed check step */
+#define CUSTODY_DERIVATION_SIZE 32   /* "redaction", "translation", ... */
 
 /*
  * A byte buffer handed out by the library. Free it with
