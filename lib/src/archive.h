@@ -4,6 +4,7 @@
 
 #include <git2.h>
 #include "custody/archive.h"
+#include "config.h"
 #include "entry.h"
 
 #define CUSTODY_REF "refs/heads/main"

@@ -1,6 +1,7 @@
 /*
- * Log entries and the archive's custody.yaml: the structures, a strict
- * reader (libyaml events, see yaml.h) and the emitter (libyaml emitter).
+ * Log entries: the structure and its helpers (entry.c), the checks of
+ * every field (entry_check.c), the reader and the emitter (entry_yaml.c,
+ * on the strict reader and the emitter of yaml.c).
  *
  * An entry is written once by custody and never rewritten; its exact bytes
  * are what is hashed. The reader accepts exactly what
@@ -15,8 +16,6 @@
 
 #define CUSTODY_ENTRY_FORMAT 1
 #define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
-/* custody.yaml is a handful of lines. */
-#define CUSTODY_CONFIG_MAX_BYTES (16 * 1024)
 
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
@@ -136,35 +135,6 @@ static inline int custody_entry__registers(const struct custody_entry *e)
 	return e->type == CUSTODY_ENTRY_REGISTER ||
 		e->type == CUSTODY_ENTRY_DERIVE;
 }
-
-/* The archive's policy file, custody.yaml, at the root of every commit. */
-struct custody_config {
-	char *origin;      /* the log's origin name (printable ASCII) */
-	int sha512;        /* 1 when registrations also record SHA-512 */
-	int store;         /* 1 when content is stored by default */
-};
-
-int custody_config__parse(struct custody_config **out, const char *bytes,
-	size_t len, const char *name, custody_error **err);
-int custody_config__emit(custody_buf *out,
-	const struct custody_config *config, custody_error **err);
-void custody_config__free(struct custody_config *config);
-
-/*
- * Path rules shared by the reader and by `custody add` (see path.c):
- * returns 0 when `path` is an acceptable registered path, else
- * CUSTODY_EINVALID with the reason in *err.
- */
-int custody_path__check(const char *path, custody_error **err);
-
-/*
- * The same rules less the code points refused since names were first
- * checked (C1, bidi controls, line and paragraph separators): what an
- * entry already in a log may hold, so that archives made before still
- * read. Such names are refused for new registrations, and quoted
- * wherever they are printed.
- */
-int custody_path__check_recorded(const char *path, custody_error **err);
 
 /*
  * The raw Ed25519 key of an entry's `key` value ("ssh-ed25519 <base64>",

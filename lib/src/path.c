@@ -1,5 +1,4 @@
 #include "path.h"
-#include "entry.h"
 #include "error.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
- * Path rules: what a registered path may be (custody_path__check, declared
- * in entry.h), and the keys used to find names that would collide on a
- * case-insensitive or normalising file system.
+ * Path rules: what a registered path may be, and the keys used to find
+ * names that would collide on a case-insensitive or normalising file
+ * system.
  *
  * Thread safety: no shared state.
  */
@@ -13,6 +13,22 @@
 
 /* Longest registered path, in bytes. */
 #define CUSTODY_PATH_MAX_BYTES 4096
+
+/*
+ * Path rules shared by the entry reader and by `custody add`: returns 0
+ * when `path` is an acceptable registered path, else CUSTODY_EINVALID
+ * with the reason in *err.
+ */
+int custody_path__check(const char *path, custody_error **err);
+
+/*
+ * The same rules less the code points refused since names were first
+ * checked (C1, bidi controls, line and paragraph separators): what an
+ * entry already in a log may hold, so that archives made before still
+ * read. Such names are refused for new registrations, and quoted
+ * wherever they are printed.
+ */
+int custody_path__check_recorded(const char *path, custody_error **err);
 
 /*
  * 1 when `path` is valid UTF-8 already in Unicode NFC, else 0 (also when

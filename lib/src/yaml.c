@@ -1,7 +1,12 @@
-/* The strict reader (see yaml_reader.h); named so as not to shadow
- * libyaml's own <yaml.h>. */
-#include "yaml_reader.h"
+/*
+ * The strict reader and the emitter (see yaml.h). "yaml.h" is ours and
+ * <yaml.h> libyaml's: the library's include path does not hold lib/src,
+ * so the angle brackets find libyaml. The unit tests' path does, so no
+ * private header includes <yaml.h>: only .c files of lib/src do.
+ */
+#include "yaml.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,5 +507,229 @@ int custody_yaml__string(const struct custody_yaml_node *n,
 		return custody_yaml__error(err, name, n, "'%s' contains a NUL "
 			"character", key);
 	*out = n->value;
+	return 0;
+}
+
+/* Copy an optional string field; absent leaves *out NULL. */
+int custody_yaml__copy_string(const struct custody_yaml_node *root,
+	const char *key, char **out, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root, key);
+	const char *value;
+	int rc;
+
+	*out = NULL;
+	if (n == NULL)
+		return 0;
+	if ((rc = custody_yaml__string(n, &value, name, key, err)) != 0)
+		return rc;
+	if ((*out = strdup(value)) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * The emitter: libyaml's, unicode on, unlimited width (a long string never
+ * folds), "\n" line breaks, implicit document start and end.
+ */
+struct custody_yaml_emitter {
+	yaml_emitter_t yaml;
+	custody_buf *buf;
+	size_t capacity;
+	int out_of_memory;
+	custody_error **err;
+};
+
+static int write_bytes(void *data, unsigned char *bytes, size_t size)
+{
+	struct custody_yaml_emitter *em = data;
+	custody_buf *buf = em->buf;
+
+	if (size + 1 > em->capacity - buf->size) {
+		size_t want = em->capacity ? em->capacity : 512;
+		char *grown;
+
+		while (want - buf->size < size + 1) {
+			if (want > SIZE_MAX / 2) {
+				em->out_of_memory = 1;
+				return 0;
+			}
+			want *= 2;
+		}
+		if ((grown = realloc(buf->ptr, want)) == NULL) {
+			em->out_of_memory = 1;
+			return 0;
+		}
+		buf->ptr = grown;
+		em->capacity = want;
+	}
+	memcpy(buf->ptr + buf->size, bytes, size);
+	buf->size += size;
+	buf->ptr[buf->size] = '\0';
+	return 1;
+}
+
+static int emitter_failed(struct custody_yaml_emitter *em)
+{
+	if (em->out_of_memory || em->yaml.error == YAML_MEMORY_ERROR)
+		return custody__error(em->err, CUSTODY_ENOMEM,
+			"out of memory");
+	return custody__error(em->err, CUSTODY_ERROR, "cannot write YAML: "
+		"%s", em->yaml.problem ? em->yaml.problem : "libyaml error");
+}
+
+static int emit(struct custody_yaml_emitter *em, yaml_event_t *event,
+	int made)
+{
+	/* yaml_emitter_emit owns the event from here, even on failure. */
+	if (!made)
+		return custody__error(em->err, CUSTODY_ENOMEM,
+			"out of memory");
+	if (!yaml_emitter_emit(&em->yaml, event))
+		return emitter_failed(em);
+	return 0;
+}
+
+static int emit_scalar(struct custody_yaml_emitter *em, const char *value,
+	yaml_scalar_style_t style)
+{
+	yaml_event_t event;
+	int plain = style == YAML_PLAIN_SCALAR_STYLE;
+
+	return emit(em, &event, yaml_scalar_event_initialize(&event, NULL,
+		NULL, (yaml_char_t *)value, (int)strlen(value), plain, !plain,
+		style));
+}
+
+int custody_yaml__emit_plain(struct custody_yaml_emitter *em,
+	const char *value)
+{
+	return emit_scalar(em, value, YAML_PLAIN_SCALAR_STYLE);
+}
+
+int custody_yaml__emit_quoted(struct custody_yaml_emitter *em,
+	const char *value)
+{
+	return emit_scalar(em, value, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+int custody_yaml__emit_string(struct custody_yaml_emitter *em,
+	const char *key, const char *value)
+{
+	int rc;
+
+	if (value == NULL)
+		return 0;
+	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
+		return rc;
+	return emit_scalar(em, value, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+int custody_yaml__emit_uint(struct custody_yaml_emitter *em,
+	const char *key, uint64_t value)
+{
+	char text[24];
+	int rc;
+
+	snprintf(text, sizeof(text), "%" PRIu64, value);
+	if ((rc = emit_scalar(em, key, YAML_PLAIN_SCALAR_STYLE)) != 0)
+		return rc;
+	return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
+}
+
+int custody_yaml__emit_sequence_start(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+
+	return emit(em, &event, yaml_sequence_start_event_initialize(&event,
+		NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+int custody_yaml__emit_sequence_end(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+
+	return emit(em, &event, yaml_sequence_end_event_initialize(&event));
+}
+
+int custody_yaml__emit_mapping_start(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+
+	return emit(em, &event, yaml_mapping_start_event_initialize(&event,
+		NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+}
+
+int custody_yaml__emit_mapping_end(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+
+	return emit(em, &event, yaml_mapping_end_event_initialize(&event));
+}
+
+void custody_yaml__emitter_free(struct custody_yaml_emitter *em)
+{
+	if (em == NULL)
+		return;
+	yaml_emitter_delete(&em->yaml);
+	free(em);
+}
+
+static int emit_begin(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+	int rc;
+
+	if (!yaml_emitter_initialize(&em->yaml))
+		return custody__error(em->err, CUSTODY_ENOMEM,
+			"out of memory");
+	yaml_emitter_set_output(&em->yaml, write_bytes, em);
+	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
+	yaml_emitter_set_unicode(&em->yaml, 1);
+	yaml_emitter_set_width(&em->yaml, -1);
+	yaml_emitter_set_indent(&em->yaml, 2);
+	yaml_emitter_set_break(&em->yaml, YAML_LN_BREAK);
+	if ((rc = emit(em, &event, yaml_stream_start_event_initialize(&event,
+	    YAML_UTF8_ENCODING))) != 0 ||
+	    (rc = emit(em, &event, yaml_document_start_event_initialize(&event,
+	    NULL, NULL, NULL, 1))) != 0)
+		return rc;
+	return custody_yaml__emit_mapping_start(em);
+}
+
+int custody_yaml__emit_begin(struct custody_yaml_emitter **out,
+	custody_buf *buf, custody_error **err)
+{
+	struct custody_yaml_emitter *em;
+	int rc;
+
+	*out = NULL;
+	buf->ptr = NULL;
+	buf->size = 0;
+	if ((em = calloc(1, sizeof(*em))) == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	em->buf = buf;
+	em->err = err;
+	if ((rc = emit_begin(em)) != 0) {
+		custody_yaml__emitter_free(em);
+		return rc;
+	}
+	*out = em;
+	return 0;
+}
+
+int custody_yaml__emit_end(struct custody_yaml_emitter *em)
+{
+	yaml_event_t event;
+	int rc;
+
+	if ((rc = custody_yaml__emit_mapping_end(em)) != 0 ||
+	    (rc = emit(em, &event, yaml_document_end_event_initialize(&event,
+	    1))) != 0 ||
+	    (rc = emit(em, &event, yaml_stream_end_event_initialize(&event)))
+	    != 0)
+		return rc;
+	if (!yaml_emitter_flush(&em->yaml))
+		return emitter_failed(em);
 	return 0;
 }

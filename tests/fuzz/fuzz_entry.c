@@ -8,6 +8,7 @@
  *   clang -fsanitize=fuzzer,address ... fuzz_entry.c  (with libFuzzer)
  *   replay.c + fuzz_entry.c                            (without: corpus)
  */
+#include "config.h"
 #include "entry.h"
 
 #include <stdint.h>

@@ -1,13 +1,12 @@
 /*
- * Entries and custody.yaml: the strict reader (yaml.c), the entry and
- * policy parsers and emitters (entry.c), against the fixtures in
- * tests/data (run from tests/, as meson does).
+ * Log entries: the reader and the emitter (entry_yaml.c) with the checks
+ * they share (entry_check.c), against the fixtures in tests/data/entries
+ * (run from tests/, as meson does).
  */
 #include "entry.h"
-#include "yaml_reader.h"
+#include "fixture.h"
 #include "test.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,74 +24,6 @@
 /* SHA-256(0x00 || data/entries/good/register-v1.yaml): that entry's leaf */
 #define LEAF "0a8bbe8788357c8a50f06136ab8068dc" \
 	"66b9f3fe2bf5cefc3d1c0c6616df4886"
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *bytes = NULL;
-	long size;
-
-	*len = 0;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (bytes = malloc((size_t)size + 1)) != NULL) {
-		*len = fread(bytes, 1, (size_t)size, f);
-		bytes[*len] = '\0';
-	}
-	fclose(f);
-	return bytes;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Call fn on every *.yaml file of dir, in name order; returns how many. */
-static size_t each_file(const char *dir, void (*fn)(const char *path,
-	const char *bytes, size_t len))
-{
-	char *names[512];
-	size_t count = 0;
-	struct dirent *d;
-	DIR *folder = opendir(dir);
-
-	if (folder == NULL) {
-		fprintf(stderr, "cannot open %s (run from tests/)\n", dir);
-		return 0;
-	}
-	while ((d = readdir(folder)) != NULL && count < 512) {
-		size_t n = strlen(d->d_name);
-
-		if (n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0)
-			names[count++] = strdup(d->d_name);
-	}
-	closedir(folder);
-	qsort(names, count, sizeof(names[0]), compare_names);
-	for (size_t i = 0; i < count; i++) {
-		char path[1024];
-		char *bytes;
-		size_t len;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		bytes = read_file(path, &len);
-		CHECK(bytes != NULL);
-		if (bytes != NULL)
-			fn(path, bytes, len);
-		free(bytes);
-		free(names[i]);
-	}
-	return count;
-}
-
-static int same_string(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
 
 static int same_documents(const struct custody_entry *a,
 	const struct custody_entry *b)
@@ -141,16 +72,6 @@ static int same_entry(const struct custody_entry *a,
 		same_documents(a, b);
 }
 
-/* The message starts with "<path>:" (the file is named first). */
-static void check_names_file(const char *message, const char *path)
-{
-	size_t n = strlen(path);
-
-	CHECK(strncmp(message, path, n) == 0 && message[n] == ':');
-	if (strncmp(message, path, n) != 0)
-		fprintf(stderr, "  message: %s\n", message);
-}
-
 static void accept_entry(const char *path, const char *bytes, size_t len)
 {
 	struct custody_entry *e = NULL, *again = NULL;
@@ -195,42 +116,6 @@ static void refuse_entry(const char *path, const char *bytes, size_t len)
 	custody_error_free(err);
 }
 
-static void accept_config(const char *path, const char *bytes, size_t len)
-{
-	struct custody_config *c = NULL, *again = NULL;
-	custody_buf yaml = CUSTODY_BUF_INIT;
-	custody_error *err = NULL;
-
-	CHECK_INT(custody_config__parse(&c, bytes, len, path, &err), 0);
-	if (err != NULL)
-		fprintf(stderr, "  %s\n", custody_error_message(err));
-	if (c != NULL) {
-		CHECK_INT(custody_config__emit(&yaml, c, &err), 0);
-		CHECK_INT(custody_config__parse(&again, yaml.ptr, yaml.size,
-			path, &err), 0);
-		CHECK(again != NULL && same_string(c->origin, again->origin)
-			&& c->sha512 == again->sha512 &&
-			c->store == again->store);
-	}
-	custody_buf_dispose(&yaml);
-	custody_config__free(again);
-	custody_config__free(c);
-	custody_error_free(err);
-}
-
-static void refuse_config(const char *path, const char *bytes, size_t len)
-{
-	struct custody_config *c = NULL;
-	custody_error *err = NULL;
-
-	CHECK_INT(custody_config__parse(&c, bytes, len, path, &err),
-		CUSTODY_EINVALID);
-	CHECK(c == NULL);
-	check_names_file(custody_error_message(err), path);
-	custody_config__free(c);
-	custody_error_free(err);
-}
-
 static void test_entry__good_fixtures_parse_and_round_trip(void)
 {
 	CHECK(each_file("data/entries/good", accept_entry) >= 10);
@@ -244,16 +129,6 @@ static void test_entry__bad_fixtures_are_refused_naming_the_file(void)
 static void test_entry__c_only_fixtures_are_refused(void)
 {
 	CHECK(each_file("data/entries/bad-c-only", refuse_entry) >= 5);
-}
-
-static void test_config__good_fixtures_parse_and_round_trip(void)
-{
-	CHECK(each_file("data/config/good", accept_config) >= 3);
-}
-
-static void test_config__bad_fixtures_are_refused_naming_the_file(void)
-{
-	CHECK(each_file("data/config/bad", refuse_config) >= 10);
 }
 
 /* Why each fixture is refused: the message says what is wrong. */
@@ -449,49 +324,6 @@ static void test_entry__bad_fixtures_are_refused_for_the_right_reason(void)
 		CHECK_CONTAINS(custody_error_message(err),
 			entry_reasons[i].reason);
 		custody_entry__free(e);
-		custody_error_free(err);
-		free(bytes);
-	}
-}
-
-static const struct {
-	const char *file;
-	const char *reason;
-} config_reasons[] = {
-	{ "missing-store.yaml", ":1:1: missing 'store'" },
-	{ "unknown-key.yaml", ":6:1: unknown key 'witnesses'" },
-	{ "digests-order.yaml", "'digests' item 1 must be \"sha256\"" },
-	{ "digests-three.yaml", "'digests' must be a list" },
-	{ "store-yes.yaml", ":5:8: 'store' must be true or false, not 'yes'" },
-	{ "store-quoted.yaml", "'store' must be true or false (unquoted)" },
-	{ "origin-plain.yaml", "'origin' must be a quoted string" },
-	{ "format-2.yaml", "archive format 2; this custody reads format 1" },
-	{ "alias.yaml", "an anchor (&o)" },
-	{ "utf16.yaml", "UTF-16 byte-order mark" },
-	{ NULL, NULL }
-};
-
-static void test_config__bad_fixtures_are_refused_for_the_right_reason(void)
-{
-	for (size_t i = 0; config_reasons[i].file != NULL; i++) {
-		struct custody_config *c = NULL;
-		custody_error *err = NULL;
-		char path[256];
-		char *bytes;
-		size_t len;
-
-		snprintf(path, sizeof(path), "data/config/bad/%s",
-			config_reasons[i].file);
-		bytes = read_file(path, &len);
-		CHECK(bytes != NULL);
-		if (bytes == NULL)
-			continue;
-		CHECK_INT(custody_config__parse(&c, bytes, len, path, &err),
-			CUSTODY_EINVALID);
-		check_names_file(custody_error_message(err), path);
-		CHECK_CONTAINS(custody_error_message(err),
-			config_reasons[i].reason);
-		custody_config__free(c);
 		custody_error_free(err);
 		free(bytes);
 	}
@@ -852,55 +684,6 @@ static void test_entry__emit_refuses_bad_events_and_derivations(void)
 	}
 }
 
-static void test_config__emit_writes_the_exact_bytes(void)
-{
-	static const char expected[] =
-		"custody-archive: 1\n"
-		"origin: \"example.org/leaks\"\n"
-		"digests:\n"
-		"- \"sha256\"\n"
-		"- \"sha512\"\n"
-		"store: true\n";
-	struct custody_config c = { "example.org/leaks", 1, 1 };
-	custody_buf yaml = CUSTODY_BUF_INIT;
-	custody_error *err = NULL;
-
-	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
-	CHECK_STR(yaml.ptr, expected);
-	custody_buf_dispose(&yaml);
-	c.sha512 = 0;
-	c.store = 0;
-	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
-	CHECK_STR(yaml.ptr, "custody-archive: 1\norigin: \"example.org/leaks\""
-		"\ndigests:\n- \"sha256\"\nstore: false\n");
-	custody_buf_dispose(&yaml);
-	c.origin = "has space";
-	CHECK_INT(custody_config__emit(&yaml, &c, &err), CUSTODY_EINVALID);
-	CHECK_CONTAINS(custody_error_message(err),
-		"'origin' must be printable ASCII without spaces");
-	custody_error_free(err);
-}
-
-static void test_config__parse_reads_the_policy(void)
-{
-	static const char text[] = "custody-archive: 1\n"
-		"origin: \"example.org/leaks\"\ndigests:\n- \"sha256\"\n"
-		"- \"sha512\"\nstore: false\n";
-	struct custody_config *c = NULL;
-	custody_error *err = NULL;
-
-	CHECK_INT(custody_config__parse(&c, text, sizeof(text) - 1,
-		"custody.yaml", &err), 0);
-	CHECK(c != NULL);
-	if (c != NULL) {
-		CHECK_STR(c->origin, "example.org/leaks");
-		CHECK_INT(c->sha512, 1);
-		CHECK_INT(c->store, 0);
-	}
-	custody_config__free(c);
-	custody_error_free(err);
-}
-
 static void test_entry__parse_reads_every_field(void)
 {
 	struct custody_entry *e = NULL;
@@ -1030,137 +813,11 @@ static void test_entry__type_names(void)
 	CHECK_INT(custody_entry__registers(&e), 0);
 }
 
-/* The YAML layer on its own: limits at their exact boundaries. */
-static int yaml_parse(const char *text, size_t len, size_t max,
-	custody_error **err)
-{
-	struct custody_yaml_node *root = NULL;
-	int rc = custody_yaml__parse(&root, text, len, max, "t.yaml", err);
-
-	custody_yaml__free(root);
-	return rc;
-}
-
-static void test_yaml__depth_limit_is_exact(void)
-{
-	char text[64];
-	custody_error *err = NULL;
-	int depth = CUSTODY_YAML_MAX_DEPTH;
-
-	memset(text, 0, sizeof(text));
-	memset(text, '[', (size_t)depth);
-	memset(text + depth, ']', (size_t)depth);
-	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err), 0);
-	CHECK(err == NULL);
-	memset(text, 0, sizeof(text));
-	memset(text, '[', (size_t)depth + 1);
-	memset(text + depth + 1, ']', (size_t)depth + 1);
-	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err),
-		CUSTODY_EINVALID);
-	CHECK_STR(custody_error_message(err),
-		"t.yaml:1:17: nested deeper than 16 levels");
-	custody_error_free(err);
-}
-
-static void test_yaml__size_limit_is_exact(void)
-{
-	static const char text[] = "a: 1\n";
-	custody_error *err = NULL;
-
-	CHECK_INT(yaml_parse(text, 5, 5, &err), 0);
-	CHECK_INT(yaml_parse(text, 5, 4, &err), CUSTODY_EINVALID);
-	CHECK_STR(custody_error_message(err),
-		"t.yaml: 5 bytes, more than the 4 allowed");
-	custody_error_free(err);
-}
-
-static void test_yaml__node_limit(void)
-{
-	size_t n = CUSTODY_YAML_MAX_NODES + 1, len = 0;
-	char *text = malloc(n * 3 + 3);
-	custody_error *err = NULL;
-
-	CHECK(text != NULL);
-	if (text == NULL)
-		return;
-	text[len++] = '[';
-	for (size_t i = 0; i < n; i++) {
-		text[len++] = '1';
-		text[len++] = ',';
-	}
-	text[len - 1] = ']';
-	/* the sequence and its items: one node too many */
-	CHECK_INT(yaml_parse(text, len, 1 << 20, &err), CUSTODY_EINVALID);
-	CHECK_CONTAINS(custody_error_message(err), "more than 4096 nodes");
-	custody_error_free(err);
-	free(text);
-}
-
-static void test_yaml__scalar_styles_are_kept(void)
-{
-	static const char text[] = "a: 12\nb: \"12\"\nc: '12'\nd: |\n  12\n";
-	struct custody_yaml_node *root = NULL;
-	custody_error *err = NULL;
-	uint64_t v;
-	const char *s;
-
-	CHECK_INT(custody_yaml__parse(&root, text, sizeof(text) - 1, 1024,
-		"t", &err), 0);
-	if (root == NULL)
-		return;
-	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 100, &v,
-		"t", "a", &err), 0);
-	CHECK_INT(v, 12);
-	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 11, &v,
-		"t", "a", &err), CUSTODY_EINVALID);
-	CHECK_STR(custody_error_message(err),
-		"t:1:4: 'a' is 12, more than 11");
-	custody_error_free(err);
-	err = NULL;
-	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "b"), &s, "t",
-		"b", &err), 0);
-	CHECK_STR(s, "12");
-	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "c"), &s, "t",
-		"c", &err), 0);
-	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "d"), &s, "t",
-		"d", &err), 0);
-	CHECK_STR(s, "12\n");
-	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "a"), &s, "t",
-		"a", &err), CUSTODY_EINVALID);
-	CHECK_CONTAINS(custody_error_message(err),
-		"t:1:4: 'a' must be a quoted string");
-	custody_error_free(err);
-	err = NULL;
-	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "b"), 100, &v,
-		"t", "b", &err), CUSTODY_EINVALID);
-	CHECK_CONTAINS(custody_error_message(err),
-		"t:2:4: 'b' must be an unquoted integer");
-	CHECK(custody_yaml__get(root, "e") == NULL);
-	custody_error_free(err);
-	custody_yaml__free(root);
-}
-
-static void test_yaml__utf8_checker(void)
-{
-	CHECK_INT(custody_yaml__bad_utf8("abc", 3), 0);
-	CHECK_INT(custody_yaml__bad_utf8("\xc3\xbc\xf0\x9f\x98\x80", 6), 0);
-	CHECK_INT(custody_yaml__bad_utf8("ab\xc3", 3), 3);
-	CHECK_INT(custody_yaml__bad_utf8("a\xc0\xaf", 3), 2);
-	CHECK_INT(custody_yaml__bad_utf8("\xed\xa0\x80", 3), 1);
-	CHECK_INT(custody_yaml__bad_utf8("\xf4\x90\x80\x80", 4), 1);
-	CHECK_INT(custody_yaml__bad_utf8("\xe0\x9f\xbf", 3), 1);
-	CHECK_INT(custody_yaml__bad_utf8("ab\0", 3), 3);
-	CHECK_INT(custody_yaml__bad_utf8("\x80", 1), 1);
-}
-
 static const struct test tests[] = {
 	TEST(test_entry__good_fixtures_parse_and_round_trip),
 	TEST(test_entry__bad_fixtures_are_refused_naming_the_file),
 	TEST(test_entry__c_only_fixtures_are_refused),
 	TEST(test_entry__bad_fixtures_are_refused_for_the_right_reason),
-	TEST(test_config__good_fixtures_parse_and_round_trip),
-	TEST(test_config__bad_fixtures_are_refused_naming_the_file),
-	TEST(test_config__bad_fixtures_are_refused_for_the_right_reason),
 	TEST(test_entry__emit_writes_the_exact_bytes),
 	TEST(test_entry__emit_writes_the_exact_genesis_bytes),
 	TEST(test_entry__emit_never_folds_and_escapes_controls),
@@ -1169,17 +826,10 @@ static const struct test tests[] = {
 	TEST(test_entry__emit_writes_the_exact_event_bytes),
 	TEST(test_entry__emit_writes_the_exact_derive_bytes),
 	TEST(test_entry__emit_refuses_bad_events_and_derivations),
-	TEST(test_config__emit_writes_the_exact_bytes),
-	TEST(test_config__parse_reads_the_policy),
 	TEST(test_entry__parse_reads_every_field),
 	TEST(test_entry__parse_reads_every_event_field),
 	TEST(test_entry__parse_reads_every_derive_field),
 	TEST(test_entry__type_names),
-	TEST(test_yaml__depth_limit_is_exact),
-	TEST(test_yaml__size_limit_is_exact),
-	TEST(test_yaml__node_limit),
-	TEST(test_yaml__scalar_styles_are_kept),
-	TEST(test_yaml__utf8_checker),
 	{ NULL, NULL }
 };
 

@@ -2,7 +2,6 @@
  * Path rules (custody_path__check), NFC detection, the collision key
  * (custody_path__fold) and how paths are quoted in messages.
  */
-#include "entry.h"
 #include "fsutil.h"
 #include "path.h"
 #include "test.h"

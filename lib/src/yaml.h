@@ -1,6 +1,8 @@
 /*
- * A strict YAML reader on libyaml's event stream, for the files custody
- * reads back (log entries, custody.yaml). It builds a small tree and
+ * custody's YAML: a strict reader for the files custody reads back (log
+ * entries, custody.yaml) and the emitter that writes them (below).
+ *
+ * The reader works on libyaml's event stream. It builds a small tree and
  * refuses what custody never writes and what makes YAML dangerous to read:
  *   - input longer than the caller's limit;
  *   - input that is not UTF-8, holds a NUL byte, or holds a byte-order
@@ -24,8 +26,8 @@
  *
  * Thread safety: no shared state; a tree may be read from several threads.
  */
-#ifndef CUSTODY_SRC_YAML_READER_H
-#define CUSTODY_SRC_YAML_READER_H
+#ifndef CUSTODY_SRC_YAML_H
+#define CUSTODY_SRC_YAML_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -106,5 +108,54 @@ int custody_yaml__bool(const struct custody_yaml_node *n, int *out,
 int custody_yaml__string(const struct custody_yaml_node *n,
 	const char **out, const char *name, const char *key,
 	custody_error **err);
+
+/*
+ * The string under `key` of mapping `root`, copied into *out (malloc'd,
+ * free with free()); an absent key leaves *out NULL and returns 0.
+ * Errors: those of custody_yaml__string, CUSTODY_ENOMEM.
+ */
+int custody_yaml__copy_string(const struct custody_yaml_node *root,
+	const char *key, char **out, const char *name, custody_error **err);
+
+/*
+ * The writer: libyaml's emitter, in the one style custody writes. The
+ * root is a block mapping; keys, integers and true/false are plain
+ * scalars, strings double-quoted, so no YAML reader can misread a value.
+ * Unicode is written as is, lines never fold, breaks are "\n", and the
+ * document has no "---" or "...".
+ *
+ * Each emit function returns 0, or CUSTODY_ENOMEM or CUSTODY_ERROR
+ * (libyaml's problem) with the message in the begin call's `err`.
+ */
+struct custody_yaml_emitter;
+
+/*
+ * Start a document written into `buf` (emptied first), its root mapping
+ * open. On success *out is the emitter, freed with
+ * custody_yaml__emitter_free(); on failure *out is NULL. Either way the
+ * caller disposes of `buf` (custody_buf_dispose) if it does not keep it.
+ */
+int custody_yaml__emit_begin(struct custody_yaml_emitter **out,
+	custody_buf *buf, custody_error **err);
+/* Close the root mapping and the document, and flush into the buffer. */
+int custody_yaml__emit_end(struct custody_yaml_emitter *em);
+/* NULL is a no-op. */
+void custody_yaml__emitter_free(struct custody_yaml_emitter *em);
+
+/* One scalar: plain (a key, an integer, true or false) or quoted. */
+int custody_yaml__emit_plain(struct custody_yaml_emitter *em,
+	const char *value);
+int custody_yaml__emit_quoted(struct custody_yaml_emitter *em,
+	const char *value);
+/* key: "value" (nothing at all when value is NULL), and key: 123. */
+int custody_yaml__emit_string(struct custody_yaml_emitter *em,
+	const char *key, const char *value);
+int custody_yaml__emit_uint(struct custody_yaml_emitter *em,
+	const char *key, uint64_t value);
+/* Block collections, as the value of the key emitted just before. */
+int custody_yaml__emit_sequence_start(struct custody_yaml_emitter *em);
+int custody_yaml__emit_sequence_end(struct custody_yaml_emitter *em);
+int custody_yaml__emit_mapping_start(struct custody_yaml_emitter *em);
+int custody_yaml__emit_mapping_end(struct custody_yaml_emitter *em);
 
 #endif

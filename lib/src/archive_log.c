@@ -1,4 +1,4 @@
-/* Reading the record: entry accessors, the log, restoring content. */
+/* Reading the record: an entry, the log, restoring content. */
 #include "archive.h"
 #include "blob.h"
 #include "error.h"
@@ -18,89 +18,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-
-uint64_t custody_entry_index(const custody_entry *e) { return e->index; }
-const char *custody_entry_type_name(const custody_entry *e)
-{
-	return custody_entry__type_name(e->type);
-}
-const char *custody_entry_time(const custody_entry *e) { return e->time; }
-const char *custody_entry_actor(const custody_entry *e) { return e->actor; }
-const char *custody_entry_note(const custody_entry *e) { return e->note; }
-const char *custody_entry_origin(const custody_entry *e) { return e->origin; }
-const char *custody_entry_path(const custody_entry *e) { return e->path; }
-uint64_t custody_entry_size(const custody_entry *e) { return e->size; }
-const char *custody_entry_sha256(const custody_entry *e) { return e->sha256; }
-const char *custody_entry_sha512(const custody_entry *e) { return e->sha512; }
-const char *custody_entry_media_type(const custody_entry *e)
-{
-	return e->media_type;
-}
-const char *custody_entry_blob(const custody_entry *e) { return e->blob; }
-uint64_t custody_entry_version(const custody_entry *e) { return e->version; }
-const char *custody_entry_source(const custody_entry *e) { return e->source; }
-const char *custody_entry_member(const custody_entry *e) { return e->member; }
-const char *custody_entry_key(const custody_entry *e) { return e->key; }
-const char *custody_entry_action(const custody_entry *e)
-{
-	if (e->type == CUSTODY_ENTRY_EVENT)
-		return e->event_action;
-	return e->action == CUSTODY_MEMBER_ADD ? "add" :
-		e->action == CUSTODY_MEMBER_REVOKE ? "revoke" : NULL;
-}
-uint64_t custody_entry_event_document(const custody_entry *e)
-{
-	return e->document;
-}
-const char *custody_entry_from(const custody_entry *e) { return e->from; }
-const char *custody_entry_to(const custody_entry *e) { return e->to; }
-const char *custody_entry_at(const custody_entry *e) { return e->at; }
-const char *custody_entry_backdate_reason(const custody_entry *e)
-{
-	return e->backdate_reason;
-}
-uint64_t custody_entry_derived_from(const custody_entry *e)
-{
-	return e->derived_from;
-}
-const char *custody_entry_original_leaf(const custody_entry *e)
-{
-	return e->original_leaf;
-}
-const char *custody_entry_derivation(const custody_entry *e)
-{
-	return e->derivation;
-}
-const char *custody_entry_url(const custody_entry *e) { return e->url; }
-const char *custody_entry_title(const custody_entry *e) { return e->title; }
-const char *custody_entry_published(const custody_entry *e)
-{
-	return e->published;
-}
-size_t custody_entry_document_count(const custody_entry *e)
-{
-	return e->ndocuments;
-}
-const char *custody_entry_document(const custody_entry *e, size_t i,
-	uint64_t *index)
-{
-	if (i >= e->ndocuments)
-		return NULL;
-	if (index != NULL)
-		*index = e->documents[i].index;
-	return e->documents[i].sha256;
-}
-
-int custody_entry_previous(const custody_entry *e, uint64_t *out)
-{
-	*out = e->has_previous ? e->previous : 0;
-	return e->has_previous;
-}
-
-void custody_entry_free(custody_entry *e)
-{
-	custody_entry__free(e);
-}
 
 int custody_archive__relpath(custody_archive *a, const char *given,
 	char **out, custody_error **err)

@@ -1,0 +1,182 @@
+/*
+ * custody.yaml, the archive's policy: read through the strict reader and
+ * written with the emitter of yaml.c, in the style of the entries.
+ */
+#include "config.h"
+#include "entry_check.h"
+#include "error.h"
+#include "yaml.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const config_keys[] = { "custody-archive", "origin",
+	"digests", "store", NULL };
+
+void custody_config__free(struct custody_config *config)
+{
+	if (config == NULL)
+		return;
+	free(config->origin);
+	free(config);
+}
+
+static int read_digests(const struct custody_yaml_node *n, int *sha512,
+	const char *name, custody_error **err)
+{
+	static const char *const expected[] = { "sha256", "sha512" };
+	const char *value;
+	int rc;
+
+	*sha512 = 0;
+	if (n->kind != CUSTODY_YAML_SEQUENCE || n->count < 1 || n->count > 2)
+		return custody_yaml__error(err, name, n, "'digests' must be a "
+			"list: \"sha256\", optionally followed by \"sha512\"");
+	for (size_t i = 0; i < n->count; i++) {
+		if ((rc = custody_yaml__string(n->items[i], &value, name,
+		    "digests", err)) != 0)
+			return rc;
+		if (strcmp(value, expected[i]) != 0)
+			return custody_yaml__error(err, name, n->items[i],
+				"'digests' item %zu must be \"%s\", not "
+				"\"%.32s\"", i + 1, expected[i], value);
+	}
+	*sha512 = n->count == 2;
+	return 0;
+}
+
+/* The document: a mapping, in the archive format this custody reads. */
+static int check_format(const struct custody_yaml_node *root,
+	const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n;
+	uint64_t format;
+	int rc;
+
+	if (root->kind != CUSTODY_YAML_MAPPING)
+		return custody_yaml__error(err, name, root, "custody.yaml "
+			"must be a mapping of keys to values");
+	if ((n = custody_yaml__get(root, "custody-archive")) == NULL)
+		return custody_yaml__error(err, name, root, "missing "
+			"'custody-archive' (not a custody policy file?)");
+	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &format, name,
+	    "custody-archive", err)) != 0)
+		return rc;
+	if (format != 1)
+		return custody_yaml__error(err, name, n, "archive format %"
+			PRIu64 "; this custody reads format 1", format);
+	return 0;
+}
+
+/* Every key known, and every one there. */
+static int check_keys(const struct custody_yaml_node *root,
+	const char *name, custody_error **err)
+{
+	for (size_t i = 0; i < root->count; i += 2) {
+		const struct custody_yaml_node *key = root->items[i];
+		size_t k;
+
+		for (k = 0; config_keys[k] != NULL; k++)
+			if (strlen(config_keys[k]) == key->length &&
+			    memcmp(config_keys[k], key->value, key->length)
+			    == 0)
+				break;
+		if (config_keys[k] == NULL)
+			return custody_yaml__error(err, name, key, "unknown "
+				"key '%.64s'", key->value);
+	}
+	for (size_t k = 0; config_keys[k] != NULL; k++) {
+		if (custody_yaml__get(root, config_keys[k]) == NULL)
+			return custody_yaml__error(err, name, root, "missing "
+				"'%s'", config_keys[k]);
+	}
+	return 0;
+}
+
+static int read_values(const struct custody_yaml_node *root,
+	struct custody_config *config, const char *name, custody_error **err)
+{
+	const char *reason;
+	int rc;
+
+	if ((rc = custody_yaml__copy_string(root, "origin", &config->origin,
+	    name, err)) != 0 ||
+	    (rc = read_digests(custody_yaml__get(root, "digests"),
+	    &config->sha512, name, err)) != 0 ||
+	    (rc = custody_yaml__bool(custody_yaml__get(root, "store"),
+	    &config->store, name, "store", err)) != 0)
+		return rc;
+	if ((reason = custody_entry__check_origin(config->origin)) != NULL)
+		return custody_yaml__error(err, name, custody_yaml__get(root,
+			"origin"), "'origin' %s", reason);
+	return 0;
+}
+
+int custody_config__parse(struct custody_config **out, const char *bytes,
+	size_t len, const char *name, custody_error **err)
+{
+	struct custody_yaml_node *root = NULL;
+	struct custody_config *config = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = custody_yaml__parse(&root, bytes, len,
+	    CUSTODY_CONFIG_MAX_BYTES, name, err)) != 0 ||
+	    (rc = check_format(root, name, err)) != 0 ||
+	    (rc = check_keys(root, name, err)) != 0)
+		goto cleanup;
+	if ((config = calloc(1, sizeof(*config))) == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if ((rc = read_values(root, config, name, err)) != 0)
+		goto cleanup;
+	*out = config;
+	config = NULL;
+cleanup:
+	custody_config__free(config);
+	custody_yaml__free(root);
+	return rc;
+}
+
+int custody_config__emit(custody_buf *out,
+	const struct custody_config *config, custody_error **err)
+{
+	struct custody_yaml_emitter *em = NULL;
+	const char *reason;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if (config->origin == NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "custody.yaml: "
+			"'origin' is missing");
+		goto cleanup;
+	}
+	if ((reason = custody_entry__check_origin(config->origin)) != NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "custody.yaml: "
+			"'origin' %s", reason);
+		goto cleanup;
+	}
+	if ((rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "custody-archive", 1)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "origin",
+	    config->origin)) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, "digests")) != 0 ||
+	    (rc = custody_yaml__emit_sequence_start(em)) != 0 ||
+	    (rc = custody_yaml__emit_quoted(em, "sha256")) != 0 ||
+	    (config->sha512 &&
+	    (rc = custody_yaml__emit_quoted(em, "sha512")) != 0) ||
+	    (rc = custody_yaml__emit_sequence_end(em)) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, "store")) != 0 ||
+	    (rc = custody_yaml__emit_plain(em, config->store ? "true" :
+	    "false")) != 0 ||
+	    (rc = custody_yaml__emit_end(em)) != 0)
+		goto cleanup;
+cleanup:
+	custody_yaml__emitter_free(em);
+	if (rc != 0)
+		custody_buf_dispose(out);
+	return rc;
+}

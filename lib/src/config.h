@@ -1,0 +1,42 @@
+/*
+ * The archive's policy file, custody.yaml, at the root of every commit
+ * (see schemas/custody.schema.yaml): the log's origin name, the digests
+ * each registration records and whether content is stored by default.
+ *
+ * Thread safety: no shared state.
+ */
+#ifndef CUSTODY_SRC_CONFIG_H
+#define CUSTODY_SRC_CONFIG_H
+
+#include "custody/common.h"
+
+/* custody.yaml is a handful of lines. */
+#define CUSTODY_CONFIG_MAX_BYTES (16 * 1024)
+
+struct custody_config {
+	char *origin;      /* the log's origin name (printable ASCII) */
+	int sha512;        /* 1 when registrations also record SHA-512 */
+	int store;         /* 1 when content is stored by default */
+};
+
+/*
+ * Parse and validate custody.yaml. `name` prefixes every error message,
+ * with line:column where there is one. On success *out is a new config
+ * the caller frees with custody_config__free().
+ * Errors: CUSTODY_EINVALID (with the reason), CUSTODY_ENOMEM.
+ */
+int custody_config__parse(struct custody_config **out, const char *bytes,
+	size_t len, const char *name, custody_error **err);
+
+/*
+ * Write custody.yaml into *out (the caller disposes of it with
+ * custody_buf_dispose); it parses back to an equal config.
+ * Errors: CUSTODY_EINVALID (no origin, or a bad one), CUSTODY_ENOMEM.
+ */
+int custody_config__emit(custody_buf *out,
+	const struct custody_config *config, custody_error **err);
+
+/* NULL is a no-op. */
+void custody_config__free(struct custody_config *config);
+
+#endif

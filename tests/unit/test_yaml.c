@@ -1,0 +1,145 @@
+/*
+ * The strict YAML reader (yaml.c) on its own: its limits at their exact
+ * boundaries, scalar styles, the UTF-8 check.
+ */
+#include "yaml.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int yaml_parse(const char *text, size_t len, size_t max,
+	custody_error **err)
+{
+	struct custody_yaml_node *root = NULL;
+	int rc = custody_yaml__parse(&root, text, len, max, "t.yaml", err);
+
+	custody_yaml__free(root);
+	return rc;
+}
+
+static void test_yaml__depth_limit_is_exact(void)
+{
+	char text[64];
+	custody_error *err = NULL;
+	int depth = CUSTODY_YAML_MAX_DEPTH;
+
+	memset(text, 0, sizeof(text));
+	memset(text, '[', (size_t)depth);
+	memset(text + depth, ']', (size_t)depth);
+	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err), 0);
+	CHECK(err == NULL);
+	memset(text, 0, sizeof(text));
+	memset(text, '[', (size_t)depth + 1);
+	memset(text + depth + 1, ']', (size_t)depth + 1);
+	CHECK_INT(yaml_parse(text, strlen(text), 1024, &err),
+		CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err),
+		"t.yaml:1:17: nested deeper than 16 levels");
+	custody_error_free(err);
+}
+
+static void test_yaml__size_limit_is_exact(void)
+{
+	static const char text[] = "a: 1\n";
+	custody_error *err = NULL;
+
+	CHECK_INT(yaml_parse(text, 5, 5, &err), 0);
+	CHECK_INT(yaml_parse(text, 5, 4, &err), CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err),
+		"t.yaml: 5 bytes, more than the 4 allowed");
+	custody_error_free(err);
+}
+
+static void test_yaml__node_limit(void)
+{
+	size_t n = CUSTODY_YAML_MAX_NODES + 1, len = 0;
+	char *text = malloc(n * 3 + 3);
+	custody_error *err = NULL;
+
+	CHECK(text != NULL);
+	if (text == NULL)
+		return;
+	text[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		text[len++] = '1';
+		text[len++] = ',';
+	}
+	text[len - 1] = ']';
+	/* the sequence and its items: one node too many */
+	CHECK_INT(yaml_parse(text, len, 1 << 20, &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err), "more than 4096 nodes");
+	custody_error_free(err);
+	free(text);
+}
+
+static void test_yaml__scalar_styles_are_kept(void)
+{
+	static const char text[] = "a: 12\nb: \"12\"\nc: '12'\nd: |\n  12\n";
+	struct custody_yaml_node *root = NULL;
+	custody_error *err = NULL;
+	uint64_t v;
+	const char *s;
+
+	CHECK_INT(custody_yaml__parse(&root, text, sizeof(text) - 1, 1024,
+		"t", &err), 0);
+	if (root == NULL)
+		return;
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 100, &v,
+		"t", "a", &err), 0);
+	CHECK_INT(v, 12);
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "a"), 11, &v,
+		"t", "a", &err), CUSTODY_EINVALID);
+	CHECK_STR(custody_error_message(err),
+		"t:1:4: 'a' is 12, more than 11");
+	custody_error_free(err);
+	err = NULL;
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "b"), &s, "t",
+		"b", &err), 0);
+	CHECK_STR(s, "12");
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "c"), &s, "t",
+		"c", &err), 0);
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "d"), &s, "t",
+		"d", &err), 0);
+	CHECK_STR(s, "12\n");
+	CHECK_INT(custody_yaml__string(custody_yaml__get(root, "a"), &s, "t",
+		"a", &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"t:1:4: 'a' must be a quoted string");
+	custody_error_free(err);
+	err = NULL;
+	CHECK_INT(custody_yaml__uint(custody_yaml__get(root, "b"), 100, &v,
+		"t", "b", &err), CUSTODY_EINVALID);
+	CHECK_CONTAINS(custody_error_message(err),
+		"t:2:4: 'b' must be an unquoted integer");
+	CHECK(custody_yaml__get(root, "e") == NULL);
+	custody_error_free(err);
+	custody_yaml__free(root);
+}
+
+static void test_yaml__utf8_checker(void)
+{
+	CHECK_INT(custody_yaml__bad_utf8("abc", 3), 0);
+	CHECK_INT(custody_yaml__bad_utf8("\xc3\xbc\xf0\x9f\x98\x80", 6), 0);
+	CHECK_INT(custody_yaml__bad_utf8("ab\xc3", 3), 3);
+	CHECK_INT(custody_yaml__bad_utf8("a\xc0\xaf", 3), 2);
+	CHECK_INT(custody_yaml__bad_utf8("\xed\xa0\x80", 3), 1);
+	CHECK_INT(custody_yaml__bad_utf8("\xf4\x90\x80\x80", 4), 1);
+	CHECK_INT(custody_yaml__bad_utf8("\xe0\x9f\xbf", 3), 1);
+	CHECK_INT(custody_yaml__bad_utf8("ab\0", 3), 3);
+	CHECK_INT(custody_yaml__bad_utf8("\x80", 1), 1);
+}
+
+static const struct test tests[] = {
+	TEST(test_yaml__depth_limit_is_exact),
+	TEST(test_yaml__size_limit_is_exact),
+	TEST(test_yaml__node_limit),
+	TEST(test_yaml__scalar_styles_are_kept),
+	TEST(test_yaml__utf8_checker),
+	{ NULL, NULL }
+};
+
+int main(void)
+{
+	return test_run(tests);
+}
