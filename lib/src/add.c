@@ -614,14 +614,8 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 			e->path);
 		struct custody_record r;
 
-		memset(&r, 0, sizeof(r));
+		custody_index__record_from_entry(&r, e);
 		r.path = strdup(e->path);
-		r.index = e->index;
-		r.version = e->version;
-		r.size = e->size;
-		memcpy(r.sha256, pending[f - walk.files].job->sha256, 32);
-		if (e->blob)
-			memcpy(r.blob, e->blob, 41);
 		custody_index__set_stat(&r, &pending[f - walk.files].job->st);
 		if (r.path == NULL || custody_index__put(index, &r) == NULL) {
 			free(r.path);
