@@ -1,5 +1,6 @@
 /* custody add: register files, one commit for the whole batch. */
 #include "archive.h"
+#include "change.h"
 #include "merkle.h"
 #include "error.h"
 #include "fsutil.h"
@@ -303,7 +304,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 
 	/* the key may still be unlocking: it is waited for before anything
 	 * is written, and a wrong passphrase stops the hashing early */
-	if ((rc = custody_archive__begin_change_early(a, opts->lock_wait_ms,
+	if ((rc = custody_change__begin_early(a, opts->lock_wait_ms,
 	    &lock, &actor, err)) != 0)
 		goto done;
 	store = opts->store < 0 ? a->config->store : opts->store;
@@ -440,7 +441,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 			"file, not %zu", walk.nfiles);
 		goto done;
 	}
-	custody_archive__now(a, now, NULL);
+	custody_change__now(a, now, NULL);
 	for (size_t i = 0; i < walk.nfiles; i++) {
 		struct pending *p = &pending[i];
 		struct custody_hash_job *job = p->job;
@@ -504,7 +505,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 			sum.registered++;
 		nentries++;
 	}
-	if ((rc = custody_archive__new_salts(salts, nentries, err)) != 0)
+	if ((rc = custody_change__new_salts(salts, nentries, err)) != 0)
 		goto done;
 	if (store && nentries > 0) {
 		const char *clash = NULL;
@@ -602,7 +603,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	snprintf(message, sizeof(message), "custody add: %" PRIu64
 		" registered, %" PRIu64 " new version%s\n", sum.registered,
 		sum.new_versions, sum.new_versions == 1 ? "" : "s");
-	if ((rc = custody_archive__commit(a, changes, nchanges, actor, message,
+	if ((rc = custody_change__commit(a, changes, nchanges, actor, message,
 	    &commit, err)) != 0)
 		goto done;
 	git_oid_tostr(sum.commit, sizeof(sum.commit), &commit);

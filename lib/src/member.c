@@ -2,6 +2,7 @@
  * head; the replay itself is members.c. */
 #include "member.h"
 #include "archive.h"
+#include "change.h"
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -99,7 +100,7 @@ static int change_members(custody_archive *a, custody_member_action action,
 		opts = &defaults;
 	if ((rc = custody_key_name_check(name, err)) != 0)
 		return rc;
-	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	if ((rc = custody_change__begin(a, opts->lock_wait_ms, &lock,
 	    &actor, err)) != 0 ||
 	    (rc = head_members(a, &members, err)) != 0)
 		goto done;
@@ -125,7 +126,7 @@ static int change_members(custody_archive *a, custody_member_action action,
 	memset(&e, 0, sizeof(e));
 	e.type = CUSTODY_ENTRY_MEMBER;
 	e.index = a->size;
-	custody_archive__now(a, now, NULL);
+	custody_change__now(a, now, NULL);
 	e.time = now;
 	e.action = action;
 	e.member = (char *)name;
@@ -147,7 +148,7 @@ static int change_members(custody_archive *a, custody_member_action action,
 	file.len = signers.size;
 	snprintf(message, sizeof(message), "custody member %s: %s\n",
 		action == CUSTODY_MEMBER_ADD ? "add" : "revoke", name);
-	rc = custody_archive__append(a, &e, 1, &file, 1, message, &commit,
+	rc = custody_change__append(a, &e, 1, &file, 1, message, &commit,
 		err);
 	a->not_before = 0;
 	if (rc != 0)

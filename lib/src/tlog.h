@@ -30,6 +30,8 @@ int custody_tlog__open_tiles(custody_archive *a, struct custody_tiles **out,
 int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
 	custody_error **err);
 
+struct custody_tree_change;
+
 /* Leaf hashes of a commit being made, for the tile cache once it is. */
 struct custody_tlog_pending {
 	unsigned char (*leaves)[32];
