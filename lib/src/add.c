@@ -603,8 +603,8 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	snprintf(message, sizeof(message), "custody add: %" PRIu64
 		" registered, %" PRIu64 " new version%s\n", sum.registered,
 		sum.new_versions, sum.new_versions == 1 ? "" : "s");
-	if ((rc = custody_change__commit(a, changes, nchanges, actor, message,
-	    &commit, err)) != 0)
+	if ((rc = custody_change__commit_head(a, changes, nchanges, actor,
+	    message, &commit, err)) != 0)
 		goto done;
 	git_oid_tostr(sum.commit, sizeof(sum.commit), &commit);
 

@@ -10,6 +10,7 @@
 #include "pack.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,29 +130,58 @@ static int pack_object(git_object_t type, const void *data, size_t len,
 		pe->err);
 }
 
+/* custody_archive__notice, for a commit that may have no handle yet. */
+static void tell(const struct custody_commit_base *base, const char *fmt,
+	...) __attribute__((format(printf, 2, 3)));
+
+static void tell(const struct custody_commit_base *base, const char *fmt,
+	...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (base->notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	base->notice(msg, base->notice_payload);
+}
+
+/* The base of a change to `a`: its head, its signer, its notices (the
+ * time is the caller's to set). */
+static void base_of(custody_archive *a, struct custody_commit_base *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->gitdir = a->gitdir;
+	out->repo = a->repo;
+	out->parent = a->has_head ? &a->head : NULL;
+	out->signer = a->signer;
+	out->notice = a->notice;
+	out->notice_payload = a->notice_payload;
+}
+
 /*
  * Make the commit object, signed as git signs with an SSH key: the
  * SSHSIG (namespace "git") of the unsigned commit goes in its gpgsig
  * header, one line per armour line, as `git commit -S` writes it.
  */
-static int sign_commit(custody_archive *a, git_repository *repo,
-	const char *actor, const char *message, const git_tree *tree,
-	const git_commit *parent, git_oid *commit_out, custody_error **err)
+static int sign_commit(const struct custody_commit_base *base,
+	git_repository *repo, const char *actor, const char *message,
+	const git_tree *tree, const git_commit *parent, git_oid *commit_out,
+	custody_error **err)
 {
 	git_signature *sig = NULL;
 	git_buf unsigned_commit = { NULL, 0, 0 };
 	custody_buf armour = CUSTODY_BUF_INIT;
-	int64_t when;
-	char now[32];
 	int rc = 0;
 
-	if (a->signer == NULL)
+	if (base->signer == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "%s: no signing "
 			"key: every change to an archive is signed by a member",
-			a->gitdir);
-	custody_change__now(a, now, &when);
-	if (git_signature_new(&sig, actor, "custody.invalid", (git_time_t)when,
-	    0) != 0) {
+			base->gitdir);
+	if (git_signature_new(&sig, actor, "custody.invalid",
+	    (git_time_t)base->time, 0) != 0) {
 		rc = custody__error_git(err, CUSTODY_EINVALID,
 			"cannot use '%s' as the commit's author", actor);
 		goto done;
@@ -159,10 +189,10 @@ static int sign_commit(custody_archive *a, git_repository *repo,
 	if (git_commit_create_buffer(&unsigned_commit, repo, sig, sig, NULL,
 	    message, tree, parent ? 1 : 0, parent ? &parent : NULL) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot create the commit", a->gitdir);
+			"%s: cannot create the commit", base->gitdir);
 		goto done;
 	}
-	if ((rc = custody_sshsig_sign(a->signer, "git", unsigned_commit.ptr,
+	if ((rc = custody_sshsig_sign(base->signer, "git", unsigned_commit.ptr,
 	    unsigned_commit.size, &armour, err)) != 0)
 		goto done;
 	while (armour.size > 0 && armour.ptr[armour.size - 1] == '\n')
@@ -170,7 +200,7 @@ static int sign_commit(custody_archive *a, git_repository *repo,
 	if (git_commit_create_with_signature(commit_out, repo,
 	    unsigned_commit.ptr, armour.ptr, "gpgsig") != 0)
 		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot write the signed commit", a->gitdir);
+			"%s: cannot write the signed commit", base->gitdir);
 done:
 	custody_buf_dispose(&armour);
 	git_buf_dispose(&unsigned_commit);
@@ -179,13 +209,15 @@ done:
 }
 
 /*
- * Remember the commit this machine just made. A later `custody verify`
- * that cannot find it in the history knows the history was rewritten or
- * moved back. Losing the file loses that check, never the archive.
+ * Remember the commit this machine just made or verified. A later
+ * `custody verify` that cannot find it in the history knows the history
+ * was rewritten or moved back. Losing the file loses that check, never
+ * the archive. The one writer of custody-seen.
  */
-static void remember_head(custody_archive *a, const git_oid *commit)
+static void remember(const struct custody_commit_base *base,
+	const git_oid *commit)
 {
-	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
+	char *path = custody_fs__join(base->gitdir, CUSTODY_SEEN_FILE);
 	char line[42];
 	custody_error *err = NULL;
 
@@ -193,122 +225,105 @@ static void remember_head(custody_archive *a, const git_oid *commit)
 	line[40] = '\n';
 	if (path == NULL || custody_fs__write_atomic(path, line, 41, 0644,
 	    &err) != 0)
-		custody_archive__notice(a, "%s", err ?
-			custody_error_message(err) : "out of memory");
+		tell(base, "%s", err ? custody_error_message(err) :
+			"out of memory");
 	custody_error_free(err);
 	free(path);
 }
 
-int custody_change__commit(custody_archive *a,
-	const struct custody_tree_change *changes, size_t nchanges,
-	const char *actor, const char *message, git_oid *commit_out,
-	custody_error **err)
+void custody_change__remember_head(custody_archive *a, const git_oid *commit)
 {
-	git_repository *scratch = NULL;
-	git_odb *odb = NULL, *main_odb = NULL;
-	git_odb_backend *memodb = NULL;
-	custody_pack *pack = NULL;
-	char *pack_dir = NULL;
-	git_tree *baseline = NULL, *tree = NULL;
-	git_commit *parent = NULL;
-	git_tree_update *updates = NULL;
-	git_reference *ref = NULL;
-	git_oid tree_id;
-	int rc = 0;
+	struct custody_commit_base base;
 
-	struct custody_tree_change checkpoint;
-	struct custody_tlog_pending pending = { NULL, 0 };
-	size_t nupdates = nchanges, nentries = 0;
+	base_of(a, &base);
+	remember(&base, commit);
+}
 
-	updates = calloc(nchanges + 1, sizeof(*updates));
+/* The tree updates for `changes`, and for the checkpoint when there is
+ * one (its blob written to `scratch`); *n_out of them. */
+static int tree_updates(const struct custody_commit_base *base,
+	git_repository *scratch, const struct custody_tree_change *changes,
+	size_t nchanges, const custody_buf *checkpoint,
+	git_tree_update **out, size_t *n_out, custody_error **err)
+{
+	git_tree_update *updates = calloc(nchanges + 1, sizeof(*updates));
+	size_t n = nchanges;
+
+	*out = NULL;
 	if (updates == NULL)
 		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
 	for (size_t i = 0; i < nchanges; i++) {
-		if (!changes[i].remove && strncmp(changes[i].path, "log/", 4)
-		    == 0)
-			nentries++;
 		updates[i].action = changes[i].remove ?
 			GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
 		git_oid_cpy(&updates[i].id, &changes[i].blob);
 		updates[i].filemode = GIT_FILEMODE_BLOB;
 		updates[i].path = changes[i].path;
 	}
-	/* Trees and the commit go to a second handle whose object database
-	 * keeps new objects in memory; they reach the disk as one pack. */
-	if (git_repository_open_bare(&scratch, a->gitdir) != 0 ||
-	    git_repository_odb(&odb, scratch) != 0 ||
-	    custody_memodb__new(&memodb) != 0 ||
-	    git_odb_add_backend(odb, memodb, 999) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot prepare the commit", a->gitdir);
-		goto done;
-	}
-	/* A change that adds entries carries the new signed checkpoint. */
-	if (nentries > 0) {
-		if ((rc = custody_tlog__next_checkpoint(a, scratch, changes,
-		    nchanges, &checkpoint, &pending, err)) != 0)
-			goto done;
-		updates[nupdates].action = GIT_TREE_UPDATE_UPSERT;
-		git_oid_cpy(&updates[nupdates].id, &checkpoint.blob);
-		updates[nupdates].filemode = GIT_FILEMODE_BLOB;
-		updates[nupdates].path = checkpoint.path;
-		nupdates++;
-	}
-	if (a->has_head) {
-		if (git_commit_lookup(&parent, scratch, &a->head) != 0 ||
-		    git_commit_tree(&baseline, parent) != 0) {
-			rc = custody__error_git(err, CUSTODY_EVERIFY,
-				"%s: cannot read commit %s", a->gitdir,
-				a->head_hex);
-			goto done;
+	if (checkpoint != NULL) {
+		if (git_blob_create_from_buffer(&updates[n].id, scratch,
+		    checkpoint->ptr, checkpoint->size) != 0) {
+			free(updates);
+			return custody__error_git(err, CUSTODY_EIO, "%s: cannot "
+				"write the checkpoint", base->gitdir);
 		}
+		updates[n].action = GIT_TREE_UPDATE_UPSERT;
+		updates[n].filemode = GIT_FILEMODE_BLOB;
+		updates[n].path = CUSTODY_CHECKPOINT_PATH;
+		n++;
 	}
-	/* With no head, the first tree starts from nothing (baseline NULL):
-	 * no empty tree is written to dangle in the repository. */
-	if (git_tree_create_updated(&tree_id, scratch, baseline, nupdates,
-	    updates) != 0 || git_tree_lookup(&tree, scratch, &tree_id) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO,
-			"%s: cannot build the new tree", a->gitdir);
-		goto done;
-	}
-	if ((rc = sign_commit(a, scratch, actor, message, tree, parent,
-	    commit_out, err)) != 0)
-		goto done;
-	{
-		struct pack_each pe;
+	*out = updates;
+	*n_out = n;
+	return 0;
+}
 
-		pack_dir = custody_archive__pack_dir(a);
-		if (pack_dir == NULL) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
-			goto done;
-		}
-		if ((rc = custody_pack__open(&pack, pack_dir, NULL, NULL,
-		    err)) != 0)
-			goto done;
-		pe.pack = pack;
+/* Everything the scratch handle holds in memory, as one pack on disk
+ * (*pack_out: for the caller to take back if the change fails). */
+static int pack_scratch(const struct custody_commit_base *base,
+	git_odb_backend *memodb, custody_pack **pack_out, custody_error **err)
+{
+	char *pack_dir = custody_fs__join(base->gitdir, "objects/pack");
+	struct pack_each pe;
+	int rc;
+
+	*pack_out = NULL;
+	if (pack_dir == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if ((rc = custody_pack__open(pack_out, pack_dir, NULL, NULL, err))
+	    == 0) {
+		pe.pack = *pack_out;
 		pe.err = err;
-		if ((rc = custody_memodb__each(memodb, pack_object, &pe)) != 0 ||
-		    (rc = custody_pack__commit(pack, err)) != 0)
-			goto done;
+		if ((rc = custody_memodb__each(memodb, pack_object, &pe)) == 0)
+			rc = custody_pack__commit(*pack_out, err);
 	}
-	/* The single step that makes the change visible. */
-	if (git_repository_odb(&main_odb, a->repo) != 0 ||
+	free(pack_dir);
+	return rc;
+}
+
+/* The single step that makes the change visible: move the ref from the
+ * parent to `commit` (compare-and-swap). */
+static int move_ref(const struct custody_commit_base *base,
+	const git_oid *commit, const char *message, custody_error **err)
+{
+	git_odb *main_odb = NULL;
+	git_reference *ref = NULL;
+	int rc = 0;
+
+	if (git_repository_odb(&main_odb, base->repo) != 0 ||
 	    git_odb_refresh(main_odb) != 0 ||
-	    git_reference_create_matching(&ref, a->repo, CUSTODY_REF,
-	    commit_out, 1, a->has_head ? &a->head : NULL, message) != 0) {
+	    git_reference_create_matching(&ref, base->repo, CUSTODY_REF,
+	    commit, 1, base->parent, message) != 0) {
 		git_oid now;
 		custody_error *ref_err = NULL;
 
 		custody__error_git(&ref_err, CUSTODY_EIO, "%s: cannot move %s "
-			"to the new commit", a->gitdir, CUSTODY_REF);
+			"to the new commit", base->gitdir, CUSTODY_REF);
 		/* A failure after the rename (syncing the folder, say) may
 		 * still have moved the ref: then the change has happened,
 		 * and nothing it refers to may be taken back. */
-		if (git_reference_name_to_id(&now, a->repo, CUSTODY_REF) == 0 &&
-		    git_oid_equal(&now, commit_out)) {
-			custody_archive__notice(a, "%s (the commit was "
-				"recorded)", custody_error_message(ref_err));
+		if (git_reference_name_to_id(&now, base->repo, CUSTODY_REF)
+		    == 0 && git_oid_equal(&now, commit)) {
+			tell(base, "%s (the commit was recorded)",
+				custody_error_message(ref_err));
 			custody_error_free(ref_err);
 		} else {
 			rc = custody_error_code(ref_err);
@@ -316,28 +331,174 @@ int custody_change__commit(custody_archive *a,
 				*err = ref_err;
 			else
 				custody_error_free(ref_err);
+		}
+	}
+	git_reference_free(ref);
+	git_odb_free(main_odb);
+	return rc;
+}
+
+int custody_change__commit(const struct custody_commit_base *base,
+	const struct custody_tree_change *changes, size_t nchanges,
+	const custody_buf *checkpoint, const char *actor, const char *message,
+	git_oid *commit_out, custody_error **err)
+{
+	git_repository *scratch = NULL;
+	git_odb *odb = NULL;
+	git_odb_backend *memodb = NULL;
+	custody_pack *pack = NULL;
+	git_tree *baseline = NULL, *tree = NULL;
+	git_commit *parent = NULL;
+	git_tree_update *updates = NULL;
+	git_oid tree_id;
+	size_t nupdates = 0;
+	int rc = 0;
+
+	/* Trees and the commit go to a second handle whose object database
+	 * keeps new objects in memory; they reach the disk as one pack. */
+	if (git_repository_open_bare(&scratch, base->gitdir) != 0 ||
+	    git_repository_odb(&odb, scratch) != 0 ||
+	    custody_memodb__new(&memodb) != 0 ||
+	    git_odb_add_backend(odb, memodb, 999) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot prepare the commit", base->gitdir);
+		goto done;
+	}
+	if ((rc = tree_updates(base, scratch, changes, nchanges, checkpoint,
+	    &updates, &nupdates, err)) != 0)
+		goto done;
+	if (base->parent != NULL) {
+		if (git_commit_lookup(&parent, scratch, base->parent) != 0 ||
+		    git_commit_tree(&baseline, parent) != 0) {
+			char hex[41];
+
+			git_oid_tostr(hex, sizeof(hex), base->parent);
+			rc = custody__error_git(err, CUSTODY_EVERIFY,
+				"%s: cannot read commit %s", base->gitdir, hex);
 			goto done;
 		}
 	}
-	custody_pack__settled(a->gitdir);
-	remember_head(a, commit_out);
-	custody_tlog__commit(a, &pending);
+	/* With no parent, the first tree starts from nothing (baseline
+	 * NULL): no empty tree is written to dangle in the repository. */
+	if (git_tree_create_updated(&tree_id, scratch, baseline, nupdates,
+	    updates) != 0 || git_tree_lookup(&tree, scratch, &tree_id) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot build the new tree", base->gitdir);
+		goto done;
+	}
+	if ((rc = sign_commit(base, scratch, actor, message, tree, parent,
+	    commit_out, err)) != 0 ||
+	    (rc = pack_scratch(base, memodb, &pack, err)) != 0 ||
+	    (rc = move_ref(base, commit_out, message, err)) != 0)
+		goto done;
+	custody_pack__settled(base->gitdir);
+	remember(base, commit_out);
 done:
-	custody_tlog__pending_clear(&pending);
 	if (rc != 0) {
 		custody_pack__uncommit(pack);
-		custody_pack__settled(a->gitdir);
+		custody_pack__settled(base->gitdir);
 	}
-	git_reference_free(ref);
 	custody_pack__free(pack);
-	free(pack_dir);
 	git_tree_free(tree);
 	git_tree_free(baseline);
 	git_commit_free(parent);
-	git_odb_free(main_odb);
 	git_odb_free(odb);
 	git_repository_free(scratch);
 	free(updates);
+	return rc;
+}
+
+/* Paths under log/ that the change adds, in index order (their names
+ * sort as their indexes do). */
+static int compare_changes(const void *x, const void *y)
+{
+	const struct custody_tree_change *a = *(const struct
+		custody_tree_change *const *)x;
+	const struct custody_tree_change *b = *(const struct
+		custody_tree_change *const *)y;
+
+	return strcmp(a->path, b->path);
+}
+
+/* The leaf hashes of the entries `changes` adds, in index order (read
+ * back from the repository when a change does not carry its own). */
+static int added_leaves(custody_archive *a,
+	const struct custody_tree_change *changes, size_t nchanges,
+	unsigned char (**out)[32], size_t *n_out, custody_error **err)
+{
+	const struct custody_tree_change **added = NULL;
+	unsigned char (*leaves)[32] = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	added = calloc(nchanges + 1, sizeof(*added));
+	leaves = calloc(nchanges + 1, sizeof(*leaves));
+	if (added == NULL || leaves == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < nchanges; i++)
+		if (!changes[i].remove &&
+		    strncmp(changes[i].path, "log/", 4) == 0)
+			added[n++] = &changes[i];
+	qsort(added, n, sizeof(*added), compare_changes);
+	for (size_t i = 0; i < n; i++) {
+		git_blob *blob;
+
+		if (added[i]->has_leaf) {
+			memcpy(leaves[i], added[i]->leaf, 32);
+			continue;
+		}
+		if (git_blob_lookup(&blob, a->repo, &added[i]->blob) != 0) {
+			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
+				"read back %s", a->gitdir, added[i]->path);
+			goto done;
+		}
+		custody_merkle__leaf_hash(git_blob_rawcontent(blob),
+			(size_t)git_blob_rawsize(blob), leaves[i]);
+		git_blob_free(blob);
+	}
+	*out = leaves;
+	*n_out = n;
+	leaves = NULL;
+done:
+	free(added);
+	free(leaves);
+	return rc;
+}
+
+/* A change that adds entries carries the new signed checkpoint; its
+ * leaves reach the tile cache only once the commit is made. */
+int custody_change__commit_head(custody_archive *a,
+	const struct custody_tree_change *changes, size_t nchanges,
+	const char *actor, const char *message, git_oid *commit_out,
+	custody_error **err)
+{
+	struct custody_commit_base base;
+	unsigned char (*leaves)[32] = NULL;
+	custody_buf note = CUSTODY_BUF_INIT;
+	size_t nleaves = 0;
+	char now[32];
+	int rc;
+
+	if ((rc = added_leaves(a, changes, nchanges, &leaves, &nleaves,
+	    err)) != 0 ||
+	    (nleaves > 0 && (rc = custody_tlog__next_checkpoint(a,
+	    (const unsigned char (*)[32])leaves, nleaves, &note, err))
+	    != 0))
+		goto done;
+	base_of(a, &base);
+	custody_change__now(a, now, &base.time);
+	if ((rc = custody_change__commit(&base, changes, nchanges,
+	    nleaves > 0 ? &note : NULL, actor, message, commit_out, err))
+	    == 0)
+		custody_tlog__commit(a, (const unsigned char (*)[32])leaves,
+			nleaves);
+done:
+	custody_buf_dispose(&note);
+	free(leaves);
 	return rc;
 }
 
@@ -412,7 +573,7 @@ int custody_change__append(custody_archive *a,
 			"objects", a->gitdir);
 		goto done;
 	}
-	if ((rc = custody_change__commit(a, changes, n + nfiles, actor,
+	if ((rc = custody_change__commit_head(a, changes, n + nfiles, actor,
 	    message, &commit, err)) != 0)
 		goto done;
 	if (commit_out)

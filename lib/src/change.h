@@ -70,16 +70,46 @@ struct custody_tree_change {
 };
 
 /*
- * Make the next commit: apply `changes` to head's tree (objects they name
- * must already be in the repository), write trees and the commit as one
- * pack, fsync it, then move refs/heads/main from the current head to the
- * new commit (compare-and-swap). Until that last step, nothing a reader
- * sees has changed. `commit_out` receives the new commit id.
+ * Everything a commit is made from, named: for a change, the handle's
+ * head and signer; for init's genesis commit, a repository no handle
+ * can open yet.
  */
-int custody_change__commit(custody_archive *a,
+struct custody_commit_base {
+	const char *gitdir;
+	git_repository *repo;
+	const git_oid *parent;     /* the head it extends; NULL: the first */
+	const custody_key *signer;
+	int64_t time;              /* the commit's (custody_change__now) */
+	custody_notice_cb notice;  /* may be NULL */
+	void *notice_payload;
+};
+
+/*
+ * Make the next commit: apply `changes` to the parent's tree (objects
+ * they name must already be in the repository), store `checkpoint` (the
+ * signed note; NULL for a change that adds no entry) at
+ * CUSTODY_CHECKPOINT_PATH, write trees and the commit as one pack, fsync
+ * it, then move refs/heads/main from the parent to the new commit
+ * (compare-and-swap) and remember it in custody-seen. Until the ref
+ * moves, nothing a reader sees has changed. `commit_out` receives the
+ * new commit id.
+ */
+int custody_change__commit(const struct custody_commit_base *base,
+	const struct custody_tree_change *changes, size_t nchanges,
+	const custody_buf *checkpoint, const char *actor, const char *message,
+	git_oid *commit_out, custody_error **err);
+
+/* custody_change__commit on the handle's head, with the next checkpoint
+ * when `changes` add entries (their leaves then go to the tile cache). */
+int custody_change__commit_head(custody_archive *a,
 	const struct custody_tree_change *changes, size_t nchanges,
 	const char *actor, const char *message, git_oid *commit_out,
 	custody_error **err);
+
+/* Write `commit` to custody-seen: the newest commit this machine made
+ * or verified (see custody_archive__check_history). A failure is only
+ * a notice. */
+void custody_change__remember_head(custody_archive *a, const git_oid *commit);
 
 /* A file other than an entry that a change writes into the tree. */
 struct custody_tree_file {
