@@ -462,6 +462,7 @@ void custody_archive_free(custody_archive *a)
 	free(a->gitdir);
 	free(a->collection);
 	free(a->actor);
+	free(a->change_salts);
 	if (a->root_fd >= 0)
 		close(a->root_fd);
 	free(a);

@@ -29,6 +29,10 @@ struct custody_archive {
 	git_tree *leaf;
 	git_oid leaf_root;         /* the tree it was found in */
 	uint64_t leaf_number;      /* index / 1000 */
+	/* the time and salts of the last append's entries, which point
+	 * here until the next one (see custody_change__append) */
+	char change_time[32];
+	char (*change_salts)[65];
 };
 
 /* Local evidence of refused histories (appended to, never rewritten). */
@@ -109,21 +113,6 @@ int custody_archive__head_blob(custody_archive *a, const char *path,
  * machine made or verified: a history that no longer holds it was
  * rewritten or moved back. */
 #define CUSTODY_SEEN_FILE "custody-seen"
-
-/* What makes an add a derivation (custody_archive_derive). */
-struct custody_derive_spec {
-	uint64_t derived_from;     /* the original's entry */
-	const char *original_leaf; /* its leaf hash, 64 hex */
-	const char *derivation;
-};
-
-/* custody_archive_add, or with `derive` the registration of one file as
- * a derivative. */
-int custody_archive__add(custody_archive *a, const char *const *paths,
-	size_t npaths, const custody_add_options *opts,
-	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
-	void *entry_payload, custody_add_summary *summary,
-	custody_error **err);
 
 /* Tell the user something through the notice callback. */
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * the timeline that reads them back in log order.
  */
 #include "archive.h"
+#include "archive_add.h"
 #include "change.h"
 #include "error.h"
 #include "fsutil.h"

@@ -3,6 +3,7 @@
 #include "tlog.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "lock.h"
 #include "members.h"
 #include "memodb.h"
@@ -10,6 +11,7 @@
 #include "pack.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,9 +471,10 @@ done:
 	return rc;
 }
 
-/* A change that adds entries carries the new signed checkpoint; its
- * leaves reach the tile cache only once the commit is made. */
-int custody_change__commit_head(custody_archive *a,
+/* custody_change__commit on the handle's head. A change that adds
+ * entries carries the new signed checkpoint; its leaves reach the tile
+ * cache only once the commit is made. */
+static int commit_head(custody_archive *a,
 	const struct custody_tree_change *changes, size_t nchanges,
 	const char *actor, const char *message, git_oid *commit_out,
 	custody_error **err)
@@ -502,15 +505,198 @@ done:
 	return rc;
 }
 
+/*
+ * Writing the entries: each is emitted as YAML, put in a pack and hashed
+ * as a Merkle leaf, ~15 µs apiece, so a large batch is cut into one
+ * contiguous share per core, each with a pack of its own (a small one
+ * stays on one thread and makes one pack).
+ */
+#define ENTRIES_PER_THREAD_MIN 2048
+#define MAX_ENTRY_WRITERS 16
+
+struct entry_writer {
+	const struct custody_entry *entries;
+	size_t from, to;
+	unsigned char (*ids)[20];
+	unsigned char (*leaves)[32];
+	const char *pack_dir;
+	custody_pack *pack;
+	custody_error *err;
+	int rc;
+};
+
+static void *write_entries(void *arg)
+{
+	struct entry_writer *w = arg;
+
+	if ((w->rc = custody_pack__open(&w->pack, w->pack_dir, NULL, NULL,
+	    &w->err)) != 0)
+		return NULL;
+	for (size_t i = w->from; i < w->to; i++) {
+		custody_buf yaml = CUSTODY_BUF_INIT;
+
+		if ((w->rc = custody_entry__emit(&yaml, &w->entries[i],
+		    &w->err)) == 0 && (w->rc = custody_pack__add_buffer(
+		    w->pack, CUSTODY_OBJ_BLOB, yaml.ptr, yaml.size, w->ids[i],
+		    &w->err)) == 0)
+			custody_merkle__leaf_hash(yaml.ptr, yaml.size,
+				w->leaves[i]);
+		custody_buf_dispose(&yaml);
+		if (w->rc != 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Emit and pack entries[0, n) on as many threads as it is worth; the
+ * packs written come back in writers[k].pack (k < *nwriters), committed
+ * by the caller. Returns the first error. */
+static int write_entries_parallel(const struct custody_entry *entries,
+	size_t n, const char *pack_dir, unsigned char (*ids)[20],
+	unsigned char (*leaves)[32], struct entry_writer *writers,
+	size_t *nwriters, custody_error **err)
+{
+	pthread_t threads[MAX_ENTRY_WRITERS];
+	int started[MAX_ENTRY_WRITERS] = { 0 };
+	size_t k, nw = custody_hash__default_threads();
+	int rc = 0;
+
+	if (nw > MAX_ENTRY_WRITERS)
+		nw = MAX_ENTRY_WRITERS;
+	if (nw > n / ENTRIES_PER_THREAD_MIN)
+		nw = n / ENTRIES_PER_THREAD_MIN;
+	if (nw < 1)
+		nw = 1;
+	for (k = 0; k < nw; k++) {
+		memset(&writers[k], 0, sizeof(writers[k]));
+		writers[k].entries = entries;
+		writers[k].from = n * k / nw;
+		writers[k].to = n * (k + 1) / nw;
+		writers[k].ids = ids;
+		writers[k].leaves = leaves;
+		writers[k].pack_dir = pack_dir;
+	}
+	for (k = 1; k < nw; k++)
+		started[k] = pthread_create(&threads[k], NULL, write_entries,
+			&writers[k]) == 0;
+	write_entries(&writers[0]);
+	for (k = 1; k < nw; k++) {
+		if (started[k])
+			pthread_join(threads[k], NULL);
+		else
+			write_entries(&writers[k]);
+	}
+	*nwriters = nw;
+	for (k = 0; k < nw; k++) {
+		if (writers[k].rc != 0 && rc == 0) {
+			rc = writers[k].rc;
+			if (err != NULL && *err == NULL) {
+				*err = writers[k].err;
+				writers[k].err = NULL;
+			}
+		}
+		custody_error_free(writers[k].err);
+		writers[k].err = NULL;
+	}
+	return rc;
+}
+
+/* Index, time, actor and a fresh salt for each entry. The time and the
+ * salts live in the handle, so the entries stay whole after the append
+ * (add shows them to its caller). */
+static int stamp_entries(custody_archive *a, struct custody_entry *entries,
+	size_t n, const char *actor, custody_error **err)
+{
+	char (*salts)[65] = calloc(n + 1, sizeof(*salts));
+	int rc;
+
+	if (salts == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	custody_change__now(a, a->change_time, NULL);
+	if ((rc = custody_change__new_salts(salts, n, err)) != 0) {
+		free(salts);
+		return rc;
+	}
+	free(a->change_salts);
+	a->change_salts = salts;
+	for (size_t i = 0; i < n; i++) {
+		struct custody_entry *e = &entries[i];
+
+		e->index = a->size + i;
+		e->time = a->change_time;
+		e->actor = (char *)actor;
+		e->salt = salts[i];
+	}
+	return 0;
+}
+
+/* The entries and files of a change, written to packs (committed; the
+ * caller takes them back if the change fails) and described in
+ * changes[0, n + nfiles). */
+static int write_change(custody_archive *a,
+	const struct custody_entry *entries, size_t n,
+	const struct custody_tree_file *files, size_t nfiles,
+	struct custody_tree_change *changes, char (*paths)[64],
+	struct entry_writer *writers, size_t *nwriters, custody_error **err)
+{
+	unsigned char (*ids)[20] = calloc(n + 1, sizeof(*ids));
+	unsigned char (*leaves)[32] = calloc(n + 1, sizeof(*leaves));
+	char *pack_dir = custody_archive__pack_dir(a);
+	int rc;
+
+	if (ids == NULL || leaves == NULL || pack_dir == NULL) {
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = write_entries_parallel(entries, n, pack_dir, ids, leaves,
+	    writers, nwriters, err)) != 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		custody_archive__entry_path(paths[i], entries[i].index);
+		changes[i].path = paths[i];
+		git_oid_fromraw(&changes[i].blob, ids[i]);
+		memcpy(changes[i].leaf, leaves[i], 32);
+		changes[i].has_leaf = 1;
+	}
+	/* the files go in the first writer's pack, after its entries */
+	for (size_t i = 0; i < nfiles; i++) {
+		unsigned char raw[20];
+
+		if ((rc = custody_pack__add_buffer(writers[0].pack,
+		    CUSTODY_OBJ_BLOB, files[i].data, files[i].len, raw, err))
+		    != 0)
+			goto done;
+		changes[n + i].path = files[i].path;
+		git_oid_fromraw(&changes[n + i].blob, raw);
+	}
+	for (size_t k = 0; k < *nwriters && rc == 0; k++)
+		rc = custody_pack__commit(writers[k].pack, err);
+done:
+	free(ids);
+	free(leaves);
+	free(pack_dir);
+	return rc;
+}
+
 int custody_change__append(custody_archive *a,
 	struct custody_entry *entries, size_t n,
 	const struct custody_tree_file *files, size_t nfiles,
 	const char *message, git_oid *commit_out, custody_error **err)
 {
+	return custody_change__append_tree(a, entries, n, files, nfiles,
+		NULL, 0, message, commit_out, err);
+}
+
+int custody_change__append_tree(custody_archive *a,
+	struct custody_entry *entries, size_t n,
+	const struct custody_tree_file *files, size_t nfiles,
+	const struct custody_tree_change *stored, size_t nstored,
+	const char *message, git_oid *commit_out, custody_error **err)
+{
+	struct entry_writer writers[MAX_ENTRY_WRITERS];
+	size_t nwriters = 0, nchanges = n + nfiles + nstored;
 	struct custody_tree_change *changes = NULL;
-	char (*paths)[64] = NULL, (*salts)[65] = NULL;
-	custody_pack *pack = NULL;
-	char *pack_dir = NULL, now[32];
+	char (*paths)[64] = NULL;
 	const char *actor;
 	git_odb *odb = NULL;
 	git_oid commit;
@@ -520,61 +706,26 @@ int custody_change__append(custody_archive *a,
 		return rc;
 	if (a->size + n >= CUSTODY_MAX_ENTRIES)
 		return custody__error(err, CUSTODY_EINVALID, "the log is full");
-	changes = calloc(n + nfiles + 1, sizeof(*changes));
+	changes = calloc(nchanges + 1, sizeof(*changes));
 	paths = calloc(n + 1, sizeof(*paths));
-	salts = calloc(n + 1, sizeof(*salts));
-	pack_dir = custody_archive__pack_dir(a);
-	if (changes == NULL || paths == NULL || salts == NULL ||
-	    pack_dir == NULL) {
+	if (changes == NULL || paths == NULL) {
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = custody_pack__open(&pack, pack_dir, NULL, NULL, err)) != 0)
+	if ((rc = stamp_entries(a, entries, n, actor, err)) != 0 ||
+	    (rc = write_change(a, entries, n, files, nfiles, changes, paths,
+	    writers, &nwriters, err)) != 0)
 		goto done;
-	custody_change__now(a, now, NULL);
-	if ((rc = custody_change__new_salts(salts, n, err)) != 0)
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		struct custody_entry *e = &entries[i];
-		custody_buf yaml = CUSTODY_BUF_INIT;
-		unsigned char raw[20];
-
-		e->index = a->size + i;
-		e->time = now;
-		e->actor = (char *)actor;
-		e->salt = salts[i];
-		if ((rc = custody_entry__emit(&yaml, e, err)) != 0)
-			goto done;
-		custody_merkle__leaf_hash(yaml.ptr, yaml.size, changes[i].leaf);
-		changes[i].has_leaf = 1;
-		rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB, yaml.ptr,
-			yaml.size, raw, err);
-		custody_buf_dispose(&yaml);
-		if (rc != 0)
-			goto done;
-		custody_archive__entry_path(paths[i], e->index);
-		changes[i].path = paths[i];
-		git_oid_fromraw(&changes[i].blob, raw);
-	}
-	for (size_t i = 0; i < nfiles; i++) {
-		unsigned char raw[20];
-
-		if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB,
-		    files[i].data, files[i].len, raw, err)) != 0)
-			goto done;
-		changes[n + i].path = files[i].path;
-		git_oid_fromraw(&changes[n + i].blob, raw);
-	}
-	if ((rc = custody_pack__commit(pack, err)) != 0)
-		goto done;
+	for (size_t i = 0; i < nstored; i++)
+		changes[n + nfiles + i] = stored[i];
 	if (git_repository_odb(&odb, a->repo) != 0 ||
 	    git_odb_refresh(odb) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot reload "
 			"objects", a->gitdir);
 		goto done;
 	}
-	if ((rc = custody_change__commit_head(a, changes, n + nfiles, actor,
-	    message, &commit, err)) != 0)
+	if ((rc = commit_head(a, changes, nchanges, actor, message,
+	    &commit, err)) != 0)
 		goto done;
 	if (commit_out)
 		git_oid_cpy(commit_out, &commit);
@@ -584,15 +735,15 @@ int custody_change__append(custody_archive *a,
 	rc = custody_archive__refresh(a, err);
 done:
 	if (rc != 0 && !committed) {
-		custody_pack__uncommit(pack);
+		for (size_t k = 0; k < nwriters; k++)
+			custody_pack__uncommit(writers[k].pack);
 		custody_pack__settled(a->gitdir);
 	}
-	custody_pack__free(pack);
+	for (size_t k = 0; k < nwriters; k++)
+		custody_pack__free(writers[k].pack);
 	git_odb_free(odb);
-	free(pack_dir);
 	free(changes);
 	free(paths);
-	free(salts);
 	return rc;
 }
 

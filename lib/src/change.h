@@ -99,13 +99,6 @@ int custody_change__commit(const struct custody_commit_base *base,
 	const custody_buf *checkpoint, const char *actor, const char *message,
 	git_oid *commit_out, custody_error **err);
 
-/* custody_change__commit on the handle's head, with the next checkpoint
- * when `changes` add entries (their leaves then go to the tile cache). */
-int custody_change__commit_head(custody_archive *a,
-	const struct custody_tree_change *changes, size_t nchanges,
-	const char *actor, const char *message, git_oid *commit_out,
-	custody_error **err);
-
 /* Write `commit` to custody-seen: the newest commit this machine made
  * or verified (see custody_archive__check_history). A failure is only
  * a notice. */
@@ -122,13 +115,24 @@ struct custody_tree_file {
  * Append `n` entries and write `nfiles` files in one signed commit. The
  * caller holds the lock, has refreshed, and fills each entry's content;
  * this sets index, time, actor (the signer's member name) and a fresh
- * salt, emits each entry (checking it), and commits. On failure nothing
- * is left behind. commit_out may be NULL. On return the entries' time,
- * actor and salt point to freed memory; index stays valid.
+ * salt, emits each entry (checking it; a large batch on several
+ * threads), and commits. On failure nothing is left behind. commit_out
+ * may be NULL; it is set once the commit is made, even if re-reading
+ * head after it fails. On return the entries' time, actor and salt
+ * point into the handle, valid until its next append; index stays
+ * valid.
  */
 int custody_change__append(custody_archive *a,
 	struct custody_entry *entries, size_t n,
 	const struct custody_tree_file *files, size_t nfiles,
+	const char *message, git_oid *commit_out, custody_error **err);
+
+/* The same, and `stored` changes too: blobs already in the repository
+ * (or removals), such as the documents an add stores. */
+int custody_change__append_tree(custody_archive *a,
+	struct custody_entry *entries, size_t n,
+	const struct custody_tree_file *files, size_t nfiles,
+	const struct custody_tree_change *stored, size_t nstored,
 	const char *message, git_oid *commit_out, custody_error **err);
 
 #endif
