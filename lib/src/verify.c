@@ -1,6 +1,7 @@
 /* custody verify: the archive's history, entries, objects, documents. */
 #include "archive.h"
 #include "blob.h"
+#include "change.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -1230,23 +1231,6 @@ static int check_tree(struct ctx *c, unsigned char (*leaves)[32],
 	return 0;
 }
 
-/* A history that verified becomes the one later runs compare with. */
-static void remember_verified(custody_archive *a)
-{
-	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
-	char line[42];
-	custody_error *err = NULL;
-
-	memcpy(line, a->head_hex, 40);
-	line[40] = '\n';
-	if (path == NULL || custody_fs__write_atomic(path, line, 41, 0644,
-	    &err) != 0)
-		custody_archive__notice(a, "%s", err ?
-			custody_error_message(err) : "out of memory");
-	custody_error_free(err);
-	free(path);
-}
-
 /* Append one line to custody-evidence, fsynced; best effort. */
 static void record_evidence(custody_archive *a, const char *what)
 {
@@ -1731,7 +1715,8 @@ int custody_archive_verify(custody_archive *a,
 			" problem%s found", c.sum.problems,
 			c.sum.problems == 1 ? "" : "s");
 	else if (!has_seen || !git_oid_equal(&seen, &a->head))
-		remember_verified(a);
+		/* a history that verified is the one later runs compare with */
+		custody_change__remember_head(a, &a->head);
 done:
 	if (reading)
 		reader_stop(reader);
