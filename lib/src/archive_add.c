@@ -446,9 +446,9 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 			return custody__error(err, CUSTODY_ENOMEM,
 				"out of memory");
 		if (clash != NULL) {
-			const char *reason = "a stored file and a stored folder "
-				"would share a name in the archive (register "
-				"one of them with --no-store)";
+			const char *reason = "a stored file and a stored "
+				"folder would share a name in the archive "
+				"(register one of them with --no-store)";
 
 			if (opts->refused)
 				opts->refused(clash, reason, opts->payload);
@@ -456,12 +456,14 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 				"nothing was recorded", clash, reason);
 		}
 	}
-	if (run->nentries == 0 && run->derive != NULL)
+	if (run->nentries == 0 && run->derive != NULL) {
+		const struct custody_record *r = run->pending[0].record;
+
 		return custody__error(err, CUSTODY_EEXISTS, "%s: already "
 			"registered as it is (entry %" PRIu64 "); a derivative "
-			"is a new file or a new version", run->walk.files[0].path,
-			run->pending[0].record ? run->pending[0].record->index :
-			0);
+			"is a new file or a new version",
+			run->walk.files[0].path, r ? r->index : 0);
+	}
 	return 0;
 }
 

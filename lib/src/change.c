@@ -265,8 +265,8 @@ static int tree_updates(const struct custody_commit_base *base,
 		if (git_blob_create_from_buffer(&updates[n].id, scratch,
 		    checkpoint->ptr, checkpoint->size) != 0) {
 			free(updates);
-			return custody__error_git(err, CUSTODY_EIO, "%s: cannot "
-				"write the checkpoint", base->gitdir);
+			return custody__error_git(err, CUSTODY_EIO, "%s: "
+				"cannot write the checkpoint", base->gitdir);
 		}
 		updates[n].action = GIT_TREE_UPDATE_UPSERT;
 		updates[n].filemode = GIT_FILEMODE_BLOB;
