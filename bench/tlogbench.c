@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "archive.h"
+#include "change.h"
 #include "key.h"
 #include "custody.h"
 
@@ -86,7 +87,7 @@ static double append(custody_archive *a, uint64_t first, size_t n,
 		e[0].size = (uint64_t)len;
 	}
 	t0 = now();
-	if (custody_archive__append(a, e, n, NULL, 0, "bench: register\n",
+	if (custody_change__append(a, e, n, NULL, 0, "bench: register\n",
 	    NULL, &err) != 0)
 		die("append", err);
 	t0 = now() - t0;

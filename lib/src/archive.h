@@ -25,11 +25,15 @@ struct custody_archive {
 	void *notice_payload;
 	const custody_key *signer; /* borrowed; signs every commit */
 	char *actor;               /* the signer's member name at head */
-	int64_t not_before;        /* custody_archive__now never says less */
+	int64_t not_before;        /* custody_change__now never says less */
 	/* the log folder read last (entries are mostly read in order) */
 	git_tree *leaf;
 	git_oid leaf_root;         /* the tree it was found in */
 	uint64_t leaf_number;      /* index / 1000 */
+	/* the time and salts of the last append's entries, which point
+	 * here until the next one (see custody_change__append) */
+	char change_time[32];
+	char (*change_salts)[65];
 };
 
 /* Local evidence of refused histories (appended to, never rewritten). */
@@ -102,45 +106,6 @@ int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err);
 
-/* One change to the tree of the next commit. */
-struct custody_tree_change {
-	const char *path;
-	git_oid blob;              /* ignored for removals */
-	int remove;
-	/* for an entry: its RFC 6962 leaf hash when the caller has it
-	 * (saves reading the entry back); has_leaf 0 otherwise */
-	int has_leaf;
-	unsigned char leaf[32];
-};
-
-/*
- * Make the next commit: apply `changes` to head's tree (objects they name
- * must already be in the repository), write trees and the commit as one
- * pack, fsync it, then move refs/heads/main from the current head to the
- * new commit (compare-and-swap). Until that last step, nothing a reader
- * sees has changed. `commit_out` receives the new commit id.
- */
-int custody_archive__commit(custody_archive *a,
-	const struct custody_tree_change *changes, size_t nchanges,
-	const char *actor, const char *message, git_oid *commit_out,
-	custody_error **err);
-
-/*
- * The signer's member name at head (borrowed, until the next call), for
- * a changing call that holds the lock and has refreshed. Errors:
- * CUSTODY_EINVALID (no signer set), CUSTODY_EVERIFY (not a member).
- */
-int custody_archive__signer(custody_archive *a, const char **actor_out,
-	custody_error **err);
-
-/*
- * The time for new entries and the next commit: the clock, but never
- * before the head commit's time, so times along the history never go
- * back (members/allowed_signers windows rely on it).
- */
-void custody_archive__now(custody_archive *a, char out[32],
-	int64_t *seconds_out);
-
 /* The blob of `path` in the head tree (caller frees), or an error. */
 int custody_archive__head_blob(custody_archive *a, const char *path,
 	git_blob **out, custody_error **err);
@@ -149,64 +114,6 @@ int custody_archive__head_blob(custody_archive *a, const char *path,
  * machine made or verified: a history that no longer holds it was
  * rewritten or moved back. */
 #define CUSTODY_SEEN_FILE "custody-seen"
-
-/* A file other than an entry that a change writes into the tree. */
-struct custody_tree_file {
-	const char *path;
-	const void *data;
-	size_t len;
-};
-
-/*
- * Append `n` entries and write `nfiles` files in one signed commit. The
- * caller holds the lock, has refreshed, and fills each entry's content;
- * this sets index, time, actor (the signer's member name) and a fresh
- * salt, emits each entry (checking it), and commits. On failure nothing
- * is left behind. commit_out may be NULL. On return the entries' time,
- * actor and salt point to freed memory; index stays valid.
- */
-int custody_archive__append(custody_archive *a,
-	struct custody_entry *entries, size_t n,
-	const struct custody_tree_file *files, size_t nfiles,
-	const char *message, git_oid *commit_out, custody_error **err);
-
-/*
- * What every command that changes the archive does first: take the lock
- * (waiting up to wait_ms; a stale lock is taken over and named), remove
- * what an interrupted run left, re-read head, and find the signing
- * member (*actor_out, borrowed), whose key can then sign. On failure
- * the lock is not held.
- * Release *lock_out with custody_lock__release.
- */
-struct custody_lock;
-int custody_archive__begin_change(custody_archive *a, unsigned int wait_ms,
-	struct custody_lock **lock_out, const char **actor_out,
-	custody_error **err);
-
-/*
- * The same, but the signer's key may still be unlocking when it returns
- * (custody_key_load_start), so long work can overlap it: the caller must
- * custody_key_wait(a->signer) before it writes anything, and may poll
- * custody_key__unlock_failed to give up early.
- */
-int custody_archive__begin_change_early(custody_archive *a,
-	unsigned int wait_ms, struct custody_lock **lock_out,
-	const char **actor_out, custody_error **err);
-
-/* What makes an add a derivation (custody_archive_derive). */
-struct custody_derive_spec {
-	uint64_t derived_from;     /* the original's entry */
-	const char *original_leaf; /* its leaf hash, 64 hex */
-	const char *derivation;
-};
-
-/* custody_archive_add, or with `derive` the registration of one file as
- * a derivative. */
-int custody_archive__add(custody_archive *a, const char *const *paths,
-	size_t npaths, const custody_add_options *opts,
-	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
-	void *entry_payload, custody_add_summary *summary,
-	custody_error **err);
 
 /* Tell the user something through the notice callback. */
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)
@@ -217,14 +124,6 @@ char *custody_archive__pack_dir(const custody_archive *a);
 
 /* A pack "exists" callback for the archive's object database. */
 int custody_archive__object_exists(const unsigned char id[20], void *a);
-
-/* Remove temporary files that a killed process left (under the lock). */
-void custody_archive__clean_stale(custody_archive *a);
-
-/* n fresh salts, each 32 random bytes as 64 hex digits (drawn together:
- * a draw costs more than its 32 bytes). */
-int custody_archive__new_salts(char (*out)[65], size_t n,
-	custody_error **err);
 
 /*
  * Turn a path given by the user (relative to cwd, or absolute) into a

@@ -6,6 +6,7 @@
  * a change is built on the head.
  */
 #include "archive_verify.h"
+#include "change.h"
 #include "fsutil.h"
 #include "tlog.h"
 
@@ -561,27 +562,11 @@ done:
 	return rc;
 }
 
-/* A history that verified becomes the one later runs compare with. */
-static void remember_verified(custody_archive *a)
-{
-	char *path = custody_fs__join(a->gitdir, CUSTODY_SEEN_FILE);
-	char line[42];
-	custody_error *err = NULL;
-
-	memcpy(line, a->head_hex, 40);
-	line[40] = '\n';
-	if (path == NULL || custody_fs__write_atomic(path, line, 41, 0644,
-	    &err) != 0)
-		custody_archive__notice(a, "%s", err ?
-			custody_error_message(err) : "out of memory");
-	custody_error_free(err);
-	free(path);
-}
-
 void custody_archive_verify__remember(struct custody_verify_run *v)
 {
+	/* a history that verified is the one later runs compare with */
 	if (!v->has_seen || !git_oid_equal(&v->seen, &v->a->head))
-		remember_verified(v->a);
+		custody_change__remember_head(v->a, &v->a->head);
 }
 
 /* Append one line to custody-evidence, fsynced; best effort. */

@@ -4,6 +4,8 @@
  * the timeline that reads them back in log order.
  */
 #include "archive.h"
+#include "archive_add.h"
+#include "change.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -31,13 +33,13 @@ int custody_archive_event(custody_archive *a, const char *path,
 	if (opts == NULL || opts->action == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "an event needs "
 			"an action");
-	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	if ((rc = custody_change__begin(a, opts->lock_wait_ms, &lock,
 	    &actor, err)) != 0)
 		return rc;
 	if ((rc = custody_archive__find_version(a, path, 0, &rel, &doc, err))
 	    != 0)
 		goto done;
-	custody_archive__now(a, now, NULL);
+	custody_change__now(a, now, NULL);
 	/* times in this form compare as strings */
 	if (opts->at != NULL && strlen(opts->at) == 20 &&
 	    strcmp(opts->at, doc->time) < 0 && opts->backdate_reason == NULL) {
@@ -66,7 +68,7 @@ int custody_archive_event(custody_archive *a, const char *path,
 	e.note = (char *)opts->note;
 	snprintf(message, sizeof(message), "custody event: %.32s %.120s\n",
 		opts->action, rel);
-	if ((rc = custody_archive__append(a, &e, 1, NULL, 0, message, &commit,
+	if ((rc = custody_change__append(a, &e, 1, NULL, 0, message, &commit,
 	    err)) != 0)
 		goto done;
 	if (index_out != NULL)

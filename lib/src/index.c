@@ -212,6 +212,18 @@ struct custody_record *custody_index__put(struct custody_index *index,
 	return r;
 }
 
+void custody_index__record_from_entry(struct custody_record *out,
+	const struct custody_entry *e)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = e->index;
+	out->version = e->version;
+	out->size = e->size;
+	custody_unhex(out->sha256, e->sha256, 32);
+	if (e->blob)
+		memcpy(out->blob, e->blob, 41);
+}
+
 void custody_index__set_stat(struct custody_record *r, const struct stat *st)
 {
 	r->mtime_s = st->st_mtim.tv_sec;
@@ -796,13 +808,7 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 			custody_entry__free(e);
 			continue;
 		}
-		memset(&r, 0, sizeof(r));
-		r.index = e->index;
-		r.version = e->version;
-		r.size = e->size;
-		custody_unhex(r.sha256, e->sha256, 32);
-		if (e->blob)
-			memcpy(r.blob, e->blob, 41);
+		custody_index__record_from_entry(&r, e);
 		slot = custody_map__get(&at, e->path);
 		if (slot != NULL) {
 			/* a later version replaces the earlier record */
@@ -845,13 +851,7 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 			custody_entry__free(e);
 			continue;
 		}
-		memset(&r, 0, sizeof(r));
-		r.index = e->index;
-		r.version = e->version;
-		r.size = e->size;
-		custody_unhex(r.sha256, e->sha256, 32);
-		if (e->blob)
-			memcpy(r.blob, e->blob, 41);
+		custody_index__record_from_entry(&r, e);
 		if ((old = custody_index__find(index, e->path)) != NULL) {
 			/* a new version: its stat is unknown until hashed */
 			r.path = old->path;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "archive.h"
+#include "entry.h"
 #include "map.h"
 
 struct custody_record {
@@ -103,6 +104,11 @@ const char *custody_index__fold_clash(struct custody_index *index,
  * ("x" finds "x/y"), or NULL. */
 const char *custody_index__stored_under(struct custody_index *index,
 	const char *dir);
+
+/* The record of registration entry `e`: its index, version, size,
+ * SHA-256 and blob; path and stat data are left for the caller (all 0). */
+void custody_index__record_from_entry(struct custody_record *out,
+	const struct custody_entry *e);
 
 /* Remember the stat data of a file just hashed. */
 void custody_index__set_stat(struct custody_record *record,

@@ -5,6 +5,7 @@
  * that differs from what it registered.
  */
 #include "archive.h"
+#include "change.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -77,7 +78,7 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = custody_archive__begin_change(a, opts->lock_wait_ms, &lock,
+	if ((rc = custody_change__begin(a, opts->lock_wait_ms, &lock,
 	    &actor, err)) != 0)
 		goto done;
 	for (size_t i = 0; i < npaths; i++) {
@@ -103,14 +104,14 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 	e.type = CUSTODY_ENTRY_PUBLISH;
 	e.url = (char *)opts->url;
 	e.title = (char *)opts->title;
-	custody_archive__now(a, now, NULL);
+	custody_change__now(a, now, NULL);
 	e.published = (char *)(opts->published ? opts->published : now);
 	e.note = (char *)opts->note;
 	e.documents = docs;
 	e.ndocuments = npaths;
 	snprintf(message, sizeof(message), "custody publish: %zu document%s\n",
 		npaths, npaths == 1 ? "" : "s");
-	if ((rc = custody_archive__append(a, &e, 1, NULL, 0, message, &commit,
+	if ((rc = custody_change__append(a, &e, 1, NULL, 0, message, &commit,
 	    err)) != 0)
 		goto done;
 	if (index_out != NULL)

@@ -5,6 +5,7 @@
  * token's message imprint is the SHA-256 of that file's bytes).
  */
 #include "archive.h"
+#include "change.h"
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -105,7 +106,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	int rc, untrusted = 0;
 
 	memset(info, 0, sizeof(*info));
-	if ((rc = custody_archive__begin_change(a, 0, &lock, &actor, err)) != 0)
+	if ((rc = custody_change__begin(a, 0, &lock, &actor, err)) != 0)
 		return rc;
 	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0 ||
 	    (rc = custody_note__split(note.ptr, note.size, &text_len, err))
@@ -170,7 +171,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	files[1].len = note.size;
 	snprintf(message, sizeof(message), "custody timestamp: checkpoint of "
 		"size %" PRIu64 ", %s\n", cp.size, tsa.gen_time);
-	if ((rc = custody_archive__append(a, NULL, 0, files, 2, message,
+	if ((rc = custody_change__append(a, NULL, 0, files, 2, message,
 	    &commit, err)) != 0)
 		goto done;
 	info->size = cp.size;

@@ -138,18 +138,6 @@ int custody_tlog__read_checkpoint(custody_archive *a, git_tree *tree,
 	return rc;
 }
 
-/* Paths under log/ that the change adds, in index order (their names
- * sort as their indexes do). */
-static int compare_changes(const void *x, const void *y)
-{
-	const struct custody_tree_change *a = *(const struct
-		custody_tree_change *const *)x;
-	const struct custody_tree_change *b = *(const struct
-		custody_tree_change *const *)y;
-
-	return strcmp(a->path, b->path);
-}
-
 /* The checkpoint at head must be a prefix of the tree we hold. */
 static int check_extends_head(custody_archive *a, struct custody_tiles *t,
 	custody_error **err)
@@ -211,89 +199,50 @@ static int overlay_node(void *payload, unsigned level, uint64_t index,
 	return 0;
 }
 
-int custody_tlog__next_checkpoint(custody_archive *a, git_repository *repo,
-	const struct custody_tree_change *changes, size_t nchanges,
-	struct custody_tree_change *change_out,
-	struct custody_tlog_pending *pending, custody_error **err)
+int custody_tlog__sign_checkpoint(struct custody_tiles *t,
+	const unsigned char (*leaves)[32], size_t n, const char *origin,
+	const custody_key *signer, custody_buf *out, custody_error **err)
 {
-	const struct custody_tree_change **added = NULL;
-	unsigned char (*leaves)[32] = NULL;
-	struct custody_tiles *t = NULL;
 	struct custody_checkpoint cp;
 	struct overlay o;
-	custody_buf text = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
-	size_t n = 0;
+	custody_buf text = CUSTODY_BUF_INIT;
 	int rc;
 
-	pending->leaves = NULL;
-	pending->count = 0;
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", origin);
+	o.t = t;
+	o.cached = custody_tiles__size(t);
+	o.leaves = leaves;
+	cp.size = o.cached + n;
+	if ((rc = custody_merkle__root(overlay_node, &o, cp.size, cp.root,
+	    err)) == 0 &&
+	    (rc = custody_checkpoint__format(&cp, &text, err)) == 0)
+		rc = custody_note__sign(out, text.ptr, text.size, cp.origin,
+			signer, err);
+	custody_buf_dispose(&text);
+	return rc;
+}
+
+int custody_tlog__next_checkpoint(custody_archive *a,
+	const unsigned char (*leaves)[32], size_t n, custody_buf *note_out,
+	custody_error **err)
+{
+	struct custody_tiles *t = NULL;
+	int rc;
+
 	if (a->signer == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "%s: no signing "
 			"key for the checkpoint", a->gitdir);
-	added = calloc(nchanges + 1, sizeof(*added));
-	leaves = calloc(nchanges + 1, sizeof(*leaves));
-	if (added == NULL || leaves == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < nchanges; i++)
-		if (!changes[i].remove &&
-		    strncmp(changes[i].path, "log/", 4) == 0)
-			added[n++] = &changes[i];
-	qsort(added, n, sizeof(*added), compare_changes);
-	for (size_t i = 0; i < n; i++) {
-		git_blob *blob;
-
-		if (added[i]->has_leaf) {
-			memcpy(leaves[i], added[i]->leaf, 32);
-			continue;
-		}
-		if (git_blob_lookup(&blob, a->repo, &added[i]->blob) != 0) {
-			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
-				"read back %s", a->gitdir, added[i]->path);
-			goto done;
-		}
-		custody_merkle__leaf_hash(git_blob_rawcontent(blob),
-			(size_t)git_blob_rawsize(blob), leaves[i]);
-		git_blob_free(blob);
-	}
-	if ((rc = custody_tlog__tiles(a, &t, err)) != 0 ||
-	    (rc = check_extends_head(a, t, err)) != 0)
-		goto done;
-	memset(&cp, 0, sizeof(cp));
-	snprintf(cp.origin, sizeof(cp.origin), "%s", a->config->origin);
-	o.t = t;
-	o.cached = custody_tiles__size(t);
-	o.leaves = (const unsigned char (*)[32])leaves;
-	cp.size = o.cached + n;
-	if ((rc = custody_merkle__root(overlay_node, &o, cp.size, cp.root,
-	    err)) != 0 ||
-	    (rc = custody_checkpoint__format(&cp, &text, err)) != 0 ||
-	    (rc = custody_note__sign(&note, text.ptr, text.size, cp.origin,
-	    a->signer, err)) != 0)
-		goto done;
-	if (git_blob_create_from_buffer(&change_out->blob, repo, note.ptr,
-	    note.size) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot write "
-			"the checkpoint", a->gitdir);
-		goto done;
-	}
-	change_out->path = CUSTODY_CHECKPOINT_PATH;
-	change_out->remove = 0;
-	pending->leaves = leaves;
-	pending->count = n;
-	leaves = NULL;
-done:
+	if ((rc = custody_tlog__tiles(a, &t, err)) == 0 &&
+	    (rc = check_extends_head(a, t, err)) == 0)
+		rc = custody_tlog__sign_checkpoint(t, leaves, n,
+			a->config->origin, a->signer, note_out, err);
 	custody_tiles__free(t);
-	custody_buf_dispose(&text);
-	custody_buf_dispose(&note);
-	free(added);
-	free(leaves);
 	return rc;
 }
 
 void custody_tlog__commit(custody_archive *a,
-	struct custody_tlog_pending *pending)
+	const unsigned char (*leaves)[32], size_t n)
 {
 	struct custody_tiles *t = NULL;
 	custody_error *err = NULL;
@@ -301,22 +250,13 @@ void custody_tlog__commit(custody_archive *a,
 
 	/* a->size is still the size before the commit: the cache must hold
 	 * exactly that many leaves to take the new ones */
-	if (pending->count > 0 &&
+	if (n > 0 &&
 	    (custody_tlog__tiles(a, &t, &err) != 0 ||
 	    custody_tiles__size(t) != before ||
-	    custody_tiles__append(t, (const unsigned char (*)[32])
-	    pending->leaves, pending->count, &err) != 0))
+	    custody_tiles__append(t, leaves, n, &err) != 0))
 		custody_archive__notice(a, "the tile cache was not updated "
 			"(%s); it catches up next time", err ?
 			custody_error_message(err) : "it is out of step");
 	custody_error_free(err);
 	custody_tiles__free(t);
-	custody_tlog__pending_clear(pending);
-}
-
-void custody_tlog__pending_clear(struct custody_tlog_pending *pending)
-{
-	free(pending->leaves);
-	pending->leaves = NULL;
-	pending->count = 0;
 }

@@ -30,33 +30,32 @@ int custody_tlog__open_tiles(custody_archive *a, struct custody_tiles **out,
 int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
 	custody_error **err);
 
-/* Leaf hashes of a commit being made, for the tile cache once it is. */
-struct custody_tlog_pending {
-	unsigned char (*leaves)[32];
-	size_t count;
-};
+/*
+ * The signed checkpoint for a commit that adds entries whose RFC 6962
+ * leaf hashes are `leaves` (in index order): the tile cache is brought
+ * in line with head, the checkpoint at head must still match it, and
+ * the checkpoint at the new size is signed with the archive's signer
+ * (*note_out, the signed note). Nothing is written for the new leaves:
+ * they wait for custody_tlog__commit, so a refused or failed commit
+ * leaves the archive as it was.
+ */
+int custody_tlog__next_checkpoint(custody_archive *a,
+	const unsigned char (*leaves)[32], size_t n, custody_buf *note_out,
+	custody_error **err);
 
 /*
- * For the commit being made: hash the entries it adds (the log/ paths
- * in `changes`, already in the object database), check that the tree
- * still extends the checkpoint at head, and sign the checkpoint at the
- * new size with the archive's signer. The checkpoint's blob is written
- * to `repo` and *change_out describes it. Nothing is written to the tile
- * cache: the new leaves wait in *pending for custody_tlog__commit, so a
- * refused or failed commit leaves the archive as it was.
+ * The checkpoint of the log whose leaves are those of `t` followed by
+ * `leaves`, named `origin` and signed by `signer` as a C2SP signed note
+ * (*out). Reads no archive: init signs its genesis checkpoint with it.
  */
-int custody_tlog__next_checkpoint(custody_archive *a, git_repository *repo,
-	const struct custody_tree_change *changes, size_t nchanges,
-	struct custody_tree_change *change_out,
-	struct custody_tlog_pending *pending, custody_error **err);
+int custody_tlog__sign_checkpoint(struct custody_tiles *t,
+	const unsigned char (*leaves)[32], size_t n, const char *origin,
+	const custody_key *signer, custody_buf *out, custody_error **err);
 
-/* After the commit: add the pending leaves to the tile cache (a failure
- * is only a notice: the cache catches up next time) and free them. */
+/* After the commit: add its leaves to the tile cache (a failure is only
+ * a notice: the cache catches up next time). */
 void custody_tlog__commit(custody_archive *a,
-	struct custody_tlog_pending *pending);
-
-/* Free pending leaves without using them. */
-void custody_tlog__pending_clear(struct custody_tlog_pending *pending);
+	const unsigned char (*leaves)[32], size_t n);
 
 /*
  * The checkpoint in `tree` (the signed note's bytes into note_out, its

@@ -1,0 +1,631 @@
+/* custody add: register files, one commit for the whole batch. */
+#include "archive_add.h"
+#include "change.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "index.h"
+#include "key.h"
+#include "lock.h"
+#include "pack.h"
+#include "walk.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+static int cmp_job_size(const void *x, const void *y)
+{
+	const struct custody_hash_job *a = x, *b = y;
+
+	return a->size < b->size ? 1 : a->size > b->size ? -1 : 0;
+}
+
+struct pending {
+	struct custody_walk_file *file;
+	struct custody_record *record;  /* current record, or NULL */
+	struct custody_hash_job *job;   /* NULL when the stat cache hit */
+};
+
+static int first_failure(struct custody_hash_job *jobs, size_t n,
+	custody_error **err)
+{
+	struct custody_hash_job *unfinished = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc < 0)
+			return custody__error(err, jobs[i].rc, "%s; nothing "
+				"was recorded", jobs[i].error ? jobs[i].error :
+				jobs[i].name);
+		if (jobs[i].rc > 0 && unfinished == NULL)
+			unfinished = &jobs[i];
+	}
+	if (unfinished != NULL)
+		return custody__error(err, CUSTODY_ERROR, "%s: was not hashed; "
+			"nothing was recorded", unfinished->name);
+	return 0;
+}
+
+static int key_failed(void *key)
+{
+	return custody_key__unlock_failed(key);
+}
+
+static void hex_sha256(char out[65], const unsigned char *raw)
+{
+	custody_hex(out, raw, 32);
+}
+
+/*
+ * documents/ is a git tree: a stored file and a stored folder cannot
+ * share a name (a registered file "x" and a new "x/y", or the reverse).
+ * Maps of stored file paths and of their folders, built once, make the
+ * check O(n + k) for k new entries.
+ */
+struct stored_names {
+	struct custody_map files;
+	struct custody_map dirs;
+	char **owned;
+	size_t nowned, alloc;
+};
+
+static int add_dirs(struct stored_names *sn, const char *path)
+{
+	for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+		char *prefix = strndup(path, (size_t)(s - path));
+
+		if (prefix == NULL)
+			return -1;
+		if (custody_map__get(&sn->dirs, prefix) != NULL) {
+			free(prefix);
+			continue;
+		}
+		if (sn->nowned == sn->alloc) {
+			size_t alloc = sn->alloc ? sn->alloc * 2 : 256;
+			char **grown = realloc(sn->owned,
+				alloc * sizeof(*grown));
+
+			if (grown == NULL) {
+				free(prefix);
+				return -1;
+			}
+			sn->owned = grown;
+			sn->alloc = alloc;
+		}
+		sn->owned[sn->nowned++] = prefix;
+		if (custody_map__put(&sn->dirs, prefix, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void stored_names_free(struct stored_names *sn)
+{
+	for (size_t i = 0; i < sn->nowned; i++)
+		free(sn->owned[i]);
+	free(sn->owned);
+	custody_map__free(&sn->files);
+	custody_map__free(&sn->dirs);
+}
+
+/* Returns 0, or -1 when out of memory; *other names a conflict. The
+ * record is searched (O(log n) per name), the batch is put in maps. */
+static int stored_conflict(struct custody_index *index,
+	const struct custody_entry *entries, size_t n, const char **other)
+{
+	struct stored_names sn;
+	int rc = -1;
+
+	memset(&sn, 0, sizeof(sn));
+	*other = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].blob && (custody_map__put(&sn.files,
+		    entries[i].path, 0) || add_dirs(&sn, entries[i].path)))
+			goto done;
+	for (size_t i = 0; i < n && *other == NULL; i++) {
+		const char *path = entries[i].path;
+
+		if (entries[i].blob == NULL)
+			continue;
+		/* a stored folder of this name, in the batch or the record */
+		if (custody_map__get(&sn.dirs, path) != NULL ||
+		    custody_index__stored_under(index, path) != NULL) {
+			*other = path;
+			break;
+		}
+		/* a stored file where this path needs a folder */
+		for (const char *s = strchr(path, '/'); s;
+		    s = strchr(s + 1, '/')) {
+			char *prefix = strndup(path, (size_t)(s - path));
+			struct custody_record *r = prefix ?
+				custody_index__find(index, prefix) : NULL;
+			int clash = prefix && (custody_map__get(&sn.files,
+				prefix) != NULL || (r != NULL && r->blob[0]));
+
+			free(prefix);
+			if (clash) {
+				*other = path;
+				break;
+			}
+		}
+	}
+	rc = 0;
+done:
+	stored_names_free(&sn);
+	return rc;
+}
+
+int custody_archive_add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	custody_entry_cb entry_cb, void *entry_payload,
+	custody_add_summary *summary, custody_error **err)
+{
+	return custody_archive__add(a, paths, npaths, opts, NULL, entry_cb,
+		entry_payload, summary, err);
+}
+
+/* One add, from its paths to its commit, phase by phase. */
+struct add_run {
+	custody_archive *a;
+	const custody_add_options *opts;
+	const struct custody_derive_spec *derive;
+	custody_lock *lock;
+	int store;                      /* content goes in the archive */
+	struct custody_index *index;
+	struct custody_walk walk;
+	struct custody_hash_options hopts;
+	char *pack_dir;                 /* set when storing */
+	struct pending *pending;        /* one per walked file */
+	struct custody_hash_job *jobs;
+	size_t njobs;
+	custody_pack **packs;           /* the content the hashing stored */
+	size_t npacks;
+	struct custody_entry *entries;  /* what is new or changed */
+	size_t nentries;
+	struct custody_tree_change *documents;  /* documents/ updates */
+	char **document_paths;
+	size_t ndocuments;
+	custody_add_summary sum;
+};
+
+/* Lock, and load what is known of the collection. The key may still be
+ * unlocking: it is waited for before anything is written, and a wrong
+ * passphrase stops the hashing early. */
+static int add_begin(struct add_run *run, custody_error **err)
+{
+	custody_archive *a = run->a;
+	const char *actor;
+	int rc;
+
+	if ((rc = custody_change__begin_early(a, run->opts->lock_wait_ms,
+	    &run->lock, &actor, err)) != 0)
+		return rc;
+	run->store = run->opts->store < 0 ? a->config->store :
+		run->opts->store;
+	if (a->size + 1 >= CUSTODY_MAX_ENTRIES)
+		return custody__error(err, CUSTODY_EINVALID,
+			"the log is full");
+	return custody_index__load(&run->index, a, err);
+}
+
+/* What is to be registered: the paths given, folders walked. A path
+ * that cannot be is a refusal, reported after the walk. */
+static int add_walk(struct add_run *run, const char *const *paths,
+	size_t npaths, custody_error **err)
+{
+	struct custody_walk *walk = &run->walk;
+	int rc;
+
+	walk->archive = run->a;
+	walk->index = run->index;
+	walk->progress = run->opts->progress;
+	walk->payload = run->opts->payload;
+	for (size_t i = 0; i < npaths; i++) {
+		char *rel = NULL;
+		custody_error *perr = NULL;
+
+		if (custody_archive__relpath(run->a, paths[i], &rel,
+		    &perr) != 0) {
+			if (custody_error_code(perr) == CUSTODY_ENOMEM) {
+				custody_error_free(perr);
+				return custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			}
+			rc = custody_walk__refuse(walk, paths[i],
+				custody_error_message(perr));
+			custody_error_free(perr);
+			if (rc != 0)
+				return custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+			continue;
+		}
+		rc = custody_walk__add(walk, rel, 1, err);
+		free(rel);
+		if (rc != 0)
+			return rc;
+	}
+	return custody_walk__finish(walk, err);
+}
+
+/* Is every path acceptable? Each refusal is reported; any one of them
+ * stops the add. */
+static int add_check_refusals(struct add_run *run, custody_error **err)
+{
+	const struct custody_walk *walk = &run->walk;
+	const custody_add_options *opts = run->opts;
+
+	if (walk->nrefused == 0)
+		return 0;
+	for (size_t i = 0; i < walk->nrefused && opts->refused; i++)
+		opts->refused(walk->refused[i].path, walk->refused[i].reason,
+			opts->payload);
+	return custody__error(err, CUSTODY_EINVALID, "%zu path%s refused "
+		"(%s: %s); nothing was recorded", walk->nrefused,
+		walk->nrefused == 1 ? "" : "s", walk->refused[0].path,
+		walk->refused[0].reason);
+}
+
+/* A hash job for every file the stat cache cannot vouch for. */
+static int add_plan_hashing(struct add_run *run, custody_error **err)
+{
+	struct custody_walk *walk = &run->walk;
+	size_t nfiles = walk->nfiles ? walk->nfiles : 1;
+
+	run->pending = calloc(nfiles, sizeof(*run->pending));
+	run->jobs = calloc(nfiles, sizeof(*run->jobs));
+	if (run->pending == NULL || run->jobs == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+		struct pending *p = &run->pending[i];
+		struct custody_hash_job *job = &run->jobs[run->njobs];
+
+		p->file = f;
+		p->record = custody_index__find(run->index, f->path);
+		if (p->record && custody_index__stat_clean(run->index,
+		    p->record, &f->st))
+			continue;
+		job->path = f->path;
+		job->name = f->path;
+		job->check_identity = 1;
+		job->ino = (uint64_t)f->st.st_ino;
+		job->dev = (uint64_t)f->st.st_dev;
+		job->size = (uint64_t)f->st.st_size;
+		f->job = run->njobs;
+		run->njobs++;
+	}
+	if (run->njobs > 1) {
+		/* biggest first, so no thread is left with a huge file last;
+		 * then point each file at its job again */
+		qsort(run->jobs, run->njobs, sizeof(*run->jobs), cmp_job_size);
+	}
+	for (size_t j = 0; j < run->njobs; j++) {
+		struct custody_walk_file *f = custody_walk__find(walk,
+			run->jobs[j].name);
+
+		run->pending[f - walk->files].job = &run->jobs[j];
+	}
+	return 0;
+}
+
+/* Hash (and, when storing, pack the content of) every planned file. */
+static int add_hash(struct add_run *run, custody_error **err)
+{
+	struct custody_hash_options *hopts = &run->hopts;
+	custody_archive *a = run->a;
+	int rc;
+
+	memset(hopts, 0, sizeof(*hopts));
+	hopts->threads = run->opts->threads;
+	hopts->beneath = 1;
+	hopts->root_fd = a->root_fd;
+	hopts->sha512 = a->config->sha512;
+	hopts->media_type = 1;
+	hopts->stop_on_error = 1;
+	hopts->progress = run->opts->progress;
+	hopts->payload = run->opts->payload;
+	hopts->phase = "hashing";
+	if (run->store) {
+		run->pack_dir = custody_archive__pack_dir(a);
+		if (run->pack_dir == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		hopts->pack_dir = run->pack_dir;
+		hopts->exists = custody_archive__object_exists;
+		hopts->exists_payload = a;
+	}
+	hopts->cancelled = key_failed;
+	hopts->cancel_payload = (void *)a->signer;
+	if ((rc = custody_hash__run(run->jobs, run->njobs, hopts, &run->packs,
+	    &run->npacks, err)) != 0 ||
+	    (rc = custody_key_wait(a->signer, err)) != 0)
+		return rc;
+	return first_failure(run->jobs, run->njobs, err);
+}
+
+/* The entry of a file that is new or changed (index, time, actor and
+ * salt are the writer's). */
+static int fill_entry(struct add_run *run, const struct pending *p,
+	struct custody_entry *e, custody_error **err)
+{
+	const struct custody_derive_spec *derive = run->derive;
+	struct custody_hash_job *job = p->job;
+	char sha[65];
+
+	e->type = CUSTODY_ENTRY_REGISTER;
+	if (derive != NULL) {
+		e->type = CUSTODY_ENTRY_DERIVE;
+		e->derived_from = derive->derived_from;
+		e->original_leaf = (char *)derive->original_leaf;
+		e->derivation = (char *)derive->derivation;
+	}
+	e->note = (char *)run->opts->note;
+	e->source = (char *)run->opts->source;
+	e->path = p->file->path;
+	e->size = job->size;
+	hex_sha256(sha, job->sha256);
+	e->sha256 = strdup(sha);
+	if (run->hopts.sha512) {
+		char sha512[129];
+
+		custody_hex(sha512, job->sha512, 64);
+		e->sha512 = strdup(sha512);
+	}
+	e->media_type = job->media_type;
+	if (run->store) {
+		char blob[41];
+
+		custody_hex(blob, job->blob, 20);
+		e->blob = strdup(blob);
+	}
+	e->version = p->record ? p->record->version + 1 : 1;
+	e->has_previous = p->record != NULL;
+	e->previous = p->record ? p->record->index : 0;
+	if (e->sha256 == NULL || (run->hopts.sha512 && e->sha512 == NULL) ||
+	    (run->store && e->blob == NULL))
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Decide the entries: one per file whose content is not as recorded.
+ * A file found unchanged by its hash has its stat data refreshed. */
+static int add_build_entries(struct add_run *run, custody_error **err)
+{
+	size_t nfiles = run->walk.nfiles;
+	int rc;
+
+	run->entries = calloc(nfiles ? nfiles : 1, sizeof(*run->entries));
+	if (run->entries == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	if (run->derive != NULL && nfiles != 1)
+		return custody__error(err, CUSTODY_EINVALID, "a derivative is "
+			"one file, not %zu", nfiles);
+	for (size_t i = 0; i < nfiles; i++) {
+		struct pending *p = &run->pending[i];
+		struct custody_hash_job *job = p->job;
+
+		if (job == NULL) {
+			run->sum.unchanged++;
+			continue;
+		}
+		run->sum.hashed_bytes += job->size;
+		if (p->record && p->record->size == job->size &&
+		    CRYPTO_memcmp(p->record->sha256, job->sha256, 32) == 0) {
+			custody_index__set_stat(p->record, &job->st);
+			run->sum.unchanged++;
+			continue;
+		}
+		/* counted before it is filled: the entry's strings are freed
+		 * with the run even when filling fails half way */
+		run->nentries++;
+		if ((rc = fill_entry(run, p, &run->entries[run->nentries - 1],
+		    err)) != 0)
+			return rc;
+		if (p->record)
+			run->sum.new_versions++;
+		else
+			run->sum.registered++;
+	}
+	return 0;
+}
+
+/* Refuse a batch whose stored files and folders would clash in
+ * documents/, and a derivative that is nothing new. */
+static int add_check_conflicts(struct add_run *run, custody_error **err)
+{
+	const custody_add_options *opts = run->opts;
+
+	if (run->store && run->nentries > 0) {
+		const char *clash = NULL;
+
+		if (stored_conflict(run->index, run->entries, run->nentries,
+		    &clash) != 0)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if (clash != NULL) {
+			const char *reason = "a stored file and a stored "
+				"folder would share a name in the archive "
+				"(register one of them with --no-store)";
+
+			if (opts->refused)
+				opts->refused(clash, reason, opts->payload);
+			return custody__error(err, CUSTODY_EINVALID, "%s: %s; "
+				"nothing was recorded", clash, reason);
+		}
+	}
+	if (run->nentries == 0 && run->derive != NULL) {
+		const struct custody_record *r = run->pending[0].record;
+
+		return custody__error(err, CUSTODY_EEXISTS, "%s: already "
+			"registered as it is (entry %" PRIu64 "); a derivative "
+			"is a new file or a new version",
+			run->walk.files[0].path, r ? r->index : 0);
+	}
+	return 0;
+}
+
+/* documents/<path> for every entry that stores content, or whose path
+ * stored some before (removed when this version is not stored). */
+static int add_plan_documents(struct add_run *run, custody_error **err)
+{
+	run->documents = calloc(run->nentries + 1, sizeof(*run->documents));
+	run->document_paths = calloc(run->nentries + 1,
+		sizeof(*run->document_paths));
+	if (run->documents == NULL || run->document_paths == NULL)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	for (size_t i = 0; i < run->nentries; i++) {
+		const struct custody_entry *e = &run->entries[i];
+		const struct custody_record *old = custody_index__find(
+			run->index, e->path);
+		struct custody_tree_change *d;
+		char *path;
+
+		if (e->blob == NULL && (old == NULL || !old->blob[0]))
+			continue;
+		if ((path = custody_fs__join("documents", e->path)) == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		run->document_paths[run->ndocuments] = path;
+		d = &run->documents[run->ndocuments++];
+		d->path = path;
+		d->remove = e->blob == NULL;
+		if (e->blob)
+			git_oid_fromstr(&d->blob, e->blob);
+	}
+	return 0;
+}
+
+/* Content first, then entries: all of it on disk before the commit
+ * that refers to it, made by the one entry writer. */
+static int add_write(struct add_run *run, custody_error **err)
+{
+	char message[256];
+	git_oid commit;
+	int rc;
+
+	for (size_t i = 0; i < run->npacks; i++)
+		if ((rc = custody_pack__commit(run->packs[i], err)) != 0)
+			return rc;
+	if ((rc = add_plan_documents(run, err)) != 0)
+		return rc;
+	snprintf(message, sizeof(message), "custody add: %" PRIu64
+		" registered, %" PRIu64 " new version%s\n", run->sum.registered,
+		run->sum.new_versions, run->sum.new_versions == 1 ? "" : "s");
+	memset(&commit, 0, sizeof(commit));
+	rc = custody_change__append_tree(run->a, run->entries, run->nentries,
+		NULL, 0, run->documents, run->ndocuments, message, &commit,
+		err);
+	if (!git_oid_is_zero(&commit))
+		git_oid_tostr(run->sum.commit, sizeof(run->sum.commit),
+			&commit);
+	return rc;
+}
+
+/* The record is written; now the local cache. A cache that cannot be
+ * saved is rebuilt next time, so that is only a notice. */
+static int add_update_index(struct add_run *run, custody_error **err)
+{
+	custody_archive *a = run->a;
+	custody_error *ierr = NULL;
+
+	for (size_t i = 0; i < run->nentries; i++) {
+		const struct custody_entry *e = &run->entries[i];
+		struct custody_walk_file *f = custody_walk__find(&run->walk,
+			e->path);
+		struct custody_record r;
+
+		custody_index__record_from_entry(&r, e);
+		r.path = strdup(e->path);
+		custody_index__set_stat(&r,
+			&run->pending[f - run->walk.files].job->st);
+		if (r.path == NULL || custody_index__put(run->index, &r)
+		    == NULL) {
+			free(r.path);
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		}
+	}
+	memcpy(run->index->head, a->head_hex, 41);
+	run->index->size = a->size;
+	if (custody_index__save(run->index, a, &ierr) != 0)
+		custody_archive__notice(a, "the stat cache was not saved (%s); "
+			"it will be rebuilt", custody_error_message(ierr));
+	custody_error_free(ierr);
+	return 0;
+}
+
+/* Undo what nothing refers to, so a failed add leaves the archive as
+ * it was; free the rest. */
+static void add_run_free(struct add_run *run, int rc)
+{
+	if (rc != 0 && run->sum.commit[0] == '\0') {
+		for (size_t i = 0; i < run->npacks; i++)
+			custody_pack__uncommit(run->packs[i]);
+		custody_pack__settled(run->a->gitdir);
+	}
+	for (size_t i = 0; i < run->npacks; i++)
+		custody_pack__free(run->packs[i]);
+	free(run->packs);
+	for (size_t i = 0; run->entries && i < run->nentries; i++) {
+		free(run->entries[i].sha256);
+		free(run->entries[i].sha512);
+		free(run->entries[i].blob);
+	}
+	free(run->entries);
+	for (size_t i = 0; i < run->ndocuments; i++)
+		free(run->document_paths[i]);
+	free(run->document_paths);
+	free(run->documents);
+	if (run->jobs)
+		custody_hash__jobs_clear(run->jobs, run->njobs);
+	free(run->jobs);
+	free(run->pending);
+	custody_walk__free(&run->walk);
+	custody_index__free(run->index);
+	free(run->pack_dir);
+	custody_lock__release(run->lock);
+}
+
+int custody_archive__add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
+	void *entry_payload, custody_add_summary *summary,
+	custody_error **err)
+{
+	custody_add_options defaults = CUSTODY_ADD_OPTIONS_INIT;
+	struct add_run run;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	run.a = a;
+	run.opts = opts ? opts : &defaults;
+	run.derive = derive;
+	if ((rc = add_begin(&run, err)) != 0 ||
+	    (rc = add_walk(&run, paths, npaths, err)) != 0 ||
+	    (rc = add_check_refusals(&run, err)) != 0 ||
+	    (rc = add_plan_hashing(&run, err)) != 0 ||
+	    (rc = add_hash(&run, err)) != 0 ||
+	    (rc = add_build_entries(&run, err)) != 0 ||
+	    (rc = add_check_conflicts(&run, err)) != 0)
+		goto done;
+	if (run.nentries == 0) {
+		/* Nothing new: keep what the stat cache learnt, record
+		 * nothing */
+		rc = custody_index__save(run.index, a, err);
+		goto done;
+	}
+	if ((rc = add_write(&run, err)) != 0 ||
+	    (rc = add_update_index(&run, err)) != 0)
+		goto done;
+	for (size_t i = 0; i < run.nentries && entry_cb; i++)
+		if (entry_cb(&run.entries[i], entry_payload) != 0)
+			break;
+done:
+	if (summary)
+		*summary = run.sum;
+	add_run_free(&run, rc);
+	return rc;
+}
