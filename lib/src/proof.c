@@ -13,6 +13,7 @@
  */
 #include "archive.h"
 #include "base64.h"
+#include "checkpoint.h"
 #include "entry.h"
 #include "error.h"
 #include "fsutil.h"

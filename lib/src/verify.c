@@ -1,6 +1,7 @@
 /* custody verify: the archive's history, entries, objects, documents. */
 #include "archive.h"
 #include "blob.h"
+#include "checkpoint.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
