@@ -12,6 +12,7 @@
 #include "custody/key.h"
 #include "custody/member.h"
 #include "custody/proof.h"
+#include "custody/check.h"
 #include "custody/chain.h"
 
 #endif

@@ -1,15 +1,19 @@
 /*
  * The chain of custody: events about documents, derivatives linked to
- * their originals by entry index and leaf hash (never by digest), and
- * the timeline that reads them back in log order.
+ * their originals by entry index and leaf hash (never by digest), the
+ * timeline that reads them back in log order, and the disclosure of a
+ * derivative's original.
  */
 #include "archive.h"
+#include "base64.h"
+#include "check.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "lock.h"
 #include "map.h"
 #include "merkle.h"
+#include "proof.h"
 #include "custody/chain.h"
 
 #include <inttypes.h>
@@ -401,6 +405,51 @@ done:
 	free(t.depth_of);
 	custody_entry__free(root);
 	git_tree_free(tree);
+	free(rel);
+	return rc;
+}
+
+/* ---- disclosure of a derivative's original ---- */
+
+int custody_archive_reveal(custody_archive *a, const char *derivative,
+	custody_buf *out, custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
+	char *rel = NULL;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__find_version(a, derivative, 0, &rel, &e,
+	    err)) != 0)
+		return rc;
+	if (e->type != CUSTODY_ENTRY_DERIVE) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: its latest "
+			"version was not derived from another document; "
+			"nothing to reveal", rel);
+		goto done;
+	}
+	/* both at the checkpoint at head, so they share one tree */
+	if ((rc = custody_archive__proof_of(a, e->index, 0, &d, err)) != 0 ||
+	    (rc = custody_archive__proof_of(a, e->derived_from, 0, &o, err))
+	    != 0)
+		goto done;
+	if (custody_buf__append(out, CUSTODY_REVEAL_V1,
+	    sizeof(CUSTODY_REVEAL_V1) - 1) != 0 ||
+	    custody_buf__append(out, "derivative ", 11) != 0 ||
+	    custody_base64__append(out, d.ptr, d.size) != 0 ||
+	    custody_buf__append(out, "\noriginal ", 10) != 0 ||
+	    custody_base64__append(out, o.ptr, o.size) != 0 ||
+	    custody_buf__append(out, "\n", 1) != 0) {
+		custody_buf_dispose(out);
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+done:
+	custody_buf_dispose(&d);
+	custody_buf_dispose(&o);
+	custody_entry__free(e);
 	free(rel);
 	return rc;
 }
