@@ -7,9 +7,9 @@
 #include "archive.h"
 #include "base64.h"
 #include "check.h"
+#include "digest.h"
 #include "error.h"
 #include "fsutil.h"
-#include "hash.h"
 #include "lock.h"
 #include "map.h"
 #include "merkle.h"
@@ -90,29 +90,22 @@ static int same_digest(custody_archive *a, const char *new_path,
 	const char *new_rel, const struct custody_entry *orig,
 	custody_error **err)
 {
-	struct custody_hash_job job;
-	struct custody_hash_options opts;
-	char hex[65];
+	struct custody_digest file;
+	custody_error *why = NULL;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	memset(&opts, 0, sizeof(opts));
-	job.path = new_rel;
-	job.name = new_path;
-	opts.threads = 1;
-	opts.beneath = 1;
-	opts.root_fd = a->root_fd;
-	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
-	    job.rc == 0) {
-		custody_hex(hex, job.sha256, 32);
-		if (strcmp(hex, orig->sha256) == 0)
-			rc = custody__error(err, CUSTODY_EINVALID, "%s is "
-				"identical to %s; a derivative that changes "
-				"nothing would reveal the original's digest",
-				new_path, orig->path);
-	}
+	rc = custody_digest__collection_file(&file, a->root_fd, new_rel,
+		new_path, &why);
+	if (rc == CUSTODY_ENOMEM)
+		custody__error(err, rc, "%s", custody_error_message(why));
 	/* a file that cannot be read is left for the add to name */
-	custody_hash__jobs_clear(&job, 1);
+	else if (rc != 0)
+		rc = 0;
+	else if (custody_digest__matches(&file, orig->sha256, orig->size))
+		rc = custody__error(err, CUSTODY_EINVALID, "%s is identical "
+			"to %s; a derivative that changes nothing would reveal "
+			"the original's digest", new_path, orig->path);
+	custody_error_free(why);
 	return rc;
 }
 

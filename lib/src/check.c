@@ -17,6 +17,7 @@
 #include "check.h"
 #include "base64.h"
 #include "checkpoint.h"
+#include "digest.h"
 #include "entry.h"
 #include "error.h"
 #include "fsutil.h"
@@ -26,13 +27,10 @@
 #include "tsa.h"
 #include "custody/check.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -349,56 +347,6 @@ static int failed_reveal(custody_reveal_result *r, const char *step, int rc)
 	return rc;
 }
 
-/* SHA-256 and size of the file at path. */
-static int hash_file(const char *path, unsigned char out[32],
-	uint64_t *size_out, custody_error **err)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char *chunk = malloc(1 << 16);
-	uint64_t size = 0;
-	custody_error *open_err = NULL;
-	int fd = custody_fs__open_input(path, 0, "", &open_err), rc = 0;
-
-	if (fd < 0) {
-		/* as before for a file that cannot be opened; a FIFO or a
-		 * device (/dev/zero) is refused, never read */
-		int e = errno;
-
-		rc = custody_error_code(open_err) == CUSTODY_EINVALID ?
-			custody__error(err, CUSTODY_EINVALID, "%s",
-			custody_error_message(open_err)) :
-			custody__error_sys(err, CUSTODY_EIO, e, "%s: "
-			"cannot read", path);
-		custody_error_free(open_err);
-	} else if (md == NULL || chunk == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	while (rc == 0) {
-		ssize_t n = read(fd, chunk, 1 << 16);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = custody__error_sys(err, CUSTODY_EIO, errno,
-				"%s: cannot read", path);
-			break;
-		}
-		if (n == 0)
-			break;
-		size += (uint64_t)n;
-		if (EVP_DigestUpdate(md, chunk, (size_t)n) != 1)
-			rc = custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
-	}
-	if (rc == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
-		rc = custody__error_ssl(err, CUSTODY_ERROR, "SHA-256");
-	if (fd >= 0)
-		close(fd);
-	free(chunk);
-	EVP_MD_CTX_free(md);
-	*size_out = size;
-	return rc;
-}
-
 /* Prefix the step's own words to a lower error. */
 static int step_error(custody_error **err, int code, const char *step,
 	custody_error *why)
@@ -421,8 +369,8 @@ int custody_check(const char *file_path, const char *proof,
 	struct custody_entry *e = NULL;
 	struct consistency *c = NULL;
 	custody_error *why = NULL;
-	unsigned char leaf[32], digest[32], want[32];
-	uint64_t size;
+	struct custody_digest file;
+	unsigned char leaf[32], digest[32];
 	size_t text_len;
 	int rc;
 
@@ -500,19 +448,19 @@ int custody_check(const char *file_path, const char *proof,
 	 * disclosure may be checked without the files) */
 	if (file_path == NULL)
 		goto inclusion;
-	if ((rc = hash_file(file_path, digest, &size, &why)) != 0) {
+	if ((rc = custody_digest__named_file(&file, file_path, &why)) != 0) {
 		rc = failed(r, "file", step_error(err, rc, "file", why));
 		goto done;
 	}
-	if (custody_unhex(want, e->sha256, 32) != 0 ||
-	    CRYPTO_memcmp(want, digest, 32) != 0 || size != e->size) {
+	if (!custody_digest__matches(&file, e->sha256, e->size)) {
 		char hex[65];
 
-		custody_hex(hex, digest, 32);
+		custody_hex(hex, file.sha256, 32);
 		rc = failed(r, "file", custody__error(err, CUSTODY_EVERIFY,
 			"file: %s is not the registered document: its SHA-256 "
 			"is %s (%" PRIu64 " bytes), the entry's %s (%" PRIu64
-			" bytes)", file_path, hex, size, e->sha256, e->size));
+			" bytes)", file_path, hex, file.size, e->sha256,
+			e->size));
 		goto done;
 	}
 
