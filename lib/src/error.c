@@ -45,6 +45,22 @@ int custody__error(custody_error **err, int code, const char *fmt, ...)
 	return code;
 }
 
+int custody__oom(custody_error **err)
+{
+	return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+}
+
+int custody__check_version(custody_error **err, const void *given,
+	unsigned int version, unsigned int known, const char *name)
+{
+	if (given == NULL || version == known)
+		return 0;
+	return custody__error(err, CUSTODY_EINVALID, "%s has version %u; this "
+		"library (custody %s) reads version %u: initialise it with its "
+		"_INIT macro or _init function", name, version,
+		CUSTODY_VERSION_STRING, known);
+}
+
 int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 {
 	char detail[256] = "OpenSSL error";

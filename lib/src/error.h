@@ -40,6 +40,18 @@ int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 int custody__error_sys(custody_error **err, int code, int errnum,
 	const char *fmt, ...) CUSTODY_PRINTF(4, 5);
 
+/* custody__error(err, CUSTODY_ENOMEM, "out of memory"), said once. */
+int custody__oom(custody_error **err);
+
+/*
+ * 0 when an options or result struct the caller passed (`given`, its
+ * version field) is of the layout this library reads (`known`), else
+ * CUSTODY_EINVALID naming the struct. A NULL struct is the caller's
+ * "defaults" and passes.
+ */
+int custody__check_version(custody_error **err, const void *given,
+	unsigned int version, unsigned int known, const char *name);
+
 /* One-time initialisation of the libraries the library uses (libgit2;
  * OpenSSL 3 initialises itself); 0 or an error code. error_git.c, or in
  * the check-only library error_check.c, which has nothing to do. */

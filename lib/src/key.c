@@ -765,33 +765,17 @@ int custody_pubkey_parse(custody_pubkey **out, const char *text,
 int custody_pubkey_openssh(const custody_pubkey *key, custody_buf *out,
 	custody_error **err)
 {
-	custody_buf blob = CUSTODY_BUF_INIT;
-	int rc;
+	char line[CUSTODY_SSHWIRE_KEY_LINE];
 
-	if (custody_sshwire__put_ed25519_key(&blob, key->raw) != 0 ||
-	    custody_buf__append(out, "ssh-ed25519 ", 12) != 0 ||
-	    custody_base64__append(out, blob.ptr, blob.size) != 0)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	else
-		rc = 0;
-	custody_buf_dispose(&blob);
-	return rc;
+	custody_sshwire__key_line(line, key->raw);
+	if (custody_buf__append(out, line, strlen(line)) != 0)
+		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return 0;
 }
 
 void custody_pubkey_fingerprint(const custody_pubkey *key, char out[64])
 {
-	unsigned char blob[51], digest[SHA256_DIGEST_LENGTH];
-	char b64[CUSTODY_BASE64_LEN(SHA256_DIGEST_LENGTH) + 1];
-	size_t n;
-
-	/* string "ssh-ed25519" || string key, without a heap buffer */
-	memcpy(blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
-	memcpy(blob + 19, key->raw, 32);
-	SHA256(blob, sizeof(blob), digest);
-	n = custody_base64_encode(b64, digest, sizeof(digest));
-	while (n > 0 && b64[n - 1] == '=')
-		b64[--n] = '\0';
-	snprintf(out, 64, "SHA256:%s", b64);
+	custody_sshwire__fingerprint(out, key->raw);
 }
 
 int custody_pubkey_vkey(const custody_pubkey *key, const char *name,

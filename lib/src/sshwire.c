@@ -1,8 +1,12 @@
 /* SSH wire encoding: bounds-checked reads, growable writes. */
 #include "sshwire.h"
+#include "base64.h"
 #include "fsutil.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 int custody_sshwire__u32(struct sshwire_reader *r, uint32_t *out)
 {
@@ -70,13 +74,65 @@ int custody_sshwire__put_cstring(custody_buf *buf, const char *s)
 	return custody_sshwire__put_string(buf, s, strlen(s));
 }
 
+static const unsigned char ed25519_prefix[19] = { 0, 0, 0, 11, 's', 's',
+	'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 32 };
+
+void custody_sshwire__ed25519_blob(
+	unsigned char out[CUSTODY_SSHWIRE_ED25519_BLOB],
+	const unsigned char pub[32])
+{
+	memcpy(out, ed25519_prefix, sizeof(ed25519_prefix));
+	memcpy(out + sizeof(ed25519_prefix), pub, 32);
+}
+
 int custody_sshwire__put_ed25519_key(custody_buf *buf,
 	const unsigned char pub[32])
 {
-	if (custody_sshwire__put_cstring(buf, "ssh-ed25519") != 0 ||
-	    custody_sshwire__put_string(buf, pub, 32) != 0)
-		return CUSTODY_ENOMEM;
+	unsigned char blob[CUSTODY_SSHWIRE_ED25519_BLOB];
+
+	custody_sshwire__ed25519_blob(blob, pub);
+	return custody_buf__append(buf, blob, sizeof(blob)) != 0 ?
+		CUSTODY_ENOMEM : 0;
+}
+
+void custody_sshwire__key_line(char out[CUSTODY_SSHWIRE_KEY_LINE],
+	const unsigned char pub[32])
+{
+	unsigned char blob[CUSTODY_SSHWIRE_ED25519_BLOB];
+
+	custody_sshwire__ed25519_blob(blob, pub);
+	memcpy(out, "ssh-ed25519 ", 12);
+	custody_base64_encode(out + 12, blob, sizeof(blob));
+}
+
+int custody_sshwire__key_line_raw(const char *line, unsigned char out[32])
+{
+	unsigned char blob[CUSTODY_SSHWIRE_ED25519_BLOB];
+	size_t len;
+
+	if (strncmp(line, "ssh-ed25519 ", 12) != 0 ||
+	    strlen(line) != CUSTODY_SSHWIRE_KEY_LINE - 1 ||
+	    custody_base64_decode(blob, &len, line + 12, 68) != 0 ||
+	    len != sizeof(blob) ||
+	    memcmp(blob, ed25519_prefix, sizeof(ed25519_prefix)) != 0)
+		return -1;
+	memcpy(out, blob + sizeof(ed25519_prefix), 32);
 	return 0;
+}
+
+void custody_sshwire__fingerprint(char out[64], const unsigned char pub[32])
+{
+	unsigned char blob[CUSTODY_SSHWIRE_ED25519_BLOB];
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char b64[CUSTODY_BASE64_LEN(SHA256_DIGEST_LENGTH) + 1];
+	size_t n;
+
+	custody_sshwire__ed25519_blob(blob, pub);
+	SHA256(blob, sizeof(blob), digest);
+	n = custody_base64_encode(b64, digest, sizeof(digest));
+	while (n > 0 && b64[n - 1] == '=')
+		b64[--n] = '\0';
+	snprintf(out, 64, "SHA256:%s", b64);
 }
 
 const char *custody_sshwire__ed25519_key(const unsigned char *blob,

@@ -46,4 +46,28 @@ int custody_sshwire__put_ed25519_key(custody_buf *buf,
 const char *custody_sshwire__ed25519_key(const unsigned char *blob,
 	size_t len, unsigned char pub[32]);
 
+/*
+ * The one Ed25519 public key, in the forms custody writes and reads.
+ * Its wire blob (string "ssh-ed25519", string key) is always 51 bytes,
+ * of which the first 19 never change; as an OpenSSH line,
+ * "ssh-ed25519 " and 68 base64 characters.
+ */
+#define CUSTODY_SSHWIRE_ED25519_BLOB 51
+#define CUSTODY_SSHWIRE_KEY_LINE 81   /* the line, with its NUL */
+
+void custody_sshwire__ed25519_blob(
+	unsigned char out[CUSTODY_SSHWIRE_ED25519_BLOB],
+	const unsigned char pub[32]);
+
+/* "ssh-ed25519 AAAA..." (no comment), NUL-terminated. */
+void custody_sshwire__key_line(char out[CUSTODY_SSHWIRE_KEY_LINE],
+	const unsigned char pub[32]);
+
+/* The key of exactly such a line (no comment, nothing after it): 0, or
+ * -1 when `line` is anything else. */
+int custody_sshwire__key_line_raw(const char *line, unsigned char out[32]);
+
+/* "SHA256:<unpadded base64 of the blob's SHA-256>", as ssh-keygen -l. */
+void custody_sshwire__fingerprint(char out[64], const unsigned char pub[32]);
+
 #endif

@@ -1,0 +1,135 @@
+/*
+ * custody verify: custody_archive_verify as the sequence of its steps,
+ * and the reporting they share. What each step checks is in the
+ * archive_verify_*.c file named after it (see archive_verify.h).
+ */
+#include "archive_verify.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * At most this many problems are passed on; a damaged or crafted archive
+ * may have millions, and the first ones say what happened.
+ */
+#define PROBLEM_LINES 100
+
+void custody_archive_verify__problem(struct custody_verify_run *v,
+	const char *where, const char *fmt, ...)
+{
+	char msg[1024];
+	custody_problem p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->sum.problems++;
+	if (v->sum.problems > PROBLEM_LINES)
+		return;  /* counted; the last line says how many */
+	p.where = where;
+	p.message = msg;
+	if (v->cb && !v->stopped && v->cb(&p, v->payload) != 0)
+		v->stopped = 1;
+}
+
+/* After PROBLEM_LINES problems, one line counts the ones not shown. */
+static void problems_not_shown(struct custody_verify_run *v)
+{
+	char msg[128];
+	custody_problem p;
+	uint64_t rest;
+
+	if (v->sum.problems <= PROBLEM_LINES)
+		return;
+	rest = v->sum.problems - PROBLEM_LINES;
+	snprintf(msg, sizeof(msg), "%" PRIu64 " more problem%s not shown",
+		rest, rest == 1 ? " is" : "s are");
+	p.where = "verify";
+	p.message = msg;
+	if (v->cb && !v->stopped && v->cb(&p, v->payload) != 0)
+		v->stopped = 1;
+}
+
+/* Every check reads objects: without them verify has checked nothing
+ * and must not say "ok". */
+static int open_object_database(struct custody_verify_run *v,
+	custody_error **err)
+{
+	if (git_repository_odb(&v->odb, v->a->repo) != 0)
+		return custody__error_git(err, CUSTODY_EVERIFY, "%s: cannot "
+			"open the object database", v->a->gitdir);
+	return 0;
+}
+
+/* The verdict: the problems found, or a history later runs trust. */
+static int conclude(struct custody_verify_run *v, custody_error **err)
+{
+	problems_not_shown(v);
+	if (v->sum.problems > 0)
+		return custody__error(err, CUSTODY_EVERIFY, "%" PRIu64
+			" problem%s found", v->sum.problems,
+			v->sum.problems == 1 ? "" : "s");
+	custody_archive_verify__remember(v);
+	return 0;
+}
+
+static int run_steps(struct custody_verify_run *v, custody_error **err)
+{
+	int rc;
+
+	if ((rc = open_object_database(v, err)) != 0)
+		return rc;
+	custody_archive_verify__seen(v);
+	if ((rc = custody_archive_verify__history(v, err)) != 0 ||
+	    (rc = custody_archive__head_tree(v->a, &v->tree, err)) != 0 ||
+	    (rc = custody_archive_verify__entries(v, err)) != 0)
+		return rc;
+	/* the checkpoints and timestamps before members_end, which lets go
+	 * of the members that signed them */
+	if ((rc = custody_archive_verify__tlog(v, err)) != 0 ||
+	    (rc = custody_archive_verify__members_end(v, err)) != 0)
+		return rc;
+	custody_archive_verify__documents(v);
+	if ((rc = custody_archive_verify__full(v, err)) != 0)
+		return rc;
+	return conclude(v, err);
+}
+
+static void run_free(struct custody_verify_run *v)
+{
+	custody_members__clear(&v->replay.members);
+	free(v->commits);
+	for (size_t i = 0; v->latest && i < v->nlatest; i++)
+		free(v->latest[i].path);
+	free(v->latest);
+	free(v->leaves);
+	free(v->digests);
+	free(v->checks);
+	custody_map__free(&v->by_path);
+	git_tree_free(v->tree);
+	git_odb_free(v->odb);
+}
+
+int custody_archive_verify(custody_archive *a,
+	const custody_verify_options *opts, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary, custody_error **err)
+{
+	custody_verify_options defaults = CUSTODY_VERIFY_OPTIONS_INIT;
+	struct custody_verify_run v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.a = a;
+	v.opts = opts ? opts : &defaults;
+	v.cb = cb;
+	v.payload = payload;
+	rc = run_steps(&v, err);
+	if (summary)
+		*summary = v.sum;
+	run_free(&v);
+	return rc;
+}

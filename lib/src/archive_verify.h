@@ -1,0 +1,156 @@
+/*
+ * custody verify, in parts: one run's state, which custody_archive_verify
+ * (archive_verify.c) passes through its steps, one file for each thing
+ * they check:
+ *
+ *   archive_verify_history.c  commits, signatures, members at each commit
+ *   archive_verify_entries.c  the log's shape, entries, version chains
+ *   archive_verify_tlog.c     tiles, checkpoints, timestamps
+ *   archive_verify_content.c  stored content, documents/, --full
+ */
+#ifndef CUSTODY_SRC_ARCHIVE_VERIFY_H
+#define CUSTODY_SRC_ARCHIVE_VERIFY_H
+
+#include "archive.h"
+#include "error.h"
+#include "map.h"
+#include "member.h"
+
+/* What the history walk learns about each commit, for the membership
+ * replay that runs along the entries. */
+struct custody_verify_commit {
+	char hex[41];
+	uint64_t first, count;     /* the entries it adds */
+	int signature;             /* 1 good, 0 missing or bad (reported) */
+	unsigned char signer[32];
+	int has_members;
+	git_oid members;           /* its members/allowed_signers blob */
+	int has_checkpoint;
+	git_oid checkpoint;        /* its checkpoint blob */
+};
+
+/*
+ * Membership replay along the entries: the state before a commit's
+ * entries judges its signer (the genesis commit is judged after its
+ * genesis entry, which names the founder); the state after them is
+ * what its members/allowed_signers must say.
+ */
+struct custody_verify_replay {
+	struct custody_members members;
+	size_t commit;              /* the commit whose entries come next */
+	const char *signer_name;    /* NULL if unknown or not a member */
+	uint64_t generation;        /* bumped by each membership change */
+	uint64_t hashed_generation;
+	git_oid expected;           /* allowed_signers blob for generation */
+	int has_expected;
+	int oom;
+};
+
+/* The latest version of one registered path. */
+struct custody_verify_document {
+	char *path;
+	uint64_t index, version, size;
+	char sha256[65];
+	char blob[41];
+	int doc_seen;
+};
+
+/* A stored blob that --full rehashes, and what it found. */
+struct custody_verify_blob {
+	uint64_t index;
+	char blob[41];
+	char sha256[65];
+	uint64_t size;
+	char *path;
+	int bad;            /* 1 unreadable, 2 digest, 3 size */
+};
+
+struct custody_verify_run {
+	custody_archive *a;
+	const custody_verify_options *opts;
+	custody_problem_cb cb;
+	void *payload;
+	custody_verify_summary sum;
+	int stopped;               /* the callback asked for no more */
+	git_odb *odb;
+	git_tree *tree;            /* head's */
+
+	/* history */
+	git_oid seen;              /* custody-seen, when has_seen */
+	int has_seen;
+	struct custody_verify_commit *commits;
+	size_t ncommits;
+	struct custody_verify_replay replay;
+
+	/* entries, by index: the consecutive ones from 0 */
+	uint64_t nlog;
+	unsigned char (*leaves)[32];
+	unsigned char (*digests)[32];  /* a registration's SHA-256, else 0 */
+
+	/* documents, by path, and their stored blobs */
+	struct custody_verify_document *latest;
+	size_t nlatest;
+	struct custody_map by_path;    /* path -> its index in latest */
+	struct custody_verify_blob *checks;
+	size_t nchecks;
+};
+
+/* Report a problem (counted; passed on while there are few). */
+void custody_archive_verify__problem(struct custody_verify_run *v,
+	const char *where, const char *fmt, ...) CUSTODY_PRINTF(3, 4);
+
+/* ---- archive_verify_history.c ---- */
+
+/* Does the history still hold the commit this machine last made or
+ * verified? Sets v->seen. */
+void custody_archive_verify__seen(struct custody_verify_run *v);
+
+/* Walk the commits: signatures, and what each one changes. Fills
+ * v->commits; an error only when the walk itself cannot run. */
+int custody_archive_verify__history(struct custody_verify_run *v,
+	custody_error **err);
+
+/* The members replay, along the entries: before entry `index`, on
+ * entry `e`, and after the last one (then the members are let go;
+ * CUSTODY_ENOMEM if the replay ran out of memory). */
+void custody_archive_verify__members_before(struct custody_verify_run *v,
+	uint64_t index);
+void custody_archive_verify__members_entry(struct custody_verify_run *v,
+	const struct custody_entry *e, const char *where);
+int custody_archive_verify__members_end(struct custody_verify_run *v,
+	custody_error **err);
+
+/* A history that verified becomes the one later runs compare with. */
+void custody_archive_verify__remember(struct custody_verify_run *v);
+
+/* ---- archive_verify_entries.c ---- */
+
+/* "log/000/001/000001234.yaml" -> 1234, or -1 if not custody's layout */
+int64_t custody_archive_verify__entry_index(const char *path);
+
+/* Read the log's shape, then check every entry in order. */
+int custody_archive_verify__entries(struct custody_verify_run *v,
+	custody_error **err);
+
+/* ---- archive_verify_tlog.c ---- */
+
+/* The log's Merkle tree against every checkpoint and timestamp. */
+int custody_archive_verify__tlog(struct custody_verify_run *v,
+	custody_error **err);
+
+/* ---- archive_verify_content.c ---- */
+
+/* Entry `e`'s stored content is in the archive (queued for --full);
+ * `doc` is its path's index in v->latest. */
+void custody_archive_verify__stored_content(struct custody_verify_run *v,
+	const struct custody_entry *e, uint64_t index, const char *where,
+	size_t doc);
+
+/* documents/ mirrors the latest stored version of every path. */
+void custody_archive_verify__documents(struct custody_verify_run *v);
+
+/* With --full: rehash every document on disk and every stored blob. */
+int custody_archive_verify__full(struct custody_verify_run *v,
+	custody_error **err);
+
+#endif

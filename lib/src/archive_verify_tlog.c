@@ -1,0 +1,264 @@
+/*
+ * custody verify: the transparency log. The tile cache is brought in
+ * line with the entries; then every commit's checkpoint and every token
+ * in timestamps/ must be of this log's Merkle tree, and signed.
+ */
+#include "archive_verify.h"
+#include "checkpoint.h"
+#include "fsutil.h"
+#include "note.h"
+#include "tiles.h"
+#include "tlog.h"
+#include "tsa.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+/* Read a blob into a buffer; 0 or -1. */
+static int read_blob(custody_archive *a, const git_oid *id,
+	custody_buf *out)
+{
+	git_blob *blob;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if (git_blob_lookup(&blob, a->repo, id) != 0)
+		return -1;
+	rc = custody_buf__append(out, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob)) ? -1 : 0;
+	git_blob_free(blob);
+	return rc;
+}
+
+/* The tile cache against the entries: what differs is rebuilt. */
+static int sync_tiles(struct custody_verify_run *v,
+	unsigned char (*leaves)[32], struct custody_tiles **out,
+	custody_error **err)
+{
+	custody_archive *a = v->a;
+	struct custody_tiles *t = NULL;
+	uint64_t have, same = 0;
+	int rc;
+
+	if ((rc = custody_tlog__open_tiles(a, &t, &have, err)) != 0)
+		return rc;
+	for (; same < have && same < a->size; same++) {
+		unsigned char h[32];
+
+		if (custody_tiles__node(t, 0, same, h, NULL) != 0 ||
+		    memcmp(h, leaves[same], 32) != 0)
+			break;
+	}
+	if (same < have) {
+		if (same < a->size)
+			custody_archive__notice(a, "the tile cache differed "
+				"from the log from leaf %" PRIu64 "; rebuilt "
+				"from the entries", same);
+		if ((rc = custody_tiles__truncate(t, same, err)) != 0)
+			goto fail;
+	}
+	if (same < a->size && (rc = custody_tiles__append(t,
+	    (const unsigned char (*)[32])leaves + same,
+	    (size_t)(a->size - same), err)) != 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	custody_tiles__free(t);
+	return rc;
+}
+
+/* One commit's checkpoint, for the log's first `size` entries. */
+static void check_checkpoint(struct custody_verify_run *v,
+	struct custody_tiles *t, const struct custody_verify_commit *info,
+	uint64_t size)
+{
+	custody_archive *a = v->a;
+	struct custody_checkpoint cp;
+	struct custody_note_verifier nv;
+	custody_buf note = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+	unsigned char root[32];
+	char where[64];
+	size_t text_len;
+
+	snprintf(where, sizeof(where), "commit %.12s", info->hex);
+	if (!info->has_checkpoint) {
+		custody_archive_verify__problem(v, where, "has no checkpoint");
+		return;
+	}
+	if (read_blob(a, &info->checkpoint, &note) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint "
+			"cannot be read");
+		return;
+	}
+	if (custody_note__split(note.ptr, note.size, &text_len, &why) != 0 ||
+	    custody_checkpoint__parse(&cp, note.ptr, text_len, &why) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"malformed: %s", custody_error_message(why));
+	} else if (a->config && strcmp(cp.origin, a->config->origin) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint "
+			"names the log '%s', not '%s'", cp.origin,
+			a->config->origin);
+	} else if (cp.size != size) {
+		custody_archive_verify__problem(v, where, "its checkpoint has "
+			"size %" PRIu64 ", but the log has %" PRIu64
+			" entries there", cp.size, size);
+	} else if (size > custody_tiles__size(t) ||
+	    custody_tiles__root(t, size, root, NULL) != 0 ||
+	    CRYPTO_memcmp(root, cp.root, 32) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint's "
+			"root is not the Merkle root of the log's first %"
+			PRIu64 " entries", size);
+	} else if (info->signature) {
+		custody_note__verifier_from_key(&nv, cp.origin, info->signer);
+		if (custody_note__verify(note.ptr, note.size, &nv, 1, NULL,
+		    &why) != 0)
+			custody_archive_verify__problem(v, where, "its "
+				"checkpoint is not signed by the commit's "
+				"signer: %s", custody_error_message(why));
+	}
+	custody_error_free(why);
+	custody_buf_dispose(&note);
+}
+
+/* Every commit's checkpoint: this log's, of the right size and root,
+ * signed by the member who signed the commit. */
+static void check_checkpoints(struct custody_verify_run *v,
+	struct custody_tiles *t)
+{
+	uint64_t size = 0;
+
+	for (size_t k = 0; k < v->ncommits && !v->stopped; k++) {
+		const struct custody_verify_commit *info = &v->commits[k];
+
+		size += info->count;
+		if (info->count == 0)
+			continue;
+		check_checkpoint(v, t, info, size);
+	}
+}
+
+/* The checkpoint a token covers is signed by a member. */
+static void check_timestamp_signers(struct custody_verify_run *v,
+	const custody_buf *note, const struct custody_checkpoint *cp,
+	const struct custody_members *members, const char *where)
+{
+	struct custody_note_verifier *nv;
+	custody_error *why = NULL;
+
+	nv = calloc(members->count + 1, sizeof(*nv));
+	for (size_t k = 0; nv && k < members->count; k++)
+		custody_note__verifier_from_key(&nv[k], cp->origin,
+			members->items[k].key);
+	if (nv == NULL || custody_note__verify(note->ptr, note->size, nv,
+	    members->count, NULL, &why) != 0)
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"not signed by a member: %s", why ?
+			custody_error_message(why) : "out of memory");
+	free(nv);
+	custody_error_free(why);
+}
+
+/* timestamps/<size>.tsr: its token covers <size>.checkpoint beside it,
+ * which is this log's. */
+static void check_timestamp(struct custody_verify_run *v,
+	struct custody_tiles *t, git_tree *dir, const git_tree_entry *tsr,
+	const struct custody_members *members)
+{
+	custody_archive *a = v->a;
+	const char *name = git_tree_entry_name(tsr);
+	const git_tree_entry *cpe;
+	size_t len = strlen(name), text_len;
+	struct custody_checkpoint cp;
+	struct custody_tsa_info info;
+	custody_buf token = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+	unsigned char digest[32], root[32];
+	char where[96], cpname[64];
+	int untrusted;
+
+	if (len < 5 || strcmp(name + len - 4, ".tsr") != 0)
+		return;
+	snprintf(where, sizeof(where), "timestamps/%s", name);
+	snprintf(cpname, sizeof(cpname), "%.*s.checkpoint", (int)(len - 4),
+		name);
+	if ((cpe = git_tree_entry_byname(dir, cpname)) == NULL ||
+	    read_blob(a, git_tree_entry_id(cpe), &note) != 0 ||
+	    read_blob(a, git_tree_entry_id(tsr), &token) != 0) {
+		custody_archive_verify__problem(v, where, "has no readable %s "
+			"beside it", cpname);
+		goto done;
+	}
+	if (custody_note__split(note.ptr, note.size, &text_len, &why) != 0 ||
+	    custody_checkpoint__parse(&cp, note.ptr, text_len, &why) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"malformed: %s", custody_error_message(why));
+		goto done;
+	}
+	if ((uint64_t)strtoull(name, NULL, 10) != cp.size ||
+	    cp.size > custody_tiles__size(t) ||
+	    custody_tiles__root(t, cp.size, root, NULL) != 0 ||
+	    CRYPTO_memcmp(root, cp.root, 32) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"not this log's tree of size %" PRIu64, cp.size);
+		goto done;
+	}
+	check_timestamp_signers(v, &note, &cp, members, where);
+	EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(), NULL);
+	if (custody_tsa__verify(token.ptr, token.size, digest, NULL, &info,
+	    &untrusted, &why) != 0)
+		custody_archive_verify__problem(v, where, "%s",
+			custody_error_message(why));
+done:
+	custody_error_free(why);
+	custody_buf_dispose(&note);
+	custody_buf_dispose(&token);
+}
+
+/* timestamps/: each token covers its checkpoint, which is this log's. */
+static void check_timestamps(struct custody_verify_run *v,
+	struct custody_tiles *t, git_tree *tree,
+	const struct custody_members *members)
+{
+	git_tree_entry *te = NULL;
+	git_tree *dir = NULL;
+
+	if (git_tree_entry_bypath(&te, tree, "timestamps") != 0)
+		return;
+	if (git_tree_lookup(&dir, v->a->repo, git_tree_entry_id(te)) != 0) {
+		custody_archive_verify__problem(v, "timestamps/", "cannot be "
+			"read");
+		git_tree_entry_free(te);
+		return;
+	}
+	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++)
+		check_timestamp(v, t, dir, git_tree_entry_byindex(dir, i),
+			members);
+	git_tree_free(dir);
+	git_tree_entry_free(te);
+}
+
+int custody_archive_verify__tlog(struct custody_verify_run *v,
+	custody_error **err)
+{
+	struct custody_tiles *t = NULL;
+	int rc;
+
+	/* a log with a gap has no tree to compare checkpoints with (the
+	 * gap is reported) */
+	if (v->stopped || v->nlog != v->a->size)
+		return 0;
+	if ((rc = sync_tiles(v, v->leaves, &t, err)) != 0)
+		return rc;
+	check_checkpoints(v, t);
+	check_timestamps(v, t, v->tree, &v->replay.members);
+	custody_tiles__free(t);
+	return 0;
+}
