@@ -52,8 +52,8 @@ static void usage(FILE *out)
 #ifdef CUSTODY_CHECK_ONLY
 	fputs("\nEvery command takes --help; --json prints data for scripts. "
 		"This is the\ncheck-only build of custody: it checks proofs, "
-		"disclosures and signatures\noffline; the full build makes "
-		"them, in an archive.\n"
+		"disclosures and signatures;\nmaking them takes the full "
+		"build.\n"
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
 #else
