@@ -38,11 +38,17 @@ build() {
 	ninja -C build >/dev/null
 }
 
-# Print the plain "N passed, N failed" line from meson's test log.
+# Print the plain "N passed, N failed" line from meson's test log, with
+# the check-only build's run (tests/check-only.sh) as one more test:
+# summary CHECK_ONLY_STATUS.
 summary() {
-	/usr/bin/python3 - build/meson-logs/testlog.json <<'PY'
+	/usr/bin/python3 - build/meson-logs/testlog.json "$1" <<'PY'
 import json, sys
 passed = failed = skipped = 0
+if sys.argv[2] == "0":
+    passed += 1
+else:
+    failed += 1
 for line in open(sys.argv[1]):
     r = json.loads(line)["result"]
     if r in ("OK", "EXPECTEDFAIL"):
@@ -64,9 +70,12 @@ demo)
 test)
 	install_missing
 	build
-	status=0
+	status=0 check_only=0
 	meson test -C build --print-errorlogs --num-processes 2 || status=$?
-	summary
+	# the verifier alone (-Dcheck_only=true), in build-check
+	tests/check-only.sh build || check_only=$?
+	[ "$check_only" = 0 ] || status=1
+	summary "$check_only"
 	exit $status
 	;;
 build)

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "keys.h"
 
+#ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 static const char help[] =
 "usage: custody checkpoint [--json] [--archive DIR]\n"
 "\n"
@@ -58,6 +59,7 @@ int cmd_checkpoint(int argc, char **argv)
 	custody_buf_dispose(&note);
 	return EXIT_OK;
 }
+#endif
 
 static const char consistency_help[] =
 "usage: custody consistency OLD [NEW] [-o FILE] [--archive DIR]\n"
@@ -73,9 +75,60 @@ static const char consistency_help[] =
 "  -o, --output FILE  write the proof to FILE (default: standard output)\n"
 "  --proof C          the consistency proof to check\n"
 "  --key KEY          the outlet's key (verifier key, ssh-ed25519 line, or\n"
-"                     a file holding one)\n";
+"                     a file holding one)\n"
+#ifdef CUSTODY_CHECK_ONLY
+"\n"
+"This custody is the check-only build: it checks a proof; making one\n"
+"needs the full build, in the archive.\n"
+#endif
+;
 
 #define NOTE_MAX (64 * 1024)
+
+#ifndef CUSTODY_CHECK_ONLY
+/* In the archive: the proof from the checkpoint in file OLD to the one in
+ * NEW (NULL: the checkpoint at head), written to `output`. */
+static int consistency_prove(const struct cli *cli, const char *old_path,
+	const char *new_path, const char *output)
+{
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	custody_buf out = CUSTODY_BUF_INIT;
+	char *old = NULL, *new_ = NULL;
+	size_t old_len = 0, new_len = 0;
+	int rc = EXIT_FAILED;
+
+	if (cli_read_file(old_path, NOTE_MAX, &old, &old_len) != EXIT_OK ||
+	    (new_path != NULL && cli_read_file(new_path, NOTE_MAX, &new_,
+	    &new_len) != EXIT_OK))
+		goto done;
+	if (cli_open(cli, &archive) != EXIT_OK)
+		goto done;
+	if (custody_archive_consistency(archive, old, old_len, new_, new_len,
+	    &out, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	rc = cli_write_file(output, out.ptr, out.size);
+done:
+	custody_archive_free(archive);
+	custody_buf_dispose(&out);
+	free(old);
+	free(new_);
+	return rc;
+}
+#else
+/* The check-only build checks consistency proofs; making one takes the
+ * archive, which it cannot open. */
+static int consistency_prove(const struct cli *cli, const char *old_path,
+	const char *new_path, const char *output)
+{
+	return cli_usage("consistency", "this custody is the check-only "
+		"build: it checks a consistency proof (OLD NEW --proof C --key "
+		"KEY); making one (OLD [NEW] in an archive) needs the full "
+		"build");
+}
+#endif
 
 int cmd_consistency(int argc, char **argv)
 {
@@ -89,9 +142,7 @@ int cmd_consistency(int argc, char **argv)
 		.command = "consistency", .help = consistency_help,
 		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
 	};
-	custody_archive *archive = NULL;
 	custody_error *err = NULL;
-	custody_buf out = CUSTODY_BUF_INIT;
 	const char *output = NULL, *proof_path = NULL, *key = NULL;
 	char *old = NULL, *new_ = NULL, *proof = NULL, *key_text = NULL;
 	size_t old_len = 0, new_len = 0, proof_len = 0;
@@ -115,36 +166,25 @@ int cmd_consistency(int argc, char **argv)
 	    (proof_path != NULL && nargs != 2))
 		return cli_usage("consistency", "checking wants OLD NEW "
 			"--proof C --key KEY");
+	if (proof_path == NULL)
+		return consistency_prove(&cli, argv[optind], nargs == 2 ?
+			argv[optind + 1] : NULL, output);
 	if (cli_read_file(argv[optind], NOTE_MAX, &old, &old_len) != EXIT_OK ||
 	    (nargs == 2 && cli_read_file(argv[optind + 1], NOTE_MAX, &new_,
 	    &new_len) != EXIT_OK))
 		goto done;
-	if (proof_path != NULL) {
-		if (cli_read_file(proof_path, NOTE_MAX, &proof, &proof_len) !=
-		    EXIT_OK)
-			goto done;
-		if (cli_key_text(key, &key_text) != EXIT_OK)
-			goto done;
-		if (custody_consistency_check(old, old_len, new_, new_len,
-		    proof, proof_len, key_text, &err) != 0) {
-			rc = cli_fail(err);
-			goto done;
-		}
-		printf("consistent: the second checkpoint extends the first\n");
-		rc = EXIT_OK;
+	if (cli_read_file(proof_path, NOTE_MAX, &proof, &proof_len) != EXIT_OK)
 		goto done;
-	}
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	if (cli_key_text(key, &key_text) != EXIT_OK)
 		goto done;
-	if (custody_archive_consistency(archive, old, old_len, new_, new_len,
-	    &out, &err) != 0) {
+	if (custody_consistency_check(old, old_len, new_, new_len, proof,
+	    proof_len, key_text, &err) != 0) {
 		rc = cli_fail(err);
 		goto done;
 	}
-	rc = cli_write_file(output, out.ptr, out.size);
+	printf("consistent: the second checkpoint extends the first\n");
+	rc = EXIT_OK;
 done:
-	custody_archive_free(archive);
-	custody_buf_dispose(&out);
 	free(old);
 	free(new_);
 	free(proof);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "keys.h"
 
+#ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 static const char help[] =
 "usage: custody reveal DOC [-o FILE] [--archive DIR]\n"
 "\n"
@@ -55,6 +56,7 @@ int cmd_reveal(int argc, char **argv)
 	custody_buf_dispose(&out);
 	return rc;
 }
+#endif
 
 static const char check_help[] =
 "usage: custody check-reveal DISCLOSURE --key KEY [--original FILE]\n"

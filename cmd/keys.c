@@ -309,6 +309,7 @@ int cli_public_key(const char *given, custody_pubkey **out)
 	return EXIT_OK;
 }
 
+#ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 int cli_open_signed(const struct cli *cli, const char *key_name,
 	const char *passphrase_file, custody_archive **archive_out,
 	custody_key **key_out)
@@ -329,6 +330,7 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	custody_archive_set_signer(*archive_out, *key_out);
 	return EXIT_OK;
 }
+#endif
 
 int cli_key_text(const char *given, char **out)
 {

@@ -6,6 +6,16 @@
 #include "commands.h"
 
 static const struct command commands[] = {
+#ifdef CUSTODY_CHECK_ONLY
+	/* the check-only build (-Dcheck_only=true): the offline checks */
+	{ "check",   cmd_check,   "a fact-checker's offline check of a proof" },
+	{ "check-reveal", cmd_check_reveal,
+	             "check the disclosure of a derivative's original" },
+	{ "consistency", cmd_consistency,
+	             "check that the log only grew" },
+	{ "verify-signature", cmd_verify_signature,
+	             "check a file's SSHSIG signature" },
+#else
 	{ "init",    cmd_init,    "create an archive for this collection" },
 	{ "add",     cmd_add,     "register documents (one commit)" },
 	{ "status",  cmd_status,  "new, modified, missing, moved files" },
@@ -29,6 +39,7 @@ static const struct command commands[] = {
 	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },
 	{ "verify-signature", cmd_verify_signature,
 	             "check a file's SSHSIG signature" },
+#endif
 	{ NULL, NULL, NULL }
 };
 
@@ -38,11 +49,20 @@ static void usage(FILE *out)
 		"Commands:\n", out);
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-16s %s\n", c->name, c->summary);
+#ifdef CUSTODY_CHECK_ONLY
+	fputs("\nEvery command takes --help; --json prints data for scripts. "
+		"This is the\ncheck-only build of custody: it checks proofs, "
+		"disclosures and signatures;\nmaking them takes the full "
+		"build.\n"
+		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
+		out);
+#else
 	fputs("\nEvery command takes --help. Common options: --archive DIR "
 		"(or CUSTODY_ARCHIVE)\nselects the archive; --json prints data "
 		"for scripts.\n"
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
+#endif
 }
 
 int main(int argc, char **argv)

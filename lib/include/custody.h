@@ -14,6 +14,7 @@
 #include "custody/sshsig.h"
 #include "custody/member.h"
 #include "custody/proof.h"
+#include "custody/check.h"
 #include "custody/chain.h"
 
 #endif

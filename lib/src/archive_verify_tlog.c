@@ -4,6 +4,7 @@
  * in timestamps/ must be of this log's Merkle tree, and signed.
  */
 #include "archive_verify.h"
+#include "checkpoint.h"
 #include "fsutil.h"
 #include "note.h"
 #include "tiles.h"

@@ -1,17 +1,21 @@
 /*
  * The chain of custody: events about documents, derivatives linked to
- * their originals by entry index and leaf hash (never by digest), and
- * the timeline that reads them back in log order.
+ * their originals by entry index and leaf hash (never by digest), the
+ * timeline that reads them back in log order, and the disclosure of a
+ * derivative's original.
  */
 #include "archive.h"
 #include "archive_add.h"
+#include "base64.h"
 #include "change.h"
+#include "check.h"
+#include "digest.h"
 #include "error.h"
 #include "fsutil.h"
-#include "hash.h"
 #include "lock.h"
 #include "map.h"
 #include "merkle.h"
+#include "proof.h"
 #include "custody/chain.h"
 
 #include <inttypes.h>
@@ -88,29 +92,22 @@ static int same_digest(custody_archive *a, const char *new_path,
 	const char *new_rel, const struct custody_entry *orig,
 	custody_error **err)
 {
-	struct custody_hash_job job;
-	struct custody_hash_options opts;
-	char hex[65];
+	struct custody_digest file;
+	custody_error *why = NULL;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	memset(&opts, 0, sizeof(opts));
-	job.path = new_rel;
-	job.name = new_path;
-	opts.threads = 1;
-	opts.beneath = 1;
-	opts.root_fd = a->root_fd;
-	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
-	    job.rc == 0) {
-		custody_hex(hex, job.sha256, 32);
-		if (strcmp(hex, orig->sha256) == 0)
-			rc = custody__error(err, CUSTODY_EINVALID, "%s is "
-				"identical to %s; a derivative that changes "
-				"nothing would reveal the original's digest",
-				new_path, orig->path);
-	}
+	rc = custody_digest__collection_file(&file, a->root_fd, new_rel,
+		new_path, &why);
+	if (rc == CUSTODY_ENOMEM)
+		custody__error(err, rc, "%s", custody_error_message(why));
 	/* a file that cannot be read is left for the add to name */
-	custody_hash__jobs_clear(&job, 1);
+	else if (rc != 0)
+		rc = 0;
+	else if (custody_digest__matches(&file, orig->sha256, orig->size))
+		rc = custody__error(err, CUSTODY_EINVALID, "%s is identical "
+			"to %s; a derivative that changes nothing would reveal "
+			"the original's digest", new_path, orig->path);
+	custody_error_free(why);
 	return rc;
 }
 
@@ -403,6 +400,51 @@ done:
 	free(t.depth_of);
 	custody_entry__free(root);
 	git_tree_free(tree);
+	free(rel);
+	return rc;
+}
+
+/* ---- disclosure of a derivative's original ---- */
+
+int custody_archive_reveal(custody_archive *a, const char *derivative,
+	custody_buf *out, custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
+	char *rel = NULL;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__find_version(a, derivative, 0, &rel, &e,
+	    err)) != 0)
+		return rc;
+	if (e->type != CUSTODY_ENTRY_DERIVE) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: its latest "
+			"version was not derived from another document; "
+			"nothing to reveal", rel);
+		goto done;
+	}
+	/* both at the checkpoint at head, so they share one tree */
+	if ((rc = custody_archive__proof_of(a, e->index, 0, &d, err)) != 0 ||
+	    (rc = custody_archive__proof_of(a, e->derived_from, 0, &o, err))
+	    != 0)
+		goto done;
+	if (custody_buf__append(out, CUSTODY_REVEAL_V1,
+	    sizeof(CUSTODY_REVEAL_V1) - 1) != 0 ||
+	    custody_buf__append(out, "derivative ", 11) != 0 ||
+	    custody_base64__append(out, d.ptr, d.size) != 0 ||
+	    custody_buf__append(out, "\noriginal ", 10) != 0 ||
+	    custody_base64__append(out, o.ptr, o.size) != 0 ||
+	    custody_buf__append(out, "\n", 1) != 0) {
+		custody_buf_dispose(out);
+		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	}
+done:
+	custody_buf_dispose(&d);
+	custody_buf_dispose(&o);
+	custody_entry__free(e);
 	free(rel);
 	return rc;
 }

@@ -2,13 +2,11 @@
 #include "custody/version.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <git2.h>
 #include <openssl/err.h>
 
 struct custody_error {
@@ -16,7 +14,7 @@ struct custody_error {
 	char message[1024];
 };
 
-static int set_error(custody_error **err, int code, const char *suffix,
+int custody__verror(custody_error **err, int code, const char *suffix,
 	const char *fmt, va_list ap)
 {
 	custody_error *e;
@@ -42,7 +40,7 @@ int custody__error(custody_error **err, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_error(err, code, NULL, fmt, ap);
+	custody__verror(err, code, NULL, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -63,18 +61,6 @@ int custody__check_version(custody_error **err, const void *given,
 		CUSTODY_VERSION_STRING, known);
 }
 
-int custody__error_git(custody_error **err, int code, const char *fmt, ...)
-{
-	const git_error *ge = git_error_last();
-	va_list ap;
-
-	va_start(ap, fmt);
-	set_error(err, code, ge && ge->message ? ge->message : "libgit2 error",
-		fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 {
 	char detail[256] = "OpenSSL error";
@@ -85,7 +71,7 @@ int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 		ERR_error_string_n(e, detail, sizeof(detail));
 	ERR_clear_error();
 	va_start(ap, fmt);
-	set_error(err, code, detail, fmt, ap);
+	custody__verror(err, code, detail, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -96,7 +82,7 @@ int custody__error_sys(custody_error **err, int code, int errnum,
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_error(err, code, strerror(errnum), fmt, ap);
+	custody__verror(err, code, strerror(errnum), fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -128,44 +114,4 @@ void custody_buf_dispose(custody_buf *buf)
 const char *custody_version(void)
 {
 	return CUSTODY_VERSION_STRING;
-}
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_result;
-
-static void global_init(void)
-{
-	if (git_libgit2_init() < 0) {
-		init_result = -1;
-		return;
-	}
-	/* Archives must survive a crash: have libgit2 fsync what it writes,
-	 * and check every object's id when reading it back. */
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
-	/* Every object a custody tree names was written and hashed by the
-	 * same run; libgit2's per-entry existence check would read the
-	 * header of each blob through its pack window, mapping the whole
-	 * pack into memory. custody verify checks objects itself. */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
-	/* A log folder's tree holds 1,000 entries (~30 KiB); libgit2 caches
-	 * no tree over 4 KiB by default and would inflate it again for
-	 * every entry read. */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
-		(size_t)1 << 20);
-	/* Read packs through small windows and keep few mapped, so that
-	 * reading every stored blob (verify --full) does not map whole
-	 * packs into the process. */
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)64 << 20);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)256 << 20);
-	init_result = 0;
-}
-
-int custody__global_init(custody_error **err)
-{
-	pthread_once(&init_once, global_init);
-	if (init_result != 0)
-		return custody__error_git(err, CUSTODY_ERROR,
-			"cannot initialise libgit2");
-	return 0;
 }

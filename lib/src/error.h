@@ -2,6 +2,7 @@
 #ifndef CUSTODY_SRC_ERROR_H
 #define CUSTODY_SRC_ERROR_H
 
+#include <stdarg.h>
 #include "custody/common.h"
 
 #if defined(__GNUC__)
@@ -18,7 +19,16 @@
 int custody__error(custody_error **err, int code, const char *fmt, ...)
 	CUSTODY_PRINTF(3, 4);
 
-/* As custody__error, appending ": " and libgit2's last error message. */
+/*
+ * As custody__error, with the arguments in `ap`, appending ": " and
+ * `suffix` when it is not NULL or empty: what the custody__error_* are
+ * made of.
+ */
+int custody__verror(custody_error **err, int code, const char *suffix,
+	const char *fmt, va_list ap) CUSTODY_PRINTF(4, 0);
+
+/* As custody__error, appending ": " and libgit2's last error message
+ * (error_git.c). */
 int custody__error_git(custody_error **err, int code, const char *fmt, ...)
 	CUSTODY_PRINTF(3, 4);
 
@@ -42,7 +52,9 @@ int custody__oom(custody_error **err);
 int custody__check_version(custody_error **err, const void *given,
 	unsigned int version, unsigned int known, const char *name);
 
-/* One-time initialisation of libgit2 and OpenSSL; 0 or an error code. */
+/* One-time initialisation of the libraries the library uses (libgit2;
+ * OpenSSL 3 initialises itself); 0 or an error code. error_git.c, or in
+ * the check-only library error_check.c, which has nothing to do. */
 int custody__global_init(custody_error **err);
 
 #endif

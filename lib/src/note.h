@@ -1,9 +1,9 @@
 /*
- * C2SP signed notes (c2sp.org/signed-note), the checkpoints they carry
- * (c2sp.org/tlog-checkpoint) and the proof files that carry checkpoints
- * (c2sp.org/tlog-proof@v1). Only Ed25519 note keys (type 0x01) sign and
- * verify here; signature lines of other types are parsed and, unless
- * their name and key id match a verifier, ignored.
+ * C2SP signed notes (c2sp.org/signed-note). Only Ed25519 note keys (type
+ * 0x01) sign and verify here; signature lines of other types are parsed
+ * and, unless their name and key id match a verifier, ignored. The
+ * checkpoints notes carry, and the proof files that carry checkpoints,
+ * are checkpoint.h's.
  *
  * Every parser is strict and bounded: input is a byte range, never
  * assumed NUL-terminated, and every refusal is CUSTODY_EINVALID with a
@@ -115,77 +115,32 @@ typedef int (*custody_note_signature_cb)(
 int custody_note__signatures(const char *note, size_t len,
 	custody_note_signature_cb cb, void *payload, custody_error **err);
 
-/* ---- checkpoints (c2sp.org/tlog-checkpoint) ---- */
+/*
+ * As custody_note__split, for a note inside another input: messages name
+ * `what`, and count lines from `first_line`, the line of `what` the note
+ * starts on. *text_len_out (not NULL) is 0 on failure.
+ */
+int custody_note__split_in(const char *note, size_t len, const char *what,
+	size_t first_line, size_t *text_len_out, custody_error **err);
 
-struct custody_checkpoint {
-	char origin[CUSTODY_NOTE_NAME_MAX + 1];
-	uint64_t size;
-	unsigned char root[32];
-	/* Extension lines the parsed text had after the root (they stay in
-	 * the caller's text); format writes none and ignores this. */
-	size_t extension_lines;
-};
+/* ---- text, for the formats built on notes (checkpoint.c) ---- */
 
 /*
- * Append "<origin>\n<size>\n<base64 root>\n" to out. The origin must be
- * non-empty UTF-8 without control characters and the size below 2^63.
- * Errors: CUSTODY_EINVALID, CUSTODY_ENOMEM.
+ * 0 when text[0 .. len) is UTF-8 without control characters but "\n";
+ * else CUSTODY_EINVALID naming `what` and the line, counted from
+ * `first_line`.
  */
-int custody_checkpoint__format(const struct custody_checkpoint *c,
-	custody_buf *out, custody_error **err);
+int custody_note__check_text(const char *text, size_t len, const char *what,
+	size_t first_line, custody_error **err);
+
+/* The number of "\n" in text[0 .. len): the line text[len] is on, less one. */
+size_t custody_note__count_lines(const char *text, size_t len);
 
 /*
- * Parse a checkpoint's note TEXT (without blank line and signatures):
- * origin 1 to 255 bytes of UTF-8 without control characters; size
- * decimal without leading zeros (but "0"), below 2^63; root exactly 32
- * bytes of canonical base64; then any non-empty extension lines,
- * counted. Every line ends in "\n". Errors: CUSTODY_EINVALID naming the
- * line ("checkpoint line 2: ...").
+ * The next line at *pos: 1 (line and line_len set, *pos past its "\n"),
+ * 0 at the end of the text, -1 when the last line has no "\n".
  */
-int custody_checkpoint__parse(struct custody_checkpoint *out,
-	const char *text, size_t len, custody_error **err);
-
-/* ---- tlog-proof files (c2sp.org/tlog-proof@v1) ---- */
-
-#define CUSTODY_TLOG_PROOF_MAX_HASHES 64
-#define CUSTODY_TLOG_PROOF_MAX_EXTRA (1024 * 1024)
-#define CUSTODY_TLOG_PROOF_MAX_SIZE (2 * 1024 * 1024)
-
-struct custody_tlog_proof {
-	unsigned char *extra;        /* malloc'd when parsed */
-	size_t extra_len;
-	int has_extra;               /* an "extra" line, maybe empty */
-	uint64_t index;
-	unsigned char (*hashes)[32]; /* malloc'd when parsed */
-	size_t nhashes;              /* <= CUSTODY_TLOG_PROOF_MAX_HASHES */
-	char *checkpoint;            /* the signed note, verbatim; malloc'd
-	                                and NUL-terminated when parsed */
-	size_t checkpoint_len;
-};
-
-/*
- * Append the proof file to out:
- *   "c2sp.org/tlog-proof@v1\n" ["extra " base64 "\n"] "index " N "\n"
- *   (base64 hash "\n")* "\n" checkpoint
- * Refused (CUSTODY_EINVALID) when parsing the result would fail: too
- * many hashes, extra over 1 MiB, index of 2^63 or more, a checkpoint
- * that is not a well-formed signed checkpoint, a file over 2 MiB.
- */
-int custody_tlog_proof__format(const struct custody_tlog_proof *p,
-	custody_buf *out, custody_error **err);
-
-/*
- * Strict parse into *out (cleared first; on failure left empty). The
- * checkpoint must be a well-formed signed note (custody_note__split)
- * whose text is a checkpoint (custody_checkpoint__parse); its signatures
- * are not verified here. Limits: the file at most 2 MiB, extra at most
- * 1 MiB, at most 64 hashes. Errors: CUSTODY_EINVALID naming the line
- * ("tlog-proof line 3: ..."), CUSTODY_ENOMEM.
- */
-int custody_tlog_proof__parse(struct custody_tlog_proof *out,
-	const char *text, size_t len, custody_error **err);
-
-/* Free what parse allocated and zero the struct. NULL is a no-op. */
-void custody_tlog_proof__clear(struct custody_tlog_proof *p);
+int custody_note__take_line(const char *text, size_t len, size_t *pos,
+	const char **line, size_t *line_len);
 
 #endif

@@ -1,33 +1,14 @@
 #include "path.h"
 #include "error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
-/* Room for a quoted path in a message. */
-#define QUOTE_BYTES 320
-
-static int invisible(utf8proc_int32_t cp)
-{
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_CC:
-	case UTF8PROC_CATEGORY_CF:
-	case UTF8PROC_CATEGORY_ZL:
-	case UTF8PROC_CATEGORY_ZP:
-	case UTF8PROC_CATEGORY_CS:
-	case UTF8PROC_CATEGORY_CN:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 void custody_path__quote(char *out, size_t len, const char *path)
 {
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
+	const char *p = path;
 	size_t j = 0, left = strlen(path);
 	char piece[16];
 
@@ -37,21 +18,21 @@ void custody_path__quote(char *out, size_t len, const char *path)
 		return;
 	}
 	while (left > 0) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(p,
-			(utf8proc_ssize_t)left, &cp);
+		uint32_t cp;
+		size_t n = custody_path__utf8_next(p, left, &cp);
 		size_t plen;
 
-		if (n <= 0) {
-			snprintf(piece, sizeof(piece), "\\x%02x", *p);
+		if (n == 0) {
+			snprintf(piece, sizeof(piece), "\\x%02x",
+				(unsigned char)*p);
 			n = 1;
 		} else if (cp == '\\') {
 			snprintf(piece, sizeof(piece), "\\x5c");
-		} else if (invisible(cp)) {
+		} else if (custody_path__invisible(cp)) {
 			snprintf(piece, sizeof(piece), "\\u{%04x}",
 				(unsigned)cp);
 		} else {
-			memcpy(piece, p, (size_t)n);
+			memcpy(piece, p, n);
 			piece[n] = '\0';
 		}
 		plen = strlen(piece);
@@ -64,9 +45,17 @@ void custody_path__quote(char *out, size_t len, const char *path)
 		memcpy(out + j, piece, plen);
 		j += plen;
 		p += n;
-		left -= (size_t)n;
+		left -= n;
 	}
 	out[j] = '\0';
+}
+
+int custody_path__is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
 }
 
 /*
@@ -77,26 +66,16 @@ void custody_path__quote(char *out, size_t len, const char *path)
  * dots and spaces (NTFS); also the NTFS short names GIT~1 and CUSTOD~1.
  * 0 when not reserved, CUSTODY_ENOMEM when memory ran out.
  */
-static int is_ascii(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 static int is_reserved(const char *component, size_t len)
 {
 	static const char *const reserved[] = { ".git", ".custody", "git~1",
 		"custod~1", NULL };
-	utf8proc_uint8_t *folded = NULL;
-	utf8proc_ssize_t n;
-	char *copy, *colon;
+	char *folded = NULL, *colon;
 	size_t end;
 	int hit = 0;
 
 	/* Plain ASCII (most names): fold case by hand, no allocation. */
-	if (len < 256 && is_ascii(component, len)) {
+	if (len < 256 && custody_path__is_ascii(component, len)) {
 		char lower[256];
 
 		for (end = 0; end < len && component[end] != ':'; end++)
@@ -112,46 +91,31 @@ static int is_reserved(const char *component, size_t len)
 				return 1;
 		return 0;
 	}
-	copy = malloc(len + 1);
-	if (copy == NULL)
+	if (custody_path__fold_ignorable(component, len, &folded) != 0)
 		return CUSTODY_ENOMEM;
-	memcpy(copy, component, len);
-	copy[len] = '\0';
-	n = utf8proc_map((const utf8proc_uint8_t *)copy, 0, &folded,
-		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-		UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
-	if (n < 0) {
-		/* The caller checked UTF-8 already: only memory can fail. */
-		hit = CUSTODY_ENOMEM;
-		goto cleanup;
-	}
-	if ((colon = strchr((char *)folded, ':')) != NULL)
+	if ((colon = strchr(folded, ':')) != NULL)
 		*colon = '\0';
-	end = strlen((char *)folded);
+	end = strlen(folded);
 	while (end > 0 && (folded[end - 1] == '.' || folded[end - 1] == ' '))
 		end--;
 	folded[end] = '\0';
 	for (size_t i = 0; reserved[i] != NULL; i++)
-		if (strcmp((char *)folded, reserved[i]) == 0)
+		if (strcmp(folded, reserved[i]) == 0)
 			hit = 1;
-cleanup:
 	free(folded);
-	free(copy);
 	return hit;
 }
 
 static int check_characters(const char *path, size_t len, const char *shown,
 	custody_error **err)
 {
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
 	size_t i = 0;
 
 	while (i < len) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(p + i,
-			(utf8proc_ssize_t)(len - i), &cp);
+		uint32_t cp;
+		size_t n = custody_path__utf8_next(path + i, len - i, &cp);
 
-		if (n <= 0 || (cp >= 0xd800 && cp <= 0xdfff))
+		if (n == 0 || (cp >= 0xd800 && cp <= 0xdfff))
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' is not valid UTF-8 (at byte %zu)", shown,
 				i + 1);
@@ -163,7 +127,7 @@ static int check_characters(const char *path, size_t len, const char *shown,
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' contains a backslash; the separator is "
 				"'/'", shown);
-		i += (size_t)n;
+		i += n;
 	}
 	return 0;
 }
@@ -175,10 +139,10 @@ static int check_characters(const char *path, size_t len, const char *shown,
  * can read as another: "invoice\u{202e}fdp.exe"), and the line and
  * paragraph separators. Their name for a message, or NULL.
  */
-static const char *unsafe_code_point(utf8proc_int32_t cp)
+static const char *unsafe_code_point(uint32_t cp)
 {
 	static const struct {
-		utf8proc_int32_t cp;
+		uint32_t cp;
 		const char *name;
 	} names[] = {
 		{ 0x061c, "ARABIC LETTER MARK" },
@@ -209,18 +173,16 @@ static const char *unsafe_code_point(utf8proc_int32_t cp)
 static int check_unsafe(const char *path, size_t len, const char *shown,
 	custody_error **err)
 {
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)path;
 	size_t i = 0;
 
-	if (is_ascii(path, len))
+	if (custody_path__is_ascii(path, len))
 		return 0;
 	while (i < len) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(p + i,
-			(utf8proc_ssize_t)(len - i), &cp);
+		uint32_t cp;
+		size_t n = custody_path__utf8_next(path + i, len - i, &cp);
 		const char *name;
 
-		if (n <= 0)
+		if (n == 0)
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' is not valid UTF-8 (at byte %zu)", shown,
 				i + 1);
@@ -230,7 +192,7 @@ static int check_unsafe(const char *path, size_t len, const char *shown,
 				"that terminals act on or that reorder text "
 				"are never registered", shown, (unsigned)cp,
 				name, i + 1);
-		i += (size_t)n;
+		i += n;
 	}
 	return 0;
 }
@@ -259,7 +221,7 @@ static int check_path(const char *path, const char *shown, int recorded,
 	for (c = path; ; ) {
 		const char *slash = strchr(c, '/');
 		size_t clen = slash ? (size_t)(slash - c) : strlen(c);
-		char part[QUOTE_BYTES], *copy;
+		char part[CUSTODY_PATH_QUOTE_BYTES], *copy;
 
 		if (clen == 0)
 			return custody__error(err, CUSTODY_EINVALID, "path "
@@ -295,7 +257,7 @@ static int check_path(const char *path, const char *shown, int recorded,
 
 static int check(const char *path, int recorded, custody_error **err)
 {
-	char shown[QUOTE_BYTES];
+	char shown[CUSTODY_PATH_QUOTE_BYTES];
 	int rc;
 
 	/* most paths pass: quote one for a message only when it fails */
@@ -313,55 +275,4 @@ int custody_path__check(const char *path, custody_error **err)
 int custody_path__check_recorded(const char *path, custody_error **err)
 {
 	return check(path, 1, err);
-}
-
-int custody_path__is_nfc(const char *path)
-{
-	utf8proc_uint8_t *nfc = NULL;
-	utf8proc_ssize_t n;
-	int same;
-
-	if (is_ascii(path, strlen(path)))
-		return 1; /* ASCII is its own NFC */
-	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &nfc,
-		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-	if (n < 0)
-		return 0;
-	same = strcmp((const char *)nfc, path) == 0;
-	free(nfc);
-	return same;
-}
-
-int custody_path__fold(const char *path, char **out, custody_error **err)
-{
-	utf8proc_uint8_t *folded = NULL;
-	utf8proc_ssize_t n;
-	char shown[QUOTE_BYTES];
-
-	*out = NULL;
-	if (is_ascii(path, strlen(path))) {
-		/* ASCII: NFC already, and case folding is tolower */
-		char *lower = strdup(path);
-
-		if (lower == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
-		for (char *c = lower; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + 32);
-		*out = lower;
-		return 0;
-	}
-	n = utf8proc_map((const utf8proc_uint8_t *)path, 0, &folded,
-		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-		UTF8PROC_CASEFOLD);
-	if (n == UTF8PROC_ERROR_NOMEM)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
-	if (n < 0) {
-		custody_path__quote(shown, sizeof(shown), path);
-		return custody__error(err, CUSTODY_EINVALID, "path '%s': %s",
-			shown, utf8proc_errmsg(n));
-	}
-	*out = (char *)folded;
-	return 0;
 }

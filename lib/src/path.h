@@ -9,10 +9,13 @@
 #define CUSTODY_SRC_PATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "custody/common.h"
 
 /* Longest registered path, in bytes. */
 #define CUSTODY_PATH_MAX_BYTES 4096
+/* Room for a path quoted in a message (custody_path__quote). */
+#define CUSTODY_PATH_QUOTE_BYTES 320
 
 /*
  * Path rules shared by the entry reader and by `custody add`: returns 0
@@ -33,6 +36,7 @@ int custody_path__check_recorded(const char *path, custody_error **err);
 /*
  * 1 when `path` is valid UTF-8 already in Unicode NFC, else 0 (also when
  * memory runs out: the caller then refuses the path, the safe way).
+ * In path_unicode.c, as custody_path__fold.
  */
 int custody_path__is_nfc(const char *path);
 
@@ -51,5 +55,40 @@ int custody_path__fold(const char *path, char **out, custody_error **err);
  * \xNN; a path too long for out ends in "...".
  */
 void custody_path__quote(char *out, size_t len, const char *path);
+
+/* 1 when s[0 .. len) is all ASCII. */
+int custody_path__is_ascii(const char *s, size_t len);
+
+/* ---- Unicode, for the rules above ---- */
+
+/*
+ * What the rules need to know of Unicode, in one place: path_unicode.c
+ * asks utf8proc. The check-only library (-Dcheck_only=true) has no
+ * utf8proc and links path_ascii.c, which knows the properties of ASCII
+ * only and says there what it does with the rest.
+ */
+
+/*
+ * The code point at s (len > 0 bytes left) into *cp, and its length in
+ * bytes (1 to 4); 0 when s does not start with one in UTF-8 (a bad lead
+ * or continuation byte, overlong, a surrogate, above U+10FFFF, cut
+ * short).
+ */
+size_t custody_path__utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/*
+ * 1 when cp is of a Unicode category a reader does not see as a
+ * character (Cc, Cf, Zl, Zp, Cs, Cn): custody_path__quote escapes it.
+ */
+int custody_path__invisible(uint32_t cp);
+
+/*
+ * *out = component[0 .. len) as file systems that ignore case and
+ * default-ignorable code points compare names: NFC, case-folded, those
+ * code points removed; malloc'd (free with free()). The component is
+ * valid UTF-8. 0, or CUSTODY_ENOMEM.
+ */
+int custody_path__fold_ignorable(const char *component, size_t len,
+	char **out);
 
 #endif

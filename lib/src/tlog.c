@@ -3,6 +3,7 @@
  * the signed checkpoint that every change carries.
  */
 #include "tlog.h"
+#include "checkpoint.h"
 #include "error.h"
 #include "fsutil.h"
 #include "key.h"

@@ -64,12 +64,4 @@ void custody_tlog__commit(custody_archive *a,
 int custody_tlog__read_checkpoint(custody_archive *a, git_tree *tree,
 	custody_buf *note_out, size_t *text_len, custody_error **err);
 
-/*
- * The proof file of entry `index` (docs/proof-format.md): at the newest
- * timestamped checkpoint that holds it when `timestamped`, else at the
- * checkpoint at head.
- */
-int custody_archive__proof_of(custody_archive *a, uint64_t index,
-	int timestamped, custody_buf *out, custody_error **err);
-
 #endif

@@ -1,7 +1,7 @@
 /*
  * RFC 3161 trusted timestamps: make a request, send it to a timestamp
- * authority (TSA) over HTTP, take the token out of its response, and
- * verify a token against the data it stamps.
+ * authority (TSA) over HTTP (tsa_post.c, with libcurl), take the token
+ * out of its response, and verify a token against the data it stamps.
  *
  * Every digest here is SHA-256. Buffers handed out (custody_buf) must be
  * empty when passed in; on success they hold new memory the caller

@@ -6,6 +6,10 @@ set -uo pipefail
 
 : "${CUSTODY:?set CUSTODY to the custody binary}"
 CUSTODY=$(readlink -f "$CUSTODY")
+# The custody that makes archives, keys and proofs for a test: the same
+# binary, unless CUSTODY is a check-only build (tests/check-only.sh runs
+# t-check.sh so, with CUSTODY_FULL the full build's).
+CUSTODY_FULL=$(readlink -f "${CUSTODY_FULL:-$CUSTODY}")
 SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 unset CUSTODY_ARCHIVE CUSTODY_KEY CUSTODY_ACTOR
 # Every change is signed: the tests' member is "tester", whose key lives
@@ -22,6 +26,15 @@ fail() {
 # run ARGS...: run custody; stdout in $OUT, stderr in $ERR, status in $RC
 run() {
 	"$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
+	RC=$?
+	OUT=$(cat "$TMP/.out")
+	ERR=$(cat "$TMP/.err")
+}
+
+# run_full ARGS...: as run, with the full build's custody (to make what a
+# check-only custody then checks)
+run_full() {
+	"$CUSTODY_FULL" "$@" >"$TMP/.out" 2>"$TMP/.err"
 	RC=$?
 	OUT=$(cat "$TMP/.out")
 	ERR=$(cat "$TMP/.err")
@@ -125,7 +138,7 @@ schema_check_archives() {
 
 # new_key NAME: a key in the tests' key folder (passphrase as above).
 new_key() {
-	"$CUSTODY" key new "$1" >/dev/null 2>"$KEYS/.err" ||
+	"$CUSTODY_FULL" key new "$1" >/dev/null 2>"$KEYS/.err" ||
 		{ cat "$KEYS/.err" >&2; return 1; }
 }
 
@@ -138,7 +151,7 @@ run_tests() {
 	# forges a commit that only its content should betray.
 	TESTER_SSH_KEY="$KEYS/tester.ssh"
 	ssh-keygen -q -t ed25519 -N '' -C tester -f "$TESTER_SSH_KEY" &&
-		"$CUSTODY" key import "$TESTER_SSH_KEY" >/dev/null ||
+		"$CUSTODY_FULL" key import "$TESTER_SSH_KEY" >/dev/null ||
 		{ echo "cannot make the test key"; return 1; }
 	export CUSTODY_KEY=tester
 	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do

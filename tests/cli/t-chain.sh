@@ -1,6 +1,7 @@
 #!/bin/bash
-# Chain of custody: events, derivatives, disclosure, the timeline and the
-# HTML report (rendered by Debian's headless Chromium).
+# Chain of custody: events, derivatives, the timeline and the HTML report
+# (rendered by Debian's headless Chromium). The check of a disclosure is
+# t-check.sh's.
 . "$(dirname "$0")/lib.sh"
 
 G=.custody
@@ -151,52 +152,6 @@ test_derive__unknown_originals_cycles_and_repeats_are_refused() {
 	expect_rc 1
 	expect_err_has "would reveal the original's digest"
 	expect_eq "$(snapshot $G)" "$before" "archive after refusals"
-}
-
-test_reveal__discloses_the_original_and_checks_offline() {
-	setup
-	printf 'Budget line 1\n[redacted]\n' >redacted.txt
-	run derive memos/budget.txt redacted.txt --action redact
-	run publish redacted.txt --url https://example.org/story
-	run reveal redacted.txt -o "$TMP/disclosure"
-	expect_rc 0
-	"$CUSTODY" key export --vkey >"$TMP/k"
-	cp memos/budget.txt "$TMP/original.txt"
-	cp redacted.txt "$TMP/redacted.txt"
-	cd "$TMP"
-	run check-reveal disclosure --key k --original original.txt \
-		--derivative redacted.txt
-	expect_rc 0
-	expect_out_has "OK: redacted.txt (entry "
-	expect_out_has "was made by redact from memos/budget.txt (entry "
-	expect_out_has "(the file given matches)"
-	# another file as the original: refused, naming the step
-	printf 'not it\n' >other.txt
-	run check-reveal disclosure --key k --original other.txt
-	expect_rc 1
-	expect_err_has "check-reveal failed at step 'original'"
-	# another outlet's key
-	ssh-keygen -q -t ed25519 -N '' -f o
-	run check-reveal disclosure --key "$(cut -d' ' -f1,2 o.pub)"
-	expect_rc 1
-	expect_err_has "step 'derivative'"
-	# the original's proof swapped for another entry's
-	(cd coll && "$CUSTODY" proof memos/meeting.txt 2>/dev/null ||
-		"$CUSTODY" proof memos/2019/meeting.txt) >other.proof
-	"$PYTHON" - disclosure other.proof <<'PY' >swapped
-import base64, sys
-lines = open(sys.argv[1], "rb").read().split(b"\n")
-other = open(sys.argv[2], "rb").read()
-lines[2] = b"original " + base64.b64encode(other)
-sys.stdout.buffer.write(b"\n".join(lines))
-PY
-	run check-reveal swapped --key k
-	expect_rc 1
-	expect_err_has "step 'link'"
-	printf 'custody-reveal/v1\ngarbage\n' >junk
-	run check-reveal junk --key k
-	expect_rc 1
-	expect_err_has "step 'disclosure'"
 }
 
 test_verify__a_forged_link_is_named() {

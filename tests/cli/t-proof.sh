@@ -1,7 +1,8 @@
 #!/bin/bash
-# The transparency log: checkpoints, publications, proofs and the offline
-# check, with the Merkle root and the note signature recomputed by tools
-# this project did not write (python3's hashlib, openssl pkeyutl).
+# The transparency log: checkpoints, publications and proofs, with the
+# Merkle root and the note signature recomputed by tools this project did
+# not write (python3's hashlib, openssl pkeyutl). The offline check of
+# proofs and consistency proofs is t-check.sh's.
 . "$(dirname "$0")/lib.sh"
 
 G=.custody
@@ -173,56 +174,6 @@ test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
 	expect_out_has "commit $(git --git-dir=$G rev-parse --short=12 main): changes the checkpoint without adding entries"
 }
 
-# The check never answers "consistent" without the proof it was given:
-# not for equal sizes, not from size 0, not with OLD and NEW swapped
-# (issue 11, item 12).
-test_consistency__the_proof_is_always_checked() {
-	setup
-	"$CUSTODY" key export --vkey >"$TMP/k"
-	run checkpoint
-	printf '%s\n' "$OUT" >"$TMP/old"
-	local old_size new_size
-	old_size=$(sed -n 2p "$TMP/old")
-	printf 'one\n' >memos/one.txt
-	run add memos/one.txt
-	run checkpoint
-	printf '%s\n' "$OUT" >"$TMP/new"
-	new_size=$(sed -n 2p "$TMP/new")
-	run consistency "$TMP/old" -o "$TMP/c"
-	expect_rc 0
-	# swapped
-	run consistency "$TMP/new" "$TMP/old" --proof "$TMP/c" --key "$TMP/k"
-	expect_rc 1
-	expect_err "custody: the first checkpoint (size $new_size) is larger than the second (size $old_size): give the older checkpoint first"
-	# one checkpoint twice, with a proof of other sizes
-	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
-	expect_rc 1
-	expect_err "custody: the consistency proof is from size $old_size to $new_size, not from $new_size to $new_size"
-	# one checkpoint twice, with a proof that should be empty and is not
-	sed "s/^old .*/old $new_size/" "$TMP/c" >"$TMP/c-equal"
-	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c-equal" \
-		--key "$TMP/k"
-	expect_rc 1
-	expect_err_has "custody: the consistency proof between two checkpoints of size $new_size has "
-	expect_err_has " hashes, expected none"
-	# from size 0: the root must be the empty tree's
-	printf 'custody-consistency/v1\nold 0\nnew %s\n' "$new_size" >"$TMP/c0"
-	forge_checkpoint 0 "$(head -c 32 /dev/urandom | base64)" >"$TMP/zero-bad" ||
-		fail "cannot forge"
-	run consistency "$TMP/zero-bad" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
-	expect_rc 1
-	expect_err "custody: the checkpoint of size 0 has root $(sed -n 3p "$TMP/zero-bad"), not the empty tree's (SHA-256 of nothing)"
-	forge_checkpoint 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= \
-		>"$TMP/zero" || fail "cannot forge"
-	run consistency "$TMP/zero" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
-	expect_rc 0
-	expect_out "consistent: the second checkpoint extends the first"
-	# and the right order with the right proof still says so
-	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
-	expect_rc 0
-	expect_out "consistent: the second checkpoint extends the first"
-}
-
 test_publish__records_where_and_when_and_lists_it() {
 	setup
 	run publish memos/budget.txt scans/report.pdf \
@@ -255,123 +206,6 @@ test_publish__records_where_and_when_and_lists_it() {
 	run publish scans/report.pdf
 	expect_rc 2
 	expect_eq "$(snapshot $G)" "$before" "archive after refusals"
-}
-
-test_proof__a_fact_checker_checks_a_published_document_offline() {
-	setup
-	run publish memos/budget.txt --url https://example.org/story
-	run proof memos/budget.txt -o "$TMP/budget.proof"
-	expect_rc 0
-	"$CUSTODY" key export --vkey >"$TMP/outlet.vkey"
-	cp memos/budget.txt "$TMP/budget.txt"
-	# no archive, no network: another folder, and no key folder
-	cd "$TMP"
-	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
-		--proof budget.proof --key outlet.vkey
-	expect_rc 0
-	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
-	expect_out_has "registered   by tester, "
-	expect_out_has "version 1 of memos/budget.txt"
-	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
-	expect_out_has "no timestamp: only the outlet's own records say when"
-	# the ssh-ed25519 line works as the key too
-	run check budget.txt --proof budget.proof --key "$(cd coll && tester_key)"
-	expect_rc 0
-	run check budget.txt --proof budget.proof --key outlet.vkey --json
-	expect_out_has '"ok":true,"failed_step":null'
-	# the proof is a C2SP tlog-proof under a two-line header
-	expect_eq "$(sed -n 1p budget.proof)" "custody-proof/v1"
-	sed '1,/^$/d' budget.proof >plain.tlog-proof
-	expect_eq "$(sed -n 1p plain.tlog-proof)" "c2sp.org/tlog-proof@v1"
-	[ "$(stat -c %s budget.proof)" -lt 2048 ] ||
-		fail "proof is $(stat -c %s budget.proof) bytes"
-}
-
-# mutate_proof IN OUT KIND: change one thing in a proof file
-mutate_proof() {
-	"$PYTHON" - "$@" <<'PY'
-import base64, sys
-src, dst, kind = sys.argv[1:4]
-lines = open(src, "rb").read().split(b"\n")
-def flip_b64(line, prefix=b""):
-    raw = bytearray(base64.b64decode(line[len(prefix):]))
-    raw[len(raw) // 2] ^= 1
-    return prefix + base64.b64encode(bytes(raw))
-start = lines.index(b"c2sp.org/tlog-proof@v1")
-i = start + 1
-if kind == "entry":
-    # the entry claims another index
-    raw = base64.b64decode(lines[i][6:]).replace(b"\nindex: ", b"\nindex: 1", 1)
-    lines[i] = b"extra " + base64.b64encode(raw)
-elif kind == "entry-yaml":
-    # the entry is no longer custody YAML
-    raw = base64.b64decode(lines[i][6:]).replace(b'type: "register"', b"type: register")
-    lines[i] = b"extra " + base64.b64encode(raw)
-elif kind == "entry-salt":
-    # a byte of the salt inside the entry: still a valid entry
-    raw = base64.b64decode(lines[i][6:])
-    at = raw.index(b'salt: "') + 7
-    c = raw[at:at + 1]
-    raw = raw[:at] + (b"1" if c != b"1" else b"2") + raw[at + 1:]
-    lines[i] = b"extra " + base64.b64encode(raw)
-elif kind == "hash":
-    j = lines.index(b"", start) - 1
-    lines[j] = flip_b64(lines[j])
-elif kind == "checkpoint":
-    j = lines.index(b"", start) + 2      # the size line
-    lines[j] = str(int(lines[j]) + 1).encode()
-elif kind == "root":
-    j = lines.index(b"", start) + 3
-    lines[j] = flip_b64(lines[j])
-elif kind == "signature":
-    j = len(lines) - 2
-    name, sig = lines[j].rsplit(b" ", 1)
-    lines[j] = name + b" " + flip_b64(sig)
-open(dst, "wb").write(b"\n".join(lines))
-PY
-}
-
-test_proof__tampering_fails_naming_the_step() {
-	setup
-	run proof memos/budget.txt -o "$TMP/p"
-	"$CUSTODY" key export --vkey >"$TMP/k"
-	cp memos/budget.txt "$TMP/doc"
-	cd "$TMP"
-	check_fails() { # check_fails STEP [PROOF] [DOC] [KEY]
-		run check "${3:-doc}" --proof "${2:-p}" --key "${4:-k}"
-		expect_rc 1
-		expect_err_has "custody: check failed at step '$1': "
-	}
-	# one byte of the published document
-	cp doc doc2
-	printf 'X' | dd of=doc2 bs=1 seek=3 conv=notrunc 2>/dev/null
-	check_fails file p doc2
-	expect_err_has "doc2 is not the registered document"
-	local k
-	for k in entry entry-yaml entry-salt hash checkpoint root signature; do
-		mutate_proof p "p-$k" $k
-	done
-	check_fails entry p-entry
-	expect_err_has "not the registration at index"
-	check_fails entry p-entry-yaml
-	expect_err_has "'type' must be a quoted string"
-	check_fails inclusion p-entry-salt
-	check_fails inclusion p-hash
-	check_fails signature p-checkpoint
-	check_fails signature p-root
-	check_fails signature p-signature
-	# another outlet's key
-	ssh-keygen -q -t ed25519 -N '' -f other
-	check_fails signature p doc "$(cut -d' ' -f1,2 other.pub)"
-	expect_err_has "not signed by example.org/leaks"
-	# garbage, empty, truncated proofs
-	printf 'not a proof\n' >junk
-	check_fails proof junk
-	: >empty
-	check_fails proof empty
-	head -c 200 p >short
-	check_fails proof short
-	true
 }
 
 test_proof__reveals_no_other_document_and_no_recomputable_leaf() {
@@ -414,60 +248,6 @@ print(hashlib.sha256(b"\0" + open(sys.argv[1], "rb").read()).hexdigest())' memos
 		fail "the leaf is the document's own hash"
 	grep -q '^salt: "[0-9a-f]\{64\}"' <(git --git-dir=$G show \
 		main:log/000/000/000000001.yaml) || fail "entries are not salted"
-}
-
-test_consistency__a_saved_checkpoint_and_a_fork() {
-	setup
-	"$CUSTODY" key export --vkey >"$TMP/k"
-	run checkpoint
-	printf '%s\n' "$OUT" >"$TMP/old"
-	# a partner copies the archive; both go on differently
-	cp -a "$TMP/coll" "$TMP/fork"
-	printf 'one\n' >memos/one.txt
-	run add memos/one.txt
-	run publish memos/one.txt --url https://example.org/one
-	run checkpoint
-	printf '%s\n' "$OUT" >"$TMP/new"
-	run consistency "$TMP/old" -o "$TMP/c"
-	expect_rc 0
-	expect_eq "$(head -1 "$TMP/c")" "custody-consistency/v1"
-	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
-	expect_rc 0
-	expect_out "consistent: the second checkpoint extends the first"
-	run proof memos/one.txt -o "$TMP/p"
-	cp memos/one.txt "$TMP/one.txt"
-	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
-		--checkpoint "$TMP/old" --consistency "$TMP/c"
-	expect_rc 0
-	expect_out_has "history      consistent with the checkpoint of size"
-	# without the consistency proof the check cannot tell: it says so
-	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
-		--checkpoint "$TMP/old"
-	expect_rc 1
-	expect_err_has "need a consistency proof"
-	# the fork: same origin, same key, another history
-	(cd "$TMP/fork" && printf 'two\n' >memos/two.txt &&
-		"$CUSTODY" add memos/two.txt >/dev/null &&
-		printf 'three\n' >memos/three.txt &&
-		"$CUSTODY" add memos/three.txt >/dev/null &&
-		"$CUSTODY" checkpoint >"$TMP/forked") || fail "fork"
-	# equal sizes, two roots: evidence of a fork, no proof needed
-	run consistency "$TMP/new" "$TMP/forked" --proof "$TMP/c" --key "$TMP/k"
-	expect_rc 1
-	expect_err_has "evidence of a fork: two checkpoints of example.org/leaks"
-	# this archive refuses to prove the fork consistent
-	run consistency "$TMP/forked"
-	expect_rc 1
-	expect_err_has "evidence of a fork"
-	# a reader who saved the forked checkpoint is told, by the check
-	(cd "$TMP/fork" && printf 'four\n' >memos/four.txt &&
-		"$CUSTODY" add memos/four.txt >/dev/null &&
-		"$CUSTODY" checkpoint >"$TMP/forked2") || fail "fork 2"
-	run consistency "$TMP/old" -o "$TMP/c2"
-	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
-		--checkpoint "$TMP/forked2" --consistency "$TMP/c"
-	expect_rc 1
-	expect_err_has "step 'consistency'"
 }
 
 run_tests

@@ -14,6 +14,7 @@
  *   clang -fsanitize=fuzzer,address ... fuzz_proof.c  (with libFuzzer)
  *   replay.c + fuzz_proof.c                          (without: corpus)
  */
+#include "checkpoint.h"
 #include "note.h"
 
 #include <stdint.h>

@@ -1,11 +1,12 @@
 /*
- * C2SP signed notes, checkpoints and tlog-proof files (note.c), against
- * the vectors of the C2SP specifications and of golang.org/x/mod's
- * sumdb/note in data/note (see data/note/SOURCES.md). Runs from tests/,
- * as meson does.
+ * C2SP signed notes, checkpoints and tlog-proof files (note.c,
+ * checkpoint.c), against the vectors of the C2SP specifications and of
+ * golang.org/x/mod's sumdb/note in data/note (see data/note/SOURCES.md).
+ * Runs from tests/, as meson does.
  */
 #include "note.h"
 #include "base64.h"
+#include "checkpoint.h"
 #include "ed25519.h"
 #include "fsutil.h"
 #include "key.h"

@@ -2,7 +2,9 @@
  * custody/chain.h - the chain of custody: events (who had a document,
  * what was done with it), derivatives (a redaction, a translation)
  * linked to their original without revealing it, the timeline that
- * reads them back, and the disclosure an outlet may choose to make.
+ * reads them back, and the disclosure an outlet may choose to make (its
+ * offline check, custody_reveal_check, is custody/check.h's, included
+ * here).
  *
  * Thread safety: as custody/archive.h.
  */
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include "custody/common.h"
 #include "custody/archive.h"
+#include "custody/check.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,29 +135,6 @@ CUSTODY_EXTERN(int) custody_archive_timeline(custody_archive *archive,
  */
 CUSTODY_EXTERN(int) custody_archive_reveal(custody_archive *archive,
 	const char *derivative, custody_buf *out, custody_error **err);
-
-typedef struct custody_reveal_result {
-	char failed_step[16];
-	uint64_t derivative, original;  /* entry indexes */
-	char derivative_path[4097], original_path[4097];
-	char derivation[32];
-	char original_sha256[65];
-	char origin[256];
-	uint64_t tree_size;
-	int original_file_checked;
-} custody_reveal_result;
-
-/*
- * Check a disclosure offline with the outlet's key (as custody_check):
- * both proofs hold under one checkpoint, the derivative's entry links to
- * the original's entry (index and leaf hash), and, when given, the files
- * are the documents their entries describe. 0 or CUSTODY_EVERIFY /
- * CUSTODY_EINVALID with result->failed_step set.
- */
-CUSTODY_EXTERN(int) custody_reveal_check(const char *reveal, size_t len,
-	const char *key, const char *original_file,
-	const char *derivative_file, custody_reveal_result *result,
-	custody_error **err) CUSTODY_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

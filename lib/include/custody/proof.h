@@ -1,16 +1,17 @@
 /*
  * custody/proof.h - the transparency log's public face: publication
- * records, signed checkpoints, stand-alone proofs and the offline check.
+ * records, signed checkpoints, trusted time and stand-alone proofs. The
+ * offline check of what these functions hand out is custody/check.h's
+ * (included here).
  *
  * The log is a Merkle tree (RFC 6962) over the entries' exact bytes.
  * Every change carries a checkpoint (c2sp.org/tlog-checkpoint) signed by
  * the acting member as a C2SP signed note named by the archive's origin.
  * A proof file (see docs/proof-format.md) is a C2SP tlog-proof whose
  * "extra" is the entry's bytes, wrapped with the RFC 3161 timestamp
- * token of its checkpoint when there is one. custody_check needs no
- * archive and no network.
+ * token of its checkpoint when there is one.
  *
- * Thread safety: as custody/archive.h; custody_check keeps no state.
+ * Thread safety: as custody/archive.h.
  */
 #ifndef CUSTODY_PROOF_H
 #define CUSTODY_PROOF_H
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include "custody/common.h"
 #include "custody/archive.h"
+#include "custody/check.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -149,84 +151,6 @@ CUSTODY_EXTERN(int) custody_archive_timestamp_fetch(custody_archive *archive,
 CUSTODY_EXTERN(int) custody_archive_proof(custody_archive *archive,
 	const char *path, uint64_t version, custody_buf *out,
 	custody_error **err);
-
-/* ---- the offline check ---- */
-
-#define CUSTODY_CHECK_OPTIONS_VERSION 1
-typedef struct custody_check_options {
-	unsigned int version;
-	/* The outlet's key: a C2SP verifier key or an "ssh-ed25519" line
-	 * (then named by the checkpoint's origin). Required. */
-	const char *key;
-	/* A checkpoint the reader saved earlier (signed note) and the
-	 * consistency proof from it to the proof's checkpoint (or the
-	 * other way round when the saved one is newer); NULL for none. */
-	const char *old_checkpoint;
-	size_t old_checkpoint_len;
-	const char *consistency;
-	size_t consistency_len;
-	/* PEM file of the timestamp authorities' CA certificates to trust;
-	 * NULL: a token is checked but its authority is not trusted. */
-	const char *tsa_ca;
-} custody_check_options;
-#define CUSTODY_CHECK_OPTIONS_INIT { CUSTODY_CHECK_OPTIONS_VERSION, NULL, \
-	NULL, 0, NULL, 0, NULL }
-
-typedef struct custody_check_result {
-	/* the step that failed ("file", "proof", "entry", "signature",
-	 * "inclusion", "consistency", "timestamp"), "" when all passed */
-	char failed_step[16];
-	char origin[256];         /* the log */
-	uint64_t tree_size;       /* the checkpoint's size */
-	char root[45];
-	char fingerprint[64];     /* of the key that signed the checkpoint */
-	uint64_t index;           /* the entry */
-	char path[4097];          /* as registered */
-	uint64_t version;
-	uint64_t size;
-	char sha256[65];
-	char registered[32];      /* the entry's time (the outlet's clock) */
-	char actor[257];          /* the member who registered it */
-	int has_timestamp;
-	int timestamp_trusted;    /* the TSA chains to tsa_ca */
-	char timestamp_time[32];  /* genTime */
-	char timestamp_authority[256];
-	int has_old_checkpoint;
-	uint64_t old_size;        /* the saved checkpoint's size */
-	/* a derivative: how it was made, and from which earlier entry (the
-	 * original itself stays undisclosed) */
-	int is_derivative;
-	char derivation[32];
-	uint64_t derived_from;
-} custody_check_result;
-
-/*
- * Check that the file at `file_path` is the document of the proof: its
- * SHA-256 and size are the entry's, the entry hashes to the leaf, the
- * leaf is in the tree, the tree's checkpoint is signed by opts->key, the
- * saved checkpoint (if any) is consistent with it, and the timestamp (if
- * any) covers the checkpoint. 0 when every check passes; else
- * CUSTODY_EVERIFY (a check failed) or CUSTODY_EINVALID (a malformed
- * proof or key), with result->failed_step set and the message naming
- * the step. Two validly signed, inconsistent checkpoints are reported
- * as evidence of a fork.
- */
-CUSTODY_EXTERN(int) custody_check(const char *file_path, const char *proof,
-	size_t proof_len, const custody_check_options *opts,
-	custody_check_result *result, custody_error **err)
-	CUSTODY_WARN_UNUSED;
-
-/*
- * Check two checkpoints of one log against each other with a
- * consistency proof (custody_archive_consistency's output): both signed
- * by `key`, same origin, the proof holds. Inconsistent but validly
- * signed checkpoints are CUSTODY_EVERIFY with a message beginning
- * "evidence of a fork:".
- */
-CUSTODY_EXTERN(int) custody_consistency_check(const char *old_note,
-	size_t old_len, const char *new_note, size_t new_len,
-	const char *consistency, size_t consistency_len, const char *key,
-	custody_error **err) CUSTODY_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

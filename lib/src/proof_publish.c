@@ -6,9 +6,9 @@
  */
 #include "archive.h"
 #include "change.h"
+#include "digest.h"
 #include "error.h"
 #include "fsutil.h"
-#include "hash.h"
 #include "lock.h"
 #include "custody/proof.h"
 
@@ -18,37 +18,29 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 /* Rehash the file at `rel` (collection-relative) and compare it with its
  * entry. */
 static int same_as_entry(custody_archive *a, const char *rel,
 	const struct custody_entry *e, custody_error **err)
 {
-	struct custody_hash_job job;
-	struct custody_hash_options opts;
-	unsigned char want[32];
-	int rc = 0;
+	struct custody_digest file;
+	custody_error *why = NULL;
+	int rc;
 
-	memset(&job, 0, sizeof(job));
-	memset(&opts, 0, sizeof(opts));
-	job.path = rel;
-	job.name = rel;
-	opts.threads = 1;
-	opts.beneath = 1;
-	opts.root_fd = a->root_fd;
-	if ((rc = custody_hash__run(&job, 1, &opts, NULL, NULL, err)) == 0 &&
-	    job.rc != 0)
-		rc = custody__error(err, CUSTODY_EIO, "%s", job.error ?
-			job.error : "cannot read");
-	if (rc == 0 && (custody_unhex(want, e->sha256, 32) != 0 ||
-	    CRYPTO_memcmp(want, job.sha256, 32) != 0 || job.size != e->size))
-		rc = custody__error(err, CUSTODY_EVERIFY, "%s: differs from "
+	if ((rc = custody_digest__collection_file(&file, a->root_fd, rel, rel,
+	    &why)) != 0) {
+		/* a file that cannot be read is an I/O error here */
+		rc = custody__error(err, rc == CUSTODY_ENOMEM ? rc :
+			CUSTODY_EIO, "%s", custody_error_message(why));
+		custody_error_free(why);
+		return rc;
+	}
+	if (!custody_digest__matches(&file, e->sha256, e->size))
+		return custody__error(err, CUSTODY_EVERIFY, "%s: differs from "
 			"version %" PRIu64 " as registered (entry %" PRIu64 "); "
 			"register it with `custody add` before publishing it",
 			rel, e->version, e->index);
-	custody_hash__jobs_clear(&job, 1);
-	return rc;
+	return 0;
 }
 
 int custody_archive_publish(custody_archive *a, const char *const *paths,

@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "tlog.h"
 #include "tsa.h"
+#include "checkpoint.h"
 #include "note.h"
 #include "custody/proof.h"
 

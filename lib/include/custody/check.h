@@ -1,0 +1,134 @@
+/*
+ * custody/check.h - the checks a fact-checker runs offline, with the
+ * outlet's public key and nothing else: no archive, no network, no
+ * account. A document against its proof file (custody_archive_proof),
+ * two checkpoints against a consistency proof
+ * (custody_archive_consistency), a disclosure of a derivative's original
+ * (custody_archive_reveal). docs/proof-format.md describes the files.
+ *
+ * These functions need only OpenSSL and libyaml: a build with
+ * -Dcheck_only=true makes them alone into libcustody-check, the small
+ * verifier a fact-checker installs.
+ *
+ * Thread safety: every function may be called from any thread; none
+ * keeps state between calls.
+ */
+#ifndef CUSTODY_CHECK_H
+#define CUSTODY_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "custody/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- a document and its proof ---- */
+
+#define CUSTODY_CHECK_OPTIONS_VERSION 1
+typedef struct custody_check_options {
+	unsigned int version;
+	/* The outlet's key: a C2SP verifier key or an "ssh-ed25519" line
+	 * (then named by the checkpoint's origin). Required. */
+	const char *key;
+	/* A checkpoint the reader saved earlier (signed note) and the
+	 * consistency proof from it to the proof's checkpoint (or the
+	 * other way round when the saved one is newer); NULL for none. */
+	const char *old_checkpoint;
+	size_t old_checkpoint_len;
+	const char *consistency;
+	size_t consistency_len;
+	/* PEM file of the timestamp authorities' CA certificates to trust;
+	 * NULL: a token is checked but its authority is not trusted. */
+	const char *tsa_ca;
+} custody_check_options;
+#define CUSTODY_CHECK_OPTIONS_INIT { CUSTODY_CHECK_OPTIONS_VERSION, NULL, \
+	NULL, 0, NULL, 0, NULL }
+
+typedef struct custody_check_result {
+	/* the step that failed ("file", "proof", "entry", "signature",
+	 * "inclusion", "consistency", "timestamp"), "" when all passed */
+	char failed_step[16];
+	char origin[256];         /* the log */
+	uint64_t tree_size;       /* the checkpoint's size */
+	char root[45];
+	char fingerprint[64];     /* of the key that signed the checkpoint */
+	uint64_t index;           /* the entry */
+	char path[4097];          /* as registered */
+	uint64_t version;
+	uint64_t size;
+	char sha256[65];
+	char registered[32];      /* the entry's time (the outlet's clock) */
+	char actor[257];          /* the member who registered it */
+	int has_timestamp;
+	int timestamp_trusted;    /* the TSA chains to tsa_ca */
+	char timestamp_time[32];  /* genTime */
+	char timestamp_authority[256];
+	int has_old_checkpoint;
+	uint64_t old_size;        /* the saved checkpoint's size */
+	/* a derivative: how it was made, and from which earlier entry (the
+	 * original itself stays undisclosed) */
+	int is_derivative;
+	char derivation[32];
+	uint64_t derived_from;
+} custody_check_result;
+
+/*
+ * Check that the file at `file_path` is the document of the proof: its
+ * SHA-256 and size are the entry's, the entry hashes to the leaf, the
+ * leaf is in the tree, the tree's checkpoint is signed by opts->key, the
+ * saved checkpoint (if any) is consistent with it, and the timestamp (if
+ * any) covers the checkpoint. 0 when every check passes; else
+ * CUSTODY_EVERIFY (a check failed) or CUSTODY_EINVALID (a malformed
+ * proof or key), with result->failed_step set and the message naming
+ * the step. Two validly signed, inconsistent checkpoints are reported
+ * as evidence of a fork.
+ */
+CUSTODY_EXTERN(int) custody_check(const char *file_path, const char *proof,
+	size_t proof_len, const custody_check_options *opts,
+	custody_check_result *result, custody_error **err)
+	CUSTODY_WARN_UNUSED;
+
+/*
+ * Check two checkpoints of one log against each other with a
+ * consistency proof (custody_archive_consistency's output): both signed
+ * by `key`, same origin, the proof holds. Inconsistent but validly
+ * signed checkpoints are CUSTODY_EVERIFY with a message beginning
+ * "evidence of a fork:".
+ */
+CUSTODY_EXTERN(int) custody_consistency_check(const char *old_note,
+	size_t old_len, const char *new_note, size_t new_len,
+	const char *consistency, size_t consistency_len, const char *key,
+	custody_error **err) CUSTODY_WARN_UNUSED;
+
+/* ---- a disclosure of a derivative's original ---- */
+
+typedef struct custody_reveal_result {
+	char failed_step[16];
+	uint64_t derivative, original;  /* entry indexes */
+	char derivative_path[4097], original_path[4097];
+	char derivation[32];
+	char original_sha256[65];
+	char origin[256];
+	uint64_t tree_size;
+	int original_file_checked;
+} custody_reveal_result;
+
+/*
+ * Check a disclosure offline with the outlet's key (as custody_check):
+ * both proofs hold under one checkpoint, the derivative's entry links to
+ * the original's entry (index and leaf hash), and, when given, the files
+ * are the documents their entries describe. 0 or CUSTODY_EVERIFY /
+ * CUSTODY_EINVALID with result->failed_step set.
+ */
+CUSTODY_EXTERN(int) custody_reveal_check(const char *reveal, size_t len,
+	const char *key, const char *original_file,
+	const char *derivative_file, custody_reveal_result *result,
+	custody_error **err) CUSTODY_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,690 @@
+/*
+ * The checks a fact-checker runs offline, with no archive and no
+ * network: a document against its proof file, two checkpoints against a
+ * consistency proof, a disclosure of a derivative's original. The files
+ * they read are docs/proof-format.md's; proof.c and chain.c write them.
+ *
+ * A proof file is
+ *
+ *   custody-proof/v1
+ *   [timestamp <base64 DER RFC 3161 token over SHA-256(checkpoint note)>]
+ *   <empty line>
+ *   <a C2SP tlog-proof whose extra is the entry's exact bytes>
+ *
+ * so that `sed '1,/^$/d'` gives the plain .tlog-proof that any C2SP
+ * tool reads.
+ */
+#include "check.h"
+#include "base64.h"
+#include "checkpoint.h"
+#include "digest.h"
+#include "entry.h"
+#include "error.h"
+#include "fsutil.h"
+#include "key.h"
+#include "merkle.h"
+#include "note.h"
+#include "tsa.h"
+#include "custody/check.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define TOKEN_MAX (64 * 1024)
+
+/* ---- the envelope ---- */
+
+struct envelope {
+	unsigned char *token;     /* malloc'd DER, or NULL */
+	size_t token_len;
+	const char *tlog;         /* into the input */
+	size_t tlog_len;
+};
+
+static int parse_envelope(struct envelope *out, const char *text,
+	size_t len, custody_error **err)
+{
+	const char *p = text, *end = text + len, *eol;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CUSTODY_TLOG_PROOF_MAX_SIZE + 2 * TOKEN_MAX)
+		return custody__error(err, CUSTODY_EINVALID, "the proof is "
+			"too big (%zu bytes)", len);
+	if (len < sizeof(CUSTODY_PROOF_V1) - 1 ||
+	    memcmp(p, CUSTODY_PROOF_V1, sizeof(CUSTODY_PROOF_V1) - 1) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the proof does "
+			"not start with \"custody-proof/v1\" (not a custody "
+			"proof file)");
+	p += sizeof(CUSTODY_PROOF_V1) - 1;
+	if (p < end && strncmp(p, "timestamp ", 10) == 0 &&
+	    (size_t)(end - p) > 10) {
+		p += 10;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return custody__error(err, CUSTODY_EINVALID, "proof "
+				"line 2: no end of line");
+		if ((size_t)(eol - p) > CUSTODY_BASE64_LEN(TOKEN_MAX) ||
+		    (out->token = malloc((size_t)(eol - p) / 4 * 3 + 1)) ==
+		    NULL ||
+		    custody_base64_decode(out->token, &out->token_len, p,
+		    (size_t)(eol - p)) != 0 || out->token_len == 0) {
+			free(out->token);
+			out->token = NULL;
+			return custody__error(err, CUSTODY_EINVALID, "proof "
+				"line 2: the timestamp is not canonical base64 "
+				"of at most 64 KiB");
+		}
+		p = eol + 1;
+	}
+	if (p >= end || *p != '\n') {
+		free(out->token);
+		out->token = NULL;
+		return custody__error(err, CUSTODY_EINVALID, "the proof's "
+			"header does not end with an empty line");
+	}
+	p++;
+	out->tlog = p;
+	out->tlog_len = (size_t)(end - p);
+	return 0;
+}
+
+/* ---- keys ---- */
+
+/* A verifier from a vkey or an ssh-ed25519 line (named `origin`). */
+static int make_verifier(struct custody_note_verifier *v, const char *key,
+	const char *origin, char fingerprint[64], custody_error **err)
+{
+	custody_pubkey *pub = NULL;
+	size_t len = strlen(key);
+	int rc;
+
+	while (len > 0 && (key[len - 1] == '\n' || key[len - 1] == '\r'))
+		len--;
+	if (len >= 12 && memcmp(key, "ssh-ed25519 ", 12) == 0) {
+		if ((rc = custody_pubkey_parse(&pub, key, len, err)) != 0)
+			return rc;
+		custody_note__verifier_from_key(v, origin,
+			custody_pubkey_raw(pub));
+	} else {
+		if ((rc = custody_note__verifier_from_vkey(v, key, len, err))
+		    != 0)
+			return rc;
+		if ((rc = custody_pubkey_from_raw(&pub, v->pub, err)) != 0)
+			return rc;
+	}
+	custody_pubkey_fingerprint(pub, fingerprint);
+	custody_pubkey_free(pub);
+	return 0;
+}
+
+/* Verify a signed checkpoint and parse it. */
+static int open_checkpoint(const char *note, size_t len,
+	const struct custody_note_verifier *v, struct custody_checkpoint *cp,
+	const char *which, custody_error **err)
+{
+	custody_error *why = NULL;
+	size_t text_len;
+	int rc;
+
+	if ((rc = custody_note__verify(note, len, v, 1, &text_len, &why))
+	    == 0)
+		rc = custody_checkpoint__parse(cp, note, text_len, &why);
+	if (rc != 0) {
+		custody__error(err, rc, "%s: %s", which,
+			custody_error_message(why));
+		custody_error_free(why);
+	}
+	return rc;
+}
+
+/* ---- consistency files ---- */
+
+struct consistency {
+	uint64_t old_size, new_size;
+	unsigned char hashes[CUSTODY_TLOG_PROOF_MAX_HASHES][32];
+	size_t count;
+};
+
+static int parse_u64_line(const char **p, const char *end,
+	const char *prefix, uint64_t *out)
+{
+	size_t n = strlen(prefix);
+	uint64_t v = 0;
+	const char *q;
+
+	if ((size_t)(end - *p) <= n || memcmp(*p, prefix, n) != 0)
+		return -1;
+	q = *p + n;
+	if (q >= end || *q < '0' || *q > '9' || (*q == '0' && q + 1 < end &&
+	    q[1] != '\n'))
+		return -1;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX >> 1) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	if (q >= end || *q != '\n')
+		return -1;
+	*out = v;
+	*p = q + 1;
+	return 0;
+}
+
+static int parse_consistency(struct consistency *c, const char *text,
+	size_t len, custody_error **err)
+{
+	const char *p = text, *end = text + len;
+
+	memset(c, 0, sizeof(*c));
+	if (len < sizeof(CUSTODY_CONSISTENCY_V1) - 1 ||
+	    memcmp(p, CUSTODY_CONSISTENCY_V1,
+	    sizeof(CUSTODY_CONSISTENCY_V1) - 1) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof does not start with \"custody-consistency/v1\"");
+	p += sizeof(CUSTODY_CONSISTENCY_V1) - 1;
+	if (parse_u64_line(&p, end, "old ", &c->old_size) != 0 ||
+	    parse_u64_line(&p, end, "new ", &c->new_size) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof lacks its \"old N\" and \"new N\" lines");
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		unsigned char hash[33];
+		size_t n;
+
+		if (c->count == CUSTODY_TLOG_PROOF_MAX_HASHES)
+			return custody__error(err, CUSTODY_EINVALID, "the "
+				"consistency proof has more than %d hashes",
+				CUSTODY_TLOG_PROOF_MAX_HASHES);
+		if (eol == NULL || eol - p != 44 ||
+		    custody_base64_decode(hash, &n, p, 44) != 0 || n != 32)
+			return custody__error(err, CUSTODY_EINVALID, "the "
+				"consistency proof's line %zu is not one "
+				"base64 hash of 32 bytes", c->count + 4);
+		memcpy(c->hashes[c->count], hash, 32);
+		c->count++;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static void b64_root(char out[45], const unsigned char root[32])
+{
+	custody_base64_encode(out, root, 32);
+}
+
+/*
+ * Are checkpoints a and b (verified already) of one history? 0, or
+ * CUSTODY_EVERIFY beginning "evidence of a fork" when both are signed
+ * but cannot both be true. With `ordered`, a must be the older (a
+ * reader who names OLD NEW is told when they are the other way round).
+ * A proof, when given, is always checked, whatever the sizes: for equal
+ * sizes it must be empty, and an empty tree's root must be SHA-256 of
+ * nothing (RFC 9162 2.1.4.2).
+ */
+static int check_two(const struct custody_checkpoint *a,
+	const struct custody_checkpoint *b, const struct consistency *c,
+	int ordered, const char *fingerprint, custody_error **err)
+{
+	const struct custody_checkpoint *older = a->size <= b->size ? a : b;
+	const struct custody_checkpoint *newer = older == a ? b : a;
+	unsigned char empty[32];
+	custody_error *why = NULL;
+	char r1[45], r2[45];
+
+	b64_root(r1, older->root);
+	b64_root(r2, newer->root);
+	if (strcmp(a->origin, b->origin) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the checkpoints "
+			"are of two logs ('%s' and '%s')", a->origin, b->origin);
+	if (ordered && a->size > b->size)
+		return custody__error(err, CUSTODY_EINVALID, "the first "
+			"checkpoint (size %" PRIu64 ") is larger than the "
+			"second (size %" PRIu64 "): give the older checkpoint "
+			"first", a->size, b->size);
+	if (older->size == newer->size &&
+	    CRYPTO_memcmp(older->root, newer->root, 32) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "evidence of a "
+			"fork: two checkpoints of %s, both signed by %s, give "
+			"size %" PRIu64 " two roots (%s and %s)", a->origin,
+			fingerprint, older->size, r1, r2);
+	if (c != NULL && (c->old_size != older->size ||
+	    c->new_size != newer->size))
+		return custody__error(err, CUSTODY_EINVALID, "the consistency "
+			"proof is from size %" PRIu64 " to %" PRIu64 ", not "
+			"from %" PRIu64 " to %" PRIu64, c->old_size, c->new_size,
+			older->size, newer->size);
+	if (older->size == 0) {
+		EVP_Digest("", 0, empty, NULL, EVP_sha256(), NULL);
+		if (CRYPTO_memcmp(older->root, empty, 32) != 0)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"checkpoint of size 0 has root %s, not the "
+				"empty tree's (SHA-256 of nothing)", r1);
+		if (c != NULL && c->count != 0)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"consistency proof from the empty tree has %zu "
+				"hashes, expected none", c->count);
+		return 0;
+	}
+	if (c == NULL) {
+		if (older->size == newer->size)
+			return 0;
+		return custody__error(err, CUSTODY_EINVALID, "checkpoints of "
+			"sizes %" PRIu64 " and %" PRIu64 " need a consistency "
+			"proof (`custody consistency` in the archive makes one)",
+			older->size, newer->size);
+	}
+	if (older->size == newer->size && c->count != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the consistency "
+			"proof between two checkpoints of size %" PRIu64 " has "
+			"%zu hashes, expected none", older->size, c->count);
+	if (custody_merkle__verify_consistency(older->size, newer->size,
+	    older->root, newer->root, (const unsigned char (*)[32])c->hashes,
+	    c->count, &why) != 0) {
+		custody__error(err, CUSTODY_EVERIFY, "evidence of a fork: the "
+			"checkpoints of %s at sizes %" PRIu64 " (root %s) and %"
+			PRIu64 " (root %s), both signed by %s, are not "
+			"consistent: %s", a->origin, older->size, r1,
+			newer->size, r2, fingerprint,
+			custody_error_message(why));
+		custody_error_free(why);
+		return CUSTODY_EVERIFY;
+	}
+	return 0;
+}
+
+int custody_consistency_check(const char *old_note, size_t old_len,
+	const char *new_note, size_t new_len, const char *consistency,
+	size_t consistency_len, const char *key, custody_error **err)
+{
+	struct custody_checkpoint a, b;
+	struct custody_note_verifier v;
+	struct consistency *c = NULL;
+	size_t text_len;
+	char fingerprint[64], origin[CUSTODY_NOTE_NAME_MAX + 1];
+	int rc;
+
+	/* the ssh-line key is named by the checkpoint's origin */
+	if ((rc = custody_note__split(new_note, new_len, &text_len, err)) != 0 ||
+	    (rc = custody_checkpoint__parse(&b, new_note, text_len, err)) != 0)
+		return rc;
+	snprintf(origin, sizeof(origin), "%s", b.origin);
+	if ((rc = make_verifier(&v, key, origin, fingerprint, err)) != 0 ||
+	    (rc = open_checkpoint(old_note, old_len, &v, &a, "the first "
+	    "checkpoint", err)) != 0 ||
+	    (rc = open_checkpoint(new_note, new_len, &v, &b, "the second "
+	    "checkpoint", err)) != 0)
+		return rc;
+	if (consistency != NULL) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return custody__error(err, CUSTODY_ENOMEM,
+				"out of memory");
+		if ((rc = parse_consistency(c, consistency, consistency_len,
+		    err)) != 0) {
+			free(c);
+			return rc;
+		}
+	}
+	rc = check_two(&a, &b, c, 1, fingerprint, err);
+	free(c);
+	return rc;
+}
+
+/* ---- the offline check ---- */
+
+static int failed(custody_check_result *r, const char *step, int rc)
+{
+	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
+	return rc;
+}
+
+static int failed_reveal(custody_reveal_result *r, const char *step, int rc)
+{
+	snprintf(r->failed_step, sizeof(r->failed_step), "%s", step);
+	return rc;
+}
+
+/* Prefix the step's own words to a lower error. */
+static int step_error(custody_error **err, int code, const char *step,
+	custody_error *why)
+{
+	int rc = custody__error(err, code, "%s: %s", step,
+		why ? custody_error_message(why) : "failed");
+
+	custody_error_free(why);
+	return rc;
+}
+
+int custody_check(const char *file_path, const char *proof,
+	size_t proof_len, const custody_check_options *opts,
+	custody_check_result *r, custody_error **err)
+{
+	struct envelope env = { 0 };
+	struct custody_tlog_proof p;
+	struct custody_checkpoint cp, old;
+	struct custody_note_verifier v;
+	struct custody_entry *e = NULL;
+	struct consistency *c = NULL;
+	custody_error *why = NULL;
+	struct custody_digest file;
+	unsigned char leaf[32], digest[32];
+	size_t text_len;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	if (opts == NULL || opts->key == NULL)
+		return failed(r, "key", custody__error(err, CUSTODY_EINVALID,
+			"the check needs the outlet's public key"));
+	if (custody__global_init(err) != 0)
+		return CUSTODY_ERROR;
+
+	/* 1. the proof's form */
+	if ((rc = parse_envelope(&env, proof, proof_len, &why)) != 0 ||
+	    (rc = custody_tlog_proof__parse(&p, env.tlog, env.tlog_len, &why))
+	    != 0) {
+		rc = failed(r, "proof", step_error(err, rc, "the proof file is "
+			"malformed", why));
+		goto done;
+	}
+
+	/* 2. the checkpoint's signature, by the key given */
+	if ((rc = custody_note__split(p.checkpoint, p.checkpoint_len,
+	    &text_len, &why)) != 0 ||
+	    (rc = custody_checkpoint__parse(&cp, p.checkpoint, text_len,
+	    &why)) != 0 ||
+	    (rc = make_verifier(&v, opts->key, cp.origin, r->fingerprint,
+	    &why)) != 0) {
+		rc = failed(r, rc == CUSTODY_EVERIFY ? "signature" : "key",
+			step_error(err, rc, "the key or checkpoint", why));
+		goto done;
+	}
+	if ((rc = custody_note__verify(p.checkpoint, p.checkpoint_len, &v, 1,
+	    &text_len, &why)) != 0) {
+		rc = failed(r, "signature", step_error(err, rc, "the "
+			"checkpoint's signature", why));
+		goto done;
+	}
+	snprintf(r->origin, sizeof(r->origin), "%s", cp.origin);
+	r->tree_size = cp.size;
+	b64_root(r->root, cp.root);
+
+	/* 3. the entry the proof carries */
+	if (!p.has_extra || p.extra_len == 0) {
+		rc = failed(r, "entry", custody__error(err, CUSTODY_EINVALID,
+			"entry: the proof carries no entry (no \"extra\")"));
+		goto done;
+	}
+	if ((rc = custody_entry__parse(&e, (const char *)p.extra, p.extra_len,
+	    "the proof's entry", &why)) != 0) {
+		rc = failed(r, "entry", step_error(err, rc, "entry", why));
+		goto done;
+	}
+	if (!custody_entry__registers(e) || e->index != p.index) {
+		rc = failed(r, "entry", custody__error(err, CUSTODY_EVERIFY,
+			"entry: the proof's entry is %s entry %" PRIu64 ", not "
+			"the registration at index %" PRIu64,
+			custody_entry__type_name(e->type), e->index, p.index));
+		goto done;
+	}
+	r->index = e->index;
+	snprintf(r->path, sizeof(r->path), "%s", e->path);
+	r->version = e->version;
+	r->size = e->size;
+	snprintf(r->sha256, sizeof(r->sha256), "%s", e->sha256);
+	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
+	snprintf(r->actor, sizeof(r->actor), "%s", e->actor);
+	if (e->type == CUSTODY_ENTRY_DERIVE) {
+		r->is_derivative = 1;
+		r->derived_from = e->derived_from;
+		snprintf(r->derivation, sizeof(r->derivation), "%s",
+			e->derivation);
+	}
+
+	/* 4. the file is the registered document (when there is one: a
+	 * disclosure may be checked without the files) */
+	if (file_path == NULL)
+		goto inclusion;
+	if ((rc = custody_digest__named_file(&file, file_path, &why)) != 0) {
+		rc = failed(r, "file", step_error(err, rc, "file", why));
+		goto done;
+	}
+	if (!custody_digest__matches(&file, e->sha256, e->size)) {
+		char hex[65];
+
+		custody_hex(hex, file.sha256, 32);
+		rc = failed(r, "file", custody__error(err, CUSTODY_EVERIFY,
+			"file: %s is not the registered document: its SHA-256 "
+			"is %s (%" PRIu64 " bytes), the entry's %s (%" PRIu64
+			" bytes)", file_path, hex, file.size, e->sha256,
+			e->size));
+		goto done;
+	}
+
+inclusion:
+	/* 5. the entry is in the signed tree */
+	custody_merkle__leaf_hash(p.extra, p.extra_len, leaf);
+	if ((rc = custody_merkle__verify_inclusion(leaf, p.index, cp.size,
+	    (const unsigned char (*)[32])p.hashes, p.nhashes, cp.root,
+	    &why)) != 0) {
+		rc = failed(r, "inclusion", step_error(err, rc, "inclusion: "
+			"the entry is not in the checkpoint's tree", why));
+		goto done;
+	}
+
+	/* 6. the reader's saved checkpoint, if any */
+	if (opts->old_checkpoint != NULL) {
+		if ((rc = open_checkpoint(opts->old_checkpoint,
+		    opts->old_checkpoint_len, &v, &old, "the saved checkpoint",
+		    &why)) != 0) {
+			rc = failed(r, "consistency", step_error(err, rc,
+				"consistency", why));
+			goto done;
+		}
+		if (opts->consistency != NULL) {
+			if ((c = malloc(sizeof(*c))) == NULL) {
+				rc = custody__error(err, CUSTODY_ENOMEM,
+					"out of memory");
+				goto done;
+			}
+			if ((rc = parse_consistency(c, opts->consistency,
+			    opts->consistency_len, &why)) != 0) {
+				rc = failed(r, "consistency", step_error(err,
+					rc, "consistency", why));
+				goto done;
+			}
+		}
+		if ((rc = check_two(&old, &cp, c, 0, r->fingerprint,
+		    &why)) != 0) {
+			rc = failed(r, "consistency", step_error(err, rc,
+				"consistency", why));
+			goto done;
+		}
+		r->has_old_checkpoint = 1;
+		r->old_size = old.size;
+	}
+
+	/* 7. the timestamp covers this very checkpoint */
+	if (env.token != NULL) {
+		struct custody_tsa_info info;
+		int untrusted = 0;
+
+		EVP_Digest(p.checkpoint, p.checkpoint_len, digest, NULL,
+			EVP_sha256(), NULL);
+		if ((rc = custody_tsa__verify(env.token, env.token_len, digest,
+		    opts->tsa_ca, &info, &untrusted, &why)) != 0) {
+			rc = failed(r, "timestamp", step_error(err, rc,
+				"timestamp", why));
+			goto done;
+		}
+		r->has_timestamp = 1;
+		r->timestamp_trusted = !untrusted;
+		snprintf(r->timestamp_time, sizeof(r->timestamp_time), "%s",
+			info.gen_time);
+		snprintf(r->timestamp_authority,
+			sizeof(r->timestamp_authority), "%s", info.tsa_name);
+	}
+	rc = 0;
+done:
+	free(c);
+	free(env.token);
+	custody_entry__free(e);
+	custody_tlog_proof__clear(&p);
+	return rc;
+}
+
+/* ---- disclosure of a derivative's original ---- */
+
+
+/* One "name <base64>\n" line of a disclosure, decoded. */
+static int reveal_line(const char **p, const char *end, const char *name,
+	custody_buf *out, custody_error **err)
+{
+	size_t n = strlen(name), got;
+	const char *eol;
+	unsigned char *bytes;
+
+	if ((size_t)(end - *p) <= n + 1 || memcmp(*p, name, n) != 0 ||
+	    (*p)[n] != ' ' ||
+	    (eol = memchr(*p, '\n', (size_t)(end - *p))) == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure "
+			"lacks its \"%s\" line", name);
+	*p += n + 1;
+	if ((size_t)(eol - *p) > CUSTODY_BASE64_LEN(CUSTODY_TLOG_PROOF_MAX_SIZE
+	    + 2 * TOKEN_MAX) || (bytes = malloc((size_t)(eol - *p) / 4 * 3 +
+	    1)) == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure's "
+			"\"%s\" line is too long", name);
+	if (custody_base64_decode(bytes, &got, *p, (size_t)(eol - *p)) != 0) {
+		free(bytes);
+		return custody__error(err, CUSTODY_EINVALID, "the disclosure's "
+			"\"%s\" line is not canonical base64", name);
+	}
+	out->ptr = (char *)bytes;
+	out->size = got;
+	*p = eol + 1;
+	return 0;
+}
+
+/* The entry and checkpoint inside a proof already checked. */
+static int proof_parts(const char *proof, size_t len,
+	struct custody_tlog_proof *p, struct custody_entry **e,
+	custody_error **err)
+{
+	struct envelope env;
+	int rc;
+
+	if ((rc = parse_envelope(&env, proof, len, err)) != 0)
+		return rc;
+	free(env.token);
+	if ((rc = custody_tlog_proof__parse(p, env.tlog, env.tlog_len, err))
+	    != 0)
+		return rc;
+	return custody_entry__parse(e, (const char *)p->extra, p->extra_len,
+		"the proof's entry", err);
+}
+
+int custody_reveal_check(const char *reveal, size_t len, const char *key,
+	const char *original_file, const char *derivative_file,
+	custody_reveal_result *r, custody_error **err)
+{
+	custody_check_options opts = CUSTODY_CHECK_OPTIONS_INIT;
+	custody_check_result res;
+	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
+	struct custody_tlog_proof dp, op;
+	struct custody_entry *de = NULL, *oe = NULL;
+	custody_error *why = NULL;
+	const char *p = reveal, *end = reveal + len;
+	unsigned char leaf[32];
+	char leaf_hex[65];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&dp, 0, sizeof(dp));
+	memset(&op, 0, sizeof(op));
+	if (len < sizeof(CUSTODY_REVEAL_V1) - 1 || memcmp(p,
+	    CUSTODY_REVEAL_V1, sizeof(CUSTODY_REVEAL_V1) - 1) != 0) {
+		rc = failed_reveal(r, "disclosure", custody__error(err,
+			CUSTODY_EINVALID, "not a custody disclosure (no "
+			"\"custody-reveal/v1\" line)"));
+		goto done;
+	}
+	p += sizeof(CUSTODY_REVEAL_V1) - 1;
+	if ((rc = reveal_line(&p, end, "derivative", &d, &why)) != 0 ||
+	    (rc = reveal_line(&p, end, "original", &o, &why)) != 0 ||
+	    (p != end && (rc = custody__error(&why, CUSTODY_EINVALID,
+	    "text after the \"original\" line"))) != 0) {
+		rc = failed_reveal(r, "disclosure", step_error(err, rc,
+			"the disclosure is malformed", why));
+		goto done;
+	}
+	opts.key = key;
+	if ((rc = custody_check(derivative_file, d.ptr, d.size, &opts, &res,
+	    &why)) != 0) {
+		rc = failed_reveal(r, "derivative", step_error(err, rc,
+			"the derivative's proof", why));
+		goto done;
+	}
+	if ((rc = custody_check(original_file, o.ptr, o.size, &opts, &res,
+	    &why)) != 0) {
+		rc = failed_reveal(r, "original", step_error(err, rc,
+			"the original's proof", why));
+		goto done;
+	}
+	snprintf(r->origin, sizeof(r->origin), "%s", res.origin);
+	r->tree_size = res.tree_size;
+	r->original_file_checked = original_file != NULL;
+	if ((rc = proof_parts(d.ptr, d.size, &dp, &de, &why)) != 0 ||
+	    (rc = proof_parts(o.ptr, o.size, &op, &oe, &why)) != 0) {
+		rc = failed_reveal(r, "disclosure", step_error(err, rc,
+			"the disclosure", why));
+		goto done;
+	}
+	r->derivative = de->index;
+	r->original = oe->index;
+	snprintf(r->derivative_path, sizeof(r->derivative_path), "%s",
+		de->path);
+	snprintf(r->original_path, sizeof(r->original_path), "%s", oe->path);
+	snprintf(r->original_sha256, sizeof(r->original_sha256), "%s",
+		oe->sha256);
+	snprintf(r->derivation, sizeof(r->derivation), "%s",
+		de->derivation ? de->derivation : "");
+	if (dp.checkpoint_len != op.checkpoint_len ||
+	    memcmp(dp.checkpoint, op.checkpoint, dp.checkpoint_len) != 0) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: the two proofs are at different "
+			"checkpoints"));
+		goto done;
+	}
+	custody_merkle__leaf_hash(op.extra, op.extra_len, leaf);
+	custody_hex(leaf_hex, leaf, 32);
+	if (de->type != CUSTODY_ENTRY_DERIVE) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: entry %" PRIu64 " is not a "
+			"derivative", de->index));
+		goto done;
+	}
+	if (de->derived_from != oe->index ||
+	    strcmp(de->original_leaf, leaf_hex) != 0) {
+		rc = failed_reveal(r, "link", custody__error(err,
+			CUSTODY_EVERIFY, "link: derivative entry %" PRIu64
+			" was derived from entry %" PRIu64 " (leaf %.16s...), "
+			"not from the disclosed entry %" PRIu64 " (leaf "
+			"%.16s...)", de->index, de->derived_from,
+			de->original_leaf, oe->index, leaf_hex));
+		goto done;
+	}
+	rc = 0;
+done:
+	/* step_error has freed `why` on every failure */
+	custody_entry__free(de);
+	custody_entry__free(oe);
+	custody_tlog_proof__clear(&dp);
+	custody_tlog_proof__clear(&op);
+	custody_buf_dispose(&d);
+	custody_buf_dispose(&o);
+	return rc;
+}

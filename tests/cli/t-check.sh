@@ -1,0 +1,546 @@
+#!/bin/bash
+# The offline checks a fact-checker runs: check, check-reveal,
+# consistency with --proof, verify-signature. Everything they check is
+# made by the full build's custody (run_full, "$CUSTODY_FULL"), and only
+# the checks run $CUSTODY: the suite runs this file with one binary in
+# both roles, tests/check-only.sh with a check-only custody checking.
+. "$(dirname "$0")/lib.sh"
+
+G=.custody
+
+setup() {
+	make_collection coll
+	cd coll
+	run_full init --origin example.org/leaks
+	expect_rc 0
+	run_full add .
+	expect_rc 0
+}
+
+tester_key() { "$CUSTODY_FULL" key export tester | cut -d' ' -f1,2; }
+
+# forge_checkpoint SIZE ROOT_B64: a checkpoint note signed with the
+# tester's real key (openssl reads custody's key file), on stdout
+forge_checkpoint() {
+	printf 'example.org/leaks\n%s\n%s\n' "$1" "$2" >"$TMP/forged.txt"
+	openssl pkeyutl -sign -rawin -inkey "$CUSTODY_KEY_DIR/tester.key" \
+		-passin env:CUSTODY_PASSPHRASE -in "$TMP/forged.txt" \
+		-out "$TMP/forged.sig" || return 1
+	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(tester_key)" <<'PY'
+import base64, hashlib, sys
+text = open(sys.argv[1], "rb").read()
+sig = open(sys.argv[2], "rb").read()
+key = base64.b64decode(sys.argv[3].split()[1])[-32:]
+kid = hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4]
+sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 example.org/leaks " +
+    base64.b64encode(kid + sig) + b"\n")
+PY
+}
+
+# The check never answers "consistent" without the proof it was given:
+# not for equal sizes, not from size 0, not with OLD and NEW swapped
+# (issue 11, item 12).
+test_consistency__the_proof_is_always_checked() {
+	setup
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	run_full checkpoint
+	printf '%s\n' "$OUT" >"$TMP/old"
+	local old_size new_size
+	old_size=$(sed -n 2p "$TMP/old")
+	printf 'one\n' >memos/one.txt
+	run_full add memos/one.txt
+	run_full checkpoint
+	printf '%s\n' "$OUT" >"$TMP/new"
+	new_size=$(sed -n 2p "$TMP/new")
+	run_full consistency "$TMP/old" -o "$TMP/c"
+	expect_rc 0
+	# swapped
+	run consistency "$TMP/new" "$TMP/old" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the first checkpoint (size $new_size) is larger than the second (size $old_size): give the older checkpoint first"
+	# one checkpoint twice, with a proof of other sizes
+	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the consistency proof is from size $old_size to $new_size, not from $new_size to $new_size"
+	# one checkpoint twice, with a proof that should be empty and is not
+	sed "s/^old .*/old $new_size/" "$TMP/c" >"$TMP/c-equal"
+	run consistency "$TMP/new" "$TMP/new" --proof "$TMP/c-equal" \
+		--key "$TMP/k"
+	expect_rc 1
+	expect_err_has "custody: the consistency proof between two checkpoints of size $new_size has "
+	expect_err_has " hashes, expected none"
+	# from size 0: the root must be the empty tree's
+	printf 'custody-consistency/v1\nold 0\nnew %s\n' "$new_size" >"$TMP/c0"
+	forge_checkpoint 0 "$(head -c 32 /dev/urandom | base64)" >"$TMP/zero-bad" ||
+		fail "cannot forge"
+	run consistency "$TMP/zero-bad" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: the checkpoint of size 0 has root $(sed -n 3p "$TMP/zero-bad"), not the empty tree's (SHA-256 of nothing)"
+	forge_checkpoint 0 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU= \
+		>"$TMP/zero" || fail "cannot forge"
+	run consistency "$TMP/zero" "$TMP/new" --proof "$TMP/c0" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+	# and the right order with the right proof still says so
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+}
+
+test_proof__a_fact_checker_checks_a_published_document_offline() {
+	setup
+	run_full publish memos/budget.txt --url https://example.org/story
+	run_full proof memos/budget.txt -o "$TMP/budget.proof"
+	expect_rc 0
+	"$CUSTODY_FULL" key export --vkey >"$TMP/outlet.vkey"
+	cp memos/budget.txt "$TMP/budget.txt"
+	# no archive, no network: another folder, and no key folder
+	cd "$TMP"
+	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
+		--proof budget.proof --key outlet.vkey
+	expect_rc 0
+	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
+	expect_out_has "registered   by tester, "
+	expect_out_has "version 1 of memos/budget.txt"
+	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
+	expect_out_has "no timestamp: only the outlet's own records say when"
+	# the ssh-ed25519 line works as the key too
+	run check budget.txt --proof budget.proof --key "$(cd coll && tester_key)"
+	expect_rc 0
+	run check budget.txt --proof budget.proof --key outlet.vkey --json
+	expect_out_has '"ok":true,"failed_step":null'
+	# the proof is a C2SP tlog-proof under a two-line header
+	expect_eq "$(sed -n 1p budget.proof)" "custody-proof/v1"
+	sed '1,/^$/d' budget.proof >plain.tlog-proof
+	expect_eq "$(sed -n 1p plain.tlog-proof)" "c2sp.org/tlog-proof@v1"
+	[ "$(stat -c %s budget.proof)" -lt 2048 ] ||
+		fail "proof is $(stat -c %s budget.proof) bytes"
+}
+
+# mutate_proof IN OUT KIND: change one thing in a proof file
+mutate_proof() {
+	"$PYTHON" - "$@" <<'PY'
+import base64, sys
+src, dst, kind = sys.argv[1:4]
+lines = open(src, "rb").read().split(b"\n")
+def flip_b64(line, prefix=b""):
+    raw = bytearray(base64.b64decode(line[len(prefix):]))
+    raw[len(raw) // 2] ^= 1
+    return prefix + base64.b64encode(bytes(raw))
+start = lines.index(b"c2sp.org/tlog-proof@v1")
+i = start + 1
+if kind == "entry":
+    # the entry claims another index
+    raw = base64.b64decode(lines[i][6:]).replace(b"\nindex: ", b"\nindex: 1", 1)
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "entry-yaml":
+    # the entry is no longer custody YAML
+    raw = base64.b64decode(lines[i][6:]).replace(b'type: "register"', b"type: register")
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "entry-salt":
+    # a byte of the salt inside the entry: still a valid entry
+    raw = base64.b64decode(lines[i][6:])
+    at = raw.index(b'salt: "') + 7
+    c = raw[at:at + 1]
+    raw = raw[:at] + (b"1" if c != b"1" else b"2") + raw[at + 1:]
+    lines[i] = b"extra " + base64.b64encode(raw)
+elif kind == "hash":
+    j = lines.index(b"", start) - 1
+    lines[j] = flip_b64(lines[j])
+elif kind == "checkpoint":
+    j = lines.index(b"", start) + 2      # the size line
+    lines[j] = str(int(lines[j]) + 1).encode()
+elif kind == "root":
+    j = lines.index(b"", start) + 3
+    lines[j] = flip_b64(lines[j])
+elif kind == "signature":
+    j = len(lines) - 2
+    name, sig = lines[j].rsplit(b" ", 1)
+    lines[j] = name + b" " + flip_b64(sig)
+open(dst, "wb").write(b"\n".join(lines))
+PY
+}
+
+test_proof__tampering_fails_naming_the_step() {
+	setup
+	run_full proof memos/budget.txt -o "$TMP/p"
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	cp memos/budget.txt "$TMP/doc"
+	cd "$TMP"
+	check_fails() { # check_fails STEP [PROOF] [DOC] [KEY]
+		run check "${3:-doc}" --proof "${2:-p}" --key "${4:-k}"
+		expect_rc 1
+		expect_err_has "custody: check failed at step '$1': "
+	}
+	# one byte of the published document
+	cp doc doc2
+	printf 'X' | dd of=doc2 bs=1 seek=3 conv=notrunc 2>/dev/null
+	check_fails file p doc2
+	expect_err_has "doc2 is not the registered document"
+	local k
+	for k in entry entry-yaml entry-salt hash checkpoint root signature; do
+		mutate_proof p "p-$k" $k
+	done
+	check_fails entry p-entry
+	expect_err_has "not the registration at index"
+	check_fails entry p-entry-yaml
+	expect_err_has "'type' must be a quoted string"
+	check_fails inclusion p-entry-salt
+	check_fails inclusion p-hash
+	check_fails signature p-checkpoint
+	check_fails signature p-root
+	check_fails signature p-signature
+	# another outlet's key
+	ssh-keygen -q -t ed25519 -N '' -f other
+	check_fails signature p doc "$(cut -d' ' -f1,2 other.pub)"
+	expect_err_has "not signed by example.org/leaks"
+	# garbage, empty, truncated proofs
+	printf 'not a proof\n' >junk
+	check_fails proof junk
+	: >empty
+	check_fails proof empty
+	head -c 200 p >short
+	check_fails proof short
+	true
+}
+
+test_consistency__a_saved_checkpoint_and_a_fork() {
+	setup
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	run_full checkpoint
+	printf '%s\n' "$OUT" >"$TMP/old"
+	# a partner copies the archive; both go on differently
+	cp -a "$TMP/coll" "$TMP/fork"
+	printf 'one\n' >memos/one.txt
+	run_full add memos/one.txt
+	run_full publish memos/one.txt --url https://example.org/one
+	run_full checkpoint
+	printf '%s\n' "$OUT" >"$TMP/new"
+	run_full consistency "$TMP/old" -o "$TMP/c"
+	expect_rc 0
+	expect_eq "$(head -1 "$TMP/c")" "custody-consistency/v1"
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 0
+	expect_out "consistent: the second checkpoint extends the first"
+	run_full proof memos/one.txt -o "$TMP/p"
+	cp memos/one.txt "$TMP/one.txt"
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/old" --consistency "$TMP/c"
+	expect_rc 0
+	expect_out_has "history      consistent with the checkpoint of size"
+	# without the consistency proof the check cannot tell: it says so
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/old"
+	expect_rc 1
+	expect_err_has "need a consistency proof"
+	# the fork: same origin, same key, another history
+	(cd "$TMP/fork" && printf 'two\n' >memos/two.txt &&
+		"$CUSTODY_FULL" add memos/two.txt >/dev/null &&
+		printf 'three\n' >memos/three.txt &&
+		"$CUSTODY_FULL" add memos/three.txt >/dev/null &&
+		"$CUSTODY_FULL" checkpoint >"$TMP/forked") || fail "fork"
+	# equal sizes, two roots: evidence of a fork, no proof needed
+	run consistency "$TMP/new" "$TMP/forked" --proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "evidence of a fork: two checkpoints of example.org/leaks"
+	# this archive refuses to prove the fork consistent
+	run_full consistency "$TMP/forked"
+	expect_rc 1
+	expect_err_has "evidence of a fork"
+	# a reader who saved the forked checkpoint is told, by the check
+	(cd "$TMP/fork" && printf 'four\n' >memos/four.txt &&
+		"$CUSTODY_FULL" add memos/four.txt >/dev/null &&
+		"$CUSTODY_FULL" checkpoint >"$TMP/forked2") || fail "fork 2"
+	run_full consistency "$TMP/old" -o "$TMP/c2"
+	run check "$TMP/one.txt" --proof "$TMP/p" --key "$TMP/k" \
+		--checkpoint "$TMP/forked2" --consistency "$TMP/c"
+	expect_rc 1
+	expect_err_has "step 'consistency'"
+}
+
+# A timestamped proof: the token is checked, and its authority trusted
+# only when given (the same checks as tests/cli/t-timestamp.sh's, by the
+# custody under test).
+test_timestamp__the_check_trusts_only_the_authorities_given() {
+	mkdir pki
+	sh "$SRCDIR/tests/data/tsa/make-pki.sh" "$TMP/pki" >/dev/null 2>&1 ||
+		fail "cannot make the PKI"
+	setup
+	run_full timestamp request -o "$TMP/q.tsq"
+	expect_rc 0
+	openssl ts -reply -queryfile "$TMP/q.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r.tsr" 2>/dev/null || fail "openssl ts -reply"
+	run_full timestamp add "$TMP/r.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	run_full proof memos/budget.txt -o "$TMP/p"
+	expect_rc 0
+	expect_eq "$(sed -n 2p "$TMP/p" | cut -d' ' -f1)" "timestamp"
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	cp memos/budget.txt "$TMP/doc"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k" \
+		--tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	expect_out_has "registered before "
+	expect_out_has "(trusted: $TMP/pki/ca.pem)"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "but no trusted authority was given (--tsa-ca)"
+	run check "$TMP/doc" --proof "$TMP/p" --key "$TMP/k" \
+		--tsa-ca "$TMP/pki/other-ca.pem"
+	expect_rc 1
+	expect_err_has "check failed at step 'timestamp': timestamp: the TSA is not trusted"
+}
+
+test_reveal__discloses_the_original_and_checks_offline() {
+	setup
+	printf 'Budget line 1\n[redacted]\n' >redacted.txt
+	run_full derive memos/budget.txt redacted.txt --action redact
+	run_full publish redacted.txt --url https://example.org/story
+	run_full reveal redacted.txt -o "$TMP/disclosure"
+	expect_rc 0
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	cp memos/budget.txt "$TMP/original.txt"
+	cp redacted.txt "$TMP/redacted.txt"
+	cd "$TMP"
+	run check-reveal disclosure --key k --original original.txt \
+		--derivative redacted.txt
+	expect_rc 0
+	expect_out_has "OK: redacted.txt (entry "
+	expect_out_has "was made by redact from memos/budget.txt (entry "
+	expect_out_has "(the file given matches)"
+	# another file as the original: refused, naming the step
+	printf 'not it\n' >other.txt
+	run check-reveal disclosure --key k --original other.txt
+	expect_rc 1
+	expect_err_has "check-reveal failed at step 'original'"
+	# another outlet's key
+	ssh-keygen -q -t ed25519 -N '' -f o
+	run check-reveal disclosure --key "$(cut -d' ' -f1,2 o.pub)"
+	expect_rc 1
+	expect_err_has "step 'derivative'"
+	# the original's proof swapped for another entry's
+	(cd coll && "$CUSTODY_FULL" proof memos/meeting.txt 2>/dev/null ||
+		"$CUSTODY_FULL" proof memos/2019/meeting.txt) >other.proof
+	"$PYTHON" - disclosure other.proof <<'PY' >swapped
+import base64, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+other = open(sys.argv[2], "rb").read()
+lines[2] = b"original " + base64.b64encode(other)
+sys.stdout.buffer.write(b"\n".join(lines))
+PY
+	run check-reveal swapped --key k
+	expect_rc 1
+	expect_err_has "step 'link'"
+	printf 'custody-reveal/v1\ngarbage\n' >junk
+	run check-reveal junk --key k
+	expect_rc 1
+	expect_err_has "step 'disclosure'"
+}
+
+# own_keys: a key folder of this test's own, with no key in it yet.
+own_keys() {
+	export CUSTODY_KEY_DIR="$TMP/keys"
+	unset CUSTODY_KEY
+}
+
+# alice: an OpenSSH key (id, id.pub) imported as custody key "alice".
+alice() {
+	own_keys
+	ssh-keygen -q -t ed25519 -N '' -C alice -f "$TMP/id"
+	run_full key import "$TMP/id"
+	expect_rc 0
+	echo "alice namespaces=\"custody\" $(cut -d' ' -f1,2 "$TMP/id.pub")" \
+		>"$TMP/allowed"
+}
+
+fingerprint() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
+
+# mutate IN OUT KIND: rewrite an SSHSIG file (PROTOCOL.sshsig) with one
+# defect, re-armoured as ssh-keygen would.
+mutate() {
+	"$PYTHON" - "$@" <<'PY'
+import base64, struct, sys
+src, dst, kind = sys.argv[1:4]
+lines = open(src).read().strip().split("\n")
+blob = base64.b64decode("".join(lines[1:-1]))
+def rd(b, o):
+    n = struct.unpack(">I", b[o:o + 4])[0]
+    return b[o + 4:o + 4 + n], o + 4 + n
+def st(x):
+    return struct.pack(">I", len(x)) + x
+o = 10                              # "SSHSIG" + uint32 version
+pk, o = rd(blob, o); ns, o = rd(blob, o); res, o = rd(blob, o)
+alg, o = rd(blob, o); sig, o = rd(blob, o)
+typ, so = rd(sig, 0); s, so = rd(sig, so)
+L = 2**252 + 27742317777372353535851937790883648493
+if kind == "truncated":
+    s = s[:63]
+elif kind == "padded":
+    s = s + b"\0"
+elif kind == "s-plus-l":
+    S = int.from_bytes(s[32:], "little") + L
+    s = s[:32] + S.to_bytes(32, "little")
+elif kind == "small-order":
+    # the identity point, and R = identity, S = 0: a "signature" that
+    # holds for every message under this key
+    ident = b"\x01" + b"\0" * 31
+    pk = st(b"ssh-ed25519") + st(ident)
+    s = ident + b"\0" * 32
+out = b"SSHSIG" + struct.pack(">I", 1) + st(pk) + st(ns) + st(res) + \
+    st(alg) + st(st(typ) + st(s))
+if kind == "trailing":
+    out += b"\0"
+b = base64.b64encode(out).decode()
+open(dst, "w").write("-----BEGIN SSH SIGNATURE-----\n" +
+    "\n".join(b[i:i + 70] for i in range(0, len(b), 70)) +
+    "\n-----END SSH SIGNATURE-----\n")
+PY
+}
+
+test_verify_signature__help_and_usage() {
+	run verify-signature --help
+	expect_rc 0
+	run verify-signature a b
+	expect_rc 2
+	expect_err_has "--key KEY"
+}
+
+test_sign__custody_accepts_ssh_keygen_signatures() {
+	alice
+	printf 'Published 2026-11-23.\n' >doc.txt
+	ssh-keygen -q -Y sign -f "$TMP/id" -n custody doc.txt 2>/dev/null
+	run verify-signature doc.txt doc.txt.sig --key "$TMP/id.pub"
+	expect_rc 0
+	expect_out "Good signature on doc.txt by $(fingerprint "$TMP/id.pub") (namespace custody)"
+	run verify-signature doc.txt doc.txt.sig --key alice --json
+	expect_rc 0
+	expect_out "{\"file\":\"doc.txt\",\"signature\":\"doc.txt.sig\",\"valid\":true,\"fingerprint\":\"$(fingerprint "$TMP/id.pub")\",\"namespace\":\"custody\"}"
+	run verify-signature doc.txt doc.txt.sig \
+		--key "$(cut -d' ' -f1,2 "$TMP/id.pub")"
+	expect_rc 0
+}
+
+test_sign__bad_signatures_are_named() {
+	alice
+	local bad="custody: doc.txt: bad signature"
+	printf 'original\n' >doc.txt
+	run_full sign doc.txt
+	# the document changed
+	printf 'original.\n' >doc.txt
+	run verify-signature doc.txt doc.txt.sig --key alice
+	expect_rc 1
+	expect_err "$bad doc.txt.sig: the signature does not match the signed data"
+	printf 'original\n' >doc.txt
+	# a valid signature for another namespace
+	cp doc.txt git.txt
+	ssh-keygen -q -Y sign -f "$TMP/id" -n git git.txt 2>/dev/null
+	run verify-signature doc.txt git.txt.sig --key alice
+	expect_rc 1
+	expect_err "$bad git.txt.sig: the signature was made for namespace 'git', not 'custody'"
+	mutate doc.txt.sig t.sig truncated
+	run verify-signature doc.txt t.sig --key alice
+	expect_rc 1
+	expect_err "$bad t.sig: the signature is malformed: the Ed25519 signature is 63 bytes, not 64"
+	mutate doc.txt.sig p.sig padded
+	run verify-signature doc.txt p.sig --key alice
+	expect_rc 1
+	expect_err "$bad p.sig: the signature is malformed: the Ed25519 signature is 65 bytes, not 64"
+	mutate doc.txt.sig x.sig trailing
+	run verify-signature doc.txt x.sig --key alice
+	expect_rc 1
+	expect_err "$bad x.sig: the signature is malformed: bytes follow the signature"
+	mutate doc.txt.sig s.sig s-plus-l
+	run verify-signature doc.txt s.sig --key alice
+	expect_rc 1
+	expect_err "$bad s.sig: the signature's S is not below the group order L (a malleated signature)"
+	mutate doc.txt.sig o.sig small-order
+	run verify-signature doc.txt o.sig --key alice
+	expect_rc 1
+	expect_err "$bad o.sig: the signer's key is a point of small order (a key anyone could forge signatures for)"
+	# ssh-keygen agrees about these; it accepts s.sig (OpenSSH 9.2's
+	# Ed25519 code does not check S < L), which custody refuses
+	for s in t p x o; do
+		ssh-keygen -Y verify -f "$TMP/allowed" -I alice -n custody \
+			-s $s.sig <doc.txt >/dev/null 2>&1 &&
+			fail "ssh-keygen accepts $s.sig"
+	done
+	# good signature, other signer
+	ssh-keygen -q -t ed25519 -N '' -C eve -f "$TMP/eve"
+	run verify-signature doc.txt doc.txt.sig --key "$TMP/eve.pub"
+	expect_rc 1
+	expect_err "custody: doc.txt: doc.txt.sig is a signature by $(fingerprint "$TMP/id.pub"), not by the key given ($(fingerprint "$TMP/eve.pub"))"
+	# a small-order key is refused as the key to trust, too
+	run verify-signature doc.txt doc.txt.sig --key 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+	expect_rc 1
+	expect_err_has "small order"
+}
+
+# inputs_setup: a published document's proof ($TMP/p), the outlet's key
+# ($TMP/k) and a FIFO ($TMP/fifo)
+inputs_setup() {
+	make_collection coll
+	cd coll
+	run_full init --origin example.org/inputs
+	run_full add .
+	run_full publish memos/budget.txt --url https://example.org/a
+	run_full proof memos/budget.txt -o "$TMP/p"
+	expect_rc 0
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	mkfifo "$TMP/fifo"
+}
+
+# trun ARGS...: run custody, but never wait more than 20 s for it
+trun() {
+	timeout 20 "$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
+	RC=$?
+	OUT=$(cat "$TMP/.out")
+	ERR=$(cat "$TMP/.err")
+	[ "$RC" != 124 ] || fail "custody $* waited on its input"
+}
+
+# peak memory of the last /usr/bin/time run, in KiB
+rss() { tail -1 "$TMP/rss"; }
+
+test_inputs__a_fifo_or_device_is_refused_by_the_checks() {
+	inputs_setup
+	trun check "$TMP/fifo" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun check /dev/zero --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "/dev/zero: is not a regular file (a character device)"
+	trun check memos/budget.txt --proof "$TMP/fifo" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: $TMP/fifo: is not a regular file (a FIFO)"
+	trun check memos/budget.txt --proof "$TMP/p" --key "$TMP/fifo"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+	trun verify-signature "$TMP/fifo" "$TMP/fifo" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
+}
+
+test_inputs__a_folder_given_as_a_file_says_so() {
+	inputs_setup
+	mkdir "$TMP/dir"
+	run check memos/budget.txt --proof "$TMP/dir" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: $TMP/dir: is a folder, not a file"
+	run check "$TMP/dir" --proof "$TMP/p" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "$TMP/dir: is a folder, not a file"
+}
+
+test_inputs__an_oversized_file_is_refused_before_it_is_read() {
+	inputs_setup
+	head -c 20000000 /dev/zero >"$TMP/big"
+	/usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" check memos/budget.txt \
+		--proof "$TMP/big" --key "$TMP/k" >/dev/null 2>"$TMP/e"
+	grep -q "$TMP/big: too big (20000000 bytes, at most " "$TMP/e" ||
+		fail "$(cat "$TMP/e")"
+	[ "$(rss)" -lt 15000 ] ||
+		fail "read $(rss) KiB to refuse it"
+}
+
+run_tests
