@@ -69,6 +69,14 @@ static inline void api_abort(void);
 		api_fail(__FILE__, __LINE__, "expected %s", #cond); \
 } while (0)
 
+/* As EXPECT, but stops the program: the rest of the test needs it. */
+#define REQUIRE(cond) do { \
+	if (!(cond)) { \
+		api_fail(__FILE__, __LINE__, "expected %s", #cond); \
+		api_abort(); \
+	} \
+} while (0)
+
 #define EXPECT_INT(actual, expected) do { \
 	long long a_ = (long long)(actual), e_ = (long long)(expected); \
 	if (a_ != e_) \
