@@ -310,6 +310,16 @@ static inline int api_sh(char **out, const char *fmt, ...)
 	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* `text` without its trailing newline, if any (NULL stays NULL). */
+static inline char *api_chomp(char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+
+	if (n > 0 && text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	return text;
+}
+
 /* ---- the program ---- */
 
 static inline int api__remove(const char *path, const struct stat *st,

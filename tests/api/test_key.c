@@ -14,9 +14,7 @@ static char *ssh_keygen_fingerprint(const char *file)
 
 	EXPECT_INT(api_sh(&out, "ssh-keygen -lf '%s' | cut -d' ' -f2", file),
 		0);
-	if (out && strchr(out, '\n'))
-		*strchr(out, '\n') = '\0';
-	return out;
+	return api_chomp(out);
 }
 
 /* A key ssh-keygen made, unencrypted: its private file is `name`, its
@@ -204,6 +202,7 @@ static void test_key__openssh_line_and_fingerprint_are_ssh_keygens(void)
 	/* and ssh-keygen's own line of a key parses to the key it shows */
 	ssh_keygen_key("id", "", "ed25519");
 	text = api_read("id.pub", NULL);
+	REQUIRE(text != NULL);
 	REQUIRE_OK(custody_pubkey_parse(&parsed, text, strlen(text), &err));
 	custody_pubkey_fingerprint(parsed, fingerprint);
 	EXPECT_STR(fingerprint, ssh_keygen_fingerprint("id.pub"));
@@ -331,8 +330,10 @@ static void test_key__import_reads_an_unencrypted_ssh_keygen_key(void)
 
 	ssh_keygen_key("id", "", "ed25519");
 	text = api_read("id", &len);
+	REQUIRE(text != NULL);
 	REQUIRE_OK(custody_key_import_openssh(&key, text, len, "id", &err));
 	pub = api_read("id.pub", NULL);
+	REQUIRE(pub != NULL);
 	*strrchr(pub, ' ') = '\0';
 	EXPECT_STR(api_openssh(custody_key_public(key)), pub);
 	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
@@ -359,6 +360,7 @@ static void test_key__import_refuses_encrypted_other_and_damaged_keys(void)
 
 	ssh_keygen_key("locked", "secret", "ed25519");
 	text = api_read("locked", &len);
+	REQUIRE(text != NULL);
 	EXPECT_ERROR(custody_key_import_openssh(&key, text, len, "locked",
 		&err), CUSTODY_EINVALID, "locked: the key is encrypted with "
 		"a passphrase");
@@ -366,6 +368,7 @@ static void test_key__import_refuses_encrypted_other_and_damaged_keys(void)
 
 	ssh_keygen_key("ecdsa", "", "ecdsa");
 	text = api_read("ecdsa", &len);
+	REQUIRE(text != NULL);
 	EXPECT_ERROR(custody_key_import_openssh(&key, text, len, "ecdsa",
 		&err), CUSTODY_EINVALID, "ecdsa: ");
 	EXPECT(key == NULL);
@@ -377,6 +380,7 @@ static void test_key__import_refuses_encrypted_other_and_damaged_keys(void)
 	/* one byte of the base64 changed */
 	ssh_keygen_key("id", "", "ed25519");
 	text = api_read("id", &len);
+	REQUIRE(text != NULL);
 	text[100] = text[100] == 'A' ? 'B' : 'A';
 	EXPECT_ERROR(custody_key_import_openssh(&key, text, len, "id",
 		&err), CUSTODY_EINVALID, "id: ");

@@ -21,8 +21,10 @@ static custody_key *ssh_keygen_key(void)
 	EXPECT_INT(api_sh(NULL, "ssh-keygen -q -t ed25519 -N '' -C alice "
 		"-f id"), 0);
 	text = api_read("id", &len);
+	REQUIRE(text != NULL);
 	REQUIRE_OK(custody_key_import_openssh(&key, text, len, "id", &err));
 	pub = api_read("id.pub", NULL);
+	REQUIRE(pub != NULL);
 	api_write("allowed", api_printf("alice %s", pub));
 	return key;
 }
