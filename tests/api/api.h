@@ -262,52 +262,58 @@ static inline void api_mkdir(const char *path)
  * output, when out is not NULL, into *out (kept until the program ends).
  * Returns its exit status, or -1 when it did not exit normally.
  */
-static inline int api_sh(char **out, const char *fmt, ...)
+static inline int api_vsh(char **out, const char *fmt, va_list ap)
 {
-	va_list ap;
-	char *command;
+	char *command, *text = NULL, chunk[4096];
+	size_t len = 0, got;
+	va_list copy;
 	int n, status;
 	FILE *p;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
 	command = api_own(malloc((size_t)n + 1));
-	va_start(ap, fmt);
 	vsnprintf(command, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	fflush(NULL);
 	if ((p = popen(command, "r")) == NULL) {
 		perror(command);
 		api_abort();
 	}
-	{
-		char *text = NULL, chunk[4096];
-		size_t len = 0, got;
+	while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		char *grown = realloc(text, len + got + 1);
 
-		while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-			char *grown = realloc(text, len + got + 1);
-			if (grown == NULL) {
-				free(text);
-				pclose(p);
-				api_abort();
-			}
-			text = grown;
-			memcpy(text + len, chunk, got);
-			len += got;
-		}
-		if (text == NULL && (text = malloc(1)) == NULL) {
+		if (grown == NULL) {
+			free(text);
 			pclose(p);
 			api_abort();
 		}
-		text[len] = '\0';
-		if (out)
-			*out = api_own(text);
-		else
-			free(text);
+		text = grown;
+		memcpy(text + len, chunk, got);
+		len += got;
 	}
+	if (text == NULL && (text = malloc(1)) == NULL) {
+		pclose(p);
+		api_abort();
+	}
+	text[len] = '\0';
+	if (out)
+		*out = api_own(text);
+	else
+		free(text);
 	status = pclose(p);
 	return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static inline int api_sh(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	status = api_vsh(out, fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 /* `text` without its trailing newline, if any (NULL stays NULL). */
@@ -318,6 +324,25 @@ static inline char *api_chomp(char *text)
 	if (n > 0 && text[n - 1] == '\n')
 		text[n - 1] = '\0';
 	return text;
+}
+
+/* The first line a command prints, which must exit 0 (else a failure
+ * is counted and the line is whatever it printed). */
+static inline char *api_sh_line(const char *fmt, ...)
+{
+	va_list ap;
+	char *out = NULL, *eol;
+	int status;
+
+	va_start(ap, fmt);
+	status = api_vsh(&out, fmt, ap);
+	va_end(ap);
+	if (status != 0)
+		api_fail(__FILE__, __LINE__, "command exited %d: %s", status,
+			fmt);
+	if ((eol = strchr(out, '\n')) != NULL)
+		*eol = '\0';
+	return out;
 }
 
 /* ---- the program ---- */

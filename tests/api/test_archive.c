@@ -100,10 +100,7 @@ static void on_refused(const char *path, const char *reason, void *payload)
 /* The SHA-256 of a file as sha256sum prints it. */
 static char *sha256sum(const char *path)
 {
-	char *out = NULL;
-
-	EXPECT_INT(api_sh(&out, "sha256sum '%s' | cut -c1-64", path), 0);
-	return api_chomp(out);
+	return api_sh_line("sha256sum '%s' | cut -c1-64", path);
 }
 
 static custody_verify_summary verify(custody_archive *archive, int full,

@@ -31,14 +31,6 @@ static int is_hex(const char *s, size_t len)
 	return 1;
 }
 
-static char *shell_line(const char *command)
-{
-	char *out = NULL;
-
-	EXPECT_INT(api_sh(&out, "%s", command), 0);
-	return api_chomp(out);
-}
-
 static char *log_path(uint64_t index)
 {
 	return api_printf("log/%03u/%03u/%09u.yaml",
@@ -178,13 +170,13 @@ static void test_entry__register_has_the_documents_digests_and_versions(
 	EXPECT_STR(custody_entry_type_name(e), "register");
 	EXPECT_STR(custody_entry_path(e), "memo.txt");
 	EXPECT_INT(custody_entry_size(e), 33);
-	EXPECT_STR(custody_entry_sha256(e), shell_line(
+	EXPECT_STR(custody_entry_sha256(e), api_sh_line(
 		"sha256sum coll/memo.txt | cut -c1-64"));
-	EXPECT_STR(custody_entry_sha512(e), shell_line(
+	EXPECT_STR(custody_entry_sha512(e), api_sh_line(
 		"sha512sum coll/memo.txt | cut -c1-128"));
 	EXPECT_STR(custody_entry_media_type(e), "text/plain");
 	/* the stored content is the git blob of the file */
-	blob = shell_line("git hash-object coll/memo.txt");
+	blob = api_sh_line("git hash-object coll/memo.txt");
 	EXPECT_STR(custody_entry_blob(e), blob);
 	EXPECT_INT(custody_entry_version(e), 1);
 	EXPECT_INT(custody_entry_previous(e, &previous), 0);
@@ -273,7 +265,7 @@ static void test_entry__event_names_its_document_labels_and_time(void)
 	EXPECT_STR(custody_entry_type_name(e), "event");
 	EXPECT_STR(custody_entry_action(e), "transferred");
 	EXPECT_INT(custody_entry_event_document(e), 2);
-	EXPECT_STR(custody_entry_sha256(e), shell_line(
+	EXPECT_STR(custody_entry_sha256(e), api_sh_line(
 		"sha256sum coll/memo.txt | cut -c1-64"));
 	EXPECT_STR(custody_entry_from(e), "Desk A");
 	EXPECT_STR(custody_entry_to(e), "Legal");
@@ -326,7 +318,7 @@ static void test_entry__derive_links_to_the_original_by_leaf_hash(void)
 	EXPECT_STR(custody_entry_type_name(e), "derive");
 	EXPECT_STR(custody_entry_path(e), "memo-redacted.txt");
 	EXPECT_INT(custody_entry_size(e), 22);
-	EXPECT_STR(custody_entry_sha256(e), shell_line(
+	EXPECT_STR(custody_entry_sha256(e), api_sh_line(
 		"sha256sum coll/memo-redacted.txt | cut -c1-64"));
 	EXPECT_INT(custody_entry_version(e), 1);
 	EXPECT_INT(custody_entry_previous(e, &previous), 0);
@@ -334,12 +326,12 @@ static void test_entry__derive_links_to_the_original_by_leaf_hash(void)
 	EXPECT_STR(custody_entry_derivation(e), "redact");
 	EXPECT_STR(custody_entry_note(e), "the source's name removed");
 	/* RFC 6962 leaf hash of entry 2's bytes, by sha256sum */
-	leaf = shell_line(api_printf("(printf '\\0'; git --git-dir="
+	leaf = api_sh_line("%s", api_printf("(printf '\\0'; git --git-dir="
 		"coll/.custody show main:%s) | sha256sum | cut -c1-64",
 		log_path(2)));
 	EXPECT(is_hex(leaf, 64));
 	EXPECT_STR(custody_entry_original_leaf(e), leaf);
-	EXPECT(strcmp(custody_entry_original_leaf(e), shell_line(
+	EXPECT(strcmp(custody_entry_original_leaf(e), api_sh_line(
 		"sha256sum coll/memo.txt | cut -c1-64")) != 0);
 	expect_no_member_fields(e);
 	expect_no_event_fields(e);
@@ -358,8 +350,8 @@ static void test_entry__publish_lists_its_documents(void)
 	const char *paths[] = { "coll/memo.txt", "coll/a.txt" };
 	custody_entry *e;
 	uint64_t index = 0, doc = 0;
-	char *sha_a = shell_line("sha256sum coll/a.txt | cut -c1-64");
-	char *sha_memo = shell_line("sha256sum coll/memo.txt | cut -c1-64");
+	char *sha_a = api_sh_line("sha256sum coll/a.txt | cut -c1-64");
+	char *sha_memo = api_sh_line("sha256sum coll/memo.txt | cut -c1-64");
 
 	opts.url = "https://example.org/story";
 	opts.title = "The story";

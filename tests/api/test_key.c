@@ -10,11 +10,7 @@
 /* The second field of `ssh-keygen -lf FILE`: the fingerprint it shows. */
 static char *ssh_keygen_fingerprint(const char *file)
 {
-	char *out = NULL;
-
-	EXPECT_INT(api_sh(&out, "ssh-keygen -lf '%s' | cut -d' ' -f2", file),
-		0);
-	return api_chomp(out);
+	return api_sh_line("ssh-keygen -lf '%s' | cut -d' ' -f2", file);
 }
 
 /* A key ssh-keygen made, unencrypted: its private file is `name`, its
