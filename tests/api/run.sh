@@ -18,5 +18,6 @@ cc -std=c99 -Wall -Wextra -Werror -o "$tmp/test_$name" \
 LD_LIBRARY_PATH=$build/lib ldd "$tmp/test_$name" |
 	grep -q "$build/lib/libcustody.so"
 cd "$tmp"
-GIT_CONFIG_NOSYSTEM=1 HOME=$tmp LD_LIBRARY_PATH=$build/lib \
+API_TEST_DATA=$here/../data GIT_CONFIG_NOSYSTEM=1 HOME=$tmp \
+	LD_LIBRARY_PATH=$build/lib \
 	"$tmp/test_$name"
