@@ -345,6 +345,30 @@ static inline char *api_sh_line(const char *fmt, ...)
 	return out;
 }
 
+/* The throw-away timestamp authority of tests/data/tsa (run.sh says
+ * where that is), made in folder "pki"; 0 on success. */
+static inline int api_tsa_pki(void)
+{
+	const char *data = getenv("API_TEST_DATA");
+
+	if (data == NULL) {
+		api_fail(__FILE__, __LINE__, "API_TEST_DATA is not set");
+		return -1;
+	}
+	api_mkdir("pki");
+	return api_sh(NULL, "sh '%s/tsa/make-pki.sh' pki >/dev/null 2>&1",
+		data);
+}
+
+/* That authority's reply (openssl ts -reply) to a request file. */
+static inline void api_tsa_reply(const char *query, const char *reply)
+{
+	if (api_sh(NULL, "openssl ts -reply -queryfile '%s' -inkey "
+	    "pki/tsa.key -signer pki/tsa.pem -config pki/tsa.cnf -out '%s' "
+	    "2>/dev/null", query, reply) != 0)
+		api_fail(__FILE__, __LINE__, "openssl ts -reply failed");
+}
+
 /* ---- the program ---- */
 
 static inline int api__remove(const char *path, const struct stat *st,

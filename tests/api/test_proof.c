@@ -462,28 +462,6 @@ static void test_proof__a_timestamp_request_is_what_openssl_ts_reads(void)
 	custody_key_free(key);
 }
 
-/* The throw-away PKI of tests/data/tsa, in folder "pki". */
-static int make_pki(void)
-{
-	const char *data = getenv("API_TEST_DATA");
-
-	if (data == NULL) {
-		api_fail(__FILE__, __LINE__, "API_TEST_DATA is not set");
-		return -1;
-	}
-	api_mkdir("pki");
-	return api_sh(NULL, "sh '%s/tsa/make-pki.sh' pki >/dev/null 2>&1",
-		data);
-}
-
-/* openssl ts -reply to query file `query`, into `reply` */
-static void reply(const char *query, const char *reply)
-{
-	EXPECT_INT(api_sh(NULL, "openssl ts -reply -queryfile %s -inkey "
-		"pki/tsa.key -signer pki/tsa.pem -config pki/tsa.cnf -out %s "
-		"2>/dev/null", query, reply), 0);
-}
-
 static void test_proof__a_timestamp_reply_is_checked_and_stored(void)
 {
 	custody_error *err = NULL;
@@ -495,18 +473,18 @@ static void test_proof__a_timestamp_reply_is_checked_and_stored(void)
 	char *response, *old, *head;
 	size_t len, old_len;
 
-	REQUIRE(make_pki() == 0);
+	REQUIRE(api_tsa_pki() == 0);
 	REQUIRE_OK(custody_archive_timestamp_request(archive, &query, &nonce,
 		&err));
 	api_write_bytes("old.tsq", query.ptr, query.size);
 	custody_buf_dispose(&query);
-	reply("old.tsq", "old.tsr");
+	api_tsa_reply("old.tsq", "old.tsr");
 	/* a newer request: the reply to the older one answers another */
 	REQUIRE_OK(custody_archive_timestamp_request(archive, &query, &nonce,
 		&err));
 	api_write_bytes("q.tsq", query.ptr, query.size);
 	custody_buf_dispose(&query);
-	reply("q.tsq", "q.tsr");
+	api_tsa_reply("q.tsq", "q.tsr");
 	old = api_read("old.tsr", &old_len);
 	response = api_read("q.tsr", &len);
 	REQUIRE(old != NULL && response != NULL);
