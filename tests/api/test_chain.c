@@ -262,7 +262,7 @@ static void expect_step(const struct steps_seen *s, int i,
 			(int)kind, (unsigned long long)entry, path, depth);
 }
 
-static void test_chain__timeline_follows_versions_events_and_derivatives(
+static void test_chain__timeline_has_versions_events_and_derivatives(
 	void)
 {
 	custody_error *err = NULL;
@@ -510,7 +510,7 @@ int main(void)
 		API_TEST(test_chain__bad_events_are_refused_and_change_nothing),
 		API_TEST(test_chain__derive_refuses_unknown_cycles_and_repeats),
 		API_TEST(
-		    test_chain__timeline_follows_versions_events_and_derivatives),
+		    test_chain__timeline_has_versions_events_and_derivatives),
 		API_TEST(test_chain__reveal_checks_offline_with_both_files),
 		API_TEST(test_chain__reveal_check_names_the_step_that_fails),
 		API_TEST(test_chain__reveal_needs_a_derivative),

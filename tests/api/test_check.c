@@ -337,8 +337,9 @@ static void test_check__two_histories_under_one_key_are_a_fork(void)
 		CUSTODY_EVERIFY, "evidence of a fork: the checkpoints of "
 		"example.org/api-test at sizes 1 (root ");
 	EXPECT_ERROR(custody_consistency_check(theirs_1, strlen(theirs_1),
-		ours_1, strlen(ours_1), "custody-consistency/v1\nold 1\nnew 1\n",
-		35, line, &err), CUSTODY_EVERIFY, "evidence of a fork: two "
+		ours_1, strlen(ours_1),
+		"custody-consistency/v1\nold 1\nnew 1\n", 35, line, &err),
+		CUSTODY_EVERIFY, "evidence of a fork: two "
 		"checkpoints of example.org/api-test, both signed by ");
 	/* and the archive will not vouch for the other history */
 	custody_buf_dispose(&proof);

@@ -6,7 +6,7 @@
 
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
 
-static void test_common__a_missing_archive_is_enotfound_naming_the_folder(
+static void test_common__missing_archive_enotfound_names_the_folder(
 	void)
 {
 	custody_error *err = NULL;
@@ -206,7 +206,7 @@ int main(void)
 {
 	static const struct api_test tests[] = {
 		API_TEST(
-		    test_common__a_missing_archive_is_enotfound_naming_the_folder),
+		    test_common__missing_archive_enotfound_names_the_folder),
 		API_TEST(test_common__an_error_already_set_is_kept),
 		API_TEST(test_common__a_null_error_pointer_still_gets_the_code),
 		API_TEST(test_common__buf_dispose_empties_and_accepts_null),

@@ -154,7 +154,7 @@ static void test_entry__genesis_names_the_origin_and_founding_member(void)
 	custody_key_free(key);
 }
 
-static void test_entry__register_has_the_documents_digests_and_versions(
+static void test_entry__register_has_the_digests_and_the_version(
 	void)
 {
 	custody_key *key = api_key();
@@ -441,7 +441,7 @@ int main(void)
 		API_TEST(
 		    test_entry__genesis_names_the_origin_and_founding_member),
 		API_TEST(
-		    test_entry__register_has_the_documents_digests_and_versions),
+		    test_entry__register_has_the_digests_and_the_version),
 		API_TEST(test_entry__member_entries_say_add_or_revoke),
 		API_TEST(test_entry__event_names_its_document_labels_and_time),
 		API_TEST(test_entry__derive_links_to_the_original_by_leaf_hash),

@@ -43,7 +43,7 @@ static int on_problem(const custody_problem *p, void *payload)
 	return 0;
 }
 
-static void test_flow__register_verify_prove_check_then_refuse_a_change(void)
+static void test_flow__register_verify_prove_check_refuse_a_change(void)
 {
 	char dir[4096], file[4200], other[4200];
 	custody_error *err = NULL;
@@ -148,7 +148,7 @@ int main(void)
 {
 	static const struct api_test tests[] = {
 		API_TEST(
-		    test_flow__register_verify_prove_check_then_refuse_a_change),
+		    test_flow__register_verify_prove_check_refuse_a_change),
 		{ NULL, NULL }
 	};
 	return api_main("flow", tests);

@@ -75,7 +75,7 @@ static void test_key__save_writes_an_encrypted_0600_file_once(void)
 	custody_key_free(other);
 }
 
-static void test_key__load_needs_the_right_passphrase_and_a_private_file(
+static void test_key__load_needs_the_passphrase_and_a_private_file(
 	void)
 {
 	custody_error *err = NULL;
@@ -389,9 +389,10 @@ int main(void)
 		API_TEST(test_key__generate_makes_distinct_usable_keys),
 		API_TEST(test_key__save_writes_an_encrypted_0600_file_once),
 		API_TEST(
-		    test_key__load_needs_the_right_passphrase_and_a_private_file),
+		    test_key__load_needs_the_passphrase_and_a_private_file),
 		API_TEST(test_key__load_start_decrypts_behind_the_callers_back),
-		API_TEST(test_key__openssh_line_and_fingerprint_are_ssh_keygens),
+		API_TEST(
+		    test_key__openssh_line_and_fingerprint_are_ssh_keygens),
 		API_TEST(
 		    test_key__pubkey_parse_dup_raw_and_from_raw_round_trip),
 		API_TEST(

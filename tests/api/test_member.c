@@ -220,7 +220,7 @@ static void test_member__refused_changes_change_nothing(void)
 	custody_key_free(key);
 }
 
-static void test_member__allowed_signers_is_what_ssh_keygen_and_git_read(
+static void test_member__allowed_signers_works_for_ssh_keygen_and_git(
 	void)
 {
 	custody_error *err = NULL;
@@ -262,8 +262,9 @@ static void test_member__allowed_signers_is_what_ssh_keygen_and_git_read(
 	api_write("doc.txt", "a document\n");
 	EXPECT_INT(api_sh(NULL, "ssh-keygen -q -Y sign -f alice -n custody "
 		"doc.txt 2>/dev/null && ssh-keygen -Y verify -f "
-		"allowed_signers -I alice -n custody -O verify-time=20991231000000 "
-		"-s doc.txt.sig <doc.txt >/dev/null 2>&1"), 0);
+		"allowed_signers -I alice -n custody "
+		"-O verify-time=20991231000000 -s doc.txt.sig <doc.txt "
+		">/dev/null 2>&1"), 0);
 	EXPECT_INT(api_sh(NULL, "rm doc.txt.sig && ssh-keygen -q -Y sign "
 		"-f bob -n custody doc.txt 2>/dev/null"), 0);
 	EXPECT(api_sh(NULL, "ssh-keygen -Y verify -f allowed_signers -I bob "
@@ -293,7 +294,7 @@ int main(void)
 		API_TEST(test_member__add_then_revoke_in_signed_commits),
 		API_TEST(test_member__refused_changes_change_nothing),
 		API_TEST(
-		    test_member__allowed_signers_is_what_ssh_keygen_and_git_read),
+		    test_member__allowed_signers_works_for_ssh_keygen_and_git),
 		{ NULL, NULL }
 	};
 	return api_main("member", tests);

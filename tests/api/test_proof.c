@@ -23,7 +23,8 @@ static const char rfc6962_root[] =
 	"    k = 1\n"
 	"    while 2 * k < len(h):\n"
 	"        k *= 2\n"
-	"    return hashlib.sha256(b'\\1' + root(h[:k]) + root(h[k:])).digest()\n"
+	"    return hashlib.sha256(b'\\1' + root(h[:k]) +"
+	" root(h[k:])).digest()\n"
 	"print(base64.b64encode(root(h)).decode())\n"
 	"PY";
 
@@ -122,7 +123,7 @@ static int on_publication(const custody_publication *p, void *payload)
 	return s->n == s->stop_at ? 4 : 0;
 }
 
-static void test_proof__publish_records_and_published_lists_newest_first(
+static void test_proof__published_lists_what_publish_recorded(
 	void)
 {
 	custody_error *err = NULL;
@@ -218,7 +219,7 @@ static void test_proof__publish_refuses_unknown_changed_and_bad_input(void)
 	custody_key_free(key);
 }
 
-static void test_proof__checkpoint_is_the_rfc6962_root_signed_by_the_actor(
+static void test_proof__checkpoint_is_the_signed_rfc6962_root(
 	void)
 {
 	custody_key *key = api_key();
@@ -267,7 +268,7 @@ static void test_proof__checkpoint_is_the_rfc6962_root_signed_by_the_actor(
 	custody_key_free(key);
 }
 
-static void test_proof__a_proof_holds_the_entry_its_inclusion_and_checkpoint(
+static void test_proof__proof_holds_entry_inclusion_and_checkpoint(
 	void)
 {
 	custody_error *err = NULL;
@@ -542,13 +543,13 @@ int main(void)
 {
 	static const struct api_test tests[] = {
 		API_TEST(
-		    test_proof__publish_records_and_published_lists_newest_first),
+		    test_proof__published_lists_what_publish_recorded),
 		API_TEST(
 		    test_proof__publish_refuses_unknown_changed_and_bad_input),
 		API_TEST(
-		    test_proof__checkpoint_is_the_rfc6962_root_signed_by_the_actor),
+		    test_proof__checkpoint_is_the_signed_rfc6962_root),
 		API_TEST(
-		    test_proof__a_proof_holds_the_entry_its_inclusion_and_checkpoint),
+		    test_proof__proof_holds_entry_inclusion_and_checkpoint),
 		API_TEST(test_proof__consistency_proofs_are_made_and_checked),
 		API_TEST(
 		    test_proof__a_timestamp_request_is_what_openssl_ts_reads),
