@@ -1,19 +1,23 @@
 #!/bin/bash
-# tests/api/run.sh BUILD-DIR: compile tests/api/api.c the way an outside
-# program would -- with nothing but what the uninstalled pkg-config file
-# of the build says -- link it against the shared library and run it.
+# tests/api/run.sh BUILD-DIR NAME: compile tests/api/test_NAME.c the way an
+# outside program would -- with nothing but what the uninstalled
+# pkg-config file of the build says -- link it against the shared library
+# and run it. The program makes (and removes) its own temporary folder.
 set -euo pipefail
 build=$(cd "$1" && pwd)
+name=$2
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export PKG_CONFIG_PATH=$build/meson-uninstalled
 flags=$(pkg-config --cflags --libs custody)
 # shellcheck disable=SC2086
-cc -std=c99 -Wall -Wextra -Werror -o "$tmp/api" "$here/api.c" $flags
+cc -std=c99 -Wall -Wextra -Werror -o "$tmp/test_$name" \
+	"$here/test_$name.c" $flags
 # The program must load the build's libcustody, and only the shared one.
-LD_LIBRARY_PATH=$build/lib ldd "$tmp/api" | grep -q "$build/lib/libcustody.so"
-mkdir "$tmp/collection"
+LD_LIBRARY_PATH=$build/lib ldd "$tmp/test_$name" |
+	grep -q "$build/lib/libcustody.so"
 cd "$tmp"
-GIT_CONFIG_NOSYSTEM=1 HOME=$tmp LD_LIBRARY_PATH=$build/lib \
-	"$tmp/api" "$tmp/collection"
+API_TEST_DATA=$here/../data GIT_CONFIG_NOSYSTEM=1 HOME=$tmp \
+	LD_LIBRARY_PATH=$build/lib \
+	"$tmp/test_$name"

@@ -5,21 +5,7 @@
  * archive, makes a proof for one document and checks that proof offline,
  * then checks that a changed document fails the check at the file step.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <custody.h>
-
-static int failures;
-
-#define EXPECT(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, \
-			#cond); \
-		failures++; \
-	} \
-} while (0)
+#include "api.h"
 
 static int ok(int rc, custody_error *err, const char *what)
 {
@@ -28,17 +14,8 @@ static int ok(int rc, custody_error *err, const char *what)
 	fprintf(stderr, "%s: %d: %s\n", what, rc,
 		err ? custody_error_message(err) : "(no error)");
 	custody_error_free(err);
-	failures++;
+	api_state()->failures++;
 	return 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (!f || fputs(text, f) == EOF || fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
 }
 
 struct seen {
@@ -66,34 +43,31 @@ static int on_problem(const custody_problem *p, void *payload)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void test_flow__register_verify_prove_check_refuse_a_change(void)
 {
 	char dir[4096], file[4200], other[4200];
 	custody_error *err = NULL;
 	custody_key *key = NULL;
 	custody_archive *a = NULL;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: api EMPTY-FOLDER\n");
-		return 2;
-	}
-	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	api_mkdir("collection");
+	snprintf(dir, sizeof(dir), "%s", api_path("collection"));
 	snprintf(file, sizeof(file), "%s/memo.txt", dir);
 	snprintf(other, sizeof(other), "%s/ledger.csv", dir);
-	write_file(file, "The memo, as the source gave it.\n");
-	write_file(other, "date,amount\n2019-04-01,1000\n");
+	api_write(file, "The memo, as the source gave it.\n");
+	api_write(other, "date,amount\n2019-04-01,1000\n");
 
 	EXPECT(strcmp(custody_version(), CUSTODY_VERSION_STRING) == 0);
 
 	if (!ok(custody_key_generate(&key, &err), err, "key"))
-		return 1;
+		api_abort();
 	custody_init_options io = CUSTODY_INIT_OPTIONS_INIT;
 	io.collection = dir;
 	io.origin = "example.org/api-test";
 	io.key = key;
 	io.member = "alice";
 	if (!ok(custody_archive_init(&a, &io, &err), err, "init"))
-		return 1;
+		api_abort();
 	EXPECT(custody_archive_size(a) == 1);   /* the genesis entry */
 
 	const char *paths[] = { file, other };
@@ -102,7 +76,7 @@ int main(int argc, char **argv)
 	memset(&added, 0, sizeof(added));
 	if (!ok(custody_archive_add(a, paths, 2, &ao, NULL, NULL, &added,
 			&err), err, "add"))
-		return 1;
+		api_abort();
 	EXPECT(added.registered == 2);
 	EXPECT(strlen(added.commit) == 40);
 	EXPECT(strcmp(added.commit, custody_archive_head(a)) == 0);
@@ -123,11 +97,11 @@ int main(int argc, char **argv)
 	custody_buf proof = CUSTODY_BUF_INIT;
 	if (!ok(custody_archive_proof(a, file, 0, &proof, &err), err,
 			"proof"))
-		return 1;
+		api_abort();
 	custody_buf pub = CUSTODY_BUF_INIT;
 	if (!ok(custody_pubkey_openssh(custody_key_public(key), &pub, &err),
 			err, "public key"))
-		return 1;
+		api_abort();
 
 	custody_check_options co = CUSTODY_CHECK_OPTIONS_INIT;
 	co.key = pub.ptr;
@@ -145,7 +119,7 @@ int main(int argc, char **argv)
 	EXPECT(strcmp(cr.actor, "alice") == 0);
 
 	/* The document changes on disk: status says so, the check refuses. */
-	write_file(file, "The memo, edited.\n");
+	api_write(file, "The memo, edited.\n");
 	custody_status_options so = CUSTODY_STATUS_OPTIONS_INIT;
 	custody_status_summary ss;
 	struct seen seen;
@@ -168,10 +142,14 @@ int main(int argc, char **argv)
 	custody_buf_dispose(&pub);
 	custody_archive_free(a);
 	custody_key_free(key);
-	if (failures) {
-		fprintf(stderr, "%d failure(s)\n", failures);
-		return 1;
-	}
-	printf("api: ok\n");
-	return 0;
+}
+
+int main(void)
+{
+	static const struct api_test tests[] = {
+		API_TEST(
+		    test_flow__register_verify_prove_check_refuse_a_change),
+		{ NULL, NULL }
+	};
+	return api_main("flow", tests);
 }
