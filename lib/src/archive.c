@@ -4,7 +4,7 @@
  * Changing an archive is change.c's; creating one, archive_init.c's.
  */
 #include "archive.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <errno.h>
@@ -433,6 +433,9 @@ int custody_archive_open(custody_archive **out,
 	int rc;
 
 	*out = NULL;
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_OPEN_OPTIONS_VERSION, "custody_open_options")) != 0)
+		return rc;
 	if ((rc = custody__global_init(err)) != 0)
 		return rc;
 	if (opts && opts->archive_path) {
@@ -512,3 +515,12 @@ const char *custody_archive_head(const custody_archive *a)
 	return a->head_hex;
 }
 
+int custody_open_options_init(custody_open_options *opts, unsigned int version)
+{
+	static const custody_open_options fresh = CUSTODY_OPEN_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_OPEN_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
+}

@@ -1,7 +1,7 @@
 /* custody add: register files, one commit for the whole batch. */
 #include "archive_add.h"
 #include "change.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "index.h"
@@ -163,6 +163,11 @@ int custody_archive_add(custody_archive *a, const char *const *paths,
 	custody_entry_cb entry_cb, void *entry_payload,
 	custody_add_summary *summary, custody_error **err)
 {
+	int rc = CUSTODY_CHECK_OPTIONS(err, opts, CUSTODY_ADD_OPTIONS_VERSION,
+		"custody_add_options");
+
+	if (rc != 0)
+		return rc;
 	return custody_archive__add(a, paths, npaths, opts, NULL, entry_cb,
 		entry_payload, summary, err);
 }
@@ -628,4 +633,14 @@ done:
 		*summary = run.sum;
 	add_run_free(&run, rc);
 	return rc;
+}
+
+int custody_add_options_init(custody_add_options *opts, unsigned int version)
+{
+	static const custody_add_options fresh = CUSTODY_ADD_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_ADD_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

@@ -4,7 +4,7 @@
  */
 #include "archive.h"
 #include "change.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "members.h"
 #include "merkle.h"
@@ -351,6 +351,9 @@ int custody_archive_init(custody_archive **out,
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_INIT_OPTIONS_VERSION, "custody_init_options")) != 0)
+		return rc;
 	if ((rc = custody__global_init(err)) != 0)
 		return rc;
 	if (opts->key == NULL || opts->member == NULL)
@@ -397,4 +400,14 @@ done:
 	free(parent);
 	free(target);
 	return rc;
+}
+
+int custody_init_options_init(custody_init_options *opts, unsigned int version)
+{
+	static const custody_init_options fresh = CUSTODY_INIT_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_INIT_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

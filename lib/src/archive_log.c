@@ -1,7 +1,7 @@
 /* Reading the record: an entry, the log, restoring content. */
 #include "archive.h"
 #include "blob.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "index.h"

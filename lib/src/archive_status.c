@@ -1,6 +1,6 @@
 /* custody status: the collection on disk against the record. */
 #include "archive.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "index.h"
@@ -124,6 +124,9 @@ int custody_archive_status(custody_archive *a,
 	pthread_t loader;
 	int rc, loading;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_STATUS_OPTIONS_VERSION, "custody_status_options")) != 0)
+		return rc;
 	memset(&sum, 0, sizeof(sum));
 	memset(&walk, 0, sizeof(walk));
 	if (opts == NULL)
@@ -345,4 +348,14 @@ done:
 	custody_walk__free(&walk);
 	custody_index__free(index);
 	return rc;
+}
+
+int custody_status_options_init(custody_status_options *opts, unsigned int version)
+{
+	static const custody_status_options fresh = CUSTODY_STATUS_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_STATUS_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

@@ -122,6 +122,9 @@ int custody_archive_verify(custody_archive *a,
 	struct custody_verify_run v;
 	int rc;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_VERIFY_OPTIONS_VERSION, "custody_verify_options")) != 0)
+		return rc;
 	memset(&v, 0, sizeof(v));
 	v.a = a;
 	v.opts = opts ? opts : &defaults;
@@ -132,4 +135,14 @@ int custody_archive_verify(custody_archive *a,
 		*summary = v.sum;
 	run_free(&v);
 	return rc;
+}
+
+int custody_verify_options_init(custody_verify_options *opts, unsigned int version)
+{
+	static const custody_verify_options fresh = CUSTODY_VERIFY_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_VERIFY_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

@@ -12,7 +12,7 @@
 #define CUSTODY_SRC_ARCHIVE_VERIFY_H
 
 #include "archive.h"
-#include "error.h"
+#include "common.h"
 #include "map.h"
 #include "member.h"
 

@@ -1,5 +1,5 @@
 #include "blob.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "pack.h"
 

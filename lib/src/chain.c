@@ -10,7 +10,7 @@
 #include "change.h"
 #include "check.h"
 #include "digest.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "map.h"
@@ -34,6 +34,9 @@ int custody_archive_event(custody_archive *a, const char *path,
 	git_oid commit;
 	int rc;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_EVENT_OPTIONS_VERSION, "custody_event_options")) != 0)
+		return rc;
 	if (opts == NULL || opts->action == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "an event needs "
 			"an action");
@@ -126,6 +129,9 @@ int custody_archive_derive(custody_archive *a, const char *original,
 	const char *paths[1];
 	int rc;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_DERIVE_OPTIONS_VERSION, "custody_derive_options")) != 0)
+		return rc;
 	if (opts == NULL || opts->derivation == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "a derivative "
 			"needs its derivation (redact, translate, ...)");
@@ -447,4 +453,24 @@ done:
 	custody_entry__free(e);
 	free(rel);
 	return rc;
+}
+
+int custody_event_options_init(custody_event_options *opts, unsigned int version)
+{
+	static const custody_event_options fresh = CUSTODY_EVENT_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_EVENT_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
+}
+
+int custody_derive_options_init(custody_derive_options *opts, unsigned int version)
+{
+	static const custody_derive_options fresh = CUSTODY_DERIVE_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_DERIVE_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

@@ -1,7 +1,7 @@
 /* Making a change: begin, append, commit; see change.h. */
 #include "change.h"
 #include "tlog.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "lock.h"

@@ -19,7 +19,7 @@
 #include "checkpoint.h"
 #include "digest.h"
 #include "entry.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "key.h"
 #include "merkle.h"
@@ -376,6 +376,9 @@ int custody_check(const char *file_path, const char *proof,
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_CHECK_OPTIONS_VERSION, "custody_check_options")) != 0)
+		return failed(r, "options", rc);
 	if (opts == NULL || opts->key == NULL)
 		return failed(r, "key", custody__error(err, CUSTODY_EINVALID,
 			"the check needs the outlet's public key"));
@@ -687,4 +690,14 @@ done:
 	custody_buf_dispose(&d);
 	custody_buf_dispose(&o);
 	return rc;
+}
+
+int custody_check_options_init(custody_check_options *opts, unsigned int version)
+{
+	static const custody_check_options fresh = CUSTODY_CHECK_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_CHECK_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

@@ -6,7 +6,7 @@
  */
 #include "checkpoint.h"
 #include "base64.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "note.h"
 

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 #include "entry_check.h"
-#include "error.h"
+#include "common.h"
 #include "yaml.h"
 
 #include <inttypes.h>

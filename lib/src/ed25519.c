@@ -5,7 +5,7 @@
  * such keys are refused before OpenSSL sees them.
  */
 #include "ed25519.h"
-#include "error.h"
+#include "common.h"
 
 #include <string.h>
 

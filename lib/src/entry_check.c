@@ -5,7 +5,7 @@
  */
 #include "entry_check.h"
 #include "ed25519.h"
-#include "error.h"
+#include "common.h"
 #include "path.h"
 
 #include <inttypes.h>

@@ -5,7 +5,7 @@
  */
 #include "entry.h"
 #include "entry_check.h"
-#include "error.h"
+#include "common.h"
 #include "path.h"
 #include "yaml.h"
 

@@ -1,5 +1,5 @@
 #include "fsutil.h"
-#include "error.h"
+#include "common.h"
 
 #include <errno.h>
 #include <fcntl.h>

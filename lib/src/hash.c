@@ -1,5 +1,5 @@
 #include "hash.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "index.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "path.h"
 

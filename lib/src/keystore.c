@@ -4,7 +4,7 @@
  */
 #include "custody/keystore.h"
 #include "key.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <dirent.h>

@@ -1,5 +1,5 @@
 #include "lock.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
 #include "member.h"
 #include "archive.h"
 #include "change.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "lock.h"
 
@@ -96,6 +96,9 @@ static int change_members(custody_archive *a, custody_member_action action,
 	git_oid commit;
 	int rc;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_MEMBER_OPTIONS_VERSION, "custody_member_options")) != 0)
+		return rc;
 	if (opts == NULL)
 		opts = &defaults;
 	if ((rc = custody_key_name_check(name, err)) != 0)
@@ -177,4 +180,14 @@ int custody_archive_member_revoke(custody_archive *a, const char *name,
 {
 	return change_members(a, CUSTODY_MEMBER_REVOKE, name, NULL, opts,
 		commit_out, err);
+}
+
+int custody_member_options_init(custody_member_options *opts, unsigned int version)
+{
+	static const custody_member_options fresh = CUSTODY_MEMBER_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_MEMBER_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

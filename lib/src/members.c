@@ -1,7 +1,7 @@
 /* Membership replayed from the log; see members.h. */
 #include "members.h"
 #include "base64.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <inttypes.h>

@@ -9,7 +9,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "merkle.h"
-#include "error.h"
+#include "common.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 #include "pack.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <assert.h>

@@ -1,5 +1,5 @@
 #include "path.h"
-#include "error.h"
+#include "common.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * The check-only library has no utf8proc and links path_ascii.c instead.
  */
 #include "path.h"
-#include "error.h"
+#include "common.h"
 
 #include <stdlib.h>
 #include <string.h>

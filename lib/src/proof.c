@@ -9,7 +9,7 @@
 #include "base64.h"
 #include "check.h"
 #include "checkpoint.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "merkle.h"
 #include "note.h"

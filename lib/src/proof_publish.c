@@ -7,7 +7,7 @@
 #include "archive.h"
 #include "change.h"
 #include "digest.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "custody/proof.h"
@@ -55,6 +55,9 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 	git_oid commit;
 	int rc;
 
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_PUBLISH_OPTIONS_VERSION, "custody_publish_options")) != 0)
+		return rc;
 	if (opts == NULL || opts->url == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "publishing needs "
 			"the URL where the documents went out");
@@ -159,4 +162,14 @@ int custody_archive_published(custody_archive *a,
 	}
 	git_tree_free(tree);
 	return rc;
+}
+
+int custody_publish_options_init(custody_publish_options *opts, unsigned int version)
+{
+	static const custody_publish_options fresh = CUSTODY_PUBLISH_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_PUBLISH_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
 }

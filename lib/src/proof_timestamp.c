@@ -6,7 +6,7 @@
  */
 #include "archive.h"
 #include "change.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "tlog.h"

@@ -15,7 +15,7 @@
 #include "key.h"
 #include "base64.h"
 #include "ed25519.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "sshwire.h"
 

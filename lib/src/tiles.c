@@ -1,6 +1,6 @@
 /* The tile store: the tree's hashes in C2SP tlog-tiles layout; see tiles.h. */
 #include "tiles.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <assert.h>

@@ -4,7 +4,7 @@
  */
 #include "tlog.h"
 #include "checkpoint.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "key.h"
 #include "merkle.h"

@@ -9,7 +9,7 @@
  * the ESS signing-certificate attribute and the chain.
  */
 #include "tsa.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
  * libcurl: only the full library has it, the offline checks need none.
  */
 #include "tsa.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "custody/version.h"
 

@@ -1,6 +1,6 @@
 #include "walk.h"
 #include "entry.h"
-#include "error.h"
+#include "common.h"
 #include "fsutil.h"
 #include "path.h"
 #include "hash.h"

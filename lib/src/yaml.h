@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "error.h"
+#include "common.h"
 #include "custody/common.h"
 
 /* Collections nested inside each other, the document's root included. */

@@ -202,6 +202,66 @@ static void test_common__size_constants_size_the_struct_fields(void)
 	custody_key_free(key);
 }
 
+/* Each options struct's _init gives what its _INIT macro gives (byte
+ * for byte: both start from a static, zero-padded copy), and
+ * refuses a version it does not know; a call handed a struct of another
+ * version refuses it by name and does nothing. */
+#define SAME_AS_INIT(type, fn, version, init) do { \
+	static const type a_ = init; \
+	type b_; \
+	memset(&b_, 0x5a, sizeof(b_)); \
+	EXPECT_INT(fn(&b_, version), 0); \
+	EXPECT(memcmp(&a_, &b_, sizeof(a_)) == 0); \
+	EXPECT_INT(fn(&b_, version + 1), CUSTODY_EINVALID); \
+	EXPECT_INT(fn(NULL, version), CUSTODY_EINVALID); \
+} while (0)
+
+static void test_common__options_init_and_version_checks(void)
+{
+	custody_error *err = NULL;
+	custody_archive *archive = NULL;
+	custody_open_options opts = CUSTODY_OPEN_OPTIONS_INIT;
+	custody_check_options copts = CUSTODY_CHECK_OPTIONS_INIT;
+	custody_check_result result;
+
+	SAME_AS_INIT(custody_init_options, custody_init_options_init,
+		CUSTODY_INIT_OPTIONS_VERSION, CUSTODY_INIT_OPTIONS_INIT);
+	SAME_AS_INIT(custody_open_options, custody_open_options_init,
+		CUSTODY_OPEN_OPTIONS_VERSION, CUSTODY_OPEN_OPTIONS_INIT);
+	SAME_AS_INIT(custody_add_options, custody_add_options_init,
+		CUSTODY_ADD_OPTIONS_VERSION, CUSTODY_ADD_OPTIONS_INIT);
+	SAME_AS_INIT(custody_status_options, custody_status_options_init,
+		CUSTODY_STATUS_OPTIONS_VERSION, CUSTODY_STATUS_OPTIONS_INIT);
+	SAME_AS_INIT(custody_verify_options, custody_verify_options_init,
+		CUSTODY_VERIFY_OPTIONS_VERSION, CUSTODY_VERIFY_OPTIONS_INIT);
+	SAME_AS_INIT(custody_event_options, custody_event_options_init,
+		CUSTODY_EVENT_OPTIONS_VERSION, CUSTODY_EVENT_OPTIONS_INIT);
+	SAME_AS_INIT(custody_derive_options, custody_derive_options_init,
+		CUSTODY_DERIVE_OPTIONS_VERSION, CUSTODY_DERIVE_OPTIONS_INIT);
+	SAME_AS_INIT(custody_member_options, custody_member_options_init,
+		CUSTODY_MEMBER_OPTIONS_VERSION, CUSTODY_MEMBER_OPTIONS_INIT);
+	SAME_AS_INIT(custody_publish_options, custody_publish_options_init,
+		CUSTODY_PUBLISH_OPTIONS_VERSION, CUSTODY_PUBLISH_OPTIONS_INIT);
+	SAME_AS_INIT(custody_check_options, custody_check_options_init,
+		CUSTODY_CHECK_OPTIONS_VERSION, CUSTODY_CHECK_OPTIONS_INIT);
+
+	opts.version = CUSTODY_OPEN_OPTIONS_VERSION + 1;
+	opts.start_dir = api_path("");
+	EXPECT_ERROR(custody_archive_open(&archive, &opts, &err),
+		CUSTODY_EINVALID, api_printf("custody_open_options has "
+		"version %u; this library (custody %s) reads version %u",
+		CUSTODY_OPEN_OPTIONS_VERSION + 1, CUSTODY_VERSION_STRING,
+		CUSTODY_OPEN_OPTIONS_VERSION));
+	EXPECT(archive == NULL);
+
+	copts.version = 0;
+	copts.key = "ssh-ed25519 AAAA";
+	EXPECT_ERROR(custody_check("nothing", "x", 1, &copts, &result, &err),
+		CUSTODY_EINVALID, "custody_check_options has version 0");
+	EXPECT_STR(result.failed_step, "options");
+}
+
+
 int main(void)
 {
 	static const struct api_test tests[] = {
@@ -213,6 +273,7 @@ int main(void)
 		API_TEST(test_common__version_matches_the_headers),
 		API_TEST(test_common__return_codes_keep_their_values),
 		API_TEST(test_common__size_constants_size_the_struct_fields),
+		API_TEST(test_common__options_init_and_version_checks),
 		{ NULL, NULL }
 	};
 	return api_main("common", tests);

@@ -59,6 +59,13 @@ typedef struct custody_init_options {
 	NULL, NULL, 0, 0, NULL, NULL }
 
 /*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_INIT_OPTIONS_VERSION), as CUSTODY_INIT_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_init_options_init(custody_init_options *opts, unsigned int version);
+
+/*
  * Create an archive for a collection: the bare repository, custody.yaml,
  * members/allowed_signers and the genesis entry naming the founding
  * member's key, in one commit that key signs. The repository is built
@@ -81,6 +88,13 @@ typedef struct custody_open_options {
 } custody_open_options;
 #define CUSTODY_OPEN_OPTIONS_INIT { CUSTODY_OPEN_OPTIONS_VERSION, NULL, \
 	NULL, NULL, NULL }
+
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_OPEN_OPTIONS_VERSION), as CUSTODY_OPEN_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_open_options_init(custody_open_options *opts, unsigned int version);
 
 /*
  * Open an archive (read-only until a changing call takes the lock).
@@ -131,6 +145,13 @@ typedef struct custody_add_options {
 } custody_add_options;
 #define CUSTODY_ADD_OPTIONS_INIT { CUSTODY_ADD_OPTIONS_VERSION, -1, NULL, \
 	NULL, 0, 0, NULL, NULL, NULL }
+
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_ADD_OPTIONS_VERSION), as CUSTODY_ADD_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_add_options_init(custody_add_options *opts, unsigned int version);
 
 typedef struct custody_add_summary {
 	uint64_t registered;      /* new documents (version 1) */
@@ -191,6 +212,13 @@ typedef struct custody_status_options {
 #define CUSTODY_STATUS_OPTIONS_INIT { CUSTODY_STATUS_OPTIONS_VERSION, 0, \
 	NULL, NULL }
 
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_STATUS_OPTIONS_VERSION), as CUSTODY_STATUS_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_status_options_init(custody_status_options *opts, unsigned int version);
+
 typedef struct custody_status_summary {
 	uint64_t unchanged, added, modified, missing, moved, refused;
 	uint64_t hashed;          /* files hashed (stat cache misses) */
@@ -225,6 +253,13 @@ typedef struct custody_verify_options {
 } custody_verify_options;
 #define CUSTODY_VERIFY_OPTIONS_INIT { CUSTODY_VERIFY_OPTIONS_VERSION, 0, 0, \
 	NULL, NULL }
+
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_VERIFY_OPTIONS_VERSION), as CUSTODY_VERIFY_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_verify_options_init(custody_verify_options *opts, unsigned int version);
 
 typedef struct custody_verify_summary {
 	uint64_t commits, entries, documents, blobs_checked, files_checked;

@@ -42,6 +42,13 @@ typedef struct custody_event_options {
 	NULL, NULL, NULL, NULL, NULL, 0 }
 
 /*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_EVENT_OPTIONS_VERSION), as CUSTODY_EVENT_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_event_options_init(custody_event_options *opts, unsigned int version);
+
+/*
  * Record an event about the registered document at `path` (its latest
  * version, named by entry index and digest): one entry, one signed
  * commit. Errors: CUSTODY_ENOTFOUND (not registered), CUSTODY_EINVALID
@@ -65,6 +72,13 @@ typedef struct custody_derive_options {
 } custody_derive_options;
 #define CUSTODY_DERIVE_OPTIONS_INIT { CUSTODY_DERIVE_OPTIONS_VERSION, NULL, \
 	NULL, -1, 0 }
+
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_DERIVE_OPTIONS_VERSION), as CUSTODY_DERIVE_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_derive_options_init(custody_derive_options *opts, unsigned int version);
 
 /*
  * Register the file at `new_path` as a derivative of the registered

@@ -46,9 +46,17 @@ typedef struct custody_check_options {
 #define CUSTODY_CHECK_OPTIONS_INIT { CUSTODY_CHECK_OPTIONS_VERSION, NULL, \
 	NULL, 0, NULL, 0, NULL }
 
+/*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_CHECK_OPTIONS_VERSION), as CUSTODY_CHECK_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_check_options_init(custody_check_options *opts, unsigned int version);
+
 typedef struct custody_check_result {
-	/* the step that failed ("file", "proof", "entry", "signature",
-	 * "inclusion", "consistency", "timestamp"), "" when all passed */
+	/* the step that failed ("options", "key", "file", "proof",
+	 * "entry", "signature", "inclusion", "consistency", "timestamp"),
+	 * "" when all passed */
 	char failed_step[16];
 	char origin[256];         /* the log */
 	uint64_t tree_size;       /* the checkpoint's size */

@@ -143,14 +143,6 @@ CUSTODY_EXTERN(void) custody_pubkey_free(custody_pubkey *key);
 
 /* ---- names ---- */
 
-/*
- * 0 if `name` is acceptable for a key and a member: 1 to 64 characters
- * from A-Z a-z 0-9 . _ @ + -, not starting with "." or "-" (it becomes
- * an allowed_signers principal and a file name). Else CUSTODY_EINVALID.
- */
-CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
-	custody_error **err);
-
 #ifdef __cplusplus
 }
 #endif

@@ -35,6 +35,14 @@ extern "C" {
 CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
 	custody_error **err);
 
+/*
+ * 0 if `name` is acceptable for a key and a member: 1 to 64 characters
+ * from A-Z a-z 0-9 . _ @ + -, not starting with "." or "-" (it becomes
+ * an allowed_signers principal and a file name). Else CUSTODY_EINVALID.
+ */
+CUSTODY_EXTERN(int) custody_key_name_check(const char *name,
+	custody_error **err);
+
 /* Called for each key in the folder, sorted by name; `key` is NULL when
  * the key's NAME.pub is missing or damaged. */
 typedef int (*custody_keystore_cb)(const char *name,

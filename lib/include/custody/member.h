@@ -54,6 +54,13 @@ typedef struct custody_member_options {
 	0 }
 
 /*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_MEMBER_OPTIONS_VERSION), as CUSTODY_MEMBER_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_member_options_init(custody_member_options *opts, unsigned int version);
+
+/*
  * Add `key` as member `name` (see custody_key_name_check), in one entry
  * and one commit signed by the handle's signer, who must be a member.
  * commit_out (41 bytes, may be NULL) receives the commit id. Errors:

@@ -41,6 +41,13 @@ typedef struct custody_publish_options {
 	NULL, NULL, NULL, NULL, 0 }
 
 /*
+ * Fill `opts` with the defaults of version `version` (pass
+ * CUSTODY_PUBLISH_OPTIONS_VERSION), as CUSTODY_PUBLISH_OPTIONS_INIT does: 0, or
+ * CUSTODY_EINVALID for NULL or a version this library does not know.
+ */
+CUSTODY_EXTERN(int) custody_publish_options_init(custody_publish_options *opts, unsigned int version);
+
+/*
  * Record that the documents at `paths` (registered, and unchanged on
  * disk since: each is rehashed and must match its latest entry) were
  * published: one publish entry, one signed commit with a new checkpoint.

@@ -1,6 +1,7 @@
-/* Private helpers to fill a custody_error. */
-#ifndef CUSTODY_SRC_ERROR_H
-#define CUSTODY_SRC_ERROR_H
+/* Private helpers of the common module (custody/common.h): filling a
+ * custody_error, the version check of option structs, initialisation. */
+#ifndef CUSTODY_SRC_COMMON_H
+#define CUSTODY_SRC_COMMON_H
 
 #include <stdarg.h>
 #include "custody/common.h"
@@ -28,7 +29,7 @@ int custody__verror(custody_error **err, int code, const char *suffix,
 	const char *fmt, va_list ap) CUSTODY_PRINTF(4, 0);
 
 /* As custody__error, appending ": " and libgit2's last error message
- * (error_git.c). */
+ * (common_git.c). */
 int custody__error_git(custody_error **err, int code, const char *fmt, ...)
 	CUSTODY_PRINTF(3, 4);
 
@@ -52,9 +53,14 @@ int custody__oom(custody_error **err);
 int custody__check_version(custody_error **err, const void *given,
 	unsigned int version, unsigned int known, const char *name);
 
+/* custody__check_version for an options struct `opts` (may be NULL). */
+#define CUSTODY_CHECK_OPTIONS(err, opts, known, name) \
+	custody__check_version((err), (opts), (opts) ? (opts)->version : 0, \
+		(known), (name))
+
 /* One-time initialisation of the libraries the library uses (libgit2;
- * OpenSSL 3 initialises itself); 0 or an error code. error_git.c, or in
- * the check-only library error_check.c, which has nothing to do. */
+ * OpenSSL 3 initialises itself); 0 or an error code. common_git.c, or in
+ * the check-only library common_check.c, which has nothing to do. */
 int custody__global_init(custody_error **err);
 
 #endif

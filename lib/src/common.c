@@ -1,4 +1,4 @@
-#include "error.h"
+#include "common.h"
 #include "custody/version.h"
 
 #include <errno.h>

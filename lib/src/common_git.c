@@ -1,9 +1,9 @@
 /*
- * What the error module does with libgit2: its one-time initialisation,
+ * What the common module does with libgit2: its one-time initialisation,
  * and its last error's message. Only the full library has it; the
- * check-only one (-Dcheck_only=true) has error_check.c instead.
+ * check-only one (-Dcheck_only=true) has common_check.c instead.
  */
-#include "error.h"
+#include "common.h"
 
 #include <pthread.h>
 #include <stdarg.h>

@@ -1,9 +1,9 @@
 /*
  * The check-only library's (-Dcheck_only=true) initialisation: it has no
- * libgit2 to set up (error_git.c does in the full library), and OpenSSL 3
+ * libgit2 to set up (common_git.c does in the full library), and OpenSSL 3
  * initialises itself.
  */
-#include "error.h"
+#include "common.h"
 
 int custody__global_init(custody_error **err)
 {
