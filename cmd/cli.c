@@ -159,6 +159,11 @@ const char *cli_text(const char *text)
 	return show(text, 0);
 }
 
+void cli_oom(void)
+{
+	cli_error("out of memory");
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -713,7 +718,7 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 	if ((data = malloc(max + 1)) == NULL) {
 		if (f != stdin)
 			fclose(f);
-		cli_error("out of memory");
+		cli_oom();
 		return EXIT_FAILED;
 	}
 	len = fread(data, 1, max + 1, f);
@@ -785,7 +790,7 @@ static int write_file(const char *path, const void *data, size_t len,
 	int fd, e = 0, renamed = 0;
 
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_error("out of memory");
+		cli_oom();
 		return EXIT_FAILED;
 	}
 	if ((fd = mkstemp(tmp)) < 0) {

@@ -71,6 +71,9 @@ const char *cli_text(const char *text);
 /* "custody: <message>" on stderr; unprintable characters escaped. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* cli_error("out of memory"), said once. */
+void cli_oom(void);
+
 /* Print a library error, free it, and return EXIT_FAILED. */
 int cli_fail(custody_error *err);
 

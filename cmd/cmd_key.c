@@ -158,7 +158,7 @@ static int key_import(const char *file, const char *name,
 				fclose(f);
 				explicit_bzero(data, len);
 				free(data);
-				cli_error("out of memory");
+				cli_oom();
 				return EXIT_FAILED;
 			}
 			data = grown;

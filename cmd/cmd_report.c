@@ -409,7 +409,7 @@ int cmd_report(int argc, char **argv)
 	free(pg.steps);
 	if (rc != 0) {
 		free(text);
-		return err ? cli_fail(err) : (cli_error("out of memory"),
+		return err ? cli_fail(err) : (cli_oom(),
 			EXIT_FAILED);
 	}
 	rc = cli_write_file(output, text, len);

@@ -103,7 +103,7 @@ int cmd_sign(int argc, char **argv)
 		}
 		if (output == NULL && asprintf(&sig_path, "%s.sig",
 		    argv[i]) < 0) {
-			cli_error("out of memory");
+			cli_oom();
 			custody_buf_dispose(&sig);
 			rc = EXIT_FAILED;
 			break;

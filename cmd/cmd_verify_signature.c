@@ -85,7 +85,7 @@ int cmd_verify_signature(int argc, char **argv)
 	if (cli_public_key(key_text, &expected) != EXIT_OK)
 		return EXIT_FAILED;
 	if ((sig = malloc(SIG_MAX)) == NULL) {
-		cli_error("out of memory");
+		cli_oom();
 		goto done;
 	}
 	if (read_signature(sig_path, sig, &sig_len) != EXIT_OK)

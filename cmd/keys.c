@@ -184,7 +184,7 @@ static int signing_key(const char *key_name, const char *passphrase_file,
 		/* a path to a key file; the member's name is the file's */
 		path = key_name;
 		if ((name = name_of_path(key_name)) == NULL) {
-			cli_error("out of memory");
+			cli_oom();
 			goto done;
 		}
 		if (custody_key_name_check(name, &err) != 0) {
@@ -199,7 +199,7 @@ static int signing_key(const char *key_name, const char *passphrase_file,
 		}
 		path = found_path.ptr;
 		if ((name = strdup(found_name.ptr)) == NULL) {
-			cli_error("out of memory");
+			cli_oom();
 			goto done;
 		}
 	}
@@ -340,7 +340,7 @@ int cli_key_text(const char *given, char **out)
 	if (strncmp(given, "ssh-ed25519 ", 12) == 0 ||
 	    (strchr(given, '+') != NULL && access(given, F_OK) != 0)) {
 		if ((*out = strdup(given)) == NULL) {
-			cli_error("out of memory");
+			cli_oom();
 			return EXIT_FAILED;
 		}
 		return EXIT_OK;

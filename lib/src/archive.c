@@ -227,8 +227,7 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 		if (custody_buf__append(bytes_out, content, len) != 0) {
 			custody_entry__free(*out);
 			*out = NULL;
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 		}
 	}
 	git_blob_free(blob);
@@ -334,7 +333,7 @@ static char *find_archive(const char *start, custody_error **err)
 		char *slash;
 
 		if (candidate == NULL) {
-			custody__error(err, CUSTODY_ENOMEM, "out of memory");
+			custody__oom(err);
 			return NULL;
 		}
 		if (lstat(candidate, &st) == 0 && S_ISDIR(st.st_mode))
@@ -362,7 +361,7 @@ static int open_at(custody_archive **out, const char *gitdir,
 
 	*out = NULL;
 	if (a == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	a->root_fd = -1;
 	if (opts) {
 		a->notice = opts->notice;
@@ -375,7 +374,7 @@ static int open_at(custody_archive **out, const char *gitdir,
 	}
 	a->gitdir = strdup(resolved);
 	if (a->gitdir == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if (git_repository_open_bare(&a->repo, a->gitdir) != 0) {
@@ -396,8 +395,7 @@ static int open_at(custody_archive **out, const char *gitdir,
 		char *copy = strdup(a->gitdir);
 
 		if (copy == NULL) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 		snprintf(resolved, sizeof(resolved), "%s", dirname(copy));
@@ -405,7 +403,7 @@ static int open_at(custody_archive **out, const char *gitdir,
 	}
 	a->collection = strdup(resolved);
 	if (a->collection == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	a->root_fd = open(a->collection, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -441,8 +439,7 @@ int custody_archive_open(custody_archive **out,
 	if (opts && opts->archive_path) {
 		gitdir = strdup(opts->archive_path);
 		if (gitdir == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 	} else {
 		gitdir = find_archive(opts && opts->start_dir ?
 			opts->start_dir : ".", err);

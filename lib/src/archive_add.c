@@ -236,15 +236,13 @@ static int add_walk(struct add_run *run, const char *const *paths,
 		    &perr) != 0) {
 			if (custody_error_code(perr) == CUSTODY_ENOMEM) {
 				custody_error_free(perr);
-				return custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				return custody__oom(err);
 			}
 			rc = custody_walk__refuse(walk, paths[i],
 				custody_error_message(perr));
 			custody_error_free(perr);
 			if (rc != 0)
-				return custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				return custody__oom(err);
 			continue;
 		}
 		rc = custody_walk__add(walk, rel, 1, err);
@@ -282,7 +280,7 @@ static int add_plan_hashing(struct add_run *run, custody_error **err)
 	run->pending = calloc(nfiles, sizeof(*run->pending));
 	run->jobs = calloc(nfiles, sizeof(*run->jobs));
 	if (run->pending == NULL || run->jobs == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < walk->nfiles; i++) {
 		struct custody_walk_file *f = &walk->files[i];
 		struct pending *p = &run->pending[i];
@@ -336,8 +334,7 @@ static int add_hash(struct add_run *run, custody_error **err)
 	if (run->store) {
 		run->pack_dir = custody_archive__pack_dir(a);
 		if (run->pack_dir == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		hopts->pack_dir = run->pack_dir;
 		hopts->exists = custody_archive__object_exists;
 		hopts->exists_payload = a;
@@ -391,7 +388,7 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 	e->previous = p->record ? p->record->index : 0;
 	if (e->sha256 == NULL || (run->hopts.sha512 && e->sha512 == NULL) ||
 	    (run->store && e->blob == NULL))
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -404,7 +401,7 @@ static int add_build_entries(struct add_run *run, custody_error **err)
 
 	run->entries = calloc(nfiles ? nfiles : 1, sizeof(*run->entries));
 	if (run->entries == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (run->derive != NULL && nfiles != 1)
 		return custody__error(err, CUSTODY_EINVALID, "a derivative is "
 			"one file, not %zu", nfiles);
@@ -448,8 +445,7 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 
 		if (stored_conflict(run->index, run->entries, run->nentries,
 		    &clash) != 0)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		if (clash != NULL) {
 			const char *reason = "a stored file and a stored "
 				"folder would share a name in the archive "
@@ -480,7 +476,7 @@ static int add_plan_documents(struct add_run *run, custody_error **err)
 	run->document_paths = calloc(run->nentries + 1,
 		sizeof(*run->document_paths));
 	if (run->documents == NULL || run->document_paths == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < run->nentries; i++) {
 		const struct custody_entry *e = &run->entries[i];
 		const struct custody_record *old = custody_index__find(
@@ -491,8 +487,7 @@ static int add_plan_documents(struct add_run *run, custody_error **err)
 		if (e->blob == NULL && (old == NULL || !old->blob[0]))
 			continue;
 		if ((path = custody_fs__join("documents", e->path)) == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		run->document_paths[run->ndocuments] = path;
 		d = &run->documents[run->ndocuments++];
 		d->path = path;
@@ -549,8 +544,7 @@ static int add_update_index(struct add_run *run, custody_error **err)
 		if (r.path == NULL || custody_index__put(run->index, &r)
 		    == NULL) {
 			free(r.path);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 	}
 	memcpy(run->index->head, a->head_hex, 41);

@@ -41,14 +41,13 @@ static int make_origin(char **out, const char *given, const char *folder,
 			return custody__error(err, CUSTODY_EINVALID,
 				"origin must be 1 to 255 characters");
 		*out = strdup(given);
-		return *out ? 0 : custody__error(err, CUSTODY_ENOMEM,
-			"out of memory");
+		return *out ? 0 : custody__oom(err);
 	}
 	base = strrchr(folder, '/');
 	base = base ? base + 1 : folder;
 	origin = malloc(strlen(base) + 16);
 	if (origin == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	j = (size_t)snprintf(origin, 16, "local/");
 	for (const char *p = base; *p && j < 200; p++)
 		origin[j++] = (*p >= '!' && *p <= '~') ? *p : '_';
@@ -97,8 +96,7 @@ static int resolve_target(const custody_init_options *opts,
 		int rc;
 
 		if (p == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		pdir = dirname(p);
 		if (realpath(pdir, rp) == NULL) {
 			rc = custody__error_sys(err, CUSTODY_ENOTFOUND, errno,
@@ -115,7 +113,7 @@ static int resolve_target(const custody_init_options *opts,
 		*out = custody_fs__join(collection, ".custody");
 	}
 	if (*out == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -130,7 +128,7 @@ static int make_temp(const char *target, char **tmp_out, char **parent_out,
 	*tmp_out = NULL;
 	*parent_out = NULL;
 	if (copy == NULL || tmp == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		free(tmp);
 		goto done;
 	}
@@ -227,7 +225,7 @@ static int store_genesis(const char *gitdir, struct genesis *g,
 	int rc;
 
 	if (packdir == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = custody_pack__open(&pack, packdir, NULL, NULL, err);
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB,
@@ -265,7 +263,7 @@ static int commit_genesis(const char *gitdir, git_repository *repo,
 	int rc;
 
 	if (cache == NULL || dir == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	custody_merkle__leaf_hash(g->entry.ptr, g->entry.size, leaf[0]);
@@ -302,7 +300,7 @@ static int make_lock_file(const char *gitdir, custody_error **err)
 	int rc;
 
 	rc = lockfile ? custody_fs__write_atomic(lockfile, "", 0, 0600, err) :
-		custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		custody__oom(err);
 	free(lockfile);
 	return rc;
 }

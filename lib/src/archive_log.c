@@ -36,11 +36,11 @@ int custody_archive__relpath(custody_archive *a, const char *given,
 		abs = custody_fs__join(cwd, given);
 	}
 	if (abs == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	/* Lexically normalise: drop "." and empty parts, resolve "..". */
 	rel = malloc(strlen(abs) + 2);
 	if (rel == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	{
@@ -86,8 +86,7 @@ int custody_archive__relpath(custody_archive *a, const char *given,
 			free(rel);
 			rel = NULL;
 			if (abs == NULL)
-				return custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				return custody__oom(err);
 			rc = custody_archive__relpath(a, abs, out, err);
 			goto done;
 		}
@@ -97,7 +96,7 @@ int custody_archive__relpath(custody_archive *a, const char *given,
 	}
 	*out = strdup(rel[clen] == '/' ? rel + clen + 1 : "");
 	if (*out == NULL)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	/* Every folder on the way must be a real folder, not a link. */
 	for (p = *out; rc == 0 && (q = strchr(p, '/')) != NULL; p = q + 1) {
 		struct stat st;
@@ -106,8 +105,7 @@ int custody_archive__relpath(custody_archive *a, const char *given,
 			prefix) : NULL;
 
 		if (full == NULL)
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 		else if (lstat(full, &st) == 0 && !S_ISDIR(st.st_mode))
 			rc = custody__error(err, CUSTODY_EINVALID, "%s: goes "
 				"through %s, which is %s", given, prefix,
@@ -429,7 +427,7 @@ int custody_archive_restore(custody_archive *a, const char *path,
 		goto done;
 	}
 	if ((r.md = EVP_MD_CTX_new()) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if (git_oid_fromstr(&r.id, e->blob) != 0 ||
@@ -464,7 +462,7 @@ int custody_archive_restore(custody_archive *a, const char *path,
 	else
 		target = custody_fs__join(a->collection, rel);
 	if (target == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if (dest == NULL) {

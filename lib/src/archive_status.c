@@ -162,7 +162,7 @@ int custody_archive_status(custody_archive *a,
 	present = calloc(index->count + 1, 1);
 	matched = calloc(walk.nfiles + 1, sizeof(*matched));
 	if (jobs == NULL || present == NULL || matched == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	/* Both lists are sorted by path (the index was just loaded, so
@@ -332,7 +332,7 @@ int custody_archive_status(custody_archive *a,
 			break;
 	goto done;
 oom:
-	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	rc = custody__oom(err);
 done:
 	if (summary)
 		*summary = sum;

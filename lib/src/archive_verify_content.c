@@ -133,7 +133,7 @@ static int rehash_documents(struct custody_verify_run *v,
 
 	jobs = calloc(v->nlatest + 1, sizeof(*jobs));
 	if (jobs == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < v->nlatest; i++) {
 		jobs[njobs].path = v->latest[i].path;
 		jobs[njobs].name = v->latest[i].path;

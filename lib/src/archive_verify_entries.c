@@ -457,8 +457,7 @@ static int check_version(struct custody_verify_run *v,
 		if (v->latest[v->nlatest].path == NULL ||
 		    custody_map__put(&v->by_path, v->latest[v->nlatest].path,
 		    v->nlatest) != 0)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		slot = custody_map__get(&v->by_path, e->path);
 		v->nlatest++;
 	} else {
@@ -530,7 +529,7 @@ static int alloc_tables(struct custody_verify_run *v, custody_error **err)
 	v->digests = calloc(v->nlog + 1, sizeof(*v->digests));
 	if (v->latest == NULL || v->checks == NULL || v->leaves == NULL ||
 	    v->digests == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -546,7 +545,7 @@ int custody_archive_verify__entries(struct custody_verify_run *v,
 	if ((rc = alloc_tables(v, err)) != 0)
 		return rc;
 	if ((reader = malloc(sizeof(*reader))) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	reader_start(reader, v->a, v->odb, opts->threads ? opts->threads :
 		custody_hash__default_threads());
 	cur = &reader->batch[0];

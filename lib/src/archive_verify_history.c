@@ -346,7 +346,7 @@ int custody_archive_verify__members_end(struct custody_verify_run *v,
 	}
 	custody_members__clear(&r->members);
 	if (r->oom)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -374,8 +374,7 @@ static int first_parent_line(custody_archive *a, git_oid **out,
 			alloc = alloc ? alloc * 2 : 256;
 			grown = realloc(ids, alloc * sizeof(*grown));
 			if (grown == NULL) {
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				rc = custody__oom(err);
 				goto done;
 			}
 			ids = grown;
@@ -442,8 +441,7 @@ static int diff_commit(struct custody_verify_run *v, git_tree *ptree,
 		for (size_t k = 0; k < nd && !s->oom; k++)
 			on_delta(git_diff_get_delta(diff, k), s);
 		if (s->oom)
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 	}
 	git_diff_free(diff);
 	return rc;
@@ -547,7 +545,7 @@ int custody_archive_verify__history(struct custody_verify_run *v,
 		return rc;
 	v->commits = calloc(n ? n : 1, sizeof(*v->commits));
 	if (v->commits == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	v->ncommits = n;
@@ -692,7 +690,7 @@ int custody_archive__check_history(custody_archive *a, custody_error **err)
 	int rc = 0, has_seen;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (!a->has_head)
 		goto done;
 	state = read_seen(a, &seen);

@@ -236,7 +236,7 @@ int custody_blob__stream(const char *gitdir, git_odb *odb,
 	s.out = malloc(CHUNK);
 	s.sha1 = EVP_MD_CTX_new();
 	if (s.in == NULL || s.out == NULL || s.sha1 == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if (git_odb_read_header(&small, &type, odb, id) == 0 &&

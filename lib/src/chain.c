@@ -255,7 +255,7 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 	t.depth_of = malloc((a->size + 1) * sizeof(*t.depth_of));
 	if (t.path_of == NULL || t.depth_of == NULL ||
 	    track_path(&t, rel, 0) != 0) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	for (uint64_t i = 0; i <= a->size; i++)
@@ -289,8 +289,7 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 				s.related = i;
 				s.related_path = e->path;
 				if (track_path(&t, e->path, depth) != 0) {
-					rc = custody__error(err, CUSTODY_ENOMEM,
-						"out of memory");
+					rc = custody__oom(err);
 					custody_entry__free(e);
 					break;
 				}
@@ -342,8 +341,7 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 					(nopen + 1) * sizeof(*grown));
 
 				if (grown == NULL) {
-					rc = custody__error(err, CUSTODY_ENOMEM,
-						"out of memory");
+					rc = custody__oom(err);
 				} else {
 					open = grown;
 					open[nopen].to = strdup(e->to);
@@ -445,7 +443,7 @@ int custody_archive_reveal(custody_archive *a, const char *derivative,
 	    custody_base64__append(out, o.ptr, o.size) != 0 ||
 	    custody_buf__append(out, "\n", 1) != 0) {
 		custody_buf_dispose(out);
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	}
 done:
 	custody_buf_dispose(&d);

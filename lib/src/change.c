@@ -55,7 +55,7 @@ int custody_change__signer(custody_archive *a, const char **actor_out,
 	}
 	free(a->actor);
 	if ((a->actor = strdup(m->name)) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	*actor_out = a->actor;
@@ -253,7 +253,7 @@ static int tree_updates(const struct custody_commit_base *base,
 
 	*out = NULL;
 	if (updates == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < nchanges; i++) {
 		updates[i].action = changes[i].remove ?
 			GIT_TREE_UPDATE_REMOVE : GIT_TREE_UPDATE_UPSERT;
@@ -289,7 +289,7 @@ static int pack_scratch(const struct custody_commit_base *base,
 
 	*pack_out = NULL;
 	if (pack_dir == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if ((rc = custody_pack__open(pack_out, pack_dir, NULL, NULL, err))
 	    == 0) {
 		pe.pack = *pack_out;
@@ -438,7 +438,7 @@ static int added_leaves(custody_archive *a,
 	added = calloc(nchanges + 1, sizeof(*added));
 	leaves = calloc(nchanges + 1, sizeof(*leaves));
 	if (added == NULL || leaves == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	for (size_t i = 0; i < nchanges; i++)
@@ -611,7 +611,7 @@ static int stamp_entries(custody_archive *a, struct custody_entry *entries,
 	int rc;
 
 	if (salts == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	custody_change__now(a, a->change_time, NULL);
 	if ((rc = custody_change__new_salts(salts, n, err)) != 0) {
 		free(salts);
@@ -645,7 +645,7 @@ static int write_change(custody_archive *a,
 	int rc;
 
 	if (ids == NULL || leaves == NULL || pack_dir == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if ((rc = write_entries_parallel(entries, n, pack_dir, ids, leaves,
@@ -709,7 +709,7 @@ int custody_change__append_tree(custody_archive *a,
 	changes = calloc(nchanges + 1, sizeof(*changes));
 	paths = calloc(n + 1, sizeof(*paths));
 	if (changes == NULL || paths == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if ((rc = stamp_entries(a, entries, n, actor, err)) != 0 ||

@@ -320,8 +320,7 @@ int custody_consistency_check(const char *old_note, size_t old_len,
 		return rc;
 	if (consistency != NULL) {
 		if ((c = malloc(sizeof(*c))) == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		if ((rc = parse_consistency(c, consistency, consistency_len,
 		    err)) != 0) {
 			free(c);
@@ -489,8 +488,7 @@ inclusion:
 		}
 		if (opts->consistency != NULL) {
 			if ((c = malloc(sizeof(*c))) == NULL) {
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				rc = custody__oom(err);
 				goto done;
 			}
 			if ((rc = parse_consistency(c, opts->consistency,

@@ -160,7 +160,7 @@ int custody_checkpoint__format(const struct custody_checkpoint *c,
 			out->size = old_size;
 			out->ptr[old_size] = '\0';
 		}
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	return 0;
 }
@@ -222,8 +222,7 @@ static int parse_proof(struct custody_tlog_proof *out, const char *text,
 				"than %d bytes", number,
 				CUSTODY_TLOG_PROOF_MAX_EXTRA);
 		if ((out->extra = malloc(b64_len / 4 * 3 + 1)) == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		if (custody_base64_decode(out->extra, &out->extra_len, b64,
 		    b64_len) != 0)
 			return custody__error(err, CUSTODY_EINVALID,
@@ -264,8 +263,7 @@ static int parse_proof(struct custody_tlog_proof *out, const char *text,
 		if (out->hashes == NULL && (out->hashes = malloc(
 		    CUSTODY_TLOG_PROOF_MAX_HASHES * sizeof(*out->hashes)))
 		    == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		if (line_len != HASH_B64_LEN || custody_base64_decode(hash,
 		    &decoded, line, line_len) != 0 || decoded != 32)
 			return custody__error(err, CUSTODY_EINVALID,
@@ -283,7 +281,7 @@ static int parse_proof(struct custody_tlog_proof *out, const char *text,
 		return CUSTODY_EINVALID;
 	out->checkpoint_len = len - pos;
 	if ((out->checkpoint = malloc(out->checkpoint_len + 1)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	memcpy(out->checkpoint, text + pos, out->checkpoint_len);
 	out->checkpoint[out->checkpoint_len] = '\0';
 	return 0;
@@ -349,13 +347,13 @@ int custody_tlog_proof__format(const struct custody_tlog_proof *p,
 		return CUSTODY_EINVALID;
 
 	if (append_proof(&proof, p) != 0)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	else if (proof.size > CUSTODY_TLOG_PROOF_MAX_SIZE)
 		rc = custody__error(err, CUSTODY_EINVALID, "tlog-proof: "
 			"%zu bytes is more than the %d a proof may have",
 			proof.size, CUSTODY_TLOG_PROOF_MAX_SIZE);
 	else if (custody_buf__append(out, proof.ptr, proof.size) != 0)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	else
 		rc = 0;
 	custody_buf_dispose(&proof);

@@ -127,7 +127,7 @@ int custody_config__parse(struct custody_config **out, const char *bytes,
 	    (rc = check_keys(root, name, err)) != 0)
 		goto cleanup;
 	if ((config = calloc(1, sizeof(*config))) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if ((rc = read_values(root, config, name, err)) != 0)

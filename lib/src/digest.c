@@ -56,7 +56,7 @@ int custody_digest__named_file(struct custody_digest *out, const char *path,
 		custody_error_free(open_err);
 	} else if (md == NULL || chunk == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	} else if ((got = read_all(fd, md, chunk, &out->size)) == -1) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
 			"%s: cannot read", path);
@@ -90,7 +90,7 @@ int custody_digest__collection_file(struct custody_digest *out, int root_fd,
 
 	memset(out, 0, sizeof(*out));
 	if (md == NULL || chunk == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	fd = custody_fs__open_beneath(root_fd, rel,

@@ -119,7 +119,7 @@ int custody_ed25519__sign(EVP_PKEY *pkey, const void *msg, size_t len,
 	int rc = 0;
 
 	if (md == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (EVP_DigestSignInit(md, NULL, NULL, NULL, pkey) != 1 ||
 	    EVP_DigestSign(md, sig_out, &sig_len, msg, len) != 1 ||
 	    sig_len != 64)

@@ -94,7 +94,7 @@ static int read_documents(const struct custody_yaml_node *root,
 		return custody_yaml__error(err, name, n, "'documents' names "
 			"more than %d documents", CUSTODY_PUBLISH_MAX_DOCUMENTS);
 	if ((e->documents = calloc(n->count, sizeof(*e->documents))) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < n->count; i++) {
 		const struct custody_yaml_node *item = n->items[i];
 		const struct custody_yaml_node *index, *digest;
@@ -112,8 +112,7 @@ static int read_documents(const struct custody_yaml_node *root,
 		    err)) != 0)
 			return rc;
 		if ((e->documents[i].sha256 = strdup(value)) == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		e->ndocuments = i + 1;
 	}
 	return 0;
@@ -316,7 +315,7 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	    (rc = custody_entry__check_keys(root, type, name, err)) != 0)
 		goto cleanup;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	e->type = type;

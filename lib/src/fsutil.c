@@ -256,10 +256,10 @@ static int write_file(const char *path, custody_fs_fill_cb fill,
 	int dir_fd = -1, rc;
 
 	if (dir == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	shown = strndup(path, slash ? (size_t)(slash - path) + 1 : 0);
 	if (shown == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -287,7 +287,7 @@ int custody_fs__write_atomic_fill_at(int dir_fd, const char *name,
 	int rc;
 
 	if (prefix == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = write_at(dir_fd, prefix, name, fill, payload, mode, WRITE_SYNC,
 		err);
 	free(prefix);
@@ -549,7 +549,7 @@ int custody_fs__read_file(custody_buf *out, const char *path,
 	}
 	data = malloc((size_t)st.st_size + 1);
 	if (data == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	/* never more than fstat said: a file that grows is read to there */
@@ -590,7 +590,7 @@ int custody_fs__mkdir(const char *path, int mode, custody_error **err)
 	}
 	dir = dir_of(path);
 	if (dir == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = custody_fs__fsync_dir(dir, err);
 	free(dir);
 	return rc;

@@ -452,7 +452,7 @@ static int worker_setup(struct worker *w, struct pool *pool,
 		w->sha512 = EVP_MD_CTX_new();
 	if (w->buf == NULL || w->sha256 == NULL ||
 	    (opts->sha512 && w->sha512 == NULL))
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (opts->media_type) {
 		w->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS
 			| MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_CDF |
@@ -512,7 +512,7 @@ int custody_hash__run(struct custody_hash_job *jobs, size_t njobs,
 	}
 	workers = calloc(nthreads, sizeof(*workers));
 	if (workers == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	for (i = 0; i < nthreads; i++) {
@@ -554,8 +554,7 @@ int custody_hash__run(struct custody_hash_job *jobs, size_t njobs,
 		custody_pack **packs = calloc(nthreads, sizeof(*packs));
 
 		if (packs == NULL) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 		for (i = 0; i < nthreads; i++) {

@@ -366,8 +366,7 @@ static int compute_folds(struct custody_index *index, size_t from,
 			return rc;
 		if (own(index, fold) != 0) {
 			free(fold);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 		r->fold = fold;
 	}
@@ -402,7 +401,7 @@ static int normalise(struct custody_index *index, custody_error **err)
 	moved_tail = malloc((tail + 1) * sizeof(*moved_tail));
 	if (merged == NULL || order == NULL || tail_order == NULL ||
 	    moved_base == NULL || moved_tail == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if (tail > 1)
@@ -581,7 +580,7 @@ static int load_file(struct custody_index *index, custody_archive *a,
 	int fd = -1, rc = 1;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	/* mapped, not read: only the pages a command touches are loaded */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
 	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
@@ -615,7 +614,7 @@ static int load_file(struct custody_index *index, custody_archive *a,
 	index->records = calloc(h.count + 1, sizeof(*index->records));
 	index->fold_order = malloc((h.count + 1) * sizeof(uint32_t));
 	if (index->records == NULL || index->fold_order == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	index->alloc = h.count + 1;
@@ -730,7 +729,7 @@ static int load_journal(struct custody_index *index, custody_archive *a,
 	int rc = 0;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (custody_fs__read_file(&file, path, (size_t)1 << 36, &rerr) != 0 ||
 	    file.size < sizeof(jh))
 		goto done;  /* none yet, or torn at birth: start one */
@@ -756,8 +755,7 @@ static int load_journal(struct custody_index *index, custody_archive *a,
 		    fh.crc)
 			break;  /* torn: the log has the rest */
 		if ((applied = apply_frame(index, &fh, payload)) == -2) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 		if (applied != 0) {
@@ -820,8 +818,7 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 			if (r.path && (index->count == 0 ||
 			    index->records[index->count - 1].path != r.path))
 				free(r.path);
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 		}
 		custody_entry__free(e);
 	}
@@ -861,8 +858,7 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 		} else if ((r.path = strdup(e->path)) == NULL ||
 		    custody_index__put(index, &r) == NULL) {
 			free(r.path);
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 		}
 		custody_entry__free(e);
 	}
@@ -932,7 +928,7 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 	if (index == NULL || stat_cache(a, &file_st, &file_seen,
 	    &journal_st, &journal_seen) != 0) {
 		free(index);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	rc = load_file(index, a, err);
 	if (rc == 0)
@@ -959,8 +955,7 @@ int custody_index__load(struct custody_index **out, custody_archive *a,
 		custody_index__free(index);
 		index = calloc(1, sizeof(*index));
 		if (index == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		rc = rebuild(index, a, err);
 	}
 	if (rc != 0) {
@@ -989,7 +984,7 @@ static int save_journal(struct custody_index *index, custody_archive *a,
 	int fd = -1, rc;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < index->count; i++)
 		if (index->records[i].dirty)
 			strings_len += strlen(index->records[i].path) + 1;
@@ -1002,7 +997,7 @@ static int save_journal(struct custody_index *index, custody_archive *a,
 	memcpy(fh.head, index->head, 40);
 	total = sizeof(jh) + sizeof(fh) + fh.len;
 	if ((frame = calloc(1, total)) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	dr = (struct disk_record *)(frame + sizeof(jh) + sizeof(fh));
@@ -1080,7 +1075,7 @@ static int save_whole(struct custody_index *index, custody_archive *a,
 	dir = custody_fs__join(a->gitdir, "cache");
 	journal = journal_path(a);
 	if (image == NULL || path == NULL || dir == NULL || journal == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	dr = (struct disk_record *)(image + sizeof(h));

@@ -65,7 +65,7 @@ static int key_from_pkey(custody_key **out, EVP_PKEY *pkey,
 
 	if (key == NULL) {
 		EVP_PKEY_free(pkey);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	key->pkey = pkey;
 	if (custody_ed25519__public(pkey, key->pub.raw, err) != 0) {
@@ -207,7 +207,7 @@ static int read_key_file(custody_buf *out, const char *path,
 	}
 	if ((data = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
@@ -383,7 +383,7 @@ int custody_key_load_start(custody_key **out, const char *path,
 	if ((key = calloc(1, sizeof(*key))) == NULL ||
 	    (u = calloc(1, sizeof(*u))) == NULL) {
 		free(key);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	key->pub = *public_key;
 	key->unlock = u;
@@ -393,7 +393,7 @@ int custody_key_load_start(custody_key **out, const char *path,
 	u->path = strdup(path);
 	u->passphrase = malloc(passphrase_len + 1);
 	if (u->path == NULL || u->passphrase == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto fail;
 	}
 	memcpy(u->passphrase, passphrase, passphrase_len);
@@ -586,7 +586,7 @@ int custody_key_import_openssh(custody_key **out, const char *bytes,
 		goto cleanup;
 	}
 	if ((blob = malloc(b64.size / 4 * 3 + 1)) == NULL) {
-		custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		custody__oom(err);
 		goto cleanup;
 	}
 	if (custody_base64_decode(blob, &blob_len, b64.ptr, b64.size) != 0) {
@@ -632,7 +632,7 @@ static int pubkey_new(custody_pubkey **out, const unsigned char raw[32],
 {
 	*out = malloc(sizeof(**out));
 	if (*out == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	memcpy((*out)->raw, raw, 32);
 	return 0;
 }
@@ -722,7 +722,7 @@ static int parse_vkey(custody_pubkey **out, const char *text, size_t len,
 		return custody__error(err, CUSTODY_EINVALID, "the verifier "
 			"key is not an Ed25519 key (type 0x01, 32 bytes)");
 	if ((name = strndup(text, name_len)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	custody_ed25519__note_key_id(name, CUSTODY_NOTE_KEY_ED25519, body + 1,
 		want);
 	free(name);
@@ -769,7 +769,7 @@ int custody_pubkey_openssh(const custody_pubkey *key, custody_buf *out,
 
 	custody_sshwire__key_line(line, key->raw);
 	if (custody_buf__append(out, line, strlen(line)) != 0)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -799,6 +799,6 @@ int custody_pubkey_vkey(const custody_pubkey *key, const char *name,
 	memcpy(body + 1, key->raw, 32);
 	if (custody_buf__printf(out, "%s+%s+", name, hex) != 0 ||
 	    custody_base64__append(out, body, sizeof(body)) != 0)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }

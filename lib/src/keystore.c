@@ -32,8 +32,7 @@ int custody_keystore_dir(custody_buf *out, custody_error **err)
 	else
 		return custody__error(err, CUSTODY_ENOTFOUND, "no key folder: "
 			"set CUSTODY_KEY_DIR, XDG_CONFIG_HOME or HOME");
-	return rc == 0 ? 0 : custody__error(err, CUSTODY_ENOMEM,
-		"out of memory");
+	return rc == 0 ? 0 : custody__oom(err);
 }
 
 int custody_key_name_check(const char *name, custody_error **err)
@@ -65,7 +64,7 @@ static int read_public(custody_pubkey **out, const char *dir,
 
 	*out = NULL;
 	if (custody_buf__printf(&path, "%s/%s.pub", dir, name) != 0)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = custody_fs__read_file(&text, path.ptr, 8192, err);
 	if (rc == 0) {
 		char *eol = memchr(text.ptr, '\n', text.size);
@@ -133,7 +132,7 @@ nomem:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	return custody__oom(err);
 }
 
 static void free_names(char **names, size_t n)
@@ -216,7 +215,7 @@ int custody_keystore_find(const char *dir, const char *name,
 		goto cleanup;
 	}
 	if (custody_buf__printf(&path, "%s/%s.key", dir, name) != 0) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if (stat(path.ptr, &st) != 0) {
@@ -234,7 +233,7 @@ int custody_keystore_find(const char *dir, const char *name,
 		custody_pubkey_free(public_out ? *public_out : NULL);
 		if (public_out)
 			*public_out = NULL;
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	}
 cleanup:
 	free_names(names, n);
@@ -327,7 +326,7 @@ static int key_paths(char **key_out, char **pub_out, const char *dir,
 		free(*key_out);
 		free(*pub_out);
 		*key_out = *pub_out = NULL;
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	return 0;
 }
@@ -417,7 +416,7 @@ int custody_keystore_save(const char *dir, const char *name,
 	rc = custody_fs__fsync_dir(dir, err);
 	if (rc == 0 && key_path_out != NULL &&
 	    custody_buf__printf(key_path_out, "%s", key_path) != 0)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	if (rc != 0) {
 		unlink(key_path);
 		unlink(pub_path);

@@ -64,7 +64,7 @@ int custody_lock__acquire(custody_lock **out, const char *gitdir,
 		lock->fd = -1;
 	if (lock == NULL || (lock->path = custody_fs__join(gitdir,
 	    "custody.lock")) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,

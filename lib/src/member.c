@@ -71,7 +71,7 @@ int custody_archive_allowed_signers(custody_archive *a, custody_buf *out,
 		return rc;
 	if (custody_buf__append(out, git_blob_rawcontent(blob),
 	    (size_t)git_blob_rawsize(blob)) != 0)
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 	git_blob_free(blob);
 	return rc;
 }

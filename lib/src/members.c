@@ -74,15 +74,14 @@ static int push(struct custody_members *m, const char *name,
 			capacity * sizeof(*grown));
 
 		if (grown == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		m->items = grown;
 		m->capacity = capacity;
 	}
 	item = &m->items[m->count];
 	memset(item, 0, sizeof(*item));
 	if ((item->name = strdup(name)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	memcpy(item->key, key, 32);
 	m->count++;
 	return 0;
@@ -206,7 +205,7 @@ int custody_members__allowed_signers(const struct custody_members *m,
 	}
 	if (rc != 0) {
 		custody_buf_dispose(out);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	return 0;
 }
@@ -303,7 +302,7 @@ int custody_members__parse(struct custody_members *m, const char *text,
 	int rc = 0;
 
 	if (copy == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	for (line = copy; line != NULL && *line != '\0'; line = next) {

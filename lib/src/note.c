@@ -269,7 +269,7 @@ static int parse_note(const char *note, size_t len, const char *what,
 			"%s line %zu: no signature line after the blank line",
 			what, sig_line - 1);
 	if ((scratch = malloc((len - split) / 4 * 3 + 3)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	*text_len = split;
 	rc = walk_signatures(note + split + 1, len - split - 1, what,
 		sig_line, scratch, NULL, NULL, err);
@@ -375,8 +375,7 @@ static int not_signed(const struct custody_note_verifier *verifiers,
 		if (custody_buf__printf(&names, "%s%s", i > 0 ? ", " : "",
 		    verifiers[i].name) != 0) {
 			custody_buf_dispose(&names);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 	}
 	rc = custody__error(err, CUSTODY_EVERIFY, "note: not signed by %s%s",
@@ -535,7 +534,7 @@ int custody_note__sign(custody_buf *out, const char *text, size_t len,
 			out->size = old_size;
 			out->ptr[old_size] = '\0';
 		}
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	return 0;
 }

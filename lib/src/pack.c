@@ -397,8 +397,7 @@ static int add_entry(custody_pack *pack, const unsigned char id[20],
 
 		e = realloc(pack->entries, cap * sizeof(*e));
 		if (e == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		pack->entries = e;
 		pack->entries_cap = cap;
 	}
@@ -407,8 +406,7 @@ static int add_entry(custody_pack *pack, const unsigned char id[20],
 		uint32_t *slots = calloc(cap, sizeof(*slots));
 
 		if (slots == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		for (size_t i = 0; i < pack->count; i++)
 			slot_insert(slots, cap, pack->entries[i].id,
 				(uint32_t)i + 1);
@@ -604,7 +602,7 @@ int custody_pack__open(custody_pack **out, const char *pack_dir,
 	*out = NULL;
 	pack = calloc(1, sizeof(*pack));
 	if (pack == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	pack->fd = -1;
 	pack->exists = exists;
 	pack->payload = payload;
@@ -847,7 +845,7 @@ static int write_idx(custody_pack *pack, const unsigned char pack_sum[20],
 
 	pack->idx_path = malloc(len + sizeof("/tmp_custody_idx_XXXXXX"));
 	if (pack->idx_path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	memcpy(pack->idx_path, pack->dir, len);
 	memcpy(pack->idx_path + len, "/tmp_custody_idx_XXXXXX",
 		sizeof("/tmp_custody_idx_XXXXXX"));
@@ -970,7 +968,7 @@ static int note_new_pack(const char *pack_dir, const char *hex,
 	int rc;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	snprintf(line, sizeof(line), "pack-%s\n", hex);
 	rc = custody_fs__append(path, line, err);
 	free(path);
@@ -1140,7 +1138,7 @@ int custody_pack__commit(custody_pack *pack, custody_error **err)
 	final_pack = malloc(len);
 	final_idx = malloc(len);
 	if (final_pack == NULL || final_idx == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	snprintf(final_pack, len, "%s/pack-%s.pack", pack->dir, hex);

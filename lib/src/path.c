@@ -238,8 +238,7 @@ static int check_path(const char *path, const char *shown, int recorded,
 		if (rc > 0) {
 			copy = strndup(c, clen);
 			if (copy == NULL)
-				return custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				return custody__oom(err);
 			custody_path__quote(part, sizeof(part), copy);
 			free(copy);
 			return custody__error(err, CUSTODY_EINVALID, "path "

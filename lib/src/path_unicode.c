@@ -91,8 +91,7 @@ int custody_path__fold(const char *path, char **out, custody_error **err)
 		char *lower = strdup(path);
 
 		if (lower == NULL)
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		for (char *c = lower; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c + 32);
@@ -103,7 +102,7 @@ int custody_path__fold(const char *path, char **out, custody_error **err)
 		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
 		UTF8PROC_CASEFOLD);
 	if (n == UTF8PROC_ERROR_NOMEM)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (n < 0) {
 		custody_path__quote(shown, sizeof(shown), path);
 		return custody__error(err, CUSTODY_EINVALID, "path '%s': %s",

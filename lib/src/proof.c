@@ -137,7 +137,7 @@ int custody_archive_consistency(custody_archive *a, const char *old_note,
 	}
 	goto done;
 nomem:
-	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	rc = custody__oom(err);
 done:
 	if (rc != 0)
 		custody_buf_dispose(out);
@@ -197,8 +197,7 @@ static int find_timestamp(custody_archive *a, git_tree *tree,
 			if (custody_buf__append(bufs[k],
 			    git_blob_rawcontent(blob),
 			    (size_t)git_blob_rawsize(blob)) != 0)
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				rc = custody__oom(err);
 			git_blob_free(blob);
 		}
 	}
@@ -289,7 +288,7 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	    custody_buf__append(out, "\n", 1))) ||
 	    custody_buf__append(out, "\n", 1) != 0 ||
 	    custody_buf__append(out, tlog.ptr, tlog.size) != 0) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 done:

@@ -70,7 +70,7 @@ int custody_archive_publish(custody_archive *a, const char *const *paths,
 	registered = calloc(npaths, sizeof(*registered));
 	docs = calloc(npaths, sizeof(*docs));
 	if (registered == NULL || docs == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if ((rc = custody_change__begin(a, opts->lock_wait_ms, &lock,

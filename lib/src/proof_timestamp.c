@@ -45,8 +45,7 @@ int custody_archive_timestamp_request(custody_archive *a,
 	if (rc == 0) {
 		snprintf(line, sizeof(line), "nonce %016" PRIx64 "\n", nonce);
 		path = custody_fs__join(a->gitdir, PENDING_FILE);
-		rc = path == NULL ? custody__error(err, CUSTODY_ENOMEM,
-			"out of memory") : custody_fs__write_atomic(path, line,
+		rc = path == NULL ? custody__oom(err) : custody_fs__write_atomic(path, line,
 			strlen(line), 0644, err);
 		if (rc != 0)
 			custody_buf_dispose(tsq_out);
@@ -67,7 +66,7 @@ static int pending_nonce(custody_archive *a, uint64_t *out,
 	int rc = 0;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (custody_fs__read_file(&text, path, 64, NULL) != 0) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "no timestamp "
 			"request of this archive is waiting for a reply: run "
@@ -127,8 +126,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 		why = NULL;
 		custody_buf_dispose(&token);
 		if (custody_buf__append(&token, response, len) != 0) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 	}

@@ -61,7 +61,7 @@ static int digest_message(const struct message *m, const EVP_MD *md,
 		unsigned char *chunk = malloc(1 << 16);
 
 		if (chunk == NULL)
-			rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+			rc = custody__oom(err);
 		while (rc == 0) {
 			ssize_t n = read(m->fd, chunk, 1 << 16);
 
@@ -116,7 +116,7 @@ static int sign(const custody_key *key, const char *ns,
 		return rc;
 	if (signed_data(&tbs, (const unsigned char *)ns, strlen(ns),
 	    (const unsigned char *)"", 0, "sha512", hash, hash_len) != 0) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if ((rc = custody_key_wait(key, err)) != 0 ||
@@ -148,7 +148,7 @@ static int sign(const custody_key *key, const char *ns,
 	rc = 0;
 	goto cleanup;
 nomem:
-	rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+	rc = custody__oom(err);
 cleanup:
 	custody_buf_dispose(&tbs);
 	custody_buf_dispose(&inner);
@@ -257,7 +257,7 @@ static int verify(const char *armoured, size_t armoured_len,
 		goto cleanup;
 	}
 	if ((blob = malloc(b64.size / 4 * 3 + 1)) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if (custody_base64_decode(blob, &blob_len, b64.ptr, b64.size) != 0) {
@@ -334,7 +334,7 @@ static int verify(const char *armoured, size_t armoured_len,
 		goto cleanup;
 	if (signed_data(&tbs, sig_ns, ns_len, reserved, reserved_len,
 	    hash_name, hash, hash_len) != 0) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if (!custody_ed25519__verify(pub, tbs.ptr, tbs.size, sig)) {

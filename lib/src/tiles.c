@@ -126,7 +126,7 @@ static int read_tile(const struct custody_tiles *t, unsigned level,
 	int rc;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = custody_fs__read_file(&bytes, path, (size_t)width * HASH, err);
 	if (rc == 0 && bytes.size != (size_t)width * HASH)
 		rc = custody__error(err, CUSTODY_EINVALID,
@@ -254,7 +254,7 @@ static int write_tile(const struct custody_tiles *t, unsigned level,
 	int rc;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	rc = make_parents(t, path);
 	if (rc == CUSTODY_ENOMEM)
 		rc = custody__error(err, rc, "out of memory");
@@ -296,7 +296,7 @@ static int write_state(const struct custody_tiles *t, uint64_t size,
 	int n, rc;
 
 	if (path == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	custody_hex(hex, root, HASH);
 	n = snprintf(text, sizeof(text), STATE_MAGIC "\nsize %" PRIu64
 		"\nroot %s\n", size, hex);
@@ -370,7 +370,7 @@ int custody_tiles__open(struct custody_tiles **out, const char *dir,
 	*size_out = 0;
 	if (t == NULL || (t->dir = strdup(dir)) == NULL ||
 	    (state = custody_fs__join(dir, STATE_FILE)) == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	t->edge = t->edges[0];
@@ -588,7 +588,7 @@ int custody_tiles__remove(const char *dir, custody_error **err)
 	int rc = 0;
 
 	if (state == NULL || tiles == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	/* the state first: without it, what is left is an empty store */

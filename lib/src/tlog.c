@@ -28,7 +28,7 @@ int custody_tlog__open_tiles(custody_archive *a, struct custody_tiles **out,
 
 	*out = NULL;
 	if (dir == NULL || cache == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto done;
 	}
 	if ((rc = custody_fs__mkdir(cache, 0700, err)) != 0)
@@ -72,8 +72,7 @@ int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
 	have = custody_tiles__size(t);
 	if (have < a->size) {
 		if ((batch = malloc(CATCH_UP_BATCH * sizeof(*batch))) == NULL) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 		if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
@@ -129,8 +128,7 @@ int custody_tlog__read_checkpoint(custody_archive *a, git_tree *tree,
 	note_out->ptr = NULL;
 	note_out->size = 0;
 	rc = custody_buf__append(note_out, git_blob_rawcontent(blob),
-		(size_t)git_blob_rawsize(blob)) ? custody__error(err,
-		CUSTODY_ENOMEM, "out of memory") : 0;
+		(size_t)git_blob_rawsize(blob)) ? custody__oom(err) : 0;
 	if (rc == 0 && (rc = custody_note__split(note_out->ptr,
 	    note_out->size, text_len, err)) != 0)
 		custody_buf_dispose(note_out);

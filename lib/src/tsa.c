@@ -45,7 +45,7 @@ static int take_der(custody_buf *out, unsigned char *der, int len,
 	rc = custody_buf__append(&result, der, (size_t)len);
 	OPENSSL_free(der);
 	if (rc != 0)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	*out = result;
 	return 0;
 }
@@ -63,7 +63,7 @@ int custody_tsa__request(const unsigned char digest[32],
 
 	if (req == NULL || imprint == NULL || algorithm == NULL ||
 	    nonce == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	/* 0 means "no nonce" to custody_tsa__token_from_response. */
@@ -343,7 +343,7 @@ static int load_anchors(STACK_OF(X509) **out, const char *path,
 	int rc = 0;
 
 	if (anchors == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	errno = 0;
 	file = BIO_new_file(path, "r");
 	if (file == NULL) {
@@ -358,8 +358,7 @@ static int load_anchors(STACK_OF(X509) **out, const char *path,
 	while ((cert = PEM_read_bio_X509(file, NULL, NULL, NULL)) != NULL)
 		if (!sk_X509_push(anchors, cert)) {
 			X509_free(cert);
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto cleanup;
 		}
 	/* The loop ends at the end of the file, or at a broken block. */
@@ -551,7 +550,7 @@ static int check_signature(struct token *t, X509 *signer,
 	int rc = 0, ok = 1;
 
 	if (ctx == NULL || store == NULL || imprint == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if (anchors != NULL) {

@@ -122,7 +122,7 @@ int custody_tsa__post(const char *url, const void *query, size_t len,
 	/* A small body needs no "Expect: 100-continue" round trip. */
 	more = headers ? curl_slist_append(headers, "Expect:") : NULL;
 	if (curl == NULL || more == NULL) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	headers = more;
@@ -152,7 +152,7 @@ int custody_tsa__post(const char *url, const void *query, size_t len,
 	}
 	res = curl_easy_perform(curl);
 	if (body.no_memory) {
-		rc = custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		rc = custody__oom(err);
 		goto cleanup;
 	}
 	if (body.too_large) {

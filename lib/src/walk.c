@@ -58,8 +58,7 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 		if (grown == NULL) {
 			free(rel);
 			free(abs);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 		walk->files = grown;
 		walk->alloc = alloc;
@@ -87,7 +86,7 @@ static int add_file(struct custody_walk *walk, const char *rel,
 	if (rel_copy == NULL || abs_copy == NULL) {
 		free(rel_copy);
 		free(abs_copy);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	return add_file_owned(walk, rel_copy, abs_copy, st, dir, err);
 }
@@ -96,7 +95,7 @@ static int refuse_or_oom(struct custody_walk *walk, const char *path,
 	const char *reason, custody_error **err)
 {
 	if (custody_walk__refuse(walk, path, reason) != 0)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -148,15 +147,14 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 
 		if (grown == NULL) {
 			closedir(d);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 		walk->dirs = grown;
 		walk->alloc_dirs = alloc;
 	}
 	if ((walk->dirs[walk->ndirs] = strdup(rel)) == NULL) {
 		closedir(d);
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	}
 	this_dir = walk->ndirs++;
 	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
@@ -170,8 +168,7 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			strdup(de->d_name);
 		cabs = custody_fs__join(abs, de->d_name);
 		if (crel == NULL || cabs == NULL) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 		} else if (de->d_type == DT_REG) {
 			/* a file: its stat is taken later, on every core */
 			rc = check_name(walk, crel, err);
@@ -261,7 +258,7 @@ int custody_walk__add(struct custody_walk *walk, const char *rel,
 	abs = *rel ? custody_fs__join(walk->archive->collection, rel) :
 		strdup(walk->archive->collection);
 	if (abs == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	if (stat_beneath(walk->archive->root_fd, rel, &st) != 0) {
 		char reason[256];
 
@@ -370,8 +367,7 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 		if (order == NULL || sorted == NULL) {
 			free(order);
 			free(sorted);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 	}
 	memset(&pool, 0, sizeof(pool));
@@ -414,8 +410,7 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 		if (custody_walk__refuse(walk, f->path, reason) != 0) {
 			free(order);
 			free(sorted);
-			return custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			return custody__oom(err);
 		}
 	}
 	if (order != NULL) {
@@ -471,7 +466,7 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	 * (a binary search of the index's fold keys). */
 	keys = calloc(walk->nfiles + 1, sizeof(*keys));
 	if (keys == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	for (size_t i = 0; i < walk->nfiles; i++) {
 		struct custody_walk_file *f = &walk->files[i];
 		const char *other = NULL;
@@ -486,8 +481,7 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		if (slot != NULL)
 			other = walk->files[*slot].path;
 		else if (custody_map__put(&folds, keys[nkeys], i) != 0) {
-			rc = custody__error(err, CUSTODY_ENOMEM,
-				"out of memory");
+			rc = custody__oom(err);
 			goto done;
 		}
 		if (other == NULL && walk->index)
@@ -503,8 +497,7 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 				other);
 			f->refused = 1;
 			if (custody_walk__refuse(walk, f->path, reason)) {
-				rc = custody__error(err, CUSTODY_ENOMEM,
-					"out of memory");
+				rc = custody__oom(err);
 				goto done;
 			}
 		}

@@ -524,7 +524,7 @@ int custody_yaml__copy_string(const struct custody_yaml_node *root,
 	if ((rc = custody_yaml__string(n, &value, name, key, err)) != 0)
 		return rc;
 	if ((*out = strdup(value)) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	return 0;
 }
 
@@ -572,8 +572,7 @@ static int write_bytes(void *data, unsigned char *bytes, size_t size)
 static int emitter_failed(struct custody_yaml_emitter *em)
 {
 	if (em->out_of_memory || em->yaml.error == YAML_MEMORY_ERROR)
-		return custody__error(em->err, CUSTODY_ENOMEM,
-			"out of memory");
+		return custody__oom(em->err);
 	return custody__error(em->err, CUSTODY_ERROR, "cannot write YAML: "
 		"%s", em->yaml.problem ? em->yaml.problem : "libyaml error");
 }
@@ -583,8 +582,7 @@ static int emit(struct custody_yaml_emitter *em, yaml_event_t *event,
 {
 	/* yaml_emitter_emit owns the event from here, even on failure. */
 	if (!made)
-		return custody__error(em->err, CUSTODY_ENOMEM,
-			"out of memory");
+		return custody__oom(em->err);
 	if (!yaml_emitter_emit(&em->yaml, event))
 		return emitter_failed(em);
 	return 0;
@@ -681,8 +679,7 @@ static int emit_begin(struct custody_yaml_emitter *em)
 	int rc;
 
 	if (!yaml_emitter_initialize(&em->yaml))
-		return custody__error(em->err, CUSTODY_ENOMEM,
-			"out of memory");
+		return custody__oom(em->err);
 	yaml_emitter_set_output(&em->yaml, write_bytes, em);
 	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
 	yaml_emitter_set_unicode(&em->yaml, 1);
@@ -707,7 +704,7 @@ int custody_yaml__emit_begin(struct custody_yaml_emitter **out,
 	buf->ptr = NULL;
 	buf->size = 0;
 	if ((em = calloc(1, sizeof(*em))) == NULL)
-		return custody__error(err, CUSTODY_ENOMEM, "out of memory");
+		return custody__oom(err);
 	em->buf = buf;
 	em->err = err;
 	if ((rc = emit_begin(em)) != 0) {
