@@ -4,6 +4,7 @@
  * in timestamps/ must be of this log's Merkle tree, and signed.
  */
 #include "archive_verify.h"
+#include "digest.h"
 #include "checkpoint.h"
 #include "fsutil.h"
 #include "note.h"
@@ -211,8 +212,8 @@ static void check_timestamp(struct custody_verify_run *v,
 		goto done;
 	}
 	check_timestamp_signers(v, &note, &cp, members, where);
-	EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(), NULL);
-	if (custody_tsa__verify(token.ptr, token.size, digest, NULL, &info,
+	if (custody_digest__sha256(note.ptr, note.size, digest, &why) != 0 ||
+	    custody_tsa__verify(token.ptr, token.size, digest, NULL, &info,
 	    &untrusted, &why) != 0)
 		custody_archive_verify__problem(v, where, "%s",
 			custody_error_message(why));

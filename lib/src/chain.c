@@ -349,7 +349,11 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 					open[nopen].when = strdup(s.when);
 					open[nopen].entry = i;
 					open[nopen].depth = s.depth;
-					nopen++;
+					/* counted even when a copy failed, so
+					 * the cleanup frees the other one */
+					if (open[nopen++].to == NULL ||
+					    open[nopen - 1].when == NULL)
+						rc = custody__oom(err);
 				}
 			}
 			if (rc == 0)

@@ -258,7 +258,10 @@ static int check_two(const struct custody_checkpoint *a,
 			"from %" PRIu64 " to %" PRIu64, c->old_size, c->new_size,
 			older->size, newer->size);
 	if (older->size == 0) {
-		EVP_Digest("", 0, empty, NULL, EVP_sha256(), NULL);
+		int rc = custody_digest__sha256("", 0, empty, err);
+
+		if (rc != 0)
+			return rc;
 		if (CRYPTO_memcmp(older->root, empty, 32) != 0)
 			return custody__error(err, CUSTODY_EVERIFY, "the "
 				"checkpoint of size 0 has root %s, not the "
@@ -513,9 +516,9 @@ inclusion:
 		struct custody_tsa_info info;
 		int untrusted = 0;
 
-		EVP_Digest(p.checkpoint, p.checkpoint_len, digest, NULL,
-			EVP_sha256(), NULL);
-		if ((rc = custody_tsa__verify(env.token, env.token_len, digest,
+		if ((rc = custody_digest__sha256(p.checkpoint,
+		    p.checkpoint_len, digest, &why)) != 0 ||
+		    (rc = custody_tsa__verify(env.token, env.token_len, digest,
 		    opts->tsa_ca, &info, &untrusted, &why)) != 0) {
 			rc = failed(r, "timestamp", step_error(err, rc,
 				"timestamp", why));

@@ -165,3 +165,15 @@ int custody_digest__matches(const struct custody_digest *d,
 	return custody_unhex(want, sha256_hex, 32) == 0 &&
 		CRYPTO_memcmp(want, d->sha256, 32) == 0 && d->size == size;
 }
+
+int custody_digest__sha256(const void *data, size_t len,
+	unsigned char out[32], custody_error **err)
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32)
+		return custody__error_ssl(err, CUSTODY_ERROR,
+			"cannot compute a SHA-256");
+	return 0;
+}

@@ -47,4 +47,10 @@ int custody_digest__collection_file(struct custody_digest *out, int root_fd,
 int custody_digest__matches(const struct custody_digest *d,
 	const char *sha256_hex, uint64_t size);
 
+/* The SHA-256 of `len` bytes at `data` into out: 0, or CUSTODY_ERROR
+ * with OpenSSL's reason when OpenSSL cannot compute it (no provider
+ * offers SHA-256, say), so no caller compares against stale bytes. */
+int custody_digest__sha256(const void *data, size_t len,
+	unsigned char out[32], custody_error **err);
+
 #endif

@@ -7,6 +7,7 @@
 #include "archive.h"
 #include "change.h"
 #include "common.h"
+#include "digest.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "tlog.h"
@@ -40,8 +41,9 @@ int custody_archive_timestamp_request(custody_archive *a,
 	tsq_out->size = 0;
 	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0)
 		return rc;
-	EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(), NULL);
-	rc = custody_tsa__request(digest, tsq_out, &nonce, err);
+	rc = custody_digest__sha256(note.ptr, note.size, digest, err);
+	if (rc == 0)
+		rc = custody_tsa__request(digest, tsq_out, &nonce, err);
 	if (rc == 0) {
 		snprintf(line, sizeof(line), "nonce %016" PRIx64 "\n", nonce);
 		path = custody_fs__join(a->gitdir, PENDING_FILE);
@@ -130,8 +132,9 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 			goto done;
 		}
 	}
-	EVP_Digest(note.ptr, note.size, digest, NULL, EVP_sha256(), NULL);
-	if ((rc = custody_tsa__verify(token.ptr, token.size, digest, tsa_ca,
+	if ((rc = custody_digest__sha256(note.ptr, note.size, digest,
+	    &why)) != 0 ||
+	    (rc = custody_tsa__verify(token.ptr, token.size, digest, tsa_ca,
 	    &tsa, &untrusted, &why)) != 0) {
 		custody__error(err, rc, "the timestamp for the checkpoint of "
 			"size %" PRIu64 " is refused: %s", cp.size,
