@@ -183,9 +183,30 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The command's words for what the library can only hint at. */
+static const char *hint_text(custody_hint hint)
+{
+	switch (hint) {
+	case CUSTODY_HINT_NO_ARCHIVE:
+		return " (run `custody init`, or name one with --archive or "
+			"CUSTODY_ARCHIVE)";
+	case CUSTODY_HINT_NOT_STORED:
+		return " (--no-store); only its hashes are kept";
+	case CUSTODY_HINT_FORCE:
+		return "; use --force to replace it";
+	case CUSTODY_HINT_BACKDATE:
+		return "; if it truly happened then, say why with "
+			"--backdate-reason (it is recorded)";
+	case CUSTODY_HINT_NONE:
+		break;
+	}
+	return "";
+}
+
 int cli_fail(custody_error *err)
 {
-	cli_error("%s", err ? custody_error_message(err) : "unknown error");
+	cli_error("%s%s", err ? custody_error_message(err) : "unknown error",
+		hint_text(custody_error_hint(err)));
 	custody_error_free(err);
 	return EXIT_FAILED;
 }

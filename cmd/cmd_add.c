@@ -61,7 +61,9 @@ static int on_entry(const custody_entry *e, void *payload)
 static void on_refused(const char *path, const char *reason, void *payload)
 {
 	(void)payload;
-	cli_error("refused %s: %s", cli_name(path), reason);
+	cli_error("refused %s: %s%s", cli_name(path), reason,
+		strcmp(reason, CUSTODY_REFUSED_STORED_CLASH) == 0 ?
+		" (register one of them with --no-store)" : "");
 }
 
 int cmd_add(int argc, char **argv)

@@ -344,9 +344,8 @@ static char *find_archive(const char *start, custody_error **err)
 			break;
 		*slash = '\0';
 	}
-	custody__error(err, CUSTODY_ENOTFOUND, "no archive in %s or any "
-		"folder above it (run `custody init`, or name one with "
-		"--archive or CUSTODY_ARCHIVE)", start);
+	custody__error_hint(err, CUSTODY_ENOTFOUND, CUSTODY_HINT_NO_ARCHIVE,
+		"no archive in %s or any folder above it", start);
 	return NULL;
 }
 

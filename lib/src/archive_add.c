@@ -447,9 +447,7 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 		    &clash) != 0)
 			return custody__oom(err);
 		if (clash != NULL) {
-			const char *reason = "a stored file and a stored "
-				"folder would share a name in the archive "
-				"(register one of them with --no-store)";
+			const char *reason = CUSTODY_REFUSED_STORED_CLASH;
 
 			if (opts->refused)
 				opts->refused(clash, reason, opts->payload);

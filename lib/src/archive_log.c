@@ -420,9 +420,9 @@ int custody_archive_restore(custody_archive *a, const char *path,
 		goto done;
 	version = e->version;
 	if (e->blob == NULL) {
-		rc = custody__error(err, CUSTODY_ENOTFOUND, "%s: version %"
-			PRIu64 " was registered without storing its content "
-			"(--no-store); only its hashes are kept", rel,
+		rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
+			CUSTODY_HINT_NOT_STORED, "%s: version %" PRIu64 " was "
+			"registered without storing its content", rel,
 			version);
 		goto done;
 	}
@@ -492,9 +492,9 @@ int custody_archive_restore(custody_archive *a, const char *path,
 		    file_matches(-1, target, want))
 			goto done; /* already identical */
 		if (!force) {
-			rc = custody__error(err, CUSTODY_EEXISTS, "%s: exists "
-				"and differs from version %" PRIu64 "; use "
-				"--force to replace it", target, version);
+			rc = custody__error_hint(err, CUSTODY_EEXISTS,
+				CUSTODY_HINT_FORCE, "%s: exists and differs "
+				"from version %" PRIu64, target, version);
 			goto done;
 		}
 	}

@@ -50,11 +50,10 @@ int custody_archive_event(custody_archive *a, const char *path,
 	/* times in this form compare as strings */
 	if (opts->at != NULL && strlen(opts->at) == 20 &&
 	    strcmp(opts->at, doc->time) < 0 && opts->backdate_reason == NULL) {
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: the event's "
-			"time %s is before the document was registered (%s, "
-			"entry %" PRIu64 "); if it truly happened then, say why "
-			"with --backdate-reason (it is recorded)", rel, opts->at,
-			doc->time, doc->index);
+		rc = custody__error_hint(err, CUSTODY_EINVALID,
+			CUSTODY_HINT_BACKDATE, "%s: the event's time %s is "
+			"before the document was registered (%s, entry %"
+			PRIu64 ")", rel, opts->at, doc->time, doc->index);
 		goto done;
 	}
 	if (opts->at != NULL && strlen(opts->at) == 20 &&

@@ -11,6 +11,7 @@
 
 struct custody_error {
 	int code;
+	custody_hint hint;
 	char message[1024];
 };
 
@@ -43,6 +44,25 @@ int custody__error(custody_error **err, int code, const char *fmt, ...)
 	custody__verror(err, code, NULL, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int custody__error_hint(custody_error **err, int code, custody_hint hint,
+	const char *fmt, ...)
+{
+	int had = err != NULL && *err != NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	custody__verror(err, code, NULL, fmt, ap);
+	va_end(ap);
+	if (!had && err != NULL && *err != NULL)
+		(*err)->hint = hint;
+	return code;
+}
+
+custody_hint custody_error_hint(const custody_error *err)
+{
+	return err ? err->hint : CUSTODY_HINT_NONE;
 }
 
 int custody__oom(custody_error **err)

@@ -41,6 +41,11 @@ int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 int custody__error_sys(custody_error **err, int code, int errnum,
 	const char *fmt, ...) CUSTODY_PRINTF(4, 5);
 
+/* As custody__error, with a hint for the caller's user (see
+ * custody_error_hint). */
+int custody__error_hint(custody_error **err, int code, custody_hint hint,
+	const char *fmt, ...) CUSTODY_PRINTF(4, 5);
+
 /* custody__error(err, CUSTODY_ENOMEM, "out of memory"), said once. */
 int custody__oom(custody_error **err);
 

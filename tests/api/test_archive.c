@@ -591,10 +591,13 @@ static void test_archive__restore_is_byte_for_byte_and_asks_for_force(void)
 	EXPECT_STR(api_read("latest", NULL), second);
 
 	/* a destination that differs is kept without force */
-	EXPECT_ERROR(custody_archive_restore(archive, "coll/a.txt", 2,
-		api_path("v1"), 0, &err), CUSTODY_EEXISTS, api_printf(
-		"%s: exists and differs from version 2; use --force to "
-		"replace it", api_path("v1")));
+	EXPECT_INT(custody_archive_restore(archive, "coll/a.txt", 2,
+		api_path("v1"), 0, &err), CUSTODY_EEXISTS);
+	EXPECT_STR(err ? custody_error_message(err) : "", api_printf(
+		"%s: exists and differs from version 2", api_path("v1")));
+	EXPECT_INT(custody_error_hint(err), CUSTODY_HINT_FORCE);
+	custody_error_free(err);
+	err = NULL;
 	got = api_read("v1", &len);
 	EXPECT(got && len == sizeof(first) - 1 &&
 		memcmp(got, first, len) == 0);

@@ -23,10 +23,10 @@ static void test_common__missing_archive_enotfound_names_the_folder(
 	EXPECT(err != NULL);
 	if (err) {
 		EXPECT_INT(custody_error_code(err), CUSTODY_ENOTFOUND);
+		/* the library names no option; it hints, the tool words it */
 		EXPECT_STR(custody_error_message(err), api_printf(
-			"no archive in %s or any folder above it (run "
-			"`custody init`, or name one with --archive or "
-			"CUSTODY_ARCHIVE)", empty));
+			"no archive in %s or any folder above it", empty));
+		EXPECT_INT(custody_error_hint(err), CUSTODY_HINT_NO_ARCHIVE);
 	}
 	custody_error_free(err);
 	err = NULL;

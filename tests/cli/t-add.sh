@@ -169,7 +169,7 @@ test_add__file_replaced_by_folder_is_refused_clearly() {
 	run add memos
 	expect_rc 1
 	expect_err "custody: refused memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)
-custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store); nothing was recorded"
+custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive; nothing was recorded"
 	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
 	run add --no-store memos
 	expect_rc 0

@@ -44,6 +44,12 @@ typedef void (*custody_notice_cb)(const char *message, void *payload);
 typedef void (*custody_refused_cb)(const char *path, const char *reason,
 	void *payload);
 
+/* The reason add gives (this very text) when a stored file and a
+ * stored folder would share a name: one of them can be registered
+ * without storing its content (custody_add_options.store = 0). */
+#define CUSTODY_REFUSED_STORED_CLASH "a stored file and a stored folder " \
+	"would share a name in the archive"
+
 #define CUSTODY_INIT_OPTIONS_VERSION 2
 typedef struct custody_init_options {
 	unsigned int version;

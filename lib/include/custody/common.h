@@ -61,6 +61,23 @@ CUSTODY_EXTERN(int) custody_error_code(const custody_error *err);
 /* The error's message, borrowed; lives as long as err. */
 CUSTODY_EXTERN(const char *) custody_error_message(const custody_error *err);
 
+/*
+ * What a program could tell its user to do about an error, where the
+ * remedy is one of its own controls (an option, a command): the library
+ * names no command-line option, so a command-line tool adds its own
+ * words for these. CUSTODY_HINT_NONE for most errors.
+ */
+typedef enum {
+	CUSTODY_HINT_NONE = 0,
+	CUSTODY_HINT_NO_ARCHIVE,    /* none found: create one or name one */
+	CUSTODY_HINT_NOT_STORED,    /* the version was registered as hashes */
+	CUSTODY_HINT_FORCE,         /* a destination would be replaced */
+	CUSTODY_HINT_BACKDATE       /* an earlier time needs a reason */
+} custody_hint;
+
+/* The error's hint (CUSTODY_HINT_NONE for NULL). */
+CUSTODY_EXTERN(custody_hint) custody_error_hint(const custody_error *err);
+
 /* Free an error. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_error_free(custody_error *err);
 
