@@ -3,6 +3,7 @@
  * final name and renamed into place, then opened like any other.
  */
 #include "archive.h"
+#include "sshwire.h"
 #include "change.h"
 #include "common.h"
 #include "fsutil.h"
@@ -190,7 +191,7 @@ static int genesis_files(struct genesis *g,
 	custody_fs__now_rfc3339(now);
 	if ((rc = custody_change__new_salts(&salt, 1, err)) != 0)
 		return rc;
-	custody_entry__key_line(key_line,
+	custody_sshwire__key_line(key_line,
 		custody_pubkey_raw(custody_key_public(key)));
 	memset(&e, 0, sizeof(e));
 	e.index = 0;

@@ -6,6 +6,7 @@
  * a change is built on the head.
  */
 #include "archive_verify.h"
+#include "sshwire.h"
 #include "change.h"
 #include "fsutil.h"
 #include "tlog.h"
@@ -236,7 +237,7 @@ static void judge_signer(struct custody_verify_run *v,
 		return;
 	snprintf(where, sizeof(where), "commit %.12s", info->hex);
 	m = custody_members__by_key(&r->members, info->signer);
-	custody_members__fingerprint(fp, info->signer);
+	custody_sshwire__fingerprint(fp, info->signer);
 	if (m == NULL)
 		custody_archive_verify__problem(v, where, "signed by key %s, "
 			"which is not a member's key", fp);

@@ -1,5 +1,6 @@
 /* Making a change: begin, append, commit; see change.h. */
 #include "change.h"
+#include "sshwire.h"
 #include "tlog.h"
 #include "common.h"
 #include "fsutil.h"
@@ -46,7 +47,7 @@ int custody_change__signer(custody_archive *a, const char **actor_out,
 		goto done;
 	m = custody_members__by_key(&members, raw);
 	if (m == NULL || m->revoked) {
-		custody_members__fingerprint(fp, raw);
+		custody_sshwire__fingerprint(fp, raw);
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s: your key %s %s; "
 			"a member must add it with `custody member add`",
 			a->gitdir, fp, m == NULL ? "is not a member's key" :

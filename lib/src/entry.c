@@ -29,36 +29,6 @@ const char *custody_entry__type_name(custody_entry_type type)
 	}
 }
 
-/* The OpenSSH wire form of an Ed25519 public key is string "ssh-ed25519"
- * then string <32 bytes>: 51 bytes, 68 base64 characters, of which the
- * first 19 bytes are always the same. */
-static const unsigned char ssh_ed25519_prefix[19] = { 0, 0, 0, 11, 's',
-	's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 32 };
-
-int custody_entry__key_raw(const char *key, unsigned char out[32])
-{
-	unsigned char blob[51];
-	size_t len;
-
-	if (strncmp(key, "ssh-ed25519 ", 12) != 0 || strlen(key) != 12 + 68 ||
-	    custody_base64_decode(blob, &len, key + 12, 68) != 0 ||
-	    len != sizeof(blob) ||
-	    memcmp(blob, ssh_ed25519_prefix, sizeof(ssh_ed25519_prefix)) != 0)
-		return -1;
-	memcpy(out, blob + sizeof(ssh_ed25519_prefix), 32);
-	return 0;
-}
-
-void custody_entry__key_line(char out[81], const unsigned char key[32])
-{
-	unsigned char blob[51];
-
-	memcpy(blob, ssh_ed25519_prefix, sizeof(ssh_ed25519_prefix));
-	memcpy(blob + sizeof(ssh_ed25519_prefix), key, 32);
-	memcpy(out, "ssh-ed25519 ", 12);
-	custody_base64_encode(out + 12, blob, sizeof(blob));
-}
-
 void custody_entry__free(struct custody_entry *entry)
 {
 	if (entry == NULL)

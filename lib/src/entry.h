@@ -136,13 +136,4 @@ static inline int custody_entry__registers(const struct custody_entry *e)
 		e->type == CUSTODY_ENTRY_DERIVE;
 }
 
-/*
- * The raw Ed25519 key of an entry's `key` value ("ssh-ed25519 <base64>",
- * already shape-checked by the parser). 0, or -1 if it does not decode.
- */
-int custody_entry__key_raw(const char *key, unsigned char out[32]);
-
-/* The inverse: "ssh-ed25519 <base64>" for a raw key, into out[81]. */
-void custody_entry__key_line(char out[81], const unsigned char key[32]);
-
 #endif

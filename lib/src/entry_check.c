@@ -4,6 +4,7 @@
  * writes what it would refuse to read.
  */
 #include "entry_check.h"
+#include "sshwire.h"
 #include "ed25519.h"
 #include "common.h"
 #include "path.h"
@@ -310,7 +311,7 @@ static const char *check_key(const char *s)
 	unsigned char raw[32];
 	const char *problem;
 
-	if (custody_entry__key_raw(s, raw) != 0)
+	if (custody_sshwire__key_line_raw(s, raw) != 0)
 		return "must be an OpenSSH Ed25519 public key, "
 			"\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI...\", "
 			"without a comment";

@@ -1,6 +1,7 @@
 /* The archive's members (custody/member.h), read from and written to its
  * head; the replay itself is members.c. */
 #include "member.h"
+#include "sshwire.h"
 #include "archive.h"
 #include "change.h"
 #include "common.h"
@@ -42,8 +43,8 @@ int custody_archive_members(custody_archive *a, custody_member_cb cb,
 		custody_member_info info;
 		char line[81], fp[64];
 
-		custody_entry__key_line(line, m->key);
-		custody_members__fingerprint(fp, m->key);
+		custody_sshwire__key_line(line, m->key);
+		custody_sshwire__fingerprint(fp, m->key);
 		info.name = m->name;
 		info.key = line;
 		info.fingerprint = fp;
@@ -116,7 +117,7 @@ static int change_members(custody_archive *a, custody_member_action action,
 		}
 		key = active->key;
 	}
-	custody_entry__key_line(line, key);
+	custody_sshwire__key_line(line, key);
 	if (action == CUSTODY_MEMBER_REVOKE && !active->founding) {
 		/* allowed_signers' valid-before must be later than its
 		 * valid-after (ssh-keygen refuses equal times): a key added

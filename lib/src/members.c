@@ -1,5 +1,6 @@
 /* Membership replayed from the log; see members.h. */
 #include "members.h"
+#include "sshwire.h"
 #include "base64.h"
 #include "common.h"
 #include "fsutil.h"
@@ -18,22 +19,6 @@ void custody_members__clear(struct custody_members *m)
 		free(m->items[i].name);
 	free(m->items);
 	memset(m, 0, sizeof(*m));
-}
-
-void custody_members__fingerprint(char out[64], const unsigned char key[32])
-{
-	char line[81];
-	unsigned char blob[51], digest[SHA256_DIGEST_LENGTH];
-	char b64[CUSTODY_BASE64_LEN(SHA256_DIGEST_LENGTH) + 1];
-	size_t len, n;
-
-	custody_entry__key_line(line, key);
-	custody_base64_decode(blob, &len, line + 12, 68);
-	SHA256(blob, len, digest);
-	n = custody_base64_encode(b64, digest, sizeof(digest));
-	while (n > 0 && b64[n - 1] == '=')
-		b64[--n] = '\0';
-	snprintf(out, 64, "SHA256:%s", b64);
 }
 
 const struct custody_member *custody_members__by_key(
@@ -98,10 +83,10 @@ int custody_members__apply(struct custody_members *m,
 
 	if (e->type != CUSTODY_ENTRY_GENESIS && e->type != CUSTODY_ENTRY_MEMBER)
 		return 0;
-	if (custody_entry__key_raw(e->key, key) != 0)
+	if (custody_sshwire__key_line_raw(e->key, key) != 0)
 		return custody__error(err, CUSTODY_EINVALID, "entry %" PRIu64
 			": 'key' is not an Ed25519 public key", e->index);
-	custody_members__fingerprint(fp, key);
+	custody_sshwire__fingerprint(fp, key);
 	if (e->type == CUSTODY_ENTRY_GENESIS) {
 		if (m->count != 0)
 			return custody__error(err, CUSTODY_EVERIFY, "entry %"
@@ -180,7 +165,7 @@ int custody_members__allowed_signers(const struct custody_members *m,
 		const struct custody_member *item = &m->items[i];
 		char line[81], after[16], before[16];
 
-		custody_entry__key_line(line, item->key);
+		custody_sshwire__key_line(line, item->key);
 		ssh_time(after, item->added_time);
 		ssh_time(before, item->revoked_time);
 		if (item->founding)
@@ -268,7 +253,7 @@ static int parse_line(struct custody_members *m, char *line,
 		return -1;
 	*space = '\0';
 	key = strstr(space + 1, " ssh-ed25519 ");
-	if (key == NULL || custody_entry__key_raw(key + 1, raw) != 0)
+	if (key == NULL || custody_sshwire__key_line_raw(key + 1, raw) != 0)
 		return -1;
 	if (push(m, line, raw, err) != 0)
 		return -2;

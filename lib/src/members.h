@@ -72,7 +72,4 @@ int custody_members__allowed_signers(const struct custody_members *m,
 int custody_members__parse(struct custody_members *m, const char *text,
 	size_t len, const char *name, custody_error **err);
 
-/* "SHA256:..." as ssh-keygen -lf prints it, into out[64]. */
-void custody_members__fingerprint(char out[64], const unsigned char key[32]);
-
 #endif

@@ -15,8 +15,10 @@ flags=$(pkg-config --cflags --libs custody)
 cc -std=c99 -Wall -Wextra -Werror -o "$tmp/test_$name" \
 	"$here/test_$name.c" $flags
 # The program must load the build's libcustody, and only the shared one.
-LD_LIBRARY_PATH=$build/lib ldd "$tmp/test_$name" |
-	grep -q "$build/lib/libcustody.so"
+# (ldd's listing is taken whole first: grep -q stopping early would
+# make ldd die of SIGPIPE and fail the pipeline under pipefail)
+libs=$(LD_LIBRARY_PATH=$build/lib ldd "$tmp/test_$name")
+grep -q "$build/lib/libcustody.so" <<<"$libs"
 cd "$tmp"
 API_TEST_DATA=$here/../data GIT_CONFIG_NOSYSTEM=1 HOME=$tmp \
 	LD_LIBRARY_PATH=$build/lib \

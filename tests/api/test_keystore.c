@@ -163,8 +163,8 @@ static void test_keystore__find_the_named_or_the_only_key(void)
 	/* several: a name is needed */
 	store_key(dir, "bob", 0);
 	EXPECT_ERROR(custody_keystore_find(dir, NULL, &name, NULL, NULL,
-		&err), CUSTODY_EINVALID, api_printf("2 keys in %s (alice, "
-		"bob): choose one with --key NAME or CUSTODY_KEY", dir));
+		&err), CUSTODY_EAMBIGUOUS, api_printf("2 keys in %s (alice, "
+		"bob)", dir));
 	EXPECT(name.ptr == NULL);
 	EXPECT_OK(custody_keystore_find(dir, "bob", &name, NULL, &pub, &err));
 	EXPECT_STR(name.ptr, "bob");
