@@ -50,23 +50,8 @@ static int read_digests(const struct custody_yaml_node *n, int *sha512,
 static int check_format(const struct custody_yaml_node *root,
 	const char *name, custody_error **err)
 {
-	const struct custody_yaml_node *n;
-	uint64_t format;
-	int rc;
-
-	if (root->kind != CUSTODY_YAML_MAPPING)
-		return custody_yaml__error(err, name, root, "custody.yaml "
-			"must be a mapping of keys to values");
-	if ((n = custody_yaml__get(root, "custody-archive")) == NULL)
-		return custody_yaml__error(err, name, root, "missing "
-			"'custody-archive' (not a custody policy file?)");
-	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &format, name,
-	    "custody-archive", err)) != 0)
-		return rc;
-	if (format != 1)
-		return custody_yaml__error(err, name, n, "archive format %"
-			PRIu64 "; this custody reads format 1", format);
-	return 0;
+	return custody_yaml__check_format(root, name, "custody.yaml",
+		"custody-archive", "a custody policy file", "archive", 1, err);
 }
 
 /* Every key known, and every one there. */

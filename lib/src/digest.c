@@ -70,16 +70,6 @@ int custody_digest__named_file(struct custody_digest *out, const char *path,
 	return rc;
 }
 
-static int same_stat(const struct stat *a, const struct stat *b)
-{
-	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
-		a->st_dev == b->st_dev &&
-		a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-		a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-		a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-		a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 int custody_digest__collection_file(struct custody_digest *out, int root_fd,
 	const char *rel, const char *name, custody_error **err)
 {
@@ -139,7 +129,7 @@ int custody_digest__collection_file(struct custody_digest *out, int root_fd,
 			"%s: cannot stat", name);
 		goto done;
 	}
-	if (!same_stat(&before, &after) ||
+	if (!custody_fs__same_stat(&before, &after) ||
 	    out->size != (uint64_t)before.st_size) {
 		rc = custody__error(err, CUSTODY_ECHANGED, "%s: file changed "
 			"while it was being read (its size or times moved)",

@@ -254,24 +254,9 @@ static int read_fields(const struct custody_yaml_node *root,
 static int check_format(const struct custody_yaml_node *root,
 	const char *name, custody_error **err)
 {
-	const struct custody_yaml_node *n;
-	uint64_t format;
-	int rc;
-
-	if (root->kind != CUSTODY_YAML_MAPPING)
-		return custody_yaml__error(err, name, root, "an entry must be "
-			"a mapping of keys to values");
-	if ((n = custody_yaml__get(root, "custody-entry")) == NULL)
-		return custody_yaml__error(err, name, root, "missing "
-			"'custody-entry' (not a custody log entry?)");
-	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &format, name,
-	    "custody-entry", err)) != 0)
-		return rc;
-	if (format != CUSTODY_ENTRY_FORMAT)
-		return custody_yaml__error(err, name, n, "entry format %"
-			PRIu64 "; this custody reads format %d", format,
-			CUSTODY_ENTRY_FORMAT);
-	return 0;
+	return custody_yaml__check_format(root, name, "an entry",
+		"custody-entry", "a custody log entry", "entry",
+		CUSTODY_ENTRY_FORMAT, err);
 }
 
 /* The type named under 'type' (the types are numbered from genesis to

@@ -133,4 +133,9 @@ int custody_unhex(unsigned char *out, const char *hex, size_t len);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void custody_fs__now_rfc3339(char out[32]);
 
+/* 1 when two stats are of the same file, unchanged: size, inode,
+ * device, and modification and change times to the nanosecond. */
+struct stat;
+int custody_fs__same_stat(const struct stat *a, const struct stat *b);
+
 #endif

@@ -284,16 +284,6 @@ cleanup:
 	return rc;
 }
 
-static int same_stat(const struct stat *a, const struct stat *b)
-{
-	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
-		a->st_dev == b->st_dev &&
-		a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-		a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-		a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-		a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static void hash_one(struct worker *w, struct custody_hash_job *job)
 {
 	struct stat before;
@@ -394,7 +384,7 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 			strerror(errno));
 		goto done;
 	}
-	if (!same_stat(&before, &job->st) ||
+	if (!custody_fs__same_stat(&before, &job->st) ||
 	    total != (uint64_t)before.st_size) {
 		job_fail(job, CUSTODY_ECHANGED, "%s: file changed while it "
 			"was being read (its size or times moved)", job->name);

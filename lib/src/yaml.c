@@ -730,3 +730,28 @@ int custody_yaml__emit_end(struct custody_yaml_emitter *em)
 		return emitter_failed(em);
 	return 0;
 }
+
+int custody_yaml__check_format(const struct custody_yaml_node *root,
+	const char *name, const char *subject, const char *key,
+	const char *kind, const char *format_name, uint64_t format,
+	custody_error **err)
+{
+	const struct custody_yaml_node *n;
+	uint64_t got;
+	int rc;
+
+	if (root->kind != CUSTODY_YAML_MAPPING)
+		return custody_yaml__error(err, name, root, "%s must be a "
+			"mapping of keys to values", subject);
+	if ((n = custody_yaml__get(root, key)) == NULL)
+		return custody_yaml__error(err, name, root, "missing '%s' (not "
+			"%s?)", key, kind);
+	if ((rc = custody_yaml__uint(n, CUSTODY_YAML_MAX_INT, &got, name,
+	    key, err)) != 0)
+		return rc;
+	if (got != format)
+		return custody_yaml__error(err, name, n, "%s format %" PRIu64
+			"; this custody reads format %" PRIu64, format_name,
+			got, format);
+	return 0;
+}

@@ -158,4 +158,16 @@ int custody_yaml__emit_sequence_end(struct custody_yaml_emitter *em);
 int custody_yaml__emit_mapping_start(struct custody_yaml_emitter *em);
 int custody_yaml__emit_mapping_end(struct custody_yaml_emitter *em);
 
+/*
+ * The top of one of custody's documents: a mapping holding `key`, a
+ * format number equal to `format`. `subject` names the document in the
+ * first message ("an entry"), `kind` says what a document without the
+ * key is likely not ("a custody log entry"), `format_name` prefixes the
+ * number ("entry"). 0, or CUSTODY_EINVALID at the place.
+ */
+int custody_yaml__check_format(const struct custody_yaml_node *root,
+	const char *name, const char *subject, const char *key,
+	const char *kind, const char *format_name, uint64_t format,
+	custody_error **err);
+
 #endif
