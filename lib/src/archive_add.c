@@ -621,6 +621,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 		if (entry_cb(&run.entries[i], entry_payload) != 0)
 			break;
 done:
+	run.sum.struct_version = CUSTODY_ADD_SUMMARY_VERSION;
 	if (summary)
 		*summary = run.sum;
 	add_run_free(&run, rc);

@@ -334,6 +334,7 @@ int custody_archive_status(custody_archive *a,
 oom:
 	rc = custody__oom(err);
 done:
+	sum.struct_version = CUSTODY_STATUS_SUMMARY_VERSION;
 	if (summary)
 		*summary = sum;
 	if (jobs)

@@ -131,6 +131,7 @@ int custody_archive_verify(custody_archive *a,
 	v.cb = cb;
 	v.payload = payload;
 	rc = run_steps(&v, err);
+	v.sum.struct_version = CUSTODY_VERIFY_SUMMARY_VERSION;
 	if (summary)
 		*summary = v.sum;
 	run_free(&v);

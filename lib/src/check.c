@@ -377,6 +377,7 @@ int custody_check(const char *file_path, const char *proof,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->struct_version = CUSTODY_CHECK_RESULT_VERSION;
 	memset(&p, 0, sizeof(p));
 	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
 	    CUSTODY_CHECK_OPTIONS_VERSION, "custody_check_options")) != 0)
@@ -607,6 +608,7 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->struct_version = CUSTODY_REVEAL_RESULT_VERSION;
 	memset(&dp, 0, sizeof(dp));
 	memset(&op, 0, sizeof(op));
 	if (len < sizeof(CUSTODY_REVEAL_V1) - 1 || memcmp(p,

@@ -43,6 +43,7 @@ int custody_archive_checkpoint(custody_archive *a, custody_buf *note_out,
 	git_tree_free(tree);
 	if (rc == 0 && (rc = custody_checkpoint__parse(&cp, note_out->ptr,
 	    text_len, err)) == 0 && info != NULL) {
+		info->struct_version = CUSTODY_CHECKPOINT_INFO_VERSION;
 		snprintf(info->origin, sizeof(info->origin), "%s", cp.origin);
 		info->size = cp.size;
 		custody_base64_encode(info->root, cp.root, 32);

@@ -108,6 +108,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	int rc, untrusted = 0;
 
 	memset(info, 0, sizeof(*info));
+	info->struct_version = CUSTODY_TIMESTAMP_INFO_VERSION;
 	if ((rc = custody_change__begin(a, 0, &lock, &actor, err)) != 0)
 		return rc;
 	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0 ||

@@ -78,6 +78,7 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 			&err), err, "add"))
 		api_abort();
 	EXPECT(added.registered == 2);
+	EXPECT(added.struct_version == CUSTODY_ADD_SUMMARY_VERSION);
 	EXPECT(strlen(added.commit) == 40);
 	EXPECT(strcmp(added.commit, custody_archive_head(a)) == 0);
 	EXPECT(custody_archive_size(a) == 3);
@@ -91,6 +92,7 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 	custody_error_free(err);
 	err = NULL;
 	EXPECT(vs.problems == 0);
+	EXPECT(vs.struct_version == CUSTODY_VERIFY_SUMMARY_VERSION);
 	EXPECT(vs.entries == 3);
 	EXPECT(vs.signatures >= 2);
 
@@ -112,6 +114,7 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 	custody_error_free(err);
 	err = NULL;
 	EXPECT(strcmp(cr.failed_step, "") == 0);
+	EXPECT(cr.struct_version == CUSTODY_CHECK_RESULT_VERSION);
 	EXPECT(strcmp(cr.origin, "example.org/api-test") == 0);
 	EXPECT(strcmp(cr.path, "memo.txt") == 0);
 	EXPECT(cr.version == 1);
@@ -130,6 +133,8 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 		EXPECT(seen.modified == 1 && seen.other == 0);
 		EXPECT(strcmp(seen.path, "memo.txt") == 0);
 		EXPECT(ss.modified == 1 && ss.unchanged == 1);
+		EXPECT(ss.struct_version ==
+			CUSTODY_STATUS_SUMMARY_VERSION);
 	}
 	memset(&cr, 0, sizeof(cr));
 	EXPECT(custody_check(file, proof.ptr, proof.size, &co, &cr, &err)

@@ -69,7 +69,8 @@ typedef struct custody_init_options {
  * CUSTODY_INIT_OPTIONS_VERSION), as CUSTODY_INIT_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_init_options_init(custody_init_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_init_options_init(
+	custody_init_options *opts, unsigned int version);
 
 /*
  * Create an archive for a collection: the bare repository, custody.yaml,
@@ -100,7 +101,8 @@ typedef struct custody_open_options {
  * CUSTODY_OPEN_OPTIONS_VERSION), as CUSTODY_OPEN_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_open_options_init(custody_open_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_open_options_init(
+	custody_open_options *opts, unsigned int version);
 
 /*
  * Open an archive (read-only until a changing call takes the lock).
@@ -157,9 +159,15 @@ typedef struct custody_add_options {
  * CUSTODY_ADD_OPTIONS_VERSION), as CUSTODY_ADD_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_add_options_init(custody_add_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_add_options_init(
+	custody_add_options *opts, unsigned int version);
 
+/* The layout of custody_add_summary: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_ADD_SUMMARY_VERSION 1
 typedef struct custody_add_summary {
+	unsigned int struct_version; /* CUSTODY_ADD_SUMMARY_VERSION (library) */
 	uint64_t registered;      /* new documents (version 1) */
 	uint64_t new_versions;    /* changed documents (version > 1) */
 	uint64_t unchanged;       /* already recorded as they are */
@@ -223,9 +231,15 @@ typedef struct custody_status_options {
  * CUSTODY_STATUS_OPTIONS_VERSION), as CUSTODY_STATUS_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_status_options_init(custody_status_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_status_options_init(
+	custody_status_options *opts, unsigned int version);
 
+/* The layout of custody_status_summary: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_STATUS_SUMMARY_VERSION 1
 typedef struct custody_status_summary {
+	unsigned int struct_version; /* CUSTODY_STATUS_SUMMARY_VERSION (library) */
 	uint64_t unchanged, added, modified, missing, moved, refused;
 	uint64_t hashed;          /* files hashed (stat cache misses) */
 } custody_status_summary;
@@ -265,9 +279,15 @@ typedef struct custody_verify_options {
  * CUSTODY_VERIFY_OPTIONS_VERSION), as CUSTODY_VERIFY_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_verify_options_init(custody_verify_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_verify_options_init(
+	custody_verify_options *opts, unsigned int version);
 
+/* The layout of custody_verify_summary: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_VERIFY_SUMMARY_VERSION 1
 typedef struct custody_verify_summary {
+	unsigned int struct_version; /* CUSTODY_VERIFY_SUMMARY_VERSION (library) */
 	uint64_t commits, entries, documents, blobs_checked, files_checked;
 	uint64_t signatures;      /* commit signatures checked and good */
 	uint64_t problems;

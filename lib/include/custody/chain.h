@@ -46,7 +46,8 @@ typedef struct custody_event_options {
  * CUSTODY_EVENT_OPTIONS_VERSION), as CUSTODY_EVENT_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_event_options_init(custody_event_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_event_options_init(
+	custody_event_options *opts, unsigned int version);
 
 /*
  * Record an event about the registered document at `path` (its latest
@@ -78,7 +79,8 @@ typedef struct custody_derive_options {
  * CUSTODY_DERIVE_OPTIONS_VERSION), as CUSTODY_DERIVE_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_derive_options_init(custody_derive_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_derive_options_init(
+	custody_derive_options *opts, unsigned int version);
 
 /*
  * Register the file at `new_path` as a derivative of the registered

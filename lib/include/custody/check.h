@@ -51,9 +51,15 @@ typedef struct custody_check_options {
  * CUSTODY_CHECK_OPTIONS_VERSION), as CUSTODY_CHECK_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_check_options_init(custody_check_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_check_options_init(
+	custody_check_options *opts, unsigned int version);
 
+/* The layout of custody_check_result: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_CHECK_RESULT_VERSION 1
 typedef struct custody_check_result {
+	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION (library) */
 	/* the step that failed ("options", "key", "file", "proof",
 	 * "entry", "signature", "inclusion", "consistency", "timestamp"),
 	 * "" when all passed */
@@ -112,7 +118,12 @@ CUSTODY_EXTERN(int) custody_consistency_check(const char *old_note,
 
 /* ---- a disclosure of a derivative's original ---- */
 
+/* The layout of custody_reveal_result: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_REVEAL_RESULT_VERSION 1
 typedef struct custody_reveal_result {
+	unsigned int struct_version; /* CUSTODY_REVEAL_RESULT_VERSION (library) */
 	char failed_step[16];
 	uint64_t derivative, original;  /* entry indexes */
 	char derivative_path[4097], original_path[4097];

@@ -58,7 +58,8 @@ typedef struct custody_member_options {
  * CUSTODY_MEMBER_OPTIONS_VERSION), as CUSTODY_MEMBER_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_member_options_init(custody_member_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_member_options_init(
+	custody_member_options *opts, unsigned int version);
 
 /*
  * Add `key` as member `name` (see custody_key_name_check), in one entry

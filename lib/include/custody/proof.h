@@ -45,7 +45,8 @@ typedef struct custody_publish_options {
  * CUSTODY_PUBLISH_OPTIONS_VERSION), as CUSTODY_PUBLISH_OPTIONS_INIT does: 0, or
  * CUSTODY_EINVALID for NULL or a version this library does not know.
  */
-CUSTODY_EXTERN(int) custody_publish_options_init(custody_publish_options *opts, unsigned int version);
+CUSTODY_EXTERN(int) custody_publish_options_init(
+	custody_publish_options *opts, unsigned int version);
 
 /*
  * Record that the documents at `paths` (registered, and unchanged on
@@ -83,7 +84,12 @@ CUSTODY_EXTERN(int) custody_archive_published(custody_archive *archive,
 
 /* ---- checkpoints ---- */
 
+/* The layout of custody_checkpoint_info: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_CHECKPOINT_INFO_VERSION 1
 typedef struct custody_checkpoint_info {
+	unsigned int struct_version; /* CUSTODY_CHECKPOINT_INFO_VERSION (library) */
 	char origin[256];
 	uint64_t size;
 	char root[45];            /* base64, as in the checkpoint */
@@ -108,7 +114,12 @@ CUSTODY_EXTERN(int) custody_archive_consistency(custody_archive *archive,
 
 /* ---- trusted time (RFC 3161) ---- */
 
+/* The layout of custody_timestamp_info: the library writes this
+ * in struct_version when it fills one, so a caller can tell which
+ * fields it filled. */
+#define CUSTODY_TIMESTAMP_INFO_VERSION 1
 typedef struct custody_timestamp_info {
+	unsigned int struct_version; /* CUSTODY_TIMESTAMP_INFO_VERSION (library) */
 	uint64_t size;            /* the checkpoint's size */
 	char time[32];            /* the authority's genTime */
 	char authority[256];      /* the TSA certificate's subject */
