@@ -167,7 +167,7 @@ CUSTODY_EXTERN(int) custody_add_options_init(
  * fields it filled. */
 #define CUSTODY_ADD_SUMMARY_VERSION 1
 typedef struct custody_add_summary {
-	unsigned int struct_version; /* CUSTODY_ADD_SUMMARY_VERSION (library) */
+	unsigned int struct_version; /* CUSTODY_ADD_SUMMARY_VERSION */
 	uint64_t registered;      /* new documents (version 1) */
 	uint64_t new_versions;    /* changed documents (version > 1) */
 	uint64_t unchanged;       /* already recorded as they are */
@@ -239,7 +239,7 @@ CUSTODY_EXTERN(int) custody_status_options_init(
  * fields it filled. */
 #define CUSTODY_STATUS_SUMMARY_VERSION 1
 typedef struct custody_status_summary {
-	unsigned int struct_version; /* CUSTODY_STATUS_SUMMARY_VERSION (library) */
+	unsigned int struct_version; /* CUSTODY_STATUS_SUMMARY_VERSION */
 	uint64_t unchanged, added, modified, missing, moved, refused;
 	uint64_t hashed;          /* files hashed (stat cache misses) */
 } custody_status_summary;
@@ -287,7 +287,7 @@ CUSTODY_EXTERN(int) custody_verify_options_init(
  * fields it filled. */
 #define CUSTODY_VERIFY_SUMMARY_VERSION 1
 typedef struct custody_verify_summary {
-	unsigned int struct_version; /* CUSTODY_VERIFY_SUMMARY_VERSION (library) */
+	unsigned int struct_version; /* CUSTODY_VERIFY_SUMMARY_VERSION */
 	uint64_t commits, entries, documents, blobs_checked, files_checked;
 	uint64_t signatures;      /* commit signatures checked and good */
 	uint64_t problems;

@@ -58,7 +58,8 @@ CUSTODY_EXTERN(int) custody_event_options_init(
  */
 CUSTODY_EXTERN(int) custody_archive_event(custody_archive *archive,
 	const char *path, const custody_event_options *opts,
-	uint64_t *index_out, char commit_out[41], custody_error **err);
+	uint64_t *index_out, char commit_out[CUSTODY_COMMIT_ID_SIZE],
+	custody_error **err);
 
 /* ---- derivatives ---- */
 
@@ -95,7 +96,7 @@ CUSTODY_EXTERN(int) custody_derive_options_init(
 CUSTODY_EXTERN(int) custody_archive_derive(custody_archive *archive,
 	const char *original, const char *new_path,
 	const custody_derive_options *opts, uint64_t *index_out,
-	char commit_out[41], custody_error **err);
+	char commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
 
 /* ---- the timeline ---- */
 
@@ -110,7 +111,7 @@ typedef enum {
 
 typedef struct custody_step {
 	custody_step_kind kind;
-	uint64_t entry;           /* the entry (for a gap: the one it follows) */
+	uint64_t entry; /* the entry (for a gap: the one it follows) */
 	const char *when;         /* when it happened (event `at`, publication
 	                           * time), else the entry's time */
 	const char *recorded;     /* the entry's time */

@@ -59,32 +59,34 @@ CUSTODY_EXTERN(int) custody_check_options_init(
  * fields it filled. */
 #define CUSTODY_CHECK_RESULT_VERSION 1
 typedef struct custody_check_result {
-	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION (library) */
+	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION */
 	/* the step that failed ("options", "key", "file", "proof",
 	 * "entry", "signature", "inclusion", "consistency", "timestamp"),
 	 * "" when all passed */
-	char failed_step[16];
-	char origin[256];         /* the log */
+	char failed_step[CUSTODY_STEP_SIZE];
+	char origin[CUSTODY_ORIGIN_SIZE];         /* the log */
 	uint64_t tree_size;       /* the checkpoint's size */
-	char root[45];
-	char fingerprint[64];     /* of the key that signed the checkpoint */
+	char root[CUSTODY_ROOT_B64_SIZE];
+	/* of the key that signed the checkpoint */
+	char fingerprint[CUSTODY_FINGERPRINT_SIZE];
 	uint64_t index;           /* the entry */
-	char path[4097];          /* as registered */
+	char path[CUSTODY_PATH_SIZE];          /* as registered */
 	uint64_t version;
 	uint64_t size;
-	char sha256[65];
-	char registered[32];      /* the entry's time (the outlet's clock) */
-	char actor[257];          /* the member who registered it */
+	char sha256[CUSTODY_SHA256_HEX_SIZE];
+	/* the entry's time (the outlet's clock) */
+	char registered[CUSTODY_TIME_SIZE];
+	char actor[CUSTODY_ACTOR_SIZE]; /* the member who registered it */
 	int has_timestamp;
 	int timestamp_trusted;    /* the TSA chains to tsa_ca */
-	char timestamp_time[32];  /* genTime */
-	char timestamp_authority[256];
+	char timestamp_time[CUSTODY_TIME_SIZE];  /* genTime */
+	char timestamp_authority[CUSTODY_ORIGIN_SIZE];
 	int has_old_checkpoint;
 	uint64_t old_size;        /* the saved checkpoint's size */
 	/* a derivative: how it was made, and from which earlier entry (the
 	 * original itself stays undisclosed) */
 	int is_derivative;
-	char derivation[32];
+	char derivation[CUSTODY_DERIVATION_SIZE];
 	uint64_t derived_from;
 } custody_check_result;
 
@@ -123,13 +125,14 @@ CUSTODY_EXTERN(int) custody_consistency_check(const char *old_note,
  * fields it filled. */
 #define CUSTODY_REVEAL_RESULT_VERSION 1
 typedef struct custody_reveal_result {
-	unsigned int struct_version; /* CUSTODY_REVEAL_RESULT_VERSION (library) */
-	char failed_step[16];
+	unsigned int struct_version; /* CUSTODY_REVEAL_RESULT_VERSION */
+	char failed_step[CUSTODY_STEP_SIZE];
 	uint64_t derivative, original;  /* entry indexes */
-	char derivative_path[4097], original_path[4097];
-	char derivation[32];
-	char original_sha256[65];
-	char origin[256];
+	char derivative_path[CUSTODY_PATH_SIZE];
+	char original_path[CUSTODY_PATH_SIZE];
+	char derivation[CUSTODY_DERIVATION_SIZE];
+	char original_sha256[CUSTODY_SHA256_HEX_SIZE];
+	char origin[CUSTODY_ORIGIN_SIZE];
 	uint64_t tree_size;
 	int original_file_checked;
 } custody_reveal_result;

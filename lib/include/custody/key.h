@@ -109,7 +109,7 @@ CUSTODY_EXTERN(int) custody_pubkey_parse(custody_pubkey **out,
 
 /* A public key from 32 raw bytes (checked as above). */
 CUSTODY_EXTERN(int) custody_pubkey_from_raw(custody_pubkey **out,
-	const unsigned char raw[32], custody_error **err);
+	const unsigned char raw[CUSTODY_KEY_RAW_SIZE], custody_error **err);
 
 /* A copy, freed by the caller. */
 CUSTODY_EXTERN(int) custody_pubkey_dup(custody_pubkey **out,
@@ -129,7 +129,7 @@ CUSTODY_EXTERN(int) custody_pubkey_openssh(const custody_pubkey *key,
 
 /* "SHA256:<unpadded base64>", as `ssh-keygen -lf` prints it. */
 CUSTODY_EXTERN(void) custody_pubkey_fingerprint(const custody_pubkey *key,
-	char out[64]);
+	char out[CUSTODY_FINGERPRINT_SIZE]);
 
 /*
  * The C2SP signed-note verifier key "<name>+<8 hex key id>+<base64>" for

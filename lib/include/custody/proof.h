@@ -60,7 +60,7 @@ CUSTODY_EXTERN(int) custody_publish_options_init(
 CUSTODY_EXTERN(int) custody_archive_publish(custody_archive *archive,
 	const char *const *paths, size_t npaths,
 	const custody_publish_options *opts, uint64_t *index_out,
-	char commit_out[41], custody_error **err);
+	char commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
 
 /* One published document, for custody_archive_published. */
 typedef struct custody_publication {
@@ -89,10 +89,10 @@ CUSTODY_EXTERN(int) custody_archive_published(custody_archive *archive,
  * fields it filled. */
 #define CUSTODY_CHECKPOINT_INFO_VERSION 1
 typedef struct custody_checkpoint_info {
-	unsigned int struct_version; /* CUSTODY_CHECKPOINT_INFO_VERSION (library) */
-	char origin[256];
+	unsigned int struct_version; /* CUSTODY_CHECKPOINT_INFO_VERSION */
+	char origin[CUSTODY_ORIGIN_SIZE];
 	uint64_t size;
-	char root[45];            /* base64, as in the checkpoint */
+	char root[CUSTODY_ROOT_B64_SIZE]; /* base64, as in the checkpoint */
 } custody_checkpoint_info;
 
 /* The checkpoint at head: the signed note's bytes into note_out. */
@@ -119,12 +119,12 @@ CUSTODY_EXTERN(int) custody_archive_consistency(custody_archive *archive,
  * fields it filled. */
 #define CUSTODY_TIMESTAMP_INFO_VERSION 1
 typedef struct custody_timestamp_info {
-	unsigned int struct_version; /* CUSTODY_TIMESTAMP_INFO_VERSION (library) */
+	unsigned int struct_version; /* CUSTODY_TIMESTAMP_INFO_VERSION */
 	uint64_t size;            /* the checkpoint's size */
-	char time[32];            /* the authority's genTime */
-	char authority[256];      /* the TSA certificate's subject */
+	char time[CUSTODY_TIME_SIZE];            /* the authority's genTime */
+	char authority[CUSTODY_ORIGIN_SIZE]; /* the TSA certificate's subject */
 	int trusted;              /* chained to the CA file given */
-	char commit[41];          /* the commit that stored it */
+	char commit[CUSTODY_COMMIT_ID_SIZE]; /* the commit that stored it */
 } custody_timestamp_info;
 
 /*
