@@ -197,16 +197,39 @@ static const char *hint_text(custody_hint hint)
 	case CUSTODY_HINT_BACKDATE:
 		return "; if it truly happened then, say why with "
 			"--backdate-reason (it is recorded)";
+	case CUSTODY_HINT_NOT_MEMBER:
+		return "; a member must add it with `custody member add`";
+	case CUSTODY_HINT_MAKE_CONSISTENCY:
+		return " (`custody consistency` in the archive makes one)";
+	case CUSTODY_HINT_NO_KEY:
+		return ": make one with `custody key new NAME`, or bring yours "
+			"with `custody key import`";
+	case CUSTODY_HINT_LIST_KEYS:
+		return " (`custody key list` shows the keys there)";
+	case CUSTODY_HINT_REGISTER:
+		return "; register it with `custody add` before publishing it";
+	case CUSTODY_HINT_NEW_REQUEST:
+		return "; run `custody timestamp request` again";
+	case CUSTODY_HINT_VERIFY:
+		return " (run `custody verify`)";
 	case CUSTODY_HINT_NONE:
 		break;
 	}
 	return "";
 }
 
+const char *cli_error_text(const custody_error *err)
+{
+	static char text[1400];
+
+	snprintf(text, sizeof(text), "%s%s", err ? custody_error_message(err) :
+		"unknown error", hint_text(custody_error_hint(err)));
+	return text;
+}
+
 int cli_fail(custody_error *err)
 {
-	cli_error("%s%s", err ? custody_error_message(err) : "unknown error",
-		hint_text(custody_error_hint(err)));
+	cli_error("%s", cli_error_text(err));
 	custody_error_free(err);
 	return EXIT_FAILED;
 }

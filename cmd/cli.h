@@ -71,6 +71,10 @@ const char *cli_text(const char *text);
 /* "custody: <message>" on stderr; unprintable characters escaped. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A library error's message with the command's words for its hint (see
+ * custody_error_hint), as cli_fail prints it; lives until the next call. */
+const char *cli_error_text(const custody_error *err);
+
 /* cli_error("out of memory"), said once. */
 void cli_oom(void);
 

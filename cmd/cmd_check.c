@@ -170,9 +170,9 @@ int cmd_check(int argc, char **argv)
 	if (custody_check(argv[optind], proof, proof_len, &opts, &result,
 	    &err) != 0) {
 		if (cli.json)
-			json_result(&result, 0, custody_error_message(err));
+			json_result(&result, 0, cli_error_text(err));
 		cli_error("check failed at step '%s': %s", result.failed_step,
-			custody_error_message(err));
+			cli_error_text(err));
 		custody_error_free(err);
 		goto done;
 	}

@@ -109,11 +109,11 @@ int cmd_check_reveal(int argc, char **argv)
 			fputs("{\"ok\":false,\"failed_step\":", stdout);
 			json_string(stdout, r.failed_step);
 			fputs(",\"error\":", stdout);
-			json_string(stdout, custody_error_message(err));
+			json_string(stdout, cli_error_text(err));
 			fputs("}\n", stdout);
 		}
 		cli_error("check-reveal failed at step '%s': %s",
-			r.failed_step, custody_error_message(err));
+			r.failed_step, cli_error_text(err));
 		custody_error_free(err);
 		goto done;
 	}

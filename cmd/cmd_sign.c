@@ -89,7 +89,7 @@ int cmd_sign(int argc, char **argv)
 		}
 		if (custody_sshsig_sign_fd(key, ns, fd, &sig, &err) != 0) {
 			close(fd);
-			cli_error("%s: %s", argv[i], custody_error_message(err));
+			cli_error("%s: %s", argv[i], cli_error_text(err));
 			custody_error_free(err);
 			err = NULL;
 			rc = EXIT_FAILED;

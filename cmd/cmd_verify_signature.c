@@ -97,7 +97,7 @@ int cmd_verify_signature(int argc, char **argv)
 	custody_pubkey_fingerprint(expected, want);
 	if (vr != 0) {
 		cli_error("%s: bad signature %s: %s", file, sig_path,
-			custody_error_message(err));
+			cli_error_text(err));
 		custody_error_free(err);
 		goto done;
 	}

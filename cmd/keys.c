@@ -302,7 +302,7 @@ int cli_public_key(const char *given, custody_pubkey **out)
 		return EXIT_FAILED;
 	}
 	if (custody_pubkey_parse(out, line, strlen(line), &err) != 0) {
-		cli_error("%s: %s", given, custody_error_message(err));
+		cli_error("%s: %s", given, cli_error_text(err));
 		custody_error_free(err);
 		return EXIT_FAILED;
 	}

@@ -48,8 +48,8 @@ int custody_change__signer(custody_archive *a, const char **actor_out,
 	m = custody_members__by_key(&members, raw);
 	if (m == NULL || m->revoked) {
 		custody_sshwire__fingerprint(fp, raw);
-		rc = custody__error(err, CUSTODY_EVERIFY, "%s: your key %s %s; "
-			"a member must add it with `custody member add`",
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_NOT_MEMBER, "%s: your key %s %s",
 			a->gitdir, fp, m == NULL ? "is not a member's key" :
 			"was revoked");
 		goto done;

@@ -275,9 +275,9 @@ static int check_two(const struct custody_checkpoint *a,
 	if (c == NULL) {
 		if (older->size == newer->size)
 			return 0;
-		return custody__error(err, CUSTODY_EINVALID, "checkpoints of "
-			"sizes %" PRIu64 " and %" PRIu64 " need a consistency "
-			"proof (`custody consistency` in the archive makes one)",
+		return custody__error_hint(err, CUSTODY_EINVALID,
+			CUSTODY_HINT_MAKE_CONSISTENCY, "checkpoints of sizes %"
+			PRIu64 " and %" PRIu64 " need a consistency proof",
 			older->size, newer->size);
 	}
 	if (older->size == newer->size && c->count != 0)

@@ -193,9 +193,8 @@ int custody_keystore_find(const char *dir, const char *name,
 		if ((rc = key_names(&names, &n, dir, err)) != 0)
 			goto cleanup;
 		if (n == 0) {
-			rc = custody__error(err, CUSTODY_ENOTFOUND, "no key in "
-				"%s: make one with `custody key new NAME`, or "
-				"bring yours with `custody key import`", dir);
+			rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
+				CUSTODY_HINT_NO_KEY, "no key in %s", dir);
 			goto cleanup;
 		}
 		if (n > 1) {
@@ -219,8 +218,8 @@ int custody_keystore_find(const char *dir, const char *name,
 		goto cleanup;
 	}
 	if (stat(path.ptr, &st) != 0) {
-		rc = custody__error(err, CUSTODY_ENOTFOUND, "no key '%s' in %s "
-			"(`custody key list` shows the keys there)", name, dir);
+		rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
+			CUSTODY_HINT_LIST_KEYS, "no key '%s' in %s", name, dir);
 		goto cleanup;
 	}
 	if (public_out != NULL &&

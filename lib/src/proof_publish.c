@@ -36,10 +36,10 @@ static int same_as_entry(custody_archive *a, const char *rel,
 		return rc;
 	}
 	if (!custody_digest__matches(&file, e->sha256, e->size))
-		return custody__error(err, CUSTODY_EVERIFY, "%s: differs from "
-			"version %" PRIu64 " as registered (entry %" PRIu64 "); "
-			"register it with `custody add` before publishing it",
-			rel, e->version, e->index);
+		return custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_REGISTER, "%s: differs from version %"
+			PRIu64 " as registered (entry %" PRIu64 ")", rel,
+			e->version, e->index);
 	return 0;
 }
 

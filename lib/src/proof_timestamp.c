@@ -80,8 +80,8 @@ static int pending_nonce(custody_archive *a, uint64_t *out,
 	if (text.size != 23 || strncmp(text.ptr, "nonce ", 6) != 0 ||
 	    text.ptr[22] != '\n' ||
 	    (*out = strtoull(text.ptr + 6, &end, 16), end != text.ptr + 22))
-		rc = custody__error(err, CUSTODY_EINVALID, "%s: damaged; run "
-			"`custody timestamp request` again", path);
+		rc = custody__error_hint(err, CUSTODY_EINVALID,
+			CUSTODY_HINT_NEW_REQUEST, "%s: damaged", path);
 done:
 	custody_buf_dispose(&text);
 	free(path);

@@ -160,10 +160,10 @@ static int check_extends_head(custody_archive *a, struct custody_tiles *t,
 	    == 0 && (old.size > custody_tiles__size(t) ||
 	    custody_tiles__root(t, old.size, root, err) != 0 ||
 	    CRYPTO_memcmp(root, old.root, 32) != 0))
-		rc = custody__error(err, CUSTODY_EVERIFY, "%s: the checkpoint "
-			"at head (size %llu) does not match the log; custody "
-			"will not sign a checkpoint inconsistent with it (run "
-			"`custody verify`)", a->gitdir,
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_VERIFY, "%s: the checkpoint at head (size "
+			"%llu) does not match the log; custody will not sign a "
+			"checkpoint inconsistent with it", a->gitdir,
 			(unsigned long long)old.size);
 	custody_buf_dispose(&note);
 	return rc;

@@ -72,7 +72,14 @@ typedef enum {
 	CUSTODY_HINT_NO_ARCHIVE,    /* none found: create one or name one */
 	CUSTODY_HINT_NOT_STORED,    /* the version was registered as hashes */
 	CUSTODY_HINT_FORCE,         /* a destination would be replaced */
-	CUSTODY_HINT_BACKDATE       /* an earlier time needs a reason */
+	CUSTODY_HINT_BACKDATE,      /* an earlier time needs a reason */
+	CUSTODY_HINT_NOT_MEMBER,    /* a member must add this key */
+	CUSTODY_HINT_MAKE_CONSISTENCY, /* the archive can make the proof */
+	CUSTODY_HINT_NO_KEY,        /* make a key, or import one */
+	CUSTODY_HINT_LIST_KEYS,     /* the keys there can be listed */
+	CUSTODY_HINT_REGISTER,      /* register this version first */
+	CUSTODY_HINT_NEW_REQUEST,   /* ask for a new timestamp request */
+	CUSTODY_HINT_VERIFY         /* a full verify says more */
 } custody_hint;
 
 /* The error's hint (CUSTODY_HINT_NONE for NULL). */
