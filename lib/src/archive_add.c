@@ -561,7 +561,10 @@ static void add_run_free(struct add_run *run, int rc)
 	if (rc != 0 && run->sum.commit[0] == '\0') {
 		for (size_t i = 0; i < run->npacks; i++)
 			custody_pack__uncommit(run->packs[i]);
-		custody_pack__settled(run->a->gitdir);
+		/* the journal is the lock holder's: not ours to clear when
+		 * the lock was never taken */
+		if (run->lock != NULL)
+			custody_pack__settled(run->a->gitdir);
 	}
 	for (size_t i = 0; i < run->npacks; i++)
 		custody_pack__free(run->packs[i]);

@@ -40,6 +40,21 @@ test_lock__second_writer_fails_at_once_naming_the_holder() {
 	kill "$HOLDER"
 }
 
+# The holder's journal of new packs is the holder's: a writer refused
+# at the lock must leave it, or a crash of the holder would leave its
+# packs unaccounted for (custody_pack__recover reads that journal).
+test_lock__a_refused_writer_leaves_the_holders_journal() {
+	setup
+	hold_lock 10
+	printf 'pack-%040d\n' 7 >.custody/custody-new-packs
+	run add memos
+	expect_rc 1
+	expect_err_has "archive is locked by process $HOLDER"
+	expect_eq "$(cat .custody/custody-new-packs 2>&1)" \
+		"$(printf 'pack-%040d' 7)" "the holder's journal"
+	kill "$HOLDER"
+}
+
 test_lock__status_while_locked_reports_and_does_not_save_the_cache() {
 	setup
 	find . -path ./.custody -prune -o -type f -exec touch -d 2020-01-01 {} +
