@@ -17,26 +17,6 @@ setup() {
 	expect_rc 0
 }
 
-tester_key() { "$CUSTODY_FULL" key export tester | cut -d' ' -f1,2; }
-
-# forge_checkpoint SIZE ROOT_B64: a checkpoint note signed with the
-# tester's real key (openssl reads custody's key file), on stdout
-forge_checkpoint() {
-	printf 'example.org/leaks\n%s\n%s\n' "$1" "$2" >"$TMP/forged.txt"
-	openssl pkeyutl -sign -rawin -inkey "$CUSTODY_KEY_DIR/tester.key" \
-		-passin env:CUSTODY_PASSPHRASE -in "$TMP/forged.txt" \
-		-out "$TMP/forged.sig" || return 1
-	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(tester_key)" <<'PY'
-import base64, hashlib, sys
-text = open(sys.argv[1], "rb").read()
-sig = open(sys.argv[2], "rb").read()
-key = base64.b64decode(sys.argv[3].split()[1])[-32:]
-kid = hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4]
-sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 example.org/leaks " +
-    base64.b64encode(kid + sig) + b"\n")
-PY
-}
-
 # The check never answers "consistent" without the proof it was given:
 # not for equal sizes, not from size 0, not with OLD and NEW swapped
 # (issue 11, item 12).
@@ -338,24 +318,6 @@ PY
 	expect_err_has "step 'disclosure'"
 }
 
-# own_keys: a key folder of this test's own, with no key in it yet.
-own_keys() {
-	export CUSTODY_KEY_DIR="$TMP/keys"
-	unset CUSTODY_KEY
-}
-
-# alice: an OpenSSH key (id, id.pub) imported as custody key "alice".
-alice() {
-	own_keys
-	ssh-keygen -q -t ed25519 -N '' -C alice -f "$TMP/id"
-	run_full key import "$TMP/id"
-	expect_rc 0
-	echo "alice namespaces=\"custody\" $(cut -d' ' -f1,2 "$TMP/id.pub")" \
-		>"$TMP/allowed"
-}
-
-fingerprint() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
-
 # mutate IN OUT KIND: rewrite an SSHSIG file (PROTOCOL.sshsig) with one
 # defect, re-armoured as ssh-keygen would.
 mutate() {
@@ -489,18 +451,6 @@ inputs_setup() {
 	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
 	mkfifo "$TMP/fifo"
 }
-
-# trun ARGS...: run custody, but never wait more than 20 s for it
-trun() {
-	timeout 20 "$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
-	RC=$?
-	OUT=$(cat "$TMP/.out")
-	ERR=$(cat "$TMP/.err")
-	[ "$RC" != 124 ] || fail "custody $* waited on its input"
-}
-
-# peak memory of the last /usr/bin/time run, in KiB
-rss() { tail -1 "$TMP/rss"; }
 
 test_inputs__a_fifo_or_device_is_refused_by_the_checks() {
 	inputs_setup

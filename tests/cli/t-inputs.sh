@@ -20,18 +20,6 @@ setup() {
 	printf 'x\n' >memos/x.txt
 }
 
-# trun ARGS...: run custody, but never wait more than 20 s for it
-trun() {
-	timeout 20 "$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
-	RC=$?
-	OUT=$(cat "$TMP/.out")
-	ERR=$(cat "$TMP/.err")
-	[ "$RC" != 124 ] || fail "custody $* waited on its input"
-}
-
-# peak memory of the last /usr/bin/time run, in KiB
-rss() { tail -1 "$TMP/rss"; }
-
 test_inputs__a_fifo_or_device_is_refused_not_waited_on() {
 	setup
 	trun timestamp add "$TMP/fifo"

@@ -3,24 +3,6 @@
 # stock ssh-keygen and openssl (verify-signature is t-check.sh's).
 . "$(dirname "$0")/lib.sh"
 
-# own_keys: a key folder of this test's own, with no key in it yet.
-own_keys() {
-	export CUSTODY_KEY_DIR="$TMP/keys"
-	unset CUSTODY_KEY
-}
-
-# alice: an OpenSSH key (id, id.pub) imported as custody key "alice".
-alice() {
-	own_keys
-	ssh-keygen -q -t ed25519 -N '' -C alice -f "$TMP/id"
-	run key import "$TMP/id"
-	expect_rc 0
-	echo "alice namespaces=\"custody\" $(cut -d' ' -f1,2 "$TMP/id.pub")" \
-		>"$TMP/allowed"
-}
-
-fingerprint() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
-
 test_keys__help() {
 	run key --help
 	expect_rc 0

@@ -65,8 +65,6 @@ PY
 		-in "$TMP/text" -sigfile "$TMP/sig" >/dev/null 2>&1
 }
 
-tester_key() { "$CUSTODY" key export tester | cut -d' ' -f1,2; }
-
 test_checkpoint__every_change_signs_one_with_the_rfc6962_root() {
 	setup
 	run checkpoint
@@ -122,24 +120,6 @@ test_checkpoint__verify_rebuilds_a_lost_or_damaged_tile_cache() {
 	expect_rc 0
 	expect_eq "$(git --git-dir=$G show main:checkpoint | sed -n 3p)" \
 		"$(rfc6962_root)" "root after the rebuild"
-}
-
-# forge_checkpoint SIZE ROOT_B64: a checkpoint note signed with the
-# tester's real key (openssl reads custody's key file), on stdout
-forge_checkpoint() {
-	printf 'example.org/leaks\n%s\n%s\n' "$1" "$2" >"$TMP/forged.txt"
-	openssl pkeyutl -sign -rawin -inkey "$CUSTODY_KEY_DIR/tester.key" \
-		-passin env:CUSTODY_PASSPHRASE -in "$TMP/forged.txt" \
-		-out "$TMP/forged.sig" || return 1
-	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(tester_key)" <<'PY'
-import base64, hashlib, sys
-text = open(sys.argv[1], "rb").read()
-sig = open(sys.argv[2], "rb").read()
-key = base64.b64decode(sys.argv[3].split()[1])[-32:]
-kid = hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4]
-sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 example.org/leaks " +
-    base64.b64encode(kid + sig) + b"\n")
-PY
 }
 
 test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
