@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 int64_t custody_archive_verify__entry_index(const char *path)
 {
 	char expect[64], *end;
@@ -376,12 +378,12 @@ static void check_publication(struct custody_verify_run *v,
 	for (size_t k = 0; k < e->ndocuments; k++) {
 		const struct custody_published *d = &e->documents[k];
 
-		if (memcmp(digests[d->index], zero, 32) == 0)
+		if (CRYPTO_memcmp(digests[d->index], zero, 32) == 0)
 			custody_archive_verify__problem(v, where, "publishes "
 				"entry %" PRIu64 ", which is not a "
 				"registration", d->index);
 		else if (custody_unhex(want, d->sha256, 32) != 0 ||
-		    memcmp(want, digests[d->index], 32) != 0)
+		    CRYPTO_memcmp(want, digests[d->index], 32) != 0)
 			custody_archive_verify__problem(v, where, "publishes "
 				"entry %" PRIu64 " with SHA-256 %.16s..., but "
 				"that entry registered another digest",
@@ -400,20 +402,21 @@ static void check_link(struct custody_verify_run *v,
 		e->derived_from;
 	unsigned char want[32];
 
-	if (target >= e->index || memcmp(digests[target], zero, 32) == 0) {
+	if (target >= e->index ||
+	    CRYPTO_memcmp(digests[target], zero, 32) == 0) {
 		custody_archive_verify__problem(v, where, "names entry %"
 			PRIu64 ", which is not a registration", target);
 		return;
 	}
 	if (e->type == CUSTODY_ENTRY_EVENT &&
 	    (custody_unhex(want, e->sha256, 32) != 0 ||
-	    memcmp(want, digests[target], 32) != 0))
+	    CRYPTO_memcmp(want, digests[target], 32) != 0))
 		custody_archive_verify__problem(v, where, "names entry %"
 			PRIu64 " with another digest than that entry "
 			"registered", target);
 	if (e->type == CUSTODY_ENTRY_DERIVE &&
 	    (custody_unhex(want, e->original_leaf, 32) != 0 ||
-	    memcmp(want, leaves[target], 32) != 0))
+	    CRYPTO_memcmp(want, leaves[target], 32) != 0))
 		custody_archive_verify__problem(v, where, "'original_leaf' is "
 			"not the leaf hash of entry %" PRIu64 ", the original "
 			"it names", target);

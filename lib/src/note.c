@@ -464,7 +464,7 @@ int custody_note__verifier_from_vkey(struct custody_note_verifier *out,
 	memcpy(out->pub, body + 1, 32);
 	custody_ed25519__note_key_id(out->name, CUSTODY_NOTE_KEY_ED25519,
 		out->pub, out->key_id);
-	if (memcmp(out->key_id, id, 4) != 0) {
+	if (CRYPTO_memcmp(out->key_id, id, 4) != 0) {
 		memset(out, 0, sizeof(*out));
 		return custody__error(err, CUSTODY_EINVALID, "verifier key: "
 			"the key id %.8s does not match the name and key", plus

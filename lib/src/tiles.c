@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #define HASH CUSTODY_HASH_BYTES
 #define WIDTH CUSTODY_TILE_WIDTH
 /* Tile levels: a level-8 tile would span 256^9 > 2^64 leaves. */
@@ -406,7 +408,7 @@ int custody_tiles__open(struct custody_tiles **out, const char *dir,
 	rc = custody_merkle__root(custody_tiles__node, t, t->size, root, err);
 	if (rc != 0)
 		goto done;
-	if (memcmp(root, t->root, HASH) != 0) {
+	if (CRYPTO_memcmp(root, t->root, HASH) != 0) {
 		rc = custody__error(err, CUSTODY_EVERIFY,
 			"%s: the tiles do not give the root hash recorded for "
 			"%" PRIu64 " leaves", state, t->size);
