@@ -5,7 +5,11 @@
 #include "entry.h"
 #include "custody/entry.h"
 #include "base64.h"
+#include "common.h"
+#include "fsutil.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +28,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "event";
 	case CUSTODY_ENTRY_DERIVE:
 		return "derive";
+	case CUSTODY_ENTRY_LOG_KEY:
+		return "log-key";
 	default:
 		return NULL;
 	}
@@ -38,6 +44,10 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->salt);
 	free(entry->note);
 	free(entry->origin);
+	free(entry->log_key);
+	free(entry->previous_log_key);
+	free(entry->old_signature);
+	free(entry->new_signature);
 	free(entry->path);
 	free(entry->sha256);
 	free(entry->sha512);
@@ -62,6 +72,16 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry);
 }
 
+int custody_entry__rotation_message(custody_buf *out,
+	const struct custody_entry *e, custody_error **err)
+{
+	if (custody_buf__printf(out, "custody log-key rotation v1\n"
+	    "index %" PRIu64 "\nfrom %s\nto %s\n", e->index,
+	    e->previous_log_key, e->log_key) != 0)
+		return custody__oom(err);
+	return 0;
+}
+
 /* The public accessors (custody/entry.h). */
 uint64_t custody_entry_index(const custody_entry *e) { return e->index; }
 const char *custody_entry_type_name(const custody_entry *e)
@@ -72,6 +92,14 @@ const char *custody_entry_time(const custody_entry *e) { return e->time; }
 const char *custody_entry_actor(const custody_entry *e) { return e->actor; }
 const char *custody_entry_note(const custody_entry *e) { return e->note; }
 const char *custody_entry_origin(const custody_entry *e) { return e->origin; }
+const char *custody_entry_log_key(const custody_entry *e)
+{
+	return e->log_key;
+}
+const char *custody_entry_previous_log_key(const custody_entry *e)
+{
+	return e->previous_log_key;
+}
 const char *custody_entry_path(const custody_entry *e) { return e->path; }
 uint64_t custody_entry_size(const custody_entry *e) { return e->size; }
 const char *custody_entry_sha256(const custody_entry *e) { return e->sha256; }

@@ -23,7 +23,8 @@ typedef enum {
 	CUSTODY_ENTRY_MEMBER = 3,   /* a member's key added or revoked */
 	CUSTODY_ENTRY_PUBLISH = 4,  /* documents published: where and when */
 	CUSTODY_ENTRY_EVENT = 5,    /* something happened to a document */
-	CUSTODY_ENTRY_DERIVE = 6    /* a derivative of a document registered */
+	CUSTODY_ENTRY_DERIVE = 6,   /* a derivative of a document registered */
+	CUSTODY_ENTRY_LOG_KEY = 7   /* the outlet (log) key rotated */
 } custody_entry_type;
 
 /* Most documents one publish entry names. */
@@ -51,6 +52,18 @@ struct custody_entry {
 
 	/* genesis */
 	char *origin;
+
+	/*
+	 * genesis: the outlet key (log key) that signs checkpoints, as a C2SP
+	 * vkey "origin+keyid+base64(0x01 || key)". log-key: the new key, the
+	 * one it replaces, and Ed25519 signatures (base64) by each over
+	 * custody_entry__rotation_message(). Checkpoints of a size up to this
+	 * entry's index are signed by the previous key, later ones by the new.
+	 */
+	char *log_key;
+	char *previous_log_key;  /* log-key only */
+	char *old_signature;     /* log-key only */
+	char *new_signature;     /* log-key only */
 
 	/* genesis (the founding member) and member */
 	char *member;      /* the member's name (an allowed_signers principal) */
@@ -127,6 +140,14 @@ void custody_entry__free(struct custody_entry *entry);
 /* "genesis", "register", "member", "publish", "event", "derive"; NULL if
  * unknown. */
 const char *custody_entry__type_name(custody_entry_type type);
+
+/*
+ * What both keys of a log-key entry sign: the entry's index and the two
+ * vkeys, as "custody log-key rotation v1\nindex N\nfrom OLD\nto NEW\n".
+ * Appends to *out. Errors: CUSTODY_ENOMEM.
+ */
+int custody_entry__rotation_message(custody_buf *out,
+	const struct custody_entry *e, custody_error **err);
 
 /* 1 when the entry registers a document version at a path (a register or
  * a derive entry), else 0: the record of paths is built from these. */

@@ -8,6 +8,8 @@
 #include "ed25519.h"
 #include "common.h"
 #include "path.h"
+#include "note.h"
+#include "base64.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -26,7 +28,8 @@ enum {
 	IN_PUBLISH = 8,
 	IN_EVENT = 16,
 	IN_DERIVE = 32,
-	IN_ALL = 63
+	IN_LOG_KEY = 64,
+	IN_ALL = 127
 };
 
 /* A derive entry holds everything a register entry does. */
@@ -46,6 +49,10 @@ static const struct entry_key {
 	{ "actor", IN_ALL, IN_ALL },
 	{ "salt", IN_ALL, IN_ALL },
 	{ "origin", IN_GENESIS, IN_GENESIS },
+	{ "log_key", IN_GENESIS | IN_LOG_KEY, IN_LOG_KEY },
+	{ "previous_log_key", IN_LOG_KEY, IN_LOG_KEY },
+	{ "old_signature", IN_LOG_KEY, IN_LOG_KEY },
+	{ "new_signature", IN_LOG_KEY, IN_LOG_KEY },
 	{ "action", IN_MEMBER | IN_EVENT, IN_MEMBER | IN_EVENT },
 	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
 	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
@@ -401,6 +408,14 @@ static int check_absent(const struct custody_entry *e,
 	static const struct { const char *key; size_t offset; int in; }
 	fields[] = {
 		{ "origin", offsetof(struct custody_entry, origin), IN_GENESIS },
+		{ "log_key", offsetof(struct custody_entry, log_key),
+			IN_GENESIS | IN_LOG_KEY },
+		{ "previous_log_key", offsetof(struct custody_entry,
+			previous_log_key), IN_LOG_KEY },
+		{ "old_signature", offsetof(struct custody_entry,
+			old_signature), IN_LOG_KEY },
+		{ "new_signature", offsetof(struct custody_entry,
+			new_signature), IN_LOG_KEY },
 		{ "member", offsetof(struct custody_entry, member),
 			IN_GENESIS | IN_MEMBER },
 		{ "key", offsetof(struct custody_entry, key),
@@ -594,6 +609,52 @@ static int check_derive_fields(const struct custody_entry *e,
 	return 0;
 }
 
+/* A C2SP verifier key for Ed25519 whose id matches its name and key. */
+static const char *check_vkey(const char *s)
+{
+	struct custody_note_verifier v;
+	custody_error *verr = NULL;
+
+	if (custody_note__verifier_from_vkey(&v, s, strlen(s), &verr) != 0) {
+		custody_error_free(verr);
+		return "must be a C2SP Ed25519 verifier key "
+			"\"origin+keyid+base64\"";
+	}
+	return NULL;
+}
+
+/* 64 bytes of Ed25519 signature in standard base64 with padding. */
+static const char *check_signature(const char *s)
+{
+	unsigned char sig[CUSTODY_ED25519_SIGNATURE_BYTES + 3];
+	size_t n;
+
+	if (strlen(s) != 88 || custody_base64_decode(sig, &n, s,
+	    strlen(s)) != 0 || n != CUSTODY_ED25519_SIGNATURE_BYTES)
+		return "must be an Ed25519 signature in base64 (88 "
+			"characters)";
+	return NULL;
+}
+
+static int check_log_key_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	int rc;
+
+	if ((rc = check_string(c, "log_key", e->log_key, 1, check_vkey))
+	    != 0 ||
+	    (rc = check_string(c, "previous_log_key", e->previous_log_key, 1,
+	    check_vkey)) != 0 ||
+	    (rc = check_string(c, "old_signature", e->old_signature, 1,
+	    check_signature)) != 0 ||
+	    (rc = check_string(c, "new_signature", e->new_signature, 1,
+	    check_signature)) != 0)
+		return rc;
+	if (strcmp(e->log_key, e->previous_log_key) == 0)
+		return fail(c, "log_key", "is the key it replaces");
+	return 0;
+}
+
 static int type_flag(custody_entry_type type)
 {
 	switch (type) {
@@ -609,6 +670,8 @@ static int type_flag(custody_entry_type type)
 		return IN_EVENT;
 	case CUSTODY_ENTRY_DERIVE:
 		return IN_DERIVE;
+	case CUSTODY_ENTRY_LOG_KEY:
+		return IN_LOG_KEY;
 	default:
 		return 0;
 	}
@@ -637,9 +700,13 @@ static int check_entry(const struct custody_entry *e,
 	switch (in) {
 	case IN_GENESIS:
 		if ((rc = check_string(c, "origin", e->origin, 1,
-		    custody_entry__check_origin)) != 0)
+		    custody_entry__check_origin)) != 0 ||
+		    (rc = check_string(c, "log_key", e->log_key, 0,
+		    check_vkey)) != 0)
 			return rc;
 		return check_member_fields(e, c);
+	case IN_LOG_KEY:
+		return check_log_key_fields(e, c);
 	case IN_MEMBER:
 		if (e->action != CUSTODY_MEMBER_ADD &&
 		    e->action != CUSTODY_MEMBER_REVOKE)

@@ -15,7 +15,7 @@
 
 /* What 'type' must be, worded to follow the quoted key. */
 #define CUSTODY_ENTRY_TYPE_NAMES "must be \"genesis\", \"register\", " \
-	"\"member\", \"publish\", \"event\" or \"derive\""
+	"\"member\", \"publish\", \"event\", \"derive\" or \"log-key\""
 
 /*
  * The entry's fields: each value acceptable, each field allowed in the

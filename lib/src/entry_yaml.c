@@ -136,7 +136,15 @@ static int read_common(const struct custody_yaml_node *root,
 	    (rc = custody_yaml__copy_string(root, "salt", &e->salt, name,
 	    err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "origin", &e->origin, name,
-	    err)) != 0)
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "log_key", &e->log_key,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "previous_log_key",
+	    &e->previous_log_key, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "old_signature",
+	    &e->old_signature, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "new_signature",
+	    &e->new_signature, name, err)) != 0)
 		return rc;
 	return 0;
 }
@@ -273,7 +281,7 @@ static int read_type(const struct custody_yaml_node *root,
 		return custody_yaml__error(err, name, root, "missing 'type'");
 	if ((rc = custody_yaml__string(n, &type, name, "type", err)) != 0)
 		return rc;
-	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_DERIVE; t++) {
+	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_LOG_KEY; t++) {
 		if (strcmp(type, custody_entry__type_name(
 		    (custody_entry_type)t)) == 0) {
 			*out = (custody_entry_type)t;
@@ -397,9 +405,12 @@ static int emit_membership(struct custody_yaml_emitter *em,
 {
 	int rc;
 
-	if (e->type == CUSTODY_ENTRY_GENESIS)
-		rc = custody_yaml__emit_string(em, "origin", e->origin);
-	else
+	if (e->type == CUSTODY_ENTRY_GENESIS) {
+		if ((rc = custody_yaml__emit_string(em, "origin",
+		    e->origin)) == 0)
+			rc = custody_yaml__emit_string(em, "log_key",
+				e->log_key);
+	} else
 		rc = custody_yaml__emit_string(em, "action", e->action ==
 			CUSTODY_MEMBER_ADD ? "add" : "revoke");
 	if (rc != 0 ||
@@ -441,6 +452,23 @@ static int emit_event(struct custody_yaml_emitter *em,
 	return 0;
 }
 
+/* log-key: the new outlet key, the old one and both signatures. */
+static int emit_rotation(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = custody_yaml__emit_string(em, "log_key", e->log_key)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "previous_log_key",
+	    e->previous_log_key)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "old_signature",
+	    e->old_signature)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "new_signature",
+	    e->new_signature)) != 0)
+		return rc;
+	return 0;
+}
+
 /* The fields of the entry's own type, between the common ones and the
  * note. */
 static int emit_typed(struct custody_yaml_emitter *em,
@@ -456,6 +484,8 @@ static int emit_typed(struct custody_yaml_emitter *em,
 		return emit_publication(em, e);
 	case CUSTODY_ENTRY_EVENT:
 		return emit_event(em, e);
+	case CUSTODY_ENTRY_LOG_KEY:
+		return emit_rotation(em, e);
 	default:
 		if ((rc = emit_registration(em, e)) != 0)
 			return rc;

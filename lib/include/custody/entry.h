@@ -23,7 +23,8 @@ typedef struct custody_entry custody_entry;
 
 /* Position in the log, from 0 (the genesis entry). */
 CUSTODY_EXTERN(uint64_t) custody_entry_index(const custody_entry *entry);
-/* "genesis", "register", "member", "publish", "event" or "derive". */
+/* "genesis", "register", "member", "publish", "event", "derive" or
+ * "log-key". */
 CUSTODY_EXTERN(const char *) custody_entry_type_name(
 	const custody_entry *entry);
 /* UTC time "YYYY-MM-DDTHH:MM:SSZ" and the member who made the entry. */
@@ -32,6 +33,11 @@ CUSTODY_EXTERN(const char *) custody_entry_actor(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_note(const custody_entry *entry);
 /* genesis: the log's origin name */
 CUSTODY_EXTERN(const char *) custody_entry_origin(const custody_entry *entry);
+/* genesis: the outlet key (log key) as a C2SP vkey; log-key: the new
+ * outlet key and the one it replaces; NULL otherwise */
+CUSTODY_EXTERN(const char *) custody_entry_log_key(const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_previous_log_key(
+	const custody_entry *entry);
 /* register and derive: the document as registered; event: sha256 is the
  * digest of the document the event is about */
 CUSTODY_EXTERN(const char *) custody_entry_path(const custody_entry *entry);
