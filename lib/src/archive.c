@@ -6,6 +6,7 @@
 #include "archive.h"
 #include "common.h"
 #include "fsutil.h"
+#include "merkle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,12 @@ void custody_archive__entry_path(char out[64], uint64_t index)
 {
 	snprintf(out, 64, "log/%03" PRIu64 "/%03" PRIu64 "/%09" PRIu64 ".yaml",
 		index / 1000000, index / 1000 % 1000, index);
+}
+
+void custody_archive__private_path(char out[64], uint64_t index)
+{
+	snprintf(out, 64, "private/%03" PRIu64 "/%03" PRIu64 "/%09" PRIu64
+		".yaml", index / 1000000, index / 1000 % 1000, index);
 }
 
 void custody_archive__notice(custody_archive *a, const char *fmt, ...)
@@ -137,37 +144,39 @@ static int read_blob_at(git_repository *repo, git_tree *tree,
 	return custody_archive__bounded_blob(repo, &id, max, path, out, err);
 }
 
-/* Entry `index`'s blob id, found through the cached log folder when it
- * is the same one as last time: one search among 1,000 names instead of
- * a walk from the root for every entry. */
-int custody_archive__entry_id(custody_archive *a, git_tree *tree,
-	uint64_t index, git_oid *out, custody_error **err)
+/* The blob id at `path` (an entry's part, "<top>/NNN/NNN/N.yaml"),
+ * found through the cached folder f when it is the same one as last
+ * time: one search among 1,000 names instead of a walk from the root for
+ * every entry. */
+static int part_id(custody_archive *a, struct custody_leaf_folder *f,
+	git_tree *tree, uint64_t index, const char *path, git_oid *out,
+	custody_error **err)
 {
+	const char *name = strrchr(path, '/') + 1;
 	const git_tree_entry *te;
-	char path[64];
 
-	custody_archive__entry_path(path, index);
-	if (a->leaf == NULL || a->leaf_number != index / 1000 ||
-	    !git_oid_equal(&a->leaf_root, git_tree_id(tree))) {
+	if (f->tree == NULL || f->number != index / 1000 ||
+	    !git_oid_equal(&f->root, git_tree_id(tree))) {
 		git_tree_entry *folder = NULL;
 		char folder_path[32];
 
-		git_tree_free(a->leaf);
-		a->leaf = NULL;
-		snprintf(folder_path, sizeof(folder_path), "%.11s", path);
+		git_tree_free(f->tree);
+		f->tree = NULL;
+		snprintf(folder_path, sizeof(folder_path), "%.*s",
+			(int)(name - 1 - path), path);
 		if (git_tree_entry_bypath(&folder, tree, folder_path) != 0 ||
 		    git_tree_entry_type(folder) != GIT_OBJECT_TREE ||
-		    git_tree_lookup(&a->leaf, a->repo,
+		    git_tree_lookup(&f->tree, a->repo,
 		    git_tree_entry_id(folder)) != 0) {
 			git_tree_entry_free(folder);
-			a->leaf = NULL;
+			f->tree = NULL;
 			return entry_id_at(tree, path, out, err);
 		}
 		git_tree_entry_free(folder);
-		git_oid_cpy(&a->leaf_root, git_tree_id(tree));
-		a->leaf_number = index / 1000;
+		git_oid_cpy(&f->root, git_tree_id(tree));
+		f->number = index / 1000;
 	}
-	te = git_tree_entry_byname(a->leaf, path + 12);
+	te = git_tree_entry_byname(f->tree, name);
 	if (te == NULL)
 		return custody__error(err, CUSTODY_ENOTFOUND, "%s: missing "
 			"from the archive", path);
@@ -176,6 +185,24 @@ int custody_archive__entry_id(custody_archive *a, git_tree *tree,
 			"in the archive", path);
 	git_oid_cpy(out, git_tree_entry_id(te));
 	return 0;
+}
+
+int custody_archive__entry_id(custody_archive *a, git_tree *tree,
+	uint64_t index, git_oid *out, custody_error **err)
+{
+	char path[64];
+
+	custody_archive__entry_path(path, index);
+	return part_id(a, &a->leaf, tree, index, path, out, err);
+}
+
+int custody_archive__private_id(custody_archive *a, git_tree *tree,
+	uint64_t index, git_oid *out, custody_error **err)
+{
+	char path[64];
+
+	custody_archive__private_path(path, index);
+	return part_id(a, &a->private_leaf, tree, index, path, out, err);
 }
 
 int custody_archive__parse_entry(const char *content, size_t len,
@@ -200,6 +227,29 @@ int custody_archive__parse_entry(const char *content, size_t len,
 	return 0;
 }
 
+int custody_archive__open_entry(custody_archive *a, git_tree *tree,
+	struct custody_entry *e, const void *public_bytes, size_t len,
+	custody_error **err)
+{
+	char path[64];
+	unsigned char leaf[32];
+	git_blob *blob = NULL;
+	git_oid id;
+	int rc;
+
+	custody_archive__private_path(path, e->index);
+	if ((rc = custody_archive__private_id(a, tree, e->index, &id, err))
+	    != 0 ||
+	    (rc = custody_archive__bounded_blob(a->repo, &id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
+		return rc;
+	custody_merkle__leaf_hash(public_bytes, len, leaf);
+	rc = custody_entry__open(e, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), path, leaf, err);
+	git_blob_free(blob);
+	return rc;
+}
+
 int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
 	custody_error **err)
@@ -221,14 +271,16 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	content = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
 	if ((rc = custody_archive__parse_entry(content, len, index, out,
-	    err)) == 0 && bytes_out != NULL) {
+	    err)) == 0 && (rc = custody_archive__open_entry(a, tree,
+	    *out, content, len, err)) == 0 && bytes_out != NULL) {
 		bytes_out->ptr = NULL;
 		bytes_out->size = 0;
-		if (custody_buf__append(bytes_out, content, len) != 0) {
-			custody_entry__free(*out);
-			*out = NULL;
+		if (custody_buf__append(bytes_out, content, len) != 0)
 			rc = custody__oom(err);
-		}
+	}
+	if (rc != 0) {
+		custody_entry__free(*out);
+		*out = NULL;
 	}
 	git_blob_free(blob);
 	return rc;
@@ -455,7 +507,8 @@ void custody_archive_free(custody_archive *a)
 {
 	if (a == NULL)
 		return;
-	git_tree_free(a->leaf);
+	git_tree_free(a->leaf.tree);
+	git_tree_free(a->private_leaf.tree);
 	git_repository_free(a->repo);
 	custody_config__free(a->config);
 	free(a->gitdir);

@@ -26,10 +26,13 @@ struct custody_archive {
 	const custody_key *signer; /* borrowed; signs every commit */
 	char *actor;               /* the signer's member name at head */
 	int64_t not_before;        /* custody_change__now never says less */
-	/* the log folder read last (entries are mostly read in order) */
-	git_tree *leaf;
-	git_oid leaf_root;         /* the tree it was found in */
-	uint64_t leaf_number;      /* index / 1000 */
+	/* the folders of log/ and private/ read last (entries are mostly
+	 * read in order) */
+	struct custody_leaf_folder {
+		git_tree *tree;
+		git_oid root;          /* the tree it was found in */
+		uint64_t number;       /* index / 1000 */
+	} leaf, private_leaf;
 	/* the time and salts of the last append's entries, which point
 	 * here until the next one (see custody_change__append) */
 	char change_time[32];
@@ -53,6 +56,21 @@ int custody_archive__check_history(custody_archive *a, custody_error **err);
 
 /* "log/000/000/000000012.yaml" for index 12. */
 void custody_archive__entry_path(char out[64], uint64_t index);
+/* "private/NNN/NNN/NNNNNNNNN.yaml": where entry `index`'s private part
+ * sits, beside its public part under log/. */
+void custody_archive__private_path(char out[64], uint64_t index);
+
+/* Entry `index`'s private part's blob id, as custody_archive__entry_id. */
+int custody_archive__private_id(custody_archive *a, git_tree *tree,
+	uint64_t index, git_oid *out, custody_error **err);
+
+/*
+ * Read entry e's private part from `tree` into e (parsed from the public
+ * bytes given), checked against its commitment. Errors name the path.
+ */
+int custody_archive__open_entry(custody_archive *a, git_tree *tree,
+	struct custody_entry *e, const void *public_bytes, size_t len,
+	custody_error **err);
 
 /* Re-read HEAD, custody.yaml and the log's size. */
 int custody_archive__refresh(custody_archive *a, custody_error **err);
@@ -89,8 +107,9 @@ int custody_archive__parse_entry(const char *content, size_t len,
 	uint64_t index, struct custody_entry **out, custody_error **err);
 
 /*
- * Read and parse entry `index` from `tree`; `bytes_out` (may be NULL)
- * gets the exact bytes. Errors name the entry's path.
+ * Read and parse entry `index` from `tree`, both its parts; `bytes_out`
+ * (may be NULL) gets the public part's exact bytes (the leaf's). Errors
+ * name the part's path.
  */
 int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,

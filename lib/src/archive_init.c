@@ -172,11 +172,12 @@ static int make_repository(const char *gitdir, const char *collection,
 	return rc;
 }
 
-/* The three files of the genesis commit: custody.yaml, entry 0 and
- * members/allowed_signers. */
+/* The files of the genesis commit: custody.yaml, entry 0's two parts
+ * and members/allowed_signers. */
+#define GENESIS_FILES 4
 struct genesis {
-	custody_buf yaml, entry, signers;
-	char path0[64];
+	custody_buf yaml, entry, signers, part;
+	char path0[64], private0[64];
 };
 
 static int genesis_files(struct genesis *g,
@@ -185,11 +186,12 @@ static int genesis_files(struct genesis *g,
 {
 	struct custody_members members = { 0 };
 	struct custody_entry e;
-	char key_line[81], now[32], salt[65];
+	char key_line[81], now[32], salt[2][65];
+	unsigned char leaf[32];
 	int rc;
 
 	custody_fs__now_rfc3339(now);
-	if ((rc = custody_change__new_salts(&salt, 1, err)) != 0)
+	if ((rc = custody_change__new_salts(salt, 2, err)) != 0)
 		return rc;
 	custody_sshwire__key_line(key_line,
 		custody_pubkey_raw(custody_key_public(key)));
@@ -198,28 +200,34 @@ static int genesis_files(struct genesis *g,
 	e.type = CUSTODY_ENTRY_GENESIS;
 	e.time = now;
 	e.actor = (char *)member;
-	e.salt = salt;
+	e.salt = salt[0];
+	e.opening = salt[1];
 	e.origin = policy->origin;
 	e.member = (char *)member;
 	e.key = key_line;
 	if ((rc = custody_config__emit(&g->yaml, policy, err)) == 0 &&
-	    (rc = custody_entry__emit(&g->entry, &e, err)) == 0 &&
-	    (rc = custody_members__apply(&members, &e, err)) == 0)
+	    (rc = custody_entry__emit(&g->entry, &e, err)) == 0) {
+		custody_merkle__leaf_hash(g->entry.ptr, g->entry.size, leaf);
+		rc = custody_entry__emit_private(&g->part, &e, leaf, err);
+	}
+	if (rc == 0 && (rc = custody_members__apply(&members, &e, err)) == 0)
 		rc = custody_members__allowed_signers(&members,
 			policy->origin, &g->signers, err);
 	custody_members__clear(&members);
 	custody_archive__entry_path(g->path0, 0);
+	custody_archive__private_path(g->private0, 0);
 	return rc;
 }
 
-/* Store the genesis files as one pack in `gitdir`; changes[3] then name
+/* Store the genesis files as one pack in `gitdir`; changes[] then name
  * them for the commit. */
 static int store_genesis(const char *gitdir, struct genesis *g,
-	struct custody_tree_change changes[3], custody_error **err)
+	struct custody_tree_change changes[GENESIS_FILES], custody_error **err)
 {
-	const custody_buf *blobs[3] = { &g->yaml, &g->entry, &g->signers };
-	const char *paths[3] = { "custody.yaml", g->path0,
-		CUSTODY_MEMBERS_PATH };
+	const custody_buf *blobs[GENESIS_FILES] = { &g->yaml, &g->entry,
+		&g->signers, &g->part };
+	const char *paths[GENESIS_FILES] = { "custody.yaml", g->path0,
+		CUSTODY_MEMBERS_PATH, g->private0 };
 	char *packdir = custody_fs__join(gitdir, "objects/pack");
 	custody_pack *pack = NULL;
 	unsigned char raw[20];
@@ -228,7 +236,7 @@ static int store_genesis(const char *gitdir, struct genesis *g,
 	if (packdir == NULL)
 		return custody__oom(err);
 	rc = custody_pack__open(&pack, packdir, NULL, NULL, err);
-	for (int i = 0; i < 3 && rc == 0; i++) {
+	for (int i = 0; i < GENESIS_FILES && rc == 0; i++) {
 		if ((rc = custody_pack__add_buffer(pack, CUSTODY_OBJ_BLOB,
 		    blobs[i]->ptr, blobs[i]->size, raw, err)) != 0)
 			break;
@@ -250,7 +258,8 @@ static int store_genesis(const char *gitdir, struct genesis *g,
  */
 static int commit_genesis(const char *gitdir, git_repository *repo,
 	const char *origin, const custody_key *key, const char *member,
-	const struct genesis *g, const struct custody_tree_change changes[3],
+	const struct genesis *g,
+	const struct custody_tree_change changes[GENESIS_FILES],
 	custody_error **err)
 {
 	struct custody_commit_base base;
@@ -279,7 +288,7 @@ static int commit_genesis(const char *gitdir, git_repository *repo,
 	base.repo = repo;
 	base.signer = key;
 	base.time = (int64_t)time(NULL);
-	if ((rc = custody_change__commit(&base, changes, 3, &note, member,
+	if ((rc = custody_change__commit(&base, changes, GENESIS_FILES, &note, member,
 	    "custody init: genesis entry\n", &commit, err)) != 0)
 		goto done;
 	/* a cache: if this fails, the first change catches it up */
@@ -313,9 +322,9 @@ static int build_archive(const char *tmp, const char *collection,
 {
 	git_repository *repo = NULL;
 	struct custody_config policy;
-	struct custody_tree_change changes[3] = { { NULL } };
+	struct custody_tree_change changes[GENESIS_FILES] = { { NULL } };
 	struct genesis g = { CUSTODY_BUF_INIT, CUSTODY_BUF_INIT,
-		CUSTODY_BUF_INIT, "" };
+		CUSTODY_BUF_INIT, CUSTODY_BUF_INIT, "", "" };
 	int rc;
 
 	memset(&policy, 0, sizeof(policy));
@@ -334,6 +343,7 @@ static int build_archive(const char *tmp, const char *collection,
 	custody_buf_dispose(&g.yaml);
 	custody_buf_dispose(&g.entry);
 	custody_buf_dispose(&g.signers);
+	custody_buf_dispose(&g.part);
 	return rc;
 }
 

@@ -127,6 +127,8 @@ void custody_archive_verify__remember(struct custody_verify_run *v);
 
 /* "log/000/001/000001234.yaml" -> 1234, or -1 if not custody's layout */
 int64_t custody_archive_verify__entry_index(const char *path);
+/* The same for a private part's path, private/NNN/NNN/NNNNNNNNN.yaml. */
+int64_t custody_archive_verify__private_index(const char *path);
 
 /* Read the log's shape, then check every entry in order. */
 int custody_archive_verify__entries(struct custody_verify_run *v,

@@ -19,19 +19,34 @@
 
 #include <openssl/crypto.h>
 
-int64_t custody_archive_verify__entry_index(const char *path)
+/* The index in a path under log/ (top "log/") or private/, or -1. */
+static int64_t index_in(const char *path, const char *top)
 {
+	size_t skip = strlen(top);
 	char expect[64], *end;
 	uint64_t n;
 
-	if (strncmp(path, "log/", 4) != 0 || strlen(path) != 26)
+	if (strncmp(path, top, skip) != 0 || strlen(path) != skip + 22)
 		return -1;
 	errno = 0;
-	n = strtoull(path + 12, &end, 10);
-	if (errno || end != path + 21)
+	n = strtoull(path + skip + 8, &end, 10);
+	if (errno || end != path + skip + 17)
 		return -1;
-	custody_archive__entry_path(expect, n);
+	if (skip == 4)
+		custody_archive__entry_path(expect, n);
+	else
+		custody_archive__private_path(expect, n);
 	return strcmp(expect, path) == 0 ? (int64_t)n : -1;
+}
+
+int64_t custody_archive_verify__entry_index(const char *path)
+{
+	return index_in(path, "log/");
+}
+
+int64_t custody_archive_verify__private_index(const char *path)
+{
+	return index_in(path, "private/");
 }
 
 /* A gap in the log, said once for the whole range. */
@@ -163,7 +178,7 @@ struct parsed_entry {
 	unsigned char leaf[32];
 	custody_error *err;        /* why it could not be read */
 	int have_id;
-	git_oid id;
+	git_oid id, private_id;    /* the public and the private part */
 };
 
 struct entry_batch {
@@ -186,6 +201,31 @@ struct entry_reader {
 	pthread_t threads[63];
 	unsigned int started;
 };
+
+/* The private part of p's entry, read into it and checked against its
+ * commitment. */
+static int open_one(git_odb *odb, struct parsed_entry *p, uint64_t index)
+{
+	git_odb_object *obj = NULL;
+	char path[64];
+	int rc;
+
+	custody_archive__private_path(path, index);
+	if ((rc = custody_archive__blob_fits(odb, &p->private_id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &p->err)) != 0)
+		return rc;
+	if (git_odb_read(&obj, odb, &p->private_id) != 0)
+		return custody__error_git(&p->err, CUSTODY_EVERIFY, "%s: "
+			"cannot read object", path);
+	if (git_odb_object_type(obj) != GIT_OBJECT_BLOB)
+		rc = custody__error(&p->err, CUSTODY_EVERIFY, "%s: cannot "
+			"read object: not a blob", path);
+	else
+		rc = custody_entry__open(p->e, git_odb_object_data(obj),
+			git_odb_object_size(obj), path, p->leaf, &p->err);
+	git_odb_object_free(obj);
+	return rc;
+}
 
 static void parse_one(git_odb *odb, struct entry_batch *b, size_t k)
 {
@@ -214,6 +254,10 @@ static void parse_one(git_odb *odb, struct entry_batch *b, size_t k)
 	    git_odb_object_size(obj), index, &p->e, &p->err) == 0) {
 		custody_merkle__leaf_hash(git_odb_object_data(obj),
 			git_odb_object_size(obj), p->leaf);
+		if (open_one(odb, p, index) != 0) {
+			custody_entry__free(p->e);
+			p->e = NULL;
+		}
 	}
 	git_odb_object_free(obj);
 }
@@ -327,7 +371,9 @@ static void reader_post(struct entry_reader *r, struct entry_batch *b,
 		p->e = NULL;
 		p->err = NULL;
 		p->have_id = custody_archive__entry_id(a, tree, first + k,
-			&p->id, &p->err) == 0;
+			&p->id, &p->err) == 0 &&
+			custody_archive__private_id(a, tree, first + k,
+			&p->private_id, &p->err) == 0;
 	}
 	atomic_store(&b->next, 0);
 	atomic_store(&b->done, 0);

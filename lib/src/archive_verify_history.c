@@ -91,6 +91,16 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 	snprintf(where, sizeof(where), "commit %.12s", s->commit);
 	if (strncmp(path, "log/", 4) == 0) {
 		return on_log_delta(d, path, s, where);
+	} else if (strncmp(path, "private/", 8) == 0) {
+		if (custody_archive_verify__private_index(path) < 0)
+			custody_archive_verify__problem(s->v, where, "adds %s, "
+				"which is not where custody puts private parts",
+				path);
+		else if (d->status != GIT_DELTA_ADDED)
+			custody_archive_verify__problem(s->v, where, "%s %s: "
+				"private parts are written once, with their "
+				"entries", d->status == GIT_DELTA_DELETED ?
+				"removes" : "changes", path);
 	} else if (strcmp(path, CUSTODY_CHECKPOINT_PATH) == 0) {
 		if (d->status == GIT_DELTA_DELETED)
 			custody_archive_verify__problem(s->v, where, "removes "

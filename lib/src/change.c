@@ -518,7 +518,8 @@ done:
 struct entry_writer {
 	const struct custody_entry *entries;
 	size_t from, to;
-	unsigned char (*ids)[20];
+	unsigned char (*ids)[20];          /* public parts */
+	unsigned char (*private_ids)[20];  /* private parts */
 	unsigned char (*leaves)[32];
 	const char *pack_dir;
 	custody_pack *pack;
@@ -534,15 +535,22 @@ static void *write_entries(void *arg)
 	    &w->err)) != 0)
 		return NULL;
 	for (size_t i = w->from; i < w->to; i++) {
-		custody_buf yaml = CUSTODY_BUF_INIT;
+		custody_buf yaml = CUSTODY_BUF_INIT, part = CUSTODY_BUF_INIT;
 
 		if ((w->rc = custody_entry__emit(&yaml, &w->entries[i],
 		    &w->err)) == 0 && (w->rc = custody_pack__add_buffer(
 		    w->pack, CUSTODY_OBJ_BLOB, yaml.ptr, yaml.size, w->ids[i],
-		    &w->err)) == 0)
+		    &w->err)) == 0) {
 			custody_merkle__leaf_hash(yaml.ptr, yaml.size,
 				w->leaves[i]);
+			if ((w->rc = custody_entry__emit_private(&part,
+			    &w->entries[i], w->leaves[i], &w->err)) == 0)
+				w->rc = custody_pack__add_buffer(w->pack,
+					CUSTODY_OBJ_BLOB, part.ptr, part.size,
+					w->private_ids[i], &w->err);
+		}
 		custody_buf_dispose(&yaml);
+		custody_buf_dispose(&part);
 		if (w->rc != 0)
 			break;
 	}
@@ -554,6 +562,7 @@ static void *write_entries(void *arg)
  * by the caller. Returns the first error. */
 static int write_entries_parallel(const struct custody_entry *entries,
 	size_t n, const char *pack_dir, unsigned char (*ids)[20],
+	unsigned char (*private_ids)[20],
 	unsigned char (*leaves)[32], struct entry_writer *writers,
 	size_t *nwriters, custody_error **err)
 {
@@ -574,6 +583,7 @@ static int write_entries_parallel(const struct custody_entry *entries,
 		writers[k].from = n * k / nw;
 		writers[k].to = n * (k + 1) / nw;
 		writers[k].ids = ids;
+		writers[k].private_ids = private_ids;
 		writers[k].leaves = leaves;
 		writers[k].pack_dir = pack_dir;
 	}
@@ -602,19 +612,19 @@ static int write_entries_parallel(const struct custody_entry *entries,
 	return rc;
 }
 
-/* Index, time, actor and a fresh salt for each entry. The time and the
- * salts live in the handle, so the entries stay whole after the append
- * (add shows them to its caller). */
+/* Index, time, actor, a fresh salt and a fresh opening for each entry.
+ * The time, the salts and the openings live in the handle, so the
+ * entries stay whole after the append (add shows them to its caller). */
 static int stamp_entries(custody_archive *a, struct custody_entry *entries,
 	size_t n, const char *actor, custody_error **err)
 {
-	char (*salts)[65] = calloc(n + 1, sizeof(*salts));
+	char (*salts)[65] = calloc(2 * n + 1, sizeof(*salts));
 	int rc;
 
 	if (salts == NULL)
 		return custody__oom(err);
 	custody_change__now(a, a->change_time, NULL);
-	if ((rc = custody_change__new_salts(salts, n, err)) != 0) {
+	if ((rc = custody_change__new_salts(salts, 2 * n, err)) != 0) {
 		free(salts);
 		return rc;
 	}
@@ -627,6 +637,7 @@ static int stamp_entries(custody_archive *a, struct custody_entry *entries,
 		e->time = a->change_time;
 		e->actor = (char *)actor;
 		e->salt = salts[i];
+		e->opening = salts[n + i];
 	}
 	return 0;
 }
@@ -640,7 +651,7 @@ static int write_change(custody_archive *a,
 	struct custody_tree_change *changes, char (*paths)[64],
 	struct entry_writer *writers, size_t *nwriters, custody_error **err)
 {
-	unsigned char (*ids)[20] = calloc(n + 1, sizeof(*ids));
+	unsigned char (*ids)[20] = calloc(2 * n + 1, sizeof(*ids));
 	unsigned char (*leaves)[32] = calloc(n + 1, sizeof(*leaves));
 	char *pack_dir = custody_archive__pack_dir(a);
 	int rc;
@@ -649,15 +660,21 @@ static int write_change(custody_archive *a,
 		rc = custody__oom(err);
 		goto done;
 	}
-	if ((rc = write_entries_parallel(entries, n, pack_dir, ids, leaves,
-	    writers, nwriters, err)) != 0)
+	if ((rc = write_entries_parallel(entries, n, pack_dir, ids, ids + n,
+	    leaves, writers, nwriters, err)) != 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
+		struct custody_tree_change *pub = &changes[i];
+		struct custody_tree_change *part = &changes[n + nfiles + i];
+
 		custody_archive__entry_path(paths[i], entries[i].index);
-		changes[i].path = paths[i];
-		git_oid_fromraw(&changes[i].blob, ids[i]);
-		memcpy(changes[i].leaf, leaves[i], 32);
-		changes[i].has_leaf = 1;
+		pub->path = paths[i];
+		git_oid_fromraw(&pub->blob, ids[i]);
+		memcpy(pub->leaf, leaves[i], 32);
+		pub->has_leaf = 1;
+		custody_archive__private_path(paths[n + i], entries[i].index);
+		part->path = paths[n + i];
+		git_oid_fromraw(&part->blob, ids[n + i]);
 	}
 	/* the files go in the first writer's pack, after its entries */
 	for (size_t i = 0; i < nfiles; i++) {
@@ -695,7 +712,7 @@ int custody_change__append_tree(custody_archive *a,
 	const char *message, git_oid *commit_out, custody_error **err)
 {
 	struct entry_writer writers[MAX_ENTRY_WRITERS];
-	size_t nwriters = 0, nchanges = n + nfiles + nstored;
+	size_t nwriters = 0, nchanges = 2 * n + nfiles + nstored;
 	struct custody_tree_change *changes = NULL;
 	char (*paths)[64] = NULL;
 	const char *actor;
@@ -708,7 +725,7 @@ int custody_change__append_tree(custody_archive *a,
 	if (a->size + n >= CUSTODY_MAX_ENTRIES)
 		return custody__error(err, CUSTODY_EINVALID, "the log is full");
 	changes = calloc(nchanges + 1, sizeof(*changes));
-	paths = calloc(n + 1, sizeof(*paths));
+	paths = calloc(2 * n + 1, sizeof(*paths));
 	if (changes == NULL || paths == NULL) {
 		rc = custody__oom(err);
 		goto done;
@@ -718,7 +735,7 @@ int custody_change__append_tree(custody_archive *a,
 	    writers, &nwriters, err)) != 0)
 		goto done;
 	for (size_t i = 0; i < nstored; i++)
-		changes[n + nfiles + i] = stored[i];
+		changes[2 * n + nfiles + i] = stored[i];
 	if (git_repository_odb(&odb, a->repo) != 0 ||
 	    git_odb_refresh(odb) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot reload "

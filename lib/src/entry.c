@@ -44,6 +44,9 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->salt);
 	free(entry->note);
 	free(entry->origin);
+	free(entry->opening);
+	free(entry->private_commitment);
+	free(entry->private_leaf);
 	free(entry->log_key);
 	free(entry->previous_log_key);
 	free(entry->old_signature);

@@ -3,8 +3,14 @@
  * every field (entry_check.c), the reader and the emitter (entry_yaml.c,
  * on the strict reader and the emitter of yaml.c).
  *
- * An entry is written once by custody and never rewritten; its exact bytes
- * are what is hashed. The reader accepts exactly what
+ * An entry is written once by custody and never rewritten. It has two
+ * parts. The public part (log/NNN/NNN/NNNNNNNNN.yaml) is what the Merkle
+ * leaf hashes, byte for byte, and what a proof shows: the fields a
+ * reader of a published document needs, and `private`, a salted
+ * commitment to all the others. The private part
+ * (private/NNN/NNN/NNNNNNNNN.yaml) holds those other fields and the
+ * secret `opening` the commitment is made with; it stays in the archive,
+ * which partners replicate. See entry_private.c for the commitment. The reader accepts exactly what
  * schemas/entry.schema.yaml accepts, and may be stricter (it refuses plain
  * scalars other than decimal integers and true/false, and non-NFC paths).
  */
@@ -14,7 +20,11 @@
 #include <stdint.h>
 #include "custody/common.h"
 
-#define CUSTODY_ENTRY_FORMAT 1
+#define CUSTODY_ENTRY_FORMAT 2
+#define CUSTODY_PRIVATE_FORMAT 2
+/* Most private fields one entry holds (the register type's seven and
+ * room to spare). */
+#define CUSTODY_ENTRY_MAX_PRIVATE 16
 #define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
 
 typedef enum {
@@ -48,6 +58,17 @@ struct custody_entry {
 	char *time;        /* "YYYY-MM-DDTHH:MM:SSZ", UTC */
 	char *actor;
 	char *salt;        /* 64 lowercase hex digits (32 random bytes) */
+	/*
+	 * The private part's secret: 64 hex digits (32 random bytes) from
+	 * which each private field's nonce is derived. NULL when only the
+	 * public part is known (a proof's entry); then every private field
+	 * below reads as absent.
+	 */
+	char *opening;
+	/* From the public part: 64 hex, the commitment to the private
+	 * fields (NULL in an entry being written, until it is emitted). */
+	char *private_commitment;
+	char *private_leaf;  /* only while a private part is read */
 	char *note;        /* optional */
 
 	/* genesis */
@@ -117,7 +138,7 @@ struct custody_entry {
 };
 
 /*
- * Parse and validate an entry. `name` (a path for messages, such as
+ * Parse and validate an entry's public part. `name` (a path for messages, such as
  * "log/000/000/000000012.yaml") prefixes every error message, with
  * line:column where libyaml gives one. On success *out is a new entry
  * the caller frees with custody_entry__free().
@@ -127,13 +148,82 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	size_t len, const char *name, custody_error **err);
 
 /*
- * Write the entry's YAML into *out (which the caller disposes with
- * custody_buf_dispose). Fields are emitted in a fixed order; strings are
- * double-quoted, integers plain, so no YAML reader can misread a value.
- * The result parses back with custody_entry__parse to an equal entry.
+ * Read the entry's private part into `entry` (parsed from its public
+ * part): the fields it holds must be exactly the private fields of the
+ * entry's type, `index` the entry's, `leaf` the public part's leaf hash,
+ * and the commitment computed from them the public part's `private`.
+ * Then the whole entry is checked. Errors: CUSTODY_EINVALID (naming
+ * `name`), CUSTODY_ENOMEM.
+ */
+int custody_entry__open(struct custody_entry *entry, const char *bytes,
+	size_t len, const char *name, const unsigned char leaf[32],
+	custody_error **err);
+
+/*
+ * Write the entry's public part into *out (which the caller disposes
+ * with custody_buf_dispose); entry->opening must be set. Fields are
+ * emitted in a fixed order; strings are double-quoted, integers plain, so
+ * no YAML reader can misread a value. The result parses back with
+ * custody_entry__parse to an equal entry (without its private fields).
  */
 int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 	custody_error **err);
+
+/*
+ * Parse a private part on its own into a new entry *out of `entry`'s
+ * type (its private fields, index, opening, and the leaf hash it names
+ * in private_leaf). custody_entry__open uses it.
+ */
+int custody_entry__parse_private(struct custody_entry **out,
+	const struct custody_entry *entry, const char *bytes, size_t len,
+	const char *name, custody_error **err);
+
+/* The commitment of the entry's private fields as 64 hex digits.
+ * Errors: CUSTODY_EINVALID (no valid opening). */
+int custody_entry__private_hex(const struct custody_entry *entry,
+	char out[65], custody_error **err);
+
+/* Write the private part, for the public part whose leaf hash is `leaf`. */
+int custody_entry__emit_private(custody_buf *out,
+	const struct custody_entry *entry, const unsigned char leaf[32],
+	custody_error **err);
+
+/*
+ * The commitment (entry_private.c):
+ *   nonce_f  = HMAC-SHA256(key = opening, message = f)
+ *   commit_f = SHA-256("custody-field v2\n" || f || "\n" || nonce_f ||
+ *                      value)
+ *   private  = SHA-256("custody-private v2\n" || for each field f the
+ *                      entry holds, in the order of
+ *                      custody_entry__private_fields: f " " hex(commit_f)
+ *                      "\n")
+ * where value is the field's UTF-8 text (integers in decimal).
+ */
+
+/* The private fields `entry` holds, in commitment order; their count. */
+size_t custody_entry__private_fields(const struct custody_entry *entry,
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE]);
+
+/* 1 when `field` names a private field of some entry type. */
+int custody_entry__is_private_field(const char *field);
+
+/*
+ * A field's opening: its nonce and its value as committed (malloc'd,
+ * NUL-terminated, in *value). CUSTODY_ENOTFOUND when the entry does not
+ * hold the field or its private part is not loaded.
+ */
+int custody_entry__opening(const struct custody_entry *entry,
+	const char *field, unsigned char nonce[32], char **value,
+	custody_error **err);
+
+/* commit_f of one field's value and nonce. */
+void custody_entry__commit_field(const char *field,
+	const unsigned char nonce[32], const char *value, size_t len,
+	unsigned char out[32]);
+
+/* `private` from the fields' names and commitments, in order. */
+void custody_entry__commit_private(const char *const *fields,
+	const unsigned char (*commits)[32], size_t n, unsigned char out[32]);
 
 void custody_entry__free(struct custody_entry *entry);
 

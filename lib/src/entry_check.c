@@ -35,50 +35,58 @@ enum {
 /* A derive entry holds everything a register entry does. */
 #define IN_REGISTERS (IN_REGISTER | IN_DERIVE)
 
-/* Every key an entry may hold, where it belongs and whether it must be
- * there; in the order custody writes them. */
+/* Which part of an entry a key sits in. */
+enum { PUB = 1, PRIV = 2 };
+
+/* Every key an entry may hold, where it belongs, whether it must be
+ * there, and in which part; in the order custody writes them. */
 static const struct entry_key {
 	const char *key;
 	int in;
 	int required;
+	int part;
 } entry_keys[] = {
-	{ "custody-entry", IN_ALL, IN_ALL },
-	{ "index", IN_ALL, IN_ALL },
-	{ "type", IN_ALL, IN_ALL },
-	{ "time", IN_ALL, IN_ALL },
-	{ "actor", IN_ALL, IN_ALL },
-	{ "salt", IN_ALL, IN_ALL },
-	{ "origin", IN_GENESIS, IN_GENESIS },
-	{ "log_key", IN_GENESIS | IN_LOG_KEY, IN_LOG_KEY },
-	{ "previous_log_key", IN_LOG_KEY, IN_LOG_KEY },
-	{ "old_signature", IN_LOG_KEY, IN_LOG_KEY },
-	{ "new_signature", IN_LOG_KEY, IN_LOG_KEY },
-	{ "action", IN_MEMBER | IN_EVENT, IN_MEMBER | IN_EVENT },
-	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
-	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER },
-	{ "document", IN_EVENT, IN_EVENT },
-	{ "path", IN_REGISTERS, IN_REGISTERS },
-	{ "size", IN_REGISTERS, IN_REGISTERS },
-	{ "sha256", IN_REGISTERS | IN_EVENT, IN_REGISTERS | IN_EVENT },
-	{ "sha512", IN_REGISTERS, 0 },
-	{ "media_type", IN_REGISTERS, IN_REGISTERS },
-	{ "blob", IN_REGISTERS, 0 },
-	{ "version", IN_REGISTERS, IN_REGISTERS },
-	{ "previous", IN_REGISTERS, 0 },
-	{ "source", IN_REGISTERS, 0 },
-	{ "derived_from", IN_DERIVE, IN_DERIVE },
-	{ "original_leaf", IN_DERIVE, IN_DERIVE },
-	{ "derivation", IN_DERIVE, IN_DERIVE },
-	{ "from", IN_EVENT, 0 },
-	{ "to", IN_EVENT, 0 },
-	{ "at", IN_EVENT, 0 },
-	{ "backdate_reason", IN_EVENT, 0 },
-	{ "url", IN_PUBLISH, IN_PUBLISH },
-	{ "title", IN_PUBLISH, 0 },
-	{ "published", IN_PUBLISH, IN_PUBLISH },
-	{ "documents", IN_PUBLISH, IN_PUBLISH },
-	{ "note", IN_ALL, 0 },
-	{ NULL, 0, 0 }
+	{ "custody-entry", IN_ALL, IN_ALL, PUB },
+	{ "custody-private", IN_ALL, IN_ALL, PRIV },
+	{ "index", IN_ALL, IN_ALL, PUB | PRIV },
+	{ "type", IN_ALL, IN_ALL, PUB },
+	{ "time", IN_ALL, IN_ALL, PUB },
+	{ "salt", IN_ALL, IN_ALL, PUB },
+	{ "leaf", IN_ALL, IN_ALL, PRIV },
+	{ "opening", IN_ALL, IN_ALL, PRIV },
+	{ "actor", IN_ALL, IN_ALL, PRIV },
+	{ "origin", IN_GENESIS, IN_GENESIS, PUB },
+	{ "log_key", IN_GENESIS | IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "previous_log_key", IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "old_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "new_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "action", IN_MEMBER | IN_EVENT, IN_MEMBER | IN_EVENT, PRIV },
+	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER, PRIV },
+	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER, PRIV },
+	{ "document", IN_EVENT, IN_EVENT, PRIV },
+	{ "path", IN_REGISTERS, IN_REGISTERS, PRIV },
+	{ "size", IN_REGISTERS, IN_REGISTERS, PUB },
+	{ "sha256", IN_REGISTERS | IN_EVENT, IN_REGISTERS | IN_EVENT, PUB },
+	{ "sha512", IN_REGISTERS, 0, PUB },
+	{ "media_type", IN_REGISTERS, IN_REGISTERS, PUB },
+	{ "blob", IN_REGISTERS, 0, PRIV },
+	{ "version", IN_REGISTERS, IN_REGISTERS, PRIV },
+	{ "previous", IN_REGISTERS, 0, PRIV },
+	{ "source", IN_REGISTERS, 0, PRIV },
+	{ "derived_from", IN_DERIVE, IN_DERIVE, PUB },
+	{ "original_leaf", IN_DERIVE, IN_DERIVE, PUB },
+	{ "derivation", IN_DERIVE, IN_DERIVE, PUB },
+	{ "from", IN_EVENT, 0, PRIV },
+	{ "to", IN_EVENT, 0, PRIV },
+	{ "at", IN_EVENT, 0, PRIV },
+	{ "backdate_reason", IN_EVENT, 0, PRIV },
+	{ "url", IN_PUBLISH, IN_PUBLISH, PUB },
+	{ "title", IN_PUBLISH, 0, PUB },
+	{ "published", IN_PUBLISH, IN_PUBLISH, PUB },
+	{ "documents", IN_PUBLISH, IN_PUBLISH, PUB },
+	{ "note", IN_ALL, 0, PRIV },
+	{ "private", IN_ALL, IN_ALL, PUB },
+	{ NULL, 0, 0, 0 }
 };
 
 /* The article before a type name: "a register entry", "an event entry". */
@@ -335,6 +343,7 @@ struct checker {
 	const struct custody_yaml_node *root;
 	const char *name;
 	custody_error **err;
+	int priv;      /* the private part is loaded: check its fields */
 };
 
 static int fail(const struct checker *c, const char *key,
@@ -516,6 +525,8 @@ static int check_member_fields(const struct custody_entry *e,
 {
 	int rc;
 
+	if (!c->priv)
+		return 0;
 	if ((rc = check_string(c, "member", e->member, 1,
 	    check_member_name)) != 0 ||
 	    (rc = check_string(c, "key", e->key, 1, check_key)) != 0)
@@ -528,8 +539,6 @@ static int check_register_fields(const struct custody_entry *e,
 {
 	int rc;
 
-	if ((rc = check_path_value(c, e->path)) != 0)
-		return rc;
 	if (e->size > CUSTODY_YAML_MAX_INT)
 		return fail(c, "size", "is too large");
 	if ((rc = check_string(c, "sha256", e->sha256, 1, check_hex64))
@@ -537,7 +546,11 @@ static int check_register_fields(const struct custody_entry *e,
 	    (rc = check_string(c, "sha512", e->sha512, 0, check_hex128))
 	    != 0 ||
 	    (rc = check_string(c, "media_type", e->media_type, 1,
-	    check_media_type)) != 0 ||
+	    check_media_type)) != 0)
+		return rc;
+	if (!c->priv)
+		return 0;
+	if ((rc = check_path_value(c, e->path)) != 0 ||
 	    (rc = check_string(c, "blob", e->blob, 0, check_hex40)) != 0 ||
 	    (rc = check_string(c, "source", e->source, 0, check_label)) != 0)
 		return rc;
@@ -575,11 +588,13 @@ static int check_event_fields(const struct custody_entry *e,
 {
 	int rc;
 
+	if ((rc = check_string(c, "sha256", e->sha256, 1, check_hex64)) != 0)
+		return rc;
+	if (!c->priv)
+		return 0;
 	if ((rc = check_string(c, "action", e->event_action, 1,
 	    custody_entry__check_event_action)) != 0 ||
 	    (rc = check_earlier(e, c, "document", e->document)) != 0 ||
-	    (rc = check_string(c, "sha256", e->sha256, 1, check_hex64))
-	    != 0 ||
 	    (rc = check_string(c, "from", e->from, 0, check_label)) != 0 ||
 	    (rc = check_string(c, "to", e->to, 0, check_label)) != 0 ||
 	    (rc = check_string(c, "at", e->at, 0, check_time)) != 0 ||
@@ -692,10 +707,16 @@ static int check_entry(const struct custody_entry *e,
 		return fail(c, "index", "must be 1 or more (entry 0 is the "
 			"genesis entry)");
 	if ((rc = check_string(c, "time", e->time, 1, check_time)) != 0 ||
-	    (rc = check_string(c, "actor", e->actor, 1, check_label)) != 0 ||
 	    (rc = check_string(c, "salt", e->salt, 1, check_hex64)) != 0 ||
-	    (rc = check_string(c, "note", e->note, 0, check_note)) != 0 ||
+	    (rc = check_string(c, "private", e->private_commitment, 0,
+	    check_hex64)) != 0 ||
 	    (rc = check_absent(e, c, in)) != 0)
+		return rc;
+	if (c->priv &&
+	    ((rc = check_string(c, "opening", e->opening, 1, check_hex64))
+	    != 0 ||
+	    (rc = check_string(c, "actor", e->actor, 1, check_label)) != 0 ||
+	    (rc = check_string(c, "note", e->note, 0, check_note)) != 0))
 		return rc;
 	switch (in) {
 	case IN_GENESIS:
@@ -708,7 +729,7 @@ static int check_entry(const struct custody_entry *e,
 	case IN_LOG_KEY:
 		return check_log_key_fields(e, c);
 	case IN_MEMBER:
-		if (e->action != CUSTODY_MEMBER_ADD &&
+		if (c->priv && e->action != CUSTODY_MEMBER_ADD &&
 		    e->action != CUSTODY_MEMBER_REVOKE)
 			return fail(c, "action", "must be \"add\" or "
 				"\"revoke\"");
@@ -735,10 +756,12 @@ static const struct entry_key *find_entry_key(const char *key,
 }
 
 int custody_entry__check_keys(const struct custody_yaml_node *root,
-	custody_entry_type t, const char *name, custody_error **err)
+	custody_entry_type t, int private_part, const char *name,
+	custody_error **err)
 {
 	const char *type = custody_entry__type_name(t);
-	int in = type_flag(t);
+	const char *part = private_part ? "the private part of " : "";
+	int in = type_flag(t), where = private_part ? PRIV : PUB;
 
 	for (size_t i = 0; i < root->count; i += 2) {
 		const struct custody_yaml_node *key = root->items[i];
@@ -748,16 +771,16 @@ int custody_entry__check_keys(const struct custody_yaml_node *root,
 		if (k == NULL)
 			return custody_yaml__error(err, name, key, "unknown "
 				"key '%.64s'", key->value);
-		if (!(k->in & in))
+		if (!(k->in & in) || !(k->part & where))
 			return custody_yaml__error(err, name, key, "'%s' does "
-				"not belong in %s %s entry", k->key,
+				"not belong in %s%s %s entry", k->key, part,
 				article(type), type);
 	}
 	for (const struct entry_key *k = entry_keys; k->key != NULL; k++)
-		if ((k->required & in) && custody_yaml__get(root, k->key) ==
-		    NULL)
+		if ((k->required & in) && (k->part & where) &&
+		    custody_yaml__get(root, k->key) == NULL)
 			return custody_yaml__error(err, name, root, "missing "
-				"'%s' (required in %s %s entry)", k->key,
+				"'%s' (required in %s%s %s entry)", k->key, part,
 				article(type), type);
 	return 0;
 }
@@ -771,5 +794,6 @@ int custody_entry__check(const struct custody_entry *e,
 	checker.root = root;
 	checker.name = name;
 	checker.err = err;
+	checker.priv = e->opening != NULL;
 	return check_entry(e, &checker);
 }

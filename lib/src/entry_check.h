@@ -23,16 +23,20 @@
  * entry was read from, for positions, or NULL (emitting); `name`
  * prefixes every message ("log/000/000/000000012.yaml", "entry 12").
  */
+/* The fields of the private part are checked when entry->opening is set
+ * (the private part is loaded), else only the public ones. */
 int custody_entry__check(const struct custody_entry *entry,
 	const struct custody_yaml_node *root, const char *name,
 	custody_error **err);
 
 /*
- * The keys of a document read as an entry of `type`: all known, each
- * allowed in that type, the required ones there.
+ * The keys of a document read as an entry of `type` (its public part, or
+ * with private_part set its private part): all known, each allowed in
+ * that type and part, the required ones there.
  */
 int custody_entry__check_keys(const struct custody_yaml_node *root,
-	custody_entry_type type, const char *name, custody_error **err);
+	custody_entry_type type, int private_part, const char *name,
+	custody_error **err);
 
 /*
  * Value checks also made outside the entry checks. Each returns NULL

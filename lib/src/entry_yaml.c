@@ -8,6 +8,7 @@
 #include "common.h"
 #include "path.h"
 #include "yaml.h"
+#include "fsutil.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -144,7 +145,13 @@ static int read_common(const struct custody_yaml_node *root,
 	    (rc = custody_yaml__copy_string(root, "old_signature",
 	    &e->old_signature, name, err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "new_signature",
-	    &e->new_signature, name, err)) != 0)
+	    &e->new_signature, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "private",
+	    &e->private_commitment, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "opening", &e->opening,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "leaf", &e->private_leaf,
+	    name, err)) != 0)
 		return rc;
 	return 0;
 }
@@ -305,7 +312,7 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	    CUSTODY_ENTRY_MAX_BYTES, name, err)) != 0 ||
 	    (rc = check_format(root, name, err)) != 0 ||
 	    (rc = read_type(root, &type, name, err)) != 0 ||
-	    (rc = custody_entry__check_keys(root, type, name, err)) != 0)
+	    (rc = custody_entry__check_keys(root, type, 0, name, err)) != 0)
 		goto cleanup;
 	if ((e = calloc(1, sizeof(*e))) == NULL) {
 		rc = custody__oom(err);
@@ -314,6 +321,38 @@ int custody_entry__parse(struct custody_entry **out, const char *bytes,
 	e->type = type;
 	if ((rc = read_fields(root, e, name, err)) != 0 ||
 	    (rc = custody_entry__check(e, root, name, err)) != 0)
+		goto cleanup;
+	*out = e;
+	e = NULL;
+cleanup:
+	custody_entry__free(e);
+	custody_yaml__free(root);
+	return rc;
+}
+
+int custody_entry__parse_private(struct custody_entry **out,
+	const struct custody_entry *entry, const char *bytes, size_t len,
+	const char *name, custody_error **err)
+{
+	struct custody_yaml_node *root = NULL;
+	struct custody_entry *e = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = custody_yaml__parse(&root, bytes, len,
+	    CUSTODY_ENTRY_MAX_BYTES, name, err)) != 0 ||
+	    (rc = custody_yaml__check_format(root, name, "a private part",
+	    "custody-private", "the private part of a custody log entry",
+	    "private part", CUSTODY_PRIVATE_FORMAT, err)) != 0 ||
+	    (rc = custody_entry__check_keys(root, entry->type, 1, name, err))
+	    != 0)
+		goto cleanup;
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		rc = custody__oom(err);
+		goto cleanup;
+	}
+	e->type = entry->type;
+	if ((rc = read_fields(root, e, name, err)) != 0)
 		goto cleanup;
 	*out = e;
 	e = NULL;
@@ -344,33 +383,21 @@ static int emit_documents(struct custody_yaml_emitter *em,
 	return custody_yaml__emit_sequence_end(em);
 }
 
-/* A register entry's fields, which a derive entry holds too. */
+/* A register entry's public fields, which a derive entry holds too. */
 static int emit_registration(struct custody_yaml_emitter *em,
 	const struct custody_entry *e)
 {
 	int rc;
 
-	if ((rc = custody_yaml__emit_string(em, "path", e->path)) != 0 ||
-	    (rc = custody_yaml__emit_uint(em, "size", e->size)) != 0 ||
+	if ((rc = custody_yaml__emit_uint(em, "size", e->size)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "sha256", e->sha256)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "sha512", e->sha512)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "media_type",
-	    e->media_type)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "blob", e->blob)) != 0 ||
-	    (rc = custody_yaml__emit_uint(em, "version", e->version)) != 0 ||
-	    (e->has_previous && (rc = custody_yaml__emit_uint(em,
-	    "previous", e->previous)) != 0) ||
-	    (rc = custody_yaml__emit_string(em, "source", e->source)) != 0)
+	    e->media_type)) != 0)
 		return rc;
-	return 0;
-}
-
-/* What a derive entry adds: the original, by index and leaf hash. */
-static int emit_derivation(struct custody_yaml_emitter *em,
-	const struct custody_entry *e)
-{
-	int rc;
-
+	if (e->type != CUSTODY_ENTRY_DERIVE)
+		return 0;
+	/* the original, by index and leaf hash */
 	if ((rc = custody_yaml__emit_uint(em, "derived_from",
 	    e->derived_from)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "original_leaf",
@@ -381,7 +408,7 @@ static int emit_derivation(struct custody_yaml_emitter *em,
 	return 0;
 }
 
-/* The fields every entry begins with. */
+/* The fields every public part begins with. */
 static int emit_common(struct custody_yaml_emitter *em,
 	const struct custody_entry *e)
 {
@@ -393,29 +420,26 @@ static int emit_common(struct custody_yaml_emitter *em,
 	    (rc = custody_yaml__emit_string(em, "type",
 	    custody_entry__type_name(e->type))) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "time", e->time)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "actor", e->actor)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "salt", e->salt)) != 0)
 		return rc;
 	return 0;
 }
 
-/* genesis: the origin and the founding member; member: the change. */
-static int emit_membership(struct custody_yaml_emitter *em,
+/* genesis: the origin and the outlet key; log-key: the new outlet key,
+ * the old one and both signatures. */
+static int emit_log_key(struct custody_yaml_emitter *em,
 	const struct custody_entry *e)
 {
 	int rc;
 
-	if (e->type == CUSTODY_ENTRY_GENESIS) {
-		if ((rc = custody_yaml__emit_string(em, "origin",
-		    e->origin)) == 0)
-			rc = custody_yaml__emit_string(em, "log_key",
-				e->log_key);
-	} else
-		rc = custody_yaml__emit_string(em, "action", e->action ==
-			CUSTODY_MEMBER_ADD ? "add" : "revoke");
-	if (rc != 0 ||
-	    (rc = custody_yaml__emit_string(em, "member", e->member)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "key", e->key)) != 0)
+	if ((rc = custody_yaml__emit_string(em, "origin", e->origin)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "log_key", e->log_key)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "previous_log_key",
+	    e->previous_log_key)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "old_signature",
+	    e->old_signature)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "new_signature",
+	    e->new_signature)) != 0)
 		return rc;
 	return 0;
 }
@@ -434,64 +458,23 @@ static int emit_publication(struct custody_yaml_emitter *em,
 	return 0;
 }
 
-static int emit_event(struct custody_yaml_emitter *em,
-	const struct custody_entry *e)
-{
-	int rc;
-
-	if ((rc = custody_yaml__emit_string(em, "action",
-	    e->event_action)) != 0 ||
-	    (rc = custody_yaml__emit_uint(em, "document", e->document)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "sha256", e->sha256)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "from", e->from)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "to", e->to)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "at", e->at)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "backdate_reason",
-	    e->backdate_reason)) != 0)
-		return rc;
-	return 0;
-}
-
-/* log-key: the new outlet key, the old one and both signatures. */
-static int emit_rotation(struct custody_yaml_emitter *em,
-	const struct custody_entry *e)
-{
-	int rc;
-
-	if ((rc = custody_yaml__emit_string(em, "log_key", e->log_key)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "previous_log_key",
-	    e->previous_log_key)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "old_signature",
-	    e->old_signature)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "new_signature",
-	    e->new_signature)) != 0)
-		return rc;
-	return 0;
-}
-
-/* The fields of the entry's own type, between the common ones and the
- * note. */
+/* The public fields of the entry's own type, between the common ones
+ * and the commitment. */
 static int emit_typed(struct custody_yaml_emitter *em,
 	const struct custody_entry *e)
 {
-	int rc;
-
 	switch (e->type) {
 	case CUSTODY_ENTRY_GENESIS:
+	case CUSTODY_ENTRY_LOG_KEY:
+		return emit_log_key(em, e);
 	case CUSTODY_ENTRY_MEMBER:
-		return emit_membership(em, e);
+		return 0;
 	case CUSTODY_ENTRY_PUBLISH:
 		return emit_publication(em, e);
 	case CUSTODY_ENTRY_EVENT:
-		return emit_event(em, e);
-	case CUSTODY_ENTRY_LOG_KEY:
-		return emit_rotation(em, e);
+		return custody_yaml__emit_string(em, "sha256", e->sha256);
 	default:
-		if ((rc = emit_registration(em, e)) != 0)
-			return rc;
-		if (e->type == CUSTODY_ENTRY_DERIVE)
-			return emit_derivation(em, e);
-		return 0;
+		return emit_registration(em, e);
 	}
 }
 
@@ -499,17 +482,80 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 	custody_error **err)
 {
 	struct custody_yaml_emitter *em = NULL;
-	char name[48];
+	char name[48], commitment[65];
 	int rc;
 
 	out->ptr = NULL;
 	out->size = 0;
 	snprintf(name, sizeof(name), "entry %" PRIu64, entry->index);
 	if ((rc = custody_entry__check(entry, NULL, name, err)) != 0 ||
+	    (rc = custody_entry__private_hex(entry, commitment, err)) != 0 ||
 	    (rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
 	    (rc = emit_common(em, entry)) != 0 ||
 	    (rc = emit_typed(em, entry)) != 0 ||
-	    (rc = custody_yaml__emit_string(em, "note", entry->note)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "private", commitment)) != 0 ||
+	    (rc = custody_yaml__emit_end(em)) != 0)
+		goto cleanup;
+cleanup:
+	custody_yaml__emitter_free(em);
+	if (rc != 0)
+		custody_buf_dispose(out);
+	return rc;
+}
+
+/* The private fields, in the order of the entry keys. */
+static int emit_private_fields(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	const char *action = e->type == CUSTODY_ENTRY_EVENT ? e->event_action :
+		e->action == CUSTODY_MEMBER_ADD ? "add" :
+		e->action == CUSTODY_MEMBER_REVOKE ? "revoke" : NULL;
+	int registers = custody_entry__registers(e), rc;
+
+	if ((rc = custody_yaml__emit_string(em, "actor", e->actor)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "action", action)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "member", e->member)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "key", e->key)) != 0 ||
+	    (e->type == CUSTODY_ENTRY_EVENT && (rc = custody_yaml__emit_uint(
+	    em, "document", e->document)) != 0) ||
+	    (rc = custody_yaml__emit_string(em, "path", e->path)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "blob", e->blob)) != 0 ||
+	    (registers && (rc = custody_yaml__emit_uint(em, "version",
+	    e->version)) != 0) ||
+	    (e->has_previous && (rc = custody_yaml__emit_uint(em,
+	    "previous", e->previous)) != 0) ||
+	    (rc = custody_yaml__emit_string(em, "source", e->source)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "from", e->from)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "to", e->to)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "at", e->at)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "backdate_reason",
+	    e->backdate_reason)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "note", e->note)) != 0)
+		return rc;
+	return 0;
+}
+
+int custody_entry__emit_private(custody_buf *out,
+	const struct custody_entry *entry, const unsigned char leaf[32],
+	custody_error **err)
+{
+	struct custody_yaml_emitter *em = NULL;
+	char name[48], leaf_hex[65];
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	snprintf(name, sizeof(name), "entry %" PRIu64, entry->index);
+	custody_hex(leaf_hex, leaf, 32);
+	if ((rc = custody_entry__check(entry, NULL, name, err)) != 0 ||
+	    (rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "custody-private",
+	    CUSTODY_PRIVATE_FORMAT)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "index", entry->index)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "leaf", leaf_hex)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "opening",
+	    entry->opening)) != 0 ||
+	    (rc = emit_private_fields(em, entry)) != 0 ||
 	    (rc = custody_yaml__emit_end(em)) != 0)
 		goto cleanup;
 cleanup:

@@ -1,0 +1,297 @@
+/*
+ * An entry's private fields: which they are, their values as committed,
+ * the commitment in the public part, and the private part that opens it.
+ *
+ * Each private field f gets its own nonce, HMAC-SHA256 keyed with the
+ * entry's secret `opening`, so an outlet can disclose one field (its
+ * value and nonce) without the others, and nobody can test a guess at an
+ * undisclosed one. The public part commits to the list of per-field
+ * commitments; a disclosure carries that list.
+ */
+#include "entry.h"
+#include "entry_check.h"
+#include "common.h"
+#include "fsutil.h"
+#include "yaml.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+/* The private fields of every type, in commitment (and writing) order. */
+static const char *const private_names[] = {
+	"actor", "path", "version", "previous", "blob", "source", "member",
+	"key", "action", "document", "from", "to", "at", "backdate_reason",
+	"note", NULL
+};
+
+int custody_entry__is_private_field(const char *field)
+{
+	for (size_t i = 0; private_names[i] != NULL; i++)
+		if (strcmp(private_names[i], field) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *decimal(char num[24], uint64_t v)
+{
+	snprintf(num, 24, "%" PRIu64, v);
+	return num;
+}
+
+/* Field i's value as committed, or NULL when the entry does not hold it.
+ * Integers are written into num. */
+static const char *field_value(const struct custody_entry *e, size_t i,
+	char num[24])
+{
+	const char *f = private_names[i];
+	int registers = custody_entry__registers(e);
+
+	if (e->opening == NULL)
+		return NULL;
+	if (strcmp(f, "actor") == 0)
+		return e->actor;
+	if (strcmp(f, "path") == 0)
+		return e->path;
+	if (strcmp(f, "version") == 0)
+		return registers ? decimal(num, e->version) : NULL;
+	if (strcmp(f, "previous") == 0)
+		return e->has_previous ? decimal(num, e->previous) : NULL;
+	if (strcmp(f, "blob") == 0)
+		return e->blob;
+	if (strcmp(f, "source") == 0)
+		return e->source;
+	if (strcmp(f, "member") == 0)
+		return e->member;
+	if (strcmp(f, "key") == 0)
+		return e->key;
+	if (strcmp(f, "action") == 0) {
+		if (e->type == CUSTODY_ENTRY_EVENT)
+			return e->event_action;
+		return e->action == CUSTODY_MEMBER_ADD ? "add" :
+			e->action == CUSTODY_MEMBER_REVOKE ? "revoke" : NULL;
+	}
+	if (strcmp(f, "document") == 0)
+		return e->type == CUSTODY_ENTRY_EVENT ?
+			decimal(num, e->document) : NULL;
+	if (strcmp(f, "from") == 0)
+		return e->from;
+	if (strcmp(f, "to") == 0)
+		return e->to;
+	if (strcmp(f, "at") == 0)
+		return e->at;
+	if (strcmp(f, "backdate_reason") == 0)
+		return e->backdate_reason;
+	return e->note;
+}
+
+size_t custody_entry__private_fields(const struct custody_entry *e,
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE])
+{
+	size_t n = 0;
+	char num[24];
+
+	for (size_t i = 0; private_names[i] != NULL; i++)
+		if (field_value(e, i, num) != NULL)
+			names[n++] = private_names[i];
+	return n;
+}
+
+static int field_nonce(const struct custody_entry *e, const char *field,
+	unsigned char nonce[32])
+{
+	unsigned char key[32];
+	size_t len = 0;
+	int ok;
+
+	if (e->opening == NULL || custody_unhex(key, e->opening, 32) != 0)
+		return -1;
+	ok = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, sizeof(key),
+		(const unsigned char *)field, strlen(field), nonce, 32,
+		&len) != NULL && len == 32;
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok ? 0 : -1;
+}
+
+/* SHA-256 over up to four pieces; all zero bytes if OpenSSL fails, which
+ * then matches no commitment. */
+static void sha256_parts(unsigned char out[32], const void *a, size_t alen,
+	const void *b, size_t blen, const void *c, size_t clen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, a, alen) != 1 ||
+	    EVP_DigestUpdate(ctx, b, blen) != 1 ||
+	    EVP_DigestUpdate(ctx, c, clen) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != 32)
+		memset(out, 0, 32);
+	EVP_MD_CTX_free(ctx);
+}
+
+void custody_entry__commit_field(const char *field,
+	const unsigned char nonce[32], const char *value, size_t len,
+	unsigned char out[32])
+{
+	static const char tag[] = "custody-field v2\n";
+	char head[64];
+	int n = snprintf(head, sizeof(head), "%s%s\n", tag, field);
+
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		memset(out, 0, 32);
+		return;
+	}
+	sha256_parts(out, head, (size_t)n, nonce, 32, value, len);
+}
+
+void custody_entry__commit_private(const char *const *fields,
+	const unsigned char (*commits)[32], size_t n, unsigned char out[32])
+{
+	custody_buf text = CUSTODY_BUF_INIT;
+	char hex[65];
+	int ok = custody_buf__append(&text, "custody-private v2\n", 19) == 0;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		custody_hex(hex, commits[i], 32);
+		ok = custody_buf__printf(&text, "%s %s\n", fields[i], hex) == 0;
+	}
+	if (ok)
+		sha256_parts(out, text.ptr, text.size, "", 0, "", 0);
+	else
+		memset(out, 0, 32);
+	custody_buf_dispose(&text);
+}
+
+int custody_entry__opening(const struct custody_entry *e, const char *field,
+	unsigned char nonce[32], char **value, custody_error **err)
+{
+	char num[24];
+
+	*value = NULL;
+	for (size_t i = 0; private_names[i] != NULL; i++) {
+		const char *v;
+
+		if (strcmp(private_names[i], field) != 0)
+			continue;
+		if ((v = field_value(e, i, num)) == NULL)
+			break;
+		if (field_nonce(e, field, nonce) != 0)
+			return custody__error(err, CUSTODY_EINVALID, "entry %"
+				PRIu64 ": the private part's opening is not "
+				"64 hex digits", e->index);
+		if ((*value = strdup(v)) == NULL)
+			return custody__oom(err);
+		return 0;
+	}
+	return custody__error(err, CUSTODY_ENOTFOUND, "entry %" PRIu64
+		" holds no private field '%s'", e->index, field);
+}
+
+/* The commitment the entry's private fields and opening make. */
+static int compute_commitment(const struct custody_entry *e,
+	unsigned char out[32])
+{
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE];
+	unsigned char commits[CUSTODY_ENTRY_MAX_PRIVATE][32];
+	size_t n = custody_entry__private_fields(e, names);
+	char num[24];
+
+	for (size_t i = 0, k = 0; private_names[i] != NULL; i++) {
+		unsigned char nonce[32];
+		const char *v = field_value(e, i, num);
+
+		if (v == NULL)
+			continue;
+		if (field_nonce(e, private_names[i], nonce) != 0)
+			return -1;
+		custody_entry__commit_field(private_names[i], nonce, v,
+			strlen(v), commits[k++]);
+		OPENSSL_cleanse(nonce, sizeof(nonce));
+	}
+	custody_entry__commit_private(names,
+		(const unsigned char (*)[32])commits, n, out);
+	return 0;
+}
+
+int custody_entry__private_hex(const struct custody_entry *e, char out[65],
+	custody_error **err)
+{
+	unsigned char c[32];
+
+	if (compute_commitment(e, c) != 0)
+		return custody__error(err, CUSTODY_EINVALID, "entry %" PRIu64
+			": 'opening' must be 64 lowercase hex digits",
+			e->index);
+	custody_hex(out, c, 32);
+	return 0;
+}
+
+/* Move the private fields read into `from` over to `to`. */
+static void take_private(struct custody_entry *to, struct custody_entry *from)
+{
+	char **strings[][2] = {
+		{ &to->actor, &from->actor }, { &to->path, &from->path },
+		{ &to->blob, &from->blob }, { &to->source, &from->source },
+		{ &to->member, &from->member }, { &to->key, &from->key },
+		{ &to->event_action, &from->event_action },
+		{ &to->from, &from->from }, { &to->to, &from->to },
+		{ &to->at, &from->at },
+		{ &to->backdate_reason, &from->backdate_reason },
+		{ &to->note, &from->note }, { &to->opening, &from->opening },
+	};
+
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		free(*strings[i][0]);
+		*strings[i][0] = *strings[i][1];
+		*strings[i][1] = NULL;
+	}
+	to->version = from->version;
+	to->has_previous = from->has_previous;
+	to->previous = from->previous;
+	to->action = from->action;
+	to->document = from->document;
+}
+
+int custody_entry__open(struct custody_entry *e, const char *bytes,
+	size_t len, const char *name, const unsigned char leaf[32],
+	custody_error **err)
+{
+	struct custody_entry *part = NULL;
+	unsigned char want[32], got[32];
+	int rc;
+
+	if ((rc = custody_entry__parse_private(&part, e, bytes, len, name,
+	    err)) != 0)
+		return rc;
+	if (part->index != e->index) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: is the private "
+			"part of entry %" PRIu64 ", not of entry %" PRIu64, name,
+			part->index, e->index);
+		goto done;
+	}
+	if (custody_unhex(want, part->private_leaf, 32) != 0 ||
+	    CRYPTO_memcmp(want, leaf, 32) != 0) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: 'leaf' is not "
+			"the leaf hash of entry %" PRIu64 "'s public part", name,
+			e->index);
+		goto done;
+	}
+	take_private(e, part);
+	if (compute_commitment(e, got) != 0 ||
+	    custody_unhex(want, e->private_commitment, 32) != 0 ||
+	    CRYPTO_memcmp(want, got, 32) != 0) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: the private "
+			"fields do not match entry %" PRIu64 "'s commitment "
+			"('private')", name, e->index);
+		goto done;
+	}
+	rc = custody_entry__check(e, NULL, name, err);
+done:
+	custody_entry__free(part);
+	return rc;
+}
