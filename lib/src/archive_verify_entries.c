@@ -177,8 +177,9 @@ struct parsed_entry {
 	struct custody_entry *e;
 	unsigned char leaf[32];
 	custody_error *err;        /* why it could not be read */
-	int have_id;
+	int have_id, have_private;
 	git_oid id, private_id;    /* the public and the private part */
+	custody_error *private_err; /* why the private part was not found */
 };
 
 struct entry_batch {
@@ -210,6 +211,12 @@ static int open_one(git_odb *odb, struct parsed_entry *p, uint64_t index)
 	char path[64];
 	int rc;
 
+	if (!p->have_private) {
+		/* the public part read well: the private part is the news */
+		p->err = p->private_err;
+		p->private_err = NULL;
+		return CUSTODY_ENOTFOUND;
+	}
 	custody_archive__private_path(path, index);
 	if ((rc = custody_archive__blob_fits(odb, &p->private_id,
 	    CUSTODY_ENTRY_MAX_BYTES, path, &p->err)) != 0)
@@ -337,6 +344,7 @@ static void batch_clear(struct entry_batch *b)
 	for (size_t k = 0; k < b->n; k++) {
 		custody_entry__free(b->slot[k].e);
 		custody_error_free(b->slot[k].err);
+		custody_error_free(b->slot[k].private_err);
 	}
 	b->n = 0;
 }
@@ -370,10 +378,11 @@ static void reader_post(struct entry_reader *r, struct entry_batch *b,
 
 		p->e = NULL;
 		p->err = NULL;
+		p->private_err = NULL;
 		p->have_id = custody_archive__entry_id(a, tree, first + k,
-			&p->id, &p->err) == 0 &&
-			custody_archive__private_id(a, tree, first + k,
-			&p->private_id, &p->err) == 0;
+			&p->id, &p->err) == 0;
+		p->have_private = custody_archive__private_id(a, tree,
+			first + k, &p->private_id, &p->private_err) == 0;
 	}
 	atomic_store(&b->next, 0);
 	atomic_store(&b->done, 0);

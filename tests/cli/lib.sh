@@ -161,6 +161,17 @@ make_collection() {
 
 head_of() { git --git-dir="$1" rev-parse refs/heads/main; }
 
+# entry_public GITDIR N / entry_private GITDIR N: the two parts of entry N
+# at main, as stored (log/... is what the leaf hashes; private/... opens
+# its commitment). entry_both: one after the other.
+entry_part_path() { printf '%s/%03d/%03d/%09d.yaml' "$1" $(($2 / 1000000)) \
+	$(($2 / 1000 % 1000)) "$2"; }
+entry_public() { git --git-dir="$1" show "main:$(entry_part_path log "$2")"; }
+entry_private() {
+	git --git-dir="$1" show "main:$(entry_part_path private "$2")"
+}
+entry_both() { entry_public "$1" "$2" && entry_private "$1" "$2"; }
+
 # A test that damages an archive on purpose says so; the others' archives
 # are validated against the schemas after they pass.
 tampered() { touch "$TMP/.tampered"; }

@@ -9,7 +9,7 @@ setup() {
 	expect_rc 0
 }
 
-entry() { git --git-dir=.custody show "main:$(printf 'log/000/000/%09d.yaml' "$1")"; }
+entry() { entry_both .custody "$1"; }
 
 test_add__registers_a_folder_in_one_commit() {
 	setup
@@ -28,9 +28,26 @@ test_add__registers_a_folder_in_one_commit() {
 	contains "$e" 'version: 1' || fail "$e"
 	contains "$e" "size: $(stat -c %s scans/photo.png)" || fail "$e"
 	[[ "$e" =~ salt:\ \"[0-9a-f]{64}\" ]] || fail "no salt: $e"
+	# what a reader needs is public; the path, the blob and the actor
+	# only in the private part, which opens the public part's commitment
+	e=$(entry_public .custody 3)
+	[[ "$e" =~ private:\ \"[0-9a-f]{64}\" ]] || fail "no commitment: $e"
+	contains "$e" 'media_type: "image/png"' || fail "$e"
+	for f in path blob actor version; do
+		contains "$e" "$f:" && fail "$f in the public part: $e"
+	done
+	e=$(entry_private .custody 3)
+	[[ "$e" =~ opening:\ \"[0-9a-f]{64}\" ]] || fail "no opening: $e"
+	contains "$e" "leaf: \"$(git --git-dir=.custody show \
+		main:log/000/000/000000003.yaml | { printf '\0'; cat; } |
+		sha256sum | cut -c1-64)\"" || fail "leaf: $e"
+	contains "$e" 'sha256:' && fail "digest in the private part: $e"
 	# a fresh salt for every entry, however many are drawn at once
 	expect_eq "$(for i in 0 1 2 3 4 5; do entry $i; done |
 		grep '^salt: ' | sort -u | wc -l)" 6 "distinct salts"
+	expect_eq "$(for i in 0 1 2 3 4 5; do entry $i; done |
+		grep -E '^(salt|opening): ' | cut -d' ' -f2 | sort -u | wc -l)" \
+		12 "distinct salts and openings"
 	e=$(entry 5)
 	contains "$e" 'path: "Überweisungen März.csv"' || fail "$e"
 	e=$(entry 4)
@@ -124,7 +141,7 @@ test_add__values_are_quoted_so_yaml_cannot_misread_them() {
 	contains "$(entry 3)" 'path: "no"' || fail "$(entry 3)"
 	contains "$(entry 2)" 'path: "12:30:00"' || fail "$(entry 2)"
 	# and a YAML 1.1 reader gets strings back
-	git --git-dir=.custody show main:log/000/000/000000001.yaml >e1.yaml
+	git --git-dir=.custody show main:private/000/000/000000001.yaml >e1.yaml
 	"$PYTHON" -c 'import yaml,sys; d=yaml.safe_load(open("e1.yaml")); sys.exit(0 if d["path"]=="012345" and d["note"]=="yes" else 1)' ||
 		fail "PyYAML misread the entry"
 }

@@ -14,10 +14,7 @@ setup() {
 	expect_rc 0
 }
 
-entry_of() { # entry_of INDEX: the entry's YAML at main
-	git --git-dir=$G show "main:$(printf 'log/%03d/%03d/%09d.yaml' \
-		$(($1 / 1000000)) $(($1 / 1000 % 1000)) "$1")"
-}
+entry_of() { entry_both $G "$1"; } # entry_of INDEX: both parts at main
 
 last_index() { git --git-dir=$G ls-tree -r --name-only main log | wc -l | awk '{print $1 - 1}'; }
 
@@ -93,7 +90,8 @@ test_derive__links_by_index_and_leaf_never_by_digest() {
 	contains "$e" 'derivation: "redact"' || fail "$e"
 	orig_index=$(echo "$e" | sed -n 's/^derived_from: //p')
 	orig_sha=$(sha256sum memos/budget.txt | cut -c1-64)
-	leaf=$(entry_of "$orig_index" | "$PYTHON" -c '
+	# the leaf of the original's public part, its bytes as stored
+	leaf=$(entry_public $G "$orig_index" | "$PYTHON" -c '
 import hashlib, sys
 print(hashlib.sha256(b"\0" + sys.stdin.buffer.read()).hexdigest())')
 	contains "$e" "original_leaf: \"$leaf\"" ||
@@ -167,12 +165,17 @@ test_verify__a_forged_link_is_named() {
 	# rewrite both entries in place (a history rewrite, also reported):
 	# the derivative's leaf and the event's digest no longer match
 	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	put() { # put INDEX CONTENT
+	put() { # put INDEX SED: edit the public part, reseal the private
+		entry_public $G "$1" | sed "$2" >"$TMP/e.yaml"
+		entry_private $G "$1" >"$TMP/p.yaml"
+		"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
 		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-			100644,"$(printf '%s\n' "$2" | git --git-dir=$G hash-object -w --stdin)",$(printf 'log/%03d/%03d/%09d.yaml' 0 0 "$1")
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")",$(entry_part_path log "$1")
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",$(entry_part_path private "$1")
 	}
-	put "$d" "$(entry_of "$d" | sed 's/^original_leaf: ".*"/original_leaf: "0000000000000000000000000000000000000000000000000000000000000000"/')"
-	put "$n" "$(entry_of "$n" | sed 's/^sha256: ".*"/sha256: "0000000000000000000000000000000000000000000000000000000000000000"/')"
+	put "$d" 's/^original_leaf: ".*"/original_leaf: "0000000000000000000000000000000000000000000000000000000000000000"/'
+	put "$n" 's/^sha256: ".*"/sha256: "0000000000000000000000000000000000000000000000000000000000000000"/'
 	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
 	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
 		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \

@@ -12,13 +12,17 @@ test_init__creates_bare_repository_with_genesis_entry() {
 		"checkpoint
 custody.yaml
 log/000/000/000000000.yaml
-members/allowed_signers"
+members/allowed_signers
+private/000/000/000000000.yaml"
 	expect_eq "$(git --git-dir=.custody rev-list --count main)" 1
 	local entry
-	entry=$(git --git-dir=.custody show main:log/000/000/000000000.yaml)
+	entry=$(entry_public .custody 0)
 	contains "$entry" 'type: "genesis"' || fail "no genesis type: $entry"
 	contains "$entry" 'origin: "example.org/test"' || fail "$entry"
+	contains "$entry" 'actor:' && fail "actor in the public part: $entry"
+	entry=$(entry_private .custody 0)
 	contains "$entry" 'actor: "tester"' || fail "$entry"
+	contains "$entry" 'member: "tester"' || fail "$entry"
 	expect_eq "$(git --git-dir=.custody show main:custody.yaml)" \
 'custody-archive: 1
 origin: "example.org/test"

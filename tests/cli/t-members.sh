@@ -26,7 +26,7 @@ test_members__init_records_the_founder_in_genesis_and_allowed_signers() {
 	setup
 	local key
 	key=$("$CUSTODY" key export tester | cut -d' ' -f1,2)
-	contains "$(git --git-dir=.custody show main:log/000/000/000000000.yaml)" \
+	contains "$(entry_private .custody 0)" \
 		"key: \"$key\"" || fail "genesis lacks the key"
 	expect_eq "$(allowed_signers | grep -v '^#')" \
 		"tester namespaces=\"git,custody\" $key"
@@ -102,7 +102,7 @@ assert m[1]["fingerprint"].startswith("SHA256:")
 ' "$OUT" || fail "$OUT"
 	# the entry
 	local e
-	e=$(git --git-dir=.custody show main:log/000/000/000000002.yaml)
+	e=$(entry_both .custody 2)
 	contains "$e" 'type: "member"' || fail "$e"
 	contains "$e" 'action: "revoke"' || fail "$e"
 	contains "$e" 'member: "bob"' || fail "$e"

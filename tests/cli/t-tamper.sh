@@ -2,6 +2,28 @@
 # History rewritten with stock git: custody verify names what happened.
 . "$(dirname "$0")/lib.sh"
 
+# The public part's path of the entry that registered PATH.
+entry_named() {
+	git --git-dir=$G grep -l "^path: \"$1\"\$" main -- private/ |
+		sed 's/^main:private/log/'
+}
+
+# commit_parts ENTRY MESSAGE: a commit on main (signed by nobody) whose
+# entry ENTRY's two parts are $TMP/e.yaml and $TMP/p.yaml.
+commit_parts() {
+	local tree new
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")","$1"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",\
+"${1/#log/private}"
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	new=$(gitc commit-tree "$tree" -p main -m "$2")
+	git --git-dir=$G update-ref refs/heads/main "$new"
+	echo "$new"
+}
+
 G=.custody
 gitc() {
 	git --git-dir=$G -c user.name=mallory -c user.email=m@example.org \
@@ -56,19 +78,16 @@ test_tamper__an_entry_rewritten_in_a_new_commit_is_not_trusted_from_the_cache() 
 	run status
 	expect_out "clean: 5 documents as recorded"
 	local entry tree new
-	entry=$(git --git-dir=$G grep -l '^path: "memos/budget.txt"$' main \
-		-- log/ | sed 's/^main://')
+	entry=$(entry_named memos/budget.txt)
 	[ -n "$entry" ] || fail "no entry for memos/budget.txt"
-	# a new commit on top that rewrites that entry's hash: the log keeps
-	# its size and the new head descends from the cached one
+	# a new commit on top that rewrites that entry's hash (and reseals
+	# its private part, as a forger with the archive could): the log
+	# keeps its size and the new head descends from the cached one
 	git --git-dir=$G show "main:$entry" |
 		sed 's/^sha256: .*/sha256: "'"$(printf '0%.0s' {1..64})"'"/' >"$TMP/e.yaml"
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")","$entry"
-	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
-	new=$(gitc commit-tree "$tree" -p main -m 'custody add: rewritten')
-	git --git-dir=$G update-ref refs/heads/main "$new"
+	git --git-dir=$G show "main:${entry/#log/private}" >"$TMP/p.yaml"
+	"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+	new=$(commit_parts "$entry" 'custody add: rewritten')
 	run status
 	expect_rc 0
 	expect_out "modified  memos/budget.txt
@@ -80,21 +99,17 @@ test_tamper__an_entry_rewritten_in_a_new_commit_is_not_trusted_from_the_cache() 
 test_tamper__a_recorded_name_with_bidi_or_c1_controls_is_read_and_printed_quoted() {
 	setup
 	local entry tree new name
-	entry=$(git --git-dir=$G grep -l '^path: "memos/budget.txt"$' main \
-		-- log/ | sed 's/^main://')
+	entry=$(entry_named memos/budget.txt)
 	# an entry whose name holds U+202E and U+009B, as custody accepted
 	# before it refused them: the archive still reads, and the name is
 	# never printed raw
 	# (written as YAML writes U+009B: an escape, \x9b)
 	name=$(printf 'memos/inv\342\200\256fdp\\\\x9b.txt')
-	git --git-dir=$G show "main:$entry" |
-		sed "s|^path: .*|path: \"$name\"|" >"$TMP/e.yaml"
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")","$entry"
-	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
-	new=$(gitc commit-tree "$tree" -p main -m 'custody add: renamed')
-	git --git-dir=$G update-ref refs/heads/main "$new"
+	git --git-dir=$G show "main:$entry" >"$TMP/e.yaml"
+	git --git-dir=$G show "main:${entry/#log/private}" |
+		sed "s|^path: .*|path: \"$name\"|" >"$TMP/p.yaml"
+	"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+	new=$(commit_parts "$entry" 'custody add: renamed')
 	run status
 	expect_rc 0
 	expect_out 'moved     "memos/inv\342\200\256fdp\302\233.txt" -> memos/budget.txt

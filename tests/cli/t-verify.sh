@@ -82,6 +82,40 @@ test_verify__rewritten_entry_is_named() {
 	expect_out_has "problem: commit ${c:0:12}: adds no entry"
 }
 
+# A private part opens its entry's commitment: changed, removed or
+# swapped, it is named, and so is the commit that did it.
+test_verify__rewritten_private_part_is_named() {
+	setup
+	tampered
+	index_from_main
+	put_file private/000/000/000000001.yaml "$(entry_private $G 1 |
+		sed 's/tester/mallory/')
+"
+	local c
+	c=$(tamper_commit "innocent")
+	run verify
+	expect_rc 1
+	expect_out_has "problem: commit ${c:0:12}: changes private/000/000/000000001.yaml: private parts are written once, with their entries"
+	expect_out_has "problem: log/000/000/000000001.yaml: private/000/000/000000001.yaml: the private fields do not match entry 1's commitment ('private')"
+}
+
+test_verify__removed_or_swapped_private_part_is_named() {
+	setup
+	tampered
+	index_from_main
+	printf '0 %040d\tprivate/000/000/000000006.yaml\n' 0 |
+		GIT_INDEX_FILE="$TMP/idx" git --git-dir=$G update-index --index-info
+	put_file private/000/000/000000005.yaml "$(entry_private $G 4)
+"
+	local c
+	c=$(tamper_commit "drop")
+	run verify
+	expect_rc 1
+	expect_out_has "problem: commit ${c:0:12}: removes private/000/000/000000006.yaml: private parts are written once, with their entries"
+	expect_out_has "problem: log/000/000/000000006.yaml: private/000/000/000000006.yaml: missing from the archive"
+	expect_out_has "problem: log/000/000/000000005.yaml: private/000/000/000000005.yaml: is the private part of entry 4, not of entry 5"
+}
+
 test_verify__removed_entry_is_named() {
 	setup
 	tampered
