@@ -20,7 +20,11 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <pthread.h>
 
 /* The private fields of every type, in commitment (and writing) order. */
 static const char *const private_names[] = {
@@ -101,70 +105,130 @@ size_t custody_entry__private_fields(const struct custody_entry *e,
 	return n;
 }
 
+/*
+ * The algorithms, fetched once: an implicit fetch on every use costs more
+ * than the hashing itself for inputs this small, and add commits to
+ * every entry it writes.
+ */
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algorithms(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/* An HMAC-SHA256 context keyed with the entry's opening, for nonces. */
+static EVP_MAC_CTX *nonce_key(const struct custody_entry *e)
+{
+	OSSL_PARAM params[2];
+	unsigned char key[32];
+	EVP_MAC_CTX *ctx;
+
+	pthread_once(&fetch_once, fetch_algorithms);
+	if (hmac_mac == NULL || e->opening == NULL ||
+	    custody_unhex(key, e->opening, 32) != 0 ||
+	    (ctx = EVP_MAC_CTX_new(hmac_mac)) == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(ctx, key, sizeof(key), params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return ctx;
+}
+
+/* nonce_f from the keyed context, which is reset to its key first. */
+static int keyed_nonce(EVP_MAC_CTX *keyed, const char *field,
+	unsigned char nonce[32])
+{
+	size_t len = 0;
+
+	if (keyed == NULL || EVP_MAC_init(keyed, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(keyed, (const unsigned char *)field,
+	    strlen(field)) != 1 ||
+	    EVP_MAC_final(keyed, nonce, &len, 32) != 1 || len != 32)
+		return -1;
+	return 0;
+}
+
 static int field_nonce(const struct custody_entry *e, const char *field,
 	unsigned char nonce[32])
 {
-	unsigned char key[32];
-	size_t len = 0;
-	int ok;
+	EVP_MAC_CTX *keyed = nonce_key(e);
+	int rc = keyed_nonce(keyed, field, nonce);
 
-	if (e->opening == NULL || custody_unhex(key, e->opening, 32) != 0)
-		return -1;
-	ok = EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, sizeof(key),
-		(const unsigned char *)field, strlen(field), nonce, 32,
-		&len) != NULL && len == 32;
-	OPENSSL_cleanse(key, sizeof(key));
-	return ok ? 0 : -1;
+	EVP_MAC_CTX_free(keyed);
+	return rc;
 }
 
-/* SHA-256 over up to four pieces; all zero bytes if OpenSSL fails, which
- * then matches no commitment. */
-static void sha256_parts(unsigned char out[32], const void *a, size_t alen,
-	const void *b, size_t blen, const void *c, size_t clen)
+/* A SHA-256 context, reused across the hashes of one commitment. */
+static EVP_MD_CTX *new_sha256(void)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	pthread_once(&fetch_once, fetch_algorithms);
+	return sha256_md != NULL ? EVP_MD_CTX_new() : NULL;
+}
+
+/* commit_f with ctx; all zero bytes if OpenSSL fails, which then matches
+ * no commitment. */
+static void commit_field_with(EVP_MD_CTX *ctx, const char *field,
+	const unsigned char nonce[32], const char *value, size_t len,
+	unsigned char out[32])
+{
+	static const char tag[] = "custody-field v2\n";
 	unsigned int n = 0;
 
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, a, alen) != 1 ||
-	    EVP_DigestUpdate(ctx, b, blen) != 1 ||
-	    EVP_DigestUpdate(ctx, c, clen) != 1 ||
+	if (ctx == NULL || EVP_DigestInit_ex2(ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, tag, sizeof(tag) - 1) != 1 ||
+	    EVP_DigestUpdate(ctx, field, strlen(field)) != 1 ||
+	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, nonce, 32) != 1 ||
+	    EVP_DigestUpdate(ctx, value, len) != 1 ||
 	    EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != 32)
 		memset(out, 0, 32);
-	EVP_MD_CTX_free(ctx);
+}
+
+static void commit_private_with(EVP_MD_CTX *ctx, const char *const *fields,
+	const unsigned char (*commits)[32], size_t n, unsigned char out[32])
+{
+	static const char tag[] = "custody-private v2\n";
+	unsigned int len = 0;
+	char hex[66];
+	int ok = ctx != NULL && EVP_DigestInit_ex2(ctx, sha256_md, NULL) == 1 &&
+		EVP_DigestUpdate(ctx, tag, sizeof(tag) - 1) == 1;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		hex[0] = ' ';
+		custody_hex(hex + 1, commits[i], 32);
+		hex[65] = '\n';
+		ok = EVP_DigestUpdate(ctx, fields[i], strlen(fields[i])) == 1 &&
+			EVP_DigestUpdate(ctx, hex, sizeof(hex)) == 1;
+	}
+	if (!ok || EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != 32)
+		memset(out, 0, 32);
 }
 
 void custody_entry__commit_field(const char *field,
 	const unsigned char nonce[32], const char *value, size_t len,
 	unsigned char out[32])
 {
-	static const char tag[] = "custody-field v2\n";
-	char head[64];
-	int n = snprintf(head, sizeof(head), "%s%s\n", tag, field);
+	EVP_MD_CTX *ctx = new_sha256();
 
-	if (n < 0 || (size_t)n >= sizeof(head)) {
-		memset(out, 0, 32);
-		return;
-	}
-	sha256_parts(out, head, (size_t)n, nonce, 32, value, len);
+	commit_field_with(ctx, field, nonce, value, len, out);
+	EVP_MD_CTX_free(ctx);
 }
 
 void custody_entry__commit_private(const char *const *fields,
 	const unsigned char (*commits)[32], size_t n, unsigned char out[32])
 {
-	custody_buf text = CUSTODY_BUF_INIT;
-	char hex[65];
-	int ok = custody_buf__append(&text, "custody-private v2\n", 19) == 0;
+	EVP_MD_CTX *ctx = new_sha256();
 
-	for (size_t i = 0; i < n && ok; i++) {
-		custody_hex(hex, commits[i], 32);
-		ok = custody_buf__printf(&text, "%s %s\n", fields[i], hex) == 0;
-	}
-	if (ok)
-		sha256_parts(out, text.ptr, text.size, "", 0, "", 0);
-	else
-		memset(out, 0, 32);
-	custody_buf_dispose(&text);
+	commit_private_with(ctx, fields, commits, n, out);
+	EVP_MD_CTX_free(ctx);
 }
 
 int custody_entry__opening(const struct custody_entry *e, const char *field,
@@ -199,23 +263,28 @@ static int compute_commitment(const struct custody_entry *e,
 	const char *names[CUSTODY_ENTRY_MAX_PRIVATE];
 	unsigned char commits[CUSTODY_ENTRY_MAX_PRIVATE][32];
 	size_t n = custody_entry__private_fields(e, names);
+	EVP_MAC_CTX *keyed = nonce_key(e);
+	EVP_MD_CTX *md = new_sha256();
 	char num[24];
+	int rc = keyed != NULL && md != NULL ? 0 : -1;
 
-	for (size_t i = 0, k = 0; private_names[i] != NULL; i++) {
+	for (size_t i = 0, k = 0; private_names[i] != NULL && rc == 0; i++) {
 		unsigned char nonce[32];
 		const char *v = field_value(e, i, num);
 
 		if (v == NULL)
 			continue;
-		if (field_nonce(e, private_names[i], nonce) != 0)
-			return -1;
-		custody_entry__commit_field(private_names[i], nonce, v,
-			strlen(v), commits[k++]);
+		rc = keyed_nonce(keyed, private_names[i], nonce);
+		commit_field_with(md, private_names[i], nonce, v, strlen(v),
+			commits[k++]);
 		OPENSSL_cleanse(nonce, sizeof(nonce));
 	}
-	custody_entry__commit_private(names,
-		(const unsigned char (*)[32])commits, n, out);
-	return 0;
+	if (rc == 0)
+		commit_private_with(md, names,
+			(const unsigned char (*)[32])commits, n, out);
+	EVP_MAC_CTX_free(keyed);
+	EVP_MD_CTX_free(md);
+	return rc;
 }
 
 int custody_entry__private_hex(const struct custody_entry *e, char out[65],
