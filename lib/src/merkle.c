@@ -167,6 +167,154 @@ int custody_merkle__inclusion_proof(custody_merkle_node_fn node,
 	return 0;
 }
 
+/* ---- two leaves at once ---- */
+
+struct pair_walk {
+	uint64_t first, second;
+	custody_merkle_node_fn node;   /* generating */
+	void *payload;
+	unsigned char (*out)[CUSTODY_HASH_BYTES];
+	const unsigned char (*first_proof)[CUSTODY_HASH_BYTES]; /* checking */
+	size_t first_count;
+	const unsigned char *first_leaf, *second_leaf;
+	const unsigned char (*extra)[CUSTODY_HASH_BYTES];
+	size_t count, used;            /* of out / extra */
+	int bad;                       /* checking: the proof is short */
+};
+
+static int holds(uint64_t lo, uint64_t hi, uint64_t x)
+{
+	return lo <= x && x < hi;
+}
+
+/* Generating: list the hashes [lo, hi)'s subtrees need that the first
+ * leaf's proof does not give; [lo, hi) holds a leaf of the pair. */
+static int pair_list(struct pair_walk *w, uint64_t lo, uint64_t hi,
+	custody_error **err)
+{
+	uint64_t mid;
+	int rc;
+
+	if (hi - lo == 1)
+		return 0;
+	mid = lo + ((uint64_t)1 << split_level(hi - lo));
+	for (int side = 0; side < 2; side++) {
+		uint64_t a = side ? mid : lo, b = side ? hi : mid;
+
+		if (holds(a, b, w->first) || holds(a, b, w->second))
+			rc = pair_list(w, a, b, err);
+		else if (holds(lo, hi, w->first))
+			rc = 0;   /* on the first leaf's path */
+		else if (w->count == CUSTODY_MERKLE_MAX_PROOF)
+			rc = custody__error(err, CUSTODY_EINVALID, "pair "
+				"proof: more than %d hashes",
+				CUSTODY_MERKLE_MAX_PROOF);
+		else
+			rc = range_root(w->node, w->payload, a, b,
+				w->out[w->count++], err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Checking: the hash of [lo, hi), which holds a leaf of the pair; depth
+ * counts the splits above it on the first leaf's path. */
+static void pair_hash(struct pair_walk *w, uint64_t lo, uint64_t hi,
+	size_t depth, unsigned char out[CUSTODY_HASH_BYTES])
+{
+	unsigned char part[2][CUSTODY_HASH_BYTES];
+	uint64_t mid;
+
+	if (hi - lo == 1) {
+		memcpy(out, lo == w->first ? w->first_leaf : w->second_leaf,
+			CUSTODY_HASH_BYTES);
+		return;
+	}
+	mid = lo + ((uint64_t)1 << split_level(hi - lo));
+	for (int side = 0; side < 2 && !w->bad; side++) {
+		uint64_t a = side ? mid : lo, b = side ? hi : mid;
+
+		if (holds(a, b, w->first) || holds(a, b, w->second))
+			pair_hash(w, a, b, depth + 1, part[side]);
+		else if (holds(lo, hi, w->first) && depth < w->first_count)
+			memcpy(part[side],
+				w->first_proof[w->first_count - 1 - depth],
+				CUSTODY_HASH_BYTES);
+		else if (!holds(lo, hi, w->first) && w->used < w->count)
+			memcpy(part[side], w->extra[w->used++],
+				CUSTODY_HASH_BYTES);
+		else
+			w->bad = 1;
+	}
+	if (!w->bad)
+		custody_merkle__node_hash(part[0], part[1], out);
+}
+
+int custody_merkle__pair_proof(custody_merkle_node_fn node, void *payload,
+	uint64_t first, uint64_t second, uint64_t size,
+	unsigned char proof[][CUSTODY_HASH_BYTES], size_t *count_out,
+	custody_error **err)
+{
+	struct pair_walk w;
+	int rc;
+
+	*count_out = 0;
+	if (first >= size || second >= size || first == second)
+		return custody__error(err, CUSTODY_EINVALID, "pair proof: "
+			"leaves %" PRIu64 " and %" PRIu64 " are not two leaves "
+			"of a tree of size %" PRIu64, first, second, size);
+	memset(&w, 0, sizeof(w));
+	w.first = first;
+	w.second = second;
+	w.node = node;
+	w.payload = payload;
+	w.out = proof;
+	if ((rc = pair_list(&w, 0, size, err)) == 0)
+		*count_out = w.count;
+	return rc;
+}
+
+int custody_merkle__verify_pair(
+	const unsigned char first_leaf[CUSTODY_HASH_BYTES], uint64_t first,
+	const unsigned char first_proof[][CUSTODY_HASH_BYTES],
+	size_t first_count,
+	const unsigned char second_leaf[CUSTODY_HASH_BYTES], uint64_t second,
+	const unsigned char extra[][CUSTODY_HASH_BYTES], size_t extra_count,
+	uint64_t size, const unsigned char root[CUSTODY_HASH_BYTES],
+	custody_error **err)
+{
+	unsigned char got[CUSTODY_HASH_BYTES];
+	struct pair_walk w;
+
+	if (first >= size || second >= size || first == second)
+		return custody__error(err, CUSTODY_EVERIFY, "leaves %" PRIu64
+			" and %" PRIu64 " are not two leaves of a tree of size %"
+			PRIu64, first, second, size);
+	memset(&w, 0, sizeof(w));
+	w.first = first;
+	w.second = second;
+	w.first_leaf = first_leaf;
+	w.second_leaf = second_leaf;
+	w.first_proof = first_proof;
+	w.first_count = first_count;
+	w.extra = extra;
+	w.count = extra_count;
+	pair_hash(&w, 0, size, 0, got);
+	if (w.bad)
+		return custody__error(err, CUSTODY_EVERIFY, "the proof of "
+			"leaf %" PRIu64 " beside leaf %" PRIu64 " is too short",
+			second, first);
+	if (w.used != extra_count)
+		return custody__error(err, CUSTODY_EVERIFY, "the proof of "
+			"leaf %" PRIu64 " beside leaf %" PRIu64 " has %zu "
+			"hashes too many", second, first, extra_count - w.used);
+	if (CRYPTO_memcmp(got, root, CUSTODY_HASH_BYTES) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "leaf %" PRIu64
+			" and its proof do not give the tree's root", second);
+	return 0;
+}
+
 /* How messages name a proof. */
 #define INCLUSION_PROOF "inclusion proof of leaf %" PRIu64 \
 	" in a tree of size %" PRIu64

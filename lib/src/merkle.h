@@ -91,6 +91,37 @@ int custody_merkle__verify_inclusion(
 	custody_error **err) __attribute__((warn_unused_result));
 
 /*
+ * A second leaf's proof beside a first one's: the hashes of the subtrees
+ * on leaf `second`'s path that leaf `first`'s own inclusion proof does
+ * not hold. Computed by the recursion of RFC 6962's MTH over [0, size):
+ * a range holding neither leaf is skipped when it is a sibling of a range
+ * holding `first` (the first proof has it), else its hash is listed; the
+ * list is in depth-first, left-to-right order. For two leaves close
+ * together it holds about log2(|second - first|) hashes. first != second,
+ * both below size. At most CUSTODY_MERKLE_MAX_PROOF hashes.
+ */
+int custody_merkle__pair_proof(custody_merkle_node_fn node, void *payload,
+	uint64_t first, uint64_t second, uint64_t size,
+	unsigned char proof[][CUSTODY_HASH_BYTES], size_t *count_out,
+	custody_error **err);
+
+/*
+ * Check both leaves at once: the root computed by the same recursion,
+ * taking `first`'s siblings from its inclusion proof (first_proof,
+ * leaf's sibling first, as custody_merkle__inclusion_proof gives it) and
+ * the others from `extra` in order, is `root`, and every hash of extra
+ * was used. 0, or CUSTODY_EVERIFY with the reason.
+ */
+int custody_merkle__verify_pair(
+	const unsigned char first_leaf[CUSTODY_HASH_BYTES], uint64_t first,
+	const unsigned char first_proof[][CUSTODY_HASH_BYTES],
+	size_t first_count,
+	const unsigned char second_leaf[CUSTODY_HASH_BYTES], uint64_t second,
+	const unsigned char extra[][CUSTODY_HASH_BYTES], size_t extra_count,
+	uint64_t size, const unsigned char root[CUSTODY_HASH_BYTES],
+	custody_error **err) __attribute__((warn_unused_result));
+
+/*
  * Check that `count` hashes prove the tree of new_size leaves with root
  * new_root extends the tree of old_size leaves with root old_root
  * (RFC 9162 2.1.4.2). 0 if the proof holds; CUSTODY_EVERIFY with the

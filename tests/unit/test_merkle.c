@@ -1025,6 +1025,94 @@ static void test_merkle__huge_trees_prove_and_verify(void)
 	CHECK_INT(refused, 1);
 }
 
+/*
+ * A pair proof (a publication beside its document): for every pair of
+ * leaves in every tree of 1 to 40 leaves, the listed hashes with the
+ * first leaf's inclusion proof give the reference root; a changed,
+ * missing or extra hash, or a swapped leaf, does not. Two leaves side by
+ * side need no hash the first proof lacks, beyond one per level they
+ * part at.
+ */
+static void test_merkle__pair_proofs_hold_for_every_pair_and_only_then(void)
+{
+	static unsigned char leaves[40][HASH];
+	unsigned long pairs = 0;
+
+	for (int i = 0; i < 40; i++) {
+		unsigned char entry[2] = { 'p', (unsigned char)i };
+
+		custody_merkle__leaf_hash(entry, sizeof(entry), leaves[i]);
+	}
+	for (uint64_t size = 2; size <= 40; size++) {
+		struct tree t = { (const unsigned char (*)[HASH])leaves, size,
+			0, 0 };
+		unsigned char root[HASH];
+
+		reference_mth((const unsigned char (*)[HASH])leaves, 0, size,
+			root);
+		for (uint64_t a = 0; a < size; a++)
+			for (uint64_t b = 0; b < size; b++) {
+				unsigned char pa[64][HASH], extra[65][HASH];
+				custody_error *err = NULL;
+				size_t na = 0, ne = 0;
+
+				if (a == b)
+					continue;
+				CHECK_INT(custody_merkle__inclusion_proof(
+					tree_node, &t, a, size, pa, &na, &err),
+					0);
+				CHECK_INT(custody_merkle__pair_proof(tree_node,
+					&t, a, b, size, extra, &ne, &err), 0);
+				CHECK(!t.outside);
+				CHECK_INT(custody_merkle__verify_pair(
+					leaves[a], a,
+					(const unsigned char (*)[HASH])pa, na,
+					leaves[b], b,
+					(const unsigned char (*)[HASH])extra,
+					ne, size, root, &err), 0);
+				if (b == a + 1 && a % 2 == 0)
+					CHECK_INT(ne, 0);
+				/* a wrong second leaf, a wrong index */
+				CHECK(custody_merkle__verify_pair(leaves[a], a,
+					(const unsigned char (*)[HASH])pa, na,
+					leaves[a], b,
+					(const unsigned char (*)[HASH])extra,
+					ne, size, root, &err) == CUSTODY_EVERIFY);
+				custody_error_free(err);
+				err = NULL;
+				if (ne > 0) {
+					extra[ne - 1][0] ^= 1;
+					CHECK(custody_merkle__verify_pair(
+						leaves[a], a, (const unsigned
+						char (*)[HASH])pa, na,
+						leaves[b], b, (const unsigned
+						char (*)[HASH])extra, ne,
+						size, root, &err) != 0);
+					custody_error_free(err);
+					err = NULL;
+					extra[ne - 1][0] ^= 1;
+					CHECK(custody_merkle__verify_pair(
+						leaves[a], a, (const unsigned
+						char (*)[HASH])pa, na,
+						leaves[b], b, (const unsigned
+						char (*)[HASH])extra, ne - 1,
+						size, root, &err) != 0);
+					custody_error_free(err);
+					err = NULL;
+				}
+				memcpy(extra[ne], leaves[0], HASH);
+				CHECK(custody_merkle__verify_pair(leaves[a], a,
+					(const unsigned char (*)[HASH])pa, na,
+					leaves[b], b,
+					(const unsigned char (*)[HASH])extra,
+					ne + 1, size, root, &err) != 0);
+				custody_error_free(err);
+				pairs++;
+			}
+	}
+	CHECK_INT(pairs, 21320);
+}
+
 static const struct test tests[] = {
 	TEST(test_merkle__hashes_match_reference_nodes),
 	TEST(test_merkle__roots_of_sizes_0_to_8_match_reference),
@@ -1036,6 +1124,7 @@ static const struct test tests[] = {
 	TEST(test_merkle__proof_requests_outside_the_tree_are_refused),
 	TEST(test_merkle__matches_naive_reference_on_random_trees),
 	TEST(test_merkle__huge_trees_prove_and_verify),
+	TEST(test_merkle__pair_proofs_hold_for_every_pair_and_only_then),
 	{ 0 }
 };
 
