@@ -16,10 +16,15 @@ static const char help[] =
 "A fact-checker's check, offline and without an archive: is FILE the\n"
 "document the outlet registered, in which log, when, and with what\n"
 "evidence of time? In order: the proof's form; the checkpoint's\n"
-"signature by KEY; the entry the proof carries; FILE's SHA-256 and size\n"
-"against the entry; the entry's inclusion in the signed tree; a\n"
-"checkpoint you saved earlier (the log must only have grown since); the\n"
-"RFC 3161 timestamp over the checkpoint. Each failure names its step.\n"
+"signature by KEY; the entry the proof carries; the private fields the\n"
+"outlet chose to disclose, each against the entry's commitment; FILE's\n"
+"SHA-256 and size against the entry; the entry's inclusion in the signed\n"
+"tree; the publication entry that names the document, in the same tree;\n"
+"a checkpoint you saved earlier (the log must only have grown since);\n"
+"the RFC 3161 timestamp over the checkpoint. Each failure names its\n"
+"step. A proof shows the document's public fields (digest, size, type,\n"
+"time, derivation, publication); its path, who registered it, notes and\n"
+"source labels stay private unless the outlet disclosed them.\n"
 "\n"
 "  --proof PROOF       the proof file (`custody proof` writes it)\n"
 "  --key KEY           the outlet's key: the verifier key `custody key\n"
@@ -37,20 +42,76 @@ static const char help[] =
 #define PROOF_MAX (4 * 1024 * 1024)
 #define NOTE_MAX (64 * 1024)
 
+/* The private fields the outlet disclosed, each as checked, and those
+ * it kept private. */
+static void print_disclosed(const custody_check_result *r)
+{
+	const struct { const char *name; const char *value; } shown[] = {
+		{ "path", r->path }, { "actor", r->actor },
+		{ "note", r->note }, { "source", r->source },
+		{ "blob", r->blob },
+	};
+	char kept[CUSTODY_FIELDS_SIZE], list[CUSTODY_FIELDS_SIZE + 2];
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		if (shown[i].value[0] != '\0')
+			printf("  disclosed    by the outlet: %s %s\n",
+				shown[i].name, strcmp(shown[i].name, "path")
+				== 0 ? cli_name(shown[i].value) :
+				cli_text(shown[i].value));
+	if (r->version != 0)
+		printf("  disclosed    by the outlet: version %" PRIu64 "\n",
+			r->version);
+	if (r->has_previous)
+		printf("  disclosed    by the outlet: previous entry %" PRIu64
+			"\n", r->previous);
+	if (!r->private_fields_known) {
+		printf("  private      path, actor and every other private "
+			"field (the outlet disclosed none)\n");
+		return;
+	}
+	/* the entry's private fields less those disclosed */
+	kept[0] = '\0';
+	snprintf(list, sizeof(list), ",%s,", r->disclosed);
+	for (const char *p = r->private_fields; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		char name[CUSTODY_FIELDS_SIZE + 2];
+
+		snprintf(name, sizeof(name), ",%.*s,", (int)n, p);
+		if (strstr(list, name) == NULL && used < sizeof(kept))
+			used += (size_t)snprintf(kept + used, sizeof(kept) -
+				used, "%s%.*s", used ? ", " : "", (int)n, p);
+		p += n + (p[n] == ',');
+	}
+	if (used == 0)
+		printf("  private      none: the outlet disclosed every "
+			"field\n");
+	else
+		printf("  private      %s (not disclosed)\n", kept);
+}
+
 static void print_result(const custody_check_result *r, const char *file,
 	const char *tsa_ca)
 {
 	printf("OK: %s is the document registered in the log %s\n",
 		cli_name(file), cli_text(r->origin));
-	printf("  registered   by %s, %s (the outlet's clock), entry %"
-		PRIu64 ", version %" PRIu64 " of %s\n", r->actor,
-		r->registered, r->index, r->version, r->path);
+	printf("  registered   %s (the outlet's clock), entry %" PRIu64 "\n",
+		r->registered, r->index);
 	printf("  document     SHA-256 %s, %" PRIu64 " bytes\n", r->sha256,
 		r->size);
 	if (r->is_derivative)
 		printf("  derived      by %s from entry %" PRIu64 ", registered "
 			"earlier in the same log (the original is not "
 			"disclosed)\n", r->derivation, r->derived_from);
+	if (r->published)
+		printf("  publication  published at %s on %s (entry %" PRIu64
+			")\n", cli_text(r->url), r->published_at,
+			r->publication);
+	else
+		printf("  publication  registered, not recorded as "
+			"published\n");
+	print_disclosed(r);
 	printf("  log          %s at size %" PRIu64 ", root %s\n", r->origin,
 		r->tree_size, r->root);
 	printf("  signed by    %s, the key you gave\n", r->fingerprint);
@@ -70,6 +131,50 @@ static void print_result(const custody_check_result *r, const char *file,
 			PRIu64 " you saved\n", r->old_size);
 }
 
+/* The disclosure and the publication as JSON members. */
+static void json_disclosure(const custody_check_result *r)
+{
+	fputs(",\"note\":", stdout);
+	json_string(stdout, r->note[0] ? r->note : NULL);
+	fputs(",\"source\":", stdout);
+	json_string(stdout, r->source[0] ? r->source : NULL);
+	fputs(",\"blob\":", stdout);
+	json_string(stdout, r->blob[0] ? r->blob : NULL);
+	if (r->has_previous)
+		printf(",\"previous\":%" PRIu64, r->previous);
+	fputs(",\"disclosed\":[", stdout);
+	for (const char *p = r->disclosed; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+
+		printf("%s\"%.*s\"", p == r->disclosed ? "" : ",", (int)n, p);
+		p += n + (p[n] == ',');
+	}
+	fputs("],\"private_fields\":", stdout);
+	if (!r->private_fields_known) {
+		fputs("null", stdout);
+	} else {
+		fputs("[", stdout);
+		for (const char *p = r->private_fields; *p != '\0';) {
+			size_t n = strcspn(p, ",");
+
+			printf("%s\"%.*s\"", p == r->private_fields ? "" :
+				",", (int)n, p);
+			p += n + (p[n] == ',');
+		}
+		fputs("]", stdout);
+	}
+	printf(",\"publication\":%s", r->published ? "{" : "null");
+	if (r->published) {
+		printf("\"entry\":%" PRIu64 ",\"url\":", r->publication);
+		json_string(stdout, r->url);
+		fputs(",\"title\":", stdout);
+		json_string(stdout, r->title[0] ? r->title : NULL);
+		fputs(",\"published\":", stdout);
+		json_string(stdout, r->published_at);
+		fputs("}", stdout);
+	}
+}
+
 static void json_result(const custody_check_result *r, int ok,
 	const char *message)
 {
@@ -85,13 +190,17 @@ static void json_result(const custody_check_result *r, int ok,
 	json_string(stdout, r->fingerprint[0] ? r->fingerprint : NULL);
 	printf(",\"index\":%" PRIu64 ",\"path\":", r->index);
 	json_string(stdout, r->path[0] ? r->path : NULL);
-	printf(",\"version\":%" PRIu64 ",\"size\":%" PRIu64 ",\"sha256\":",
-		r->version, r->size);
+	if (r->version != 0)
+		printf(",\"version\":%" PRIu64, r->version);
+	else
+		fputs(",\"version\":null", stdout);
+	printf(",\"size\":%" PRIu64 ",\"sha256\":", r->size);
 	json_string(stdout, r->sha256[0] ? r->sha256 : NULL);
 	fputs(",\"registered\":", stdout);
 	json_string(stdout, r->registered[0] ? r->registered : NULL);
 	fputs(",\"actor\":", stdout);
 	json_string(stdout, r->actor[0] ? r->actor : NULL);
+	json_disclosure(r);
 	printf(",\"timestamp\":%s", r->has_timestamp ? "{" : "null");
 	if (r->has_timestamp) {
 		fputs("\"time\":", stdout);

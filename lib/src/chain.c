@@ -434,9 +434,12 @@ int custody_archive_reveal(custody_archive *a, const char *derivative,
 		goto done;
 	}
 	/* both at the checkpoint at head, so they share one tree */
-	if ((rc = custody_archive__proof_of(a, e->index, 0, &d, err)) != 0 ||
-	    (rc = custody_archive__proof_of(a, e->derived_from, 0, &o, err))
-	    != 0)
+	/* for whom the outlet shows them to (a court): all the fields of
+	 * both entries but where git keeps their content */
+	if ((rc = custody_archive__proof_of(a, e->index, 0,
+	    CUSTODY_DISCLOSE_ALL_BUT_BLOB, NULL, 0, &d, err)) != 0 ||
+	    (rc = custody_archive__proof_of(a, e->derived_from, 0,
+	    CUSTODY_DISCLOSE_ALL_BUT_BLOB, NULL, 0, &o, err)) != 0)
 		goto done;
 	if (custody_buf__append(out, CUSTODY_REVEAL_V1,
 	    sizeof(CUSTODY_REVEAL_V1) - 1) != 0 ||

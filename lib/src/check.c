@@ -17,6 +17,7 @@
 #include "check.h"
 #include "base64.h"
 #include "checkpoint.h"
+#include "proof_file.h"
 #include "digest.h"
 #include "entry.h"
 #include "common.h"
@@ -25,6 +26,7 @@
 #include "merkle.h"
 #include "note.h"
 #include "tsa.h"
+#include "yaml.h"
 #include "custody/check.h"
 
 #include <inttypes.h>
@@ -35,62 +37,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define TOKEN_MAX (64 * 1024)
 
 /* ---- the envelope ---- */
-
-struct envelope {
-	unsigned char *token;     /* malloc'd DER, or NULL */
-	size_t token_len;
-	const char *tlog;         /* into the input */
-	size_t tlog_len;
-};
-
-static int parse_envelope(struct envelope *out, const char *text,
-	size_t len, custody_error **err)
-{
-	const char *p = text, *end = text + len, *eol;
-
-	memset(out, 0, sizeof(*out));
-	if (len > CUSTODY_TLOG_PROOF_MAX_SIZE + 2 * TOKEN_MAX)
-		return custody__error(err, CUSTODY_EINVALID, "the proof is "
-			"too big (%zu bytes)", len);
-	if (len < sizeof(CUSTODY_PROOF_V1) - 1 ||
-	    memcmp(p, CUSTODY_PROOF_V1, sizeof(CUSTODY_PROOF_V1) - 1) != 0)
-		return custody__error(err, CUSTODY_EINVALID, "the proof does "
-			"not start with \"custody-proof/v1\" (not a custody "
-			"proof file)");
-	p += sizeof(CUSTODY_PROOF_V1) - 1;
-	if (p < end && strncmp(p, "timestamp ", 10) == 0 &&
-	    (size_t)(end - p) > 10) {
-		p += 10;
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return custody__error(err, CUSTODY_EINVALID, "proof "
-				"line 2: no end of line");
-		if ((size_t)(eol - p) > CUSTODY_BASE64_LEN(TOKEN_MAX) ||
-		    (out->token = malloc((size_t)(eol - p) / 4 * 3 + 1)) ==
-		    NULL ||
-		    custody_base64_decode(out->token, &out->token_len, p,
-		    (size_t)(eol - p)) != 0 || out->token_len == 0) {
-			free(out->token);
-			out->token = NULL;
-			return custody__error(err, CUSTODY_EINVALID, "proof "
-				"line 2: the timestamp is not canonical base64 "
-				"of at most 64 KiB");
-		}
-		p = eol + 1;
-	}
-	if (p >= end || *p != '\n') {
-		free(out->token);
-		out->token = NULL;
-		return custody__error(err, CUSTODY_EINVALID, "the proof's "
-			"header does not end with an empty line");
-	}
-	p++;
-	out->tlog = p;
-	out->tlog_len = (size_t)(end - p);
-	return 0;
-}
 
 /* ---- keys ---- */
 
@@ -360,11 +308,171 @@ static int step_error(custody_error **err, int code, const char *step,
 	return rc;
 }
 
+/* names[0, n) as "a,b,c" into out. */
+static void join_names(char *out, size_t size, char (*names)[
+	CUSTODY_PROOF_FIELD_MAX], size_t n)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+			i ? "," : "", names[i]);
+}
+
+/* A disclosed value into the result, for the fields a registration
+ * holds; a number must be one. */
+static int take_value(custody_check_result *r, const char *field,
+	const char *v, custody_error **err)
+{
+	struct { const char *name; char *out; size_t size; } strings[] = {
+		{ "path", r->path, sizeof(r->path) },
+		{ "actor", r->actor, sizeof(r->actor) },
+		{ "note", r->note, sizeof(r->note) },
+		{ "source", r->source, sizeof(r->source) },
+		{ "blob", r->blob, sizeof(r->blob) },
+	};
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (strcmp(strings[i].name, field) == 0) {
+			if (custody_yaml__bad_utf8(v, strlen(v)) != 0 ||
+			    strlen(v) >= strings[i].size)
+				return custody__error(err, CUSTODY_EINVALID,
+					"the value of '%s' is not UTF-8 text "
+					"of the length allowed", field);
+			snprintf(strings[i].out, strings[i].size, "%s", v);
+			return 0;
+		}
+	if (strcmp(field, "version") != 0 && strcmp(field, "previous") != 0)
+		return 0;
+	for (i = 0; v[i] >= '0' && v[i] <= '9' && i < 16; i++)
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	if (i == 0 || v[i] != '\0' || (v[0] == '0' && i > 1))
+		return custody__error(err, CUSTODY_EINVALID, "the value of "
+			"'%s' is not a number", field);
+	if (field[0] == 'v') {
+		r->version = n;
+	} else {
+		r->has_previous = 1;
+		r->previous = n;
+	}
+	return 0;
+}
+
+/* The commitment lines make the entry's `private`, and each opening
+ * its field's commitment. */
+static int check_disclosures(const struct custody_proof_file *pf,
+	const struct custody_entry *e, custody_check_result *r,
+	custody_error **err)
+{
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE];
+	unsigned char want[32], got[32];
+	int rc;
+
+	if (pf->ncommitments == 0) {
+		if (pf->ndisclosed > 0)
+			return custody__error(err, CUSTODY_EINVALID, "the "
+				"proof discloses fields but lists no "
+				"commitments");
+		return 0;
+	}
+	for (size_t i = 0; i < pf->ncommitments; i++)
+		names[i] = pf->commit_fields[i];
+	custody_entry__commit_private(names,
+		(const unsigned char (*)[32])pf->commits, pf->ncommitments,
+		got);
+	if (custody_unhex(want, e->private_commitment, 32) != 0 ||
+	    CRYPTO_memcmp(want, got, 32) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "the commitments "
+			"the proof lists are not the entry's ('private')");
+	r->private_fields_known = 1;
+	join_names(r->private_fields, sizeof(r->private_fields),
+		(char (*)[CUSTODY_PROOF_FIELD_MAX])pf->commit_fields,
+		pf->ncommitments);
+	for (size_t d = 0; d < pf->ndisclosed; d++) {
+		const char *f = pf->disclosed[d], *v = pf->values[d];
+		size_t j;
+
+		for (j = 0; j < pf->ncommitments; j++)
+			if (strcmp(pf->commit_fields[j], f) == 0)
+				break;
+		if (j == pf->ncommitments)
+			return custody__error(err, CUSTODY_EVERIFY, "'%s' is "
+				"disclosed, but the entry holds no such "
+				"field", f);
+		custody_entry__commit_field(f, pf->nonces[d], v, strlen(v),
+			got);
+		if (CRYPTO_memcmp(got, pf->commits[j], 32) != 0)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"value disclosed for '%s' is not the one the "
+				"entry committed to", f);
+		if ((rc = take_value(r, f, v, err)) != 0)
+			return rc;
+	}
+	join_names(r->disclosed, sizeof(r->disclosed),
+		(char (*)[CUSTODY_PROOF_FIELD_MAX])pf->disclosed,
+		pf->ndisclosed);
+	return 0;
+}
+
+/* The publication entry names this document and is in the same tree
+ * (a pair proof beside the document's own). */
+static int check_publication(const struct custody_proof_file *pf,
+	const struct custody_entry *e, const unsigned char leaf[32],
+	const struct custody_tlog_proof *p,
+	const struct custody_checkpoint *cp, custody_check_result *r,
+	custody_error **err)
+{
+	struct custody_entry *pe = NULL;
+	unsigned char pleaf[32];
+	int names = 0, rc;
+
+	if ((rc = custody_entry__parse(&pe, (const char *)pf->publication,
+	    pf->publication_len, "the publication entry", err)) != 0)
+		return rc;
+	if (pe->type != CUSTODY_ENTRY_PUBLISH ||
+	    pe->index != pf->publication_index) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "the entry given as "
+			"publication %" PRIu64 " is %s entry %" PRIu64,
+			pf->publication_index, custody_entry__type_name(
+			pe->type), pe->index);
+		goto done;
+	}
+	for (size_t k = 0; k < pe->ndocuments; k++)
+		names |= pe->documents[k].index == e->index &&
+			strcmp(pe->documents[k].sha256, e->sha256) == 0;
+	if (!names) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "entry %" PRIu64
+			" does not publish this document (entry %" PRIu64
+			", SHA-256 %.16s...)", pe->index, e->index, e->sha256);
+		goto done;
+	}
+	custody_merkle__leaf_hash(pf->publication, pf->publication_len,
+		pleaf);
+	if ((rc = custody_merkle__verify_pair(leaf, e->index,
+	    (const unsigned char (*)[32])p->hashes, p->nhashes, pleaf,
+	    pe->index, (const unsigned char (*)[32])pf->publication_hashes,
+	    pf->npublication_hashes, cp->size, cp->root, err)) != 0)
+		goto done;
+	r->published = 1;
+	r->publication = pe->index;
+	snprintf(r->url, sizeof(r->url), "%s", pe->url);
+	snprintf(r->title, sizeof(r->title), "%s", pe->title ? pe->title :
+		"");
+	snprintf(r->published_at, sizeof(r->published_at), "%s",
+		pe->published);
+done:
+	custody_entry__free(pe);
+	return rc;
+}
+
 int custody_check(const char *file_path, const char *proof,
 	size_t proof_len, const custody_check_options *opts,
 	custody_check_result *r, custody_error **err)
 {
-	struct envelope env = { 0 };
+	struct custody_proof_file pf;
 	struct custody_tlog_proof p;
 	struct custody_checkpoint cp, old;
 	struct custody_note_verifier v;
@@ -379,6 +487,7 @@ int custody_check(const char *file_path, const char *proof,
 	memset(r, 0, sizeof(*r));
 	r->struct_version = CUSTODY_CHECK_RESULT_VERSION;
 	memset(&p, 0, sizeof(p));
+	memset(&pf, 0, sizeof(pf));
 	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
 	    CUSTODY_CHECK_OPTIONS_VERSION, "custody_check_options")) != 0)
 		return failed(r, "options", rc);
@@ -389,8 +498,9 @@ int custody_check(const char *file_path, const char *proof,
 		return CUSTODY_ERROR;
 
 	/* 1. the proof's form */
-	if ((rc = parse_envelope(&env, proof, proof_len, &why)) != 0 ||
-	    (rc = custody_tlog_proof__parse(&p, env.tlog, env.tlog_len, &why))
+	if ((rc = custody_proof_file__parse(&pf, proof, proof_len, &why))
+	    != 0 ||
+	    (rc = custody_tlog_proof__parse(&p, pf.tlog, pf.tlog_len, &why))
 	    != 0) {
 		rc = failed(r, "proof", step_error(err, rc, "the proof file is "
 			"malformed", why));
@@ -437,17 +547,21 @@ int custody_check(const char *file_path, const char *proof,
 		goto done;
 	}
 	r->index = e->index;
-	snprintf(r->path, sizeof(r->path), "%s", e->path);
-	r->version = e->version;
 	r->size = e->size;
 	snprintf(r->sha256, sizeof(r->sha256), "%s", e->sha256);
 	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
-	snprintf(r->actor, sizeof(r->actor), "%s", e->actor);
 	if (e->type == CUSTODY_ENTRY_DERIVE) {
 		r->is_derivative = 1;
 		r->derived_from = e->derived_from;
 		snprintf(r->derivation, sizeof(r->derivation), "%s",
 			e->derivation);
+	}
+
+	/* 3b. what the outlet disclosed of the private part */
+	if ((rc = check_disclosures(&pf, e, r, &why)) != 0) {
+		rc = failed(r, "disclosure", step_error(err, rc, "disclosure",
+			why));
+		goto done;
 	}
 
 	/* 4. the file is the registered document (when there is one: a
@@ -478,6 +592,14 @@ inclusion:
 	    &why)) != 0) {
 		rc = failed(r, "inclusion", step_error(err, rc, "inclusion: "
 			"the entry is not in the checkpoint's tree", why));
+		goto done;
+	}
+
+	/* 5b. the publication that names the document, in the same tree */
+	if (pf.has_publication && (rc = check_publication(&pf, e, leaf,
+	    &p, &cp, r, &why)) != 0) {
+		rc = failed(r, "publication", step_error(err, rc,
+			"publication", why));
 		goto done;
 	}
 
@@ -513,13 +635,13 @@ inclusion:
 	}
 
 	/* 7. the timestamp covers this very checkpoint */
-	if (env.token != NULL) {
+	if (pf.token != NULL) {
 		struct custody_tsa_info info;
 		int untrusted = 0;
 
 		if ((rc = custody_digest__sha256(p.checkpoint,
 		    p.checkpoint_len, digest, &why)) != 0 ||
-		    (rc = custody_tsa__verify(env.token, env.token_len, digest,
+		    (rc = custody_tsa__verify(pf.token, pf.token_len, digest,
 		    opts->tsa_ca, &info, &untrusted, &why)) != 0) {
 			rc = failed(r, "timestamp", step_error(err, rc,
 				"timestamp", why));
@@ -535,7 +657,7 @@ inclusion:
 	rc = 0;
 done:
 	free(c);
-	free(env.token);
+	custody_proof_file__clear(&pf);
 	custody_entry__free(e);
 	custody_tlog_proof__clear(&p);
 	return rc;
@@ -558,8 +680,8 @@ static int reveal_line(const char **p, const char *end, const char *name,
 		return custody__error(err, CUSTODY_EINVALID, "the disclosure "
 			"lacks its \"%s\" line", name);
 	*p += n + 1;
-	if ((size_t)(eol - *p) > CUSTODY_BASE64_LEN(CUSTODY_TLOG_PROOF_MAX_SIZE
-	    + 2 * TOKEN_MAX) || (bytes = malloc((size_t)(eol - *p) / 4 * 3 +
+	if ((size_t)(eol - *p) > CUSTODY_BASE64_LEN(CUSTODY_PROOF_MAX_SIZE) ||
+	    (bytes = malloc((size_t)(eol - *p) / 4 * 3 +
 	    1)) == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "the disclosure's "
 			"\"%s\" line is too long", name);
@@ -579,14 +701,14 @@ static int proof_parts(const char *proof, size_t len,
 	struct custody_tlog_proof *p, struct custody_entry **e,
 	custody_error **err)
 {
-	struct envelope env;
+	struct custody_proof_file pf;
 	int rc;
 
-	if ((rc = parse_envelope(&env, proof, len, err)) != 0)
+	if ((rc = custody_proof_file__parse(&pf, proof, len, err)) != 0)
 		return rc;
-	free(env.token);
-	if ((rc = custody_tlog_proof__parse(p, env.tlog, env.tlog_len, err))
-	    != 0)
+	rc = custody_tlog_proof__parse(p, pf.tlog, pf.tlog_len, err);
+	custody_proof_file__clear(&pf);
+	if (rc != 0)
 		return rc;
 	return custody_entry__parse(e, (const char *)p->extra, p->extra_len,
 		"the proof's entry", err);
@@ -597,7 +719,7 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 	custody_reveal_result *r, custody_error **err)
 {
 	custody_check_options opts = CUSTODY_CHECK_OPTIONS_INIT;
-	custody_check_result res;
+	custody_check_result res, dres;
 	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
 	struct custody_tlog_proof dp, op;
 	struct custody_entry *de = NULL, *oe = NULL;
@@ -628,7 +750,7 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 		goto done;
 	}
 	opts.key = key;
-	if ((rc = custody_check(derivative_file, d.ptr, d.size, &opts, &res,
+	if ((rc = custody_check(derivative_file, d.ptr, d.size, &opts, &dres,
 	    &why)) != 0) {
 		rc = failed_reveal(r, "derivative", step_error(err, rc,
 			"the derivative's proof", why));
@@ -651,9 +773,10 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 	}
 	r->derivative = de->index;
 	r->original = oe->index;
+	/* as the outlet disclosed them */
 	snprintf(r->derivative_path, sizeof(r->derivative_path), "%s",
-		de->path);
-	snprintf(r->original_path, sizeof(r->original_path), "%s", oe->path);
+		dres.path);
+	snprintf(r->original_path, sizeof(r->original_path), "%s", res.path);
 	snprintf(r->original_sha256, sizeof(r->original_sha256), "%s",
 		oe->sha256);
 	snprintf(r->derivation, sizeof(r->derivation), "%s",

@@ -6,7 +6,6 @@
 #ifndef CUSTODY_SRC_CHECK_H
 #define CUSTODY_SRC_CHECK_H
 
-#define CUSTODY_PROOF_V1 "custody-proof/v1\n"
 #define CUSTODY_CONSISTENCY_V1 "custody-consistency/v1\n"
 #define CUSTODY_REVEAL_V1 "custody-reveal/v1\n"
 

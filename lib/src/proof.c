@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "merkle.h"
 #include "note.h"
+#include "proof_file.h"
 #include "tiles.h"
 #include "tlog.h"
 #include "custody/proof.h"
@@ -210,6 +211,14 @@ static int find_timestamp(custody_archive *a, git_tree *tree,
 int custody_archive_proof(custody_archive *a, const char *path,
 	uint64_t version, custody_buf *out, custody_error **err)
 {
+	return custody_archive_proof_disclosing(a, path, version, NULL, 0,
+		out, err);
+}
+
+int custody_archive_proof_disclosing(custody_archive *a, const char *path,
+	uint64_t version, const char *const *fields, size_t nfields,
+	custody_buf *out, custody_error **err)
+{
 	struct custody_entry *e = NULL;
 	char *rel = NULL;
 	int rc;
@@ -220,17 +229,110 @@ int custody_archive_proof(custody_archive *a, const char *path,
 	    (rc = custody_archive__find_version(a, path, version, &rel, &e,
 	    err)) != 0)
 		return rc;
-	rc = custody_archive__proof_of(a, e->index, 1, out, err);
+	rc = custody_archive__proof_of(a, e->index, 1,
+		CUSTODY_DISCLOSE_LISTED, fields, nfields, out, err);
 	custody_entry__free(e);
 	free(rel);
 	return rc;
 }
 
+/* One disclosed field: its opening into the header. */
+static int disclose_one(struct custody_proof_file *f,
+	const struct custody_entry *e, const char *field,
+	custody_error **err)
+{
+	size_t k = f->ndisclosed;
+	int rc;
+
+	for (size_t i = 0; i < k; i++)
+		if (strcmp(f->disclosed[i], field) == 0)
+			return 0;   /* named twice: disclosed once */
+	if (strlen(field) >= CUSTODY_PROOF_FIELD_MAX ||
+	    !custody_entry__is_private_field(field))
+		return custody__error(err, CUSTODY_EINVALID, "'%s' is not a "
+			"private field of an entry", field);
+	if ((rc = custody_entry__opening(e, field, f->nonces[k],
+	    &f->values[k], err)) != 0)
+		return rc;
+	snprintf(f->disclosed[k], sizeof(f->disclosed[k]), "%s", field);
+	f->ndisclosed++;
+	return 0;
+}
+
+/* The commitment lines (every private field of the entry) and the
+ * openings asked for. Nothing at all when nothing is disclosed: then
+ * the proof does not even show which private fields exist. */
+static int disclosures(struct custody_proof_file *f,
+	const struct custody_entry *e, enum custody_disclose what,
+	const char *const *fields, size_t nfields, custody_error **err)
+{
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE];
+	size_t n = custody_entry__private_fields(e, names);
+	int rc = 0;
+
+	if (what == CUSTODY_DISCLOSE_LISTED && nfields == 0)
+		return 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		unsigned char nonce[32];
+		char *value = NULL;
+
+		if ((rc = custody_entry__opening(e, names[i], nonce, &value,
+		    err)) != 0)
+			break;
+		custody_entry__commit_field(names[i], nonce, value,
+			strlen(value), f->commits[i]);
+		snprintf(f->commit_fields[i], sizeof(f->commit_fields[i]),
+			"%s", names[i]);
+		f->ncommitments++;
+		OPENSSL_cleanse(nonce, sizeof(nonce));
+		free(value);
+		if (what == CUSTODY_DISCLOSE_ALL_BUT_BLOB &&
+		    strcmp(names[i], "blob") != 0)
+			rc = disclose_one(f, e, names[i], err);
+	}
+	for (size_t i = 0; i < nfields && rc == 0; i++)
+		rc = disclose_one(f, e, fields[i], err);
+	return rc;
+}
+
+/* The publication that names the entry, proven beside it at the same
+ * checkpoint. Nothing when the entry was not published by then. */
+static int publication(custody_archive *a, git_tree *tree,
+	struct custody_tiles *t, const struct custody_entry *e,
+	const struct custody_checkpoint *cp, struct custody_proof_file *f,
+	custody_error **err)
+{
+	custody_buf bytes = CUSTODY_BUF_INIT;
+	uint64_t found = 0;
+	int rc;
+
+	if (!custody_entry__registers(e))
+		return 0;
+	rc = custody_archive__publication_of(a, tree, e->index, e->sha256,
+		cp->size, &found, &bytes, err);
+	if (rc == CUSTODY_ENOTFOUND)
+		return 0;
+	if (rc == 0 && (rc = custody_merkle__pair_proof(custody_tiles__node,
+	    t, e->index, found, cp->size, f->publication_hashes,
+	    &f->npublication_hashes, err)) == 0) {
+		f->has_publication = 1;
+		f->publication_index = found;
+		f->publication = (unsigned char *)bytes.ptr;
+		f->publication_len = bytes.size;
+		return 0;
+	}
+	custody_buf_dispose(&bytes);
+	return rc;
+}
+
 int custody_archive__proof_of(custody_archive *a, uint64_t index,
-	int timestamped, custody_buf *out, custody_error **err)
+	int timestamped, enum custody_disclose what,
+	const char *const *fields, size_t nfields, custody_buf *out,
+	custody_error **err)
 {
 	struct custody_entry *again = NULL;
 	struct custody_tiles *t = NULL;
+	struct custody_proof_file f;
 	struct custody_tlog_proof p;
 	struct custody_checkpoint cp;
 	custody_buf bytes = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
@@ -242,9 +344,11 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 
 	out->ptr = NULL;
 	out->size = 0;
+	memset(&f, 0, sizeof(f));
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
 	    (rc = custody_archive__read_entry(a, tree, index, &again,
 	    &bytes, err)) != 0 ||
+	    (rc = disclosures(&f, again, what, fields, nfields, err)) != 0 ||
 	    (timestamped && (rc = find_timestamp(a, tree, index, &note,
 	    &token, err)) != 0))
 		goto done;
@@ -262,7 +366,8 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 		goto done;
 	}
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
-	    index, cp.size, proof, &count, err)) != 0)
+	    index, cp.size, proof, &count, err)) != 0 ||
+	    (rc = publication(a, tree, t, again, &cp, &f, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
 	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
@@ -280,21 +385,21 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	p.nhashes = count;
 	p.checkpoint = note.ptr;
 	p.checkpoint_len = note.size;
-	if ((rc = custody_tlog_proof__format(&p, &tlog, err)) != 0)
-		goto done;
-	if (custody_buf__append(out, CUSTODY_PROOF_V1,
-	    sizeof(CUSTODY_PROOF_V1) - 1) != 0 ||
-	    (token.size > 0 && (custody_buf__append(out, "timestamp ", 10) ||
-	    custody_base64__append(out, token.ptr, token.size) ||
-	    custody_buf__append(out, "\n", 1))) ||
-	    custody_buf__append(out, "\n", 1) != 0 ||
-	    custody_buf__append(out, tlog.ptr, tlog.size) != 0) {
-		rc = custody__oom(err);
-		goto done;
+	if (token.size > 0) {
+		f.token = (unsigned char *)token.ptr;
+		f.token_len = token.size;
+		token.ptr = NULL;
+		token.size = 0;
 	}
+	if ((rc = custody_tlog_proof__format(&p, &tlog, err)) != 0 ||
+	    (rc = custody_proof_file__format_header(&f, out, err)) != 0)
+		goto done;
+	if (custody_buf__append(out, tlog.ptr, tlog.size) != 0)
+		rc = custody__oom(err);
 done:
 	if (rc != 0)
 		custody_buf_dispose(out);
+	custody_proof_file__clear(&f);
 	custody_entry__free(again);
 	custody_tiles__free(t);
 	custody_buf_dispose(&bytes);

@@ -9,13 +9,34 @@
 #include <stdint.h>
 #include "custody/common.h"
 #include "custody/archive.h"
+#include <git2.h>
+
+/* What a proof discloses of its entry's private part. */
+enum custody_disclose {
+	CUSTODY_DISCLOSE_LISTED = 0,    /* the fields named (maybe none) */
+	CUSTODY_DISCLOSE_ALL_BUT_BLOB   /* everything but the blob id */
+};
 
 /*
  * The proof file of entry `index` (docs/proof-format.md): at the newest
  * timestamped checkpoint that holds it when `timestamped`, else at the
- * checkpoint at head.
+ * checkpoint at head; disclosing `fields[0, nfields)` (CUSTODY_ENOTFOUND
+ * naming one the entry does not hold) or, with ALL_BUT_BLOB, every
+ * private field but the blob id; with the publication entry that names
+ * it, if any, proven at the same checkpoint.
  */
 int custody_archive__proof_of(custody_archive *a, uint64_t index,
-	int timestamped, custody_buf *out, custody_error **err);
+	int timestamped, enum custody_disclose what,
+	const char *const *fields, size_t nfields, custody_buf *out,
+	custody_error **err);
+
+/*
+ * The latest publish entry below `size` that names entry `index` with
+ * digest `sha256`: its index and public bytes. CUSTODY_ENOTFOUND when
+ * there is none (proof_publish.c).
+ */
+int custody_archive__publication_of(custody_archive *a, git_tree *tree,
+	uint64_t index, const char *sha256, uint64_t size, uint64_t *found,
+	custody_buf *bytes, custody_error **err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "proof.h"
 #include "custody/proof.h"
 
 #include <inttypes.h>
@@ -162,6 +163,58 @@ int custody_archive_published(custody_archive *a,
 	}
 	git_tree_free(tree);
 	return rc;
+}
+
+/* The public part of entry i, parsed, and its bytes. */
+static int public_part(custody_archive *a, git_tree *tree, uint64_t i,
+	struct custody_entry **e, custody_buf *bytes, custody_error **err)
+{
+	char path[64];
+	git_blob *blob = NULL;
+	git_oid id;
+	int rc;
+
+	custody_archive__entry_path(path, i);
+	if ((rc = custody_archive__entry_id(a, tree, i, &id, err)) != 0 ||
+	    (rc = custody_archive__bounded_blob(a->repo, &id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
+		return rc;
+	rc = custody_archive__parse_entry(git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), i, e, err);
+	if (rc == 0 && bytes != NULL && custody_buf__append(bytes,
+	    git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) != 0)
+		rc = custody__oom(err);
+	git_blob_free(blob);
+	return rc;
+}
+
+int custody_archive__publication_of(custody_archive *a, git_tree *tree,
+	uint64_t index, const char *sha256, uint64_t size, uint64_t *found,
+	custody_buf *bytes, custody_error **err)
+{
+	int rc = 0;
+
+	/* the newest first: a later publication of the same document says
+	 * the most about it */
+	for (uint64_t i = size; i-- > index + 1;) {
+		struct custody_entry *e = NULL;
+		int names = 0;
+
+		if ((rc = public_part(a, tree, i, &e, NULL, err)) != 0)
+			return rc;
+		for (size_t k = 0; e->type == CUSTODY_ENTRY_PUBLISH &&
+		    k < e->ndocuments; k++)
+			names |= e->documents[k].index == index &&
+				strcmp(e->documents[k].sha256, sha256) == 0;
+		custody_entry__free(e);
+		if (!names)
+			continue;
+		*found = i;
+		if ((rc = public_part(a, tree, i, &e, bytes, err)) == 0)
+			custody_entry__free(e);
+		return rc;
+	}
+	return CUSTODY_ENOTFOUND;
 }
 
 int custody_publish_options_init(custody_publish_options *opts, unsigned int version)

@@ -86,7 +86,18 @@ static void test_check__a_good_proof_passes_every_step(void)
 	char *proof;
 	size_t len;
 
-	proof = proof_of(archive, "coll/memo.txt", &len);
+	static const char *const fields[] = { "path", "version", "actor" };
+	custody_buf plain = CUSTODY_BUF_INIT, disclosing = CUSTODY_BUF_INIT;
+
+	/* one proof as it goes out by default, one that discloses three
+	 * private fields */
+	REQUIRE_OK(custody_archive_proof(archive, "coll/memo.txt", 0, &plain,
+		&err));
+	REQUIRE_OK(custody_archive_proof_disclosing(archive, "coll/memo.txt",
+		0, fields, 3, &disclosing, &err));
+	proof = api_own(malloc(disclosing.size + 1));
+	memcpy(proof, disclosing.ptr, disclosing.size);
+	len = disclosing.size;
 	REQUIRE_OK(custody_archive_checkpoint(archive, &note, &info, &err));
 	custody_buf_dispose(&note);
 	REQUIRE_OK(custody_archive_entry(archive, 2, &entry, &err));
@@ -112,6 +123,20 @@ static void test_check__a_good_proof_passes_every_step(void)
 	EXPECT_INT(r.has_timestamp, 0);
 	EXPECT_INT(r.has_old_checkpoint, 0);
 	EXPECT_INT(r.is_derivative, 0);
+	EXPECT_STR(r.disclosed, "path,version,actor");
+	EXPECT_INT(r.private_fields_known, 1);
+	EXPECT_STR(r.private_fields, "actor,path,version,blob");
+	EXPECT_INT(r.published, 0);
+	/* the default proof: the same verdict, nothing private in it */
+	EXPECT_OK(check("memo.txt", plain.ptr, plain.size, line, &r, &err));
+	EXPECT_STR(r.path, "");
+	EXPECT_STR(r.actor, "");
+	EXPECT_INT(r.version, 0);
+	EXPECT_STR(r.disclosed, "");
+	EXPECT_INT(r.private_fields_known, 0);
+	EXPECT_STR(r.private_fields, "");
+	custody_buf_dispose(&plain);
+	custody_buf_dispose(&disclosing);
 
 	/* the verifier-key form of the same key */
 	EXPECT_OK(check("memo.txt", proof, len, vkey_of(key,
@@ -190,7 +215,8 @@ static void test_check__a_damaged_proof_is_einvalid_or_fails_its_step(void)
 	proof = proof_of(archive, "coll/memo.txt", &len);
 	EXPECT_ERROR(check("coll/memo.txt", "garbage\n", 8, line, &r, &err),
 		CUSTODY_EINVALID, "the proof does not start with "
-		"\"custody-proof/v1\" (not a custody proof file)");
+		"\"custody-proof/v2\" (not a custody proof file of this "
+		"version)");
 	EXPECT_STR(r.failed_step, "proof");
 	/* cut short */
 	EXPECT_ERROR(check("coll/memo.txt", proof, len / 2, line, &r, &err),
@@ -198,7 +224,7 @@ static void test_check__a_damaged_proof_is_einvalid_or_fails_its_step(void)
 	EXPECT_STR(r.failed_step, "proof");
 	/* base64 broken in "extra" */
 	bad = api_printf("%s", proof);
-	bad[strlen("custody-proof/v1\n\nc2sp.org/tlog-proof@v1\nextra ") +
+	bad[strlen("custody-proof/v2\n\nc2sp.org/tlog-proof@v1\nextra ") +
 		3] = '*';
 	EXPECT_ERROR(check("coll/memo.txt", bad, len, line, &r, &err),
 		CUSTODY_EINVALID, NULL);

@@ -97,8 +97,9 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 	EXPECT(vs.signatures >= 2);
 
 	custody_buf proof = CUSTODY_BUF_INIT;
-	if (!ok(custody_archive_proof(a, file, 0, &proof, &err), err,
-			"proof"))
+	static const char *const disclose[] = { "path", "version", "actor" };
+	if (!ok(custody_archive_proof_disclosing(a, file, 0, disclose, 3,
+			&proof, &err), err, "proof"))
 		api_abort();
 	custody_buf pub = CUSTODY_BUF_INIT;
 	if (!ok(custody_pubkey_openssh(custody_key_public(key), &pub, &err),

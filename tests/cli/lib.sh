@@ -199,6 +199,14 @@ schema_check_archives() {
 	rm -rf "$out"
 }
 
+# Every proof a test wrote (and every disclosure's two proofs) holds no
+# private value of any archive of the test that it was not asked to
+# disclose (tests/cli/proof-leaks.py).
+proof_leak_check() {
+	"$PYTHON" "$SRCDIR/tests/cli/proof-leaks.py" "$TMP" >"$TMP/.leaks" 2>&1 ||
+		{ cat "$TMP/.leaks" >&2; return 1; }
+}
+
 # new_key NAME: a key in the tests' key folder (passphrase as above).
 new_key() {
 	"$CUSTODY_FULL" key new "$1" >/dev/null 2>"$KEYS/.err" ||
@@ -219,7 +227,8 @@ run_tests() {
 	export CUSTODY_KEY=tester
 	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
-		if (cd "$TMP" && set -e && "$name") && schema_check_archives; then
+		if (cd "$TMP" && set -e && "$name") && schema_check_archives &&
+		    proof_leak_check; then
 			echo "ok   $name"
 			passed=$((passed + 1))
 		else

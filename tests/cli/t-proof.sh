@@ -205,7 +205,7 @@ for tok in proof.split():
         blobs.append(base64.b64decode(tok, validate=True))
     except (binascii.Error, ValueError):
         pass
-extra = [b for b in blobs if b.startswith(b"custody-entry: 1")][0]
+extra = [b for b in blobs if b.startswith(b"custody-entry: 2")][0]
 own = extra.split(b'sha256: "')[1][:64].decode()
 for d in sys.argv[2:]:
     if d == own:

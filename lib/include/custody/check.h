@@ -57,12 +57,12 @@ CUSTODY_EXTERN(int) custody_check_options_init(
 /* The layout of custody_check_result: the library writes this
  * in struct_version when it fills one, so a caller can tell which
  * fields it filled. */
-#define CUSTODY_CHECK_RESULT_VERSION 1
+#define CUSTODY_CHECK_RESULT_VERSION 2
 typedef struct custody_check_result {
 	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION */
 	/* the step that failed ("options", "key", "file", "proof",
-	 * "entry", "signature", "inclusion", "consistency", "timestamp"),
-	 * "" when all passed */
+	 * "entry", "signature", "disclosure", "inclusion", "publication",
+	 * "consistency", "timestamp"), "" when all passed */
 	char failed_step[CUSTODY_STEP_SIZE];
 	char origin[CUSTODY_ORIGIN_SIZE];         /* the log */
 	uint64_t tree_size;       /* the checkpoint's size */
@@ -70,13 +70,35 @@ typedef struct custody_check_result {
 	/* of the key that signed the checkpoint */
 	char fingerprint[CUSTODY_FINGERPRINT_SIZE];
 	uint64_t index;           /* the entry */
+	/*
+	 * The private fields the outlet disclosed, each checked against its
+	 * commitment; "" (version 0, has_previous 0) for one not disclosed.
+	 * `disclosed` names them ("path,actor"); `private_fields` names every
+	 * private field of the entry when the proof lists them (it does when
+	 * it discloses any), else it is "" and private_fields_known 0.
+	 */
 	char path[CUSTODY_PATH_SIZE];          /* as registered */
 	uint64_t version;
+	char actor[CUSTODY_ACTOR_SIZE]; /* the member who registered it */
+	char note[CUSTODY_NOTE_SIZE];
+	char source[CUSTODY_LABEL_SIZE];
+	char blob[CUSTODY_COMMIT_ID_SIZE];
+	int has_previous;
+	uint64_t previous;
+	char disclosed[CUSTODY_FIELDS_SIZE];
+	int private_fields_known;
+	char private_fields[CUSTODY_FIELDS_SIZE];
 	uint64_t size;
 	char sha256[CUSTODY_SHA256_HEX_SIZE];
 	/* the entry's time (the outlet's clock) */
 	char registered[CUSTODY_TIME_SIZE];
-	char actor[CUSTODY_ACTOR_SIZE]; /* the member who registered it */
+	/* the publication entry that names the document, proven in the
+	 * same tree; published 0: registered, not recorded as published */
+	int published;
+	uint64_t publication;     /* its index */
+	char url[CUSTODY_URL_SIZE];
+	char title[CUSTODY_LABEL_SIZE];
+	char published_at[CUSTODY_TIME_SIZE];
 	int has_timestamp;
 	int timestamp_trusted;    /* the TSA chains to tsa_ca */
 	char timestamp_time[CUSTODY_TIME_SIZE];  /* genTime */

@@ -120,6 +120,10 @@ CUSTODY_EXTERN(const char *) custody_version(void);
 #define CUSTODY_TIME_SIZE 32         /* an RFC 3339 time */
 #define CUSTODY_STEP_SIZE 16         /* the name of a failed check step */
 #define CUSTODY_DERIVATION_SIZE 32   /* "redaction", "translation", ... */
+#define CUSTODY_NOTE_SIZE 4097       /* a note, up to 4096 bytes */
+#define CUSTODY_LABEL_SIZE 257       /* a label: source, title, ... */
+#define CUSTODY_URL_SIZE 2049        /* a publication's URL */
+#define CUSTODY_FIELDS_SIZE 256      /* "path,actor,...": field names */
 
 /*
  * A byte buffer handed out by the library. Free it with

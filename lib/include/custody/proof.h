@@ -170,6 +170,20 @@ CUSTODY_EXTERN(int) custody_archive_proof(custody_archive *archive,
 	const char *path, uint64_t version, custody_buf *out,
 	custody_error **err);
 
+/*
+ * The same, disclosing the private fields named in fields[0, nfields)
+ * ("path", "actor", "note", "source", "blob", "version", "previous"):
+ * the proof then carries the commitment of every private field of the
+ * entry and the opening of each one named, so a reader checks the
+ * values against the entry. custody_archive_proof discloses none.
+ * Errors: CUSTODY_EINVALID (not a private field), CUSTODY_ENOTFOUND
+ * (the entry holds no such field: no note, say).
+ */
+CUSTODY_EXTERN(int) custody_archive_proof_disclosing(
+	custody_archive *archive, const char *path, uint64_t version,
+	const char *const *fields, size_t nfields, custody_buf *out,
+	custody_error **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,71 @@
+/*
+ * The custody header of a proof file (custody-proof/v2): the lines before
+ * the first empty line, ahead of the plain C2SP tlog-proof of the
+ * document. In the order custody writes them, each optional:
+ *
+ *   custody-proof/v2
+ *   timestamp <base64 RFC 3161 token>
+ *   commitment <field> <base64 commit_f>       one per private field
+ *   disclose <field> <base64 nonce> <base64 value>
+ *   publication <index> <base64 publish entry's public part>
+ *   publication-hash <base64 hash>             the pair proof
+ *   log-key <base64 log-key entry's public part>
+ *
+ * docs/proof-format.md describes every byte. The parser is strict: the
+ * order above, no unknown keyword, canonical base64, bounded counts.
+ */
+#ifndef CUSTODY_SRC_PROOF_FILE_H
+#define CUSTODY_SRC_PROOF_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "custody/common.h"
+#include "entry.h"
+#include "merkle.h"
+
+#define CUSTODY_PROOF_V2 "custody-proof/v2\n"
+
+/* Bounds a proof file keeps to: 4 MiB in all (the tlog-proof at most
+ * 2 MiB, a publication entry and a token 64 KiB each). */
+#define CUSTODY_PROOF_MAX_SIZE (4 * 1024 * 1024)
+#define CUSTODY_PROOF_TOKEN_MAX (64 * 1024)
+#define CUSTODY_PROOF_VALUE_MAX 4096
+#define CUSTODY_PROOF_MAX_LOG_KEYS 16
+#define CUSTODY_PROOF_FIELD_MAX 24
+
+struct custody_proof_file {
+	unsigned char *token;          /* DER, or NULL */
+	size_t token_len;
+	size_t ncommitments;
+	char commit_fields[CUSTODY_ENTRY_MAX_PRIVATE][CUSTODY_PROOF_FIELD_MAX];
+	unsigned char commits[CUSTODY_ENTRY_MAX_PRIVATE][32];
+	size_t ndisclosed;
+	char disclosed[CUSTODY_ENTRY_MAX_PRIVATE][CUSTODY_PROOF_FIELD_MAX];
+	unsigned char nonces[CUSTODY_ENTRY_MAX_PRIVATE][32];
+	char *values[CUSTODY_ENTRY_MAX_PRIVATE];   /* NUL-terminated */
+	int has_publication;
+	uint64_t publication_index;
+	unsigned char *publication;    /* the publish entry's public part */
+	size_t publication_len;
+	size_t npublication_hashes;
+	unsigned char publication_hashes[CUSTODY_MERKLE_MAX_PROOF][32];
+	size_t nlog_keys;
+	unsigned char *log_keys[CUSTODY_PROOF_MAX_LOG_KEYS];
+	size_t log_key_lens[CUSTODY_PROOF_MAX_LOG_KEYS];
+	/* after parsing: the tlog-proof that follows, inside the input */
+	const char *tlog;
+	size_t tlog_len;
+};
+
+/* Parse a whole proof file; *out is cleared first. Errors:
+ * CUSTODY_EINVALID naming the line, CUSTODY_ENOMEM. */
+int custody_proof_file__parse(struct custody_proof_file *out,
+	const char *text, size_t len, custody_error **err);
+
+/* Append the header (version line to the empty line) to *buf. */
+int custody_proof_file__format_header(const struct custody_proof_file *f,
+	custody_buf *buf, custody_error **err);
+
+void custody_proof_file__clear(struct custody_proof_file *f);
+
+#endif
