@@ -4,6 +4,7 @@
  * (run from tests/, as meson does).
  */
 #include "entry.h"
+#include "fsutil.h"
 #include "merkle.h"
 #include "fixture.h"
 #include "test.h"
@@ -1096,6 +1097,235 @@ static void test_entry__parse_reads_every_derive_field(void)
 	custody_error_free(err);
 }
 
+#define V1 "data/entries/good/register-v1.yaml"
+#define V1_PRIVATE "data/entries/good/register-v1.private.yaml"
+
+/* Open V1's private part, with `from` replaced by `to` in it, against
+ * `leaf` (V1's own when NULL); the message, or NULL if opened. */
+static char *open_edited(const char *from, const char *to,
+	const unsigned char *leaf)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	unsigned char own[32];
+	char *pub, *priv, *msg = NULL, edited[4096];
+	size_t len, plen;
+	const char *at;
+
+	pub = read_file(V1, &len);
+	priv = read_file(V1_PRIVATE, &plen);
+	CHECK(pub != NULL && priv != NULL && plen < 2048);
+	if (pub == NULL || priv == NULL || plen >= 2048 ||
+	    (at = strstr(priv, from)) == NULL) {
+		free(pub);
+		free(priv);
+		return strdup("fixture or text missing");
+	}
+	snprintf(edited, sizeof(edited), "%.*s%s%s", (int)(at - priv), priv,
+		to, at + strlen(from));
+	custody_merkle__leaf_hash(pub, len, own);
+	CHECK_INT(custody_entry__parse(&e, pub, len, V1, &err), 0);
+	if (e != NULL && custody_entry__open(e, edited, strlen(edited),
+	    V1_PRIVATE, leaf != NULL ? leaf : own, &err) != 0) {
+		CHECK_INT(custody_error_code(err), CUSTODY_EINVALID);
+		msg = strdup(custody_error_message(err));
+	}
+	custody_entry__free(e);
+	custody_error_free(err);
+	free(pub);
+	free(priv);
+	return msg;
+}
+
+static void check_open_refusal(const char *from, const char *to,
+	const unsigned char *leaf, const char *expected)
+{
+	char *msg = open_edited(from, to, leaf);
+
+	CHECK(msg != NULL);
+	if (msg != NULL)
+		CHECK_STR(msg, expected);
+	free(msg);
+}
+
+/* custody_entry__open refuses a private part that is not its entry's,
+ * or whose fields are not the ones committed to, naming it. */
+static void test_entry__open_refuses_what_is_not_the_entry_s(void)
+{
+	unsigned char other[32];
+	char *msg;
+
+	/* unedited, it opens */
+	msg = open_edited("actor", "actor", NULL);
+	CHECK(msg == NULL);
+	free(msg);
+	custody_merkle__leaf_hash("x", 1, other);
+	check_open_refusal("actor", "actor", other, V1_PRIVATE ": 'leaf' is "
+		"not the leaf hash of entry 12's public part");
+	check_open_refusal("index: 12", "index: 11", NULL, V1_PRIVATE ": is "
+		"the private part of entry 11, not of entry 12");
+	check_open_refusal("\"alice\"", "\"alicf\"", NULL, V1_PRIVATE ": the "
+		"private fields do not match entry 12's commitment "
+		"('private')");
+	check_open_refusal("version: 1\n", "version: 1\nnote: \"x\"\n", NULL,
+		V1_PRIVATE ": the private fields do not match entry 12's "
+		"commitment ('private')");
+	check_open_refusal("version: 1\n", "version: 1\nsize: 1234\n", NULL,
+		V1_PRIVATE ":8:1: 'size' does not belong in the private part "
+		"of a register entry");
+	check_open_refusal("version: 1\n", "version: 1\nmember: \"bob\"\n",
+		NULL, V1_PRIVATE ":8:1: 'member' does not belong in the "
+		"private part of a register entry");
+	check_open_refusal("version: 1\n", "", NULL, V1_PRIVATE ":1:1: "
+		"missing 'version' (required in the private part of a "
+		"register entry)");
+	check_open_refusal("custody-private: 2", "custody-private: 1", NULL,
+		V1_PRIVATE ":1:18: private part format 1; this custody reads "
+		"format 2");
+}
+
+#define FULL "data/entries/good/register-full.yaml"
+/* The opening of good/register-full.private.yaml, and the known answers
+ * for it: `tests/data/entries/make-format2.py field OPENING NAME VALUE`
+ * (Python hmac and hashlib, not custody). */
+#define FULL_OPENING "2358b868b58ebbec7eef61717a154ef5" \
+	"a2a404d37e6159b972d0cbf80e5294f4"
+#define FULL_PRIVATE "6b5a712fef976482a532b272e63eb30e" \
+	"bda8040ea6427800b0a62385441c05c2"
+
+static void check_field(const struct custody_entry *e, const char *field,
+	const char *value, const char *nonce_hex, const char *commit_hex)
+{
+	unsigned char nonce[32], commit[32];
+	custody_error *err = NULL;
+	char hex[65];
+	char *got = NULL;
+
+	CHECK_INT(custody_entry__opening(e, field, nonce, &got, &err), 0);
+	CHECK_STR(got, value);
+	custody_hex(hex, nonce, 32);
+	CHECK_STR(hex, nonce_hex);
+	custody_entry__commit_field(field, nonce, value, strlen(value),
+		commit);
+	custody_hex(hex, commit, 32);
+	CHECK_STR(hex, commit_hex);
+	free(got);
+	custody_error_free(err);
+}
+
+/* The commitment, against values computed independently in Python. */
+static void test_entry__commitment_known_answers(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	char hex[65];
+
+	CHECK_INT(read_pair(&e, FULL, &err), 0);
+	if (e == NULL)
+		return;
+	CHECK_STR(e->opening, FULL_OPENING);
+	CHECK_STR(e->private_commitment, FULL_PRIVATE);
+	CHECK_INT(custody_entry__private_hex(e, hex, &err), 0);
+	CHECK_STR(hex, FULL_PRIVATE);
+	check_field(e, "actor", "alice",
+		"7cd1f765207a53ed524ba016819bf9b1c082579696d95faa8444f424a8927602",
+		"bcd2d763180b0a714e1ad61499e78bff79f00488da6e61f39d25850c6e785b09");
+	check_field(e, "path", "folder/file name \xc3\xbc.pdf",
+		"03f88c6dda8c0c19594332c925326b5efd5525df09eecd1a4a460bc35b1d0fc3",
+		"f25478f1d049fe57dcc2a09057b6447ec95cc6c9fa7e0d8181a681e7d5008066");
+	check_field(e, "note", "second copy\n\twith a tab",
+		"7160e8cf16d509b6e3b09e571f837be81f7d00434259a850f6026376669f261c",
+		"1d2d49b682bef5590a204e1155954fdc3c178fdc8f0ee5adf75aa90ae5fd1968");
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
+/*
+ * A disclosure of one field: its value and nonce, and the other fields'
+ * commitments. From those alone the public `private` is recomputed; a
+ * changed value is not.
+ */
+static void test_entry__disclosing_one_field_matches_the_commitment(void)
+{
+	const char *names[CUSTODY_ENTRY_MAX_PRIVATE];
+	unsigned char commits[CUSTODY_ENTRY_MAX_PRIVATE][32], nonce[32];
+	unsigned char want[32], got[32];
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	size_t n, path_at = CUSTODY_ENTRY_MAX_PRIVATE;
+	char *value = NULL;
+
+	CHECK_INT(read_pair(&e, FULL, &err), 0);
+	if (e == NULL)
+		return;
+	n = custody_entry__private_fields(e, names);
+	CHECK_INT(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		CHECK_INT(custody_entry__opening(e, names[i], nonce, &value,
+			&err), 0);
+		custody_entry__commit_field(names[i], nonce, value,
+			value ? strlen(value) : 0, commits[i]);
+		if (strcmp(names[i], "path") == 0)
+			path_at = i;
+		free(value);
+		value = NULL;
+	}
+	CHECK_INT(path_at, 1);
+	CHECK_INT(custody_unhex(want, e->private_commitment, 32), 0);
+	custody_entry__commit_private(names,
+		(const unsigned char (*)[32])commits, n, got);
+	CHECK(memcmp(want, got, 32) == 0);
+	/* the disclosed path, from its nonce and value only */
+	CHECK_INT(custody_entry__opening(e, "path", nonce, &value, &err), 0);
+	custody_entry__commit_field("path", nonce, value, strlen(value),
+		commits[path_at]);
+	custody_entry__commit_private(names,
+		(const unsigned char (*)[32])commits, n, got);
+	CHECK(memcmp(want, got, 32) == 0);
+	custody_entry__commit_field("path", nonce, "other.pdf", 9,
+		commits[path_at]);
+	custody_entry__commit_private(names,
+		(const unsigned char (*)[32])commits, n, got);
+	CHECK(memcmp(want, got, 32) != 0);
+	free(value);
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
+/* Only a field the entry holds, and only once its private part is open,
+ * has an opening. */
+static void test_entry__opening_of_an_absent_field_is_not_found(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+	unsigned char nonce[32];
+	char *value = NULL, *bytes;
+	size_t len;
+
+	CHECK_INT(read_pair(&e, FULL, &err), 0);
+	if (e == NULL)
+		return;
+	CHECK_INT(custody_entry__opening(e, "member", nonce, &value, &err),
+		CUSTODY_ENOTFOUND);
+	CHECK_STR(custody_error_message(err),
+		"entry 12 holds no private field 'member'");
+	CHECK(value == NULL);
+	custody_error_free(err);
+	err = NULL;
+	custody_entry__free(e);
+	e = NULL;
+	bytes = read_file(FULL, &len);
+	CHECK_INT(custody_entry__parse(&e, bytes, len, FULL, &err), 0);
+	CHECK(e != NULL && e->path == NULL && e->opening == NULL);
+	if (e != NULL)
+		CHECK_INT(custody_entry__opening(e, "path", nonce, &value,
+			&err), CUSTODY_ENOTFOUND);
+	CHECK(value == NULL);
+	free(bytes);
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
 static void test_entry__type_names(void)
 {
 	struct custody_entry e;
@@ -1133,6 +1363,10 @@ static const struct test tests[] = {
 	TEST(test_entry__parse_reads_every_field),
 	TEST(test_entry__parse_reads_every_event_field),
 	TEST(test_entry__parse_reads_every_derive_field),
+	TEST(test_entry__open_refuses_what_is_not_the_entry_s),
+	TEST(test_entry__commitment_known_answers),
+	TEST(test_entry__disclosing_one_field_matches_the_commitment),
+	TEST(test_entry__opening_of_an_absent_field_is_not_found),
 	TEST(test_entry__type_names),
 	{ NULL, NULL }
 };
