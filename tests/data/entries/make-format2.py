@@ -5,6 +5,8 @@
         every field) becomes the pair OLD.yaml (public part) and
         OLD.private.yaml (private part); the bytes of each field's lines
         are kept as they were, so a fixture's defect stays where it was.
+    make-format2.py field OPENING NAME VALUE   prints one field's nonce_f
+        and commit_f (hex), the known answers of tests/unit/test_entry.c.
     make-format2.py seal PUBLIC.yaml... after a fixture is edited by hand:
         recompute the public part's `private` from its private part, then
         the private part's `leaf` from the new public bytes.
@@ -70,6 +72,14 @@ def commitment(private_bytes):
     return hashlib.sha256(text).hexdigest()
 
 
+def field(opening, name, value):
+    nonce = hmac.new(bytes.fromhex(opening), name.encode(), hashlib.sha256)
+    nonce = nonce.digest()
+    commit = hashlib.sha256(b"custody-field v2\n" + name.encode() + b"\n" +
+                            nonce + value.encode()).hexdigest()
+    print("nonce  %s\ncommit %s" % (nonce.hex(), commit))
+
+
 def leaf_of(public_bytes):
     return hashlib.sha256(b"\0" + public_bytes).hexdigest()
 
@@ -128,8 +138,11 @@ def seal(path):
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "field":
+        return field(*sys.argv[2:])
     if len(sys.argv) < 3 or sys.argv[1] not in ("split", "seal"):
-        sys.exit("usage: make-format2.py split|seal FILE.yaml...")
+        sys.exit("usage: make-format2.py split|seal FILE.yaml... | "
+                 "field OPENING NAME VALUE")
     for path in sys.argv[2:]:
         (split if sys.argv[1] == "split" else seal)(path)
 
