@@ -559,6 +559,19 @@ static const struct {
 	{ "bad/private-opening-upper.yaml",
 		": the private fields do not match entry 12's commitment"
 		" ('private')" },
+	{ "bad/log-key-missing-new-signature.yaml",
+		":1:1: missing 'new_signature' (required in a log-key entry)" },
+	{ "bad/log-key-not-vkey.yaml",
+		":6:10: 'log_key' must be a C2SP Ed25519 verifier key" },
+	{ "bad-c-only/log-key-same-key.yaml",
+		":6:10: 'log_key' is the key it replaces" },
+	{ "bad/log-key-signature-short.yaml",
+		":8:16: 'old_signature' must be an Ed25519 signature in base64"
+		" (88 characters)" },
+	{ "bad/log-key-with-origin.yaml",
+		":6:1: 'origin' does not belong in a log-key entry" },
+	{ "bad/genesis-log-key-not-vkey.yaml",
+		":7:10: 'log_key' must be a C2SP Ed25519 verifier key" },
 	{ NULL, NULL }
 };
 
@@ -1326,6 +1339,42 @@ static void test_entry__opening_of_an_absent_field_is_not_found(void)
 	custody_error_free(err);
 }
 
+#define OLD_KEY "example.org/leaks+5aa0c654+" \
+	"ASoD9mDkUTdqyAPzmlroJtvp3VhR3LA/7/otlnM04Ujq"
+#define NEW_KEY "example.org/leaks+f513c8fc+" \
+	"AVJBDryUzgODMC3Ly0wpgRxC4F3BIAiY6PAeSK48tti+"
+
+/* The outlet key, in the genesis entry and in a rotation. */
+static void test_entry__parse_reads_the_log_keys(void)
+{
+	struct custody_entry *e = NULL;
+	custody_error *err = NULL;
+
+	CHECK_INT(read_pair(&e, "data/entries/good/genesis-log-key.yaml",
+		&err), 0);
+	if (e != NULL) {
+		CHECK_STR(e->log_key, OLD_KEY);
+		CHECK(e->previous_log_key == NULL);
+		CHECK_STR(e->member, "alice");
+	}
+	custody_entry__free(e);
+	e = NULL;
+	CHECK_INT(read_pair(&e, "data/entries/good/log-key.yaml", &err), 0);
+	if (e != NULL) {
+		CHECK_INT(e->type, CUSTODY_ENTRY_LOG_KEY);
+		CHECK_INT(e->index, 21);
+		CHECK_STR(e->log_key, NEW_KEY);
+		CHECK_STR(e->previous_log_key, OLD_KEY);
+		CHECK_INT(strlen(e->old_signature), 88);
+		CHECK_INT(strlen(e->new_signature), 88);
+		CHECK_STR(e->actor, "alice");
+		CHECK_STR(e->note, "the old key's laptop was stolen");
+		CHECK(e->origin == NULL && e->path == NULL);
+	}
+	custody_entry__free(e);
+	custody_error_free(err);
+}
+
 static void test_entry__type_names(void)
 {
 	struct custody_entry e;
@@ -1367,6 +1416,7 @@ static const struct test tests[] = {
 	TEST(test_entry__commitment_known_answers),
 	TEST(test_entry__disclosing_one_field_matches_the_commitment),
 	TEST(test_entry__opening_of_an_absent_field_is_not_found),
+	TEST(test_entry__parse_reads_the_log_keys),
 	TEST(test_entry__type_names),
 	{ NULL, NULL }
 };
