@@ -320,9 +320,10 @@ def check_pair(public_path, private_path, validators):
     if reason is not None:
         return "%s: %s" % (public_path, reason)
     _, part, reason = read(private_path, "private")
-    if reason is None:
-        reason = schema_errors(part, validators["private:" +
-                                                public["type"]])
+    if reason is None:      # the schema read alone, then for the type
+        reason = (schema_errors(part, validators["private"]) or
+                  schema_errors(part, validators["private:" +
+                                                 public["type"]]))
     if reason is None:
         reason = binding(public_data, public, part)
     if reason is not None:
