@@ -26,6 +26,7 @@
 /* SHA-256(0x00 || data/entries/good/register-v1.yaml): that entry's leaf */
 #define LEAF "5b22efae7f14859d2c70c6bd182e4c05" \
 	"5c28cdfa923901d0f02228e0adcf3ec2"
+#define FULL "data/entries/good/register-full.yaml"
 /* The opening of the entries the emit tests fill in: bytes 0 to 31. */
 #define OPENING "000102030405060708090a0b0c0d0e0f" \
 	"101112131415161718191a1b1c1d1e1f"
@@ -193,7 +194,8 @@ static void accept_entry(const char *path, const char *bytes, size_t len)
 		if (again != NULL) {
 			CHECK_INT(round_trip(again, &third, &pub2, &priv2,
 				&err), 0);
-			CHECK(same_buf(&pub, &pub2) && same_buf(&priv, &priv2));
+			CHECK(same_buf(&pub, &pub2) &&
+				same_buf(&priv, &priv2));
 		}
 	}
 	custody_buf_dispose(&pub);
@@ -560,7 +562,8 @@ static const struct {
 		": the private fields do not match entry 12's commitment"
 		" ('private')" },
 	{ "bad/log-key-missing-new-signature.yaml",
-		":1:1: missing 'new_signature' (required in a log-key entry)" },
+		":1:1: missing 'new_signature' (required in a log-key "
+		"entry)" },
 	{ "bad/log-key-not-vkey.yaml",
 		":6:10: 'log_key' must be a C2SP Ed25519 verifier key" },
 	{ "bad-c-only/log-key-same-key.yaml",
@@ -1028,7 +1031,7 @@ static void test_entry__parse_reads_every_field(void)
 	struct custody_entry *e = NULL;
 	custody_error *err = NULL;
 
-	CHECK_INT(read_pair(&e, "data/entries/good/register-full.yaml", &err), 0);
+	CHECK_INT(read_pair(&e, FULL, &err), 0);
 	CHECK(e != NULL);
 	if (e != NULL) {
 		CHECK_INT(e->index, 12);
@@ -1086,7 +1089,8 @@ static void test_entry__parse_reads_every_derive_field(void)
 	struct custody_entry *e = NULL;
 	custody_error *err = NULL;
 
-	CHECK_INT(read_pair(&e, "data/entries/good/derive-full.yaml", &err), 0);
+	CHECK_INT(read_pair(&e, "data/entries/good/derive-full.yaml", &err),
+		0);
 	CHECK(e != NULL);
 	if (e != NULL) {
 		CHECK_INT(e->index, 20);
@@ -1197,7 +1201,6 @@ static void test_entry__open_refuses_what_is_not_the_entry_s(void)
 		"format 2");
 }
 
-#define FULL "data/entries/good/register-full.yaml"
 /* The opening of good/register-full.private.yaml, and the known answers
  * for it: `tests/data/entries/make-format2.py field OPENING NAME VALUE`
  * (Python hmac and hashlib, not custody). */
@@ -1241,14 +1244,20 @@ static void test_entry__commitment_known_answers(void)
 	CHECK_INT(custody_entry__private_hex(e, hex, &err), 0);
 	CHECK_STR(hex, FULL_PRIVATE);
 	check_field(e, "actor", "alice",
-		"7cd1f765207a53ed524ba016819bf9b1c082579696d95faa8444f424a8927602",
-		"bcd2d763180b0a714e1ad61499e78bff79f00488da6e61f39d25850c6e785b09");
+		"7cd1f765207a53ed524ba016819bf9b1"
+		"c082579696d95faa8444f424a8927602",
+		"bcd2d763180b0a714e1ad61499e78bff"
+		"79f00488da6e61f39d25850c6e785b09");
 	check_field(e, "path", "folder/file name \xc3\xbc.pdf",
-		"03f88c6dda8c0c19594332c925326b5efd5525df09eecd1a4a460bc35b1d0fc3",
-		"f25478f1d049fe57dcc2a09057b6447ec95cc6c9fa7e0d8181a681e7d5008066");
+		"03f88c6dda8c0c19594332c925326b5e"
+		"fd5525df09eecd1a4a460bc35b1d0fc3",
+		"f25478f1d049fe57dcc2a09057b6447e"
+		"c95cc6c9fa7e0d8181a681e7d5008066");
 	check_field(e, "note", "second copy\n\twith a tab",
-		"7160e8cf16d509b6e3b09e571f837be81f7d00434259a850f6026376669f261c",
-		"1d2d49b682bef5590a204e1155954fdc3c178fdc8f0ee5adf75aa90ae5fd1968");
+		"7160e8cf16d509b6e3b09e571f837be8"
+		"1f7d00434259a850f6026376669f261c",
+		"1d2d49b682bef5590a204e1155954fdc"
+		"3c178fdc8f0ee5adf75aa90ae5fd1968");
 	custody_entry__free(e);
 	custody_error_free(err);
 }

@@ -85,7 +85,7 @@ def leaf_of(public_bytes):
 
 
 def items(data):
-    """Top-level items (key, bytes); lines before the first key have key None."""
+    """Top-level items (key, bytes); lines before any key have key None."""
     out = [(None, b"")]
     for line in data.splitlines(keepends=True):
         m = KEY_RE.match(line)
@@ -133,7 +133,8 @@ def seal(path):
     open(path, "wb").write(public)
     if private is not None:
         private = re.sub(rb'(?<![\w-])leaf: "[0-9a-f]{64}"',
-                         b'leaf: "%s"' % leaf_of(public).encode(), private, count=1)
+                         b'leaf: "%s"' % leaf_of(public).encode(), private,
+                         count=1)
         open(private_path, "wb").write(private)
 
 
