@@ -80,7 +80,7 @@ int cmd_proof(int argc, char **argv)
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
 	custody_buf proof = CUSTODY_BUF_INIT;
-	const char *output = NULL, *fields[16];
+	const char *output = NULL, *fields[16], *disclose = NULL;
 	char *fields_buf = NULL;
 	size_t nfields = 0;
 	struct cli cli;
@@ -97,19 +97,16 @@ int cmd_proof(int argc, char **argv)
 					"number from 1, not '%s'", optarg);
 			break;
 		case 'o': output = optarg; break;
-		case 'd':
-			free(fields_buf);
-			if ((rc = parse_fields(optarg, &fields_buf, fields,
-			    &nfields)) != 0) {
-				free(fields_buf);
-				return rc;
-			}
-			break;
+		case 'd': disclose = optarg; break;
 		}
 	}
-	if (c < 0) {
-		free(fields_buf);
+	if (c < 0)
 		return cli.status;
+	/* judged after the options, so that a --help after it still wins */
+	if (disclose != NULL && (rc = parse_fields(disclose, &fields_buf,
+	    fields, &nfields)) != 0) {
+		free(fields_buf);
+		return rc;
 	}
 	if (argc - optind != 1) {
 		free(fields_buf);
