@@ -166,8 +166,9 @@ int custody_archive_published(custody_archive *a,
 }
 
 /* The public part of entry i, parsed, and its bytes. */
-static int public_part(custody_archive *a, git_tree *tree, uint64_t i,
-	struct custody_entry **e, custody_buf *bytes, custody_error **err)
+int custody_archive__public_entry(custody_archive *a, git_tree *tree,
+	uint64_t i, struct custody_entry **e, custody_buf *bytes,
+	custody_error **err)
 {
 	char path[64];
 	git_blob *blob = NULL;
@@ -200,7 +201,8 @@ int custody_archive__publication_of(custody_archive *a, git_tree *tree,
 		struct custody_entry *e = NULL;
 		int names = 0;
 
-		if ((rc = public_part(a, tree, i, &e, NULL, err)) != 0)
+		if ((rc = custody_archive__public_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
 			return rc;
 		for (size_t k = 0; e->type == CUSTODY_ENTRY_PUBLISH &&
 		    k < e->ndocuments; k++)
@@ -210,7 +212,8 @@ int custody_archive__publication_of(custody_archive *a, git_tree *tree,
 		if (!names)
 			continue;
 		*found = i;
-		if ((rc = public_part(a, tree, i, &e, bytes, err)) == 0)
+		if ((rc = custody_archive__public_entry(a, tree, i, &e, bytes,
+		    err)) == 0)
 			custody_entry__free(e);
 		return rc;
 	}
