@@ -498,10 +498,11 @@ static int one_rotation(const unsigned char *bytes, size_t len,
 	    "a log-key entry of the proof", err)) != 0)
 		return rc;
 	if ((*e)->type != CUSTODY_ENTRY_LOG_KEY || (*e)->index >= tree_size)
-		return custody__error(err, CUSTODY_EINVALID, "entry %" PRIu64
-			" of the proof's log-key lines is %s entry, not a "
-			"rotation inside the checkpoint's tree", (*e)->index,
-			custody_entry__type_name((*e)->type));
+		return custody__error(err, CUSTODY_EINVALID, "a log-key line "
+			"holds entry %" PRIu64 " (type %s), not a rotation "
+			"inside the checkpoint's tree (size %" PRIu64 ")",
+			(*e)->index, custody_entry__type_name((*e)->type),
+			tree_size);
 	if ((rc = custody_note__verifier_from_vkey(from,
 	    (*e)->previous_log_key, strlen((*e)->previous_log_key), err)) != 0
 	    || (rc = custody_note__verifier_from_vkey(to, (*e)->log_key,

@@ -379,6 +379,105 @@ test_proof__tampering_fails_naming_the_step() {
 	true
 }
 
+# rotate_proof IN OUT OLD_KEY_PEM NEW_KEY_PEM INDEX: the proof as a log
+# would write it after a rotation at entry INDEX from OLD_KEY_PEM to
+# NEW_KEY_PEM (PKCS#8 files openssl reads): a log-key entry signed by
+# both in the header, the checkpoint re-signed by the new key. Also
+# writes $TMP/new.vkey.
+rotate_proof() {
+	local in=$1 out=$2 old=$3 new=$4 index=$5
+	"$PYTHON" - "$in" "$old" "$new" "$index" "$TMP" <<'PY' || return 1
+import base64, hashlib, subprocess, sys
+src, old, new, index, tmp = sys.argv[1:6]
+def raw_pub(pem):
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout",
+        "-outform", "DER", "-passin", "env:CUSTODY_PASSPHRASE"],
+        check=True, capture_output=True).stdout
+    return der[-32:]
+def sign(pem, msg):
+    open(tmp + "/msg", "wb").write(msg)
+    subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", pem,
+        "-passin", "env:CUSTODY_PASSPHRASE", "-in", tmp + "/msg", "-out",
+        tmp + "/sig"], check=True)
+    return open(tmp + "/sig", "rb").read()
+origin = b"example.org/leaks"
+def key_id(pub):
+    return hashlib.sha256(origin + b"\n\x01" + pub).digest()[:4]
+def vkey(pub):
+    return (origin + b"+" + key_id(pub).hex().encode() + b"+" +
+        base64.b64encode(b"\x01" + pub))
+po, pn = raw_pub(old), raw_pub(new)
+msg = (b"custody log-key rotation v1\nindex " + index.encode() +
+    b"\nfrom " + vkey(po) + b"\nto " + vkey(pn) + b"\n")
+entry = (b'custody-entry: 2\nindex: ' + index.encode() +
+    b'\ntype: "log-key"\ntime: "2026-12-01T10:00:00Z"\nsalt: "' +
+    b"ab" * 32 + b'"\nlog_key: "' + vkey(pn) + b'"\nprevious_log_key: "' +
+    vkey(po) + b'"\nold_signature: "' + base64.b64encode(sign(old, msg)) +
+    b'"\nnew_signature: "' + base64.b64encode(sign(new, msg)) +
+    b'"\nprivate: "' + b"cd" * 32 + b'"\n')
+proof = open(src, "rb").read()
+head, tlog = proof.split(b"\n\n", 1)
+text = tlog[tlog.index(b"\n\n") + 2:]
+before = tlog[:tlog.index(b"\n\n") + 2]
+cp = text.split(b"\n\n")[0] + b"\n"
+sig = sign(new, cp)
+note = cp + b"\n\xe2\x80\x94 " + origin + b" " + \
+    base64.b64encode(key_id(pn) + sig) + b"\n"
+sys.stdout.buffer.write(head + b"\nlog-key " + base64.b64encode(entry) +
+    b"\n\n" + before + note)
+open(tmp + "/new.vkey", "wb").write(vkey(pn) + b"\n")
+PY
+}
+
+# A reader who kept the outlet's first key is told, at the signature step,
+# that the key was rotated and to which key, when the proof carries the
+# rotation signed by both keys; a rotation the old key did not sign says
+# nothing more than "not signed".
+test_rotation__an_old_key_is_told_where_the_log_key_went() {
+	setup
+	run_full proof memos/budget.txt -o "$TMP/p"
+	"$CUSTODY_FULL" key export --vkey >"$TMP/old.vkey"
+	cp memos/budget.txt "$TMP/doc"
+	cd "$TMP"
+	openssl genpkey -algorithm ed25519 -out new.pem 2>/dev/null
+	openssl genpkey -algorithm ed25519 -out third.pem 2>/dev/null
+	rotate_proof p rotated "$CUSTODY_KEY_DIR/tester.key" new.pem 3 >rotated ||
+		fail "cannot rotate"
+	run check doc --proof rotated --key old.vkey
+	expect_rc 1
+	expect_err "custody: check failed at step 'signature': the checkpoint's signature: the outlet key was rotated at entry 3: the checkpoint is signed by the new key $(cat new.vkey), which the key you gave endorsed; check again with the new key"
+	# with the key it names, the proof checks
+	run check doc --proof rotated --key new.vkey
+	expect_rc 0
+	expect_out_has "OK: doc is the document registered in the log example.org/leaks"
+	# the rotation signed by a third key in place of the old one
+	rotate_proof p forged third.pem new.pem 3 >forged || fail "cannot forge"
+	run check doc --proof forged --key old.vkey
+	expect_rc 1
+	expect_err_has "custody: check failed at step 'signature': the checkpoint's signature: "
+	expect_err_has "not signed by example.org/leaks"
+	# one byte of the old key's signature
+	"$PYTHON" - rotated <<'PY' >bad-sig
+import base64, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+i = [n for n, l in enumerate(lines) if l.startswith(b"log-key ")][0]
+e = base64.b64decode(lines[i][8:])
+at = e.index(b'old_signature: "') + 20
+e = e[:at] + (b"A" if e[at:at + 1] != b"A" else b"B") + e[at + 1:]
+lines[i] = b"log-key " + base64.b64encode(e)
+sys.stdout.buffer.write(b"\n".join(lines))
+PY
+	run check doc --proof bad-sig --key old.vkey
+	expect_rc 1
+	expect_err_has "the rotation at entry 3 is not signed by both the old and the new key"
+	# a rotation inside the tree only: an index past the checkpoint
+	rotate_proof p late "$CUSTODY_KEY_DIR/tester.key" new.pem 99999 >late ||
+		fail "cannot rotate"
+	run check doc --proof late --key old.vkey
+	expect_rc 1
+	expect_err_has "a log-key line holds entry 99999 (type log-key), not a rotation inside the checkpoint's tree (size "
+}
+
 test_consistency__a_saved_checkpoint_and_a_fork() {
 	setup
 	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
