@@ -82,7 +82,7 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
 	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
 	expect_out_has "publication  published at https://example.org/story on "
-	expect_out_has "private      path, actor and every other private field (the outlet disclosed none)"
+	expect_out_has "private      every field but the public ones (the outlet disclosed none)"
 	expect_out_has "no timestamp: only the outlet's own records say when"
 	# who registered it and where it sits are the outlet's to disclose
 	contains "$OUT" "tester" && fail "the member is shown: $OUT"
@@ -135,9 +135,9 @@ test_disclose__named_fields_are_shown_checked_and_the_rest_kept() {
 	expect_out_has "  registered   $(entry_public $G $n | sed -n 's/^time: "\(.*\)"/\1/p') (the outlet's clock), entry $n
   document     SHA-256 $(sha256sum memos/one.txt | cut -c1-64), 9 bytes
   publication  registered, not recorded as published
-  disclosed    by the outlet: path memos/one.txt
-  disclosed    by the outlet: actor tester
-  disclosed    by the outlet: note from the drop
+  disclosed    by the outlet: path = memos/one.txt
+  disclosed    by the outlet: actor = tester
+  disclosed    by the outlet: note = from the drop
   private      version, blob, source (not disclosed)
   log          example.org/leaks at size $((n + 1)), root "
 	run check memos/one.txt --proof "$TMP/p" --key "$TMP/k" --json
