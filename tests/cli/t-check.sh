@@ -74,11 +74,32 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	expect_rc 0
 	"$CUSTODY_FULL" key export --vkey >"$TMP/outlet.vkey"
 	cp memos/budget.txt "$TMP/budget.txt"
+	# what the output must say, from the archive's own files
+	local sum f doc=-1 size time pub_time root
+	sum=$(sha256sum memos/budget.txt | cut -c1-64)
+	for f in $(git --git-dir=$G ls-tree -r --name-only main log); do
+		git --git-dir=$G show "main:$f" | grep -q "^sha256: \"$sum\"" &&
+			doc=$((10#$(basename "$f" .yaml)))
+	done
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	root=$(git --git-dir=$G show main:checkpoint | sed -n 3p)
+	time=$(entry_public $G $doc | sed -n 's/^time: "\(.*\)"/\1/p')
+	pub_time=$(entry_public $G $((size - 1)) |
+		sed -n 's/^published: "\(.*\)"/\1/p')
+	tester_key >"$TMP/tester.pub"
 	# no archive, no network: another folder, and no key folder
 	cd "$TMP"
 	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
 		--proof budget.proof --key outlet.vkey
 	expect_rc 0
+	expect_out "OK: budget.txt is the document registered in the log example.org/leaks
+  registered   $time (the outlet's clock), entry $doc
+  document     SHA-256 $sum, $(stat -c %s budget.txt) bytes
+  publication  published at https://example.org/story on $pub_time (entry $((size - 1)))
+  private      every field but the public ones (the outlet disclosed none)
+  log          example.org/leaks at size $size, root $root
+  signed by    $(fingerprint tester.pub), the key you gave
+  time         no timestamp: only the outlet's own records say when"
 	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
 	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
 	expect_out_has "publication  published at https://example.org/story on "
