@@ -835,14 +835,14 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 	r->struct_version = CUSTODY_REVEAL_RESULT_VERSION;
 	memset(&dp, 0, sizeof(dp));
 	memset(&op, 0, sizeof(op));
-	if (len < sizeof(CUSTODY_REVEAL_V1) - 1 || memcmp(p,
-	    CUSTODY_REVEAL_V1, sizeof(CUSTODY_REVEAL_V1) - 1) != 0) {
+	if (len < sizeof(CUSTODY_REVEAL_V2) - 1 || memcmp(p,
+	    CUSTODY_REVEAL_V2, sizeof(CUSTODY_REVEAL_V2) - 1) != 0) {
 		rc = failed_reveal(r, "disclosure", custody__error(err,
 			CUSTODY_EINVALID, "not a custody disclosure (no "
-			"\"custody-reveal/v1\" line)"));
+			"\"custody-reveal/v2\" line)"));
 		goto done;
 	}
-	p += sizeof(CUSTODY_REVEAL_V1) - 1;
+	p += sizeof(CUSTODY_REVEAL_V2) - 1;
 	if ((rc = reveal_line(&p, end, "derivative", &d, &why)) != 0 ||
 	    (rc = reveal_line(&p, end, "original", &o, &why)) != 0 ||
 	    (p != end && (rc = custody__error(&why, CUSTODY_EINVALID,

@@ -627,7 +627,7 @@ PY
 	run check-reveal swapped --key k
 	expect_rc 1
 	expect_err_has "step 'link'"
-	printf 'custody-reveal/v1\ngarbage\n' >junk
+	printf 'custody-reveal/v2\ngarbage\n' >junk
 	run check-reveal junk --key k
 	expect_rc 1
 	expect_err_has "step 'disclosure'"
