@@ -180,6 +180,20 @@ assert d["publication"] is None, d
 	expect_eq "$(sed -n 's/^extra //p' "$TMP/p" | base64 -d |
 		{ printf '\0'; cat; } | sha256sum | cut -c1-64)" \
 		"$(entry_private $G $n | sed -n 's/^leaf: "\(.*\)"/\1/p')" "leaf"
+	# the opening and the commitments, by the shell lines of the docs
+	local nonce commit
+	nonce=$(sed -n 's/^disclose path \([^ ]*\) .*/\1/p' "$TMP/p")
+	commit=$(sed -n 's/^commitment path //p' "$TMP/p" | base64 -d |
+		od -An -tx1 | tr -d ' \n')
+	expect_eq "$({ printf 'custody-field v2\npath\n'
+		printf %s "$nonce" | base64 -d; printf %s 'memos/one.txt'; } |
+		sha256sum | cut -c1-64)" "$commit" "commit_f of path"
+	expect_eq "$({ printf 'custody-private v2\n'
+		sed -n 's/^commitment //p' "$TMP/p" | while read -r f c; do
+		printf '%s %s\n' "$f" "$(printf %s "$c" | base64 -d |
+		od -An -tx1 | tr -d ' \n')"; done; } | sha256sum | cut -c1-64)" \
+		"$(entry_public $G $n | sed -n 's/^private: "\(.*\)"/\1/p')" \
+		"private from the commitment lines"
 	# a value the outlet did not commit to
 	edit_header "$TMP/p" "$TMP/bad" '
 h = [l if not l.startswith(b"disclose path ") else
