@@ -356,8 +356,8 @@ static int rotations(custody_archive *a, git_tree *tree,
 	struct custody_entry *g = NULL;
 	int rc, genesis_signs;
 
-	if ((rc = custody_archive__public_entry(a, tree, 0, &g, NULL, err))
-	    != 0)
+	if ((rc = custody_archive__public_entry(a, tree, 0, NULL, &g, NULL,
+	    err)) != 0)
 		return rc;
 	genesis_signs = g->log_key == NULL || signed_by(note, len, g->log_key);
 	custody_entry__free(g);
@@ -365,8 +365,9 @@ static int rotations(custody_archive *a, git_tree *tree,
 		custody_buf bytes = CUSTODY_BUF_INIT;
 		struct custody_entry *e = NULL;
 
-		rc = custody_archive__public_entry(a, tree, i, &e, &bytes, err);
-		if (rc == 0 && e->type == CUSTODY_ENTRY_LOG_KEY) {
+		rc = custody_archive__public_entry(a, tree, i, "log-key", &e,
+			&bytes, err);
+		if (rc == 0 && e != NULL && e->type == CUSTODY_ENTRY_LOG_KEY) {
 			if (f->nlog_keys == CUSTODY_PROOF_MAX_LOG_KEYS)
 				rc = custody__error(err, CUSTODY_EINVALID,
 					"the log key was rotated more than %d "

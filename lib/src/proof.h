@@ -33,10 +33,11 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	custody_error **err);
 
 /* The public part of entry i, parsed, and its bytes (bytes may be
- * NULL); the private part is not read (proof_publish.c). */
+ * NULL); the private part is not read (proof_publish.c). With
+ * only_type ("publish"), *e stays NULL for an entry of another type. */
 int custody_archive__public_entry(custody_archive *a, git_tree *tree,
-	uint64_t i, struct custody_entry **e, custody_buf *bytes,
-	custody_error **err);
+	uint64_t i, const char *only_type, struct custody_entry **e,
+	custody_buf *bytes, custody_error **err);
 
 /*
  * The latest publish entry below `size` that names entry `index` with
