@@ -280,6 +280,21 @@ h = [l if not l.startswith(b"publication ") else
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: the entry given as publication 1 is publish entry $pa"
+	# one hash of the pair proof changed, or left out
+	grep -q '^publication-hash ' "$TMP/a" || fail "no pair-proof hash"
+	edit_header "$TMP/a" "$TMP/bad" '
+i = [n for n, l in enumerate(h) if l.startswith(b"publication-hash ")][0]
+raw = bytearray(unb64(h[i][17:]))
+raw[0] ^= 1
+h[i] = b"publication-hash " + b64(bytes(raw))'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: leaf $pa and its proof do not give the tree's root"
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l for l in h if not l.startswith(b"publication-hash ")]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: the proof of leaf $pa beside leaf 2 is too short"
 	# a hash too many
 	edit_header "$TMP/a" "$TMP/bad" 'h = h + [b"publication-hash " + b64(bytes(32))]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
