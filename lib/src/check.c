@@ -4,13 +4,10 @@
  * consistency proof, a disclosure of a derivative's original. The files
  * they read are docs/proof-format.md's; proof.c and chain.c write them.
  *
- * A proof file is
- *
- *   custody-proof/v1
- *   [timestamp <base64 DER RFC 3161 token over SHA-256(checkpoint note)>]
- *   <empty line>
- *   <a C2SP tlog-proof whose extra is the entry's exact bytes>
- *
+ * A proof file is custody's header (custody-proof/v2: a timestamp,
+ * commitments and disclosed fields, the publication and its pair proof,
+ * rotations of the outlet key; proof_file.h), an empty line, and a C2SP
+ * tlog-proof whose extra is the entry's public part,
  * so that `sed '1,/^$/d'` gives the plain .tlog-proof that any C2SP
  * tool reads.
  */
