@@ -12,7 +12,8 @@ packages=(
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
 	zlib1g-dev
-	git file python3 python3-yaml python3-jsonschema chromium
+	git file python3 python3-yaml python3-jsonschema python3-cryptography
+	chromium
 	strace util-linux hashdeep coreutils openssh-client openssl
 )
 

@@ -212,6 +212,9 @@ static const char *hint_text(custody_hint hint)
 		return "; run `custody timestamp request` again";
 	case CUSTODY_HINT_VERIFY:
 		return " (run `custody verify`)";
+	case CUSTODY_HINT_SIGN_CHECKPOINT:
+		return "; whoever holds the outlet key signs one with `custody "
+			"checkpoint sign`";
 	case CUSTODY_HINT_NONE:
 		break;
 	}

@@ -11,13 +11,69 @@
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 static const char help[] =
 "usage: custody checkpoint [--json] [--archive DIR]\n"
+"       custody checkpoint sign [--key NAME] [--passphrase-file FILE]\n"
+"                               [--wait SECONDS] [--json] [--archive DIR]\n"
 "\n"
 "Print the log's current checkpoint: a C2SP signed note giving the log's\n"
-"origin, size and Merkle root, signed by the member who made the last\n"
-"change. Readers keep it, and later ask for a consistency proof to see\n"
-"that the log only grew (`custody consistency`).\n"
+"origin, size and Merkle root, signed by the outlet key. Readers keep\n"
+"it, and later ask for a consistency proof to see that the log only\n"
+"grew (`custody consistency`).\n"
 "\n"
-"  --json   {origin, size, root, note}\n";
+"`sign` signs a new checkpoint covering every entry so far, for the\n"
+"holder of the outlet key (found in the key folder's log/ by the\n"
+"archive's outlet key). Journalists without it register documents as\n"
+"usual; their changes carry no new checkpoint until a holder signs one,\n"
+"which proofs, publication and timestamps then use.\n"
+"\n"
+"  --json   {origin, size, root, note}; for sign, {size, commit}\n";
+
+static int checkpoint_sign(int argc, char **argv)
+{
+	static const struct cli_options options = {
+		.command = "checkpoint", .help = help,
+		.common = CLI_KEY | CLI_PASSPHRASE_FILE | CLI_ARCHIVE |
+			CLI_JSON | CLI_WAIT,
+	};
+	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char commit[CUSTODY_COMMIT_ID_SIZE];
+	struct cli cli;
+	uint64_t size = 0;
+	int rc;
+
+	cli_init(&cli);
+	if (cli_getopt(&cli, argc, argv, &options) < 0)
+		return cli.status;
+	if (optind != argc)
+		return cli_usage("checkpoint", "unexpected argument '%s'",
+			argv[optind]);
+	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
+	    &key) != EXIT_OK)
+		return EXIT_FAILED;
+	rc = custody_archive_checkpoint_sign(archive, cli.wait_ms, &size,
+		commit, &err);
+	if (rc == CUSTODY_EINVALID)
+		cli_error("this key folder does not hold the outlet key of %s "
+			"(%s): only its holder signs checkpoints",
+			custody_archive_origin(archive),
+			custody_archive_log_key(archive));
+	custody_archive_free(archive);
+	custody_key_free(key);
+	if (rc == CUSTODY_EINVALID) {
+		custody_error_free(err);
+		return EXIT_FAILED;
+	}
+	if (rc != 0)
+		return cli_fail(err);
+	if (cli.json)
+		printf("{\"size\":%" PRIu64 ",\"commit\":\"%s\"}\n", size,
+			commit);
+	else
+		printf("signed checkpoint of size %" PRIu64 ": commit %.12s\n",
+			size, commit);
+	return EXIT_OK;
+}
 
 int cmd_checkpoint(int argc, char **argv)
 {
@@ -32,6 +88,8 @@ int cmd_checkpoint(int argc, char **argv)
 	struct cli cli;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "sign") == 0)
+		return checkpoint_sign(argc - 1, argv + 1);
 	cli_init(&cli);
 	/* no options of its own: cli_getopt says only "over" or "stop" */
 	if (cli_getopt(&cli, argc, argv, &options) < 0)

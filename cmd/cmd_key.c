@@ -12,6 +12,7 @@ static const char help[] =
 "       custody key import FILE [NAME] [--passphrase-file FILE] [--json]\n"
 "       custody key list [--json]\n"
 "       custody key export [NAME] [--allowed-signers | --vkey [--origin O]]\n"
+"       custody key export --outlet [--vkey] [--archive DIR]\n"
 "\n"
 "Your signing keys (Ed25519). Each lives in the key folder, outside every\n"
 "archive: $CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else\n"
@@ -28,7 +29,14 @@ static const char help[] =
 "  export    the public key as an OpenSSH line (for `custody member add`\n"
 "            and ssh-keygen), as an allowed_signers line, or as a C2SP\n"
 "            verifier key named after a log's origin (--origin, or this\n"
-"            archive's)\n"
+"            archive's). In an archive, `--vkey` alone prints the outlet\n"
+"            key: the one key that signs the log's checkpoints, which\n"
+"            readers check every proof with; `--outlet` prints it as an\n"
+"            OpenSSH line\n"
+"\n"
+"Outlet keys (the log keys `custody init` makes) live apart, in the key\n"
+"folder's log/ subfolder, encrypted like member keys; a member key is\n"
+"never confused with one.\n"
 "\n"
 "The passphrase is asked on the terminal without echo, or taken from\n"
 "--passphrase-file FILE (first line) or CUSTODY_PASSPHRASE.\n"
@@ -260,6 +268,35 @@ static int key_list(int json)
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
 
+/* The archive's outlet key, as its vkey or an OpenSSH line. */
+static int outlet_export(struct cli *cli, int vkey)
+{
+	custody_archive *archive = NULL;
+	custody_pubkey *pub = NULL;
+	custody_error *err = NULL;
+	custody_buf text = CUSTODY_BUF_INIT;
+	const char *v;
+	int rc = EXIT_FAILED;
+
+	if (cli_open(cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	v = custody_archive_log_key(archive);
+	if (vkey) {
+		printf("%s\n", v);
+		rc = EXIT_OK;
+	} else if (custody_pubkey_parse(&pub, v, strlen(v), &err) != 0 ||
+	    custody_pubkey_openssh(pub, &text, &err) != 0) {
+		rc = cli_fail(err);
+	} else {
+		printf("%s %s\n", text.ptr, custody_archive_origin(archive));
+		rc = EXIT_OK;
+	}
+	custody_pubkey_free(pub);
+	custody_buf_dispose(&text);
+	custody_archive_free(archive);
+	return rc;
+}
+
 static int key_export(struct cli *cli, const char *name, int vkey,
 	const char *origin, int allowed_signers)
 {
@@ -269,6 +306,8 @@ static int key_export(struct cli *cli, const char *name, int vkey,
 	custody_error *err = NULL;
 	int rc = EXIT_FAILED;
 
+	if (vkey && name == NULL && origin == NULL)
+		return outlet_export(cli, 1);
 	if (custody_keystore_find(NULL, name, &found, NULL, &pub, &err) != 0)
 		return cli_key_fail(err);
 	if (vkey) {
@@ -308,6 +347,7 @@ int cmd_key(int argc, char **argv)
 		{ "vkey", no_argument, NULL, 'v' },
 		{ "origin", required_argument, NULL, 'o' },
 		{ "allowed-signers", no_argument, NULL, 's' },
+		{ "outlet", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -317,7 +357,7 @@ int cmd_key(int argc, char **argv)
 	};
 	struct cli cli;
 	const char *origin = NULL, *verb;
-	int vkey = 0, allowed_signers = 0, c, nargs;
+	int vkey = 0, allowed_signers = 0, outlet = 0, c, nargs;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -325,6 +365,7 @@ int cmd_key(int argc, char **argv)
 		case 'v': vkey = 1; break;
 		case 'o': origin = optarg; break;
 		case 's': allowed_signers = 1; break;
+		case 'O': outlet = 1; break;
 		}
 	}
 	if (c < 0)
@@ -356,6 +397,12 @@ int cmd_key(int argc, char **argv)
 		if (vkey && allowed_signers)
 			return cli_usage("key", "--vkey and --allowed-signers "
 				"do not go together");
+		if (outlet && (nargs || allowed_signers || origin))
+			return cli_usage("key", "--outlet names the archive's "
+				"outlet key: no NAME, --origin or "
+				"--allowed-signers");
+		if (outlet)
+			return outlet_export(&cli, vkey);
 		if (origin != NULL && !vkey)
 			return cli_usage("key", "--origin goes with --vkey");
 		return key_export(&cli, nargs ? argv[optind] : NULL, vkey,

@@ -152,6 +152,18 @@ int cmd_member(int argc, char **argv)
 		goto done;
 	}
 	custody_archive_set_signer(archive, key);
+	{
+		/* the outlet key, when this key folder holds it, signs the
+		 * checkpoint of the change */
+		const custody_key *outlet = NULL;
+
+		if (cli_load_outlet_key(archive, cli.passphrase_file,
+		    &outlet) != EXIT_OK) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+		custody_archive_set_log_key(archive, outlet);
+	}
 	if ((add ? custody_archive_member_add(archive, name, pub, &opts,
 	    commit, &err) : custody_archive_member_revoke(archive, name,
 	    &opts, commit, &err)) != 0) {

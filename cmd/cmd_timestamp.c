@@ -122,6 +122,18 @@ int cmd_timestamp(int argc, char **argv)
 	    &member) != EXIT_OK)
 		goto done;
 	custody_archive_set_signer(archive, key);
+	{
+		/* the outlet key, when this key folder holds it, signs the
+		 * checkpoint of the change */
+		const custody_key *outlet = NULL;
+
+		if (cli_load_outlet_key(archive, cli.passphrase_file,
+		    &outlet) != EXIT_OK) {
+			rc = EXIT_FAILED;
+			goto done;
+		}
+		custody_archive_set_log_key(archive, outlet);
+	}
 	if ((add ? custody_archive_timestamp_add(archive, reply, reply_len, 0,
 	    ca, &info, &err) : custody_archive_timestamp_fetch(archive, url,
 	    ca, &info, &err)) != 0) {

@@ -310,6 +310,83 @@ int cli_public_key(const char *given, custody_pubkey **out)
 }
 
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
+/* The outlet key that signs checkpoints for this process's changes;
+ * freed at exit, as the archive only borrows it. */
+static custody_key *outlet_key;
+
+static void free_outlet_key(void)
+{
+	custody_key_free(outlet_key);
+	outlet_key = NULL;
+}
+
+struct outlet_search {
+	const char *origin, *want;   /* the archive's origin and vkey */
+	char *name;                  /* the key found */
+};
+
+static int match_outlet_key(const char *name, const custody_pubkey *key,
+	void *payload)
+{
+	struct outlet_search *s = payload;
+	custody_buf vkey = CUSTODY_BUF_INIT;
+
+	if (key != NULL && s->name == NULL &&
+	    custody_pubkey_vkey(key, s->origin, &vkey, NULL) == 0 &&
+	    strcmp(vkey.ptr, s->want) == 0)
+		s->name = strdup(name);
+	custody_buf_dispose(&vkey);
+	return 0;
+}
+
+int cli_load_outlet_key(custody_archive *archive,
+	const char *passphrase_file, const custody_key **out)
+{
+	struct outlet_search s = { custody_archive_origin(archive),
+		custody_archive_log_key(archive), NULL };
+	custody_buf dir = CUSTODY_BUF_INIT, path = CUSTODY_BUF_INIT;
+	custody_pubkey *pub = NULL;
+	custody_error *err = NULL;
+	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[160];
+	size_t len = 0;
+	int rc = EXIT_OK;
+
+	*out = outlet_key;
+	if (outlet_key != NULL || s.want == NULL ||
+	    custody_keystore_log_dir(&dir, NULL) != 0)
+		goto done;
+	if (custody_keystore_list(dir.ptr, match_outlet_key, &s, NULL) != 0 ||
+	    s.name == NULL)
+		goto done;   /* not the holder: changes carry no checkpoint */
+	if (custody_keystore_find(dir.ptr, s.name, NULL, &path, &pub,
+	    &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for the outlet key "
+		"'%s': ", s.name);
+	if (cli_passphrase(passphrase_file, prompt, 0, passphrase, &len) !=
+	    EXIT_OK) {
+		rc = EXIT_FAILED;
+		goto done;
+	}
+	if (custody_key_load_start(&outlet_key, path.ptr, passphrase, len,
+	    pub, &err) != 0) {
+		outlet_key = NULL;
+		rc = cli_fail(err);
+		goto done;
+	}
+	atexit(free_outlet_key);
+	*out = outlet_key;
+done:
+	explicit_bzero(passphrase, sizeof(passphrase));
+	custody_pubkey_free(pub);
+	custody_buf_dispose(&dir);
+	custody_buf_dispose(&path);
+	free(s.name);
+	return rc;
+}
+
 int cli_open_signed(const struct cli *cli, const char *key_name,
 	const char *passphrase_file, custody_archive **archive_out,
 	custody_key **key_out)
@@ -328,6 +405,19 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	}
 	free(member); /* the archive names its member by the key */
 	custody_archive_set_signer(*archive_out, *key_out);
+	{
+		const custody_key *outlet = NULL;
+
+		if (cli_load_outlet_key(*archive_out, passphrase_file,
+		    &outlet) != EXIT_OK) {
+			custody_archive_free(*archive_out);
+			*archive_out = NULL;
+			custody_key_free(*key_out);
+			*key_out = NULL;
+			return EXIT_FAILED;
+		}
+		custody_archive_set_log_key(*archive_out, outlet);
+	}
 	return EXIT_OK;
 }
 #endif

@@ -42,6 +42,16 @@ int cli_open_signed(const struct cli *cli, const char *key_name,
 	custody_key **key_out);
 
 /*
+ * The archive's outlet key from the key folder's log/ subfolder, found
+ * by the archive's outlet vkey and unlocked in the background; *out
+ * NULL when this key folder does not hold it (a member without it still
+ * makes changes, with no new checkpoint). EXIT_OK or EXIT_FAILED
+ * (printed). cli_open_signed calls it.
+ */
+int cli_load_outlet_key(custody_archive *archive,
+	const char *passphrase_file, const custody_key **out);
+
+/*
  * As cli_fail, for an error from custody_keystore_find: when there are
  * several keys and none was named, it adds how to choose one.
  */

@@ -79,6 +79,8 @@ expect "libcustody-check.so needs only OpenSSL and libyaml" \
 expect "custody offers the offline checks alone" offers_the_checks_alone
 expect "consistency without --proof says it needs the full build" \
 	making_a_proof_needs_the_full_build
+vectors() { bash "$root/tests/vectors/run.sh" "$custody" "$root" /usr/bin/python3; }
+expect "the proof test vectors give every verdict" vectors
 
 # the offline checks' CLI tests, made by the full build, checked by this one
 CUSTODY=$custody CUSTODY_FULL=$full/cmd/custody SRCDIR=$root \

@@ -525,6 +525,16 @@ void custody_archive_set_signer(custody_archive *a, const custody_key *key)
 	a->signer = key;
 }
 
+void custody_archive_set_log_key(custody_archive *a, const custody_key *key)
+{
+	a->log_signer = key;
+}
+
+const char *custody_archive_log_key(custody_archive *a)
+{
+	return a->config != NULL ? a->config->log_key : NULL;
+}
+
 int custody_archive__head_blob(custody_archive *a, const char *path,
 	git_blob **out, custody_error **err)
 {

@@ -24,6 +24,7 @@ struct custody_archive {
 	custody_notice_cb notice;
 	void *notice_payload;
 	const custody_key *signer; /* borrowed; signs every commit */
+	const custody_key *log_signer; /* borrowed; signs checkpoints */
 	char *actor;               /* the signer's member name at head */
 	int64_t not_before;        /* custody_change__now never says less */
 	/* the folders of log/ and private/ read last (entries are mostly

@@ -203,6 +203,7 @@ static int genesis_files(struct genesis *g,
 	e.salt = salt[0];
 	e.opening = salt[1];
 	e.origin = policy->origin;
+	e.log_key = policy->log_key;
 	e.member = (char *)member;
 	e.key = key_line;
 	if ((rc = custody_config__emit(&g->yaml, policy, err)) == 0 &&
@@ -257,7 +258,7 @@ static int store_genesis(const char *gitdir, struct genesis *g,
  * whose leaf then starts the tile cache.
  */
 static int commit_genesis(const char *gitdir, git_repository *repo,
-	const char *origin, const custody_key *key, const char *member,
+	const char *origin, const custody_init_options *opts,
 	const struct genesis *g,
 	const struct custody_tree_change changes[GENESIS_FILES],
 	custody_error **err)
@@ -280,15 +281,16 @@ static int commit_genesis(const char *gitdir, git_repository *repo,
 	if ((rc = custody_fs__mkdir(cache, 0700, err)) != 0 ||
 	    (rc = custody_tiles__open(&tiles, dir, &have, err)) != 0 ||
 	    (rc = custody_tlog__sign_checkpoint(tiles,
-	    (const unsigned char (*)[32])leaf, 1, origin, key, &note,
+	    (const unsigned char (*)[32])leaf, 1, origin, opts->log_key, &note,
 	    err)) != 0)
 		goto done;
 	memset(&base, 0, sizeof(base));
 	base.gitdir = gitdir;
 	base.repo = repo;
-	base.signer = key;
+	base.signer = opts->key;
 	base.time = (int64_t)time(NULL);
-	if ((rc = custody_change__commit(&base, changes, GENESIS_FILES, &note, member,
+	if ((rc = custody_change__commit(&base, changes, GENESIS_FILES, &note,
+	    opts->member,
 	    "custody init: genesis entry\n", &commit, err)) != 0)
 		goto done;
 	/* a cache: if this fails, the first change catches it up */
@@ -327,19 +329,26 @@ static int build_archive(const char *tmp, const char *collection,
 		CUSTODY_BUF_INIT, CUSTODY_BUF_INIT, "", "" };
 	int rc;
 
+	custody_buf vkey = CUSTODY_BUF_INIT;
+
 	memset(&policy, 0, sizeof(policy));
 	policy.origin = (char *)origin;
 	policy.sha512 = opts->sha512 != 0;
 	policy.store = opts->no_store == 0;
+	if ((rc = custody_pubkey_vkey(custody_key_public(opts->log_key),
+	    origin, &vkey, err)) != 0)
+		return rc;
+	policy.log_key = vkey.ptr;
 	if ((rc = make_repository(tmp, opts->archive_path ? collection : NULL,
 	    &repo, err)) == 0 &&
 	    (rc = genesis_files(&g, &policy, opts->key, opts->member,
 	    err)) == 0 &&
 	    (rc = store_genesis(tmp, &g, changes, err)) == 0 &&
-	    (rc = commit_genesis(tmp, repo, origin, opts->key, opts->member,
-	    &g, changes, err)) == 0)
+	    (rc = commit_genesis(tmp, repo, origin, opts, &g, changes,
+	    err)) == 0)
 		rc = make_lock_file(tmp, err);
 	git_repository_free(repo);
+	custody_buf_dispose(&vkey);
 	custody_buf_dispose(&g.yaml);
 	custody_buf_dispose(&g.entry);
 	custody_buf_dispose(&g.signers);
@@ -369,6 +378,11 @@ int custody_archive_init(custody_archive **out,
 		return custody__error(err, CUSTODY_EINVALID, "an archive is "
 			"founded by a member: a signing key and its member "
 			"name are needed");
+	if (opts->log_key == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "an archive needs "
+			"an outlet key (log key) to sign its checkpoints");
+	if ((rc = custody_key_wait(opts->log_key, err)) != 0)
+		return rc;
 	if ((rc = custody_key_name_check(opts->member, err)) != 0)
 		return rc;
 	if (realpath(opts->collection ? opts->collection : ".", collection)
@@ -398,8 +412,10 @@ int custody_archive_init(custody_archive **out,
 		goto done;
 	/* the handle comes from the normal open path, as for any archive */
 	oo.archive_path = target;
-	if ((rc = custody_archive_open(out, &oo, err)) == 0)
+	if ((rc = custody_archive_open(out, &oo, err)) == 0) {
 		custody_archive_set_signer(*out, opts->key);
+		custody_archive_set_log_key(*out, opts->log_key);
+	}
 done:
 	if (tmp != NULL) {
 		remove_tree(tmp);

@@ -458,24 +458,25 @@ static int diff_commit(struct custody_verify_run *v, git_tree *ptree,
 	return rc;
 }
 
-/* A commit adds the next entries, in order, with a new checkpoint; or
- * only a timestamp. `size` is the log's size before it. */
+/* A commit adds the next entries, in order, with a new checkpoint when
+ * its maker holds the outlet key; or only a checkpoint (signed by a
+ * holder, covering entries others added); or only a timestamp. `size`
+ * is the log's size before it. */
 static void judge_changes(struct custody_verify_run *v,
 	struct diff_state *s, const char *where, uint64_t size)
 {
 	if (s->nadded > 1)
 		qsort(s->added, s->nadded, sizeof(*s->added), cmp_u64);
-	if (s->nadded == 0 && s->checkpoint_changed)
+	if (s->nadded == 0 && s->checkpoint_changed &&
+	    (s->timestamps != 0 || s->others != 0))
 		custody_archive_verify__problem(v, where, "changes the "
-			"checkpoint without adding entries: a new checkpoint "
-			"only ever follows new entries");
-	else if (s->nadded == 0 && (s->timestamps == 0 || s->others != 0))
+			"checkpoint and other files without adding entries: a "
+			"new checkpoint comes with new entries or alone");
+	else if (s->nadded == 0 && !s->checkpoint_changed &&
+	    (s->timestamps == 0 || s->others != 0))
 		custody_archive_verify__problem(v, where, "adds no entry; "
 			"every custody commit adds at least one, but for one "
-			"that only adds a timestamp");
-	if (s->nadded > 0 && !s->checkpoint_changed)
-		custody_archive_verify__problem(v, where, "adds entries but "
-			"no new checkpoint");
+			"that only signs a checkpoint or adds a timestamp");
 	for (size_t k = 0; k < s->nadded; k++) {
 		if (s->added[k] != size + k) {
 			custody_archive_verify__problem(v, where, "adds "

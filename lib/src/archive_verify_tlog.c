@@ -75,6 +75,17 @@ fail:
 	return rc;
 }
 
+/* The outlet key in force (custody.yaml's, as the genesis entry's). */
+static int outlet_verifier(custody_archive *a,
+	struct custody_note_verifier *nv, custody_error **err)
+{
+	if (a->config == NULL || a->config->log_key == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "the archive "
+			"names no outlet key");
+	return custody_note__verifier_from_vkey(nv, a->config->log_key,
+		strlen(a->config->log_key), err);
+}
+
 /* One commit's checkpoint, for the log's first `size` entries. */
 static void check_checkpoint(struct custody_verify_run *v,
 	struct custody_tiles *t, const struct custody_verify_commit *info,
@@ -117,53 +128,55 @@ static void check_checkpoint(struct custody_verify_run *v,
 		custody_archive_verify__problem(v, where, "its checkpoint's "
 			"root is not the Merkle root of the log's first %"
 			PRIu64 " entries", size);
-	} else if (info->signature) {
-		custody_note__verifier_from_key(&nv, cp.origin, info->signer);
-		if (custody_note__verify(note.ptr, note.size, &nv, 1, NULL,
-		    &why) != 0)
-			custody_archive_verify__problem(v, where, "its "
-				"checkpoint is not signed by the commit's "
-				"signer: %s", custody_error_message(why));
+	} else if (outlet_verifier(a, &nv, &why) != 0 ||
+	    custody_note__verify(note.ptr, note.size, &nv, 1, NULL,
+	    &why) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"not signed by the outlet key %s: %s",
+			a->config ? a->config->log_key : "(unknown)",
+			custody_error_message(why));
 	}
 	custody_error_free(why);
 	custody_buf_dispose(&note);
 }
 
-/* Every commit's checkpoint: this log's, of the right size and root,
- * signed by the member who signed the commit. */
+/* Every checkpoint a commit brings: this log's, covering every entry up
+ * to that commit, signed by the outlet key. A commit by a member without
+ * the outlet key adds entries and keeps the checkpoint it found. */
 static void check_checkpoints(struct custody_verify_run *v,
 	struct custody_tiles *t)
 {
+	const git_oid *before = NULL;
 	uint64_t size = 0;
 
 	for (size_t k = 0; k < v->ncommits && !v->stopped; k++) {
 		const struct custody_verify_commit *info = &v->commits[k];
 
 		size += info->count;
-		if (info->count == 0)
+		if (info->has_checkpoint && before != NULL &&
+		    git_oid_equal(before, &info->checkpoint))
 			continue;
 		check_checkpoint(v, t, info, size);
+		before = info->has_checkpoint ? &info->checkpoint : NULL;
 	}
 }
 
-/* The checkpoint a token covers is signed by a member. */
+/* The checkpoint a token covers is signed by the outlet key. */
 static void check_timestamp_signers(struct custody_verify_run *v,
 	const custody_buf *note, const struct custody_checkpoint *cp,
 	const struct custody_members *members, const char *where)
 {
-	struct custody_note_verifier *nv;
+	struct custody_note_verifier nv;
 	custody_error *why = NULL;
 
-	nv = calloc(members->count + 1, sizeof(*nv));
-	for (size_t k = 0; nv && k < members->count; k++)
-		custody_note__verifier_from_key(&nv[k], cp->origin,
-			members->items[k].key);
-	if (nv == NULL || custody_note__verify(note->ptr, note->size, nv,
-	    members->count, NULL, &why) != 0)
+	(void)cp;
+	(void)members;
+	if (outlet_verifier(v->a, &nv, &why) != 0 ||
+	    custody_note__verify(note->ptr, note->size, &nv, 1, NULL,
+	    &why) != 0)
 		custody_archive_verify__problem(v, where, "its checkpoint is "
-			"not signed by a member: %s", why ?
-			custody_error_message(why) : "out of memory");
-	free(nv);
+			"not signed by the outlet key: %s",
+			custody_error_message(why));
 	custody_error_free(why);
 }
 

@@ -1,5 +1,6 @@
 /* Making a change: begin, append, commit; see change.h. */
 #include "change.h"
+#include "checkpoint.h"
 #include "sshwire.h"
 #include "tlog.h"
 #include "common.h"
@@ -12,6 +13,7 @@
 #include "pack.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -473,8 +475,9 @@ done:
 }
 
 /* custody_change__commit on the handle's head. A change that adds
- * entries carries the new signed checkpoint; its leaves reach the tile
- * cache only once the commit is made. */
+ * entries carries the new signed checkpoint when the handle holds the
+ * outlet key (a member without it appends, and a holder signs later);
+ * its leaves reach the tile cache only once the commit is made. */
 static int commit_head(custody_archive *a,
 	const struct custody_tree_change *changes, size_t nchanges,
 	const char *actor, const char *message, git_oid *commit_out,
@@ -489,20 +492,69 @@ static int commit_head(custody_archive *a,
 
 	if ((rc = added_leaves(a, changes, nchanges, &leaves, &nleaves,
 	    err)) != 0 ||
-	    (nleaves > 0 && (rc = custody_tlog__next_checkpoint(a,
+	    (nleaves > 0 && a->log_signer != NULL &&
+	    (rc = custody_tlog__next_checkpoint(a,
 	    (const unsigned char (*)[32])leaves, nleaves, &note, err))
 	    != 0))
 		goto done;
 	base_of(a, &base);
 	custody_change__now(a, now, &base.time);
 	if ((rc = custody_change__commit(&base, changes, nchanges,
-	    nleaves > 0 ? &note : NULL, actor, message, commit_out, err))
+	    note.size > 0 ? &note : NULL, actor, message, commit_out, err))
 	    == 0)
 		custody_tlog__commit(a, (const unsigned char (*)[32])leaves,
 			nleaves);
 done:
 	custody_buf_dispose(&note);
 	free(leaves);
+	return rc;
+}
+
+int custody_change__sign_checkpoint(custody_archive *a,
+	unsigned int wait_ms, uint64_t *size_out, git_oid *commit_out,
+	custody_error **err)
+{
+	struct custody_commit_base base;
+	struct custody_checkpoint head;
+	struct custody_lock *lock = NULL;
+	custody_buf note = CUSTODY_BUF_INIT, old = CUSTODY_BUF_INIT;
+	const char *actor;
+	git_tree *tree = NULL;
+	size_t text_len;
+	int rc;
+
+	if (a->log_signer == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "%s: signing a "
+			"checkpoint needs the outlet key, and none is at hand",
+			a->gitdir);
+	if ((rc = custody_change__begin(a, wait_ms, &lock, &actor, err)) != 0)
+		return rc;
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
+	    (rc = custody_tlog__read_checkpoint(a, tree, &old, &text_len,
+	    err)) != 0 ||
+	    (rc = custody_checkpoint__parse(&head, old.ptr, text_len, err))
+	    != 0)
+		goto done;
+	if (head.size == a->size) {
+		rc = custody__error(err, CUSTODY_EEXISTS, "the checkpoint at "
+			"head already covers all %" PRIu64 " entries", a->size);
+		goto done;
+	}
+	if ((rc = custody_tlog__next_checkpoint(a, NULL, 0, &note, err)) != 0)
+		goto done;
+	base_of(a, &base);
+	custody_change__now(a, a->change_time, &base.time);
+	if ((rc = custody_change__commit(&base, NULL, 0, &note, actor,
+	    "custody checkpoint sign\n", commit_out, err)) == 0) {
+		if (size_out != NULL)
+			*size_out = a->size;
+		rc = custody_archive__refresh(a, err);
+	}
+done:
+	git_tree_free(tree);
+	custody_buf_dispose(&note);
+	custody_buf_dispose(&old);
+	custody_lock__release(lock);
 	return rc;
 }
 

@@ -135,4 +135,14 @@ int custody_change__append_tree(custody_archive *a,
 	const struct custody_tree_change *stored, size_t nstored,
 	const char *message, git_oid *commit_out, custody_error **err);
 
+/*
+ * A commit that adds no entry and carries a checkpoint over every entry
+ * so far, signed by the handle's outlet key (custody
+ * _archive_checkpoint_sign). CUSTODY_EEXISTS when the head's checkpoint
+ * already covers them all.
+ */
+int custody_change__sign_checkpoint(custody_archive *a,
+	unsigned int wait_ms, uint64_t *size_out, git_oid *commit_out,
+	custody_error **err);
+
 #endif

@@ -7,18 +7,24 @@
 #include "common.h"
 #include "yaml.h"
 
+#include "note.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* custody.yaml's format: 2 added the outlet key. */
+#define CONFIG_FORMAT 2
+
 static const char *const config_keys[] = { "custody-archive", "origin",
-	"digests", "store", NULL };
+	"log_key", "digests", "store", NULL };
 
 void custody_config__free(struct custody_config *config)
 {
 	if (config == NULL)
 		return;
 	free(config->origin);
+	free(config->log_key);
 	free(config);
 }
 
@@ -51,7 +57,8 @@ static int check_format(const struct custody_yaml_node *root,
 	const char *name, custody_error **err)
 {
 	return custody_yaml__check_format(root, name, "custody.yaml",
-		"custody-archive", "a custody policy file", "archive", 1, err);
+		"custody-archive", "a custody policy file", "archive",
+		CONFIG_FORMAT, err);
 }
 
 /* Every key known, and every one there. */
@@ -79,6 +86,25 @@ static int check_keys(const struct custody_yaml_node *root,
 	return 0;
 }
 
+/* The outlet key: a vkey of this origin. */
+static const char *check_log_key(const struct custody_config *c)
+{
+	struct custody_note_verifier v;
+	custody_error *verr = NULL;
+
+	if (c->log_key == NULL)
+		return "is missing (the outlet key, a C2SP verifier key)";
+	if (custody_note__verifier_from_vkey(&v, c->log_key,
+	    strlen(c->log_key), &verr) != 0) {
+		custody_error_free(verr);
+		return "must be a C2SP Ed25519 verifier key \"origin+keyid+"
+			"base64\"";
+	}
+	if (strcmp(v.name, c->origin) != 0)
+		return "must be a key named by the origin";
+	return NULL;
+}
+
 static int read_values(const struct custody_yaml_node *root,
 	struct custody_config *config, const char *name, custody_error **err)
 {
@@ -95,6 +121,13 @@ static int read_values(const struct custody_yaml_node *root,
 	if ((reason = custody_entry__check_origin(config->origin)) != NULL)
 		return custody_yaml__error(err, name, custody_yaml__get(root,
 			"origin"), "'origin' %s", reason);
+	if ((rc = custody_yaml__copy_string(root, "log_key", &config->log_key,
+	    name, err)) != 0)
+		return rc;
+	if ((reason = check_log_key(config)) != NULL)
+		return custody_yaml__error(err, name, custody_yaml__get(root,
+			"log_key") ? custody_yaml__get(root, "log_key") : root,
+			"'log_key' %s", reason);
 	return 0;
 }
 
@@ -144,10 +177,18 @@ int custody_config__emit(custody_buf *out,
 			"'origin' %s", reason);
 		goto cleanup;
 	}
+	if ((reason = check_log_key(config)) != NULL) {
+		rc = custody__error(err, CUSTODY_EINVALID, "custody.yaml: "
+			"'log_key' %s", reason);
+		goto cleanup;
+	}
 	if ((rc = custody_yaml__emit_begin(&em, out, err)) != 0 ||
-	    (rc = custody_yaml__emit_uint(em, "custody-archive", 1)) != 0 ||
+	    (rc = custody_yaml__emit_uint(em, "custody-archive",
+	    CONFIG_FORMAT)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "origin",
 	    config->origin)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "log_key",
+	    config->log_key)) != 0 ||
 	    (rc = custody_yaml__emit_plain(em, "digests")) != 0 ||
 	    (rc = custody_yaml__emit_sequence_start(em)) != 0 ||
 	    (rc = custody_yaml__emit_quoted(em, "sha256")) != 0 ||

@@ -1,6 +1,7 @@
 /*
  * The archive's policy file, custody.yaml, at the root of every commit
- * (see schemas/custody.schema.yaml): the log's origin name, the digests
+ * (see schemas/custody.schema.yaml): the log's origin name and outlet
+ * key, the digests
  * each registration records and whether content is stored by default.
  *
  * Thread safety: no shared state.
@@ -15,6 +16,8 @@
 
 struct custody_config {
 	char *origin;      /* the log's origin name (printable ASCII) */
+	char *log_key;     /* the outlet key at genesis: a C2SP vkey of
+			    * the origin; later ones are log-key entries */
 	int sha512;        /* 1 when registrations also record SHA-512 */
 	int store;         /* 1 when content is stored by default */
 };

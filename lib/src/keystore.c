@@ -35,6 +35,15 @@ int custody_keystore_dir(custody_buf *out, custody_error **err)
 	return rc == 0 ? 0 : custody__oom(err);
 }
 
+int custody_keystore_log_dir(custody_buf *out, custody_error **err)
+{
+	int rc = custody_keystore_dir(out, err);
+
+	if (rc == 0 && custody_buf__printf(out, "/log") != 0)
+		rc = custody__oom(err);
+	return rc;
+}
+
 int custody_key_name_check(const char *name, custody_error **err)
 {
 	size_t n = strlen(name);

@@ -7,6 +7,7 @@
 #include "proof.h"
 #include "archive.h"
 #include "base64.h"
+#include "change.h"
 #include "check.h"
 #include "checkpoint.h"
 #include "common.h"
@@ -205,6 +206,19 @@ static int find_timestamp(custody_archive *a, git_tree *tree,
 	}
 	git_tree_free(dir);
 	git_tree_entry_free(te);
+	return rc;
+}
+
+int custody_archive_checkpoint_sign(custody_archive *a,
+	unsigned int lock_wait_ms, uint64_t *size_out,
+	char commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err)
+{
+	git_oid commit;
+	int rc = custody_change__sign_checkpoint(a, lock_wait_ms, size_out,
+		&commit, err);
+
+	if (rc == 0 && commit_out != NULL)
+		git_oid_tostr(commit_out, CUSTODY_COMMIT_ID_SIZE, &commit);
 	return rc;
 }
 
@@ -421,10 +435,17 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	    != 0 || (rc = custody_checkpoint__parse(&cp, note.ptr, text_len,
 	    err)) != 0 || (rc = custody_tlog__tiles(a, &t, err)) != 0)
 		goto done;
-	if (cp.size > custody_tiles__size(t) || index >= cp.size) {
-		rc = custody__error(err, CUSTODY_EVERIFY, "the checkpoint "
-			"(size %" PRIu64 ") does not fit the log; run custody "
-			"verify", cp.size);
+	if (index >= cp.size && cp.size <= custody_tiles__size(t)) {
+		rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
+			CUSTODY_HINT_SIGN_CHECKPOINT, "entry %" PRIu64 " is not "
+			"yet covered by a signed checkpoint (the latest covers "
+			"%" PRIu64 " entries)", index, cp.size);
+		goto done;
+	}
+	if (cp.size > custody_tiles__size(t)) {
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_VERIFY, "the checkpoint (size %" PRIu64
+			") does not fit the log", cp.size);
 		goto done;
 	}
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,

@@ -222,6 +222,26 @@ int custody_tlog__sign_checkpoint(struct custody_tiles *t,
 	return rc;
 }
 
+int custody_tlog__is_log_key(custody_archive *a, const custody_key *key,
+	custody_error **err)
+{
+	custody_buf vkey = CUSTODY_BUF_INIT;
+	int rc;
+
+	if ((rc = custody_key_wait(key, err)) != 0 ||
+	    (rc = custody_pubkey_vkey(custody_key_public(key),
+	    a->config->origin, &vkey, err)) != 0)
+		return rc;
+	if (a->config->log_key == NULL ||
+	    strcmp(vkey.ptr, a->config->log_key) != 0)
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: the outlet key "
+			"given (%s) is not this archive's (%s)", a->gitdir,
+			vkey.ptr, a->config->log_key ? a->config->log_key :
+			"none");
+	custody_buf_dispose(&vkey);
+	return rc;
+}
+
 int custody_tlog__next_checkpoint(custody_archive *a,
 	const unsigned char (*leaves)[32], size_t n, custody_buf *note_out,
 	custody_error **err)
@@ -229,13 +249,14 @@ int custody_tlog__next_checkpoint(custody_archive *a,
 	struct custody_tiles *t = NULL;
 	int rc;
 
-	if (a->signer == NULL)
-		return custody__error(err, CUSTODY_EINVALID, "%s: no signing "
-			"key for the checkpoint", a->gitdir);
-	if ((rc = custody_tlog__tiles(a, &t, err)) == 0 &&
+	if (a->log_signer == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "%s: no outlet key "
+			"to sign the checkpoint with", a->gitdir);
+	if ((rc = custody_tlog__is_log_key(a, a->log_signer, err)) == 0 &&
+	    (rc = custody_tlog__tiles(a, &t, err)) == 0 &&
 	    (rc = check_extends_head(a, t, err)) == 0)
 		rc = custody_tlog__sign_checkpoint(t, leaves, n,
-			a->config->origin, a->signer, note_out, err);
+			a->config->origin, a->log_signer, note_out, err);
 	custody_tiles__free(t);
 	return rc;
 }

@@ -39,6 +39,11 @@ int custody_tlog__tiles(custody_archive *a, struct custody_tiles **out,
  * they wait for custody_tlog__commit, so a refused or failed commit
  * leaves the archive as it was.
  */
+/* 0 when `key` is the archive's outlet key (the one in force at head);
+ * CUSTODY_EVERIFY naming both keys when it is not. */
+int custody_tlog__is_log_key(custody_archive *a, const custody_key *key,
+	custody_error **err);
+
 int custody_tlog__next_checkpoint(custody_archive *a,
 	const unsigned char (*leaves)[32], size_t n, custody_buf *note_out,
 	custody_error **err);

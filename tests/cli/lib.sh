@@ -176,10 +176,11 @@ entry_both() { entry_public "$1" "$2" && entry_private "$1" "$2"; }
 # are validated against the schemas after they pass.
 tampered() { touch "$TMP/.tampered"; }
 
-# Validate custody.yaml and every entry of every archive under $TMP with
-# python3-jsonschema (tests/schema/check_schemas.py).
+# Validate custody.yaml and both parts of every entry of every archive
+# under $TMP with python3-jsonschema (tests/schema/check_schemas.py, which
+# also checks that each private part is its public part's).
 schema_check_archives() {
-	local g n=0 out
+	local g n=0 out paths
 	[ -e "$TMP/.tampered" ] && return 0
 	out=$(mktemp -d /tmp/custody-schema.XXXXXX)
 	while IFS= read -r -d '' g; do
@@ -187,7 +188,10 @@ schema_check_archives() {
 			>/dev/null 2>&1 || continue
 		n=$((n + 1))
 		mkdir -p "$out/$n"
-		git --git-dir="$g" archive main custody.yaml log |
+		paths=$(git --git-dir="$g" ls-tree --name-only main \
+			custody.yaml log private) || { rm -rf "$out"; return 1; }
+		# $paths unquoted: the top-level names, split on newlines
+		git --git-dir="$g" archive main $paths |
 			tar -x -m -C "$out/$n" || { rm -rf "$out"; return 1; }
 	done < <(find "$TMP" -type d -name '.custody' -print0 -prune)
 	if [ $n -gt 0 ] && ! "$PYTHON" "$SRCDIR/tests/schema/check_schemas.py" \

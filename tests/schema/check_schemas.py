@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check custody files against the JSON Schemas in schemas/.
 
-    check_schemas.py [--kind entry|custody] SCHEMA_DIR FILE...
+    check_schemas.py [--kind entry|private|custody] SCHEMA_DIR FILE...
     check_schemas.py --expect-invalid [--kind ...] SCHEMA_DIR FILE...
 
 A FILE that is a folder stands for the *.yaml files in it.
@@ -11,10 +11,20 @@ second asserts that each file is refused (by the reader or by the schema)
 and exits 1 listing any that were accepted. Both first check the schema
 files themselves (check_schema).
 
-The schema is chosen by the file's place: a *.yaml under a log/ folder or
-under tests/data/entries is an entry (entry.schema.yaml); custody.yaml or a
-file under tests/data/config is a policy (custody.schema.yaml). --kind
-overrides the guess.
+The schema is chosen by the file's place: a *.private.yaml file or a
+*.yaml under a private/ folder is an entry's private part
+(private.schema.yaml); another *.yaml under a log/ folder or under
+tests/data/entries is an entry's public part (entry.schema.yaml);
+custody.yaml or a file under tests/data/config is a policy
+(custody.schema.yaml). --kind overrides the guess.
+
+An entry's two parts are checked together when both are given (NAME.yaml
+and NAME.private.yaml, or log/P and private/P): the private part against
+the schema of the public part's type, and bound to it as the schemas
+describe: the same index, `leaf` the public part's leaf hash, and the
+public part's `private` the commitment of the private fields (computed
+here with hashlib and hmac, independently of custody). A pair is refused
+when either part or the binding is.
 
 Files are read the way entry.schema.yaml says partners should read them,
 the same profile as custody's C reader (lib/src/yaml.c): UTF-8 without BOM
@@ -27,6 +37,8 @@ type, so the schema refuses it wherever it expects a value.
 
 Run it with Debian's /usr/bin/python3 (python3-yaml, python3-jsonschema).
 """
+import hashlib
+import hmac
 import os
 import re
 import sys
@@ -36,8 +48,13 @@ import yaml
 
 MAX_DEPTH = 16
 MAX_NODES = 4096
-LIMITS = {"entry": 64 * 1024, "custody": 16 * 1024}
-SCHEMAS = {"entry": "entry.schema.yaml", "custody": "custody.schema.yaml"}
+LIMITS = {"entry": 64 * 1024, "private": 64 * 1024, "custody": 16 * 1024}
+SCHEMAS = {"entry": "entry.schema.yaml", "private": "private.schema.yaml",
+           "custody": "custody.schema.yaml"}
+# The private fields in commitment order (schemas/entry.schema.yaml).
+PRIVATE_ORDER = ["actor", "path", "version", "previous", "blob", "source",
+                 "member", "key", "action", "document", "from", "to", "at",
+                 "backdate_reason", "note"]
 INTEGER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 
 
@@ -178,14 +195,17 @@ def kind_of(path):
     folders = parts[:-1]
     if os.path.basename(path) == "custody.yaml":
         return "custody"
+    if path.endswith(".private.yaml"):
+        return "private"
+    for name in reversed(folders):     # the nearest log/ or private/
+        if name in ("log", "private") and path.endswith(".yaml"):
+            return "entry" if name == "log" else "private"
     for i, name in enumerate(folders):
         if name == "data" and i + 1 < len(folders):
             if folders[i + 1] == "entries":
                 return "entry"
             if folders[i + 1] == "config":
                 return "custody"
-    if "log" in folders and path.endswith(".yaml"):
-        return "entry"
     return None
 
 
@@ -204,26 +224,111 @@ def load_schemas(schema_dir):
         if cls is not jsonschema.Draft202012Validator:
             raise SystemExit("%s: expected a draft 2020-12 schema" % path)
         validators[kind] = cls(schema)
+        if kind == "private":
+            validators.update(type_validators(cls, schema))
     return validators
+
+
+def type_validators(cls, schema):
+    """private.schema.yaml with its anyOf narrowed to one type's $defs."""
+    out = {}
+    for name in ("genesis", "register", "member", "publish", "event",
+                 "derive", "log-key"):
+        narrowed = dict(schema)
+        narrowed["anyOf"] = [{"$ref": "#/$defs/%s" % name}]
+        out["private:" + name] = cls(narrowed)
+    return out
+
+
+def public_part_of(path):
+    """The path of a private part's public part (which may not exist)."""
+    if path.endswith(".private.yaml"):
+        return path[:-len(".private.yaml")] + ".yaml"
+    head, tail = path, []
+    while head:
+        head, name = os.path.split(head)
+        if name == "private":
+            return os.path.join(head, "log", *reversed(tail))
+        if not name:
+            break
+        tail.append(name)
+    return None
+
+
+def commitment(part):
+    """The public `private` that the private part's fields make."""
+    opening = bytes.fromhex(part["opening"])
+    text = b"custody-private v2\n"
+    for f in PRIVATE_ORDER:
+        if f not in part:
+            continue
+        value = str(part[f]).encode("utf-8")
+        nonce = hmac.new(opening, f.encode(), hashlib.sha256).digest()
+        c = hashlib.sha256(b"custody-field v2\n" + f.encode() + b"\n" +
+                           nonce + value).hexdigest()
+        text += ("%s %s\n" % (f, c)).encode()
+    return hashlib.sha256(text).hexdigest()
+
+
+def binding(public_data, public, part):
+    """None when the private part is the public part's, else the reason."""
+    if part.get("index") != public.get("index"):
+        return "index %r is not its public part's (%r)" % (
+            part.get("index"), public.get("index"))
+    leaf = hashlib.sha256(b"\0" + public_data).hexdigest()
+    if not hmac.compare_digest(str(part.get("leaf")), leaf):
+        return "'leaf' is not its public part's leaf hash"
+    if not hmac.compare_digest(str(public.get("private")),
+                               commitment(part)):
+        return "the fields do not match the public part's 'private'"
+    return None
+
+
+def read(path, kind):
+    """(bytes, value, None), or (None, None, the reason)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        return data, load(data, LIMITS[kind]), None
+    except Refused as e:
+        return None, None, "not custody YAML: %s" % e
+    except OSError as e:
+        return None, None, "cannot read: %s" % e.strerror
+
+
+def schema_errors(value, validator):
+    e = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if e is None:
+        return None
+    at = "/".join(str(p) for p in e.absolute_path) or "(top)"
+    return "%s: %s" % (at, e.message[:200])
 
 
 def check(path, kind, validators):
     """None when the file is valid, else the reason."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-        value = load(data, LIMITS[kind])
-    except Refused as e:
-        return "not custody YAML: %s" % e
-    except OSError as e:
-        return "cannot read: %s" % e.strerror
-    errors = sorted(validators[kind].iter_errors(value),
-                    key=lambda e: list(e.absolute_path))
-    if not errors:
-        return None
-    e = errors[0]
-    at = "/".join(str(p) for p in e.absolute_path) or "(top)"
-    return "%s: %s" % (at, e.message[:200])
+    _, value, reason = read(path, kind)
+    if reason is None:
+        reason = schema_errors(value, validators[kind])
+    return reason
+
+
+def check_pair(public_path, private_path, validators):
+    """None when both parts are valid and bound, else the reason."""
+    public_data, public, reason = read(public_path, "entry")
+    if reason is None:
+        reason = schema_errors(public, validators["entry"])
+    if reason is not None:
+        return "%s: %s" % (public_path, reason)
+    _, part, reason = read(private_path, "private")
+    if reason is None:      # the schema read alone, then for the type
+        reason = (schema_errors(part, validators["private"]) or
+                  schema_errors(part, validators["private:" +
+                                                 public["type"]]))
+    if reason is None:
+        reason = binding(public_data, public, part)
+    if reason is not None:
+        return "%s: %s" % (private_path, reason)
+    return None
 
 
 def main(argv):
@@ -237,7 +342,7 @@ def main(argv):
         elif option == "--kind" and args:
             kind = args.pop(0)
             if kind not in SCHEMAS:
-                raise SystemExit("--kind must be entry or custody")
+                raise SystemExit("--kind must be entry, private or custody")
         else:
             print(__doc__, file=sys.stderr)
             return 2
@@ -257,14 +362,27 @@ def main(argv):
         print("no files to check")
         return 1
     failures = 0
+    given = set(os.path.normpath(p) for p in paths)
+    paired = {}     # public part -> its private part, both given
     for path in paths:
+        if (kind or kind_of(path)) == "private":
+            public = public_part_of(path)
+            if public is not None and os.path.normpath(public) in given:
+                paired[os.path.normpath(public)] = path
+    privates = set(os.path.normpath(p) for p in paired.values())
+    units = [p for p in paths if os.path.normpath(p) not in privates]
+    for path in units:
         file_kind = kind or kind_of(path)
         if file_kind is None:
             print("%s: cannot tell whether this is an entry or custody.yaml"
                   " (use --kind)" % path)
             failures += 1
             continue
-        reason = check(path, file_kind, validators)
+        if os.path.normpath(path) in paired:
+            reason = check_pair(path, paired[os.path.normpath(path)],
+                                validators)
+        else:
+            reason = check(path, file_kind, validators)
         if expect_invalid:
             if reason is None:
                 print("%s: accepted, but should be refused" % path)
@@ -275,7 +393,7 @@ def main(argv):
             print("%s: %s" % (path, reason))
             failures += 1
     if failures:
-        print("%d of %d files %s" % (failures, len(paths),
+        print("%d of %d files or pairs %s" % (failures, len(units),
               "accepted" if expect_invalid else "invalid"))
         return 1
     return 0

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A verifier key named by example.org/leaks (custody key export --vkey). */
+#define LOG_KEY "example.org/leaks+6b441d54+ASUNv6YJVg/4LjHw2YkLGTXFlmXsfGr2nCIGFWoSnMYn"
+
 static void accept_config(const char *path, const char *bytes, size_t len)
 {
 	struct custody_config *c = NULL, *again = NULL;
@@ -62,30 +65,35 @@ static const struct {
 	const char *reason;
 } config_reasons[] = {
 	{ "missing-store.yaml", ":1:1: missing 'store'" },
-	{ "unknown-key.yaml", ":6:1: unknown key 'witnesses'" },
+	{ "unknown-key.yaml", ":7:1: unknown key 'witnesses'" },
 	{ "digests-order.yaml", "'digests' item 1 must be \"sha256\"" },
 	{ "digests-three.yaml", "'digests' must be a list" },
-	{ "store-yes.yaml", ":5:8: 'store' must be true or false, not 'yes'" },
+	{ "store-yes.yaml", ":6:8: 'store' must be true or false, not 'yes'" },
 	{ "store-quoted.yaml", "'store' must be true or false (unquoted)" },
 	{ "origin-plain.yaml", "'origin' must be a quoted string" },
-	{ "format-2.yaml", "archive format 2; this custody reads format 1" },
+	{ "format-3.yaml", "archive format 3; this custody reads format 2" },
+	{ "log-key-missing.yaml", ":1:1: missing 'log_key'" },
+	{ "log-key-other-origin.yaml", ":3:10: 'log_key' must be a key named "
+		"by the origin" },
+	{ "log-key-not-vkey.yaml", ":3:10: 'log_key' must be a C2SP Ed25519 "
+		"verifier key" },
 	{ "alias.yaml", "an anchor (&o)" },
 	{ "utf16.yaml", "UTF-16 byte-order mark" },
-	{ "digests-empty.yaml", ":3:10: 'digests' must be a list: \"sha256\", "
+	{ "digests-empty.yaml", ":4:10: 'digests' must be a list: \"sha256\", "
 		"optionally followed by \"sha512\"" },
-	{ "digests-md5.yaml", ":4:3: 'digests' item 1 must be \"sha256\", "
+	{ "digests-md5.yaml", ":5:3: 'digests' item 1 must be \"sha256\", "
 		"not \"md5\"" },
-	{ "digests-plain.yaml", ":4:3: 'digests' must be a quoted string" },
-	{ "digests-scalar.yaml", ":3:10: 'digests' must be a list" },
-	{ "duplicate-key.yaml", ":6:1: duplicate key 'store' (first at line "
-		"5)" },
+	{ "digests-plain.yaml", ":5:3: 'digests' must be a quoted string" },
+	{ "digests-scalar.yaml", ":4:10: 'digests' must be a list" },
+	{ "duplicate-key.yaml", ":7:1: duplicate key 'store' (first at line "
+		"6)" },
 	{ "entry-not-config.yaml", ":1:1: missing 'custody-archive' (not a "
 		"custody policy file?)" },
 	{ "missing-format.yaml", ":1:1: missing 'custody-archive'" },
 	{ "missing-origin.yaml", ":1:1: missing 'origin'" },
 	{ "origin-space.yaml", ":2:9: 'origin' must be printable ASCII "
 		"without spaces" },
-	{ "store-one.yaml", ":5:8: 'store' must be true or false, not '1'" },
+	{ "store-one.yaml", ":6:8: 'store' must be true or false, not '1'" },
 	{ NULL, NULL }
 };
 
@@ -193,13 +201,14 @@ static void test_config__emit_refuses_a_missing_origin(void)
 static void test_config__emit_writes_the_exact_bytes(void)
 {
 	static const char expected[] =
-		"custody-archive: 1\n"
+		"custody-archive: 2\n"
 		"origin: \"example.org/leaks\"\n"
+		"log_key: \"example.org/leaks+6b441d54+ASUNv6YJVg/4LjHw2YkLGTXFlmXsfGr2nCIGFWoSnMYn\"\n"
 		"digests:\n"
 		"- \"sha256\"\n"
 		"- \"sha512\"\n"
 		"store: true\n";
-	struct custody_config c = { "example.org/leaks", 1, 1 };
+	struct custody_config c = { "example.org/leaks", LOG_KEY, 1, 1 };
 	custody_buf yaml = CUSTODY_BUF_INIT;
 	custody_error *err = NULL;
 
@@ -209,8 +218,9 @@ static void test_config__emit_writes_the_exact_bytes(void)
 	c.sha512 = 0;
 	c.store = 0;
 	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
-	CHECK_STR(yaml.ptr, "custody-archive: 1\norigin: \"example.org/leaks\""
-		"\ndigests:\n- \"sha256\"\nstore: false\n");
+	CHECK_STR(yaml.ptr, "custody-archive: 2\norigin: \"example.org/leaks\""
+		"\nlog_key: \"" LOG_KEY "\"\ndigests:\n- \"sha256\"\n"
+		"store: false\n");
 	custody_buf_dispose(&yaml);
 	c.origin = "has space";
 	CHECK_INT(custody_config__emit(&yaml, &c, &err), CUSTODY_EINVALID);
@@ -221,8 +231,9 @@ static void test_config__emit_writes_the_exact_bytes(void)
 
 static void test_config__parse_reads_the_policy(void)
 {
-	static const char text[] = "custody-archive: 1\n"
-		"origin: \"example.org/leaks\"\ndigests:\n- \"sha256\"\n"
+	static const char text[] = "custody-archive: 2\n"
+		"origin: \"example.org/leaks\"\nlog_key: \"" LOG_KEY "\"\n"
+		"digests:\n- \"sha256\"\n"
 		"- \"sha512\"\nstore: false\n";
 	struct custody_config *c = NULL;
 	custody_error *err = NULL;

@@ -60,9 +60,13 @@ typedef struct custody_init_options {
 	int sha512;               /* policy: also record SHA-512 */
 	const custody_key *key;   /* the founding member's key (required) */
 	const char *member;       /* the founding member's name (required) */
+	/* The outlet key (log key): it signs every checkpoint of the log,
+	 * so readers and witnesses know the outlet by this one key. Kept
+	 * apart from member keys (custody_keystore_log_dir). Required. */
+	const custody_key *log_key;
 } custody_init_options;
 #define CUSTODY_INIT_OPTIONS_INIT { CUSTODY_INIT_OPTIONS_VERSION, NULL, \
-	NULL, NULL, 0, 0, NULL, NULL }
+	NULL, NULL, 0, 0, NULL, NULL, NULL }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass
@@ -123,6 +127,34 @@ CUSTODY_EXTERN(void) custody_archive_free(custody_archive *archive);
  */
 CUSTODY_EXTERN(void) custody_archive_set_signer(custody_archive *archive,
 	const custody_key *key);
+
+/*
+ * The outlet key (log key) the handle signs checkpoints with (borrowed;
+ * NULL: none). Who holds it is the outlet's choice: without it a member
+ * still appends entries, and those commits carry no new checkpoint; a
+ * holder signs the next one (custody_archive_checkpoint_sign), covering
+ * everything so far. A key that is not the archive's outlet key is
+ * refused when a checkpoint is signed (CUSTODY_EVERIFY).
+ */
+CUSTODY_EXTERN(void) custody_archive_set_log_key(custody_archive *archive,
+	const custody_key *key);
+
+/* The outlet key in force at head, as a C2SP vkey (borrowed), or NULL
+ * before the archive is read. */
+CUSTODY_EXTERN(const char *) custody_archive_log_key(
+	custody_archive *archive);
+
+/*
+ * Sign a checkpoint covering every entry so far with the outlet key (set
+ * with custody_archive_set_log_key), in a commit that adds no entry and
+ * that the member's key signs. CUSTODY_EEXISTS when the checkpoint at
+ * head already covers every entry (nothing to sign); CUSTODY_EINVALID
+ * without an outlet key; CUSTODY_EVERIFY for a key that is not the
+ * archive's outlet key. *size_out (may be NULL): the checkpoint's size.
+ */
+CUSTODY_EXTERN(int) custody_archive_checkpoint_sign(custody_archive *archive,
+	unsigned int lock_wait_ms, uint64_t *size_out, char
+	commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
 
 /* Borrowed strings, valid while the archive is open. */
 CUSTODY_EXTERN(const char *) custody_archive_path(

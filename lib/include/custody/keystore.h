@@ -31,7 +31,17 @@ extern "C" {
 /*
  * The key folder's path (see the top of this header) into out. Not
  * created. CUSTODY_ENOTFOUND when none of the variables is set.
+ *
+ * Outlet keys (the log keys that sign checkpoints) live in the folder's
+ * log/ subfolder, custody_keystore_log_dir, as NAME.key and NAME.pub
+ * like member keys: a kind of their own, so a member key is still the
+ * only key of the folder itself when a journalist has one, and outlet
+ * keys are found by the archive's outlet key, never chosen by name.
+ * Every function below takes either folder as `dir`.
  */
+CUSTODY_EXTERN(int) custody_keystore_log_dir(custody_buf *out,
+	custody_error **err);
+
 CUSTODY_EXTERN(int) custody_keystore_dir(custody_buf *out,
 	custody_error **err);
 
