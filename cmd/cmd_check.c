@@ -56,19 +56,19 @@ static void print_disclosed(const custody_check_result *r)
 
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
 		if (shown[i].value[0] != '\0')
-			printf("  disclosed    by the outlet: %s %s\n",
+			printf("  disclosed    by the outlet: %s = %s\n",
 				shown[i].name, strcmp(shown[i].name, "path")
 				== 0 ? cli_name(shown[i].value) :
 				cli_text(shown[i].value));
 	if (r->version != 0)
-		printf("  disclosed    by the outlet: version %" PRIu64 "\n",
+		printf("  disclosed    by the outlet: version = %" PRIu64 "\n",
 			r->version);
 	if (r->has_previous)
-		printf("  disclosed    by the outlet: previous entry %" PRIu64
-			"\n", r->previous);
+		printf("  disclosed    by the outlet: previous = %" PRIu64
+			" (the entry of the version before)\n", r->previous);
 	if (!r->private_fields_known) {
-		printf("  private      path, actor and every other private "
-			"field (the outlet disclosed none)\n");
+		printf("  private      every field but the public ones (the "
+			"outlet disclosed none)\n");
 		return;
 	}
 	/* the entry's private fields less those disclosed */

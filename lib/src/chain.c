@@ -441,8 +441,8 @@ int custody_archive_reveal(custody_archive *a, const char *derivative,
 	    (rc = custody_archive__proof_of(a, e->derived_from, 0,
 	    CUSTODY_DISCLOSE_ALL_BUT_BLOB, NULL, 0, &o, err)) != 0)
 		goto done;
-	if (custody_buf__append(out, CUSTODY_REVEAL_V1,
-	    sizeof(CUSTODY_REVEAL_V1) - 1) != 0 ||
+	if (custody_buf__append(out, CUSTODY_REVEAL_V2,
+	    sizeof(CUSTODY_REVEAL_V2) - 1) != 0 ||
 	    custody_buf__append(out, "derivative ", 11) != 0 ||
 	    custody_base64__append(out, d.ptr, d.size) != 0 ||
 	    custody_buf__append(out, "\noriginal ", 10) != 0 ||

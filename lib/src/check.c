@@ -4,13 +4,10 @@
  * consistency proof, a disclosure of a derivative's original. The files
  * they read are docs/proof-format.md's; proof.c and chain.c write them.
  *
- * A proof file is
- *
- *   custody-proof/v1
- *   [timestamp <base64 DER RFC 3161 token over SHA-256(checkpoint note)>]
- *   <empty line>
- *   <a C2SP tlog-proof whose extra is the entry's exact bytes>
- *
+ * A proof file is custody's header (custody-proof/v2: a timestamp,
+ * commitments and disclosed fields, the publication and its pair proof,
+ * rotations of the outlet key; proof_file.h), an empty line, and a C2SP
+ * tlog-proof whose extra is the entry's public part,
  * so that `sed '1,/^$/d'` gives the plain .tlog-proof that any C2SP
  * tool reads.
  */
@@ -19,6 +16,7 @@
 #include "checkpoint.h"
 #include "proof_file.h"
 #include "digest.h"
+#include "ed25519.h"
 #include "entry.h"
 #include "common.h"
 #include "fsutil.h"
@@ -468,6 +466,100 @@ done:
 	return rc;
 }
 
+/* ---- a rotated outlet key ---- */
+
+/* An Ed25519 signature given in base64, checked over msg. */
+static int signature_holds(const unsigned char pub[32], const char *b64,
+	const custody_buf *msg)
+{
+	unsigned char sig[CUSTODY_ED25519_SIGNATURE_BYTES + 3];
+	size_t n = 0;
+
+	return b64 != NULL && strlen(b64) == 88 &&
+		custody_base64_decode(sig, &n, b64, 88) == 0 &&
+		n == CUSTODY_ED25519_SIGNATURE_BYTES &&
+		custody_ed25519__verify(pub, msg->ptr, msg->size, sig) == 1;
+}
+
+/* One log-key entry of the proof: parsed, both signatures checked, and
+ * the key it replaces and the new one into *from and *to. */
+static int one_rotation(const unsigned char *bytes, size_t len,
+	uint64_t tree_size, struct custody_entry **e,
+	struct custody_note_verifier *from, struct custody_note_verifier *to,
+	custody_error **err)
+{
+	custody_buf msg = CUSTODY_BUF_INIT;
+	int rc, ok;
+
+	if ((rc = custody_entry__parse(e, (const char *)bytes, len,
+	    "a log-key entry of the proof", err)) != 0)
+		return rc;
+	if ((*e)->type != CUSTODY_ENTRY_LOG_KEY || (*e)->index >= tree_size)
+		return custody__error(err, CUSTODY_EINVALID, "a log-key line "
+			"holds entry %" PRIu64 " (type %s), not a rotation "
+			"inside the checkpoint's tree (size %" PRIu64 ")",
+			(*e)->index, custody_entry__type_name((*e)->type),
+			tree_size);
+	if ((rc = custody_note__verifier_from_vkey(from,
+	    (*e)->previous_log_key, strlen((*e)->previous_log_key), err)) != 0
+	    || (rc = custody_note__verifier_from_vkey(to, (*e)->log_key,
+	    strlen((*e)->log_key), err)) != 0 ||
+	    (rc = custody_entry__rotation_message(&msg, *e, err)) != 0)
+		return rc;
+	ok = signature_holds(from->pub, (*e)->old_signature, &msg) &&
+		signature_holds(to->pub, (*e)->new_signature, &msg);
+	custody_buf_dispose(&msg);
+	if (!ok)
+		return custody__error(err, CUSTODY_EVERIFY, "the rotation at "
+			"entry %" PRIu64 " is not signed by both the old and "
+			"the new key", (*e)->index);
+	return 0;
+}
+
+/*
+ * The checkpoint is not signed by the key given. Do the proof's log-key
+ * entries lead from that key, each endorsed by the one before, to a key
+ * that signs it? Then CUSTODY_EVERIFY saying so, naming the new key for
+ * the reader to check again with; else 0 (nothing to say).
+ */
+static int rotated(const struct custody_proof_file *pf,
+	const struct custody_note_verifier *given, const char *note,
+	size_t len, uint64_t tree_size, custody_error **err)
+{
+	struct custody_note_verifier cur = *given;
+	char *vkey = NULL;
+	uint64_t at = 0;
+	size_t hops = 0, text_len;
+	int rc = 0;
+
+	for (size_t i = 0; i < pf->nlog_keys && rc == 0; i++) {
+		struct custody_note_verifier from, to;
+		struct custody_entry *e = NULL;
+
+		rc = one_rotation(pf->log_keys[i], pf->log_key_lens[i],
+			tree_size, &e, &from, &to, err);
+		if (rc == 0 && CRYPTO_memcmp(from.pub, cur.pub, 32) == 0) {
+			cur = to;
+			at = e->index;
+			hops++;
+			free(vkey);
+			vkey = strdup(e->log_key);
+			if (vkey == NULL)
+				rc = custody__oom(err);
+		}
+		custody_entry__free(e);
+	}
+	if (rc == 0 && hops > 0 &&
+	    custody_note__verify(note, len, &cur, 1, &text_len, NULL) == 0)
+		rc = custody__error(err, CUSTODY_EVERIFY, "the outlet key was "
+			"rotated at entry %" PRIu64 "%s: the checkpoint is "
+			"signed by the new key %s, which the key you gave "
+			"endorsed; check again with the new key", at, hops > 1 ?
+			" (the last of several rotations)" : "", vkey);
+	free(vkey);
+	return rc;
+}
+
 int custody_check(const char *file_path, const char *proof,
 	size_t proof_len, const custody_check_options *opts,
 	custody_check_result *r, custody_error **err)
@@ -520,6 +612,13 @@ int custody_check(const char *file_path, const char *proof,
 	}
 	if ((rc = custody_note__verify(p.checkpoint, p.checkpoint_len, &v, 1,
 	    &text_len, &why)) != 0) {
+		custody_error *moved = NULL;
+
+		if (rotated(&pf, &v, p.checkpoint, p.checkpoint_len, cp.size,
+		    &moved) != 0) {
+			custody_error_free(why);
+			why = moved;
+		}
 		rc = failed(r, "signature", step_error(err, rc, "the "
 			"checkpoint's signature", why));
 		goto done;
@@ -733,14 +832,14 @@ int custody_reveal_check(const char *reveal, size_t len, const char *key,
 	r->struct_version = CUSTODY_REVEAL_RESULT_VERSION;
 	memset(&dp, 0, sizeof(dp));
 	memset(&op, 0, sizeof(op));
-	if (len < sizeof(CUSTODY_REVEAL_V1) - 1 || memcmp(p,
-	    CUSTODY_REVEAL_V1, sizeof(CUSTODY_REVEAL_V1) - 1) != 0) {
+	if (len < sizeof(CUSTODY_REVEAL_V2) - 1 || memcmp(p,
+	    CUSTODY_REVEAL_V2, sizeof(CUSTODY_REVEAL_V2) - 1) != 0) {
 		rc = failed_reveal(r, "disclosure", custody__error(err,
 			CUSTODY_EINVALID, "not a custody disclosure (no "
-			"\"custody-reveal/v1\" line)"));
+			"\"custody-reveal/v2\" line)"));
 		goto done;
 	}
-	p += sizeof(CUSTODY_REVEAL_V1) - 1;
+	p += sizeof(CUSTODY_REVEAL_V2) - 1;
 	if ((rc = reveal_line(&p, end, "derivative", &d, &why)) != 0 ||
 	    (rc = reveal_line(&p, end, "original", &o, &why)) != 0 ||
 	    (p != end && (rc = custody__error(&why, CUSTODY_EINVALID,

@@ -7,6 +7,6 @@
 #define CUSTODY_SRC_CHECK_H
 
 #define CUSTODY_CONSISTENCY_V1 "custody-consistency/v1\n"
-#define CUSTODY_REVEAL_V1 "custody-reveal/v1\n"
+#define CUSTODY_REVEAL_V2 "custody-reveal/v2\n"
 
 #endif

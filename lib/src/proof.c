@@ -339,6 +339,68 @@ static int publication(custody_archive *a, git_tree *tree,
 	return rc;
 }
 
+/* Whether the checkpoint note verifies under the vkey. */
+static int signed_by(const char *note, size_t len, const char *vkey)
+{
+	struct custody_note_verifier v;
+	custody_error *why = NULL;
+	size_t text_len;
+	int ok;
+
+	if (custody_note__verifier_from_vkey(&v, vkey, strlen(vkey), &why)
+	    != 0) {
+		custody_error_free(why);
+		return 0;
+	}
+	ok = custody_note__verify(note, len, &v, 1, &text_len, &why) == 0;
+	custody_error_free(why);
+	return ok;
+}
+
+/*
+ * The log-key entries below the checkpoint's size, oldest first, so that
+ * a reader who holds the genesis key learns where it was rotated to.
+ * None while the genesis key signs the checkpoint (the log is read only
+ * when it does not: rotations are rare).
+ */
+static int rotations(custody_archive *a, git_tree *tree,
+	const struct custody_checkpoint *cp, const char *note, size_t len,
+	struct custody_proof_file *f, custody_error **err)
+{
+	struct custody_entry *g = NULL;
+	int rc, genesis_signs;
+
+	if ((rc = custody_archive__public_entry(a, tree, 0, NULL, &g, NULL,
+	    err)) != 0)
+		return rc;
+	genesis_signs = g->log_key == NULL || signed_by(note, len, g->log_key);
+	custody_entry__free(g);
+	for (uint64_t i = 1; !genesis_signs && i < cp->size && rc == 0; i++) {
+		custody_buf bytes = CUSTODY_BUF_INIT;
+		struct custody_entry *e = NULL;
+
+		rc = custody_archive__public_entry(a, tree, i, "log-key", &e,
+			&bytes, err);
+		if (rc == 0 && e != NULL && e->type == CUSTODY_ENTRY_LOG_KEY) {
+			if (f->nlog_keys == CUSTODY_PROOF_MAX_LOG_KEYS)
+				rc = custody__error(err, CUSTODY_EINVALID,
+					"the log key was rotated more than %d "
+					"times; a proof carries at most that "
+					"many rotations",
+					CUSTODY_PROOF_MAX_LOG_KEYS);
+			else {
+				f->log_keys[f->nlog_keys] =
+					(unsigned char *)bytes.ptr;
+				f->log_key_lens[f->nlog_keys++] = bytes.size;
+				bytes.ptr = NULL;
+			}
+		}
+		custody_entry__free(e);
+		custody_buf_dispose(&bytes);
+	}
+	return rc;
+}
+
 int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	int timestamped, enum custody_disclose what,
 	const char *const *fields, size_t nfields, custody_buf *out,
@@ -388,7 +450,8 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	}
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
 	    index, cp.size, proof, &count, err)) != 0 ||
-	    (rc = publication(a, tree, t, again, &cp, &f, err)) != 0)
+	    (rc = publication(a, tree, t, again, &cp, &f, err)) != 0 ||
+	    (rc = rotations(a, tree, &cp, note.ptr, note.size, &f, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
 	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);

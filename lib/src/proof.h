@@ -11,6 +11,8 @@
 #include "custody/archive.h"
 #include <git2.h>
 
+struct custody_entry;
+
 /* What a proof discloses of its entry's private part. */
 enum custody_disclose {
 	CUSTODY_DISCLOSE_LISTED = 0,    /* the fields named (maybe none) */
@@ -29,6 +31,13 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	int timestamped, enum custody_disclose what,
 	const char *const *fields, size_t nfields, custody_buf *out,
 	custody_error **err);
+
+/* The public part of entry i, parsed, and its bytes (bytes may be
+ * NULL); the private part is not read (proof_publish.c). With
+ * only_type ("publish"), *e stays NULL for an entry of another type. */
+int custody_archive__public_entry(custody_archive *a, git_tree *tree,
+	uint64_t i, const char *only_type, struct custody_entry **e,
+	custody_buf *bytes, custody_error **err);
 
 /*
  * The latest publish entry below `size` that names entry `index` with

@@ -100,7 +100,7 @@ static int read_commitment(struct reader *r, struct custody_proof_file *f,
 	if (word(&p, end, &w, &n) != 0 ||
 	    field_name(r, w, n, f->commit_fields[k]) != 0)
 		return CUSTODY_EINVALID;
-	if (word(&p, end, &w, &n) != 0 || p != end)
+	if (word(&p, end, &w, &n) != 0 || p != end || w + n != end)
 		return bad(r, "a commitment is \"commitment FIELD HASH\"");
 	if (decode(r, w, n, f->commits[k], 32, NULL, NULL, 0,
 	    "the commitment") != 0)
@@ -120,8 +120,9 @@ static int read_disclosure(struct reader *r, struct custody_proof_file *f,
 	if (word(&p, end, &w, &n) != 0 ||
 	    field_name(r, w, n, f->disclosed[k]) != 0)
 		return CUSTODY_EINVALID;
-	if (word(&p, end, &w, &n) != 0 ||
-	    decode(r, w, n, f->nonces[k], 32, NULL, NULL, 0, "the nonce")
+	if (word(&p, end, &w, &n) != 0 || w + n == end)
+		return bad(r, "a disclosure is \"disclose FIELD NONCE VALUE\"");
+	if (decode(r, w, n, f->nonces[k], 32, NULL, NULL, 0, "the nonce")
 	    != 0)
 		return CUSTODY_EINVALID;
 	w = p;
@@ -145,7 +146,7 @@ static int read_publication(struct reader *r, struct custody_proof_file *f,
 	size_t n;
 
 	if (word(&p, end, &w, &n) != 0 || n == 0 || n >= sizeof(digits) ||
-	    (n > 1 && w[0] == '0'))
+	    (n > 1 && w[0] == '0') || w + n == end)
 		return bad(r, "a publication is \"publication INDEX ENTRY\"");
 	memcpy(digits, w, n);
 	digits[n] = '\0';
@@ -173,6 +174,8 @@ static int read_line(struct reader *r, struct custody_proof_file *f,
 			break;
 	if (k == K_COUNT)
 		return bad(r, "not a line custody writes in a proof's header");
+	if (w + n == end)
+		return bad(r, "a keyword without its value");
 	/* in order; only commitments, disclosures, publication hashes and
 	 * log keys repeat */
 	if (k < *last || (k == *last && (k == K_TIMESTAMP ||

@@ -165,24 +165,38 @@ int custody_archive_published(custody_archive *a,
 	return rc;
 }
 
-/* The public part of entry i, parsed, and its bytes. */
-static int public_part(custody_archive *a, git_tree *tree, uint64_t i,
-	struct custody_entry **e, custody_buf *bytes, custody_error **err)
+/* The public part of entry i, parsed, and its bytes; with only_type,
+ * *e is NULL (and nothing is parsed) unless the bytes hold that type's
+ * line: scans for rare entries need not parse every one. */
+int custody_archive__public_entry(custody_archive *a, git_tree *tree,
+	uint64_t i, const char *only_type, struct custody_entry **e,
+	custody_buf *bytes, custody_error **err)
 {
-	char path[64];
+	char path[64], line[40];
 	git_blob *blob = NULL;
+	const char *raw;
+	size_t len;
 	git_oid id;
 	int rc;
 
+	*e = NULL;
 	custody_archive__entry_path(path, i);
 	if ((rc = custody_archive__entry_id(a, tree, i, &id, err)) != 0 ||
 	    (rc = custody_archive__bounded_blob(a->repo, &id,
 	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
 		return rc;
-	rc = custody_archive__parse_entry(git_blob_rawcontent(blob),
-		(size_t)git_blob_rawsize(blob), i, e, err);
-	if (rc == 0 && bytes != NULL && custody_buf__append(bytes,
-	    git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) != 0)
+	raw = git_blob_rawcontent(blob);
+	len = (size_t)git_blob_rawsize(blob);
+	if (only_type != NULL) {
+		snprintf(line, sizeof(line), "\ntype: \"%s\"\n", only_type);
+		if (memmem(raw, len, line, strlen(line)) == NULL) {
+			git_blob_free(blob);
+			return 0;
+		}
+	}
+	rc = custody_archive__parse_entry(raw, len, i, e, err);
+	if (rc == 0 && bytes != NULL && custody_buf__append(bytes, raw, len)
+	    != 0)
 		rc = custody__oom(err);
 	git_blob_free(blob);
 	return rc;
@@ -200,17 +214,19 @@ int custody_archive__publication_of(custody_archive *a, git_tree *tree,
 		struct custody_entry *e = NULL;
 		int names = 0;
 
-		if ((rc = public_part(a, tree, i, &e, NULL, err)) != 0)
+		if ((rc = custody_archive__public_entry(a, tree, i,
+		    "publish", &e, NULL, err)) != 0)
 			return rc;
-		for (size_t k = 0; e->type == CUSTODY_ENTRY_PUBLISH &&
-		    k < e->ndocuments; k++)
+		for (size_t k = 0; e != NULL && k < e->ndocuments &&
+		    e->type == CUSTODY_ENTRY_PUBLISH; k++)
 			names |= e->documents[k].index == index &&
 				strcmp(e->documents[k].sha256, sha256) == 0;
 		custody_entry__free(e);
 		if (!names)
 			continue;
 		*found = i;
-		if ((rc = public_part(a, tree, i, &e, bytes, err)) == 0)
+		if ((rc = custody_archive__public_entry(a, tree, i, NULL, &e,
+		    bytes, err)) == 0)
 			custody_entry__free(e);
 		return rc;
 	}

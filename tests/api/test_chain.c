@@ -402,7 +402,7 @@ static void test_chain__reveal_checks_offline_with_both_files(void)
 	custody_reveal_result r;
 
 	disclose(&d);
-	EXPECT(strncmp(d.reveal.ptr, "custody-reveal/v1\nderivative ", 29)
+	EXPECT(strncmp(d.reveal.ptr, "custody-reveal/v2\nderivative ", 29)
 		== 0);
 	memset(&r, 0x55, sizeof(r));
 	EXPECT_OK(custody_reveal_check(d.reveal.ptr, d.reveal.size, d.vkey,
@@ -465,7 +465,7 @@ static void test_chain__reveal_check_names_the_step_that_fails(void)
 		api_write_bytes("other.proof", proof.ptr, proof.size);
 		custody_buf_dispose(&proof);
 	}
-	EXPECT_INT(api_sh(NULL, "printf 'custody-reveal/v1\\n%%s\\n"
+	EXPECT_INT(api_sh(NULL, "printf 'custody-reveal/v2\\n%%s\\n"
 		"original %%s\\n' \"$(sed -n 2p disclosure)\" \"$(base64 -w0 "
 		"other.proof)\" >swapped"), 0);
 	swapped = api_read("swapped", &len);
@@ -476,7 +476,7 @@ static void test_chain__reveal_check_names_the_step_that_fails(void)
 		d.derivative));
 	EXPECT_STR(r.failed_step, "link");
 
-	EXPECT_ERROR(custody_reveal_check("custody-reveal/v1\ngarbage\n", 26,
+	EXPECT_ERROR(custody_reveal_check("custody-reveal/v2\ngarbage\n", 26,
 		d.vkey, NULL, NULL, &r, &err), CUSTODY_EINVALID, NULL);
 	EXPECT_STR(r.failed_step, "disclosure");
 	EXPECT_ERROR(custody_reveal_check("hello", 5, d.vkey, NULL, NULL, &r,

@@ -3,7 +3,7 @@
 disclose: proof-leaks.py DIR.
 
 Every file under DIR that is a custody proof (custody-proof/v2), or a
-disclosure (custody-reveal/v1, whose two proofs are checked the same
+disclosure (custody-reveal/v2, whose two proofs are checked the same
 way), is decoded: its text and every base64 word in it. The private
 values are those of every archive under DIR (the private/ parts at
 main): path, actor, note, source and blob. A proof may hold a value only
@@ -76,7 +76,7 @@ def proofs_in(path):
     data = open(path, "rb").read()
     if data.startswith(b"custody-proof/v2\n"):
         yield data
-    elif data.startswith(b"custody-reveal/v1\n"):
+    elif data.startswith(b"custody-reveal/v2\n"):
         for line in data.split(b"\n")[1:]:
             if b" " in line:
                 inner = base64.b64decode(line.split(b" ", 1)[1])

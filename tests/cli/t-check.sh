@@ -74,15 +74,36 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	expect_rc 0
 	"$CUSTODY_FULL" key export --vkey >"$TMP/outlet.vkey"
 	cp memos/budget.txt "$TMP/budget.txt"
+	# what the output must say, from the archive's own files
+	local sum f doc=-1 size time pub_time root
+	sum=$(sha256sum memos/budget.txt | cut -c1-64)
+	for f in $(git --git-dir=$G ls-tree -r --name-only main log); do
+		git --git-dir=$G show "main:$f" | grep -q "^sha256: \"$sum\"" &&
+			doc=$((10#$(basename "$f" .yaml)))
+	done
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	root=$(git --git-dir=$G show main:checkpoint | sed -n 3p)
+	time=$(entry_public $G $doc | sed -n 's/^time: "\(.*\)"/\1/p')
+	pub_time=$(entry_public $G $((size - 1)) |
+		sed -n 's/^published: "\(.*\)"/\1/p')
+	tester_key >"$TMP/tester.pub"
 	# no archive, no network: another folder, and no key folder
 	cd "$TMP"
 	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
 		--proof budget.proof --key outlet.vkey
 	expect_rc 0
+	expect_out "OK: budget.txt is the document registered in the log example.org/leaks
+  registered   $time (the outlet's clock), entry $doc
+  document     SHA-256 $sum, $(stat -c %s budget.txt) bytes
+  publication  published at https://example.org/story on $pub_time (entry $((size - 1)))
+  private      every field but the public ones (the outlet disclosed none)
+  log          example.org/leaks at size $size, root $root
+  signed by    $(fingerprint tester.pub), the key you gave
+  time         no timestamp: only the outlet's own records say when"
 	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
 	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
 	expect_out_has "publication  published at https://example.org/story on "
-	expect_out_has "private      path, actor and every other private field (the outlet disclosed none)"
+	expect_out_has "private      every field but the public ones (the outlet disclosed none)"
 	expect_out_has "no timestamp: only the outlet's own records say when"
 	# who registered it and where it sits are the outlet's to disclose
 	contains "$OUT" "tester" && fail "the member is shown: $OUT"
@@ -135,9 +156,9 @@ test_disclose__named_fields_are_shown_checked_and_the_rest_kept() {
 	expect_out_has "  registered   $(entry_public $G $n | sed -n 's/^time: "\(.*\)"/\1/p') (the outlet's clock), entry $n
   document     SHA-256 $(sha256sum memos/one.txt | cut -c1-64), 9 bytes
   publication  registered, not recorded as published
-  disclosed    by the outlet: path memos/one.txt
-  disclosed    by the outlet: actor tester
-  disclosed    by the outlet: note from the drop
+  disclosed    by the outlet: path = memos/one.txt
+  disclosed    by the outlet: actor = tester
+  disclosed    by the outlet: note = from the drop
   private      version, blob, source (not disclosed)
   log          example.org/leaks at size $((n + 1)), root "
 	run check memos/one.txt --proof "$TMP/p" --key "$TMP/k" --json
@@ -159,6 +180,20 @@ assert d["publication"] is None, d
 	expect_eq "$(sed -n 's/^extra //p' "$TMP/p" | base64 -d |
 		{ printf '\0'; cat; } | sha256sum | cut -c1-64)" \
 		"$(entry_private $G $n | sed -n 's/^leaf: "\(.*\)"/\1/p')" "leaf"
+	# the opening and the commitments, by the shell lines of the docs
+	local nonce commit
+	nonce=$(sed -n 's/^disclose path \([^ ]*\) .*/\1/p' "$TMP/p")
+	commit=$(sed -n 's/^commitment path //p' "$TMP/p" | base64 -d |
+		od -An -tx1 | tr -d ' \n')
+	expect_eq "$({ printf 'custody-field v2\npath\n'
+		printf %s "$nonce" | base64 -d; printf %s 'memos/one.txt'; } |
+		sha256sum | cut -c1-64)" "$commit" "commit_f of path"
+	expect_eq "$({ printf 'custody-private v2\n'
+		sed -n 's/^commitment //p' "$TMP/p" | while read -r f c; do
+		printf '%s %s\n' "$f" "$(printf %s "$c" | base64 -d |
+		od -An -tx1 | tr -d ' \n')"; done; } | sha256sum | cut -c1-64)" \
+		"$(entry_public $G $n | sed -n 's/^private: "\(.*\)"/\1/p')" \
+		"private from the commitment lines"
 	# a value the outlet did not commit to
 	edit_header "$TMP/p" "$TMP/bad" '
 h = [l if not l.startswith(b"disclose path ") else
@@ -245,6 +280,21 @@ h = [l if not l.startswith(b"publication ") else
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: the entry given as publication 1 is publish entry $pa"
+	# one hash of the pair proof changed, or left out
+	grep -q '^publication-hash ' "$TMP/a" || fail "no pair-proof hash"
+	edit_header "$TMP/a" "$TMP/bad" '
+i = [n for n, l in enumerate(h) if l.startswith(b"publication-hash ")][0]
+raw = bytearray(unb64(h[i][17:]))
+raw[0] ^= 1
+h[i] = b"publication-hash " + b64(bytes(raw))'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: leaf $pa and its proof do not give the tree's root"
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l for l in h if not l.startswith(b"publication-hash ")]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: the proof of leaf $pa beside leaf 2 is too short"
 	# a hash too many
 	edit_header "$TMP/a" "$TMP/bad" 'h = h + [b"publication-hash " + b64(bytes(32))]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
@@ -379,6 +429,105 @@ test_proof__tampering_fails_naming_the_step() {
 	true
 }
 
+# rotate_proof IN OUT OLD_KEY_PEM NEW_KEY_PEM INDEX: the proof as a log
+# would write it after a rotation at entry INDEX from OLD_KEY_PEM to
+# NEW_KEY_PEM (PKCS#8 files openssl reads): a log-key entry signed by
+# both in the header, the checkpoint re-signed by the new key. Also
+# writes $TMP/new.vkey.
+rotate_proof() {
+	local in=$1 out=$2 old=$3 new=$4 index=$5
+	"$PYTHON" - "$in" "$old" "$new" "$index" "$TMP" <<'PY' || return 1
+import base64, hashlib, subprocess, sys
+src, old, new, index, tmp = sys.argv[1:6]
+def raw_pub(pem):
+    der = subprocess.run(["openssl", "pkey", "-in", pem, "-pubout",
+        "-outform", "DER", "-passin", "env:CUSTODY_PASSPHRASE"],
+        check=True, capture_output=True).stdout
+    return der[-32:]
+def sign(pem, msg):
+    open(tmp + "/msg", "wb").write(msg)
+    subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", pem,
+        "-passin", "env:CUSTODY_PASSPHRASE", "-in", tmp + "/msg", "-out",
+        tmp + "/sig"], check=True)
+    return open(tmp + "/sig", "rb").read()
+origin = b"example.org/leaks"
+def key_id(pub):
+    return hashlib.sha256(origin + b"\n\x01" + pub).digest()[:4]
+def vkey(pub):
+    return (origin + b"+" + key_id(pub).hex().encode() + b"+" +
+        base64.b64encode(b"\x01" + pub))
+po, pn = raw_pub(old), raw_pub(new)
+msg = (b"custody log-key rotation v1\nindex " + index.encode() +
+    b"\nfrom " + vkey(po) + b"\nto " + vkey(pn) + b"\n")
+entry = (b'custody-entry: 2\nindex: ' + index.encode() +
+    b'\ntype: "log-key"\ntime: "2026-12-01T10:00:00Z"\nsalt: "' +
+    b"ab" * 32 + b'"\nlog_key: "' + vkey(pn) + b'"\nprevious_log_key: "' +
+    vkey(po) + b'"\nold_signature: "' + base64.b64encode(sign(old, msg)) +
+    b'"\nnew_signature: "' + base64.b64encode(sign(new, msg)) +
+    b'"\nprivate: "' + b"cd" * 32 + b'"\n')
+proof = open(src, "rb").read()
+head, tlog = proof.split(b"\n\n", 1)
+text = tlog[tlog.index(b"\n\n") + 2:]
+before = tlog[:tlog.index(b"\n\n") + 2]
+cp = text.split(b"\n\n")[0] + b"\n"
+sig = sign(new, cp)
+note = cp + b"\n\xe2\x80\x94 " + origin + b" " + \
+    base64.b64encode(key_id(pn) + sig) + b"\n"
+sys.stdout.buffer.write(head + b"\nlog-key " + base64.b64encode(entry) +
+    b"\n\n" + before + note)
+open(tmp + "/new.vkey", "wb").write(vkey(pn) + b"\n")
+PY
+}
+
+# A reader who kept the outlet's first key is told, at the signature step,
+# that the key was rotated and to which key, when the proof carries the
+# rotation signed by both keys; a rotation the old key did not sign says
+# nothing more than "not signed".
+test_rotation__an_old_key_is_told_where_the_log_key_went() {
+	setup
+	run_full proof memos/budget.txt -o "$TMP/p"
+	"$CUSTODY_FULL" key export --vkey >"$TMP/old.vkey"
+	cp memos/budget.txt "$TMP/doc"
+	cd "$TMP"
+	openssl genpkey -algorithm ed25519 -out new.pem 2>/dev/null
+	openssl genpkey -algorithm ed25519 -out third.pem 2>/dev/null
+	rotate_proof p rotated "$CUSTODY_KEY_DIR/tester.key" new.pem 3 >rotated ||
+		fail "cannot rotate"
+	run check doc --proof rotated --key old.vkey
+	expect_rc 1
+	expect_err "custody: check failed at step 'signature': the checkpoint's signature: the outlet key was rotated at entry 3: the checkpoint is signed by the new key $(cat new.vkey), which the key you gave endorsed; check again with the new key"
+	# with the key it names, the proof checks
+	run check doc --proof rotated --key new.vkey
+	expect_rc 0
+	expect_out_has "OK: doc is the document registered in the log example.org/leaks"
+	# the rotation signed by a third key in place of the old one
+	rotate_proof p forged third.pem new.pem 3 >forged || fail "cannot forge"
+	run check doc --proof forged --key old.vkey
+	expect_rc 1
+	expect_err_has "custody: check failed at step 'signature': the checkpoint's signature: "
+	expect_err_has "not signed by example.org/leaks"
+	# one byte of the old key's signature
+	"$PYTHON" - rotated <<'PY' >bad-sig
+import base64, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+i = [n for n, l in enumerate(lines) if l.startswith(b"log-key ")][0]
+e = base64.b64decode(lines[i][8:])
+at = e.index(b'old_signature: "') + 20
+e = e[:at] + (b"A" if e[at:at + 1] != b"A" else b"B") + e[at + 1:]
+lines[i] = b"log-key " + base64.b64encode(e)
+sys.stdout.buffer.write(b"\n".join(lines))
+PY
+	run check doc --proof bad-sig --key old.vkey
+	expect_rc 1
+	expect_err_has "the rotation at entry 3 is not signed by both the old and the new key"
+	# a rotation inside the tree only: an index past the checkpoint
+	rotate_proof p late "$CUSTODY_KEY_DIR/tester.key" new.pem 99999 >late ||
+		fail "cannot rotate"
+	run check doc --proof late --key old.vkey
+	expect_rc 1
+	expect_err_has "a log-key line holds entry 99999 (type log-key), not a rotation inside the checkpoint's tree (size "
+}
+
 test_consistency__a_saved_checkpoint_and_a_fork() {
 	setup
 	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
@@ -507,7 +656,7 @@ PY
 	run check-reveal swapped --key k
 	expect_rc 1
 	expect_err_has "step 'link'"
-	printf 'custody-reveal/v1\ngarbage\n' >junk
+	printf 'custody-reveal/v2\ngarbage\n' >junk
 	run check-reveal junk --key k
 	expect_rc 1
 	expect_err_has "step 'disclosure'"

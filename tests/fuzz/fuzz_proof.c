@@ -8,7 +8,10 @@
  *     custody_checkpoint__parse accept, within the limits, and formatting
  *     it gives back the input byte for byte (one value, one text);
  *   - a note that parses splits at a blank line, and a checkpoint text
- *     without extension lines formats back to itself.
+ *     without extension lines formats back to itself;
+ *   - custody's proof header (custody-proof/v2) that parses formats back
+ *     to the input's header byte for byte, and its counts keep to the
+ *     bounds.
  * A broken property aborts, which a fuzzer reports as a crash.
  *
  *   clang -fsanitize=fuzzer,address ... fuzz_proof.c  (with libFuzzer)
@@ -16,6 +19,7 @@
  */
 #include "checkpoint.h"
 #include "note.h"
+#include "proof_file.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -146,6 +150,45 @@ cleanup:
 	custody_error_free(err);
 }
 
+/* The custody header of a proof file: one text for one value. */
+static void check_header(const char *text, size_t len)
+{
+	struct custody_proof_file f;
+	custody_buf again = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	size_t head;
+	int rc = custody_proof_file__parse(&f, text, len, &err);
+
+	if (rc != 0) {
+		if (rc != CUSTODY_EINVALID || err == NULL ||
+		    (strncmp(custody_error_message(err), "proof line ", 11)
+		    != 0 && strncmp(custody_error_message(err), "the proof",
+		    9) != 0))
+			broken("header refused without a proper error", err);
+		if (f.token != NULL || f.publication != NULL ||
+		    f.nlog_keys != 0 || f.ndisclosed != 0)
+			broken("a refused header is not left empty", err);
+		goto cleanup;
+	}
+	if (f.tlog < text || f.tlog > text + len || f.tlog_len !=
+	    (size_t)(text + len - f.tlog) ||
+	    f.ncommitments > CUSTODY_ENTRY_MAX_PRIVATE ||
+	    f.ndisclosed > CUSTODY_ENTRY_MAX_PRIVATE ||
+	    f.npublication_hashes > CUSTODY_MERKLE_MAX_PROOF ||
+	    f.nlog_keys > CUSTODY_PROOF_MAX_LOG_KEYS ||
+	    (f.npublication_hashes > 0 && !f.has_publication))
+		broken("header fields out of range", err);
+	head = (size_t)(f.tlog - text);
+	if (custody_proof_file__format_header(&f, &again, &err) != 0)
+		broken("cannot write a header it read", err);
+	if (again.size != head || memcmp(again.ptr, text, head) != 0)
+		broken("header changed through parse and format", err);
+cleanup:
+	custody_buf_dispose(&again);
+	custody_proof_file__clear(&f);
+	custody_error_free(err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A copy of exactly `size` bytes, so a read past the end is caught
@@ -156,6 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size > 0)
 		memcpy(bytes, data, size);
+	check_header(bytes, size);
 	check_proof(bytes, size);
 	check_note(bytes, size);
 	check_checkpoint(bytes, size);

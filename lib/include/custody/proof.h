@@ -4,12 +4,14 @@
  * offline check of what these functions hand out is custody/check.h's
  * (included here).
  *
- * The log is a Merkle tree (RFC 6962) over the entries' exact bytes.
+ * The log is a Merkle tree (RFC 6962) over the entries' public parts.
  * Every change carries a checkpoint (c2sp.org/tlog-checkpoint) signed by
  * the acting member as a C2SP signed note named by the archive's origin.
  * A proof file (see docs/proof-format.md) is a C2SP tlog-proof whose
- * "extra" is the entry's bytes, wrapped with the RFC 3161 timestamp
- * token of its checkpoint when there is one.
+ * "extra" is the entry's public part, under a header with the RFC 3161
+ * timestamp token of its checkpoint when there is one, the private
+ * fields the outlet chose to disclose, and the publication that names
+ * the document.
  *
  * Thread safety: as custody/archive.h.
  */
