@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 	init.origin = "bench.example/transparency";
 	init.no_store = 1;
 	init.key = key;
+	init.log_key = key;
 	init.member = "bench";
 	if (custody_archive_init(&a, &init, &err) != 0)
 		die("init", err);

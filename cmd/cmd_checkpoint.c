@@ -77,9 +77,11 @@ static int checkpoint_sign(int argc, char **argv)
 
 int cmd_checkpoint(int argc, char **argv)
 {
+	/* the options of `sign` too, which shares the help */
 	static const struct cli_options options = {
 		.command = "checkpoint", .help = help,
-		.common = CLI_ARCHIVE | CLI_JSON,
+		.common = CLI_KEY | CLI_PASSPHRASE_FILE | CLI_ARCHIVE |
+			CLI_JSON | CLI_WAIT,
 	};
 	custody_checkpoint_info info;
 	custody_archive *archive = NULL;

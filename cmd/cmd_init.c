@@ -32,8 +32,8 @@ static const char help[] =
 "  --key NAME      your signing key (or CUSTODY_KEY; default: the only\n"
 "                  key in the key folder; make one with `custody key new`)\n"
 "  --log-key NAME  the outlet key: NAME in the key folder's log/ if it is\n"
-"                  there, else a new key of that name (default: a new\n"
-"                  key named after the origin)\n"
+"                  there, else a new key of that name (default: the key\n"
+"                  named after the origin, made if it is not there)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   put the archive in DIR instead (or CUSTODY_ARCHIVE);\n"
@@ -86,6 +86,8 @@ static int outlet_key(const char *given, const char *origin,
 		rc = cli_fail(err);
 		goto done;
 	}
+	/* an origin names one log: a second archive of the same origin
+	 * (a copy, a test) takes the outlet key already kept for it */
 	exists = custody_keystore_find(dir.ptr, name, NULL, &path, &pub,
 		NULL) == 0;
 	if (!exists && custody_keystore_prepare(dir.ptr, name, &err) != 0) {

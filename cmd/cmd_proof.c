@@ -80,7 +80,7 @@ int cmd_proof(int argc, char **argv)
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
 	custody_buf proof = CUSTODY_BUF_INIT;
-	const char *output = NULL, *disclose = NULL, *fields[16];
+	const char *output = NULL, *fields[16], *disclose = NULL;
 	char *fields_buf = NULL;
 	size_t nfields = 0;
 	struct cli cli;
@@ -100,15 +100,17 @@ int cmd_proof(int argc, char **argv)
 		case 'd': disclose = optarg; break;
 		}
 	}
-	/* the names are judged after the options, so --help comes first */
 	if (c < 0)
 		return cli.status;
-	if (argc - optind != 1)
-		return cli_usage("proof", "name one registered document");
+	/* judged after the options, so that a --help after it still wins */
 	if (disclose != NULL && (rc = parse_fields(disclose, &fields_buf,
 	    fields, &nfields)) != 0) {
 		free(fields_buf);
 		return rc;
+	}
+	if (argc - optind != 1) {
+		free(fields_buf);
+		return cli_usage("proof", "name one registered document");
 	}
 	if (cli_open(&cli, &archive) != EXIT_OK) {
 		free(fields_buf);

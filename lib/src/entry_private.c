@@ -326,11 +326,36 @@ static void take_private(struct custody_entry *to, struct custody_entry *from)
 	to->document = from->document;
 }
 
+/* `view` shows e's public fields and part's private ones, owning none. */
+static void overlay(struct custody_entry *view, const struct custody_entry *e,
+	const struct custody_entry *part)
+{
+	*view = *e;
+	view->actor = part->actor;
+	view->path = part->path;
+	view->blob = part->blob;
+	view->source = part->source;
+	view->member = part->member;
+	view->key = part->key;
+	view->event_action = part->event_action;
+	view->from = part->from;
+	view->to = part->to;
+	view->at = part->at;
+	view->backdate_reason = part->backdate_reason;
+	view->note = part->note;
+	view->opening = part->opening;
+	view->version = part->version;
+	view->has_previous = part->has_previous;
+	view->previous = part->previous;
+	view->action = part->action;
+	view->document = part->document;
+}
+
 int custody_entry__open(struct custody_entry *e, const char *bytes,
 	size_t len, const char *name, const unsigned char leaf[32],
 	custody_error **err)
 {
-	struct custody_entry *part = NULL;
+	struct custody_entry *part = NULL, view;
 	unsigned char want[32], got[32];
 	int rc;
 
@@ -343,15 +368,24 @@ int custody_entry__open(struct custody_entry *e, const char *bytes,
 			part->index, e->index);
 		goto done;
 	}
-	if (custody_unhex(want, part->private_leaf, 32) != 0 ||
+	if (part->private_leaf == NULL ||
+	    custody_unhex(want, part->private_leaf, 32) != 0 ||
 	    CRYPTO_memcmp(want, leaf, 32) != 0) {
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: 'leaf' is not "
 			"the leaf hash of entry %" PRIu64 "'s public part", name,
 			e->index);
 		goto done;
 	}
-	take_private(e, part);
-	if (compute_commitment(e, got) != 0 ||
+	if (part->opening == NULL || custody_unhex(want, part->opening, 32)
+	    != 0) {
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: 'opening' must "
+			"be 64 lowercase hex digits", name);
+		goto done;
+	}
+	/* checked before e takes anything: a refused part leaves e as it
+	 * was, its private fields unknown */
+	overlay(&view, e, part);
+	if (compute_commitment(&view, got) != 0 ||
 	    custody_unhex(want, e->private_commitment, 32) != 0 ||
 	    CRYPTO_memcmp(want, got, 32) != 0) {
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: the private "
@@ -359,7 +393,9 @@ int custody_entry__open(struct custody_entry *e, const char *bytes,
 			"('private')", name, e->index);
 		goto done;
 	}
-	rc = custody_entry__check(e, NULL, name, err);
+	if ((rc = custody_entry__check(&view, NULL, name, err)) != 0)
+		goto done;
+	take_private(e, part);
 done:
 	custody_entry__free(part);
 	return rc;

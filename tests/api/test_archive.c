@@ -150,6 +150,7 @@ static void test_archive__init_makes_one_and_refuses_a_second(void)
 
 	opts.collection = coll;
 	opts.key = key;
+	opts.log_key = key;
 	opts.member = "alice";
 	EXPECT_ERROR(custody_archive_init(&again, &opts, &err),
 		CUSTODY_EEXISTS, NULL);

@@ -347,6 +347,7 @@ static void test_check__two_histories_under_one_key_are_a_fork(void)
 	opts.collection = api_path("twin");
 	opts.origin = "example.org/api-test";
 	opts.key = key;
+	opts.log_key = key;
 	opts.member = "alice";
 	REQUIRE_OK(custody_archive_init(&theirs, &opts, &err));
 	theirs_1 = checkpoint(theirs);

@@ -118,6 +118,7 @@ static custody_archive *archive_with_sha512(custody_key *key)
 	opts.collection = api_path("coll");
 	opts.origin = "example.org/entries";
 	opts.key = key;
+	opts.log_key = key;
 	opts.member = "alice";
 	opts.sha512 = 1;
 	REQUIRE_OK(custody_archive_init(&archive, &opts, &err));

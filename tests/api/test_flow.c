@@ -65,6 +65,7 @@ static void test_flow__register_verify_prove_check_refuse_a_change(void)
 	io.collection = dir;
 	io.origin = "example.org/api-test";
 	io.key = key;
+	io.log_key = key;
 	io.member = "alice";
 	if (!ok(custody_archive_init(&a, &io, &err), err, "init"))
 		api_abort();

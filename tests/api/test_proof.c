@@ -405,6 +405,7 @@ static void test_proof__consistency_proofs_are_made_and_checked(void)
 		opts.collection = api_path("elsewhere");
 		opts.origin = "example.org/elsewhere";
 		opts.key = key;
+		opts.log_key = key;
 		opts.member = "alice";
 		REQUIRE_OK(custody_archive_init(&elsewhere, &opts, &err));
 		foreign = checkpoint(elsewhere, NULL);

@@ -43,15 +43,21 @@ run_full() {
 # Helpers several suites share (the full build's custody makes keys).
 
 tester_key() { "$CUSTODY_FULL" key export tester | cut -d' ' -f1,2; }
+# The outlet key of example.org/leaks (the archive's, run inside it) as
+# an OpenSSH line, and its private key file (init keeps it in log/).
+outlet_key() { "$CUSTODY_FULL" key export --outlet | cut -d' ' -f1,2; }
+OUTLET_KEY_FILE=log/example.org-leaks.key
 
 # forge_checkpoint SIZE ROOT_B64: a checkpoint note signed with the
-# tester's real key (openssl reads custody's key file), on stdout
+# outlet's real key (openssl reads custody's key file), on stdout; run in
+# the archive of example.org/leaks
 forge_checkpoint() {
 	printf 'example.org/leaks\n%s\n%s\n' "$1" "$2" >"$TMP/forged.txt"
-	openssl pkeyutl -sign -rawin -inkey "$CUSTODY_KEY_DIR/tester.key" \
+	openssl pkeyutl -sign -rawin -inkey \
+		"$CUSTODY_KEY_DIR/$OUTLET_KEY_FILE" \
 		-passin env:CUSTODY_PASSPHRASE -in "$TMP/forged.txt" \
 		-out "$TMP/forged.sig" || return 1
-	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(tester_key)" <<'PY'
+	"$PYTHON" - "$TMP/forged.txt" "$TMP/forged.sig" "$(outlet_key)" <<'PY'
 import base64, hashlib, sys
 text = open(sys.argv[1], "rb").read()
 sig = open(sys.argv[2], "rb").read()

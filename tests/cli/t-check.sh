@@ -109,7 +109,7 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	contains "$OUT" "tester" && fail "the member is shown: $OUT"
 	contains "$OUT" "memos/" && fail "the path is shown: $OUT"
 	# the ssh-ed25519 line works as the key too
-	run check budget.txt --proof budget.proof --key "$(cd coll && tester_key)"
+	run check budget.txt --proof budget.proof --key "$(cd coll && outlet_key)"
 	expect_rc 0
 	run check budget.txt --proof budget.proof --key outlet.vkey --json
 	expect_out_has '"ok":true,"failed_step":null'

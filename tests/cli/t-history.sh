@@ -106,8 +106,17 @@ test_history__a_squashed_history_is_refused() {
 test_history__add_refuses_an_unsigned_commit_that_changed_the_origin() {
 	setup
 	local tree new
-	git --git-dir=$G show main:custody.yaml |
-		sed 's|example.org/history|example.org/forged|' >c.yaml
+	# the origin and the outlet key's name, as a forger would write them
+	git --git-dir=$G show main:custody.yaml | "$PYTHON" -c '
+import base64, hashlib, re, sys
+text = sys.stdin.read()
+key = base64.b64decode(re.search(r"log_key: \"[^+]*\+[0-9a-f]{8}\+([^\"]*)\"",
+    text).group(1))
+kid = hashlib.sha256(b"example.org/forged\n" + key).hexdigest()[:8]
+vkey = "example.org/forged+%s+%s" % (kid, base64.b64encode(key).decode())
+text = re.sub(r"log_key: \"[^\"]*\"", "log_key: \"%s\"" % vkey, text)
+print(text.replace("example.org/history", "example.org/forged"), end="")
+' >c.yaml
 	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
 	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
 		100644,"$(git --git-dir=$G hash-object -w c.yaml)",custody.yaml

@@ -23,12 +23,26 @@ private/000/000/000000000.yaml"
 	entry=$(entry_private .custody 0)
 	contains "$entry" 'actor: "tester"' || fail "$entry"
 	contains "$entry" 'member: "tester"' || fail "$entry"
+	# the outlet key: made in the key folder's log/, named after the
+	# origin, recorded in custody.yaml and the genesis entry
+	local vkey
+	vkey=$("$CUSTODY" key export --vkey)
+	[[ "$vkey" =~ ^example\.org/test\+[0-9a-f]{8}\+A[A-Za-z0-9+/]{43}$ ]] ||
+		fail "not a vkey: $vkey"
 	expect_eq "$(git --git-dir=.custody show main:custody.yaml)" \
-'custody-archive: 1
-origin: "example.org/test"
+"custody-archive: 2
+origin: \"example.org/test\"
+log_key: \"$vkey\"
 digests:
-- "sha256"
-store: true'
+- \"sha256\"
+store: true"
+	contains "$(entry_public .custody 0)" "log_key: \"$vkey\"" ||
+		fail "genesis lacks the outlet key"
+	expect_out_has "outlet key example.org-test ($vkey)"
+	expect_eq "$(stat -c %a "$CUSTODY_KEY_DIR/log/example.org-test.key")" \
+		600 "outlet key mode"
+	git --git-dir=.custody grep -q "PRIVATE KEY" main -- . &&
+		fail "a private key is in the archive"
 	expect_eq "$(stat -c %a .custody)" 700 "archive mode"
 }
 

@@ -77,7 +77,7 @@ test_checkpoint__every_change_signs_one_with_the_rfc6962_root() {
 	expect_eq "$(sed -n 3p cp)" "$(rfc6962_root)" "root"
 	expect_eq "$(sed -n 4p cp)" "" "blank line"
 	contains "$(sed -n 5p cp)" "— example.org/leaks " || fail "$(cat cp)"
-	note_signature_ok cp "$(tester_key)" || fail "openssl rejects the note"
+	note_signature_ok cp "$(outlet_key)" || fail "openssl rejects the note"
 	# the same file is in the tree, and every commit carries one
 	git --git-dir=$G show main:checkpoint >tree-cp
 	cmp -s cp tree-cp || fail "custody checkpoint differs from the tree's"
@@ -92,7 +92,7 @@ test_checkpoint__every_change_signs_one_with_the_rfc6962_root() {
 	git --git-dir=$G show main:checkpoint >cp2
 	expect_eq "$(sed -n 2p cp2)" "$((n + 2))" "size after two changes"
 	expect_eq "$(sed -n 3p cp2)" "$(rfc6962_root)" "root after two changes"
-	note_signature_ok cp2 "$(tester_key)" || fail "openssl rejects cp2"
+	note_signature_ok cp2 "$(outlet_key)" || fail "openssl rejects cp2"
 	run verify
 	expect_rc 0
 }
@@ -127,7 +127,7 @@ test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
 	tampered
 	local size tree commit before
 	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
-	# someone with the member's key commits a checkpoint for another tree
+	# someone with the outlet key commits a checkpoint for another tree
 	forge_checkpoint "$size" "$(head -c 32 /dev/urandom | base64)" >forged ||
 		fail "cannot forge"
 	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
@@ -145,13 +145,13 @@ test_checkpoint__custody_never_signs_one_inconsistent_with_head() {
 	# the commit is new to this machine, so verify's checks run first
 	# and refuse it (before the signer's own consistency check would)
 	expect_err_has "has commits that this machine has not verified, and they fail its checks; nothing was changed."
-	expect_err_has "commit $(git --git-dir=$G rev-parse --short=12 main): changes the checkpoint without adding entries"
+	expect_err_has "commit $(git --git-dir=$G rev-parse --short=12 main): its checkpoint's root is not the Merkle root of the log's first $size entries"
 	expect_eq "$(snapshot $G | grep -v custody-evidence)" \
 		"$(echo "$before" | grep -v custody-evidence)" \
 		"archive after the refusal"
 	run verify
 	expect_rc 1
-	expect_out_has "commit $(git --git-dir=$G rev-parse --short=12 main): changes the checkpoint without adding entries"
+	expect_out_has "commit $(git --git-dir=$G rev-parse --short=12 main): its checkpoint's root is not the Merkle root of the log's first $size entries"
 }
 
 test_publish__records_where_and_when_and_lists_it() {

@@ -43,6 +43,7 @@ static int fixture_init(struct fixture *f)
 		goto fail;
 	opts.collection = f->root;
 	opts.key = f->key;
+	opts.log_key = f->key;
 	opts.member = "tester";
 	if (custody_archive_init(&f->archive, &opts, &err) != 0)
 		goto fail;

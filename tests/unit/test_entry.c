@@ -556,11 +556,9 @@ static const struct {
 		": the private fields do not match entry 12's commitment"
 		" ('private')" },
 	{ "bad/private-opening-short.yaml",
-		": the private fields do not match entry 12's commitment"
-		" ('private')" },
+		".private.yaml: 'opening' must be 64 lowercase hex digits" },
 	{ "bad/private-opening-upper.yaml",
-		": the private fields do not match entry 12's commitment"
-		" ('private')" },
+		".private.yaml: 'opening' must be 64 lowercase hex digits" },
 	{ "bad/log-key-missing-new-signature.yaml",
 		":1:1: missing 'new_signature' (required in a log-key "
 		"entry)" },

@@ -144,17 +144,6 @@ CUSTODY_EXTERN(void) custody_archive_set_log_key(custody_archive *archive,
 CUSTODY_EXTERN(const char *) custody_archive_log_key(
 	custody_archive *archive);
 
-/*
- * Sign a checkpoint covering every entry so far with the outlet key (set
- * with custody_archive_set_log_key), in a commit that adds no entry and
- * that the member's key signs. CUSTODY_EEXISTS when the checkpoint at
- * head already covers every entry (nothing to sign); CUSTODY_EINVALID
- * without an outlet key; CUSTODY_EVERIFY for a key that is not the
- * archive's outlet key. *size_out (may be NULL): the checkpoint's size.
- */
-CUSTODY_EXTERN(int) custody_archive_checkpoint_sign(custody_archive *archive,
-	unsigned int lock_wait_ms, uint64_t *size_out, char
-	commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
 
 /* Borrowed strings, valid while the archive is open. */
 CUSTODY_EXTERN(const char *) custody_archive_path(
