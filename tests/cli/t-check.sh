@@ -86,7 +86,7 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	time=$(entry_public $G $doc | sed -n 's/^time: "\(.*\)"/\1/p')
 	pub_time=$(entry_public $G $((size - 1)) |
 		sed -n 's/^published: "\(.*\)"/\1/p')
-	tester_key >"$TMP/tester.pub"
+	outlet_key >"$TMP/outlet.pub"
 	# no archive, no network: another folder, and no key folder
 	cd "$TMP"
 	CUSTODY_KEY_DIR=/nonexistent run check budget.txt \
@@ -98,7 +98,7 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
   publication  published at https://example.org/story on $pub_time (entry $((size - 1)))
   private      every field but the public ones (the outlet disclosed none)
   log          example.org/leaks at size $size, root $root
-  signed by    $(fingerprint tester.pub), the key you gave
+  signed by    $(fingerprint outlet.pub), the key you gave
   time         no timestamp: only the outlet's own records say when"
 	expect_out_has "OK: budget.txt is the document registered in the log example.org/leaks"
 	expect_out_has "document     SHA-256 $(sha256sum budget.txt | cut -c1-64), $(stat -c %s budget.txt) bytes"
@@ -491,7 +491,7 @@ test_rotation__an_old_key_is_told_where_the_log_key_went() {
 	cd "$TMP"
 	openssl genpkey -algorithm ed25519 -out new.pem 2>/dev/null
 	openssl genpkey -algorithm ed25519 -out third.pem 2>/dev/null
-	rotate_proof p rotated "$CUSTODY_KEY_DIR/tester.key" new.pem 3 >rotated ||
+	rotate_proof p rotated "$CUSTODY_KEY_DIR/$OUTLET_KEY_FILE" new.pem 3 >rotated ||
 		fail "cannot rotate"
 	run check doc --proof rotated --key old.vkey
 	expect_rc 1
@@ -521,7 +521,7 @@ PY
 	expect_rc 1
 	expect_err_has "the rotation at entry 3 is not signed by both the old and the new key"
 	# a rotation inside the tree only: an index past the checkpoint
-	rotate_proof p late "$CUSTODY_KEY_DIR/tester.key" new.pem 99999 >late ||
+	rotate_proof p late "$CUSTODY_KEY_DIR/$OUTLET_KEY_FILE" new.pem 99999 >late ||
 		fail "cannot rotate"
 	run check doc --proof late --key old.vkey
 	expect_rc 1
