@@ -103,7 +103,7 @@ test_bigblob__repacked_and_loose_objects_are_read() {
 	run add .
 	expect_rc 0
 	G=".custody"
-	git --git-dir=$G repack -a -d -f -q --window=50 --depth=10
+	git --git-dir=$G repack -a -d -f -q --window=50 --depth=10 </dev/null
 	# (the listing is taken whole first: grep -q stopping early would
 	# end verify-pack with SIGPIPE, which pipefail counts as failure)
 	local listing
