@@ -610,6 +610,14 @@ void json_entry(FILE *out, const custody_entry *e)
 		fputs(",\"origin\":", out);
 		json_string(out, custody_entry_origin(e));
 	}
+	if (custody_entry_log_key(e)) {
+		fputs(",\"log_key\":", out);
+		json_string(out, custody_entry_log_key(e));
+	}
+	if (custody_entry_previous_log_key(e)) {
+		fputs(",\"previous_log_key\":", out);
+		json_string(out, custody_entry_previous_log_key(e));
+	}
 	if (custody_entry_path(e)) {
 		fputs(",\"path\":", out);
 		json_string(out, custody_entry_path(e));

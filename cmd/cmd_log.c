@@ -77,6 +77,9 @@ static int on_entry(const custody_entry *e, void *payload)
 	else if (custody_entry_origin(e))
 		printf(" origin %s, founding member %s",
 			custody_entry_origin(e), custody_entry_member(e));
+	else if (custody_entry_previous_log_key(e))
+		printf(" outlet key rotated to %s",
+			custody_entry_log_key(e));
 	else if (custody_entry_event_document(e))
 		printf(" %s #%" PRIu64 "  sha256:%.16s…",
 			custody_entry_action(e),

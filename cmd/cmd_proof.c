@@ -1,14 +1,16 @@
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 static const char help[] =
 "usage: custody proof DOC [--version N] [--disclose FIELDS] [-o FILE]\n"
-"                    [--archive DIR]\n"
+"                    [--key NAME] [--passphrase-file FILE] [--archive DIR]\n"
 "\n"
 "Write the one file a fact-checker needs, with the document and the\n"
 "outlet's public key, to check offline that this exact document was\n"
@@ -21,11 +23,19 @@ static const char help[] =
 "previous) stay out unless named with --disclose. About other entries\n"
 "it reveals only their salted hashes.\n"
 "\n"
+"A proof needs a checkpoint signed by the outlet key that covers the\n"
+"entry. When none does yet and this key folder holds the outlet key,\n"
+"proof signs one first (as `custody checkpoint sign`, a commit signed\n"
+"with your member key); otherwise it says so and writes nothing.\n"
+"\n"
 "  --version N        the version to prove (default: the latest)\n"
 "  --disclose FIELDS  also disclose these private fields, comma-\n"
 "                     separated (path,actor,note,source,blob,version,\n"
 "                     previous), each with what checks it\n"
 "  -o, --output FILE  write the proof to FILE (default: standard output)\n"
+"  --key NAME         your member key, if a checkpoint must be signed\n"
+"  --passphrase-file FILE  read the passphrases from FILE (or\n"
+"                     CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "\n"
 "Example: custody proof memo-redacted.pdf --disclose path -o memo.proof\n";
 
@@ -65,6 +75,42 @@ static int parse_fields(const char *arg, char **buf, const char **fields,
 	return 0;
 }
 
+/*
+ * No signed checkpoint covers the entry yet. When this key folder holds
+ * the outlet key, sign one now, in a commit signed with the member key
+ * (*key, freed by the caller), and say so; EXIT_OK then. EXIT_FAILED
+ * without the outlet key (nothing printed) or when signing fails
+ * (printed).
+ */
+static int sign_for_proof(const struct cli *cli, custody_archive *archive,
+	custody_key **key, int *held)
+{
+	const custody_key *outlet = NULL;
+	custody_error *err = NULL;
+	char *member = NULL, commit[CUSTODY_COMMIT_ID_SIZE];
+	uint64_t size = 0;
+
+	*held = 0;
+	if (cli_load_outlet_key(archive, cli->passphrase_file, &outlet) !=
+	    EXIT_OK)
+		return EXIT_FAILED;
+	if (outlet == NULL)
+		return EXIT_FAILED;
+	*held = 1;
+	if (cli_signing_key(cli->key_name, cli->passphrase_file, key,
+	    &member) != EXIT_OK)
+		return EXIT_FAILED;
+	free(member);
+	custody_archive_set_signer(archive, *key);
+	custody_archive_set_log_key(archive, outlet);
+	if (custody_archive_checkpoint_sign(archive, 0, &size, commit, &err)
+	    != 0)
+		return cli_fail(err);
+	fprintf(stderr, "custody: signed a checkpoint of size %" PRIu64
+		" to cover the entry: commit %.12s\n", size, commit);
+	return EXIT_OK;
+}
+
 int cmd_proof(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -75,9 +121,11 @@ int cmd_proof(int argc, char **argv)
 	};
 	static const struct cli_options options = {
 		.command = "proof", .help = help,
-		.common = CLI_ARCHIVE, .own = own, .short_options = "o:",
+		.common = CLI_ARCHIVE | CLI_KEY | CLI_PASSPHRASE_FILE,
+		.own = own, .short_options = "o:",
 	};
 	custody_archive *archive = NULL;
+	custody_key *key = NULL;
 	custody_error *err = NULL;
 	custody_buf proof = CUSTODY_BUF_INIT;
 	const char *output = NULL, *disclose = NULL, *fields[16];
@@ -116,7 +164,26 @@ int cmd_proof(int argc, char **argv)
 	}
 	rc = custody_archive_proof_disclosing(archive, argv[optind], version,
 		fields, nfields, &proof, &err);
+	if (rc == CUSTODY_ENOTFOUND &&
+	    custody_error_hint(err) == CUSTODY_HINT_SIGN_CHECKPOINT) {
+		int held;
+
+		if (sign_for_proof(&cli, archive, &key, &held) == EXIT_OK) {
+			custody_error_free(err);
+			err = NULL;
+			rc = custody_archive_proof_disclosing(archive,
+				argv[optind], version, fields, nfields, &proof,
+				&err);
+		} else if (held) {
+			custody_error_free(err);
+			custody_archive_free(archive);
+			custody_key_free(key);
+			free(fields_buf);
+			return EXIT_FAILED;
+		}
+	}
 	custody_archive_free(archive);
+	custody_key_free(key);
 	free(fields_buf);
 	if (rc != 0)
 		return cli_fail(err);

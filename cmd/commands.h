@@ -18,6 +18,7 @@ int cmd_publish(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
+int cmd_log_key(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
 int cmd_timestamp(int argc, char **argv);
 int cmd_event(int argc, char **argv);

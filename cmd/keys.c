@@ -339,6 +339,85 @@ static int match_outlet_key(const char *name, const custody_pubkey *key,
 	return 0;
 }
 
+/* A key name from an origin: example.org/leaks -> example.org-leaks. */
+static void name_of_origin(const char *origin, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = origin; *p != '\0' && n + 1 < size && n < 64;
+	    p++)
+		out[n++] = (strchr("._@+-", *p) != NULL ||
+			(*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9')) ? *p : '-';
+	out[n] = '\0';
+	while (out[0] == '.' || out[0] == '-')
+		memmove(out, out + 1, strlen(out));
+	if (out[0] == '\0')
+		snprintf(out, size, "outlet");
+}
+
+/* The outlet key: NAME from the key folder's log/, or a new one saved
+ * there (before the archive exists, so no archive names a key that was
+ * never kept). */
+int cli_outlet_key_named(const char *given, const char *origin,
+	const char *passphrase_file, custody_key **out, char *name,
+	size_t size)
+{
+	custody_buf dir = CUSTODY_BUF_INIT, path = CUSTODY_BUF_INIT;
+	custody_pubkey *pub = NULL;
+	custody_error *err = NULL;
+	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[200], cwd[4096];
+	size_t len = 0;
+	int rc = EXIT_FAILED, exists;
+
+	*out = NULL;
+	if (given != NULL)
+		snprintf(name, size, "%s", given);
+	else if (origin != NULL)
+		name_of_origin(origin, name, size);
+	else {
+		snprintf(prompt, sizeof(prompt), "local/%s", getcwd(cwd,
+			sizeof(cwd)) ? strrchr(cwd, '/') + 1 : "outlet");
+		name_of_origin(prompt, name, size);
+	}
+	if (custody_keystore_log_dir(&dir, &err) != 0 ||
+	    custody_key_name_check(name, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	/* an origin names one log: a second archive of the same origin
+	 * (a copy, a test) takes the outlet key already kept for it */
+	exists = custody_keystore_find(dir.ptr, name, NULL, &path, &pub,
+		NULL) == 0;
+	if (!exists && custody_keystore_prepare(dir.ptr, name, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), exists ? "Passphrase for the outlet "
+		"key '%s': " : "Passphrase for the new outlet key '%s': ",
+		name);
+	if (cli_passphrase(passphrase_file, prompt, !exists, passphrase,
+	    &len) != EXIT_OK)
+		goto done;
+	if (exists)
+		rc = custody_key_load_start(out, path.ptr, passphrase, len, pub,
+			&err);
+	else if ((rc = custody_key_generate(out, &err)) == 0)
+		rc = custody_keystore_save(dir.ptr, name, *out, passphrase,
+			len, NULL, &err);
+	rc = rc != 0 ? cli_fail(err) : EXIT_OK;
+	if (rc != EXIT_OK) {
+		custody_key_free(*out);
+		*out = NULL;
+	}
+done:
+	explicit_bzero(passphrase, sizeof(passphrase));
+	custody_pubkey_free(pub);
+	custody_buf_dispose(&dir);
+	custody_buf_dispose(&path);
+	return rc;
+}
+
 int cli_load_outlet_key(custody_archive *archive,
 	const char *passphrase_file, const custody_key **out)
 {

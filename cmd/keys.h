@@ -52,6 +52,17 @@ int cli_load_outlet_key(custody_archive *archive,
 	const char *passphrase_file, const custody_key **out);
 
 /*
+ * An outlet key by name in the key folder's log/: `given`, else the name
+ * made from `origin` (example.org/leaks -> example.org-leaks), else
+ * local/<this folder>'s; opened if it is there, else made and saved
+ * there (asking for a new passphrase). Its name goes to name[size].
+ * EXIT_OK or EXIT_FAILED (printed).
+ */
+int cli_outlet_key_named(const char *given, const char *origin,
+	const char *passphrase_file, custody_key **out, char *name,
+	size_t size);
+
+/*
  * As cli_fail, for an error from custody_keystore_find: when there are
  * several keys and none was named, it adds how to choose one.
  */

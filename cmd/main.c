@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "checkpoint", cmd_checkpoint, "the log's current signed checkpoint" },
 	{ "consistency", cmd_consistency,
 	             "prove or check that the log only grew" },
+	{ "log-key", cmd_log_key, "rotate the outlet key that signs checkpoints" },
 	{ "timestamp", cmd_timestamp, "RFC 3161 trusted time for the log" },
 	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
 	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },

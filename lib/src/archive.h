@@ -25,6 +25,9 @@ struct custody_archive {
 	void *notice_payload;
 	const custody_key *signer; /* borrowed; signs every commit */
 	const custody_key *log_signer; /* borrowed; signs checkpoints */
+	/* during a rotation of the outlet key, the new key's vkey: the one
+	 * that signs the rotation's checkpoint (proof_log_key.c) */
+	const char *rotating_to;
 	char *actor;               /* the signer's member name at head */
 	int64_t not_before;        /* custody_change__now never says less */
 	/* the folders of log/ and private/ read last (entries are mostly

@@ -103,6 +103,9 @@ static void run_free(struct custody_verify_run *v)
 {
 	custody_members__clear(&v->replay.members);
 	free(v->commits);
+	for (size_t i = 0; i < v->nlog_keys; i++)
+		free(v->log_keys[i].vkey);
+	free(v->log_keys);
 	for (size_t i = 0; v->latest && i < v->nlatest; i++)
 		free(v->latest[i].path);
 	free(v->latest);

@@ -27,6 +27,19 @@ struct custody_verify_commit {
 	git_oid members;           /* its members/allowed_signers blob */
 	int has_checkpoint;
 	git_oid checkpoint;        /* its checkpoint blob */
+	int has_config;
+	git_oid config;            /* its custody.yaml blob */
+	int config_changed;        /* custody.yaml differs from its parent's */
+	uint64_t rotations;        /* log-key entries it adds */
+	uint64_t rotation;         /* the last one's index */
+};
+
+/* An outlet key in the log: it signs the checkpoints of a size above
+ * `from` (0 for the genesis entry's, else its log-key entry's index),
+ * until the next one. */
+struct custody_verify_log_key {
+	uint64_t from;
+	char *vkey;
 };
 
 /*
@@ -93,6 +106,11 @@ struct custody_verify_run {
 	struct custody_map by_path;    /* path -> its index in latest */
 	struct custody_verify_blob *checks;
 	size_t nchecks;
+
+	/* the outlet keys, oldest first, from the genesis and log-key
+	 * entries */
+	struct custody_verify_log_key *log_keys;
+	size_t nlog_keys;
 };
 
 /* Report a problem (counted; passed on while there are few). */
@@ -135,6 +153,11 @@ int custody_archive_verify__entries(struct custody_verify_run *v,
 	custody_error **err);
 
 /* ---- archive_verify_tlog.c ---- */
+
+/* The outlet key (a vkey, borrowed) that must sign a checkpoint of
+ * `size` entries; NULL when the log names none. */
+const char *custody_archive_verify__log_key_at(
+	const struct custody_verify_run *v, uint64_t size);
 
 /* The log's Merkle tree against every checkpoint and timestamp. */
 int custody_archive_verify__tlog(struct custody_verify_run *v,

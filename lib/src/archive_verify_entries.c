@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "merkle.h"
+#include "note.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -496,6 +497,52 @@ static void check_genesis(struct custody_verify_run *v,
 	}
 }
 
+/* The outlet keys: the genesis entry's, then each rotation, which
+ * must replace the key in force and be signed by it and by the new one.
+ * An error only for out of memory. */
+static int check_log_key(struct custody_verify_run *v,
+	const struct custody_entry *e, uint64_t i, const char *where,
+	custody_error **err)
+{
+	struct custody_verify_log_key *grown;
+	struct custody_note_verifier from, to;
+	custody_error *why = NULL;
+
+	if (e->type == CUSTODY_ENTRY_LOG_KEY) {
+		const char *in_force = v->nlog_keys > 0 ?
+			v->log_keys[v->nlog_keys - 1].vkey : NULL;
+
+		if (v->replay.commit < v->ncommits) {
+			v->commits[v->replay.commit].rotations++;
+			v->commits[v->replay.commit].rotation = i;
+		}
+		if (!custody_entry__same_log_key(e->previous_log_key,
+		    in_force)) {
+			custody_archive_verify__problem(v, where, "rotates "
+				"the outlet key %s, but the key in force is %s",
+				e->previous_log_key, in_force ? in_force :
+				"none");
+			return 0;
+		}
+		if (custody_entry__check_rotation(e, &from, &to, &why) != 0) {
+			custody_archive_verify__problem(v, where, "%s",
+				custody_error_message(why));
+			custody_error_free(why);
+			return 0;
+		}
+	} else if (e->type != CUSTODY_ENTRY_GENESIS || i != 0) {
+		return 0;
+	}
+	grown = realloc(v->log_keys, (v->nlog_keys + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return custody__oom(err);
+	v->log_keys = grown;
+	if ((grown[v->nlog_keys].vkey = strdup(e->log_key)) == NULL)
+		return custody__oom(err);
+	grown[v->nlog_keys++].from = i;
+	return 0;
+}
+
 /* A registration of a path is version 1, or the version after the
  * latest one, naming it; it becomes the latest, whose index in
  * v->latest goes to *doc_out. An error only for out of memory. */
@@ -571,7 +618,8 @@ static int check_entry(struct custody_verify_run *v,
 		check_link(v, e, v->leaves, v->digests, where);
 	custody_archive_verify__members_entry(v, e, where);
 	check_genesis(v, e, i, where);
-	if (custody_entry__registers(e) &&
+	if ((rc = check_log_key(v, e, i, where, err)) == 0 &&
+	    custody_entry__registers(e) &&
 	    (rc = check_version(v, e, i, where, &doc, err)) == 0)
 		custody_archive_verify__stored_content(v, e, i, where, doc);
 	custody_entry__free(e);

@@ -32,6 +32,7 @@ struct diff_state {
 	size_t nadded, alloc;
 	int oom;
 	int checkpoint_changed;
+	int config_changed;
 	size_t timestamps;         /* timestamps/ files added */
 	size_t others;             /* other paths changed */
 };
@@ -118,11 +119,10 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 				path);
 		s->timestamps++;
 	} else if (strcmp(path, "custody.yaml") == 0) {
+		/* judged with the entries: only a rotation of the outlet key
+		 * changes it (archive_verify_tlog.c) */
 		s->others++;
-		if (!s->root)
-			custody_archive_verify__problem(s->v, where, "changes "
-				"custody.yaml, the archive's policy, which no "
-				"custody command does");
+		s->config_changed = !s->root;
 	} else if (strncmp(path, "documents/", 10) != 0 &&
 	    strcmp(path, CUSTODY_MEMBERS_PATH) != 0) {
 		s->others++;
@@ -427,6 +427,12 @@ static void note_commit_files(git_tree *tree,
 		git_oid_cpy(&info->checkpoint, git_tree_entry_id(te));
 	}
 	git_tree_entry_free(te);
+	te = NULL;
+	if (git_tree_entry_bypath(&te, tree, "custody.yaml") == 0) {
+		info->has_config = 1;
+		git_oid_cpy(&info->config, git_tree_entry_id(te));
+	}
+	git_tree_entry_free(te);
 }
 
 /* Sort the commit's changes into s; an error only for out of memory. */
@@ -534,6 +540,7 @@ static int check_commit(struct custody_verify_run *v, const git_oid *id,
 		judge_changes(v, &s, where, *size);
 		*size += s.nadded;
 		info->count = s.nadded;
+		info->config_changed = s.config_changed;
 	}
 done:
 	free(s.added);

@@ -5,7 +5,9 @@
  */
 #include "archive_verify.h"
 #include "digest.h"
+#include "entry.h"
 #include "checkpoint.h"
+#include "config.h"
 #include "fsutil.h"
 #include "note.h"
 #include "tiles.h"
@@ -75,15 +77,35 @@ fail:
 	return rc;
 }
 
-/* The outlet key in force (custody.yaml's, as the genesis entry's). */
-static int outlet_verifier(custody_archive *a,
-	struct custody_note_verifier *nv, custody_error **err)
+const char *custody_archive_verify__log_key_at(
+	const struct custody_verify_run *v, uint64_t size)
 {
-	if (a->config == NULL || a->config->log_key == NULL)
-		return custody__error(err, CUSTODY_EINVALID, "the archive "
+	const char *vkey = NULL;
+
+	for (size_t k = 0; k < v->nlog_keys && v->log_keys[k].from < size;
+	    k++)
+		vkey = v->log_keys[k].vkey;
+	if (v->nlog_keys == 0 && v->a->config != NULL)
+		vkey = v->a->config->log_key;
+	return vkey;
+}
+
+/* Does the outlet key in force at the checkpoint's size sign it? 0, or
+ * the reason in *why. */
+static int signed_in_force(struct custody_verify_run *v,
+	const custody_buf *note, uint64_t size, custody_error **why)
+{
+	const char *vkey = custody_archive_verify__log_key_at(v, size);
+	struct custody_note_verifier nv;
+
+	if (vkey == NULL)
+		return custody__error(why, CUSTODY_EINVALID, "the archive "
 			"names no outlet key");
-	return custody_note__verifier_from_vkey(nv, a->config->log_key,
-		strlen(a->config->log_key), err);
+	if (custody_note__verifier_from_vkey(&nv, vkey, strlen(vkey), why)
+	    != 0)
+		return CUSTODY_EINVALID;
+	return custody_note__verify(note->ptr, note->size, &nv, 1, NULL,
+		why);
 }
 
 /* One commit's checkpoint, for the log's first `size` entries. */
@@ -93,7 +115,6 @@ static void check_checkpoint(struct custody_verify_run *v,
 {
 	custody_archive *a = v->a;
 	struct custody_checkpoint cp;
-	struct custody_note_verifier nv;
 	custody_buf note = CUSTODY_BUF_INIT;
 	custody_error *why = NULL;
 	unsigned char root[32];
@@ -128,13 +149,13 @@ static void check_checkpoint(struct custody_verify_run *v,
 		custody_archive_verify__problem(v, where, "its checkpoint's "
 			"root is not the Merkle root of the log's first %"
 			PRIu64 " entries", size);
-	} else if (outlet_verifier(a, &nv, &why) != 0 ||
-	    custody_note__verify(note.ptr, note.size, &nv, 1, NULL,
-	    &why) != 0) {
+	} else if (signed_in_force(v, &note, size, &why) != 0) {
+		const char *vkey = custody_archive_verify__log_key_at(v,
+			size);
+
 		custody_archive_verify__problem(v, where, "its checkpoint is "
-			"not signed by the outlet key %s: %s",
-			a->config ? a->config->log_key : "(unknown)",
-			custody_error_message(why));
+			"not signed by the outlet key %s: %s", vkey ? vkey :
+			"(unknown)", custody_error_message(why));
 	}
 	custody_error_free(why);
 	custody_buf_dispose(&note);
@@ -161,19 +182,15 @@ static void check_checkpoints(struct custody_verify_run *v,
 	}
 }
 
-/* The checkpoint a token covers is signed by the outlet key. */
+/* The checkpoint a token covers is signed by the outlet key in force at
+ * its size. */
 static void check_timestamp_signers(struct custody_verify_run *v,
 	const custody_buf *note, const struct custody_checkpoint *cp,
-	const struct custody_members *members, const char *where)
+	const char *where)
 {
-	struct custody_note_verifier nv;
 	custody_error *why = NULL;
 
-	(void)cp;
-	(void)members;
-	if (outlet_verifier(v->a, &nv, &why) != 0 ||
-	    custody_note__verify(note->ptr, note->size, &nv, 1, NULL,
-	    &why) != 0)
+	if (signed_in_force(v, note, cp->size, &why) != 0)
 		custody_archive_verify__problem(v, where, "its checkpoint is "
 			"not signed by the outlet key: %s",
 			custody_error_message(why));
@@ -224,7 +241,7 @@ static void check_timestamp(struct custody_verify_run *v,
 			"not this log's tree of size %" PRIu64, cp.size);
 		goto done;
 	}
-	check_timestamp_signers(v, &note, &cp, members, where);
+	check_timestamp_signers(v, &note, &cp, where);
 	if (custody_digest__sha256(note.ptr, note.size, digest, &why) != 0 ||
 	    custody_tsa__verify(token.ptr, token.size, digest, NULL, &info,
 	    &untrusted, &why) != 0)
@@ -259,6 +276,92 @@ static void check_timestamps(struct custody_verify_run *v,
 	git_tree_entry_free(te);
 }
 
+/* custody.yaml at commit `info`, parsed; NULL (reported) if it cannot
+ * be read. */
+static struct custody_config *commit_config(struct custody_verify_run *v,
+	const struct custody_verify_commit *info, const char *where)
+{
+	struct custody_config *c = NULL;
+	custody_buf bytes = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+
+	if (!info->has_config || read_blob(v->a, &info->config, &bytes) != 0)
+		custody_archive_verify__problem(v, where, "has no readable "
+			"custody.yaml");
+	else if (custody_config__parse(&c, bytes.ptr, bytes.size,
+	    "custody.yaml", &why) != 0)
+		custody_archive_verify__problem(v, where, "%s",
+			custody_error_message(why));
+	custody_error_free(why);
+	custody_buf_dispose(&bytes);
+	return c;
+}
+
+/* A rotation's custody.yaml: the one before, naming the new key. */
+static void check_rotation_config(struct custody_verify_run *v,
+	const struct custody_config *before, const struct custody_config *c,
+	const struct custody_verify_commit *info, const char *where)
+{
+	const char *want = custody_archive_verify__log_key_at(v,
+		info->rotation + 1);
+
+	if (strcmp(before->origin, c->origin) != 0 ||
+	    before->sha512 != c->sha512 || before->store != c->store)
+		custody_archive_verify__problem(v, where, "rotates the outlet "
+			"key and changes more of custody.yaml than its "
+			"log_key");
+	else if (!custody_entry__same_log_key(c->log_key, want))
+		custody_archive_verify__problem(v, where, "rotates the outlet "
+			"key to %s, but its custody.yaml names %s", want ?
+			want : "none", c->log_key);
+}
+
+/*
+ * custody.yaml names the outlet key in force: at the genesis commit the
+ * genesis entry's; after that it changes only in a commit that rotates
+ * the key, and then only its log_key, to the new key.
+ */
+static void check_configs(struct custody_verify_run *v)
+{
+	struct custody_config *before = NULL;
+
+	for (size_t k = 0; k < v->ncommits && !v->stopped; k++) {
+		const struct custody_verify_commit *info = &v->commits[k];
+		struct custody_config *c;
+		char where[64];
+
+		snprintf(where, sizeof(where), "commit %.12s", info->hex);
+		if (k > 0 && info->rotations == 0 && info->config_changed)
+			custody_archive_verify__problem(v, where, "changes "
+				"custody.yaml, the archive's policy, which only "
+				"a rotation of the outlet key does");
+		if (info->rotations > 1)
+			custody_archive_verify__problem(v, where, "rotates "
+				"the outlet key more than once");
+		if (k > 0 && info->rotations > 0 && !info->config_changed)
+			custody_archive_verify__problem(v, where, "rotates "
+				"the outlet key at entry %" PRIu64 ", but its "
+				"custody.yaml still names the key it replaces",
+				info->rotation);
+		if (k > 0 && (info->rotations == 0 || !info->config_changed))
+			continue;
+		if ((c = commit_config(v, info, where)) == NULL)
+			continue;
+		if (k == 0 && v->nlog_keys > 0 &&
+		    !custody_entry__same_log_key(c->log_key,
+		    v->log_keys[0].vkey))
+			custody_archive_verify__problem(v, where, "its "
+				"custody.yaml names the outlet key %s, but the "
+				"genesis entry names %s", c->log_key,
+				v->log_keys[0].vkey);
+		else if (k > 0 && before != NULL)
+			check_rotation_config(v, before, c, info, where);
+		custody_config__free(before);
+		before = c;
+	}
+	custody_config__free(before);
+}
+
 int custody_archive_verify__tlog(struct custody_verify_run *v,
 	custody_error **err)
 {
@@ -267,6 +370,9 @@ int custody_archive_verify__tlog(struct custody_verify_run *v,
 
 	/* a log with a gap has no tree to compare checkpoints with (the
 	 * gap is reported) */
+	if (v->stopped)
+		return 0;
+	check_configs(v);
 	if (v->stopped || v->nlog != v->a->size)
 		return 0;
 	if ((rc = sync_tiles(v, v->leaves, &t, err)) != 0)

@@ -468,19 +468,6 @@ done:
 
 /* ---- a rotated outlet key ---- */
 
-/* An Ed25519 signature given in base64, checked over msg. */
-static int signature_holds(const unsigned char pub[32], const char *b64,
-	const custody_buf *msg)
-{
-	unsigned char sig[CUSTODY_ED25519_SIGNATURE_BYTES + 3];
-	size_t n = 0;
-
-	return b64 != NULL && strlen(b64) == 88 &&
-		custody_base64_decode(sig, &n, b64, 88) == 0 &&
-		n == CUSTODY_ED25519_SIGNATURE_BYTES &&
-		custody_ed25519__verify(pub, msg->ptr, msg->size, sig) == 1;
-}
-
 /* One log-key entry of the proof: parsed, both signatures checked, and
  * the key it replaces and the new one into *from and *to. */
 static int one_rotation(const unsigned char *bytes, size_t len,
@@ -488,8 +475,7 @@ static int one_rotation(const unsigned char *bytes, size_t len,
 	struct custody_note_verifier *from, struct custody_note_verifier *to,
 	custody_error **err)
 {
-	custody_buf msg = CUSTODY_BUF_INIT;
-	int rc, ok;
+	int rc;
 
 	if ((rc = custody_entry__parse(e, (const char *)bytes, len,
 	    "a log-key entry of the proof", err)) != 0)
@@ -500,20 +486,7 @@ static int one_rotation(const unsigned char *bytes, size_t len,
 			"inside the checkpoint's tree (size %" PRIu64 ")",
 			(*e)->index, custody_entry__type_name((*e)->type),
 			tree_size);
-	if ((rc = custody_note__verifier_from_vkey(from,
-	    (*e)->previous_log_key, strlen((*e)->previous_log_key), err)) != 0
-	    || (rc = custody_note__verifier_from_vkey(to, (*e)->log_key,
-	    strlen((*e)->log_key), err)) != 0 ||
-	    (rc = custody_entry__rotation_message(&msg, *e, err)) != 0)
-		return rc;
-	ok = signature_holds(from->pub, (*e)->old_signature, &msg) &&
-		signature_holds(to->pub, (*e)->new_signature, &msg);
-	custody_buf_dispose(&msg);
-	if (!ok)
-		return custody__error(err, CUSTODY_EVERIFY, "the rotation at "
-			"entry %" PRIu64 " is not signed by both the old and "
-			"the new key", (*e)->index);
-	return 0;
+	return custody_entry__check_rotation(*e, from, to, err);
 }
 
 /*

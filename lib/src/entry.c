@@ -6,12 +6,16 @@
 #include "custody/entry.h"
 #include "base64.h"
 #include "common.h"
+#include "ed25519.h"
 #include "fsutil.h"
+#include "note.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 const char *custody_entry__type_name(custody_entry_type type)
 {
@@ -82,6 +86,54 @@ int custody_entry__rotation_message(custody_buf *out,
 	    "index %" PRIu64 "\nfrom %s\nto %s\n", e->index,
 	    e->previous_log_key, e->log_key) != 0)
 		return custody__oom(err);
+	return 0;
+}
+
+int custody_entry__same_log_key(const char *x, const char *y)
+{
+	struct custody_note_verifier a, b;
+
+	if (x == NULL || y == NULL ||
+	    custody_note__verifier_from_vkey(&a, x, strlen(x), NULL) != 0 ||
+	    custody_note__verifier_from_vkey(&b, y, strlen(y), NULL) != 0)
+		return 0;
+	return strcmp(a.name, b.name) == 0 && memcmp(a.key_id, b.key_id, 4) == 0 &&
+		CRYPTO_memcmp(a.pub, b.pub, 32) == 0;
+}
+
+/* An Ed25519 signature given in base64, checked over msg. */
+static int signature_holds(const unsigned char pub[32], const char *b64,
+	const custody_buf *msg)
+{
+	unsigned char sig[CUSTODY_ED25519_SIGNATURE_BYTES + 3];
+	size_t n = 0;
+
+	return b64 != NULL && strlen(b64) == 88 &&
+		custody_base64_decode(sig, &n, b64, 88) == 0 &&
+		n == CUSTODY_ED25519_SIGNATURE_BYTES &&
+		custody_ed25519__verify(pub, msg->ptr, msg->size, sig) == 1;
+}
+
+int custody_entry__check_rotation(const struct custody_entry *e,
+	struct custody_note_verifier *from, struct custody_note_verifier *to,
+	custody_error **err)
+{
+	custody_buf msg = CUSTODY_BUF_INIT;
+	int rc, ok;
+
+	if ((rc = custody_note__verifier_from_vkey(from, e->previous_log_key,
+	    strlen(e->previous_log_key), err)) != 0 ||
+	    (rc = custody_note__verifier_from_vkey(to, e->log_key,
+	    strlen(e->log_key), err)) != 0 ||
+	    (rc = custody_entry__rotation_message(&msg, e, err)) != 0)
+		return rc;
+	ok = signature_holds(from->pub, e->old_signature, &msg) &&
+		signature_holds(to->pub, e->new_signature, &msg);
+	custody_buf_dispose(&msg);
+	if (!ok)
+		return custody__error(err, CUSTODY_EVERIFY, "the rotation at "
+			"entry %" PRIu64 " is not signed by both the old and "
+			"the new key", e->index);
 	return 0;
 }
 

@@ -239,6 +239,19 @@ const char *custody_entry__type_name(custody_entry_type type);
 int custody_entry__rotation_message(custody_buf *out,
 	const struct custody_entry *e, custody_error **err);
 
+/* 1 when two C2SP vkeys are one key (same name, key id and public key,
+ * compared decoded), else 0 (also for a vkey that does not parse). */
+int custody_entry__same_log_key(const char *x, const char *y);
+
+/* A log-key entry: both vkeys parse (into *from, the key replaced, and
+ * *to, the new one) and both signatures over
+ * custody_entry__rotation_message hold. CUSTODY_EVERIFY naming the entry
+ * when a signature does not; CUSTODY_EINVALID for a bad vkey. */
+struct custody_note_verifier;
+int custody_entry__check_rotation(const struct custody_entry *e,
+	struct custody_note_verifier *from, struct custody_note_verifier *to,
+	custody_error **err);
+
 /* 1 when the entry registers a document version at a path (a register or
  * a derive entry), else 0: the record of paths is built from these. */
 static inline int custody_entry__registers(const struct custody_entry *e)

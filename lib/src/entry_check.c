@@ -56,7 +56,7 @@ static const struct entry_key {
 	{ "opening", IN_ALL, IN_ALL, PRIV },
 	{ "actor", IN_ALL, IN_ALL, PRIV },
 	{ "origin", IN_GENESIS, IN_GENESIS, PUB },
-	{ "log_key", IN_GENESIS | IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "log_key", IN_GENESIS | IN_LOG_KEY, IN_GENESIS | IN_LOG_KEY, PUB },
 	{ "previous_log_key", IN_LOG_KEY, IN_LOG_KEY, PUB },
 	{ "old_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },
 	{ "new_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },

@@ -226,18 +226,18 @@ int custody_tlog__is_log_key(custody_archive *a, const custody_key *key,
 	custody_error **err)
 {
 	custody_buf vkey = CUSTODY_BUF_INIT;
+	const char *in_force;
 	int rc;
 
 	if ((rc = custody_key_wait(key, err)) != 0 ||
 	    (rc = custody_pubkey_vkey(custody_key_public(key),
 	    a->config->origin, &vkey, err)) != 0)
 		return rc;
-	if (a->config->log_key == NULL ||
-	    strcmp(vkey.ptr, a->config->log_key) != 0)
+	in_force = a->rotating_to ? a->rotating_to : a->config->log_key;
+	if (!custody_entry__same_log_key(vkey.ptr, in_force))
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s: the outlet key "
 			"given (%s) is not this archive's (%s)", a->gitdir,
-			vkey.ptr, a->config->log_key ? a->config->log_key :
-			"none");
+			vkey.ptr, in_force ? in_force : "none");
 	custody_buf_dispose(&vkey);
 	return rc;
 }

@@ -62,6 +62,8 @@ static const char *const publics[] = {
 	"time: \"2026-11-23T01:54:26Z\"\n"
 	"salt: \"" SALT "\"\n"
 	"origin: \"example.org/leaks\"\n"
+	"log_key: \"example.org/leaks+5aa0c654+ASoD9mDkUTdqyAPzmlroJtvp"
+	"3VhR3LA/7/otlnM04Ujq\"\n"
 	"private: \"0d7a070fec6898f436f1759922243571"
 	"81a1f352cb3ffc18a54d72c3dda40958\"\n",
 	/* event */

@@ -392,6 +392,8 @@ static const struct {
 	{ "bad/genesis-without-key.yaml",
 		"missing 'key' (required in the private part of a"
 		" genesis entry)" },
+	{ "bad/genesis-without-log-key.yaml",
+		"missing 'log_key' (required in a genesis entry)" },
 	{ "bad/register-with-key.yaml",
 		"'key' does not belong in the private part of a register"
 		" entry" },

@@ -122,6 +122,24 @@ CUSTODY_EXTERN(int) custody_archive_checkpoint_sign(custody_archive *archive,
 	unsigned int lock_wait_ms, uint64_t *size_out, char
 	commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
 
+/*
+ * Rotate the outlet key to `new_key` (borrowed; keep it while the handle
+ * signs): a log-key entry naming the new key and the one in force (the
+ * handle's, set with custody_archive_set_log_key), signed by both, and
+ * custody.yaml naming the new key, in one commit whose checkpoint the
+ * new key signs. Checkpoints up to the entry's index stay the old key's;
+ * when head's checkpoint does not cover every entry, the old key first
+ * signs one that does (a commit of its own). The handle then signs with
+ * new_key. `note` may be NULL. *index_out (may be NULL): the entry's
+ * index. CUSTODY_EINVALID without the key in force or with a new key
+ * that is the same; CUSTODY_EVERIFY for a handle key that is not the
+ * one in force.
+ */
+CUSTODY_EXTERN(int) custody_archive_rotate_log_key(custody_archive *archive,
+	const custody_key *new_key, const char *note,
+	unsigned int lock_wait_ms, uint64_t *index_out,
+	char commit_out[CUSTODY_COMMIT_ID_SIZE], custody_error **err);
+
 CUSTODY_EXTERN(int) custody_archive_consistency(custody_archive *archive,
 	const char *old_note, size_t old_len, const char *new_note,
 	size_t new_len, custody_buf *out, custody_error **err);
