@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	uint64_t entries = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	custody_init_options init = CUSTODY_INIT_OPTIONS_INIT;
 	custody_archive *a = NULL;
-	custody_key *key = NULL;
+	custody_key *key = NULL, *log_key = NULL;
 	custody_error *err = NULL;
 	custody_buf vkey = CUSTODY_BUF_INIT;
 	const char *fields[] = { "path", "actor" };
@@ -169,13 +169,15 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "/var/tmp/proofbench.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", NULL);
-	if (custody_key_generate(&key, &err) != 0)
+	if (custody_key_generate(&key, &err) != 0 ||
+	    custody_key_generate(&log_key, &err) != 0)
 		die("key", err);
 	init.collection = dir;
 	init.origin = "bench.example/transparency";
 	init.no_store = 1;
 	init.key = key;
 	init.member = "bench";
+	init.log_key = log_key;
 	if (custody_archive_init(&a, &init, &err) != 0)
 		die("init", err);
 	for (uint64_t done = 1; done < entries;) {
@@ -200,7 +202,7 @@ int main(int argc, char **argv)
 		2);
 	prove(a, entries / 4, "quarter-published-at-the-end", dir, NULL, 0);
 	prove(a, entries, "last-registered", dir, NULL, 0);
-	if (custody_pubkey_vkey(custody_key_public(key),
+	if (custody_pubkey_vkey(custody_key_public(log_key),
 	    "bench.example/transparency", &vkey, &err) != 0)
 		die("vkey", err);
 	snprintf(path, sizeof(path), "%s/vkey", dir);
@@ -210,6 +212,7 @@ int main(int argc, char **argv)
 	printf("<!-- archive: %s -->\n", dir);
 	custody_archive_free(a);
 	custody_key_free(key);
+	custody_key_free(log_key);
 	custody_buf_dispose(&vkey);
 	return 0;
 }

@@ -558,6 +558,27 @@ done:
 	return rc;
 }
 
+int custody_change__cover_all(custody_archive *a, unsigned int wait_ms,
+	custody_error **err)
+{
+	custody_error *why = NULL;
+	git_oid commit;
+	int rc;
+
+	if (a->log_signer == NULL)
+		return 0;
+	rc = custody_change__sign_checkpoint(a, wait_ms, NULL, &commit, &why);
+	if (rc == CUSTODY_EEXISTS) {
+		custody_error_free(why);
+		return 0;
+	}
+	if (rc != 0 && err != NULL)
+		*err = why;
+	else
+		custody_error_free(why);
+	return rc;
+}
+
 /*
  * Writing the entries: each is emitted as YAML, put in a pack and hashed
  * as a Merkle leaf, ~15 µs apiece, so a large batch is cut into one

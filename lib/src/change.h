@@ -145,4 +145,9 @@ int custody_change__sign_checkpoint(custody_archive *a,
 	unsigned int wait_ms, uint64_t *size_out, git_oid *commit_out,
 	custody_error **err);
 
+/* The same when the handle holds the outlet key and head's checkpoint
+ * does not cover every entry; 0 (nothing done) otherwise. */
+int custody_change__cover_all(custody_archive *a, unsigned int wait_ms,
+	custody_error **err);
+
 #endif

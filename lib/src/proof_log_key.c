@@ -85,27 +85,6 @@ static int config_with(const struct custody_config *c, const char *vkey,
 	return custody_config__emit(out, &next, err);
 }
 
-/* The old key signs what it can before it hands over: a checkpoint of
- * every entry before the rotation (nothing when head has one). */
-static int close_old_key(custody_archive *a, unsigned int wait_ms,
-	custody_error **err)
-{
-	custody_error *why = NULL;
-	git_oid commit;
-	int rc = custody_change__sign_checkpoint(a, wait_ms, NULL, &commit,
-		&why);
-
-	if (rc == CUSTODY_EEXISTS) {
-		custody_error_free(why);
-		return 0;
-	}
-	if (rc != 0 && err != NULL)
-		*err = why;
-	else
-		custody_error_free(why);
-	return rc;
-}
-
 int custody_archive_rotate_log_key(custody_archive *a,
 	const custody_key *new_key, const char *note, unsigned int wait_ms,
 	uint64_t *index_out, char commit_out[CUSTODY_COMMIT_ID_SIZE],
@@ -129,7 +108,8 @@ int custody_archive_rotate_log_key(custody_archive *a,
 	if (new_key == NULL)
 		return custody__error(err, CUSTODY_EINVALID, "no new outlet "
 			"key given");
-	if ((rc = close_old_key(a, wait_ms, err)) != 0 ||
+	/* the old key signs what it can before it hands over */
+	if ((rc = custody_change__cover_all(a, wait_ms, err)) != 0 ||
 	    (rc = custody_change__begin(a, wait_ms, &lock, &actor, err)) != 0)
 		return rc;
 	if ((rc = custody_tlog__is_log_key(a, old_key, err)) != 0 ||

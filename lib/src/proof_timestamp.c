@@ -206,7 +206,9 @@ int custody_archive_timestamp_fetch(custody_archive *a, const char *url,
 	uint64_t nonce = 0;
 	int rc;
 
-	if ((rc = custody_archive_timestamp_request(a, &query, &nonce, err))
+	/* a holder of the outlet key stamps every entry so far */
+	if ((rc = custody_change__cover_all(a, 0, err)) == 0 &&
+	    (rc = custody_archive_timestamp_request(a, &query, &nonce, err))
 	    == 0 && (rc = custody_tsa__post(url, query.ptr, query.size,
 	    &response, err)) == 0)
 		rc = custody_archive_timestamp_add(a, response.ptr,

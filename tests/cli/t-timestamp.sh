@@ -118,6 +118,35 @@ test_timestamp__custody_posts_to_the_authority_and_proofs_carry_it() {
 	expect_rc 0
 }
 
+# A holder of the outlet key who asks for a timestamp after entries that
+# no checkpoint covers (a member without the key made them) signs one
+# first: the time covers every entry.
+test_timestamp__a_holder_stamps_every_entry_so_far() {
+	setup
+	local n
+	cp -a "$CUSTODY_KEY_DIR" "$TMP/nolog" && rm -r "$TMP/nolog/log"
+	printf 'later\n' >memos/later.txt
+	CUSTODY_KEY_DIR="$TMP/nolog" run add memos/later.txt
+	expect_rc 0
+	n=$(git --git-dir=$G ls-tree -r --name-only main log | wc -l)
+	[ "$(git --git-dir=$G show main:checkpoint | sed -n 2p)" -lt "$n" ] ||
+		fail "the member's add signed a checkpoint"
+	start_tsa
+	run timestamp request --tsa "$TSA" --tsa-ca "$TMP/pki/ca.pem"
+	stop_tsa
+	expect_rc 0
+	expect_out_has "timestamped the checkpoint of size $n"
+	expect_eq "$(git --git-dir=$G log -2 --format=%s main | tail -1)" \
+		"custody checkpoint sign" "the commit before the timestamp"
+	git --git-dir=$G cat-file -e "main:timestamps/$n.tsr" ||
+		fail "no token for size $n"
+	run proof memos/later.txt -o "$TMP/p"
+	expect_rc 0
+	expect_eq "$(sed -n 2p "$TMP/p" | cut -d' ' -f1)" "timestamp"
+	run verify
+	expect_rc 0
+}
+
 # A reply counts only if it answers this archive's own request: its nonce
 # (issue 11, item 13).
 test_timestamp__a_reply_to_another_request_is_refused() {
