@@ -5,9 +5,10 @@
  *
  * Builds in /var/tmp an archive of ENTRIES (default 1,000,000) register
  * entries through the library's append path, as tlogbench does, with one
- * real document in the middle published in the next entry, an old one
- * published at the end and a last one never published; prints the size
- * of each one's proof (with and without disclosures) as markdown, and
+ * document in the middle published in the next entry, one at a quarter
+ * published at three quarters, and the last one never published; prints
+ * the size of proofs (one never published also with path and actor
+ * disclosed) as markdown, and
  * the archive's path (the proofs and the outlet's vkey are in it, for
  * `custody check`). Not a test: it asserts nothing. Remove the archive
  * after.
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
 	for (uint64_t done = 1; done < entries;) {
 		size_t n = entries - done < BATCH ? (size_t)(entries - done) :
 			BATCH;
+		uint64_t stop = done < entries / 2 ? entries / 2 :
+			done < entries / 4 * 3 ? entries / 4 * 3 : entries;
 
 		if (done == entries / 2) {
 			append(a, done, 1, dir);
@@ -190,18 +193,23 @@ int main(int argc, char **argv)
 			done += 2;
 			continue;
 		}
-		if (done < entries / 2 && done + n > entries / 2)
-			n = (size_t)(entries / 2 - done);
+		if (done == entries / 4 * 3) {
+			publish(a, entries / 4);   /* an old one, much later */
+			done += 1;
+			continue;
+		}
+		if (done + n > stop)
+			n = (size_t)(stop - done);
 		append(a, done, n, NULL);
 		done += n;
 	}
 	append(a, entries, 1, dir);         /* registered, never published */
-	publish(a, entries / 4);            /* an old document, published now */
-	prove(a, entries / 2, "middle-published-next", dir, NULL, 0);
-	prove(a, entries / 2, "middle-published-next-disclosed", dir, fields,
-		2);
-	prove(a, entries / 4, "quarter-published-at-the-end", dir, NULL, 0);
-	prove(a, entries, "last-registered", dir, NULL, 0);
+	prove(a, entries / 8 * 3, "registered-never-published", dir, NULL, 0);
+	prove(a, entries / 8 * 3, "registered-never-published-disclosed", dir,
+		fields, 2);
+	prove(a, entries / 2, "published-in-the-next-entry", dir, NULL, 0);
+	prove(a, entries / 4, "published-half-a-log-later", dir, NULL, 0);
+	prove(a, entries, "the-last-entry-never-published", dir, NULL, 0);
 	if (custody_pubkey_vkey(custody_key_public(log_key),
 	    "bench.example/transparency", &vkey, &err) != 0)
 		die("vkey", err);
