@@ -97,7 +97,8 @@ int custody_entry__same_log_key(const char *x, const char *y)
 	    custody_note__verifier_from_vkey(&a, x, strlen(x), NULL) != 0 ||
 	    custody_note__verifier_from_vkey(&b, y, strlen(y), NULL) != 0)
 		return 0;
-	return strcmp(a.name, b.name) == 0 && memcmp(a.key_id, b.key_id, 4) == 0 &&
+	return strcmp(a.name, b.name) == 0 &&
+		CRYPTO_memcmp(a.key_id, b.key_id, 4) == 0 &&
 		CRYPTO_memcmp(a.pub, b.pub, 32) == 0;
 }
 

@@ -26,6 +26,21 @@ make_bob() {
 # bob's key folder holds his member key and no outlet key
 as_bob() { CUSTODY_KEY_DIR="$TMP/bobkeys" CUSTODY_KEY= run "$@"; }
 
+# commit_file FILE PATH MESSAGE: main with PATH replaced by FILE, in a
+# commit stock git signs with the tester's key; main moves to it and its
+# id is printed.
+commit_file() {
+	local tree commit
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$1")","$2"
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m "$3") || return 1
+	git --git-dir=$G update-ref refs/heads/main "$commit" && echo "$commit"
+}
+
 test_outlet__a_journalist_without_it_registers_and_a_holder_signs() {
 	setup
 	make_bob
@@ -104,7 +119,7 @@ test_outlet__it_is_kept_apart_encrypted_and_out_of_the_archive() {
 test_outlet__verify_refuses_a_checkpoint_another_key_signed() {
 	setup
 	tampered
-	local size root tree commit vkey
+	local size root commit vkey
 	vkey=$("$CUSTODY" key export --vkey)
 	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
 	root=$(git --git-dir=$G show main:checkpoint | sed -n 3p)
@@ -123,14 +138,7 @@ kid = hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4]
 sys.stdout.buffer.write(text + b"\n\xe2\x80\x94 example.org/leaks " +
     base64.b64encode(kid + sig) + b"\n")
 PY
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-		100644,"$(git --git-dir=$G hash-object -w "$TMP/cp")",checkpoint
-	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
-	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
-		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
-		commit-tree -S "$tree" -p main -m "custody checkpoint sign")
-	git --git-dir=$G update-ref refs/heads/main "$commit"
+	commit=$(commit_file "$TMP/cp" checkpoint "custody checkpoint sign")
 	run verify
 	expect_rc 1
 	expect_out_has "problem: commit ${commit:0:12}: its checkpoint is not signed by the outlet key $vkey: "
@@ -270,7 +278,7 @@ Try 'custody log-key --help'."
 test_rotation__verify_holds_the_key_schedule() {
 	setup_rotation
 	tampered
-	local old new n tree commit size root
+	local old new n commit size root
 	old=$("$CUSTODY" key export --vkey)
 	run log-key rotate example.org-leaks-2
 	expect_rc 0
@@ -280,14 +288,7 @@ test_rotation__verify_holds_the_key_schedule() {
 	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
 	root=$(git --git-dir=$G show main:checkpoint | sed -n 3p)
 	forge_checkpoint "$size" "$root" >"$TMP/cp" || fail "cannot forge"
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-		100644,"$(git --git-dir=$G hash-object -w "$TMP/cp")",checkpoint
-	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
-	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
-		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
-		commit-tree -S "$tree" -p main -m "custody checkpoint sign")
-	git --git-dir=$G update-ref refs/heads/main "$commit"
+	commit=$(commit_file "$TMP/cp" checkpoint "custody checkpoint sign")
 	run verify
 	expect_rc 1
 	expect_out_has "problem: commit ${commit:0:12}: its checkpoint is not signed by the outlet key $new: "
@@ -295,14 +296,7 @@ test_rotation__verify_holds_the_key_schedule() {
 	git --git-dir=$G update-ref refs/heads/main "$n"
 	git --git-dir=$G show main:custody.yaml |
 		sed "s|^log_key: .*|log_key: \"$old\"|" >"$TMP/c.yaml"
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
-	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
-		100644,"$(git --git-dir=$G hash-object -w "$TMP/c.yaml")",custody.yaml
-	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
-	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
-		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
-		commit-tree -S "$tree" -p main -m "policy")
-	git --git-dir=$G update-ref refs/heads/main "$commit"
+	commit=$(commit_file "$TMP/c.yaml" custody.yaml "policy")
 	run verify
 	expect_rc 1
 	expect_out_has "problem: commit ${commit:0:12}: changes custody.yaml, the archive's policy, which only a rotation of the outlet key does"
