@@ -32,7 +32,24 @@ install_missing() {
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Programs (git among them) read /dev/null as empty input. If something
+# once replaced it with a regular file, they read its stale bytes as
+# input and fail in ways that look like custody's; put it back (root)
+# or say so, before anything runs.
+check_dev_null() {
+	[ -c /dev/null ] && return 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "dev.sh: /dev/null is not a device; making it again" >&2
+		rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+	else
+		echo "dev.sh: /dev/null is not a device (ask root to run" \
+			"'rm /dev/null; mknod -m 666 /dev/null c 1 3')" >&2
+		exit 1
+	fi
+}
+
 build() {
+	check_dev_null
 	if [ ! -f build/build.ninja ]; then
 		meson setup build -Dwerror=true >/dev/null
 	fi

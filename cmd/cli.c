@@ -834,16 +834,60 @@ static int write_all(int fd, const void *data, size_t len)
 }
 
 /*
+ * An output that is not a file on disk (a terminal, a pipe, /dev/null):
+ * written into, never replaced. Renaming a file over /dev/null would
+ * put a regular file in its place for every program on the machine.
+ */
+static int write_device(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), e = 0;
+
+	if (fd < 0 || write_all(fd, data, len) != 0)
+		e = errno;
+	if (fd >= 0 && close(fd) != 0 && e == 0)
+		e = errno;
+	if (e != 0)
+		cli_error("%s: cannot write: %s", path, strerror(e));
+	return e != 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/*
  * The one writer of cmd/: a temporary file beside path, fsynced, then
  * renamed over path or, with `keep`, linked to it (link(2), unlike
- * rename(2), never replaces a file), and the folder fsynced.
+ * rename(2), never replaces a file), and the folder fsynced. A path
+ * that names a device or a pipe is written into instead; a symbolic
+ * link to a file has that file replaced, not the link.
  */
 static int write_file(const char *path, const void *data, size_t len,
 	int keep)
 {
-	char *tmp = NULL;
-	int fd, e = 0, renamed = 0;
+	char *tmp = NULL, *real = NULL;
+	int fd, e = 0, renamed = 0, rc;
+	struct stat st;
 
+	if (stat(path, &st) == 0) {
+		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
+		    S_ISSOCK(st.st_mode)) {
+			if (keep) {
+				cli_error("%s: already exists", path);
+				return EXIT_FAILED;
+			}
+			return write_device(path, data, len);
+		}
+		if (!S_ISREG(st.st_mode)) {
+			cli_error("%s: exists and is not a regular file (%s)",
+				path, S_ISDIR(st.st_mode) ? "a folder" :
+				"a device");
+			return EXIT_FAILED;
+		}
+		if (!keep && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    (real = realpath(path, NULL)) != NULL) {
+			rc = write_file(real, data, len, 0);
+			free(real);
+			return rc;
+		}
+		free(real);
+	}
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
 		cli_oom();
 		return EXIT_FAILED;

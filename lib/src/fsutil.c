@@ -188,7 +188,15 @@ static int write_at(int dir_fd, const char *shown_dir, const char *name,
 	int sync = how & WRITE_SYNC;
 	char tmp[4096];
 	int fd, rc = 0, have_tmp = 0, filled;
+	struct stat st;
 
+	/* a device, pipe or folder in the way is refused, not replaced:
+	 * renaming over /dev/null would break every program using it */
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return custody__error(err, CUSTODY_EEXISTS, "%s%s: exists "
+			"and is not a regular file (%s)", shown_dir, name,
+			custody_fs__kind(st.st_mode));
 	fd = make_temp_at(dir_fd, name, tmp, sizeof(tmp));
 	if (fd < 0)
 		return custody__error_sys(err, CUSTODY_EIO, errno,

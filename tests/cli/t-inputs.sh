@@ -40,6 +40,32 @@ test_inputs__a_fifo_or_device_is_refused_not_waited_on() {
 	expect_err_has "$TMP/fifo: is not a regular file (a FIFO)"
 }
 
+# An output (-o) that is a pipe or a device is written into, never
+# replaced by a file: renaming over /dev/null would break the machine.
+# A link to a file has the file replaced, not the link.
+test_inputs__an_output_that_is_a_pipe_or_link_is_written_through() {
+	setup
+	timeout 20 cat "$TMP/fifo" >"$TMP/from-fifo" &
+	trun proof memos/budget.txt -o "$TMP/fifo"
+	expect_rc 0
+	wait
+	[ -p "$TMP/fifo" ] || fail "the FIFO was replaced"
+	cmp "$TMP/from-fifo" "$TMP/p" || fail "the FIFO got other bytes"
+	trun proof memos/budget.txt -o /dev/stdout
+	expect_rc 0
+	expect_eq "$OUT" "$(cat "$TMP/p")" "proof on /dev/stdout"
+	: >"$TMP/real"
+	ln -s "$TMP/real" "$TMP/link"
+	trun proof memos/budget.txt -o "$TMP/link"
+	expect_rc 0
+	[ -L "$TMP/link" ] || fail "the link was replaced"
+	cmp "$TMP/real" "$TMP/p" || fail "the linked file was not written"
+	mkdir "$TMP/dir"
+	trun proof memos/budget.txt -o "$TMP/dir"
+	expect_rc 1
+	expect_err "custody: $TMP/dir: exists and is not a regular file (a folder)"
+}
+
 # commit_with PATH BLOB: a commit on main whose tree has BLOB at PATH
 commit_with() {
 	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
