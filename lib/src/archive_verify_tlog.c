@@ -12,6 +12,7 @@
 #include "note.h"
 #include "tiles.h"
 #include "tlog.h"
+#include "tlog_index.h"
 #include "tsa.h"
 
 #include <inttypes.h>
@@ -375,8 +376,11 @@ int custody_archive_verify__tlog(struct custody_verify_run *v,
 	check_configs(v);
 	if (v->stopped || v->nlog != v->a->size)
 		return 0;
-	if ((rc = sync_tiles(v, v->leaves, &t, err)) != 0)
+	if ((rc = sync_tiles(v, v->leaves, &t, err)) != 0 ||
+	    (rc = custody_tlog_index__verify(v->a, v->tree, err)) != 0) {
+		custody_tiles__free(t);
 		return rc;
+	}
 	check_checkpoints(v, t);
 	check_timestamps(v, t, v->tree, &v->replay.members);
 	custody_tiles__free(t);

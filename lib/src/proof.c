@@ -17,6 +17,7 @@
 #include "proof_file.h"
 #include "tiles.h"
 #include "tlog.h"
+#include "tlog_index.h"
 #include "custody/proof.h"
 
 #include <inttypes.h>
@@ -357,16 +358,45 @@ static int signed_by(const char *note, size_t len, const char *vkey)
 	return ok;
 }
 
+/* Entry i, a log-key entry by the index, into the proof (checked:
+ * the index only says where to look). */
+static int rotation(custody_archive *a, git_tree *tree, uint64_t i,
+	struct custody_proof_file *f, custody_error **err)
+{
+	custody_buf bytes = CUSTODY_BUF_INIT;
+	struct custody_entry *e = NULL;
+	int rc;
+
+	rc = custody_archive__public_entry(a, tree, i, "log-key", &e, &bytes,
+		err);
+	if (rc == 0 && e != NULL && e->type == CUSTODY_ENTRY_LOG_KEY) {
+		if (f->nlog_keys == CUSTODY_PROOF_MAX_LOG_KEYS)
+			rc = custody__error(err, CUSTODY_EINVALID, "the log "
+				"key was rotated more than %d times; a proof "
+				"carries at most that many rotations",
+				CUSTODY_PROOF_MAX_LOG_KEYS);
+		else {
+			f->log_keys[f->nlog_keys] = (unsigned char *)bytes.ptr;
+			f->log_key_lens[f->nlog_keys++] = bytes.size;
+			bytes.ptr = NULL;
+		}
+	}
+	custody_entry__free(e);
+	custody_buf_dispose(&bytes);
+	return rc;
+}
+
 /*
  * The log-key entries below the checkpoint's size, oldest first, so that
  * a reader who holds the genesis key learns where it was rotated to.
- * None while the genesis key signs the checkpoint (the log is read only
- * when it does not: rotations are rare).
+ * None while the genesis key signs the checkpoint (the index is read
+ * only when it does not: rotations are rare).
  */
 static int rotations(custody_archive *a, git_tree *tree,
 	const struct custody_checkpoint *cp, const char *note, size_t len,
 	struct custody_proof_file *f, custody_error **err)
 {
+	struct custody_tlog_index *x = NULL;
 	struct custody_entry *g = NULL;
 	int rc, genesis_signs;
 
@@ -375,29 +405,14 @@ static int rotations(custody_archive *a, git_tree *tree,
 		return rc;
 	genesis_signs = g->log_key == NULL || signed_by(note, len, g->log_key);
 	custody_entry__free(g);
-	for (uint64_t i = 1; !genesis_signs && i < cp->size && rc == 0; i++) {
-		custody_buf bytes = CUSTODY_BUF_INIT;
-		struct custody_entry *e = NULL;
-
-		rc = custody_archive__public_entry(a, tree, i, "log-key", &e,
-			&bytes, err);
-		if (rc == 0 && e != NULL && e->type == CUSTODY_ENTRY_LOG_KEY) {
-			if (f->nlog_keys == CUSTODY_PROOF_MAX_LOG_KEYS)
-				rc = custody__error(err, CUSTODY_EINVALID,
-					"the log key was rotated more than %d "
-					"times; a proof carries at most that "
-					"many rotations",
-					CUSTODY_PROOF_MAX_LOG_KEYS);
-			else {
-				f->log_keys[f->nlog_keys] =
-					(unsigned char *)bytes.ptr;
-				f->log_key_lens[f->nlog_keys++] = bytes.size;
-				bytes.ptr = NULL;
-			}
-		}
-		custody_entry__free(e);
-		custody_buf_dispose(&bytes);
-	}
+	if (genesis_signs)
+		return 0;
+	if ((rc = custody_tlog_index__open(a, tree, &x, err)) != 0)
+		return rc;
+	for (size_t r = 0; r < x->nrecords && rc == 0; r++)
+		if (x->records[r].log_key && x->records[r].index < cp->size)
+			rc = rotation(a, tree, x->records[r].index, f, err);
+	custody_tlog_index__free(x);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "fsutil.h"
 #include "lock.h"
 #include "proof.h"
+#include "tlog_index.h"
 #include "custody/proof.h"
 
 #include <inttypes.h>
@@ -202,35 +203,55 @@ int custody_archive__public_entry(custody_archive *a, git_tree *tree,
 	return rc;
 }
 
+/* Does the tree's entry i publish entry `index` with that digest? Its
+ * bytes into `bytes` if so. The index only says where to look. */
+static int publishes(custody_archive *a, git_tree *tree, uint64_t i,
+	uint64_t index, const char *sha256, custody_buf *bytes,
+	custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	int rc, names = 0;
+
+	if ((rc = custody_archive__public_entry(a, tree, i, "publish", &e,
+	    NULL, err)) != 0)
+		return rc;
+	for (size_t k = 0; e != NULL && k < e->ndocuments &&
+	    e->type == CUSTODY_ENTRY_PUBLISH; k++)
+		names |= e->documents[k].index == index &&
+			strcmp(e->documents[k].sha256, sha256) == 0;
+	custody_entry__free(e);
+	if (!names)
+		return CUSTODY_ENOTFOUND;
+	if ((rc = custody_archive__public_entry(a, tree, i, NULL, &e,
+	    bytes, err)) == 0)
+		custody_entry__free(e);
+	return rc;
+}
+
 int custody_archive__publication_of(custody_archive *a, git_tree *tree,
 	uint64_t index, const char *sha256, uint64_t size, uint64_t *found,
 	custody_buf *bytes, custody_error **err)
 {
-	int rc = 0;
+	struct custody_tlog_index *x = NULL;
+	int rc;
 
+	if ((rc = custody_tlog_index__open(a, tree, &x, err)) != 0)
+		return rc;
 	/* the newest first: a later publication of the same document says
 	 * the most about it */
-	for (uint64_t i = size; i-- > index + 1;) {
-		struct custody_entry *e = NULL;
-		int names = 0;
+	rc = CUSTODY_ENOTFOUND;
+	for (size_t r = x->nrecords; r-- > 0 && rc == CUSTODY_ENOTFOUND;) {
+		const struct custody_tlog_index_record *p = &x->records[r];
 
-		if ((rc = custody_archive__public_entry(a, tree, i,
-		    "publish", &e, NULL, err)) != 0)
-			return rc;
-		for (size_t k = 0; e != NULL && k < e->ndocuments &&
-		    e->type == CUSTODY_ENTRY_PUBLISH; k++)
-			names |= e->documents[k].index == index &&
-				strcmp(e->documents[k].sha256, sha256) == 0;
-		custody_entry__free(e);
-		if (!names)
+		if (p->index >= size || p->index <= index ||
+		    !custody_tlog_index__names(p, index))
 			continue;
-		*found = i;
-		if ((rc = custody_archive__public_entry(a, tree, i, NULL, &e,
-		    bytes, err)) == 0)
-			custody_entry__free(e);
-		return rc;
+		if ((rc = publishes(a, tree, p->index, index, sha256, bytes,
+		    err)) == 0)
+			*found = p->index;
 	}
-	return CUSTODY_ENOTFOUND;
+	custody_tlog_index__free(x);
+	return rc;
 }
 
 int custody_publish_options_init(custody_publish_options *opts, unsigned int version)

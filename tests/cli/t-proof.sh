@@ -230,4 +230,114 @@ print(hashlib.sha256(b"\0" + open(sys.argv[1], "rb").read()).hexdigest())' memos
 		main:log/000/000/000000001.yaml) || fail "entries are not salted"
 }
 
+
+# publication_of PROOF: the index of the publication entry a proof
+# carries, or nothing.
+publication_of() { sed -n 's/^publication \([0-9]*\) .*/\1/p' "$1"; }
+
+test_proof__carries_a_publication_that_came_in_by_stock_git() {
+	setup
+	local size
+	run proof memos/budget.txt -o "$TMP/before.proof"
+	expect_rc 0
+	expect_eq "$(publication_of "$TMP/before.proof")" "" "publication"
+	size=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	expect_eq "$(sed -n 2p $G/cache/tlog-index)" "size $size" \
+		"entries the index covers"
+	# a partner publishes; the commit comes in by git fetch, past custody
+	git clone -q --bare $G ../partner.custody
+	mkdir ../partner && cp -r memos scans ../partner/
+	(cd ../partner && mv ../partner.custody .custody &&
+		"$CUSTODY" publish memos/budget.txt \
+		--url https://example.org/story >/dev/null 2>&1) ||
+		fail "partner publish failed"
+	git --git-dir=$G fetch -q ../partner/.custody main:main
+	expect_eq "$(git --git-dir=$G show main:checkpoint | sed -n 2p)" \
+		"$((size + 1))" "size after the fetch"
+	run proof memos/budget.txt -o "$TMP/after.proof"
+	expect_rc 0
+	expect_eq "$(publication_of "$TMP/after.proof")" "$size" "publication"
+	expect_eq "$(sed -n 2p $G/cache/tlog-index)" "size $((size + 1))" \
+		"entries the index covers after the fetch"
+	"$CUSTODY" key export --vkey >"$TMP/vkey"
+	cp memos/budget.txt "$TMP/"
+	cd "$TMP"
+	run check budget.txt --proof after.proof --key vkey
+	expect_rc 0
+	expect_out_has "publication  published at https://example.org/story on "
+	expect_out_has " (entry $size)"
+}
+
+test_proof__verify_corrects_an_entry_index_that_omits_a_publication() {
+	setup
+	local pub
+	run publish memos/budget.txt --url https://example.org/story
+	expect_rc 0
+	pub=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	pub=$((pub - 1))
+	run proof memos/budget.txt -o "$TMP/good.proof"
+	expect_rc 0
+	expect_eq "$(publication_of "$TMP/good.proof")" "$pub" "publication"
+	cp $G/cache/tlog-index "$TMP/index"
+	grep -q "^publish $pub [0-9]" "$TMP/index" || fail "$(cat "$TMP/index")"
+	# the cache is not evidence: edited, it hides the publication...
+	sed -i '/^publish /d' $G/cache/tlog-index
+	run proof memos/budget.txt -o "$TMP/hidden.proof"
+	expect_rc 0
+	expect_eq "$(publication_of "$TMP/hidden.proof")" "" "publication"
+	# ...until verify compares it with the entries and rewrites it
+	run verify
+	expect_rc 0
+	expect_err "custody: note: $TMP/coll/.custody/cache/tlog-index: the entry index differed from the log's publish and log-key entries; rebuilt from the entries"
+	cmp -s $G/cache/tlog-index "$TMP/index" || fail "index not rewritten"
+	run verify
+	expect_rc 0
+	expect_err ""
+	run proof memos/budget.txt -o "$TMP/again.proof"
+	expect_rc 0
+	cmp -s "$TMP/good.proof" "$TMP/again.proof" || fail "proofs differ"
+	# damaged: rebuilt, told
+	printf 'garbage\n' >$G/cache/tlog-index
+	run proof memos/budget.txt -o "$TMP/again.proof"
+	expect_rc 0
+	expect_err "custody: note: $TMP/coll/.custody/cache/tlog-index: damaged; the entry index is rebuilt from the entries
+custody: proof of memos/budget.txt written to $TMP/again.proof"
+	cmp -s "$TMP/good.proof" "$TMP/again.proof" || fail "proofs differ"
+	cmp -s $G/cache/tlog-index "$TMP/index" || fail "index not rebuilt"
+}
+
+test_proof__deleting_the_entry_index_changes_nothing_but_time() {
+	cp -a "$CUSTODY_KEY_DIR" "$TMP/keys"
+	export CUSTODY_KEY_DIR="$TMP/keys"
+	setup
+	local rot
+	run publish memos/budget.txt --url https://example.org/story
+	expect_rc 0
+	rot=$(git --git-dir=$G show main:checkpoint | sed -n 2p)
+	run log-key rotate example.org-leaks-2027
+	expect_rc 0
+	run publish memos/budget.txt --url https://example.org/again
+	expect_rc 0
+	run proof memos/budget.txt -o "$TMP/a.proof"
+	expect_rc 0
+	expect_eq "$(publication_of "$TMP/a.proof")" "$((rot + 1))" \
+		"the newest publication"
+	grep -q "^log-key $rot$" $G/cache/tlog-index ||
+		fail "$(cat $G/cache/tlog-index)"
+	[ "$(grep -c '^log-key ' "$TMP/a.proof")" = 1 ] ||
+		fail "the proof does not carry the rotation"
+	cp $G/cache/tlog-index "$TMP/index"
+	rm $G/cache/tlog-index
+	# verify does not make it (a refused change must leave no file)
+	run verify
+	expect_rc 0
+	expect_err ""
+	[ -e $G/cache/tlog-index ] && fail "verify made the index"
+	run proof memos/budget.txt -o "$TMP/b.proof"
+	expect_rc 0
+	expect_err "custody: proof of memos/budget.txt written to $TMP/b.proof"
+	cmp -s "$TMP/a.proof" "$TMP/b.proof" || fail "proofs differ"
+	cmp -s $G/cache/tlog-index "$TMP/index" || fail "another index"
+}
+
 run_tests

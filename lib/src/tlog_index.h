@@ -1,0 +1,58 @@
+/*
+ * A local index of the log's rare entries: the publish entries (with the
+ * documents each names) and the log-key entries, so that a proof finds
+ * them without reading every entry. Kept at .custody/cache/tlog-index,
+ * beside the tile cache; like it, a cache and not evidence: whoever uses
+ * a record reads the entry it points to from the tree and checks it.
+ *
+ * The file, written crash-safely (docs/design-notes.md):
+ *
+ *   custody tlog-index 1
+ *   size N                      entries it covers
+ *   last HEX                    blob id of entry N-1
+ *   publish I D1 D2 ...         publish entry I names entries D1 D2 ...
+ *   log-key I                   entry I rotates the outlet key
+ *
+ * records in ascending order of I. It is brought up to date from the
+ * entries it does not cover (read once each), and rebuilt from all of
+ * them when it is missing, damaged, or of another log (its last entry's
+ * id differs).
+ */
+#ifndef CUSTODY_SRC_TLOG_INDEX_H
+#define CUSTODY_SRC_TLOG_INDEX_H
+
+#include "archive.h"
+
+struct custody_tlog_index_record {
+	uint64_t index;
+	int log_key;           /* 1: a log-key entry; 0: a publish entry */
+	size_t ndocs;
+	uint64_t *docs;        /* the entries a publish entry names */
+};
+
+struct custody_tlog_index {
+	uint64_t size;         /* entries covered */
+	struct custody_tlog_index_record *records;
+	size_t nrecords, cap;
+};
+
+/* The index of the log at head (`tree`, a->size entries): the cache,
+ * brought up to date (and saved) or rebuilt. A cache that cannot be
+ * saved is a notice, not an error. */
+int custody_tlog_index__open(custody_archive *a, git_tree *tree,
+	struct custody_tlog_index **out, custody_error **err);
+
+/* Free an index. NULL is a no-op. */
+void custody_tlog_index__free(struct custody_tlog_index *x);
+
+/* Does publish record r name entry `doc`? */
+int custody_tlog_index__names(const struct custody_tlog_index_record *r,
+	uint64_t doc);
+
+/* For custody verify: the index rebuilt from every entry; the cache, if
+ * there is one, is replaced by it when they differ, with a notice when
+ * the cache said something else about the entries it covers. */
+int custody_tlog_index__verify(custody_archive *a, git_tree *tree,
+	custody_error **err);
+
+#endif
