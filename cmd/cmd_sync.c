@@ -47,27 +47,51 @@ static const char remote_help[] =
 "The partner archives this archive fetches from and pushes to, kept in\n"
 "its git config (never in the archive's history).\n";
 
-static const char fetch_help[] =
-"usage: custody fetch [REMOTE] [--max-bytes N] [--json] [--archive DIR]\n"
-"       custody sync [REMOTE] [--max-bytes N] [--wait S] [--json] [--archive DIR]\n"
-"       custody push [REMOTE] [--json] [--archive DIR]\n"
-"\n"
-"`fetch` brings in the remote's main and verifies it, changing nothing\n"
-"but its remote-tracking ref (refs/remotes/REMOTE/main). `sync` does the\n"
-"same, then moves main to the remote's when it extends this archive's,\n"
-"and writes into the collection the stored documents it lacks (a copy\n"
-"that differs from the new version is kept; `custody status` shows it).\n"
-"When both sides added commits, sync refuses (replaying local entries\n"
-"onto the remote's is not done yet). `push` sends main, fast-forward\n"
-"only: refused when the remote has commits this archive lacks (sync\n"
-"first); the remote's answer for the ref is checked.\n"
-"\n" CHECKS "\n" TRANSPORTS
-"\n"
-"  --max-bytes N  stop a fetch that brings more than N bytes\n"
+#define MAX_BYTES \
+"  --max-bytes N  stop a fetch that brings more than N bytes\n" \
 "                 (default 16 GiB)\n"
+
+static const char fetch_help[] =
+"usage: custody fetch [REMOTE] [--max-bytes N] [--wait S] [--json]\n"
+"                     [--archive DIR]\n"
+"\n"
+"Bring in the remote's main and verify it, changing nothing but its\n"
+"remote-tracking ref (refs/remotes/REMOTE/main): main and the documents\n"
+"stay as they are. `custody sync` then takes it in.\n"
+"\n" CHECKS "\n" TRANSPORTS
+"\n" MAX_BYTES
 "  --wait S       wait this long if another process holds the archive\n"
-"  --json         {remote, tip, size, relation[, documents_written,\n"
-"                 documents_differing]}\n";
+"  --json         {remote, tip, size, relation}; relation: same, ahead\n"
+"                 (it brings new entries) or behind (this archive has\n"
+"                 more)\n";
+
+static const char sync_help[] =
+"usage: custody sync [REMOTE] [--max-bytes N] [--wait S] [--json]\n"
+"                    [--archive DIR]\n"
+"\n"
+"Fetch and verify as `custody fetch` does, then move main to the\n"
+"remote's when it extends this archive's, and write into the collection\n"
+"the stored documents it lacks, each checked against its entry (a copy\n"
+"of yours that differs is kept; `custody status` shows it). When both\n"
+"sides added commits, sync refuses (replaying local entries onto the\n"
+"remote's is not done yet).\n"
+"\n" CHECKS "\n" TRANSPORTS
+"\n" MAX_BYTES
+"  --wait S       wait this long if another process holds the archive\n"
+"  --json         {remote, tip, size, relation, documents_written,\n"
+"                 documents_differing}\n";
+
+static const char push_help[] =
+"usage: custody push [REMOTE] [--json] [--archive DIR]\n"
+"\n"
+"Send main to the remote, fast-forward only: refused when the remote has\n"
+"commits this archive lacks (`custody sync` first). The remote's answer\n"
+"for the ref is checked. Only the archive is sent: the remote's\n"
+"collection folder gets the documents by `custody restore`.\n"
+"\n" TRANSPORTS
+"\n"
+"  --json         {remote, tip, size, relation}: the remote's main after\n"
+"                 the push; relation: same (it had it) or behind (sent)\n";
 
 static const char *const relations[] = { "same", "ahead", "behind",
 	"diverged" };
@@ -139,11 +163,21 @@ static int parse_max(const char *arg, custody_sync_options *opts,
 /* fetch, sync and push: one shape. */
 static int transfer(const char *what, int argc, char **argv)
 {
-	static const struct cli_options options = {
+	static const struct cli_options fetch_options = {
 		.command = "fetch", .help = fetch_help, .own = sync_own,
 		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT,
 	};
-	struct cli_options o = options;
+	static const struct cli_options sync_options = {
+		.command = "sync", .help = sync_help, .own = sync_own,
+		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT,
+	};
+	static const struct cli_options push_options = {
+		.command = "push", .help = push_help,
+		.common = CLI_ARCHIVE | CLI_JSON,
+	};
+	const struct cli_options *o = strcmp(what, "fetch") == 0 ?
+		&fetch_options : strcmp(what, "sync") == 0 ? &sync_options :
+		&push_options;
 	custody_sync_options opts = CUSTODY_SYNC_OPTIONS_INIT;
 	custody_fetch_result r;
 	custody_archive *archive = NULL;
@@ -152,9 +186,8 @@ static int transfer(const char *what, int argc, char **argv)
 	struct cli cli;
 	int c, rc;
 
-	o.command = what;
 	cli_init(&cli);
-	while ((c = cli_getopt(&cli, argc, argv, &o)) > 0)
+	while ((c = cli_getopt(&cli, argc, argv, o)) > 0)
 		if (c == 'M' && (rc = parse_max(optarg, &opts, what)) != 0)
 			return rc;
 	if (c < 0)

@@ -70,6 +70,21 @@ void custody_sync__remove_tree(const char *path)
 
 /* ---- the remote ---- */
 
+char *custody_sync__local_url(const char *url)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	char *archive;
+
+	if (strstr(url, "://") != NULL || realpath(url, real) == NULL)
+		return strdup(url);
+	archive = custody_fs__join(real, ".custody");
+	if (archive != NULL && stat(archive, &st) == 0 && S_ISDIR(st.st_mode))
+		return archive;
+	free(archive);
+	return strdup(real);
+}
+
 /* `remote` as a configured remote's name (*name_out set, *url_out its
  * URL) or as a URL or path (*name_out NULL); both malloc'd. */
 static int resolve_remote(custody_archive *a, const char *remote,
@@ -100,7 +115,10 @@ static int resolve_remote(custody_archive *a, const char *remote,
 	if (remote == NULL)
 		return custody__error(err, CUSTODY_ENOTFOUND, "no remote named "
 			"'origin', and none was given");
-	if ((*url_out = strdup(remote)) == NULL)
+	if (strchr(remote, ':') == NULL && access(remote, F_OK) != 0)
+		return custody__error(err, CUSTODY_ENOTFOUND, "no remote named "
+			"'%s', and no folder there", remote);
+	if ((*url_out = custody_sync__local_url(remote)) == NULL)
 		return custody__oom(err);
 	return 0;
 }
@@ -893,8 +911,10 @@ int custody_archive_push(custody_archive *a, const char *remote,
 	} else {
 		r->relation = CUSTODY_SYNC_BEHIND;
 	}
-	if (r->relation == CUSTODY_SYNC_SAME)
+	if (r->relation == CUSTODY_SYNC_SAME) {
+		r->size = a->size;
 		goto done;
+	}
 	if (r->relation != CUSTODY_SYNC_BEHIND) {
 		rc = custody__error(err, CUSTODY_EEXISTS, "%s has commits this "
 			"archive does not (its main is %.12s): sync first; "
@@ -917,6 +937,9 @@ int custody_archive_push(custody_archive *a, const char *remote,
 			"not answer for refs/heads/main");
 		goto done;
 	}
+	/* what the remote's main is now */
+	git_oid_tostr(r->tip, sizeof(r->tip), &a->head);
+	r->size = a->size;
 	if (name != NULL) {
 		char ref[300];
 		git_reference *out = NULL;
@@ -940,7 +963,8 @@ int custody_archive_remote_add(custody_archive *a, const char *name,
 	const char *url, custody_error **err)
 {
 	git_remote *r = NULL;
-	int valid = 0;
+	char *where = NULL;
+	int valid = 0, rc;
 
 	if (name != NULL && git_remote_name_is_valid(&valid, name) != 0)
 		valid = 0;
@@ -953,11 +977,15 @@ int custody_archive_remote_add(custody_archive *a, const char *name,
 		return custody__error(err, CUSTODY_EEXISTS, "there is already "
 			"a remote named '%s'", name);
 	}
-	if (git_remote_create(&r, a->repo, name, url) != 0)
-		return custody__error_git(err, CUSTODY_EIO, "cannot add remote "
-			"'%s'", name);
+	git_error_clear();
+	if ((where = custody_sync__local_url(url)) == NULL)
+		return custody__oom(err);
+	rc = git_remote_create(&r, a->repo, name, where) != 0 ?
+		custody__error_git(err, CUSTODY_EIO, "cannot add remote '%s'",
+		name) : 0;
 	git_remote_free(r);
-	return 0;
+	free(where);
+	return rc;
 }
 
 int custody_archive_remote_remove(custody_archive *a, const char *name,

@@ -50,6 +50,12 @@ int custody_sync__credentials(git_credential **out, const char *url,
 int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 	void *payload);
 
+/* A local path as an absolute one (a remote's URL must not depend on
+ * the folder a command runs in), a collection folder as its archive
+ * (DIR/.custody); a URL or host:path as given. malloc'd; NULL: no
+ * memory. */
+char *custody_sync__local_url(const char *url);
+
 void custody_sync__remove_tree(const char *path);
 
 #endif

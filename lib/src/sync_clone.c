@@ -117,7 +117,7 @@ int custody_clone(const char *url, const char *dir,
 	custody_fetch_result *r, custody_error **err)
 {
 	custody_open_options oo = CUSTODY_OPEN_OPTIONS_INIT;
-	char *gitdir = NULL, *tmp = NULL;
+	char *gitdir = NULL, *tmp = NULL, *where = NULL;
 	char resolved[PATH_MAX];
 	git_oid tip;
 	int rc, made = 0;
@@ -138,7 +138,11 @@ int custody_clone(const char *url, const char *dir,
 		goto fail;
 	}
 	chmod(tmp, 0700);
-	if ((rc = build(tmp, url, opts, &tip, r, err)) != 0)
+	if ((where = custody_sync__local_url(url)) == NULL) {
+		rc = custody__oom(err);
+		goto fail;
+	}
+	if ((rc = build(tmp, where, opts, &tip, r, err)) != 0)
 		goto fail;
 	if (rename(tmp, gitdir) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
@@ -156,6 +160,7 @@ int custody_clone(const char *url, const char *dir,
 	custody_change__remember_head(*out, &tip);
 	rc = custody_sync__write_documents(*out, 0, r, err);
 	free(gitdir);
+	free(where);
 	return rc;
 fail:
 	if (tmp != NULL)
@@ -166,5 +171,6 @@ fail:
 		rmdir(dir);
 	free(tmp);
 	free(gitdir);
+	free(where);
 	return rc;
 }

@@ -105,6 +105,34 @@ static int same_key(const git_cert_hostkey *hk, const unsigned char *key,
 	return 0;
 }
 
+/* The refusal, naming the host, the key's fingerprint as ssh-keygen -l
+ * prints it (to compare with what the partner says out of band) and
+ * the file read. */
+static void refuse(const git_cert_hostkey *hk, const char *host,
+	const char *file, int revoked)
+{
+	unsigned char digest[32];
+	char b64[48], msg[4096 + 512];
+	size_t n;
+
+	if ((hk->type & GIT_CERT_SSH_RAW) && hk->hostkey != NULL)
+		SHA256((const unsigned char *)hk->hostkey, hk->hostkey_len,
+			digest);
+	else if (hk->type & GIT_CERT_SSH_SHA256)
+		memcpy(digest, hk->hash_sha256, 32);
+	else
+		memset(digest, 0, sizeof(digest));
+	n = custody_base64_encode(b64, digest, 32);
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	b64[n] = '\0';
+	snprintf(msg, sizeof(msg), "the SSH host %s's key (SHA256:%s) is %s "
+		"%s; nothing was sent (add the host's key, checked with its "
+		"owner, to CUSTODY_SSH_KNOWN_HOSTS or ~/.ssh/known_hosts)",
+		host, b64, revoked ? "revoked in" : "not in", file);
+	git_error_set_str(GIT_ERROR_SSH, msg);
+}
+
 int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 	void *payload)
 {
@@ -130,8 +158,7 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 	    (key = malloc(KEY_MAX)) == NULL) {
 		if (f != NULL)
 			fclose(f);
-		git_error_set_str(GIT_ERROR_SSH, "the SSH host's key cannot be "
-			"checked: no known_hosts file");
+		refuse(hk, host, file, 0);   /* no file: no key is known */
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL && !revoked) {
@@ -148,10 +175,7 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 	fclose(f);
 	free(key);
 	if (revoked || !known) {
-		git_error_set_str(GIT_ERROR_SSH, revoked ? "the SSH host's key "
-			"is revoked in known_hosts" : "the SSH host's key is "
-			"not in known_hosts (CUSTODY_SSH_KNOWN_HOSTS or "
-			"~/.ssh/known_hosts)");
+		refuse(hk, host, file, revoked);
 		return -1;
 	}
 	return 0;

@@ -80,7 +80,9 @@ CUSTODY_EXTERN(int) custody_archive_sync(custody_archive *archive,
 /*
  * Send main to the remote, fast-forward only: refused (CUSTODY_EEXISTS)
  * when the remote has commits this archive lacks (sync first). Every
- * ref's answer is checked. *result's tip: what the remote had.
+ * ref's answer is checked. *result: the remote's main and its entries
+ * after the push (refused: its tip, what it had), and where it stood
+ * before (relation: SAME, or BEHIND when main was sent).
  */
 CUSTODY_EXTERN(int) custody_archive_push(custody_archive *archive,
 	const char *remote, const custody_sync_options *opts,
