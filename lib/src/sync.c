@@ -223,8 +223,16 @@ int custody_sync__credentials(git_credential **out, const char *url,
 
 	(void)url;
 	/* one try: a refused key is not offered again and again */
-	if (t != NULL && t->credential_tries++ > 0)
+	if (t != NULL && t->credential_tries++ > 0) {
+		char msg[PATH_MAX + 128];
+
+		snprintf(msg, sizeof(msg), "the SSH host refused the key %s%s%s "
+			"for user %s", key ? "in " : "", key ? key : "of the "
+			"ssh agent", key ? " (CUSTODY_SSH_KEY)" : "",
+			user ? user : "git");
+		git_error_set_str(GIT_ERROR_SSH, msg);
 		return GIT_EUSER;
+	}
 	if (user == NULL)
 		user = "git";
 	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
@@ -833,7 +841,10 @@ done:
 
 /* ---- push ---- */
 
+/* The push's callbacks' payload; the credentials callback reads it as
+ * the struct transfer it starts with. */
 struct push_answers {
+	struct transfer t;
 	int rejected;
 	int answered;
 	char why[256];
@@ -882,7 +893,6 @@ int custody_archive_push(custody_archive *a, const char *remote,
 	char *spec[] = { MAIN_REF ":" MAIN_REF };
 	git_strarray specs = { spec, 1 };
 	struct push_answers answers = { 0 };
-	struct transfer t = { 0 };
 	git_remote *rem = NULL;
 	char *url = NULL, *name = NULL;
 	git_oid theirs;
@@ -893,7 +903,7 @@ int custody_archive_push(custody_archive *a, const char *remote,
 		return rc;
 	cb.credentials = custody_sync__credentials;
 	cb.certificate_check = custody_sync__check_host;
-	cb.payload = &t;
+	cb.payload = &answers;
 	if ((name != NULL ? git_remote_lookup(&rem, a->repo, name) :
 	    git_remote_create_anonymous(&rem, a->repo, url)) != 0 ||
 	    git_remote_connect(rem, GIT_DIRECTION_PUSH, &cb, NULL, NULL) != 0) {
@@ -922,10 +932,8 @@ int custody_archive_push(custody_archive *a, const char *remote,
 		goto done;
 	}
 	cb.push_update_reference = on_push_ref;
-	cb.payload = &answers;
 	po.callbacks = cb;
-	po.callbacks.credentials = custody_sync__credentials;
-	t.credential_tries = 0;
+	answers.t.credential_tries = 0;   /* the push connects anew */
 	if (git_remote_push(rem, &specs, &po) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: the push "
 			"failed", url);

@@ -315,6 +315,28 @@ test_ssh__an_unknown_host_key_is_refused() {
 	expect_eq "$(snapshots)" "$before" "everything after a refused push"
 }
 
+# libgit2 asks for credentials again after each refusal: a key offered
+# again and again would keep the command waiting (trun stops at 20 s)
+test_ssh__a_key_the_server_refuses_is_offered_once() {
+	origin
+	serve_ssh
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/stranger"
+	CUSTODY_SSH_KEY=$TMP/stranger trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err "custody: $SSH_URL: cannot fetch; nothing was changed: the SSH host refused the key in $TMP/stranger (CUSTODY_SSH_KEY) for user $(id -un)"
+	[ ! -e c ] || fail "a refused clone left c"
+	trun clone "$SSH_URL" c
+	expect_rc 0
+	add_in c partner.txt 'from a partner'
+	cd c
+	CUSTODY_SSH_KEY=$TMP/stranger trun push
+	expect_rc 1
+	expect_err "custody: $SSH_URL: cannot connect: the SSH host refused the key in $TMP/stranger (CUSTODY_SSH_KEY) for user $(id -un)"
+	expect_eq "$(git --git-dir="$ORIGIN" rev-parse main </dev/null)" \
+		"$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "origin's main after a refused push"
+}
+
 # ---- fetch, sync, push ----
 
 test_fetch__moves_only_the_remote_tracking_ref() {
