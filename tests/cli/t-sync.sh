@@ -422,6 +422,31 @@ test_push__refused_when_the_remote_moved_on() {
 	expect_eq "$(snapshots)" "$before" "everything after a refused push"
 }
 
+# The remote's answer for the ref is what counts: a server whose hook
+# declines the push is reported, and nothing moves on either side.
+test_push__a_ref_the_server_declines_is_reported() {
+	origin
+	serve_git
+	local url=git://127.0.0.1:$PORT/coll/.custody main
+	trun clone "$url" c
+	expect_rc 0
+	printf '#!/bin/sh\nexit 1\n' >"$ORIGIN/hooks/pre-receive"
+	chmod +x "$ORIGIN/hooks/pre-receive"
+	main=$(head_of "$ORIGIN")
+	add_in c partner.txt 'from a partner'
+	cd c
+	trun push
+	expect_rc 1
+	expect_err "custody: $url refused main: refs/heads/main: pre-receive hook declined"
+	expect_eq "$(head_of "$ORIGIN")" "$main" "origin's main"
+	expect_eq "$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "$main" "origin/main after a declined push"
+	rm "$ORIGIN/hooks/pre-receive"
+	trun push
+	expect_rc 0
+	expect_eq "$(head_of "$ORIGIN")" "$(head_of .custody)" "origin's main"
+}
+
 test_sync__a_fetch_past_max_bytes_is_refused() {
 	origin
 	serve_git
