@@ -15,6 +15,9 @@ packages=(
 	git file python3 python3-yaml python3-jsonschema python3-cryptography
 	chromium
 	strace util-linux hashdeep coreutils openssh-client openssl
+	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
+	# git and util-linux)
+	openssh-server
 )
 
 install_missing() {

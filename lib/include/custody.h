@@ -16,5 +16,6 @@
 #include "custody/proof.h"
 #include "custody/check.h"
 #include "custody/chain.h"
+#include "custody/sync.h"
 
 #endif

@@ -1,0 +1,364 @@
+/* Partner outlets: clone, remote, fetch, sync, push (custody/sync.h). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define TRANSPORTS \
+"REMOTE is a remote's name (see `custody remote`; default: origin) or a\n" \
+"URL: a path, file://, git://, ssh:// or http(s)://. For ssh, the host's\n" \
+"key must be in CUSTODY_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts) and\n" \
+"the key used is CUSTODY_SSH_KEY (default: the ssh agent's).\n"
+
+#define CHECKS \
+"What arrives lands in a quarantine inside the archive's folder and is\n" \
+"checked there with every check `custody verify` makes (signatures by\n" \
+"members at each commit, entries only appended, private parts against\n" \
+"their commitments, checkpoints signed by the outlet key in force, the\n" \
+"tree's layout); it must also extend this archive's history. Only then\n" \
+"are its objects taken in and a ref moved (compare-and-swap). On a\n" \
+"refusal nothing changes and the message names the commit, the check\n" \
+"and the reason; two signed checkpoints that cannot both be true are a\n" \
+"fork, kept under .custody/evidence/. A fetch stops after --max-bytes.\n"
+
+static const char clone_help[] =
+"usage: custody clone URL [DIR] [--max-bytes N] [--json]\n"
+"\n"
+"Make the collection folder DIR (default: the URL's last part; it must\n"
+"not exist, or be empty) with its archive in DIR/.custody, from the\n"
+"partner's archive at URL, remembered as the remote \"origin\". The\n"
+"documents the archive stores are written into DIR, each checked\n"
+"against its entry. A refusal leaves nothing behind.\n"
+"\n" CHECKS "\n" TRANSPORTS
+"\n"
+"  --max-bytes N  stop a fetch that brings more than N bytes\n"
+"                 (default 16 GiB)\n"
+"  --json         {archive, tip, size, documents_written}\n";
+
+static const char remote_help[] =
+"usage: custody remote add NAME URL [--archive DIR]\n"
+"       custody remote remove NAME [--archive DIR]\n"
+"       custody remote list [--json] [--archive DIR]\n"
+"\n"
+"The partner archives this archive fetches from and pushes to, kept in\n"
+"its git config (never in the archive's history).\n";
+
+#define MAX_BYTES \
+"  --max-bytes N  stop a fetch that brings more than N bytes\n" \
+"                 (default 16 GiB)\n"
+
+static const char fetch_help[] =
+"usage: custody fetch [REMOTE] [--max-bytes N] [--wait S] [--json]\n"
+"                     [--archive DIR]\n"
+"\n"
+"Bring in the remote's main and verify it, changing nothing but its\n"
+"remote-tracking ref (refs/remotes/REMOTE/main): main and the documents\n"
+"stay as they are. `custody sync` then takes it in.\n"
+"\n" CHECKS "\n" TRANSPORTS
+"\n" MAX_BYTES
+"  --wait S       wait this long if another process holds the archive\n"
+"  --json         {remote, tip, size, relation}; relation: same, ahead\n"
+"                 (it brings new entries) or behind (this archive has\n"
+"                 more)\n";
+
+static const char sync_help[] =
+"usage: custody sync [REMOTE] [--max-bytes N] [--wait S] [--json]\n"
+"                    [--archive DIR]\n"
+"\n"
+"Fetch and verify as `custody fetch` does, then move main to the\n"
+"remote's when it extends this archive's, and write into the collection\n"
+"the stored documents it lacks, each checked against its entry (a copy\n"
+"of yours that differs is kept; `custody status` shows it). When both\n"
+"sides added commits, sync refuses (replaying local entries onto the\n"
+"remote's is not done yet).\n"
+"\n" CHECKS "\n" TRANSPORTS
+"\n" MAX_BYTES
+"  --wait S       wait this long if another process holds the archive\n"
+"  --json         {remote, tip, size, relation, documents_written,\n"
+"                 documents_differing}\n";
+
+static const char push_help[] =
+"usage: custody push [REMOTE] [--json] [--archive DIR]\n"
+"\n"
+"Send main to the remote, fast-forward only: refused when the remote has\n"
+"commits this archive lacks (`custody sync` first). The remote's answer\n"
+"for the ref is checked. Only the archive is sent: the remote's\n"
+"collection folder gets the documents by `custody restore`.\n"
+"\n" TRANSPORTS
+"\n"
+"  --json         {remote, tip, size, relation}: the remote's main after\n"
+"                 the push; relation: same (it had it) or behind (sent)\n";
+
+static const char *const relations[] = { "same", "ahead", "behind",
+	"diverged" };
+
+static const struct option sync_own[] = {
+	{ "max-bytes", required_argument, NULL, 'M' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void print_result(const char *what, const char *remote,
+	const custody_fetch_result *r, int json)
+{
+	if (json) {
+		fputs("{\"remote\":", stdout);
+		json_string(stdout, remote);
+		fputs(",\"tip\":", stdout);
+		json_string(stdout, r->tip);
+		printf(",\"size\":%" PRIu64 ",\"relation\":\"%s\"", r->size,
+			relations[r->relation]);
+		if (strcmp(what, "sync") == 0)
+			printf(",\"documents_written\":%" PRIu64
+				",\"documents_differing\":%" PRIu64,
+				r->documents_written, r->documents_differing);
+		fputs("}\n", stdout);
+		return;
+	}
+	if (strcmp(what, "push") == 0) {
+		if (r->relation == CUSTODY_SYNC_SAME)
+			printf("%s already has main (%.12s)\n", remote,
+				r->tip);
+		else
+			printf("pushed main to %s\n", remote);
+		return;
+	}
+	switch (r->relation) {
+	case CUSTODY_SYNC_SAME:
+		printf("%s: main is the same (%.12s, %" PRIu64 " entries)\n",
+			remote, r->tip, r->size);
+		break;
+	case CUSTODY_SYNC_BEHIND:
+		printf("%s: main (%.12s) is behind this archive's; nothing "
+			"to bring in\n", remote, r->tip);
+		break;
+	default:
+		printf("%s: main (%.12s, %" PRIu64 " entries) verified%s\n",
+			remote, r->tip, r->size, strcmp(what, "sync") == 0 ?
+			"; main moved to it" : "");
+	}
+	if (strcmp(what, "sync") == 0 && (r->documents_written ||
+	    r->documents_differing))
+		printf("  %" PRIu64 " document%s written, %" PRIu64 " kept "
+			"because your copy differs\n", r->documents_written,
+			r->documents_written == 1 ? "" : "s",
+			r->documents_differing);
+}
+
+static int parse_max(const char *arg, custody_sync_options *opts,
+	const char *command)
+{
+	uint64_t n;
+
+	if (cli_parse_u64(arg, &n) != 0 || n == 0)
+		return cli_usage(command, "--max-bytes wants a number of "
+			"bytes, not '%s'", arg);
+	opts->max_bytes = n;
+	return 0;
+}
+
+/* fetch, sync and push: one shape. */
+static int transfer(const char *what, int argc, char **argv)
+{
+	static const struct cli_options fetch_options = {
+		.command = "fetch", .help = fetch_help, .own = sync_own,
+		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT,
+	};
+	static const struct cli_options sync_options = {
+		.command = "sync", .help = sync_help, .own = sync_own,
+		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT,
+	};
+	static const struct cli_options push_options = {
+		.command = "push", .help = push_help,
+		.common = CLI_ARCHIVE | CLI_JSON,
+	};
+	const struct cli_options *o = strcmp(what, "fetch") == 0 ?
+		&fetch_options : strcmp(what, "sync") == 0 ? &sync_options :
+		&push_options;
+	custody_sync_options opts = CUSTODY_SYNC_OPTIONS_INIT;
+	custody_fetch_result r;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	const char *remote;
+	struct cli cli;
+	int c, rc;
+
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, o)) > 0)
+		if (c == 'M' && (rc = parse_max(optarg, &opts, what)) != 0)
+			return rc;
+	if (c < 0)
+		return cli.status;
+	if (argc - optind > 1)
+		return cli_usage(what, "unexpected argument '%s'",
+			argv[optind + 1]);
+	remote = optind < argc ? argv[optind] : NULL;
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	opts.lock_wait_ms = cli.wait_ms;
+	if (cli.progress) {
+		opts.progress = cli_progress;
+	}
+	if (strcmp(what, "fetch") == 0)
+		rc = custody_archive_fetch(archive, remote, &opts, &r, &err);
+	else if (strcmp(what, "sync") == 0)
+		rc = custody_archive_sync(archive, remote, &opts, &r, &err);
+	else
+		rc = custody_archive_push(archive, remote, &opts, &r, &err);
+	cli_progress_end();
+	custody_archive_free(archive);
+	if (rc != 0)
+		return cli_fail(err);
+	print_result(what, remote ? remote : "origin", &r, cli.json);
+	return EXIT_OK;
+}
+
+int cmd_fetch(int argc, char **argv) { return transfer("fetch", argc, argv); }
+int cmd_sync(int argc, char **argv) { return transfer("sync", argc, argv); }
+int cmd_push(int argc, char **argv) { return transfer("push", argc, argv); }
+
+/* The folder a URL names: its last part, without .git or .custody. */
+static char *default_dir(const char *url)
+{
+	size_t n = strlen(url);
+	const char *start;
+	char *dir;
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n >= 9 && strncmp(url + n - 9, "/.custody", 9) == 0)
+		n -= 9;
+	start = url + n;
+	while (start > url && start[-1] != '/' && start[-1] != ':')
+		start--;
+	if ((dir = strndup(start, (size_t)(url + n - start))) == NULL)
+		return NULL;
+	n = strlen(dir);
+	if (n > 4 && strcmp(dir + n - 4, ".git") == 0)
+		dir[n - 4] = '\0';
+	return dir;
+}
+
+int cmd_clone(int argc, char **argv)
+{
+	static const struct cli_options options = {
+		.command = "clone", .help = clone_help, .own = sync_own,
+		.common = CLI_JSON,
+	};
+	custody_sync_options opts = CUSTODY_SYNC_OPTIONS_INIT;
+	custody_fetch_result r;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	char *dir = NULL;
+	struct cli cli;
+	int c, rc;
+
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+		if (c == 'M' && (rc = parse_max(optarg, &opts, "clone")) != 0)
+			return rc;
+	if (c < 0)
+		return cli.status;
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage("clone", "want URL [DIR]");
+	dir = argc - optind == 2 ? strdup(argv[optind + 1]) :
+		default_dir(argv[optind]);
+	if (dir == NULL || dir[0] == '\0' || strcmp(dir, ".") == 0 ||
+	    strcmp(dir, "..") == 0) {
+		free(dir);
+		return cli_usage("clone", "name the folder to clone into");
+	}
+	if (cli.progress)
+		opts.progress = cli_progress;
+	rc = custody_clone(argv[optind], dir, &opts, &archive, &r, &err);
+	cli_progress_end();
+	if (rc != 0) {
+		custody_archive_free(archive);
+		free(dir);
+		return cli_fail(err);
+	}
+	if (cli.json) {
+		fputs("{\"archive\":", stdout);
+		json_string(stdout, custody_archive_path(archive));
+		fputs(",\"tip\":", stdout);
+		json_string(stdout, r.tip);
+		printf(",\"size\":%" PRIu64 ",\"documents_written\":%" PRIu64
+			"}\n", r.size, r.documents_written);
+	} else {
+		printf("cloned %s into %s: %" PRIu64 " entries verified, %"
+			PRIu64 " document%s written\n", custody_archive_origin(
+			archive), dir, r.size, r.documents_written,
+			r.documents_written == 1 ? "" : "s");
+	}
+	custody_archive_free(archive);
+	free(dir);
+	return EXIT_OK;
+}
+
+static int on_remote(const char *name, const char *url, void *payload)
+{
+	int *json = payload;
+
+	if (*json < 0) {
+		printf("%s\t%s\n", name, url);
+		return 0;
+	}
+	fputs(*json == 1 ? "{\"name\":" : ",{\"name\":", stdout);
+	json_string(stdout, name);
+	fputs(",\"url\":", stdout);
+	json_string(stdout, url);
+	fputs("}", stdout);
+	*json = 2;
+	return 0;
+}
+
+int cmd_remote(int argc, char **argv)
+{
+	static const struct cli_options options = {
+		.command = "remote", .help = remote_help,
+		.common = CLI_ARCHIVE | CLI_JSON,
+	};
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	const char *sub;
+	struct cli cli;
+	int c, rc, n, json;
+
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+		;
+	if (c < 0)
+		return cli.status;
+	n = argc - optind;
+	sub = n > 0 ? argv[optind] : "";
+	if ((strcmp(sub, "add") == 0 && n != 3) ||
+	    (strcmp(sub, "remove") == 0 && n != 2) ||
+	    (strcmp(sub, "list") == 0 && n != 1))
+		return cli_usage("remote", "usage: remote add NAME URL, remote "
+			"remove NAME, remote list");
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "remove") != 0 &&
+	    strcmp(sub, "list") != 0)
+		return cli_usage("remote", "want a subcommand: add, remove or "
+			"list");
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	if (strcmp(sub, "add") == 0)
+		rc = custody_archive_remote_add(archive, argv[optind + 1],
+			argv[optind + 2], &err);
+	else if (strcmp(sub, "remove") == 0)
+		rc = custody_archive_remote_remove(archive, argv[optind + 1],
+			&err);
+	else {
+		json = cli.json ? 1 : -1;
+		if (cli.json)
+			fputs("{\"remotes\":[", stdout);
+		rc = custody_archive_remotes(archive, on_remote, &json, &err);
+		if (cli.json)
+			fputs("]}\n", stdout);
+	}
+	custody_archive_free(archive);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}

@@ -1,0 +1,116 @@
+/*
+ * Partner outlets: replicate an archive, bring in a partner's additions,
+ * send one's own. Git is the transport (every one libgit2 offers: a local
+ * path, file://, git://, ssh://, http(s)://); custody adds verification.
+ * What a remote sends lands in a quarantine, a repository inside the
+ * archive's folder that the archive never reads, and is checked there
+ * with every check `custody verify` makes; only then are its objects
+ * taken in and a ref moved, by compare-and-swap. A remote whose history
+ * does not extend this archive's is refused.
+ *
+ * Thread safety: as the archive handle (one thread at a time).
+ */
+#ifndef CUSTODY_SYNC_H
+#define CUSTODY_SYNC_H
+
+#include "custody/archive.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How much a fetch may bring in before it is stopped (the default). */
+#define CUSTODY_FETCH_MAX_BYTES_DEFAULT ((uint64_t)16 << 30)
+
+#define CUSTODY_SYNC_OPTIONS_VERSION 1
+typedef struct custody_sync_options {
+	unsigned int version;
+	uint64_t max_bytes;      /* 0: CUSTODY_FETCH_MAX_BYTES_DEFAULT */
+	unsigned int lock_wait_ms;
+	custody_progress_cb progress;
+	void *payload;
+} custody_sync_options;
+#define CUSTODY_SYNC_OPTIONS_INIT { CUSTODY_SYNC_OPTIONS_VERSION, 0, 0, \
+	NULL, NULL }
+
+CUSTODY_EXTERN(int) custody_sync_options_init(custody_sync_options *opts,
+	unsigned int version);
+
+/* Where the remote's main stands against this archive's. */
+typedef enum custody_sync_relation {
+	CUSTODY_SYNC_SAME = 0,     /* the same commit */
+	CUSTODY_SYNC_AHEAD,        /* the remote extends ours */
+	CUSTODY_SYNC_BEHIND,       /* ours extends the remote's */
+	CUSTODY_SYNC_DIVERGED      /* neither: refused */
+} custody_sync_relation;
+
+typedef struct custody_fetch_result {
+	char tip[CUSTODY_COMMIT_ID_SIZE];  /* the remote's main */
+	uint64_t size;                     /* its log's entries */
+	custody_sync_relation relation;
+	uint64_t documents_written;        /* sync, clone: into the folder */
+	uint64_t documents_differing;      /* sync: kept, the copy differs */
+} custody_fetch_result;
+
+/*
+ * Bring in the remote's main and verify it (`remote`: a configured
+ * remote's name, or a URL or path). Nothing but its remote-tracking ref
+ * (refs/remotes/NAME/main, for a named remote) changes. CUSTODY_EVERIFY
+ * naming the commit, the check and the reason when what arrived fails a
+ * check, or when its history does not extend this archive's (then, if
+ * the two checkpoints cannot both be true, both are kept as evidence
+ * under evidence/ and the message says "fork"); CUSTODY_EIO for the
+ * transport.
+ */
+CUSTODY_EXTERN(int) custody_archive_fetch(custody_archive *archive,
+	const char *remote, const custody_sync_options *opts,
+	custody_fetch_result *result, custody_error **err);
+
+/*
+ * Fetch, and when the remote extends this archive, move main to its tip
+ * (compare-and-swap: refused if main moved meanwhile) and write into the
+ * collection folder each stored document it lacks, checked against its
+ * entry (a copy that differs is kept, and counted). Local commits the
+ * remote lacks while it has others (diverged) are refused.
+ */
+CUSTODY_EXTERN(int) custody_archive_sync(custody_archive *archive,
+	const char *remote, const custody_sync_options *opts,
+	custody_fetch_result *result, custody_error **err);
+
+/*
+ * Send main to the remote, fast-forward only: refused (CUSTODY_EEXISTS)
+ * when the remote has commits this archive lacks (sync first). Every
+ * ref's answer is checked. *result: the remote's main and its entries
+ * after the push (refused: its tip, what it had), and where it stood
+ * before (relation: SAME, or BEHIND when main was sent).
+ */
+CUSTODY_EXTERN(int) custody_archive_push(custody_archive *archive,
+	const char *remote, const custody_sync_options *opts,
+	custody_fetch_result *result, custody_error **err);
+
+/*
+ * A new collection folder `dir` (made; it must not exist, or be empty)
+ * with its archive in dir/.custody, from the archive at `url`: verified
+ * in quarantine first, then the stored documents written into `dir`,
+ * each checked against its entry. The remote is remembered as "origin".
+ * On a refusal nothing is left behind. *out: the open archive.
+ */
+CUSTODY_EXTERN(int) custody_clone(const char *url, const char *dir,
+	const custody_sync_options *opts, custody_archive **out,
+	custody_fetch_result *result, custody_error **err);
+
+/* The archive's remotes (in its git config). */
+CUSTODY_EXTERN(int) custody_archive_remote_add(custody_archive *archive,
+	const char *name, const char *url, custody_error **err);
+CUSTODY_EXTERN(int) custody_archive_remote_remove(custody_archive *archive,
+	const char *name, custody_error **err);
+typedef int (*custody_remote_cb)(const char *name, const char *url,
+	void *payload);
+CUSTODY_EXTERN(int) custody_archive_remotes(custody_archive *archive,
+	custody_remote_cb cb, void *payload, custody_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1036 @@
+/*
+ * Partner outlets (custody/sync.h): fetch into a quarantine, verify
+ * there, then take the objects in and move a ref by compare-and-swap.
+ *
+ * The quarantine is a bare repository in quarantine/ inside the
+ * archive's folder. Its object store borrows the archive's (through
+ * objects/info/alternates), so a fetch brings only what is new, and
+ * lands in the quarantine's own store, which the archive never reads.
+ * It is opened as an archive of its own and verified in full; only a
+ * history that passes, and that extends this archive's, has its packs
+ * and loose objects moved into the archive's store. Whatever happens,
+ * the quarantine is removed.
+ */
+#include "archive.h"
+#include "change.h"
+#include "common.h"
+#include "fsutil.h"
+#include "lock.h"
+#include "map.h"
+#include "tiles.h"
+#include "tlog.h"
+#include "checkpoint.h"
+#include "note.h"
+#include "sync.h"
+#include "custody/sync.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define MAIN_REF "refs/heads/main"
+
+int custody_sync_options_init(custody_sync_options *opts,
+	unsigned int version)
+{
+	static const custody_sync_options fresh = CUSTODY_SYNC_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_SYNC_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	memcpy(opts, &fresh, sizeof(*opts));
+	return 0;
+}
+
+/* ---- removing a folder tree ---- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+	struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) != 0 &&
+		errno != ENOENT ? -1 : 0;
+}
+
+void custody_sync__remove_tree(const char *path)
+{
+	if (path != NULL)
+		nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- the remote ---- */
+
+char *custody_sync__local_url(const char *url)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	char *archive;
+
+	if (strstr(url, "://") != NULL || realpath(url, real) == NULL)
+		return strdup(url);
+	archive = custody_fs__join(real, ".custody");
+	if (archive != NULL && stat(archive, &st) == 0 && S_ISDIR(st.st_mode))
+		return archive;
+	free(archive);
+	return strdup(real);
+}
+
+/* `remote` as a configured remote's name (*name_out set, *url_out its
+ * URL) or as a URL or path (*name_out NULL); both malloc'd. */
+static int resolve_remote(custody_archive *a, const char *remote,
+	char **url_out, char **name_out, custody_error **err)
+{
+	const char *name = remote != NULL ? remote : "origin";
+	git_remote *r = NULL;
+
+	*url_out = NULL;
+	*name_out = NULL;
+	if (git_remote_lookup(&r, a->repo, name) == 0) {
+		const char *url = git_remote_url(r);
+
+		*url_out = url ? strdup(url) : NULL;
+		*name_out = strdup(name);
+		git_remote_free(r);
+		if (*url_out == NULL || *name_out == NULL) {
+			free(*url_out);
+			free(*name_out);
+			*url_out = *name_out = NULL;
+			return url ? custody__oom(err) : custody__error(err,
+				CUSTODY_EINVALID, "remote '%s' has no URL",
+				name);
+		}
+		return 0;
+	}
+	git_error_clear();
+	if (remote == NULL)
+		return custody__error(err, CUSTODY_ENOTFOUND, "no remote named "
+			"'origin', and none was given");
+	if (strchr(remote, ':') == NULL && access(remote, F_OK) != 0)
+		return custody__error(err, CUSTODY_ENOTFOUND, "no remote named "
+			"'%s', and no folder there", remote);
+	if ((*url_out = custody_sync__local_url(remote)) == NULL)
+		return custody__oom(err);
+	return 0;
+}
+
+/* ---- the quarantine ---- */
+
+int custody_sync__quarantine_open(struct custody_quarantine *q,
+	const char *gitdir, int borrow, custody_error **err)
+{
+	git_repository_init_options gopts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	char *top = custody_fs__join(gitdir, "quarantine");
+	int rc = 0;
+
+	memset(q, 0, sizeof(*q));
+	if (top == NULL)
+		return custody__oom(err);
+	if ((rc = custody_fs__mkdir(top, 0700, err)) != 0)
+		goto done;
+	q->dir = custody_fs__join(top, "q.XXXXXX");
+	if (q->dir == NULL) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	if (mkdtemp(q->dir) == NULL) {
+		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
+			"create the quarantine", q->dir);
+		free(q->dir);
+		q->dir = NULL;
+		goto done;
+	}
+	gopts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	gopts.initial_head = "main";
+	if (git_repository_init_ext(&q->repo, q->dir, &gopts) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "
+			"the quarantine", q->dir);
+		goto done;
+	}
+	if (borrow) {
+		/* what the archive holds need not come again */
+		char *alt = custody_fs__join(q->dir, "objects/info/alternates");
+		custody_buf line = CUSTODY_BUF_INIT;
+
+		if (alt == NULL || custody_buf__printf(&line, "%s/objects\n",
+		    gitdir) != 0)
+			rc = custody__oom(err);
+		else
+			rc = custody_fs__write_atomic(alt, line.ptr, line.size,
+				0600, err);
+		free(alt);
+		custody_buf_dispose(&line);
+		git_repository_free(q->repo);
+		q->repo = NULL;
+		if (rc == 0 && git_repository_open_bare(&q->repo, q->dir) != 0)
+			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
+				"open the quarantine", q->dir);
+	}
+done:
+	free(top);
+	if (rc != 0)
+		custody_sync__quarantine_drop(q);
+	return rc;
+}
+
+void custody_sync__quarantine_drop(struct custody_quarantine *q)
+{
+	custody_archive_free(q->archive);
+	git_repository_free(q->repo);
+	custody_sync__remove_tree(q->dir);
+	free(q->dir);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- the fetch ---- */
+
+struct transfer {
+	uint64_t max_bytes;
+	int too_big;
+	unsigned int credential_tries;
+	const custody_sync_options *opts;
+};
+
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+	struct transfer *t = payload;
+
+	if (stats->received_bytes > t->max_bytes) {
+		t->too_big = 1;
+		return -1;
+	}
+	if (t->opts != NULL && t->opts->progress != NULL)
+		t->opts->progress("receiving objects", stats->received_objects,
+			stats->total_objects, stats->received_bytes, 0,
+			t->opts->payload);
+	return 0;
+}
+
+int custody_sync__credentials(git_credential **out, const char *url,
+	const char *user, unsigned int allowed, void *payload)
+{
+	struct transfer *t = payload;
+	const char *key = getenv("CUSTODY_SSH_KEY");
+
+	(void)url;
+	/* one try: a refused key is not offered again and again */
+	if (t != NULL && t->credential_tries++ > 0) {
+		char msg[PATH_MAX + 128];
+
+		snprintf(msg, sizeof(msg), "the SSH host refused the key %s%s%s "
+			"for user %s", key ? "in " : "", key ? key : "of the "
+			"ssh agent", key ? " (CUSTODY_SSH_KEY)" : "",
+			user ? user : "git");
+		git_error_set_str(GIT_ERROR_SSH, msg);
+		return GIT_EUSER;
+	}
+	if (user == NULL)
+		user = "git";
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		char pub[PATH_MAX];
+
+		if (key == NULL)
+			return git_credential_ssh_key_from_agent(out, user);
+		snprintf(pub, sizeof(pub), "%s.pub", key);
+		return git_credential_ssh_key_new(out, user,
+			access(pub, R_OK) == 0 ? pub : NULL, key, NULL);
+	}
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	return GIT_PASSTHROUGH;
+}
+
+/* The remote's main into the quarantine's refs/heads/main. */
+int custody_sync__fetch(struct custody_quarantine *q, const char *url,
+	const custody_sync_options *opts, git_oid *tip, custody_error **err)
+{
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	char *spec[] = { "+" MAIN_REF ":" MAIN_REF };
+	git_strarray specs = { spec, 1 };
+	struct transfer t = { 0 };
+	git_remote *remote = NULL;
+	int rc = 0;
+
+	t.max_bytes = opts && opts->max_bytes ? opts->max_bytes :
+		CUSTODY_FETCH_MAX_BYTES_DEFAULT;
+	t.opts = opts;
+	fo.callbacks.transfer_progress = on_transfer;
+	fo.callbacks.credentials = custody_sync__credentials;
+	fo.callbacks.certificate_check = custody_sync__check_host;
+	fo.callbacks.payload = &t;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.update_fetchhead = 0;
+	if (git_remote_create_anonymous(&remote, q->repo, url) != 0)
+		return custody__error_git(err, CUSTODY_EINVALID, "%s: not a "
+			"remote custody can fetch from", url);
+	if (git_remote_fetch(remote, &specs, &fo, NULL) != 0) {
+		if (t.too_big)
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: sent "
+				"more than %" PRIu64 " bytes, the most a fetch "
+				"takes; nothing was changed", url, t.max_bytes);
+		else
+			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
+				"fetch; nothing was changed", url);
+		goto done;
+	}
+	if (git_reference_name_to_id(tip, q->repo, MAIN_REF) != 0)
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: has no main "
+			"branch: not a custody archive", url);
+done:
+	git_error_clear();
+	git_remote_free(remote);
+	return rc;
+}
+
+/* ---- verifying what arrived ---- */
+
+struct problems {
+	custody_buf text;
+	uint64_t count;
+};
+
+static int on_problem(const custody_problem *p, void *payload)
+{
+	struct problems *fp = payload;
+
+	if (fp->count++ < 5)
+		custody_buf__printf(&fp->text, "\n  %s: %s", p->where,
+			p->message);
+	return 0;
+}
+
+int custody_sync__verify(struct custody_quarantine *q, const char *url,
+	const git_oid *tip, custody_error **err)
+{
+	custody_open_options oo = CUSTODY_OPEN_OPTIONS_INIT;
+	custody_verify_options vo = CUSTODY_VERIFY_OPTIONS_INIT;
+	custody_verify_summary sum;
+	struct problems fp;
+	custody_error *verr = NULL;
+	char hex[41];
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), tip);
+	oo.archive_path = q->dir;
+	if ((rc = custody_archive_open(&q->archive, &oo, &verr)) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: its main "
+			"(%.12s) is not a custody archive: %s; nothing was "
+			"changed", url, hex, custody_error_message(verr));
+		custody_error_free(verr);
+		return rc;
+	}
+	memset(&fp, 0, sizeof(fp));
+	rc = custody_archive_verify(q->archive, &vo, on_problem, &fp, &sum,
+		&verr);
+	if (rc != 0 && fp.count > 0)
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s: its main "
+			"(%.12s) fails verification, so nothing was taken in "
+			"and nothing was changed (%" PRIu64 " problem%s):%s",
+			url, hex, fp.count, fp.count == 1 ? "" : "s",
+			fp.text.ptr ? fp.text.ptr : "");
+	else if (rc != 0 && err != NULL) {
+		*err = verr;
+		verr = NULL;
+	}
+	custody_error_free(verr);
+	custody_buf_dispose(&fp.text);
+	return rc;
+}
+
+/* ---- taking the objects in ---- */
+
+/* Move every file of from/<sub> into to/<sub>; packs before their
+ * indexes, so an index never names a pack that is not there yet. */
+static int move_files(const char *from, const char *to, const char *sub,
+	int indexes_last, custody_error **err)
+{
+	char *src = custody_fs__join(from, sub), *dst = custody_fs__join(to,
+		sub);
+	DIR *d = NULL;
+	struct dirent *de;
+	int rc = 0, moved = 0;
+
+	if (src == NULL || dst == NULL) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	if ((d = opendir(src)) == NULL)
+		goto done;      /* nothing there */
+	for (int pass = 0; pass < (indexes_last ? 2 : 1) && rc == 0; pass++) {
+		rewinddir(d);
+		while (rc == 0 && (de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+			int is_idx = n > 4 && strcmp(de->d_name + n - 4,
+				".idx") == 0;
+			char *s, *t;
+
+			if (de->d_name[0] == '.' || (indexes_last &&
+			    is_idx != (pass == 1)))
+				continue;
+			if (!moved && (rc = custody_fs__mkdir(dst, 0755, err))
+			    != 0)
+				break;
+			s = custody_fs__join(src, de->d_name);
+			t = custody_fs__join(dst, de->d_name);
+			if (s == NULL || t == NULL)
+				rc = custody__oom(err);
+			else if (rename(s, t) != 0)
+				rc = custody__error_sys(err, CUSTODY_EIO, errno,
+					"%s: cannot take in", s);
+			moved = 1;
+			free(s);
+			free(t);
+		}
+	}
+	if (rc == 0 && moved)
+		rc = custody_fs__fsync_dir(dst, err);
+done:
+	if (d != NULL)
+		closedir(d);
+	free(src);
+	free(dst);
+	return rc;
+}
+
+int custody_sync__adopt(const char *qdir, const char *gitdir,
+	custody_error **err)
+{
+	char *from = custody_fs__join(qdir, "objects");
+	char *to = custody_fs__join(gitdir, "objects");
+	DIR *d = NULL;
+	struct dirent *de;
+	int rc = 0;
+
+	if (from == NULL || to == NULL) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	/* loose objects first: a pack is found as soon as it is moved */
+	if ((d = opendir(from)) != NULL) {
+		while (rc == 0 && (de = readdir(d)) != NULL)
+			if (strlen(de->d_name) == 2 &&
+			    strspn(de->d_name, "0123456789abcdef") == 2)
+				rc = move_files(from, to, de->d_name, 0, err);
+		closedir(d);
+	}
+	if (rc == 0)
+		rc = move_files(from, to, "pack", 1, err);
+done:
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* ---- where the two histories stand ---- */
+
+static custody_sync_relation relation(git_repository *repo,
+	const git_oid *tip, const git_oid *head, int has_head)
+{
+	if (!has_head)
+		return CUSTODY_SYNC_AHEAD;
+	if (git_oid_equal(tip, head))
+		return CUSTODY_SYNC_SAME;
+	if (git_graph_descendant_of(repo, tip, head) == 1)
+		return CUSTODY_SYNC_AHEAD;
+	if (git_graph_descendant_of(repo, head, tip) == 1)
+		return CUSTODY_SYNC_BEHIND;
+	return CUSTODY_SYNC_DIVERGED;
+}
+
+/* The checkpoint at commit `id` (its note and parsed form). */
+static int checkpoint_at(git_repository *repo, const git_oid *id,
+	custody_buf *note, struct custody_checkpoint *cp)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	size_t text_len;
+	int rc = -1;
+
+	if (git_commit_lookup(&c, repo, id) == 0 &&
+	    git_commit_tree(&tree, c) == 0 &&
+	    git_tree_entry_bypath(&te, tree, CUSTODY_CHECKPOINT_PATH) == 0 &&
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) == 0 &&
+	    git_blob_rawsize(blob) < 65536 &&
+	    custody_buf__append(note, git_blob_rawcontent(blob),
+	    (size_t)git_blob_rawsize(blob)) == 0 &&
+	    custody_note__split(note->ptr, note->size, &text_len, NULL) == 0 &&
+	    custody_checkpoint__parse(cp, note->ptr, text_len, NULL) == 0)
+		rc = 0;
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_error_clear();
+	return rc;
+}
+
+/* Save both checkpoints of a fork under evidence/, never overwriting;
+ * the folder's name into *where. */
+static int keep_fork(custody_archive *a, const char *url,
+	const custody_buf *ours, const custody_buf *theirs,
+	custody_buf *where, custody_error **err)
+{
+	char *top = custody_fs__join(a->gitdir, "evidence");
+	char when[32], name[96];
+	custody_buf readme = CUSTODY_BUF_INIT;
+	char *dir = NULL, *p1 = NULL, *p2 = NULL, *p3 = NULL;
+	int rc;
+
+	custody_fs__now_rfc3339(when);
+	for (size_t i = 0; i < sizeof(when); i++)
+		if (when[i] == ':')
+			when[i] = '-';
+	if (top == NULL)
+		return custody__oom(err);
+	if ((rc = custody_fs__mkdir(top, 0700, err)) != 0)
+		goto done;
+	for (int n = 1; n < 1000; n++) {
+		snprintf(name, sizeof(name), "fork-%s-%d", when, n);
+		free(dir);
+		if ((dir = custody_fs__join(top, name)) == NULL) {
+			rc = custody__oom(err);
+			goto done;
+		}
+		if (mkdir(dir, 0700) == 0)
+			break;
+		if (errno != EEXIST) {
+			rc = custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s: cannot create", dir);
+			goto done;
+		}
+	}
+	p1 = custody_fs__join(dir, "ours.checkpoint");
+	p2 = custody_fs__join(dir, "theirs.checkpoint");
+	p3 = custody_fs__join(dir, "README");
+	if (p1 == NULL || p2 == NULL || p3 == NULL ||
+	    custody_buf__printf(&readme, "Two signed checkpoints of one log "
+	    "that cannot both be true.\n\nours.checkpoint: this archive's "
+	    "main when it fetched\ntheirs.checkpoint: the main of %s\n\n"
+	    "Neither history extends the other, and the larger log's tree "
+	    "at the smaller one's size has another root. Check the "
+	    "signatures with the outlet's key (custody consistency OLD NEW "
+	    "--proof ... --key ...).\n", url) != 0) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	if ((rc = custody_fs__write_new(p1, ours->ptr, ours->size, 0600,
+	    err)) != 0 || (rc = custody_fs__write_new(p2, theirs->ptr,
+	    theirs->size, 0600, err)) != 0 ||
+	    (rc = custody_fs__write_new(p3, readme.ptr, readme.size, 0600,
+	    err)) != 0 || (rc = custody_fs__fsync_dir(top, err)) != 0)
+		goto done;
+	rc = custody_buf__printf(where, "%s", dir) != 0 ?
+		custody__oom(err) : 0;
+done:
+	custody_buf_dispose(&readme);
+	free(top);
+	free(dir);
+	free(p1);
+	free(p2);
+	free(p3);
+	return rc;
+}
+
+/*
+ * Neither history extends the other. When the checkpoints at the two
+ * heads cannot both be true (the larger log's root at the smaller
+ * size differs), that is a fork: both are kept as evidence.
+ */
+static int refuse_diverged(custody_archive *a, struct custody_quarantine *q,
+	const char *url, const git_oid *tip, custody_error **err)
+{
+	struct custody_checkpoint ours, theirs;
+	custody_buf on = CUSTODY_BUF_INIT, tn = CUSTODY_BUF_INIT;
+	custody_buf where = CUSTODY_BUF_INIT;
+	struct custody_tiles *t = NULL;
+	unsigned char root[32];
+	char hex[41];
+	int rc, fork = 0;
+
+	git_oid_tostr(hex, sizeof(hex), tip);
+	if (checkpoint_at(a->repo, &a->head, &on, &ours) == 0 &&
+	    checkpoint_at(q->repo, tip, &tn, &theirs) == 0) {
+		const struct custody_checkpoint *small = ours.size <=
+			theirs.size ? &ours : &theirs;
+		custody_archive *big = ours.size <= theirs.size ? q->archive :
+			a;
+
+		if (big != NULL && custody_tlog__tiles(big, &t, NULL) == 0 &&
+		    (small->size > custody_tiles__size(t) ||
+		    custody_tiles__root(t, small->size, root, NULL) != 0 ||
+		    CRYPTO_memcmp(root, small->root, 32) != 0))
+			fork = 1;
+		custody_tiles__free(t);
+	}
+	if (fork && (rc = keep_fork(a, url, &on, &tn, &where, err)) != 0)
+		goto done;
+	if (fork)
+		rc = custody__error(err, CUSTODY_EVERIFY, "fork: %s's main "
+			"(%.12s, checkpoint of size %" PRIu64 ") and this "
+			"archive's (%.12s, size %" PRIu64 ") are two histories "
+			"of %s that cannot both be true; both checkpoints are "
+			"kept in %s; nothing was changed", url, hex,
+			theirs.size, a->head_hex, ours.size, a->config->origin,
+			where.ptr);
+	else
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s's main (%.12s) "
+			"does not extend this archive's (%.12s), nor it "
+			"theirs: both added commits; nothing was changed",
+			url, hex, a->head_hex);
+done:
+	custody_buf_dispose(&on);
+	custody_buf_dispose(&tn);
+	custody_buf_dispose(&where);
+	return rc;
+}
+
+/* ---- fetch, sync, push ---- */
+
+/* A ref to `id`, only if it still points where it did (`old`; NULL:
+ * it must not exist). */
+static int swap_ref(git_repository *repo, const char *name,
+	const git_oid *id, const git_oid *old, const char *why,
+	custody_error **err)
+{
+	git_reference *ref = NULL;
+	int rc = old != NULL ?
+		git_reference_create_matching(&ref, repo, name, id, 1, old,
+			why) :
+		git_reference_create(&ref, repo, name, id, 0, why);
+
+	git_reference_free(ref);
+	if (rc != 0)
+		return custody__error_git(err, CUSTODY_EEXISTS, "%s moved "
+			"while the fetch was checked; nothing was changed, try "
+			"again", name);
+	return 0;
+}
+
+/* Fetch `url` into a quarantine and verify it; on success the
+ * quarantine is left open in *q (objects not yet taken in). */
+static int fetch_checked(custody_archive *a, const char *url,
+	const custody_sync_options *opts, struct custody_quarantine *q,
+	custody_fetch_result *r, custody_error **err)
+{
+	git_oid tip;
+	int rc;
+
+	if ((rc = custody_sync__quarantine_open(q, a->gitdir, 1, err)) != 0)
+		return rc;
+	if ((rc = custody_sync__fetch(q, url, opts, &tip, err)) != 0)
+		return rc;
+	git_oid_tostr(r->tip, sizeof(r->tip), &tip);
+	r->relation = relation(q->repo, &tip, &a->head, a->has_head);
+	if (r->relation == CUSTODY_SYNC_SAME ||
+	    r->relation == CUSTODY_SYNC_BEHIND) {
+		r->size = a->size;   /* nothing new: ours holds it all */
+		return 0;
+	}
+	if ((rc = custody_sync__verify(q, url, &tip, err)) != 0)
+		return rc;
+	r->size = custody_archive_size(q->archive);
+	if (r->relation == CUSTODY_SYNC_DIVERGED)
+		return refuse_diverged(a, q, url, &tip, err);
+	if (a->config != NULL && strcmp(a->config->origin,
+	    custody_archive_origin(q->archive)) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "%s: is the log "
+			"of %s, not of %s; nothing was changed", url,
+			custody_archive_origin(q->archive), a->config->origin);
+	return 0;
+}
+
+static int check_args(custody_archive *a, const custody_sync_options *opts,
+	custody_fetch_result *r, custody_error **err)
+{
+	int rc;
+
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_SYNC_OPTIONS_VERSION, "custody_sync_options")) != 0)
+		return rc;
+	memset(r, 0, sizeof(*r));
+	return custody_archive__refresh(a, err);
+}
+
+/* The fetched objects into the archive and the remote-tracking ref
+ * moved; under the archive's lock. */
+static int take_in(custody_archive *a, struct custody_quarantine *q,
+	const char *name, const git_oid *tip, custody_error **err)
+{
+	git_oid old;
+	char ref[300];
+	int has_old;
+
+	if (custody_sync__adopt(q->dir, a->gitdir, err) != 0)
+		return CUSTODY_EIO;
+	if (name == NULL)
+		return 0;
+	snprintf(ref, sizeof(ref), "refs/remotes/%s/main", name);
+	has_old = git_reference_name_to_id(&old, a->repo, ref) == 0;
+	git_error_clear();
+	return swap_ref(a->repo, ref, tip, has_old ? &old : NULL,
+		"custody fetch", err);
+}
+
+static int fetch_locked(custody_archive *a, const char *remote,
+	const custody_sync_options *opts, custody_fetch_result *r,
+	struct custody_quarantine *q, git_oid *tip, custody_lock **lock,
+	custody_error **err)
+{
+	char *url = NULL, *name = NULL, *stale = NULL;
+	int rc;
+
+	if ((rc = resolve_remote(a, remote, &url, &name, err)) != 0)
+		return rc;
+	if ((rc = fetch_checked(a, url, opts, q, r, err)) != 0)
+		goto done;
+	git_oid_fromstr(tip, r->tip);
+	if ((rc = custody_lock__acquire(lock, a->gitdir, opts ?
+	    opts->lock_wait_ms : 0, &stale, err)) != 0)
+		goto done;
+	free(stale);
+	rc = take_in(a, q, name, tip, err);
+done:
+	free(url);
+	free(name);
+	return rc;
+}
+
+int custody_archive_fetch(custody_archive *a, const char *remote,
+	const custody_sync_options *opts, custody_fetch_result *r,
+	custody_error **err)
+{
+	struct custody_quarantine q = { 0 };
+	custody_lock *lock = NULL;
+	git_oid tip;
+	int rc;
+
+	if ((rc = check_args(a, opts, r, err)) != 0)
+		return rc;
+	rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err);
+	custody_lock__release(lock);
+	custody_sync__quarantine_drop(&q);
+	return rc;
+}
+
+/* Paths of the stored documents registered from entry `from` on. */
+struct new_docs {
+	uint64_t from;
+	struct custody_map seen;
+	char **paths;
+	size_t n, alloc;
+	int oom;
+};
+
+static int on_new_entry(const custody_entry *e, void *payload)
+{
+	struct new_docs *nd = payload;
+	const char *path = custody_entry_path(e);
+	char *copy;
+
+	if (custody_entry_index(e) < nd->from)
+		return 1;   /* older than what came in: stop */
+	if (path == NULL || custody_map__get(&nd->seen, path) != NULL)
+		return 0;
+	if (nd->n == nd->alloc) {
+		size_t alloc = nd->alloc ? nd->alloc * 2 : 64;
+		char **grown = realloc(nd->paths, alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			goto oom;
+		nd->paths = grown;
+		nd->alloc = alloc;
+	}
+	if ((copy = strdup(path)) == NULL)
+		goto oom;
+	nd->paths[nd->n++] = copy;
+	if (custody_map__put(&nd->seen, copy, nd->n - 1) != 0)
+		goto oom;
+	/* only the latest version counts; a stored one is written */
+	return 0;
+oom:
+	nd->oom = 1;
+	return 2;
+}
+
+int custody_sync__write_documents(custody_archive *a, uint64_t from,
+	custody_fetch_result *r, custody_error **err)
+{
+	struct new_docs nd;
+	int rc;
+
+	memset(&nd, 0, sizeof(nd));
+	nd.from = from;
+	rc = custody_archive_log(a, NULL, 0, on_new_entry, &nd, err);
+	if (rc == 1)
+		rc = 0;
+	if (nd.oom)
+		rc = custody__oom(err);
+	for (size_t i = 0; i < nd.n && rc == 0; i++) {
+		custody_error *why = NULL;
+		struct stat st;
+		int existed = fstatat(a->root_fd, nd.paths[i], &st,
+			AT_SYMLINK_NOFOLLOW) == 0;
+		/* restore takes a path as a user gives it: absolute here */
+		char *full = custody_fs__join(a->collection, nd.paths[i]);
+		int k = full == NULL ? custody__oom(&why) :
+			custody_archive_restore(a, full, 0, NULL, 0, &why);
+
+		free(full);
+
+		if (k == 0 && !existed)
+			r->documents_written++;
+		else if (k == CUSTODY_EEXISTS)
+			r->documents_differing++;
+		else if (k != 0 && k != CUSTODY_ENOTFOUND) {
+			rc = k;
+			if (err != NULL) {
+				*err = why;
+				why = NULL;
+			}
+		}
+		custody_error_free(why);
+	}
+	for (size_t i = 0; i < nd.n; i++)
+		free(nd.paths[i]);
+	free(nd.paths);
+	custody_map__free(&nd.seen);
+	return rc;
+}
+
+int custody_archive_sync(custody_archive *a, const char *remote,
+	const custody_sync_options *opts, custody_fetch_result *r,
+	custody_error **err)
+{
+	struct custody_quarantine q = { 0 };
+	custody_lock *lock = NULL;
+	git_oid tip, old;
+	uint64_t before;
+	int rc;
+
+	if ((rc = check_args(a, opts, r, err)) != 0)
+		return rc;
+	old = a->head;
+	before = a->size;
+	if ((rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err))
+	    != 0 || r->relation != CUSTODY_SYNC_AHEAD)
+		goto done;
+	/* what this machine verified before must still be main's base */
+	if ((rc = custody_archive__check_history(a, err)) != 0 ||
+	    (rc = swap_ref(a->repo, CUSTODY_REF, &tip, &old, "custody sync",
+	    err)) != 0)
+		goto done;
+	custody_change__remember_head(a, &tip);
+	if ((rc = custody_archive__refresh(a, err)) == 0)
+		rc = custody_sync__write_documents(a, before, r, err);
+done:
+	custody_lock__release(lock);
+	custody_sync__quarantine_drop(&q);
+	return rc;
+}
+
+/* ---- push ---- */
+
+/* The push's callbacks' payload; the credentials callback reads it as
+ * the struct transfer it starts with. */
+struct push_answers {
+	struct transfer t;
+	int rejected;
+	int answered;
+	char why[256];
+};
+
+static int on_push_ref(const char *refname, const char *status,
+	void *payload)
+{
+	struct push_answers *p = payload;
+
+	if (strcmp(refname, MAIN_REF) == 0)
+		p->answered = 1;
+	if (status != NULL) {
+		p->rejected = 1;
+		snprintf(p->why, sizeof(p->why), "%s: %s", refname, status);
+	}
+	return 0;
+}
+
+/* The remote's main, asked of the remote itself; *has 0 if it has
+ * none (an empty repository). */
+static int remote_main(git_remote *remote, const char *url,
+	git_oid *out, int *has, custody_error **err)
+{
+	const git_remote_head **heads;
+	size_t n;
+
+	*has = 0;
+	if (git_remote_ls(&heads, &n, remote) != 0)
+		return custody__error_git(err, CUSTODY_EIO, "%s: cannot list "
+			"its refs", url);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(heads[i]->name, MAIN_REF) == 0) {
+			git_oid_cpy(out, &heads[i]->oid);
+			*has = 1;
+		}
+	return 0;
+}
+
+int custody_archive_push(custody_archive *a, const char *remote,
+	const custody_sync_options *opts, custody_fetch_result *r,
+	custody_error **err)
+{
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	char *spec[] = { MAIN_REF ":" MAIN_REF };
+	git_strarray specs = { spec, 1 };
+	struct push_answers answers = { 0 };
+	git_remote *rem = NULL;
+	char *url = NULL, *name = NULL;
+	git_oid theirs;
+	int rc, has;
+
+	if ((rc = check_args(a, opts, r, err)) != 0 ||
+	    (rc = resolve_remote(a, remote, &url, &name, err)) != 0)
+		return rc;
+	cb.credentials = custody_sync__credentials;
+	cb.certificate_check = custody_sync__check_host;
+	cb.payload = &answers;
+	if ((name != NULL ? git_remote_lookup(&rem, a->repo, name) :
+	    git_remote_create_anonymous(&rem, a->repo, url)) != 0 ||
+	    git_remote_connect(rem, GIT_DIRECTION_PUSH, &cb, NULL, NULL) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot connect",
+			url);
+		goto done;
+	}
+	if ((rc = remote_main(rem, url, &theirs, &has, err)) != 0)
+		goto done;
+	git_remote_disconnect(rem);
+	if (has) {
+		git_oid_tostr(r->tip, sizeof(r->tip), &theirs);
+		r->relation = relation(a->repo, &theirs, &a->head, 1);
+		git_error_clear();
+	} else {
+		r->relation = CUSTODY_SYNC_BEHIND;
+	}
+	if (r->relation == CUSTODY_SYNC_SAME) {
+		r->size = a->size;
+		goto done;
+	}
+	if (r->relation != CUSTODY_SYNC_BEHIND) {
+		rc = custody__error(err, CUSTODY_EEXISTS, "%s has commits this "
+			"archive does not (its main is %.12s): sync first; "
+			"nothing was sent", url, r->tip);
+		goto done;
+	}
+	cb.push_update_reference = on_push_ref;
+	po.callbacks = cb;
+	answers.t.credential_tries = 0;   /* the push connects anew */
+	if (git_remote_push(rem, &specs, &po) != 0) {
+		rc = custody__error_git(err, CUSTODY_EIO, "%s: the push "
+			"failed", url);
+		goto done;
+	}
+	if (answers.rejected || !answers.answered) {
+		rc = custody__error(err, CUSTODY_EEXISTS, "%s refused main: "
+			"%s", url, answers.rejected ? answers.why : "it did "
+			"not answer for refs/heads/main");
+		goto done;
+	}
+	/* what the remote's main is now */
+	git_oid_tostr(r->tip, sizeof(r->tip), &a->head);
+	r->size = a->size;
+	if (name != NULL) {
+		char ref[300];
+		git_reference *out = NULL;
+
+		snprintf(ref, sizeof(ref), "refs/remotes/%s/main", name);
+		git_reference_create(&out, a->repo, ref, &a->head, 1,
+			"custody push");
+		git_reference_free(out);
+	}
+done:
+	git_error_clear();
+	git_remote_free(rem);
+	free(url);
+	free(name);
+	return rc;
+}
+
+/* ---- remotes ---- */
+
+int custody_archive_remote_add(custody_archive *a, const char *name,
+	const char *url, custody_error **err)
+{
+	git_remote *r = NULL;
+	char *where = NULL;
+	int valid = 0, rc;
+
+	if (name != NULL && git_remote_name_is_valid(&valid, name) != 0)
+		valid = 0;
+	if (name == NULL || url == NULL || !valid || strchr(name, '/') != NULL)
+		return custody__error(err, CUSTODY_EINVALID, "'%s' is not a "
+			"name for a remote (letters, digits, '-', '_', '.')",
+			name ? name : "");
+	if (git_remote_lookup(&r, a->repo, name) == 0) {
+		git_remote_free(r);
+		return custody__error(err, CUSTODY_EEXISTS, "there is already "
+			"a remote named '%s'", name);
+	}
+	git_error_clear();
+	if ((where = custody_sync__local_url(url)) == NULL)
+		return custody__oom(err);
+	rc = git_remote_create(&r, a->repo, name, where) != 0 ?
+		custody__error_git(err, CUSTODY_EIO, "cannot add remote '%s'",
+		name) : 0;
+	git_remote_free(r);
+	free(where);
+	return rc;
+}
+
+int custody_archive_remote_remove(custody_archive *a, const char *name,
+	custody_error **err)
+{
+	git_remote *r = NULL;
+
+	if (git_remote_lookup(&r, a->repo, name) != 0) {
+		git_error_clear();
+		return custody__error(err, CUSTODY_ENOTFOUND, "no remote named "
+			"'%s'", name);
+	}
+	git_remote_free(r);
+	if (git_remote_delete(a->repo, name) != 0)
+		return custody__error_git(err, CUSTODY_EIO, "cannot remove "
+			"remote '%s'", name);
+	return 0;
+}
+
+int custody_archive_remotes(custody_archive *a, custody_remote_cb cb,
+	void *payload, custody_error **err)
+{
+	git_strarray names = { NULL, 0 };
+	int rc = 0;
+
+	if (git_remote_list(&names, a->repo) != 0)
+		return custody__error_git(err, CUSTODY_EIO, "cannot list the "
+			"remotes");
+	for (size_t i = 0; i < names.count && rc == 0; i++) {
+		git_remote *r = NULL;
+
+		if (git_remote_lookup(&r, a->repo, names.strings[i]) != 0)
+			continue;
+		rc = cb(names.strings[i], git_remote_url(r) ?
+			git_remote_url(r) : "", payload);
+		git_remote_free(r);
+	}
+	git_strarray_dispose(&names);
+	return rc;
+}

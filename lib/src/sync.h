@@ -1,0 +1,61 @@
+/*
+ * Partner outlets, inside the library: the quarantine a fetch lands in
+ * (sync.c), the SSH host key check (sync_host.c) and the clone
+ * (sync_clone.c).
+ */
+#ifndef CUSTODY_SRC_SYNC_H
+#define CUSTODY_SRC_SYNC_H
+
+#include <git2.h>
+#include "custody/sync.h"
+
+struct custody_quarantine {
+	char *dir;                  /* <gitdir>/quarantine/q.XXXXXX */
+	git_repository *repo;
+	custody_archive *archive;   /* opened on it for the checks */
+};
+
+/* A quarantine inside `gitdir`; with `borrow`, its object store reads
+ * the archive's too (only what is new arrives). */
+int custody_sync__quarantine_open(struct custody_quarantine *q,
+	const char *gitdir, int borrow, custody_error **err);
+/* Close and remove it, with all that arrived (safe on a zeroed one). */
+void custody_sync__quarantine_drop(struct custody_quarantine *q);
+
+/* The main of the remote at `url` into the quarantine's main (*tip),
+ * stopped past opts->max_bytes. */
+int custody_sync__fetch(struct custody_quarantine *q, const char *url,
+	const custody_sync_options *opts, git_oid *tip, custody_error **err);
+
+/* Every check `custody verify` makes, on the quarantine's main `tip`
+ * fetched from `url`; CUSTODY_EVERIFY naming the first problems. */
+int custody_sync__verify(struct custody_quarantine *q, const char *url,
+	const git_oid *tip, custody_error **err);
+
+/* The quarantine's own objects (loose, then packs) moved into
+ * gitdir's store, fsynced. */
+int custody_sync__adopt(const char *qdir, const char *gitdir,
+	custody_error **err);
+
+/* The stored documents registered from entry `from` on, written into
+ * the collection where it lacks them (counted in r). */
+int custody_sync__write_documents(custody_archive *a, uint64_t from,
+	custody_fetch_result *r, custody_error **err);
+
+/* libgit2 callbacks: SSH keys (CUSTODY_SSH_KEY, else the agent), and the
+ * host's key against known_hosts (CUSTODY_SSH_KNOWN_HOSTS, else
+ * ~/.ssh/known_hosts); TLS certificates as libgit2 checks them. */
+int custody_sync__credentials(git_credential **out, const char *url,
+	const char *user, unsigned int allowed, void *payload);
+int custody_sync__check_host(git_cert *cert, int valid, const char *host,
+	void *payload);
+
+/* A local path as an absolute one (a remote's URL must not depend on
+ * the folder a command runs in), a collection folder as its archive
+ * (DIR/.custody); a URL or host:path as given. malloc'd; NULL: no
+ * memory. */
+char *custody_sync__local_url(const char *url);
+
+void custody_sync__remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,577 @@
+#!/bin/bash
+# Partner outlets (issue 14): clone, remote, fetch, sync and push over
+# every transport, each served by a real server the test starts on
+# 127.0.0.1: git daemon (git://), git http-backend behind
+# tests/cli/git-http.py (http://) and sshd (ssh://), besides a local
+# path and file://.
+. "$(dirname "$0")/lib.sh"
+
+FILES=(memos/2019/meeting.txt memos/budget.txt scans/report.pdf
+	"Überweisungen März.csv" scans/photo.png)
+
+# The partner's archive: srv/coll, five stored documents (6 entries).
+origin() {
+	make_collection srv/coll
+	(cd srv/coll && "$CUSTODY" init --origin example.org/leaks &&
+		"$CUSTODY" add --store .) >"$TMP/.setup" 2>&1 ||
+		fail "cannot make the origin: $(cat "$TMP/.setup")"
+	ORIGIN=$TMP/srv/coll/.custody
+}
+
+# add_in DIR FILE TEXT: FILE registered (stored) in the collection DIR
+add_in() {
+	printf '%s\n' "$3" >"$1/$2"
+	(cd "$1" && "$CUSTODY" add --store "$2") >"$TMP/.setup" 2>&1 ||
+		fail "cannot add $2 in $1: $(cat "$TMP/.setup")"
+}
+
+short() { git --git-dir="$1" rev-parse --short=12 refs/heads/main </dev/null; }
+
+# The collection's documents (not .custody), hashed.
+documents() {
+	(cd "$1" && find . -path ./.custody -prune -o -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# expect_clone DIR URL: the clone in DIR holds the origin's documents,
+# byte for byte, passes verify, and remembers URL as origin.
+expect_clone() {
+	local f
+	for f in "${FILES[@]}"; do
+		cmp "$TMP/srv/coll/$f" "$1/$f" || fail "$1/$f differs"
+	done
+	expect_eq "$(documents "$1")" "$(documents "$TMP/srv/coll")" \
+		"the clone's documents"
+	cd "$1"
+	run verify
+	expect_rc 0
+	expect_out "ok: 2 commits, each signed by a member; 6 entries, 5 documents"
+	run remote list
+	expect_rc 0
+	expect_out "origin	$2"
+	expect_eq "$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "$(head_of "$ORIGIN")" "origin/main after clone"
+	cd "$TMP"
+}
+
+# Every archive and collection of the test (the origin, and c if there).
+snapshots() {
+	snapshot "$TMP/srv/coll"
+	[ ! -e "$TMP/c" ] || snapshot "$TMP/c"
+}
+
+# No quarantine is left behind in the archive GITDIR.
+no_quarantine() {
+	[ -z "$(ls -A "$1/quarantine" 2>/dev/null)" ] ||
+		fail "a quarantine was left: $(ls "$1/quarantine")"
+}
+
+# ---- servers: each on a free port of 127.0.0.1, killed on exit ----
+
+SERVERS=()
+stop_servers() {
+	local p
+	for p in "${SERVERS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	return 0
+}
+
+free_port() {
+	"$PYTHON" -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT PID: until PORT takes a connection (10 s at most);
+# fails if PID died
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$2" 2>/dev/null || return 1
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# git daemon serving srv/ at git://127.0.0.1:$PORT/ (push allowed)
+serve_git() {
+	local try pid
+	trap stop_servers EXIT   # in this test's subshell
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		git daemon --export-all --base-path="$TMP/srv" \
+			--listen=127.0.0.1 --port="$PORT" --reuseaddr \
+			--enable=receive-pack "$TMP/srv" \
+			</dev/null >>"$TMP/daemon.log" 2>&1 &
+		pid=$!
+		SERVERS+=("$pid")
+		wait_port "$PORT" "$pid" && return 0
+	done
+	fail "git daemon did not start: $(cat "$TMP/daemon.log")"
+}
+
+# git http-backend serving srv/ at http://127.0.0.1:$PORT/
+serve_http() {
+	local i pid
+	trap stop_servers EXIT   # in this test's subshell
+	"$PYTHON" "$SRCDIR/tests/cli/git-http.py" "$TMP/srv" "$TMP/http.port" \
+		</dev/null 2>"$TMP/http.log" &
+	pid=$!
+	SERVERS+=("$pid")
+	for i in $(seq 100); do
+		[ -s "$TMP/http.port" ] && break
+		sleep 0.1
+	done
+	PORT=$(cat "$TMP/http.port" 2>/dev/null) && wait_port "$PORT" "$pid" ||
+		fail "the HTTP server did not start: $(cat "$TMP/http.log")"
+}
+
+# sshd on 127.0.0.1:$PORT with its own host key, taking the key
+# $TMP/ssh/user for this user; $KNOWN: a known_hosts naming its host
+# key. As root, sshd wants /run/sshd: it runs in a mount namespace of
+# its own with a fresh /run, so nothing outside $TMP is written.
+serve_ssh() {
+	local try pid d=$TMP/ssh
+	trap stop_servers EXIT   # in this test's subshell
+	mkdir -p "$d"
+	ssh-keygen -q -t ed25519 -N '' -C host -f "$d/host" &&
+		ssh-keygen -q -t ed25519 -N '' -C user -f "$d/user" &&
+		cp "$d/user.pub" "$d/authorized_keys" || fail "ssh keys"
+	chmod 700 "$d"
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		cat >"$d/config" <<-EOF
+		Port $PORT
+		ListenAddress 127.0.0.1
+		HostKey $d/host
+		AuthorizedKeysFile $d/authorized_keys
+		PidFile $d/sshd.pid
+		StrictModes no
+		UsePAM no
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		EOF
+		if [ "$(id -u)" = 0 ]; then
+			unshare -m sh -c 'mount -t tmpfs -o mode=755 none /run &&
+				mkdir -m 755 /run/sshd &&
+				exec /usr/sbin/sshd -D -e -f "$1"' sh "$d/config" \
+				</dev/null 2>>"$d/log" &
+		else
+			/usr/sbin/sshd -D -e -f "$d/config" </dev/null \
+				2>>"$d/log" &
+		fi
+		pid=$!
+		SERVERS+=("$pid")
+		wait_port "$PORT" "$pid" && break
+	done
+	wait_port "$PORT" "$pid" || fail "sshd did not start: $(cat "$d/log")"
+	KNOWN=$d/known_hosts
+	echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$d/host.pub")" >"$KNOWN"
+	export CUSTODY_SSH_KNOWN_HOSTS=$KNOWN CUSTODY_SSH_KEY=$d/user
+	SSH_URL=ssh://$(id -un)@127.0.0.1:$PORT$ORIGIN
+}
+
+# ---- clone over every transport ----
+
+test_clone__from_a_local_path() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+	expect_clone c "$ORIGIN"
+	no_quarantine c/.custody
+	# a relative path, and the collection folder for its archive: the
+	# remote is remembered as the archive's absolute path
+	run clone srv/coll c2
+	expect_rc 0
+	expect_clone c2 "$ORIGIN"
+}
+
+test_clone__from_a_file_url() {
+	origin
+	run clone "file://$ORIGIN" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+	expect_clone c "file://$ORIGIN"
+}
+
+test_clone__over_git_daemon_then_push_and_sync() {
+	origin
+	serve_git
+	local url=git://127.0.0.1:$PORT/coll/.custody
+	mkdir work && cd work
+	# the folder is the URL's last part but .custody
+	trun clone "$url"
+	expect_rc 0
+	expect_out "cloned example.org/leaks into coll: 6 entries verified, 5 documents written"
+	cd "$TMP"
+	expect_clone work/coll "$url"
+	add_in work/coll partner.txt 'from a partner'
+	cd work/coll
+	trun push
+	expect_rc 0
+	expect_out "pushed main to origin"
+	expect_eq "$(head_of "$ORIGIN")" "$(head_of .custody)" "origin's main"
+	cd "$TMP"
+	add_in srv/coll second.txt 'the second drop'
+	cd work/coll
+	trun sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 8 entries) verified; main moved to it
+  1 document written, 0 kept because your copy differs"
+	cmp second.txt "$TMP/srv/coll/second.txt"
+	run verify
+	expect_rc 0
+}
+
+test_clone__over_http_then_push() {
+	origin
+	serve_http
+	local url=http://127.0.0.1:$PORT/coll/.custody before
+	trun clone "$url" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+	expect_clone c "$url"
+	add_in c partner.txt 'from a partner'
+	# the server takes no push until the repository allows it
+	before=$(snapshots)
+	cd c
+	trun push
+	expect_rc 1
+	expect_err "custody: $url: cannot connect: unexpected http status code: 403"
+	cd "$TMP"
+	expect_eq "$(snapshots)" "$before" "everything after a refused push"
+	git --git-dir="$ORIGIN" config http.receivepack true </dev/null
+	cd c
+	trun push
+	expect_rc 0
+	expect_out "pushed main to origin"
+	cd "$TMP/srv/coll"
+	run verify
+	expect_rc 0
+	run log
+	expect_out_has "register partner.txt  v1"
+}
+
+test_clone__over_ssh_then_push_and_sync() {
+	origin
+	serve_ssh
+	trun clone "$SSH_URL" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+	expect_clone c "$SSH_URL"
+	add_in c partner.txt 'from a partner'
+	cd c
+	trun push
+	expect_rc 0
+	expect_out "pushed main to origin"
+	expect_eq "$(head_of "$ORIGIN")" "$(head_of .custody)" "origin's main"
+	cd "$TMP"
+	add_in srv/coll second.txt 'the second drop'
+	cd c
+	trun sync
+	expect_rc 0
+	expect_out_has "main moved to it"
+	cmp second.txt "$TMP/srv/coll/second.txt"
+}
+
+test_ssh__an_unknown_host_key_is_refused() {
+	origin
+	serve_ssh
+	local fp before
+	fp=$(fingerprint "$TMP/ssh/host.pub")
+	before=$(snapshots)
+	# another key for this host
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/other"
+	echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$TMP/other.pub")" \
+		>"$TMP/other_hosts"
+	CUSTODY_SSH_KNOWN_HOSTS=$TMP/other_hosts trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err "custody: $SSH_URL: cannot fetch; nothing was changed: the SSH host 127.0.0.1's key ($fp) is not in $TMP/other_hosts; nothing was sent (add the host's key, checked with its owner, to CUSTODY_SSH_KNOWN_HOSTS or ~/.ssh/known_hosts)"
+	[ ! -e c ] || fail "a refused clone left c"
+	# no known_hosts file at all
+	CUSTODY_SSH_KNOWN_HOSTS=$TMP/none trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err_has "the SSH host 127.0.0.1's key ($fp) is not in $TMP/none;"
+	# revoked
+	{ printf '@revoked '; cat "$KNOWN"; cat "$KNOWN"; } >"$TMP/revoked"
+	CUSTODY_SSH_KNOWN_HOSTS=$TMP/revoked trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err_has "the SSH host 127.0.0.1's key ($fp) is revoked in $TMP/revoked;"
+	rm "$TMP/other" "$TMP/other.pub" "$TMP/other_hosts" "$TMP/revoked"
+	expect_eq "$(snapshots)" "$before" "everything after the refusals"
+	# a push to a host not known is refused too
+	trun clone "$SSH_URL" c
+	expect_rc 0
+	add_in c partner.txt 'from a partner'
+	cd c
+	before=$(snapshots)
+	CUSTODY_SSH_KNOWN_HOSTS=$TMP/none trun push
+	expect_rc 1
+	expect_err_has "custody: $SSH_URL: cannot connect: the SSH host 127.0.0.1's key ($fp) is not in $TMP/none;"
+	expect_eq "$(snapshots)" "$before" "everything after a refused push"
+}
+
+# libgit2 asks for credentials again after each refusal: a key offered
+# again and again would keep the command waiting (trun stops at 20 s)
+test_ssh__a_key_the_server_refuses_is_offered_once() {
+	origin
+	serve_ssh
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/stranger"
+	CUSTODY_SSH_KEY=$TMP/stranger trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err "custody: $SSH_URL: cannot fetch; nothing was changed: the SSH host refused the key in $TMP/stranger (CUSTODY_SSH_KEY) for user $(id -un)"
+	[ ! -e c ] || fail "a refused clone left c"
+	trun clone "$SSH_URL" c
+	expect_rc 0
+	add_in c partner.txt 'from a partner'
+	cd c
+	CUSTODY_SSH_KEY=$TMP/stranger trun push
+	expect_rc 1
+	expect_err "custody: $SSH_URL: cannot connect: the SSH host refused the key in $TMP/stranger (CUSTODY_SSH_KEY) for user $(id -un)"
+	expect_eq "$(git --git-dir="$ORIGIN" rev-parse main </dev/null)" \
+		"$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "origin's main after a refused push"
+}
+
+# ---- fetch, sync, push ----
+
+test_fetch__moves_only_the_remote_tracking_ref() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	add_in srv/coll second.txt 'the second drop'
+	cd c
+	local main docs refs
+	main=$(head_of .custody)
+	docs=$(documents .)
+	refs=$(git --git-dir=.custody for-each-ref refs/heads refs/tags \
+		</dev/null)
+	run fetch
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified"
+	expect_eq "$(head_of .custody)" "$main" "main after fetch"
+	expect_eq "$(documents .)" "$docs" "the documents after fetch"
+	expect_eq "$(git --git-dir=.custody for-each-ref refs/heads refs/tags \
+		</dev/null)" "$refs" "refs after fetch"
+	expect_eq "$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "$(head_of "$ORIGIN")" "origin/main after fetch"
+	no_quarantine .custody
+	run fetch
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified"
+	# sync brings the entry in and writes its document
+	run sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified; main moved to it
+  1 document written, 0 kept because your copy differs"
+	expect_eq "$(head_of .custody)" "$(head_of "$ORIGIN")" "main after sync"
+	cmp second.txt "$TMP/srv/coll/second.txt"
+	run verify
+	expect_rc 0
+	run sync
+	expect_rc 0
+	expect_out "origin: main is the same ($(short "$ORIGIN"), 7 entries)"
+}
+
+test_push__a_clones_entry_reaches_the_origin() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	add_in c partner.txt 'from a partner'
+	cd c
+	run push
+	expect_rc 0
+	expect_out "pushed main to origin"
+	expect_eq "$(head_of "$ORIGIN")" "$(head_of .custody)" "origin's main"
+	expect_eq "$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "$(head_of .custody)" "origin/main after push"
+	run push
+	expect_rc 0
+	expect_out "origin already has main ($(short .custody))"
+	cd "$TMP/srv/coll"
+	run verify
+	expect_rc 0
+	expect_out "ok: 3 commits, each signed by a member; 7 entries, 6 documents"
+	run log
+	expect_out_has "tester     register partner.txt  v1"
+	expect_eq "$(git --git-dir="$ORIGIN" log -1 --format=%s main \
+		</dev/null)" "custody add: 1 registered, 0 new versions" \
+		"stock git's log of the origin"
+	# the origin's folder gets the document by restore, not by push
+	run status
+	expect_out_has "missing   partner.txt"
+}
+
+test_push__refused_when_the_remote_moved_on() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	add_in srv/coll second.txt 'the second drop'
+	add_in c partner.txt 'from a partner'
+	local before
+	before=$(snapshots)
+	cd c
+	run push
+	expect_rc 1
+	expect_err "custody: $ORIGIN has commits this archive does not (its main is $(short "$ORIGIN")): sync first; nothing was sent"
+	cd "$TMP"
+	expect_eq "$(snapshots)" "$before" "everything after a refused push"
+}
+
+# The remote's answer for the ref is what counts: a server whose hook
+# declines the push is reported, and nothing moves on either side.
+test_push__a_ref_the_server_declines_is_reported() {
+	origin
+	serve_git
+	local url=git://127.0.0.1:$PORT/coll/.custody main
+	trun clone "$url" c
+	expect_rc 0
+	printf '#!/bin/sh\nexit 1\n' >"$ORIGIN/hooks/pre-receive"
+	chmod +x "$ORIGIN/hooks/pre-receive"
+	main=$(head_of "$ORIGIN")
+	add_in c partner.txt 'from a partner'
+	cd c
+	trun push
+	expect_rc 1
+	expect_err "custody: $url refused main: refs/heads/main: pre-receive hook declined"
+	expect_eq "$(head_of "$ORIGIN")" "$main" "origin's main"
+	expect_eq "$(git --git-dir=.custody rev-parse refs/remotes/origin/main \
+		</dev/null)" "$main" "origin/main after a declined push"
+	rm "$ORIGIN/hooks/pre-receive"
+	trun push
+	expect_rc 0
+	expect_eq "$(head_of "$ORIGIN")" "$(head_of .custody)" "origin's main"
+}
+
+test_sync__a_fetch_past_max_bytes_is_refused() {
+	origin
+	serve_git
+	local url=git://127.0.0.1:$PORT/coll/.custody before
+	trun clone "$url" c
+	expect_rc 0
+	head -c 200000 /dev/urandom >srv/coll/big.bin
+	(cd srv/coll && "$CUSTODY" add --store big.bin >/dev/null) ||
+		fail "cannot add big.bin"
+	before=$(snapshot "$TMP/c")
+	cd c
+	trun sync --max-bytes 100000
+	expect_rc 1
+	expect_err "custody: $url: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+	expect_eq "$(snapshot "$TMP/c")" "$before" "the clone after a refusal"
+	no_quarantine .custody
+	trun sync --max-bytes 1000000
+	expect_rc 0
+	cmp big.bin "$TMP/srv/coll/big.bin"
+}
+
+test_fetch__an_unknown_remote_or_a_dead_server() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	cd c
+	run fetch nosuch
+	expect_rc 1
+	expect_err "custody: no remote named 'nosuch', and no folder there"
+	local port
+	port=$(free_port)
+	trun fetch "git://127.0.0.1:$port/coll/.custody"
+	expect_rc 1
+	expect_err_has "custody: git://127.0.0.1:$port/coll/.custody: cannot fetch; nothing was changed: "
+	no_quarantine .custody
+}
+
+# ---- remotes, usage, --json, --help ----
+
+test_remote__add_list_remove() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	cd c
+	run remote add mirror ../srv/coll
+	expect_rc 0
+	expect_out ""
+	run remote add mirror git://example.org/x
+	expect_rc 1
+	expect_err "custody: there is already a remote named 'mirror'"
+	run remote add 'bad name' git://example.org/x
+	expect_rc 1
+	expect_err "custody: 'bad name' is not a name for a remote (letters, digits, '-', '_', '.')"
+	run remote list
+	expect_rc 0
+	expect_out "mirror	$ORIGIN
+origin	$ORIGIN"
+	run remote list --json
+	expect_rc 0
+	expect_out "{\"remotes\":[{\"name\":\"mirror\",\"url\":\"$ORIGIN\"},{\"name\":\"origin\",\"url\":\"$ORIGIN\"}]}"
+	run fetch mirror
+	expect_rc 0
+	expect_out "mirror: main is the same ($(short "$ORIGIN"), 6 entries)"
+	run remote remove mirror
+	expect_rc 0
+	run remote remove mirror
+	expect_rc 1
+	expect_err "custody: no remote named 'mirror'"
+	run remote list
+	expect_out "origin	$ORIGIN"
+}
+
+test_usage__errors_exit_2() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	cd c
+	local args
+	for args in "remote" "remote add x" "remote add" "remote remove" \
+	    "remote list x" "remote frob" "fetch a b" "sync a b" "push a b" \
+	    "clone" "clone a b c" "sync --max-bytes 0" "fetch --max-bytes x" \
+	    "clone --max-bytes -1 $ORIGIN d" "push --frob"; do
+		# $args unquoted: split into the command's words
+		run $args
+		[ "$RC" = 2 ] || fail "custody $args: exit $RC, expected 2: $ERR"
+		contains "$ERR" "custody" || fail "custody $args: $ERR"
+	done
+	[ ! -e d ] || fail "a refused clone made d"
+}
+
+test_json__clone_fetch_sync_push() {
+	origin
+	run clone --json "$ORIGIN" c
+	expect_rc 0
+	expect_out "{\"archive\":\"$TMP/c/.custody\",\"tip\":\"$(head_of "$ORIGIN")\",\"size\":6,\"documents_written\":5}"
+	add_in srv/coll second.txt 'the second drop'
+	cd c
+	local tip
+	tip=$(head_of "$ORIGIN")
+	run fetch --json
+	expect_rc 0
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\"}"
+	run sync --json
+	expect_rc 0
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"documents_written\":1,\"documents_differing\":0}"
+	run push --json
+	expect_rc 0
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"same\"}"
+	add_in . partner.txt 'from a partner'
+	run push --json
+	expect_rc 0
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$(head_of .custody)\",\"size\":8,\"relation\":\"behind\"}"
+}
+
+test_help__each_sync_command() {
+	local c
+	for c in clone remote fetch sync push; do
+		run "$c" --help
+		expect_rc 0
+		expect_out_has "usage: custody $c "
+		[ -z "$ERR" ] || fail "custody $c --help: $ERR"
+	done
+	run fetch --help
+	expect_out_has "CUSTODY_SSH_KNOWN_HOSTS"
+	expect_out_has "--max-bytes N"
+}
+
+run_tests
