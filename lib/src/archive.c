@@ -583,3 +583,69 @@ int custody_open_options_init(custody_open_options *opts, unsigned int version)
 	memcpy(opts, &fresh, sizeof(*opts));
 	return 0;
 }
+
+int custody_archive__note_shared(custody_archive *a, uint64_t size,
+	custody_error **err)
+{
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SHARED_FILE);
+	char line[32];
+	int rc;
+
+	if (path == NULL)
+		return custody__oom(err);
+	snprintf(line, sizeof(line), "%" PRIu64 "\n", size);
+	rc = custody_fs__append(path, line, err);
+	free(path);
+	return rc;
+}
+
+/* Most bytes custody-shared may hold: a line per proof for years. */
+#define SHARED_MAX_BYTES (64u << 20)
+
+int custody_archive__shared_size(custody_archive *a, uint64_t *out,
+	custody_error **err)
+{
+	char *path = custody_fs__join(a->gitdir, CUSTODY_SHARED_FILE);
+	custody_buf text = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+	uint64_t best = 0, n = 0;
+	size_t line = 1;
+	int rc = 0, digits = 0;
+
+	*out = 0;
+	if (path == NULL)
+		return custody__oom(err);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		goto done;
+	if (custody_fs__read_file(&text, path, SHARED_MAX_BYTES, &why) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s", why ?
+			custody_error_message(why) : path);
+		goto done;
+	}
+	for (size_t i = 0; i < text.size && rc == 0; i++) {
+		char c = text.ptr[i];
+
+		if (c >= '0' && c <= '9' && n <= (UINT64_MAX - 9) / 10) {
+			n = n * 10 + (uint64_t)(c - '0');
+			digits++;
+		} else if (c == '\n' && digits > 0) {
+			best = n > best ? n : best;
+			n = 0;
+			digits = 0;
+			line++;
+		} else {
+			rc = custody__error(err, CUSTODY_EVERIFY, "%s:%zu: not "
+				"a checkpoint size; which checkpoints left this "
+				"machine is unknown", path, line);
+		}
+	}
+	/* a last line cut short by a crash counts as written */
+	if (rc == 0 && digits > 0)
+		best = n > best ? n : best;
+	*out = best;
+done:
+	custody_error_free(why);
+	custody_buf_dispose(&text);
+	free(path);
+	return rc;
+}

@@ -43,6 +43,23 @@ struct custody_archive {
 	char (*change_salts)[65];
 };
 
+/*
+ * Checkpoints that left this machine: one size per line, appended each
+ * time a proof, a checkpoint, a consistency proof or a timestamp request
+ * is made, or main is pushed. A sync may re-sequence local entries onto a
+ * partner's history only where no such checkpoint covers them.
+ */
+#define CUSTODY_SHARED_FILE "custody-shared"
+
+/* Note that a checkpoint of `size` entries left this machine (fsynced:
+ * a proof is refused when this cannot be written). */
+int custody_archive__note_shared(custody_archive *a, uint64_t size,
+	custody_error **err);
+/* The largest size noted (0: none); CUSTODY_EVERIFY when the file is
+ * damaged. */
+int custody_archive__shared_size(custody_archive *a, uint64_t *out,
+	custody_error **err);
+
 /* Local evidence of refused histories (appended to, never rewritten). */
 #define CUSTODY_EVIDENCE_FILE "custody-evidence"
 

@@ -51,6 +51,9 @@ int custody_archive_checkpoint(custody_archive *a, custody_buf *note_out,
 		info->size = cp.size;
 		custody_base64_encode(info->root, cp.root, 32);
 	}
+	/* whoever asked for it may hand it on */
+	if (rc == 0)
+		rc = custody_archive__note_shared(a, cp.size, err);
 	if (rc != 0)
 		custody_buf_dispose(note_out);
 	return rc;
@@ -491,7 +494,8 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 		token.size = 0;
 	}
 	if ((rc = custody_tlog_proof__format(&p, &tlog, err)) != 0 ||
-	    (rc = custody_proof_file__format_header(&f, out, err)) != 0)
+	    (rc = custody_proof_file__format_header(&f, out, err)) != 0 ||
+	    (rc = custody_archive__note_shared(a, cp.size, err)) != 0)
 		goto done;
 	if (custody_buf__append(out, tlog.ptr, tlog.size) != 0)
 		rc = custody__oom(err);

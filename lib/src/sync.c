@@ -931,6 +931,9 @@ int custody_archive_push(custody_archive *a, const char *remote,
 			"nothing was sent", url, r->tip);
 		goto done;
 	}
+	/* noted before it is sent: even a push that fails may arrive */
+	if ((rc = custody_archive__note_shared(a, a->size, err)) != 0)
+		goto done;
 	cb.push_update_reference = on_push_ref;
 	po.callbacks = cb;
 	answers.t.credential_tries = 0;   /* the push connects anew */
