@@ -57,12 +57,19 @@ with_file() {
 
 blob() { printf '%s' "$1" | githi hash-object -w --stdin; }
 
+# B, every file and folder with its digest; with EVIDENCE set, but for
+# what a fork leaves in .custody/evidence/
+b_state() {
+	snapshot "$TMP/B" | if [ -n "${EVIDENCE:-}" ]; then
+		grep -v '\./\.custody/evidence'; else cat; fi
+}
+
 # refused MESSAGE...: fetch and sync from H both exit 1 with every
 # MESSAGE on stderr, and leave B (folder and archive) as it was, the
 # quarantine empty
 refused() {
 	local before cmd m
-	before=$(snapshot "$TMP/B")
+	before=$(b_state)
 	for cmd in fetch sync; do
 		cd "$TMP/B"
 		trun "$cmd" "$TMP/$HG"
@@ -72,9 +79,9 @@ refused() {
 			expect_err_has "$m"
 		done
 		no_raw_controls
-		[ "$(snapshot "$TMP/B")" = "$before" ] ||
+		[ "$(b_state)" = "$before" ] ||
 			fail "custody $cmd changed B: $(diff <(echo "$before") \
-				<(snapshot "$TMP/B"))"
+				<(b_state))"
 		[ -z "$(ls -A B/.custody/quarantine 2>/dev/null)" ] ||
 			fail "the quarantine was left: $(ls -A B/.custody/quarantine)"
 	done
@@ -304,6 +311,249 @@ test_hostile__a_dot_git_name() {
 	c=$(dotted .GIT)
 	refused "$(fails_verification)" \
 		"commit $(short "$c"): adds documents/.GIT/x, a name no custody tree holds"
+}
+
+# forget_seen: H moved back with stock git, so custody in H (which
+# remembers its head) may build on it, as a forger's copy would
+forget_seen() { rm -f "$TMP/$HG/custody-seen"; }
+
+test_hostile__a_history_rewritten_with_the_same_entries() {
+	setup
+	local c
+	# main's last commit made again: other commit, same entries
+	c=$(commit_tree "main^{tree}" main~1)
+	refused "$TMP/$HG's main ($(short "$c")) does not extend this archive's ($(head_of B/.custody | cut -c1-12)), nor it theirs: both added commits; nothing was changed"
+}
+
+test_hostile__a_checkpoint_that_does_not_extend_the_last_one() {
+	setup
+	# H rolled back one commit, then two others on it: its checkpoint of
+	# size 5 does not hold the log of size 4 that B has seen
+	gith update-ref refs/heads/main main~1
+	forget_seen
+	printf 'other\n' >H/other.txt
+	printf 'more\n' >H/more.txt
+	in_h add other.txt
+	in_h add more.txt
+	EVIDENCE=1 refused "fork: $TMP/$HG's main ($(short main), checkpoint of size 5) and this archive's ($(head_of B/.custody | cut -c1-12), size 4) are two histories of example.org/leaks that cannot both be true; both checkpoints are kept in $TMP/B/.custody/evidence/fork-"
+}
+
+test_hostile__a_fork_is_kept_as_evidence_and_checked_offline() {
+	setup
+	gith update-ref refs/heads/main main~1
+	forget_seen
+	printf 'other\n' >H/sums.csv
+	in_h add sums.csv
+	EVIDENCE=1 refused "fork: " "cannot both be true"
+	# one folder per refusal, none overwritten
+	local d n=0
+	for d in B/.custody/evidence/fork-*; do
+		n=$((n + 1))
+		expect_eq "$(cat "$d/ours.checkpoint")" \
+			"$(git --git-dir=B/.custody show main:checkpoint)" "ours"
+		expect_eq "$(cat "$d/theirs.checkpoint")" \
+			"$(gith show main:checkpoint)" "theirs"
+		[ -s "$d/README" ] || fail "$d lacks its README"
+	done
+	expect_eq "$n" 2 "evidence folders"
+	# anyone with the outlet's key sees the fork, offline
+	(cd A && "$CUSTODY_FULL" key export --vkey) >"$TMP/k"
+	printf 'custody-consistency/v1\nold 4\nnew 4\n' >"$TMP/c"
+	run consistency "$d/ours.checkpoint" "$d/theirs.checkpoint" \
+		--proof "$TMP/c" --key "$TMP/k"
+	expect_rc 1
+	expect_err_has "evidence of a fork: two checkpoints of example.org/leaks"
+}
+
+test_hostile__only_main_is_taken() {
+	setup
+	local c
+	# another branch, HEAD on it, and a tag: a symlink, unsigned
+	c=$(gith commit-tree "$(with_file documents/link 120000 \
+		"$(blob /etc/passwd)")" -p main -m evil)
+	gith update-ref refs/heads/evil "$c"
+	gith update-ref refs/tags/evil "$c"
+	gith symbolic-ref HEAD refs/heads/evil
+	local before
+	before=$(b_state)
+	cd B
+	for cmd in fetch sync; do
+		trun "$cmd" "$TMP/$HG"
+		expect_rc 0
+		expect_out "$TMP/$HG: main is the same ($(head_of .custody | cut -c1-12), 4 entries)"
+	done
+	cd "$TMP"
+	expect_eq "$(b_state)" "$before" "B after fetch and sync"
+	! git --git-dir=B/.custody cat-file -e "$c" 2>/dev/null ||
+		fail "the other branch's commit was taken in"
+	# without main, nothing is taken
+	gith update-ref -d refs/heads/main
+	refused "$TMP/$HG: has no main branch: not a custody archive"
+}
+
+test_hostile__a_missing_object() {
+	setup
+	ls $HG/objects/pack >"$TMP/packs"
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	local pack missing
+	# the new packs, unpacked, less the blob of entry 4
+	mkdir "$TMP/out"
+	for pack in $(ls $HG/objects/pack | grep -vxFf "$TMP/packs" |
+	    grep '\.pack$'); do
+		mv $HG/objects/pack/"${pack%.pack}".* "$TMP/out/"
+		githi unpack-objects -q <"$TMP/out/$pack"
+	done
+	missing=$(gith rev-parse main:log/000/000/000000004.yaml)
+	rm "$HG/objects/${missing:0:2}/${missing:2}"
+	refused "$TMP/$HG: cannot fetch; nothing was changed: object not found - cannot read header for ($missing)"
+}
+
+test_hostile__a_huge_stream_is_stopped() {
+	setup
+	head -c 3000000 /dev/urandom >H/big.bin
+	in_h add big.bin
+	local before
+	before=$(b_state)
+	cd B
+	for cmd in fetch sync; do
+		trun "$cmd" "$TMP/$HG" --max-bytes 100000
+		expect_rc 1
+		expect_err "custody: $TMP/$HG: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+	done
+	cd "$TMP"
+	expect_eq "$(b_state)" "$before" "B after fetch and sync"
+	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+}
+
+# free_port: a port nothing listens on now, on 127.0.0.1
+free_port() {
+	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_listen PORT: until something listens on it (at most 10 s)
+wait_listen() {
+	local i
+	for i in $(seq 200); do
+		"$PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+			"$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "nothing listens on port $1"
+}
+
+# serve: git daemon on 127.0.0.1 serving $TMP (H at
+# git://127.0.0.1:$DPORT/H/.custody), killed when the test ends
+serve() {
+	DPORT=$(free_port)
+	git daemon --listen=127.0.0.1 --port="$DPORT" --base-path="$TMP" \
+		--export-all --reuseaddr "$TMP" </dev/null \
+		>"$TMP/daemon.log" 2>&1 &
+	DAEMON=$!
+	trap 'kill $DAEMON ${PROXY:-} 2>/dev/null' EXIT
+	wait_listen "$DPORT"
+}
+
+# proxy LIMIT: a TCP proxy in front of the daemon that hangs up on both
+# sides once LIMIT bytes came from the daemon (port $PPORT)
+proxy() {
+	cat >"$TMP/proxy.py" <<'PY'
+import socket, sys, threading
+limit, upstream = int(sys.argv[1]), int(sys.argv[2])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(8)
+print(srv.getsockname()[1], flush=True)
+
+def pump(src, dst, counted, both):
+    sent = 0
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            if counted and sent + len(data) > limit:
+                dst.sendall(data[:limit - sent])
+                break
+            dst.sendall(data)
+            sent += len(data)
+    except OSError:
+        pass
+    for s in both:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+while True:
+    client, _ = srv.accept()
+    server = socket.create_connection(("127.0.0.1", upstream))
+    both = (client, server)
+    threading.Thread(target=pump, args=(client, server, False, both),
+                     daemon=True).start()
+    threading.Thread(target=pump, args=(server, client, True, both),
+                     daemon=True).start()
+PY
+	"$PYTHON" "$TMP/proxy.py" "$1" "$DPORT" >"$TMP/proxy.port" \
+		2>"$TMP/proxy.log" </dev/null &
+	PROXY=$!
+	local i
+	for i in $(seq 200); do
+		[ -s "$TMP/proxy.port" ] && break
+		sleep 0.05
+	done
+	PPORT=$(cat "$TMP/proxy.port")
+	[ -n "$PPORT" ] || fail "the proxy did not start"
+	wait_listen "$PPORT"
+}
+
+test_hostile__a_huge_stream_over_git_is_stopped() {
+	setup
+	head -c 3000000 /dev/urandom >H/big.bin
+	in_h add big.bin
+	serve
+	local before url=git://127.0.0.1:$DPORT/H/.custody
+	before=$(b_state)
+	cd B
+	for cmd in fetch sync; do
+		trun "$cmd" "$url" --max-bytes 100000
+		expect_rc 1
+		expect_err "custody: $url: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+	done
+	cd "$TMP"
+	expect_eq "$(b_state)" "$before" "B after fetch and sync"
+	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+	# the same partner, with no limit, is taken in
+	cd B
+	trun sync "$url"
+	expect_rc 0
+	expect_eq "$(head_of .custody)" "$(head_of "$TMP/$HG")" "B's main"
+	cmp big.bin "$TMP/H/big.bin" || fail "big.bin differs"
+}
+
+test_hostile__a_connection_dropped_half_way() {
+	setup
+	head -c 1000000 /dev/urandom >H/big.bin
+	in_h add big.bin
+	serve
+	proxy 200000
+	local before url=git://127.0.0.1:$PPORT/H/.custody
+	before=$(b_state)
+	cd B
+	for cmd in fetch sync; do
+		trun "$cmd" "$url"
+		expect_rc 1
+		expect_err "custody: $url: cannot fetch; nothing was changed: early EOF"
+	done
+	cd "$TMP"
+	expect_eq "$(b_state)" "$before" "B after fetch and sync"
+	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+	# the daemon itself serves it whole
+	cd B
+	trun sync "git://127.0.0.1:$DPORT/H/.custody"
+	expect_rc 0
+	cmp big.bin "$TMP/H/big.bin" || fail "big.bin differs"
 }
 
 run_tests
