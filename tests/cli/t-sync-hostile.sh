@@ -72,7 +72,7 @@ refused() {
 	before=$(b_state)
 	for cmd in fetch sync; do
 		cd "$TMP/B"
-		trun "$cmd" "$TMP/$HG"
+		trun "$cmd" "${REMOTE:-$TMP/$HG}"
 		cd "$TMP"
 		expect_rc 1
 		for m in "$@"; do
@@ -554,6 +554,44 @@ test_hostile__a_connection_dropped_half_way() {
 	trun sync "git://127.0.0.1:$DPORT/H/.custody"
 	expect_rc 0
 	cmp big.bin "$TMP/H/big.bin" || fail "big.bin differs"
+}
+
+test_hostile__a_named_remote_moved_back() {
+	setup
+	(cd B && "$CUSTODY" remote add h "$TMP/$HG") || fail "remote add"
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	cd B
+	run fetch h
+	expect_rc 0
+	cd "$TMP"
+	local seen
+	seen=$(git --git-dir=B/.custody rev-parse refs/remotes/h/main)
+	expect_eq "$seen" "$(head_of "$TMP/$HG")" "h's main, fetched"
+	# h takes back what it published: its main is B's again
+	gith update-ref refs/heads/main main~1
+	REMOTE=h refused "$TMP/$HG: its main ($(short main)) does not extend ${seen:0:12}, which it had before (refs/remotes/h/main): its history was moved back or rewritten; nothing was changed"
+	# a remote merely behind this archive is no rollback
+	cd B
+	run fetch "$TMP/$HG"
+	expect_rc 0
+}
+
+test_hostile__a_sync_refused_for_the_local_history_takes_nothing_in() {
+	setup
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	# B can no longer tell whether its own main was moved back
+	echo damaged >B/.custody/custody-seen
+	local objects
+	objects=$(snapshot B/.custody/objects)
+	cd B
+	trun sync "$TMP/$HG"
+	cd "$TMP"
+	expect_rc 1
+	expect_err_has "custody: $TMP/B/.custody/custody-seen is damaged, so this machine can no longer tell whether main was moved back or rewritten; nothing was changed."
+	expect_eq "$(snapshot B/.custody/objects)" "$objects" "B's objects"
+	expect_eq "$(head_of B/.custody)" "$(head_of A/.custody)" "B's main"
 }
 
 run_tests
