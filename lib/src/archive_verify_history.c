@@ -121,7 +121,8 @@ static const char *odd_mode(uint16_t mode)
 }
 
 /* The name and kind of what a commit adds or changes: only plain
- * files, under names custody writes; 1 if it was refused. */
+ * files, under names custody writes, all there; 1 if it is not even
+ * one of custody's files. */
 static int odd_delta(const git_diff_delta *d, const char *path,
 	struct diff_state *s, const char *where)
 {
@@ -132,13 +133,24 @@ static int odd_delta(const git_diff_delta *d, const char *path,
 			"no custody tree holds", path);
 		return 1;
 	}
-	if (d->status == GIT_DELTA_DELETED ||
-	    (kind = odd_mode(d->new_file.mode)) == NULL)
+	if (d->status == GIT_DELTA_DELETED)
 		return 0;
-	custody_archive_verify__problem(s->v, where, "adds %s as %s (mode "
-		"%06o): a custody tree holds only plain files", path, kind,
-		(unsigned int)d->new_file.mode);
-	return 1;
+	if ((kind = odd_mode(d->new_file.mode)) != NULL) {
+		custody_archive_verify__problem(s->v, where, "adds %s as %s "
+			"(mode %06o): a custody tree holds only plain files",
+			path, kind, (unsigned int)d->new_file.mode);
+		return 1;
+	}
+	/* what a later commit removes is never read again: check it is
+	 * there at all (a partner's history must be complete) */
+	if (!git_odb_exists(s->v->odb, &d->new_file.id)) {
+		char id[41];
+
+		git_oid_tostr(id, sizeof(id), &d->new_file.id);
+		custody_archive_verify__problem(s->v, where, "adds %s, whose "
+			"object %s is missing from the archive", path, id);
+	}
+	return 0;
 }
 
 static int on_delta(const git_diff_delta *d, struct diff_state *s)

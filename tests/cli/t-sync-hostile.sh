@@ -251,6 +251,12 @@ test_hostile__a_tree_with_a_symlink() {
 	refused "$(fails_verification)" \
 		"commit $(short "$c"): adds documents/link as a symlink"
 	verify_fails "commit $(short "$c"): adds documents/link as a symlink"
+	# nor is it cloned: nothing is left
+	run clone "$TMP/$HG" C
+	expect_rc 1
+	expect_err_has "$(fails_verification)"
+	expect_err_has "commit $(short "$c"): adds documents/link as a symlink (mode 120000): a custody tree holds only plain files"
+	[ ! -e C ] || fail "the refused clone left C: $(ls -A C)"
 }
 
 test_hostile__a_registered_document_made_a_symlink() {
@@ -407,6 +413,19 @@ test_hostile__a_missing_object() {
 	missing=$(gith rev-parse main:log/000/000/000000004.yaml)
 	rm "$HG/objects/${missing:0:2}/${missing:2}"
 	refused "$TMP/$HG: cannot fetch; nothing was changed: object not found - cannot read header for ($missing)"
+	verify_fails "commit $(short main): adds log/000/000/000000004.yaml, whose object $missing is missing from the archive"
+}
+
+test_hostile__a_missing_document_in_the_history() {
+	setup
+	local junk c
+	# a commit adds documents/junk, whose blob is then lost: no later
+	# check reads it, but the history is incomplete
+	junk=$(blob junk)
+	c=$(commit_tree "$(with_file documents/junk 100644 "$junk")")
+	rm "$HG/objects/${junk:0:2}/${junk:2}"
+	verify_fails "commit $(short "$c"): adds documents/junk, whose object $junk is missing from the archive"
+	refused "$TMP/$HG: cannot fetch; nothing was changed: object not found"
 }
 
 test_hostile__a_huge_stream_is_stopped() {
