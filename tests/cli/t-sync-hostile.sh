@@ -613,4 +613,86 @@ test_hostile__a_sync_refused_for_the_local_history_takes_nothing_in() {
 	expect_eq "$(head_of B/.custody)" "$(head_of A/.custody)" "B's main"
 }
 
+# endless: a git:// server on $EPORT that offers main at B's tip's
+# child and then sends a pack that never ends (one blob of 1 TiB, its
+# deflate stream unending)
+endless() {
+	cat >"$TMP/endless.py" <<'PY'
+import os, socket, struct, sys, threading, zlib
+tip = sys.argv[1].encode()
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(8)
+print(srv.getsockname()[1], flush=True)
+
+def pkt(data):
+    return b"%04x" % (len(data) + 4) + data
+
+def serve(c):
+    try:
+        c.recv(65536)        # git-upload-pack /path
+        c.sendall(pkt(tip + b" refs/heads/main\0side-band-64k ofs-delta\n")
+                  + b"0000")
+        got = b""
+        while b"done\n" not in got:
+            data = c.recv(65536)
+            if not data:
+                return
+            got += data
+        c.sendall(pkt(b"NAK\n"))
+        size = 1 << 40
+        head = bytes([0x80 | (3 << 4) | (size & 15)])
+        size >>= 4
+        while size:
+            head += bytes([(0x80 if size >> 7 else 0) | (size & 127)])
+            size >>= 7
+        z = zlib.compressobj(0)
+        data = b"PACK" + struct.pack(">II", 2, 1) + head
+        while True:
+            data += z.compress(os.urandom(60000))
+            while len(data) >= 65000:
+                c.sendall(pkt(b"\1" + data[:65000]))
+                data = data[65000:]
+    except OSError:
+        pass
+    finally:
+        c.close()
+
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+	"$PYTHON" "$TMP/endless.py" "$1" >"$TMP/endless.port" \
+		2>"$TMP/endless.log" </dev/null &
+	ENDLESS=$!
+	trap 'kill $ENDLESS 2>/dev/null' EXIT
+	local i
+	for i in $(seq 200); do
+		[ -s "$TMP/endless.port" ] && break
+		sleep 0.05
+	done
+	EPORT=$(cat "$TMP/endless.port")
+	[ -n "$EPORT" ] || fail "the endless server did not start"
+	wait_listen "$EPORT"
+}
+
+test_hostile__an_endless_stream_is_stopped() {
+	setup
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	endless "$(head_of "$TMP/$HG")"
+	local before url=git://127.0.0.1:$EPORT/H/.custody
+	before=$(b_state)
+	cd B
+	for cmd in fetch sync; do
+		trun "$cmd" "$url" --max-bytes 1000000
+		expect_rc 1
+		expect_err "custody: $url: sent more than 1000000 bytes, the most a fetch takes; nothing was changed"
+	done
+	cd "$TMP"
+	expect_eq "$(b_state)" "$before" "B after fetch and sync"
+	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+}
+
 run_tests
