@@ -371,6 +371,9 @@ test_hostile__a_fork_is_kept_as_evidence_and_checked_offline() {
 	expect_err_has "evidence of a fork: two checkpoints of example.org/leaks"
 }
 
+# Only refs/heads/main is asked for: other branches, tags and HEAD are
+# never fetched, so nothing of theirs is taken in (nor is it an error);
+# a remote without main is refused.
 test_hostile__only_main_is_taken() {
 	setup
 	local c
