@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int cmp_u64(const void *x, const void *y)
 {
@@ -83,6 +84,75 @@ static int on_log_delta(const git_diff_delta *d, const char *path,
 	return 0;
 }
 
+/* A name no custody tree holds: an empty, "." or ".." part, or ".git"
+ * in any case (what a checkout or git itself would act on). */
+static int hostile_name(const char *path)
+{
+	const char *p = path;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 &&
+		    p[0] == '.' && p[1] == '.') || (n == 4 &&
+		    strncasecmp(p, ".git", 4) == 0))
+			return 1;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* What a tree entry of this mode is, when not a plain file. */
+static const char *odd_mode(uint16_t mode)
+{
+	switch (mode) {
+	case GIT_FILEMODE_BLOB:
+		return NULL;
+	case GIT_FILEMODE_LINK:
+		return "a symlink";
+	case GIT_FILEMODE_COMMIT:
+		return "a gitlink";
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+		return "an executable file";
+	default:
+		return "an entry of an unknown kind";
+	}
+}
+
+/* The name and kind of what a commit adds or changes: only plain
+ * files, under names custody writes, all there; 1 if it is not even
+ * one of custody's files. */
+static int odd_delta(const git_diff_delta *d, const char *path,
+	struct diff_state *s, const char *where)
+{
+	const char *kind;
+
+	if (hostile_name(path)) {
+		custody_archive_verify__problem(s->v, where, "adds %s, a name "
+			"no custody tree holds", path);
+		return 1;
+	}
+	if (d->status == GIT_DELTA_DELETED)
+		return 0;
+	if ((kind = odd_mode(d->new_file.mode)) != NULL) {
+		custody_archive_verify__problem(s->v, where, "adds %s as %s "
+			"(mode %06o): a custody tree holds only plain files",
+			path, kind, (unsigned int)d->new_file.mode);
+		return 1;
+	}
+	/* what a later commit removes is never read again: check it is
+	 * there at all (a partner's history must be complete) */
+	if (!git_odb_exists(s->v->odb, &d->new_file.id)) {
+		char id[41];
+
+		git_oid_tostr(id, sizeof(id), &d->new_file.id);
+		custody_archive_verify__problem(s->v, where, "adds %s, whose "
+			"object %s is missing from the archive", path, id);
+	}
+	return 0;
+}
+
 static int on_delta(const git_diff_delta *d, struct diff_state *s)
 {
 	const char *path = d->status == GIT_DELTA_DELETED ?
@@ -90,6 +160,10 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 	char where[128];
 
 	snprintf(where, sizeof(where), "commit %.12s", s->commit);
+	if (odd_delta(d, path, s, where)) {
+		s->others++;
+		return 0;
+	}
 	if (strncmp(path, "log/", 4) == 0) {
 		return on_log_delta(d, path, s, where);
 	} else if (strncmp(path, "private/", 8) == 0) {

@@ -617,18 +617,52 @@ static int swap_ref(git_repository *repo, const char *name,
 	return 0;
 }
 
+/*
+ * A named remote's main must extend what it showed before (its
+ * remote-tracking ref): one that was moved back or rewritten is refused,
+ * even when this archive's main holds it (a partner cannot take back
+ * what it published).
+ */
+static int check_moved_back(custody_archive *a, struct custody_quarantine *q,
+	const char *name, const char *url, const git_oid *tip,
+	custody_error **err)
+{
+	git_oid seen;
+	char ref[300], hex[41], seen_hex[41];
+
+	if (name == NULL)
+		return 0;
+	snprintf(ref, sizeof(ref), "refs/remotes/%s/main", name);
+	if (git_reference_name_to_id(&seen, a->repo, ref) != 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_oid_equal(&seen, tip) ||
+	    git_graph_descendant_of(q->repo, tip, &seen) == 1)
+		return 0;
+	git_error_clear();
+	git_oid_tostr(hex, sizeof(hex), tip);
+	git_oid_tostr(seen_hex, sizeof(seen_hex), &seen);
+	return custody__error(err, CUSTODY_EVERIFY, "%s: its main (%.12s) "
+		"does not extend %.12s, which it had before (%s): its history "
+		"was moved back or rewritten; nothing was changed", url, hex,
+		seen_hex, ref);
+}
+
 /* Fetch `url` into a quarantine and verify it; on success the
  * quarantine is left open in *q (objects not yet taken in). */
 static int fetch_checked(custody_archive *a, const char *url,
-	const custody_sync_options *opts, struct custody_quarantine *q,
-	custody_fetch_result *r, custody_error **err)
+	const char *name, const custody_sync_options *opts,
+	struct custody_quarantine *q, custody_fetch_result *r,
+	custody_error **err)
 {
 	git_oid tip;
 	int rc;
 
 	if ((rc = custody_sync__quarantine_open(q, a->gitdir, 1, err)) != 0)
 		return rc;
-	if ((rc = custody_sync__fetch(q, url, opts, &tip, err)) != 0)
+	if ((rc = custody_sync__fetch(q, url, opts, &tip, err)) != 0 ||
+	    (rc = check_moved_back(a, q, name, url, &tip, err)) != 0)
 		return rc;
 	git_oid_tostr(r->tip, sizeof(r->tip), &tip);
 	r->relation = relation(q->repo, &tip, &a->head, a->has_head);
@@ -692,7 +726,7 @@ static int fetch_locked(custody_archive *a, const char *remote,
 
 	if ((rc = resolve_remote(a, remote, &url, &name, err)) != 0)
 		return rc;
-	if ((rc = fetch_checked(a, url, opts, q, r, err)) != 0)
+	if ((rc = fetch_checked(a, url, name, opts, q, r, err)) != 0)
 		goto done;
 	git_oid_fromstr(tip, r->tip);
 	if ((rc = custody_lock__acquire(lock, a->gitdir, opts ?
@@ -820,14 +854,16 @@ int custody_archive_sync(custody_archive *a, const char *remote,
 
 	if ((rc = check_args(a, opts, r, err)) != 0)
 		return rc;
+	/* what this machine verified before must still be main's base:
+	 * checked before anything is fetched, so a refusal takes nothing in */
+	if ((rc = custody_archive__check_history(a, err)) != 0)
+		return rc;
 	old = a->head;
 	before = a->size;
 	if ((rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err))
 	    != 0 || r->relation != CUSTODY_SYNC_AHEAD)
 		goto done;
-	/* what this machine verified before must still be main's base */
-	if ((rc = custody_archive__check_history(a, err)) != 0 ||
-	    (rc = swap_ref(a->repo, CUSTODY_REF, &tip, &old, "custody sync",
+	if ((rc = swap_ref(a->repo, CUSTODY_REF, &tip, &old, "custody sync",
 	    err)) != 0)
 		goto done;
 	custody_change__remember_head(a, &tip);
