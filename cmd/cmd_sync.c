@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 
 #define TRANSPORTS \
 "REMOTE is a remote's name (see `custody remote`; default: origin) or a\n" \
@@ -66,20 +67,34 @@ static const char fetch_help[] =
 "                 more)\n";
 
 static const char sync_help[] =
-"usage: custody sync [REMOTE] [--max-bytes N] [--wait S] [--json]\n"
-"                    [--archive DIR]\n"
+"usage: custody sync [REMOTE] [--key NAME] [--passphrase-file FILE]\n"
+"                    [--max-bytes N] [--wait S] [--json] [--archive DIR]\n"
 "\n"
 "Fetch and verify as `custody fetch` does, then move main to the\n"
 "remote's when it extends this archive's, and write into the collection\n"
 "the stored documents it lacks, each checked against its entry (a copy\n"
-"of yours that differs is kept; `custody status` shows it). When both\n"
-"sides added commits, sync refuses (replaying local entries onto the\n"
-"remote's is not done yet).\n"
+"of yours that differs is kept; `custody status` shows it).\n"
+"\n"
+"When both sides added entries since their common commit, yours are\n"
+"appended again after the remote's (new indexes, one commit each signed\n"
+"by your key, stored content kept, references between them moved along;\n"
+"the result is verified as anything fetched is), but only when no\n"
+"checkpoint that covers them is known to others: none was given out in a\n"
+"proof, a checkpoint, a consistency proof or a timestamp request, pushed,\n"
+"or received from a partner. Member changes, outlet key rotations and\n"
+"timestamps are never appended again. Otherwise sync refuses; when the\n"
+"two sides' checkpoints cannot both be true, it says \"fork\" and keeps\n"
+"both under .custody/evidence/. What moved where is recorded there too\n"
+"(replay-*.txt).\n"
 "\n" CHECKS "\n" TRANSPORTS
 "\n" MAX_BYTES
+"  --key NAME     the key that signs entries appended again (default:\n"
+"                 CUSTODY_KEY; without one, such a sync is refused)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --wait S       wait this long if another process holds the archive\n"
 "  --json         {remote, tip, size, relation, documents_written,\n"
-"                 documents_differing}\n";
+"                 documents_differing}, and when both sides added\n"
+"                 entries, replay_from and replayed\n";
 
 static const char push_help[] =
 "usage: custody push [REMOTE] [--json] [--archive DIR]\n"
@@ -115,6 +130,9 @@ static void print_result(const char *what, const char *remote,
 			printf(",\"documents_written\":%" PRIu64
 				",\"documents_differing\":%" PRIu64,
 				r->documents_written, r->documents_differing);
+		if (r->relation == CUSTODY_SYNC_DIVERGED)
+			printf(",\"replay_from\":%" PRIu64 ",\"replayed\":%"
+				PRIu64, r->replay_from, r->replayed);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -134,6 +152,22 @@ static void print_result(const char *what, const char *remote,
 	case CUSTODY_SYNC_BEHIND:
 		printf("%s: main (%.12s) is behind this archive's; nothing "
 			"to bring in\n", remote, r->tip);
+		break;
+	case CUSTODY_SYNC_DIVERGED:
+		if (r->replayed > 0) {
+			printf("%s: both sides added entries; your %" PRIu64
+				" (from entry %" PRIu64 ", known to no one "
+				"else) appended again after theirs as entries "
+				"%" PRIu64 "-%" PRIu64 "; main is %.12s (%"
+				PRIu64 " entries)\n", remote, r->replayed,
+				r->replay_from, r->size - r->replayed,
+				r->size - 1, r->tip, r->size);
+			break;
+		}
+		printf("%s: main (%.12s, %" PRIu64 " entries) verified; both "
+			"sides added entries since entry %" PRIu64 ": `custody "
+			"sync` appends yours again after theirs\n", remote,
+			r->tip, r->size, r->replay_from);
 		break;
 	default:
 		printf("%s: main (%.12s, %" PRIu64 " entries) verified%s\n",
@@ -160,6 +194,14 @@ static int parse_max(const char *arg, custody_sync_options *opts,
 	return 0;
 }
 
+static int named_key(const struct cli *cli)
+{
+	const char *env = getenv("CUSTODY_KEY");
+
+	return (cli->key_name != NULL && cli->key_name[0] != '\0') ||
+		(env != NULL && env[0] != '\0');
+}
+
 /* fetch, sync and push: one shape. */
 static int transfer(const char *what, int argc, char **argv)
 {
@@ -169,7 +211,8 @@ static int transfer(const char *what, int argc, char **argv)
 	};
 	static const struct cli_options sync_options = {
 		.command = "sync", .help = sync_help, .own = sync_own,
-		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT,
+		.common = CLI_ARCHIVE | CLI_JSON | CLI_WAIT | CLI_KEY |
+			CLI_PASSPHRASE_FILE,
 	};
 	static const struct cli_options push_options = {
 		.command = "push", .help = push_help,
@@ -181,6 +224,7 @@ static int transfer(const char *what, int argc, char **argv)
 	custody_sync_options opts = CUSTODY_SYNC_OPTIONS_INIT;
 	custody_fetch_result r;
 	custody_archive *archive = NULL;
+	custody_key *key = NULL;
 	custody_error *err = NULL;
 	const char *remote;
 	struct cli cli;
@@ -196,7 +240,12 @@ static int transfer(const char *what, int argc, char **argv)
 		return cli_usage(what, "unexpected argument '%s'",
 			argv[optind + 1]);
 	remote = optind < argc ? argv[optind] : NULL;
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	/* sync signs only when it appends local entries again after the
+	 * remote's, and only with a key named (--key, CUSTODY_KEY): a
+	 * partner's replica needs none */
+	if (strcmp(what, "sync") == 0 && named_key(&cli) ?
+	    cli_open_signed(&cli, cli.key_name, cli.passphrase_file,
+	    &archive, &key) != EXIT_OK : cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	opts.lock_wait_ms = cli.wait_ms;
 	if (cli.progress) {
@@ -210,6 +259,7 @@ static int transfer(const char *what, int argc, char **argv)
 		rc = custody_archive_push(archive, remote, &opts, &r, &err);
 	cli_progress_end();
 	custody_archive_free(archive);
+	custody_key_free(key);
 	if (rc != 0)
 		return cli_fail(err);
 	print_result(what, remote ? remote : "origin", &r, cli.json);

@@ -331,6 +331,12 @@ done:
 	return rc;
 }
 
+int custody_archive__log_size(custody_archive *a, git_tree *tree,
+	uint64_t *out, custody_error **err)
+{
+	return log_size(a, tree, out, err);
+}
+
 int custody_archive__refresh(custody_archive *a, custody_error **err)
 {
 	git_tree *tree = NULL;

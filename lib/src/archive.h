@@ -44,10 +44,11 @@ struct custody_archive {
 };
 
 /*
- * Checkpoints that left this machine: one size per line, appended each
- * time a proof, a checkpoint, a consistency proof or a timestamp request
- * is made, or main is pushed. A sync may re-sequence local entries onto a
- * partner's history only where no such checkpoint covers them.
+ * Checkpoints others know: one log size per line, appended each time a
+ * proof, a checkpoint, a consistency proof or a timestamp request is
+ * made, main is pushed, or a partner's history is taken in (its entries
+ * are the partner's, not ours to move). A sync may re-sequence local
+ * entries onto a partner's history only where none of these covers them.
  */
 #define CUSTODY_SHARED_FILE "custody-shared"
 
@@ -92,6 +93,10 @@ int custody_archive__private_id(custody_archive *a, git_tree *tree,
 int custody_archive__open_entry(custody_archive *a, git_tree *tree,
 	struct custody_entry *e, const void *public_bytes, size_t len,
 	custody_error **err);
+
+/* The log's size in `tree` (any commit's). */
+int custody_archive__log_size(custody_archive *a, git_tree *tree,
+	uint64_t *out, custody_error **err);
 
 /* Re-read HEAD, custody.yaml and the log's size. */
 int custody_archive__refresh(custody_archive *a, custody_error **err);

@@ -32,6 +32,22 @@
 int custody_archive_checkpoint(custody_archive *a, custody_buf *note_out,
 	custody_checkpoint_info *info, custody_error **err)
 {
+	custody_checkpoint_info mine;
+	int rc = custody_archive__head_checkpoint(a, note_out, &mine, err);
+
+	/* whoever asked for it may hand it on */
+	if (rc == 0 && (rc = custody_archive__note_shared(a, mine.size,
+	    err)) != 0)
+		custody_buf_dispose(note_out);
+	if (rc == 0 && info != NULL)
+		*info = mine;
+	return rc;
+}
+
+int custody_archive__head_checkpoint(custody_archive *a,
+	custody_buf *note_out, custody_checkpoint_info *info,
+	custody_error **err)
+{
 	struct custody_checkpoint cp;
 	git_tree *tree = NULL;
 	size_t text_len;
@@ -51,9 +67,6 @@ int custody_archive_checkpoint(custody_archive *a, custody_buf *note_out,
 		info->size = cp.size;
 		custody_base64_encode(info->root, cp.root, 32);
 	}
-	/* whoever asked for it may hand it on */
-	if (rc == 0)
-		rc = custody_archive__note_shared(a, cp.size, err);
 	if (rc != 0)
 		custody_buf_dispose(note_out);
 	return rc;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "custody/common.h"
 #include "custody/archive.h"
+#include "custody/proof.h"
 #include <git2.h>
 
 struct custody_entry;
@@ -27,6 +28,12 @@ enum custody_disclose {
  * private field but the blob id; with the publication entry that names
  * it, if any, proven at the same checkpoint.
  */
+/* custody_archive_checkpoint without noting it as shared: for a check
+ * inside the library, where the checkpoint goes nowhere. */
+int custody_archive__head_checkpoint(custody_archive *a,
+	custody_buf *note_out, custody_checkpoint_info *info,
+	custody_error **err);
+
 int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	int timestamped, enum custody_disclose what,
 	const char *const *fields, size_t nfields, custody_buf *out,

@@ -7,6 +7,7 @@
 #include "archive.h"
 #include "change.h"
 #include "common.h"
+#include "proof.h"
 #include "digest.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -111,7 +112,7 @@ int custody_archive_timestamp_add(custody_archive *a, const void *response,
 	info->struct_version = CUSTODY_TIMESTAMP_INFO_VERSION;
 	if ((rc = custody_change__begin(a, 0, &lock, &actor, err)) != 0)
 		return rc;
-	if ((rc = custody_archive_checkpoint(a, &note, NULL, err)) != 0 ||
+	if ((rc = custody_archive__head_checkpoint(a, &note, NULL, err)) != 0 ||
 	    (rc = custody_note__split(note.ptr, note.size, &text_len, err))
 	    != 0 ||
 	    (rc = custody_checkpoint__parse(&cp, note.ptr, text_len, err)) != 0)

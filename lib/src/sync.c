@@ -548,7 +548,8 @@ done:
  * size differs), that is a fork: both are kept as evidence.
  */
 static int refuse_diverged(custody_archive *a, struct custody_quarantine *q,
-	const char *url, const git_oid *tip, custody_error **err)
+	const char *url, const git_oid *tip, const custody_error *why,
+	custody_error **err)
 {
 	struct custody_checkpoint ours, theirs;
 	custody_buf on = CUSTODY_BUF_INIT, tn = CUSTODY_BUF_INIT;
@@ -580,14 +581,16 @@ static int refuse_diverged(custody_archive *a, struct custody_quarantine *q,
 			"(%.12s, checkpoint of size %" PRIu64 ") and this "
 			"archive's (%.12s, size %" PRIu64 ") are two histories "
 			"of %s that cannot both be true; both checkpoints are "
-			"kept in %s; nothing was changed", url, hex,
+			"kept in %s (%s); nothing was changed", url, hex,
 			theirs.size, a->head_hex, ours.size, a->config->origin,
-			where.ptr);
+			where.ptr, custody_error_message(why));
 	else
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s's main (%.12s) "
 			"does not extend this archive's (%.12s), nor it "
-			"theirs: both added commits; nothing was changed",
-			url, hex, a->head_hex);
+			"theirs: both added commits, and this archive's cannot "
+			"be appended again after theirs: %s; nothing was "
+			"changed", url, hex, a->head_hex,
+			custody_error_message(why));
 done:
 	custody_buf_dispose(&on);
 	custody_buf_dispose(&tn);
@@ -674,13 +677,25 @@ static int fetch_checked(custody_archive *a, const char *url,
 	if ((rc = custody_sync__verify(q, url, &tip, err)) != 0)
 		return rc;
 	r->size = custody_archive_size(q->archive);
-	if (r->relation == CUSTODY_SYNC_DIVERGED)
-		return refuse_diverged(a, q, url, &tip, err);
 	if (a->config != NULL && strcmp(a->config->origin,
 	    custody_archive_origin(q->archive)) != 0)
 		return custody__error(err, CUSTODY_EVERIFY, "%s: is the log "
 			"of %s, not of %s; nothing was changed", url,
 			custody_archive_origin(q->archive), a->config->origin);
+	if (r->relation == CUSTODY_SYNC_DIVERGED) {
+		custody_error *why = NULL;
+
+		rc = custody_sync__replay_base(a, q->repo, &tip,
+			&r->replay_from, &why);
+		if (rc != 0 && custody_error_code(why) == CUSTODY_EEXISTS)
+			rc = refuse_diverged(a, q, url, &tip, why, err);
+		else if (rc != 0 && err != NULL) {
+			*err = why;
+			why = NULL;
+		}
+		custody_error_free(why);
+		return rc;
+	}
 	return 0;
 }
 
@@ -842,6 +857,41 @@ int custody_sync__write_documents(custody_archive *a, uint64_t from,
 	return rc;
 }
 
+/*
+ * Both sides added entries, and ours are known to no one else: append
+ * them again after the remote's, in the quarantine; verify the result as
+ * anything fetched is; take it in and move main there. Under the lock.
+ */
+static int sync_replayed(custody_archive *a, struct custody_quarantine *q,
+	const char *remote, custody_fetch_result *r, custody_error **err)
+{
+	uint64_t from = r->replay_from, local = a->size, theirs = r->size;
+	git_oid old = a->head, now;
+	int rc;
+
+	if ((rc = custody_sync__replay(a, q, remote ? remote : "origin",
+	    from, &now, err)) != 0)
+		return rc;
+	custody_archive_free(q->archive);
+	q->archive = NULL;
+	if ((rc = custody_sync__verify(q, remote, &now, err)) != 0 ||
+	    (rc = custody_sync__adopt(q->dir, a->gitdir, err)) != 0 ||
+	    (rc = custody_sync__forget_tiles_from(a, from, err)) != 0 ||
+	    (rc = swap_ref(a->repo, CUSTODY_REF, &now, &old, "custody sync",
+	    err)) != 0)
+		return rc;
+	custody_change__remember_head(a, &now);
+	/* the partner's entries are known to others: never moved later */
+	if ((rc = custody_archive__note_shared(a, theirs, err)) != 0 ||
+	    (rc = custody_sync__forget_tiles_from(a, from, err)) != 0 ||
+	    (rc = custody_archive__refresh(a, err)) != 0)
+		return rc;
+	r->replayed = local - from;
+	r->size = a->size;
+	git_oid_tostr(r->tip, sizeof(r->tip), &now);
+	return custody_sync__write_documents(a, from, r, err);
+}
+
 int custody_archive_sync(custody_archive *a, const char *remote,
 	const custody_sync_options *opts, custody_fetch_result *r,
 	custody_error **err)
@@ -861,12 +911,21 @@ int custody_archive_sync(custody_archive *a, const char *remote,
 	old = a->head;
 	before = a->size;
 	if ((rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err))
-	    != 0 || r->relation != CUSTODY_SYNC_AHEAD)
+	    != 0)
+		goto done;
+	if (r->relation == CUSTODY_SYNC_DIVERGED) {
+		rc = sync_replayed(a, &q, remote, r, err);
+		goto done;
+	}
+	if (r->relation != CUSTODY_SYNC_AHEAD)
 		goto done;
 	if ((rc = swap_ref(a->repo, CUSTODY_REF, &tip, &old, "custody sync",
 	    err)) != 0)
 		goto done;
 	custody_change__remember_head(a, &tip);
+	/* the partner's entries are known to others: never moved later */
+	if ((rc = custody_archive__note_shared(a, r->size, err)) != 0)
+		goto done;
 	if ((rc = custody_archive__refresh(a, err)) == 0)
 		rc = custody_sync__write_documents(a, before, r, err);
 done:

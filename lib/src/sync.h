@@ -58,4 +58,31 @@ char *custody_sync__local_url(const char *url);
 
 void custody_sync__remove_tree(const char *path);
 
+/*
+ * Both sides added commits since their common one (sync_replay.c). May
+ * this archive's entries since then be appended again on top of the
+ * remote's main `tip` (`both`: a repository that holds both histories)?
+ * Only when no checkpoint others know covers them (custody-shared) and
+ * their commits changed nothing but entries, stored documents and the
+ * checkpoint. *from_out: the common commit's log size. CUSTODY_EEXISTS
+ * saying why not.
+ */
+int custody_sync__replay_base(custody_archive *a, git_repository *both,
+	const git_oid *tip, uint64_t *from_out, custody_error **err);
+
+/*
+ * Append this archive's entries from `from` on again to the
+ * quarantine's main (verified, its objects taken in), signed by the
+ * archive's signer: *new_tip, the quarantine's new main. A record of
+ * what moved where is kept under evidence/.
+ */
+int custody_sync__replay(custody_archive *a, struct custody_quarantine *q,
+	const char *url, uint64_t from, git_oid *new_tip,
+	custody_error **err);
+
+/* Forget the archive's cached Merkle tiles from leaf `from` on (before
+ * main is replaced by a history that differs from there). */
+int custody_sync__forget_tiles_from(custody_archive *a, uint64_t from,
+	custody_error **err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,23 @@ done:
 	return rc;
 }
 
+/* The partner's entries are known to others: a later sync never gives
+ * them new indexes (see CUSTODY_SHARED_FILE). */
+static int note_received(const char *gitdir, uint64_t size,
+	custody_error **err)
+{
+	char *path = custody_fs__join(gitdir, CUSTODY_SHARED_FILE);
+	char line[32];
+	int rc;
+
+	if (path == NULL)
+		return custody__oom(err);
+	snprintf(line, sizeof(line), "%" PRIu64 "\n", size);
+	rc = custody_fs__append(path, line, err);
+	free(path);
+	return rc;
+}
+
 int custody_clone(const char *url, const char *dir,
 	const custody_sync_options *opts, custody_archive **out,
 	custody_fetch_result *r, custody_error **err)
@@ -142,7 +160,8 @@ int custody_clone(const char *url, const char *dir,
 		rc = custody__oom(err);
 		goto fail;
 	}
-	if ((rc = build(tmp, where, opts, &tip, r, err)) != 0)
+	if ((rc = build(tmp, where, opts, &tip, r, err)) != 0 ||
+	    (rc = note_received(tmp, r->size, err)) != 0)
 		goto fail;
 	if (rename(tmp, gitdir) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "

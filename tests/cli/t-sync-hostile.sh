@@ -328,7 +328,7 @@ test_hostile__a_history_rewritten_with_the_same_entries() {
 	local c
 	# main's last commit made again: other commit, same entries
 	c=$(commit_tree "main^{tree}" main~1)
-	refused "$TMP/$HG's main ($(short "$c")) does not extend this archive's ($(head_of B/.custody | cut -c1-12)), nor it theirs: both added commits; nothing was changed"
+	refused "$TMP/$HG's main ($(short "$c")) does not extend this archive's ($(head_of B/.custody | cut -c1-12)), nor it theirs: both added commits, and this archive's cannot be appended again after theirs: a checkpoint of 4 entries is known to others (given out in a proof, a checkpoint or a timestamp request, pushed, or received from a partner), and the remote's main holds only the first 3 of them: entries others may rely on are never given new indexes; nothing was changed"
 }
 
 test_hostile__a_checkpoint_that_does_not_extend_the_last_one() {

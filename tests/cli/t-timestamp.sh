@@ -45,6 +45,7 @@ stop_tsa() {
 }
 
 checkpoint_sha256() { git --git-dir=$G show main:checkpoint | sha256sum | cut -c1-64; }
+cpsize() { git --git-dir=$G show main:checkpoint | sed -n 2p; }
 
 test_timestamp__request_reply_add_and_openssl_agrees() {
 	setup
@@ -237,8 +238,11 @@ test_timestamp__bad_tokens_are_refused_and_nothing_is_written() {
 	run timestamp request --tsa http://127.0.0.1:9/ --tsa-ca "$TMP/pki/ca.pem"
 	expect_rc 1
 	expect_err_has "http://127.0.0.1:9/"
-	# (the requests made on the way are kept, locally, for their replies)
-	expect_eq "$(snapshot $G | grep -v custody-timestamp-request)" \
+	# (the requests made on the way are kept, locally, for their
+	# replies, and the checkpoint they sent is noted as known to others)
+	expect_eq "$(cat $G/custody-shared)" "$(printf '%s\n' "$(cpsize)" \
+		"$(cpsize)")" "custody-shared"
+	expect_eq "$(snapshot $G | grep -v 'custody-timestamp-request\|custody-shared')" \
 		"$before" "archive after refusals"
 }
 

@@ -50,6 +50,11 @@ typedef struct custody_fetch_result {
 	custody_sync_relation relation;
 	uint64_t documents_written;        /* sync, clone: into the folder */
 	uint64_t documents_differing;      /* sync: kept, the copy differs */
+	/* diverged: this archive's entries from replay_from on were not yet
+	 * known to others, so sync appends them again after the remote's
+	 * (`replayed` of them; fetch: 0, sync would) */
+	uint64_t replay_from;
+	uint64_t replayed;
 } custody_fetch_result;
 
 /*
