@@ -97,14 +97,21 @@ static const char sync_help[] =
 "                 entries, replay_from and replayed\n";
 
 static const char push_help[] =
-"usage: custody push [REMOTE] [--json] [--archive DIR]\n"
+"usage: custody push [REMOTE] [--key NAME] [--passphrase-file FILE] [--json]\n"
+"                    [--archive DIR]\n"
 "\n"
 "Send main to the remote, fast-forward only: refused when the remote has\n"
 "commits this archive lacks (`custody sync` first). The remote's answer\n"
-"for the ref is checked. Only the archive is sent: the remote's\n"
-"collection folder gets the documents by `custody restore`.\n"
+"for the ref is checked; when it refuses because its main moved since\n"
+"push looked (another writer won the race), push syncs (as `custody\n"
+"sync`, with the key given) and tries again, three times at most. Only\n"
+"the archive is sent: the remote's collection folder gets the\n"
+"documents by `custody restore`.\n"
 "\n" TRANSPORTS
 "\n"
+"  --key NAME     the key a sync on the way signs with (default:\n"
+"                 CUSTODY_KEY)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --json         {remote, tip, size, relation}: the remote's main after\n"
 "                 the push; relation: same (it had it) or behind (sent)\n";
 
@@ -202,6 +209,37 @@ static int named_key(const struct cli *cli)
 		(env != NULL && env[0] != '\0');
 }
 
+/* How often a push that lost a race syncs and tries again. */
+#define PUSH_TRIES 3
+
+/*
+ * Push; when the remote's main moved between the look and the send (it
+ * was behind ours, then refused the update), sync and push again.
+ */
+static int push_retrying(custody_archive *archive, const char *remote,
+	const custody_sync_options *opts, custody_fetch_result *r,
+	custody_error **err)
+{
+	int rc = 0;
+
+	for (int i = 0; i < PUSH_TRIES; i++) {
+		custody_fetch_result s;
+
+		rc = custody_archive_push(archive, remote, opts, r, err);
+		if (rc != CUSTODY_EEXISTS || !r->raced || i + 1 == PUSH_TRIES)
+			return rc;
+		fprintf(stderr, "custody: %s: %s; syncing and pushing "
+			"again\n", remote ? remote : "origin",
+			custody_error_message(*err));
+		custody_error_free(*err);
+		*err = NULL;
+		if ((rc = custody_archive_sync(archive, remote, opts, &s,
+		    err)) != 0)
+			return rc;
+	}
+	return rc;
+}
+
 /* fetch, sync and push: one shape. */
 static int transfer(const char *what, int argc, char **argv)
 {
@@ -216,7 +254,8 @@ static int transfer(const char *what, int argc, char **argv)
 	};
 	static const struct cli_options push_options = {
 		.command = "push", .help = push_help,
-		.common = CLI_ARCHIVE | CLI_JSON,
+		.common = CLI_ARCHIVE | CLI_JSON | CLI_KEY |
+			CLI_PASSPHRASE_FILE,
 	};
 	const struct cli_options *o = strcmp(what, "fetch") == 0 ?
 		&fetch_options : strcmp(what, "sync") == 0 ? &sync_options :
@@ -243,7 +282,7 @@ static int transfer(const char *what, int argc, char **argv)
 	/* sync signs only when it appends local entries again after the
 	 * remote's, and only with a key named (--key, CUSTODY_KEY): a
 	 * partner's replica needs none */
-	if (strcmp(what, "sync") == 0 && named_key(&cli) ?
+	if (strcmp(what, "fetch") != 0 && named_key(&cli) ?
 	    cli_open_signed(&cli, cli.key_name, cli.passphrase_file,
 	    &archive, &key) != EXIT_OK : cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
@@ -256,7 +295,7 @@ static int transfer(const char *what, int argc, char **argv)
 	else if (strcmp(what, "sync") == 0)
 		rc = custody_archive_sync(archive, remote, &opts, &r, &err);
 	else
-		rc = custody_archive_push(archive, remote, &opts, &r, &err);
+		rc = push_retrying(archive, remote, &opts, &r, &err);
 	cli_progress_end();
 	custody_archive_free(archive);
 	custody_key_free(key);

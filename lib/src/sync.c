@@ -731,10 +731,30 @@ static int take_in(custody_archive *a, struct custody_quarantine *q,
 		"custody fetch", err);
 }
 
+/*
+ * Both sides added entries, and ours are known to no one else: append
+ * them again after the remote's in the quarantine (*now: its new main),
+ * and verify the result as anything fetched is. Nothing is taken in yet.
+ */
+static int replay_quarantined(custody_archive *a,
+	struct custody_quarantine *q, const char *url,
+	custody_fetch_result *r, git_oid *now, custody_error **err)
+{
+	int rc = custody_sync__replay(a, q, url, r->replay_from, now, err);
+
+	if (rc != 0)
+		return rc;
+	custody_archive_free(q->archive);
+	q->archive = NULL;
+	return custody_sync__verify(q, url, now, err);
+}
+
+/* Fetch and check into q, take the lock, and (with `replayed`, when
+ * both sides added entries) replay ours there; then take it all in. */
 static int fetch_locked(custody_archive *a, const char *remote,
 	const custody_sync_options *opts, custody_fetch_result *r,
 	struct custody_quarantine *q, git_oid *tip, custody_lock **lock,
-	custody_error **err)
+	git_oid *replayed, custody_error **err)
 {
 	char *url = NULL, *name = NULL, *stale = NULL;
 	int rc;
@@ -748,6 +768,9 @@ static int fetch_locked(custody_archive *a, const char *remote,
 	    opts->lock_wait_ms : 0, &stale, err)) != 0)
 		goto done;
 	free(stale);
+	if (replayed != NULL && r->relation == CUSTODY_SYNC_DIVERGED &&
+	    (rc = replay_quarantined(a, q, url, r, replayed, err)) != 0)
+		goto done;
 	rc = take_in(a, q, name, tip, err);
 done:
 	free(url);
@@ -766,7 +789,7 @@ int custody_archive_fetch(custody_archive *a, const char *remote,
 
 	if ((rc = check_args(a, opts, r, err)) != 0)
 		return rc;
-	rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err);
+	rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, NULL, err);
 	custody_lock__release(lock);
 	custody_sync__quarantine_drop(&q);
 	return rc;
@@ -857,30 +880,20 @@ int custody_sync__write_documents(custody_archive *a, uint64_t from,
 	return rc;
 }
 
-/*
- * Both sides added entries, and ours are known to no one else: append
- * them again after the remote's, in the quarantine; verify the result as
- * anything fetched is; take it in and move main there. Under the lock.
- */
-static int sync_replayed(custody_archive *a, struct custody_quarantine *q,
-	const char *remote, custody_fetch_result *r, custody_error **err)
+/* The replayed history (verified, taken in) becomes main. Under the
+ * lock. */
+static int take_replayed(custody_archive *a, const git_oid *now,
+	custody_fetch_result *r, custody_error **err)
 {
 	uint64_t from = r->replay_from, local = a->size, theirs = r->size;
-	git_oid old = a->head, now;
+	git_oid old = a->head;
 	int rc;
 
-	if ((rc = custody_sync__replay(a, q, remote ? remote : "origin",
-	    from, &now, err)) != 0)
-		return rc;
-	custody_archive_free(q->archive);
-	q->archive = NULL;
-	if ((rc = custody_sync__verify(q, remote, &now, err)) != 0 ||
-	    (rc = custody_sync__adopt(q->dir, a->gitdir, err)) != 0 ||
-	    (rc = custody_sync__forget_tiles_from(a, from, err)) != 0 ||
-	    (rc = swap_ref(a->repo, CUSTODY_REF, &now, &old, "custody sync",
+	if ((rc = custody_sync__forget_tiles_from(a, from, err)) != 0 ||
+	    (rc = swap_ref(a->repo, CUSTODY_REF, now, &old, "custody sync",
 	    err)) != 0)
 		return rc;
-	custody_change__remember_head(a, &now);
+	custody_change__remember_head(a, now);
 	/* the partner's entries are known to others: never moved later */
 	if ((rc = custody_archive__note_shared(a, theirs, err)) != 0 ||
 	    (rc = custody_sync__forget_tiles_from(a, from, err)) != 0 ||
@@ -888,7 +901,7 @@ static int sync_replayed(custody_archive *a, struct custody_quarantine *q,
 		return rc;
 	r->replayed = local - from;
 	r->size = a->size;
-	git_oid_tostr(r->tip, sizeof(r->tip), &now);
+	git_oid_tostr(r->tip, sizeof(r->tip), now);
 	return custody_sync__write_documents(a, from, r, err);
 }
 
@@ -898,7 +911,7 @@ int custody_archive_sync(custody_archive *a, const char *remote,
 {
 	struct custody_quarantine q = { 0 };
 	custody_lock *lock = NULL;
-	git_oid tip, old;
+	git_oid tip, old, now;
 	uint64_t before;
 	int rc;
 
@@ -910,11 +923,11 @@ int custody_archive_sync(custody_archive *a, const char *remote,
 		return rc;
 	old = a->head;
 	before = a->size;
-	if ((rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, err))
-	    != 0)
+	if ((rc = fetch_locked(a, remote, opts, r, &q, &tip, &lock, &now,
+	    err)) != 0)
 		goto done;
 	if (r->relation == CUSTODY_SYNC_DIVERGED) {
-		rc = sync_replayed(a, &q, remote, r, err);
+		rc = take_replayed(a, &now, r, err);
 		goto done;
 	}
 	if (r->relation != CUSTODY_SYNC_AHEAD)
@@ -979,6 +992,22 @@ static int remote_main(git_remote *remote, const char *url,
 	return 0;
 }
 
+/* 1 when the remote's main is no longer `seen` (`had`: it had one):
+ * another writer's push won the race. 0 when unchanged or unknown. */
+static int moved_meanwhile(git_remote *rem, const git_oid *seen, int had,
+	const git_remote_callbacks *cb)
+{
+	git_oid now;
+	int has = 0, moved = 0;
+
+	if (git_remote_connect(rem, GIT_DIRECTION_FETCH, cb, NULL, NULL) ==
+	    0 && remote_main(rem, "", &now, &has, NULL) == 0)
+		moved = has != had || (has && !git_oid_equal(&now, seen));
+	git_remote_disconnect(rem);
+	git_error_clear();
+	return moved;
+}
+
 int custody_archive_push(custody_archive *a, const char *remote,
 	const custody_sync_options *opts, custody_fetch_result *r,
 	custody_error **err)
@@ -1026,9 +1055,6 @@ int custody_archive_push(custody_archive *a, const char *remote,
 			"nothing was sent", url, r->tip);
 		goto done;
 	}
-	/* noted before it is sent: even a push that fails may arrive */
-	if ((rc = custody_archive__note_shared(a, a->size, err)) != 0)
-		goto done;
 	cb.push_update_reference = on_push_ref;
 	po.callbacks = cb;
 	answers.t.credential_tries = 0;   /* the push connects anew */
@@ -1038,11 +1064,18 @@ int custody_archive_push(custody_archive *a, const char *remote,
 		goto done;
 	}
 	if (answers.rejected || !answers.answered) {
+		r->raced = moved_meanwhile(rem, &theirs, has, &cb);
 		rc = custody__error(err, CUSTODY_EEXISTS, "%s refused main: "
-			"%s", url, answers.rejected ? answers.why : "it did "
-			"not answer for refs/heads/main");
+			"%s%s", url, answers.rejected ? answers.why : "it did "
+			"not answer for refs/heads/main", r->raced ? " (its "
+			"main moved while the push was sent)" : "");
 		goto done;
 	}
+	/* Known to others once the remote took it. (A refused push leaves
+	 * nothing there that counts: if it did land, the remote's main
+	 * holds these commits, and a later sync sees that.) */
+	if ((rc = custody_archive__note_shared(a, a->size, err)) != 0)
+		goto done;
 	/* what the remote's main is now */
 	git_oid_tostr(r->tip, sizeof(r->tip), &a->head);
 	r->size = a->size;

@@ -448,10 +448,7 @@ test_hostile__a_huge_stream_is_stopped() {
 	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
 }
 
-# free_port: a port nothing listens on now, on 127.0.0.1
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/servers.sh"   # free_port
 
 # wait_listen PORT: until something listens on it (at most 10 s)
 wait_listen() {

@@ -68,49 +68,7 @@ no_quarantine() {
 
 # ---- servers: each on a free port of 127.0.0.1, killed on exit ----
 
-SERVERS=()
-stop_servers() {
-	local p
-	for p in "${SERVERS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	return 0
-}
-
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT PID: until PORT takes a connection (10 s at most);
-# fails if PID died
-wait_port() {
-	local i
-	for i in $(seq 100); do
-		kill -0 "$2" 2>/dev/null || return 1
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# git daemon serving srv/ at git://127.0.0.1:$PORT/ (push allowed)
-serve_git() {
-	local try pid
-	trap stop_servers EXIT   # in this test's subshell
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		git daemon --export-all --base-path="$TMP/srv" \
-			--listen=127.0.0.1 --port="$PORT" --reuseaddr \
-			--enable=receive-pack "$TMP/srv" \
-			</dev/null >>"$TMP/daemon.log" 2>&1 &
-		pid=$!
-		SERVERS+=("$pid")
-		wait_port "$PORT" "$pid" && return 0
-	done
-	fail "git daemon did not start: $(cat "$TMP/daemon.log")"
-}
+. "$(dirname "$0")/servers.sh"
 
 # git http-backend serving srv/ at http://127.0.0.1:$PORT/
 serve_http() {

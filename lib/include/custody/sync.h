@@ -55,6 +55,9 @@ typedef struct custody_fetch_result {
 	 * (`replayed` of them; fetch: 0, sync would) */
 	uint64_t replay_from;
 	uint64_t replayed;
+	/* push: refused because the remote's main moved while the push was
+	 * sent (another writer won the race; sync, then push again) */
+	int raced;
 } custody_fetch_result;
 
 /*
