@@ -451,3 +451,86 @@ int cmd_remote(int argc, char **argv)
 	custody_archive_free(archive);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
+
+static const char evidence_help[] =
+"usage: custody evidence [--json] [--archive DIR]\n"
+"\n"
+"List what this archive keeps as evidence, oldest first, none of it ever\n"
+"overwritten:\n"
+"  fork      two signed checkpoints of this archive's origin that cannot\n"
+"            both be true (a partner showed another history): a folder\n"
+"            with ours.checkpoint, theirs.checkpoint and a README; anyone\n"
+"            checks them offline with `custody consistency`\n"
+"  replay    local entries `custody sync` appended again after a\n"
+"            partner's: which entry went where\n"
+"  refused   a main that moved back or was rewritten, refused\n"
+"\n"
+"  --json   one JSON array of {kind, time, path, summary}\n";
+
+static const char *const evidence_kinds[] = { "", "fork", "replay",
+	"refused" };
+
+static int print_evidence(const custody_evidence_item *it, void *payload)
+{
+	int *count = payload;
+
+	if (count == NULL) {
+		printf("%-8s %s  %s\n         %s\n", evidence_kinds[it->kind],
+			it->time, it->summary, it->path);
+		return 0;
+	}
+	fputs((*count)++ ? ",\n {\"kind\":" : " {\"kind\":", stdout);
+	json_string(stdout, evidence_kinds[it->kind]);
+	fputs(",\"time\":", stdout);
+	json_string(stdout, it->time);
+	fputs(",\"path\":", stdout);
+	json_string(stdout, it->path);
+	fputs(",\"summary\":", stdout);
+	json_string(stdout, it->summary);
+	fputs("}", stdout);
+	return 0;
+}
+
+static int count_evidence(const custody_evidence_item *it, void *payload)
+{
+	(void)it;
+	++*(int *)payload;
+	return 0;
+}
+
+int cmd_evidence(int argc, char **argv)
+{
+	static const struct cli_options options = {
+		.command = "evidence", .help = evidence_help,
+		.common = CLI_ARCHIVE | CLI_JSON,
+	};
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	struct cli cli;
+	int c, rc, n = 0;
+
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+		;
+	if (c < 0)
+		return cli.status;
+	if (optind < argc)
+		return cli_usage("evidence", "unexpected argument '%s'",
+			argv[optind]);
+	if (cli_open(&cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	if (cli.json) {
+		fputs("[\n", stdout);
+		rc = custody_archive_evidence(archive, print_evidence, &n,
+			&err);
+		fputs(n ? "\n]\n" : "]\n", stdout);
+	} else if ((rc = custody_archive_evidence(archive, count_evidence,
+	    &n, &err)) == 0 && n == 0) {
+		puts("no evidence kept");
+	} else if (rc == 0) {
+		rc = custody_archive_evidence(archive, print_evidence, NULL,
+			&err);
+	}
+	custody_archive_free(archive);
+	return rc != 0 ? cli_fail(err) : EXIT_OK;
+}

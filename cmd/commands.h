@@ -24,6 +24,7 @@ int cmd_remote(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_push(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
 int cmd_timestamp(int argc, char **argv);
 int cmd_event(int argc, char **argv);

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "fetch",   cmd_fetch,   "bring in and verify a partner's additions" },
 	{ "sync",    cmd_sync,    "fetch, verify, and move main to them" },
 	{ "push",    cmd_push,    "send main to a partner (fast-forward only)" },
+	{ "evidence", cmd_evidence, "forks, replays and refused histories kept" },
 	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
 	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },
 	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },

@@ -112,6 +112,10 @@ test_replay__local_entries_follow_the_remotes() {
 	run verify
 	expect_rc 0
 	expect_out "ok: 9 commits, each signed by a member; 10 entries, 5 documents"
+	run evidence
+	expect_rc 0
+	expect_out "replay   $(ls .custody/evidence | sed 's/^replay-\(.\{13\}\)-\(..\)-\(..Z\)-1.txt$/\1:\2:\3/')  5 local entries appended again after the main of $TMP/A/.custody
+         $(echo "$TMP"/B/.custody/evidence/replay-*)"
 	# the record of what moved where
 	expect_eq "$(sed -n '3p;5,$p' .custody/evidence/replay-*.txt)" \
 		"local-main $before_b
@@ -169,8 +173,18 @@ test_replay__an_entry_given_out_in_a_proof_never_moves() {
 	inside B proof b-only.txt -o "$TMP/given.proof"
 	refused_sync "fork: $TMP/A/.custody's main" \
 		"a checkpoint of 8 entries is known to others (given out in a proof, a checkpoint or a timestamp request, pushed, or received from a partner), and the remote's main holds only the first 3 of them"
-	ls B/.custody/evidence/fork-*/ours.checkpoint >/dev/null ||
-		fail "no evidence of the fork"
+	local fork
+	fork=$(echo "$TMP"/B/.custody/evidence/fork-*)
+	[ -f "$fork/ours.checkpoint" ] || fail "no evidence of the fork"
+	cd B
+	run evidence
+	expect_rc 0
+	expect_out "fork     $(basename "$fork" | sed 's/^fork-\(.\{13\}\)-\(..\)-\(..Z\)-1$/\1:\2:\3/')  two checkpoints that cannot both be true: ours of 8 entries, theirs of 5, from $TMP/A/.custody
+         $fork"
+	run evidence --json
+	expect_rc 0
+	expect_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print([e["kind"] for e in json.load(sys.stdin)])')" \
+		"['fork']" "evidence --json"
 }
 
 test_replay__a_checkpoint_handed_out_blocks_it_too() {
@@ -205,6 +219,14 @@ test_replay__without_a_key_nothing_moves() {
 
 test_replay__json_names_what_moved() {
 	setup
+	cd B
+	run evidence
+	expect_rc 0
+	expect_out "no evidence kept"
+	run evidence --json
+	expect_out "[
+]"
+	cd "$TMP"
 	two_writers
 	cd B
 	run sync --json

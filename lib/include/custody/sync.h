@@ -117,6 +117,32 @@ typedef int (*custody_remote_cb)(const char *name, const char *url,
 CUSTODY_EXTERN(int) custody_archive_remotes(custody_archive *archive,
 	custody_remote_cb cb, void *payload, custody_error **err);
 
+/*
+ * What this archive keeps as evidence, oldest first: forks (two signed
+ * checkpoints of one origin that cannot both be true, in
+ * evidence/fork-*: ours.checkpoint, theirs.checkpoint, README), replays
+ * (evidence/replay-*.txt: which local entries sync appended again, and
+ * where), and refused histories (the lines of custody-evidence).
+ */
+typedef enum custody_evidence_kind {
+	CUSTODY_EVIDENCE_FORK = 1,
+	CUSTODY_EVIDENCE_REPLAY = 2,
+	CUSTODY_EVIDENCE_REFUSED = 3
+} custody_evidence_kind;
+
+typedef struct custody_evidence_item {
+	custody_evidence_kind kind;
+	const char *time;      /* when it was kept, RFC 3339 UTC */
+	const char *path;      /* its folder or file (absolute) */
+	const char *summary;   /* one line saying what it is */
+} custody_evidence_item;
+
+/* cb returns nonzero to stop (then returned). */
+typedef int (*custody_evidence_cb)(const custody_evidence_item *item,
+	void *payload);
+CUSTODY_EXTERN(int) custody_archive_evidence(custody_archive *archive,
+	custody_evidence_cb cb, void *payload, custody_error **err);
+
 #ifdef __cplusplus
 }
 #endif
