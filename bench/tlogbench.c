@@ -9,7 +9,7 @@
  * entries, salts, tiles, checkpoints and signatures are real). Then it
  * measures, on that archive: appending one entry (a signed commit with a
  * new checkpoint), the size of a proof, and prints the paths so that the
- * driver script (bench/transparency) can time `custody check` and the
+ * driver scripts (bench/transparency, bench/sync) can time `custody check` and the
  * command line. Prints markdown. Not a test: it asserts nothing.
  */
 #include <git2.h>
@@ -213,6 +213,11 @@ int main(int argc, char **argv)
 		die("vkey file", NULL);
 	fprintf(f, "%s\n", vkey.ptr);
 	fclose(f);
+	/* the member's key, for a driver that changes the archive
+	 * (bench/sync): passphrase "bench" */
+	snprintf(path, sizeof(path), "%s/bench", dir);
+	if (custody_key_save(key, path, "bench", 5, &err) != 0)
+		die("key file", err);
 	/* the archive for the driver, to time the command line */
 	printf("<!-- archive: %s -->\n", dir);
 	custody_archive_free(a);

@@ -147,6 +147,12 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
  * into *rel_out (malloc'd). Errors: CUSTODY_ENOTFOUND (not registered,
  * no such version), CUSTODY_EVERIFY (a broken version chain).
  */
+/* custody_archive_restore of entry `e` (a registration, found by the
+ * caller) at collection-relative `rel`. */
+int custody_archive__restore_entry(custody_archive *a,
+	const struct custody_entry *e, const char *rel, const char *dest,
+	int force, custody_error **err);
+
 int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err);

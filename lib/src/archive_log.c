@@ -397,28 +397,25 @@ static int fill_restored(int fd, void *payload, custody_error **err)
 	return rc;
 }
 
-int custody_archive_restore(custody_archive *a, const char *path,
-	uint64_t version, const char *dest, int force, custody_error **err)
+int custody_archive__restore_entry(custody_archive *a,
+	const struct custody_entry *e, const char *rel, const char *dest,
+	int force, custody_error **err)
 {
-	struct custody_entry *e = NULL;
+	uint64_t version = e->version;
 	struct restore_read r;
 	struct restore_fill fill;
 	custody_error *why = NULL;
-	char *rel = NULL, *target = NULL;
+	char *target = NULL;
 	unsigned char want[32], got[32];
 	const char *name = NULL;
 	uint64_t len = 0;
 	struct stat st;
-	int rc, dir_fd = -1;
+	int rc = 0, dir_fd = -1;
 
 	memset(&r, 0, sizeof(r));
 	r.a = a;
 	r.out_fd = -1;
 
-	if ((rc = custody_archive__find_version(a, path, version, &rel, &e,
-	    err)) != 0)
-		goto done;
-	version = e->version;
 	if (e->blob == NULL) {
 		rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
 			CUSTODY_HINT_NOT_STORED, "%s: version %" PRIu64 " was "
@@ -510,8 +507,22 @@ done:
 	custody_error_free(why);
 	EVP_MD_CTX_free(r.md);
 	git_odb_free(r.odb);
+	free(target);
+	return rc;
+}
+
+int custody_archive_restore(custody_archive *a, const char *path,
+	uint64_t version, const char *dest, int force, custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	char *rel = NULL;
+	int rc = custody_archive__find_version(a, path, version, &rel, &e,
+		err);
+
+	if (rc == 0)
+		rc = custody_archive__restore_entry(a, e, rel, dest, force,
+			err);
 	custody_entry__free(e);
 	free(rel);
-	free(target);
 	return rc;
 }

@@ -664,6 +664,17 @@ static int fetch_checked(custody_archive *a, const char *url,
 
 	if ((rc = custody_sync__quarantine_open(q, a->gitdir, 1, err)) != 0)
 		return rc;
+	/* our main, named in the quarantine, is what the fetch says it
+	 * has: only what is newer is sent, not the whole history again */
+	if (a->has_head) {
+		git_reference *have = NULL;
+
+		if (git_reference_create(&have, q->repo, "refs/custody/have",
+		    &a->head, 1, "custody fetch") != 0)
+			return custody__error_git(err, CUSTODY_EIO, "%s: cannot "
+				"write the quarantine", q->dir);
+		git_reference_free(have);
+	}
 	if ((rc = custody_sync__fetch(q, url, opts, &tip, err)) != 0 ||
 	    (rc = check_moved_back(a, q, name, url, &tip, err)) != 0)
 		return rc;
@@ -796,11 +807,14 @@ int custody_archive_fetch(custody_archive *a, const char *remote,
 }
 
 /* Paths of the stored documents registered from entry `from` on. */
+/* The latest version of each path registered from entry `from` on,
+ * when its content is stored: its entry's index. */
 struct new_docs {
 	uint64_t from;
-	struct custody_map seen;
+	struct custody_map seen;       /* paths met (newest first) */
 	char **paths;
-	size_t n, alloc;
+	uint64_t *latest;              /* the stored ones' indexes */
+	size_t n, alloc, nlatest;
 	int oom;
 };
 
@@ -813,14 +827,18 @@ static int on_new_entry(const custody_entry *e, void *payload)
 	if (custody_entry_index(e) < nd->from)
 		return 1;   /* older than what came in: stop */
 	if (path == NULL || custody_map__get(&nd->seen, path) != NULL)
-		return 0;
+		return 0;   /* not a document, or an older version */
 	if (nd->n == nd->alloc) {
 		size_t alloc = nd->alloc ? nd->alloc * 2 : 64;
 		char **grown = realloc(nd->paths, alloc * sizeof(*grown));
+		uint64_t *more = realloc(nd->latest, alloc * sizeof(*more));
 
-		if (grown == NULL)
+		if (grown != NULL)
+			nd->paths = grown;
+		if (more != NULL)
+			nd->latest = more;
+		if (grown == NULL || more == NULL)
 			goto oom;
-		nd->paths = grown;
 		nd->alloc = alloc;
 	}
 	if ((copy = strdup(path)) == NULL)
@@ -828,17 +846,49 @@ static int on_new_entry(const custody_entry *e, void *payload)
 	nd->paths[nd->n++] = copy;
 	if (custody_map__put(&nd->seen, copy, nd->n - 1) != 0)
 		goto oom;
-	/* only the latest version counts; a stored one is written */
+	if (e->blob != NULL)
+		nd->latest[nd->nlatest++] = custody_entry_index(e);
 	return 0;
 oom:
 	nd->oom = 1;
 	return 2;
 }
 
+/* Write entry `index`'s stored document where the collection lacks it;
+ * a copy there that differs is kept (and counted). */
+static int write_one(custody_archive *a, git_tree *tree, uint64_t index,
+	custody_fetch_result *r, custody_error **err)
+{
+	struct custody_entry *e = NULL;
+	custody_error *why = NULL;
+	struct stat st;
+	int rc, existed;
+
+	if ((rc = custody_archive__read_entry(a, tree, index, &e, NULL, err))
+	    != 0)
+		return rc;
+	existed = fstatat(a->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	rc = custody_archive__restore_entry(a, e, e->path, NULL, 0, &why);
+	if (rc == 0 && !existed)
+		r->documents_written++;
+	else if (rc == CUSTODY_EEXISTS)
+		r->documents_differing++;
+	if (rc == CUSTODY_EEXISTS || rc == CUSTODY_ENOTFOUND)
+		rc = 0;
+	else if (rc != 0 && err != NULL) {
+		*err = why;
+		why = NULL;
+	}
+	custody_error_free(why);
+	custody_entry__free(e);
+	return rc;
+}
+
 int custody_sync__write_documents(custody_archive *a, uint64_t from,
 	custody_fetch_result *r, custody_error **err)
 {
 	struct new_docs nd;
+	git_tree *tree = NULL;
 	int rc;
 
 	memset(&nd, 0, sizeof(nd));
@@ -848,34 +898,16 @@ int custody_sync__write_documents(custody_archive *a, uint64_t from,
 		rc = 0;
 	if (nd.oom)
 		rc = custody__oom(err);
-	for (size_t i = 0; i < nd.n && rc == 0; i++) {
-		custody_error *why = NULL;
-		struct stat st;
-		int existed = fstatat(a->root_fd, nd.paths[i], &st,
-			AT_SYMLINK_NOFOLLOW) == 0;
-		/* restore takes a path as a user gives it: absolute here */
-		char *full = custody_fs__join(a->collection, nd.paths[i]);
-		int k = full == NULL ? custody__oom(&why) :
-			custody_archive_restore(a, full, 0, NULL, 0, &why);
-
-		free(full);
-
-		if (k == 0 && !existed)
-			r->documents_written++;
-		else if (k == CUSTODY_EEXISTS)
-			r->documents_differing++;
-		else if (k != 0 && k != CUSTODY_ENOTFOUND) {
-			rc = k;
-			if (err != NULL) {
-				*err = why;
-				why = NULL;
-			}
-		}
-		custody_error_free(why);
-	}
+	if (rc == 0 && nd.nlatest > 0)
+		rc = custody_archive__head_tree(a, &tree, err);
+	/* oldest first, as they were registered */
+	for (size_t i = nd.nlatest; i > 0 && rc == 0; i--)
+		rc = write_one(a, tree, nd.latest[i - 1], r, err);
+	git_tree_free(tree);
 	for (size_t i = 0; i < nd.n; i++)
 		free(nd.paths[i]);
 	free(nd.paths);
+	free(nd.latest);
 	custody_map__free(&nd.seen);
 	return rc;
 }
