@@ -893,13 +893,18 @@ int custody_sync__write_documents(custody_archive *a, uint64_t from,
 
 	memset(&nd, 0, sizeof(nd));
 	nd.from = from;
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		return rc;
+	/* nothing stored (a --no-store archive): no entry to read */
+	if (git_tree_entry_byname(tree, "documents") == NULL) {
+		git_tree_free(tree);
+		return 0;
+	}
 	rc = custody_archive_log(a, NULL, 0, on_new_entry, &nd, err);
 	if (rc == 1)
 		rc = 0;
 	if (nd.oom)
 		rc = custody__oom(err);
-	if (rc == 0 && nd.nlatest > 0)
-		rc = custody_archive__head_tree(a, &tree, err);
 	/* oldest first, as they were registered */
 	for (size_t i = nd.nlatest; i > 0 && rc == 0; i--)
 		rc = write_one(a, tree, nd.latest[i - 1], r, err);
