@@ -593,7 +593,13 @@ int custody_open_options_init(custody_open_options *opts, unsigned int version)
 int custody_archive__note_shared(custody_archive *a, uint64_t size,
 	custody_error **err)
 {
-	char *path = custody_fs__join(a->gitdir, CUSTODY_SHARED_FILE);
+	return custody_archive__note_shared_in(a->gitdir, size, err);
+}
+
+int custody_archive__note_shared_in(const char *gitdir, uint64_t size,
+	custody_error **err)
+{
+	char *path = custody_fs__join(gitdir, CUSTODY_SHARED_FILE);
 	char line[32];
 	int rc;
 

@@ -56,6 +56,9 @@ struct custody_archive {
  * a proof is refused when this cannot be written). */
 int custody_archive__note_shared(custody_archive *a, uint64_t size,
 	custody_error **err);
+/* The same for the archive in `gitdir` (one no handle has open yet). */
+int custody_archive__note_shared_in(const char *gitdir, uint64_t size,
+	custody_error **err);
 /* The largest size noted (0: none); CUSTODY_EVERIFY when the file is
  * damaged. */
 int custody_archive__shared_size(custody_archive *a, uint64_t *out,

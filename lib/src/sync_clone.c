@@ -113,23 +113,6 @@ done:
 	return rc;
 }
 
-/* The partner's entries are known to others: a later sync never gives
- * them new indexes (see CUSTODY_SHARED_FILE). */
-static int note_received(const char *gitdir, uint64_t size,
-	custody_error **err)
-{
-	char *path = custody_fs__join(gitdir, CUSTODY_SHARED_FILE);
-	char line[32];
-	int rc;
-
-	if (path == NULL)
-		return custody__oom(err);
-	snprintf(line, sizeof(line), "%" PRIu64 "\n", size);
-	rc = custody_fs__append(path, line, err);
-	free(path);
-	return rc;
-}
-
 int custody_clone(const char *url, const char *dir,
 	const custody_sync_options *opts, custody_archive **out,
 	custody_fetch_result *r, custody_error **err)
@@ -161,7 +144,9 @@ int custody_clone(const char *url, const char *dir,
 		goto fail;
 	}
 	if ((rc = build(tmp, where, opts, &tip, r, err)) != 0 ||
-	    (rc = note_received(tmp, r->size, err)) != 0)
+	    /* the partner's entries are known to others: a later sync
+	     * never gives them new indexes */
+	    (rc = custody_archive__note_shared_in(tmp, r->size, err)) != 0)
 		goto fail;
 	if (rename(tmp, gitdir) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
