@@ -751,8 +751,19 @@ static int replay_quarantined(custody_archive *a,
 	struct custody_quarantine *q, const char *url,
 	custody_fetch_result *r, git_oid *now, custody_error **err)
 {
-	int rc = custody_sync__replay(a, q, url, r->replay_from, now, err);
+	custody_error *why = NULL;
+	int rc = custody_sync__replay(a, q, url, r->replay_from, now, &why);
 
+	if (rc == CUSTODY_EEXISTS)
+		rc = custody__error(err, CUSTODY_EVERIFY, "%s's main and this "
+			"archive's both added entries, and this archive's "
+			"cannot be appended again after theirs: %s; nothing was "
+			"changed", url, custody_error_message(why));
+	else if (rc != 0 && err != NULL) {
+		*err = why;
+		why = NULL;
+	}
+	custody_error_free(why);
 	if (rc != 0)
 		return rc;
 	custody_archive_free(q->archive);

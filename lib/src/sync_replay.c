@@ -17,6 +17,7 @@
 #include "index.h"
 #include "lock.h"
 #include "merkle.h"
+#include "path.h"
 #include "tiles.h"
 #include "tlog.h"
 
@@ -158,6 +159,53 @@ static void next_version(struct replay *r, struct custody_entry *e,
 	*old_out = rec;
 }
 
+/*
+ * What `custody add` refuses, refused here too: a path that differs
+ * from one the remote registered only in letter case or Unicode
+ * normalisation, and stored content where the remote stores a folder or
+ * a file in the way.
+ */
+static int clashes(struct replay *r, const struct custody_entry *o,
+	custody_error **err)
+{
+	const char *other = NULL;
+	char *fold = NULL;
+	int rc;
+
+	if (custody_index__find(r->index, o->path) == NULL) {
+		if ((rc = custody_path__fold(o->path, &fold, err)) != 0)
+			return rc;
+		other = custody_index__fold_clash(r->index, o->path, fold);
+		free(fold);
+		if (other != NULL)
+			return custody__error(err, CUSTODY_EEXISTS, "local entry "
+				"%" PRIu64 " registers %s, which differs only in "
+				"letter case or Unicode normalisation from the "
+				"remote's '%s'; both cannot be kept on every "
+				"system", o->index, o->path, other);
+	}
+	if (o->blob != NULL &&
+	    (other = custody_index__stored_under(r->index, o->path)) != NULL)
+		return custody__error(err, CUSTODY_EEXISTS, "local entry %"
+			PRIu64 " stores %s as a file, where the remote stores "
+			"%s", o->index, o->path, other);
+	for (const char *s = strchr(o->path, '/'); o->blob != NULL && s;
+	    s = strchr(s + 1, '/')) {
+		char *prefix = strndup(o->path, (size_t)(s - o->path));
+		const struct custody_record *rec = prefix ?
+			custody_index__find(r->index, prefix) : NULL;
+
+		rc = prefix == NULL ? custody__oom(err) : rec != NULL &&
+			rec->blob[0] ? custody__error(err, CUSTODY_EEXISTS,
+			"local entry %" PRIu64 " stores %s, where the remote "
+			"stores the file %s", o->index, o->path, prefix) : 0;
+		free(prefix);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Remember what the new register or derive entry registered. */
 static int learn(struct replay *r, const struct custody_entry *e,
 	custody_error **err)
@@ -220,6 +268,8 @@ static int replay_one(struct replay *r, size_t k, custody_error **err)
 		/* a derivative registers a document too */
 		/* fall through */
 	case CUSTODY_ENTRY_REGISTER:
+		if ((rc = clashes(r, o, err)) != 0)
+			return rc;
 		next_version(r, &e, &prior);
 		if (o->blob != NULL || (prior != NULL && prior->blob[0])) {
 			if ((doc_path = custody_fs__join("documents", o->path))

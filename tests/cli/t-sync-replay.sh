@@ -273,4 +273,23 @@ EOF
 	expect_rc 0
 }
 
+# What `custody add` refuses is refused on the way too: a local path
+# that differs from the remote's only in letter case, and stored content
+# where the remote stores a file in the way. Nothing changes.
+test_replay__a_path_add_would_refuse_is_refused() {
+	setup
+	printf 'A\n' >A/Report.txt
+	inside A add --store Report.txt
+	printf 'B\n' >B/report.txt
+	inside B add --store report.txt
+	refused_sync "custody: $TMP/A/.custody's main and this archive's both added entries, and this archive's cannot be appended again after theirs: local entry 3 registers report.txt, which differs only in letter case or Unicode normalisation from the remote's 'Report.txt'; both cannot be kept on every system; nothing was changed"
+	rm -rf "$TMP/B" && "$CUSTODY" clone "$TMP/A" "$TMP/B" >/dev/null 2>&1 ||
+		fail "cannot clone again"
+	printf 'a file\n' >A/notes
+	inside A add --store notes
+	mkdir B/notes && printf 'in a folder\n' >B/notes/x.txt
+	inside B add --store notes/x.txt
+	refused_sync "local entry 4 stores notes/x.txt, where the remote stores the file notes"
+}
+
 run_tests
