@@ -63,8 +63,10 @@ static const char fetch_help[] =
 "\n" MAX_BYTES
 "  --wait S       wait this long if another process holds the archive\n"
 "  --json         {remote, tip, size, relation}; relation: same, ahead\n"
-"                 (it brings new entries) or behind (this archive has\n"
-"                 more)\n";
+"                 (it brings new entries), behind (this archive has\n"
+"                 more) or diverged (both added entries: then also\n"
+"                 replay_from, where `custody sync` would append yours\n"
+"                 again after theirs, and replayed: 0)\n";
 
 static const char sync_help[] =
 "usage: custody sync [REMOTE] [--key NAME] [--passphrase-file FILE]\n"
