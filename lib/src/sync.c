@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -125,6 +127,65 @@ static int resolve_remote(custody_archive *a, const char *remote,
 
 /* ---- the quarantine ---- */
 
+/* Held (flock) by the process a quarantine belongs to, as long as it
+ * lives: one whose lock can be taken was left by a process that died. */
+#define IN_USE "in-use"
+/* A quarantine without its in-use file is left alone this long (its
+ * process may be between making the folder and the file). */
+#define STALE_SECONDS 3600
+
+/* Remove the quarantines killed processes left in `top`. */
+static void remove_stale(const char *top)
+{
+	DIR *d = opendir(top);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *dir, *lock;
+		struct stat st;
+		int fd, stale = 0;
+
+		if (strncmp(de->d_name, "q.", 2) != 0 ||
+		    (dir = custody_fs__join(top, de->d_name)) == NULL)
+			continue;
+		if ((lock = custody_fs__join(dir, IN_USE)) != NULL &&
+		    (fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+			close(fd);
+		} else if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			stale = time(NULL) - st.st_mtime > STALE_SECONDS;
+		}
+		if (stale)
+			custody_sync__remove_tree(dir);
+		free(lock);
+		free(dir);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+/* The quarantine's in-use file, made and held. */
+static int hold(struct custody_quarantine *q, custody_error **err)
+{
+	char *path = custody_fs__join(q->dir, IN_USE);
+	int fd;
+
+	if (path == NULL)
+		return custody__oom(err);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		0600);
+	free(path);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return custody__error_sys(err, CUSTODY_EIO, errno, "%s: cannot "
+			"hold the quarantine", q->dir);
+	}
+	q->lock_fd = fd;
+	q->locked = 1;
+	return 0;
+}
+
 int custody_sync__quarantine_open(struct custody_quarantine *q,
 	const char *gitdir, int borrow, custody_error **err)
 {
@@ -137,6 +198,7 @@ int custody_sync__quarantine_open(struct custody_quarantine *q,
 		return custody__oom(err);
 	if ((rc = custody_fs__mkdir(top, 0700, err)) != 0)
 		goto done;
+	remove_stale(top);
 	q->dir = custody_fs__join(top, "q.XXXXXX");
 	if (q->dir == NULL) {
 		rc = custody__oom(err);
@@ -149,6 +211,8 @@ int custody_sync__quarantine_open(struct custody_quarantine *q,
 		q->dir = NULL;
 		goto done;
 	}
+	if ((rc = hold(q, err)) != 0)
+		goto done;
 	gopts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
 	gopts.initial_head = "main";
 	if (git_repository_init_ext(&q->repo, q->dir, &gopts) != 0) {
@@ -187,6 +251,8 @@ void custody_sync__quarantine_drop(struct custody_quarantine *q)
 	custody_archive_free(q->archive);
 	git_repository_free(q->repo);
 	custody_sync__remove_tree(q->dir);
+	if (q->locked)
+		close(q->lock_fd);
 	free(q->dir);
 	memset(q, 0, sizeof(*q));
 }

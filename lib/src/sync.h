@@ -13,6 +13,8 @@ struct custody_quarantine {
 	char *dir;                  /* <gitdir>/quarantine/q.XXXXXX */
 	git_repository *repo;
 	custody_archive *archive;   /* opened on it for the checks */
+	int lock_fd;                /* its in-use file, flocked, if locked */
+	int locked;
 };
 
 /* A quarantine inside `gitdir`; with `borrow`, its object store reads

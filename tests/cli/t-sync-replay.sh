@@ -292,4 +292,33 @@ test_replay__a_path_add_would_refuse_is_refused() {
 	refused_sync "local entry 4 stores notes/x.txt, where the remote stores the file notes"
 }
 
+# A quarantine a killed fetch left is removed by the next one; one that
+# a live process holds (flock on its in-use file) is left alone.
+test_replay__a_killed_fetchs_quarantine_is_removed() {
+	setup
+	mkdir -p B/.custody/quarantine/q.dead B/.custody/quarantine/q.live
+	: >B/.custody/quarantine/q.dead/in-use
+	printf 'left behind\n' >B/.custody/quarantine/q.dead/junk
+	: >B/.custody/quarantine/q.live/in-use
+	# the holder: a process with the file open and flocked (exec keeps
+	# one process, so killing it lets go)
+	(exec 9<B/.custody/quarantine/q.live/in-use && flock 9 &&
+		exec sleep 30 9<&9) >/dev/null 2>&1 </dev/null &
+	local holder=$! i
+	for i in $(seq 50); do
+		flock -n B/.custody/quarantine/q.live/in-use true || break
+		sleep 0.1
+	done
+	cd B
+	run fetch
+	expect_rc 0
+	cd "$TMP"
+	[ ! -e B/.custody/quarantine/q.dead ] || fail "the dead quarantine was kept"
+	[ -e B/.custody/quarantine/q.live/in-use ] || fail "a live quarantine was removed"
+	expect_eq "$(ls B/.custody/quarantine)" "q.live" "quarantines left"
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	true
+}
+
 run_tests
