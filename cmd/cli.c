@@ -215,6 +215,8 @@ static const char *hint_text(custody_hint hint)
 	case CUSTODY_HINT_SIGN_CHECKPOINT:
 		return "; whoever holds the outlet key signs one with `custody "
 			"checkpoint sign`";
+	case CUSTODY_HINT_NAME_KEY:
+		return "; name it with --key NAME or CUSTODY_KEY";
 	case CUSTODY_HINT_NONE:
 		break;
 	}

@@ -818,7 +818,16 @@ static int replay_quarantined(custody_archive *a,
 	custody_fetch_result *r, git_oid *now, custody_error **err)
 {
 	custody_error *why = NULL;
-	int rc = custody_sync__replay(a, q, url, r->replay_from, now, &why);
+	int rc;
+
+	if (a->signer == NULL)
+		return custody__error_hint(err, CUSTODY_EINVALID,
+			CUSTODY_HINT_NAME_KEY, "%s's main and this archive's "
+			"both added entries since entry %" PRIu64 " (nothing "
+			"was changed): appending yours again after theirs "
+			"takes your signing key, and no signing key was given",
+			url, r->replay_from);
+	rc = custody_sync__replay(a, q, url, r->replay_from, now, &why);
 
 	if (rc == CUSTODY_EEXISTS)
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s's main and this "

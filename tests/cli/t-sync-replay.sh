@@ -212,7 +212,7 @@ test_replay__without_a_key_nothing_moves() {
 	cd B
 	CUSTODY_KEY= run sync
 	expect_rc 1
-	expect_err_has "no signing key"
+	expect_err "custody: $TMP/A/.custody's main and this archive's both added entries since entry 3 (nothing was changed): appending yours again after theirs takes your signing key, and no signing key was given; name it with --key NAME or CUSTODY_KEY"
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after a sync without a key"
 }

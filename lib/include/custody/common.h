@@ -80,8 +80,9 @@ typedef enum {
 	CUSTODY_HINT_REGISTER,      /* register this version first */
 	CUSTODY_HINT_NEW_REQUEST,   /* ask for a new timestamp request */
 	CUSTODY_HINT_VERIFY,        /* a full verify says more */
-	CUSTODY_HINT_SIGN_CHECKPOINT /* the outlet key's holder must sign a
-				      * checkpoint first */
+	CUSTODY_HINT_SIGN_CHECKPOINT, /* the outlet key's holder must sign a
+				       * checkpoint first */
+	CUSTODY_HINT_NAME_KEY        /* the signing key must be named */
 } custody_hint;
 
 /* The error's hint (CUSTODY_HINT_NONE for NULL). */
