@@ -172,11 +172,14 @@ int custody_entry__emit(custody_buf *out, const struct custody_entry *entry,
 /*
  * Parse a private part on its own into a new entry *out of `entry`'s
  * type (its private fields, index, opening, and the leaf hash it names
- * in private_leaf). custody_entry__open uses it.
+ * in private_leaf). custody_entry__open uses it. With root_out, the
+ * parsed document too (for its fields' positions; free it with
+ * custody_yaml__free).
  */
+struct custody_yaml_node;
 int custody_entry__parse_private(struct custody_entry **out,
-	const struct custody_entry *entry, const char *bytes, size_t len,
-	const char *name, custody_error **err);
+	struct custody_yaml_node **root_out, const struct custody_entry *entry,
+	const char *bytes, size_t len, const char *name, custody_error **err);
 
 /* The commitment of the entry's private fields as 64 hex digits.
  * Errors: CUSTODY_EINVALID (no valid opening). */

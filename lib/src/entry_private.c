@@ -356,11 +356,12 @@ int custody_entry__open(struct custody_entry *e, const char *bytes,
 	custody_error **err)
 {
 	struct custody_entry *part = NULL, view;
+	struct custody_yaml_node *root = NULL;
 	unsigned char want[32], got[32];
 	int rc;
 
-	if ((rc = custody_entry__parse_private(&part, e, bytes, len, name,
-	    err)) != 0)
+	if ((rc = custody_entry__parse_private(&part, &root, e, bytes, len,
+	    name, err)) != 0)
 		return rc;
 	if (part->index != e->index) {
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: is the private "
@@ -393,10 +394,12 @@ int custody_entry__open(struct custody_entry *e, const char *bytes,
 			"('private')", name, e->index);
 		goto done;
 	}
-	if ((rc = custody_entry__check(&view, NULL, name, err)) != 0)
+	/* the private part's document gives its fields' positions */
+	if ((rc = custody_entry__check(&view, root, name, err)) != 0)
 		goto done;
 	take_private(e, part);
 done:
+	custody_yaml__free(root);
 	custody_entry__free(part);
 	return rc;
 }

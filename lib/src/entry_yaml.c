@@ -331,14 +331,16 @@ cleanup:
 }
 
 int custody_entry__parse_private(struct custody_entry **out,
-	const struct custody_entry *entry, const char *bytes, size_t len,
-	const char *name, custody_error **err)
+	struct custody_yaml_node **root_out, const struct custody_entry *entry,
+	const char *bytes, size_t len, const char *name, custody_error **err)
 {
 	struct custody_yaml_node *root = NULL;
 	struct custody_entry *e = NULL;
 	int rc;
 
 	*out = NULL;
+	if (root_out != NULL)
+		*root_out = NULL;
 	if ((rc = custody_yaml__parse(&root, bytes, len,
 	    CUSTODY_ENTRY_MAX_BYTES, name, err)) != 0 ||
 	    (rc = custody_yaml__check_format(root, name, "a private part",
@@ -356,6 +358,10 @@ int custody_entry__parse_private(struct custody_entry **out,
 		goto cleanup;
 	*out = e;
 	e = NULL;
+	if (root_out != NULL) {
+		*root_out = root;
+		root = NULL;
+	}
 cleanup:
 	custody_entry__free(e);
 	custody_yaml__free(root);

@@ -371,8 +371,10 @@ static const struct {
 	{ "bad/member-action-unknown.yaml",
 		":6:9: 'action' must be \"add\" or \"revoke\", not"
 		" \"suspend\"" },
+	/* a private field's value error names its line and column too */
 	{ "bad/member-name-space.yaml",
-		": 'member' may hold only letters, digits and . _ @ + -" },
+		"member-name-space.private.yaml:7:9: 'member' may hold only"
+		" letters, digits and . _ @ + -" },
 	{ "bad/member-name-comma.yaml",
 		"'member' may hold only letters" },
 	{ "bad/member-name-dash.yaml",
