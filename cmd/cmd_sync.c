@@ -13,7 +13,9 @@
 "REMOTE is a remote's name (see `custody remote`; default: origin) or a\n" \
 "URL: a path, file://, git://, ssh:// or http(s)://. For ssh, the host's\n" \
 "key must be in CUSTODY_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts) and\n" \
-"the key used is CUSTODY_SSH_KEY (default: the ssh agent's).\n"
+"the key used is CUSTODY_SSH_KEY (default: the ssh agent's). For https,\n" \
+"the server's certificate must chain to the system's authorities, or to\n" \
+"those in the PEM file CUSTODY_TLS_CA_FILE names (then only those).\n"
 
 #define CHECKS \
 "What arrives lands in a quarantine inside the archive's folder and is\n" \

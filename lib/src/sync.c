@@ -326,6 +326,8 @@ int custody_sync__fetch(struct custody_quarantine *q, const char *url,
 	git_remote *remote = NULL;
 	int rc = 0;
 
+	if ((rc = custody_sync__tls_setup(err)) != 0)
+		return rc;
 	t.max_bytes = opts && opts->max_bytes ? opts->max_bytes :
 		CUSTODY_FETCH_MAX_BYTES_DEFAULT;
 	t.opts = opts;
@@ -1146,6 +1148,7 @@ int custody_archive_push(custody_archive *a, const char *remote,
 	int rc, has;
 
 	if ((rc = check_args(a, opts, r, err)) != 0 ||
+	    (rc = custody_sync__tls_setup(err)) != 0 ||
 	    (rc = resolve_remote(a, remote, &url, &name, err)) != 0)
 		return rc;
 	cb.credentials = custody_sync__credentials;

@@ -51,6 +51,9 @@ int custody_sync__credentials(git_credential **out, const char *url,
 	const char *user, unsigned int allowed, void *payload);
 int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 	void *payload);
+/* https://: the certificates CUSTODY_TLS_CA_FILE names are the ones
+ * trusted (instead of the system's), when it is set. */
+int custody_sync__tls_setup(custody_error **err);
 
 /* A local path as an absolute one (a remote's URL must not depend on
  * the folder a command runs in), a collection folder as its archive

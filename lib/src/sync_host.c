@@ -13,9 +13,11 @@
 #include "fsutil.h"
 #include "sync.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -178,5 +180,21 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 		refuse(hk, host, file, revoked);
 		return -1;
 	}
+	return 0;
+}
+
+int custody_sync__tls_setup(custody_error **err)
+{
+	const char *file = getenv("CUSTODY_TLS_CA_FILE");
+
+	if (file == NULL || file[0] == '\0')
+		return 0;
+	if (access(file, R_OK) != 0)
+		return custody__error_sys(err, CUSTODY_EINVALID, errno,
+			"%s (CUSTODY_TLS_CA_FILE): cannot be read", file);
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL) != 0)
+		return custody__error_git(err, CUSTODY_EINVALID, "%s "
+			"(CUSTODY_TLS_CA_FILE): not a file of certificates",
+			file);
 	return 0;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-# git-http.py ROOT PORTFILE: serve the git repositories under ROOT over
-# smart HTTP on 127.0.0.1 (a free port, written to PORTFILE once it
-# listens), each request handed to `git http-backend` as CGI. For the
-# sync tests (t-sync.sh); not a server for anything else.
+# git-http.py ROOT PORTFILE [CERT KEY]: serve the git repositories
+# under ROOT over smart HTTP on 127.0.0.1 (a free port, written to
+# PORTFILE once it listens), each request handed to `git http-backend` as
+# CGI; with CERT and KEY (PEM), over TLS. For the sync tests (t-sync.sh);
+# not a server for anything else.
 import os
+import ssl
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +75,10 @@ class Backend(BaseHTTPRequestHandler):
 
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    if len(sys.argv) > 4:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     with open(sys.argv[2] + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(sys.argv[2] + ".tmp", sys.argv[2])

@@ -70,12 +70,13 @@ no_quarantine() {
 
 . "$(dirname "$0")/servers.sh"
 
-# git http-backend serving srv/ at http://127.0.0.1:$PORT/
+# serve_http [CERT KEY]: git http-backend serving srv/ at
+# http://127.0.0.1:$PORT/ (with CERT and KEY: https://)
 serve_http() {
 	local i pid
 	trap stop_servers EXIT   # in this test's subshell
 	"$PYTHON" "$SRCDIR/tests/cli/git-http.py" "$TMP/srv" "$TMP/http.port" \
-		</dev/null 2>"$TMP/http.log" &
+		"$@" </dev/null 2>"$TMP/http.log" &
 	pid=$!
 	SERVERS+=("$pid")
 	for i in $(seq 100); do
@@ -183,6 +184,31 @@ test_clone__over_git_daemon_then_push_and_sync() {
 	cmp second.txt "$TMP/srv/coll/second.txt"
 	run verify
 	expect_rc 0
+}
+
+# https://: the server's certificate must be one custody trusts (the
+# system's, or CUSTODY_TLS_CA_FILE's); an unknown one is refused and
+# nothing is left behind.
+test_clone__over_https_only_with_a_trusted_certificate() {
+	origin
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/tls.key" -out "$TMP/tls.pem" -days 2 \
+		-subj /CN=127.0.0.1 -addext "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1" \
+		2>/dev/null || fail "openssl could not make a certificate"
+	serve_http "$TMP/tls.pem" "$TMP/tls.key"
+	local url=https://127.0.0.1:$PORT/coll/.custody
+	trun clone "$url" c
+	expect_rc 1
+	expect_err_has "custody: $url: cannot fetch; nothing was changed: "
+	[ ! -e c ] || fail "a refused clone left c behind"
+	CUSTODY_TLS_CA_FILE=$TMP/tls.pem trun clone "$url" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+	expect_clone c "$url"
+	cd c
+	CUSTODY_TLS_CA_FILE=$TMP/none.pem trun fetch
+	expect_rc 1
+	expect_err "custody: $TMP/none.pem (CUSTODY_TLS_CA_FILE): cannot be read: No such file or directory"
 }
 
 test_clone__over_http_then_push() {
