@@ -543,41 +543,76 @@ static int checkpoint_at(git_repository *repo, const git_oid *id,
 	return rc;
 }
 
+int custody_sync__keep_evidence(custody_archive *a, const char *kind,
+	const char *ext, custody_sync_claim_fn claim, void *payload,
+	char **path_out, custody_error **err)
+{
+	char *top = custody_fs__join(a->gitdir, "evidence"), *path = NULL;
+	char when[32], name[128];
+	int rc;
+
+	*path_out = NULL;
+	custody_fs__now_rfc3339(when);
+	for (char *c = when; *c; c++)
+		if (*c == ':')
+			*c = '-';
+	if (top == NULL)
+		return custody__oom(err);
+	if ((rc = custody_fs__mkdir(top, 0700, err)) != 0)
+		goto done;
+	rc = CUSTODY_EEXISTS;
+	for (int n = 1; rc == CUSTODY_EEXISTS && n < 1000; n++) {
+		custody_error *why = NULL;
+
+		snprintf(name, sizeof(name), "%s-%s-%d%s", kind, when, n, ext);
+		free(path);
+		if ((path = custody_fs__join(top, name)) == NULL) {
+			rc = custody__oom(err);
+			break;
+		}
+		rc = claim(path, payload, &why);
+		if (rc != 0 && rc != CUSTODY_EEXISTS && err != NULL) {
+			*err = why;
+			why = NULL;
+		}
+		custody_error_free(why);
+	}
+	if (rc == CUSTODY_EEXISTS)
+		rc = custody__error(err, CUSTODY_EEXISTS, "%s: no free name "
+			"for %s evidence", top, kind);
+	if (rc == 0 && (rc = custody_fs__fsync_dir(top, err)) == 0) {
+		*path_out = path;
+		path = NULL;
+	}
+done:
+	free(path);
+	free(top);
+	return rc;
+}
+
+/* A claim: the folder made (CUSTODY_EEXISTS if it is there). */
+static int claim_folder(const char *path, void *payload, custody_error **err)
+{
+	(void)payload;
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	return errno == EEXIST ? CUSTODY_EEXISTS : custody__error_sys(err,
+		CUSTODY_EIO, errno, "%s: cannot create", path);
+}
+
 /* Save both checkpoints of a fork under evidence/, never overwriting;
  * the folder's name into *where. */
 static int keep_fork(custody_archive *a, const char *url,
 	const custody_buf *ours, const custody_buf *theirs,
 	custody_buf *where, custody_error **err)
 {
-	char *top = custody_fs__join(a->gitdir, "evidence");
-	char when[32], name[96];
 	custody_buf readme = CUSTODY_BUF_INIT;
 	char *dir = NULL, *p1 = NULL, *p2 = NULL, *p3 = NULL;
 	int rc;
 
-	custody_fs__now_rfc3339(when);
-	for (size_t i = 0; i < sizeof(when); i++)
-		if (when[i] == ':')
-			when[i] = '-';
-	if (top == NULL)
-		return custody__oom(err);
-	if ((rc = custody_fs__mkdir(top, 0700, err)) != 0)
-		goto done;
-	for (int n = 1; n < 1000; n++) {
-		snprintf(name, sizeof(name), "fork-%s-%d", when, n);
-		free(dir);
-		if ((dir = custody_fs__join(top, name)) == NULL) {
-			rc = custody__oom(err);
-			goto done;
-		}
-		if (mkdir(dir, 0700) == 0)
-			break;
-		if (errno != EEXIST) {
-			rc = custody__error_sys(err, CUSTODY_EIO, errno,
-				"%s: cannot create", dir);
-			goto done;
-		}
-	}
+	if ((rc = custody_sync__keep_evidence(a, "fork", "", claim_folder,
+	    NULL, &dir, err)) != 0)
+		return rc;
 	p1 = custody_fs__join(dir, "ours.checkpoint");
 	p2 = custody_fs__join(dir, "theirs.checkpoint");
 	p3 = custody_fs__join(dir, "README");
@@ -596,13 +631,12 @@ static int keep_fork(custody_archive *a, const char *url,
 	    err)) != 0 || (rc = custody_fs__write_new(p2, theirs->ptr,
 	    theirs->size, 0600, err)) != 0 ||
 	    (rc = custody_fs__write_new(p3, readme.ptr, readme.size, 0600,
-	    err)) != 0 || (rc = custody_fs__fsync_dir(top, err)) != 0)
+	    err)) != 0 || (rc = custody_fs__fsync_dir(dir, err)) != 0)
 		goto done;
 	rc = custody_buf__printf(where, "%s", dir) != 0 ?
 		custody__oom(err) : 0;
 done:
 	custody_buf_dispose(&readme);
-	free(top);
 	free(dir);
 	free(p1);
 	free(p2);

@@ -64,6 +64,18 @@ char *custody_sync__local_url(const char *url);
 void custody_sync__remove_tree(const char *path);
 
 /*
+ * Keep a piece of evidence under a name never used before:
+ * evidence/<kind>-<time>-<n><ext>, for n = 1, 2, ... until `claim`
+ * (which makes the folder or file at the path, atomically) does not say
+ * CUSTODY_EEXISTS; evidence/ is then fsynced. *path_out: malloc'd.
+ */
+typedef int (*custody_sync_claim_fn)(const char *path, void *payload,
+	custody_error **err);
+int custody_sync__keep_evidence(custody_archive *a, const char *kind,
+	const char *ext, custody_sync_claim_fn claim, void *payload,
+	char **path_out, custody_error **err);
+
+/*
  * Both sides added commits since their common one (sync_replay.c). May
  * this archive's entries since then be appended again on top of the
  * remote's main `tip` (`both`: a repository that holds both histories)?

@@ -339,21 +339,23 @@ static int read_local(struct replay *r, custody_error **err)
 }
 
 /* A line per moved entry, kept under evidence/ (never overwritten). */
+/* A claim: the file written, never over another (write_new). */
+static int claim_file(const char *path, void *payload, custody_error **err)
+{
+	const custody_buf *text = payload;
+
+	return custody_fs__write_new(path, text->ptr, text->size, 0600, err);
+}
+
 static int keep_record(struct replay *r, const char *url,
 	const git_oid *old_head, const git_oid *theirs, custody_error **err)
 {
 	custody_buf text = CUSTODY_BUF_INIT;
-	char when[32], name[96], hex[41], their_hex[41], *top, *path = NULL;
+	char hex[41], their_hex[41], *path = NULL;
 	int rc = 0;
 
-	custody_fs__now_rfc3339(when);
-	for (char *c = when; *c; c++)
-		if (*c == ':')
-			*c = '-';
 	git_oid_tostr(hex, sizeof(hex), old_head);
 	git_oid_tostr(their_hex, sizeof(their_hex), theirs);
-	if ((top = custody_fs__join(r->a->gitdir, "evidence")) == NULL)
-		return custody__oom(err);
 	if (custody_buf__printf(&text, "custody replay 1\nremote %s\n"
 	    "local-main %s\nremote-main %s\n", url, hex, their_hex) != 0)
 		rc = custody__oom(err);
@@ -362,31 +364,9 @@ static int keep_record(struct replay *r, const char *url,
 		    PRIu64 "\n", r->from + k, r->moved[k]) != 0)
 			rc = custody__oom(err);
 	if (rc == 0)
-		rc = custody_fs__mkdir(top, 0700, err);
-	for (int n = 1; rc == 0 && n < 1000; n++) {
-		custody_error *why = NULL;
-
-		snprintf(name, sizeof(name), "replay-%s-%d.txt", when, n);
-		free(path);
-		if ((path = custody_fs__join(top, name)) == NULL) {
-			rc = custody__oom(err);
-			break;
-		}
-		rc = custody_fs__write_new(path, text.ptr, text.size, 0600,
-			&why);
-		if (rc == CUSTODY_EEXISTS) {
-			custody_error_free(why);
-			rc = 0;
-			continue;
-		}
-		if (rc != 0 && err != NULL)
-			*err = why;
-		else
-			custody_error_free(why);
-		break;
-	}
+		rc = custody_sync__keep_evidence(r->a, "replay", ".txt",
+			claim_file, &text, &path, err);
 	free(path);
-	free(top);
 	custody_buf_dispose(&text);
 	return rc;
 }
