@@ -26,7 +26,10 @@
 "are its objects taken in and a ref moved (compare-and-swap). On a\n" \
 "refusal nothing changes and the message names the commit, the check\n" \
 "and the reason; two signed checkpoints that cannot both be true are a\n" \
-"fork, kept under .custody/evidence/. A fetch stops after --max-bytes.\n"
+"fork, kept under .custody/evidence/. A fetch stops after --max-bytes.\n" \
+"When the partner's main extends this archive's, which was verified\n" \
+"here, only the new commits and entries are checked (\"verified from\n" \
+"entry N on\"), building on this archive's own verified state.\n"
 
 static const char clone_help[] =
 "usage: custody clone URL [DIR] [--max-bytes N] [--json]\n"
@@ -64,7 +67,8 @@ static const char fetch_help[] =
 "\n" CHECKS "\n" TRANSPORTS
 "\n" MAX_BYTES
 "  --wait S       wait this long if another process holds the archive\n"
-"  --json         {remote, tip, size, relation}; relation: same, ahead\n"
+"  --json         {remote, tip, size, relation, checked_from when\n"
+"                 ahead}; relation: same, ahead\n"
 "                 (it brings new entries), behind (this archive has\n"
 "                 more) or diverged (both added entries: then also\n"
 "                 replay_from, where `custody sync` would append yours\n"
@@ -97,7 +101,8 @@ static const char sync_help[] =
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --wait S       wait this long if another process holds the archive\n"
 "  --json         {remote, tip, size, relation, documents_written,\n"
-"                 documents_differing}, and when both sides added\n"
+"                 documents_differing, checked_from when ahead (the\n"
+"                 first entry checked one by one)}, and when both sides added\n"
 "                 entries, replay_from and replayed\n";
 
 static const char push_help[] =
@@ -144,6 +149,9 @@ static void print_result(const char *what, const char *remote,
 		if (r->relation == CUSTODY_SYNC_DIVERGED)
 			printf(",\"replay_from\":%" PRIu64 ",\"replayed\":%"
 				PRIu64, r->replay_from, r->replayed);
+		if (strcmp(what, "push") != 0 &&
+		    r->relation == CUSTODY_SYNC_AHEAD)
+			printf(",\"checked_from\":%" PRIu64, r->checked_from);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -181,8 +189,12 @@ static void print_result(const char *what, const char *remote,
 			r->tip, r->size, r->replay_from);
 		break;
 	default:
-		printf("%s: main (%.12s, %" PRIu64 " entries) verified%s\n",
-			remote, r->tip, r->size, strcmp(what, "sync") == 0 ?
+		printf("%s: main (%.12s, %" PRIu64 " entries) verified",
+			remote, r->tip, r->size);
+		/* from our own main on, which was verified here before */
+		if (r->checked_from > 0)
+			printf(" from entry %" PRIu64 " on", r->checked_from);
+		printf("%s\n", strcmp(what, "sync") == 0 ?
 			"; main moved to it" : "");
 	}
 	if (strcmp(what, "sync") == 0 && (r->documents_written ||

@@ -4,6 +4,9 @@
  * archive_verify_*.c file named after it (see archive_verify.h).
  */
 #include "archive_verify.h"
+#include "fsutil.h"
+#include "index.h"
+#include "tlog_index.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -117,28 +120,100 @@ static void run_free(struct custody_verify_run *v)
 	git_odb_free(v->odb);
 }
 
-int custody_archive_verify(custody_archive *a,
-	const custody_verify_options *opts, custody_problem_cb cb,
-	void *payload, custody_verify_summary *summary, custody_error **err)
+/* After a run that passed: each path's latest record as an index of
+ * the head. */
+static int keep_paths(struct custody_verify_run *v, custody_error **err)
+{
+	struct custody_index *x;
+	int rc;
+
+	if ((rc = custody_index__empty(&x, v->a->head_hex, v->a->size, err))
+	    != 0)
+		return rc;
+	for (size_t i = 0; i < v->nlatest && rc == 0; i++) {
+		const struct custody_verify_document *l = &v->latest[i];
+		struct custody_record r;
+
+		memset(&r, 0, sizeof(r));
+		r.index = l->index;
+		r.version = l->version;
+		r.size = l->size;
+		memcpy(r.blob, l->blob, sizeof(r.blob));
+		if (custody_unhex(r.sha256, l->sha256, 32) != 0 ||
+		    (r.path = strdup(l->path)) == NULL ||
+		    custody_index__put(x, &r) == NULL) {
+			free(r.path);
+			rc = custody__oom(err);
+		}
+	}
+	if (rc == 0)
+		v->keep->paths = x;
+	else
+		custody_index__free(x);
+	return rc;
+}
+
+static int run(custody_archive *a, const custody_verify_options *opts,
+	const struct custody_verify_base *base, struct custody_verify_keep *keep,
+	custody_problem_cb cb, void *payload, custody_verify_summary *summary,
+	custody_error **err)
 {
 	custody_verify_options defaults = CUSTODY_VERIFY_OPTIONS_INIT;
 	struct custody_verify_run v;
 	int rc;
 
-	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
-	    CUSTODY_VERIFY_OPTIONS_VERSION, "custody_verify_options")) != 0)
-		return rc;
 	memset(&v, 0, sizeof(v));
 	v.a = a;
 	v.opts = opts ? opts : &defaults;
+	v.base = base;
+	v.keep = keep;
+	if (keep != NULL) {
+		memset(keep, 0, sizeof(*keep));
+		if ((keep->rare = calloc(1, sizeof(*keep->rare))) == NULL)
+			return custody__oom(err);
+	}
 	v.cb = cb;
 	v.payload = payload;
 	rc = run_steps(&v, err);
+	if (rc == 0 && keep != NULL) {
+		keep->rare->size = v.nlog;
+		rc = keep_paths(&v, err);
+	}
+	if (rc != 0 && keep != NULL) {
+		custody_tlog_index__free(keep->rare);
+		keep->rare = NULL;
+	}
 	v.sum.struct_version = CUSTODY_VERIFY_SUMMARY_VERSION;
 	if (summary)
 		*summary = v.sum;
 	run_free(&v);
 	return rc;
+}
+
+int custody_archive_verify(custody_archive *a,
+	const custody_verify_options *opts, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary, custody_error **err)
+{
+	int rc;
+
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_VERIFY_OPTIONS_VERSION, "custody_verify_options")) != 0)
+		return rc;
+	return run(a, opts, NULL, NULL, cb, payload, summary, err);
+}
+
+int custody_archive__verify_from(custody_archive *a,
+	const struct custody_verify_base *base, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary, custody_error **err)
+{
+	return run(a, NULL, base, NULL, cb, payload, summary, err);
+}
+
+int custody_archive__verify_keep(custody_archive *a, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary,
+	struct custody_verify_keep *keep, custody_error **err)
+{
+	return run(a, NULL, NULL, keep, cb, payload, summary, err);
 }
 
 int custody_verify_options_init(custody_verify_options *opts, unsigned int version)

@@ -16,6 +16,10 @@
 #include "map.h"
 #include "member.h"
 
+struct custody_index;
+struct custody_tiles;
+struct custody_tlog_index;
+
 /* What the history walk learns about each commit, for the membership
  * replay that runs along the entries. */
 struct custody_verify_commit {
@@ -78,9 +82,62 @@ struct custody_verify_blob {
 	int bad;            /* 1 unreadable, 2 digest, 3 size */
 };
 
+/*
+ * A state this machine verified before, which a run may start from
+ * instead of the root: a partner's main that extends our own is checked
+ * from our main on, in O(what is new). What the new entries build on
+ * (the members, the outlet keys, each path's latest version, the Merkle
+ * tree) comes from our archive at `commit` and its caches, which speak
+ * for a history verified here (custody-seen is that commit).
+ */
+struct custody_verify_base {
+	git_oid commit;
+	uint64_t size;                 /* entries at commit */
+	struct custody_tiles *tiles;   /* at least `size` leaves */
+	struct custody_index *index;   /* the latest record of each path */
+	custody_buf members;           /* members/allowed_signers there */
+	git_oid config;                /* its custody.yaml blob */
+	struct custody_verify_log_key *log_keys;
+	size_t nlog_keys;
+	git_oid checkpoint;            /* its checkpoint blob */
+	git_oid timestamps, documents; /* its folders, when it has them */
+	int has_timestamps, has_documents;
+};
+
+/*
+ * The base for verifying what extends archive a's main: CUSTODY_ENOTFOUND
+ * when there is none to trust (no main, or main is not the commit this
+ * machine last made or verified, or a cache disagrees with it): then
+ * verify from the root.
+ */
+int custody_archive__verify_base(struct custody_verify_base *out,
+	custody_archive *a, custody_error **err);
+void custody_archive__verify_base_clear(struct custody_verify_base *b);
+
+/* custody_archive_verify of archive a, whose main must extend
+ * base->commit, checking only what came after it. */
+int custody_archive__verify_from(custody_archive *a,
+	const struct custody_verify_base *base, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary, custody_error **err);
+
+/* What a run from the root learns that a new archive keeps as its
+ * caches (a clone): each path's latest record, the rare entries. Set
+ * only when the run passes; the caller frees both. */
+struct custody_verify_keep {
+	struct custody_index *paths;
+	struct custody_tlog_index *rare;
+};
+
+/* custody_archive_verify, keeping what it learnt in *keep. */
+int custody_archive__verify_keep(custody_archive *a, custody_problem_cb cb,
+	void *payload, custody_verify_summary *summary,
+	struct custody_verify_keep *keep, custody_error **err);
+
 struct custody_verify_run {
 	custody_archive *a;
 	const custody_verify_options *opts;
+	const struct custody_verify_base *base;  /* NULL: from the root */
+	struct custody_verify_keep *keep;        /* NULL: nothing kept */
 	custody_problem_cb cb;
 	void *payload;
 	custody_verify_summary sum;
@@ -119,6 +176,10 @@ void custody_archive_verify__problem(struct custody_verify_run *v,
 
 /* ---- archive_verify_history.c ---- */
 
+/* The commit in custody-seen, the newest this machine made or
+ * verified: 1 and *out, or 0 when there is none that can be read. */
+int custody_archive_verify__read_seen(custody_archive *a, git_oid *out);
+
 /* Does the history still hold the commit this machine last made or
  * verified? Sets v->seen. */
 void custody_archive_verify__seen(struct custody_verify_run *v);
@@ -126,6 +187,11 @@ void custody_archive_verify__seen(struct custody_verify_run *v);
 /* Walk the commits: signatures, and what each one changes. Fills
  * v->commits; an error only when the walk itself cannot run. */
 int custody_archive_verify__history(struct custody_verify_run *v,
+	custody_error **err);
+
+/* A run from a base: the members as they were there, and the first new
+ * commit's signer judged by them. */
+int custody_archive_verify__members_start(struct custody_verify_run *v,
 	custody_error **err);
 
 /* The members replay, along the entries: before entry `index`, on

@@ -75,6 +75,69 @@ static int on_document(const char *root, const git_tree_entry *te,
 	return 0;
 }
 
+/* From a base: what documents/ changed since it is what the new
+ * entries say. */
+static int on_document_delta(const git_diff_delta *d, float progress,
+	void *payload)
+{
+	struct custody_verify_run *v = payload;
+	const char *path = d->status == GIT_DELTA_DELETED ?
+		d->old_file.path : d->new_file.path;
+
+	(void)progress;
+	if (custody_map__get(&v->by_path, path) == NULL)
+		custody_archive_verify__problem(v, "documents/", "%s %s, "
+			"which no new entry registers", d->status ==
+			GIT_DELTA_DELETED ? "loses" : "changes", path);
+	return 0;
+}
+
+/* From a base: documents/ holds each path a new entry registered as
+ * its latest version says, and changed nowhere else. */
+static void documents_since(struct custody_verify_run *v, git_tree *docs)
+{
+	git_tree *old = NULL;
+	git_diff *diff = NULL;
+	git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
+
+	for (size_t i = 0; i < v->nlatest; i++) {
+		const struct custody_verify_document *l = &v->latest[i];
+		git_tree_entry *te = NULL;
+		char id[41] = "";
+
+		if (docs != NULL &&
+		    git_tree_entry_bypath(&te, docs, l->path) == 0)
+			git_oid_tostr(id, sizeof(id), git_tree_entry_id(te));
+		git_tree_entry_free(te);
+		if (l->blob[0] && id[0] == '\0')
+			custody_archive_verify__problem(v, "documents/",
+				"lacks %s, stored by entry %" PRIu64, l->path,
+				l->index);
+		else if (l->blob[0] == '\0' && id[0])
+			custody_archive_verify__problem(v, "documents/",
+				"holds %s, whose latest version was registered "
+				"without content", l->path);
+		else if (id[0] && strcmp(id, l->blob) != 0)
+			custody_archive_verify__problem(v, "documents/", "holds "
+				"%s as %s, but its entry %" PRIu64 " names %s",
+				l->path, id, l->index, l->blob);
+	}
+	if (v->base->has_documents &&
+	    git_tree_lookup(&old, v->a->repo, &v->base->documents) != 0) {
+		custody_archive_verify__problem(v, "documents/", "its folder "
+			"at the verified main cannot be read");
+		return;
+	}
+	dopts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+	if (git_diff_tree_to_tree(&diff, v->a->repo, old, docs, &dopts) != 0)
+		custody_archive_verify__problem(v, "documents/", "cannot be "
+			"compared with the verified main's");
+	else
+		git_diff_foreach(diff, on_document_delta, NULL, NULL, NULL, v);
+	git_diff_free(diff);
+	git_tree_free(old);
+}
+
 void custody_archive_verify__documents(struct custody_verify_run *v)
 {
 	const git_tree_entry *te = git_tree_entry_byname(v->tree,
@@ -85,9 +148,11 @@ void custody_archive_verify__documents(struct custody_verify_run *v)
 	    git_tree_lookup(&docs, v->a->repo, git_tree_entry_id(te)) != 0))
 		custody_archive_verify__problem(v, "documents/", "cannot be "
 			"read");
+	else if (v->base != NULL)
+		documents_since(v, docs);
 	else if (te != NULL)
 		git_tree_walk(docs, GIT_TREEWALK_PRE, on_document, v);
-	for (size_t i = 0; i < v->nlatest; i++)
+	for (size_t i = 0; v->base == NULL && i < v->nlatest; i++)
 		if (v->latest[i].blob[0] && !v->latest[i].doc_seen)
 			custody_archive_verify__problem(v, "documents/",
 				"lacks %s, stored by entry %" PRIu64,

@@ -7,8 +7,11 @@
 #include "archive_verify.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "index.h"
 #include "merkle.h"
 #include "note.h"
+#include "tiles.h"
+#include "tlog_index.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -423,23 +426,55 @@ static struct parsed_entry *reader_entry(struct entry_reader *r,
 	return &(*cur)->slot[i - (*cur)->first];
 }
 
-/* A publish entry names register entries, with their digests. */
-static void check_publication(struct custody_verify_run *v,
-	const struct custody_entry *e, unsigned char (*digests)[32],
-	const char *where)
+/* The SHA-256 that entry `index` registered into out: 0, or -1 when it
+ * is not a registration. Entries before a base are read again (rarely:
+ * only links name them). */
+static int digest_of(struct custody_verify_run *v, uint64_t index,
+	unsigned char out[32])
 {
 	static const unsigned char zero[32];
-	unsigned char want[32];
+	struct custody_entry *e = NULL;
+	int rc = -1;
+
+	if (v->base == NULL || index >= v->base->size) {
+		memcpy(out, v->digests[index], 32);
+		return CRYPTO_memcmp(out, zero, 32) == 0 ? -1 : 0;
+	}
+	if (custody_archive__read_entry(v->a, v->tree, index, &e, NULL,
+	    NULL) == 0 && custody_entry__registers(e) &&
+	    custody_unhex(out, e->sha256, 32) == 0)
+		rc = 0;
+	custody_entry__free(e);
+	return rc;
+}
+
+/* Entry `index`'s leaf hash into out; 0 or -1. */
+static int leaf_of(struct custody_verify_run *v, uint64_t index,
+	unsigned char out[32])
+{
+	if (v->base == NULL || index >= v->base->size) {
+		memcpy(out, v->leaves[index], 32);
+		return 0;
+	}
+	return custody_tiles__node(v->base->tiles, 0, index, out, NULL) == 0 ?
+		0 : -1;
+}
+
+/* A publish entry names register entries, with their digests. */
+static void check_publication(struct custody_verify_run *v,
+	const struct custody_entry *e, const char *where)
+{
+	unsigned char want[32], have[32];
 
 	for (size_t k = 0; k < e->ndocuments; k++) {
 		const struct custody_published *d = &e->documents[k];
 
-		if (CRYPTO_memcmp(digests[d->index], zero, 32) == 0)
+		if (d->index >= e->index || digest_of(v, d->index, have) != 0)
 			custody_archive_verify__problem(v, where, "publishes "
 				"entry %" PRIu64 ", which is not a "
 				"registration", d->index);
 		else if (custody_unhex(want, d->sha256, 32) != 0 ||
-		    CRYPTO_memcmp(want, digests[d->index], 32) != 0)
+		    CRYPTO_memcmp(want, have, 32) != 0)
 			custody_archive_verify__problem(v, where, "publishes "
 				"entry %" PRIu64 " with SHA-256 %.16s..., but "
 				"that entry registered another digest",
@@ -450,29 +485,27 @@ static void check_publication(struct custody_verify_run *v,
 /* An event names a registration by index and digest; a derivative names
  * its original by index and leaf hash. */
 static void check_link(struct custody_verify_run *v,
-	const struct custody_entry *e, unsigned char (*leaves)[32],
-	unsigned char (*digests)[32], const char *where)
+	const struct custody_entry *e, const char *where)
 {
-	static const unsigned char zero[32];
 	uint64_t target = e->type == CUSTODY_ENTRY_EVENT ? e->document :
 		e->derived_from;
-	unsigned char want[32];
+	unsigned char want[32], digest[32], leaf[32];
 
-	if (target >= e->index ||
-	    CRYPTO_memcmp(digests[target], zero, 32) == 0) {
+	if (target >= e->index || digest_of(v, target, digest) != 0) {
 		custody_archive_verify__problem(v, where, "names entry %"
 			PRIu64 ", which is not a registration", target);
 		return;
 	}
 	if (e->type == CUSTODY_ENTRY_EVENT &&
 	    (custody_unhex(want, e->sha256, 32) != 0 ||
-	    CRYPTO_memcmp(want, digests[target], 32) != 0))
+	    CRYPTO_memcmp(want, digest, 32) != 0))
 		custody_archive_verify__problem(v, where, "names entry %"
 			PRIu64 " with another digest than that entry "
 			"registered", target);
 	if (e->type == CUSTODY_ENTRY_DERIVE &&
 	    (custody_unhex(want, e->original_leaf, 32) != 0 ||
-	    CRYPTO_memcmp(want, leaves[target], 32) != 0))
+	    leaf_of(v, target, leaf) != 0 ||
+	    CRYPTO_memcmp(want, leaf, 32) != 0))
 		custody_archive_verify__problem(v, where, "'original_leaf' is "
 			"not the leaf hash of entry %" PRIu64 ", the original "
 			"it names", target);
@@ -546,13 +579,43 @@ static int check_log_key(struct custody_verify_run *v,
 /* A registration of a path is version 1, or the version after the
  * latest one, naming it; it becomes the latest, whose index in
  * v->latest goes to *doc_out. An error only for out of memory. */
+/* A path whose latest version is before the base: its record there
+ * becomes the first of v->latest's for it (*slot_out; NULL when the base
+ * has none). An error only for out of memory. */
+static int latest_at_base(struct custody_verify_run *v, const char *path,
+	size_t **slot_out, custody_error **err)
+{
+	const struct custody_record *r;
+	struct custody_verify_document *l = &v->latest[v->nlatest];
+
+	*slot_out = NULL;
+	if (v->base == NULL ||
+	    (r = custody_index__find(v->base->index, path)) == NULL)
+		return 0;
+	if ((l->path = strdup(path)) == NULL ||
+	    custody_map__put(&v->by_path, l->path, v->nlatest) != 0)
+		return custody__oom(err);
+	l->index = r->index;
+	l->version = r->version;
+	l->size = r->size;
+	custody_hex(l->sha256, r->sha256, 32);
+	snprintf(l->blob, sizeof(l->blob), "%s", r->blob);
+	*slot_out = custody_map__get(&v->by_path, path);
+	v->nlatest++;
+	return 0;
+}
+
 static int check_version(struct custody_verify_run *v,
 	const struct custody_entry *e, uint64_t i, const char *where,
 	size_t *doc_out, custody_error **err)
 {
 	struct custody_verify_document *l;
 	size_t *slot = custody_map__get(&v->by_path, e->path);
+	int rc;
 
+	if (slot == NULL &&
+	    (rc = latest_at_base(v, e->path, &slot, err)) != 0)
+		return rc;
 	if (slot == NULL) {
 		if (e->version != 1 || e->has_previous)
 			custody_archive_verify__problem(v, where, "%s: "
@@ -612,12 +675,17 @@ static int check_entry(struct custody_verify_run *v,
 	if (custody_entry__registers(e))
 		custody_unhex(v->digests[i], e->sha256, 32);
 	if (e->type == CUSTODY_ENTRY_PUBLISH)
-		check_publication(v, e, v->digests, where);
+		check_publication(v, e, where);
 	if (e->type == CUSTODY_ENTRY_EVENT ||
 	    e->type == CUSTODY_ENTRY_DERIVE)
-		check_link(v, e, v->leaves, v->digests, where);
+		check_link(v, e, where);
 	custody_archive_verify__members_entry(v, e, where);
 	check_genesis(v, e, i, where);
+	if (v->keep != NULL &&
+	    (rc = custody_tlog_index__note(v->keep->rare, e, i, err)) != 0) {
+		custody_entry__free(e);
+		return rc;
+	}
 	if ((rc = check_log_key(v, e, i, where, err)) == 0 &&
 	    custody_entry__registers(e) &&
 	    (rc = check_version(v, e, i, where, &doc, err)) == 0)
@@ -626,11 +694,48 @@ static int check_entry(struct custody_verify_run *v,
 	return rc;
 }
 
+/* From a base, the entries the commits add after it, which a crafted
+ * file name under log/ cannot inflate (a size that differs from the
+ * log's is reported by the history). */
+static uint64_t history_size(const struct custody_verify_run *v)
+{
+	uint64_t n = v->base->size;
+
+	for (size_t k = 0; k < v->ncommits; k++)
+		n += v->commits[k].count;
+	if (n > v->a->size)
+		n = v->a->size;
+	return n < v->base->size ? v->base->size : n;
+}
+
+/* From a base, the outlet keys in force there. */
+static int seed_log_keys(struct custody_verify_run *v, custody_error **err)
+{
+	const struct custody_verify_base *b = v->base;
+
+	if (b == NULL || b->nlog_keys == 0)
+		return 0;
+	if ((v->log_keys = calloc(b->nlog_keys, sizeof(*v->log_keys))) ==
+	    NULL)
+		return custody__oom(err);
+	for (size_t k = 0; k < b->nlog_keys; k++) {
+		v->log_keys[k].from = b->log_keys[k].from;
+		if ((v->log_keys[k].vkey = strdup(b->log_keys[k].vkey)) ==
+		    NULL)
+			return custody__oom(err);
+		v->nlog_keys++;
+	}
+	return 0;
+}
+
 /* The tables indexed by entry, sized by the entries that exist. */
 static int alloc_tables(struct custody_verify_run *v, custody_error **err)
 {
-	v->latest = calloc(v->nlog + 1, sizeof(*v->latest));
-	v->checks = calloc(v->nlog + 1, sizeof(*v->checks));
+	uint64_t from = v->base ? v->base->size : 0;
+
+	/* a path is in latest once: a new entry's, or one before the base */
+	v->latest = calloc(v->nlog - from + 1, sizeof(*v->latest));
+	v->checks = calloc(v->nlog - from + 1, sizeof(*v->checks));
 	v->leaves = calloc(v->nlog + 1, sizeof(*v->leaves));
 	v->digests = calloc(v->nlog + 1, sizeof(*v->digests));
 	if (v->latest == NULL || v->checks == NULL || v->leaves == NULL ||
@@ -647,8 +752,17 @@ int custody_archive_verify__entries(struct custody_verify_run *v,
 	struct entry_batch *cur, *nxt;
 	int rc;
 
-	read_log_shape(v, v->tree, &v->nlog);
-	if ((rc = alloc_tables(v, err)) != 0)
+	uint64_t from = v->base ? v->base->size : 0;
+
+	/* from a base, the history's diffs show every new entry where it
+	 * is due, and nothing before it changed */
+	if (v->base == NULL)
+		read_log_shape(v, v->tree, &v->nlog);
+	else
+		v->nlog = history_size(v);
+	if ((rc = alloc_tables(v, err)) != 0 ||
+	    (rc = seed_log_keys(v, err)) != 0 ||
+	    (rc = custody_archive_verify__members_start(v, err)) != 0)
 		return rc;
 	if ((reader = malloc(sizeof(*reader))) == NULL)
 		return custody__oom(err);
@@ -656,11 +770,11 @@ int custody_archive_verify__entries(struct custody_verify_run *v,
 		custody_hash__default_threads());
 	cur = &reader->batch[0];
 	nxt = &reader->batch[1];
-	if (v->nlog > 0) {
-		reader_post(reader, cur, v->a, v->tree, 0, v->nlog);
+	if (v->nlog > from) {
+		reader_post(reader, cur, v->a, v->tree, from, v->nlog);
 		reader_finish(reader, cur);
 	}
-	for (uint64_t i = 0; i < v->nlog && !v->stopped && rc == 0; i++)
+	for (uint64_t i = from; i < v->nlog && !v->stopped && rc == 0; i++)
 		rc = check_entry(v, reader_entry(reader, &cur, &nxt, v, i), i,
 			err);
 	reader_stop(reader);

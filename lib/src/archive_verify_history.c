@@ -34,6 +34,7 @@ struct diff_state {
 	int oom;
 	int checkpoint_changed;
 	int config_changed;
+	int64_t private_min;       /* the lowest private part added; -1 */
 	size_t timestamps;         /* timestamps/ files added */
 	size_t others;             /* other paths changed */
 };
@@ -167,7 +168,12 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 	if (strncmp(path, "log/", 4) == 0) {
 		return on_log_delta(d, path, s, where);
 	} else if (strncmp(path, "private/", 8) == 0) {
-		if (custody_archive_verify__private_index(path) < 0)
+		int64_t n = custody_archive_verify__private_index(path);
+
+		if (n >= 0 && d->status == GIT_DELTA_ADDED &&
+		    (s->private_min < 0 || n < s->private_min))
+			s->private_min = n;
+		if (n < 0)
 			custody_archive_verify__problem(s->v, where, "adds %s, "
 				"which is not where custody puts private parts",
 				path);
@@ -278,6 +284,11 @@ done:
 	custody_buf_dispose(&text);
 	free(path);
 	return state;
+}
+
+int custody_archive_verify__read_seen(custody_archive *a, git_oid *out)
+{
+	return read_seen(a, out) == SEEN_OK;
 }
 
 /*
@@ -417,6 +428,23 @@ void custody_archive_verify__members_entry(struct custody_verify_run *v,
 			r->signer_name);
 }
 
+int custody_archive_verify__members_start(struct custody_verify_run *v,
+	custody_error **err)
+{
+	struct custody_verify_replay *r = &v->replay;
+	const struct custody_verify_base *b = v->base;
+	int rc;
+
+	if (b == NULL)
+		return 0;
+	if ((rc = custody_members__parse(&r->members, b->members.ptr,
+	    b->members.size, CUSTODY_MEMBERS_PATH, err)) != 0)
+		return rc;
+	if (v->ncommits > 0)
+		judge_signer(v, &v->commits[0]);
+	return 0;
+}
+
 int custody_archive_verify__members_end(struct custody_verify_run *v,
 	custody_error **err)
 {
@@ -435,9 +463,10 @@ int custody_archive_verify__members_end(struct custody_verify_run *v,
 	return 0;
 }
 
-/* The commits from the root to head, first parents only. */
-static int first_parent_line(custody_archive *a, git_oid **out,
-	size_t *n_out, custody_error **err)
+/* The commits from the root (or after `base`) to head, first parents
+ * only. */
+static int first_parent_line(custody_archive *a, const git_oid *base,
+	git_oid **out, size_t *n_out, custody_error **err)
 {
 	git_revwalk *walk = NULL;
 	git_oid *ids = NULL, id;
@@ -446,6 +475,7 @@ static int first_parent_line(custody_archive *a, git_oid **out,
 
 	if (git_revwalk_new(&walk, a->repo) != 0 ||
 	    git_revwalk_push(walk, &a->head) != 0 ||
+	    (base != NULL && git_revwalk_hide(walk, base) != 0) ||
 	    git_revwalk_simplify_first_parent(walk) != 0) {
 		rc = custody__error_git(err, CUSTODY_EVERIFY,
 			"%s: cannot walk the history", a->gitdir);
@@ -557,6 +587,12 @@ static void judge_changes(struct custody_verify_run *v,
 		custody_archive_verify__problem(v, where, "adds no entry; "
 			"every custody commit adds at least one, but for one "
 			"that only signs a checkpoint or adds a timestamp");
+	/* a private part comes with its entry, never later */
+	if (s->private_min >= 0 && (uint64_t)s->private_min < size)
+		custody_archive_verify__problem(v, where, "adds the private "
+			"part of entry %" PRId64 ", which an earlier commit "
+			"added: private parts are written once, with their "
+			"entries", s->private_min);
 	for (size_t k = 0; k < s->nadded; k++) {
 		if (s->added[k] != size + k) {
 			custody_archive_verify__problem(v, where, "adds "
@@ -585,7 +621,8 @@ static int check_commit(struct custody_verify_run *v, const git_oid *id,
 	memset(&s, 0, sizeof(s));
 	s.v = v;
 	s.commit = hex;
-	s.root = i == 0;
+	s.root = i == 0 && v->base == NULL;
+	s.private_min = -1;
 	v->sum.commits++;
 	memcpy(info->hex, hex, sizeof(info->hex));
 	info->first = *size;
@@ -601,13 +638,23 @@ static int check_commit(struct custody_verify_run *v, const git_oid *id,
 	if (git_commit_parentcount(commit) > 1)
 		custody_archive_verify__problem(v, where, "is a merge; a "
 			"custody history is a single line of commits");
-	if (i == 0 && git_commit_parentcount(commit) != 0)
+	if (s.root && git_commit_parentcount(commit) != 0)
 		custody_archive_verify__problem(v, where, "has a parent that "
 			"cannot be reached");
-	if (i > 0 && (git_commit_parent(&parent, commit, 0) != 0 ||
+	if (!s.root && (git_commit_parent(&parent, commit, 0) != 0 ||
 	    git_commit_tree(&ptree, parent) != 0)) {
 		custody_archive_verify__problem(v, where, "its parent cannot "
 			"be read");
+		goto done;
+	}
+	if (i == 0 && v->base != NULL &&
+	    !git_oid_equal(git_commit_id(parent), &v->base->commit)) {
+		char base_hex[41];
+
+		git_oid_tostr(base_hex, sizeof(base_hex), &v->base->commit);
+		custody_archive_verify__problem(v, where, "does not follow "
+			"commit %.12s, the main this archive verified: its "
+			"first parent is another", base_hex);
 		goto done;
 	}
 	if ((rc = diff_commit(v, ptree, tree, &s, where, err)) == 0) {
@@ -631,10 +678,11 @@ int custody_archive_verify__history(struct custody_verify_run *v,
 	custody_archive *a = v->a;
 	git_oid *ids = NULL;
 	size_t n = 0;
-	uint64_t size = 0;
+	uint64_t size = v->base ? v->base->size : 0;
 	int rc;
 
-	if ((rc = first_parent_line(a, &ids, &n, err)) != 0)
+	if ((rc = first_parent_line(a, v->base ? &v->base->commit : NULL,
+	    &ids, &n, err)) != 0)
 		return rc;
 	v->commits = calloc(n ? n : 1, sizeof(*v->commits));
 	if (v->commits == NULL) {

@@ -9,6 +9,7 @@
 #include "checkpoint.h"
 #include "config.h"
 #include "fsutil.h"
+#include "merkle.h"
 #include "note.h"
 #include "tiles.h"
 #include "tlog.h"
@@ -78,6 +79,47 @@ fail:
 	return rc;
 }
 
+/*
+ * From a base: the hash of a complete subtree, from the base's tiles
+ * when it lies wholly before the base, else from the new leaves (and the
+ * base's subtrees to their left). O(new entries + log n) for a root.
+ */
+static int base_node(void *payload, unsigned level, uint64_t index,
+	unsigned char out[32], custody_error **err)
+{
+	struct custody_verify_run *v = payload;
+	unsigned char left[32], right[32];
+	int rc;
+
+	if (level >= 64 || index > (UINT64_MAX >> level) ||
+	    ((index + 1) << level) > v->nlog)
+		return custody__error(err, CUSTODY_EINVALID, "no subtree at "
+			"level %u, index %" PRIu64, level, index);
+	if (((index + 1) << level) <= v->base->size)
+		return custody_tiles__node(v->base->tiles, level, index, out,
+			err);
+	if (level == 0) {
+		memcpy(out, v->leaves[index], 32);
+		return 0;
+	}
+	if ((rc = base_node(v, level - 1, 2 * index, left, err)) != 0 ||
+	    (rc = base_node(v, level - 1, 2 * index + 1, right, err)) != 0)
+		return rc;
+	custody_merkle__node_hash(left, right, out);
+	return 0;
+}
+
+/* The root of the log's first `size` entries; 0 or -1. */
+static int root_at(struct custody_verify_run *v, struct custody_tiles *t,
+	uint64_t size, unsigned char root[32])
+{
+	if (v->base != NULL)
+		return size <= v->nlog && custody_merkle__root(base_node, v,
+			size, root, NULL) == 0 ? 0 : -1;
+	return size <= custody_tiles__size(t) &&
+		custody_tiles__root(t, size, root, NULL) == 0 ? 0 : -1;
+}
+
 const char *custody_archive_verify__log_key_at(
 	const struct custody_verify_run *v, uint64_t size)
 {
@@ -144,8 +186,7 @@ static void check_checkpoint(struct custody_verify_run *v,
 		custody_archive_verify__problem(v, where, "its checkpoint has "
 			"size %" PRIu64 ", but the log has %" PRIu64
 			" entries there", cp.size, size);
-	} else if (size > custody_tiles__size(t) ||
-	    custody_tiles__root(t, size, root, NULL) != 0 ||
+	} else if (root_at(v, t, size, root) != 0 ||
 	    CRYPTO_memcmp(root, cp.root, 32) != 0) {
 		custody_archive_verify__problem(v, where, "its checkpoint's "
 			"root is not the Merkle root of the log's first %"
@@ -168,8 +209,8 @@ static void check_checkpoint(struct custody_verify_run *v,
 static void check_checkpoints(struct custody_verify_run *v,
 	struct custody_tiles *t)
 {
-	const git_oid *before = NULL;
-	uint64_t size = 0;
+	const git_oid *before = v->base ? &v->base->checkpoint : NULL;
+	uint64_t size = v->base ? v->base->size : 0;
 
 	for (size_t k = 0; k < v->ncommits && !v->stopped; k++) {
 		const struct custody_verify_commit *info = &v->commits[k];
@@ -235,8 +276,7 @@ static void check_timestamp(struct custody_verify_run *v,
 		goto done;
 	}
 	if ((uint64_t)strtoull(name, NULL, 10) != cp.size ||
-	    cp.size > custody_tiles__size(t) ||
-	    custody_tiles__root(t, cp.size, root, NULL) != 0 ||
+	    root_at(v, t, cp.size, root) != 0 ||
 	    CRYPTO_memcmp(root, cp.root, 32) != 0) {
 		custody_archive_verify__problem(v, where, "its checkpoint is "
 			"not this log's tree of size %" PRIu64, cp.size);
@@ -260,7 +300,7 @@ static void check_timestamps(struct custody_verify_run *v,
 	const struct custody_members *members)
 {
 	git_tree_entry *te = NULL;
-	git_tree *dir = NULL;
+	git_tree *dir = NULL, *old = NULL;
 
 	if (git_tree_entry_bypath(&te, tree, "timestamps") != 0)
 		return;
@@ -270,9 +310,21 @@ static void check_timestamps(struct custody_verify_run *v,
 		git_tree_entry_free(te);
 		return;
 	}
-	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++)
-		check_timestamp(v, t, dir, git_tree_entry_byindex(dir, i),
-			members);
+	if (v->base != NULL && v->base->has_timestamps &&
+	    git_tree_lookup(&old, v->a->repo, &v->base->timestamps) != 0)
+		old = NULL;
+	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
+		const git_tree_entry *was = old ? git_tree_entry_byname(old,
+			git_tree_entry_name(e)) : NULL;
+
+		/* a token the base holds was checked before (the history
+		 * shows timestamps are only ever added) */
+		if (was == NULL || !git_oid_equal(git_tree_entry_id(was),
+		    git_tree_entry_id(e)))
+			check_timestamp(v, t, dir, e, members);
+	}
+	git_tree_free(old);
 	git_tree_free(dir);
 	git_tree_entry_free(te);
 }
@@ -296,6 +348,18 @@ static struct custody_config *commit_config(struct custody_verify_run *v,
 	custody_error_free(why);
 	custody_buf_dispose(&bytes);
 	return c;
+}
+
+/* custody.yaml at the base, which the first new commit follows; NULL
+ * (reported) if it cannot be read. */
+static struct custody_config *base_config(struct custody_verify_run *v)
+{
+	struct custody_verify_commit at;
+
+	memset(&at, 0, sizeof(at));
+	at.has_config = 1;
+	git_oid_cpy(&at.config, &v->base->config);
+	return commit_config(v, &at, "custody.yaml");
 }
 
 /* A rotation's custody.yaml: the one before, naming the new key. */
@@ -325,37 +389,42 @@ static void check_rotation_config(struct custody_verify_run *v,
 static void check_configs(struct custody_verify_run *v)
 {
 	struct custody_config *before = NULL;
+	/* the commits after the genesis one: from a base, all */
+	size_t later = v->base ? 0 : 1;
 
+	if (v->base != NULL)
+		before = base_config(v);
 	for (size_t k = 0; k < v->ncommits && !v->stopped; k++) {
 		const struct custody_verify_commit *info = &v->commits[k];
 		struct custody_config *c;
 		char where[64];
 
 		snprintf(where, sizeof(where), "commit %.12s", info->hex);
-		if (k > 0 && info->rotations == 0 && info->config_changed)
+		if (k >= later && info->rotations == 0 && info->config_changed)
 			custody_archive_verify__problem(v, where, "changes "
 				"custody.yaml, the archive's policy, which only "
 				"a rotation of the outlet key does");
 		if (info->rotations > 1)
 			custody_archive_verify__problem(v, where, "rotates "
 				"the outlet key more than once");
-		if (k > 0 && info->rotations > 0 && !info->config_changed)
+		if (k >= later && info->rotations > 0 && !info->config_changed)
 			custody_archive_verify__problem(v, where, "rotates "
 				"the outlet key at entry %" PRIu64 ", but its "
 				"custody.yaml still names the key it replaces",
 				info->rotation);
-		if (k > 0 && (info->rotations == 0 || !info->config_changed))
+		if (k >= later && (info->rotations == 0 ||
+		    !info->config_changed))
 			continue;
 		if ((c = commit_config(v, info, where)) == NULL)
 			continue;
-		if (k == 0 && v->nlog_keys > 0 &&
+		if (k < later && v->nlog_keys > 0 &&
 		    !custody_entry__same_log_key(c->log_key,
 		    v->log_keys[0].vkey))
 			custody_archive_verify__problem(v, where, "its "
 				"custody.yaml names the outlet key %s, but the "
 				"genesis entry names %s", c->log_key,
 				v->log_keys[0].vkey);
-		else if (k > 0 && before != NULL)
+		else if (k >= later && before != NULL)
 			check_rotation_config(v, before, c, info, where);
 		custody_config__free(before);
 		before = c;
@@ -376,8 +445,11 @@ int custody_archive_verify__tlog(struct custody_verify_run *v,
 	check_configs(v);
 	if (v->stopped || v->nlog != v->a->size)
 		return 0;
-	if ((rc = sync_tiles(v, v->leaves, &t, err)) != 0 ||
-	    (rc = custody_tlog_index__verify(v->a, v->tree, err)) != 0) {
+	/* from a base the roots come from its tiles and the new leaves,
+	 * and the caches of the archive being checked are not needed */
+	if (v->base == NULL &&
+	    ((rc = sync_tiles(v, v->leaves, &t, err)) != 0 ||
+	    (rc = custody_tlog_index__verify(v->a, v->tree, err)) != 0)) {
 		custody_tiles__free(t);
 		return rc;
 	}

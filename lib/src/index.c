@@ -916,6 +916,16 @@ int custody_index__on_disk_as_loaded(const struct custody_index *index,
 		&index->journal_st, index->journal_seen);
 }
 
+int custody_index__empty(struct custody_index **out, const char *head_hex,
+	uint64_t size, custody_error **err)
+{
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return custody__oom(err);
+	snprintf((*out)->head, sizeof((*out)->head), "%s", head_hex);
+	(*out)->size = size;
+	return 0;
+}
+
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err)
 {

@@ -69,6 +69,12 @@ struct custody_index {
 int custody_index__load(struct custody_index **out, custody_archive *a,
 	custody_error **err);
 
+/* An index with no records, of head `head_hex` and `size` entries, for
+ * one who read every entry (a verify) to fill with custody_index__put
+ * and save. */
+int custody_index__empty(struct custody_index **out, const char *head_hex,
+	uint64_t size, custody_error **err);
+
 /* Save what changed since loading: a frame appended to the journal, or,
  * when the journal has grown past its share, the whole index (temp file
  * renamed over the old; not synced: a cache, checked when loaded). */

@@ -12,13 +12,17 @@
  * the quarantine is removed.
  */
 #include "archive.h"
+#include "archive_verify.h"
 #include "change.h"
 #include "common.h"
+#include "digest.h"
 #include "fsutil.h"
 #include "lock.h"
 #include "map.h"
+#include "index.h"
 #include "tiles.h"
 #include "tlog.h"
+#include "tlog_index.h"
 #include "checkpoint.h"
 #include "note.h"
 #include "sync.h"
@@ -376,11 +380,47 @@ static int on_problem(const custody_problem *p, void *payload)
 	return 0;
 }
 
-int custody_sync__verify(struct custody_quarantine *q, const char *url,
-	const git_oid *tip, custody_error **err)
+/* Verify q's main from our main when it extends it and we have a base
+ * to trust, else from the root. */
+static int verify_quarantine(struct custody_quarantine *q,
+	custody_archive *local, struct custody_verify_keep *keep,
+	uint64_t *from, custody_problem_cb cb, void *payload,
+	custody_verify_summary *sum, custody_error **err)
 {
+	struct custody_verify_base base;
+	custody_error *why = NULL;
+	int rc;
+
+	*from = 0;
+	if (keep != NULL)
+		return custody_archive__verify_keep(q->archive, cb, payload,
+			sum, keep, err);
+	if (local == NULL || !local->has_head ||
+	    git_graph_descendant_of(q->repo, &q->archive->head,
+	    &local->head) != 1)
+		return custody_archive_verify(q->archive, NULL, cb, payload,
+			sum, err);
+	if ((rc = custody_archive__verify_base(&base, local, &why)) != 0) {
+		custody_error_free(why);
+		if (rc == CUSTODY_ENOMEM)
+			return custody__oom(err);
+		return custody_archive_verify(q->archive, NULL, cb, payload,
+			sum, err);
+	}
+	*from = base.size;
+	rc = custody_archive__verify_from(q->archive, &base, cb, payload,
+		sum, err);
+	custody_archive__verify_base_clear(&base);
+	return rc;
+}
+
+int custody_sync__verify(struct custody_quarantine *q, const char *url,
+	const git_oid *tip, custody_archive *local,
+	struct custody_verify_keep *keep, uint64_t *checked_from,
+	custody_error **err)
+{
+	uint64_t from = 0;
 	custody_open_options oo = CUSTODY_OPEN_OPTIONS_INIT;
-	custody_verify_options vo = CUSTODY_VERIFY_OPTIONS_INIT;
 	custody_verify_summary sum;
 	struct problems fp;
 	custody_error *verr = NULL;
@@ -397,8 +437,10 @@ int custody_sync__verify(struct custody_quarantine *q, const char *url,
 		return rc;
 	}
 	memset(&fp, 0, sizeof(fp));
-	rc = custody_archive_verify(q->archive, &vo, on_problem, &fp, &sum,
+	rc = verify_quarantine(q, local, keep, &from, on_problem, &fp, &sum,
 		&verr);
+	if (checked_from != NULL)
+		*checked_from = from;
 	if (rc != 0 && fp.count > 0)
 		rc = custody__error(err, CUSTODY_EVERIFY, "%s: its main "
 			"(%.12s) fails verification, so nothing was taken in "
@@ -787,7 +829,8 @@ static int fetch_checked(custody_archive *a, const char *url,
 		r->size = a->size;   /* nothing new: ours holds it all */
 		return 0;
 	}
-	if ((rc = custody_sync__verify(q, url, &tip, err)) != 0)
+	if ((rc = custody_sync__verify(q, url, &tip, a, NULL,
+	    &r->checked_from, err)) != 0)
 		return rc;
 	r->size = custody_archive_size(q->archive);
 	if (a->config != NULL && strcmp(a->config->origin,
@@ -879,7 +922,8 @@ static int replay_quarantined(custody_archive *a,
 		return rc;
 	custody_archive_free(q->archive);
 	q->archive = NULL;
-	return custody_sync__verify(q, url, now, err);
+	return custody_sync__verify(q, url, now, NULL, NULL, NULL,
+		err);
 }
 
 /* Fetch and check into q, take the lock, and (with `replayed`, when
@@ -976,8 +1020,29 @@ oom:
 	return 2;
 }
 
-/* Write entry `index`'s stored document where the collection lacks it;
- * a copy there that differs is kept (and counted). */
+/* 1 when the collection's copy of e's path is e's previous version,
+ * byte for byte (as a sync left it): the new version may replace it. */
+static int copy_is_previous(custody_archive *a, git_tree *tree,
+	const struct custody_entry *e)
+{
+	struct custody_entry *prev = NULL;
+	struct custody_digest d;
+	int same = 0;
+
+	if (!e->has_previous || custody_archive__read_entry(a, tree,
+	    e->previous, &prev, NULL, NULL) != 0)
+		return 0;
+	if (prev->path != NULL && strcmp(prev->path, e->path) == 0 &&
+	    custody_digest__collection_file(&d, a->root_fd, e->path,
+	    e->path, NULL) == 0)
+		same = custody_digest__matches(&d, prev->sha256, prev->size);
+	custody_entry__free(prev);
+	return same;
+}
+
+/* Write entry `index`'s stored document where the collection lacks it
+ * or holds its previous version unchanged; a copy there that differs
+ * otherwise (changed here) is kept, and counted. */
 static int write_one(custody_archive *a, git_tree *tree, uint64_t index,
 	custody_fetch_result *r, custody_error **err)
 {
@@ -991,6 +1056,13 @@ static int write_one(custody_archive *a, git_tree *tree, uint64_t index,
 		return rc;
 	existed = fstatat(a->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	rc = custody_archive__restore_entry(a, e, e->path, NULL, 0, &why);
+	if (rc == CUSTODY_EEXISTS && copy_is_previous(a, tree, e)) {
+		custody_error_free(why);
+		why = NULL;
+		rc = custody_archive__restore_entry(a, e, e->path, NULL, 1,
+			&why);
+		existed = 0;  /* written: the new version replaced the old */
+	}
 	if (rc == 0 && !existed)
 		r->documents_written++;
 	else if (rc == CUSTODY_EEXISTS)
@@ -1061,7 +1133,38 @@ static int take_replayed(custody_archive *a, const git_oid *now,
 	r->replayed = local - from;
 	r->size = a->size;
 	git_oid_tostr(r->tip, sizeof(r->tip), now);
-	return custody_sync__write_documents(a, from, r, err);
+	if ((rc = custody_sync__write_documents(a, from, r, err)) == 0)
+		custody_sync__refresh_caches(a);
+	return rc;
+}
+
+/*
+ * The local caches brought up to main after it moved (O(new entries)):
+ * the next fetch verifies from this main with them, and reads them as
+ * they are, so that a refused fetch writes nothing. Best effort: a
+ * cache that cannot be brought up is a notice (the next fetch then
+ * verifies from the root).
+ */
+void custody_sync__refresh_caches(custody_archive *a)
+{
+	struct custody_tlog_index *x = NULL;
+	struct custody_index *index = NULL;
+	struct custody_tiles *t = NULL;
+	custody_error *why = NULL;
+	git_tree *tree = NULL;
+
+	if (custody_tlog__tiles(a, &t, &why) != 0 ||
+	    custody_archive__head_tree(a, &tree, &why) != 0 ||
+	    custody_tlog_index__open(a, tree, &x, &why) != 0 ||
+	    custody_index__load(&index, a, &why) != 0 ||
+	    (custody_index__learnt(index) &&
+	    custody_index__save(index, a, &why) != 0))
+		custody_archive__notice(a, "%s", custody_error_message(why));
+	custody_error_free(why);
+	custody_index__free(index);
+	custody_tlog_index__free(x);
+	git_tree_free(tree);
+	custody_tiles__free(t);
 }
 
 int custody_archive_sync(custody_archive *a, const char *remote,
@@ -1100,6 +1203,8 @@ int custody_archive_sync(custody_archive *a, const char *remote,
 		goto done;
 	if ((rc = custody_archive__refresh(a, err)) == 0)
 		rc = custody_sync__write_documents(a, before, r, err);
+	if (rc == 0)
+		custody_sync__refresh_caches(a);
 done:
 	custody_lock__release(lock);
 	custody_sync__quarantine_drop(&q);

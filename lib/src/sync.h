@@ -8,6 +8,7 @@
 
 #include <git2.h>
 #include "custody/sync.h"
+#include "archive_verify.h"
 
 struct custody_quarantine {
 	char *dir;                  /* <gitdir>/quarantine/q.XXXXXX */
@@ -30,9 +31,15 @@ int custody_sync__fetch(struct custody_quarantine *q, const char *url,
 	const custody_sync_options *opts, git_oid *tip, custody_error **err);
 
 /* Every check `custody verify` makes, on the quarantine's main `tip`
- * fetched from `url`; CUSTODY_EVERIFY naming the first problems. */
+ * fetched from `url`; CUSTODY_EVERIFY naming the first problems. When
+ * `local` is given and the tip extends its main, only what is new since
+ * that main is checked (custody_archive__verify_from); with `keep`, what
+ * a verify from the root learnt is kept for a new archive's caches.
+ * *checked_from (may be NULL): the first entry checked one by one. */
 int custody_sync__verify(struct custody_quarantine *q, const char *url,
-	const git_oid *tip, custody_error **err);
+	const git_oid *tip, custody_archive *local,
+	struct custody_verify_keep *keep, uint64_t *checked_from,
+	custody_error **err);
 
 /* The quarantine's own objects (loose, then packs) moved into
  * gitdir's store, fsynced. */
@@ -43,6 +50,10 @@ int custody_sync__adopt(const char *qdir, const char *gitdir,
  * the collection where it lacks them (counted in r). */
 int custody_sync__write_documents(custody_archive *a, uint64_t from,
 	custody_fetch_result *r, custody_error **err);
+
+/* After main moved: the tile cache, the index of the paths and the
+ * index of the rare entries brought up to it (best effort, notices). */
+void custody_sync__refresh_caches(custody_archive *a);
 
 /* libgit2 callbacks: SSH keys (CUSTODY_SSH_KEY, else the agent), and the
  * host's key against known_hosts (CUSTODY_SSH_KNOWN_HOSTS, else

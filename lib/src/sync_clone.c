@@ -9,7 +9,9 @@
 #include "change.h"
 #include "common.h"
 #include "fsutil.h"
+#include "index.h"
 #include "sync.h"
+#include "tlog_index.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -48,10 +50,24 @@ static int collection_folder(const char *dir, int *made,
 	return 0;
 }
 
+/* The quarantine's tile cache, made by its verify, becomes the new
+ * archive's (the same log); without it the cache is made again later. */
+static void keep_tiles(const struct custody_quarantine *q, const char *cache)
+{
+	char *from = custody_fs__join(q->dir, "cache/tiles");
+	char *to = custody_fs__join(cache, "tiles");
+
+	if (from != NULL && to != NULL && rename(from, to) != 0)
+		custody_sync__remove_tree(to);
+	free(from);
+	free(to);
+}
+
 /* The bare repository at tmp, its main at the verified tip. */
 static int build(const char *tmp, const char *url,
 	const custody_sync_options *opts, git_oid *tip,
-	custody_fetch_result *r, custody_error **err)
+	custody_fetch_result *r, struct custody_verify_keep *keep,
+	custody_error **err)
 {
 	git_repository_init_options gopts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
 	struct custody_quarantine q = { 0 };
@@ -75,7 +91,8 @@ static int build(const char *tmp, const char *url,
 	}
 	if ((rc = custody_sync__quarantine_open(&q, tmp, 0, err)) != 0 ||
 	    (rc = custody_sync__fetch(&q, url, opts, tip, err)) != 0 ||
-	    (rc = custody_sync__verify(&q, url, tip, err)) != 0)
+	    (rc = custody_sync__verify(&q, url, tip, NULL, keep, NULL,
+	    err)) != 0)
 		goto done;
 	git_oid_tostr(r->tip, sizeof(r->tip), tip);
 	r->size = custody_archive_size(q.archive);
@@ -100,8 +117,9 @@ static int build(const char *tmp, const char *url,
 	cache = custody_fs__join(tmp, "cache");
 	if (lock == NULL || cache == NULL)
 		rc = custody__oom(err);
-	else if ((rc = custody_fs__write_atomic(lock, "", 0, 0600, err)) == 0)
-		rc = custody_fs__mkdir(cache, 0700, err);
+	else if ((rc = custody_fs__write_atomic(lock, "", 0, 0600, err)) == 0 &&
+	    (rc = custody_fs__mkdir(cache, 0700, err)) == 0)
+		keep_tiles(&q, cache);
 done:
 	custody_sync__quarantine_drop(&q);
 	git_reference_free(ref);
@@ -113,6 +131,26 @@ done:
 	return rc;
 }
 
+/* What the verify learnt, saved as the new archive's caches, so that
+ * its first sync verifies from its main at once. */
+static void keep_caches(custody_archive *a, struct custody_verify_keep *keep)
+{
+	custody_error *why = NULL;
+	git_tree *tree = NULL;
+
+	if (custody_index__save(keep->paths, a, &why) != 0 ||
+	    custody_archive__head_tree(a, &tree, &why) != 0 ||
+	    custody_tlog_index__save_as(a, tree, keep->rare, &why) != 0)
+		custody_archive__notice(a, "%s", custody_error_message(why));
+	custody_error_free(why);
+	git_tree_free(tree);
+	custody_index__free(keep->paths);
+	custody_tlog_index__free(keep->rare);
+	keep->paths = NULL;
+	keep->rare = NULL;
+	custody_sync__refresh_caches(a);
+}
+
 int custody_clone(const char *url, const char *dir,
 	const custody_sync_options *opts, custody_archive **out,
 	custody_fetch_result *r, custody_error **err)
@@ -120,6 +158,7 @@ int custody_clone(const char *url, const char *dir,
 	custody_open_options oo = CUSTODY_OPEN_OPTIONS_INIT;
 	char *gitdir = NULL, *tmp = NULL, *where = NULL;
 	char resolved[PATH_MAX];
+	struct custody_verify_keep keep = { NULL, NULL };
 	git_oid tip;
 	int rc, made = 0;
 
@@ -143,7 +182,7 @@ int custody_clone(const char *url, const char *dir,
 		rc = custody__oom(err);
 		goto fail;
 	}
-	if ((rc = build(tmp, where, opts, &tip, r, err)) != 0 ||
+	if ((rc = build(tmp, where, opts, &tip, r, &keep, err)) != 0 ||
 	    /* the partner's entries are known to others: a later sync
 	     * never gives them new indexes */
 	    (rc = custody_archive__note_shared_in(tmp, r->size, err)) != 0)
@@ -163,10 +202,16 @@ int custody_clone(const char *url, const char *dir,
 	/* verified above: this machine's base from now on */
 	custody_change__remember_head(*out, &tip);
 	rc = custody_sync__write_documents(*out, 0, r, err);
+	if (rc == 0)
+		keep_caches(*out, &keep);
+	custody_index__free(keep.paths);
+	custody_tlog_index__free(keep.rare);
 	free(gitdir);
 	free(where);
 	return rc;
 fail:
+	custody_index__free(keep.paths);
+	custody_tlog_index__free(keep.rare);
 	if (tmp != NULL)
 		custody_sync__remove_tree(tmp);
 	if (*out == NULL && gitdir != NULL)

@@ -66,6 +66,25 @@ static int add(struct custody_tlog_index *x, uint64_t index, int log_key,
 	return 0;
 }
 
+int custody_tlog_index__note(struct custody_tlog_index *x,
+	const struct custody_entry *e, uint64_t i, custody_error **err)
+{
+	uint64_t *docs;
+	int rc;
+
+	if (e->type == CUSTODY_ENTRY_LOG_KEY)
+		return add(x, i, 1, NULL, 0) ? custody__oom(err) : 0;
+	if (e->type != CUSTODY_ENTRY_PUBLISH)
+		return 0;
+	if ((docs = calloc(e->ndocuments + 1, sizeof(*docs))) == NULL)
+		return custody__oom(err);
+	for (size_t k = 0; k < e->ndocuments; k++)
+		docs[k] = e->documents[k].index;
+	rc = add(x, i, 0, docs, e->ndocuments) ? custody__oom(err) : 0;
+	free(docs);
+	return rc;
+}
+
 /* Entry i into the index if it is a publish or log-key entry. Only
  * those are parsed: the others are told by their type line. */
 static int scan_one(custody_archive *a, git_tree *tree, uint64_t i,
@@ -74,7 +93,6 @@ static int scan_one(custody_archive *a, git_tree *tree, uint64_t i,
 	static const char publish[] = "\ntype: \"publish\"\n";
 	static const char log_key[] = "\ntype: \"log-key\"\n";
 	struct custody_entry *e = NULL;
-	uint64_t *docs = NULL;
 	git_blob *blob = NULL;
 	const char *raw;
 	char path[64];
@@ -93,19 +111,8 @@ static int scan_one(custody_archive *a, git_tree *tree, uint64_t i,
 	    memmem(raw, len, log_key, sizeof(log_key) - 1) == NULL) ||
 	    (rc = custody_archive__parse_entry(raw, len, i, &e, err)) != 0)
 		goto done;
-	if (e->type == CUSTODY_ENTRY_LOG_KEY) {
-		rc = add(x, i, 1, NULL, 0) ? custody__oom(err) : 0;
-	} else if (e->type == CUSTODY_ENTRY_PUBLISH) {
-		if ((docs = calloc(e->ndocuments + 1, sizeof(*docs))) == NULL) {
-			rc = custody__oom(err);
-			goto done;
-		}
-		for (size_t k = 0; k < e->ndocuments; k++)
-			docs[k] = e->documents[k].index;
-		rc = add(x, i, 0, docs, e->ndocuments) ? custody__oom(err) : 0;
-	}
+	rc = custody_tlog_index__note(x, e, i, err);
 done:
-	free(docs);
 	custody_entry__free(e);
 	git_blob_free(blob);
 	return rc;
@@ -370,6 +377,19 @@ static int agree(const struct custody_tlog_index *x,
 		    sizeof(uint64_t)) != 0))
 			return 0;
 	}
+}
+
+int custody_tlog_index__save_as(custody_archive *a, git_tree *tree,
+	const struct custody_tlog_index *x, custody_error **err)
+{
+	char *path = index_path(a);
+	int rc;
+
+	if (path == NULL)
+		return custody__oom(err);
+	rc = save(a, tree, x, path, err);
+	free(path);
+	return rc;
 }
 
 int custody_tlog_index__verify(custody_archive *a, git_tree *tree,

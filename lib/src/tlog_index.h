@@ -22,6 +22,7 @@
 #define CUSTODY_SRC_TLOG_INDEX_H
 
 #include "archive.h"
+#include "entry.h"
 
 struct custody_tlog_index_record {
 	uint64_t index;
@@ -48,6 +49,16 @@ void custody_tlog_index__free(struct custody_tlog_index *x);
 /* Does publish record r name entry `doc`? */
 int custody_tlog_index__names(const struct custody_tlog_index_record *r,
 	uint64_t doc);
+
+/* For one who reads every entry in order (a verify): entry `e` at
+ * index i into x when it is a publish or log-key entry; the caller sets
+ * x->size. An error only for out of memory. */
+int custody_tlog_index__note(struct custody_tlog_index *x,
+	const struct custody_entry *e, uint64_t i, custody_error **err);
+
+/* Save x as the archive's cache, for the log at `tree`. */
+int custody_tlog_index__save_as(custody_archive *a, git_tree *tree,
+	const struct custody_tlog_index *x, custody_error **err);
 
 /* For custody verify: the index rebuilt from every entry; the cache, if
  * there is one, is replaced by it when they differ, with a notice when

@@ -105,6 +105,9 @@ test_hostile__a_good_partner_is_taken_in() {
 	cd B
 	run fetch "$TMP/$HG"
 	expect_rc 0
+	# B checks only what extends its own main (so do the refusals
+	# below: each is found from B's verified main on)
+	expect_out "$TMP/$HG: main ($(short main), 5 entries) verified from entry 4 on"
 	expect_eq "$(head_of .custody)" "$(head_of "$TMP/A/.custody")" \
 		"B's main after fetch"
 	run sync "$TMP/$HG"
@@ -114,6 +117,40 @@ test_hostile__a_good_partner_is_taken_in() {
 	run verify
 	expect_rc 0
 	rm -f "$TMP/.tampered"
+}
+
+# Checked from B's main on, documents/ may change only where a new
+# entry registers: a stored copy of an older document swapped in the
+# same commit as a good entry is refused.
+test_hostile__a_document_changed_that_no_new_entry_registers() {
+	setup
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	local tree c
+	tree=$(with_file documents/budget.txt 100644 "$(blob 'Budget line 0')")
+	c=$(commit_tree "$tree" main~1)
+	refused "$(fails_verification)" \
+		"documents/: changes budget.txt, which no new entry registers"
+}
+
+# A private part is written with its entry, never later: an entry
+# committed without one, its private part slipped in by the next
+# commit, is refused (the tree at the end would look whole).
+test_hostile__a_private_part_added_after_its_entry() {
+	setup
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	local whole bare c1
+	whole=$(gith rev-parse 'main^{tree}')
+	GIT_INDEX_FILE=$TMP/idx gith read-tree main &&
+		printf '0 %040d\tprivate/000/000/000000004.yaml\n' 0 |
+		GIT_INDEX_FILE=$TMP/idx githi update-index --index-info &&
+		bare=$(GIT_INDEX_FILE=$TMP/idx gith write-tree) ||
+		fail "cannot make the bare tree"
+	c1=$(commit_tree "$bare" main~1)
+	commit_tree "$whole" "$c1" >/dev/null
+	refused "$(fails_verification)" \
+		"commit $(short main): adds the private part of entry 4, which an earlier commit added"
 }
 
 test_hostile__an_unsigned_commit() {

@@ -179,7 +179,7 @@ test_clone__over_git_daemon_then_push_and_sync() {
 	cd work/coll
 	trun sync
 	expect_rc 0
-	expect_out "origin: main ($(short "$ORIGIN"), 8 entries) verified; main moved to it
+	expect_out "origin: main ($(short "$ORIGIN"), 8 entries) verified from entry 7 on; main moved to it
   1 document written, 0 kept because your copy differs"
 	cmp second.txt "$TMP/srv/coll/second.txt"
 	run verify
@@ -323,6 +323,73 @@ test_ssh__a_key_the_server_refuses_is_offered_once() {
 
 # ---- fetch, sync, push ----
 
+# A replica checks what a sync brings from its own verified main on: a
+# new version, links to older entries (derive, event, publish), a new
+# member and a new outlet key are judged by the state it verified before
+# (its main and caches), and a verify from the root agrees.
+test_sync__checks_new_entries_from_the_verified_main() {
+	cp -a "$CUSTODY_KEY_DIR" "$TMP/keys"
+	export CUSTODY_KEY_DIR="$TMP/keys"
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	ssh-keygen -q -t ed25519 -N '' -C bob -f "$TMP/bob" </dev/null
+	(cd srv/coll &&
+		printf 'Budget line 3\n' >>memos/budget.txt &&
+		"$CUSTODY" add --store memos/budget.txt &&
+		printf 'Budget line [removed]\n' >memos/budget-public.txt &&
+		"$CUSTODY" derive memos/budget.txt memos/budget-public.txt \
+			--action redact &&
+		"$CUSTODY" event memos/2019/meeting.txt --action transferred \
+			--from desk --to legal &&
+		"$CUSTODY" publish memos/budget-public.txt \
+			--url https://example.org/budget &&
+		"$CUSTODY" member add bob "$TMP/bob.pub" &&
+		"$CUSTODY" log-key rotate example.org-leaks-2027) \
+		>"$TMP/.setup" 2>&1 || fail "origin: $(cat "$TMP/.setup")"
+	cd c
+	run sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 12 entries) verified from entry 6 on; main moved to it
+  2 documents written, 0 kept because your copy differs"
+	cmp memos/budget.txt "$TMP/srv/coll/memos/budget.txt"
+	run verify
+	expect_rc 0
+	expect_out "ok: 8 commits, each signed by a member; 12 entries, 6 documents"
+	# the caches followed main: the next sync starts from it again
+	cd "$TMP"
+	add_in srv/coll late.txt 'a late addition'
+	cd c
+	run fetch
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 13 entries) verified from entry 12 on"
+}
+
+# Without its caches (or with main not the one verified here) a replica
+# verifies a partner's main from the root, and is then fast again.
+test_sync__without_caches_verifies_from_the_root() {
+	origin
+	run clone "$ORIGIN" c
+	expect_rc 0
+	add_in srv/coll second.txt 'the second drop'
+	rm -rf c/.custody/cache
+	cd c
+	run fetch
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified"
+	run sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified; main moved to it
+  1 document written, 0 kept because your copy differs"
+	cd "$TMP"
+	add_in srv/coll third.txt 'the third drop'
+	cd c
+	run sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 8 entries) verified from entry 7 on; main moved to it
+  1 document written, 0 kept because your copy differs"
+}
+
 test_fetch__moves_only_the_remote_tracking_ref() {
 	origin
 	run clone "$ORIGIN" c
@@ -336,7 +403,7 @@ test_fetch__moves_only_the_remote_tracking_ref() {
 		</dev/null)
 	run fetch
 	expect_rc 0
-	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified"
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified from entry 6 on"
 	expect_eq "$(head_of .custody)" "$main" "main after fetch"
 	expect_eq "$(documents .)" "$docs" "the documents after fetch"
 	expect_eq "$(git --git-dir=.custody for-each-ref refs/heads refs/tags \
@@ -346,11 +413,11 @@ test_fetch__moves_only_the_remote_tracking_ref() {
 	no_quarantine .custody
 	run fetch
 	expect_rc 0
-	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified"
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified from entry 6 on"
 	# sync brings the entry in and writes its document
 	run sync
 	expect_rc 0
-	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified; main moved to it
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified from entry 6 on; main moved to it
   1 document written, 0 kept because your copy differs"
 	expect_eq "$(head_of .custody)" "$(head_of "$ORIGIN")" "main after sync"
 	cmp second.txt "$TMP/srv/coll/second.txt"
@@ -532,10 +599,10 @@ test_json__clone_fetch_sync_push() {
 	tip=$(head_of "$ORIGIN")
 	run fetch --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\"}"
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"checked_from\":6}"
 	run sync --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"documents_written\":1,\"documents_differing\":0}"
+	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"documents_written\":1,\"documents_differing\":0,\"checked_from\":6}"
 	run push --json
 	expect_rc 0
 	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"same\"}"

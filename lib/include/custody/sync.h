@@ -58,6 +58,10 @@ typedef struct custody_fetch_result {
 	/* push: refused because the remote's main moved while the push was
 	 * sent (another writer won the race; sync, then push again) */
 	int raced;
+	/* fetch, sync: the remote's entries were checked one by one from
+	 * this index on; what came before is this archive's own main,
+	 * verified here already (0: its whole history was checked) */
+	uint64_t checked_from;
 } custody_fetch_result;
 
 /*
