@@ -30,6 +30,13 @@ void custody_sync__quarantine_drop(struct custody_quarantine *q);
 int custody_sync__fetch(struct custody_quarantine *q, const char *url,
 	const custody_sync_options *opts, git_oid *tip, custody_error **err);
 
+/* For a first clone from a repository on this machine (a path or
+ * file://): its packs and loose objects read into the quarantine through
+ * libgit2's indexer (sync_local.c), its main into the quarantine's main.
+ * 1 when url names no repository here (fetch it instead). */
+int custody_sync__fetch_local(struct custody_quarantine *q, const char *url,
+	const custody_sync_options *opts, git_oid *tip, custody_error **err);
+
 /* Every check `custody verify` makes, on the quarantine's main `tip`
  * fetched from `url`; CUSTODY_EVERIFY naming the first problems. When
  * `local` is given and the tip extends its main, only what is new since

@@ -89,8 +89,13 @@ static int build(const char *tmp, const char *url,
 			"the repository", tmp);
 		goto done;
 	}
-	if ((rc = custody_sync__quarantine_open(&q, tmp, 0, err)) != 0 ||
-	    (rc = custody_sync__fetch(&q, url, opts, tip, err)) != 0 ||
+	if ((rc = custody_sync__quarantine_open(&q, tmp, 0, err)) != 0)
+		goto done;
+	/* a repository on this machine: its packs, not a new one */
+	rc = custody_sync__fetch_local(&q, url, opts, tip, err);
+	if (rc == 1)
+		rc = custody_sync__fetch(&q, url, opts, tip, err);
+	if (rc != 0 ||
 	    (rc = custody_sync__verify(&q, url, tip, NULL, keep, NULL,
 	    err)) != 0)
 		goto done;

@@ -157,6 +157,60 @@ test_clone__from_a_file_url() {
 	expect_clone c "file://$ORIGIN"
 }
 
+# From a path on this machine a clone reads the source's packs and
+# loose objects through libgit2's indexer (not a pack built anew); what
+# it reads may be hostile like anything a partner sends: each refusal
+# names the file and the reason, and leaves no clone and no quarantine.
+clone_refused() {
+	run clone "$@" c
+	expect_rc 1
+	[ ! -e c ] || fail "a refused clone left c"
+	[ -z "$(ls . | grep -v -x -e srv -e S -e alt)" ] ||
+		fail "a refused clone left $(ls -A .)"
+}
+
+test_clone__from_a_local_path_checks_what_it_reads() {
+	origin
+	local S=$TMP/S/.custody pack
+	pack=$(ls "$ORIGIN/objects/pack" | grep '\.pack$' | head -1)
+	# a symlink where a pack would be
+	mkdir S && cp -a "$ORIGIN" "$S"
+	ln -s /etc/passwd "$S/objects/pack/pack-evil.pack"
+	clone_refused "$S"
+	expect_err "custody: $S/objects/pack/pack-evil.pack: not a plain file"
+	# a pack cut short
+	rm "$S/objects/pack/pack-evil.pack"
+	head -c 300 "$ORIGIN/objects/pack/$pack" >"$S/objects/pack/pack-cut.pack"
+	clone_refused "$S"
+	expect_err_has "custody: $S/objects/pack/pack-cut.pack: not a whole pack: "
+	rm "$S/objects/pack/pack-cut.pack"
+	# a loose object whose bytes are another object's
+	local id=$(printf 'one\n' | git hash-object --stdin)
+	local other=$(printf 'two\n' | git --git-dir="$S" hash-object -w --stdin)
+	mkdir -p "$S/objects/${id:0:2}"
+	cp "$S/objects/${other:0:2}/${other:2}" "$S/objects/${id:0:2}/${id:2}"
+	clone_refused "$S"
+	expect_err_has "custody: $S/objects/${id:0:2}/${id:2}: not a git object of that id"
+	rm -r "$S/objects/${id:0:2}" "$S/objects/${other:0:2}"
+	# objects it only borrows (alternates) are not followed: main is
+	# not there to verify
+	mkdir -p alt/objects
+	mv "$S/objects/pack" alt/objects/ && mkdir "$S/objects/pack"
+	echo "$TMP/alt/objects" >"$S/objects/info/alternates"
+	clone_refused "$S"
+	expect_err_has "custody: $S: its main ($(short "$ORIGIN")) is not a custody archive: "
+	expect_err_has ": object not found"
+	rm "$S/objects/info/alternates" && rmdir "$S/objects/pack" &&
+		mv alt/objects/pack "$S/objects/"
+	# the size limit counts what is read
+	clone_refused "$S" --max-bytes 1000
+	expect_err "custody: $S: sent more than 1000 bytes, the most a fetch takes; nothing was changed"
+	# and the whole of it, well formed, is a clone like any other
+	run clone "$S" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 6 entries verified, 5 documents written"
+}
+
 test_clone__over_git_daemon_then_push_and_sync() {
 	origin
 	serve_git
