@@ -7,7 +7,7 @@
 #include "commands.h"
 
 static const char help[] =
-"usage: custody status [--json] [--archive DIR]\n"
+"usage: custody status [--exit-code] [--json] [--archive DIR]\n"
 "\n"
 "Compare the collection on disk with the record. Files whose size, times\n"
 "and inode are as they were when last hashed are not read again.\n"
@@ -19,7 +19,16 @@ static const char help[] =
 "  refused   on disk, but custody add would refuse it (and why)\n"
 "A file with the same content as another says so: (same content as X).\n"
 "\n"
-"Exit status 0 whatever the differences; 1 on error; 2 usage.\n";
+"  --exit-code     exit 1 when anything differs (as git diff --exit-code)\n"
+"  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
+"  --json          print the differences as JSON\n"
+"\n"
+"Examples:\n"
+"  custody status\n"
+"  custody status --exit-code >/dev/null || echo 'the collection changed'\n"
+"\n"
+"Exit status 0 whatever the differences (with --exit-code: 0 clean, 1\n"
+"something differs); 1 on error; 2 usage.\n";
 
 static const char *kind_name(custody_status_kind kind)
 {
@@ -58,6 +67,7 @@ static int on_item(const custody_status_item *it, void *payload)
 		fputc('}', stdout);
 		return 0;
 	}
+	cli_progress_end();
 	if (it->kind == CUSTODY_STATUS_MOVED)
 		printf("%-9s %s -> %s", kind_name(it->kind),
 			cli_name(it->from), cli_name(it->path));
@@ -74,9 +84,13 @@ static int on_item(const custody_status_item *it, void *payload)
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct option own[] = {
+		{ "exit-code", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static const struct cli_options options = {
 		.command = "status", .help = help,
-		.common = CLI_ARCHIVE | CLI_JSON,
+		.common = CLI_ARCHIVE | CLI_JSON, .own = own,
 	};
 	custody_status_options opts = CUSTODY_STATUS_OPTIONS_INIT;
 	custody_status_summary sum;
@@ -84,11 +98,14 @@ int cmd_status(int argc, char **argv)
 	custody_error *err = NULL;
 	struct out o = { 0, 1 };
 	struct cli cli;
-	int rc;
+	int c, rc, exit_code = 0;
+	uint64_t differ;
 
 	cli_init(&cli);
-	/* no options of its own: cli_getopt says only "over" or "stop" */
-	if (cli_getopt(&cli, argc, argv, &options) < 0)
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+		if (c == 'e')
+			exit_code = 1;
+	if (c < 0)
 		return cli.status;
 	if (optind != argc)
 		return cli_usage("status", "unexpected argument '%s'",
@@ -107,6 +124,8 @@ int cmd_status(int argc, char **argv)
 			fputs("]}\n", stdout);
 		return cli_fail(err);
 	}
+	differ = sum.added + sum.modified + sum.missing + sum.moved +
+		sum.refused;
 	if (cli.json) {
 		printf("],\"unchanged\":%" PRIu64 ",\"new\":%" PRIu64
 			",\"modified\":%" PRIu64 ",\"missing\":%" PRIu64
@@ -114,8 +133,7 @@ int cmd_status(int argc, char **argv)
 			",\"hashed\":%" PRIu64 "}\n", sum.unchanged, sum.added,
 			sum.modified, sum.missing, sum.moved, sum.refused,
 			sum.hashed);
-	} else if (sum.added + sum.modified + sum.missing + sum.moved +
-	    sum.refused == 0) {
+	} else if (differ == 0) {
 		printf("clean: %" PRIu64 " document%s as recorded\n",
 			sum.unchanged, sum.unchanged == 1 ? "" : "s");
 	} else {
@@ -124,5 +142,5 @@ int cmd_status(int argc, char **argv)
 			PRIu64 " refused\n", sum.unchanged, sum.added,
 			sum.modified, sum.missing, sum.moved, sum.refused);
 	}
-	return EXIT_OK;
+	return exit_code && differ > 0 ? EXIT_FAILED : EXIT_OK;
 }

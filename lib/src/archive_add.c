@@ -111,8 +111,9 @@ static void stored_names_free(struct stored_names *sn)
 	custody_map__free(&sn->dirs);
 }
 
-/* Returns 0, or -1 when out of memory; *other names a conflict. The
- * record is searched (O(log n) per name), the batch is put in maps. */
+/* For a batch that stores every entry's content: 0, or -1 when out of
+ * memory; *other names a conflict. The record is searched (O(log n)
+ * per name), the batch is put in maps. */
 static int stored_conflict(struct custody_index *index,
 	const struct custody_entry *entries, size_t n, const char **other)
 {
@@ -122,14 +123,12 @@ static int stored_conflict(struct custody_index *index,
 	memset(&sn, 0, sizeof(sn));
 	*other = NULL;
 	for (size_t i = 0; i < n; i++)
-		if (entries[i].blob && (custody_map__put(&sn.files,
+		if ((custody_map__put(&sn.files,
 		    entries[i].path, 0) || add_dirs(&sn, entries[i].path)))
 			goto done;
 	for (size_t i = 0; i < n && *other == NULL; i++) {
 		const char *path = entries[i].path;
 
-		if (entries[i].blob == NULL)
-			continue;
 		/* a stored folder of this name, in the batch or the record */
 		if (custody_map__get(&sn.dirs, path) != NULL ||
 		    custody_index__stored_under(index, path) != NULL) {
@@ -205,9 +204,15 @@ static int add_begin(struct add_run *run, custody_error **err)
 	const char *actor;
 	int rc;
 
-	if ((rc = custody_change__begin_early(a, run->opts->lock_wait_ms,
-	    &run->lock, &actor, err)) != 0)
+	if (run->opts->dry_run) {
+		/* read only: no lock (it would clean up), no history check
+		 * (it records what it saw) */
+		if ((rc = custody_archive__refresh(a, err)) != 0)
+			return rc;
+	} else if ((rc = custody_change__begin_early(a,
+	    run->opts->lock_wait_ms, &run->lock, &actor, err)) != 0) {
 		return rc;
+	}
 	run->store = run->opts->store < 0 ? a->config->store :
 		run->opts->store;
 	if (a->size + 1 >= CUSTODY_MAX_ENTRIES)
@@ -265,6 +270,8 @@ static int add_check_refusals(struct add_run *run, custody_error **err)
 	for (size_t i = 0; i < walk->nrefused && opts->refused; i++)
 		opts->refused(walk->refused[i].path, walk->refused[i].reason,
 			opts->payload);
+	if (opts->dry_run)
+		return 0;   /* said again at the end */
 	return custody__error(err, CUSTODY_EINVALID, "%zu path%s refused "
 		"(%s: %s); nothing was recorded", walk->nrefused,
 		walk->nrefused == 1 ? "" : "s", walk->refused[0].path,
@@ -331,7 +338,7 @@ static int add_hash(struct add_run *run, custody_error **err)
 	hopts->progress = run->opts->progress;
 	hopts->payload = run->opts->payload;
 	hopts->phase = "hashing";
-	if (run->store) {
+	if (run->store && !run->opts->dry_run) {
 		run->pack_dir = custody_archive__pack_dir(a);
 		if (run->pack_dir == NULL)
 			return custody__oom(err);
@@ -339,11 +346,14 @@ static int add_hash(struct add_run *run, custody_error **err)
 		hopts->exists = custody_archive__object_exists;
 		hopts->exists_payload = a;
 	}
-	hopts->cancelled = key_failed;
-	hopts->cancel_payload = (void *)a->signer;
+	if (a->signer != NULL) {
+		hopts->cancelled = key_failed;
+		hopts->cancel_payload = (void *)a->signer;
+	}
 	if ((rc = custody_hash__run(run->jobs, run->njobs, hopts, &run->packs,
 	    &run->npacks, err)) != 0 ||
-	    (rc = custody_key_wait(a->signer, err)) != 0)
+	    (a->signer != NULL &&
+	    (rc = custody_key_wait(a->signer, err)) != 0))
 		return rc;
 	return first_failure(run->jobs, run->njobs, err);
 }
@@ -377,7 +387,7 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 		e->sha512 = strdup(sha512);
 	}
 	e->media_type = job->media_type;
-	if (run->store) {
+	if (run->store && !run->opts->dry_run) {
 		char blob[41];
 
 		custody_hex(blob, job->blob, 20);
@@ -387,7 +397,7 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 	e->has_previous = p->record != NULL;
 	e->previous = p->record ? p->record->index : 0;
 	if (e->sha256 == NULL || (run->hopts.sha512 && e->sha512 == NULL) ||
-	    (run->store && e->blob == NULL))
+	    (run->store && !run->opts->dry_run && e->blob == NULL))
 		return custody__oom(err);
 	return 0;
 }
@@ -589,6 +599,26 @@ static void add_run_free(struct add_run *run, int rc)
 	custody_lock__release(run->lock);
 }
 
+/* A dry run's end: each entry as it would be recorded, then the
+ * refusals, which a real add would stop at. Nothing is written. */
+static int add_dry_run_end(struct add_run *run, custody_entry_cb entry_cb,
+	void *entry_payload, custody_error **err)
+{
+	const struct custody_walk *walk = &run->walk;
+
+	for (size_t i = 0; i < run->nentries && entry_cb; i++) {
+		run->entries[i].index = run->a->size + i;
+		if (entry_cb(&run->entries[i], entry_payload) != 0)
+			break;
+	}
+	if (walk->nrefused == 0)
+		return 0;
+	return custody__error(err, CUSTODY_EINVALID, "%zu path%s refused "
+		"(%s: %s); an add would record nothing", walk->nrefused,
+		walk->nrefused == 1 ? "" : "s", walk->refused[0].path,
+		walk->refused[0].reason);
+}
+
 int custody_archive__add(custody_archive *a, const char *const *paths,
 	size_t npaths, const custody_add_options *opts,
 	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
@@ -611,6 +641,10 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	    (rc = add_build_entries(&run, err)) != 0 ||
 	    (rc = add_check_conflicts(&run, err)) != 0)
 		goto done;
+	if (run.opts->dry_run) {
+		rc = add_dry_run_end(&run, entry_cb, entry_payload, err);
+		goto done;
+	}
 	if (run.nentries == 0) {
 		/* Nothing new: keep what the stat cache learnt, record
 		 * nothing */

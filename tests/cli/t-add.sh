@@ -203,6 +203,77 @@ test_add__progress_line_only_on_a_terminal() {
 	script -qec "$CUSTODY add scans" /dev/null </dev/null >tty.out
 	grep -q 'hashing: [0-9]*/2 files' tty.out || fail "no progress: $(cat -v tty.out)"
 	grep -q $'\r\033\[K' tty.out || fail "progress line not erased"
+	# on a terminal, only the summary, on a line of its own after the
+	# erased progress line
+	grep -q 'registered  scans/' tty.out &&
+		fail "a line per file on a terminal: $(cat -v tty.out)"
+	[ "$(tr '\r' '\n' <tty.out | sed 's/^\x1b\[K//' | grep -v '^hashing: ' |
+		grep -v '^$')" = "$(tr '\r' '\n' <tty.out | grep -o \
+		'2 registered, 0 new versions, 0 unchanged; commit [0-9a-f]*')" ] ||
+		fail "the summary is not on its own line: $(cat -v tty.out)"
+	# --verbose: each file too, none glued to the progress line
+	printf 'one more\n' >scans/more.txt
+	printf 'another\n' >scans/another.txt
+	script -qec "$CUSTODY add -v scans" /dev/null </dev/null >tty.out
+	tr '\r' '\n' <tty.out | sed 's/^\x1b\[K//' |
+		grep -q '^registered  scans/another.txt  (entry 5, v1, ' ||
+		fail "no line for the file: $(cat -v tty.out)"
+	grep -q 'files[^'$'\r'']*registered' tty.out &&
+		fail "a line glued to the progress line: $(cat -v tty.out)"
+	true
+}
+
+# --dry-run hashes and decides and writes nothing: not the content,
+# not a commit, not even the stat cache; refusals are listed and make
+# it fail as the add would. No key is needed.
+test_add__dry_run_says_what_would_be_recorded_and_writes_nothing() {
+	setup
+	run add memos
+	expect_rc 0
+	printf 'Budget line 1\nBudget line 3\n' >memos/budget.txt
+	local before
+	before=$(snapshot "$TMP/coll")
+	CUSTODY_KEY_DIR=$TMP/nokeys run add --dry-run .
+	expect_rc 0
+	expect_out "would be new version memos/budget.txt  (entry 3, v2, $(sha256sum memos/budget.txt | cut -c1-16)…, text/plain)
+would be registered  scans/photo.png  (entry 4, v1, $(sha256sum scans/photo.png | cut -c1-16)…, image/png)
+would be registered  scans/report.pdf  (entry 5, v1, $(sha256sum scans/report.pdf | cut -c1-16)…, application/pdf)
+would be registered  Überweisungen März.csv  (entry 6, v1, $(sha256sum 'Überweisungen März.csv' | cut -c1-16)…, text/plain)
+dry run: 3 would be registered, 1 new version, 1 unchanged; nothing was written"
+	expect_eq "$(snapshot "$TMP/coll")" "$before" "the collection and archive after a dry run"
+	ln -s memos/budget.txt link
+	before=$(snapshot "$TMP/coll")
+	run add -n --json .
+	expect_rc 1
+	expect_err "custody: refused link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)
+custody: 1 path refused (link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)); an add would record nothing"
+	expect_eq "$(snapshot "$TMP/coll")" "$before" "after a refused dry run"
+	rm link
+	run add --dry-run --json scans/photo.png
+	expect_rc 0
+	expect_eq "$(jq -c '[.dry_run, .commit, .registered, .entries[0].index, .entries[0].blob]' <<<"$OUT")" \
+		'[true,null,1,3,null]' "dry run JSON"
+	# and the add itself gives what the dry run said
+	run add .
+	expect_rc 0
+	expect_out_has "new version memos/budget.txt  (entry 3, v2, "
+	expect_out_has "registered  Überweisungen März.csv  (entry 6, v1, "
+}
+
+test_add__quiet_prints_nothing_but_errors() {
+	setup
+	run add -q memos
+	expect_rc 0
+	expect_out ""
+	expect_err ""
+	run add --quiet --verbose scans
+	expect_rc 2
+	expect_err_has "custody: --quiet goes with neither --verbose nor --json"
+	ln -s memos/budget.txt link
+	run add -q link
+	expect_rc 1
+	expect_out ""
+	expect_err_has "custody: refused link: is a symbolic link"
 }
 
 run_tests

@@ -17,6 +17,24 @@ test_status__clean_collection() {
 	expect_out "clean: 5 documents as recorded"
 }
 
+# --exit-code: 1 when anything differs, as git diff --exit-code
+test_status__exit_code_says_whether_anything_differs() {
+	setup
+	run status --exit-code
+	expect_rc 0
+	expect_out "clean: 5 documents as recorded"
+	printf 'new\n' >new.txt
+	run status --exit-code
+	expect_rc 1
+	expect_out "new       new.txt
+5 unchanged, 1 new, 0 modified, 0 missing, 0 moved, 0 refused"
+	run status --exit-code --json
+	expect_rc 1
+	expect_eq "$(jq -r .new <<<"$OUT")" 1 "new files in JSON"
+	run status
+	expect_rc 0
+}
+
 test_status__reports_each_kind_of_change_sorted_by_path() {
 	setup
 	printf 'changed\n' >>memos/budget.txt

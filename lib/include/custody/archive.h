@@ -160,7 +160,7 @@ CUSTODY_EXTERN(const char *) custody_archive_head(
 
 /* ---- add ---- */
 
-#define CUSTODY_ADD_OPTIONS_VERSION 2
+#define CUSTODY_ADD_OPTIONS_VERSION 3
 typedef struct custody_add_options {
 	unsigned int version;
 	int store;                /* -1: archive policy, 0: hashes only, 1 */
@@ -171,9 +171,14 @@ typedef struct custody_add_options {
 	custody_progress_cb progress;
 	custody_refused_cb refused;
 	void *payload;            /* passed to progress and refused */
+	/* Hash and decide, write nothing (no lock, no content, no commit,
+	 * no cache; no key needed): entry_cb sees each entry that would be
+	 * recorded, with the index it would get and no time or blob; every
+	 * refusal is reported and the call then fails as the add would. */
+	int dry_run;
 } custody_add_options;
 #define CUSTODY_ADD_OPTIONS_INIT { CUSTODY_ADD_OPTIONS_VERSION, -1, NULL, \
-	NULL, 0, 0, NULL, NULL, NULL }
+	NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass
