@@ -239,6 +239,70 @@ int cli_fail(custody_error *err)
 	return EXIT_FAILED;
 }
 
+int cli_usage_top(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("custody: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'custody --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Levenshtein distance of a and b, b at most 63 bytes (else 64). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (la > 63 || lb > 63)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *cli_nearest(const char *word, const char *const *names,
+	size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = 64, len = strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = distance(word, names[i]);
+
+		/* a prefix of one name only is as good as a typo */
+		if (len >= 3 && strncmp(names[i], word, len) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		} else if (d == best_d) {
+			best = NULL;   /* two as near: no guess */
+		}
+	}
+	/* near: at most a third of the word wrong, and at most 2 edits */
+	if (best == NULL || best_d > 2 || best_d * 3 > len + 1)
+		return NULL;
+	return best;
+}
+
 int cli_usage(const char *command, const char *fmt, ...)
 {
 	va_list ap;
@@ -443,6 +507,38 @@ static int help_drifted(const struct cli *cli, const struct cli_options *o)
 	return drifted;
 }
 
+/* An option getopt did not take: the nearest one it would, if near. */
+static int unknown_option(const struct cli *cli, const struct cli_options *o,
+	const char *token)
+{
+	const char *names[CLI_OPTIONS_MAX];
+	char word[64];
+	const char *near = NULL;
+	size_t n = 0, len;
+
+	if (strncmp(token, "--", 2) == 0 && token[2] != '\0') {
+		len = strcspn(token + 2, "=");
+		if (len < sizeof(word)) {
+			memcpy(word, token + 2, len);
+			word[len] = '\0';
+			for (const struct option *opt = cli->options;
+			    opt->name && n < CLI_OPTIONS_MAX; opt++)
+				names[n++] = opt->name;
+			/* an option that is there but wants its value */
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(names[i], word) == 0)
+					return cli_usage(o->command, "option "
+						"'--%s' wants a value", word);
+			near = cli_nearest(word, names, n);
+		}
+	}
+	if (near != NULL)
+		return cli_usage(o->command, "unknown option '%s'; did you "
+			"mean '--%s'?", token, near);
+	return cli_usage(o->command, "unknown or incomplete option '%s'",
+		token);
+}
+
 int cli_getopt(struct cli *cli, int argc, char **argv,
 	const struct cli_options *o)
 {
@@ -472,8 +568,7 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
 				EXIT_OK;
 			return -1;
 		case '?':
-			cli->status = cli_usage(o->command, "unknown or "
-				"incomplete option '%s'", argv[optind - 1]);
+			cli->status = unknown_option(cli, o, argv[optind - 1]);
 			return -1;
 		default:
 			return c;

@@ -109,6 +109,15 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
  * the current folder upwards. Returns EXIT_OK or EXIT_FAILED. */
 int cli_open(const struct cli *cli, custody_archive **out);
 
+/* A usage error before any command: "custody: ..." and a pointer to
+ * custody --help; EXIT_USAGE. */
+int cli_usage_top(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Of n names, the one word is a likely typo of (a few edits, or a
+ * prefix of at least three letters); NULL when none is, or two are. */
+const char *cli_nearest(const char *word, const char *const *names,
+	size_t n);
+
 /* Progress callback for the library (prints only on a terminal). */
 void cli_progress(const char *phase, uint64_t done, uint64_t total,
 	uint64_t bytes, uint64_t bytes_total, void *payload);

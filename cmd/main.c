@@ -1,6 +1,9 @@
 /* custody: prove what a newsroom holds, what it published, and when. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -64,33 +67,127 @@ static void usage(FILE *out)
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
 #else
-	fputs("\nEvery command takes --help. Common options: --archive DIR "
-		"(or CUSTODY_ARCHIVE)\nselects the archive; --json prints data "
-		"for scripts.\n"
+	fputs("\nEvery command takes --help (or: custody help COMMAND). Common "
+		"options:\n--archive DIR (or CUSTODY_ARCHIVE) selects the "
+		"archive (the collection folder\nor its .custody); --json "
+		"prints data for scripts. Before the command:\n-C DIR runs as "
+		"if started in DIR, --archive DIR as above.\n"
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
 #endif
 }
 
+static const struct command *find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(name, c->name) == 0)
+			return c;
+	return NULL;
+}
+
+/* An unknown command: the nearest one, if one is near. */
+static int unknown(const char *name)
+{
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	size_t n = 0;
+	const char *near;
+
+	for (const struct command *c = commands; c->name; c++)
+		names[n++] = c->name;
+	near = cli_nearest(name, names, n);
+	if (near != NULL)
+		fprintf(stderr, "custody: '%s' is not a custody command; did "
+			"you mean '%s'?\n", name, near);
+	else
+		fprintf(stderr, "custody: '%s' is not a custody command\n",
+			name);
+	fputs("Run 'custody --help' for the list.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * Options before the command, as git takes them: -C DIR runs as if
+ * started in DIR; --archive DIR stands for CUSTODY_ARCHIVE (an option
+ * after the command still wins). Returns the index of the command, or
+ * -1 with the exit status in *status.
+ */
+static int global_options(int argc, char **argv, int *status)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "-h") != 0 &&
+	    strcmp(argv[i], "--help") != 0 &&
+	    strcmp(argv[i], "--version") != 0) {
+		const char *a = argv[i], *value = NULL;
+		int take = 2;
+
+		if (strncmp(a, "--archive=", 10) == 0) {
+			value = a + 10;
+			take = 1;
+		} else if (strcmp(a, "-C") == 0 ||
+		    strcmp(a, "--archive") == 0) {
+			if (i + 1 >= argc) {
+				*status = cli_usage_top("%s wants a folder",
+					a);
+				return -1;
+			}
+			value = argv[i + 1];
+		} else {
+			*status = cli_usage_top("unknown option '%s' before "
+				"the command (only -C DIR and --archive DIR "
+				"go there)", a);
+			return -1;
+		}
+		if (*value == '\0') {
+			*status = cli_usage_top("%s wants a folder, not an "
+				"empty name", a);
+			return -1;
+		}
+		if (strcmp(a, "-C") == 0) {
+			if (chdir(value) != 0) {
+				fprintf(stderr, "custody: -C %s: cannot go "
+					"there: %s\n", value, strerror(errno));
+				*status = EXIT_FAILED;
+				return -1;
+			}
+		} else if (setenv("CUSTODY_ARCHIVE", value, 1) != 0) {
+			*status = EXIT_FAILED;
+			return -1;
+		}
+		i += take;
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	const struct command *c;
+	int i, status = EXIT_OK;
+
+	if ((i = global_options(argc, argv, &status)) < 0)
+		return status;
+	if (i >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+	    (strcmp(argv[i], "help") == 0 && i + 1 >= argc)) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[i], "help") == 0) {
+		/* custody help CMD: its --help */
+		char *args[] = { argv[i + 1], "--help", NULL };
+
+		if ((c = find(argv[i + 1])) == NULL)
+			return unknown(argv[i + 1]);
+		return c->run(2, args);
+	}
+	if (strcmp(argv[i], "--version") == 0) {
 		printf("custody %s\n", custody_version());
 		return EXIT_OK;
 	}
-	for (const struct command *c = commands; c->name; c++)
-		if (strcmp(argv[1], c->name) == 0)
-			return c->run(argc - 1, argv + 1);
-	fprintf(stderr, "custody: '%s' is not a custody command\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	if ((c = find(argv[i])) != NULL)
+		return c->run(argc - i, argv + i);
+	return unknown(argv[i]);
 }

@@ -494,7 +494,18 @@ int custody_archive_open(custody_archive **out,
 	if ((rc = custody__global_init(err)) != 0)
 		return rc;
 	if (opts && opts->archive_path) {
-		gitdir = strdup(opts->archive_path);
+		/* the collection folder names its archive, .custody */
+		struct stat st;
+		custody_buf in = CUSTODY_BUF_INIT;
+
+		if (custody_buf__printf(&in, "%s/.custody",
+		    opts->archive_path) != 0)
+			return custody__oom(err);
+		if (stat(in.ptr, &st) == 0 && S_ISDIR(st.st_mode))
+			gitdir = strdup(in.ptr);
+		else
+			gitdir = strdup(opts->archive_path);
+		custody_buf_dispose(&in);
 		if (gitdir == NULL)
 			return custody__oom(err);
 	} else {

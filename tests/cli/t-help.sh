@@ -98,4 +98,78 @@ test_help__every_option_a_help_lists_is_taken() {
 	[ "$n" -ge 90 ] || fail "only $n options found in the helps"
 }
 
+# custody help CMD is CMD --help; an unknown one is a usage error
+test_help__help_command_prints_that_commands_help() {
+	run help add
+	expect_rc 0
+	expect_eq "$OUT" "$("$CUSTODY" add --help)" "custody help add"
+	run help nosuch
+	expect_rc 2
+	expect_err "custody: 'nosuch' is not a custody command
+Run 'custody --help' for the list."
+}
+
+# A typo gets a guess, not 30 lines of usage; a guess only when one
+# name is near
+test_usage__a_mistyped_command_or_option_gets_a_suggestion() {
+	run stauts
+	expect_rc 2
+	expect_err "custody: 'stauts' is not a custody command; did you mean 'status'?
+Run 'custody --help' for the list."
+	run check-revel
+	expect_rc 2
+	expect_err_has "did you mean 'check-reveal'?"
+	run frobnicate
+	expect_rc 2
+	expect_err "custody: 'frobnicate' is not a custody command
+Run 'custody --help' for the list."
+	run add --dry-rn .
+	expect_rc 2
+	expect_err "custody: unknown option '--dry-rn'; did you mean '--dry-run'?
+Try 'custody add --help'."
+	run add --note
+	expect_rc 2
+	expect_err "custody: option '--note' wants a value
+Try 'custody add --help'."
+	run status --zzzzzz
+	expect_rc 2
+	expect_err "custody: unknown or incomplete option '--zzzzzz'
+Try 'custody status --help'."
+}
+
+# -C DIR and --archive DIR before the command, as git takes them;
+# --archive names the collection folder or its .custody
+test_usage__options_before_the_command() {
+	make_collection coll
+	(cd coll && "$CUSTODY" init --origin example.org/t &&
+		"$CUSTODY" add .) >/dev/null 2>&1 || fail "cannot make coll"
+	printf 'new\n' >coll/new.txt
+	local want="new       new.txt
+5 unchanged, 1 new, 0 modified, 0 missing, 0 moved, 0 refused"
+	run -C coll status
+	expect_rc 0
+	expect_out "$want"
+	for a in --archive=coll "--archive coll/.custody"; do
+		# shellcheck disable=SC2086
+		run $a status
+		expect_rc 0
+		expect_out "$want"
+	done
+	run status --archive coll
+	expect_rc 0
+	expect_out "$want"
+	run -C coll status --archive "$TMP/coll/.custody" --exit-code
+	expect_rc 1
+	run -x status
+	expect_rc 2
+	expect_err "custody: unknown option '-x' before the command (only -C DIR and --archive DIR go there)
+Try 'custody --help'."
+	run -C
+	expect_rc 2
+	expect_err_has "custody: -C wants a folder"
+	run -C "$TMP/nowhere" status
+	expect_rc 1
+	expect_err "custody: -C $TMP/nowhere: cannot go there: No such file or directory"
+}
+
 run_tests

@@ -92,7 +92,9 @@ CUSTODY_EXTERN(int) custody_archive_init(custody_archive **out,
 #define CUSTODY_OPEN_OPTIONS_VERSION 1
 typedef struct custody_open_options {
 	unsigned int version;
-	const char *archive_path; /* NULL: search from start_dir upwards */
+	const char *archive_path; /* the archive, or the collection folder
+	                           * holding it as .custody; NULL: search
+	                           * from start_dir upwards */
 	const char *start_dir;    /* NULL: cwd */
 	custody_notice_cb notice;
 	void *notice_payload;
