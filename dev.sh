@@ -11,6 +11,7 @@ packages=(
 	gcc meson ninja-build pkg-config
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
+	# t-witness.sh sends its requests with curl
 	zlib1g-dev
 	git file python3 python3-yaml python3-jsonschema python3-cryptography
 	chromium
@@ -18,6 +19,7 @@ packages=(
 	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
 	# git and util-linux)
 	openssh-server
+	curl
 )
 
 install_missing() {

@@ -234,9 +234,11 @@ static void handle(struct server *s, int fd)
 			uint64_t n = 0;
 			const char *q = v;
 
-			for (; q < eol && *q >= '0' && *q <= '9' &&
-			    n <= BODY_MAX; q++)
-				n = n * 10 + (uint64_t)(*q - '0');
+			/* every digit is read; the value stops growing
+			 * past the limit, so it cannot overflow */
+			for (; q < eol && *q >= '0' && *q <= '9'; q++)
+				if (n <= BODY_MAX)
+					n = n * 10 + (uint64_t)(*q - '0');
 			while (q < eol && (*q == ' ' || *q == '\t'))
 				q++;
 			if (q == v || q != eol || lengths++ > 0) {
