@@ -11,7 +11,6 @@ packages=(
 	gcc meson ninja-build pkg-config
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
-	# t-witness.sh sends its requests with curl
 	zlib1g-dev
 	git file python3 python3-yaml python3-jsonschema python3-cryptography
 	chromium
@@ -19,6 +18,7 @@ packages=(
 	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
 	# git and util-linux)
 	openssh-server
+	# t-witness.sh sends its requests with curl
 	curl
 )
 
