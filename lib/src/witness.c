@@ -788,6 +788,7 @@ static int keep_evidence(const custody_witness *w, const char *hash,
 	unsigned char digest[32];
 	char id[17], now[32];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct timespec ts;
 	struct stat st;
 	int rc = 0;
 
@@ -802,9 +803,12 @@ static int keep_evidence(const custody_witness *w, const char *hash,
 	EVP_MD_CTX_free(md);
 	custody_hex(id, digest, 8);
 	custody_fs__now_rfc3339(now);
+	/* a folder left by a crash keeps its name: never reuse one */
+	clock_gettime(CLOCK_REALTIME, &ts);
 	if (custody_buf__printf(&dir, "%s/evidence/%s-%s", w->path, hash,
-	    id) != 0 || custody_buf__printf(&tmp, "%s/evidence/.new-%s-%s-%ld",
-	    w->path, hash, id, (long)getpid()) != 0 ||
+	    id) != 0 || custody_buf__printf(&tmp, "%s/evidence/.new-%s-%s-%ld"
+	    "-%ld.%09ld", w->path, hash, id, (long)getpid(), (long)ts.tv_sec,
+	    ts.tv_nsec) != 0 ||
 	    custody_buf__printf(&info, "origin %s\nkind %s\ntime %s\n",
 	    r->checkpoint.origin, kind, now) != 0) {
 		rc = custody__oom(err);
