@@ -311,13 +311,12 @@ static void handle(struct server *s, int fd)
 		}
 		respond(fd, a.status, a.content_type, a.body.ptr, a.body.size,
 			NULL);
-		snprintf(detail, sizeof(detail), "size %llu%s: %.*s",
+		/* the reason without its "\n"; a cosignature is not logged */
+		snprintf(detail, sizeof(detail), "size %llu%s%s%.*s",
 			(unsigned long long)a.size, a.evidence ?
-			" (evidence kept)" : "",
-			a.status == 200 ? 0 : (int)(a.body.size > 0 ?
-			a.body.size - 1 : 0), a.body.ptr ? a.body.ptr : "");
-		if (a.status == 200)
-			detail[strlen(detail) - 2] = '\0';
+			" (evidence kept)" : "", a.status == 200 ? "" : ": ",
+			a.status == 200 || a.body.size == 0 ? 0 :
+			(int)(a.body.size - 1), a.body.ptr ? a.body.ptr : "");
 		log_line(s, method, target, a.status, detail);
 		custody_witness_answer_dispose(&a);
 		goto done;
