@@ -15,12 +15,15 @@
  *                       "key <its key's name in the key folder's
  *                       witness/ subfolder>"
  *   logs                the trusted logs, "<log vkey> <origin>" a line
+ *   logs.lock           flock(2) around custody_witness_trust's append
  *   state/<H>           the latest checkpoint cosigned for the origin
  *                       whose SHA-256 is H (hex): the note as the log
  *                       signed it, with this witness's cosignature added
  *   state/<H>.lock      flock(2) around every read-check-write of state/<H>
  *   evidence/<H>-<ID>/  two signed checkpoints of one origin that cannot
  *                       both be true: info, cosigned, presented, request
+ *                       (assembled in evidence/.new-..., then renamed, so
+ *                       a record is whole or absent)
  *
  * Crash safety. The check of a request and the update of state/<H> are
  * one step under the origin's lock: read, check, sign, write a temporary
