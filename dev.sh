@@ -18,6 +18,8 @@ packages=(
 	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
 	# git and util-linux)
 	openssh-server
+	# t-witness.sh sends its requests with curl
+	curl
 )
 
 install_missing() {

@@ -32,6 +32,7 @@ int cmd_derive(int argc, char **argv);
 int cmd_reveal(int argc, char **argv);
 int cmd_check_reveal(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 
 /* The chain of custody of `path`, printed (text or JSON); cmd_report.c */
 struct cli;

@@ -44,6 +44,7 @@ static const struct command commands[] = {
 	{ "sync",    cmd_sync,    "fetch, verify, and move main to them" },
 	{ "push",    cmd_push,    "send main to a partner (fast-forward only)" },
 	{ "evidence", cmd_evidence, "forks, replays and refused histories kept" },
+	{ "witness", cmd_witness, "cosign partners' checkpoints: init, trust, serve, cosign" },
 	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
 	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },
 	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },

@@ -17,5 +17,6 @@
 #include "custody/check.h"
 #include "custody/chain.h"
 #include "custody/sync.h"
+#include "custody/witness.h"
 
 #endif

@@ -108,7 +108,7 @@ int custody_note__check_text(const char *text, size_t len, const char *what,
  * Why `name` is not a valid key name, or NULL: non-empty, well-formed
  * UTF-8, no control character (below U+0020), no Unicode space, no "+".
  */
-static const char *name_problem(const char *name, size_t len)
+const char *custody_note__name_problem(const char *name, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
 
@@ -201,7 +201,8 @@ static int walk_signatures(const char *block, size_t len, const char *what,
 				"%s line %zu: no space between the key name "
 				"and the signature", what, number);
 		sig.name_len = (size_t)(space - sig.name);
-		if ((problem = name_problem(sig.name, sig.name_len)) != NULL)
+		problem = custody_note__name_problem(sig.name, sig.name_len);
+		if (problem != NULL)
 			return custody__error(err, CUSTODY_EINVALID,
 				"%s line %zu: the key name %s", what, number,
 				problem);
@@ -430,7 +431,7 @@ int custody_note__verifier_from_vkey(struct custody_note_verifier *out,
 		len--;
 	plus = memchr(vkey, '+', len);
 	name_len = plus != NULL ? (size_t)(plus - vkey) : len;
-	if ((problem = name_problem(vkey, name_len)) != NULL)
+	if ((problem = custody_note__name_problem(vkey, name_len)) != NULL)
 		return custody__error(err, CUSTODY_EINVALID,
 			"verifier key: the key name %s", problem);
 	if (name_len > CUSTODY_NOTE_NAME_MAX)
@@ -512,7 +513,7 @@ int custody_note__sign(custody_buf *out, const char *text, size_t len,
 			"note text line %zu: the text holds an empty line",
 			custody_note__count_lines(text,
 			(size_t)(empty - text)) + 1);
-	if ((problem = name_problem(name, name_len)) != NULL)
+	if ((problem = custody_note__name_problem(name, name_len)) != NULL)
 		return custody__error(err, CUSTODY_EINVALID,
 			"note signer: the key name %s", problem);
 	if (name_len > CUSTODY_NOTE_NAME_MAX)

@@ -126,6 +126,14 @@ int custody_note__split_in(const char *note, size_t len, const char *what,
 /* ---- text, for the formats built on notes (checkpoint.c) ---- */
 
 /*
+ * Why name[0 .. len) is not a valid key name ("is empty", "holds a
+ * space", ...), or NULL when it is one: non-empty, UTF-8, no control
+ * character, no Unicode space, no "+". (The length limit,
+ * CUSTODY_NOTE_NAME_MAX, is the caller's to check.)
+ */
+const char *custody_note__name_problem(const char *name, size_t len);
+
+/*
  * 0 when text[0 .. len) is UTF-8 without control characters but "\n";
  * else CUSTODY_EINVALID naming `what` and the line, counted from
  * `first_line`.

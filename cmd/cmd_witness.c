@@ -1,0 +1,605 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody witness init NAME [--state DIR] [--passphrase-file FILE]\n"
+"       custody witness trust ORIGIN VKEY [--state DIR]\n"
+"       custody witness logs [--state DIR] [--json]\n"
+"       custody witness serve --listen ADDR:PORT [--timeout SECONDS]\n"
+"                             [--state DIR] [--passphrase-file FILE]\n"
+"       custody witness cosign CHECKPOINT [--old SIZE] [--proof FILE]\n"
+"                              [-o FILE] [--state DIR]\n"
+"                              [--passphrase-file FILE]\n"
+"       custody witness evidence [--state DIR] [--json]\n"
+"\n"
+"Witness partner outlets' logs: cosign a checkpoint only once it is shown\n"
+"to extend the last checkpoint this witness cosigned for that log, so no\n"
+"outlet can show two histories to readers who ask for cosignatures. It\n"
+"speaks C2SP tlog-witness (add-checkpoint) and tlog-cosignature\n"
+"(cosignature/v1, Ed25519).\n"
+"\n"
+"`init` makes the witness NAME (a schema-less URL such as\n"
+"witness.example.org/w1): an encrypted key in the key folder's witness/\n"
+"subfolder and the state folder; it prints the witness's vkey, which\n"
+"outlets and readers put in their policies. `trust` adds a log: its\n"
+"ORIGIN and VKEY (the outlet's `custody key export --vkey`, or a file\n"
+"holding it); a running server sees it at once. `logs` lists them with\n"
+"the size last cosigned. `serve` answers POST /add-checkpoint (and GET\n"
+"/<origin hash>/checkpoint) over HTTP, one line per request on stderr.\n"
+"`cosign` is the same check offline: CHECKPOINT is a signed checkpoint\n"
+"file, --old the size this witness last cosigned for its log (0 when\n"
+"none), --proof the consistency proof from there (a `custody\n"
+"consistency` file, or base64 hashes one a line); the cosignature line\n"
+"goes to standard output. `evidence` lists the pairs of signed\n"
+"checkpoints of one log that cannot both be true, kept when shown.\n"
+"\n"
+"The state (the latest checkpoint cosigned per log) is checked and\n"
+"updated in one locked, durable step before any answer, so a crash\n"
+"never leaves it behind a cosignature given out. It may be one step\n"
+"ahead of a client whose answer was lost; the client learns the size\n"
+"from the 409 answer. Exit status: 0 cosigned / done, 1 refused or an\n"
+"error, 2 usage.\n"
+"\n"
+"  --state DIR             the state folder (or CUSTODY_WITNESS_DIR;\n"
+"                          default $XDG_STATE_HOME/custody/witness or\n"
+"                          ~/.local/state/custody/witness)\n"
+"  --listen ADDR:PORT      where to serve (port 0: any free port; the\n"
+"                          address is printed on standard output)\n"
+"  --timeout SECONDS       the longest a client may take to send its\n"
+"                          request (default 10)\n"
+"  --old SIZE              the size the proof starts from (default: the\n"
+"                          proof file's, else 0)\n"
+"  --proof FILE            the consistency proof\n"
+"  -o, --output FILE       write the cosignature line to FILE\n"
+"  --passphrase-file FILE  read the witness key's passphrase from FILE\n"
+"                          (or CUSTODY_PASSPHRASE; default: ask)\n"
+"  --json                  print data as JSON\n";
+
+#define CHECKPOINT_MAX (64 * 1024)
+#define PROOF_MAX (64 * 1024)
+
+struct witness_args {
+	struct cli cli;
+	const char *state;
+	const char *listen;
+	const char *old;
+	const char *proof;
+	const char *output;
+	unsigned int timeout_s;
+};
+
+static int open_witness(const struct witness_args *a, custody_witness **w)
+{
+	custody_error *err = NULL;
+
+	if (custody_witness_open(w, a->state, &err) != 0) {
+		if (custody_error_code(err) == CUSTODY_ENOTFOUND) {
+			cli_error("%s (make one with `custody witness init "
+				"NAME`, or name its folder with --state DIR "
+				"or CUSTODY_WITNESS_DIR)",
+				custody_error_message(err));
+			custody_error_free(err);
+			return EXIT_FAILED;
+		}
+		return cli_fail(err);
+	}
+	return EXIT_OK;
+}
+
+/* The key folder's witness/ subfolder, malloc'd into *out. */
+static int witness_key_dir(char **out)
+{
+	custody_buf dir = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+
+	*out = NULL;
+	if (custody_keystore_dir(&dir, &err) != 0)
+		return cli_fail(err);
+	if (asprintf(out, "%s/witness", dir.ptr) < 0) {
+		*out = NULL;
+		custody_buf_dispose(&dir);
+		cli_oom();
+		return EXIT_FAILED;
+	}
+	custody_buf_dispose(&dir);
+	return EXIT_OK;
+}
+
+/* A key file name from a witness name: witness.example/w1 ->
+ * witness.example-w1 (key names allow A-Z a-z 0-9 . _ @ + -). */
+static void key_name_of(const char *name, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p && n + 1 < size && n < 64; p++) {
+		char c = *p;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || strchr("._@-", c);
+
+		if (n == 0 && (c == '.' || c == '-'))
+			ok = 0;
+		out[n] = ok ? c : (n == 0 ? 'w' : '-');
+		n++;
+	}
+	out[n] = '\0';
+}
+
+static int witness_init(struct witness_args *a, const char *name)
+{
+	custody_buf path = CUSTODY_BUF_INIT;
+	custody_witness *w = NULL;
+	char *dir = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char key_name[80], passphrase[CLI_PASSPHRASE_MAX + 2], prompt[200];
+	size_t len = 0;
+	int rc = EXIT_FAILED;
+
+	key_name_of(name, key_name, sizeof(key_name));
+	if (witness_key_dir(&dir) != EXIT_OK)
+		goto done;
+	/* the state folder first: a witness there already is refused
+	 * before a passphrase is asked for or a key made */
+	if (custody_witness_open(&w, a->state, NULL) == 0) {
+		cli_error("%s holds the witness %s already",
+			custody_witness_path(w), custody_witness_name(w));
+		goto done;
+	}
+	if (custody_keystore_prepare(dir, key_name, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for the new witness key "
+		"'%s': ", key_name);
+	if (cli_passphrase(a->cli.passphrase_file, prompt, 1, passphrase,
+	    &len) != EXIT_OK)
+		goto done;
+	if (custody_key_generate(&key, &err) != 0 ||
+	    custody_witness_init(a->state, name, custody_key_public(key),
+	    key_name, &err) != 0 ||
+	    custody_keystore_save(dir, key_name, key, passphrase, len,
+	    &path, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (custody_witness_open(&w, a->state, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (a->cli.json) {
+		fputs("{\"name\":", stdout);
+		json_string(stdout, name);
+		fputs(",\"vkey\":", stdout);
+		json_string(stdout, custody_witness_vkey(w));
+		fputs(",\"state\":", stdout);
+		json_string(stdout, custody_witness_path(w));
+		fputs(",\"key\":", stdout);
+		json_string(stdout, path.ptr);
+		fputs("}\n", stdout);
+	} else {
+		printf("witness %s: state in %s, key in %s\n", name,
+			cli_name(custody_witness_path(w)), cli_name(path.ptr));
+		printf("%s\n", custody_witness_vkey(w));
+	}
+	rc = EXIT_OK;
+done:
+	explicit_bzero(passphrase, sizeof(passphrase));
+	custody_witness_free(w);
+	custody_key_free(key);
+	free(dir);
+	custody_buf_dispose(&path);
+	return rc;
+}
+
+static int witness_trust(struct witness_args *a, const char *origin,
+	const char *given)
+{
+	custody_witness *w = NULL;
+	custody_error *err = NULL;
+	char *vkey = NULL;
+	int added = 0, rc;
+
+	if (cli_key_text(given, &vkey) != EXIT_OK)
+		return EXIT_FAILED;
+	if (open_witness(a, &w) != EXIT_OK) {
+		free(vkey);
+		return EXIT_FAILED;
+	}
+	rc = custody_witness_trust(w, origin, vkey, &added, &err);
+	if (rc == 0)
+		printf("%s %s (%s)\n", added ? "trusting" : "already trusting",
+			cli_name(origin), vkey);
+	custody_witness_free(w);
+	free(vkey);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+struct listing {
+	int json;
+	int first;
+};
+
+static int on_log(const custody_witness_log *log, void *payload)
+{
+	struct listing *l = payload;
+
+	if (l->json) {
+		fputs(l->first ? "{\"origin\":" : ",{\"origin\":", stdout);
+		l->first = 0;
+		json_string(stdout, log->origin);
+		fputs(",\"vkey\":", stdout);
+		json_string(stdout, log->vkey);
+		if (log->cosigned) {
+			printf(",\"size\":%" PRIu64 ",\"root\":", log->size);
+			json_string(stdout, log->root);
+		} else {
+			fputs(",\"size\":null,\"root\":null", stdout);
+		}
+		fputs("}", stdout);
+	} else if (log->cosigned) {
+		printf("%s  size %" PRIu64 "  %s\n", cli_name(log->origin),
+			log->size, log->root);
+	} else {
+		printf("%s  nothing cosigned yet\n", cli_name(log->origin));
+	}
+	return 0;
+}
+
+static int witness_logs(struct witness_args *a)
+{
+	struct listing l = { a->cli.json, 1 };
+	custody_witness *w = NULL;
+	custody_error *err = NULL;
+	int rc;
+
+	if (open_witness(a, &w) != EXIT_OK)
+		return EXIT_FAILED;
+	if (l.json)
+		fputs("{\"logs\":[", stdout);
+	rc = custody_witness_logs(w, on_log, &l, &err);
+	if (l.json)
+		fputs("]}\n", stdout);
+	custody_witness_free(w);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+static int on_evidence(const custody_witness_evidence *e, void *payload)
+{
+	struct listing *l = payload;
+
+	if (l->json) {
+		fputs(l->first ? "{\"origin\":" : ",{\"origin\":", stdout);
+		l->first = 0;
+		json_string(stdout, e->origin);
+		fputs(",\"kind\":", stdout);
+		json_string(stdout, e->kind);
+		fputs(",\"time\":", stdout);
+		json_string(stdout, e->time);
+		printf(",\"cosigned\":{\"size\":%" PRIu64 ",\"root\":",
+			e->cosigned_size);
+		json_string(stdout, e->cosigned_root);
+		printf("},\"presented\":{\"size\":%" PRIu64 ",\"root\":",
+			e->presented_size);
+		json_string(stdout, e->presented_root);
+		fputs("},\"path\":", stdout);
+		json_string(stdout, e->path);
+		fputs("}", stdout);
+		return 0;
+	}
+	printf("%s  %s  %s\n  cosigned:  size %" PRIu64 " %s\n"
+		"  presented: size %" PRIu64 " %s\n  kept in %s\n", e->time,
+		e->kind, cli_name(e->origin), e->cosigned_size,
+		e->cosigned_root, e->presented_size, e->presented_root,
+		cli_name(e->path));
+	return 0;
+}
+
+static int witness_evidence(struct witness_args *a)
+{
+	struct listing l = { a->cli.json, 1 };
+	custody_witness *w = NULL;
+	custody_error *err = NULL;
+	int rc;
+
+	if (open_witness(a, &w) != EXIT_OK)
+		return EXIT_FAILED;
+	if (l.json)
+		fputs("{\"evidence\":[", stdout);
+	rc = custody_witness_evidence_list(w, on_evidence, &l, &err);
+	if (l.json)
+		fputs("]}\n", stdout);
+	custody_witness_free(w);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+/* The witness's key, opened with its passphrase. */
+static int load_key(const struct witness_args *a, custody_witness *w,
+	custody_key **out)
+{
+	custody_buf path = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	char passphrase[CLI_PASSPHRASE_MAX + 2], prompt[200], *dir = NULL;
+	size_t len = 0;
+	int rc = EXIT_FAILED;
+
+	*out = NULL;
+	if (witness_key_dir(&dir) != EXIT_OK)
+		goto done;
+	if (custody_keystore_find(dir, custody_witness_key_name(w), NULL,
+	    &path, NULL, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	snprintf(prompt, sizeof(prompt), "Passphrase for the witness key "
+		"'%s': ", custody_witness_key_name(w));
+	if (cli_passphrase(a->cli.passphrase_file, prompt, 0, passphrase,
+	    &len) != EXIT_OK)
+		goto done;
+	if (custody_key_load(out, path.ptr, passphrase, len, &err) != 0 ||
+	    custody_witness_set_key(w, *out, &err) != 0) {
+		custody_key_free(*out);
+		*out = NULL;
+		rc = cli_fail(err);
+		goto done;
+	}
+	rc = EXIT_OK;
+done:
+	explicit_bzero(passphrase, sizeof(passphrase));
+	free(dir);
+	custody_buf_dispose(&path);
+	return rc;
+}
+
+static volatile int stop_serving;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_serving = 1;
+}
+
+static void on_ready(const char *address, void *payload)
+{
+	printf("witness %s listening on http://%s\n",
+		custody_witness_name(payload), address);
+	fflush(stdout);
+}
+
+static void on_logged(const char *line, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "%s\n", line);
+}
+
+static int witness_serve(struct witness_args *a)
+{
+	custody_witness_serve_options opts =
+		CUSTODY_WITNESS_SERVE_OPTIONS_INIT;
+	custody_witness *w = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	struct sigaction sa;
+	int rc;
+
+	if (a->listen == NULL)
+		return cli_usage("witness", "serve wants --listen ADDR:PORT");
+	if (open_witness(a, &w) != EXIT_OK)
+		return EXIT_FAILED;
+	if (load_key(a, w, &key) != EXIT_OK) {
+		custody_witness_free(w);
+		return EXIT_FAILED;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	opts.timeout_ms = a->timeout_s * 1000;
+	opts.ready = on_ready;
+	opts.logged = on_logged;
+	opts.payload = w;
+	opts.stop = &stop_serving;
+	rc = custody_witness_serve(w, a->listen, &opts, &err);
+	custody_witness_free(w);
+	custody_key_free(key);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+/*
+ * The request body from files: "old N\n", the proof's hashes, "\n", the
+ * checkpoint. A custody-consistency/v1 proof names its sizes, which must
+ * agree with --old and the checkpoint.
+ */
+static int build_request(const struct witness_args *a, const char *note,
+	size_t note_len, char **out, size_t *out_len)
+{
+	FILE *m;
+	char *proof = NULL, *p;
+	size_t proof_len = 0;
+	uint64_t old = 0, file_old = 0;
+	int have_old = a->old != NULL, rc = EXIT_FAILED;
+
+	if (have_old && cli_parse_u64(a->old, &old) != 0)
+		return cli_usage("witness", "--old wants a size, not '%s'",
+			a->old);
+	if (a->proof != NULL && cli_read_file(a->proof, PROOF_MAX, &proof,
+	    &proof_len) != EXIT_OK)
+		return EXIT_FAILED;
+	p = proof;
+	if (proof != NULL && strncmp(proof, "custody-consistency/v1\n", 23) ==
+	    0) {
+		char *old_line = proof + 23, *new_line, *rest;
+
+		new_line = strchr(old_line, '\n');
+		rest = new_line ? strchr(new_line + 1, '\n') : NULL;
+		if (rest == NULL || strncmp(old_line, "old ", 4) != 0 ||
+		    strncmp(new_line + 1, "new ", 4) != 0) {
+			cli_error("%s: not a custody-consistency/v1 file",
+				cli_name(a->proof));
+			goto done;
+		}
+		*new_line = '\0';
+		if (cli_parse_u64(old_line + 4, &file_old) != 0) {
+			cli_error("%s: bad old size", cli_name(a->proof));
+			goto done;
+		}
+		if (have_old && file_old != old) {
+			cli_error("%s proves from size %" PRIu64 ", not from "
+				"--old %" PRIu64, cli_name(a->proof),
+				file_old, old);
+			goto done;
+		}
+		old = file_old;
+		p = rest + 1;
+	}
+	if ((m = open_memstream(out, out_len)) == NULL) {
+		cli_oom();
+		goto done;
+	}
+	fprintf(m, "old %" PRIu64 "\n", old);
+	if (p != NULL && *p != '\0')
+		fprintf(m, "%s%s", p, p[strlen(p) - 1] != '\n' ? "\n" : "");
+	fputc('\n', m);
+	fwrite(note, 1, note_len, m);
+	if (fclose(m) != 0) {
+		cli_oom();
+		goto done;
+	}
+	rc = EXIT_OK;
+done:
+	free(proof);
+	return rc;
+}
+
+static int witness_cosign(struct witness_args *a, const char *checkpoint)
+{
+	custody_witness_answer answer = CUSTODY_WITNESS_ANSWER_INIT;
+	char *request = NULL;
+	size_t request_len = 0;
+	custody_witness *w = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char *note = NULL;
+	size_t note_len = 0;
+	int rc = EXIT_FAILED;
+
+	if (cli_read_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
+	    EXIT_OK)
+		return EXIT_FAILED;
+	if ((rc = build_request(a, note, note_len, &request,
+	    &request_len)) != EXIT_OK)
+		goto done;
+	rc = EXIT_FAILED;
+	if (open_witness(a, &w) != EXIT_OK || load_key(a, w, &key) != EXIT_OK)
+		goto done;
+	if (custody_witness_add_checkpoint(w, request, request_len,
+	    &answer, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (answer.status == 200) {
+		rc = cli_write_file(a->output, answer.body.ptr,
+			answer.body.size);
+		goto done;
+	}
+	answer.body.ptr[answer.body.size - 1] = '\0'; /* its "\n" */
+	if (answer.status == 409)
+		cli_error("refused (409): this witness last cosigned size %s "
+			"of this log: give --old %s and a proof from there",
+			answer.body.ptr, answer.body.ptr);
+	else
+		cli_error("refused (%d): %s", answer.status,
+			cli_text(answer.body.ptr));
+done:
+	custody_witness_answer_dispose(&answer);
+	free(request);
+	custody_witness_free(w);
+	custody_key_free(key);
+	free(note);
+	return rc;
+}
+
+int cmd_witness(int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "old", required_argument, NULL, 'O' },
+		{ "proof", required_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "witness", .help = help,
+		.common = CLI_PASSPHRASE_FILE | CLI_JSON,
+		.own = own, .short_options = "o:",
+	};
+	struct witness_args a;
+	const char *verb;
+	uint64_t timeout;
+	int c, nargs;
+
+	memset(&a, 0, sizeof(a));
+	a.timeout_s = 10;
+	cli_init(&a.cli);
+	while ((c = cli_getopt(&a.cli, argc, argv, &options)) > 0) {
+		switch (c) {
+		case 'S': a.state = optarg; break;
+		case 'L': a.listen = optarg; break;
+		case 'O': a.old = optarg; break;
+		case 'P': a.proof = optarg; break;
+		case 'o': a.output = optarg; break;
+		case 'T':
+			if (cli_parse_u64(optarg, &timeout) != 0 ||
+			    timeout == 0 || timeout > 3600)
+				return cli_usage("witness", "--timeout wants "
+					"1 to 3600 seconds, not '%s'", optarg);
+			a.timeout_s = (unsigned int)timeout;
+			break;
+		}
+	}
+	if (c < 0)
+		return a.cli.status;
+	if (optind == argc)
+		return cli_usage("witness", "say init, trust, logs, serve, "
+			"cosign or evidence");
+	verb = argv[optind++];
+	nargs = argc - optind;
+	if (strcmp(verb, "init") == 0) {
+		if (nargs != 1)
+			return cli_usage("witness", "init wants NAME");
+		return witness_init(&a, argv[optind]);
+	}
+	if (strcmp(verb, "trust") == 0) {
+		if (nargs != 2)
+			return cli_usage("witness", "trust wants ORIGIN VKEY");
+		return witness_trust(&a, argv[optind], argv[optind + 1]);
+	}
+	if (strcmp(verb, "cosign") == 0) {
+		if (nargs != 1)
+			return cli_usage("witness", "cosign wants CHECKPOINT");
+		return witness_cosign(&a, argv[optind]);
+	}
+	if (nargs != 0)
+		return cli_usage("witness", "unexpected argument '%s'",
+			argv[optind]);
+	if (strcmp(verb, "logs") == 0)
+		return witness_logs(&a);
+	if (strcmp(verb, "serve") == 0)
+		return witness_serve(&a);
+	if (strcmp(verb, "evidence") == 0)
+		return witness_evidence(&a);
+	return cli_usage("witness", "'%s' is not init, trust, logs, serve, "
+		"cosign or evidence", verb);
+}
