@@ -5,7 +5,9 @@
  *
  * Builds in /var/tmp an archive of ENTRIES (default 1,000,000) register
  * entries through the library's append path, as tlogbench does, with one
- * document in the middle published in the next entry, one at a quarter
+ * document in the middle published in the next entry (a short URL, no
+ * title), one at five eighths published in the next entry with a news
+ * site's URL and headline (98 and 79 characters), one at a quarter
  * published at three quarters, and the last one never published; prints
  * the size of proofs (one never published also with path and actor
  * disclosed) as markdown, and
@@ -31,6 +33,11 @@
 #include "custody.h"
 
 #define BATCH 20000
+/* a news site's article URL and headline, of typical lengths */
+#define LONG_URL "https://www.example-newsroom.org/investigations/" \
+	"2026/12/01/customs-officials-budget-leak-documents"
+#define LONG_TITLE "Leaked budget shows customs officials diverted " \
+	"funds meant for port inspections"
 
 static double now(void)
 {
@@ -100,7 +107,8 @@ static double append(custody_archive *a, uint64_t first, size_t n,
 	return t0;
 }
 
-static void publish(custody_archive *a, uint64_t doc)
+static void publish(custody_archive *a, uint64_t doc, const char *url,
+	const char *title)
 {
 	struct custody_entry p, *d = NULL;
 	struct custody_published one;
@@ -115,7 +123,8 @@ static void publish(custody_archive *a, uint64_t doc)
 	one.index = doc;
 	one.sha256 = d->sha256;
 	p.type = CUSTODY_ENTRY_PUBLISH;
-	p.url = "https://bench.example/story";
+	p.url = (char *)url;
+	p.title = (char *)title;
 	p.published = "2026-12-01T10:00:00Z";
 	p.documents = &one;
 	p.ndocuments = 1;
@@ -139,9 +148,13 @@ static void prove(custody_archive *a, uint64_t doc, const char *name,
 	    custody_archive__proof_of(a, doc, 0, CUSTODY_DISCLOSE_LISTED,
 	    fields, n, &out, &err) != 0)
 		die("proof", err);
-	for (const char *p = out.ptr; (p = strstr(p, "\npublication-hash "))
-	    != NULL; p++)
-		pub++;
+	{
+		const char *p = strstr(out.ptr, "\npublication-path ");
+
+		/* base64 of 32 bytes a hash */
+		if (p != NULL)
+			pub = strcspn(p + 18, "\n") / 4 * 3 / 32;
+	}
 	snprintf(path, sizeof(path), "%s/%s.proof", dir, name);
 	if ((f = fopen(path, "w")) == NULL ||
 	    fwrite(out.ptr, 1, out.size, f) != out.size || fclose(f) != 0)
@@ -185,16 +198,26 @@ int main(int argc, char **argv)
 		size_t n = entries - done < BATCH ? (size_t)(entries - done) :
 			BATCH;
 		uint64_t stop = done < entries / 2 ? entries / 2 :
+			done < entries / 8 * 5 ? entries / 8 * 5 :
 			done < entries / 4 * 3 ? entries / 4 * 3 : entries;
 
 		if (done == entries / 2) {
 			append(a, done, 1, dir);
-			publish(a, done);   /* published right after */
+			/* published right after */
+			publish(a, done, "https://bench.example/story", NULL);
+			done += 2;
+			continue;
+		}
+		if (done == entries / 8 * 5) {
+			append(a, done, 1, dir);
+			publish(a, done, LONG_URL, LONG_TITLE);
 			done += 2;
 			continue;
 		}
 		if (done == entries / 4 * 3) {
-			publish(a, entries / 4);   /* an old one, much later */
+			/* an old one, much later */
+			publish(a, entries / 4, "https://bench.example/story",
+				NULL);
 			done += 1;
 			continue;
 		}
@@ -208,6 +231,8 @@ int main(int argc, char **argv)
 	prove(a, entries / 8 * 3, "registered-never-published-disclosed", dir,
 		fields, 2);
 	prove(a, entries / 2, "published-in-the-next-entry", dir, NULL, 0);
+	prove(a, entries / 8 * 5, "published-in-the-next-entry-with-a-news-"
+		"site-url-and-headline", dir, NULL, 0);
 	prove(a, entries / 4, "published-half-a-log-later", dir, NULL, 0);
 	prove(a, entries, "the-last-entry-never-published", dir, NULL, 0);
 	if (custody_pubkey_vkey(custody_key_public(log_key),

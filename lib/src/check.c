@@ -423,13 +423,17 @@ static int check_publication(const struct custody_proof_file *pf,
 	const struct custody_checkpoint *cp, custody_check_result *r,
 	custody_error **err)
 {
+	custody_buf bytes = CUSTODY_BUF_INIT;
 	struct custody_entry *pe = NULL;
 	unsigned char pleaf[32];
 	int names = 0, rc;
 
-	if ((rc = custody_entry__parse(&pe, (const char *)pf->publication,
-	    pf->publication_len, "the publication entry", err)) != 0)
+	if ((rc = custody_proof_file__publication_entry(pf, e->index,
+	    e->sha256, &bytes, err)) != 0)
 		return rc;
+	if ((rc = custody_entry__parse(&pe, bytes.ptr, bytes.size,
+	    "the publication entry", err)) != 0)
+		goto done;
 	if (pe->type != CUSTODY_ENTRY_PUBLISH ||
 	    pe->index != pf->publication_index) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "the entry given as "
@@ -447,8 +451,7 @@ static int check_publication(const struct custody_proof_file *pf,
 			", SHA-256 %.16s...)", pe->index, e->index, e->sha256);
 		goto done;
 	}
-	custody_merkle__leaf_hash(pf->publication, pf->publication_len,
-		pleaf);
+	custody_merkle__leaf_hash(bytes.ptr, bytes.size, pleaf);
 	if ((rc = custody_merkle__verify_pair(leaf, e->index,
 	    (const unsigned char (*)[32])p->hashes, p->nhashes, pleaf,
 	    pe->index, (const unsigned char (*)[32])pf->publication_hashes,
@@ -462,6 +465,7 @@ static int check_publication(const struct custody_proof_file *pf,
 	snprintf(r->published_at, sizeof(r->published_at), "%s",
 		pe->published);
 done:
+	custody_buf_dispose(&bytes);
 	custody_entry__free(pe);
 	return rc;
 }

@@ -345,13 +345,10 @@ static int publication(custody_archive *a, git_tree *tree,
 		return 0;
 	if (rc == 0 && (rc = custody_merkle__pair_proof(custody_tiles__node,
 	    t, e->index, found, cp->size, f->publication_hashes,
-	    &f->npublication_hashes, err)) == 0) {
-		f->has_publication = 1;
-		f->publication_index = found;
-		f->publication = (unsigned char *)bytes.ptr;
-		f->publication_len = bytes.size;
-		return 0;
-	}
+	    &f->npublication_hashes, err)) == 0)
+		rc = custody_proof_file__pack_publication(f, found,
+			(const unsigned char *)bytes.ptr, bytes.size, e->index,
+			e->sha256, err);
 	custody_buf_dispose(&bytes);
 	return rc;
 }

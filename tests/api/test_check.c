@@ -215,7 +215,7 @@ static void test_check__a_damaged_proof_is_einvalid_or_fails_its_step(void)
 	proof = proof_of(archive, "coll/memo.txt", &len);
 	EXPECT_ERROR(check("coll/memo.txt", "garbage\n", 8, line, &r, &err),
 		CUSTODY_EINVALID, "the proof does not start with "
-		"\"custody-proof/v2\" (not a custody proof file of this "
+		"\"custody-proof/v3\" (not a custody proof file of this "
 		"version)");
 	EXPECT_STR(r.failed_step, "proof");
 	/* cut short */
@@ -224,7 +224,7 @@ static void test_check__a_damaged_proof_is_einvalid_or_fails_its_step(void)
 	EXPECT_STR(r.failed_step, "proof");
 	/* base64 broken in "extra" */
 	bad = api_printf("%s", proof);
-	bad[strlen("custody-proof/v2\n\nc2sp.org/tlog-proof@v1\nextra ") +
+	bad[strlen("custody-proof/v3\n\nc2sp.org/tlog-proof@v1\nextra ") +
 		3] = '*';
 	EXPECT_ERROR(check("coll/memo.txt", bad, len, line, &r, &err),
 		CUSTODY_EINVALID, NULL);

@@ -276,7 +276,7 @@ static void test_proof__proof_holds_entry_inclusion_and_checkpoint(
 	custody_archive *archive = archive_with_documents(key);
 	custody_buf proof = CUSTODY_BUF_INIT;
 	char *note = checkpoint(archive, NULL), *check = NULL;
-	static const char head[] = "custody-proof/v2\n\n"
+	static const char head[] = "custody-proof/v3\n\n"
 		"c2sp.org/tlog-proof@v1\nextra ";
 
 	REQUIRE_OK(custody_archive_proof(archive, "coll/ledger.csv", 0,
@@ -524,7 +524,7 @@ static void test_proof__a_timestamp_reply_is_checked_and_stored(void)
 	/* the proof now carries the token */
 	REQUIRE_OK(custody_archive_proof(archive, "coll/memo.txt", 0, &proof,
 		&err));
-	EXPECT(strncmp(proof.ptr, "custody-proof/v2\ntimestamp ", 27) == 0);
+	EXPECT(strncmp(proof.ptr, "custody-proof/v3\ntimestamp ", 27) == 0);
 	custody_buf_dispose(&proof);
 
 	/* with no request waiting, a reply is refused */

@@ -2,7 +2,7 @@
 """Fail if a proof a test wrote holds a private value it was not asked to
 disclose: proof-leaks.py DIR.
 
-Every file under DIR that is a custody proof (custody-proof/v2), or a
+Every file under DIR that is a custody proof (custody-proof/v3), or a
 disclosure (custody-reveal/v2, whose two proofs are checked the same
 way), is decoded: its text and every base64 word in it. The private
 values are those of every archive under DIR (the private/ parts at
@@ -55,7 +55,8 @@ def private_values(top):
 
 def decoded(text):
     out = [text]
-    for word in text.split():
+    # a publication's documents are INDEX:BASE64 words between commas
+    for word in text.replace(b",", b" ").replace(b":", b" ").split():
         try:
             out.append(base64.b64decode(word, validate=True))
         except (binascii.Error, ValueError):
@@ -74,13 +75,13 @@ def disclosed(proof):
 
 def proofs_in(path):
     data = open(path, "rb").read()
-    if data.startswith(b"custody-proof/v2\n"):
+    if data.startswith(b"custody-proof/v3\n"):
         yield data
     elif data.startswith(b"custody-reveal/v2\n"):
         for line in data.split(b"\n")[1:]:
             if b" " in line:
                 inner = base64.b64decode(line.split(b" ", 1)[1])
-                if inner.startswith(b"custody-proof/v2\n"):
+                if inner.startswith(b"custody-proof/v3\n"):
                     yield inner
 
 

@@ -114,7 +114,7 @@ test_proof__a_fact_checker_checks_a_published_document_offline() {
 	run check budget.txt --proof budget.proof --key outlet.vkey --json
 	expect_out_has '"ok":true,"failed_step":null'
 	# the proof is a C2SP tlog-proof under custody's header
-	expect_eq "$(sed -n 1p budget.proof)" "custody-proof/v2"
+	expect_eq "$(sed -n 1p budget.proof)" "custody-proof/v3"
 	sed '1,/^$/d' budget.proof >plain.tlog-proof
 	expect_eq "$(sed -n 1p plain.tlog-proof)" "c2sp.org/tlog-proof@v1"
 	[ "$(stat -c %s budget.proof)" -lt 2048 ] ||
@@ -255,56 +255,123 @@ test_publication__proven_beside_the_document_or_refused() {
 	run check memos/2019/meeting.txt --proof "$TMP/u" --key "$TMP/k"
 	expect_rc 0
 	expect_out_has "  publication  registered, not recorded as published"
+	# the publication line is the entry packed: its index, time, salt,
+	# commitment, published, url and title lines, and "*" for this
+	# document
+	"$PYTHON" - "$TMP/a" "$pa" <<'PY' || fail "the publication line"
+import base64, sys
+line = [l for l in open(sys.argv[1], "rb").read().split(b"\n")
+        if l.startswith(b"publication ")][0].split(b" ")
+assert len(line) == 8 and line[1] == sys.argv[2].encode(), line
+assert line[5] == b"2026-01-02T03:04:05Z", line
+assert base64.b64decode(line[6]) == \
+    b'url: "https://example.org/a"\ntitle: "Story A"\n', line
+assert line[7] == b"*", line
+PY
+	# the publication's public part, rebuilt by the shell lines of
+	# docs/proof-format.md, is the entry's exact bytes
+	expect_eq "$(P=$TMP/a; I=2; S=$(sha256sum memos/budget.txt | cut -c1-64)
+		hex() { printf %s "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
+		sed -n 's/^publication //p' "$P" | {
+		read -r j time salt private published lines documents
+		printf 'custody-entry: 2\nindex: %s\ntype: "publish"\n' "$j"
+		printf 'time: "%s"\nsalt: "%s"\n' "$time" "$(hex "$salt")"
+		printf %s "$lines" | base64 -d
+		printf 'published: "%s"\ndocuments:\n' "$published"
+		printf '%s\n' "$documents" | tr , '\n' | while read -r d; do
+			if [ "$d" = '*' ]; then i=$I s=$S
+			else i=${d%%:*} s=$(hex "${d#*:}"); fi
+			printf -- '- index: %s\n  sha256: "%s"\n' "$i" "$s"
+		done
+		printf 'private: "%s"\n' "$(hex "$private")"; } | sha256sum)" \
+		"$(entry_public $G $pa | sha256sum)" "the publication rebuilt"
 	# the publication entry's bytes changed (the URL)
 	edit_header "$TMP/a" "$TMP/bad" '
-h = [l if not l.startswith(b"publication ") else
-     b" ".join(l.split(b" ")[:2] + [b64(unb64(l.split(b" ")[2]).replace(
-     b"example.org/a", b"example.org/z"))]) for l in h]'
+def url(l):
+    w = l.split(b" ")
+    w[6] = b64(unb64(w[6]).replace(b"example.org/a", b"example.org/z"))
+    return b" ".join(w)
+h = [url(l) if l.startswith(b"publication ") else l for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: leaf $pa and its proof do not give the tree's root"
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k" --json
 	expect_out_has '"ok":false,"failed_step":"publication"'
-	# another document's publication
+	# another document's publication: its pair proof is not one
+	# beside this document
 	edit_header "$TMP/a" "$TMP/bad" "
 other = [l for l in open('$TMP/b', 'rb').read().split(b'\n\n')[0].split(b'\n')
          if l.startswith(b'publication')]
 h = [l for l in h if not l.startswith(b'publication')] + other"
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'publication': publication: entry $((pa + 1)) does not publish this document (entry 2, SHA-256 $(sha256sum memos/budget.txt | cut -c1-16)...)"
+	expect_err "custody: check failed at step 'publication': publication: the proof of leaf $((pa + 1)) beside leaf 2 is too short"
+	# a publication that names another document instead
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l if not l.startswith(b"publication ") else
+     b" ".join(l.split(b" ")[:7] + [b"3:" + b64(bytes(32))]) for l in h]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: entry $pa does not publish this document (entry 2, SHA-256 $(sha256sum memos/budget.txt | cut -c1-16)...)"
 	# the index it claims is not the entry's
 	edit_header "$TMP/a" "$TMP/bad" '
 h = [l if not l.startswith(b"publication ") else
-     b"publication 1 " + l.split(b" ")[2] for l in h]'
+     b"publication 1 " + b" ".join(l.split(b" ")[2:]) for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'publication': publication: the entry given as publication 1 is publish entry $pa"
-	# one hash of the pair proof changed, or left out
-	grep -q '^publication-hash ' "$TMP/a" || fail "no pair-proof hash"
+	expect_err "custody: check failed at step 'publication': publication: the publication entry:10:1: 'documents' item 1: 'index' must name an earlier entry (1 to 0)"
 	edit_header "$TMP/a" "$TMP/bad" '
-i = [n for n, l in enumerate(h) if l.startswith(b"publication-hash ")][0]
+h = [l if not l.startswith(b"publication ") else
+     b"publication 5 " + b" ".join(l.split(b" ")[2:]) for l in h]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'publication': publication: leaf 5 and its proof do not give the tree's root"
+	# a line with a word left out, or a time not in UTC
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l if not l.startswith(b"publication ") else
+     b" ".join(l.split(b" ")[:7]) for l in h]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication is \"publication INDEX TIME SALT PRIVATE PUBLISHED LINES DOCUMENTS\""
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l.replace(b" 2026-01-02T03:04:05Z ", b" 2026-01-02T03:04:05+01 ")
+     for l in h]'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication's times are \"YYYY-MM-DDTHH:MM:SSZ\""
+	# one hash of the pair proof changed, or left out
+	grep -q '^publication-path ' "$TMP/a" || fail "no pair-proof hash"
+	edit_header "$TMP/a" "$TMP/bad" '
+i = [n for n, l in enumerate(h) if l.startswith(b"publication-path ")][0]
 raw = bytearray(unb64(h[i][17:]))
 raw[0] ^= 1
-h[i] = b"publication-hash " + b64(bytes(raw))'
+h[i] = b"publication-path " + b64(bytes(raw))'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: leaf $pa and its proof do not give the tree's root"
 	edit_header "$TMP/a" "$TMP/bad" '
-h = [l for l in h if not l.startswith(b"publication-hash ")]'
+h = [l for l in h if not l.startswith(b"publication-path ")]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: the proof of leaf $pa beside leaf 2 is too short"
-	# a hash too many
-	edit_header "$TMP/a" "$TMP/bad" 'h = h + [b"publication-hash " + b64(bytes(32))]'
+	# a hash too many, or part of one
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l if not l.startswith(b"publication-path ") else
+     b"publication-path " + b64(unb64(l[17:]) + bytes(32)) for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
 	expect_err "custody: check failed at step 'publication': publication: the proof of leaf $pa beside leaf 2 has 1 hashes too many"
-	# out of order, unknown and repeated lines are malformed
-	edit_header "$TMP/a" "$TMP/bad" 'h = [b"publication-hash " + b64(bytes(32))] + h'
+	edit_header "$TMP/a" "$TMP/bad" '
+h = [l if not l.startswith(b"publication-path ") else
+     b"publication-path " + b64(unb64(l[17:]) + bytes(1)) for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication hash without a publication"
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 3: the publication path is not whole hashes"
+	# out of order, unknown and repeated lines are malformed
+	edit_header "$TMP/a" "$TMP/bad" 'h = [b"publication-path " + b64(bytes(32))] + h'
+	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication path without a publication"
 	edit_header "$TMP/a" "$TMP/bad" 'h = [b"path " + b64(b"memos/budget.txt")] + h'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
@@ -331,7 +398,7 @@ import base64, sys
 a, b = (open(p, "rb").read().split(b"\n") for p in sys.argv[1:3])
 common = set(a) & set(b)
 extra = [l for l in a if l.startswith(b"extra ")][0]
-allowed = {b"", b"c2sp.org/tlog-proof@v1", b"custody-proof/v2", extra,
+allowed = {b"", b"c2sp.org/tlog-proof@v1", b"custody-proof/v3", extra,
            b"example.org/leaks"}
 for line in common - allowed:
     if line.startswith(b"index "):

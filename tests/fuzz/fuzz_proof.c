@@ -9,7 +9,7 @@
  *     it gives back the input byte for byte (one value, one text);
  *   - a note that parses splits at a blank line, and a checkpoint text
  *     without extension lines formats back to itself;
- *   - custody's proof header (custody-proof/v2) that parses formats back
+ *   - custody's proof header (custody-proof/v3) that parses formats back
  *     to the input's header byte for byte, and its counts keep to the
  *     bounds.
  * A broken property aborts, which a fuzzer reports as a crash.
@@ -165,7 +165,8 @@ static void check_header(const char *text, size_t len)
 		    != 0 && strncmp(custody_error_message(err), "the proof",
 		    9) != 0))
 			broken("header refused without a proper error", err);
-		if (f.token != NULL || f.publication != NULL ||
+		if (f.token != NULL || f.publication_lines != NULL ||
+		    f.publication_documents != NULL ||
 		    f.nlog_keys != 0 || f.ndisclosed != 0)
 			broken("a refused header is not left empty", err);
 		goto cleanup;

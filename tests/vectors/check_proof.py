@@ -113,8 +113,8 @@ def pair_root(i, leaf_i, path_i, j, leaf_j, extra, n):
 
 
 def parse(proof):
-    if not proof.startswith(b"custody-proof/v2\n"):
-        raise Fail("proof", "not custody-proof/v2")
+    if not proof.startswith(b"custody-proof/v3\n"):
+        raise Fail("proof", "not custody-proof/v3")
     # header lines up to the first empty line
     lines = proof.split(b"\n")
     end = lines.index(b"")
@@ -129,10 +129,14 @@ def parse(proof):
         elif word[0] == b"disclose" and len(word) == 4:
             h["disclose"].append((word[1].decode(), b64(word[2]),
                                   b64(word[3])))
-        elif word[0] == b"publication" and len(word) == 3:
-            h["publication"] = (int(word[1]), b64(word[2]))
-        elif word[0] == b"publication-hash" and len(word) == 2:
-            h["publication_hashes"].append(b64(word[1]))
+        elif word[0] == b"publication" and len(word) == 8:
+            h["publication"] = word[1:]
+        elif word[0] == b"publication-path" and len(word) == 2:
+            raw = b64(word[1])
+            if not raw or len(raw) % 32:
+                raise Fail("proof", "the publication path is not hashes")
+            h["publication_hashes"] = [raw[k:k + 32]
+                                       for k in range(0, len(raw), 32)]
         elif word[0] in (b"timestamp", b"log-key"):
             pass
         else:
@@ -155,6 +159,25 @@ def parse(proof):
         k += 1
     note = b"\n".join(rest[k + 1:])
     return h, extra, index, path, note
+
+
+def publication_entry(words, index, sha256):
+    """The publish entry's public part, rebuilt from its packed line
+    (docs/proof-format.md, "The publication line")."""
+    j, time, salt, private, published, lines, documents = words
+    out = b"custody-entry: 2\nindex: " + j + b"\ntype: \"publish\"\n"
+    out += b"time: \"" + time + b"\"\nsalt: \"" + b64(salt).hex().encode()
+    out += b"\"\n" + b64(lines) + b"published: \"" + published + b"\"\n"
+    out += b"documents:\n"
+    for d in documents.split(b","):
+        if d == b"*":
+            i, sha = str(index).encode(), sha256.encode()
+        else:
+            i, _, sha = d.partition(b":")
+            sha = b64(sha).hex().encode()
+        out += b"- index: " + i + b"\n  sha256: \"" + sha + b"\"\n"
+    return int(j), out + b"private: \"" + b64(private).hex().encode() + \
+        b"\"\n"
 
 
 def check_note(note, vkey):
@@ -217,7 +240,7 @@ def check(file_path, proof, vkey):
     if inclusion_root(leaf, index, size, path) != root:
         raise Fail("inclusion", "the entry is not in the tree")
     if h["publication"] is not None:
-        j, pub = h["publication"]
+        j, pub = publication_entry(h["publication"], index, e["sha256"])
         p = yaml.safe_load(pub)
         if not isinstance(p, dict) or p.get("type") != "publish" or \
                 p.get("index") != j:

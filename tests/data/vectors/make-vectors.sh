@@ -80,9 +80,13 @@ edit("registered.proof", "tampered-checkpoint.proof", size_line)
 edit("disclosing.proof", "tampered-disclosure.proof", at(b"disclose path ",
     lambda l: b" ".join(l.split(b" ")[:3] + [b64(b"memos/other.txt")])))
 # the publication entry changed (its URL)
+def url(l):
+    w = l.split(b" ")
+    w[6] = b64(base64.b64decode(w[6]).replace(b"example.org/story",
+                                              b"example.org/other"))
+    return b" ".join(w)
 edit("published.proof", "tampered-publication.proof", at(b"publication ",
-    lambda l: b" ".join(l.split(b" ")[:2] + [b64(base64.b64decode(
-        l.split(b" ")[2]).replace(b"example.org/story", b"example.org/other"))])))
+    url))
 PY
 python3 "$here/../../vectors/check_proof.py" --root entries >leaves.txt
 cat >verdicts.txt <<'V'
