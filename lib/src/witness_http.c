@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -362,14 +363,34 @@ done:
 	free(buf);
 }
 
+/*
+ * Close after the answer has gone: closing with unread request bytes
+ * (a body the witness refused before reading it) makes the kernel send a
+ * reset, which can destroy the answer before the client reads it. So:
+ * no more writing, then read what the client still sends, briefly and
+ * boundedly, until it closes too.
+ */
+static void linger_close(int fd)
+{
+	struct timeval tv = { 0, 200 * 1000 };
+	char sink[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	shutdown(fd, SHUT_WR);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (total < 256 * 1024 && (n = read(fd, sink, sizeof(sink))) > 0)
+		total += (size_t)n;
+	close(fd);
+}
+
 static void *connection_main(void *arg)
 {
 	struct connection *c = arg;
 	struct server *s = c->server;
 
 	handle(s, c->fd);
-	shutdown(c->fd, SHUT_WR);
-	close(c->fd);
+	linger_close(c->fd);
 	free(c);
 	pthread_mutex_lock(&s->mutex);
 	if (--s->active == 0)
