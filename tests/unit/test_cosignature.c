@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "key.h"
 #include "note.h"
+#include "fixture.h"
 #include "test.h"
 
 #include <stdint.h>
@@ -29,27 +30,6 @@
 		CHECK_CONTAINS(custody_error_message(err), (needle)); \
 	} \
 	custody_error_free(err); (err) = NULL; } while (0)
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *bytes = NULL;
-	long size;
-
-	*len = 0;
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s (run from tests/)\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (bytes = malloc((size_t)size + 1)) != NULL) {
-		*len = fread(bytes, 1, (size_t)size, f);
-		bytes[*len] = '\0';
-	}
-	fclose(f);
-	return bytes;
-}
 
 /* ---- the generated vectors ---- */
 
