@@ -489,7 +489,8 @@ int custody_witness_trust(custody_witness *w, const char *origin,
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(list[i].origin, origin) == 0 &&
-		    strcmp(list[i].vkey, vkey) == 0)
+		    strlen(list[i].vkey) == strlen(vkey) &&
+		    CRYPTO_memcmp(list[i].vkey, vkey, strlen(vkey)) == 0)
 			goto done; /* trusted already */
 	if (custody_buf__printf(&line, "%s %s\n", vkey, origin) != 0) {
 		rc = custody__oom(err);
@@ -1033,7 +1034,8 @@ static int judge(custody_witness *w, const char *hash, const struct state *s,
 	if (r->old != stored)
 		return answer(out, 409, err, "%" PRIu64, stored);
 	custody_merkle__empty_root(empty);
-	if (r->checkpoint.size == 0 && memcmp(r->checkpoint.root, empty, 32))
+	if (r->checkpoint.size == 0 &&
+	    CRYPTO_memcmp(r->checkpoint.root, empty, 32) != 0)
 		return answer(out, 422, err, "a checkpoint of size 0 must have "
 			"the empty tree's root (SHA-256 of nothing)");
 	if (r->old == 0) {
@@ -1046,7 +1048,7 @@ static int judge(custody_witness *w, const char *hash, const struct state *s,
 	}
 	/* old == stored > 0: the stored root is the old root */
 	if (r->checkpoint.size == stored &&
-	    memcmp(r->checkpoint.root, s->checkpoint.root, 32) != 0) {
+	    CRYPTO_memcmp(r->checkpoint.root, s->checkpoint.root, 32) != 0) {
 		if ((rc = keep_evidence(w, hash, s, r, "same-size", request,
 		    request_len, err)) != 0)
 			return rc;

@@ -425,7 +425,8 @@ static int listen_on(const char *address, int *fd_out, char *shown,
 	memcpy(host, address, host_len);
 	host[host_len] = '\0';
 	snprintf(port, sizeof(port), "%s", colon + 1);
-	if (atoi(port) > 65535)
+	/* at most five digits, checked above */
+	if (strtoul(port, NULL, 10) > 65535)
 		return custody__error(err, CUSTODY_EINVALID, "port %s is above "
 			"65535", port);
 	memset(&hints, 0, sizeof(hints));

@@ -13,6 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The call succeeded; else show why. Frees and clears err. */
+#define CHECK_OK(rc, err) do { int r_ = (rc); CHECK_INT(r_, 0); \
+	if (r_ != 0 || (err) != NULL) fprintf(stderr, "  error: %s\n", \
+		(err) != NULL ? custody_error_message(err) : "(none)"); \
+	custody_error_free(err); (err) = NULL; } while (0)
+
+/* The call failed with `code` and a message containing `needle`. */
+#define CHECK_FAILS(rc, err, code, needle) do { CHECK_INT((rc), (code)); \
+	CHECK((err) != NULL); \
+	if ((err) != NULL) { \
+		CHECK_INT(custody_error_code(err), (code)); \
+		CHECK_CONTAINS(custody_error_message(err), (needle)); \
+	} \
+	custody_error_free(err); (err) = NULL; } while (0)
+
 static inline char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

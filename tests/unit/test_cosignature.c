@@ -18,19 +18,6 @@
 #define DATA "data/cosignature/"
 #define EM_DASH "\xe2\x80\x94"
 
-#define CHECK_OK(rc, err) do { int r_ = (rc); CHECK_INT(r_, 0); \
-	if (r_ != 0 || (err) != NULL) fprintf(stderr, "  error: %s\n", \
-		(err) != NULL ? custody_error_message(err) : "(none)"); \
-	custody_error_free(err); (err) = NULL; } while (0)
-
-#define CHECK_FAILS(rc, err, code, needle) do { CHECK_INT((rc), (code)); \
-	CHECK((err) != NULL); \
-	if ((err) != NULL) { \
-		CHECK_INT(custody_error_code(err), (code)); \
-		CHECK_CONTAINS(custody_error_message(err), (needle)); \
-	} \
-	custody_error_free(err); (err) = NULL; } while (0)
-
 /* ---- the generated vectors ---- */
 
 struct vector {
