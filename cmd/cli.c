@@ -711,6 +711,10 @@ void json_entry(FILE *out, const custody_entry *e)
 		fputs(",\"log_key\":", out);
 		json_string(out, custody_entry_log_key(e));
 	}
+	if (custody_entry_policy(e)) {
+		fputs(",\"policy\":", out);
+		json_string(out, custody_entry_policy(e));
+	}
 	if (custody_entry_previous_log_key(e)) {
 		fputs(",\"previous_log_key\":", out);
 		json_string(out, custody_entry_previous_log_key(e));

@@ -55,6 +55,42 @@ static int on_publication(const custody_publication *p, void *payload)
 	return 0;
 }
 
+/* "ana, ben (quorum witnesses)": the witness names of a tlog-policy and
+ * its quorum, for one log line (names are shown as they are, cut at
+ * 200 bytes). */
+static const char *policy_summary(const char *policy)
+{
+	static char out[256];
+	const char *p = policy, *quorum = "none";
+	size_t n = 0, qlen = 4;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		if (len > 8 && strncmp(p, "witness ", 8) == 0) {
+			size_t w = strcspn(p + 8, " \t\n");
+
+			if (n + w + 2 < 200) {
+				memcpy(out + n, n ? ", " : "", n ? 2 : 0);
+				n += n ? 2 : 0;
+				memcpy(out + n, p + 8, w);
+				n += w;
+				out[n] = '\0';
+			}
+		} else if (len > 7 && strncmp(p, "quorum ", 7) == 0) {
+			quorum = p + 7;
+			qlen = strcspn(quorum, " \t\n");
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (n == 0)
+		n = (size_t)snprintf(out, sizeof(out), "none");
+	snprintf(out + n, sizeof(out) - n, " (quorum %.*s)",
+		(int)(qlen < 40 ? qlen : 40), quorum);
+	return cli_text(out);
+}
+
 static int on_entry(const custody_entry *e, void *payload)
 {
 	struct out *o = payload;
@@ -80,6 +116,9 @@ static int on_entry(const custody_entry *e, void *payload)
 	else if (custody_entry_previous_log_key(e))
 		printf(" outlet key rotated to %s",
 			custody_entry_log_key(e));
+	else if (custody_entry_policy(e))
+		printf(" witnesses now %s", policy_summary(
+			custody_entry_policy(e)));
 	else if (custody_entry_event_document(e))
 		printf(" %s #%" PRIu64 "  sha256:%.16s…",
 			custody_entry_action(e),

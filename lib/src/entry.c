@@ -34,6 +34,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "derive";
 	case CUSTODY_ENTRY_LOG_KEY:
 		return "log-key";
+	case CUSTODY_ENTRY_POLICY:
+		return "policy";
 	default:
 		return NULL;
 	}
@@ -55,6 +57,7 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->previous_log_key);
 	free(entry->old_signature);
 	free(entry->new_signature);
+	free(entry->policy);
 	free(entry->path);
 	free(entry->sha256);
 	free(entry->sha512);
@@ -151,6 +154,10 @@ const char *custody_entry_origin(const custody_entry *e) { return e->origin; }
 const char *custody_entry_log_key(const custody_entry *e)
 {
 	return e->log_key;
+}
+const char *custody_entry_policy(const custody_entry *e)
+{
+	return e->policy;
 }
 const char *custody_entry_previous_log_key(const custody_entry *e)
 {

@@ -34,7 +34,8 @@ typedef enum {
 	CUSTODY_ENTRY_PUBLISH = 4,  /* documents published: where and when */
 	CUSTODY_ENTRY_EVENT = 5,    /* something happened to a document */
 	CUSTODY_ENTRY_DERIVE = 6,   /* a derivative of a document registered */
-	CUSTODY_ENTRY_LOG_KEY = 7   /* the outlet (log) key rotated */
+	CUSTODY_ENTRY_LOG_KEY = 7,  /* the outlet (log) key rotated */
+	CUSTODY_ENTRY_POLICY = 8    /* the witnesses and quorum changed */
 } custody_entry_type;
 
 /* Most documents one publish entry names. */
@@ -85,6 +86,13 @@ struct custody_entry {
 	char *previous_log_key;  /* log-key only */
 	char *old_signature;     /* log-key only */
 	char *new_signature;     /* log-key only */
+
+	/*
+	 * policy: the archive's whole C2SP tlog-policy after the change (the
+	 * witnesses, groups and quorum that cosign its checkpoints), kept
+	 * byte for byte in the tree at CUSTODY_POLICY_PATH too.
+	 */
+	char *policy;
 
 	/* genesis (the founding member) and member */
 	char *member;      /* the member's name (an allowed_signers principal) */

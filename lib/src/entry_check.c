@@ -10,6 +10,9 @@
 #include "path.h"
 #include "note.h"
 #include "base64.h"
+#include "policy.h"
+
+#include <stdlib.h>
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -29,7 +32,8 @@ enum {
 	IN_EVENT = 16,
 	IN_DERIVE = 32,
 	IN_LOG_KEY = 64,
-	IN_ALL = 127
+	IN_POLICY = 128,
+	IN_ALL = 255
 };
 
 /* A derive entry holds everything a register entry does. */
@@ -60,6 +64,7 @@ static const struct entry_key {
 	{ "previous_log_key", IN_LOG_KEY, IN_LOG_KEY, PUB },
 	{ "old_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },
 	{ "new_signature", IN_LOG_KEY, IN_LOG_KEY, PUB },
+	{ "policy", IN_POLICY, IN_POLICY, PUB },
 	{ "action", IN_MEMBER | IN_EVENT, IN_MEMBER | IN_EVENT, PRIV },
 	{ "member", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER, PRIV },
 	{ "key", IN_GENESIS | IN_MEMBER, IN_GENESIS | IN_MEMBER, PRIV },
@@ -425,6 +430,8 @@ static int check_absent(const struct custody_entry *e,
 			old_signature), IN_LOG_KEY },
 		{ "new_signature", offsetof(struct custody_entry,
 			new_signature), IN_LOG_KEY },
+		{ "policy", offsetof(struct custody_entry, policy),
+			IN_POLICY },
 		{ "member", offsetof(struct custody_entry, member),
 			IN_GENESIS | IN_MEMBER },
 		{ "key", offsetof(struct custody_entry, key),
@@ -670,6 +677,34 @@ static int check_log_key_fields(const struct custody_entry *e,
 	return 0;
 }
 
+/* policy: a whole C2SP tlog-policy, as strict as custody reads one. */
+static int check_policy_field(const struct custody_entry *e,
+	const struct checker *c)
+{
+	struct custody_policy *p = NULL;
+	custody_error *why = NULL;
+	int rc;
+
+	if (e->policy == NULL)
+		return fail(c, "policy", "is missing");
+	rc = custody_policy__parse(&p, e->policy, strlen(e->policy),
+		"the policy", &why);
+	free(p);
+	if (rc == CUSTODY_ENOMEM) {
+		custody_error_free(why);
+		return custody__oom(c->err);
+	}
+	if (rc != 0) {
+		char reason[300];
+
+		snprintf(reason, sizeof(reason), "is not a valid tlog-policy "
+			"(%s)", custody_error_message(why));
+		custody_error_free(why);
+		return fail(c, "policy", reason);
+	}
+	return 0;
+}
+
 static int type_flag(custody_entry_type type)
 {
 	switch (type) {
@@ -687,6 +722,8 @@ static int type_flag(custody_entry_type type)
 		return IN_DERIVE;
 	case CUSTODY_ENTRY_LOG_KEY:
 		return IN_LOG_KEY;
+	case CUSTODY_ENTRY_POLICY:
+		return IN_POLICY;
 	default:
 		return 0;
 	}
@@ -728,6 +765,8 @@ static int check_entry(const struct custody_entry *e,
 		return check_member_fields(e, c);
 	case IN_LOG_KEY:
 		return check_log_key_fields(e, c);
+	case IN_POLICY:
+		return check_policy_field(e, c);
 	case IN_MEMBER:
 		if (c->priv && e->action != CUSTODY_MEMBER_ADD &&
 		    e->action != CUSTODY_MEMBER_REVOKE)

@@ -146,6 +146,8 @@ static int read_common(const struct custody_yaml_node *root,
 	    &e->old_signature, name, err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "new_signature",
 	    &e->new_signature, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "policy", &e->policy, name,
+	    err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "private",
 	    &e->private_commitment, name, err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "opening", &e->opening,
@@ -288,7 +290,7 @@ static int read_type(const struct custody_yaml_node *root,
 		return custody_yaml__error(err, name, root, "missing 'type'");
 	if ((rc = custody_yaml__string(n, &type, name, "type", err)) != 0)
 		return rc;
-	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_LOG_KEY; t++) {
+	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_POLICY; t++) {
 		if (strcmp(type, custody_entry__type_name(
 		    (custody_entry_type)t)) == 0) {
 			*out = (custody_entry_type)t;
@@ -475,6 +477,8 @@ static int emit_typed(struct custody_yaml_emitter *em,
 		return emit_log_key(em, e);
 	case CUSTODY_ENTRY_MEMBER:
 		return 0;
+	case CUSTODY_ENTRY_POLICY:
+		return custody_yaml__emit_string(em, "policy", e->policy);
 	case CUSTODY_ENTRY_PUBLISH:
 		return emit_publication(em, e);
 	case CUSTODY_ENTRY_EVENT:

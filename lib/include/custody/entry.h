@@ -38,6 +38,9 @@ CUSTODY_EXTERN(const char *) custody_entry_origin(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_log_key(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_previous_log_key(
 	const custody_entry *entry);
+/* policy: the archive's whole C2SP tlog-policy after the change (its
+ * witnesses and quorum); NULL for other types */
+CUSTODY_EXTERN(const char *) custody_entry_policy(const custody_entry *entry);
 /* register and derive: the document as registered; event: sha256 is the
  * digest of the document the event is about */
 CUSTODY_EXTERN(const char *) custody_entry_path(const custody_entry *entry);
