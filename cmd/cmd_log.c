@@ -61,8 +61,8 @@ static int on_publication(const custody_publication *p, void *payload)
 static const char *policy_summary(const char *policy)
 {
 	static char out[256];
-	const char *p = policy, *quorum = "none";
-	size_t n = 0, qlen = 4;
+	const char *p = policy, *quorum = "none", *group = NULL;
+	size_t n = 0, qlen = 4, glen = 0;
 
 	out[0] = '\0';
 	while (*p != '\0') {
@@ -81,13 +81,21 @@ static const char *policy_summary(const char *policy)
 		} else if (len > 7 && strncmp(p, "quorum ", 7) == 0) {
 			quorum = p + 7;
 			qlen = strcspn(quorum, " \t\n");
+		} else if (len > 17 && strncmp(p, "group witnesses ", 16) == 0) {
+			/* custody's own group: say its rule */
+			group = p + 16;
+			glen = strcspn(group, " \t\n");
 		}
 		p += len + (p[len] == '\n');
 	}
 	if (n == 0)
 		n = (size_t)snprintf(out, sizeof(out), "none");
-	snprintf(out + n, sizeof(out) - n, " (quorum %.*s)",
-		(int)(qlen < 40 ? qlen : 40), quorum);
+	if (group != NULL && qlen == 9 && strncmp(quorum, "witnesses", 9) == 0)
+		snprintf(out + n, sizeof(out) - n, " (quorum: %.*s of them)",
+			(int)(glen < 8 ? glen : 8), group);
+	else
+		snprintf(out + n, sizeof(out) - n, " (quorum %.*s)",
+			(int)(qlen < 40 ? qlen : 40), quorum);
 	return cli_text(out);
 }
 

@@ -20,6 +20,12 @@ static const char help[] =
 "                              [-o FILE] [--state DIR]\n"
 "                              [--passphrase-file FILE]\n"
 "       custody witness evidence [--state DIR] [--json]\n"
+"  your archive's witnesses:\n"
+"       custody witness add NAME URL VKEY [--quorum Q] [--key NAME]\n"
+"       custody witness remove NAME [--quorum Q] [--key NAME]\n"
+"       custody witness quorum Q [--key NAME]\n"
+"       custody witness policy FILE [--key NAME]\n"
+"       custody witness list [--json] [--archive DIR]\n"
 "\n"
 "Witness partner outlets' logs: cosign a checkpoint only once it is shown\n"
 "to extend the last checkpoint this witness cosigned for that log, so no\n"
@@ -43,11 +49,16 @@ static const char help[] =
 "checkpoints of one log that cannot both be true, kept when shown.\n"
 "\n"
 "The state (the latest checkpoint cosigned per log) is checked and\n"
-"updated in one locked, durable step before any answer, so a crash\n"
-"never leaves it behind a cosignature given out. It may be one step\n"
-"ahead of a client whose answer was lost; the client learns the size\n"
-"from the 409 answer. Exit status: 0 cosigned / done, 1 refused or an\n"
-"error, 2 usage.\n"
+"updated in one locked, durable step before any answer.\n"
+"\n"
+"Your archive's witnesses are its C2SP tlog-policy, changed only by a\n"
+"policy entry in the log. `add` names one: NAME, the URL it serves\n"
+"add-checkpoint under, its VKEY (or a file holding it). Q, the quorum a\n"
+"checkpoint must reach, is any, all, majority (the default) or a number.\n"
+"`policy` gives the whole policy as FILE (with groups of your own).\n"
+"Then `custody cosign` asks them; `custody policy export` is for readers.\n"
+"\n"
+"Exit status: 0 cosigned / done, 1 refused or an error, 2 usage.\n"
 "\n"
 "  --state DIR             the state folder (or CUSTODY_WITNESS_DIR;\n"
 "                          default $XDG_STATE_HOME/custody/witness or\n"
@@ -60,9 +71,19 @@ static const char help[] =
 "                          proof file's, else 0)\n"
 "  --proof FILE            the consistency proof\n"
 "  -o, --output FILE       write the cosignature line to FILE\n"
-"  --passphrase-file FILE  read the witness key's passphrase from FILE\n"
+"  --quorum Q              any, all, majority or a number of witnesses\n"
+"  --key NAME              sign the policy change with this key (or\n"
+"                          CUSTODY_KEY)\n"
+"  --archive DIR           the archive (or CUSTODY_ARCHIVE)\n"
+"  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "                          (or CUSTODY_PASSPHRASE; default: ask)\n"
-"  --json                  print data as JSON\n";
+"  --json                  print data as JSON\n"
+"\n"
+"examples:\n"
+"  custody witness init witness.example.org/w1\n"
+"  custody witness serve --listen 0.0.0.0:8080\n"
+"  custody witness add partner https://witness.partner.example w.vkey\n"
+"  custody witness quorum 2\n";
 
 #define CHECKPOINT_MAX (64 * 1024)
 #define PROOF_MAX (64 * 1024)
@@ -74,6 +95,7 @@ struct witness_args {
 	const char *old;
 	const char *proof;
 	const char *output;
+	const char *quorum;
 	unsigned int timeout_s;
 };
 
@@ -529,6 +551,142 @@ done:
 	return rc;
 }
 
+/* ---- the outlet's side: the archive's witnesses ---- */
+
+static int quorum_ok(const char *q)
+{
+	uint64_t k;
+
+	return strcmp(q, "any") == 0 || strcmp(q, "all") == 0 ||
+		strcmp(q, "majority") == 0 ||
+		(cli_parse_u64(q, &k) == 0 && k >= 1 && k <= 32);
+}
+
+/* add NAME URL VKEY, remove NAME, quorum Q, policy FILE */
+static int outlet_edit(struct witness_args *a, const char *verb,
+	char **args)
+{
+	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	uint64_t index = 0;
+	int rc = EXIT_FAILED;
+
+	if (verb[0] == 'a' && cli_key_text(args[2], &text) != EXIT_OK)
+		return EXIT_FAILED;
+	if (verb[0] == 'p' && cli_read_file(args[0], 64 * 1024, &text, &len)
+	    != EXIT_OK)
+		return EXIT_FAILED;
+	if (cli_open_signed(&a->cli, a->cli.key_name, a->cli.passphrase_file,
+	    &archive, &key) != EXIT_OK)
+		goto done;
+	switch (verb[0]) {
+	case 'a':
+		rc = custody_archive_witness_add(archive, args[0], args[1],
+			text, a->quorum, &index, &err);
+		break;
+	case 'r':
+		rc = custody_archive_witness_remove(archive, args[0],
+			a->quorum, &index, &err);
+		break;
+	case 'q':
+		rc = custody_archive_witness_quorum(archive, args[0], &index,
+			&err);
+		break;
+	default:
+		rc = custody_archive_witness_policy(archive, text, len, &index,
+			&err);
+		break;
+	}
+	if (rc != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (a->cli.json)
+		printf("{\"format\":1,\"entry\":%" PRIu64 "}\n", index);
+	else
+		printf("the policy is now entry %" PRIu64 " of the log; `custody "
+			"witness list` shows it\n", index);
+	rc = EXIT_OK;
+done:
+	custody_archive_free(archive);
+	custody_key_free(key);
+	free(text);
+	return rc;
+}
+
+static int on_archive_witness(const custody_archive_witness *w,
+	void *payload)
+{
+	struct listing *l = payload;
+
+	if (l->json) {
+		fputs(l->first ? "{\"name\":" : ",{\"name\":", stdout);
+		l->first = 0;
+		json_string(stdout, w->name);
+		fputs(",\"vkey\":", stdout);
+		json_string(stdout, w->vkey);
+		fputs(",\"url\":", stdout);
+		json_string(stdout, w->url[0] ? w->url : NULL);
+		fputs("}", stdout);
+	} else {
+		l->first = 0;
+		printf("%s  %s  %s\n", cli_text(w->name),
+			w->url[0] ? cli_text(w->url) : "(no URL)",
+			cli_text(w->vkey));
+	}
+	return 0;
+}
+
+static int outlet_list(struct witness_args *a)
+{
+	struct listing l = { a->cli.json, 1 };
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	custody_buf policy = CUSTODY_BUF_INIT;
+	int rc;
+
+	if (cli_open(&a->cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	if (l.json)
+		fputs("{\"format\":1,\"witnesses\":[", stdout);
+	rc = custody_archive_witnesses(archive, on_archive_witness, &l, &err);
+	if (rc == 0)
+		rc = custody_archive_policy_text(archive, &policy, &err);
+	if (rc == 0) {
+		const char *q = strstr(policy.ptr, "\nquorum ");
+		size_t qn = q ? strcspn(q + 8, "\n") : 0;
+
+		if (l.json) {
+			fputs("],\"policy\":", stdout);
+			json_string(stdout, policy.ptr);
+			fputs("}\n", stdout);
+		} else if (l.first) {
+			puts("no witnesses: `custody witness add NAME URL "
+				"VKEY` names one");
+		} else {
+			const char *g = strstr(policy.ptr,
+				"\ngroup witnesses ");
+
+			if (g != NULL && q != NULL && strncmp(q + 8,
+			    "witnesses\n", 10) == 0)
+				printf("quorum: %.*s of the witnesses\n",
+					(int)strcspn(g + 17, " \n"), g + 17);
+			else
+				printf("quorum: %.*s (a policy of your own: "
+					"custody policy export)\n", (int)qn,
+					q ? q + 8 : "?");
+		}
+	} else if (l.json) {
+		fputs("]}\n", stdout);
+	}
+	custody_buf_dispose(&policy);
+	custody_archive_free(archive);
+	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
 int cmd_witness(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -538,11 +696,13 @@ int cmd_witness(int argc, char **argv)
 		{ "old", required_argument, NULL, 'O' },
 		{ "proof", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "quorum", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
 		.command = "witness", .help = help,
-		.common = CLI_PASSPHRASE_FILE | CLI_JSON,
+		.common = CLI_PASSPHRASE_FILE | CLI_JSON | CLI_KEY |
+			CLI_ARCHIVE,
 		.own = own, .short_options = "o:",
 	};
 	struct witness_args a;
@@ -560,6 +720,13 @@ int cmd_witness(int argc, char **argv)
 		case 'O': a.old = optarg; break;
 		case 'P': a.proof = optarg; break;
 		case 'o': a.output = optarg; break;
+		case 'Q':
+			if (!quorum_ok(optarg))
+				return cli_usage("witness", "--quorum wants "
+					"any, all, majority or a number of "
+					"witnesses, not '%s'", optarg);
+			a.quorum = optarg;
+			break;
 		case 'T':
 			if (cli_parse_u64(optarg, &timeout) != 0 ||
 			    timeout == 0 || timeout > 3600)
@@ -573,7 +740,8 @@ int cmd_witness(int argc, char **argv)
 		return a.cli.status;
 	if (optind == argc)
 		return cli_usage("witness", "say init, trust, logs, serve, "
-			"cosign or evidence");
+			"cosign, evidence, add, remove, quorum, policy or "
+			"list");
 	verb = argv[optind++];
 	nargs = argc - optind;
 	if (strcmp(verb, "init") == 0) {
@@ -585,6 +753,23 @@ int cmd_witness(int argc, char **argv)
 		if (nargs != 2)
 			return cli_usage("witness", "trust wants ORIGIN VKEY");
 		return witness_trust(&a, argv[optind], argv[optind + 1]);
+	}
+	if (strcmp(verb, "add") == 0) {
+		if (nargs != 3)
+			return cli_usage("witness", "add wants NAME URL VKEY");
+		return outlet_edit(&a, verb, argv + optind);
+	}
+	if (strcmp(verb, "remove") == 0 || strcmp(verb, "quorum") == 0 ||
+	    strcmp(verb, "policy") == 0) {
+		if (nargs != 1)
+			return cli_usage("witness", "%s wants %s", verb,
+				verb[0] == 'r' ? "NAME" : verb[0] == 'q' ? "Q" :
+				"FILE");
+		if (verb[0] == 'q' && !quorum_ok(argv[optind]))
+			return cli_usage("witness", "the quorum is any, all, "
+				"majority or a number of witnesses, not '%s'",
+				argv[optind]);
+		return outlet_edit(&a, verb, argv + optind);
 	}
 	if (strcmp(verb, "cosign") == 0) {
 		if (nargs != 1)
@@ -600,6 +785,8 @@ int cmd_witness(int argc, char **argv)
 		return witness_serve(&a);
 	if (strcmp(verb, "evidence") == 0)
 		return witness_evidence(&a);
+	if (strcmp(verb, "list") == 0)
+		return outlet_list(&a);
 	return cli_usage("witness", "'%s' is not init, trust, logs, serve, "
-		"cosign or evidence", verb);
+		"cosign, evidence, add, remove, quorum, policy or list", verb);
 }

@@ -33,6 +33,8 @@ int cmd_reveal(int argc, char **argv);
 int cmd_check_reveal(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* The chain of custody of `path`, printed (text or JSON); cmd_report.c */
 struct cli;

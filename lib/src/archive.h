@@ -160,6 +160,12 @@ int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err);
 
+/* The archive's tlog-policy at head, parsed (*out NULL when it has
+ * none; free()), and its bytes appended to `text` when not NULL. */
+struct custody_policy;
+int custody_archive__policy(custody_archive *a, struct custody_policy **out,
+	custody_buf *text, custody_error **err);
+
 /* The blob of `path` in the head tree (caller frees), or an error. */
 int custody_archive__head_blob(custody_archive *a, const char *path,
 	git_blob **out, custody_error **err);

@@ -34,6 +34,8 @@ struct custody_verify_commit {
 	int has_config;
 	git_oid config;            /* its custody.yaml blob */
 	int config_changed;        /* custody.yaml differs from its parent's */
+	int has_policy;
+	git_oid policy;            /* its tlog-policy blob */
 	uint64_t rotations;        /* log-key entries it adds */
 	uint64_t rotation;         /* the last one's index */
 };
@@ -60,6 +62,8 @@ struct custody_verify_replay {
 	uint64_t hashed_generation;
 	git_oid expected;           /* allowed_signers blob for generation */
 	int has_expected;
+	int has_policy;             /* a policy entry so far */
+	git_oid policy;             /* the tlog-policy blob it records */
 	int oom;
 };
 
@@ -102,6 +106,10 @@ struct custody_verify_base {
 	git_oid checkpoint;            /* its checkpoint blob */
 	git_oid timestamps, documents; /* its folders, when it has them */
 	int has_timestamps, has_documents;
+	int has_policy;                /* its tlog-policy, when it has one */
+	git_oid policy;
+	git_oid witnesses;             /* its witnesses/ folder */
+	int has_witnesses;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "index.h"
 #include "members.h"
 #include "note.h"
+#include "policy.h"
 #include "tiles.h"
 #include "tlog.h"
 #include "tlog_index.h"
@@ -43,6 +44,14 @@ static void note_ids(struct custody_verify_base *b, git_tree *tree)
 	if ((te = git_tree_entry_byname(tree, "documents")) != NULL) {
 		git_oid_cpy(&b->documents, git_tree_entry_id(te));
 		b->has_documents = 1;
+	}
+	if ((te = git_tree_entry_byname(tree, "witnesses")) != NULL) {
+		git_oid_cpy(&b->witnesses, git_tree_entry_id(te));
+		b->has_witnesses = 1;
+	}
+	if ((te = git_tree_entry_byname(tree, CUSTODY_POLICY_PATH)) != NULL) {
+		git_oid_cpy(&b->policy, git_tree_entry_id(te));
+		b->has_policy = 1;
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "sshwire.h"
 #include "change.h"
 #include "fsutil.h"
+#include "policy.h"
 #include "tlog.h"
 
 #include <inttypes.h>
@@ -39,17 +40,20 @@ struct diff_state {
 	size_t others;             /* other paths changed */
 };
 
-/* "timestamps/<size>.tsr" or ".checkpoint", custody's names there. */
-static int timestamp_name(const char *path)
+/* "timestamps/<size>.tsr" or ".checkpoint", and
+ * "witnesses/<size>.checkpoint": custody's names there. */
+static int attachment_name(const char *path)
 {
-	const char *p = path + 11, *q = p;
+	int witnesses = strncmp(path, "witnesses/", 10) == 0;
+	const char *p = path + (witnesses ? 10 : 11), *q = p;
 
-	if (strncmp(path, "timestamps/", 11) != 0)
+	if (!witnesses && strncmp(path, "timestamps/", 11) != 0)
 		return 0;
 	while (*q >= '0' && *q <= '9')
 		q++;
 	return q != p && (*p != '0' || q == p + 1) &&
-		(strcmp(q, ".tsr") == 0 || strcmp(q, ".checkpoint") == 0);
+		((!witnesses && strcmp(q, ".tsr") == 0) ||
+		strcmp(q, ".checkpoint") == 0);
 }
 
 /* An entry the commit adds: only ever added, where custody puts it. */
@@ -188,7 +192,7 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 				"the checkpoint");
 		s->checkpoint_changed = 1;
 	} else if (strncmp(path, "timestamps/", 11) == 0) {
-		if (!timestamp_name(path))
+		if (!attachment_name(path))
 			custody_archive_verify__problem(s->v, where, "adds "
 				"%s, which is not where custody puts "
 				"timestamps", path);
@@ -198,6 +202,20 @@ static int on_delta(const git_diff_delta *d, struct diff_state *s)
 				GIT_DELTA_DELETED ? "removes" : "changes",
 				path);
 		s->timestamps++;
+	} else if (strncmp(path, "witnesses/", 10) == 0) {
+		/* cosignatures of one checkpoint grow as witnesses answer;
+		 * what they are is judged at head (archive_verify_tlog.c) */
+		if (!attachment_name(path))
+			custody_archive_verify__problem(s->v, where, "adds "
+				"%s, which is not where custody puts "
+				"cosignatures", path);
+		else if (d->status == GIT_DELTA_DELETED)
+			custody_archive_verify__problem(s->v, where, "removes "
+				"%s: cosignatures are only ever added", path);
+		s->timestamps++;
+	} else if (strcmp(path, CUSTODY_POLICY_PATH) == 0) {
+		/* judged with the entries: only a policy entry changes it */
+		s->others++;
 	} else if (strcmp(path, "custody.yaml") == 0) {
 		/* judged with the entries: only a rotation of the outlet key
 		 * changes it (archive_verify_tlog.c) */
@@ -351,6 +369,14 @@ static void check_members_file(struct custody_verify_run *v,
 	char where[64];
 
 	snprintf(where, sizeof(where), "commit %.12s", info->hex);
+	if (info->has_policy != r->has_policy || (r->has_policy &&
+	    !git_oid_equal(&info->policy, &r->policy)))
+		custody_archive_verify__problem(v, where, "%s %s", r->has_policy ?
+			(info->has_policy ? CUSTODY_POLICY_PATH " is not the "
+			"policy that the log's last policy entry records" :
+			"removes " CUSTODY_POLICY_PATH ", which the log's last "
+			"policy entry records") : "adds " CUSTODY_POLICY_PATH
+			", but no policy entry of the log records it", "");
 	if (!info->has_members) {
 		custody_archive_verify__problem(v, where, "has no %s",
 			CUSTODY_MEMBERS_PATH);
@@ -413,6 +439,12 @@ void custody_archive_verify__members_entry(struct custody_verify_run *v,
 			r->generation++;
 		custody_error_free(rerr);
 	}
+	if (e->type == CUSTODY_ENTRY_POLICY && e->policy != NULL) {
+		if (git_odb_hash(&r->policy, e->policy, strlen(e->policy),
+		    GIT_OBJECT_BLOB) != 0)
+			r->oom = 1;
+		r->has_policy = 1;
+	}
 	if (e->type == CUSTODY_ENTRY_GENESIS && r->commit == 0 &&
 	    v->ncommits > 0)
 		judge_signer(v, &v->commits[0]);
@@ -440,6 +472,8 @@ int custody_archive_verify__members_start(struct custody_verify_run *v,
 	if ((rc = custody_members__parse(&r->members, b->members.ptr,
 	    b->members.size, CUSTODY_MEMBERS_PATH, err)) != 0)
 		return rc;
+	r->has_policy = b->has_policy;
+	git_oid_cpy(&r->policy, &b->policy);
 	if (v->ncommits > 0)
 		judge_signer(v, &v->commits[0]);
 	return 0;
@@ -535,6 +569,12 @@ static void note_commit_files(git_tree *tree,
 	if (git_tree_entry_bypath(&te, tree, "custody.yaml") == 0) {
 		info->has_config = 1;
 		git_oid_cpy(&info->config, git_tree_entry_id(te));
+	}
+	git_tree_entry_free(te);
+	te = NULL;
+	if (git_tree_entry_bypath(&te, tree, CUSTODY_POLICY_PATH) == 0) {
+		info->has_policy = 1;
+		git_oid_cpy(&info->policy, git_tree_entry_id(te));
 	}
 	git_tree_entry_free(te);
 }

@@ -225,3 +225,75 @@ int custody_cosig__verify_line(const struct custody_cosig_verifier *v,
 		*timestamp_out = timestamp;
 	return 0;
 }
+
+struct find {
+	const struct custody_cosig_verifier *v;
+	const char *text;
+	size_t text_len;
+	const char *note;
+	int found;                 /* 1 valid, -1 a bad line by v */
+	uint64_t timestamp;
+	size_t line_start, line_len;
+	custody_error **err;
+};
+
+static int on_line(const struct custody_note_signature *sig, void *payload)
+{
+	struct find *f = payload;
+	uint64_t ts;
+	int rc;
+
+	if (f->found != 0)
+		return 0;
+	rc = custody_cosig__verify_line(f->v, f->text, f->text_len, sig, &ts,
+		f->err);
+	if (rc == 1)
+		return 0;
+	if (rc != 0) {
+		f->found = -1;
+		return rc;
+	}
+	f->found = 1;
+	f->timestamp = ts;
+	/* the line itself, found by its number (1-based) in the note */
+	{
+		const char *p = f->note;
+
+		for (size_t n = 1; n < sig->line; n++)
+			p = strchr(p, '\n') + 1;
+		f->line_start = (size_t)(p - f->note);
+		f->line_len = strcspn(p, "\n") + 1;
+	}
+	return 0;
+}
+
+int custody_cosig__find(const char *note, size_t len, size_t text_len,
+	const struct custody_cosig_verifier *v, uint64_t *timestamp_out,
+	size_t *line_start, size_t *line_len, custody_error **err)
+{
+	struct find f;
+	int rc;
+
+	if (len == 0 || note[len - 1] != '\n' || memchr(note, '\0', len) !=
+	    NULL)
+		return custody__error(err, CUSTODY_EINVALID, "note: not "
+			"whole lines of text");
+	memset(&f, 0, sizeof(f));
+	f.v = v;
+	f.text = note;
+	f.text_len = text_len;
+	f.note = note;
+	f.err = err;
+	rc = custody_note__signatures(note, len, on_line, &f, err);
+	if (rc != 0)
+		return rc;
+	if (f.found != 1)
+		return 1;
+	if (timestamp_out != NULL)
+		*timestamp_out = f.timestamp;
+	if (line_start != NULL)
+		*line_start = f.line_start;
+	if (line_len != NULL)
+		*line_len = f.line_len;
+	return 0;
+}

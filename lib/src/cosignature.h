@@ -103,4 +103,20 @@ int custody_cosig__verify_line(const struct custody_cosig_verifier *v,
 	uint64_t *timestamp_out, custody_error **err)
 	__attribute__((warn_unused_result));
 
+/*
+ * Look for v's cosignature among the signature lines of the signed note
+ * note[0 .. len), whose text is note[0 .. text_len) (a checkpoint's):
+ *   0 when a line by v verifies: *timestamp_out and the line's place in
+ *     the note, [*line_start, *line_start + *line_len) with its "\n"
+ *     (each may be NULL);
+ *   1 when no line carries v's name and key id;
+ *   CUSTODY_EVERIFY when one does and does not verify (a cosignature
+ *     over another checkpoint, or forged); CUSTODY_EINVALID when the note
+ *     does not parse (or holds a NUL byte).
+ */
+int custody_cosig__find(const char *note, size_t len, size_t text_len,
+	const struct custody_cosig_verifier *v, uint64_t *timestamp_out,
+	size_t *line_start, size_t *line_len, custody_error **err)
+	__attribute__((warn_unused_result));
+
 #endif

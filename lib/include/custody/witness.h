@@ -234,6 +234,95 @@ CUSTODY_EXTERN(int) custody_witness_serve(custody_witness *w,
 /* NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_witness_free(custody_witness *w);
 
+/* ---- the outlet's side: its witnesses, and their cosignatures ---- */
+
+/*
+ * An archive's witnesses are its C2SP tlog-policy (the file tlog-policy
+ * in its tree): its log line (the outlet key), one witness line each
+ * (name, cosignature vkey, URL), and the quorum a checkpoint must reach.
+ * Every change is a policy entry in the log carrying the whole new
+ * policy, signed like any change. `quorum` is "any", "all", "majority"
+ * or a number of witnesses; NULL keeps it as it was (the default, a
+ * majority, follows the number of witnesses). *index_out (may be NULL)
+ * receives the policy entry's index. Errors: CUSTODY_EINVALID (a bad
+ * name, URL, key or quorum; a policy given whole that is then edited),
+ * CUSTODY_EEXISTS (the name is taken), CUSTODY_ENOTFOUND (no such
+ * witness), and those of any change.
+ */
+struct custody_archive;
+
+CUSTODY_EXTERN(int) custody_archive_witness_add(struct custody_archive *archive,
+	const char *name, const char *url, const char *vkey,
+	const char *quorum, uint64_t *index_out, custody_error **err);
+CUSTODY_EXTERN(int) custody_archive_witness_remove(struct custody_archive *archive,
+	const char *name, const char *quorum, uint64_t *index_out,
+	custody_error **err);
+CUSTODY_EXTERN(int) custody_archive_witness_quorum(struct custody_archive *archive,
+	const char *quorum, uint64_t *index_out, custody_error **err);
+/* Replace the policy with text[0 .. len), any valid tlog-policy whose
+ * one log line is the outlet key in force. */
+CUSTODY_EXTERN(int) custody_archive_witness_policy(struct custody_archive *archive,
+	const char *text, size_t len, uint64_t *index_out,
+	custody_error **err);
+
+/* The policy a reader checks this outlet's proofs with (`custody check
+ * --policy`): the archive's, with the outlet key in force as its log;
+ * "log <vkey>" and "quorum none" when it has no witness. */
+CUSTODY_EXTERN(int) custody_archive_policy_text(struct custody_archive *archive,
+	custody_buf *out, custody_error **err);
+
+/* One witness of the archive's policy (borrowed strings). */
+typedef struct custody_archive_witness {
+	const char *name;
+	const char *vkey;
+	const char *url;            /* "" for none */
+} custody_archive_witness;
+
+typedef int (*custody_archive_witness_cb)(const custody_archive_witness *w,
+	void *payload);
+
+CUSTODY_EXTERN(int) custody_archive_witnesses(struct custody_archive *archive,
+	custody_archive_witness_cb cb, void *payload, custody_error **err);
+
+/* What one witness made of a cosign request. */
+typedef struct custody_cosign_witness {
+	char name[256];
+	/* 1 cosigned now, 2 had cosigned this checkpoint already, 0 failed
+	 * (message says why), -1 not asked (no URL) */
+	int result;
+	uint64_t timestamp;         /* of its cosignature */
+	uint64_t old_size;          /* the size the proof was from */
+	long http_status;           /* the last answer's, 0 for none */
+	char message[512];
+} custody_cosign_witness;
+
+#define CUSTODY_COSIGN_INFO_VERSION 1
+typedef struct custody_cosign_info {
+	unsigned int struct_version;
+	uint64_t size;              /* the checkpoint's */
+	char root[CUSTODY_ROOT_B64_SIZE];
+	size_t nwitnesses;
+	custody_cosign_witness witnesses[32];
+	size_t cosignatures;        /* valid ones stored for this checkpoint */
+	int quorum_met;
+	char commit[CUSTODY_COMMIT_ID_SIZE];  /* "" when nothing was stored */
+} custody_cosign_info;
+
+/*
+ * Ask each witness of the policy that has not cosigned the head
+ * checkpoint yet to cosign it (C2SP add-checkpoint: a consistency proof
+ * from the size it last cosigned, learnt from the archive's
+ * witnesses/ files or from its 409 answer), check every cosignature,
+ * and store them with the checkpoint in witnesses/<size>.checkpoint (one
+ * commit). When this handle holds the outlet key and the head's
+ * checkpoint does not cover every entry, it first signs one that does.
+ * 0 when the quorum is met; CUSTODY_EVERIFY when it is not (what was
+ * collected is stored all the same; info says who failed and why);
+ * CUSTODY_EINVALID when the archive has no witness.
+ */
+CUSTODY_EXTERN(int) custody_archive_cosign(struct custody_archive *archive,
+	custody_cosign_info *info, custody_error **err);
+
 #ifdef __cplusplus
 }
 #endif
