@@ -1047,3 +1047,13 @@ int cli_parse_wait(const char *command, const char *text,
 	*ms_out = (unsigned int)n * 1000;
 	return EXIT_OK;
 }
+
+void cli_utc(uint64_t seconds, char out[32])
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+
+	if (seconds > (uint64_t)INT64_MAX / 2 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%" PRIu64, seconds);
+}

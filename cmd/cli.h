@@ -127,6 +127,10 @@ void cli_progress_end(void);
 /* Notices from the library: "custody: note: ..." on stderr. */
 void cli_notice(const char *message, void *payload);
 
+/* POSIX seconds as "YYYY-MM-DDTHH:MM:SSZ" (UTC), or in decimal when
+ * out of range. */
+void cli_utc(uint64_t seconds, char out[32]);
+
 /* JSON: a string with escapes, or null for NULL. */
 void json_string(FILE *out, const char *s);
 /* Print an entry as a JSON object. */

@@ -9,7 +9,7 @@
 #include "keys.h"
 
 static const char help[] =
-"usage: custody check FILE --proof PROOF --key KEY\n"
+"usage: custody check FILE --proof PROOF (--key KEY | --policy POLICY)\n"
 "                     [--checkpoint SAVED [--consistency C]]\n"
 "                     [--tsa-ca CA.pem] [--json]\n"
 "\n"
@@ -30,6 +30,11 @@ static const char help[] =
 "  --key KEY           the outlet's key: the verifier key `custody key\n"
 "                      export --vkey` prints, an `ssh-ed25519 ...` line,\n"
 "                      or a file holding either\n"
+"  --policy POLICY     the outlet's witness policy (C2SP tlog-policy,\n"
+"                      `custody policy export`): its log key instead of\n"
+"                      --key, and cosignatures by its witnesses to its\n"
+"                      quorum, so the outlet cannot show you a history\n"
+"                      it did not show them\n"
 "  --checkpoint SAVED  a checkpoint of the same log you kept earlier\n"
 "  --consistency C     the proof that the log grew from SAVED to the\n"
 "                      proof's checkpoint (`custody consistency`)\n"
@@ -114,7 +119,22 @@ static void print_result(const custody_check_result *r, const char *file,
 	print_disclosed(r);
 	printf("  log          %s at size %" PRIu64 ", root %s\n", r->origin,
 		r->tree_size, r->root);
-	printf("  signed by    %s, the key you gave\n", r->fingerprint);
+	printf("  signed by    %s, the %s\n", r->fingerprint,
+		r->has_policy ? "log key of the policy" : "key you gave");
+	if (r->has_policy && r->nwitnesses == 0)
+		printf("  witnesses    none: the policy asks for no "
+			"cosignature\n");
+	else if (r->has_policy)
+		printf("  witnesses    %zu of the policy's %zu cosigned it, "
+			"quorum %s met\n", r->ncosigners, r->nwitnesses,
+			cli_text(r->quorum));
+	for (size_t i = 0; r->has_policy && i < r->ncosigners; i++) {
+		char when[32];
+
+		cli_utc(r->cosigners[i].timestamp, when);
+		printf("  cosigned     by %s at %s\n",
+			cli_text(r->cosigners[i].name), when);
+	}
 	if (!r->has_timestamp)
 		printf("  time         no timestamp: only the outlet's own "
 			"records say when\n");
@@ -212,6 +232,23 @@ static void json_result(const custody_check_result *r, int ok,
 	}
 	if (r->has_old_checkpoint)
 		printf(",\"saved_checkpoint_size\":%" PRIu64, r->old_size);
+	if (r->has_policy) {
+		printf(",\"witnesses\":{\"quorum\":");
+		json_string(stdout, r->quorum);
+		printf(",\"quorum_met\":%s,\"policy_witnesses\":%zu,"
+			"\"cosigned\":[", r->quorum_met ? "true" : "false",
+			r->nwitnesses);
+		for (size_t i = 0; i < r->ncosigners; i++) {
+			char when[32];
+
+			cli_utc(r->cosigners[i].timestamp, when);
+			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+			json_string(stdout, r->cosigners[i].name);
+			printf(",\"timestamp\":%" PRIu64 ",\"time\":\"%s\"}",
+				r->cosigners[i].timestamp, when);
+		}
+		fputs("]}", stdout);
+	}
 	if (r->is_derivative) {
 		fputs(",\"derivation\":", stdout);
 		json_string(stdout, r->derivation);
@@ -228,6 +265,7 @@ int cmd_check(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "consistency", required_argument, NULL, 'C' },
 		{ "tsa-ca", required_argument, NULL, 't' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -238,8 +276,9 @@ int cmd_check(int argc, char **argv)
 	custody_check_result result;
 	custody_error *err = NULL;
 	const char *proof_path = NULL, *key = NULL, *saved = NULL;
-	const char *consistency = NULL;
+	const char *consistency = NULL, *policy = NULL;
 	char *proof = NULL, *key_text = NULL, *saved_text = NULL;
+	char *policy_text = NULL;
 	char *consistency_text = NULL;
 	size_t proof_len = 0;
 	struct cli cli;
@@ -253,21 +292,26 @@ int cmd_check(int argc, char **argv)
 		case 'c': saved = optarg; break;
 		case 'C': consistency = optarg; break;
 		case 't': opts.tsa_ca = optarg; break;
+		case 'P': policy = optarg; break;
 		}
 	}
 	if (c < 0)
 		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("check", "name the one FILE to check");
-	if (proof_path == NULL || key == NULL)
-		return cli_usage("check", "--proof and --key are required");
+	if (proof_path == NULL || (key == NULL) == (policy == NULL))
+		return cli_usage("check", "--proof is required, with --key or "
+			"--policy (one of them)");
 	if (consistency != NULL && saved == NULL)
 		return cli_usage("check", "--consistency goes with "
 			"--checkpoint");
 	if (cli_read_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
-	    EXIT_OK || cli_key_text(key, &key_text) != EXIT_OK)
+	    EXIT_OK || (key != NULL && cli_key_text(key, &key_text) !=
+	    EXIT_OK) || (policy != NULL && cli_read_file(policy, 64 * 1024,
+	    &policy_text, &opts.policy_len) != EXIT_OK))
 		goto done;
 	opts.key = key_text;
+	opts.policy = policy_text;
 	if (saved != NULL && cli_read_file(saved, NOTE_MAX, &saved_text,
 	    &opts.old_checkpoint_len) != EXIT_OK)
 		goto done;
@@ -295,5 +339,6 @@ done:
 	free(key_text);
 	free(saved_text);
 	free(consistency_text);
+	free(policy_text);
 	return rc;
 }

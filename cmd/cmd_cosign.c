@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -37,16 +36,6 @@ static const char cosign_help[] =
 "  custody cosign\n"
 "  custody proof memo.pdf -o memo.proof\n";
 
-static void utc(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t > (uint64_t)INT64_MAX / 2 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%" PRIu64, t);
-}
-
 static void print_json(const custody_cosign_info *info)
 {
 	printf("{\"format\":1,\"size\":%" PRIu64 ",\"root\":", info->size);
@@ -65,7 +54,7 @@ static void print_json(const custody_cosign_info *info)
 		json_string(stdout, w->name);
 		printf(",\"result\":\"%s\"", results[w->result + 1]);
 		if (w->result > 0) {
-			utc(w->timestamp, when);
+			cli_utc(w->timestamp, when);
 			printf(",\"timestamp\":%" PRIu64 ",\"time\":\"%s\"",
 				w->timestamp, when);
 		}
@@ -87,7 +76,7 @@ static void print_text(const custody_cosign_info *info)
 		char when[32];
 
 		if (w->result > 0)
-			utc(w->timestamp, when);
+			cli_utc(w->timestamp, when);
 		if (w->result == 1)
 			printf("%s: cosigned at %s (proof from size %" PRIu64
 				")\n", cli_text(w->name), when, w->old_size);

@@ -15,11 +15,14 @@
 #include "tlog.h"
 #include "tlog_index.h"
 #include "tsa.h"
+#include "cosignature.h"
+#include "policy.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -329,6 +332,120 @@ static void check_timestamps(struct custody_verify_run *v,
 	git_tree_entry_free(te);
 }
 
+/* witnesses/<size>.checkpoint: this log's checkpoint of that size,
+ * signed by the outlet key in force there, then cosignature lines, each
+ * by a witness of the policy at head verifying (lines by others are
+ * kept, unjudged: a witness removed since, say). */
+static void check_cosigned(struct custody_verify_run *v,
+	struct custody_tiles *t, const git_tree_entry *te,
+	const struct custody_policy *policy)
+{
+	const char *name = git_tree_entry_name(te);
+	struct custody_checkpoint cp;
+	custody_buf note = CUSTODY_BUF_INIT, signed_part = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+	unsigned char root[32];
+	char where[96];
+	size_t text_len, len = strlen(name);
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (len < 12 || strcmp(name + len - 11, ".checkpoint") != 0)
+		return;
+	snprintf(where, sizeof(where), "witnesses/%s", name);
+	if (read_blob(v->a, git_tree_entry_id(te), &note) != 0 ||
+	    custody_buf__append(&note, "", 1) != 0) {
+		custody_archive_verify__problem(v, where, "cannot be read");
+		goto done;
+	}
+	note.size--;
+	if (custody_note__split(note.ptr, note.size, &text_len, &why) != 0 ||
+	    custody_checkpoint__parse(&cp, note.ptr, text_len, &why) != 0) {
+		custody_archive_verify__problem(v, where, "is malformed: %s",
+			custody_error_message(why));
+		goto done;
+	}
+	if ((uint64_t)strtoull(name, NULL, 10) != cp.size ||
+	    root_at(v, t, cp.size, root) != 0 ||
+	    CRYPTO_memcmp(root, cp.root, 32) != 0) {
+		custody_archive_verify__problem(v, where, "is not this log's "
+			"tree of size %" PRIu64, cp.size);
+		goto done;
+	}
+	if (custody_buf__append(&signed_part, note.ptr, custody_cosig__strip(
+	    note.ptr, note.size)) != 0 || signed_in_force(v, &signed_part,
+	    cp.size, &why) != 0) {
+		custody_archive_verify__problem(v, where, "its checkpoint is "
+			"not signed by the outlet key: %s", why ?
+			custody_error_message(why) : "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; policy != NULL && i < policy->nwitnesses; i++) {
+		uint64_t ts = 0;
+		int rc = custody_cosig__find(note.ptr, note.size, text_len,
+			&policy->witnesses[i].v, &ts, NULL, NULL, &why);
+
+		if (rc != 0 && rc != 1)
+			custody_archive_verify__problem(v, where, "witness "
+				"%s: %s", policy->witnesses[i].name,
+				custody_error_message(why));
+		else if (rc == 0 && ts > now + 600)
+			custody_archive_verify__problem(v, where, "witness %s "
+				"cosigned it at %" PRIu64 ", in the future",
+				policy->witnesses[i].name, ts);
+		custody_error_free(why);
+		why = NULL;
+	}
+done:
+	custody_error_free(why);
+	custody_buf_dispose(&note);
+	custody_buf_dispose(&signed_part);
+}
+
+/* witnesses/: what the base did not hold, against the policy at head. */
+static void check_witnesses(struct custody_verify_run *v,
+	struct custody_tiles *t, git_tree *tree)
+{
+	struct custody_policy *policy = NULL;
+	git_tree_entry *te = NULL, *pe = NULL;
+	git_tree *dir = NULL, *old = NULL;
+	custody_buf text = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+
+	if (git_tree_entry_bypath(&te, tree, "witnesses") != 0)
+		return;
+	if (git_tree_lookup(&dir, v->a->repo, git_tree_entry_id(te)) != 0) {
+		custody_archive_verify__problem(v, "witnesses/", "cannot be "
+			"read");
+		goto done;
+	}
+	if (git_tree_entry_bypath(&pe, tree, CUSTODY_POLICY_PATH) == 0 &&
+	    (read_blob(v->a, git_tree_entry_id(pe), &text) != 0 ||
+	    custody_policy__parse(&policy, text.ptr, text.size,
+	    CUSTODY_POLICY_PATH, &why) != 0))
+		custody_archive_verify__problem(v, CUSTODY_POLICY_PATH, "%s",
+			why ? custody_error_message(why) : "cannot be read");
+	if (v->base != NULL && v->base->has_witnesses &&
+	    git_tree_lookup(&old, v->a->repo, &v->base->witnesses) != 0)
+		old = NULL;
+	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
+		const git_tree_entry *was = old ? git_tree_entry_byname(old,
+			git_tree_entry_name(e)) : NULL;
+
+		if (was == NULL || !git_oid_equal(git_tree_entry_id(was),
+		    git_tree_entry_id(e)))
+			check_cosigned(v, t, e, policy);
+	}
+done:
+	free(policy);
+	custody_error_free(why);
+	custody_buf_dispose(&text);
+	git_tree_free(old);
+	git_tree_free(dir);
+	git_tree_entry_free(pe);
+	git_tree_entry_free(te);
+}
+
 /* custody.yaml at commit `info`, parsed; NULL (reported) if it cannot
  * be read. */
 static struct custody_config *commit_config(struct custody_verify_run *v,
@@ -455,6 +572,7 @@ int custody_archive_verify__tlog(struct custody_verify_run *v,
 	}
 	check_checkpoints(v, t);
 	check_timestamps(v, t, v->tree, &v->replay.members);
+	check_witnesses(v, t, v->tree);
 	custody_tiles__free(t);
 	return 0;
 }

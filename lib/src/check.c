@@ -23,12 +23,15 @@
 #include "key.h"
 #include "merkle.h"
 #include "note.h"
+#include "policy.h"
 #include "tsa.h"
 #include "yaml.h"
 #include "custody/check.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -537,10 +540,78 @@ static int rotated(const struct custody_proof_file *pf,
 	return rc;
 }
 
+/* How far ahead of the reader's clock a cosignature may be. */
+#define COSIG_SKEW_S 600
+
+/* The policy's log line for `origin`: its vkey, or NULL. */
+static const char *policy_log(const struct custody_policy *pol,
+	const char *origin)
+{
+	for (size_t i = 0; i < pol->nlogs; i++)
+		if (strcmp(pol->logs[i].v.name, origin) == 0)
+			return pol->logs[i].vkey;
+	return NULL;
+}
+
+/* The cosignatures on the checkpoint note[0 .. len) (text text_len)
+ * by the policy's witnesses, against its quorum. */
+static int check_cosignatures(const struct custody_policy *pol,
+	const char *note, size_t len, size_t text_len, int64_t now,
+	custody_check_result *r, custody_error **err)
+{
+	unsigned char cosigned[CUSTODY_POLICY_MAX_WITNESSES] = { 0 };
+	custody_error *why = NULL;
+	int rc;
+
+	r->has_policy = 1;
+	r->nwitnesses = pol->nwitnesses;
+	snprintf(r->quorum, sizeof(r->quorum), "%s",
+		custody_policy__ref_name(pol, pol->quorum));
+	for (size_t i = 0; i < pol->nwitnesses; i++) {
+		const struct custody_policy_witness *w = &pol->witnesses[i];
+		uint64_t ts = 0;
+
+		rc = custody_cosig__find(note, len, text_len, &w->v, &ts, NULL,
+			NULL, &why);
+		if (rc == 1)
+			continue;
+		if (rc != 0) {
+			rc = custody__error(err, rc, "the cosignature of "
+				"witness %s: %s (a cosignature over another "
+				"checkpoint, or forged)", w->name,
+				custody_error_message(why));
+			custody_error_free(why);
+			return rc;
+		}
+		if (now >= 0 && ts > (uint64_t)now + COSIG_SKEW_S)
+			return custody__error(err, CUSTODY_EVERIFY, "the "
+				"cosignature of witness %s is dated %" PRIu64
+				", %" PRIu64 " seconds after this machine's "
+				"clock: a cosignature from the future is "
+				"refused (check this machine's clock)",
+				w->name, ts, ts - (uint64_t)now);
+		cosigned[i] = 1;
+		snprintf(r->cosigners[r->ncosigners].name,
+			sizeof(r->cosigners[0].name), "%s", w->name);
+		r->cosigners[r->ncosigners++].timestamp = ts;
+	}
+	r->quorum_met = custody_policy__quorum_met(pol, cosigned);
+	if (!r->quorum_met)
+		return custody__error(err, CUSTODY_EVERIFY, "the checkpoint "
+			"carries %zu valid cosignature%s by the policy's %zu "
+			"witnesses, short of its quorum (%s): its witnesses "
+			"have not vouched for it", r->ncosigners,
+			r->ncosigners == 1 ? "" : "s", pol->nwitnesses,
+			r->quorum);
+	return 0;
+}
+
 int custody_check(const char *file_path, const char *proof,
 	size_t proof_len, const custody_check_options *opts,
 	custody_check_result *r, custody_error **err)
 {
+	struct custody_policy *pol = NULL;
+	const char *key;
 	struct custody_proof_file pf;
 	struct custody_tlog_proof p;
 	struct custody_checkpoint cp, old;
@@ -560,11 +631,23 @@ int custody_check(const char *file_path, const char *proof,
 	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
 	    CUSTODY_CHECK_OPTIONS_VERSION, "custody_check_options")) != 0)
 		return failed(r, "options", rc);
-	if (opts == NULL || opts->key == NULL)
+	if (opts->version >= 2 && opts->policy != NULL) {
+		if (opts->key != NULL)
+			return failed(r, "options", custody__error(err,
+				CUSTODY_EINVALID, "give the outlet's key or a "
+				"policy (which names it), not both"));
+		if ((rc = custody_policy__parse(&pol, opts->policy,
+		    opts->policy_len, "the policy", err)) != 0)
+			return failed(r, "policy", rc);
+	} else if (opts->key == NULL) {
 		return failed(r, "key", custody__error(err, CUSTODY_EINVALID,
 			"the check needs the outlet's public key"));
-	if (custody__global_init(err) != 0)
+	}
+	key = opts->key;
+	if (custody__global_init(err) != 0) {
+		free(pol);
 		return CUSTODY_ERROR;
+	}
 
 	/* 1. the proof's form */
 	if ((rc = custody_proof_file__parse(&pf, proof, proof_len, &why))
@@ -580,8 +663,18 @@ int custody_check(const char *file_path, const char *proof,
 	if ((rc = custody_note__split(p.checkpoint, p.checkpoint_len,
 	    &text_len, &why)) != 0 ||
 	    (rc = custody_checkpoint__parse(&cp, p.checkpoint, text_len,
-	    &why)) != 0 ||
-	    (rc = make_verifier(&v, opts->key, cp.origin, r->fingerprint,
+	    &why)) != 0) {
+		rc = failed(r, rc == CUSTODY_EVERIFY ? "signature" : "key",
+			step_error(err, rc, "the key or checkpoint", why));
+		goto done;
+	}
+	if (pol != NULL && (key = policy_log(pol, cp.origin)) == NULL) {
+		rc = failed(r, "policy", custody__error(err, CUSTODY_EVERIFY,
+			"policy: it names no log of origin %s, the proof's; "
+			"is it this outlet's policy?", cp.origin));
+		goto done;
+	}
+	if ((rc = make_verifier(&v, key, cp.origin, r->fingerprint,
 	    &why)) != 0) {
 		rc = failed(r, rc == CUSTODY_EVERIFY ? "signature" : "key",
 			step_error(err, rc, "the key or checkpoint", why));
@@ -603,6 +696,15 @@ int custody_check(const char *file_path, const char *proof,
 	snprintf(r->origin, sizeof(r->origin), "%s", cp.origin);
 	r->tree_size = cp.size;
 	b64_root(r->root, cp.root);
+
+	/* 2b. the witnesses' cosignatures, to the policy's quorum */
+	if (pol != NULL && (rc = check_cosignatures(pol, p.checkpoint,
+	    p.checkpoint_len, text_len, opts->now ? opts->now :
+	    (int64_t)time(NULL), r, &why)) != 0) {
+		rc = failed(r, "cosignature", step_error(err, rc,
+			"cosignatures", why));
+		goto done;
+	}
 
 	/* 3. the entry the proof carries */
 	if (!p.has_extra || p.extra_len == 0) {
@@ -715,8 +817,11 @@ inclusion:
 		struct custody_tsa_info info;
 		int untrusted = 0;
 
+		/* it covers the checkpoint as the log signed it: the
+		 * witnesses' cosignatures came after */
 		if ((rc = custody_digest__sha256(p.checkpoint,
-		    p.checkpoint_len, digest, &why)) != 0 ||
+		    custody_cosig__strip(p.checkpoint, p.checkpoint_len),
+		    digest, &why)) != 0 ||
 		    (rc = custody_tsa__verify(pf.token, pf.token_len, digest,
 		    opts->tsa_ca, &info, &untrusted, &why)) != 0) {
 			rc = failed(r, "timestamp", step_error(err, rc,
@@ -732,6 +837,7 @@ inclusion:
 	}
 	rc = 0;
 done:
+	free(pol);
 	free(c);
 	custody_proof_file__clear(&pf);
 	custody_entry__free(e);
@@ -898,8 +1004,12 @@ int custody_check_options_init(custody_check_options *opts, unsigned int version
 {
 	static const custody_check_options fresh = CUSTODY_CHECK_OPTIONS_INIT;
 
-	if (opts == NULL || version != CUSTODY_CHECK_OPTIONS_VERSION)
+	if (opts == NULL || version < 1 || version >
+	    CUSTODY_CHECK_OPTIONS_VERSION)
 		return CUSTODY_EINVALID;
-	memcpy(opts, &fresh, sizeof(*opts));
+	/* a caller built for version 1 has the fields before `policy` */
+	memcpy(opts, &fresh, version == 1 ?
+		offsetof(custody_check_options, policy) : sizeof(*opts));
+	opts->version = version;
 	return 0;
 }

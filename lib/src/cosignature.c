@@ -297,3 +297,39 @@ int custody_cosig__find(const char *note, size_t len, size_t text_len,
 		*line_len = f.line_len;
 	return 0;
 }
+
+struct strip {
+	const char *note;
+	size_t keep;               /* bytes up to the last non-cosignature */
+};
+
+static int on_strip_line(const struct custody_note_signature *sig,
+	void *payload)
+{
+	struct strip *s = payload;
+
+	if (sig->sig_len != CUSTODY_COSIG_SIGNATURE_BYTES) {
+		/* the end of this line */
+		const char *p = s->note;
+
+		for (size_t n = 0; n < sig->line; n++)
+			p = strchr(p, '\n') + 1;
+		s->keep = (size_t)(p - s->note);
+	}
+	return 0;
+}
+
+size_t custody_cosig__strip(const char *note, size_t len)
+{
+	struct strip s;
+
+	if (len == 0 || note[len - 1] != '\n' || memchr(note, '\0', len) !=
+	    NULL)
+		return len;
+	s.note = note;
+	s.keep = 0;
+	if (custody_note__signatures(note, len, on_strip_line, &s, NULL) != 0 ||
+	    s.keep == 0)
+		return len;
+	return s.keep;
+}

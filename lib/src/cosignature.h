@@ -119,4 +119,13 @@ int custody_cosig__find(const char *note, size_t len, size_t text_len,
 	size_t *line_start, size_t *line_len, custody_error **err)
 	__attribute__((warn_unused_result));
 
+/*
+ * The length of note[0 .. len) without the cosignature lines (those
+ * whose signature is 72 bytes after the key id) that follow its last
+ * other signature line: the checkpoint as its log signed it, which is
+ * what a timestamp of that checkpoint covers. `len` itself when the note
+ * does not parse, or has no other signature line.
+ */
+size_t custody_cosig__strip(const char *note, size_t len);
+
 #endif

@@ -429,6 +429,41 @@ static int rotations(custody_archive *a, git_tree *tree,
 	return rc;
 }
 
+/* The checkpoint `note` with the cosignatures the archive holds for it
+ * (witnesses/<size>.checkpoint: the same note, cosignature lines after
+ * it), when it holds any. */
+static int add_cosignatures(custody_archive *a, git_tree *tree,
+	uint64_t size, custody_buf *note, custody_error **err)
+{
+	git_tree_entry *te = NULL;
+	git_blob *blob = NULL;
+	char path[64];
+	const char *bytes;
+	size_t len;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "witnesses/%" PRIu64 ".checkpoint", size);
+	if (git_tree_entry_bypath(&te, tree, path) != 0)
+		return 0;
+	if (git_blob_lookup(&blob, a->repo, git_tree_entry_id(te)) != 0) {
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_VERIFY, "%s cannot be read", path);
+		goto done;
+	}
+	bytes = git_blob_rawcontent(blob);
+	len = (size_t)git_blob_rawsize(blob);
+	/* cosignatures of another note of that size are not this one's */
+	if (len > note->size && len < 64 * 1024 &&
+	    memcmp(bytes, note->ptr, note->size) == 0 &&
+	    custody_buf__append(note, bytes + note->size, len - note->size)
+	    != 0)
+		rc = custody__oom(err);
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(te);
+	return rc;
+}
+
 int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	int timestamped, enum custody_disclose what,
 	const char *const *fields, size_t nfields, custody_buf *out,
@@ -479,7 +514,8 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
 	    index, cp.size, proof, &count, err)) != 0 ||
 	    (rc = publication(a, tree, t, again, &cp, &f, err)) != 0 ||
-	    (rc = rotations(a, tree, &cp, note.ptr, note.size, &f, err)) != 0)
+	    (rc = rotations(a, tree, &cp, note.ptr, note.size, &f, err)) != 0 ||
+	    (rc = add_cosignatures(a, tree, cp.size, &note, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
 	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);

@@ -26,7 +26,7 @@ extern "C" {
 
 /* ---- a document and its proof ---- */
 
-#define CUSTODY_CHECK_OPTIONS_VERSION 1
+#define CUSTODY_CHECK_OPTIONS_VERSION 2
 typedef struct custody_check_options {
 	unsigned int version;
 	/* The outlet's key: a C2SP verifier key or an "ssh-ed25519" line
@@ -42,9 +42,23 @@ typedef struct custody_check_options {
 	/* PEM file of the timestamp authorities' CA certificates to trust;
 	 * NULL: a token is checked but its authority is not trusted. */
 	const char *tsa_ca;
+	/*
+	 * Version 2: a C2SP tlog-policy (c2sp.org/tlog-policy) instead of
+	 * `key`: its log line for the checkpoint's origin is the outlet's
+	 * key, and the checkpoint must carry valid cosignatures by its
+	 * witnesses to its quorum. Cosignatures by keys the policy does not
+	 * name are ignored; one by a witness it names that does not verify,
+	 * or made after `now` (plus ten minutes for clocks), fails the check.
+	 * NULL: no witnesses are required (those the proof carries are not
+	 * looked at).
+	 */
+	const char *policy;
+	size_t policy_len;
+	/* the reader's clock, POSIX seconds; 0: the system's */
+	int64_t now;
 } custody_check_options;
 #define CUSTODY_CHECK_OPTIONS_INIT { CUSTODY_CHECK_OPTIONS_VERSION, NULL, \
-	NULL, 0, NULL, 0, NULL }
+	NULL, 0, NULL, 0, NULL, NULL, 0, 0 }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass
@@ -57,12 +71,13 @@ CUSTODY_EXTERN(int) custody_check_options_init(
 /* The layout of custody_check_result: the library writes this
  * in struct_version when it fills one, so a caller can tell which
  * fields it filled. */
-#define CUSTODY_CHECK_RESULT_VERSION 2
+#define CUSTODY_CHECK_RESULT_VERSION 3
 typedef struct custody_check_result {
 	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION */
 	/* the step that failed ("options", "key", "file", "proof",
 	 * "entry", "signature", "disclosure", "inclusion", "publication",
-	 * "consistency", "timestamp"), "" when all passed */
+	 * "consistency", "timestamp", "policy", "cosignature"), "" when all
+	 * passed */
 	char failed_step[CUSTODY_STEP_SIZE];
 	char origin[CUSTODY_ORIGIN_SIZE];         /* the log */
 	uint64_t tree_size;       /* the checkpoint's size */
@@ -110,6 +125,17 @@ typedef struct custody_check_result {
 	int is_derivative;
 	char derivation[CUSTODY_DERIVATION_SIZE];
 	uint64_t derived_from;
+	/* version 3: with a policy, the witnesses whose cosignatures on the
+	 * checkpoint verify (in the policy's order), and the quorum's name */
+	int has_policy;
+	int quorum_met;
+	char quorum[CUSTODY_ORIGIN_SIZE];
+	size_t nwitnesses;          /* the policy's */
+	size_t ncosigners;
+	struct custody_check_cosigner {
+		char name[CUSTODY_ORIGIN_SIZE];   /* as the policy names it */
+		uint64_t timestamp;               /* POSIX seconds */
+	} cosigners[32];
 } custody_check_result;
 
 /*
