@@ -1,7 +1,7 @@
 /*
  * One HTTP POST with libcurl, for the services custody talks to: a
  * timestamp authority (tsa_post.c) and the witnesses of an outlet
- * (archive_cosign.c). Only the full library has it; the offline checks
+ * (witness_cosign.c). Only the full library has it; the offline checks
  * need none.
  */
 #ifndef CUSTODY_SRC_HTTP_H

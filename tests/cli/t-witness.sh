@@ -644,7 +644,7 @@ test_witness__usage_help_and_errors() {
 	done
 	run witness
 	expect_rc 2
-	expect_err_has "custody: say init, trust, logs, serve, cosign or evidence"
+	expect_err_has "custody: say init, trust, logs, serve, cosign, evidence, add, remove, quorum, policy or list"
 	run witness frobnicate
 	expect_rc 2
 	run witness init
