@@ -27,7 +27,11 @@ static const char help[] =
 "  --key NAME           sign with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR        the archive (or CUSTODY_ARCHIVE)\n"
-"  --json               print the result as JSON\n";
+"  --json               print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody derive memo.pdf memo-redacted.pdf --action redact\n"
+"  custody derive memo-de.pdf memo-en.pdf --action translate\n";
 
 int cmd_derive(int argc, char **argv)
 {

@@ -28,7 +28,13 @@ static const char help[] =
 "  --key NAME        sign with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR     the archive (or CUSTODY_ARCHIVE)\n"
-"  --json            print the result as JSON\n";
+"  --json            print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody event memo.pdf --action transferred --from desk --to lawyer\n"
+"  custody event memo.pdf --action sealed --note 'safe 2, shelf 3'\n"
+"  custody event memo.pdf --action received --at 2026-01-05T09:30:00Z \\\n"
+"      --backdate-reason 'logged a day late'\n";
 
 int cmd_event(int argc, char **argv)
 {

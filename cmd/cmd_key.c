@@ -42,7 +42,12 @@ static const char help[] =
 "--passphrase-file FILE (first line) or CUSTODY_PASSPHRASE.\n"
 "\n"
 "  --archive DIR   the archive whose origin --vkey uses\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody key new jane\n"
+"  custody key import ~/.ssh/id_ed25519 jane\n"
+"  custody key export --vkey\n";
 
 /* Save key as NAME.key and NAME.pub in the key folder; print it. */
 static int store(const custody_key *key, const char *name,

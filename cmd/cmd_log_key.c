@@ -42,7 +42,10 @@ static const char help[] =
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --wait SECONDS  wait this long if another process holds the archive\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          {index, log_key, previous_log_key, commit}\n";
+"  --json          {index, log_key, previous_log_key, commit}\n"
+"\n"
+"Examples:\n"
+"  custody log-key rotate example.org-leaks-2027 --note 'yearly rotation'\n";
 
 /* rotate's options; the command alone shares them, as it shares the
  * help */

@@ -28,7 +28,12 @@ static const char help[] =
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody member add bob bob.pub\n"
+"  custody member revoke bob --note 'left the desk'\n"
+"  custody member list --allowed-signers >signers\n";
 
 struct listing {
 	int json;

@@ -28,7 +28,11 @@ static const char help[] =
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody publish memo-redacted.pdf --url https://example.org/story\n"
+"  custody publish a.pdf b.pdf --url https://example.org/s --title 'Memos'\n";
 
 int cmd_publish(int argc, char **argv)
 {

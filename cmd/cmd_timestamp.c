@@ -33,7 +33,12 @@ static const char help[] =
 "  --key NAME         sign the commit with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
-"  --json             print the result as JSON\n";
+"  --json             print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody timestamp request --tsa https://tsa.example/\n"
+"  custody timestamp request -o q.tsq\n"
+"  custody timestamp add r.tsr --tsa-ca tsa-ca.pem\n";
 
 static void print_info(const custody_timestamp_info *info, int json)
 {

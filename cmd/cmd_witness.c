@@ -62,7 +62,12 @@ static const char help[] =
 "  -o, --output FILE       write the cosignature line to FILE\n"
 "  --passphrase-file FILE  read the witness key's passphrase from FILE\n"
 "                          (or CUSTODY_PASSPHRASE; default: ask)\n"
-"  --json                  print data as JSON\n";
+"  --json                  print data as JSON\n"
+"\n"
+"Examples:\n"
+"  custody witness init witness.example.org/w1\n"
+"  custody witness trust example.org/leaks outlet.vkey\n"
+"  custody witness serve --listen 127.0.0.1:8080\n";
 
 #define CHECKPOINT_MAX (64 * 1024)
 #define PROOF_MAX (64 * 1024)
