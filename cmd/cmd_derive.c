@@ -73,6 +73,10 @@ int cmd_derive(int argc, char **argv)
 		return cli_usage("derive", "want ORIGINAL and NEW");
 	if (opts.derivation == NULL)
 		return cli_usage("derive", "say how NEW was made with --action");
+	if (cli_check_value("derive", "--action", CUSTODY_FIELD_DERIVATION,
+	    opts.derivation) || cli_check_value("derive", "--note",
+	    CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

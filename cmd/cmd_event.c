@@ -82,6 +82,14 @@ int cmd_event(int argc, char **argv)
 		return cli_usage("event", "name one registered document");
 	if (opts.action == NULL)
 		return cli_usage("event", "say what happened with --action");
+	if (cli_check_value("event", "--action", CUSTODY_FIELD_EVENT_ACTION,
+	    opts.action) || cli_check_value("event", "--from",
+	    CUSTODY_FIELD_LABEL, opts.from) || cli_check_value("event",
+	    "--to", CUSTODY_FIELD_LABEL, opts.to) || cli_check_value("event",
+	    "--at", CUSTODY_FIELD_TIME, opts.at) || cli_check_value("event",
+	    "--backdate-reason", CUSTODY_FIELD_LABEL, opts.backdate_reason) ||
+	    cli_check_value("event", "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

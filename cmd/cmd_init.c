@@ -82,6 +82,9 @@ int cmd_init(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("init", "unexpected argument '%s'",
 			argv[optind]);
+	if (cli_check_value("init", "--origin", CUSTODY_FIELD_ORIGIN,
+	    opts.origin))
+		return EXIT_USAGE;
 	opts.archive_path = cli.archive;
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
 	    &member) != EXIT_OK)

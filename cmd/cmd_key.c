@@ -410,6 +410,13 @@ int cmd_key(int argc, char **argv)
 			return outlet_export(&cli, vkey);
 		if (origin != NULL && !vkey)
 			return cli_usage("key", "--origin goes with --vkey");
+		if (cli_check_value("key", "--origin", CUSTODY_FIELD_ORIGIN,
+		    origin))
+			return EXIT_USAGE;
+		/* a verifier key is NAME+ID+KEY: its name holds no '+' */
+		if (origin != NULL && strchr(origin, '+') != NULL)
+			return cli_usage("key", "--origin '%s' cannot name a "
+				"verifier key: it holds a '+'", origin);
 		return key_export(&cli, nargs ? argv[optind] : NULL, vkey,
 			origin, allowed_signers);
 	}

@@ -83,6 +83,8 @@ static int rotate(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("log-key", "unexpected argument '%s'",
 			argv[optind + 1]);
+	if (cli_check_value("log-key", "--note", CUSTODY_FIELD_NOTE, note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

@@ -130,6 +130,8 @@ int cmd_member(int argc, char **argv)
 	opts.lock_wait_ms = cli.wait_ms;
 	if (optind == argc)
 		return cli_usage("member", "say add, revoke or list");
+	if (cli_check_value("member", "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	verb = argv[optind++];
 	if (strcmp(verb, "list") == 0) {
 		if (optind != argc)

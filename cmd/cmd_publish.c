@@ -74,6 +74,12 @@ int cmd_publish(int argc, char **argv)
 		return cli_usage("publish", "name the published documents");
 	if (opts.url == NULL)
 		return cli_usage("publish", "say where with --url URL");
+	if (cli_check_value("publish", "--url", CUSTODY_FIELD_URL, opts.url) ||
+	    cli_check_value("publish", "--title", CUSTODY_FIELD_LABEL,
+	    opts.title) || cli_check_value("publish", "--at",
+	    CUSTODY_FIELD_TIME, opts.published) || cli_check_value("publish",
+	    "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

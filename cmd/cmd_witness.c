@@ -534,6 +534,21 @@ done:
 	return rc;
 }
 
+/* "host:port" or "[v6]:port", the shape custody_witness_serve takes;
+ * whether the host exists is its to say */
+static int listen_address(const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	size_t digits;
+
+	if (colon == NULL || colon == text)
+		return 0;
+	digits = strlen(colon + 1);
+	return digits >= 1 && digits <= 5 && strspn(colon + 1,
+		"0123456789") == digits && strtoul(colon + 1, NULL, 10) <=
+		65535 && !(colon - text == 2 && text[0] == '[');
+}
+
 int cmd_witness(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -576,6 +591,13 @@ int cmd_witness(int argc, char **argv)
 	}
 	if (c < 0)
 		return a.cli.status;
+	/* after the options, so that --help after them still helps */
+	if (a.listen != NULL && !listen_address(a.listen))
+		return cli_usage("witness", "--listen wants ADDR:PORT (a port "
+			"up to 65535), not '%s'", cli_text(a.listen));
+	if (a.old != NULL && cli_parse_u64(a.old, &timeout) != 0)
+		return cli_usage("witness", "--old wants a size, not '%s'",
+			cli_text(a.old));
 	if (optind == argc)
 		return cli_usage("witness", "say init, trust, logs, serve, "
 			"cosign or evidence");
