@@ -20,6 +20,9 @@ packages=(
 	openssh-server
 	# t-witness.sh sends its requests with curl
 	curl
+	# t-manual.sh renders the manual pages with man and runs the zsh
+	# completion
+	man-db zsh
 )
 
 install_missing() {

@@ -1036,6 +1036,29 @@ int cli_write_new_file(const char *path, const void *data, size_t len)
 	return write_file(path, data, len, 1);
 }
 
+int cli_check_value(const char *command, const char *option,
+	custody_field field, const char *value)
+{
+	const char *why;
+	char start[48];
+	size_t cut;
+
+	if (value == NULL || (why = custody_entry_check_value(field,
+	    value)) == NULL)
+		return EXIT_OK;
+	/* a value too long for one line: its start, cut at a character */
+	cut = strlen(value);
+	if (cut > 40) {
+		cut = 40;
+		while (cut > 0 && ((unsigned char)value[cut] & 0xc0) ==
+		    0x80)
+			cut--;
+	}
+	snprintf(start, sizeof(start), "%.*s", (int)cut, value);
+	return cli_usage(command, "%s '%s%s' %s", option, cli_text(start),
+		cut < strlen(value) ? "..." : "", why);
+}
+
 int cli_parse_wait(const char *command, const char *text,
 	unsigned int *ms_out)
 {

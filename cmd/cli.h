@@ -167,6 +167,15 @@ int cli_write_new_file(const char *path, const void *data, size_t len);
 int cli_parse_wait(const char *command, const char *text,
 	unsigned int *ms_out);
 
+/*
+ * An option's value for an entry's field (see custody_entry_check_value),
+ * checked before any archive is opened: EXIT_OK, or the usage error
+ * printed ("--at 'yesterday' must be a UTC time ...", the value escaped
+ * and cut short when long) and EXIT_USAGE. A NULL value is EXIT_OK.
+ */
+int cli_check_value(const char *command, const char *option,
+	custody_field field, const char *value);
+
 /* Parse a non-negative decimal; 0 on success, -1 if not one. */
 int cli_parse_u64(const char *text, uint64_t *out);
 

@@ -146,6 +146,10 @@ int cmd_add(int argc, char **argv)
 	if (quiet && (verbose || cli.json))
 		return cli_usage("add", "--quiet goes with neither --verbose "
 			"nor --json");
+	if (cli_check_value("add", "--note", CUSTODY_FIELD_NOTE, opts.note) ||
+	    cli_check_value("add", "--source", CUSTODY_FIELD_LABEL,
+	    opts.source))
+		return EXIT_USAGE;
 	if (opts.dry_run ? cli_open(&cli, &archive) != EXIT_OK :
 	    cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)

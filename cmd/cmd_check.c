@@ -42,6 +42,11 @@ static const char help[] =
 "                      timestamp is checked but its authority is not\n"
 "  --json              print the result as JSON\n"
 "\n"
+"Examples:\n"
+"  custody check memo.pdf --proof memo.proof --key outlet.vkey\n"
+"  custody check memo.pdf --proof memo.proof --key outlet.vkey \\\n"
+"      --checkpoint saved.checkpoint --consistency grew.proof\n"
+"\n"
 "Exit status: 0 every check passed, 1 one failed, 2 usage.\n";
 
 #define PROOF_MAX (4 * 1024 * 1024)

@@ -25,7 +25,11 @@ static const char help[] =
 "usual; their changes carry no new checkpoint until a holder signs one,\n"
 "which proofs, publication and timestamps then use.\n"
 "\n"
-"  --json   {origin, size, root, note}; for sign, {size, commit}\n";
+"  --json   {origin, size, root, note}; for sign, {size, commit}\n"
+"\n"
+"Examples:\n"
+"  custody checkpoint >saved.checkpoint\n"
+"  custody checkpoint sign\n";
 
 static int checkpoint_sign(int argc, char **argv)
 {
@@ -136,6 +140,13 @@ static const char consistency_help[] =
 "  --proof C          the consistency proof to check\n"
 "  --key KEY          the outlet's key (verifier key, ssh-ed25519 line, or\n"
 "                     a file holding one)\n"
+"\n"
+"Examples:\n"
+#ifndef CUSTODY_CHECK_ONLY
+"  custody consistency saved.checkpoint -o grew.proof\n"
+#endif
+"  custody consistency saved.checkpoint now.checkpoint \\\n"
+"      --proof grew.proof --key outlet.vkey\n"
 #ifdef CUSTODY_CHECK_ONLY
 "\n"
 "This custody is the check-only build: it checks a proof; making one\n"

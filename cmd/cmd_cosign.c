@@ -31,7 +31,7 @@ static const char cosign_help[] =
 "  --archive DIR           the archive (or CUSTODY_ARCHIVE)\n"
 "  --json                  print the result as JSON\n"
 "\n"
-"examples:\n"
+"Examples:\n"
 "  custody witness add partner https://witness.partner.example w.vkey\n"
 "  custody cosign\n"
 "  custody proof memo.pdf -o memo.proof\n";
@@ -147,7 +147,7 @@ static const char policy_help[] =
 "  -o, --output FILE  write it to FILE (default: standard output)\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
 "\n"
-"examples:\n"
+"Examples:\n"
 "  custody policy export -o example.org.policy\n"
 "  custody check memo.pdf memo.proof --policy example.org.policy\n";
 

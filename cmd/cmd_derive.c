@@ -27,7 +27,11 @@ static const char help[] =
 "  --key NAME           sign with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR        the archive (or CUSTODY_ARCHIVE)\n"
-"  --json               print the result as JSON\n";
+"  --json               print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody derive memo.pdf memo-redacted.pdf --action redact\n"
+"  custody derive memo-de.pdf memo-en.pdf --action translate\n";
 
 int cmd_derive(int argc, char **argv)
 {
@@ -69,6 +73,10 @@ int cmd_derive(int argc, char **argv)
 		return cli_usage("derive", "want ORIGINAL and NEW");
 	if (opts.derivation == NULL)
 		return cli_usage("derive", "say how NEW was made with --action");
+	if (cli_check_value("derive", "--action", CUSTODY_FIELD_DERIVATION,
+	    opts.derivation) || cli_check_value("derive", "--note",
+	    CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

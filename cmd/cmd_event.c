@@ -21,14 +21,22 @@ static const char help[] =
 "  --from A, --to B  who or where: labels the newsroom chooses; never a\n"
 "                    source's identity, only an opaque label\n"
 "  --at TIME         when it happened, YYYY-MM-DDTHH:MM:SSZ (default:\n"
-"                    now); before the document's registration only with\n"
-"  --backdate-reason TEXT  why (recorded with the event)\n"
+"                    now); before the document's registration only\n"
+"                    with --backdate-reason\n"
+"  --backdate-reason TEXT  why it is recorded after the fact (kept with\n"
+"                    the event)\n"
 "  --note TEXT       a note (at most 4096 bytes)\n"
 "  --wait SECONDS    wait this long if another process holds the archive\n"
 "  --key NAME        sign with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR     the archive (or CUSTODY_ARCHIVE)\n"
-"  --json            print the result as JSON\n";
+"  --json            print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody event memo.pdf --action transferred --from desk --to lawyer\n"
+"  custody event memo.pdf --action sealed --note 'safe 2, shelf 3'\n"
+"  custody event memo.pdf --action received --at 2026-01-05T09:30:00Z \\\n"
+"      --backdate-reason 'logged a day late'\n";
 
 int cmd_event(int argc, char **argv)
 {
@@ -74,6 +82,14 @@ int cmd_event(int argc, char **argv)
 		return cli_usage("event", "name one registered document");
 	if (opts.action == NULL)
 		return cli_usage("event", "say what happened with --action");
+	if (cli_check_value("event", "--action", CUSTODY_FIELD_EVENT_ACTION,
+	    opts.action) || cli_check_value("event", "--from",
+	    CUSTODY_FIELD_LABEL, opts.from) || cli_check_value("event",
+	    "--to", CUSTODY_FIELD_LABEL, opts.to) || cli_check_value("event",
+	    "--at", CUSTODY_FIELD_TIME, opts.at) || cli_check_value("event",
+	    "--backdate-reason", CUSTODY_FIELD_LABEL, opts.backdate_reason) ||
+	    cli_check_value("event", "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

@@ -38,7 +38,11 @@ static const char help[] =
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   put the archive in DIR instead (or CUSTODY_ARCHIVE);\n"
 "                  the collection folder is remembered in its config\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody init --origin example.org/china-cables\n"
+"  custody init --origin example.org/leaks --no-store --sha512\n";
 
 int cmd_init(int argc, char **argv)
 {
@@ -78,6 +82,9 @@ int cmd_init(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("init", "unexpected argument '%s'",
 			argv[optind]);
+	if (cli_check_value("init", "--origin", CUSTODY_FIELD_ORIGIN,
+	    opts.origin))
+		return EXIT_USAGE;
 	opts.archive_path = cli.archive;
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
 	    &member) != EXIT_OK)

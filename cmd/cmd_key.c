@@ -42,7 +42,12 @@ static const char help[] =
 "--passphrase-file FILE (first line) or CUSTODY_PASSPHRASE.\n"
 "\n"
 "  --archive DIR   the archive whose origin --vkey uses\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody key new jane\n"
+"  custody key import ~/.ssh/id_ed25519 jane\n"
+"  custody key export --vkey\n";
 
 /* Save key as NAME.key and NAME.pub in the key folder; print it. */
 static int store(const custody_key *key, const char *name,
@@ -405,6 +410,13 @@ int cmd_key(int argc, char **argv)
 			return outlet_export(&cli, vkey);
 		if (origin != NULL && !vkey)
 			return cli_usage("key", "--origin goes with --vkey");
+		if (cli_check_value("key", "--origin", CUSTODY_FIELD_ORIGIN,
+		    origin))
+			return EXIT_USAGE;
+		/* a verifier key is NAME+ID+KEY: its name holds no '+' */
+		if (origin != NULL && strchr(origin, '+') != NULL)
+			return cli_usage("key", "--origin '%s' cannot name a "
+				"verifier key: it holds a '+'", origin);
 		return key_export(&cli, nargs ? argv[optind] : NULL, vkey,
 			origin, allowed_signers);
 	}

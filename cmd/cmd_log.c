@@ -18,7 +18,12 @@ static const char help[] =
 "\n"
 "  -n COUNT     show at most COUNT entries\n"
 "  --published  what was published, where and when\n"
-"  --json       one JSON array\n";
+"  --json       one JSON array\n"
+"\n"
+"Examples:\n"
+"  custody log -n 10\n"
+"  custody log memos/budget.txt\n"
+"  custody log --published --json\n";
 
 struct out {
 	int json;

@@ -42,7 +42,10 @@ static const char help[] =
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --wait SECONDS  wait this long if another process holds the archive\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          {index, log_key, previous_log_key, commit}\n";
+"  --json          {index, log_key, previous_log_key, commit}\n"
+"\n"
+"Examples:\n"
+"  custody log-key rotate example.org-leaks-2027 --note 'yearly rotation'\n";
 
 /* rotate's options; the command alone shares them, as it shares the
  * help */
@@ -80,6 +83,8 @@ static int rotate(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("log-key", "unexpected argument '%s'",
 			argv[optind + 1]);
+	if (cli_check_value("log-key", "--note", CUSTODY_FIELD_NOTE, note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

@@ -28,7 +28,12 @@ static const char help[] =
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody member add bob bob.pub\n"
+"  custody member revoke bob --note 'left the desk'\n"
+"  custody member list --allowed-signers >signers\n";
 
 struct listing {
 	int json;
@@ -125,6 +130,8 @@ int cmd_member(int argc, char **argv)
 	opts.lock_wait_ms = cli.wait_ms;
 	if (optind == argc)
 		return cli_usage("member", "say add, revoke or list");
+	if (cli_check_value("member", "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	verb = argv[optind++];
 	if (strcmp(verb, "list") == 0) {
 		if (optind != argc)

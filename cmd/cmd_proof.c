@@ -37,7 +37,9 @@ static const char help[] =
 "  --passphrase-file FILE  read the passphrases from FILE (or\n"
 "                     CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "\n"
-"Example: custody proof memo-redacted.pdf --disclose path -o memo.proof\n";
+"Examples:\n"
+"  custody proof memo-redacted.pdf -o memo.proof\n"
+"  custody proof memo-redacted.pdf --disclose path -o memo.proof\n";
 
 /* The fields a registration holds, which --disclose may name. */
 static const char *const disclosable[] = { "path", "actor", "note",

@@ -28,7 +28,11 @@ static const char help[] =
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
-"  --json          print the result as JSON\n";
+"  --json          print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody publish memo-redacted.pdf --url https://example.org/story\n"
+"  custody publish a.pdf b.pdf --url https://example.org/s --title 'Memos'\n";
 
 int cmd_publish(int argc, char **argv)
 {
@@ -70,6 +74,12 @@ int cmd_publish(int argc, char **argv)
 		return cli_usage("publish", "name the published documents");
 	if (opts.url == NULL)
 		return cli_usage("publish", "say where with --url URL");
+	if (cli_check_value("publish", "--url", CUSTODY_FIELD_URL, opts.url) ||
+	    cli_check_value("publish", "--title", CUSTODY_FIELD_LABEL,
+	    opts.title) || cli_check_value("publish", "--at",
+	    CUSTODY_FIELD_TIME, opts.published) || cli_check_value("publish",
+	    "--note", CUSTODY_FIELD_NOTE, opts.note))
+		return EXIT_USAGE;
 	if (cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
 	    &key) != EXIT_OK)
 		return EXIT_FAILED;

@@ -138,7 +138,10 @@ static const char help[] =
 "with gaps named and the tree of derivatives drawn. No scripts, no\n"
 "outside resources. The same data: `custody log DOC --json`.\n"
 "\n"
-"  -o, --output FILE  write the page to FILE (default: standard output)\n";
+"  -o, --output FILE  write the page to FILE (default: standard output)\n"
+"\n"
+"Examples:\n"
+"  custody report memo.pdf -o memo.html\n";
 
 struct page {
 	FILE *f;

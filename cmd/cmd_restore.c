@@ -17,7 +17,11 @@ static const char help[] =
 "  -o, --output FILE  write to FILE (- for standard output) instead of the\n"
 "                     document's place in the collection\n"
 "  --force            replace a different file already at the destination\n"
-"  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n";
+"  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
+"\n"
+"Examples:\n"
+"  custody restore memos/budget.txt --version 1 -o old.txt\n"
+"  custody restore memos/budget.txt --force\n";
 
 int cmd_restore(int argc, char **argv)
 {

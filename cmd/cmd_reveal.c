@@ -17,7 +17,10 @@ static const char help[] =
 "at one checkpoint. The original's entry, with its digest, is in it: it\n"
 "is a deliberate disclosure. `custody check-reveal` checks it offline.\n"
 "\n"
-"  -o, --output FILE  write it to FILE (default: standard output)\n";
+"  -o, --output FILE  write it to FILE (default: standard output)\n"
+"\n"
+"Examples:\n"
+"  custody reveal memo-redacted.pdf -o memo.disclosure\n";
 
 int cmd_reveal(int argc, char **argv)
 {
@@ -65,7 +68,12 @@ static const char check_help[] =
 "Check a disclosure offline: both proofs hold under one checkpoint signed\n"
 "by KEY, the derivative's entry links to the disclosed original's entry\n"
 "(by index and leaf hash), and the files, when given, are the documents\n"
-"the entries describe. Exit 0 only if every check passes.\n";
+"the entries describe. Exit 0 only if every check passes.\n"
+"\n"
+"Examples:\n"
+"  custody check-reveal memo.disclosure --key outlet.vkey\n"
+"  custody check-reveal memo.disclosure --key outlet.vkey \\\n"
+"      --original memo.pdf --derivative memo-redacted.pdf\n";
 
 int cmd_check_reveal(int argc, char **argv)
 {

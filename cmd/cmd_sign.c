@@ -22,7 +22,11 @@ static const char help[] =
 "  --key NAME      sign with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE (or\n"
 "                  CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
-"  --json          print what was signed as JSON\n";
+"  --json          print what was signed as JSON\n"
+"\n"
+"Examples:\n"
+"  custody sign report.pdf\n"
+"  custody sign report.pdf --output - >report.sig\n";
 
 static int write_signature(const char *path, const custody_buf *sig,
 	int force)

@@ -43,7 +43,11 @@ static const char clone_help[] =
 "\n"
 "  --max-bytes N  stop a fetch that brings more than N bytes\n"
 "                 (default 16 GiB)\n"
-"  --json         {archive, tip, size, documents_written}\n";
+"  --json         {archive, tip, size, documents_written}\n"
+"\n"
+"Examples:\n"
+"  custody clone https://partner.example/leaks.git leaks\n"
+"  custody clone /mnt/usb/leaks --max-bytes 1000000000\n";
 
 static const char remote_help[] =
 "usage: custody remote add NAME URL [--archive DIR]\n"
@@ -51,7 +55,11 @@ static const char remote_help[] =
 "       custody remote list [--json] [--archive DIR]\n"
 "\n"
 "The partner archives this archive fetches from and pushes to, kept in\n"
-"its git config (never in the archive's history).\n";
+"its git config (never in the archive's history).\n"
+"\n"
+"Examples:\n"
+"  custody remote add partner https://partner.example/leaks.git\n"
+"  custody remote list\n";
 
 #define MAX_BYTES \
 "  --max-bytes N  stop a fetch that brings more than N bytes\n" \
@@ -72,7 +80,11 @@ static const char fetch_help[] =
 "                 (it brings new entries), behind (this archive has\n"
 "                 more) or diverged (both added entries: then also\n"
 "                 replay_from, where `custody sync` would append yours\n"
-"                 again after theirs, and replayed: 0)\n";
+"                 again after theirs, and replayed: 0)\n"
+"\n"
+"Examples:\n"
+"  custody fetch partner\n"
+"  custody fetch partner --json\n";
 
 static const char sync_help[] =
 "usage: custody sync [REMOTE] [--key NAME] [--passphrase-file FILE]\n"
@@ -103,7 +115,11 @@ static const char sync_help[] =
 "  --json         {remote, tip, size, relation, documents_written,\n"
 "                 documents_differing, checked_from when ahead (the\n"
 "                 first entry checked one by one)}, and when both sides added\n"
-"                 entries, replay_from and replayed\n";
+"                 entries, replay_from and replayed\n"
+"\n"
+"Examples:\n"
+"  custody sync partner\n"
+"  custody sync partner --key jane --wait 30\n";
 
 static const char push_help[] =
 "usage: custody push [REMOTE] [--key NAME] [--passphrase-file FILE] [--json]\n"
@@ -122,7 +138,10 @@ static const char push_help[] =
 "                 CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --json         {remote, tip, size, relation}: the remote's main after\n"
-"                 the push; relation: same (it had it) or behind (sent)\n";
+"                 the push; relation: same (it had it) or behind (sent)\n"
+"\n"
+"Examples:\n"
+"  custody push partner\n";
 
 static const char *const relations[] = { "same", "ahead", "behind",
 	"diverged" };
@@ -481,7 +500,11 @@ static const char evidence_help[] =
 "            partner's: which entry went where\n"
 "  refused   a main that moved back or was rewritten, refused\n"
 "\n"
-"  --json   one JSON array of {kind, time, path, summary}\n";
+"  --json   one JSON array of {kind, time, path, summary}\n"
+"\n"
+"Examples:\n"
+"  custody evidence\n"
+"  custody evidence --json\n";
 
 static const char *const evidence_kinds[] = { "", "fork", "replay",
 	"refused" };

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -33,7 +34,12 @@ static const char help[] =
 "  --key NAME         sign the commit with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
-"  --json             print the result as JSON\n";
+"  --json             print the result as JSON\n"
+"\n"
+"Examples:\n"
+"  custody timestamp request --tsa https://tsa.example/\n"
+"  custody timestamp request -o q.tsq\n"
+"  custody timestamp add r.tsr --tsa-ca tsa-ca.pem\n";
 
 static void print_info(const custody_timestamp_info *info, int json)
 {
@@ -107,6 +113,11 @@ int cmd_timestamp(int argc, char **argv)
 		return cli_usage("timestamp", "-o and --tsa do not go together");
 	if (!add && url == NULL && ca != NULL)
 		return cli_usage("timestamp", "--tsa-ca goes with --tsa or add");
+	/* the addresses custody_timestamp_post takes */
+	if (url != NULL && strncasecmp(url, "http://", 7) != 0 &&
+	    strncasecmp(url, "https://", 8) != 0)
+		return cli_usage("timestamp", "--tsa '%s' must start with "
+			"https:// or http://", cli_text(url));
 	if (add && cli_read_file(argv[optind], 1 << 20, &reply, &reply_len) !=
 	    EXIT_OK)
 		return EXIT_FAILED;

@@ -18,6 +18,10 @@ static const char help[] =
 "           modified and missing files) and every stored blob\n"
 "  --json   print the problems and counts as JSON\n"
 "\n"
+"Examples:\n"
+"  custody verify\n"
+"  custody verify --full --json >verify.json\n"
+"\n"
 "Exit status 0 if everything checks out, 1 if any problem was found or\n"
 "the check could not run, 2 usage.\n";
 

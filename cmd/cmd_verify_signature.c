@@ -25,6 +25,9 @@ static const char help[] =
 "                  custody; git commits use git)\n"
 "  --json          print the result as JSON\n"
 "\n"
+"Examples:\n"
+"  custody verify-signature report.pdf report.pdf.sig --key jane.pub\n"
+"\n"
 "Exit status: 0 the signature is good, 1 it is not (or cannot be read),\n"
 "2 usage.\n";
 

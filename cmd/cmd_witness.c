@@ -79,11 +79,10 @@ static const char help[] =
 "                          (or CUSTODY_PASSPHRASE; default: ask)\n"
 "  --json                  print data as JSON\n"
 "\n"
-"examples:\n"
+"Examples:\n"
 "  custody witness init witness.example.org/w1\n"
-"  custody witness serve --listen 0.0.0.0:8080\n"
-"  custody witness add partner https://witness.partner.example w.vkey\n"
-"  custody witness quorum 2\n";
+"  custody witness serve --listen 127.0.0.1:8080\n"
+"  custody witness add partner https://witness.partner.example w.vkey\n";
 
 #define CHECKPOINT_MAX (64 * 1024)
 #define PROOF_MAX (64 * 1024)
@@ -687,6 +686,21 @@ static int outlet_list(struct witness_args *a)
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
 
+/* "host:port" or "[v6]:port", the shape custody_witness_serve takes;
+ * whether the host exists is its to say */
+static int listen_address(const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	size_t digits;
+
+	if (colon == NULL || colon == text)
+		return 0;
+	digits = strlen(colon + 1);
+	return digits >= 1 && digits <= 5 && strspn(colon + 1,
+		"0123456789") == digits && strtoul(colon + 1, NULL, 10) <=
+		65535 && !(colon - text == 2 && text[0] == '[');
+}
+
 int cmd_witness(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -738,6 +752,13 @@ int cmd_witness(int argc, char **argv)
 	}
 	if (c < 0)
 		return a.cli.status;
+	/* after the options, so that --help after them still helps */
+	if (a.listen != NULL && !listen_address(a.listen))
+		return cli_usage("witness", "--listen wants ADDR:PORT (a port "
+			"up to 65535), not '%s'", cli_text(a.listen));
+	if (a.old != NULL && cli_parse_u64(a.old, &timeout) != 0)
+		return cli_usage("witness", "--old wants a size, not '%s'",
+			cli_text(a.old));
 	if (optind == argc)
 		return cli_usage("witness", "say init, trust, logs, serve, "
 			"cosign, evidence, add, remove, quorum, policy or "

@@ -31,7 +31,8 @@ static const struct command commands[] = {
 	{ "proof",   cmd_proof,   "the file a fact-checker needs for a document" },
 	{ "check",   cmd_check,   "a fact-checker's offline check of a proof" },
 	{ "reveal",  cmd_reveal,  "disclose the original a derivative was made from" },
-	{ "check-reveal", cmd_check_reveal, "check such a disclosure offline" },
+	{ "check-reveal", cmd_check_reveal,
+	             "check a derivative's disclosure offline" },
 	{ "report",  cmd_report,  "a document's chain of custody as an HTML page" },
 	{ "checkpoint", cmd_checkpoint, "the log's current signed checkpoint" },
 	{ "consistency", cmd_consistency,
@@ -58,7 +59,11 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fputs("usage: custody <command> [options] [arguments]\n\n"
+	fputs("usage: custody <command> [options] [arguments]\n"
+		"       custody help <command>\n"
+		"       custody --version\n\n"
+		"custody: prove what a newsroom holds, what it published, and "
+		"when.\n\n"
 		"Commands:\n", out);
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(out, "  %-16s %s\n", c->name, c->summary);
@@ -66,15 +71,26 @@ static void usage(FILE *out)
 	fputs("\nEvery command takes --help; --json prints data for scripts. "
 		"This is the\ncheck-only build of custody: it checks proofs, "
 		"disclosures and signatures;\nmaking them takes the full "
-		"build.\n"
+		"build.\n\n"
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
 #else
-	fputs("\nEvery command takes --help (or: custody help COMMAND). Common "
-		"options:\n--archive DIR (or CUSTODY_ARCHIVE) selects the "
-		"archive (the collection folder\nor its .custody); --json "
-		"prints data for scripts. Before the command:\n-C DIR runs as "
-		"if started in DIR, --archive DIR as above.\n"
+	fputs("\nEvery command takes --help (or: custody help COMMAND) and "
+		"has a manual page,\ncustody-COMMAND(1), as `man custody-add`. "
+		"Common options: --archive DIR\n(or CUSTODY_ARCHIVE) selects the "
+		"archive (the collection folder or its\n.custody); --json prints "
+		"data for scripts. Before the command: -C DIR runs\nas if started "
+		"in DIR, --archive DIR as above.\n\n"
+		"Environment:\n"
+		"  CUSTODY_ARCHIVE      the archive, as --archive\n"
+		"  CUSTODY_KEY          the key to sign with, as --key\n"
+		"  CUSTODY_KEY_DIR      the key folder (default: "
+		"$XDG_CONFIG_HOME/custody/keys,\n"
+		"                       else ~/.config/custody/keys)\n"
+		"  CUSTODY_PASSPHRASE   the key's passphrase, for scripts "
+		"(people type it)\n"
+		"  CUSTODY_WITNESS_DIR  a witness's state folder, as "
+		"custody witness --state\n\n"
 		"Exit status: 0 ok, 1 a check failed or an error, 2 usage.\n",
 		out);
 #endif

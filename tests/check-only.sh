@@ -55,8 +55,8 @@ needs_no_archive_library() {
 
 offers_the_checks_alone() {
 	local commands
-	commands=$("$custody" --help | sed -n 's/^  \([a-z-]*\) .*/\1/p' |
-		tr '\n' ' ')
+	commands=$("$custody" --help | sed -n '/^Commands:/,/^$/p' |
+		sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' | tr '\n' ' ')
 	[ "$commands" = "check check-reveal consistency verify-signature " ] &&
 		return 0
 	echo "    its commands: $commands"

@@ -4,6 +4,7 @@
  * writes what it would refuse to read.
  */
 #include "entry_check.h"
+#include "custody/entry.h"
 #include "sshwire.h"
 #include "ed25519.h"
 #include "common.h"
@@ -14,6 +15,7 @@
 
 #include <stdlib.h>
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -306,6 +308,24 @@ const char *custody_entry__check_derivation(const char *s)
 		return "must be \"redact\", \"translate\", \"ocr\", "
 			"\"excerpt\", \"convert\" or \"watermark-removal\"";
 	return NULL;
+}
+
+const char *custody_entry_check_value(custody_field field,
+	const char *value)
+{
+	assert(value != NULL);
+	switch (field) {
+	case CUSTODY_FIELD_TIME: return check_time(value);
+	case CUSTODY_FIELD_LABEL: return check_label(value);
+	case CUSTODY_FIELD_NOTE: return check_note(value);
+	case CUSTODY_FIELD_URL: return check_url(value);
+	case CUSTODY_FIELD_ORIGIN: return custody_entry__check_origin(value);
+	case CUSTODY_FIELD_EVENT_ACTION:
+		return custody_entry__check_event_action(value);
+	case CUSTODY_FIELD_DERIVATION:
+		return custody_entry__check_derivation(value);
+	}
+	return "is of a kind this library does not know";
 }
 
 /* A member's name becomes an allowed_signers principal and a key file

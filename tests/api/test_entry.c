@@ -436,6 +436,48 @@ static void test_entry__log_entries_match_custody_archive_entry(void)
 	custody_key_free(key);
 }
 
+/* A value checked before any archive is opened, by the entries' rules:
+ * NULL for one an entry takes, else the reason. */
+static void test_entry__check_value_says_why_a_value_is_refused(void)
+{
+	static char note[4098];
+
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_EVENT_ACTION,
+	    "sealed") == NULL);
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_EVENT_ACTION,
+	    "stolen"), "must be \"received\", \"transferred\", \"copied\", "
+	    "\"accessed\", \"verified\", \"sealed\", \"returned\", "
+	    "\"destroyed\" or \"note\"");
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_DERIVATION,
+	    "watermark-removal") == NULL);
+	EXPECT_HAS(custody_entry_check_value(CUSTODY_FIELD_DERIVATION,
+	    "paint"), "\"redact\"");
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_TIME,
+	    "2024-02-29T23:59:59Z") == NULL);
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_TIME, "yesterday"),
+	    "must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"");
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_TIME,
+	    "2023-02-29T00:00:00Z"),
+	    "is not a real date (no such day in that month)");
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_URL,
+	    "https://example.org/story") == NULL);
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_URL, "ftp://x"),
+	    "must start with https:// or http://");
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_LABEL, ""),
+	    "must not be empty");
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_LABEL, "a\tb"),
+	    "contains a control character");
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_NOTE, "a\tb\n") ==
+	    NULL);
+	memset(note, 'x', sizeof(note) - 1);
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_NOTE, note),
+	    "is longer than 4096 bytes");
+	EXPECT(custody_entry_check_value(CUSTODY_FIELD_ORIGIN,
+	    "example.org/leaks") == NULL);
+	EXPECT_STR(custody_entry_check_value(CUSTODY_FIELD_ORIGIN, "a b"),
+	    "must be printable ASCII without spaces");
+}
+
 int main(void)
 {
 	static const struct api_test tests[] = {
@@ -448,6 +490,7 @@ int main(void)
 		API_TEST(test_entry__derive_links_to_the_original_by_leaf_hash),
 		API_TEST(test_entry__publish_lists_its_documents),
 		API_TEST(test_entry__log_entries_match_custody_archive_entry),
+		API_TEST(test_entry__check_value_says_why_a_value_is_refused),
 		{ NULL, NULL }
 	};
 	return api_main("entry", tests);

@@ -98,6 +98,53 @@ test_help__every_option_a_help_lists_is_taken() {
 	[ "$n" -ge 90 ] || fail "only $n options found in the helps"
 }
 
+# examples CMD: the invocations in CMD's "Examples:" block, one a line
+# (a line ending in "\" joined with the next), without their comment
+examples() {
+	"$CUSTODY" "$1" --help | "$PYTHON" -c '
+import sys
+lines = sys.stdin.read().split("\n")
+if "Examples:" not in lines:
+    sys.exit(0)
+block, joined = [], ""
+for line in lines[lines.index("Examples:") + 1:]:
+    if line == "":
+        break
+    if joined or line.startswith("  custody "):
+        joined += " " + line.strip().split("  ")[0].rstrip("\\").strip()
+        if not line.endswith("\\"):
+            block.append(joined.strip())
+            joined = ""
+print("\n".join(block))
+'
+}
+
+# Every --help ends its text with one to three real invocations, and an
+# option an example uses is one the help lists
+test_help__every_command_shows_one_to_three_examples() {
+	local c n example option options
+	for c in $(commands); do
+		n=0
+		options=$(listed "$c" | cut -d' ' -f1)
+		while read -r example; do
+			[ -n "$example" ] || continue
+			n=$((n + 1))
+			contains "$example" "custody $c" ||
+				fail "custody $c --help: an example of another" \
+					"command: $example"
+			for option in $(grep -oE '(^| )--?[a-z][a-z0-9-]*' \
+			    <<<"$example"); do
+				grep -qxF -- "$option" <<<"$options" ||
+					fail "custody $c --help: its example" \
+						"'$example' uses $option," \
+						"which the help does not list"
+			done
+		done < <(examples "$c")
+		[ "$n" -ge 1 ] && [ "$n" -le 3 ] ||
+			fail "custody $c --help: $n examples, not 1 to 3"
+	done
+}
+
 # custody help CMD is CMD --help; an unknown one is a usage error
 test_help__help_command_prints_that_commands_help() {
 	run help add

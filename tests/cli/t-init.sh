@@ -68,8 +68,9 @@ test_init__default_origin_comes_from_folder_name() {
 test_init__rejects_origin_with_spaces() {
 	mkdir coll && cd coll
 	run init --origin "has space"
-	expect_rc 1
-	expect_err "custody: origin 'has space': only printable ASCII without spaces is allowed (like example.org/leaks)"
+	expect_rc 2
+	expect_err "custody: --origin 'has space' must be printable ASCII without spaces
+Try 'custody init --help'."
 	[ ! -e .custody ] || fail ".custody was created"
 }
 

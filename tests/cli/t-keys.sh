@@ -251,7 +251,9 @@ kid = hashlib.sha256(name + b"\n" + b"\x01" + key).digest()[:4].hex()
 print("example.org/log+%s+%s" % (kid, base64.b64encode(b"\x01" + key).decode()))
 ' "$TMP/id.pub")" "verifier key"
 	run key export --vkey --origin 'has space'
-	expect_rc 1
+	expect_rc 2
+	expect_err "custody: --origin 'has space' must be printable ASCII without spaces
+Try 'custody key --help'."
 	run key export --origin x
 	expect_rc 2
 }

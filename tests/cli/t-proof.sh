@@ -181,8 +181,9 @@ test_publish__records_where_and_when_and_lists_it() {
 	expect_rc 1
 	expect_err_has "unregistered.txt: not registered in this archive"
 	run publish scans/report.pdf --url ftp://example.org/x
-	expect_rc 1
-	expect_err_has "'url' must start with https:// or http://"
+	expect_rc 2
+	expect_err "custody: --url 'ftp://example.org/x' must start with https:// or http://
+Try 'custody publish --help'."
 	run publish scans/report.pdf
 	expect_rc 2
 	expect_eq "$(snapshot $G)" "$before" "archive after refusals"

@@ -671,8 +671,9 @@ test_witness__usage_help_and_errors() {
 	run witness trust "$ORIGIN" "witness.example+00000000+BAAA" --state "$TMP/w2"
 	expect_rc 1
 	run witness serve --listen nonsense --state "$TMP/w2"
-	expect_rc 1
-	expect_err "custody: 'nonsense': want ADDR:PORT"
+	expect_rc 2
+	expect_err "custody: --listen wants ADDR:PORT (a port up to 65535), not 'nonsense'
+Try 'custody witness --help'."
 }
 
 run_tests

@@ -103,6 +103,43 @@ CUSTODY_EXTERN(const char *) custody_entry_document(
 /* Free an entry obtained from custody_archive_entry. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_entry_free(custody_entry *entry);
 
+/* The kinds of value a caller gives for an entry's fields. */
+typedef enum custody_field {
+	/* a UTC time "YYYY-MM-DDTHH:MM:SSZ" that exists (an event's at, a
+	 * publication's time) */
+	CUSTODY_FIELD_TIME,
+	/* a label (an event's from and to, a source, a title, a reason
+	 * for a backdated event): 1 to 256 bytes of UTF-8, no control */
+	CUSTODY_FIELD_LABEL,
+	/* a note: at most 4096 bytes of UTF-8; newline and tab the only
+	 * controls */
+	CUSTODY_FIELD_NOTE,
+	/* a publication's address: http:// or https://, a host, printable
+	 * ASCII without spaces, at most 2048 bytes */
+	CUSTODY_FIELD_URL,
+	/* a log's origin name: 1 to 255 printable ASCII, no spaces */
+	CUSTODY_FIELD_ORIGIN,
+	/* an event's action: received, transferred, copied, accessed,
+	 * verified, sealed, returned, destroyed or note */
+	CUSTODY_FIELD_EVENT_ACTION,
+	/* a derivation: redact, translate, ocr, excerpt, convert or
+	 * watermark-removal */
+	CUSTODY_FIELD_DERIVATION
+} custody_field;
+
+/*
+ * Whether an entry would accept `value` for a field of this kind, by the
+ * same rules the entry's own checks apply, so that a program can refuse
+ * a bad value (a command-line option, say) before it opens an archive.
+ * Returns NULL when it would, else the reason, worded to follow the
+ * value ("must be a UTC time \"YYYY-MM-DDTHH:MM:SSZ\"", "is longer than
+ * 256 bytes"): a static string. Rules that depend on an archive (an
+ * event's time after the document's registration, and not in the
+ * future) are not checked here. `value` must not be NULL.
+ */
+CUSTODY_EXTERN(const char *) custody_entry_check_value(custody_field field,
+	const char *value);
+
 #ifdef __cplusplus
 }
 #endif
