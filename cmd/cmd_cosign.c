@@ -32,9 +32,9 @@ static const char cosign_help[] =
 "  --json                  print the result as JSON\n"
 "\n"
 "Examples:\n"
-"  custody witness add partner https://witness.partner.example w.vkey\n"
 "  custody cosign\n"
-"  custody proof memo.pdf -o memo.proof\n";
+"  custody cosign --json\n"
+"  custody cosign --key jane --archive /srv/leaks\n";
 
 static void print_json(const custody_cosign_info *info)
 {
@@ -148,8 +148,8 @@ static const char policy_help[] =
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
 "\n"
 "Examples:\n"
-"  custody policy export -o example.org.policy\n"
-"  custody check memo.pdf memo.proof --policy example.org.policy\n";
+"  custody policy export\n"
+"  custody policy export -o example.org.policy\n";
 
 int cmd_policy(int argc, char **argv)
 {
