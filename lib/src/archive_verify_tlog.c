@@ -246,7 +246,7 @@ static void check_timestamp_signers(struct custody_verify_run *v,
  * which is this log's. */
 static void check_timestamp(struct custody_verify_run *v,
 	struct custody_tiles *t, git_tree *dir, const git_tree_entry *tsr,
-	const struct custody_members *members)
+	const void *unused)
 {
 	custody_archive *a = v->a;
 	const char *name = git_tree_entry_name(tsr);
@@ -297,35 +297,41 @@ done:
 	custody_buf_dispose(&token);
 }
 
-/* timestamps/: each token covers its checkpoint, which is this log's. */
-static void check_timestamps(struct custody_verify_run *v,
-	struct custody_tiles *t, git_tree *tree,
-	const struct custody_members *members)
+typedef void (*file_check)(struct custody_verify_run *v,
+	struct custody_tiles *t, git_tree *dir, const git_tree_entry *e,
+	const void *ctx);
+
+/* Each file of `folder` at head that the base did not hold as it is
+ * (what the base holds was checked when it was verified), through
+ * check. */
+static void check_new_files(struct custody_verify_run *v,
+	struct custody_tiles *t, git_tree *tree, const char *folder,
+	int base_has, const git_oid *base_id, file_check check,
+	const void *ctx)
 {
 	git_tree_entry *te = NULL;
 	git_tree *dir = NULL, *old = NULL;
+	char where[32];
 
-	if (git_tree_entry_bypath(&te, tree, "timestamps") != 0)
+	if (git_tree_entry_bypath(&te, tree, folder) != 0)
 		return;
 	if (git_tree_lookup(&dir, v->a->repo, git_tree_entry_id(te)) != 0) {
-		custody_archive_verify__problem(v, "timestamps/", "cannot be "
-			"read");
+		snprintf(where, sizeof(where), "%s/", folder);
+		custody_archive_verify__problem(v, where, "cannot be read");
 		git_tree_entry_free(te);
 		return;
 	}
-	if (v->base != NULL && v->base->has_timestamps &&
-	    git_tree_lookup(&old, v->a->repo, &v->base->timestamps) != 0)
+	if (v->base != NULL && base_has &&
+	    git_tree_lookup(&old, v->a->repo, base_id) != 0)
 		old = NULL;
 	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
 		const git_tree_entry *was = old ? git_tree_entry_byname(old,
 			git_tree_entry_name(e)) : NULL;
 
-		/* a token the base holds was checked before (the history
-		 * shows timestamps are only ever added) */
 		if (was == NULL || !git_oid_equal(git_tree_entry_id(was),
 		    git_tree_entry_id(e)))
-			check_timestamp(v, t, dir, e, members);
+			check(v, t, dir, e, ctx);
 	}
 	git_tree_free(old);
 	git_tree_free(dir);
@@ -337,9 +343,10 @@ static void check_timestamps(struct custody_verify_run *v,
  * by a witness of the policy at head verifying (lines by others are
  * kept, unjudged: a witness removed since, say). */
 static void check_cosigned(struct custody_verify_run *v,
-	struct custody_tiles *t, const git_tree_entry *te,
-	const struct custody_policy *policy)
+	struct custody_tiles *t, git_tree *dir, const git_tree_entry *te,
+	const void *ctx)
 {
+	const struct custody_policy *policy = ctx;
 	const char *name = git_tree_entry_name(te);
 	struct custody_checkpoint cp;
 	custody_buf note = CUSTODY_BUF_INIT, signed_part = CUSTODY_BUF_INIT;
@@ -406,44 +413,23 @@ static void check_witnesses(struct custody_verify_run *v,
 	struct custody_tiles *t, git_tree *tree)
 {
 	struct custody_policy *policy = NULL;
-	git_tree_entry *te = NULL, *pe = NULL;
-	git_tree *dir = NULL, *old = NULL;
+	git_tree_entry *pe = NULL;
 	custody_buf text = CUSTODY_BUF_INIT;
 	custody_error *why = NULL;
 
-	if (git_tree_entry_bypath(&te, tree, "witnesses") != 0)
-		return;
-	if (git_tree_lookup(&dir, v->a->repo, git_tree_entry_id(te)) != 0) {
-		custody_archive_verify__problem(v, "witnesses/", "cannot be "
-			"read");
-		goto done;
-	}
 	if (git_tree_entry_bypath(&pe, tree, CUSTODY_POLICY_PATH) == 0 &&
 	    (read_blob(v->a, git_tree_entry_id(pe), &text) != 0 ||
 	    custody_policy__parse(&policy, text.ptr, text.size,
 	    CUSTODY_POLICY_PATH, &why) != 0))
 		custody_archive_verify__problem(v, CUSTODY_POLICY_PATH, "%s",
 			why ? custody_error_message(why) : "cannot be read");
-	if (v->base != NULL && v->base->has_witnesses &&
-	    git_tree_lookup(&old, v->a->repo, &v->base->witnesses) != 0)
-		old = NULL;
-	for (size_t i = 0; i < git_tree_entrycount(dir) && !v->stopped; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
-		const git_tree_entry *was = old ? git_tree_entry_byname(old,
-			git_tree_entry_name(e)) : NULL;
-
-		if (was == NULL || !git_oid_equal(git_tree_entry_id(was),
-		    git_tree_entry_id(e)))
-			check_cosigned(v, t, e, policy);
-	}
-done:
+	check_new_files(v, t, tree, "witnesses", v->base ?
+		v->base->has_witnesses : 0, v->base ? &v->base->witnesses :
+		NULL, check_cosigned, policy);
 	free(policy);
 	custody_error_free(why);
 	custody_buf_dispose(&text);
-	git_tree_free(old);
-	git_tree_free(dir);
 	git_tree_entry_free(pe);
-	git_tree_entry_free(te);
 }
 
 /* custody.yaml at commit `info`, parsed; NULL (reported) if it cannot
@@ -571,7 +557,11 @@ int custody_archive_verify__tlog(struct custody_verify_run *v,
 		return rc;
 	}
 	check_checkpoints(v, t);
-	check_timestamps(v, t, v->tree, &v->replay.members);
+	/* a token the base holds was checked before (the history shows
+	 * timestamps are only ever added) */
+	check_new_files(v, t, v->tree, "timestamps", v->base ?
+		v->base->has_timestamps : 0, v->base ? &v->base->timestamps :
+		NULL, check_timestamp, NULL);
 	check_witnesses(v, t, v->tree);
 	custody_tiles__free(t);
 	return 0;

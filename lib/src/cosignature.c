@@ -226,6 +226,18 @@ int custody_cosig__verify_line(const struct custody_cosig_verifier *v,
 	return 0;
 }
 
+/* Where a signature line of `note` is, "\n" included: its name points
+ * into the note, after the em dash and the space. */
+static void line_of(const char *note,
+	const struct custody_note_signature *sig,
+	size_t *start, size_t *len)
+{
+	const char *p = sig->name - (sizeof(EM_DASH_SPACE) - 1);
+
+	*start = (size_t)(p - note);
+	*len = strcspn(p, "\n") + 1;
+}
+
 struct find {
 	const struct custody_cosig_verifier *v;
 	const char *text;
@@ -255,15 +267,7 @@ static int on_line(const struct custody_note_signature *sig, void *payload)
 	}
 	f->found = 1;
 	f->timestamp = ts;
-	/* the line itself, found by its number (1-based) in the note */
-	{
-		const char *p = f->note;
-
-		for (size_t n = 1; n < sig->line; n++)
-			p = strchr(p, '\n') + 1;
-		f->line_start = (size_t)(p - f->note);
-		f->line_len = strcspn(p, "\n") + 1;
-	}
+	line_of(f->note, sig, &f->line_start, &f->line_len);
 	return 0;
 }
 
@@ -308,13 +312,11 @@ static int on_strip_line(const struct custody_note_signature *sig,
 {
 	struct strip *s = payload;
 
-	if (sig->sig_len != CUSTODY_COSIG_SIGNATURE_BYTES) {
-		/* the end of this line */
-		const char *p = s->note;
+	size_t start, len;
 
-		for (size_t n = 0; n < sig->line; n++)
-			p = strchr(p, '\n') + 1;
-		s->keep = (size_t)(p - s->note);
+	if (sig->sig_len != CUSTODY_COSIG_SIGNATURE_BYTES) {
+		line_of(s->note, sig, &start, &len);
+		s->keep = start + len;
 	}
 	return 0;
 }

@@ -181,7 +181,7 @@ static int set_log(custody_archive *a, struct custody_policy *p,
 	if (vkey == NULL || strlen(vkey) > CUSTODY_POLICY_VKEY_MAX)
 		return custody__error(err, CUSTODY_EINVALID, "%s: the archive "
 			"names no outlet key for its policy", a->gitdir);
-	if (p->nlogs == 1 && strcmp(l->vkey, vkey) == 0)
+	if (p->nlogs == 1 && custody_entry__same_log_key(l->vkey, vkey))
 		return 0;
 	memset(l, 0, sizeof(*l));
 	snprintf(l->vkey, sizeof(l->vkey), "%s", vkey);
@@ -382,8 +382,8 @@ int custody_archive_witness_policy(custody_archive *a, const char *text,
 	if ((rc = custody_change__begin(a, 0, &lock, &actor, err)) != 0)
 		goto done;
 	vkey = custody_archive_log_key(a);
-	if (p->nlogs != 1 || vkey == NULL || strcmp(p->logs[0].vkey,
-	    vkey) != 0) {
+	if (p->nlogs != 1 || !custody_entry__same_log_key(p->logs[0].vkey,
+	    vkey)) {
 		rc = custody__error(err, CUSTODY_EINVALID, "the policy given "
 			"must name one log, this outlet's key in force: log %s",
 			vkey ? vkey : "(none)");
