@@ -127,12 +127,16 @@ int cmd_cosign(int argc, char **argv)
 		else
 			print_text(&info);
 	}
-	if (rc != 0)
-		rc = cli.json && info.nwitnesses > 0 ? (custody_error_free(err),
-			EXIT_FAILED) : cli_fail(err);
+	/* under --json the witnesses' reasons were printed already */
+	if (rc != 0 && cli.json && info.nwitnesses > 0) {
+		custody_error_free(err);
+		rc = EXIT_FAILED;
+	} else if (rc != 0) {
+		rc = cli_fail(err);
+	}
 	custody_archive_free(archive);
 	custody_key_free(key);
-	return rc == 0 ? EXIT_OK : rc;
+	return rc;
 }
 
 static const char policy_help[] =
