@@ -1,0 +1,225 @@
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "keys.h"
+
+static const char help[] =
+"usage: custody bag validate BAG [--legacy-encoding] [--threads N]\n"
+"                   [--key KEY | --policy POLICY] [--json]\n"
+"\n"
+"BagIt bags (RFC 8493), the format libraries and archives move\n"
+"collections in. `validate` checks any bag, made by any tool: complete\n"
+"(bagit.txt, data/, every listed file present, every payload file in\n"
+"every payload manifest) and valid (every checksum of every payload and\n"
+"tag manifest: md5, sha1, sha224, sha256, sha384, sha512), with\n"
+"Payload-Oxum, fetch.txt, paths and tag-file encodings. It lists every\n"
+"problem, not only the first, as FILE:LINE: and the RFC's section, on\n"
+"stderr; warnings (names equal after Unicode normalisation, '%' left\n"
+"unencoded, weak algorithms) do not make a bag invalid. In manifest\n"
+"and fetch.txt paths only %0D, %0A and %25 are decoded, as the RFC says;\n"
+"any other %XX is part of the name.\n"
+"\n"
+"  --legacy-encoding   take manifest paths as written, decoding nothing\n"
+"                      (bags from tools that wrote raw names)\n"
+"  --threads N         hashing threads (default: one per core)\n"
+"  --key KEY           check the custody tag files (custody/) too: the\n"
+"                      checkpoint and each proof against the payload,\n"
+"                      with the outlet's key (as custody check --key)\n"
+"  --policy POLICY     the same with the outlet's witness policy\n"
+"  --json              print the result and every problem as JSON\n"
+"\n"
+"Examples:\n"
+"  custody bag validate delivery/\n"
+"  custody bag validate delivery/ --key outlet.vkey --json\n"
+"\n"
+"Exit status: 0 the bag is valid, 1 it is not (or an error), 2 usage.\n";
+
+struct shown {
+	const char *bag;
+	int json;
+	int first;
+};
+
+static const char *severity_word(custody_bag_severity s)
+{
+	return s == CUSTODY_BAG_ERROR ? "error" : "warning";
+}
+
+static int print_problem(const custody_bag_problem *p, void *payload)
+{
+	struct shown *shown = payload;
+	char where[64] = "";
+
+	if (shown->json) {
+		fputs(shown->first ? "{\"severity\":" : ",{\"severity\":",
+			stdout);
+		shown->first = 0;
+		json_string(stdout, severity_word(p->severity));
+		fputs(",\"file\":", stdout);
+		json_string(stdout, p->file);
+		printf(",\"line\":%zu,\"path\":", p->line);
+		json_string(stdout, p->path);
+		fputs(",\"section\":", stdout);
+		json_string(stdout, p->section);
+		fputs(",\"message\":", stdout);
+		json_string(stdout, p->message);
+		fputs("}", stdout);
+		return 0;
+	}
+	if (p->line > 0)
+		snprintf(where, sizeof(where), ":%zu", p->line);
+	if (p->path != NULL && strcmp(p->path, p->file) != 0)
+		fprintf(stderr, "custody: %s/%s%s: %s: %s: %s (RFC 8493 %s)\n",
+			cli_name(shown->bag), cli_name(p->file), where,
+			severity_word(p->severity), cli_name(p->path),
+			cli_text(p->message), p->section);
+	else
+		fprintf(stderr, "custody: %s/%s%s: %s: %s (RFC 8493 %s)\n",
+			cli_name(shown->bag), cli_name(p->file), where,
+			severity_word(p->severity), cli_text(p->message),
+			p->section);
+	return 0;
+}
+
+/* BAG without the slashes it may end in, for BAG/FILE in messages. */
+static char *bag_name(const char *bag)
+{
+	size_t n = strlen(bag);
+	char *name;
+
+	while (n > 1 && bag[n - 1] == '/')
+		n--;
+	if ((name = strndup(bag, n)) == NULL)
+		cli_oom();
+	return name;
+}
+
+static int bag_validate(struct cli *cli, const char *bag,
+	custody_bag_validate_options *opts)
+{
+	custody_bag_summary sum;
+	custody_error *err = NULL;
+	struct shown shown = { NULL, cli->json, 1 };
+	int rc;
+
+	if ((shown.bag = bag_name(bag)) == NULL)
+		return EXIT_FAILED;
+	opts->problem = print_problem;
+	opts->payload = &shown;
+	if (cli->json)
+		fputs("{\"problems\":[", stdout);
+	rc = custody_bag_validate(bag, opts, &sum, &err);
+	if (rc != 0 && rc != CUSTODY_EVERIFY) {
+		if (cli->json)
+			fputs("]}\n", stdout);
+		free((char *)shown.bag);
+		return cli_fail(err);
+	}
+	custody_error_free(err);
+	if (cli->json) {
+		fputs("],\"bag\":", stdout);
+		json_string(stdout, bag);
+		printf(",\"valid\":%s,\"complete\":%s,\"bagit_version\":",
+			sum.valid ? "true" : "false",
+			sum.complete ? "true" : "false");
+		json_string(stdout, sum.bagit_version[0] ? sum.bagit_version :
+			NULL);
+		fputs(",\"encoding\":", stdout);
+		json_string(stdout, sum.encoding);
+		fputs(",\"algorithms\":", stdout);
+		json_string(stdout, sum.algorithms);
+		fputs(",\"tag_algorithms\":", stdout);
+		json_string(stdout, sum.tag_algorithms);
+		printf(",\"payload_files\":%" PRIu64 ",\"payload_bytes\":%"
+			PRIu64 ",\"fetch_missing\":%" PRIu64 ",\"errors\":%zu,"
+			"\"warnings\":%zu,\"proofs_checked\":%zu}\n",
+			sum.payload_files, sum.payload_bytes, sum.fetch_missing,
+			sum.errors, sum.warnings, sum.proofs_checked);
+	} else if (sum.valid) {
+		printf("valid: %s: BagIt %s, %" PRIu64 " payload file%s, %"
+			PRIu64 " bytes, manifests %s%s%s", cli_name(shown.bag),
+			sum.bagit_version, sum.payload_files,
+			sum.payload_files == 1 ? "" : "s", sum.payload_bytes,
+			sum.algorithms, sum.tag_algorithms[0] ?
+			", tag manifests " : "", sum.tag_algorithms);
+		if (sum.proofs_checked > 0)
+			printf(", %zu custody proof%s checked",
+				sum.proofs_checked, sum.proofs_checked == 1 ?
+				"" : "s");
+		if (sum.warnings > 0)
+			printf("; %zu warning%s", sum.warnings,
+				sum.warnings == 1 ? "" : "s");
+		putchar('\n');
+	} else {
+		printf("invalid: %s: %zu error%s, %zu warning%s\n",
+			cli_name(shown.bag), sum.errors,
+			sum.errors == 1 ? "" : "s", sum.warnings,
+			sum.warnings == 1 ? "" : "s");
+	}
+	free((char *)shown.bag);
+	return sum.valid ? EXIT_OK : EXIT_FAILED;
+}
+
+int cmd_bag(int argc, char **argv)
+{
+	static const struct option own[] = {
+		{ "legacy-encoding", no_argument, NULL, 'L' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct cli_options options = {
+		.command = "bag", .help = help, .common = CLI_JSON,
+		.own = own,
+	};
+	custody_bag_validate_options vopts = CUSTODY_BAG_VALIDATE_OPTIONS_INIT;
+	const char *verb, *key = NULL, *policy = NULL;
+	char *key_text = NULL, *policy_text = NULL;
+	struct cli cli;
+	uint64_t n;
+	int c, rc = EXIT_FAILED;
+
+	cli_init(&cli);
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
+		switch (c) {
+		case 'L': vopts.legacy_encoding = 1; break;
+		case 't':
+			if (cli_parse_u64(optarg, &n) != 0 || n == 0 ||
+			    n > 1024)
+				return cli_usage("bag", "--threads wants 1 to "
+					"1024, not '%s'", optarg);
+			vopts.threads = (unsigned int)n;
+			break;
+		case 'k': key = optarg; break;
+		case 'P': policy = optarg; break;
+		}
+	}
+	if (c < 0)
+		return cli.status;
+	if (optind == argc)
+		return cli_usage("bag", "say validate");
+	verb = argv[optind++];
+	if (strcmp(verb, "validate") != 0)
+		return cli_usage("bag", "'%s' is not validate", verb);
+	if (argc - optind != 1)
+		return cli_usage("bag", "bag validate wants one BAG");
+	if (key != NULL && policy != NULL)
+		return cli_usage("bag", "--key or --policy, not both");
+	if ((key != NULL && cli_key_text(key, &key_text) != EXIT_OK) ||
+	    (policy != NULL && cli_read_file(policy, 64 * 1024, &policy_text,
+	    &vopts.policy_len) != EXIT_OK))
+		goto done;
+	vopts.key = key_text;
+	vopts.policy = policy_text;
+	rc = bag_validate(&cli, argv[optind], &vopts);
+done:
+	free(key_text);
+	free(policy_text);
+	return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * custody/bag.h - BagIt bags (RFC 8493): validating any bag, and
+ * handing a collection over as one. docs/bagit.md says what a bag made
+ * by custody holds and what each check means.
+ *
+ * Thread safety: the functions may be called from any thread; a call
+ * spreads its hashing over threads of its own and calls the callbacks
+ * on the calling thread only.
+ */
+#ifndef CUSTODY_BAG_H
+#define CUSTODY_BAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "custody/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How bad a problem found in a bag is. */
+typedef enum {
+	CUSTODY_BAG_ERROR = 1,  /* the bag is not complete, or not valid */
+	CUSTODY_BAG_WARNING = 2 /* valid, but a SHOULD is broken or a name
+				 * would collide on some file systems */
+} custody_bag_severity;
+
+/* One problem, as custody_bag_validate reports it; every pointer is
+ * borrowed and lives until the callback returns. */
+typedef struct custody_bag_problem {
+	custody_bag_severity severity;
+	/* the file the problem is in or about, relative to the bag
+	 * ("bagit.txt", "manifest-sha256.txt", "data/a.pdf") */
+	const char *file;
+	size_t line;            /* its line, from 1; 0: the whole file */
+	/* the payload or tag file the line names (decoded), or NULL */
+	const char *path;
+	/* the RFC 8493 section whose rule is broken ("2.1.3", "3") */
+	const char *section;
+	const char *message;    /* one line, no trailing newline */
+} custody_bag_problem;
+
+/* Called once per problem, in a fixed order (the order of the checks,
+ * then of the files); a non-zero return stops the reporting. */
+typedef int (*custody_bag_problem_cb)(const custody_bag_problem *problem,
+	void *payload);
+
+#define CUSTODY_BAG_VALIDATE_OPTIONS_VERSION 1
+typedef struct custody_bag_validate_options {
+	unsigned int version;
+	/* 1: take manifest and fetch.txt paths as written, with no
+	 * percent-decoding at all (bags from tools that wrote raw names);
+	 * 0: decode %0D, %0A and %25 (and only those), as RFC 8493 says */
+	int legacy_encoding;
+	/* hashing threads; 0: one per core */
+	unsigned int threads;
+	custody_bag_problem_cb problem;
+	void *payload;
+	/*
+	 * The custody tag files (custody/checkpoint, custody/proofs/...), if
+	 * the bag has them, are checked as `custody check` checks a proof:
+	 * against this outlet key (C2SP verifier key or "ssh-ed25519" line)
+	 * or this witness policy. Both NULL: they are checked as tag files
+	 * (listed, digests) only, and a notice says so.
+	 */
+	const char *key;
+	const char *policy;
+	size_t policy_len;
+} custody_bag_validate_options;
+#define CUSTODY_BAG_VALIDATE_OPTIONS_INIT \
+	{ CUSTODY_BAG_VALIDATE_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, \
+	  NULL, 0 }
+
+/* What custody_bag_validate found, besides the problems. */
+#define CUSTODY_BAG_SUMMARY_VERSION 1
+typedef struct custody_bag_summary {
+	unsigned int struct_version;  /* CUSTODY_BAG_SUMMARY_VERSION */
+	char bagit_version[16];       /* "1.0"; "" if bagit.txt is unread */
+	char encoding[32];            /* Tag-File-Character-Encoding */
+	/* the payload manifests' algorithms, "sha256,sha512" */
+	char algorithms[64];
+	char tag_algorithms[64];      /* the tag manifests' */
+	uint64_t payload_files;       /* present in data/ */
+	uint64_t payload_bytes;
+	uint64_t fetch_missing;       /* listed in fetch.txt, not present */
+	size_t errors, warnings;
+	int complete, valid;          /* RFC 8493 section 3 */
+	/* custody tag files: 1 present, and with proofs checked (2) */
+	int custody_files;
+	size_t proofs_checked;
+} custody_bag_summary;
+
+/*
+ * Validate the bag in the folder `bag` per RFC 8493: complete (section
+ * 3: bagit.txt, data/, a payload manifest, every listed file present,
+ * every payload file listed in every payload manifest) and valid (every
+ * digest of every payload and tag manifest, in md5, sha1, sha224,
+ * sha256, sha384 or sha512), with Payload-Oxum, fetch.txt, paths and
+ * tag-file encoding checked on the way. Every problem is reported to
+ * opts->problem, not only the first; `out` (may be NULL) is filled.
+ *
+ * Returns 0 when the bag is valid (warnings allowed), CUSTODY_EVERIFY
+ * when it is not (every reason reported), or another error code when
+ * the validation itself could not run (CUSTODY_ENOTFOUND: no such
+ * folder; CUSTODY_ENOMEM; CUSTODY_EINVALID: bad options), with *err set.
+ */
+CUSTODY_EXTERN(int) custody_bag_validate(const char *bag,
+	const custody_bag_validate_options *opts, custody_bag_summary *out,
+	custody_error **err) CUSTODY_WARN_UNUSED;
+
+/*
+ * Encode a file path for a manifest or fetch.txt line (RFC 8493 2.1.3):
+ * CR, LF and '%' as %0D, %0A and %25, every other byte as it is. `out`
+ * receives it, NUL-terminated (free it with custody_buf_dispose).
+ * 0 or CUSTODY_ENOMEM.
+ */
+CUSTODY_EXTERN(int) custody_bag_encode_path(custody_buf *out,
+	const char *path, custody_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

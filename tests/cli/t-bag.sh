@@ -1,0 +1,258 @@
+#!/bin/bash
+# custody bag: validate any bag exactly to RFC 8493 (the known-answer bags
+# of tests/data/bags, one per rule, and a bag written by shell commands as
+# the RFC's examples are).
+. "$(dirname "$0")/lib.sh"
+
+bags() { "$PYTHON" "$SRCDIR/tests/data/bags/make-bags.py" b; }
+
+# validate_is NAME RC STDOUT [STDERR]: custody bag validate b/NAME says
+# exactly this; a problem line's "custody: b/NAME/" is written as "@/"
+validate_is() {
+	run bag validate "b/$1"
+	[ "$RC" = "$2" ] || fail "$1: exit $RC, expected $2; $OUT; $ERR"
+	expect_out "$3"
+	local problems=${4:-}
+	expect_err "${problems//@\//custody: b/$1/}"
+}
+
+test_bag_validate__valid_bags_pass_with_their_summary() {
+	bags
+	validate_is valid 0 "valid: b/valid: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512, tag manifests sha256"
+	# lines may end in CR LF or CR as well as LF (2.3)
+	validate_is valid-crlf 0 "valid: b/valid-crlf: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512, tag manifests sha256"
+	validate_is valid-cr 0 "valid: b/valid-cr: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512, tag manifests sha256"
+	# CR, LF and % in names, percent-encoded (2.1.3); "x%0Ay" is
+	# listed as x%250Ay and is not read as a line feed
+	validate_is valid-encoded-names 0 "valid: b/valid-encoded-names: BagIt 1.0, 4 payload files, 8 bytes, manifests sha256,sha512, tag manifests sha256"
+	validate_is valid-empty-payload 0 "valid: b/valid-empty-payload: BagIt 1.0, 0 payload files, 0 bytes, manifests sha256,sha512, tag manifests sha256"
+}
+
+test_bag_validate__every_algorithm_of_the_rfc_is_checked() {
+	bags
+	validate_is valid-all-algorithms 0 "valid: b/valid-all-algorithms: BagIt 1.0, 2 payload files, 19 bytes, manifests md5,sha1,sha256,sha512, tag manifests sha256; 2 warnings" \
+"@/manifest-md5.txt: warning: md5 is weak; bags should carry sha512 (or sha256) (RFC 8493 2.4)
+@/manifest-sha1.txt: warning: sha1 is weak; bags should carry sha512 (or sha256) (RFC 8493 2.4)"
+	# a wrong md5 is found as surely as a wrong sha512
+	printf '00000000000000000000000000000000  data/memo.txt\n' \
+		>b/valid-all-algorithms/manifest-md5.txt
+	printf '%s  data/scans/page 1.txt\n' "$(md5sum <'b/valid-all-algorithms/data/scans/page 1.txt' | cut -d' ' -f1)" \
+		>>b/valid-all-algorithms/manifest-md5.txt
+	run bag validate b/valid-all-algorithms
+	expect_rc 1
+	expect_err_has "custody: b/valid-all-algorithms/manifest-md5.txt:1: error: data/memo.txt: the file's md5 is $(md5sum <b/valid-all-algorithms/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)"
+	# and the tag manifest, which lists manifest-md5.txt, sees it changed
+	expect_err_has "custody: b/valid-all-algorithms/tagmanifest-sha256.txt:"
+	expect_out "invalid: b/valid-all-algorithms: 2 errors, 2 warnings"
+}
+
+test_bag_validate__a_utf16_bag_decodes_its_tag_files() {
+	bags
+	validate_is valid-utf16 0 "valid: b/valid-utf16: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512; 1 warning" \
+		"@/bagit.txt:2: warning: Tag-File-Character-Encoding UTF-16: UTF-8 is what version 1.0 bags should use (RFC 8493 2.1.1)"
+	# the same manifests read as UTF-8 are not manifests
+	sed -i 's/UTF-16/UTF-8/' b/valid-utf16/bagit.txt
+	run bag validate b/valid-utf16
+	expect_rc 1
+	expect_err_has "custody: b/valid-utf16/manifest-sha256.txt:1: error: byte 1 is not UTF-8, the bag's Tag-File-Character-Encoding (RFC 8493 2.1.1)"
+}
+
+test_bag_validate__the_declaration_is_exactly_two_utf8_lines() {
+	bags
+	validate_is bom-in-bagit-txt 1 "invalid: b/bom-in-bagit-txt: 1 error, 0 warnings" \
+		"@/bagit.txt:1: error: starts with a byte-order mark, which the declaration must not have (RFC 8493 2.1.1)"
+	validate_is bagit-txt-three-lines 1 "invalid: b/bagit-txt-three-lines: 1 error, 0 warnings" \
+		"@/bagit.txt:3: error: more than two lines: the declaration has exactly two (RFC 8493 2.1.1)"
+	validate_is no-bagit-txt 1 "invalid: b/no-bagit-txt: 1 error, 0 warnings" \
+		"@/bagit.txt: error: missing: every bag has its declaration (RFC 8493 2.1.1)"
+}
+
+test_bag_validate__completeness_lists_every_missing_and_unlisted_file() {
+	bags
+	validate_is no-payload-manifest 1 "invalid: b/no-payload-manifest: 1 error, 0 warnings" \
+		"@/manifest-*.txt: error: missing: a bag has at least one payload manifest (manifest-<algorithm>.txt) (RFC 8493 2.1.3)"
+	validate_is file-not-in-manifest 1 "invalid: b/file-not-in-manifest: 2 errors, 0 warnings" \
+"@/data/extra.txt: error: not listed in manifest-sha256.txt: every payload file is in every payload manifest (RFC 8493 3)
+@/data/extra.txt: error: not listed in manifest-sha512.txt: every payload file is in every payload manifest (RFC 8493 3)"
+	validate_is missing-file 1 "invalid: b/missing-file: 2 errors, 0 warnings" \
+"@/manifest-sha256.txt:1: error: data/memo.txt: listed, but not in the bag (RFC 8493 3)
+@/manifest-sha512.txt:1: error: data/memo.txt: listed, but not in the bag (RFC 8493 3)"
+	rm -r b/valid/data
+	validate_is valid 1 "invalid: b/valid: 6 errors, 0 warnings" \
+"@/data: error: missing: every bag has its payload folder, data/ (RFC 8493 2.1.2)
+@/manifest-sha256.txt:1: error: data/memo.txt: listed, but not in the bag (RFC 8493 3)
+@/manifest-sha256.txt:2: error: data/scans/page 1.txt: listed, but not in the bag (RFC 8493 3)
+@/manifest-sha512.txt:1: error: data/memo.txt: listed, but not in the bag (RFC 8493 3)
+@/manifest-sha512.txt:2: error: data/scans/page 1.txt: listed, but not in the bag (RFC 8493 3)
+@/bag-info.txt:3: error: Payload-Oxum 19.2, but the payload is 0 bytes in 0 files (RFC 8493 2.2.2)"
+}
+
+test_bag_validate__checksums_and_duplicates() {
+	bags
+	validate_is wrong-checksum 1 "invalid: b/wrong-checksum: 2 errors, 0 warnings" \
+"@/manifest-sha256.txt:1: error: data/memo.txt: the file's sha256 is $(sha256sum <b/wrong-checksum/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)
+@/manifest-sha512.txt:1: error: data/memo.txt: the file's sha512 is $(sha512sum <b/wrong-checksum/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)"
+	validate_is listed-twice-different 1 "invalid: b/listed-twice-different: 2 errors, 0 warnings" \
+"@/manifest-sha256.txt:3: error: data/memo.txt: listed twice with different checksums (line 1 has another) (RFC 8493 2.1.3)
+@/manifest-sha256.txt:3: error: data/memo.txt: the file's sha256 is $(sha256sum <b/listed-twice-different/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)"
+}
+
+test_bag_validate__listed_twice_with_one_checksum_is_a_warning() {
+	bags
+	validate_is listed-twice-same 0 "valid: b/listed-twice-same: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512; 1 warning" \
+		"@/manifest-sha256.txt:3: warning: data/scans/page 1.txt: listed twice (also line 2), with the same checksum (RFC 8493 2.1.3)"
+	validate_is bad-checksum-form 1 "invalid: b/bad-checksum-form: 3 errors, 0 warnings" \
+"@/manifest-sha256.txt:1: error: data/memo.txt: 'XYZ' is not a sha256 checksum (64 hex digits) (RFC 8493 2.1.3)
+@/data/memo.txt: error: not listed in manifest-sha256.txt: every payload file is in every payload manifest (RFC 8493 3)
+@/data/scans/page 1.txt: error: not listed in manifest-sha256.txt: every payload file is in every payload manifest (RFC 8493 3)"
+}
+
+# Paths that would leave the bag, or name what is not its payload
+# (RFC 8493 4.1), are refused before anything is opened.
+test_bag_validate__paths_stay_inside_the_bag() {
+	bags
+	validate_is path-dotdot 1 "invalid: b/path-dotdot: 1 error, 0 warnings" \
+		"@/manifest-sha256.txt:3: error: data/../bagit.txt: path has a '..' component (outside its folder) (RFC 8493 4.1)"
+	validate_is path-absolute 1 "invalid: b/path-absolute: 1 error, 0 warnings" \
+		"@/manifest-sha256.txt:3: error: /etc/hostname: path is absolute (RFC 8493 4.1)"
+	validate_is path-tilde 1 "invalid: b/path-tilde: 1 error, 0 warnings" \
+		"@/manifest-sha256.txt:3: error: ~/notes.txt: path starts with '~' (a home folder) (RFC 8493 4.1)"
+	validate_is path-outside-data 1 "invalid: b/path-outside-data: 1 error, 0 warnings" \
+		"@/manifest-sha256.txt:3: error: bagit.txt: a payload manifest lists only files under data/ (RFC 8493 2.1.3)"
+	# a link in the payload is not followed out of the bag
+	ln -s /etc/hostname b/valid/data/link
+	validate_is valid 1 "invalid: b/valid: 1 error, 0 warnings" \
+		"@/data/link: error: is a symbolic link, not a file: a bag holds files only (RFC 8493 4.1)"
+}
+
+# Only %0D, %0A and %25 are decoded (RFC 8493 2.1.3); another %XX is part
+# of the name, and a '%' left unencoded is taken as written, with a
+# warning.
+test_bag_validate__percent_encoding_is_exact() {
+	bags
+	validate_is percent-literal 0 "valid: b/percent-literal: BagIt 1.0, 1 payload file, 2 bytes, manifests sha256; 1 warning" \
+		"@/manifest-sha256.txt:1: warning: data/a%20b: '%' not percent-encoded as %25 (taken as written) (RFC 8493 2.1.3)"
+	validate_is percent-not-decoded 1 "invalid: b/percent-not-decoded: 2 errors, 1 warning" \
+"@/manifest-sha256.txt:1: warning: data/a%20b: '%' not percent-encoded as %25 (taken as written) (RFC 8493 2.1.3)
+@/manifest-sha256.txt:1: error: data/a%20b: listed, but not in the bag (RFC 8493 3)
+@/data/a b: error: not listed in manifest-sha256.txt: every payload file is in every payload manifest (RFC 8493 3)"
+}
+
+# A tool that wrote the name "data/50%25" raw: read as the RFC says, that
+# is "data/50%"; --legacy-encoding reads it as written.
+test_bag_validate__legacy_encoding_takes_names_as_written() {
+	bags
+	validate_is raw-names 1 "invalid: b/raw-names: 2 errors, 0 warnings" \
+"@/manifest-sha256.txt:1: error: data/50%: listed, but not in the bag (RFC 8493 3)
+@/data/50%25: error: not listed in manifest-sha256.txt: every payload file is in every payload manifest (RFC 8493 3)"
+	run bag validate --legacy-encoding b/raw-names
+	expect_rc 0
+	expect_out "valid: b/raw-names: BagIt 1.0, 1 payload file, 2 bytes, manifests sha256"
+	expect_err ""
+	# and a correctly encoded bag read raw is not valid
+	run bag validate --legacy-encoding b/valid-encoded-names
+	expect_rc 1
+}
+
+test_bag_validate__payload_oxum_and_bag_info() {
+	bags
+	validate_is bad-payload-oxum 1 "invalid: b/bad-payload-oxum: 1 error, 0 warnings" \
+		"@/bag-info.txt:3: error: Payload-Oxum 999.2, but the payload is 19 bytes in 2 files (RFC 8493 2.2.2)"
+	validate_is malformed-payload-oxum 1 "invalid: b/malformed-payload-oxum: 1 error, 0 warnings" \
+		"@/bag-info.txt:3: error: Payload-Oxum '19-2' is not OctetCount.StreamCount (RFC 8493 2.2.2)"
+	validate_is bag-info-no-colon 1 "invalid: b/bag-info-no-colon: 1 error, 0 warnings" \
+		"@/bag-info.txt:4: error: not 'Label: value' (no colon) (RFC 8493 2.2.2)"
+}
+
+test_bag_validate__tag_manifests_cover_the_tag_files() {
+	bags
+	validate_is tagmanifest-mismatch 1 "invalid: b/tagmanifest-mismatch: 1 error, 0 warnings" \
+		"@/tagmanifest-sha256.txt:1: error: bag-info.txt: the file's sha256 is $(sha256sum <b/tagmanifest-mismatch/bag-info.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)"
+	# a tag file the tag manifest does not list: a SHOULD, so a warning
+	printf 'x\n' >b/valid/extra-tags.txt
+	validate_is valid 0 "valid: b/valid: BagIt 1.0, 2 payload files, 19 bytes, manifests sha256,sha512, tag manifests sha256; 1 warning" \
+		"@/extra-tags.txt: warning: a tag file not listed in tagmanifest-sha256.txt (RFC 8493 2.2.1)"
+}
+
+test_bag_validate__holey_bags_are_not_complete() {
+	bags
+	validate_is holey 1 "invalid: b/holey: 1 error, 0 warnings" \
+		"@/fetch.txt:1: error: data/remote.txt: not fetched yet: the bag is not complete (custody bag fetch completes it) (RFC 8493 3)"
+	printf 'fetched later\n' >b/holey/data/remote.txt
+	validate_is holey 0 "valid: b/holey: BagIt 1.0, 3 payload files, 33 bytes, manifests sha256,sha512"
+	validate_is fetch-outside-data 1 "invalid: b/fetch-outside-data: 2 errors, 0 warnings" \
+"@/fetch.txt:1: error: data/../../etc/x: path has a '..' component (outside its folder) (RFC 8493 4.1)
+@/fetch.txt:2: error: bagit.txt: path is not under data/: fetch.txt lists payload files only (RFC 8493 2.2.3)"
+}
+
+test_bag_validate__names_equal_after_normalisation_are_warned_about() {
+	bags
+	run bag validate b/normalisation-twins
+	expect_rc 0
+	expect_out "valid: b/normalisation-twins: BagIt 1.0, 2 payload files, 4 bytes, manifests sha256,sha512, tag manifests sha256; 1 warning"
+	expect_err "custody: b/normalisation-twins/data/caf$(printf '\xc3\xa9').txt: warning: the same name as 'data/cafe$(printf '\xcc\x81').txt' after Unicode normalisation (NFC): one file on file systems that normalise (RFC 8493 A.1)"
+}
+
+# A bag as RFC 8493's examples make one, with nothing but the shell.
+test_bag_validate__a_bag_written_by_shell_commands_validates() {
+	mkdir -p mybag/data/docs
+	printf 'first\n' >mybag/data/docs/letter.txt
+	printf 'second\n' >mybag/data/report.csv
+	printf 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n' \
+		>mybag/bagit.txt
+	(cd mybag && find data -type f | LC_ALL=C sort | xargs sha512sum \
+		>manifest-sha512.txt)
+	printf 'Source-Organization: Example\nPayload-Oxum: 13.2\n' \
+		>mybag/bag-info.txt
+	(cd mybag && sha512sum bagit.txt bag-info.txt manifest-sha512.txt \
+		>tagmanifest-sha512.txt)
+	local before
+	before=$(snapshot mybag)
+	run bag validate mybag
+	expect_rc 0
+	expect_out "valid: mybag: BagIt 1.0, 2 payload files, 13 bytes, manifests sha512, tag manifests sha512"
+	expect_err ""
+	# validating changes nothing
+	expect_eq "$(snapshot mybag)" "$before" "the bag after validate"
+	# one thread or many, the same answer
+	run bag validate --threads 1 mybag
+	expect_rc 0
+	expect_out "valid: mybag: BagIt 1.0, 2 payload files, 13 bytes, manifests sha512, tag manifests sha512"
+}
+
+test_bag_validate__json_lists_every_problem() {
+	bags
+	run bag validate b/missing-file --json
+	expect_rc 1
+	expect_err ""
+	expect_out '{"problems":[{"severity":"error","file":"manifest-sha256.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"},{"severity":"error","file":"manifest-sha512.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"}],"bag":"b/missing-file","valid":false,"complete":false,"bagit_version":"1.0","encoding":"UTF-8","algorithms":"sha256,sha512","tag_algorithms":"","payload_files":1,"payload_bytes":5,"fetch_missing":0,"errors":2,"warnings":0,"proofs_checked":0}'
+}
+
+test_bag_validate__names_with_controls_are_printed_escaped() {
+	bags
+	rm 'b/valid-encoded-names/data/a'$'\r''b'
+	run bag validate b/valid-encoded-names
+	expect_rc 1
+	no_raw_controls
+	expect_err "custody: b/valid-encoded-names/manifest-sha256.txt:2: error: \"data/a\\rb\": listed, but not in the bag (RFC 8493 3)
+custody: b/valid-encoded-names/manifest-sha512.txt:2: error: \"data/a\\rb\": listed, but not in the bag (RFC 8493 3)
+custody: b/valid-encoded-names/bag-info.txt:3: error: Payload-Oxum 8.4, but the payload is 6 bytes in 3 files (RFC 8493 2.2.2)"
+}
+
+test_bag_validate__usage_and_unreadable_bags() {
+	run bag
+	expect_rc 2
+	run bag validate
+	expect_rc 2
+	run bag frobnicate x
+	expect_rc 2
+	run bag validate a b
+	expect_rc 2
+	run bag validate --threads 0 x
+	expect_rc 2
+	run bag validate nowhere
+	expect_rc 1
+	expect_err "custody: nowhere: cannot open the bag: No such file or directory"
+}
+
+run_tests
