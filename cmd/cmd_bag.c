@@ -11,6 +11,8 @@
 static const char help[] =
 "usage: custody bag validate BAG [--legacy-encoding] [--threads N]\n"
 "                   [--key KEY | --policy POLICY] [--json]\n"
+"       custody bag export OUT [PATH...] [--link] [--fetch-base URL]\n"
+"                   [--archive DIR] [--json]\n"
 "\n"
 "BagIt bags (RFC 8493), the format libraries and archives move\n"
 "collections in. `validate` checks any bag, made by any tool: complete\n"
@@ -24,6 +26,12 @@ static const char help[] =
 "and fetch.txt paths only %0D, %0A and %25 are decoded, as the RFC says;\n"
 "any other %XX is part of the name.\n"
 "\n"
+"`export` makes the new folder OUT a bag of the registered documents\n"
+"(PATHs, or all), latest versions: data/, SHA-256 and SHA-512 manifests\n"
+"from one read of each file, checked against its entry as it is copied,\n"
+"bag-info.txt, tag manifests, and custody/checkpoint and one\n"
+"custody/proofs/PATH.proof per file, so the bag proves itself offline.\n"
+"\n"
 "  --legacy-encoding   take manifest paths as written, decoding nothing\n"
 "                      (bags from tools that wrote raw names)\n"
 "  --threads N         hashing threads (default: one per core)\n"
@@ -31,11 +39,15 @@ static const char help[] =
 "                      checkpoint and each proof against the payload,\n"
 "                      with the outlet's key (as custody check --key)\n"
 "  --policy POLICY     the same with the outlet's witness policy\n"
-"  --json              print the result and every problem as JSON\n"
+"  --link              hard-link files from the collection, not copy\n"
+"  --fetch-base URL    a holey bag: no payload, fetch.txt lists URL+PATH\n"
+"  --archive DIR       the archive (or CUSTODY_ARCHIVE)\n"
+"  --json              print the result (and every problem) as JSON\n"
 "\n"
 "Examples:\n"
 "  custody bag validate delivery/\n"
 "  custody bag validate delivery/ --key outlet.vkey --json\n"
+"  custody bag export ../delivery memos/\n"
 "\n"
 "Exit status: 0 the bag is valid, 1 it is not (or an error), 2 usage.\n";
 
@@ -97,6 +109,42 @@ static char *bag_name(const char *bag)
 	if ((name = strndup(bag, n)) == NULL)
 		cli_oom();
 	return name;
+}
+
+static int bag_export(struct cli *cli, const char *out,
+	char **paths, size_t npaths, const custody_bag_export_options *opts)
+{
+	custody_bag_export_summary sum;
+	custody_archive *archive = NULL;
+	custody_error *err = NULL;
+	int rc;
+
+	if (cli_open(cli, &archive) != EXIT_OK)
+		return EXIT_FAILED;
+	rc = custody_bag_export(archive, out, (const char *const *)paths,
+		npaths, opts, &sum, &err);
+	custody_archive_free(archive);
+	if (rc != 0)
+		return cli_fail(err);
+	if (cli->json) {
+		fputs("{\"bag\":", stdout);
+		json_string(stdout, out);
+		printf(",\"files\":%" PRIu64 ",\"fetch\":%" PRIu64 ",\"bytes\":%"
+			PRIu64 ",\"proofs\":%" PRIu64 ",\"origin\":",
+			sum.files, sum.holes, sum.bytes, sum.proofs);
+		json_string(stdout, sum.origin);
+		printf(",\"tree_size\":%" PRIu64 "}\n", sum.tree_size);
+	} else {
+		printf("bag %s: %" PRIu64 " file%s, %" PRIu64 " bytes",
+			cli_name(out), sum.files + sum.holes,
+			sum.files + sum.holes == 1 ? "" : "s", sum.bytes);
+		if (sum.holes > 0)
+			printf(" (%" PRIu64 " to fetch)", sum.holes);
+		printf(", %" PRIu64 " custody proof%s at checkpoint %s/%"
+			PRIu64 "\n", sum.proofs, sum.proofs == 1 ? "" : "s",
+			cli_text(sum.origin), sum.tree_size);
+	}
+	return EXIT_OK;
 }
 
 static int bag_validate(struct cli *cli, const char *bag,
@@ -172,13 +220,17 @@ int cmd_bag(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "link", no_argument, NULL, 'l' },
+		{ "fetch-base", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
-		.command = "bag", .help = help, .common = CLI_JSON,
+		.command = "bag", .help = help, .common = CLI_JSON | CLI_ARCHIVE,
 		.own = own,
 	};
 	custody_bag_validate_options vopts = CUSTODY_BAG_VALIDATE_OPTIONS_INIT;
+	custody_bag_export_options eopts = CUSTODY_BAG_EXPORT_OPTIONS_INIT;
+	int validate_only = 0, export_only = 0;
 	const char *verb, *key = NULL, *policy = NULL;
 	char *key_text = NULL, *policy_text = NULL;
 	struct cli cli;
@@ -188,7 +240,7 @@ int cmd_bag(int argc, char **argv)
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
-		case 'L': vopts.legacy_encoding = 1; break;
+		case 'L': vopts.legacy_encoding = 1; validate_only = 1; break;
 		case 't':
 			if (cli_parse_u64(optarg, &n) != 0 || n == 0 ||
 			    n > 1024)
@@ -196,17 +248,38 @@ int cmd_bag(int argc, char **argv)
 					"1024, not '%s'", optarg);
 			vopts.threads = (unsigned int)n;
 			break;
-		case 'k': key = optarg; break;
-		case 'P': policy = optarg; break;
+		case 'k': key = optarg; validate_only = 1; break;
+		case 'P': policy = optarg; validate_only = 1; break;
+		case 'l': eopts.link = 1; export_only = 1; break;
+		case 'f': eopts.fetch_base = optarg; export_only = 1; break;
 		}
 	}
 	if (c < 0)
 		return cli.status;
 	if (optind == argc)
-		return cli_usage("bag", "say validate");
+		return cli_usage("bag", "say validate or export");
 	verb = argv[optind++];
+	if (strcmp(verb, "export") == 0) {
+		if (validate_only)
+			return cli_usage("bag", "--legacy-encoding, --key and "
+				"--policy are for bag validate");
+		if (argc - optind < 1)
+			return cli_usage("bag", "bag export wants OUT, the "
+				"new bag's folder");
+		if (eopts.fetch_base != NULL && (strstr(eopts.fetch_base,
+		    "://") == NULL || strpbrk(eopts.fetch_base, " \t\r\n")))
+			return cli_usage("bag", "--fetch-base wants an "
+				"absolute URL without spaces, not '%s'",
+				eopts.fetch_base);
+		return bag_export(&cli, argv[optind], argv + optind + 1,
+			(size_t)(argc - optind - 1), &eopts);
+	}
 	if (strcmp(verb, "validate") != 0)
-		return cli_usage("bag", "'%s' is not validate", verb);
+		return cli_usage("bag", "'%s' is not validate or export",
+			verb);
+	if (export_only)
+		return cli_usage("bag", "--link and --fetch-base are for bag "
+			"export");
 	if (argc - optind != 1)
 		return cli_usage("bag", "bag validate wants one BAG");
 	if (key != NULL && policy != NULL)

@@ -255,4 +255,114 @@ test_bag_validate__usage_and_unreadable_bags() {
 	expect_err "custody: nowhere: cannot open the bag: No such file or directory"
 }
 
+# ---- export ----
+
+# An archive of the sample collection, and names that are hard to carry:
+# spaces, non-ASCII letters, '%' (CR and LF are refused by add's path
+# rules, so only validate meets them: valid-encoded-names above).
+export_setup() {
+	make_collection coll
+	printf 'sale\n' >'coll/memos/50% off.txt'
+	printf 'gr\xc3\xbc\xc3\x9fe\n' >$'coll/memos/Gr\xc3\xbc\xc3\x9fe an Zo\xc3\xab.txt'
+	cd coll
+	run init --origin example.org/leaks "$@"
+	expect_rc 0
+	run add .
+	expect_rc 0
+}
+
+test_bag_export__round_trip_validates_and_matches_the_collection() {
+	export_setup
+	local n
+	n=$(find . -path ./.custody -prune -o -type f -print | wc -l)
+	run bag export ../out
+	expect_rc 0
+	expect_out "bag ../out: $n files, $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc) bytes, $n custody proofs at checkpoint example.org/leaks/$((n + 1))"
+	# the payload is the collection, byte for byte
+	diff -r -x .custody . ../out/data || fail "payload differs"
+	# a manifest line per file, percent-encoded: only the % changes
+	grep -qxF "$(sha256sum <'memos/50% off.txt' | cut -d' ' -f1)  data/memos/50%25 off.txt" \
+		../out/manifest-sha256.txt || fail "$(cat ../out/manifest-sha256.txt)"
+	# sha512sum agrees with every line it can read (those without '%')
+	(cd ../out && grep -v % manifest-sha512.txt | sha512sum -c --quiet) ||
+		fail "sha512sum disagrees"
+	run bag validate ../out
+	expect_rc 0
+	expect_err ""
+	expect_out "valid: ../out: BagIt 1.0, $n payload files, $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc) bytes, manifests sha256,sha512, tag manifests sha256,sha512"
+	# bag-info.txt as documented
+	expect_eq "$(sed -n '1p;3,5p' ../out/bag-info.txt)" "Source-Organization: example.org/leaks
+Payload-Oxum: $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc).$n
+Bag-Software-Agent: custody $("$CUSTODY" --version | cut -d' ' -f2)
+External-Identifier: example.org/leaks/$((n + 1))" "bag-info.txt"
+	grep -qx "Bagging-Date: $(date -u +%Y-%m-%d)" ../out/bag-info.txt ||
+		fail "no Bagging-Date"
+	# the checkpoint and a proof per file, which custody check accepts
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	run check '../out/data/memos/50% off.txt' --proof '../out/custody/proofs/memos/50% off.txt.proof' --key ../outlet.vkey
+	expect_rc 0
+	expect_eq "$(ls ../out/custody/proofs/memos | wc -l)" 4 "proofs in memos/"
+}
+
+test_bag_export__only_the_paths_named() {
+	export_setup
+	run bag export ../out memos/budget.txt scans/
+	expect_rc 0
+	expect_eq "$(cd ../out/data && find . -type f | LC_ALL=C sort)" "$(find scans -type f | sed 's|^|./|' | cat - <(echo ./memos/budget.txt) | LC_ALL=C sort)" "payload"
+	run bag export ../out2 nowhere/
+	expect_rc 1
+	expect_err "custody: nowhere/: no registered document is there"
+	[ ! -e ../out2 ] || fail "a bag was left"
+}
+
+test_bag_export__refuses_an_existing_folder_and_leaves_it_alone() {
+	export_setup
+	mkdir ../out
+	printf 'mine\n' >../out/keep
+	local before
+	before=$(snapshot ../out)
+	run bag export ../out
+	expect_rc 1
+	expect_err "custody: ../out: exists; a bag is made in a new folder"
+	expect_eq "$(snapshot ../out)" "$before" "the folder"
+}
+
+# Hashes only: the payload comes from the collection, checked as it is
+# copied; a file changed since it was registered stops the export, and
+# no bag is left behind.
+test_bag_export__a_changed_file_is_refused_and_no_bag_is_left() {
+	export_setup --no-store
+	run bag export ../out --link
+	expect_rc 0
+	[ "$(stat -c %h memos/budget.txt)" = 2 ] || fail "not hard-linked"
+	run bag validate ../out
+	expect_rc 0
+	printf 'Budget line 1\nBudget line 9\n' >memos/budget.txt
+	run bag export ../out2
+	expect_rc 1
+	expect_err_has "custody: memos/budget.txt: is not the content registered as version 1"
+	[ ! -e ../out2 ] || fail "a bag was left"
+	[ -z "$(ls -d ../out2.partial-* 2>/dev/null)" ] || fail "a partial bag was left"
+	rm memos/budget.txt
+	run bag export ../out2
+	expect_rc 1
+	expect_err_has "custody: memos/budget.txt: not stored, and the collection's file cannot be read: No such file or directory"
+}
+
+test_bag_export__a_holey_bag_lists_every_file_in_fetch_txt() {
+	export_setup --no-store
+	run bag export ../out --fetch-base https://example.org/files/ 'memos/50% off.txt'
+	expect_rc 0
+	expect_eq "$(cat ../out/fetch.txt)" "https://example.org/files/memos/50%25%20off.txt 5 data/memos/50%25 off.txt" "fetch.txt"
+	[ -z "$(ls ../out/data)" ] || fail "payload copied"
+	run bag validate ../out
+	expect_rc 1
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/50% off.txt: not fetched yet: the bag is not complete (custody bag fetch completes it) (RFC 8493 3)"
+	cp 'memos/50% off.txt' ../out/data/memos/ 2>/dev/null || { mkdir -p ../out/data/memos && cp 'memos/50% off.txt' ../out/data/memos/; }
+	run bag validate ../out
+	expect_rc 0
+	run bag export ../out3 --fetch-base 'not a url'
+	expect_rc 2
+}
+
 run_tests

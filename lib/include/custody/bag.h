@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "custody/common.h"
+#include "custody/archive.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,6 +108,65 @@ typedef struct custody_bag_summary {
 CUSTODY_EXTERN(int) custody_bag_validate(const char *bag,
 	const custody_bag_validate_options *opts, custody_bag_summary *out,
 	custody_error **err) CUSTODY_WARN_UNUSED;
+
+/* ---- export ---- */
+
+#define CUSTODY_BAG_EXPORT_OPTIONS_VERSION 1
+typedef struct custody_bag_export_options {
+	unsigned int version;
+	/* hard-link payload files from the collection instead of copying
+	 * them, where the file system allows (content not stored in the
+	 * archive only; each is still read and checked) */
+	int link;
+	/*
+	 * A holey bag: no payload is copied; fetch.txt lists each file as
+	 * fetch_base followed by its path under data/ (percent-encoded as
+	 * the manifests are), its length and its path. The SHA-512 manifest
+	 * is written when every entry recorded a SHA-512. NULL: every file
+	 * is copied, and one that is neither stored nor in the collection
+	 * as registered fails the export.
+	 */
+	const char *fetch_base;
+} custody_bag_export_options;
+#define CUSTODY_BAG_EXPORT_OPTIONS_INIT \
+	{ CUSTODY_BAG_EXPORT_OPTIONS_VERSION, 0, NULL }
+
+#define CUSTODY_BAG_EXPORT_SUMMARY_VERSION 1
+typedef struct custody_bag_export_summary {
+	unsigned int struct_version;
+	uint64_t files;        /* copied into data/ */
+	uint64_t holes;        /* listed in fetch.txt */
+	uint64_t bytes;        /* of the whole payload */
+	uint64_t proofs;       /* custody/proofs/... written */
+	uint64_t tree_size;    /* of the checkpoint in custody/checkpoint */
+	char origin[CUSTODY_ORIGIN_SIZE];
+} custody_bag_export_summary;
+
+/*
+ * Make the bag `out` (a folder that must not exist) of the registered
+ * documents at `paths` (registered paths or folders of them; none: every
+ * document), each at its latest version: bagit.txt (1.0, UTF-8), data/
+ * with the payload, manifest-sha256.txt and manifest-sha512.txt (both
+ * computed in the one pass that copies a file, which is checked against
+ * its entry's SHA-256 and size as it is copied), bag-info.txt
+ * (Source-Organization: the log's origin, Bagging-Date, Payload-Oxum,
+ * Bag-Software-Agent, External-Identifier: ORIGIN/SIZE of the
+ * checkpoint), custody/checkpoint (the signed checkpoint at head),
+ * custody/proofs/PATH.proof for each payload file (custody_archive_proof),
+ * and tagmanifest-sha256.txt and tagmanifest-sha512.txt over every tag
+ * file. The bag is made beside `out` and renamed to it when all of it is
+ * synced: on failure nothing is left at `out`.
+ *
+ * Errors: CUSTODY_EEXISTS (out exists), CUSTODY_ENOTFOUND (a path holds
+ * no registered document; a file neither stored nor in the collection,
+ * with CUSTODY_HINT_NOT_STORED), CUSTODY_EVERIFY (content that is not
+ * what its entry registered), CUSTODY_EIO.
+ */
+CUSTODY_EXTERN(int) custody_bag_export(custody_archive *archive,
+	const char *out, const char *const *paths, size_t npaths,
+	const custody_bag_export_options *opts,
+	custody_bag_export_summary *summary, custody_error **err)
+	CUSTODY_WARN_UNUSED;
 
 /*
  * Encode a file path for a manifest or fetch.txt line (RFC 8493 2.1.3):
