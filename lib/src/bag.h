@@ -51,4 +51,28 @@ int custody_bag__is_utf8(const char *s, size_t len, size_t *bad_out);
  * UTF-8 or memory ran out. */
 char *custody_bag__nfc(const char *path);
 
+/*
+ * The custody tag files of a bag (custody/proofs/PATH.proof for each
+ * payload file data/PATH), checked as custody_check checks a proof: the
+ * payload file against its entry, the entry in the signed tree, the
+ * checkpoint's signature by `key` or under `policy`. Both NULL: nothing
+ * is checked and one warning says so. Each problem goes to `problem`
+ * (error 1, warning 0); `payload_paths` are the bag's payload files
+ * (sorted, "data/..."), present and regular.
+ */
+struct custody_bag__custody_check {
+	const char *bag;
+	const char *key;
+	const char *policy;
+	size_t policy_len;
+	const char *const *payload_paths;
+	size_t npayload;
+	void (*problem)(void *payload, int error, const char *file,
+		const char *path, const char *message);
+	void *payload;
+	size_t proofs_checked;     /* out */
+};
+int custody_bag__check_custody(struct custody_bag__custody_check *c,
+	custody_error **err);
+
 #endif

@@ -1337,6 +1337,48 @@ static void check_oxum_totals(struct bag_check *b)
 			b->sum->payload_bytes, b->sum->payload_files);
 }
 
+/* The custody tag files' problems, from bag_custody.c's checks. */
+static void custody_tag_problem(void *payload, int error, const char *file,
+	const char *path, const char *message)
+{
+	struct bag_check *b = payload;
+
+	report(b, error ? CUSTODY_BAG_ERROR : CUSTODY_BAG_WARNING, file, 0,
+		path, "2.2.4", "%s", message);
+}
+
+/* Proofs of the payload, when the bag has custody/ (a bag custody made) */
+static int check_custody(struct bag_check *b, const char *bag,
+	custody_error **err)
+{
+	struct custody_bag__custody_check cc;
+	const char **paths;
+	struct stat st;
+	int rc;
+
+	if (fstatat(b->fd, "custody", &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	if ((paths = calloc(b->npayload + 1, sizeof(*paths))) == NULL)
+		return custody__oom(err);
+	for (size_t i = 0; i < b->npayload; i++)
+		paths[i] = b->payload[i].path;
+	memset(&cc, 0, sizeof(cc));
+	cc.bag = bag;
+	cc.key = b->opts->key;
+	cc.policy = b->opts->policy;
+	cc.policy_len = b->opts->policy_len;
+	cc.payload_paths = paths;
+	cc.npayload = b->npayload;
+	cc.problem = custody_tag_problem;
+	cc.payload = b;
+	rc = custody_bag__check_custody(&cc, err);
+	b->sum->custody_files = 1;
+	b->sum->proofs_checked = cc.proofs_checked;
+	free(paths);
+	return rc;
+}
+
 static void free_check(struct bag_check *b)
 {
 	for (size_t i = 0; i < b->nproblems; i++) {
@@ -1381,9 +1423,6 @@ int custody_bag_validate(const char *bag,
 	    CUSTODY_BAG_VALIDATE_OPTIONS_VERSION,
 	    "custody_bag_validate_options")) != 0)
 		return rc;
-	if (opts != NULL && (opts->key != NULL || opts->policy != NULL))
-		return custody__error(err, CUSTODY_EINVALID, "%s: checking "
-			"the custody tag files is not built yet", bag);
 	memset(&b, 0, sizeof(b));
 	memset(&sum, 0, sizeof(sum));
 	sum.struct_version = CUSTODY_BAG_SUMMARY_VERSION;
@@ -1420,6 +1459,8 @@ int custody_bag_validate(const char *bag,
 	if (!b.oom)
 		check_digests(&b);
 	check_oxum_totals(&b);
+	if (!b.oom && (rc = check_custody(&b, bag, err)) != 0)
+		goto done;
 	if (b.oom) {
 		rc = custody__oom(err);
 		goto done;

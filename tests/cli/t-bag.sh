@@ -286,10 +286,11 @@ test_bag_export__round_trip_validates_and_matches_the_collection() {
 	# sha512sum agrees with every line it can read (those without '%')
 	(cd ../out && grep -v % manifest-sha512.txt | sha512sum -c --quiet) ||
 		fail "sha512sum disagrees"
-	run bag validate ../out
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	run bag validate ../out --key ../outlet.vkey
 	expect_rc 0
 	expect_err ""
-	expect_out "valid: ../out: BagIt 1.0, $n payload files, $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc) bytes, manifests sha256,sha512, tag manifests sha256,sha512"
+	expect_out "valid: ../out: BagIt 1.0, $n payload files, $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc) bytes, manifests sha256,sha512, tag manifests sha256,sha512, $n custody proofs checked"
 	# bag-info.txt as documented
 	expect_eq "$(sed -n '1p;3,5p' ../out/bag-info.txt)" "Source-Organization: example.org/leaks
 Payload-Oxum: $(find . -path ./.custody -prune -o -type f -printf '%s\n' | paste -sd+ | bc).$n
@@ -298,7 +299,6 @@ External-Identifier: example.org/leaks/$((n + 1))" "bag-info.txt"
 	grep -qx "Bagging-Date: $(date -u +%Y-%m-%d)" ../out/bag-info.txt ||
 		fail "no Bagging-Date"
 	# the checkpoint and a proof per file, which custody check accepts
-	"$CUSTODY" key export --vkey >../outlet.vkey
 	run check '../out/data/memos/50% off.txt' --proof '../out/custody/proofs/memos/50% off.txt.proof' --key ../outlet.vkey
 	expect_rc 0
 	expect_eq "$(ls ../out/custody/proofs/memos | wc -l)" 4 "proofs in memos/"
@@ -357,11 +357,58 @@ test_bag_export__a_holey_bag_lists_every_file_in_fetch_txt() {
 	[ -z "$(ls ../out/data)" ] || fail "payload copied"
 	run bag validate ../out
 	expect_rc 1
-	expect_err "custody: ../out/fetch.txt:1: error: data/memos/50% off.txt: not fetched yet: the bag is not complete (custody bag fetch completes it) (RFC 8493 3)"
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/50% off.txt: not fetched yet: the bag is not complete (custody bag fetch completes it) (RFC 8493 3)
+custody: ../out/custody: warning: custody proofs present but not checked: no outlet key or policy was given (RFC 8493 2.2.4)"
 	cp 'memos/50% off.txt' ../out/data/memos/ 2>/dev/null || { mkdir -p ../out/data/memos && cp 'memos/50% off.txt' ../out/data/memos/; }
 	run bag validate ../out
 	expect_rc 0
 	run bag export ../out3 --fetch-base 'not a url'
+	expect_rc 2
+}
+
+# rewrite_manifests BAG: every manifest and tag manifest made again for
+# what the bag now holds, as someone who changed a file would
+rewrite_manifests() {
+	(cd "$1" && for a in 256 512; do
+		find data -type f | LC_ALL=C sort | xargs -d '\n' sha${a}sum >manifest-sha$a.txt
+	done && for a in 256 512; do
+		find . -path ./data -prune -o -type f ! -name 'tagmanifest-*' -printf '%P\n' |
+			LC_ALL=C sort | xargs -d '\n' sha${a}sum >tagmanifest-sha$a.txt
+	done)
+}
+
+# A bag whose manifests were made again after a file was swapped is a
+# valid bag; its custody proofs are what show the swap.
+test_bag_validate__custody_proofs_catch_what_the_manifests_cannot() {
+	export_setup
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	run bag export ../out memos/budget.txt scans/
+	expect_rc 0
+	local n
+	n=$(find ../out/data -type f | wc -l)
+	run bag validate ../out --key ../outlet.vkey
+	expect_rc 0
+	expect_err ""
+	expect_out_has ", $n custody proofs checked"
+	run bag validate ../out
+	expect_rc 0
+	expect_err "custody: ../out/custody: warning: custody proofs present but not checked: no outlet key or policy was given (RFC 8493 2.2.4)"
+	printf 'Budget line 1\nBudget line 99\n' >../out/data/memos/budget.txt
+	sed -i 's/^Payload-Oxum: .*/Payload-Oxum: '"$(find ../out/data -type f -printf '%s\n' | paste -sd+ | bc).$n"'/' ../out/bag-info.txt
+	rewrite_manifests ../out
+	run bag validate ../out
+	expect_rc 0
+	run bag validate ../out --key ../outlet.vkey
+	expect_rc 1
+	expect_out "invalid: ../out: 1 error, 0 warnings"
+	expect_err_has "custody: ../out/custody/proofs/memos/budget.txt.proof: error: data/memos/budget.txt: the proof fails at step 'file': "
+	# another outlet's key: every proof fails at its signature
+	mkdir ../other && (cd ../other && "$CUSTODY" init --origin example.org/other >/dev/null 2>&1 &&
+		"$CUSTODY" key export --vkey >../other.vkey)
+	run bag validate ../out --key ../other.vkey
+	expect_rc 1
+	expect_out "invalid: ../out: $n errors, 0 warnings"
+	run bag validate ../out --key ../outlet.vkey --policy ../x
 	expect_rc 2
 }
 
