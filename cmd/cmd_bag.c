@@ -13,6 +13,9 @@ static const char help[] =
 "                   [--key KEY | --policy POLICY] [--json]\n"
 "       custody bag export OUT [PATH...] [--link] [--fetch-base URL]\n"
 "                   [--archive DIR] [--json]\n"
+"       custody bag import BAG [--into DIR] [--legacy-encoding] [--key NAME]\n"
+"                   [--passphrase-file FILE] [--wait SECONDS]\n"
+"                   [--archive DIR] [--json]\n"
 "\n"
 "BagIt bags (RFC 8493), the format libraries and archives move\n"
 "collections in. `validate` checks any bag, made by any tool: complete\n"
@@ -31,14 +34,23 @@ static const char help[] =
 "from one read of each file, checked against its entry as it is copied,\n"
 "bag-info.txt, tag manifests, and custody/checkpoint and one\n"
 "custody/proofs/PATH.proof per file, so the bag proves itself offline.\n"
+"`import` validates BAG, copies its payload into the collection (data/X\n"
+"to X, or DIR/X) and registers it with a `received` event per document\n"
+"naming the bag, in one signed commit; nothing is taken if one name is\n"
+"refused or already there.\n"
 "\n"
 "  --legacy-encoding   take manifest paths as written, decoding nothing\n"
 "                      (bags from tools that wrote raw names)\n"
 "  --threads N         hashing threads (default: one per core)\n"
-"  --key KEY           check the custody tag files (custody/) too: the\n"
-"                      checkpoint and each proof against the payload,\n"
-"                      with the outlet's key (as custody check --key)\n"
-"  --policy POLICY     the same with the outlet's witness policy\n"
+"  --key KEY           validate: check custody/proofs/ too, each proof\n"
+"                      against its file, with the outlet's key (as\n"
+"                      custody check --key); import: the key to sign\n"
+"                      with (or CUSTODY_KEY)\n"
+"  --policy POLICY     validate: the same with the outlet's witness policy\n"
+"  --into DIR          import: the collection folder to put the payload in\n"
+"  --passphrase-file FILE  the signing key's passphrase (or\n"
+"                      CUSTODY_PASSPHRASE)\n"
+"  --wait SECONDS      wait this long if another process holds the archive\n"
 "  --link              hard-link files from the collection, not copy\n"
 "  --fetch-base URL    a holey bag: no payload, fetch.txt lists URL+PATH\n"
 "  --archive DIR       the archive (or CUSTODY_ARCHIVE)\n"
@@ -47,7 +59,7 @@ static const char help[] =
 "Examples:\n"
 "  custody bag validate delivery/\n"
 "  custody bag validate delivery/ --key outlet.vkey --json\n"
-"  custody bag export ../delivery memos/\n"
+"  custody bag import delivery/ --into received/2026-12\n"
 "\n"
 "Exit status: 0 the bag is valid, 1 it is not (or an error), 2 usage.\n";
 
@@ -147,6 +159,59 @@ static int bag_export(struct cli *cli, const char *out,
 	return EXIT_OK;
 }
 
+static int bag_import(struct cli *cli, const char *bag,
+	custody_bag_import_options *opts)
+{
+	custody_bag_import_summary sum;
+	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	custody_error *err = NULL;
+	struct shown shown = { NULL, 0, 1 };
+	int rc;
+
+	if ((shown.bag = bag_name(bag)) == NULL)
+		return EXIT_FAILED;
+	if (cli_open_signed(cli, cli->key_name, cli->passphrase_file,
+	    &archive, &key) != EXIT_OK) {
+		free((char *)shown.bag);
+		return EXIT_FAILED;
+	}
+	opts->problem = print_problem;
+	opts->payload = &shown;
+	opts->lock_wait_ms = cli->wait_ms;
+	rc = custody_bag_import(archive, bag, opts, &sum, &err);
+	custody_archive_free(archive);
+	custody_key_free(key);
+	free((char *)shown.bag);
+	if (rc != 0)
+		return cli_fail(err);
+	if (cli->json) {
+		fputs("{\"bag\":", stdout);
+		json_string(stdout, bag);
+		printf(",\"files\":%" PRIu64 ",\"registered\":%" PRIu64
+			",\"new_versions\":%" PRIu64 ",\"received_events\":%"
+			PRIu64 ",\"commit\":", sum.files, sum.registered,
+			sum.new_versions, sum.events);
+		json_string(stdout, sum.commit);
+		fputs(",\"manifest\":", stdout);
+		json_string(stdout, sum.manifest);
+		fputs(",\"manifest_sha256\":", stdout);
+		json_string(stdout, sum.manifest_sha256);
+		fputs(",\"bagging_date\":", stdout);
+		json_string(stdout, sum.bagging_date[0] ? sum.bagging_date :
+			NULL);
+		fputs(",\"source_organization\":", stdout);
+		json_string(stdout, sum.source[0] ? sum.source : NULL);
+		fputs("}\n", stdout);
+	} else {
+		printf("imported %s: %" PRIu64 " registered, %" PRIu64
+			" received event%s; commit %.12s\n", cli_name(bag),
+			sum.registered + sum.new_versions, sum.events,
+			sum.events == 1 ? "" : "s", sum.commit);
+	}
+	return EXIT_OK;
+}
+
 static int bag_validate(struct cli *cli, const char *bag,
 	custody_bag_validate_options *opts)
 {
@@ -222,15 +287,17 @@ int cmd_bag(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'P' },
 		{ "link", no_argument, NULL, 'l' },
 		{ "fetch-base", required_argument, NULL, 'f' },
+		{ "into", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
-		.command = "bag", .help = help, .common = CLI_JSON | CLI_ARCHIVE,
+		.command = "bag", .help = help, .common = CLI_JSON | CLI_ARCHIVE | CLI_PASSPHRASE_FILE | CLI_WAIT,
 		.own = own,
 	};
 	custody_bag_validate_options vopts = CUSTODY_BAG_VALIDATE_OPTIONS_INIT;
 	custody_bag_export_options eopts = CUSTODY_BAG_EXPORT_OPTIONS_INIT;
-	int validate_only = 0, export_only = 0;
+	custody_bag_import_options iopts = CUSTODY_BAG_IMPORT_OPTIONS_INIT;
+	int validate_only = 0, export_only = 0, import_only = 0;
 	const char *verb, *key = NULL, *policy = NULL;
 	char *key_text = NULL, *policy_text = NULL;
 	struct cli cli;
@@ -240,29 +307,46 @@ int cmd_bag(int argc, char **argv)
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
-		case 'L': vopts.legacy_encoding = 1; validate_only = 1; break;
+		case 'L':
+			vopts.legacy_encoding = iopts.legacy_encoding = 1;
+			break;
 		case 't':
 			if (cli_parse_u64(optarg, &n) != 0 || n == 0 ||
 			    n > 1024)
 				return cli_usage("bag", "--threads wants 1 to "
 					"1024, not '%s'", optarg);
-			vopts.threads = (unsigned int)n;
+			vopts.threads = iopts.threads = (unsigned int)n;
 			break;
-		case 'k': key = optarg; validate_only = 1; break;
+		case 'k': key = optarg; break;
 		case 'P': policy = optarg; validate_only = 1; break;
 		case 'l': eopts.link = 1; export_only = 1; break;
 		case 'f': eopts.fetch_base = optarg; export_only = 1; break;
+		case 'i': iopts.into = optarg; import_only = 1; break;
 		}
 	}
 	if (c < 0)
 		return cli.status;
 	if (optind == argc)
-		return cli_usage("bag", "say validate or export");
+		return cli_usage("bag", "say validate, export or import");
 	verb = argv[optind++];
+	if (strcmp(verb, "import") == 0) {
+		if (validate_only || export_only || policy != NULL)
+			return cli_usage("bag", "bag import takes --into, "
+				"--legacy-encoding, --threads, --key and the "
+				"common options");
+		if (argc - optind != 1)
+			return cli_usage("bag", "bag import wants one BAG");
+		cli.key_name = key;
+		return bag_import(&cli, argv[optind], &iopts);
+	}
+	if (import_only || cli.passphrase_file != NULL || cli.wait_ms != 0)
+		return cli_usage("bag", "--into, --passphrase-file and --wait "
+			"are for bag import");
 	if (strcmp(verb, "export") == 0) {
-		if (validate_only)
-			return cli_usage("bag", "--legacy-encoding, --key and "
-				"--policy are for bag validate");
+		if (validate_only || key != NULL || policy != NULL ||
+		    vopts.legacy_encoding || vopts.threads != 0)
+			return cli_usage("bag", "--legacy-encoding, --threads, "
+				"--key and --policy are not for bag export");
 		if (argc - optind < 1)
 			return cli_usage("bag", "bag export wants OUT, the "
 				"new bag's folder");
@@ -275,8 +359,8 @@ int cmd_bag(int argc, char **argv)
 			(size_t)(argc - optind - 1), &eopts);
 	}
 	if (strcmp(verb, "validate") != 0)
-		return cli_usage("bag", "'%s' is not validate or export",
-			verb);
+		return cli_usage("bag", "'%s' is not validate, export or "
+			"import", verb);
 	if (export_only)
 		return cli_usage("bag", "--link and --fetch-base are for bag "
 			"export");

@@ -412,4 +412,81 @@ test_bag_validate__custody_proofs_catch_what_the_manifests_cannot() {
 	expect_rc 2
 }
 
+# ---- import ----
+
+commits() { git --git-dir="$1" rev-list --count main; }
+
+test_bag_import__export_validate_import_round_trip_in_one_commit() {
+	export_setup
+	run bag export ../out
+	expect_rc 0
+	local n
+	n=$(find ../out/data -type f | wc -l)
+	mkdir ../desk && cd ../desk
+	run init --origin example.org/desk
+	expect_rc 0
+	local before
+	before=$(commits .custody)
+	run bag import ../out --into received
+	expect_rc 0
+	expect_out "imported ../out: $n registered, $n received events; commit $(git --git-dir=.custody rev-parse --short=12 main)"
+	expect_eq "$(commits .custody)" "$((before + 1))" "commits"
+	# the payload, byte for byte, under received/
+	diff -r ../out/data received || fail "payload differs"
+	# each document's first event is its receipt, naming the bag
+	run log --json
+	expect_rc 0
+	local tag
+	tag=$(sha256sum <../out/tagmanifest-sha512.txt | cut -d' ' -f1)
+	expect_eq "$(grep -o '"note":"BagIt bag out: tagmanifest-sha512.txt SHA-256 [0-9a-f]*; Bagging-Date [0-9-]*; Source-Organization example.org/leaks"' <<<"$OUT" | sort -u)" \
+		"\"note\":\"BagIt bag out: tagmanifest-sha512.txt SHA-256 $tag; Bagging-Date $(date -u +%Y-%m-%d); Source-Organization example.org/leaks\"" "the events' note"
+	expect_eq "$(grep -o '"action":"received"' <<<"$OUT" | wc -l)" "$n" "received events"
+	run verify
+	expect_rc 0
+	# and the imported collection exports to a valid bag again
+	run bag export ../again
+	expect_rc 0
+	run bag validate ../again
+	expect_rc 0
+}
+
+test_bag_import__an_invalid_bag_imports_nothing() {
+	bags
+	mkdir desk && cd desk
+	run init --origin example.org/desk
+	local before
+	before=$(snapshot .)
+	run bag import ../b/wrong-checksum
+	expect_rc 1
+	expect_err "custody: ../b/wrong-checksum/manifest-sha256.txt:1: error: data/memo.txt: the file's sha256 is $(sha256sum <../b/wrong-checksum/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)
+custody: ../b/wrong-checksum/manifest-sha512.txt:1: error: data/memo.txt: the file's sha512 is $(sha512sum <../b/wrong-checksum/data/memo.txt | cut -d' ' -f1), not the one listed (RFC 8493 3)
+custody: ../b/wrong-checksum: not a valid bag: 2 errors"
+	expect_eq "$(snapshot .)" "$before" "the archive and collection"
+}
+
+test_bag_import__names_add_would_refuse_or_that_exist_import_nothing() {
+	bags
+	mkdir desk && cd desk
+	run init --origin example.org/desk
+	local before
+	before=$(snapshot .)
+	# CR and LF are valid in a bag, not in a registered path
+	run bag import ../b/valid-encoded-names
+	expect_rc 1
+	expect_err_has "custody: data/a"
+	expect_err_has "cannot be registered: "
+	expect_err_has "; nothing was imported"
+	expect_eq "$(snapshot .)" "$before" "after refused names"
+	mkdir scans && printf 'mine\n' >'scans/page 1.txt'
+	before=$(snapshot .)
+	run bag import ../b/valid
+	expect_rc 1
+	expect_err "custody: scans/page 1.txt: is already in the collection; nothing was imported"
+	expect_eq "$(snapshot .)" "$before" "after an existing name"
+	# the same bag elsewhere goes in
+	run bag import ../b/valid --into in --json
+	expect_rc 0
+	expect_out "{\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
+}
+
 run_tests

@@ -168,6 +168,60 @@ CUSTODY_EXTERN(int) custody_bag_export(custody_archive *archive,
 	custody_bag_export_summary *summary, custody_error **err)
 	CUSTODY_WARN_UNUSED;
 
+/* ---- import ---- */
+
+#define CUSTODY_BAG_IMPORT_OPTIONS_VERSION 1
+typedef struct custody_bag_import_options {
+	unsigned int version;
+	/* the collection folder the payload goes in (data/x becomes
+	 * INTO/x); NULL: the collection's top */
+	const char *into;
+	int legacy_encoding;      /* as custody_bag_validate's */
+	unsigned int threads;     /* 0: one per core */
+	/* the validation's problems, as custody_bag_validate reports them */
+	custody_bag_problem_cb problem;
+	void *payload;
+	int store;                /* -1: archive policy, 0: hashes, 1 */
+	unsigned int lock_wait_ms;
+} custody_bag_import_options;
+#define CUSTODY_BAG_IMPORT_OPTIONS_INIT \
+	{ CUSTODY_BAG_IMPORT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, -1, 0 }
+
+#define CUSTODY_BAG_IMPORT_SUMMARY_VERSION 1
+typedef struct custody_bag_import_summary {
+	unsigned int struct_version;
+	uint64_t files;               /* payload files */
+	uint64_t registered, new_versions;
+	uint64_t events;              /* `received` events recorded */
+	char commit[CUSTODY_COMMIT_ID_SIZE];
+	/* what names the bag in each event's note: the manifest (a tag
+	 * manifest when the bag has one) and its SHA-256, and bag-info.txt's
+	 * Bagging-Date and Source-Organization ("" when absent) */
+	char manifest[64];
+	char manifest_sha256[CUSTODY_SHA256_HEX_SIZE];
+	char bagging_date[64];
+	char source[CUSTODY_LABEL_SIZE];
+} custody_bag_import_summary;
+
+/*
+ * Take in the bag `bag`: validate it (custody_bag_validate; an invalid
+ * bag is CUSTODY_EVERIFY and imports nothing), copy its payload into the
+ * collection (data/PATH to INTO/PATH), and register every file with a
+ * `received` event naming the bag (from: its Source-Organization; note:
+ * the manifest's SHA-256 and the Bagging-Date), documents and events in
+ * one commit. Every destination is checked against the path rules of
+ * custody_archive_add, and must not exist yet, before anything is
+ * copied; a failure after copying removes what was copied.
+ *
+ * Errors: CUSTODY_EVERIFY (not a valid bag), CUSTODY_EINVALID (a name
+ * the path rules refuse; an empty payload), CUSTODY_EEXISTS (a
+ * destination exists), and those of custody_archive_add.
+ */
+CUSTODY_EXTERN(int) custody_bag_import(custody_archive *archive,
+	const char *bag, const custody_bag_import_options *opts,
+	custody_bag_import_summary *summary, custody_error **err)
+	CUSTODY_WARN_UNUSED;
+
 /*
  * Encode a file path for a manifest or fetch.txt line (RFC 8493 2.1.3):
  * CR, LF and '%' as %0D, %0A and %25, every other byte as it is. `out`
