@@ -16,6 +16,8 @@ static const char help[] =
 "       custody bag import BAG [--into DIR] [--legacy-encoding] [--key NAME]\n"
 "                   [--passphrase-file FILE] [--wait SECONDS]\n"
 "                   [--archive DIR] [--json]\n"
+"       custody bag fetch BAG [--allow-file] [--key KEY | --policy POLICY]\n"
+"                   [--legacy-encoding] [--json]\n"
 "\n"
 "BagIt bags (RFC 8493), the format libraries and archives move\n"
 "collections in. `validate` checks any bag, made by any tool: complete\n"
@@ -37,7 +39,9 @@ static const char help[] =
 "`import` validates BAG, copies its payload into the collection (data/X\n"
 "to X, or DIR/X) and registers it with a `received` event per document\n"
 "naming the bag, in one signed commit; nothing is taken if one name is\n"
-"refused or already there.\n"
+"refused or already there. `fetch` completes a holey bag: each file\n"
+"fetch.txt lists is downloaded (http, https), checked against its\n"
+"length, the manifests and (with --key) its custody proof, then moved in.\n"
 "\n"
 "  --legacy-encoding   take manifest paths as written, decoding nothing\n"
 "                      (bags from tools that wrote raw names)\n"
@@ -48,6 +52,7 @@ static const char help[] =
 "                      with (or CUSTODY_KEY)\n"
 "  --policy POLICY     validate: the same with the outlet's witness policy\n"
 "  --into DIR          import: the collection folder to put the payload in\n"
+"  --allow-file        fetch: file:// URLs too\n"
 "  --passphrase-file FILE  the signing key's passphrase (or\n"
 "                      CUSTODY_PASSPHRASE)\n"
 "  --wait SECONDS      wait this long if another process holds the archive\n"
@@ -212,6 +217,34 @@ static int bag_import(struct cli *cli, const char *bag,
 	return EXIT_OK;
 }
 
+static int bag_fetch(struct cli *cli, const char *bag,
+	custody_bag_fetch_options *opts)
+{
+	custody_bag_fetch_summary sum;
+	custody_error *err = NULL;
+	struct shown shown = { NULL, 0, 1 };
+	int rc;
+
+	if ((shown.bag = bag_name(bag)) == NULL)
+		return EXIT_FAILED;
+	opts->problem = print_problem;
+	opts->payload = &shown;
+	rc = custody_bag_fetch(bag, opts, &sum, &err);
+	free((char *)shown.bag);
+	if (rc != 0 && rc != CUSTODY_EVERIFY)
+		return cli_fail(err);
+	if (cli->json)
+		printf("{\"fetched\":%zu,\"present\":%zu,\"failed\":%zu,"
+			"\"bytes\":%" PRIu64 "}\n", sum.fetched, sum.present,
+			sum.failed, sum.bytes);
+	else
+		printf("fetched %zu file%s (%" PRIu64 " bytes), %zu already "
+			"there, %zu failed\n", sum.fetched, sum.fetched == 1 ?
+			"" : "s", sum.bytes, sum.present, sum.failed);
+	custody_error_free(err);
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 static int bag_validate(struct cli *cli, const char *bag,
 	custody_bag_validate_options *opts)
 {
@@ -288,6 +321,7 @@ int cmd_bag(int argc, char **argv)
 		{ "link", no_argument, NULL, 'l' },
 		{ "fetch-base", required_argument, NULL, 'f' },
 		{ "into", required_argument, NULL, 'i' },
+		{ "allow-file", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -297,6 +331,7 @@ int cmd_bag(int argc, char **argv)
 	custody_bag_validate_options vopts = CUSTODY_BAG_VALIDATE_OPTIONS_INIT;
 	custody_bag_export_options eopts = CUSTODY_BAG_EXPORT_OPTIONS_INIT;
 	custody_bag_import_options iopts = CUSTODY_BAG_IMPORT_OPTIONS_INIT;
+	custody_bag_fetch_options fopts = CUSTODY_BAG_FETCH_OPTIONS_INIT;
 	int validate_only = 0, export_only = 0, import_only = 0;
 	const char *verb, *key = NULL, *policy = NULL;
 	char *key_text = NULL, *policy_text = NULL;
@@ -322,12 +357,14 @@ int cmd_bag(int argc, char **argv)
 		case 'l': eopts.link = 1; export_only = 1; break;
 		case 'f': eopts.fetch_base = optarg; export_only = 1; break;
 		case 'i': iopts.into = optarg; import_only = 1; break;
+		case 'F': fopts.allow_file = 1; break;
 		}
 	}
 	if (c < 0)
 		return cli.status;
 	if (optind == argc)
-		return cli_usage("bag", "say validate, export or import");
+		return cli_usage("bag", "say validate, export, import or "
+			"fetch");
 	verb = argv[optind++];
 	if (strcmp(verb, "import") == 0) {
 		if (validate_only || export_only || policy != NULL)
@@ -339,6 +376,8 @@ int cmd_bag(int argc, char **argv)
 		cli.key_name = key;
 		return bag_import(&cli, argv[optind], &iopts);
 	}
+	if (fopts.allow_file && strcmp(verb, "fetch") != 0)
+		return cli_usage("bag", "--allow-file is for bag fetch");
 	if (import_only || cli.passphrase_file != NULL || cli.wait_ms != 0)
 		return cli_usage("bag", "--into, --passphrase-file and --wait "
 			"are for bag import");
@@ -358,23 +397,28 @@ int cmd_bag(int argc, char **argv)
 		return bag_export(&cli, argv[optind], argv + optind + 1,
 			(size_t)(argc - optind - 1), &eopts);
 	}
-	if (strcmp(verb, "validate") != 0)
-		return cli_usage("bag", "'%s' is not validate, export or "
-			"import", verb);
+	if (strcmp(verb, "validate") != 0 && strcmp(verb, "fetch") != 0)
+		return cli_usage("bag", "'%s' is not validate, export, import "
+			"or fetch", verb);
 	if (export_only)
 		return cli_usage("bag", "--link and --fetch-base are for bag "
 			"export");
 	if (argc - optind != 1)
-		return cli_usage("bag", "bag validate wants one BAG");
+		return cli_usage("bag", "bag %s wants one BAG", verb);
 	if (key != NULL && policy != NULL)
 		return cli_usage("bag", "--key or --policy, not both");
 	if ((key != NULL && cli_key_text(key, &key_text) != EXIT_OK) ||
 	    (policy != NULL && cli_read_file(policy, 64 * 1024, &policy_text,
 	    &vopts.policy_len) != EXIT_OK))
 		goto done;
-	vopts.key = key_text;
-	vopts.policy = policy_text;
-	rc = bag_validate(&cli, argv[optind], &vopts);
+	vopts.key = fopts.key = key_text;
+	vopts.policy = fopts.policy = policy_text;
+	fopts.policy_len = vopts.policy_len;
+	fopts.legacy_encoding = vopts.legacy_encoding;
+	if (strcmp(verb, "fetch") == 0)
+		rc = bag_fetch(&cli, argv[optind], &fopts);
+	else
+		rc = bag_validate(&cli, argv[optind], &vopts);
 done:
 	free(key_text);
 	free(policy_text);

@@ -143,3 +143,38 @@ char *custody_bag__nfc(const char *path)
 		return NULL;
 	return (char *)utf8proc_NFC((const utf8proc_uint8_t *)path);
 }
+
+/*
+ * Why a decoded path may not name a file in the bag, or NULL: RFC 8493's
+ * security considerations (special directory characters) and the rule
+ * that a manifest names files relative to the bag.
+ */
+const char *custody_bag__unsafe_path(const char *path)
+{
+	const char *p = path;
+
+	if (*path == '\0')
+		return "is empty";
+	if (*path == '/')
+		return "is absolute";
+	if (*path == '~')
+		return "starts with '~' (a home folder)";
+	while (*p != '\0') {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return "has a '..' component (outside its folder)";
+		if (n == 1 && p[0] == '.')
+			return "has a '.' component";
+		if (n == 0)
+			return p[0] == '\0' ? "ends in '/' (a folder, not a "
+				"file)" : "has an empty component ('//')";
+		p += n;
+		if (*p == '/') {
+			p++;
+			if (*p == '\0')
+				return "ends in '/' (a folder, not a file)";
+		}
+	}
+	return NULL;
+}

@@ -47,6 +47,14 @@ const struct custody_bag_algorithm *custody_bag__algorithm(
  * of the first byte that is not. */
 int custody_bag__is_utf8(const char *s, size_t len, size_t *bad_out);
 
+/*
+ * Why a decoded manifest or fetch.txt path may not name a file of the
+ * bag (RFC 8493 4.1: absolute, "~", a "..", "." or empty component, a
+ * trailing '/'), as words that follow "path " in a message; NULL when it
+ * may.
+ */
+const char *custody_bag__unsafe_path(const char *path);
+
 /* The NFC form of the UTF-8 `path`, malloc'd; NULL when it is not
  * UTF-8 or memory ran out. */
 char *custody_bag__nfc(const char *path);

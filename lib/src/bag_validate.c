@@ -404,41 +404,6 @@ done:
 
 /* ---- paths ---- */
 
-/*
- * Why a decoded path may not name a file in the bag, or NULL: RFC 8493's
- * security considerations (special directory characters) and the rule
- * that a manifest names files relative to the bag.
- */
-static const char *unsafe_path(const char *path)
-{
-	const char *p = path;
-
-	if (*path == '\0')
-		return "is empty";
-	if (*path == '/')
-		return "is absolute";
-	if (*path == '~')
-		return "starts with '~' (a home folder)";
-	while (*p != '\0') {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return "has a '..' component (outside its folder)";
-		if (n == 1 && p[0] == '.')
-			return "has a '.' component";
-		if (n == 0)
-			return p[0] == '\0' ? "ends in '/' (a folder, not a "
-				"file)" : "has an empty component ('//')";
-		p += n;
-		if (*p == '/') {
-			p++;
-			if (*p == '\0')
-				return "ends in '/' (a folder, not a file)";
-		}
-	}
-	return NULL;
-}
-
 /* The decoded path of a manifest or fetch.txt line, or NULL (reported
  * when it is out of memory). */
 static char *line_path(struct bag_check *b, const char *file, size_t line,
@@ -522,7 +487,7 @@ static void read_manifest(struct bag_check *b, struct manifest *m)
 			free(path);
 			continue;
 		}
-		if ((why = unsafe_path(path)) != NULL) {
+		if ((why = custody_bag__unsafe_path(path)) != NULL) {
 			ERROR(b, m->name, n, path, "4.1", "path %s", why);
 			free(path);
 			continue;
@@ -822,7 +787,7 @@ static void check_fetch(struct bag_check *b)
 		if ((path = line_path(b, "fetch.txt", n, line + path_start,
 		    len - path_start)) == NULL)
 			break;
-		if ((why = unsafe_path(path)) != NULL ||
+		if ((why = custody_bag__unsafe_path(path)) != NULL ||
 		    strncmp(path, "data/", 5) != 0) {
 			ERROR(b, "fetch.txt", n, path, why ? "4.1" : "2.2.3",
 				"path %s", why ? why : "is not under data/: "

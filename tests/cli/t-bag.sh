@@ -3,6 +3,7 @@
 # of tests/data/bags, one per rule, and a bag written by shell commands as
 # the RFC's examples are).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/servers.sh"
 
 bags() { "$PYTHON" "$SRCDIR/tests/data/bags/make-bags.py" b; }
 
@@ -487,6 +488,95 @@ test_bag_import__names_add_would_refuse_or_that_exist_import_nothing() {
 	run bag import ../b/valid --into in --json
 	expect_rc 0
 	expect_out "{\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
+}
+
+# ---- holey bags: fetch ----
+
+# serve_files ROOT: python3's http.server for ROOT on loopback, at
+# http://127.0.0.1:$PORT/
+serve_files() {
+	local try pid
+	trap stop_servers EXIT
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		"$PYTHON" -m http.server "$PORT" --bind 127.0.0.1 \
+			--directory "$1" </dev/null >>"$TMP/http.log" 2>&1 &
+		pid=$!
+		SERVERS+=("$pid")
+		wait_port "$PORT" "$pid" && return 0
+	done
+	fail "http.server did not start: $(cat "$TMP/http.log")"
+}
+
+test_bag_fetch__completes_a_holey_bag_checking_each_file() {
+	export_setup
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	serve_files "$PWD"
+	run bag export ../out --fetch-base "http://127.0.0.1:$PORT/" memos/
+	expect_rc 0
+	local n
+	n=$(find memos -type f | wc -l)
+	run bag validate ../out
+	expect_rc 1
+	run bag fetch ../out --key ../outlet.vkey
+	expect_rc 0
+	expect_err ""
+	expect_out "fetched $n files ($(find memos -type f -printf '%s\n' | paste -sd+ | bc) bytes), 0 already there, 0 failed"
+	diff -r memos ../out/data/memos || fail "fetched payload differs"
+	[ -z "$(ls -A ../out | grep custody-fetch)" ] || fail "a temporary file was left"
+	run bag validate ../out --key ../outlet.vkey
+	expect_rc 0
+	expect_out_has ", $n custody proofs checked"
+	# a second fetch finds everything there
+	run bag fetch ../out
+	expect_rc 0
+	expect_out "fetched 0 files (0 bytes), $n already there, 0 failed"
+}
+
+test_bag_fetch__a_file_that_is_not_the_listed_one_stays_out() {
+	export_setup
+	serve_files "$PWD"
+	run bag export ../out --fetch-base "http://127.0.0.1:$PORT/" memos/budget.txt
+	expect_rc 0
+	# the server now has another file of the same length
+	printf 'Budget line 1\nBudget line 3\n' >memos/budget.txt
+	run bag fetch ../out
+	expect_rc 1
+	expect_out "fetched 0 files (0 bytes), 0 already there, 1 failed"
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: http://127.0.0.1:$PORT/memos/budget.txt: its sha256 is $(sha256sum <memos/budget.txt | cut -d' ' -f1), not the one manifest-sha256.txt lists (RFC 8493 2.2.3)"
+	[ ! -e ../out/data/memos/budget.txt ] || fail "the wrong file went in"
+	# longer than fetch.txt says: stopped
+	printf 'Budget line 1\nBudget line 2, and more\n' >memos/budget.txt
+	run bag fetch ../out
+	expect_rc 1
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: http://127.0.0.1:$PORT/memos/budget.txt: longer than the 28 bytes fetch.txt gives (RFC 8493 2.2.3)"
+	# gone from the server
+	rm memos/budget.txt
+	run bag fetch ../out
+	expect_rc 1
+	expect_err_has "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: http://127.0.0.1:$PORT/memos/budget.txt: "
+	expect_err_has "404"
+}
+
+test_bag_fetch__file_urls_only_when_allowed() {
+	export_setup --no-store
+	run bag export ../out --fetch-base "file://$PWD/" memos/budget.txt
+	expect_rc 0
+	run bag fetch ../out
+	expect_rc 1
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: 'file://$PWD/memos/budget.txt': only http and https URLs are fetched (file: with allow_file) (RFC 8493 2.2.3)"
+	[ ! -e ../out/data/memos/budget.txt ] || fail "fetched"
+	run bag fetch ../out --allow-file
+	expect_rc 0
+	cmp memos/budget.txt ../out/data/memos/budget.txt || fail "differs"
+	run bag validate ../out
+	expect_rc 0
+	# a fetch.txt path outside data/ is never written
+	printf 'file:///etc/hostname 5 data/../escape\n' >../out/fetch.txt
+	run bag fetch ../out --allow-file
+	expect_rc 1
+	expect_err "custody: ../out/fetch.txt:1: error: data/../escape: path has a '..' component (outside its folder), not fetched (RFC 8493 2.2.3)"
+	[ ! -e ../escape ] || fail "written outside the bag"
 }
 
 run_tests

@@ -222,6 +222,53 @@ CUSTODY_EXTERN(int) custody_bag_import(custody_archive *archive,
 	custody_bag_import_summary *summary, custody_error **err)
 	CUSTODY_WARN_UNUSED;
 
+/* ---- holey bags ---- */
+
+#define CUSTODY_BAG_FETCH_OPTIONS_VERSION 1
+typedef struct custody_bag_fetch_options {
+	unsigned int version;
+	/* file:// URLs too (refused by default: a bag from elsewhere must
+	 * not make custody read local files) */
+	int allow_file;
+	int legacy_encoding;      /* as custody_bag_validate's */
+	/* with either, each fetched file must pass its custody proof
+	 * (custody/proofs/PATH.proof, as custody_check) before it is put in
+	 * data/ */
+	const char *key;
+	const char *policy;
+	size_t policy_len;
+	/* each file not fetched, and why */
+	custody_bag_problem_cb problem;
+	void *payload;
+} custody_bag_fetch_options;
+#define CUSTODY_BAG_FETCH_OPTIONS_INIT \
+	{ CUSTODY_BAG_FETCH_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, NULL, NULL }
+
+#define CUSTODY_BAG_FETCH_SUMMARY_VERSION 1
+typedef struct custody_bag_fetch_summary {
+	unsigned int struct_version;
+	size_t fetched;           /* put in data/ */
+	size_t present;           /* there already, left alone */
+	size_t failed;            /* reported to the problem callback */
+	uint64_t bytes;
+} custody_bag_fetch_summary;
+
+/*
+ * Complete a holey bag: every file fetch.txt lists that the bag lacks is
+ * downloaded (http and https, redirects to those only; file:// with
+ * allow_file) to a temporary file in the bag, checked against the length
+ * fetch.txt gives, against every payload manifest that lists it (a file
+ * no manifest lists is not fetched), and with a key against its custody
+ * proof, and only then linked into data/ (never over a file). Files
+ * already there are left alone. Returns 0 when every file is there,
+ * CUSTODY_EVERIFY when some could not be fetched (each reported), or
+ * another error code (the bag cannot be read or written).
+ */
+CUSTODY_EXTERN(int) custody_bag_fetch(const char *bag,
+	const custody_bag_fetch_options *opts,
+	custody_bag_fetch_summary *summary, custody_error **err)
+	CUSTODY_WARN_UNUSED;
+
 /*
  * Encode a file path for a manifest or fetch.txt line (RFC 8493 2.1.3):
  * CR, LF and '%' as %0D, %0A and %25, every other byte as it is. `out`
