@@ -12,7 +12,7 @@ static const char help[] =
 "usage: custody bag validate BAG [--legacy-encoding] [--threads N]\n"
 "                   [--key KEY | --policy POLICY] [--json]\n"
 "       custody bag export OUT [PATH...] [--link] [--fetch-base URL]\n"
-"                   [--archive DIR] [--json]\n"
+"                   [--at SIZE|CHECKPOINT] [--archive DIR] [--json]\n"
 "       custody bag import BAG [--into DIR] [--legacy-encoding] [--key NAME]\n"
 "                   [--passphrase-file FILE] [--wait SECONDS]\n"
 "                   [--archive DIR] [--json]\n"
@@ -58,6 +58,8 @@ static const char help[] =
 "  --wait SECONDS      wait this long if another process holds the archive\n"
 "  --link              hard-link files from the collection, not copy\n"
 "  --fetch-base URL    a holey bag: no payload, fetch.txt lists URL+PATH\n"
+"  --at SIZE           the collection when the log had SIZE entries (or\n"
+"                      the size of a saved checkpoint file)\n"
 "  --archive DIR       the archive (or CUSTODY_ARCHIVE)\n"
 "  --json              print the result (and every problem) as JSON\n"
 "\n"
@@ -311,6 +313,33 @@ static int bag_validate(struct cli *cli, const char *bag,
 	return sum.valid ? EXIT_OK : EXIT_FAILED;
 }
 
+/* --at: a log size, or a checkpoint file (its second line is the size) */
+static int at_size(const char *text, uint64_t *out)
+{
+	char *note = NULL, *line;
+	size_t len;
+	int rc = EXIT_USAGE;
+
+	if (cli_parse_u64(text, out) == 0 && *out > 0)
+		return EXIT_OK;
+	if (cli_read_file(text, 64 * 1024, &note, &len) != EXIT_OK)
+		return EXIT_USAGE;
+	line = strchr(note, '\n');
+	if (line != NULL) {
+		char *end = strchr(line + 1, '\n');
+
+		if (end != NULL)
+			*end = '\0';
+		if (cli_parse_u64(line + 1, out) == 0 && *out > 0)
+			rc = EXIT_OK;
+	}
+	if (rc != EXIT_OK)
+		cli_usage("bag", "--at wants a log size or a checkpoint file, "
+			"not '%s'", text);
+	free(note);
+	return rc;
+}
+
 int cmd_bag(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -322,6 +351,7 @@ int cmd_bag(int argc, char **argv)
 		{ "fetch-base", required_argument, NULL, 'f' },
 		{ "into", required_argument, NULL, 'i' },
 		{ "allow-file", no_argument, NULL, 'F' },
+		{ "at", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -358,6 +388,11 @@ int cmd_bag(int argc, char **argv)
 		case 'f': eopts.fetch_base = optarg; export_only = 1; break;
 		case 'i': iopts.into = optarg; import_only = 1; break;
 		case 'F': fopts.allow_file = 1; break;
+		case 'a':
+			if (at_size(optarg, &eopts.at) != EXIT_OK)
+				return EXIT_USAGE;
+			export_only = 1;
+			break;
 		}
 	}
 	if (c < 0)

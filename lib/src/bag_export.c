@@ -123,6 +123,9 @@ struct export_run {
 		char sha256[65], sha512[129];
 	} *tags;
 	size_t ntags, alloc_tags;
+	/* the documents to choose from: the index's, or those at opts->at */
+	struct custody_record *at_records;
+	size_t nat_records;
 };
 
 /* A new file of the bag at `rel`, its folders made; -1 on failure
@@ -353,6 +356,55 @@ static int url_path(custody_buf *out, const char *path, custody_error **err)
 	return 0;
 }
 
+static int by_path_then_index(const void *a, const void *b)
+{
+	const struct custody_record *x = a, *y = b;
+	int d = strcmp(x->path, y->path);
+
+	return d ? d : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * The records of the collection as it stood at log size `at`: each
+ * path's latest registration among the first `at` entries, read from
+ * the log (the index knows only head). *out is malloc'd, each path too.
+ */
+static int records_at(custody_archive *a, uint64_t at,
+	struct custody_record **out, size_t *n_out, custody_error **err)
+{
+	struct custody_record *records = calloc(at + 1, sizeof(*records));
+	size_t n = 0, kept = 0;
+	int rc = 0;
+
+	if (records == NULL)
+		return custody__oom(err);
+	for (uint64_t i = 1; i < at && rc == 0; i++) {
+		custody_entry *e = NULL;
+
+		if ((rc = custody_archive_entry(a, i, &e, err)) != 0)
+			break;
+		if ((e->type == CUSTODY_ENTRY_REGISTER || e->type ==
+		    CUSTODY_ENTRY_DERIVE) && e->path != NULL) {
+			custody_index__record_from_entry(&records[n], e);
+			if ((records[n++].path = strdup(e->path)) == NULL)
+				rc = custody__oom(err);
+		}
+		custody_entry__free(e);
+	}
+	qsort(records, n, sizeof(*records), by_path_then_index);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n && strcmp(records[i].path, records[i + 1].path)
+		    == 0) {
+			free(records[i].path);
+			continue;
+		}
+		records[kept++] = records[i];
+	}
+	*out = records;
+	*n_out = kept;
+	return rc;
+}
+
 static int by_record_path(const void *a, const void *b)
 {
 	return strcmp(((const struct item *)a)->record->path,
@@ -445,17 +497,31 @@ static int export_run(struct export_run *run, const char *out,
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if ((rc = custody_archive_checkpoint(a, &note, &info, err)) != 0 ||
-	    (rc = custody_index__load(&index, a, err)) != 0)
+	if ((rc = custody_archive_checkpoint(a, &note, &info, err)) != 0)
+		goto done;
+	if (run->opts->at > info.size) {
+		rc = custody__error(err, CUSTODY_EINVALID, "the log at %" PRIu64
+			" entries: the latest signed checkpoint has %" PRIu64,
+			run->opts->at, info.size);
+		goto done;
+	}
+	if (run->opts->at != 0)
+		rc = records_at(a, run->opts->at, &run->at_records,
+			&run->nat_records, err);
+	else if ((rc = custody_index__load(&index, a, err)) == 0) {
+		run->at_records = index->records;
+		run->nat_records = index->count;
+	}
+	if (rc != 0)
 		goto done;
 	if ((used = calloc(npaths + 1, sizeof(*used))) == NULL ||
-	    (run->items = calloc(index->count + 1, sizeof(*run->items))) ==
-	    NULL) {
+	    (run->items = calloc(run->nat_records + 1,
+	    sizeof(*run->items))) == NULL) {
 		rc = custody__oom(err);
 		goto done;
 	}
-	for (size_t i = 0; i < index->count; i++) {
-		struct custody_record *r = &index->records[i];
+	for (size_t i = 0; i < run->nat_records; i++) {
+		struct custody_record *r = &run->at_records[i];
 
 		if (!selected(r->path, paths, npaths, used))
 			continue;
@@ -533,7 +599,8 @@ static int export_run(struct export_run *run, const char *out,
 	    "Bagging-Date: %s\nPayload-Oxum: %" PRIu64 ".%zu\n"
 	    "Bag-Software-Agent: custody %s\n"
 	    "External-Identifier: %s/%" PRIu64 "\n", info.origin, date, bytes,
-	    run->nitems, custody_version(), info.origin, info.size) != 0) {
+	    run->nitems, custody_version(), info.origin, run->opts->at ?
+	    run->opts->at : info.size) != 0) {
 		rc = custody__oom(err);
 		goto done;
 	}
@@ -591,7 +658,7 @@ static int export_run(struct export_run *run, const char *out,
 		free(parent);
 	}
 	sum->bytes = bytes;
-	sum->tree_size = info.size;
+	sum->tree_size = run->opts->at ? run->opts->at : info.size;
 	snprintf(sum->origin, sizeof(sum->origin), "%s", info.origin);
 done:
 	free(used);
@@ -599,6 +666,12 @@ done:
 	custody_buf_dispose(&text);
 	custody_buf_dispose(&fetch);
 	custody_buf_dispose(&encoded);
+	if (index == NULL) {
+		for (size_t i = 0; i < run->nat_records; i++)
+			free(run->at_records[i].path);
+		free(run->at_records);
+	}
+	run->at_records = NULL;
 	custody_index__free(index);
 	return rc;
 }

@@ -328,6 +328,36 @@ test_bag_export__refuses_an_existing_folder_and_leaves_it_alone() {
 	expect_eq "$(snapshot ../out)" "$before" "the folder"
 }
 
+test_bag_export__at_a_log_size_gives_the_collection_as_it_stood() {
+	export_setup
+	run checkpoint
+	printf '%s\n' "$OUT" >../saved.checkpoint
+	local size before
+	size=$(sed -n 2p ../saved.checkpoint)
+	before=$(sha256sum <memos/budget.txt | cut -d' ' -f1)
+	printf 'Budget line 1\nBudget line 2\nBudget line 3\n' >memos/budget.txt
+	printf 'later\n' >memos/later.txt
+	run add .
+	expect_rc 0
+	run bag export ../then --at ../saved.checkpoint
+	expect_rc 0
+	expect_out_has "custody proofs at checkpoint example.org/leaks/$size"
+	[ ! -e ../then/data/memos/later.txt ] || fail "a later document"
+	expect_eq "$(sha256sum <../then/data/memos/budget.txt | cut -d' ' -f1)" "$before" "budget.txt then"
+	grep -qx "External-Identifier: example.org/leaks/$size" ../then/bag-info.txt ||
+		fail "$(cat ../then/bag-info.txt)"
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	run bag validate ../then --key ../outlet.vkey
+	expect_rc 0
+	run bag export ../now
+	expect_rc 0
+	[ -e ../now/data/memos/later.txt ] || fail "head lacks later.txt"
+	run bag export ../x --at 999999
+	expect_rc 1
+	run bag export ../x --at yesterday
+	expect_rc 2
+}
+
 # Hashes only: the payload comes from the collection, checked as it is
 # copied; a file changed since it was registered stops the export, and
 # no bag is left behind.

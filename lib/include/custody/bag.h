@@ -127,9 +127,13 @@ typedef struct custody_bag_export_options {
 	 * as registered fails the export.
 	 */
 	const char *fetch_base;
+	/* the collection as it stood when the log had `at` entries (a
+	 * checkpoint's size): each document's latest version among them;
+	 * 0: at head */
+	uint64_t at;
 } custody_bag_export_options;
 #define CUSTODY_BAG_EXPORT_OPTIONS_INIT \
-	{ CUSTODY_BAG_EXPORT_OPTIONS_VERSION, 0, NULL }
+	{ CUSTODY_BAG_EXPORT_OPTIONS_VERSION, 0, NULL, 0 }
 
 #define CUSTODY_BAG_EXPORT_SUMMARY_VERSION 1
 typedef struct custody_bag_export_summary {
@@ -145,7 +149,8 @@ typedef struct custody_bag_export_summary {
 /*
  * Make the bag `out` (a folder that must not exist) of the registered
  * documents at `paths` (registered paths or folders of them; none: every
- * document), each at its latest version: bagit.txt (1.0, UTF-8), data/
+ * document), each at its latest version (or its latest among the first
+ * opts->at entries): bagit.txt (1.0, UTF-8), data/
  * with the payload, manifest-sha256.txt and manifest-sha512.txt (both
  * computed in the one pass that copies a file, which is checked against
  * its entry's SHA-256 and size as it is copied), bag-info.txt
