@@ -148,8 +148,9 @@ static int bag_export(struct cli *cli, const char *out,
 	if (cli->json) {
 		fputs("{\"bag\":", stdout);
 		json_string(stdout, out);
-		printf(",\"files\":%" PRIu64 ",\"fetch\":%" PRIu64 ",\"bytes\":%"
-			PRIu64 ",\"proofs\":%" PRIu64 ",\"origin\":",
+		printf(",\"files\":%" PRIu64 ",\"fetch\":%" PRIu64
+			",\"bytes\":%" PRIu64 ",\"proofs\":%" PRIu64
+			",\"origin\":",
 			sum.files, sum.holes, sum.bytes, sum.proofs);
 		json_string(stdout, sum.origin);
 		printf(",\"tree_size\":%" PRIu64 "}\n", sum.tree_size);
@@ -355,7 +356,9 @@ int cmd_bag(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
-		.command = "bag", .help = help, .common = CLI_JSON | CLI_ARCHIVE | CLI_PASSPHRASE_FILE | CLI_WAIT,
+		.command = "bag", .help = help,
+		.common = CLI_JSON | CLI_ARCHIVE | CLI_PASSPHRASE_FILE |
+			CLI_WAIT,
 		.own = own,
 	};
 	custody_bag_validate_options vopts = CUSTODY_BAG_VALIDATE_OPTIONS_INIT;

@@ -239,13 +239,16 @@ static int copy_payload(struct export_run *run, struct item *it,
 		if (git_oid_fromstr(&id, r->blob) != 0 ||
 		    custody_blob__stream(run->a->gitdir, run->odb, &id, &size,
 		    copy_chunk, &c, &why) != 0) {
-			rc = c.write_errno ? custody__error_sys(err, CUSTODY_EIO,
-				c.write_errno, "%s/%s: cannot write",
-				run->tmp, it->payload_path) :
-				custody__error(err, CUSTODY_EVERIFY, "%s: stored "
-				"content %s cannot be read: %s", r->path,
-				r->blob, why ? custody_error_message(why) :
-				"not a stored blob");
+			if (c.write_errno)
+				rc = custody__error_sys(err, CUSTODY_EIO,
+					c.write_errno, "%s/%s: cannot write",
+					run->tmp, it->payload_path);
+			else
+				rc = custody__error(err, CUSTODY_EVERIFY, "%s: "
+					"stored content %s cannot be read: %s",
+					r->path, r->blob, why ?
+					custody_error_message(why) :
+					"not a stored blob");
 			custody_error_free(why);
 			goto done;
 		}

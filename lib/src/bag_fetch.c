@@ -173,6 +173,15 @@ static int read_fetch(struct fetch_run *run, custody_error **err)
 	return rc;
 }
 
+/* hex[0 .. n) in lowercase into out */
+static void lower_hex(char *out, const char *hex, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		out[j] = (char)(hex[j] >= 'A' && hex[j] <= 'F' ?
+			hex[j] - 'A' + 'a' : hex[j]);
+	out[n] = '\0';
+}
+
 /* The digests each payload manifest lists for the wanted files. */
 static int read_manifests(struct fetch_run *run, custody_error **err)
 {
@@ -196,24 +205,23 @@ static int read_manifests(struct fetch_run *run, custody_error **err)
 			size_t hex = 0, gap;
 			char *path;
 
-			while (hex < len && line[hex] != ' ' && line[hex] != '\t')
+			while (hex < len && line[hex] != ' ' &&
+			    line[hex] != '\t')
 				hex++;
 			for (gap = hex; gap < len && (line[gap] == ' ' ||
 			    line[gap] == '\t'); gap++)
 				;
 			if (gap == len || hex != run->algs[k]->size * 2)
 				continue;
-			if ((path = decode(run, line + gap, len - gap)) == NULL) {
+			path = decode(run, line + gap, len - gap);
+			if (path == NULL) {
 				custody_buf_dispose(&text);
 				return custody__oom(err);
 			}
 			for (size_t i = 0; i < run->n; i++)
 				if (strcmp(run->items[i].path, path) == 0)
-					for (size_t j = 0; j < hex; j++)
-						run->items[i].digest[k][j] =
-							(char)(line[j] >= 'A' &&
-							line[j] <= 'F' ? line[j] -
-							'A' + 'a' : line[j]);
+					lower_hex(run->items[i].digest[k], line,
+						hex);
 			free(path);
 		}
 		custody_buf_dispose(&text);

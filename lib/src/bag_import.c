@@ -308,7 +308,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 			rc = custody__oom(err);
 			goto done;
 		}
-		if (custody_fs__read_file(&info, path, 1024 * 1024, &why) != 0 ||
+		if (custody_fs__read_file(&info, path, 1024 * 1024, &why) !=
+		    0 ||
 		    !custody_bag__is_utf8(info.ptr, info.size, &bad))
 			custody_buf_dispose(&info);
 		custody_error_free(why);

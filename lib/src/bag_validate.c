@@ -796,15 +796,16 @@ static void check_fetch(struct bag_check *b)
 			continue;
 		}
 		{
-			size_t scheme = strspn(line, "abcdefghijklmnopqrstuvwxyz"
+			size_t scheme = strspn(line,
+				"abcdefghijklmnopqrstuvwxyz"
 				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 
 			if (scheme == 0 || scheme >= url_end ||
 			    line[scheme] != ':' || !((line[0] >= 'a' &&
 			    line[0] <= 'z') || (line[0] >= 'A' &&
 			    line[0] <= 'Z')))
-				ERROR(b, "fetch.txt", n, path, "2.2.3", "'%.*s' "
-					"is not an absolute URL",
+				ERROR(b, "fetch.txt", n, path, "2.2.3",
+					"'%.*s' is not an absolute URL",
 					(int)(url_end > 200 ? 200 : url_end),
 					line);
 		}
@@ -826,8 +827,9 @@ static void check_fetch(struct bag_check *b)
 			if (len_end - len_start >= sizeof(digits) ||
 			    strspn(line + len_start, "0123456789") <
 			    len_end - len_start) {
-				ERROR(b, "fetch.txt", n, path, "2.2.3", "length "
-					"'%.*s' is neither a number nor '-'",
+				ERROR(b, "fetch.txt", n, path, "2.2.3",
+					"length '%.*s' is neither a number "
+					"nor '-'",
 					(int)(len_end - len_start > 40 ? 40 :
 					len_end - len_start), line + len_start);
 				f->has_length = 0;
@@ -906,7 +908,8 @@ static void walk(struct bag_check *b, const char *rel, int tags, int depth)
 		} else if (!S_ISREG(st.st_mode)) {
 			ERROR(b, path, 0, path, "4.1", "is %s, not a file: a "
 				"bag holds files only", S_ISLNK(st.st_mode) ?
-				"a symbolic link" : custody_fs__kind(st.st_mode));
+				"a symbolic link" :
+				custody_fs__kind(st.st_mode));
 		} else {
 			struct on_disk **list = tags ? &b->tags : &b->payload;
 			size_t *n = tags ? &b->ntags : &b->npayload;
