@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,15 @@
 #include "custody/version.h"
 #include "entry.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "index.h"
 
 #define COPY_CHUNK (1u << 20)
 
 struct item {
 	const struct custody_record *record;
+	int rc;                      /* of its copy */
+	custody_error *error;
 	char *payload_path;          /* "data/" + path */
 	int included;                /* in data/; else in fetch.txt */
 	int has_sha512;
@@ -126,6 +130,10 @@ struct export_run {
 	/* the documents to choose from: the index's, or those at opts->at */
 	struct custody_record *at_records;
 	size_t nat_records;
+	/* the copying pool */
+	pthread_mutex_t lock;
+	size_t next;
+	int stop;
 };
 
 /* A new file of the bag at `rel`, its folders made; -1 on failure
@@ -203,8 +211,8 @@ static int keep_tag(struct export_run *run, const char *rel,
 /* The payload file of `it`: from its stored content, else from the
  * collection (hard-linked with opts->link where the file system lets),
  * each byte checked against the record while it is copied. */
-static int copy_payload(struct export_run *run, struct item *it,
-	int hash_only, custody_error **err)
+static int copy_payload(struct export_run *run, git_odb *odb,
+	struct item *it, int hash_only, custody_error **err)
 {
 	const struct custody_record *r = it->record;
 	unsigned char buffer[64 * 1024];
@@ -237,7 +245,7 @@ static int copy_payload(struct export_run *run, struct item *it,
 		custody_error *why = NULL;
 
 		if (git_oid_fromstr(&id, r->blob) != 0 ||
-		    custody_blob__stream(run->a->gitdir, run->odb, &id, &size,
+		    custody_blob__stream(run->a->gitdir, odb, &id, &size,
 		    copy_chunk, &c, &why) != 0) {
 			if (c.write_errno)
 				rc = custody__error_sys(err, CUSTODY_EIO,
@@ -330,7 +338,7 @@ static int hole(struct export_run *run, struct item *it, custody_error **err)
 	    it->record->path, R_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		custody_error *why = NULL;
 
-		if (copy_payload(run, it, 1, &why) != 0)
+		if (copy_payload(run, run->odb, it, 1, &why) != 0)
 			it->has_sha512 = 0;
 		custody_error_free(why);
 	}
@@ -357,6 +365,89 @@ static int url_path(custody_buf *out, const char *path, custody_error **err)
 		return custody__oom(err);
 	out->size--;
 	return 0;
+}
+
+/* A copying thread: items taken in turn, each with an object database
+ * of the thread's own (libgit2 handles are not shared across threads). */
+static void *copy_worker(void *arg)
+{
+	struct export_run *run = arg;
+	git_odb *odb = NULL;
+	char *objects = custody_fs__join(run->a->gitdir, "objects");
+
+	if (objects != NULL)
+		(void)git_odb_open(&odb, objects);
+	free(objects);
+	for (;;) {
+		struct item *it;
+		size_t i;
+
+		pthread_mutex_lock(&run->lock);
+		i = run->stop ? run->nitems : run->next++;
+		pthread_mutex_unlock(&run->lock);
+		if (i >= run->nitems)
+			break;
+		it = &run->items[i];
+		it->rc = odb == NULL ? custody__error_git(&it->error,
+			CUSTODY_EIO, "the object store") : copy_payload(run, odb,
+			it, 0, &it->error);
+		if (it->rc != 0) {
+			pthread_mutex_lock(&run->lock);
+			run->stop = 1;
+			pthread_mutex_unlock(&run->lock);
+		}
+	}
+	git_odb_free(odb);
+	return NULL;
+}
+
+/* Every payload file copied, on one thread per core; the first failure
+ * in path order is the one reported. */
+static int copy_all(struct export_run *run, custody_error **err)
+{
+	unsigned int threads = custody_hash__default_threads();
+	pthread_t *pool;
+	size_t started = 0;
+	int rc = 0;
+
+	/* the folders first, so that no two threads make one */
+	for (size_t i = 0; i < run->nitems; i++) {
+		const char *name;
+		int dir = custody_fs__open_parent(run->bag_fd,
+			run->items[i].payload_path, 1, &name);
+
+		if (dir < 0)
+			return custody__error_sys(err, CUSTODY_EIO, errno,
+				"%s/%s: cannot make its folder", run->tmp,
+				run->items[i].payload_path);
+		close(dir);
+	}
+	if (threads > run->nitems)
+		threads = (unsigned int)run->nitems;
+	if (threads == 0)
+		return 0;
+	if ((pool = calloc(threads, sizeof(*pool))) == NULL)
+		return custody__oom(err);
+	pthread_mutex_init(&run->lock, NULL);
+	for (unsigned int t = 1; t < threads; t++)
+		if (pthread_create(&pool[started], NULL, copy_worker, run) == 0)
+			started++;
+	copy_worker(run);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(pool[t], NULL);
+	pthread_mutex_destroy(&run->lock);
+	free(pool);
+	for (size_t i = 0; i < run->nitems; i++) {
+		struct item *it = &run->items[i];
+
+		if (it->rc != 0 && rc == 0)
+			rc = custody__error_hint(err, custody_error_code(
+				it->error), custody_error_hint(it->error), "%s",
+				custody_error_message(it->error));
+		custody_error_free(it->error);
+		it->error = NULL;
+	}
+	return rc;
 }
 
 static int by_path_then_index(const void *a, const void *b)
@@ -553,14 +644,13 @@ static int export_run(struct export_run *run, const char *out,
 			"make the bag's folder", run->tmp);
 		goto done;
 	}
+	if (run->opts->fetch_base == NULL && (rc = copy_all(run, err)) != 0)
+		goto done;
 	for (size_t i = 0; i < run->nitems; i++) {
 		struct item *it = &run->items[i];
 
-		if (run->opts->fetch_base == NULL)
-			rc = copy_payload(run, it, 0, err);
-		else
-			rc = hole(run, it, err);
-		if (rc != 0)
+		if (run->opts->fetch_base != NULL &&
+		    (rc = hole(run, it, err)) != 0)
 			goto done;
 		all_sha512 &= it->has_sha512;
 		bytes += it->record->size;
