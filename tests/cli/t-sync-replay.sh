@@ -31,9 +31,9 @@ head_hex() { git --git-dir="$TMP/$1/.custody" rev-parse main </dev/null; }
 
 # The log as "index type path-or-target version" lines.
 log_of() {
-	(cd "$TMP/$1" && "$CUSTODY" log --json) | "$PYTHON" -c '
+	(cd "$TMP/$1" && json log --json) | "$PYTHON" -c '
 import json, sys
-for e in reversed(json.load(sys.stdin)):
+for e in reversed(json.load(sys.stdin)["entries"]):
     t = e["type"]
     what = e.get("path") or e.get("url") or ""
     if t == "event":
