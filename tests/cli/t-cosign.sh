@@ -222,7 +222,7 @@ test_cosign__a_quorum_not_met_fails_and_keeps_what_came() {
 	"$PYTHON" -c '
 import json, sys
 r = json.load(sys.stdin)
-assert r["format"] == 1 and r["quorum_met"] is False, r
+assert r["format"] == "custody-cosign/v1" and r["quorum_met"] is False, r
 w = {x["name"]: x for x in r["witnesses"]}
 assert w["w1"]["result"] == "already", w
 assert w["w2"]["result"] == "failed" and "add-checkpoint" in w["w2"]["error"], w' \
