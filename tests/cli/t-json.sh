@@ -97,6 +97,74 @@ test_json__every_command_prints_one_object_its_schema_accepts() {
 	expect_format verify-signature
 }
 
+test_json__keys_members_and_disclosures_in_json() {
+	setup
+	run key new second --json
+	expect_rc 0
+	expect_format key
+	expect_out_has '"name":"second",'
+	ssh-keygen -q -t ed25519 -N '' -C bob -f "$TMP/bob"
+	run member add bob "$TMP/bob.pub" --json
+	expect_rc 0
+	expect_format member
+	expect_out_has '"action":"add","member":"bob","commit":"'
+	run member revoke bob --json
+	expect_rc 0
+	expect_out_has '"action":"revoke","member":"bob",'
+	printf 'Budget line 1\n' >redacted.txt
+	run derive memos/budget.txt redacted.txt --action redact
+	expect_rc 0
+	run reveal redacted.txt -o redacted.reveal
+	expect_rc 0
+	"$CUSTODY" key export --vkey >outlet.vkey
+	run check-reveal redacted.reveal --key outlet.vkey --json
+	expect_rc 0
+	expect_format check-reveal
+	expect_out_has '"ok":true,'
+	printf 'x' >>redacted.reveal
+	run check-reveal redacted.reveal --key outlet.vkey --json
+	expect_rc 1
+	expect_format check-reveal
+	expect_out_has '"ok":false,"failed_step":'
+}
+
+test_json__a_witness_answers_in_json() {
+	setup
+	"$CUSTODY" key export --vkey >"$TMP/log.vkey"
+	"$CUSTODY" checkpoint >"$TMP/cp"
+	export CUSTODY_WITNESS_DIR=$TMP/wstate
+	run witness init "witness.test/$(basename "$TMP")" --json
+	expect_rc 0
+	expect_format witness-init
+	local wvkey
+	wvkey=$("$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["vkey"])' <"$TMP/.out")
+	run witness trust example.org/leaks "$TMP/log.vkey" --json
+	expect_rc 0
+	expect_out "{\"format\":\"custody-witness-trust/v1\",\"origin\":\"example.org/leaks\",\"vkey\":\"$(cat "$TMP/log.vkey")\",\"added\":true}"
+	run witness cosign "$TMP/cp" --json
+	expect_rc 0
+	expect_format witness-cosign
+	expect_out_has '"output":null,"cosignature":"— witness.test/'
+	run witness cosign "$TMP/cp" --old "$(sed -n 2p "$TMP/cp")" \
+		-o "$TMP/cosig" --json
+	expect_rc 0
+	expect_out_has "\"output\":\"$TMP/cosig\","
+	expect_eq "$("$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["cosignature"])' <"$TMP/.out")" \
+		"$(cat "$TMP/cosig")" "the cosignature in the object and the file"
+	run witness logs --json
+	expect_rc 0
+	expect_format witness-logs
+	run witness evidence --json
+	expect_rc 0
+	expect_out '{"format":"custody-witness-evidence/v1","evidence":[]}'
+	run witness serve --listen 127.0.0.1:0 --json
+	expect_rc 2
+	expect_format error
+	run witness add w1 http://127.0.0.1:1/ "$wvkey" --json
+	expect_rc 0
+	expect_out_has '{"format":"custody-witness-change/v1","action":"add","entry":'
+}
+
 test_json__key_export_prints_the_key_as_json() {
 	setup
 	local line fp vkey
