@@ -440,8 +440,8 @@ static void write_facts(struct page *pg, const struct facts *fx)
 	FILE *f = pg->f;
 
 	fputs("<h2>The record as this page was written</h2>\n"
-		"<dl class=\"facts\">\n<dt>Checkpoint</dt><dd id=\"checkpoint\">"
-		"the log ", f);
+		"<dl class=\"facts\">\n<dt>Checkpoint</dt>"
+		"<dd id=\"checkpoint\">the log ", f);
 	html(f, fx->origin);
 	fprintf(f, " at size <b id=\"checkpoint-size\">%" PRIu64 "</b>, "
 		"root <code id=\"checkpoint-root\">", fx->checkpoint.size);
@@ -451,9 +451,9 @@ static void write_facts(struct page *pg, const struct facts *fx)
 		"<dd id=\"verify\">", f);
 	if (fx->verify_rc == 0) {
 		fprintf(f, "<span class=\"pass\">passed</span>: <code>custody "
-			"verify</code> found no problem: %" PRIu64 " commits, "
-			"each signed by a member; %" PRIu64 " entries, %" PRIu64
-			" documents", fx->summary.commits,
+			"verify</code> found no problem: %" PRIu64
+			" commits, each signed by a member; %" PRIu64
+			" entries, %" PRIu64 " documents", fx->summary.commits,
 			fx->summary.entries, fx->summary.documents);
 	} else if (pg->nproblems > 0) {
 		fprintf(f, "<span class=\"fail\">FAILED</span>: <code>custody "
@@ -649,14 +649,14 @@ static void write_checking(struct page *pg, const struct facts *fx)
 		fputs("<p>This page was written to standard output, unsigned; "
 			"<code>custody report</code> printed its SHA-256 on "
 			"standard error. A file cannot contain its own hash. "
-			"<code>custody report DOC -o FILE</code> signs it.</p>\n",
-			f);
+			"<code>custody report DOC -o FILE</code> signs "
+			"it.</p>\n", f);
 		return;
 	}
 	fputs("<p>A file cannot contain its own hash, so this page's SHA-256 "
 		"is not written in it: <code>custody report</code> printed it "
-		"when it wrote the page, and wrote it beside the page in <code>",
-		f);
+		"when it wrote the page, and wrote it beside the page in "
+		"<code>", f);
 	html(f, name);
 	fputs(".sha256</code>. Compare it with what <code>sha256sum ", f);
 	html(f, name);
@@ -677,7 +677,8 @@ static void write_checking(struct page *pg, const struct facts *fx)
 		"<code>custody</code>, by the key <code>", f);
 	html(f, fx->fingerprint);
 	fputs("</code>; confirm that fingerprint with its holder, not from "
-		"this page). With custody: <code>custody verify-signature ", f);
+		"this page). With custody: <code>custody verify-signature ",
+		f);
 	html(f, name);
 	fputc(' ', f);
 	html(f, name);
@@ -700,9 +701,10 @@ static void write_page(struct page *pg, const struct facts *fx)
 {
 	FILE *f = pg->f;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		"\n<meta name=\"viewport\" content=\"width=device-width, "
-		"initial-scale=1\">\n<title>Chain of custody: ", f);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head>"
+		"<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+		"content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Chain of custody: ", f);
 	html(f, fx->document);
 	fprintf(f, "</title>\n<style>\n%s</style></head><body>\n"
 		"<h1>Chain of custody: <span class=\"doc\">", style);
@@ -711,7 +713,8 @@ static void write_page(struct page *pg, const struct facts *fx)
 	html(f, fx->origin);
 	fputs("</b>; this page was written from the archive's signed "
 		"record. Times are UTC: <i>when</i> is when it happened as "
-		"recorded, <i>recorded</i> is when the entry was made.</p>\n", f);
+		"recorded, <i>recorded</i> is when the entry was made.</p>\n",
+		f);
 	write_facts(pg, fx);
 	write_versions(pg, fx);
 	fputs("<h2>What was made from it</h2>\n<div class=\"tree\"><ul><li>"
@@ -722,8 +725,8 @@ static void write_page(struct page *pg, const struct facts *fx)
 	fputs("</li></ul></div>\n", f);
 	write_timeline(pg);
 	fputs("<p class=\"meta\">Every row is an entry of the log, signed by "
-		"the member named. <code>custody verify</code> checks the whole "
-		"record; <code>custody proof</code> and <code>custody "
+		"the member named. <code>custody verify</code> checks the "
+		"whole record; <code>custody proof</code> and <code>custody "
 		"check</code> prove a single document to anyone.</p>\n", f);
 	write_checking(pg, fx);
 	fputs("</body></html>\n", f);
