@@ -394,12 +394,13 @@ static void tree(struct page *pg, const char *path, int depth)
 static const char style[] =
 "*{box-sizing:border-box}\n"
 "body{font-family:Georgia,serif;line-height:1.4;color:#222;"
-"max-width:66em;margin:1em auto;padding:0 1em}\n"
+"max-width:72em;margin:1em auto;padding:0 1em}\n"
 "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
 "h1,p,li,dd{overflow-wrap:anywhere}\n"
 "code,.doc,.hash,.when{font-family:monospace}\n"
-"code,.hash{word-break:break-all}\n"
-"td.doc,td.details{overflow-wrap:anywhere}\n"
+"code,td.doc,td.details{overflow-wrap:anywhere}\n"
+".hash,.fingerprint{word-break:break-all}\n"
+"td.doc{min-width:10em}\n"
 "table{border-collapse:collapse;width:100%}\n"
 "th,td{text-align:left;vertical-align:top;padding:.35em .5em;"
 "border-bottom:1px solid #ddd}\n"
@@ -444,7 +445,7 @@ static void write_facts(struct page *pg, const struct facts *fx)
 		"<dd id=\"checkpoint\">the log ", f);
 	html(f, fx->origin);
 	fprintf(f, " at size <b id=\"checkpoint-size\">%" PRIu64 "</b>, "
-		"root <code id=\"checkpoint-root\">", fx->checkpoint.size);
+		"root <code id=\"checkpoint-root\" class=\"hash\">", fx->checkpoint.size);
 	html(f, fx->checkpoint.root);
 	fputs("</code>: the signed checkpoint <code>custody checkpoint"
 		"</code> printed then</dd>\n<dt>Verification</dt>"
