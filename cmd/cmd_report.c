@@ -178,8 +178,11 @@ struct version {
 	uint64_t size;
 };
 
+/* A member's key and the entries it could sign: a name revoked and
+ * added again has one of these per key. */
 struct member {
 	const char *name, *fingerprint;
+	uint64_t added, revoked;    /* revoked 0: still active */
 };
 
 struct page {
@@ -296,6 +299,8 @@ static int collect_member(const custody_member_info *m, void *payload)
 	pg->members = grown;
 	grown[pg->nmembers].name = keep(pg, m->name);
 	grown[pg->nmembers].fingerprint = keep(pg, m->fingerprint);
+	grown[pg->nmembers].added = m->added;
+	grown[pg->nmembers].revoked = m->revoked_entry;
 	pg->nmembers++;
 	return pg->oom ? -1 : 0;
 }
@@ -347,11 +352,17 @@ static int collect_versions(struct page *pg, custody_archive *archive,
 	return 0;
 }
 
-static const char *fingerprint_of(const struct page *pg, const char *name)
+/* The key `name` held when entry `index` was appended; NULL for none. */
+static const char *fingerprint_of(const struct page *pg, const char *name,
+	uint64_t index)
 {
-	for (size_t i = 0; name != NULL && i < pg->nmembers; i++)
-		if (strcmp(pg->members[i].name, name) == 0)
-			return pg->members[i].fingerprint;
+	for (size_t i = 0; name != NULL && i < pg->nmembers; i++) {
+		const struct member *m = &pg->members[i];
+
+		if (strcmp(m->name, name) == 0 && m->added < index &&
+		    (m->revoked == 0 || index < m->revoked))
+			return m->fingerprint;
+	}
 	return NULL;
 }
 
@@ -524,7 +535,8 @@ static void write_versions(struct page *pg, const struct facts *fx)
 		fputs("</td>", f);
 		cell(f, "Registered by", NULL);
 		html(f, ver->actor);
-		if ((fp = fingerprint_of(pg, ver->actor)) != NULL) {
+		fp = fingerprint_of(pg, ver->actor, ver->entry);
+		if (fp != NULL) {
 			fputs(", key <code class=\"fingerprint\">", f);
 			html(f, fp);
 			fputs("</code>", f);

@@ -333,6 +333,44 @@ test_report__a_key_that_is_no_members_is_refused_before_writing() {
 	[ ! -e report.html ] || fail "the page was written"
 }
 
+# A member revoked and added again under a new key: each version shows
+# the key that could sign it when it was registered, not the newest.
+test_report__each_version_names_the_key_of_its_time() {
+	make_collection coll
+	cd coll
+	run init --origin example.org/report
+	run add .
+	new_key jane1 && new_key jane2 || fail "cannot make jane's keys"
+	"$CUSTODY" key export jane1 >"$TMP/jane1.pub"
+	"$CUSTODY" key export jane2 >"$TMP/jane2.pub"
+	run member add jane "$TMP/jane1.pub"
+	expect_rc 0
+	printf 'v2\n' >>memos/budget.txt
+	CUSTODY_KEY=jane1 run add memos/budget.txt
+	expect_rc 0
+	run member revoke jane
+	expect_rc 0
+	run member add jane "$TMP/jane2.pub"
+	expect_rc 0
+	printf 'v3\n' >>memos/budget.txt
+	CUSTODY_KEY=jane2 run add memos/budget.txt
+	expect_rc 0
+	run report memos/budget.txt -o report.html --no-sign
+	expect_rc 0
+	local one two rows
+	one=$(fingerprint "$TMP/jane1.pub")
+	two=$(fingerprint "$TMP/jane2.pub")
+	[ "$one" != "$two" ] || fail "the two keys have one fingerprint"
+	# the rows of the versions table, one a line, in version order
+	rows=$(tr -d '\n' <report.html | sed 's#</tr>#</tr>\n#g' |
+		grep -F 'class="fingerprint"' | sed 's/<[^>]*>//g')
+	expect_eq "$(grep -c "jane, key $one" <<<"$rows")" 1 "rows with jane's first key"
+	expect_eq "$(grep -c "jane, key $two" <<<"$rows")" 1 "rows with jane's second key"
+	[ "$(grep -n "jane, key $one" <<<"$rows" | cut -d: -f1)" -lt \
+	  "$(grep -n "jane, key $two" <<<"$rows" | cut -d: -f1)" ] ||
+		fail "the keys are not in version order: $rows"
+}
+
 test_report__a_failed_verify_is_on_the_page_and_exits_1() {
 	story
 	tampered
