@@ -133,7 +133,9 @@ int cmd_sign(int argc, char **argv)
 		free(sig_path);
 		custody_buf_dispose(&sig);
 	}
-	if (cli.json) {
+	/* a file not signed is a failure: custody-error/v1 names it (the
+	 * others' signatures are written, as without --json) */
+	if (cli.json && rc == EXIT_OK) {
 		fputs("],\"key\":", stdout);
 		json_string(stdout, member);
 		fputs(",\"fingerprint\":", stdout);

@@ -95,6 +95,11 @@ test_json__every_command_prints_one_object_its_schema_accepts() {
 		--key tester --json
 	expect_rc 0
 	expect_format verify-signature
+	# a file that cannot be signed: a failure, not a shorter list
+	run sign memos/budget.txt nothere.txt --force --json
+	expect_rc 1
+	expect_format error
+	expect_out_has '"command":"sign","error":{"message":"nothere.txt: cannot read'
 }
 
 test_json__keys_members_and_disclosures_in_json() {
