@@ -1080,17 +1080,25 @@ static int is_stdout(const char *path)
 	return path == NULL || strcmp(path, "-") == 0;
 }
 
+/* /dev/stdout, /dev/fd/3, /dev/null: what the shell opened for us, or a
+ * device, to write into; never a file the user keeps. */
+static int is_dev(const char *path)
+{
+	return strncmp(path, "/dev/", 5) == 0;
+}
+
 int cli_check_output(const char *path, int force)
 {
 	struct stat st;
 	char *copy;
 	int rc = EXIT_OK;
 
-	if (is_stdout(path))
+	if (is_stdout(path) || is_dev(path))
 		return EXIT_OK;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			cli_error("%s: is a folder, not a file", path);
+			cli_error("%s: exists and is not a regular file (a "
+				"folder)", path);
 			return EXIT_FAILED;
 		}
 		if (!force && S_ISREG(st.st_mode)) {
@@ -1116,6 +1124,8 @@ int cli_write_output(const char *path, const void *data, size_t len,
 {
 	if (is_stdout(path) || force)
 		return cli_write_file(path, data, len);
+	if (is_dev(path))
+		return write_device(path, data, len);
 	return cli_write_new_file(path, data, len);
 }
 

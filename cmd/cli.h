@@ -176,7 +176,8 @@ int cli_write_new_file(const char *path, const void *data, size_t len);
  * not ("PATH: exists; use --force to replace it", "PATH: cannot write:
  * folder DIR does not exist"); cli_write_output then writes it, with
  * cli_write_file when `force`, else cli_write_new_file. NULL or "-" is
- * standard output. EXIT_OK or EXIT_FAILED (printed).
+ * standard output; a path in /dev/ (/dev/stdout, /dev/null) is written
+ * into, never replaced. EXIT_OK or EXIT_FAILED (printed).
  */
 int cli_check_output(const char *path, int force);
 int cli_write_output(const char *path, const void *data, size_t len,
