@@ -909,11 +909,17 @@ int cli_read_text_file(const char *path, size_t max, char **out,
 		return EXIT_OK;
 	for (const char *p = *out; p < crlf; p++)
 		line += *p == '\n';
-	cli_error("%s line %zu: the file has CRLF (Windows) line endings; "
-		"custody writes LF only, and signatures cover those exact "
-		"bytes: convert it back with `dos2unix %s` (or `sed -i "
-		"'s/\\r$//' %s`) and try again", strcmp(path, "-") == 0 ?
-		"standard input" : path, line, path, path);
+	if (strcmp(path, "-") == 0)
+		cli_error("standard input line %zu: CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it with dos2unix first",
+			line);
+	else
+		cli_error("%s line %zu: the file has CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it back with `dos2unix %s` "
+			"(or `sed -i 's/\\r$//' %s`) and try again", path, line,
+			path, path);
 	free(*out);
 	*out = NULL;
 	*len_out = 0;
@@ -1111,8 +1117,11 @@ int cli_check_output(const char *path, int force)
 		cli_oom();
 		return EXIT_FAILED;
 	}
-	if (stat(dirname(copy), &st) != 0 || !S_ISDIR(st.st_mode)) {
-		write_failed(path, ENOENT);
+	if (stat(dirname(copy), &st) != 0) {
+		write_failed(path, errno);
+		rc = EXIT_FAILED;
+	} else if (!S_ISDIR(st.st_mode)) {
+		cli_error("%s: cannot write: %s is not a folder", path, copy);
 		rc = EXIT_FAILED;
 	}
 	free(copy);

@@ -131,6 +131,10 @@ test_files__a_missing_folder_is_named_not_a_temporary_file() {
 	run restore two.txt -o two.txt/inside
 	expect_rc 1
 	expect_err "custody: two.txt/inside: cannot write into folder two.txt: Not a directory"
+	run proof two.txt -o two.txt/inside.proof
+	expect_rc 1
+	expect_err "custody: two.txt/inside.proof: cannot write: two.txt is not a folder"
+	expect_eq "$(cat two.txt)" "two" "two.txt"
 }
 
 # crlf FILE: a copy of FILE with CRLF line endings, in FILE.crlf
