@@ -65,6 +65,13 @@ test_consistency__the_proof_is_always_checked() {
 	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
 	expect_rc 0
 	expect_out "consistent: the second checkpoint extends the first"
+	# a member's key in place of the outlet's: told apart, both key ids
+	"$CUSTODY_FULL" key export tester --vkey --origin example.org/leaks \
+		>"$TMP/k-member"
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" \
+		--key "$TMP/k-member"
+	expect_rc 1
+	expect_err "custody: the first checkpoint: checkpoint signed for example.org/leaks, but not by the key you gave (key id $(cut -d+ -f2 "$TMP/k-member"); it is signed by key id $(cut -d+ -f2 "$TMP/k"))"
 }
 
 test_proof__a_fact_checker_checks_a_published_document_offline() {
