@@ -58,12 +58,20 @@ test_files__every_output_refuses_an_existing_file_without_force() {
 	refused_then_forced "timestamp request" timestamp request -o "$target"
 	[ -e .custody/custody-timestamp-request ] ||
 		fail "the forced request kept no nonce"
+	# sign and restore, which asked for --force already, say the same
+	printf 'keep me\n' >"$target"
 	run sign two.txt --output "$target"
 	expect_rc 1
 	expect_err "custody: $target: exists; use --force to replace it"
+	printf 'keep me\n' | cmp -s - "$target" || fail "sign: the file changed"
 	run restore two.txt -o "$target"
 	expect_rc 1
-	expect_err_has "exists and differs from version 1; use --force to replace it"
+	expect_err "custody: $target: exists and differs from version 1; use --force to replace it"
+	printf 'keep me\n' | cmp -s - "$target" ||
+		fail "restore: the file changed"
+	run sign two.txt --output "$target" --force
+	expect_rc 0
+	expect_eq "$(head -1 "$target")" "-----BEGIN SSH SIGNATURE-----" "sign"
 }
 
 test_files__reveal_refuses_an_existing_file_without_force() {
