@@ -33,6 +33,8 @@ test_packages=(
 	# t-manual.sh renders the manual pages with man and runs the zsh
 	# completion
 	man-db zsh
+	# t-report.sh reads the report printed to PDF with pdftotext
+	poppler-utils
 	# meson test --setup=valgrind (README, "Building and testing by hand")
 	valgrind
 )
