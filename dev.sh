@@ -7,14 +7,24 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(
+# What building custody and running the demo need (./dev.sh demo and
+# ./dev.sh build install only these).
+build_packages=(
 	gcc meson ninja-build pkg-config
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
 	zlib1g-dev
-	git file python3 python3-yaml python3-jsonschema python3-cryptography
+	# the demo: git reads the archive, python3 makes the sample leak,
+	# ssh-keygen checks a signature
+	git file python3 coreutils openssh-client
+)
+
+# What only the tests need (./dev.sh test installs these too).
+test_packages=(
+	python3-yaml python3-jsonschema python3-cryptography
+	strace util-linux hashdeep openssl
+	# t-chain.sh renders the HTML report in headless chromium
 	chromium
-	strace util-linux hashdeep coreutils openssh-client openssl
 	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
 	# git and util-linux)
 	openssh-server
@@ -25,11 +35,14 @@ packages=(
 	man-db zsh
 	# t-report.sh reads the report printed to PDF with pdftotext
 	poppler-utils
+	# meson test --setup=valgrind (README, "Building and testing by hand")
+	valgrind
 )
 
+# install_missing PACKAGE...: apt-get install those not installed yet
 install_missing() {
 	local missing=() p
-	for p in "${packages[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || missing+=("$p")
 	done
@@ -91,12 +104,12 @@ PY
 
 case "${1:-}" in
 demo)
-	install_missing
+	install_missing "${build_packages[@]}"
 	build
 	CUSTODY=build/cmd/custody demo/run
 	;;
 test)
-	install_missing
+	install_missing "${build_packages[@]}" "${test_packages[@]}"
 	build
 	status=0 check_only=0
 	meson test -C build --print-errorlogs --num-processes 2 || status=$?
@@ -107,7 +120,7 @@ test)
 	exit $status
 	;;
 build)
-	install_missing
+	install_missing "${build_packages[@]}"
 	build
 	;;
 *)

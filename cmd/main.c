@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{ "add",     cmd_add,     "register documents (one commit)" },
 	{ "status",  cmd_status,  "new, modified, missing, moved files" },
 	{ "verify",  cmd_verify,  "check history, entries, objects, files" },
-	{ "log",     cmd_log,     "history, newest first; or one document's" },
+	{ "log",     cmd_log,     "history, newest first; a document's, oldest first" },
 	{ "restore", cmd_restore, "give back a stored version byte for byte" },
 	{ "event",   cmd_event,   "record a hand-over, access, seal, ... of a document" },
 	{ "derive",  cmd_derive,  "register a redaction, translation, ... of a document" },
