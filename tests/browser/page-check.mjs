@@ -1,0 +1,65 @@
+// Run cases through the verifier page in headless Chromium:
+//   node page-check.mjs PAGE.html CASES.json OUT.json [SHOTS_DIR]
+// CASES.json: [{ name, document, proof, key, saved, consistency, tsaCa }]
+// (paths). OUT.json gets [{ name, verdict, step, message }]. With
+// SHOTS_DIR, screenshots of the first passing and first failing case at
+// 360 px wide.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(process.env.WEB_DIR ?
+	join(process.env.WEB_DIR, 'package.json') : import.meta.url);
+const puppeteer = require('puppeteer-core');
+
+const [page, casesFile, outFile, shots] = process.argv.slice(2);
+const cases = JSON.parse(readFileSync(casesFile, 'utf8'));
+const browser = await puppeteer.launch({
+	executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+	headless: true,
+	args: ['--no-sandbox', '--disable-gpu', '--no-first-run',
+		'--disable-dev-shm-usage'],
+});
+const results = [];
+const shot = { ok: false, failed: false };
+const requests = [];
+try {
+	const tab = await browser.newPage();
+	await tab.setViewport({ width: 360, height: 900 });
+	tab.on('request', r => {
+		if (!r.url().startsWith('file:') && !r.url().startsWith('data:'))
+			requests.push(r.url());
+	});
+	const url = pathToFileURL(resolve(page)).href;
+	for (const c of cases) {
+		await tab.goto(url, { waitUntil: 'load' });
+		for (const [slot, id] of [['document', 'document'], ['proof', 'proof'],
+		    ['key', 'key'], ['saved', 'saved'], ['consistency', 'consistency'],
+		    ['tsaCa', 'tsaca']]) {
+			if (!c[slot])
+				continue;
+			const input = await tab.$(`#${id}`);
+			await input.uploadFile(resolve(c[slot]));
+		}
+		await tab.click('#check');
+		await tab.waitForFunction(() =>
+			document.getElementById('result').dataset.verdict !== undefined,
+			{ timeout: 30000 });
+		const got = await tab.evaluate(() => {
+			const r = document.getElementById('result');
+			return { verdict: r.dataset.verdict, step: r.dataset.step,
+				message: document.getElementById('message')?.textContent ?? '',
+				text: r.innerText };
+		});
+		results.push({ name: c.name, ...got });
+		if (shots && !shot[got.verdict === 'ok' ? 'ok' : 'failed']) {
+			shot[got.verdict === 'ok' ? 'ok' : 'failed'] = true;
+			await tab.screenshot({ path: join(shots, got.verdict === 'ok' ?
+				'verifier-passed.png' : 'verifier-failed.png'), fullPage: true });
+		}
+	}
+} finally {
+	await browser.close();
+}
+writeFileSync(outFile, JSON.stringify({ results, requests }, null, 1));
