@@ -23,7 +23,12 @@ packages=(
 	# t-manual.sh renders the manual pages with man and runs the zsh
 	# completion
 	man-db zsh
+	# the verifier page (web/): node runs esbuild at build time, and the
+	# browser tests drive Debian's chromium with puppeteer-core
+	nodejs
 )
+# npm is Debian's own package; a node that brings its own npm needs none
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 install_missing() {
 	local missing=() p
@@ -56,8 +61,22 @@ check_dev_null() {
 	fi
 }
 
+# web/node_modules as package-lock.json pins it (npm ci), when missing
+# or older than the lock file; then meson builds the verifier page.
+web_modules() {
+	if [ ! -d web/node_modules ] ||
+	    [ web/package-lock.json -nt web/node_modules ]; then
+		(cd web && npm ci --no-audit --no-fund --ignore-scripts \
+			--loglevel=error >/dev/null) || return 1
+		touch web/node_modules
+		[ ! -f build/build.ninja ] || meson setup --reconfigure build \
+			>/dev/null
+	fi
+}
+
 build() {
 	check_dev_null
+	web_modules
 	if [ ! -f build/build.ninja ]; then
 		meson setup build -Dwerror=true >/dev/null
 	fi
