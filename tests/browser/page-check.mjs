@@ -1,9 +1,10 @@
-// Run cases through the verifier page in headless Chromium:
-//   node page-check.mjs PAGE.html CASES.json OUT.json [SHOTS_DIR]
-// CASES.json: [{ name, document, proof, key, saved, consistency, tsaCa }]
-// (paths). OUT.json gets [{ name, verdict, step, message }]. With
-// SHOTS_DIR, screenshots of the first passing and first failing case at
-// 360 px wide.
+// Run a corpus's cases through the verifier page in headless Chromium:
+//   node page-check.mjs PAGE.html CORPUS_DIR OUT.tsv [SHOTS_DIR]
+// CORPUS_DIR/cases.tsv as tests/data/verifier/make-corpus.py writes it;
+// OUT.tsv gets NAME VERDICT STEP MESSAGE a line, as run-check.sh's. Any
+// request the page makes for something not on disk fails the run. With
+// SHOTS_DIR, screenshots of the first passing and the first failing case
+// at 360 px wide (verifier-passed.png, verifier-failed.png).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -13,8 +14,18 @@ const require = createRequire(process.env.WEB_DIR ?
 	join(process.env.WEB_DIR, 'package.json') : import.meta.url);
 const puppeteer = require('puppeteer-core');
 
-const [page, casesFile, outFile, shots] = process.argv.slice(2);
-const cases = JSON.parse(readFileSync(casesFile, 'utf8'));
+const [page, corpus, outFile, shots] = process.argv.slice(2);
+const slots = ['name', 'document', 'proof', 'key', 'saved', 'consistency',
+	'tsaCa'];
+const cases = readFileSync(join(corpus, 'cases.tsv'), 'utf8').split('\n')
+	.filter(l => l !== '' && !l.startsWith('#')).map(l => {
+		const c = {};
+		l.split('\t').slice(0, slots.length).forEach((v, i) => {
+			if (v !== '-')
+				c[slots[i]] = i === 0 ? v : join(corpus, 'files', v);
+		});
+		return c;
+	});
 const browser = await puppeteer.launch({
 	executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
 	headless: true,
@@ -62,4 +73,9 @@ try {
 } finally {
 	await browser.close();
 }
-writeFileSync(outFile, JSON.stringify({ results, requests }, null, 1));
+writeFileSync(outFile, results.map(r => [r.name, r.verdict, r.step || '-',
+	r.message.split('\n')[0] || '-'].join('\t') + '\n').join(''));
+if (requests.length) {
+	console.error(`the page asked for ${requests.join(', ')}`);
+	process.exit(1);
+}

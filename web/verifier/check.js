@@ -353,7 +353,7 @@ async function run(inputs, r) {
 		try {
 			const signed = stripCosignatures(tp.checkpoint, cp.origin, v.keyId);
 			r.timestamp = await verifyTimestamp(pf.token,
-				sha256(utf8.encode(signed)), inputs.tsaCa ?? null);
+				utf8.encode(signed), inputs.tsaCa ?? null);
 		} catch (err) {
 			throw at('timestamp', 'timestamp', err);
 		}

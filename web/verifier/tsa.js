@@ -5,6 +5,8 @@
 // and be a timestamping certificate valid at the token's time.
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { sha1 } from '@noble/hashes/legacy';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2';
 import { equal, toHex } from './bytes.js';
 import { CheckError } from './note.js';
 
@@ -48,13 +50,54 @@ function isTimeStamping(cert) {
 		ext.parsedValue?.keyPurposes?.includes(TIME_STAMPING_OID);
 }
 
+const ESS_V1_OID = '1.2.840.113549.1.9.16.2.12';
+const ESS_V2_OID = '1.2.840.113549.1.9.16.2.47';
+const ESS_HASHES = { '2.16.840.1.101.3.4.2.1': sha256,
+	'2.16.840.1.101.3.4.2.2': sha384, '2.16.840.1.101.3.4.2.3': sha512 };
+
+/*
+ * RFC 2634 and RFC 5035: the signed attributes name the signer's
+ * certificate by its hash, so that no other certificate (with the same
+ * key) can stand in for it. OpenSSL checks this; so does the page.
+ */
+function checkSigningCertificate(signerInfo, cert) {
+	const attrs = signerInfo.signedAttrs?.attributes ?? [];
+	const attr = attrs.find(a => a.type === ESS_V2_OID || a.type === ESS_V1_OID);
+	if (!attr)
+		fail('the token names no signing certificate (ESS)');
+	let hashFn = attr.type === ESS_V1_OID ? sha1 : sha256, certHash;
+	try {
+		const certs = attr.values[0].valueBlock.value[0].valueBlock.value;
+		const first = certs[0].valueBlock.value;
+		let i = 0;
+		if (attr.type === ESS_V2_OID && first[0] instanceof asn1js.Sequence) {
+			const oid = first[0].valueBlock.value[0].valueBlock.toString();
+			hashFn = ESS_HASHES[oid];
+			i = 1;
+		}
+		certHash = new Uint8Array(first[i].valueBlock.valueHexView);
+	} catch {
+		fail('the token\'s signing certificate attribute is malformed', false);
+	}
+	if (!hashFn)
+		fail('the token\'s signing certificate is hashed with an unknown ' +
+			'algorithm');
+	const der = new Uint8Array(cert.toSchema().toBER());
+	if (!equal(hashFn(der), certHash))
+		fail('the token\'s certificate is not the one its signature names ' +
+			'(ESS signing certificate)');
+}
+
 function iso(date) {
 	return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-// token: DER bytes; digest: 32 bytes; caPem: text or null.
-export async function verifyTimestamp(token, digest, caPem) {
+// token: DER bytes; data: the bytes it must cover; caPem: text or null.
+export async function verifyTimestamp(token, data, caPem) {
+	const digest = sha256(data);
 	let info, signed;
+	pkijs.setEngine('webcrypto', new pkijs.CryptoEngine({ name: 'webcrypto',
+		crypto: globalThis.crypto }));
 	try {
 		const ci = new pkijs.ContentInfo({ schema: der(token, 'the token') });
 		if (ci.contentType !== SIGNED_DATA_OID)
@@ -80,9 +123,9 @@ export async function verifyTimestamp(token, digest, caPem) {
 	const trusted = caPem == null ? null : pemCertificates(caPem);
 	let ok = false;
 	try {
-		const result = await signed.verify({ signer: 0, checkChain: !!trusted,
-			trustedCerts: trusted ?? [], checkDate: info.genTime,
-			extendedMode: true });
+		const result = await signed.verify({ signer: 0, data,
+			checkChain: !!trusted, trustedCerts: trusted ?? [],
+			checkDate: info.genTime, extendedMode: true });
 		ok = result.signatureVerified === true &&
 			(!trusted || result.signerCertificateVerified === true);
 	} catch (err) {
@@ -99,6 +142,9 @@ export async function verifyTimestamp(token, digest, caPem) {
 		c instanceof pkijs.Certificate &&
 		signed.signerInfos[0].sid instanceof pkijs.IssuerAndSerialNumber &&
 		c.serialNumber.isEqual(signed.signerInfos[0].sid.serialNumber));
+	if (!signer)
+		fail('the token does not carry its signer\'s certificate');
+	checkSigningCertificate(signed.signerInfos[0], signer);
 	if (trusted) {
 		if (!signer || !isTimeStamping(signer))
 			fail('the TSA is not trusted: its certificate lacks the critical ' +
