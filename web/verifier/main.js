@@ -60,7 +60,7 @@ function steps(failedStep, ran) {
 		const li = document.createElement('li');
 		if (s === failedStep) {
 			li.className = 'fail';
-			li.textContent = `${t.steps[s]}: ${t.failedWord ?? 'failed'}`;
+			li.textContent = `${t.steps[s]}: ${t.failedWord}`;
 			ol.append(li);
 			break;
 		}

@@ -34,6 +34,7 @@ export const strings = {
 			consistency: 'consistency', timestamp: 'timestamp',
 		},
 		passed: 'passed',
+		failedWord: 'failed',
 		rows: {
 			registered: 'registered', document: 'document',
 			derived: 'derived', publication: 'publication',

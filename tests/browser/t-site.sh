@@ -1,0 +1,101 @@
+#!/bin/bash
+# custody site: the outlet's public folder (documents published, proofs,
+# checkpoint, key, policy, verifier) and its opening from disk in
+# headless Chromium.
+. "$SRCDIR/tests/cli/lib.sh"
+
+if [ "$("$CUSTODY" verifier --json | sed 's/.*"size":\([0-9]*\).*/\1/')" = 0 ]; then
+	echo "custody was built without the verifier page: skipped"
+	exit 77
+fi
+
+setup() {
+	make_collection coll
+	cd coll
+	run_full init --origin example.org/leaks
+	run_full add .
+	run_full publish memos/budget.txt --url https://example.org/story
+	run_full publish scans/report.pdf --url https://example.org/report \
+		--title 'The report & its <scans>'
+	cd ..
+	# the entries that registered them
+	BUDGET=$(cd coll && "$CUSTODY_FULL" proof memos/budget.txt |
+		sed -n 's/^index //p')
+	REPORT=$(cd coll && "$CUSTODY_FULL" proof scans/report.pdf |
+		sed -n 's/^index //p')
+}
+
+test_site__lists_the_publications_with_proofs_that_check() {
+	setup
+	cd coll
+	run site ../out
+	expect_rc 0
+	local size
+	size=$("$CUSTODY" checkpoint | sed -n 2p)
+	expect_out "wrote ../out: 2 published documents, checkpoint of size $size"
+	expect_eq "$(cat ../out/checkpoint.txt)" "$("$CUSTODY" checkpoint)"
+	expect_eq "$(cat ../out/outlet.vkey)" "$("$CUSTODY" key export --vkey)"
+	expect_eq "$(cat ../out/policy.txt)" "$("$CUSTODY" policy export)"
+	expect_eq "$(sha256sum <../out/verify.html | cut -d' ' -f1)" \
+		"$("$CUSTODY" verifier | cut -d' ' -f1)"
+	expect_eq "$(cd ../out && find . -type f | sort | tr '\n' ' ')" \
+		"./checkpoint.txt ./index.html ./outlet.vkey ./policy.txt ./proofs/$BUDGET.proof ./proofs/$REPORT.proof ./verify.html "
+	run check memos/budget.txt --proof ../out/proofs/$BUDGET.proof \
+		--key ../out/outlet.vkey
+	expect_rc 0
+	expect_out_has "published at https://example.org/story on "
+	run check scans/report.pdf --proof ../out/proofs/$REPORT.proof \
+		--key ../out/outlet.vkey
+	expect_rc 0
+	# the title is HTML-escaped, and no collection path is shown
+	grep -q 'The report &amp; its &lt;scans&gt;' ../out/index.html ||
+		fail "the title is not escaped"
+	! grep -rq 'memos/\|scans/' ../out || fail "the site names a path"
+}
+
+test_site__refuses_a_folder_that_holds_files() {
+	setup
+	mkdir out
+	printf 'mine\n' >out/notes.txt
+	cd coll
+	run site ../out
+	expect_rc 1
+	expect_err "custody: ../out: exists and holds files; use --force to write into it"
+	expect_eq "$(ls ../out)" "notes.txt"
+	run site ../out --force
+	expect_rc 0
+	expect_eq "$(cat ../out/notes.txt)" "mine"
+	[ -s ../out/index.html ] || fail "no index.html"
+	run site
+	expect_rc 2
+}
+
+# From disk, in Chromium: the list, links that all resolve, the verifier
+# opening, and a proof of the site checked by the site's own verifier.
+test_site__opens_from_disk_in_chromium() {
+	[ -x /usr/bin/chromium ] || fail "no /usr/bin/chromium"
+	setup
+	(cd coll && "$CUSTODY" site ../out >/dev/null) || fail "site"
+	WEB_DIR=$SRCDIR/web node "$SRCDIR/tests/browser/site-check.mjs" out \
+		>site.txt 2>site.err || fail "site-check: $(cat site.err)"
+	local h1 h3
+	h1=$(sha256sum <coll/memos/budget.txt | cut -d' ' -f1)
+	h3=$(sha256sum <coll/scans/report.pdf | cut -d' ' -f1)
+	expect_eq "$(grep -c '^row' site.txt)" 2
+	grep -q "^row	.*	The report & its <scans> https://example.org/report	$REPORT	$h3	$REPORT.proof$" site.txt ||
+		fail "no row for the report: $(cat site.txt)"
+	grep -q "^row	.*	https://example.org/story	$BUDGET	$h1	$BUDGET.proof$" site.txt ||
+		fail "no row for the budget: $(cat site.txt)"
+	expect_eq "$(grep '^opened' site.txt)" "opened	Check a document against its custody proof"
+	mkdir -p corpus
+	ln -s ../out corpus/files
+	cp coll/memos/budget.txt out/budget.txt
+	printf 'budget\tbudget.txt\tproofs/%s.proof\toutlet.vkey\t-\t-\t-\tok\t-\n' \
+		"$BUDGET" \
+		>corpus/cases.tsv
+	WEB_DIR=$SRCDIR/web node "$SRCDIR/tests/browser/page-check.mjs" \
+		out/verify.html corpus page.tsv || fail "page-check"
+	expect_eq "$(cut -f1-3 page.tsv)" "budget	ok	-"
+}
+
+run_tests
