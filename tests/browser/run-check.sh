@@ -1,13 +1,19 @@
 #!/bin/bash
 # run-check.sh CUSTODY CORPUS_DIR: each case of CORPUS_DIR/cases.tsv
 # through `custody check`, one line a case: NAME VERDICT STEP MESSAGE
-# (tab-separated; STEP and MESSAGE "-" when it passes).
+# (tab-separated; STEP and MESSAGE "-" when it passes). A KEY file that
+# starts with "log " is a witness policy (--policy).
 set -uo pipefail
-custody=$1 dir=$2
+custody=$(readlink -f "$1") dir=$2
 cd "$dir/files" || exit 1
 while IFS=$'\t' read -r name doc proof key saved consistency tsa _; do
 	case "$name" in '#'*|'') continue ;; esac
-	args=("$doc" --proof "$proof" --key "$key")
+	# a witness policy starts with its log line
+	if head -c 4 "$key" | grep -q '^log '; then
+		args=("$doc" --proof "$proof" --policy "$key")
+	else
+		args=("$doc" --proof "$proof" --key "$key")
+	fi
 	[ "$saved" = - ] || args+=(--checkpoint "$saved")
 	[ "$consistency" = - ] || args+=(--consistency "$consistency")
 	[ "$tsa" = - ] || args+=(--tsa-ca "$tsa")

@@ -171,16 +171,20 @@ function checkPublication(pf, e, leaf, tp, cp, r) {
 		title: t ? JSON.parse(t[1]) : '', published: pe.published };
 }
 
-// Strip cosignature lines: the timestamp covers the note as the log
-// signed it. A cosignature's key id is of type 0x04, so it is the
-// origin's name with a signature of 8 + 64 bytes.
-function stripCosignatures(note, origin, logKeyId) {
+// The note as the log signed it: the cosignatures (signatures of 8 + 64
+// bytes) after the last other signature line are left out, as
+// custody_cosig__strip does; a timestamp covers what the log signed.
+function stripCosignatures(note) {
 	const { text, sigs } = splitNote(note);
-	const kept = note.slice(text.length + 1).split('\n').filter((l, i) => {
-		const s = sigs[i];
-		return !s || s.sig.length !== 72 || equal(s.keyId, logKeyId);
+	const lines = note.slice(text.length + 1, -1).split('\n');
+	let keep = -1;
+	sigs.forEach((s, i) => {
+		if (s.sig.length !== 72)
+			keep = i;
 	});
-	return text + '\n' + kept.join('\n');
+	if (keep < 0)
+		return note;
+	return text + '\n' + lines.slice(0, keep + 1).join('\n') + '\n';
 }
 
 /*
@@ -351,7 +355,7 @@ async function run(inputs, r) {
 	// 7. the timestamp covers this very checkpoint
 	if (pf.token) {
 		try {
-			const signed = stripCosignatures(tp.checkpoint, cp.origin, v.keyId);
+			const signed = stripCosignatures(tp.checkpoint);
 			r.timestamp = await verifyTimestamp(pf.token,
 				utf8.encode(signed), inputs.tsaCa ?? null);
 		} catch (err) {

@@ -1,8 +1,36 @@
 // C2SP tlog-policy files and tlog-cosignature/v1 cosignatures: a policy
 // names the outlet's log key, its witnesses and the quorum they must meet.
-import { concat, equal } from './bytes.js';
+import { concat, equal, fromBase64, fromHex } from './bytes.js';
 import { CheckError, ed25519Verify, noteKeyId, parseVkey,
 	splitNote } from './note.js';
+
+// A witness's key: "<name>+<key id>+base64(0x04 || key)" (cosignature/v1).
+function parseWitnessVkey(vkey) {
+	const bad = msg => { throw new CheckError(`witness key: ${msg}`); };
+	const plus = vkey.indexOf('+');
+	const name = plus < 0 ? vkey : vkey.slice(0, plus);
+	if (name === '' || /[\s+\u0000-\u001f]/.test(name))
+		bad('the key name is empty or holds a space or "+"');
+	if (plus < 0)
+		bad('not of the form <name>+<key id>+<key>');
+	const rest = vkey.slice(plus + 1);
+	const id = fromHex(rest.slice(0, 8));
+	if (rest.length < 9 || rest[8] !== '+' || id === null)
+		bad('no 8-digit lowercase hex key id after the name');
+	const body = rest.length === 53 ? fromBase64(rest.slice(9)) : null;
+	if (body === null || body.length !== 33)
+		bad('not canonical base64 of a key type and 32 bytes');
+	if (body[0] === 1)
+		bad('of type 0x01, a log\'s note key: a witness cosigns with type ' +
+			'0x04 (cosignature/v1)');
+	if (body[0] !== 4)
+		bad(`of type 0x${body[0].toString(16).padStart(2, '0')}, not 0x04 ` +
+			'(an Ed25519 cosignature/v1 key)');
+	const pub = body.slice(1), keyId = noteKeyId(name, 4, pub);
+	if (!equal(keyId, id))
+		bad(`the key id ${rest.slice(0, 8)} does not match the name and key`);
+	return { name, pub, keyId };
+}
 
 const SKEW = 600n;
 
@@ -35,13 +63,13 @@ export function parsePolicy(text, what) {
 				bad(n, `"${w[1]}" is already defined`);
 			let v;
 			try {
-				v = parseVkey(w[2]);
+				v = parseWitnessVkey(w[2]);
 			} catch (e) {
 				bad(n, `witness ${w[1]}: ${e.message}`);
 			}
 			names.add(w[1]);
 			p.witnesses.push({ name: w[1], vname: v.name, pub: v.pub,
-				keyId: noteKeyId(v.name, 4, v.pub) });
+				keyId: v.keyId });
 		} else if (w[0] === 'group') {
 			if (w.length < 4)
 				bad(n, 'a group line is "group <name> <k|any|all> <name>..." ' +

@@ -14,6 +14,7 @@ copy in tests/data/verifier/ is made by
     tests/data/verifier/make-corpus.py build/cmd/custody tests/data/verifier
 """
 import base64
+import hashlib
 import os
 import shutil
 import subprocess
@@ -409,6 +410,70 @@ try:
         b"custody-proof/v3\n", b"custody-proof/v3\n" + tok + b"\n", 1))
     case("timestamp-of-another-checkpoint", "newer.txt",
          "newer-token.proof", vk, "failed", "timestamp")
+
+    # -- a witness policy: three witnesses, a quorum of two. Their keys
+    # and cosignatures are made here (c2sp.org/tlog-cosignature), over
+    # the proofs' own checkpoints.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import \
+        Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, \
+        PublicFormat
+
+    def witness(name):
+        key = Ed25519PrivateKey.generate()
+        pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        kid = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+        vkey = "%s+%s+%s" % (name, kid.hex(),
+                             base64.b64encode(b"\x04" + pub).decode())
+        return {"name": name, "key": key, "kid": kid, "vkey": vkey}
+
+    ws = [witness("w%d.example" % i) for i in range(3)]
+
+    def policy(log_vkey, quorum="two"):
+        return ("log %s\n" % log_vkey + "".join(
+            "witness w%d %s\n" % (i, w["vkey"]) for i, w in enumerate(ws)) +
+            "group two 2 w0 w1 w2\nquorum %s\n" % quorum).encode()
+
+    def cosign(proof, which, when=1790000000, forge=False):
+        head, tail = proof.split(b"\n\n" + get(vk).split(b"+")[0] + b"\n",
+                                 1)
+        note = get(vk).split(b"+")[0] + b"\n" + tail
+        text = note[:note.rindex(b"\n\n") + 1]
+        lines = b""
+        for i in which:
+            w = ws[i]
+            msg = b"cosignature/v1\ntime %d\n" % when + text
+            sig = w["key"].sign(msg if not forge else msg + b"x")
+            lines += ("\u2014 %s " % w["name"]).encode() + base64.b64encode(
+                w["kid"] + when.to_bytes(8, "big") + sig) + b"\n"
+        return head + b"\n\n" + note + lines
+
+    pol = put("policy.txt", policy(get(vk).decode().strip()))
+    put("policy-other-log.txt", policy(get("other-outlet.vkey").decode()
+                                       .strip()))
+    put("policy-none.txt", policy(get(vk).decode().strip(), "none"))
+    put("newer-2-cosigned.proof", cosign(plain, [0, 2]))
+    put("newer-1-cosigned.proof", cosign(plain, [1]))
+    put("newer-forged-cosigned.proof", cosign(plain, [0, 1], forge=True))
+    put("newer-future-cosigned.proof", cosign(plain, [0, 1],
+                                              when=4102444800))
+    put("budget-cosigned.proof", cosign(stamped, [0, 1, 2]))
+    case("good-policy-quorum", "newer.txt", "newer-2-cosigned.proof", pol,
+         "ok")
+    case("good-policy-timestamp", "budget.txt", "budget-cosigned.proof",
+         pol, "ok", tsa="ca.pem")
+    case("good-policy-quorum-none", "newer.txt", "newer.proof",
+         "policy-none.txt", "ok")
+    case("policy-quorum-not-met", "newer.txt", "newer-1-cosigned.proof",
+         pol, "failed", "cosignature")
+    case("policy-not-cosigned", "newer.txt", "newer.proof", pol, "failed",
+         "cosignature")
+    case("policy-forged-cosignature", "newer.txt",
+         "newer-forged-cosigned.proof", pol, "failed", "cosignature")
+    case("policy-cosignature-from-the-future", "newer.txt",
+         "newer-future-cosigned.proof", pol, "failed", "cosignature")
+    case("policy-of-another-log", "newer.txt", "newer-2-cosigned.proof",
+         "policy-other-log.txt", "failed", "policy")
 
     with open(os.path.join(OUT, "cases.tsv"), "w") as f:
         f.write("# name\tdocument\tproof\tkey\tsaved\tconsistency\ttsa_ca\t"
