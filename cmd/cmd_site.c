@@ -9,10 +9,16 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "keys.h"
 #include "verifier_page.h"
 
+/* Where --url keeps the page in the collection: each new page a new
+ * version of one document. */
+#define VERIFIER_DOCUMENT "custody-verifier/verify.html"
+
 static const char help[] =
-"usage: custody site OUT [--force] [--archive DIR]\n"
+"usage: custody site OUT [--url URL [--key NAME] [--passphrase-file FILE]]\n"
+"                        [--force] [--archive DIR]\n"
 "\n"
 "Write the outlet's public page as a static folder OUT: index.html, the\n"
 "list of published documents (where and when each was published, its\n"
@@ -30,11 +36,21 @@ static const char help[] =
 "  OUT/policy.txt           the witness policy, as `custody policy export`\n"
 "  OUT/proofs/ENTRY.proof   the proof of the document of entry ENTRY\n"
 "\n"
-"  --force  write into OUT even if it exists and holds files (the files\n"
-"           above are replaced; others are left alone)\n"
+"With --url, the verifier page is itself a published document: it is\n"
+"written into the collection as " VERIFIER_DOCUMENT " (a new version\n"
+"when custody's page changes), registered, and recorded as published at\n"
+"URL (where OUT/verify.html will be served), unless this very page is\n"
+"already; the site lists it with its proof, so that a reader can check\n"
+"the checker with `custody check` or with a copy saved earlier. This\n"
+"signs, as `custody publish` does.\n"
+"\n"
+"  --url URL  where OUT/verify.html will be: register and publish it\n"
+"  --force    write into OUT even if it exists and holds files (the\n"
+"             files above are replaced; others are left alone)\n"
 "\n"
 "Examples:\n"
 "  custody site public/\n"
+"  custody site public/ --url https://example.org/custody/verify.html\n"
 "\n"
 "Exit status: 0 written, 1 error, 2 usage.\n";
 
@@ -229,6 +245,81 @@ done:
 	return rc;
 }
 
+struct already {
+	const char *url;
+	int published;
+};
+
+static int same_page(const custody_publication *p, void *payload)
+{
+	struct already *a = payload;
+
+	a->published |= strcmp(p->sha256, custody_verifier_page_sha256) == 0
+		&& strcmp(p->url, a->url) == 0;
+	return 0;
+}
+
+/* The page into the collection, registered, and published at `url`
+ * unless this page already is. */
+static int register_verifier(custody_archive *archive, const char *url)
+{
+	custody_add_options add = CUSTODY_ADD_OPTIONS_INIT;
+	custody_publish_options pub = CUSTODY_PUBLISH_OPTIONS_INIT;
+	custody_add_summary summary;
+	custody_error *err = NULL;
+	struct already a = { url, 0 };
+	const char *collection = custody_archive_collection(archive);
+	char *path, *folder;
+	char commit[CUSTODY_COMMIT_ID_SIZE];
+	uint64_t index;
+	int rc = EXIT_FAILED;
+
+	path = malloc(strlen(collection) + sizeof(VERIFIER_DOCUMENT) + 1);
+	folder = malloc(strlen(collection) + sizeof(VERIFIER_DOCUMENT) + 1);
+	if (path == NULL || folder == NULL) {
+		cli_error("out of memory");
+		goto done;
+	}
+	sprintf(path, "%s/%s", collection, VERIFIER_DOCUMENT);
+	sprintf(folder, "%s/custody-verifier", collection);
+	if (mkdir(folder, 0755) != 0 && errno != EEXIST) {
+		cli_error("%s: cannot make the folder: %s", folder,
+			strerror(errno));
+		goto done;
+	}
+	if (cli_write_file(path, custody_verifier_page,
+	    custody_verifier_page_size) != EXIT_OK)
+		goto done;
+	if (custody_archive_add(archive, (const char *const *)&path, 1, &add,
+	    NULL, NULL, &summary, &err) != 0 ||
+	    custody_archive_published(archive, same_page, &a, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if (a.published) {
+		printf("the verifier page (%s, SHA-256 %.16s...) is published "
+			"at %s already\n", VERIFIER_DOCUMENT,
+			custody_verifier_page_sha256, url);
+		rc = EXIT_OK;
+		goto done;
+	}
+	pub.url = url;
+	pub.title = "custody verifier page";
+	if (custody_archive_publish(archive, (const char *const *)&path, 1,
+	    &pub, &index, commit, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	printf("registered the verifier page (%s, SHA-256 %.16s...) and "
+		"published it at %s: entry %" PRIu64 "\n", VERIFIER_DOCUMENT,
+		custody_verifier_page_sha256, url, index);
+	rc = EXIT_OK;
+done:
+	free(path);
+	free(folder);
+	return rc;
+}
+
 /* OUT and OUT/proofs, made when missing; an OUT that holds files only
  * with --force. */
 static int make_folders(const char *out, int force)
@@ -271,34 +362,48 @@ int cmd_site(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
-		.command = "site", .help = help, .common = CLI_ARCHIVE,
+		.command = "site", .help = help,
+		.common = CLI_ARCHIVE | CLI_KEY | CLI_PASSPHRASE_FILE,
 		.own = own,
 	};
 	custody_archive *archive = NULL;
+	custody_key *key = NULL;
+	const char *url = NULL;
 	struct cli cli;
 	int force = 0, c, rc;
 
 	cli_init(&cli);
-	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		if (c == 'f')
 			force = 1;
+		else if (c == 'u')
+			url = optarg;
+	}
 	if (c < 0)
 		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("site", "name one folder to write");
+	if (cli_check_value("site", "--url", CUSTODY_FIELD_URL, url))
+		return EXIT_USAGE;
 	if (custody_verifier_page_size == 0) {
 		cli_error("this custody was built without the verifier page "
 			"(it needs node and web/node_modules: ./dev.sh build)");
 		return EXIT_FAILED;
 	}
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	if (url != NULL ? cli_open_signed(&cli, cli.key_name,
+	    cli.passphrase_file, &archive, &key) != EXIT_OK :
+	    cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	rc = make_folders(argv[optind], force);
+	if (rc == EXIT_OK && url != NULL)
+		rc = register_verifier(archive, url);
 	if (rc == EXIT_OK)
 		rc = write_site(archive, argv[optind]);
 	custody_archive_free(archive);
+	custody_key_free(key);
 	return rc;
 }

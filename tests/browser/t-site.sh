@@ -70,6 +70,41 @@ test_site__refuses_a_folder_that_holds_files() {
 	expect_rc 2
 }
 
+# --url: the page is a document of the collection, registered and
+# published once, listed with its proof, checked by custody check.
+test_site__registers_and_publishes_the_verifier_page() {
+	setup
+	cd coll
+	local sha size url=https://example.org/custody/verify.html
+	sha=$("$CUSTODY" verifier | cut -d' ' -f1)
+	# refused before anything is recorded
+	mkdir ../full && touch ../full/x
+	size=$("$CUSTODY" checkpoint | sed -n 2p)
+	run site ../full --url "$url"
+	expect_rc 1
+	expect_eq "$("$CUSTODY" checkpoint | sed -n 2p)" "$size"
+	[ ! -e custody-verifier ] || fail "the page was written before the refusal"
+	run site ../out --url "$url"
+	expect_rc 0
+	expect_out "registered the verifier page (custody-verifier/verify.html, SHA-256 ${sha:0:16}...) and published it at $url: entry $((size + 1))
+wrote ../out: 3 published documents, checkpoint of size $((size + 2))"
+	cmp custody-verifier/verify.html ../out/verify.html ||
+		fail "the registered page is not the site's"
+	run check ../out/verify.html --proof "../out/proofs/$size.proof" \
+		--key ../out/outlet.vkey
+	expect_rc 0
+	expect_out_has "published at $url on "
+	grep -q "custody verifier page" ../out/index.html ||
+		fail "the page is not listed"
+	# once only
+	run site ../out --force --url "$url"
+	expect_rc 0
+	expect_out "the verifier page (custody-verifier/verify.html, SHA-256 ${sha:0:16}...) is published at $url already
+wrote ../out: 3 published documents, checkpoint of size $((size + 2))"
+	run verify
+	expect_rc 0
+}
+
 # From disk, in Chromium: the list, links that all resolve, the verifier
 # opening, and a proof of the site checked by the site's own verifier.
 test_site__opens_from_disk_in_chromium() {
