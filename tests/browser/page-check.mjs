@@ -1,7 +1,8 @@
 // Run a corpus's cases through the verifier page in headless Chromium:
 //   node page-check.mjs PAGE.html CORPUS_DIR OUT.tsv [SHOTS_DIR]
 // CORPUS_DIR/cases.tsv as tests/data/verifier/make-corpus.py writes it;
-// OUT.tsv gets NAME VERDICT STEP MESSAGE a line, as run-check.sh's. Any
+// OUT.tsv gets NAME VERDICT STEP MESSAGE UPDATES a line: the first four
+// as run-check.sh's, then how many times the progress bar moved. Any
 // request the page makes for something not on disk fails the run. With
 // SHOTS_DIR, screenshots of the first passing and the first failing case
 // at 360 px wide (verifier-passed.png, verifier-failed.png).
@@ -61,6 +62,8 @@ try {
 			const r = document.getElementById('result');
 			return { verdict: r.dataset.verdict, step: r.dataset.step,
 				message: document.getElementById('message')?.textContent ?? '',
+				updates: document.getElementById('progress').dataset.updates ??
+					'0',
 				text: r.innerText };
 		});
 		results.push({ name: c.name, ...got });
@@ -74,7 +77,7 @@ try {
 	await browser.close();
 }
 writeFileSync(outFile, results.map(r => [r.name, r.verdict, r.step || '-',
-	r.message.split('\n')[0] || '-'].join('\t') + '\n').join(''));
+	r.message.split('\n')[0] || '-', r.updates].join('\t') + '\n').join(''));
 if (requests.length) {
 	console.error(`the page asked for ${requests.join(', ')}`);
 	process.exit(1);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # custody site: the outlet's public folder (documents published, proofs,
 # checkpoint, key, policy, verifier) and its opening from disk in
-# headless Chromium.
+# headless Chromium; and the page itself with a big document and with
+# the keyboard alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
 if [ "$("$CUSTODY" verifier --json | sed 's/.*"size":\([0-9]*\).*/\1/')" = 0 ]; then
@@ -103,6 +104,45 @@ wrote ../out: 3 published documents, checkpoint of size $((size + 2))"
 wrote ../out: 3 published documents, checkpoint of size $((size + 2))"
 	run verify
 	expect_rc 0
+}
+
+# A big document is read in 4 MiB pieces, the progress bar moving for
+# each: 96 MiB in 24, and once more when done (a changed last byte is
+# still found).
+test_page__hashes_a_big_document_in_pieces() {
+	mkdir -p coll/big corpus/files
+	head -c $((96 << 20)) /dev/zero | tr '\0' 'a' >coll/big/video.bin
+	(cd coll && "$CUSTODY_FULL" init --origin example.org/leaks >/dev/null &&
+		"$CUSTODY_FULL" add . >/dev/null &&
+		"$CUSTODY_FULL" proof big/video.bin -o ../corpus/files/p \
+			2>/dev/null &&
+		"$CUSTODY_FULL" key export --vkey >../corpus/files/k) ||
+		fail "cannot make the archive"
+	ln coll/big/video.bin corpus/files/video.bin
+	cp coll/big/video.bin corpus/files/changed.bin
+	printf 'b' | dd of=corpus/files/changed.bin bs=1 seek=$(((96 << 20) - 1)) \
+		conv=notrunc 2>/dev/null
+	printf 'big\tvideo.bin\tp\tk\t-\t-\t-\tok\t-\nchanged\tchanged.bin\tp\tk\t-\t-\t-\tfailed\tfile\n' \
+		>corpus/cases.tsv
+	(cd coll && "$CUSTODY" verifier -o ../verify.html >/dev/null) || fail "verifier"
+	WEB_DIR=$SRCDIR/web node "$SRCDIR/tests/browser/page-check.mjs" \
+		verify.html corpus page.tsv || fail "page-check"
+	expect_eq "$(cut -f1-3,5 page.tsv)" "big	ok	-	25
+changed	failed	file	25"
+}
+
+# With the keyboard alone: every control in reading order, Enter on
+# Check, the focus on the verdict.
+test_page__works_with_the_keyboard_alone() {
+	setup
+	(cd coll && "$CUSTODY_FULL" proof memos/budget.txt -o ../p 2>/dev/null &&
+		"$CUSTODY_FULL" key export --vkey >../k &&
+		"$CUSTODY" verifier -o ../verify.html >/dev/null) || fail "setup"
+	WEB_DIR=$SRCDIR/web node "$SRCDIR/tests/browser/keyboard-check.mjs" \
+		verify.html coll/memos/budget.txt p k >keys.txt 2>&1 ||
+		fail "keyboard-check: $(cat keys.txt)"
+	expect_eq "$(cat keys.txt)" "document proof key keytext summary check
+ok result"
 }
 
 # From disk, in Chromium: the list, links that all resolve, the verifier
