@@ -5,7 +5,7 @@
 # the keyboard alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
-if [ "$("$CUSTODY" verifier --json | sed 's/.*"size":\([0-9]*\).*/\1/')" = 0 ]; then
+if "$CUSTODY" verifier 2>&1 >/dev/null | grep -q 'built without the verifier page'; then
 	echo "custody was built without the verifier page: skipped"
 	exit 77
 fi
