@@ -17,10 +17,12 @@ here=$SRCDIR/tests/browser
 out=$BUILDDIR/browser
 chromium=${CHROMIUM:-/usr/bin/chromium}
 
-if "$CUSTODY" verifier 2>&1 >/dev/null | grep -q 'built without the verifier page'; then
+case "$("$CUSTODY" verifier 2>&1 >/dev/null)" in
+*"built without the verifier page"*)
 	echo "custody was built without the verifier page: skipped"
 	exit 77
-fi
+	;;
+esac
 [ -x "$chromium" ] || { echo "no $chromium: skipped"; exit 77; }
 [ -d "$SRCDIR/web/node_modules/puppeteer-core" ] ||
 	{ echo "no web/node_modules/puppeteer-core: skipped"; exit 77; }
