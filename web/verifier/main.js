@@ -135,7 +135,7 @@ async function run(event) {
 	const keyBytes = await bytesOf('key');
 	const key = keyBytes ? new TextDecoder().decode(keyBytes) : keyText || null;
 	const proof = await bytesOf('proof');
-	if (!proof || !key) {
+	if (!fileOf('document') || !proof || !key) {
 		$('result').textContent = t.missing;
 		return;
 	}
