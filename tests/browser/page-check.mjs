@@ -5,8 +5,10 @@
 // as run-check.sh's, then how many times the progress bar moved. Any
 // request the page makes for something not on disk fails the run. With
 // SHOTS_DIR, screenshots of the first passing and the first failing case
-// at 360 px wide (verifier-passed.png, verifier-failed.png).
-import { readFileSync, writeFileSync } from 'node:fs';
+// at 360 px wide (verifier-passed.png, verifier-failed.png). With
+// LINES_DIR set, each passing case's verdict and result lines ("label
+// value", as `custody check` prints them) go to LINES_DIR/NAME.page.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,8 +66,16 @@ try {
 				message: document.getElementById('message')?.textContent ?? '',
 				updates: document.getElementById('progress').dataset.updates ??
 					'0',
-				text: r.innerText };
+				text: r.innerText,
+				lines: [document.getElementById('verdict')?.textContent ?? '',
+					...[...r.querySelectorAll('dt')].map(dt =>
+						`${dt.textContent} ${dt.nextElementSibling.textContent}`)] };
 		});
+		if (process.env.LINES_DIR && got.verdict === 'ok') {
+			mkdirSync(process.env.LINES_DIR, { recursive: true });
+			writeFileSync(join(process.env.LINES_DIR, `${c.name}.page`),
+				got.lines.join('\n') + '\n');
+		}
 		results.push({ name: c.name, ...got });
 		if (shots && !shot[got.verdict === 'ok' ? 'ok' : 'failed']) {
 			shot[got.verdict === 'ok' ? 'ok' : 'failed'] = true;

@@ -53,12 +53,14 @@ for corpus in "$SRCDIR/tests/data/verifier" "$out/fresh"; do
 		'{ print $1, $8, $9 }' >"$out/$name.expected"
 	n=$(grep -c . "$out/$name.expected")
 	[ "$n" -ge 40 ] || { echo "FAIL $name: $n cases, fewer than 40"; status=1; }
-	bash "$here/run-check.sh" "$CUSTODY" "$corpus" >"$out/$name.command"
+	LINES_DIR=$out/$name.lines bash "$here/run-check.sh" "$CUSTODY" \
+		"$corpus" >"$out/$name.command"
 	compare "custody check gives the verdicts of corpus $name" \
 		"$out/$name.expected" "$out/$name.command"
 	shots=
 	[ "$name" = fresh ] && shots=$out/shots
-	if ! WEB_DIR=$SRCDIR/web CHROMIUM=$chromium timeout 600 node \
+	if ! LINES_DIR=$out/$name.lines WEB_DIR=$SRCDIR/web \
+	    CHROMIUM=$chromium timeout 600 node \
 	    "$here/page-check.mjs" "$out/verify.html" "$corpus" \
 	    "$out/$name.page" $shots; then
 		echo "FAIL the page could not run corpus $name"
@@ -67,6 +69,18 @@ for corpus in "$SRCDIR/tests/data/verifier" "$out/fresh"; do
 	fi
 	compare "the page gives custody check's verdicts on corpus $name" \
 		"$out/$name.command" "$out/$name.page"
+	# a check that passes: the page says what the command says, line
+	# for line
+	bad=0
+	for f in "$out/$name.lines"/*.command; do
+		if ! diff -u "$f" "${f%.command}.page" >"$out/.diff"; then
+			[ $bad = 1 ] || echo "FAIL the page's words differ from custody check's on corpus $name:"
+			bad=1
+			cat "$out/.diff"
+		fi
+	done
+	[ $bad = 0 ] && echo "ok   the page's result lines are custody check's on corpus $name ($(ls "$out/$name.lines"/*.command | wc -l) cases)"
+	[ $bad = 0 ] || status=1
 done
 for f in verifier-passed.png verifier-failed.png; do
 	[ -s "$out/shots/$f" ] || { echo "FAIL no screenshot $f"; status=1; }

@@ -115,16 +115,22 @@ function show(outcome, inputs) {
 		{ fields: rest.join(', ') }) : t.privateAll);
 	row(dl, t.rows.log, fill(t.logAt, { origin: r.origin, size: r.treeSize,
 		root: r.root }));
-	if (r.oldSize !== undefined)
-		row(dl, t.rows.history, fill(t.history, { size: r.oldSize }));
-	row(dl, t.rows.signedBy, fill(t.signedByKey, r));
-	if (r.quorum)
+	row(dl, t.rows.signedBy, fill(r.quorum ? t.signedByPolicy : t.signedByKey,
+		r));
+	if (r.quorum) {
 		row(dl, t.rows.witnesses, fill(t.witnessesMet, { n: r.cosigners.length,
 			total: r.witnesses, quorum: r.quorum }));
+		for (const c of r.cosigners)
+			row(dl, t.rows.cosigned, fill(t.cosignedBy, { name: c.name,
+				time: new Date(Number(c.timestamp) * 1000).toISOString()
+					.replace(/\.\d{3}Z$/, 'Z') }));
+	}
 	row(dl, t.rows.time, !r.timestamp ? t.noTimestamp : fill(
 		r.timestamp.trusted ? t.timestampTrusted : t.timestampUntrusted,
 		{ time: r.timestamp.time, tsa: r.timestamp.authority,
 		ca: inputs.tsaCaName }));
+	if (r.oldSize !== undefined)
+		row(dl, t.rows.history, fill(t.history, { size: r.oldSize }));
 	box.append(verdict, steps(null, ran), dl);
 	box.focus();
 }

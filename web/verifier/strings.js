@@ -40,11 +40,12 @@ export const strings = {
 			derived: 'derived', publication: 'publication',
 			disclosed: 'disclosed', private: 'private', log: 'log',
 			history: 'history', signedBy: 'signed by',
-			witnesses: 'witnesses', time: 'time',
+			witnesses: 'witnesses', cosigned: 'cosigned', time: 'time',
 		},
-		registeredAt: '{time} (the outlet\u2019s clock), entry {index}',
+		registeredAt: '{time} (the outlet\'s clock), entry {index}',
 		digest: 'SHA-256 {sha256}, {size} bytes',
-		derivedFrom: 'from entry {from} ({how})',
+		derivedFrom: 'by {how} from entry {from}, registered earlier in the ' +
+			'same log (the original is not disclosed)',
 		published: 'published at {url} on {date} (entry {index})',
 		notPublished: 'registered, not recorded as published',
 		disclosedValue: 'by the outlet: {field} = {value}',
@@ -53,11 +54,14 @@ export const strings = {
 		logAt: '{origin} at size {size}, root {root}',
 		history: 'consistent with the checkpoint of size {size} you saved',
 		signedByKey: '{fingerprint}, the key you gave',
-		witnessesMet: '{n} of {total} cosigned: quorum {quorum} met',
-		noTimestamp: 'no timestamp: only the outlet\u2019s own records say when',
-		timestampTrusted: 'registered before {time}, timestamped by {tsa} ' +
-			'(trusted: {ca})',
-		timestampUntrusted: 'registered before {time}, timestamped by {tsa}, ' +
+		signedByPolicy: '{fingerprint}, the log key of the policy',
+		witnessesMet: '{n} of the policy\'s {total} cosigned it, quorum ' +
+			'{quorum} met',
+		cosignedBy: 'by {name} at {time}',
+		noTimestamp: 'no timestamp: only the outlet\'s own records say when',
+		timestampTrusted: 'registered before {time}, by an RFC 3161 ' +
+			'timestamp from {tsa} (trusted: {ca})',
+		timestampUntrusted: 'an RFC 3161 timestamp says {time}, from {tsa}, ' +
 			'but no trusted authority was given',
 		pageHash: 'This page\u2019s SHA-256 is printed by `custody verifier`; ' +
 			'compare it before you trust a copy.',

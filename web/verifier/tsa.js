@@ -38,10 +38,16 @@ export function pemCertificates(text) {
 	return out;
 }
 
-function commonName(cert) {
-	const cn = cert.subject.typesAndValues.find(t => t.type === '2.5.4.3');
-	return cn ? cn.value.valueBlock.value : cert.subject.typesAndValues
-		.map(t => t.value.valueBlock.value).join(', ');
+// The subject as OpenSSL's one-line form prints it ("O = x, CN = y"),
+// which is how `custody check` names the authority.
+const SHORT_NAMES = { '2.5.4.6': 'C', '2.5.4.8': 'ST', '2.5.4.7': 'L',
+	'2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.3': 'CN', '2.5.4.5':
+	'serialNumber', '1.2.840.113549.1.9.1': 'emailAddress' };
+
+function subjectName(cert) {
+	return cert.subject.typesAndValues.map(t =>
+		`${SHORT_NAMES[t.type] ?? t.type} = ${t.value.valueBlock.value}`)
+		.join(', ');
 }
 
 function isTimeStamping(cert) {
@@ -153,6 +159,6 @@ export async function verifyTimestamp(token, data, caPem) {
 		    info.genTime > signer.notAfter.value)
 			fail('the TSA\'s certificate was not valid at the token\'s time');
 	}
-	return { time: iso(info.genTime), authority: signer ? commonName(signer) :
-		'an unnamed authority', trusted: !!trusted };
+	return { time: iso(info.genTime), authority: subjectName(signer),
+		trusted: !!trusted };
 }
