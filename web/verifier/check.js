@@ -6,8 +6,9 @@ import { concat, decodeUtf8, equal, fromBase64, fromHex, hash, toHex,
 import { parseEntry, registers } from './entry.js';
 import { leafHash, verifyConsistency, verifyInclusion,
 	verifyPair } from './merkle.js';
-import { CheckError, fingerprint, parseCheckpoint, parseSshKey, parseVkey,
-	splitNote, verifierFromKey, verifyNote } from './note.js';
+import { CheckError, ed25519Verify, fingerprint, parseCheckpoint,
+	parseSshKey, parseVkey, splitNote, verifierFromKey,
+	verifyNote } from './note.js';
 import { parsePolicy, checkCosignatures } from './policy.js';
 import { parseProof } from './proof.js';
 import { verifyTimestamp } from './tsa.js';
@@ -188,6 +189,51 @@ function stripCosignatures(note) {
 }
 
 /*
+ * The checkpoint is not signed by the key given. Do the proof's log-key
+ * entries lead from that key, each endorsed by the one before, to a key
+ * that signs it? Then the words saying so (the new key named, for the
+ * reader to check again with), else null; a bad entry, its error.
+ */
+async function rotated(pf, given, note, size) {
+	let cur = given, at = 0n, hops = 0, vkey = null;
+	for (const bytes of pf.logKeys) {
+		const e = parseEntry(bytes, 'a log-key entry of the proof');
+		if (e.type !== 'log-key' || e.index >= size)
+			throw new CheckError(`a log-key line holds entry ${e.index} (type ` +
+				`${e.type}), not a rotation inside the checkpoint's tree (size ` +
+				`${size})`);
+		const from = parseVkey(String(e.previous_log_key ?? ''));
+		const to = parseVkey(String(e.log_key ?? ''));
+		const msg = utf8.encode(`custody log-key rotation v1\nindex ${e.index}\n` +
+			`from ${e.previous_log_key}\nto ${e.log_key}\n`);
+		const sig = b64 => typeof b64 === 'string' && b64.length === 88 ?
+			fromBase64(b64) : null;
+		const old = sig(e.old_signature), neu = sig(e.new_signature);
+		if (!old || !neu || !await ed25519Verify(from.pub, msg, old) ||
+		    !await ed25519Verify(to.pub, msg, neu))
+			throw new CheckError(`the rotation at entry ${e.index} is not ` +
+				'signed by both the old and the new key', true);
+		if (equal(from.pub, cur.pub)) {
+			cur = to;
+			at = e.index;
+			hops++;
+			vkey = e.log_key;
+		}
+	}
+	if (hops === 0)
+		return null;
+	try {
+		await verifyNote(note, cur);
+	} catch {
+		return null;
+	}
+	return `the outlet key was rotated at entry ${at}` +
+		(hops > 1 ? ' (the last of several rotations)' : '') +
+		`: the checkpoint is signed by the new key ${vkey}, which the key you ` +
+		'gave endorsed; check again with the new key';
+}
+
+/*
  * inputs: { document: Blob|null, documentName, proof: Uint8Array,
  *   key: string|null, policy: string|null, saved, consistency, tsaCa,
  *   now, progress(done, total) }.
@@ -253,7 +299,15 @@ async function run(inputs, r) {
 	try {
 		await verifyNote(tp.checkpoint, v);
 	} catch (e) {
-		throw at('signature', 'the checkpoint\'s signature', e);
+		let why = e;
+		try {
+			const moved = await rotated(pf, v, tp.checkpoint, cp.size);
+			if (moved)
+				why = new CheckError(moved, true);
+		} catch (err) {
+			why = err;
+		}
+		throw at('signature', 'the checkpoint\'s signature', why);
 	}
 	r.origin = cp.origin;
 	r.treeSize = cp.size;

@@ -475,6 +475,35 @@ try:
     case("policy-of-another-log", "newer.txt", "newer-2-cosigned.proof",
          "policy-other-log.txt", "failed", "policy")
 
+    # -- a rotated outlet key (custody log-key rotate): a newer proof
+    # checked with the old key names the new one, and passes with it
+    rot = os.path.join(work, "rot")
+    os.makedirs(rot)
+    with open(os.path.join(rot, "before.txt"), "wb") as f:
+        f.write(b"before the rotation\n")
+    put("before.txt", b"before the rotation\n")
+    custody("init", "--origin", "example.org/rotated", cwd=rot)
+    custody("add", ".", cwd=rot)
+    put("rotated-old.vkey", custody("key", "export", "--vkey", cwd=rot))
+    custody("log-key", "rotate", "example.org-rotated-2", cwd=rot)
+    put("rotated-new.vkey", custody("key", "export", "--vkey", cwd=rot))
+    custody("proof", "before.txt", "-o", os.path.join(FILES,
+            "rotated.proof"), cwd=rot)
+    case("good-rotated-new-key", "before.txt", "rotated.proof",
+         "rotated-new.vkey", "ok")
+    case("key-rotated-old-key", "before.txt", "rotated.proof",
+         "rotated-old.vkey", "failed", "signature")
+    rp = get("rotated.proof")
+
+    def break_rotation(line):
+        raw = bytearray(base64.b64decode(line.split(b" ")[1]))
+        at = raw.index(b"new_signature: \"") + 20
+        raw[at] = ord("A") if raw[at] != ord("A") else ord("B")
+        return b"log-key " + base64.b64encode(bytes(raw))
+    put("rotated-bad.proof", header_line(rp, b"log-key", break_rotation))
+    case("key-rotation-forged", "before.txt", "rotated-bad.proof",
+         "rotated-old.vkey", "failed", "signature")
+
     with open(os.path.join(OUT, "cases.tsv"), "w") as f:
         f.write("# name\tdocument\tproof\tkey\tsaved\tconsistency\ttsa_ca\t"
                 "verdict\tstep (made by make-corpus.py)\n")
