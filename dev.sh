@@ -23,6 +23,8 @@ packages=(
 	# t-manual.sh renders the manual pages with man and runs the zsh
 	# completion
 	man-db zsh
+	# t-report.sh reads the report printed to PDF with pdftotext
+	poppler-utils
 	# the verifier page (web/): node runs esbuild at build time, and the
 	# browser tests drive Debian's chromium with puppeteer-core
 	nodejs

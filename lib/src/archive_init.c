@@ -163,7 +163,7 @@ static int make_repository(const char *gitdir, const char *collection,
 	gopts.description = "custody archive";
 	if (git_repository_init_ext(out, gitdir, &gopts) != 0 ||
 	    git_repository_config(&config, *out) != 0 ||
-	    git_config_set_int32(config, "custody.version", 1) != 0 ||
+	    custody__git_archive_config(config) != 0 ||
 	    (collection && git_config_set_string(config,
 	    "custody.collection", collection) != 0))
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "

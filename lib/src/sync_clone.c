@@ -83,7 +83,7 @@ static int build(const char *tmp, const char *url,
 	gopts.description = "custody archive";
 	if (git_repository_init_ext(&repo, tmp, &gopts) != 0 ||
 	    git_repository_config(&config, repo) != 0 ||
-	    git_config_set_int32(config, "custody.version", 1) != 0 ||
+	    custody__git_archive_config(config) != 0 ||
 	    git_remote_create(&origin, repo, "origin", url) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "
 			"the repository", tmp);
