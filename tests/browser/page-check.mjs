@@ -5,7 +5,8 @@
 // as run-check.sh's, then how many times the progress bar moved. Any
 // request the page makes for something not on disk fails the run. With
 // SHOTS_DIR, screenshots of the first passing and the first failing case
-// at 360 px wide (verifier-passed.png, verifier-failed.png). With
+// at 360 px wide (verifier-passed.png, verifier-failed.png). A page wider
+// than 360 px (the screen) after any case fails the run. With
 // LINES_DIR set, each passing case's verdict and result lines ("label
 // value", as `custody check` prints them) go to LINES_DIR/NAME.page.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,7 @@ try {
 				message: document.getElementById('message')?.textContent ?? '',
 				updates: document.getElementById('progress').dataset.updates ??
 					'0',
+				width: document.documentElement.scrollWidth,
 				text: r.innerText,
 				lines: [document.getElementById('verdict')?.textContent ?? '',
 					...[...r.querySelectorAll('dt')].map(dt =>
@@ -77,6 +79,11 @@ try {
 				got.lines.join('\n') + '\n');
 		}
 		results.push({ name: c.name, ...got });
+		// readable at 360 px: nothing wider than the screen
+		if (got.width > 360) {
+			console.error(`${c.name}: the page is ${got.width} px wide at 360`);
+			process.exitCode = 1;
+		}
 		if (shots && !shot[got.verdict === 'ok' ? 'ok' : 'failed']) {
 			shot[got.verdict === 'ok' ? 'ok' : 'failed'] = true;
 			await tab.screenshot({ path: join(shots, got.verdict === 'ok' ?
