@@ -17,6 +17,9 @@ build_packages=(
 	# the demo: git reads the archive, python3 makes the sample leak,
 	# ssh-keygen checks a signature
 	git file python3 coreutils openssh-client
+	# the verifier page (web/), built into custody: node runs esbuild
+	# (the browser tests then drive Debian's chromium with puppeteer-core)
+	nodejs
 )
 
 # What only the tests need (./dev.sh test installs these too).
@@ -38,6 +41,8 @@ test_packages=(
 	# meson test --setup=valgrind (README, "Building and testing by hand")
 	valgrind
 )
+# npm is Debian's own package; a node that brings its own npm needs none
+command -v npm >/dev/null 2>&1 || build_packages+=(npm)
 
 # install_missing PACKAGE...: apt-get install those not installed yet
 install_missing() {
@@ -71,10 +76,26 @@ check_dev_null() {
 	fi
 }
 
+# web/node_modules as package-lock.json pins it (npm ci), when missing
+# or older than the lock file; then meson builds the verifier page.
+web_modules() {
+	if [ ! -d web/node_modules ] ||
+	    [ web/package-lock.json -nt web/node_modules ]; then
+		(cd web && npm ci --no-audit --no-fund --ignore-scripts \
+			--loglevel=error >/dev/null) || return 1
+		touch web/node_modules
+		[ ! -f build/build.ninja ] || meson setup --reconfigure build \
+			>/dev/null
+	fi
+}
+
 build() {
 	check_dev_null
+	web_modules
 	if [ ! -f build/build.ninja ]; then
-		meson setup build -Dwerror=true >/dev/null
+		# the verifier page is part of custody: a missing node or
+		# web/node_modules fails the build instead of leaving it out
+		meson setup build -Dwerror=true -Dverifier=enabled >/dev/null
 	fi
 	ninja -C build >/dev/null
 }

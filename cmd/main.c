@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "check-reveal", cmd_check_reveal,
 	             "check a derivative's disclosure offline" },
 	{ "report",  cmd_report,  "a document's chain of custody as an HTML page" },
+	{ "verifier", cmd_verifier, "write the offline check as one web page" },
+	{ "site",    cmd_site,    "the outlet's public page: documents, proofs, verifier" },
 	{ "checkpoint", cmd_checkpoint, "the log's current signed checkpoint" },
 	{ "consistency", cmd_consistency,
 	             "prove or check that the log only grew" },
