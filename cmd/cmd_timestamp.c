@@ -10,7 +10,7 @@
 #include "keys.h"
 
 static const char help[] =
-"usage: custody timestamp request [-o FILE.tsq] [--json]\n"
+"usage: custody timestamp request [-o FILE.tsq [--force]] [--json]\n"
 "       custody timestamp request --tsa URL [--tsa-ca CA.pem] [--json]\n"
 "       custody timestamp add FILE.tsr [--tsa-ca CA.pem] [--json]\n"
 "\n"
@@ -28,6 +28,7 @@ static const char help[] =
 "does, so the time covers them too.\n"
 "\n"
 "  -o, --output FILE  write the query to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --tsa URL          the authority's http(s) address\n"
 "  --tsa-ca CA        PEM certificates of authorities you trust; without\n"
 "                     it the reply is checked, but not whom it comes from\n"
@@ -68,6 +69,7 @@ int cmd_timestamp(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "tsa", required_argument, NULL, 'u' },
 		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -86,7 +88,7 @@ int cmd_timestamp(int argc, char **argv)
 	size_t reply_len;
 	struct cli cli;
 	uint64_t nonce;
-	int c, rc = EXIT_FAILED, add;
+	int c, rc = EXIT_FAILED, add, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -94,6 +96,7 @@ int cmd_timestamp(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'u': url = optarg; break;
 		case 'c': ca = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	if (c < 0)
@@ -119,6 +122,10 @@ int cmd_timestamp(int argc, char **argv)
 	    strcmp(output, "-") == 0))
 		return cli_usage("timestamp", "--json prints on standard "
 			"output; write the query to a file with -o FILE");
+	if (force && output == NULL)
+		return cli_usage("timestamp", "--force goes with -o FILE");
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	/* the addresses custody_timestamp_post takes */
 	if (url != NULL && strncasecmp(url, "http://", 7) != 0 &&
 	    strncasecmp(url, "https://", 8) != 0)
@@ -135,7 +142,7 @@ int cmd_timestamp(int argc, char **argv)
 			rc = cli_fail(err);
 			goto done;
 		}
-		rc = cli_write_file(output, query.ptr, query.size);
+		rc = cli_write_output(output, query.ptr, query.size, force);
 		if (rc == EXIT_OK && cli.json) {
 			json_begin("timestamp-request");
 			fputs(",\"query\":", stdout);

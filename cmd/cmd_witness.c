@@ -17,7 +17,7 @@ static const char help[] =
 "       custody witness serve --listen ADDR:PORT [--timeout SECONDS]\n"
 "                             [--state DIR] [--passphrase-file FILE]\n"
 "       custody witness cosign CHECKPOINT [--old SIZE] [--proof FILE]\n"
-"                              [-o FILE] [--state DIR]\n"
+"                              [-o FILE [--force]] [--state DIR]\n"
 "                              [--passphrase-file FILE]\n"
 "       custody witness evidence [--state DIR] [--json]\n"
 "  your archive's witnesses:\n"
@@ -71,6 +71,7 @@ static const char help[] =
 "                          proof file's, else 0)\n"
 "  --proof FILE            the consistency proof\n"
 "  -o, --output FILE       write the cosignature line to FILE\n"
+"  --force                 replace that FILE if it exists\n"
 "  --quorum Q              any, all, majority or a number of witnesses\n"
 "  --key NAME              sign the policy change with this key (or\n"
 "                          CUSTODY_KEY)\n"
@@ -94,6 +95,7 @@ struct witness_args {
 	const char *old;
 	const char *proof;
 	const char *output;
+	int force;
 	const char *quorum;
 	unsigned int timeout_s;
 };
@@ -473,7 +475,7 @@ static int build_request(const struct witness_args *a, const char *note,
 	if (have_old && cli_parse_u64(a->old, &old) != 0)
 		return cli_usage("witness", "--old wants a size, not '%s'",
 			a->old);
-	if (a->proof != NULL && cli_read_file(a->proof, PROOF_MAX, &proof,
+	if (a->proof != NULL && cli_read_text_file(a->proof, PROOF_MAX, &proof,
 	    &proof_len) != EXIT_OK)
 		return EXIT_FAILED;
 	p = proof;
@@ -534,7 +536,9 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 	size_t note_len = 0;
 	int rc = EXIT_FAILED;
 
-	if (cli_read_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
+	/* refused before the state moves, so that no cosignature is lost */
+	if (cli_check_output(a->output, a->force) != EXIT_OK ||
+	    cli_read_text_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
 	    EXIT_OK)
 		return EXIT_FAILED;
 	if ((rc = build_request(a, note, note_len, &request,
@@ -551,8 +555,8 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 	if (answer.status == 200 && a->cli.json) {
 		/* the cosignature lines go in the object, and to -o FILE */
 		rc = a->output == NULL || strcmp(a->output, "-") == 0 ?
-			EXIT_OK : cli_write_file(a->output, answer.body.ptr,
-			answer.body.size);
+			EXIT_OK : cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
 		if (rc == EXIT_OK) {
 			answer.body.ptr[answer.body.size - 1] = '\0';
 			json_begin("witness-cosign");
@@ -566,8 +570,8 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 		goto done;
 	}
 	if (answer.status == 200) {
-		rc = cli_write_file(a->output, answer.body.ptr,
-			answer.body.size);
+		rc = cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
 		goto done;
 	}
 	answer.body.ptr[answer.body.size - 1] = '\0'; /* its "\n" */
@@ -612,8 +616,8 @@ static int outlet_edit(struct witness_args *a, const char *verb,
 
 	if (verb[0] == 'a' && cli_key_text(args[2], &text) != EXIT_OK)
 		return EXIT_FAILED;
-	if (verb[0] == 'p' && cli_read_file(args[0], 64 * 1024, &text, &len)
-	    != EXIT_OK)
+	if (verb[0] == 'p' && cli_read_text_file(args[0], 64 * 1024, &text,
+	    &len) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli_open_signed(&a->cli, a->cli.key_name, a->cli.passphrase_file,
 	    &archive, &key) != EXIT_OK)
@@ -752,6 +756,7 @@ int cmd_witness(int argc, char **argv)
 		{ "proof", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quorum", required_argument, NULL, 'Q' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -775,6 +780,7 @@ int cmd_witness(int argc, char **argv)
 		case 'O': a.old = optarg; break;
 		case 'P': a.proof = optarg; break;
 		case 'o': a.output = optarg; break;
+		case 'F': a.force = 1; break;
 		case 'Q':
 			if (!quorum_ok(optarg))
 				return cli_usage("witness", "--quorum wants "

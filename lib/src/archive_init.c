@@ -136,8 +136,10 @@ static int make_temp(const char *target, char **tmp_out, char **parent_out,
 	*parent_out = strdup(dirname(copy));
 	snprintf(tmp, strlen(target) + 16, "%s.tmpXXXXXX", target);
 	if (*parent_out == NULL || mkdtemp(tmp) == NULL) {
+		/* named as the archive it was to become, not as the
+		 * temporary folder, which never existed */
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot create", tmp);
+			"%s: cannot create", target);
 		free(tmp);
 		goto done;
 	}
