@@ -203,7 +203,8 @@ static void json_disclosure(const custody_check_result *r)
 static void json_result(const custody_check_result *r, int ok,
 	const char *message)
 {
-	printf("{\"ok\":%s,\"failed_step\":", ok ? "true" : "false");
+	json_begin("check");
+	printf(",\"ok\":%s,\"failed_step\":", ok ? "true" : "false");
 	json_string(stdout, ok ? NULL : r->failed_step);
 	fputs(",\"error\":", stdout);
 	json_string(stdout, message);
@@ -259,7 +260,7 @@ static void json_result(const custody_check_result *r, int ok,
 		json_string(stdout, r->derivation);
 		printf(",\"derived_from\":%" PRIu64, r->derived_from);
 	}
-	fputs("}\n", stdout);
+	json_end();
 }
 
 int cmd_check(int argc, char **argv)

@@ -121,11 +121,17 @@ int cli_timeline(struct cli *cli, custody_archive *archive, const char *path)
 	custody_error *err = NULL;
 	int rc;
 
-	if (p.json)
-		fputs("[", stdout);
+	if (p.json) {
+		json_begin("log-document");
+		fputs(",\"path\":", stdout);
+		json_string(stdout, path);
+		fputs(",\"steps\":[", stdout);
+	}
 	rc = custody_archive_timeline(archive, path, print_step, &p, &err);
-	if (p.json)
-		fputs("]\n", stdout);
+	if (p.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
 

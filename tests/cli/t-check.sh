@@ -803,7 +803,8 @@ test_sign__custody_accepts_ssh_keygen_signatures() {
 	expect_out "Good signature on doc.txt by $(fingerprint "$TMP/id.pub") (namespace custody)"
 	run verify-signature doc.txt doc.txt.sig --key alice --json
 	expect_rc 0
-	expect_out "{\"file\":\"doc.txt\",\"signature\":\"doc.txt.sig\",\"valid\":true,\"fingerprint\":\"$(fingerprint "$TMP/id.pub")\",\"namespace\":\"custody\"}"
+	fp=$(fingerprint "$TMP/id.pub")
+	expect_out "{\"format\":\"custody-verify-signature/v1\",\"file\":\"doc.txt\",\"signature\":\"doc.txt.sig\",\"valid\":true,\"fingerprint\":\"$fp\",\"expected_fingerprint\":\"$fp\",\"namespace\":\"custody\",\"error\":null}"
 	run verify-signature doc.txt doc.txt.sig \
 		--key "$(cut -d' ' -f1,2 "$TMP/id.pub")"
 	expect_rc 0
