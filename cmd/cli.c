@@ -164,23 +164,182 @@ void cli_oom(void)
 	cli_error("out of memory");
 }
 
-void cli_error(const char *fmt, ...)
+/*
+ * --json runs (docs/json.md): what the command printed is held in a
+ * temporary file until it ends, so that a failure half-way through an
+ * object never reaches a script. A command that ends with a whole
+ * object (json_begin ... json_end) has it printed, whatever its exit
+ * status; one that fails before, or half-way, has custody-error/v1
+ * printed instead, with the errors it said on stderr.
+ */
+#define JSON_MESSAGES_MAX 16
+
+static struct {
+	int wanted;          /* --json among the arguments */
+	int real_stdout;     /* while stdout is held; else -1 */
+	FILE *held;
+	int begun, ended;    /* json_begin, json_end called */
+	const char *command;
+	char *messages[JSON_MESSAGES_MAX];
+	size_t nmessages;
+} json_run = { 0, -1, NULL, 0, 0, NULL, { NULL }, 0 };
+
+/* An error said on stderr, kept for custody-error/v1 (the last ones
+ * when there are many). */
+static void json_keep_message(const char *message)
+{
+	char *copy;
+
+	if (!json_run.wanted || (copy = strdup(message)) == NULL)
+		return;
+	if (json_run.nmessages == JSON_MESSAGES_MAX) {
+		free(json_run.messages[0]);
+		memmove(json_run.messages, json_run.messages + 1,
+			(JSON_MESSAGES_MAX - 1) * sizeof(char *));
+		json_run.nmessages--;
+	}
+	json_run.messages[json_run.nmessages++] = copy;
+}
+
+static void json_keep_messagev(const char *fmt, va_list ap)
+{
+	char *message = NULL;
+
+	if (!json_run.wanted)
+		return;
+	if (vasprintf(&message, fmt, ap) < 0)
+		return;
+	json_keep_message(message);
+	free(message);
+}
+
+void cli_error_said(const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
+	va_end(ap);
+}
+
+static void say(int keep, const char *fmt, va_list ap)
+{
 	char *message = NULL;
 	int n;
 
 	cli_progress_end();
 	fputs("custody: ", stderr);
-	va_start(ap, fmt);
 	n = vasprintf(&message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
 		fputs("out of memory", stderr);
-	else
+	} else {
 		fputs(cli_text(message), stderr);
+		if (keep)
+			json_keep_message(message);
+	}
 	free(message);
 	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(1, fmt, ap);
+	va_end(ap);
+}
+
+void cli_json_start(int argc, char **argv)
+{
+	int fd;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json_run.wanted = 1;
+	if (!json_run.wanted)
+		return;
+	fflush(stdout);
+	/* without a temporary file, the output goes out as it comes */
+	if ((json_run.held = tmpfile()) == NULL)
+		return;
+	if ((fd = dup(STDOUT_FILENO)) < 0 ||
+	    dup2(fileno(json_run.held), STDOUT_FILENO) < 0) {
+		if (fd >= 0)
+			close(fd);
+		fclose(json_run.held);
+		json_run.held = NULL;
+		return;
+	}
+	json_run.real_stdout = fd;
+}
+
+void cli_json_command(const char *command)
+{
+	json_run.command = command;
+}
+
+static void json_error_object(int status)
+{
+	size_t n = json_run.nmessages;
+
+	json_begin("error");
+	fputs(",\"command\":", stdout);
+	json_string(stdout, json_run.command);
+	fputs(",\"error\":{\"message\":", stdout);
+	json_string(stdout, n ? json_run.messages[n - 1] : "failed; see "
+		"standard error");
+	fprintf(stdout, ",\"exit\":%d,\"messages\":[", status);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", stdout);
+		json_string(stdout, json_run.messages[i]);
+	}
+	fputs("]}", stdout);
+	json_end();
+}
+
+int cli_json_finish(int status)
+{
+	int whole = json_run.begun && json_run.ended;
+	char buf[65536];
+	size_t n;
+
+	if (!json_run.wanted)
+		return status;
+	fflush(stdout);
+	if (json_run.held != NULL) {
+		dup2(json_run.real_stdout, STDOUT_FILENO);
+		close(json_run.real_stdout);
+		if (status == EXIT_OK || whole) {
+			rewind(json_run.held);
+			while ((n = fread(buf, 1, sizeof(buf),
+			    json_run.held)) > 0)
+				fwrite(buf, 1, n, stdout);
+		}
+		fclose(json_run.held);
+		json_run.held = NULL;
+	}
+	if (status != EXIT_OK && !whole)
+		json_error_object(status);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_FAILED;
+	for (size_t i = 0; i < json_run.nmessages; i++)
+		free(json_run.messages[i]);
+	json_run.nmessages = 0;
+	return status;
+}
+
+void json_begin(const char *name)
+{
+	json_run.begun = 1;
+	json_run.ended = 0;
+	fprintf(stdout, "{\"format\":\"custody-%s/v1\"", name);
+}
+
+void json_end(void)
+{
+	fputs("}\n", stdout);
+	json_run.ended = 1;
 }
 
 /* The command's words for what the library can only hint at. */
@@ -247,6 +406,9 @@ int cli_usage_top(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'custody --help'.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -310,6 +472,9 @@ int cli_usage(const char *command, const char *fmt, ...)
 	fputs("custody: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'custody %s --help'.\n", command);
 	return EXIT_USAGE;
@@ -577,10 +742,19 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
 	return 0;
 }
 
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(0, fmt, ap);
+	va_end(ap);
+}
+
 void cli_notice(const char *message, void *payload)
 {
 	(void)payload;
-	cli_error("note: %s", message);
+	note("note: %s", message);
 }
 
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
@@ -894,6 +1068,38 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 	return EXIT_OK;
 }
 
+int cli_read_text_file(const char *path, size_t max, char **out,
+	size_t *len_out)
+{
+	const char *crlf;
+	size_t line = 1;
+
+	if (cli_read_file(path, max, out, len_out) != EXIT_OK)
+		return EXIT_FAILED;
+	/* no custody text file holds a CR: these endings came from a
+	 * Windows editor or transfer, and taking them off here would
+	 * change signed bytes behind the reader's back */
+	if ((crlf = memmem(*out, *len_out, "\r\n", 2)) == NULL)
+		return EXIT_OK;
+	for (const char *p = *out; p < crlf; p++)
+		line += *p == '\n';
+	if (strcmp(path, "-") == 0)
+		cli_error("standard input line %zu: CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it with dos2unix first",
+			line);
+	else
+		cli_error("%s line %zu: the file has CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it back with `dos2unix %s` "
+			"(or `sed -i 's/\\r$//' %s`) and try again", path, line,
+			path, path);
+	free(*out);
+	*out = NULL;
+	*len_out = 0;
+	return EXIT_FAILED;
+}
+
 /* fsync the folder holding path, so that a rename or link in it
  * survives a crash; 0, or -1 with errno set. */
 static int sync_folder(const char *path)
@@ -952,6 +1158,23 @@ static int write_device(const char *path, const void *data, size_t len)
 	return e != 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* Why path could not be written, naming path and never the temporary
+ * file beside it. */
+static void write_failed(const char *path, int e)
+{
+	char *copy;
+
+	if (e == EEXIST) {
+		cli_error("%s: exists; use --force to replace it", path);
+	} else if (e == ENOENT && (copy = strdup(path)) != NULL) {
+		cli_error("%s: cannot write: folder %s does not exist", path,
+			dirname(copy));
+		free(copy);
+	} else {
+		cli_error("%s: cannot write: %s", path, strerror(e));
+	}
+}
+
 /*
  * The one writer of cmd/: a temporary file beside path, fsynced, then
  * renamed over path or, with `keep`, linked to it (link(2), unlike
@@ -967,14 +1190,10 @@ static int write_file(const char *path, const void *data, size_t len,
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
+		/* written into, not replaced: nothing is lost to keep */
 		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
-		    S_ISSOCK(st.st_mode)) {
-			if (keep) {
-				cli_error("%s: already exists", path);
-				return EXIT_FAILED;
-			}
+		    S_ISSOCK(st.st_mode))
 			return write_device(path, data, len);
-		}
 		if (!S_ISREG(st.st_mode)) {
 			cli_error("%s: exists and is not a regular file (%s)",
 				path, S_ISDIR(st.st_mode) ? "a folder" :
@@ -1014,7 +1233,7 @@ static int write_file(const char *path, const void *data, size_t len,
 		unlink(tmp);
 done:
 	if (e != 0)
-		cli_error("%s: cannot write: %s", path, strerror(e));
+		write_failed(path, e);
 	free(tmp);
 	return e != 0 ? EXIT_FAILED : EXIT_OK;
 }
@@ -1034,6 +1253,63 @@ int cli_write_file(const char *path, const void *data, size_t len)
 int cli_write_new_file(const char *path, const void *data, size_t len)
 {
 	return write_file(path, data, len, 1);
+}
+
+static int is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* /dev/stdout, /dev/fd/3, /dev/null: what the shell opened for us, or a
+ * device, to write into; never a file the user keeps. */
+static int is_dev(const char *path)
+{
+	return strncmp(path, "/dev/", 5) == 0;
+}
+
+int cli_check_output(const char *path, int force)
+{
+	struct stat st;
+	char *copy;
+	int rc = EXIT_OK;
+
+	if (is_stdout(path) || is_dev(path))
+		return EXIT_OK;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("%s: exists and is not a regular file (a "
+				"folder)", path);
+			return EXIT_FAILED;
+		}
+		if (!force && S_ISREG(st.st_mode)) {
+			write_failed(path, EEXIST);
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
+	if ((copy = strdup(path)) == NULL) {
+		cli_oom();
+		return EXIT_FAILED;
+	}
+	if (stat(dirname(copy), &st) != 0) {
+		write_failed(path, errno);
+		rc = EXIT_FAILED;
+	} else if (!S_ISDIR(st.st_mode)) {
+		cli_error("%s: cannot write: %s is not a folder", path, copy);
+		rc = EXIT_FAILED;
+	}
+	free(copy);
+	return rc;
+}
+
+int cli_write_output(const char *path, const void *data, size_t len,
+	int force)
+{
+	if (is_stdout(path) || force)
+		return cli_write_file(path, data, len);
+	if (is_dev(path))
+		return write_device(path, data, len);
+	return cli_write_new_file(path, data, len);
 }
 
 int cli_check_value(const char *command, const char *option,

@@ -131,6 +131,33 @@ void cli_notice(const char *message, void *payload);
  * out of range. */
 void cli_utc(uint64_t seconds, char out[32]);
 
+/*
+ * --json (docs/json.md). Every --json output is one JSON object whose
+ * first member is "format": "custody-NAME/v1"; schemas/json/NAME.schema.json
+ * describes it. json_begin prints `{"format":"custody-NAME/v1"` (the
+ * command goes on with `,"member":...`), json_end the closing brace and
+ * a newline. A command prints at most one such object.
+ */
+void json_begin(const char *name);
+void json_end(void);
+
+/*
+ * For main: with --json among the arguments, hold what is printed on
+ * stdout until cli_json_finish(status), which prints it when the
+ * command succeeded or printed a whole object, and else prints a
+ * custody-error/v1 object naming the command (cli_json_command) and the
+ * errors said on stderr. Returns the exit status (EXIT_FAILED when
+ * stdout could not be written).
+ */
+void cli_json_start(int argc, char **argv);
+void cli_json_command(const char *command);
+int cli_json_finish(int status);
+
+/* An error a command printed on stderr itself (not by cli_error), to be
+ * kept for custody-error/v1. */
+void cli_error_said(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 /* JSON: a string with escapes, or null for NULL. */
 void json_string(FILE *out, const char *s);
 /* Print an entry as a JSON object. */
@@ -139,6 +166,14 @@ void json_entry(FILE *out, const custody_entry *entry);
 /* Read a whole file (or "-" for stdin) of at most `max` bytes into a
  * malloc'd, NUL-terminated buffer. EXIT_OK or EXIT_FAILED (printed). */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
+
+/* As cli_read_file, for a text file custody wrote (a proof, a
+ * checkpoint, a policy): one with CRLF line endings is refused, naming
+ * its first such line and how to convert it ("PATH line N: the file has
+ * CRLF (Windows) line endings; ... `dos2unix PATH` ..."), since the
+ * bytes are signed as written. */
+int cli_read_text_file(const char *path, size_t max, char **out,
+	size_t *len_out);
 
 /*
  * Open a file the user named, for reading. A FIFO cannot hang the open
@@ -158,9 +193,22 @@ FILE *cli_fopen_input(const char *path, const char *what);
 int cli_write_file(const char *path, const void *data, size_t len);
 
 /* As cli_write_file, but never over an existing file (the temporary file
- * is linked, not renamed: "PATH: cannot write: File exists"), and never
- * to standard output. */
+ * is linked, not renamed: "PATH: exists; use --force to replace it"),
+ * and never to standard output. A device or a FIFO is written into. */
 int cli_write_new_file(const char *path, const void *data, size_t len);
+
+/*
+ * A file named by -o/--output FILE: cli_check_output, called before any
+ * work, refuses a FILE that exists (unless `force`) or whose folder does
+ * not ("PATH: exists; use --force to replace it", "PATH: cannot write:
+ * folder DIR does not exist"); cli_write_output then writes it, with
+ * cli_write_file when `force`, else cli_write_new_file. NULL or "-" is
+ * standard output; a path in /dev/ (/dev/stdout, /dev/null) is written
+ * into, never replaced. EXIT_OK or EXIT_FAILED (printed).
+ */
+int cli_check_output(const char *path, int force);
+int cli_write_output(const char *path, const void *data, size_t len,
+	int force);
 
 /* --wait SECONDS (0 to 86400) as milliseconds; EXIT_OK, or the usage
  * error printed and EXIT_USAGE. */

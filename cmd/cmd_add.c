@@ -159,14 +159,14 @@ int cmd_add(int argc, char **argv)
 	o.json = cli.json;
 	o.dry_run = opts.dry_run;
 	o.lines = !quiet && (verbose || !isatty(STDOUT_FILENO));
-	if (cli.json)
-		fputs("{\"entries\":[", stdout);
+	if (cli.json) {
+		json_begin("add");
+		fputs(",\"entries\":[", stdout);
+	}
 	rc = custody_archive_add(archive, (const char *const *)argv + optind,
 		(size_t)(argc - optind), &opts, on_entry, &o, &sum, &err);
 	cli_progress_end();
 	if (rc != 0) {
-		if (cli.json)
-			fputs("]}\n", stdout);
 		custody_archive_free(archive);
 		custody_key_free(key);
 		return cli_fail(err);
@@ -176,8 +176,9 @@ int cmd_add(int argc, char **argv)
 			PRIu64 ",\"unchanged\":%" PRIu64 ",\"commit\":",
 			sum.registered, sum.new_versions, sum.unchanged);
 		json_string(stdout, sum.commit[0] ? sum.commit : NULL);
-		fprintf(stdout, ",\"dry_run\":%s}\n", opts.dry_run ?
+		fprintf(stdout, ",\"dry_run\":%s", opts.dry_run ?
 			"true" : "false");
+		json_end();
 	} else if (quiet) {
 		/* nothing */
 	} else if (opts.dry_run) {

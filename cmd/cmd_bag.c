@@ -74,6 +74,7 @@ struct shown {
 	const char *bag;
 	int json;
 	int first;
+	FILE *out;      /* where JSON problems go (a memory stream) */
 };
 
 static const char *severity_word(custody_bag_severity s)
@@ -87,19 +88,21 @@ static int print_problem(const custody_bag_problem *p, void *payload)
 	char where[64] = "";
 
 	if (shown->json) {
+		FILE *out = shown->out;
+
 		fputs(shown->first ? "{\"severity\":" : ",{\"severity\":",
-			stdout);
+			out);
 		shown->first = 0;
-		json_string(stdout, severity_word(p->severity));
-		fputs(",\"file\":", stdout);
-		json_string(stdout, p->file);
-		printf(",\"line\":%zu,\"path\":", p->line);
-		json_string(stdout, p->path);
-		fputs(",\"section\":", stdout);
-		json_string(stdout, p->section);
-		fputs(",\"message\":", stdout);
-		json_string(stdout, p->message);
-		fputs("}", stdout);
+		json_string(out, severity_word(p->severity));
+		fputs(",\"file\":", out);
+		json_string(out, p->file);
+		fprintf(out, ",\"line\":%zu,\"path\":", p->line);
+		json_string(out, p->path);
+		fputs(",\"section\":", out);
+		json_string(out, p->section);
+		fputs(",\"message\":", out);
+		json_string(out, p->message);
+		fputs("}", out);
 		return 0;
 	}
 	if (p->line > 0)
@@ -146,14 +149,16 @@ static int bag_export(struct cli *cli, const char *out,
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli->json) {
-		fputs("{\"bag\":", stdout);
+		json_begin("bag-export");
+		fputs(",\"bag\":", stdout);
 		json_string(stdout, out);
 		printf(",\"files\":%" PRIu64 ",\"fetch\":%" PRIu64
 			",\"bytes\":%" PRIu64 ",\"proofs\":%" PRIu64
 			",\"origin\":",
 			sum.files, sum.holes, sum.bytes, sum.proofs);
 		json_string(stdout, sum.origin);
-		printf(",\"tree_size\":%" PRIu64 "}\n", sum.tree_size);
+		printf(",\"tree_size\":%" PRIu64, sum.tree_size);
+		json_end();
 	} else {
 		printf("bag %s: %" PRIu64 " file%s, %" PRIu64 " bytes",
 			cli_name(out), sum.files + sum.holes,
@@ -194,7 +199,8 @@ static int bag_import(struct cli *cli, const char *bag,
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli->json) {
-		fputs("{\"bag\":", stdout);
+		json_begin("bag-import");
+		fputs(",\"bag\":", stdout);
 		json_string(stdout, bag);
 		printf(",\"files\":%" PRIu64 ",\"registered\":%" PRIu64
 			",\"new_versions\":%" PRIu64 ",\"received_events\":%"
@@ -210,7 +216,7 @@ static int bag_import(struct cli *cli, const char *bag,
 			NULL);
 		fputs(",\"source_organization\":", stdout);
 		json_string(stdout, sum.source[0] ? sum.source : NULL);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("imported %s: %" PRIu64 " registered, %" PRIu64
 			" received event%s; commit %.12s\n", cli_name(bag),
@@ -236,10 +242,13 @@ static int bag_fetch(struct cli *cli, const char *bag,
 	free((char *)shown.bag);
 	if (rc != 0 && rc != CUSTODY_EVERIFY)
 		return cli_fail(err);
-	if (cli->json)
-		printf("{\"fetched\":%zu,\"present\":%zu,\"failed\":%zu,"
-			"\"bytes\":%" PRIu64 "}\n", sum.fetched, sum.present,
+	if (cli->json) {
+		json_begin("bag-fetch");
+		printf(",\"fetched\":%zu,\"present\":%zu,\"failed\":%zu,"
+			"\"bytes\":%" PRIu64, sum.fetched, sum.present,
 			sum.failed, sum.bytes);
+		json_end();
+	}
 	else
 		printf("fetched %zu file%s (%" PRIu64 " bytes), %zu already "
 			"there, %zu failed\n", sum.fetched, sum.fetched == 1 ?
@@ -253,25 +262,34 @@ static int bag_validate(struct cli *cli, const char *bag,
 {
 	custody_bag_summary sum;
 	custody_error *err = NULL;
-	struct shown shown = { NULL, cli->json, 1 };
+	struct shown shown = { NULL, cli->json, 1, NULL };
+	char *problems = NULL;
+	size_t problems_len = 0;
 	int rc;
 
 	if ((shown.bag = bag_name(bag)) == NULL)
 		return EXIT_FAILED;
+	if (cli->json && (shown.out = open_memstream(&problems,
+	    &problems_len)) == NULL) {
+		free((char *)shown.bag);
+		cli_oom();
+		return EXIT_FAILED;
+	}
 	opts->problem = print_problem;
 	opts->payload = &shown;
-	if (cli->json)
-		fputs("{\"problems\":[", stdout);
 	rc = custody_bag_validate(bag, opts, &sum, &err);
+	if (shown.out != NULL)
+		fclose(shown.out);
 	if (rc != 0 && rc != CUSTODY_EVERIFY) {
-		if (cli->json)
-			fputs("]}\n", stdout);
+		free(problems);
 		free((char *)shown.bag);
 		return cli_fail(err);
 	}
 	custody_error_free(err);
 	if (cli->json) {
-		fputs("],\"bag\":", stdout);
+		json_begin("bag-validate");
+		printf(",\"problems\":[%s]", problems ? problems : "");
+		fputs(",\"bag\":", stdout);
 		json_string(stdout, bag);
 		printf(",\"valid\":%s,\"complete\":%s,\"bagit_version\":",
 			sum.valid ? "true" : "false",
@@ -286,9 +304,10 @@ static int bag_validate(struct cli *cli, const char *bag,
 		json_string(stdout, sum.tag_algorithms);
 		printf(",\"payload_files\":%" PRIu64 ",\"payload_bytes\":%"
 			PRIu64 ",\"fetch_missing\":%" PRIu64 ",\"errors\":%zu,"
-			"\"warnings\":%zu,\"proofs_checked\":%zu}\n",
+			"\"warnings\":%zu,\"proofs_checked\":%zu",
 			sum.payload_files, sum.payload_bytes, sum.fetch_missing,
 			sum.errors, sum.warnings, sum.proofs_checked);
+		json_end();
 	} else if (sum.valid) {
 		printf("valid: %s: BagIt %s, %" PRIu64 " payload file%s, %"
 			PRIu64 " bytes, manifests %s%s%s", cli_name(shown.bag),
@@ -310,6 +329,7 @@ static int bag_validate(struct cli *cli, const char *bag,
 			sum.errors == 1 ? "" : "s", sum.warnings,
 			sum.warnings == 1 ? "" : "s");
 	}
+	free(problems);
 	free((char *)shown.bag);
 	return sum.valid ? EXIT_OK : EXIT_FAILED;
 }

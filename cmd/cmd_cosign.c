@@ -38,7 +38,8 @@ static const char cosign_help[] =
 
 static void print_json(const custody_cosign_info *info)
 {
-	printf("{\"format\":1,\"size\":%" PRIu64 ",\"root\":", info->size);
+	json_begin("cosign");
+	printf(",\"size\":%" PRIu64 ",\"root\":", info->size);
 	json_string(stdout, info->root);
 	printf(",\"cosignatures\":%zu,\"quorum_met\":%s,\"commit\":",
 		info->cosignatures, info->quorum_met ? "true" : "false");
@@ -66,7 +67,8 @@ static void print_json(const custody_cosign_info *info)
 		}
 		fputs("}", stdout);
 	}
-	fputs("]}\n", stdout);
+	fputs("]", stdout);
+	json_end();
 }
 
 static void print_text(const custody_cosign_info *info)
@@ -140,7 +142,7 @@ int cmd_cosign(int argc, char **argv)
 }
 
 static const char policy_help[] =
-"usage: custody policy export [-o FILE] [--archive DIR]\n"
+"usage: custody policy export [-o FILE] [--force] [--archive DIR]\n"
 "\n"
 "Print the policy readers check this outlet's proofs with (C2SP\n"
 "tlog-policy): the outlet key in force as its log, the witnesses and\n"
@@ -149,6 +151,7 @@ static const char policy_help[] =
 "no witness yet it is the outlet key alone (\"quorum none\").\n"
 "\n"
 "  -o, --output FILE  write it to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
 "\n"
 "Examples:\n"
@@ -159,6 +162,7 @@ int cmd_policy(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -170,12 +174,15 @@ int cmd_policy(int argc, char **argv)
 	custody_buf text = CUSTODY_BUF_INIT;
 	const char *output = NULL;
 	struct cli cli;
-	int c, rc;
+	int c, rc, force = 0;
 
 	cli_init(&cli);
-	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		if (c == 'o')
 			output = optarg;
+		else if (c == 'F')
+			force = 1;
+	}
 	if (c < 0)
 		return cli.status;
 	if (optind == argc)
@@ -186,12 +193,14 @@ int cmd_policy(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("policy", "unexpected argument '%s'",
 			argv[optind + 1]);
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	if (custody_archive_policy_text(archive, &text, &err) != 0)
 		rc = cli_fail(err);
 	else
-		rc = cli_write_file(output, text.ptr, text.size);
+		rc = cli_write_output(output, text.ptr, text.size, force);
 	custody_buf_dispose(&text);
 	custody_archive_free(archive);
 	return rc;

@@ -10,9 +10,9 @@
 #include "keys.h"
 
 static const char help[] =
-"usage: custody timestamp request [-o FILE.tsq]\n"
-"       custody timestamp request --tsa URL [--tsa-ca CA.pem]\n"
-"       custody timestamp add FILE.tsr [--tsa-ca CA.pem]\n"
+"usage: custody timestamp request [-o FILE.tsq [--force]] [--json]\n"
+"       custody timestamp request --tsa URL [--tsa-ca CA.pem] [--json]\n"
+"       custody timestamp add FILE.tsr [--tsa-ca CA.pem] [--json]\n"
 "\n"
 "Trusted time for the log (RFC 3161). `request` writes a timestamp query\n"
 "for the current checkpoint (SHA-256 of the signed checkpoint file), to\n"
@@ -28,13 +28,15 @@ static const char help[] =
 "does, so the time covers them too.\n"
 "\n"
 "  -o, --output FILE  write the query to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --tsa URL          the authority's http(s) address\n"
 "  --tsa-ca CA        PEM certificates of authorities you trust; without\n"
 "                     it the reply is checked, but not whom it comes from\n"
 "  --key NAME         sign the commit with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
-"  --json             print the result as JSON\n"
+"  --json             print the result as JSON; for request -o FILE,\n"
+"                     {query, bytes} (the query itself goes to a file)\n"
 "\n"
 "Examples:\n"
 "  custody timestamp request --tsa https://tsa.example/\n"
@@ -44,14 +46,15 @@ static const char help[] =
 static void print_info(const custody_timestamp_info *info, int json)
 {
 	if (json) {
-		printf("{\"size\":%" PRIu64 ",\"time\":", info->size);
+		json_begin("timestamp");
+		printf(",\"size\":%" PRIu64 ",\"time\":", info->size);
 		json_string(stdout, info->time);
 		fputs(",\"authority\":", stdout);
 		json_string(stdout, info->authority);
 		printf(",\"trusted\":%s,\"commit\":", info->trusted ? "true" :
 			"false");
 		json_string(stdout, info->commit);
-		fputs("}\n", stdout);
+		json_end();
 		return;
 	}
 	printf("timestamped the checkpoint of size %" PRIu64 ": %s by %s%s; "
@@ -66,6 +69,7 @@ int cmd_timestamp(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "tsa", required_argument, NULL, 'u' },
 		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -84,7 +88,7 @@ int cmd_timestamp(int argc, char **argv)
 	size_t reply_len;
 	struct cli cli;
 	uint64_t nonce;
-	int c, rc = EXIT_FAILED, add;
+	int c, rc = EXIT_FAILED, add, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -92,6 +96,7 @@ int cmd_timestamp(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'u': url = optarg; break;
 		case 'c': ca = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	if (c < 0)
@@ -113,6 +118,14 @@ int cmd_timestamp(int argc, char **argv)
 		return cli_usage("timestamp", "-o and --tsa do not go together");
 	if (!add && url == NULL && ca != NULL)
 		return cli_usage("timestamp", "--tsa-ca goes with --tsa or add");
+	if (!add && url == NULL && cli.json && (output == NULL ||
+	    strcmp(output, "-") == 0))
+		return cli_usage("timestamp", "--json prints on standard "
+			"output; write the query to a file with -o FILE");
+	if (force && output == NULL)
+		return cli_usage("timestamp", "--force goes with -o FILE");
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	/* the addresses custody_timestamp_post takes */
 	if (url != NULL && strncasecmp(url, "http://", 7) != 0 &&
 	    strncasecmp(url, "https://", 8) != 0)
@@ -129,7 +142,14 @@ int cmd_timestamp(int argc, char **argv)
 			rc = cli_fail(err);
 			goto done;
 		}
-		rc = cli_write_file(output, query.ptr, query.size);
+		rc = cli_write_output(output, query.ptr, query.size, force);
+		if (rc == EXIT_OK && cli.json) {
+			json_begin("timestamp-request");
+			fputs(",\"query\":", stdout);
+			json_string(stdout, output);
+			printf(",\"bytes\":%zu", query.size);
+			json_end();
+		}
 		goto done;
 	}
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,

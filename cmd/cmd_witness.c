@@ -17,7 +17,7 @@ static const char help[] =
 "       custody witness serve --listen ADDR:PORT [--timeout SECONDS]\n"
 "                             [--state DIR] [--passphrase-file FILE]\n"
 "       custody witness cosign CHECKPOINT [--old SIZE] [--proof FILE]\n"
-"                              [-o FILE] [--state DIR]\n"
+"                              [-o FILE [--force]] [--state DIR]\n"
 "                              [--passphrase-file FILE]\n"
 "       custody witness evidence [--state DIR] [--json]\n"
 "  your archive's witnesses:\n"
@@ -71,6 +71,7 @@ static const char help[] =
 "                          proof file's, else 0)\n"
 "  --proof FILE            the consistency proof\n"
 "  -o, --output FILE       write the cosignature line to FILE\n"
+"  --force                 replace that FILE if it exists\n"
 "  --quorum Q              any, all, majority or a number of witnesses\n"
 "  --key NAME              sign the policy change with this key (or\n"
 "                          CUSTODY_KEY)\n"
@@ -94,6 +95,7 @@ struct witness_args {
 	const char *old;
 	const char *proof;
 	const char *output;
+	int force;
 	const char *quorum;
 	unsigned int timeout_s;
 };
@@ -197,7 +199,8 @@ static int witness_init(struct witness_args *a, const char *name)
 		goto done;
 	}
 	if (a->cli.json) {
-		fputs("{\"name\":", stdout);
+		json_begin("witness-init");
+		fputs(",\"name\":", stdout);
 		json_string(stdout, name);
 		fputs(",\"vkey\":", stdout);
 		json_string(stdout, custody_witness_vkey(w));
@@ -205,7 +208,7 @@ static int witness_init(struct witness_args *a, const char *name)
 		json_string(stdout, custody_witness_path(w));
 		fputs(",\"key\":", stdout);
 		json_string(stdout, path.ptr);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("witness %s: state in %s, key in %s\n", name,
 			cli_name(custody_witness_path(w)), cli_name(path.ptr));
@@ -236,7 +239,15 @@ static int witness_trust(struct witness_args *a, const char *origin,
 		return EXIT_FAILED;
 	}
 	rc = custody_witness_trust(w, origin, vkey, &added, &err);
-	if (rc == 0)
+	if (rc == 0 && a->cli.json) {
+		json_begin("witness-trust");
+		fputs(",\"origin\":", stdout);
+		json_string(stdout, origin);
+		fputs(",\"vkey\":", stdout);
+		json_string(stdout, vkey);
+		printf(",\"added\":%s", added ? "true" : "false");
+		json_end();
+	} else if (rc == 0)
 		printf("%s %s (%s)\n", added ? "trusting" : "already trusting",
 			cli_name(origin), vkey);
 	custody_witness_free(w);
@@ -284,11 +295,15 @@ static int witness_logs(struct witness_args *a)
 
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"logs\":[", stdout);
+	if (l.json) {
+		json_begin("witness-logs");
+		fputs(",\"logs\":[", stdout);
+	}
 	rc = custody_witness_logs(w, on_log, &l, &err);
-	if (l.json)
-		fputs("]}\n", stdout);
+	if (l.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	custody_witness_free(w);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
@@ -333,11 +348,15 @@ static int witness_evidence(struct witness_args *a)
 
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"evidence\":[", stdout);
+	if (l.json) {
+		json_begin("witness-evidence");
+		fputs(",\"evidence\":[", stdout);
+	}
 	rc = custody_witness_evidence_list(w, on_evidence, &l, &err);
-	if (l.json)
-		fputs("]}\n", stdout);
+	if (l.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	custody_witness_free(w);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
@@ -413,6 +432,9 @@ static int witness_serve(struct witness_args *a)
 
 	if (a->listen == NULL)
 		return cli_usage("witness", "serve wants --listen ADDR:PORT");
+	if (a->cli.json)
+		return cli_usage("witness", "serve prints no JSON; its log "
+			"lines go to standard error");
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
 	if (load_key(a, w, &key) != EXIT_OK) {
@@ -453,7 +475,7 @@ static int build_request(const struct witness_args *a, const char *note,
 	if (have_old && cli_parse_u64(a->old, &old) != 0)
 		return cli_usage("witness", "--old wants a size, not '%s'",
 			a->old);
-	if (a->proof != NULL && cli_read_file(a->proof, PROOF_MAX, &proof,
+	if (a->proof != NULL && cli_read_text_file(a->proof, PROOF_MAX, &proof,
 	    &proof_len) != EXIT_OK)
 		return EXIT_FAILED;
 	p = proof;
@@ -514,7 +536,9 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 	size_t note_len = 0;
 	int rc = EXIT_FAILED;
 
-	if (cli_read_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
+	/* refused before the state moves, so that no cosignature is lost */
+	if (cli_check_output(a->output, a->force) != EXIT_OK ||
+	    cli_read_text_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
 	    EXIT_OK)
 		return EXIT_FAILED;
 	if ((rc = build_request(a, note, note_len, &request,
@@ -528,9 +552,26 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 		rc = cli_fail(err);
 		goto done;
 	}
+	if (answer.status == 200 && a->cli.json) {
+		/* the cosignature lines go in the object, and to -o FILE */
+		rc = a->output == NULL || strcmp(a->output, "-") == 0 ?
+			EXIT_OK : cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
+		if (rc == EXIT_OK) {
+			answer.body.ptr[answer.body.size - 1] = '\0';
+			json_begin("witness-cosign");
+			fputs(",\"output\":", stdout);
+			json_string(stdout, a->output && strcmp(a->output,
+				"-") != 0 ? a->output : NULL);
+			fputs(",\"cosignature\":", stdout);
+			json_string(stdout, answer.body.ptr);
+			json_end();
+		}
+		goto done;
+	}
 	if (answer.status == 200) {
-		rc = cli_write_file(a->output, answer.body.ptr,
-			answer.body.size);
+		rc = cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
 		goto done;
 	}
 	answer.body.ptr[answer.body.size - 1] = '\0'; /* its "\n" */
@@ -575,8 +616,8 @@ static int outlet_edit(struct witness_args *a, const char *verb,
 
 	if (verb[0] == 'a' && cli_key_text(args[2], &text) != EXIT_OK)
 		return EXIT_FAILED;
-	if (verb[0] == 'p' && cli_read_file(args[0], 64 * 1024, &text, &len)
-	    != EXIT_OK)
+	if (verb[0] == 'p' && cli_read_text_file(args[0], 64 * 1024, &text,
+	    &len) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli_open_signed(&a->cli, a->cli.key_name, a->cli.passphrase_file,
 	    &archive, &key) != EXIT_OK)
@@ -603,9 +644,13 @@ static int outlet_edit(struct witness_args *a, const char *verb,
 		rc = cli_fail(err);
 		goto done;
 	}
-	if (a->cli.json)
-		printf("{\"format\":1,\"entry\":%" PRIu64 "}\n", index);
-	else
+	if (a->cli.json) {
+		json_begin("witness-change");
+		fputs(",\"action\":", stdout);
+		json_string(stdout, verb);
+		printf(",\"entry\":%" PRIu64, index);
+		json_end();
+	} else
 		printf("the policy is now entry %" PRIu64 " of the log; `custody "
 			"witness list` shows it\n", index);
 	rc = EXIT_OK;
@@ -649,8 +694,10 @@ static int outlet_list(struct witness_args *a)
 
 	if (cli_open(&a->cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"format\":1,\"witnesses\":[", stdout);
+	if (l.json) {
+		json_begin("witness-list");
+		fputs(",\"witnesses\":[", stdout);
+	}
 	rc = custody_archive_witnesses(archive, on_archive_witness, &l, &err);
 	if (rc == 0)
 		rc = custody_archive_policy_text(archive, &policy, &err);
@@ -661,7 +708,7 @@ static int outlet_list(struct witness_args *a)
 		if (l.json) {
 			fputs("],\"policy\":", stdout);
 			json_string(stdout, policy.ptr);
-			fputs("}\n", stdout);
+			json_end();
 		} else if (l.first) {
 			puts("no witnesses: `custody witness add NAME URL "
 				"VKEY` names one");
@@ -678,8 +725,6 @@ static int outlet_list(struct witness_args *a)
 					"custody policy export)\n", (int)qn,
 					q ? q + 8 : "?");
 		}
-	} else if (l.json) {
-		fputs("]}\n", stdout);
 	}
 	custody_buf_dispose(&policy);
 	custody_archive_free(archive);
@@ -711,6 +756,7 @@ int cmd_witness(int argc, char **argv)
 		{ "proof", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quorum", required_argument, NULL, 'Q' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -734,6 +780,7 @@ int cmd_witness(int argc, char **argv)
 		case 'O': a.old = optarg; break;
 		case 'P': a.proof = optarg; break;
 		case 'o': a.output = optarg; break;
+		case 'F': a.force = 1; break;
 		case 'Q':
 			if (!quorum_ok(optarg))
 				return cli_usage("witness", "--quorum wants "

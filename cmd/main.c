@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{ "add",     cmd_add,     "register documents (one commit)" },
 	{ "status",  cmd_status,  "new, modified, missing, moved files" },
 	{ "verify",  cmd_verify,  "check history, entries, objects, files" },
-	{ "log",     cmd_log,     "history, newest first; or one document's" },
+	{ "log",     cmd_log,     "history, newest first; a document's, oldest first" },
 	{ "restore", cmd_restore, "give back a stored version byte for byte" },
 	{ "event",   cmd_event,   "record a hand-over, access, seal, ... of a document" },
 	{ "derive",  cmd_derive,  "register a redaction, translation, ... of a document" },
@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "check-reveal", cmd_check_reveal,
 	             "check a derivative's disclosure offline" },
 	{ "report",  cmd_report,  "a document's chain of custody as an HTML page" },
+	{ "verifier", cmd_verifier, "write the offline check as one web page" },
+	{ "site",    cmd_site,    "the outlet's public page: documents, proofs, verifier" },
 	{ "checkpoint", cmd_checkpoint, "the log's current signed checkpoint" },
 	{ "consistency", cmd_consistency,
 	             "prove or check that the log only grew" },
@@ -115,12 +117,16 @@ static int unknown(const char *name)
 	for (const struct command *c = commands; c->name; c++)
 		names[n++] = c->name;
 	near = cli_nearest(name, names, n);
-	if (near != NULL)
+	if (near != NULL) {
 		fprintf(stderr, "custody: '%s' is not a custody command; did "
 			"you mean '%s'?\n", name, near);
-	else
+		cli_error_said("'%s' is not a custody command; did you mean "
+			"'%s'?", name, near);
+	} else {
 		fprintf(stderr, "custody: '%s' is not a custody command\n",
 			name);
+		cli_error_said("'%s' is not a custody command", name);
+	}
 	fputs("Run 'custody --help' for the list.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -167,6 +173,8 @@ static int global_options(int argc, char **argv, int *status)
 			if (chdir(value) != 0) {
 				fprintf(stderr, "custody: -C %s: cannot go "
 					"there: %s\n", value, strerror(errno));
+				cli_error_said("-C %s: cannot go there: %s",
+					value, strerror(errno));
 				*status = EXIT_FAILED;
 				return -1;
 			}
@@ -179,7 +187,7 @@ static int global_options(int argc, char **argv, int *status)
 	return i;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct command *c;
 	int i, status = EXIT_OK;
@@ -207,7 +215,15 @@ int main(int argc, char **argv)
 		printf("custody %s\n", custody_version());
 		return EXIT_OK;
 	}
+	cli_json_command(argv[i]);
 	if ((c = find(argv[i])) != NULL)
 		return c->run(argc - i, argv + i);
 	return unknown(argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+	/* under --json, stdout holds one JSON object, even on failure */
+	cli_json_start(argc, argv);
+	return cli_json_finish(run(argc, argv));
 }

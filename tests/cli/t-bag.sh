@@ -226,7 +226,7 @@ test_bag_validate__json_lists_every_problem() {
 	run bag validate b/missing-file --json
 	expect_rc 1
 	expect_err ""
-	expect_out '{"problems":[{"severity":"error","file":"manifest-sha256.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"},{"severity":"error","file":"manifest-sha512.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"}],"bag":"b/missing-file","valid":false,"complete":false,"bagit_version":"1.0","encoding":"UTF-8","algorithms":"sha256,sha512","tag_algorithms":"","payload_files":1,"payload_bytes":5,"fetch_missing":0,"errors":2,"warnings":0,"proofs_checked":0}'
+	expect_out '{"format":"custody-bag-validate/v1","problems":[{"severity":"error","file":"manifest-sha256.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"},{"severity":"error","file":"manifest-sha512.txt","line":1,"path":"data/memo.txt","section":"3","message":"listed, but not in the bag"}],"bag":"b/missing-file","valid":false,"complete":false,"bagit_version":"1.0","encoding":"UTF-8","algorithms":"sha256,sha512","tag_algorithms":"","payload_files":1,"payload_bytes":5,"fetch_missing":0,"errors":2,"warnings":0,"proofs_checked":0}'
 }
 
 test_bag_validate__names_with_controls_are_printed_escaped() {
@@ -310,6 +310,12 @@ test_bag_export__only_the_paths_named() {
 	run bag export ../out memos/budget.txt scans/
 	expect_rc 0
 	expect_eq "$(cd ../out/data && find . -type f | LC_ALL=C sort)" "$(find scans -type f | sed 's|^|./|' | cat - <(echo ./memos/budget.txt) | LC_ALL=C sort)" "payload"
+	run bag export ../out3 scans/ --json
+	expect_rc 0
+	expect_out_has '{"format":"custody-bag-export/v1","bag":"../out3","files":'
+	run bag export ../out2 nowhere/ --json
+	expect_rc 1
+	expect_out_has '"format":"custody-error/v1"'
 	run bag export ../out2 nowhere/
 	expect_rc 1
 	expect_err "custody: nowhere/: no registered document is there"
@@ -517,7 +523,7 @@ test_bag_import__names_add_would_refuse_or_that_exist_import_nothing() {
 	# the same bag elsewhere goes in
 	run bag import ../b/valid --into in --json
 	expect_rc 0
-	expect_out "{\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
+	expect_out "{\"format\":\"custody-bag-import/v1\",\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
 }
 
 # ---- holey bags: fetch ----
@@ -561,6 +567,9 @@ test_bag_fetch__completes_a_holey_bag_checking_each_file() {
 	run bag fetch ../out
 	expect_rc 0
 	expect_out "fetched 0 files (0 bytes), $n already there, 0 failed"
+	run bag fetch ../out --json
+	expect_rc 0
+	expect_out "{\"format\":\"custody-bag-fetch/v1\",\"fetched\":0,\"present\":$n,\"failed\":0,\"bytes\":0}"
 }
 
 test_bag_fetch__a_file_that_is_not_the_listed_one_stays_out() {
