@@ -186,7 +186,8 @@ test_add__file_replaced_by_folder_is_refused_clearly() {
 	run add memos
 	expect_rc 1
 	expect_err "custody: refused memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)
-custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive; nothing was recorded"
+custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive; nothing was recorded
+custody: to register the rest and record what was refused, run: custody add --skip-refused memos"
 	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
 	run add --no-store memos
 	expect_rc 0
@@ -246,7 +247,8 @@ dry run: 3 would be registered, 1 new version, 1 unchanged; nothing was written"
 	run add -n --json .
 	expect_rc 1
 	expect_err "custody: refused link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)
-custody: 1 path refused (link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)); an add would record nothing"
+custody: 1 path refused (link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)); an add would record nothing
+custody: to register the rest and record what was refused, run: custody add --skip-refused -n --json ."
 	expect_eq "$(snapshot "$TMP/coll")" "$before" "after a refused dry run"
 	rm link
 	run add --dry-run --json scans/photo.png

@@ -110,12 +110,35 @@ test_paths__case_collisions_are_found_after_many_separate_adds() {
 	expect_out_has "7 unchanged, 3 new, 0 modified, 0 missing, 0 moved, 0 refused"
 }
 
-test_paths__names_not_in_nfc_are_refused() {
+test_paths__names_in_nfd_are_registered_byte_for_byte_as_on_disk() {
 	setup
-	printf 'x\n' >"$(printf 'Mu\xcc\x88ller.txt')"   # u + combining diaeresis
+	local nfd
+	nfd=$(printf 'Mu\xcc\x88ller.txt')   # u + combining diaeresis
+	printf 'x\n' >"$nfd"
+	run add -v .
+	expect_rc 0
+	expect_out_has "registered  $nfd  (entry "
+	# the entry holds the bytes of the name on disk, not its NFC form
+	entry_private .custody 3 | grep -a '^path:' >"$TMP/path"
+	expect_eq "$(od -An -tx1 "$TMP/path" | tr -d ' \n')" \
+		"$(printf 'path: "%s"\n' "$nfd" | od -An -tx1 | tr -d ' \n')" \
+		"the recorded path's bytes"
+	run verify
+	expect_rc 0
+	run status
+	expect_out "clean: 6 documents as recorded"
+	# restored, the name is the same bytes again
+	rm "$nfd"
+	run restore "$nfd"
+	expect_rc 0
+	expect_eq "$("$PYTHON" -c 'import os; print([n for n in os.listdir(b".") if n.startswith(b"Mu")])')" \
+		"[b'Mu\\xcc\\x88ller.txt']" "the name on disk after restore"
+	# its NFC twin is still refused: both cannot live on macOS
+	printf 'y\n' >"$(printf 'M\xc3\xbcller.txt')"
+	BEFORE=$(snapshot .custody)
 	run add .
 	expect_rc 1
-	expect_err_has "name is not in Unicode NFC form"
+	expect_err_has "custody: refused Müller.txt: differs only in letter case or Unicode normalisation from '$nfd'"
 	unchanged
 }
 
@@ -142,7 +165,8 @@ test_paths__c1_bidi_and_separator_code_points_are_refused_naming_them() {
 		expect_rc 1
 		reason="path 'a\\u{$(echo "$cp" | tr A-F a-f)}b.txt' contains U+$cp ($what) at byte 2; names that terminals act on or that reorder text are never registered"
 		expect_err "custody: refused \"a$(octal "$bytes")b.txt\": $reason
-custody: 1 path refused (a$(octal "$bytes")b.txt: $reason); nothing was recorded"
+custody: 1 path refused (a$(octal "$bytes")b.txt: $reason); nothing was recorded
+custody: to register the rest and record what was refused, run: custody add --skip-refused \$'a${bytes}b.txt'"
 		no_raw_controls
 		unchanged
 		rm "$name"
