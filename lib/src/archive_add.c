@@ -237,7 +237,7 @@ static int add_walk(struct add_run *run, const char *const *paths,
 	walk->index = run->index;
 	walk->progress = run->opts->progress;
 	walk->payload = run->opts->payload;
-	walk->hashes_only = !run->store;
+	walk->refuse_new_git = run->store;
 	if ((rc = custody_walk__exclude(walk, run->opts->exclude,
 	    run->opts->nexclude, err)) != 0)
 		return rc;
@@ -486,7 +486,35 @@ static void drop_entry(struct add_run *run, const char *path)
 static int add_check_conflicts(struct add_run *run, custody_error **err)
 {
 	const custody_add_options *opts = run->opts;
+	int rc;
 
+	for (size_t i = 0; run->store && i < run->nentries; ) {
+		/* a registered file of a .git folder, changed: its new
+		 * version cannot be stored either */
+		const char *path = run->entries[i].path;
+		custody_error *perr = NULL;
+
+		if (custody_path__check(path, &perr) == 0) {
+			i++;
+			continue;
+		}
+		if (opts->refused)
+			opts->refused(path, custody_error_message(perr),
+				opts->payload);
+		if (!opts->skip_refused) {
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: %s; "
+				"nothing was recorded", path,
+				custody_error_message(perr));
+			custody_error_free(perr);
+			return rc;
+		}
+		rc = custody_walk__refuse(&run->walk, path,
+			custody_error_message(perr));
+		custody_error_free(perr);
+		if (rc != 0)
+			return custody__oom(err);
+		drop_entry(run, path);
+	}
 	while (run->store && run->nentries > 0) {
 		const char *clash = NULL;
 

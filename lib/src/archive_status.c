@@ -137,7 +137,7 @@ int custody_archive_status(custody_archive *a,
 	walk.archive = a;
 	walk.progress = opts->progress;
 	walk.payload = opts->payload;
-	walk.hashes_only = !a->config->store;
+	walk.refuse_new_git = a->config->store;
 	rc = custody_walk__exclude(&walk, opts->exclude, opts->nexclude, err);
 	if (rc == 0)
 		rc = custody_walk__add(&walk, "", 0, err);

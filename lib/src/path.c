@@ -107,6 +107,23 @@ static int is_reserved(const char *component, size_t len)
 	return hit;
 }
 
+size_t custody_path__git_prefix(const char *path)
+{
+	for (const char *c = path; ; ) {
+		const char *slash = strchr(c, '/');
+		size_t clen = slash ? (size_t)(slash - c) : strlen(c);
+
+		int reserved = is_reserved(c, clen);
+
+		/* out of memory counts as a git name: the safe way */
+		if (reserved == 1 || reserved < 0)
+			return (size_t)(c - path) + clen;
+		if (slash == NULL)
+			return 0;
+		c = slash + 1;
+	}
+}
+
 static int check_characters(const char *path, size_t len, const char *shown,
 	custody_error **err)
 {

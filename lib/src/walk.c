@@ -105,8 +105,8 @@ static int check_name(struct custody_walk *walk, const char *rel,
 	custody_error *perr = NULL;
 	int rc;
 
-	if ((walk->hashes_only ? custody_path__check_hashes_only(rel, 0,
-	    &perr) : custody_path__check(rel, &perr)) != 0) {
+	/* .git names pass here: refused, if they are, when finishing */
+	if (custody_path__check_hashes_only(rel, 0, &perr) != 0) {
 		rc = refuse_or_oom(walk, rel, custody_error_message(perr),
 			err);
 		custody_error_free(perr);
@@ -619,6 +619,39 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 	return 0;
 }
 
+/* New files inside a .git folder, when their content would be stored:
+ * refused, once for each such folder (they are sorted by now). */
+static int refuse_new_git(struct custody_walk *walk, custody_error **err)
+{
+	char *folder = NULL;
+	size_t flen = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < walk->nfiles && rc == 0; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+		size_t len;
+		custody_error *perr = NULL;
+
+		if (f->known || f->refused ||
+		    (len = custody_path__git_prefix(f->path)) == 0)
+			continue;
+		f->refused = 1;
+		if (folder != NULL && len == flen &&
+		    memcmp(folder, f->path, len) == 0)
+			continue;
+		free(folder);
+		if ((folder = strndup(f->path, len)) == NULL)
+			return custody__oom(err);
+		flen = len;
+		custody_path__check(folder, &perr);
+		rc = refuse_or_oom(walk, folder, custody_error_message(perr),
+			err);
+		custody_error_free(perr);
+	}
+	free(folder);
+	return rc;
+}
+
 /* What a rule leaves out stays out, unless it is registered. */
 static void drop_ignored(struct custody_walk *walk)
 {
@@ -674,6 +707,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	}
 	if (!any_new)
 		return 0;
+	if (walk->refuse_new_git && (rc = refuse_new_git(walk, err)) != 0)
+		return rc;
 
 	/* Names that differ only in case or Unicode normalisation cannot
 	 * live side by side on every partner's disk: check each new name

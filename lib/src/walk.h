@@ -46,7 +46,9 @@ struct custody_walk {
 	/* the .custodyignore rules of the folders being walked, top first */
 	struct custody_ignore_set *rules;
 	size_t nrules, alloc_rules;
-	int hashes_only;           /* content not stored: .git names pass */
+	/* the content of new files is stored: a new file in a .git folder
+	 * is refused (one refusal per .git folder); registered ones stay */
+	int refuse_new_git;
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
