@@ -12,7 +12,8 @@
  * secret `opening` the commitment is made with; it stays in the archive,
  * which partners replicate. See entry_private.c for the commitment. The reader accepts exactly what
  * schemas/entry.schema.yaml accepts, and may be stricter (it refuses plain
- * scalars other than decimal integers and true/false, and non-NFC paths).
+ * scalars other than decimal integers and true/false). Paths are kept
+ * as they were on disk, NFD too.
  */
 #ifndef CUSTODY_SRC_ENTRY_H
 #define CUSTODY_SRC_ENTRY_H

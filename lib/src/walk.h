@@ -1,7 +1,9 @@
 /*
  * Walking the collection: which files a command is about, each checked
- * against the path rules (see custody_path__check) without following
- * symbolic links. Shared by add and status.
+ * against the path rules (see custody_path__check_hashes_only; .git
+ * names are refused when finishing, if content is stored) without
+ * following symbolic links, less what .custodyignore files and
+ * --exclude leave out. Shared by add and status.
  */
 #ifndef CUSTODY_SRC_WALK_H
 #define CUSTODY_SRC_WALK_H

@@ -40,7 +40,8 @@ typedef void (*custody_progress_cb)(const char *phase, uint64_t done,
  * taken over, a skipped folder). */
 typedef void (*custody_notice_cb)(const char *message, void *payload);
 
-/* A path refused by add (and why); add then records nothing. */
+/* A path refused by add (and why); add then records nothing, or with
+ * skip_refused leaves it out and records it in a skip entry. */
 typedef void (*custody_refused_cb)(const char *path, const char *reason,
 	void *payload);
 
@@ -229,10 +230,15 @@ typedef int (*custody_entry_cb)(const custody_entry *entry, void *payload);
  * relative to cwd, inside the collection). New files and changed files
  * get one entry each; unchanged files (same size, times and inode as when
  * last hashed, or same SHA-256) record nothing. All entries go in one
- * commit. Nothing is recorded if any path is refused (each reported to
- * opts->refused; then CUSTODY_EINVALID), if a file changes while it is
- * read (CUSTODY_ECHANGED), or on any error: the archive keeps its old
- * state. `entry_cb` (may be NULL) sees each new entry.
+ * commit. What .custodyignore files and opts->exclude leave out is not
+ * registered, unless registered before. Nothing is recorded if any path
+ * is refused (each reported to opts->refused; then CUSTODY_EINVALID),
+ * unless opts->skip_refused: then the rest is registered and the commit
+ * ends with skip entries listing each refused path and its reason (only
+ * when something else is recorded; summary->skipped counts them). Nor is
+ * anything recorded if a file changes while it is read
+ * (CUSTODY_ECHANGED), or on any error: the archive keeps its old state.
+ * `entry_cb` (may be NULL) sees each new register entry.
  */
 CUSTODY_EXTERN(int) custody_archive_add(custody_archive *archive,
 	const char *const *paths, size_t npaths,
