@@ -354,6 +354,26 @@ leak/src/link.c | $REASON_LINK" "the skip list in log --json"
 	expect_out_has "9 entries, 7 documents"
 }
 
+test_add__skip_refused_leaves_out_a_file_whose_stored_name_would_clash() {
+	setup
+	run add .
+	expect_rc 0
+	rm memos/budget.txt
+	mkdir memos/budget.txt
+	printf 'inside\n' >memos/budget.txt/page.txt
+	printf 'new\n' >memos/new.txt
+	run add --skip-refused -v memos
+	expect_rc 0
+	expect_err "custody: skipped memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)"
+	expect_out "registered  memos/new.txt  (entry 6, v1, $(sha256sum memos/new.txt | cut -c1-16)…, text/plain)
+1 registered, 0 new versions, 1 unchanged, 1 skipped (on the record); commit $(git --git-dir=.custody rev-parse --short=12 main)"
+	expect_eq "$(entry_private .custody 7 | sed -n 's/^skipped: //p')" \
+		'"memos/budget.txt/page.txt\ta stored file and a stored folder would share a name in the archive\n"' \
+		"the skip list"
+	run verify
+	expect_rc 0
+}
+
 test_add__skip_refused_in_a_dry_run_writes_nothing() {
 	setup
 	run add .
