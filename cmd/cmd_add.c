@@ -172,15 +172,18 @@ struct refusals {
 	int skip;       /* --skip-refused: they are skipped, on the record */
 };
 
-/* ", 2 skipped (on the record)" when --skip-refused left some out. */
-static const char *skipped_words(const custody_add_summary *sum)
+/* ", 2 skipped (on the record)" when --skip-refused left some out; a
+ * skip entry goes only with a commit that registers something. */
+static const char *skipped_words(const custody_add_summary *sum,
+	int dry_run)
 {
-	static char words[64];
+	static char words[80];
 
 	if (sum->skipped == 0)
 		return "";
 	snprintf(words, sizeof(words), ", %" PRIu64 " skipped%s",
-		sum->skipped, sum->commit[0] ? " (on the record)" : "");
+		sum->skipped, dry_run ? "" : sum->commit[0] ?
+		" (on the record)" : " (not recorded: nothing else was)");
 	return words;
 }
 
@@ -320,16 +323,16 @@ int cmd_add(int argc, char **argv)
 			" new version%s, %" PRIu64 " unchanged%s; nothing was "
 			"written\n", sum.registered, sum.new_versions,
 			sum.new_versions == 1 ? "" : "s", sum.unchanged,
-			skipped_words(&sum));
+			skipped_words(&sum, opts.dry_run));
 	} else if (sum.commit[0]) {
 		printf("%" PRIu64 " registered, %" PRIu64 " new version%s, %"
 			PRIu64 " unchanged%s; commit %.12s\n", sum.registered,
 			sum.new_versions, sum.new_versions == 1 ? "" : "s",
-			sum.unchanged, skipped_words(&sum), sum.commit);
+			sum.unchanged, skipped_words(&sum, opts.dry_run), sum.commit);
 	} else {
 		printf("nothing to record: %" PRIu64 " file%s unchanged%s\n",
 			sum.unchanged, sum.unchanged == 1 ? "" : "s",
-			skipped_words(&sum));
+			skipped_words(&sum, opts.dry_run));
 	}
 done:
 	custody_archive_free(archive);
