@@ -81,6 +81,10 @@ int custody_ignore__parse(struct custody_ignore_set *set, const char *base,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
+		/* a line ending in CR LF (or a last line in CR), as git
+		 * reads it too */
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
 		if ((rc = custody_ignore__add_line(set, p, n, err)) != 0)
 			return rc;
 		p += n + 1;

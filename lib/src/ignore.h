@@ -35,8 +35,9 @@ struct custody_ignore_set {
 
 /*
  * Parse `text` (len bytes, a .custodyignore file's content) into *set,
- * rules for the paths below `base`. Lines of any length; a line that is
- * not a rule (a comment, blank) is skipped. 0, or CUSTODY_ENOMEM.
+ * rules for the paths below `base`. Lines of any length, ending in LF or
+ * CR LF; a line that is not a rule (a comment, blank) is skipped. 0, or
+ * CUSTODY_ENOMEM.
  */
 int custody_ignore__parse(struct custody_ignore_set *set, const char *base,
 	const char *text, size_t len, custody_error **err);

@@ -65,6 +65,8 @@ RULES
 !*.log
 old/
 RULES
+	# written on Windows: CR LF line ends
+	printf 'x.txt\r\n' >"$1/q/$2"
 }
 
 test_ignore__verdicts_are_those_of_git_check_ignore() {
@@ -84,7 +86,7 @@ test_ignore__verdicts_are_those_of_git_check_ignore() {
 		--exclude-standard | tr '\0' '\n' | LC_ALL=C sort)
 	[ -n "$theirs" ] || fail "git listed nothing"
 	# the rules do leave things out, and take some back
-	expect_eq "$(tr '\n' '|' <<<"$theirs")" ".gitignore|a/doc/frotz/b.txt|ab.md|b.txt|build.txt|c.csv|doc/frotz.txt|foo.txt|foo/keep|important.log|logs/.gitignore|logs/x.log|logs/y.txt|n/m/only-dir|n/m/only-dir.txt|q/x.txt|sp ace.txt|sub/.gitignore|sub/in/anch.txt|sub/in/x.tmp|sub/keep.tmp|sub/rootonly.txt|top.tmp|trail|x.txt|ümlaut/b.txt|" "what git keeps"
+	expect_eq "$(tr '\n' '|' <<<"$theirs")" ".gitignore|a/doc/frotz/b.txt|ab.md|b.txt|build.txt|c.csv|doc/frotz.txt|foo.txt|foo/keep|important.log|logs/.gitignore|logs/x.log|logs/y.txt|n/m/only-dir|n/m/only-dir.txt|q/.gitignore|sp ace.txt|sub/.gitignore|sub/in/anch.txt|sub/in/x.tmp|sub/keep.tmp|sub/rootonly.txt|top.tmp|trail|x.txt|ümlaut/b.txt|" "what git keeps"
 	expect_eq "$ours" "$theirs" "files registered, against git"
 	# and name by name, as git check-ignore says
 	local name verdict

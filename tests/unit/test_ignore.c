@@ -71,6 +71,9 @@ static void test_ignore__matches_as_gitignore_does(void)
 		{ "\n\n# only comments\n", "x", 0, 0 },
 		{ "\xef\xbb\xbfx\n", "x", 0, 1 },
 		{ "x", "x", 0, 1 },   /* no final newline */
+		{ "x\r\ny\r\n", "y", 0, 1 },   /* CR LF line ends */
+		{ "x\r", "x", 0, 1 },   /* a last line in CR, as git reads */
+		{ "x\r", "x\r", 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
