@@ -231,6 +231,27 @@ int custody_walk__exclude(struct custody_walk *walk,
 	return 0;
 }
 
+/* An ignored folder met before the record is known (status loads it
+ * meanwhile): looked into when finishing, if it holds registered files. */
+static int defer_dir(struct custody_walk *walk, const char *rel,
+	custody_error **err)
+{
+	if (walk->ndeferred == walk->alloc_deferred) {
+		size_t alloc = walk->alloc_deferred ? walk->alloc_deferred * 2 :
+			16;
+		char **grown = realloc(walk->deferred, alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return custody__oom(err);
+		walk->deferred = grown;
+		walk->alloc_deferred = alloc;
+	}
+	if ((walk->deferred[walk->ndeferred] = strdup(rel)) == NULL)
+		return custody__oom(err);
+	walk->ndeferred++;
+	return 0;
+}
+
 /* Mark the file added last as left out by a rule. */
 static void mark_ignored(struct custody_walk *walk, int ignored)
 {
@@ -356,6 +377,8 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 				err);
 		if (!known || !(S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)))
 			return 0;
+		if (S_ISDIR(st->st_mode) && walk->index == NULL)
+			return defer_dir(walk, rel, err);
 		if (S_ISDIR(st->st_mode))
 			return walk_dir(walk, rel, abs, 1, err);
 		rc = add_file(walk, rel, abs, st, 0, err);
@@ -678,6 +701,19 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	size_t nkeys = 0, out = 0;
 	int rc = 0, any_new = 0;
 
+	for (size_t i = 0; i < walk->ndeferred && walk->index; i++) {
+		char *abs;
+
+		if (!custody_index__any_under(walk->index, walk->deferred[i]))
+			continue;
+		if ((abs = custody_fs__join(walk->archive->collection,
+		    walk->deferred[i])) == NULL)
+			return custody__oom(err);
+		rc = walk_dir(walk, walk->deferred[i], abs, 1, err);
+		free(abs);
+		if (rc != 0)
+			return rc;
+	}
 	drop_ignored(walk);
 	if ((rc = stat_and_sort(walk, err)) != 0)
 		return rc;
@@ -777,6 +813,9 @@ void custody_walk__free(struct custody_walk *walk)
 	free(walk->dirs);
 	while (walk->nrules > 0)
 		pop_rules(walk);
+	for (size_t i = 0; i < walk->ndeferred; i++)
+		free(walk->deferred[i]);
+	free(walk->deferred);
 	free(walk->rules);
 	custody_ignore__free(&walk->exclude);
 	memset(walk, 0, sizeof(*walk));

@@ -51,6 +51,8 @@ struct custody_walk {
 	/* the content of new files is stored: a new file in a .git folder
 	 * is refused (one refusal per .git folder); registered ones stay */
 	int refuse_new_git;
+	char **deferred;           /* ignored folders, looked into later */
+	size_t ndeferred, alloc_deferred;
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
