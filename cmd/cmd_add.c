@@ -328,7 +328,8 @@ int cmd_add(int argc, char **argv)
 		printf("%" PRIu64 " registered, %" PRIu64 " new version%s, %"
 			PRIu64 " unchanged%s; commit %.12s\n", sum.registered,
 			sum.new_versions, sum.new_versions == 1 ? "" : "s",
-			sum.unchanged, skipped_words(&sum, opts.dry_run), sum.commit);
+			sum.unchanged, skipped_words(&sum, opts.dry_run),
+			sum.commit);
 	} else {
 		printf("nothing to record: %" PRIu64 " file%s unchanged%s\n",
 			sum.unchanged, sum.unchanged == 1 ? "" : "s",

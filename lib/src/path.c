@@ -267,9 +267,9 @@ static int check_path(const char *path, const char *shown, int recorded,
 					"for git; %s", shown, part,
 					CUSTODY_REFUSED_STORED_GIT);
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s': component '%s' is reserved (.custody, in "
-				"any spelling, is never registered)", shown,
-				part);
+				"'%s': component '%s' is reserved (.custody, "
+				"in any spelling, is never registered)",
+				shown, part);
 		}
 		if (slash == NULL)
 			break;

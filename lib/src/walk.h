@@ -77,8 +77,10 @@ int custody_walk__exclude(struct custody_walk *walk,
 int custody_walk__refuse(struct custody_walk *walk, const char *path,
 	const char *reason);
 
-/* Sort, drop repeats and ignored files that are not registered, refuse names that collide after NFC and case
- * folding (among the files, and with other registered paths). */
+/* Sort, drop repeats and ignored files that are not registered, refuse
+ * names that collide after NFC and case folding (among the files, and
+ * with other registered paths), and new files of a .git folder when
+ * walk->refuse_new_git. */
 int custody_walk__finish(struct custody_walk *walk, custody_error **err);
 
 /* A file of the finished walk by path (binary search), or NULL. */
