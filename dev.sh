@@ -7,14 +7,27 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(
+# What building custody and running the demo need (./dev.sh demo and
+# ./dev.sh build install only these).
+build_packages=(
 	gcc meson ninja-build pkg-config
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
 	zlib1g-dev
-	git file python3 python3-yaml python3-jsonschema python3-cryptography
+	# the demo: git reads the archive, python3 makes the sample leak,
+	# ssh-keygen checks a signature
+	git file python3 coreutils openssh-client
+	# the verifier page (web/), built into custody: node runs esbuild
+	# (the browser tests then drive Debian's chromium with puppeteer-core)
+	nodejs
+)
+
+# What only the tests need (./dev.sh test installs these too).
+test_packages=(
+	python3-yaml python3-jsonschema python3-cryptography
+	strace util-linux hashdeep openssl
+	# t-chain.sh renders the HTML report in headless chromium
 	chromium
-	strace util-linux hashdeep coreutils openssh-client openssl
 	# t-sync.sh: sshd (git daemon, git http-backend and unshare are in
 	# git and util-linux)
 	openssh-server
@@ -23,11 +36,18 @@ packages=(
 	# t-manual.sh renders the manual pages with man and runs the zsh
 	# completion
 	man-db zsh
+	# t-report.sh reads the report printed to PDF with pdftotext
+	poppler-utils
+	# meson test --setup=valgrind (README, "Building and testing by hand")
+	valgrind
 )
+# npm is Debian's own package; a node that brings its own npm needs none
+command -v npm >/dev/null 2>&1 || build_packages+=(npm)
 
+# install_missing PACKAGE...: apt-get install those not installed yet
 install_missing() {
 	local missing=() p
-	for p in "${packages[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || missing+=("$p")
 	done
@@ -56,10 +76,26 @@ check_dev_null() {
 	fi
 }
 
+# web/node_modules as package-lock.json pins it (npm ci), when missing
+# or older than the lock file; then meson builds the verifier page.
+web_modules() {
+	if [ ! -d web/node_modules ] ||
+	    [ web/package-lock.json -nt web/node_modules ]; then
+		(cd web && npm ci --no-audit --no-fund --ignore-scripts \
+			--loglevel=error >/dev/null) || return 1
+		touch web/node_modules
+		[ ! -f build/build.ninja ] || meson setup --reconfigure build \
+			>/dev/null
+	fi
+}
+
 build() {
 	check_dev_null
+	web_modules
 	if [ ! -f build/build.ninja ]; then
-		meson setup build -Dwerror=true >/dev/null
+		# the verifier page is part of custody: a missing node or
+		# web/node_modules fails the build instead of leaving it out
+		meson setup build -Dwerror=true -Dverifier=enabled >/dev/null
 	fi
 	ninja -C build >/dev/null
 }
@@ -89,12 +125,12 @@ PY
 
 case "${1:-}" in
 demo)
-	install_missing
+	install_missing "${build_packages[@]}"
 	build
 	CUSTODY=build/cmd/custody demo/run
 	;;
 test)
-	install_missing
+	install_missing "${build_packages[@]}" "${test_packages[@]}"
 	build
 	status=0 check_only=0
 	meson test -C build --print-errorlogs --num-processes 2 || status=$?
@@ -105,7 +141,7 @@ test)
 	exit $status
 	;;
 build)
-	install_missing
+	install_missing "${build_packages[@]}"
 	build
 	;;
 *)

@@ -923,6 +923,38 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 	return EXIT_OK;
 }
 
+int cli_read_text_file(const char *path, size_t max, char **out,
+	size_t *len_out)
+{
+	const char *crlf;
+	size_t line = 1;
+
+	if (cli_read_file(path, max, out, len_out) != EXIT_OK)
+		return EXIT_FAILED;
+	/* no custody text file holds a CR: these endings came from a
+	 * Windows editor or transfer, and taking them off here would
+	 * change signed bytes behind the reader's back */
+	if ((crlf = memmem(*out, *len_out, "\r\n", 2)) == NULL)
+		return EXIT_OK;
+	for (const char *p = *out; p < crlf; p++)
+		line += *p == '\n';
+	if (strcmp(path, "-") == 0)
+		cli_error("standard input line %zu: CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it with dos2unix first",
+			line);
+	else
+		cli_error("%s line %zu: the file has CRLF (Windows) line "
+			"endings; custody writes LF only, and signatures cover "
+			"those exact bytes: convert it back with `dos2unix %s` "
+			"(or `sed -i 's/\\r$//' %s`) and try again", path, line,
+			path, path);
+	free(*out);
+	*out = NULL;
+	*len_out = 0;
+	return EXIT_FAILED;
+}
+
 /* fsync the folder holding path, so that a rename or link in it
  * survives a crash; 0, or -1 with errno set. */
 static int sync_folder(const char *path)
@@ -981,6 +1013,23 @@ static int write_device(const char *path, const void *data, size_t len)
 	return e != 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* Why path could not be written, naming path and never the temporary
+ * file beside it. */
+static void write_failed(const char *path, int e)
+{
+	char *copy;
+
+	if (e == EEXIST) {
+		cli_error("%s: exists; use --force to replace it", path);
+	} else if (e == ENOENT && (copy = strdup(path)) != NULL) {
+		cli_error("%s: cannot write: folder %s does not exist", path,
+			dirname(copy));
+		free(copy);
+	} else {
+		cli_error("%s: cannot write: %s", path, strerror(e));
+	}
+}
+
 /*
  * The one writer of cmd/: a temporary file beside path, fsynced, then
  * renamed over path or, with `keep`, linked to it (link(2), unlike
@@ -996,14 +1045,10 @@ static int write_file(const char *path, const void *data, size_t len,
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
+		/* written into, not replaced: nothing is lost to keep */
 		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) ||
-		    S_ISSOCK(st.st_mode)) {
-			if (keep) {
-				cli_error("%s: already exists", path);
-				return EXIT_FAILED;
-			}
+		    S_ISSOCK(st.st_mode))
 			return write_device(path, data, len);
-		}
 		if (!S_ISREG(st.st_mode)) {
 			cli_error("%s: exists and is not a regular file (%s)",
 				path, S_ISDIR(st.st_mode) ? "a folder" :
@@ -1043,7 +1088,7 @@ static int write_file(const char *path, const void *data, size_t len,
 		unlink(tmp);
 done:
 	if (e != 0)
-		cli_error("%s: cannot write: %s", path, strerror(e));
+		write_failed(path, e);
 	free(tmp);
 	return e != 0 ? EXIT_FAILED : EXIT_OK;
 }
@@ -1063,6 +1108,63 @@ int cli_write_file(const char *path, const void *data, size_t len)
 int cli_write_new_file(const char *path, const void *data, size_t len)
 {
 	return write_file(path, data, len, 1);
+}
+
+static int is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* /dev/stdout, /dev/fd/3, /dev/null: what the shell opened for us, or a
+ * device, to write into; never a file the user keeps. */
+static int is_dev(const char *path)
+{
+	return strncmp(path, "/dev/", 5) == 0;
+}
+
+int cli_check_output(const char *path, int force)
+{
+	struct stat st;
+	char *copy;
+	int rc = EXIT_OK;
+
+	if (is_stdout(path) || is_dev(path))
+		return EXIT_OK;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("%s: exists and is not a regular file (a "
+				"folder)", path);
+			return EXIT_FAILED;
+		}
+		if (!force && S_ISREG(st.st_mode)) {
+			write_failed(path, EEXIST);
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
+	if ((copy = strdup(path)) == NULL) {
+		cli_oom();
+		return EXIT_FAILED;
+	}
+	if (stat(dirname(copy), &st) != 0) {
+		write_failed(path, errno);
+		rc = EXIT_FAILED;
+	} else if (!S_ISDIR(st.st_mode)) {
+		cli_error("%s: cannot write: %s is not a folder", path, copy);
+		rc = EXIT_FAILED;
+	}
+	free(copy);
+	return rc;
+}
+
+int cli_write_output(const char *path, const void *data, size_t len,
+	int force)
+{
+	if (is_stdout(path) || force)
+		return cli_write_file(path, data, len);
+	if (is_dev(path))
+		return write_device(path, data, len);
+	return cli_write_new_file(path, data, len);
 }
 
 int cli_check_value(const char *command, const char *option,

@@ -140,6 +140,14 @@ void json_entry(FILE *out, const custody_entry *entry);
  * malloc'd, NUL-terminated buffer. EXIT_OK or EXIT_FAILED (printed). */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len_out);
 
+/* As cli_read_file, for a text file custody wrote (a proof, a
+ * checkpoint, a policy): one with CRLF line endings is refused, naming
+ * its first such line and how to convert it ("PATH line N: the file has
+ * CRLF (Windows) line endings; ... `dos2unix PATH` ..."), since the
+ * bytes are signed as written. */
+int cli_read_text_file(const char *path, size_t max, char **out,
+	size_t *len_out);
+
 /*
  * Open a file the user named, for reading. A FIFO cannot hang the open
  * (O_NONBLOCK), and anything but a regular file is refused: "PATH: is a
@@ -158,9 +166,22 @@ FILE *cli_fopen_input(const char *path, const char *what);
 int cli_write_file(const char *path, const void *data, size_t len);
 
 /* As cli_write_file, but never over an existing file (the temporary file
- * is linked, not renamed: "PATH: cannot write: File exists"), and never
- * to standard output. */
+ * is linked, not renamed: "PATH: exists; use --force to replace it"),
+ * and never to standard output. A device or a FIFO is written into. */
 int cli_write_new_file(const char *path, const void *data, size_t len);
+
+/*
+ * A file named by -o/--output FILE: cli_check_output, called before any
+ * work, refuses a FILE that exists (unless `force`) or whose folder does
+ * not ("PATH: exists; use --force to replace it", "PATH: cannot write:
+ * folder DIR does not exist"); cli_write_output then writes it, with
+ * cli_write_file when `force`, else cli_write_new_file. NULL or "-" is
+ * standard output; a path in /dev/ (/dev/stdout, /dev/null) is written
+ * into, never replaced. EXIT_OK or EXIT_FAILED (printed).
+ */
+int cli_check_output(const char *path, int force);
+int cli_write_output(const char *path, const void *data, size_t len,
+	int force);
 
 /* --wait SECONDS (0 to 86400) as milliseconds; EXIT_OK, or the usage
  * error printed and EXIT_USAGE. */

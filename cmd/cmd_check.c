@@ -310,18 +310,18 @@ int cmd_check(int argc, char **argv)
 	if (consistency != NULL && saved == NULL)
 		return cli_usage("check", "--consistency goes with "
 			"--checkpoint");
-	if (cli_read_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
+	if (cli_read_text_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
 	    EXIT_OK || (key != NULL && cli_key_text(key, &key_text) !=
-	    EXIT_OK) || (policy != NULL && cli_read_file(policy, 64 * 1024,
-	    &policy_text, &opts.policy_len) != EXIT_OK))
+	    EXIT_OK) || (policy != NULL && cli_read_text_file(policy,
+	    64 * 1024, &policy_text, &opts.policy_len) != EXIT_OK))
 		goto done;
 	opts.key = key_text;
 	opts.policy = policy_text;
-	if (saved != NULL && cli_read_file(saved, NOTE_MAX, &saved_text,
+	if (saved != NULL && cli_read_text_file(saved, NOTE_MAX, &saved_text,
 	    &opts.old_checkpoint_len) != EXIT_OK)
 		goto done;
 	opts.old_checkpoint = saved_text;
-	if (consistency != NULL && cli_read_file(consistency, NOTE_MAX,
+	if (consistency != NULL && cli_read_text_file(consistency, NOTE_MAX,
 	    &consistency_text, &opts.consistency_len) != EXIT_OK)
 		goto done;
 	opts.consistency = consistency_text;

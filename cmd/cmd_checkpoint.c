@@ -126,7 +126,7 @@ int cmd_checkpoint(int argc, char **argv)
 #endif
 
 static const char consistency_help[] =
-"usage: custody consistency OLD [NEW] [-o FILE] [--archive DIR]\n"
+"usage: custody consistency OLD [NEW] [-o FILE] [--force] [--archive DIR]\n"
 "       custody consistency OLD NEW --proof C --key KEY\n"
 "\n"
 "Prove that a log only grew. In an archive: write the consistency proof\n"
@@ -137,6 +137,7 @@ static const char consistency_help[] =
 "evidence of a fork (exit 1).\n"
 "\n"
 "  -o, --output FILE  write the proof to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --proof C          the consistency proof to check\n"
 "  --key KEY          the outlet's key (verifier key, ssh-ed25519 line, or\n"
 "                     a file holding one)\n"
@@ -160,7 +161,7 @@ static const char consistency_help[] =
 /* In the archive: the proof from the checkpoint in file OLD to the one in
  * NEW (NULL: the checkpoint at head), written to `output`. */
 static int consistency_prove(const struct cli *cli, const char *old_path,
-	const char *new_path, const char *output)
+	const char *new_path, const char *output, int force)
 {
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -169,9 +170,10 @@ static int consistency_prove(const struct cli *cli, const char *old_path,
 	size_t old_len = 0, new_len = 0;
 	int rc = EXIT_FAILED;
 
-	if (cli_read_file(old_path, NOTE_MAX, &old, &old_len) != EXIT_OK ||
-	    (new_path != NULL && cli_read_file(new_path, NOTE_MAX, &new_,
-	    &new_len) != EXIT_OK))
+	if (cli_check_output(output, force) != EXIT_OK ||
+	    cli_read_text_file(old_path, NOTE_MAX, &old, &old_len) !=
+	    EXIT_OK || (new_path != NULL && cli_read_text_file(new_path,
+	    NOTE_MAX, &new_, &new_len) != EXIT_OK))
 		goto done;
 	if (cli_open(cli, &archive) != EXIT_OK)
 		goto done;
@@ -180,7 +182,7 @@ static int consistency_prove(const struct cli *cli, const char *old_path,
 		rc = cli_fail(err);
 		goto done;
 	}
-	rc = cli_write_file(output, out.ptr, out.size);
+	rc = cli_write_output(output, out.ptr, out.size, force);
 done:
 	custody_archive_free(archive);
 	custody_buf_dispose(&out);
@@ -192,7 +194,7 @@ done:
 /* The check-only build checks consistency proofs; making one takes the
  * archive, which it cannot open. */
 static int consistency_prove(const struct cli *cli, const char *old_path,
-	const char *new_path, const char *output)
+	const char *new_path, const char *output, int force)
 {
 	return cli_usage("consistency", "this custody is the check-only "
 		"build: it checks a consistency proof (OLD NEW --proof C --key "
@@ -207,6 +209,7 @@ int cmd_consistency(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "proof", required_argument, NULL, 'p' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -218,7 +221,7 @@ int cmd_consistency(int argc, char **argv)
 	char *old = NULL, *new_ = NULL, *proof = NULL, *key_text = NULL;
 	size_t old_len = 0, new_len = 0, proof_len = 0;
 	struct cli cli;
-	int c, rc = EXIT_FAILED, nargs;
+	int c, rc = EXIT_FAILED, nargs, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -226,6 +229,7 @@ int cmd_consistency(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'p': proof_path = optarg; break;
 		case 'k': key = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	if (c < 0)
@@ -239,12 +243,13 @@ int cmd_consistency(int argc, char **argv)
 			"--proof C --key KEY");
 	if (proof_path == NULL)
 		return consistency_prove(&cli, argv[optind], nargs == 2 ?
-			argv[optind + 1] : NULL, output);
-	if (cli_read_file(argv[optind], NOTE_MAX, &old, &old_len) != EXIT_OK ||
-	    (nargs == 2 && cli_read_file(argv[optind + 1], NOTE_MAX, &new_,
-	    &new_len) != EXIT_OK))
+			argv[optind + 1] : NULL, output, force);
+	if (cli_read_text_file(argv[optind], NOTE_MAX, &old, &old_len) !=
+	    EXIT_OK || (nargs == 2 && cli_read_text_file(argv[optind + 1],
+	    NOTE_MAX, &new_, &new_len) != EXIT_OK))
 		goto done;
-	if (cli_read_file(proof_path, NOTE_MAX, &proof, &proof_len) != EXIT_OK)
+	if (cli_read_text_file(proof_path, NOTE_MAX, &proof, &proof_len) !=
+	    EXIT_OK)
 		goto done;
 	if (cli_key_text(key, &key_text) != EXIT_OK)
 		goto done;

@@ -140,7 +140,7 @@ int cmd_cosign(int argc, char **argv)
 }
 
 static const char policy_help[] =
-"usage: custody policy export [-o FILE] [--archive DIR]\n"
+"usage: custody policy export [-o FILE] [--force] [--archive DIR]\n"
 "\n"
 "Print the policy readers check this outlet's proofs with (C2SP\n"
 "tlog-policy): the outlet key in force as its log, the witnesses and\n"
@@ -149,6 +149,7 @@ static const char policy_help[] =
 "no witness yet it is the outlet key alone (\"quorum none\").\n"
 "\n"
 "  -o, --output FILE  write it to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
 "\n"
 "Examples:\n"
@@ -159,6 +160,7 @@ int cmd_policy(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -170,12 +172,15 @@ int cmd_policy(int argc, char **argv)
 	custody_buf text = CUSTODY_BUF_INIT;
 	const char *output = NULL;
 	struct cli cli;
-	int c, rc;
+	int c, rc, force = 0;
 
 	cli_init(&cli);
-	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		if (c == 'o')
 			output = optarg;
+		else if (c == 'F')
+			force = 1;
+	}
 	if (c < 0)
 		return cli.status;
 	if (optind == argc)
@@ -186,12 +191,14 @@ int cmd_policy(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage("policy", "unexpected argument '%s'",
 			argv[optind + 1]);
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	if (custody_archive_policy_text(archive, &text, &err) != 0)
 		rc = cli_fail(err);
 	else
-		rc = cli_write_file(output, text.ptr, text.size);
+		rc = cli_write_output(output, text.ptr, text.size, force);
 	custody_buf_dispose(&text);
 	custody_archive_free(archive);
 	return rc;

@@ -10,7 +10,8 @@
 
 static const char help[] =
 "usage: custody proof DOC [--version N] [--disclose FIELDS] [-o FILE]\n"
-"                    [--key NAME] [--passphrase-file FILE] [--archive DIR]\n"
+"                    [--force] [--key NAME] [--passphrase-file FILE]\n"
+"                    [--archive DIR]\n"
 "\n"
 "Write the one file a fact-checker needs, with the document and the\n"
 "outlet's public key, to check offline that this exact document was\n"
@@ -33,6 +34,7 @@ static const char help[] =
 "                     separated (path,actor,note,source,blob,version,\n"
 "                     previous), each with what checks it\n"
 "  -o, --output FILE  write the proof to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --key NAME         your member key, if a checkpoint must be signed\n"
 "  --passphrase-file FILE  read the passphrases from FILE (or\n"
 "                     CUSTODY_PASSPHRASE; default: ask on the terminal)\n"
@@ -119,6 +121,7 @@ int cmd_proof(int argc, char **argv)
 		{ "version", required_argument, NULL, 'v' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "disclose", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -135,7 +138,7 @@ int cmd_proof(int argc, char **argv)
 	size_t nfields = 0;
 	struct cli cli;
 	uint64_t version = 0;
-	int c, rc;
+	int c, rc, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -148,6 +151,7 @@ int cmd_proof(int argc, char **argv)
 			break;
 		case 'o': output = optarg; break;
 		case 'd': disclose = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	/* the names are judged after the options, so --help comes first */
@@ -155,6 +159,8 @@ int cmd_proof(int argc, char **argv)
 		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("proof", "name one registered document");
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	if (disclose != NULL && (rc = parse_fields(disclose, &fields_buf,
 	    fields, &nfields)) != 0) {
 		free(fields_buf);
@@ -189,7 +195,7 @@ int cmd_proof(int argc, char **argv)
 	free(fields_buf);
 	if (rc != 0)
 		return cli_fail(err);
-	rc = cli_write_file(output, proof.ptr, proof.size);
+	rc = cli_write_output(output, proof.ptr, proof.size, force);
 	custody_buf_dispose(&proof);
 	if (rc == EXIT_OK && output != NULL && strcmp(output, "-") != 0)
 		fprintf(stderr, "custody: proof of %s written to %s\n",

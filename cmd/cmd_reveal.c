@@ -10,7 +10,7 @@
 
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 static const char help[] =
-"usage: custody reveal DOC [-o FILE] [--archive DIR]\n"
+"usage: custody reveal DOC [-o FILE] [--force] [--archive DIR]\n"
 "\n"
 "Write the disclosure an outlet may choose to make (to a court, say) of\n"
 "the original a derivative DOC was made from: the proofs of both entries\n"
@@ -18,6 +18,7 @@ static const char help[] =
 "is a deliberate disclosure. `custody check-reveal` checks it offline.\n"
 "\n"
 "  -o, --output FILE  write it to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "\n"
 "Examples:\n"
 "  custody reveal memo-redacted.pdf -o memo.disclosure\n";
@@ -26,6 +27,7 @@ int cmd_reveal(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -37,25 +39,28 @@ int cmd_reveal(int argc, char **argv)
 	custody_buf out = CUSTODY_BUF_INIT;
 	const char *output = NULL;
 	struct cli cli;
-	int c, rc;
+	int c, rc, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	if (c < 0)
 		return cli.status;
 	if (argc - optind != 1)
 		return cli_usage("reveal", "name one derivative");
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	rc = custody_archive_reveal(archive, argv[optind], &out, &err);
 	custody_archive_free(archive);
 	if (rc != 0)
 		return cli_fail(err);
-	rc = cli_write_file(output, out.ptr, out.size);
+	rc = cli_write_output(output, out.ptr, out.size, force);
 	custody_buf_dispose(&out);
 	return rc;
 }
@@ -107,7 +112,7 @@ int cmd_check_reveal(int argc, char **argv)
 		return cli.status;
 	if (argc - optind != 1 || key == NULL)
 		return cli_usage("check-reveal", "want DISCLOSURE and --key");
-	if (cli_read_file(argv[optind], 16 << 20, &text, &len) != EXIT_OK)
+	if (cli_read_text_file(argv[optind], 16 << 20, &text, &len) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli_key_text(key, &key_text) != EXIT_OK)
 		goto done;

@@ -31,13 +31,9 @@ static const char help[] =
 static int write_signature(const char *path, const custody_buf *sig,
 	int force)
 {
-	if (force)
-		return cli_write_file(path, sig->ptr, sig->size);
-	if (access(path, F_OK) == 0) {
-		cli_error("%s: exists; use --force to replace it", path);
+	if (cli_check_output(path, force) != EXIT_OK)
 		return EXIT_FAILED;
-	}
-	return cli_write_new_file(path, sig->ptr, sig->size);
+	return cli_write_output(path, sig->ptr, sig->size, force);
 }
 
 int cmd_sign(int argc, char **argv)

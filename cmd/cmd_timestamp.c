@@ -10,7 +10,7 @@
 #include "keys.h"
 
 static const char help[] =
-"usage: custody timestamp request [-o FILE.tsq]\n"
+"usage: custody timestamp request [-o FILE.tsq [--force]]\n"
 "       custody timestamp request --tsa URL [--tsa-ca CA.pem]\n"
 "       custody timestamp add FILE.tsr [--tsa-ca CA.pem]\n"
 "\n"
@@ -28,6 +28,7 @@ static const char help[] =
 "does, so the time covers them too.\n"
 "\n"
 "  -o, --output FILE  write the query to FILE (default: standard output)\n"
+"  --force            replace FILE if it exists\n"
 "  --tsa URL          the authority's http(s) address\n"
 "  --tsa-ca CA        PEM certificates of authorities you trust; without\n"
 "                     it the reply is checked, but not whom it comes from\n"
@@ -66,6 +67,7 @@ int cmd_timestamp(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "tsa", required_argument, NULL, 'u' },
 		{ "tsa-ca", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -84,7 +86,7 @@ int cmd_timestamp(int argc, char **argv)
 	size_t reply_len;
 	struct cli cli;
 	uint64_t nonce;
-	int c, rc = EXIT_FAILED, add;
+	int c, rc = EXIT_FAILED, add, force = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -92,6 +94,7 @@ int cmd_timestamp(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'u': url = optarg; break;
 		case 'c': ca = optarg; break;
+		case 'F': force = 1; break;
 		}
 	}
 	if (c < 0)
@@ -113,6 +116,10 @@ int cmd_timestamp(int argc, char **argv)
 		return cli_usage("timestamp", "-o and --tsa do not go together");
 	if (!add && url == NULL && ca != NULL)
 		return cli_usage("timestamp", "--tsa-ca goes with --tsa or add");
+	if (force && output == NULL)
+		return cli_usage("timestamp", "--force goes with -o FILE");
+	if (cli_check_output(output, force) != EXIT_OK)
+		return EXIT_FAILED;
 	/* the addresses custody_timestamp_post takes */
 	if (url != NULL && strncasecmp(url, "http://", 7) != 0 &&
 	    strncasecmp(url, "https://", 8) != 0)
@@ -129,7 +136,7 @@ int cmd_timestamp(int argc, char **argv)
 			rc = cli_fail(err);
 			goto done;
 		}
-		rc = cli_write_file(output, query.ptr, query.size);
+		rc = cli_write_output(output, query.ptr, query.size, force);
 		goto done;
 	}
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,

@@ -17,7 +17,7 @@ static const char help[] =
 "       custody witness serve --listen ADDR:PORT [--timeout SECONDS]\n"
 "                             [--state DIR] [--passphrase-file FILE]\n"
 "       custody witness cosign CHECKPOINT [--old SIZE] [--proof FILE]\n"
-"                              [-o FILE] [--state DIR]\n"
+"                              [-o FILE [--force]] [--state DIR]\n"
 "                              [--passphrase-file FILE]\n"
 "       custody witness evidence [--state DIR] [--json]\n"
 "  your archive's witnesses:\n"
@@ -71,6 +71,7 @@ static const char help[] =
 "                          proof file's, else 0)\n"
 "  --proof FILE            the consistency proof\n"
 "  -o, --output FILE       write the cosignature line to FILE\n"
+"  --force                 replace that FILE if it exists\n"
 "  --quorum Q              any, all, majority or a number of witnesses\n"
 "  --key NAME              sign the policy change with this key (or\n"
 "                          CUSTODY_KEY)\n"
@@ -94,6 +95,7 @@ struct witness_args {
 	const char *old;
 	const char *proof;
 	const char *output;
+	int force;
 	const char *quorum;
 	unsigned int timeout_s;
 };
@@ -453,7 +455,7 @@ static int build_request(const struct witness_args *a, const char *note,
 	if (have_old && cli_parse_u64(a->old, &old) != 0)
 		return cli_usage("witness", "--old wants a size, not '%s'",
 			a->old);
-	if (a->proof != NULL && cli_read_file(a->proof, PROOF_MAX, &proof,
+	if (a->proof != NULL && cli_read_text_file(a->proof, PROOF_MAX, &proof,
 	    &proof_len) != EXIT_OK)
 		return EXIT_FAILED;
 	p = proof;
@@ -514,7 +516,9 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 	size_t note_len = 0;
 	int rc = EXIT_FAILED;
 
-	if (cli_read_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
+	/* refused before the state moves, so that no cosignature is lost */
+	if (cli_check_output(a->output, a->force) != EXIT_OK ||
+	    cli_read_text_file(checkpoint, CHECKPOINT_MAX, &note, &note_len) !=
 	    EXIT_OK)
 		return EXIT_FAILED;
 	if ((rc = build_request(a, note, note_len, &request,
@@ -529,8 +533,8 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 		goto done;
 	}
 	if (answer.status == 200) {
-		rc = cli_write_file(a->output, answer.body.ptr,
-			answer.body.size);
+		rc = cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
 		goto done;
 	}
 	answer.body.ptr[answer.body.size - 1] = '\0'; /* its "\n" */
@@ -575,8 +579,8 @@ static int outlet_edit(struct witness_args *a, const char *verb,
 
 	if (verb[0] == 'a' && cli_key_text(args[2], &text) != EXIT_OK)
 		return EXIT_FAILED;
-	if (verb[0] == 'p' && cli_read_file(args[0], 64 * 1024, &text, &len)
-	    != EXIT_OK)
+	if (verb[0] == 'p' && cli_read_text_file(args[0], 64 * 1024, &text,
+	    &len) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli_open_signed(&a->cli, a->cli.key_name, a->cli.passphrase_file,
 	    &archive, &key) != EXIT_OK)
@@ -711,6 +715,7 @@ int cmd_witness(int argc, char **argv)
 		{ "proof", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quorum", required_argument, NULL, 'Q' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -734,6 +739,7 @@ int cmd_witness(int argc, char **argv)
 		case 'O': a.old = optarg; break;
 		case 'P': a.proof = optarg; break;
 		case 'o': a.output = optarg; break;
+		case 'F': a.force = 1; break;
 		case 'Q':
 			if (!quorum_ok(optarg))
 				return cli_usage("witness", "--quorum wants "

@@ -35,6 +35,8 @@ int cmd_report(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_cosign(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_verifier(int argc, char **argv);
+int cmd_site(int argc, char **argv);
 
 /* The chain of custody of `path`, printed (text or JSON); cmd_report.c */
 struct cli;

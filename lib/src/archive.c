@@ -369,6 +369,7 @@ int custody_archive__refresh(custody_archive *a, custody_error **err)
 	    git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
 	    "custody.yaml", err)) != 0)
 		goto done;
+	snprintf(a->origin, sizeof(a->origin), "%s", a->config->origin);
 	rc = log_size(a, tree, &a->size, err);
 done:
 	git_blob_free(blob);
@@ -578,7 +579,7 @@ const char *custody_archive_collection(const custody_archive *a)
 
 const char *custody_archive_origin(const custody_archive *a)
 {
-	return a->config ? a->config->origin : "";
+	return a->origin;
 }
 
 uint64_t custody_archive_size(const custody_archive *a)

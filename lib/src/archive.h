@@ -20,6 +20,9 @@ struct custody_archive {
 	git_oid head;
 	int has_head;
 	char head_hex[41];
+	/* config->origin, copied: custody_archive_origin's string must
+	 * outlive the config a refresh frees and reads again */
+	char origin[CUSTODY_ORIGIN_SIZE];
 	uint64_t size;             /* entries in the log at head */
 	custody_notice_cb notice;
 	void *notice_payload;

@@ -136,8 +136,10 @@ static int make_temp(const char *target, char **tmp_out, char **parent_out,
 	*parent_out = strdup(dirname(copy));
 	snprintf(tmp, strlen(target) + 16, "%s.tmpXXXXXX", target);
 	if (*parent_out == NULL || mkdtemp(tmp) == NULL) {
+		/* named as the archive it was to become, not as the
+		 * temporary folder, which never existed */
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot create", tmp);
+			"%s: cannot create", target);
 		free(tmp);
 		goto done;
 	}
@@ -163,7 +165,7 @@ static int make_repository(const char *gitdir, const char *collection,
 	gopts.description = "custody archive";
 	if (git_repository_init_ext(out, gitdir, &gopts) != 0 ||
 	    git_repository_config(&config, *out) != 0 ||
-	    git_config_set_int32(config, "custody.version", 1) != 0 ||
+	    custody__git_archive_config(config) != 0 ||
 	    (collection && git_config_set_string(config,
 	    "custody.collection", collection) != 0))
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "

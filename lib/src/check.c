@@ -70,6 +70,69 @@ static int make_verifier(struct custody_note_verifier *v, const char *key,
 	return 0;
 }
 
+/* The signature lines of a checkpoint, for a wrong-key message. */
+struct signers {
+	const char *origin;
+	const struct custody_note_verifier *given;
+	int given_signed;   /* a line by the given key (it did not verify) */
+	char ids[48];       /* the key ids signing as origin: "0a1b2c3d, ..." */
+	size_t n;
+};
+
+static int collect_signer(const struct custody_note_signature *sig,
+	void *payload)
+{
+	struct signers *s = payload;
+	size_t used = strlen(s->ids);
+
+	if (sig->name_len == strlen(s->given->name) &&
+	    memcmp(sig->name, s->given->name, sig->name_len) == 0 &&
+	    CRYPTO_memcmp(sig->key_id, s->given->key_id, 4) == 0)
+		s->given_signed = 1;
+	if (sig->name_len != strlen(s->origin) ||
+	    memcmp(sig->name, s->origin, sig->name_len) != 0)
+		return 0;
+	if (s->n < 4)
+		snprintf(s->ids + used, sizeof(s->ids) - used,
+			"%s%02x%02x%02x%02x", s->n ? ", " : "", sig->key_id[0],
+			sig->key_id[1], sig->key_id[2], sig->key_id[3]);
+	s->n++;
+	return 0;
+}
+
+/*
+ * The checkpoint bears no signature by the key given. When it is signed
+ * for its origin by another key, CUSTODY_EVERIFY saying so, with both
+ * C2SP key ids (the first four bytes of each key's hash), so that the
+ * reader sees a wrong key, not a forged log; else 0 (the lower error,
+ * a signature that does not verify, says more).
+ */
+static int other_key(const struct custody_note_verifier *given,
+	const char *note, size_t len, const char *origin, const char *whose,
+	const char *which, custody_error **err)
+{
+	struct signers s;
+
+	memset(&s, 0, sizeof(s));
+	s.origin = origin;
+	s.given = given;
+	if (custody_note__signatures(note, len, collect_signer, &s, NULL) != 0
+	    || s.given_signed || s.n == 0)
+		return 0;
+	if (strcmp(given->name, origin) != 0)
+		return custody__error(err, CUSTODY_EVERIFY, "checkpoint signed "
+			"for %s, but %s is named %s (key id %02x%02x%02x%02x; "
+			"%s is signed by key id%s %s%s)", origin, whose,
+			given->name, given->key_id[0], given->key_id[1],
+			given->key_id[2], given->key_id[3], which,
+			s.n > 1 ? "s" : "", s.ids, s.n > 4 ? ", ..." : "");
+	return custody__error(err, CUSTODY_EVERIFY, "checkpoint signed for "
+		"%s, but not by %s (key id %02x%02x%02x%02x; %s is signed "
+		"by key id%s %s%s)", origin, whose, given->key_id[0],
+		given->key_id[1], given->key_id[2], given->key_id[3], which,
+		s.n > 1 ? "s" : "", s.ids, s.n > 4 ? ", ..." : "");
+}
+
 /* Verify a signed checkpoint and parse it. */
 static int open_checkpoint(const char *note, size_t len,
 	const struct custody_note_verifier *v, struct custody_checkpoint *cp,
@@ -80,8 +143,19 @@ static int open_checkpoint(const char *note, size_t len,
 	int rc;
 
 	if ((rc = custody_note__verify(note, len, v, 1, &text_len, &why))
-	    == 0)
+	    == 0) {
 		rc = custody_checkpoint__parse(cp, note, text_len, &why);
+	} else if (custody_note__split(note, len, &text_len, NULL) == 0 &&
+	    custody_checkpoint__parse(cp, note, text_len, NULL) == 0) {
+		custody_error *other = NULL;
+
+		/* signed, but by another key than the one given: say so */
+		if (other_key(v, note, len, cp->origin, "the key you gave",
+		    "it", &other) != 0) {
+			custody_error_free(why);
+			why = other;
+		}
+	}
 	if (rc != 0) {
 		custody__error(err, rc, "%s: %s", which,
 			custody_error_message(why));
@@ -688,6 +762,12 @@ int custody_check(const char *file_path, const char *proof,
 		    &moved) != 0) {
 			custody_error_free(why);
 			why = moved;
+		} else if (other_key(&v, p.checkpoint, p.checkpoint_len,
+		    cp.origin, pol ? "the policy's key for it" :
+		    "the key you gave", "the proof's checkpoint", err) != 0) {
+			custody_error_free(why);
+			rc = failed(r, "signature", CUSTODY_EVERIFY);
+			goto done;
 		}
 		rc = failed(r, "signature", step_error(err, rc, "the "
 			"checkpoint's signature", why));

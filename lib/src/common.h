@@ -33,6 +33,11 @@ int custody__verror(custody_error **err, int code, const char *suffix,
 int custody__error_git(custody_error **err, int code, const char *fmt, ...)
 	CUSTODY_PRINTF(3, 4);
 
+/* Set what every archive's repository config says (common_git.c);
+ * -1 with libgit2's error set. */
+struct git_config;
+int custody__git_archive_config(struct git_config *config);
+
 /* As custody__error, appending ": " and OpenSSL's queued error. */
 int custody__error_ssl(custody_error **err, int code, const char *fmt, ...)
 	CUSTODY_PRINTF(3, 4);

@@ -197,15 +197,16 @@ static int write_at(int dir_fd, const char *shown_dir, const char *name,
 		return custody__error(err, CUSTODY_EEXISTS, "%s%s: exists "
 			"and is not a regular file (%s)", shown_dir, name,
 			custody_fs__kind(st.st_mode));
+	/* messages name the destination: the temporary file beside it is
+	 * ours, and gone when we return */
 	fd = make_temp_at(dir_fd, name, tmp, sizeof(tmp));
 	if (fd < 0)
 		return custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s%s.tmpXXXXXX: cannot create temporary file",
-			shown_dir, name);
+			"%s%s: cannot write", shown_dir, name);
 	have_tmp = 1;
 	if (fchmod(fd, (mode_t)mode) != 0) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s%s: cannot write", shown_dir, tmp);
+			"%s%s: cannot write", shown_dir, name);
 		goto done;
 	}
 	if ((filled = fill(fd, payload, err)) < 0) {
@@ -214,13 +215,13 @@ static int write_at(int dir_fd, const char *shown_dir, const char *name,
 	}
 	if (filled != 0 || (sync && fsync(fd) != 0)) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s%s: cannot write", shown_dir, tmp);
+			"%s%s: cannot write", shown_dir, name);
 		goto done;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s%s: cannot write", shown_dir, tmp);
+			"%s%s: cannot write", shown_dir, name);
 		goto done;
 	}
 	fd = -1;
@@ -272,8 +273,10 @@ static int write_file(const char *path, custody_fs_fill_cb fill,
 	}
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0) {
-		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s.tmpXXXXXX: cannot create temporary file", path);
+		rc = errno == ENOENT ? custody__error(err, CUSTODY_EIO,
+			"%s: cannot write: folder %s does not exist", path,
+			dir) : custody__error_sys(err, CUSTODY_EIO, errno,
+			"%s: cannot write into folder %s", path, dir);
 		goto done;
 	}
 	rc = write_at(dir_fd, shown, slash ? slash + 1 : path, fill, payload,

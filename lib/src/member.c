@@ -52,6 +52,8 @@ int custody_archive_members(custody_archive *a, custody_member_cb cb,
 		info.since = m->founding ? NULL : m->added_time;
 		info.revoked = m->revoked;
 		info.until = m->revoked ? m->revoked_time : NULL;
+		info.added = m->added;
+		info.revoked_entry = m->revoked ? m->revoked_at : 0;
 		rc = cb(&info, payload);
 	}
 	custody_members__clear(&members);

@@ -326,6 +326,14 @@ int custody_proof_file__parse(struct custody_proof_file *f,
 	if (len > CUSTODY_PROOF_MAX_SIZE)
 		return custody__error(err, CUSTODY_EINVALID, "the proof is "
 			"too big (%zu bytes)", len);
+	/* a proof saved on Windows: say so, rather than "not a proof" */
+	if (len >= sizeof(CUSTODY_PROOF_V3) && memcmp(text,
+	    CUSTODY_PROOF_V3, sizeof(CUSTODY_PROOF_V3) - 2) == 0 &&
+	    memcmp(text + sizeof(CUSTODY_PROOF_V3) - 2, "\r\n", 2) == 0)
+		return custody__error(err, CUSTODY_EINVALID, "the proof has "
+			"CRLF (Windows) line endings, from line 1; custody "
+			"writes LF only, and what is signed is those exact "
+			"bytes: convert it back (dos2unix) and check again");
 	if (len < sizeof(CUSTODY_PROOF_V3) - 1 || memcmp(text,
 	    CUSTODY_PROOF_V3, sizeof(CUSTODY_PROOF_V3) - 1) != 0)
 		return custody__error(err, CUSTODY_EINVALID, "the proof does "

@@ -63,8 +63,9 @@ static void keep_tiles(const struct custody_quarantine *q, const char *cache)
 	free(to);
 }
 
-/* The bare repository at tmp, its main at the verified tip. */
-static int build(const char *tmp, const char *url,
+/* The bare repository at tmp (named `shown` in messages: the archive
+ * it becomes), its main at the verified tip. */
+static int build(const char *tmp, const char *shown, const char *url,
 	const custody_sync_options *opts, git_oid *tip,
 	custody_fetch_result *r, struct custody_verify_keep *keep,
 	custody_error **err)
@@ -83,10 +84,10 @@ static int build(const char *tmp, const char *url,
 	gopts.description = "custody archive";
 	if (git_repository_init_ext(&repo, tmp, &gopts) != 0 ||
 	    git_repository_config(&config, repo) != 0 ||
-	    git_config_set_int32(config, "custody.version", 1) != 0 ||
+	    custody__git_archive_config(config) != 0 ||
 	    git_remote_create(&origin, repo, "origin", url) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot create "
-			"the repository", tmp);
+			"the repository", shown);
 		goto done;
 	}
 	if ((rc = custody_sync__quarantine_open(&q, tmp, 0, err)) != 0)
@@ -107,7 +108,7 @@ static int build(const char *tmp, const char *url,
 	if (git_reference_create(&ref, repo, "refs/heads/main", tip, 0,
 	    "custody clone") != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot set main",
-			tmp);
+			shown);
 		goto done;
 	}
 	git_reference_free(ref);
@@ -115,7 +116,7 @@ static int build(const char *tmp, const char *url,
 	if (git_reference_create(&ref, repo, "refs/remotes/origin/main", tip,
 	    0, "custody clone") != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot set main",
-			tmp);
+			shown);
 		goto done;
 	}
 	lock = custody_fs__join(tmp, "custody.lock");
@@ -187,7 +188,7 @@ int custody_clone(const char *url, const char *dir,
 		rc = custody__oom(err);
 		goto fail;
 	}
-	if ((rc = build(tmp, where, opts, &tip, r, &keep, err)) != 0 ||
+	if ((rc = build(tmp, gitdir, where, opts, &tip, r, &keep, err)) != 0 ||
 	    /* the partner's entries are known to others: a later sync
 	     * never gives them new indexes */
 	    (rc = custody_archive__note_shared_in(tmp, r->size, err)) != 0)

@@ -818,8 +818,9 @@ static int keep_evidence(const custody_witness *w, const char *hash,
 	if (stat(dir.ptr, &st) == 0)
 		goto done; /* kept already */
 	if (mkdir(tmp.ptr, 0700) != 0) {
+		/* named as the folder it becomes, not the temporary one */
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot create folder", tmp.ptr);
+			"%s: cannot create folder", dir.ptr);
 		goto done;
 	}
 	if ((rc = write_in(tmp.ptr, "info", info.ptr, info.size, err)) != 0 ||
@@ -834,7 +835,7 @@ static int keep_evidence(const custody_witness *w, const char *hash,
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			goto done; /* kept meanwhile, by another process */
 		rc = custody__error_sys(err, CUSTODY_EIO, errno,
-			"%s: cannot rename", tmp.ptr);
+			"%s: cannot rename into place", dir.ptr);
 		goto done;
 	}
 	{

@@ -25,6 +25,7 @@
 #include "custody/witness.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,114 +151,149 @@ static void reason(const custody_buf *body, char *out, size_t max)
 	out[n] = '\0';
 }
 
-struct job {
-	custody_archive *a;
-	struct custody_tiles *t;
+/*
+ * One witness being asked. The witnesses are asked at once, one thread
+ * each, so a dead one costs its timeout once, not once per witness; what
+ * touches the archive (the size it last cosigned, the consistency proof
+ * from the tiles) is done between the rounds, on the calling thread, as
+ * libgit2 objects and the tiles cache are not shared across threads.
+ */
+struct asking {
+	const struct custody_policy_witness *w;
+	custody_cosign_witness *out;
+	custody_buf *line;          /* its cosignature line, on success */
 	const custody_buf *note;
 	size_t text_len;
-	const struct custody_checkpoint *cp;
-	git_tree *dir;
+	uint64_t size;              /* the checkpoint's */
+	uint64_t old;               /* the size this round's proof is from */
+	uint64_t said;              /* a 409's size: ask again from it */
+	custody_buf url, body;
+	int finished;
+	pthread_t thread;
+	int threaded;
 };
 
-/* Ask witness w; on success its cosignature line is in *line. */
-static void ask(const struct job *j, const struct custody_policy_witness *w,
-	custody_cosign_witness *out, custody_buf *line)
+/* The add-checkpoint body from q->old, made on the calling thread. */
+static int prepare(struct asking *q, struct custody_tiles *t)
 {
-	custody_buf body = CUSTODY_BUF_INIT, url = CUSTODY_BUF_INIT,
-		both = CUSTODY_BUF_INIT;
-	struct custody_http_reply reply;
 	custody_error *why = NULL;
-	uint64_t old = last_cosigned(j->a, j->dir, &w->v, j->cp->size);
-	size_t ulen = strlen(w->url);
-	char text[220];
 
-	memset(&reply, 0, sizeof(reply));
-	while (ulen > 0 && w->url[ulen - 1] == '/')
-		ulen--;
-	if (custody_buf__printf(&url, "%.*s/add-checkpoint", (int)ulen,
-	    w->url) != 0) {
-		snprintf(out->message, sizeof(out->message), "out of memory");
-		goto done;
+	q->out->old_size = q->old;
+	if (request_body(t, q->old, q->size, q->note, &q->body, &why) != 0) {
+		snprintf(q->out->message, sizeof(q->out->message), "%s",
+			custody_error_message(why));
+		custody_error_free(why);
+		q->finished = 1;
+		return -1;
 	}
-	for (int tries = 0; tries < MAX_TRIES; tries++) {
-		char *end;
-		unsigned long long said;
+	return 0;
+}
 
-		out->old_size = old;
-		if (request_body(j->t, old, j->cp->size, j->note, &body,
-		    &why) != 0) {
-			snprintf(out->message, sizeof(out->message), "%s",
-				custody_error_message(why));
-			goto done;
-		}
-		custody_buf_dispose(&reply.body);
-		if (custody_http__post(url.ptr, "text/plain; charset=utf-8",
-		    body.ptr, body.size, ANSWER_MAX, CONNECT_TIMEOUT_S,
-		    TOTAL_TIMEOUT_S, "a witness", &reply, &why) != 0) {
-			snprintf(out->message, sizeof(out->message), "%s",
-				custody_error_message(why));
-			goto done;
-		}
-		out->http_status = reply.status;
-		if (reply.status == 200) {
-			/* the answer must cosign this very checkpoint */
-			both.size = 0;
-			if (custody_buf__append(&both, j->note->ptr,
-			    j->note->size) != 0 || custody_buf__append(&both,
-			    reply.body.ptr, reply.body.size) != 0 ||
-			    custody_buf__append(&both, "", 1) != 0) {
-				snprintf(out->message, sizeof(out->message),
-					"out of memory");
-				goto done;
-			}
-			if (cosigned_by(both.ptr, both.size - 1, j->text_len,
-			    &w->v, line, &out->timestamp) == 1) {
-				out->result = 1;
-				goto done;
-			}
+/* One POST and the verdict on its answer: finished, or q->said set to
+ * the size a 409 gave. Runs on a thread of its own. */
+static void *post(void *opaque)
+{
+	struct asking *q = opaque;
+	struct custody_http_reply reply;
+	custody_buf both = CUSTODY_BUF_INIT;
+	custody_error *why = NULL;
+	custody_cosign_witness *out = q->out;
+	unsigned long long said;
+	char text[220], *end;
+
+	q->finished = 1;
+	if (custody_http__post(q->url.ptr, "text/plain; charset=utf-8",
+	    q->body.ptr, q->body.size, ANSWER_MAX, CONNECT_TIMEOUT_S,
+	    TOTAL_TIMEOUT_S, "a witness", &reply, &why) != 0) {
+		snprintf(out->message, sizeof(out->message), "%s",
+			custody_error_message(why));
+		custody_error_free(why);
+		return NULL;
+	}
+	out->http_status = reply.status;
+	if (reply.status == 200) {
+		/* the answer must cosign this very checkpoint */
+		if (custody_buf__append(&both, q->note->ptr, q->note->size)
+		    != 0 || custody_buf__append(&both, reply.body.ptr,
+		    reply.body.size) != 0 || custody_buf__append(&both, "", 1)
+		    != 0)
+			snprintf(out->message, sizeof(out->message),
+				"out of memory");
+		else if (cosigned_by(both.ptr, both.size - 1, q->text_len,
+		    &q->w->v, q->line, &out->timestamp) == 1)
+			out->result = 1;
+		else
 			snprintf(out->message, sizeof(out->message), "%s "
 				"answered 200 without a valid cosignature by "
-				"its key %s", url.ptr, w->vkey);
-			goto done;
-		}
-		reason(&reply.body, text, sizeof(text));
-		if (reply.status != 409 || !custody_http__media_type_is(
-		    reply.content_type, "text/x.tlog.size") ||
-		    reply.body.size == 0 || reply.body.ptr[0] < '0' ||
-		    reply.body.ptr[0] > '9') {
-			snprintf(out->message, sizeof(out->message), "%s "
-				"answered HTTP %ld: %s", url.ptr, reply.status,
-				text[0] ? text : "(no reason given)");
-			goto done;
-		}
-		said = strtoull(reply.body.ptr, &end, 10);
-		if (said > j->cp->size) {
-			snprintf(out->message, sizeof(out->message), "%s has "
-				"cosigned a checkpoint of size %llu of this "
-				"origin, larger than this archive's %" PRIu64
-				": someone signed checkpoints this archive "
-				"does not hold (a fork), or this copy is "
-				"behind; sync it, and compare with the "
-				"witness's evidence", url.ptr, said,
-				j->cp->size);
-			goto done;
-		}
-		if (said == old) {
-			snprintf(out->message, sizeof(out->message), "%s "
-				"answered 409 with the size the request gave "
-				"(%llu)", url.ptr, said);
-			goto done;
-		}
-		old = said;
+				"its key %s", q->url.ptr, q->w->vkey);
+		goto done;
 	}
-	snprintf(out->message, sizeof(out->message), "%s kept answering 409",
-		url.ptr);
+	reason(&reply.body, text, sizeof(text));
+	if (reply.status != 409 || !custody_http__media_type_is(
+	    reply.content_type, "text/x.tlog.size") || reply.body.size == 0 ||
+	    reply.body.ptr[0] < '0' || reply.body.ptr[0] > '9') {
+		snprintf(out->message, sizeof(out->message), "%s answered "
+			"HTTP %ld: %s", q->url.ptr, reply.status,
+			text[0] ? text : "(no reason given)");
+		goto done;
+	}
+	said = strtoull(reply.body.ptr, &end, 10);
+	if (said > q->size)
+		snprintf(out->message, sizeof(out->message), "%s has cosigned "
+			"a checkpoint of size %llu of this origin, larger "
+			"than this archive's %" PRIu64 ": someone signed "
+			"checkpoints this archive does not hold (a fork), or "
+			"this copy is behind; sync it, and compare with the "
+			"witness's evidence", q->url.ptr, said, q->size);
+	else if (said == q->old)
+		snprintf(out->message, sizeof(out->message), "%s answered 409 "
+			"with the size the request gave (%llu)", q->url.ptr,
+			said);
+	else {
+		q->said = said;
+		q->finished = 0;
+	}
 done:
-	custody_error_free(why);
 	custody_buf_dispose(&reply.body);
-	custody_buf_dispose(&body);
 	custody_buf_dispose(&both);
-	custody_buf_dispose(&url);
+	return NULL;
+}
+
+/* Ask every witness in qs[0 .. n) at once, in up to MAX_TRIES rounds. */
+static void ask_all(struct asking *qs, size_t n, struct custody_tiles *t)
+{
+	for (int round = 0; round < MAX_TRIES; round++) {
+		size_t pending = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			struct asking *q = &qs[i];
+
+			if (q->finished)
+				continue;
+			if (round > 0) {
+				q->old = q->said;
+				if (prepare(q, t) != 0)
+					continue;
+			}
+			pending++;
+			q->threaded = pthread_create(&q->thread, NULL, post,
+				q) == 0;
+			if (!q->threaded)
+				post(q);
+		}
+		for (size_t i = 0; i < n; i++)
+			if (qs[i].threaded) {
+				pthread_join(qs[i].thread, NULL);
+				qs[i].threaded = 0;
+			}
+		if (pending == 0)
+			return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!qs[i].finished)
+			snprintf(qs[i].out->message,
+				sizeof(qs[i].out->message),
+				"%s kept answering 409", qs[i].url.ptr);
 }
 
 int custody_archive_cosign(custody_archive *a, custody_cosign_info *info,
@@ -278,12 +314,14 @@ int custody_archive_cosign(custody_archive *a, custody_cosign_info *info,
 	char name[64], message[128];
 	size_t text_len, added = 0;
 	git_oid commit;
-	struct job job;
+	struct asking qs[CUSTODY_POLICY_MAX_WITNESSES];
+	size_t nq = 0;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
 	info->struct_version = CUSTODY_COSIGN_INFO_VERSION;
 	memset(lines, 0, sizeof(lines));
+	memset(qs, 0, sizeof(qs));
 	/* a holder of the outlet key has every entry so far cosigned */
 	if ((rc = custody_change__cover_all(a, 0, err)) != 0 ||
 	    (rc = custody_change__begin(a, 0, &lock, &actor, err)) != 0)
@@ -328,16 +366,12 @@ int custody_archive_cosign(custody_archive *a, custody_cosign_info *info,
 	}
 	if ((rc = custody_tlog__tiles(a, &t, err)) != 0)
 		goto done;
-	job.a = a;
-	job.t = t;
-	job.note = &note;
-	job.text_len = text_len;
-	job.cp = &cp;
-	job.dir = dir;
 	info->nwitnesses = p->nwitnesses;
 	for (size_t i = 0; i < p->nwitnesses; i++) {
 		const struct custody_policy_witness *w = &p->witnesses[i];
 		custody_cosign_witness *r = &info->witnesses[i];
+		struct asking *q;
+		size_t ulen = strlen(w->url);
 		int got;
 
 		snprintf(r->name, sizeof(r->name), "%s", w->name);
@@ -349,20 +383,35 @@ int custody_archive_cosign(custody_archive *a, custody_cosign_info *info,
 		}
 		if (got == 1) {
 			r->result = 2;
-			have[i] = 1;
 			continue;
 		}
-		if (w->url[0] == '\0') {
+		if (ulen == 0) {
 			r->result = -1;
 			snprintf(r->message, sizeof(r->message), "the policy "
 				"gives no URL for it");
 			continue;
 		}
-		ask(&job, w, r, &lines[i]);
-		if (r->result == 1) {
-			have[i] = 1;
-			added++;
+		q = &qs[nq++];
+		q->w = w;
+		q->out = r;
+		q->line = &lines[i];
+		q->note = &note;
+		q->text_len = text_len;
+		q->size = cp.size;
+		q->old = last_cosigned(a, dir, &w->v, cp.size);
+		while (ulen > 0 && w->url[ulen - 1] == '/')
+			ulen--;
+		if (custody_buf__printf(&q->url, "%.*s/add-checkpoint",
+		    (int)ulen, w->url) != 0) {
+			rc = custody__oom(err);
+			goto done;
 		}
+		prepare(q, t);
+	}
+	ask_all(qs, nq, t);
+	for (size_t i = 0; i < p->nwitnesses; i++) {
+		have[i] = info->witnesses[i].result >= 1;
+		added += info->witnesses[i].result == 1;
 	}
 	for (size_t i = 0; i < p->nwitnesses; i++)
 		info->cosignatures += have[i];
@@ -400,6 +449,10 @@ int custody_archive_cosign(custody_archive *a, custody_cosign_info *info,
 done:
 	for (size_t i = 0; i < CUSTODY_POLICY_MAX_WITNESSES; i++)
 		custody_buf_dispose(&lines[i]);
+	for (size_t i = 0; i < nq; i++) {
+		custody_buf_dispose(&qs[i].url);
+		custody_buf_dispose(&qs[i].body);
+	}
 	custody_tiles__free(t);
 	git_tree_free(dir);
 	git_tree_entry_free(te);

@@ -202,6 +202,18 @@ static void test_archive__open_finds_it_from_a_subfolder(void)
 	custody_archive_free(opened);
 	opened = NULL;
 
+	/* the borrowed strings outlive a change, which reads the archive's
+	 * state again */
+	{
+		const char *origin = custody_archive_origin(archive),
+			*path = custody_archive_path(archive);
+		const char *all[] = { "coll" };
+
+		api_add(archive, all, 1);
+		EXPECT_STR(origin, "example.org/api-test");
+		EXPECT_STR(path, api_path("coll/.custody"));
+	}
+
 	/* named outright */
 	opts.start_dir = NULL;
 	opts.archive_path = api_path("coll/.custody");

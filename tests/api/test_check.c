@@ -184,13 +184,16 @@ static void test_check__another_key_fails_at_the_signature_step(void)
 	size_t len;
 
 	proof = proof_of(archive, "coll/memo.txt", &len);
+	/* told apart from a forged log: signed for it, by another key */
 	EXPECT_ERROR(check("coll/memo.txt", proof, len, api_openssh(
 		custody_key_public(other)), &r, &err), CUSTODY_EVERIFY,
-		"signature");
+		"checkpoint signed for example.org/api-test, but not by the "
+		"key you gave (key id ");
 	EXPECT_STR(r.failed_step, "signature");
 	/* the right key under another log's name */
 	EXPECT_ERROR(check("coll/memo.txt", proof, len, vkey_of(key,
-		"example.org/elsewhere"), &r, &err), CUSTODY_EVERIFY, NULL);
+		"example.org/elsewhere"), &r, &err), CUSTODY_EVERIFY,
+		"but the key you gave is named example.org/elsewhere");
 	EXPECT_STR(r.failed_step, "signature");
 	/* no key at all is not a key: step "key", which the header's list
 	 * of steps does not name */
@@ -217,6 +220,12 @@ static void test_check__a_damaged_proof_is_einvalid_or_fails_its_step(void)
 		CUSTODY_EINVALID, "the proof does not start with "
 		"\"custody-proof/v3\" (not a custody proof file of this "
 		"version)");
+	EXPECT_STR(r.failed_step, "proof");
+	/* saved with CRLF line endings: said, not "not a proof" */
+	bad = api_printf("custody-proof/v3\r\n\r\n%s", proof +
+		strlen("custody-proof/v3\n\n"));
+	EXPECT_ERROR(check("coll/memo.txt", bad, strlen(bad), line, &r, &err),
+		CUSTODY_EINVALID, "the proof has CRLF (Windows) line endings");
 	EXPECT_STR(r.failed_step, "proof");
 	/* cut short */
 	EXPECT_ERROR(check("coll/memo.txt", proof, len / 2, line, &r, &err),

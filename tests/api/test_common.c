@@ -116,6 +116,22 @@ static void test_common__version_matches_the_headers(void)
 	EXPECT(CUSTODY_VERSION_MINOR < 256 && CUSTODY_VERSION_PATCH < 256);
 }
 
+/* FIPS 180-2 appendix B.1 ("abc") and the empty message, as sha256sum
+ * prints them */
+static void test_common__sha256_hex_is_what_sha256sum_prints(void)
+{
+	custody_error *err = NULL;
+	char hex[CUSTODY_SHA256_HEX_SIZE];
+
+	EXPECT_INT(custody_sha256_hex("abc", 3, hex, &err), 0);
+	EXPECT_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
+		"b00361a396177a9cb410ff61f20015ad");
+	EXPECT_INT(custody_sha256_hex("", 0, hex, &err), 0);
+	EXPECT_STR(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+		"27ae41e4649b934ca495991b7852b855");
+	EXPECT(err == NULL);
+}
+
 static void test_common__return_codes_keep_their_values(void)
 {
 	EXPECT_INT(CUSTODY_OK, 0);
@@ -271,6 +287,7 @@ int main(void)
 		API_TEST(test_common__a_null_error_pointer_still_gets_the_code),
 		API_TEST(test_common__buf_dispose_empties_and_accepts_null),
 		API_TEST(test_common__version_matches_the_headers),
+		API_TEST(test_common__sha256_hex_is_what_sha256sum_prints),
 		API_TEST(test_common__return_codes_keep_their_values),
 		API_TEST(test_common__size_constants_size_the_struct_fields),
 		API_TEST(test_common__options_init_and_version_checks),

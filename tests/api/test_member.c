@@ -7,6 +7,7 @@
 struct member_seen {
 	char *name, *key, *fingerprint, *since, *until;
 	int founding, revoked;
+	uint64_t added, revoked_entry;
 };
 
 struct members_seen {
@@ -33,6 +34,8 @@ static int on_member(const custody_member_info *info, void *payload)
 		s->m[i].until = copy_or_null(info->until);
 		s->m[i].founding = info->founding;
 		s->m[i].revoked = info->revoked;
+		s->m[i].added = info->added;
+		s->m[i].revoked_entry = info->revoked_entry;
 	}
 	return s->n == s->stop_at ? 3 : 0;
 }
@@ -94,6 +97,8 @@ static void test_member__the_founder_is_the_first_member(void)
 	EXPECT(s.m[0].since == NULL);
 	EXPECT_INT(s.m[0].revoked, 0);
 	EXPECT(s.m[0].until == NULL);
+	EXPECT_INT(s.m[0].added, 0);
+	EXPECT_INT(s.m[0].revoked_entry, 0);
 	custody_archive_free(archive);
 	custody_key_free(key);
 }
@@ -142,6 +147,9 @@ static void test_member__add_then_revoke_in_signed_commits(void)
 	EXPECT_STR(s.m[1].name, "bob");
 	EXPECT_INT(s.m[1].revoked, 1);
 	EXPECT(s.m[1].until != NULL && strlen(s.m[1].until) == 20);
+	/* bob was added by entry 1 and revoked by entry 3 */
+	EXPECT_INT(s.m[1].added, 1);
+	EXPECT_INT(s.m[1].revoked_entry, 3);
 	EXPECT_STR(s.m[2].name, "carol");
 	EXPECT_INT(s.m[2].revoked, 0);
 

@@ -235,7 +235,9 @@ run_tests() {
 		"$CUSTODY_FULL" key import "$TESTER_SSH_KEY" >/dev/null ||
 		{ echo "cannot make the test key"; return 1; }
 	export CUSTODY_KEY=tester
-	for name in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	# ONLY=PATTERN runs the tests whose names match it (grep -E)
+	for name in $(declare -F | awk '{print $3}' | grep '^test_' |
+	    grep -E -- "${ONLY:-.}"); do
 		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
 		if (cd "$TMP" && set -e && "$name") && schema_check_archives &&
 		    proof_leak_check; then

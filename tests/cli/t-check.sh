@@ -65,6 +65,13 @@ test_consistency__the_proof_is_always_checked() {
 	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" --key "$TMP/k"
 	expect_rc 0
 	expect_out "consistent: the second checkpoint extends the first"
+	# a member's key in place of the outlet's: told apart, both key ids
+	"$CUSTODY_FULL" key export tester --vkey --origin example.org/leaks \
+		>"$TMP/k-member"
+	run consistency "$TMP/old" "$TMP/new" --proof "$TMP/c" \
+		--key "$TMP/k-member"
+	expect_rc 1
+	expect_err "custody: the first checkpoint: checkpoint signed for example.org/leaks, but not by the key you gave (key id $(cut -d+ -f2 "$TMP/k-member"); it is signed by key id $(cut -d+ -f2 "$TMP/k"))"
 }
 
 test_proof__a_fact_checker_checks_a_published_document_offline() {
@@ -485,7 +492,16 @@ test_proof__tampering_fails_naming_the_step() {
 	# another outlet's key
 	ssh-keygen -q -t ed25519 -N '' -f other
 	check_fails signature p doc "$(cut -d' ' -f1,2 other.pub)"
-	expect_err_has "not signed by example.org/leaks"
+	# both C2SP key ids: the first 4 bytes of SHA-256(origin \n 0x01 key)
+	other_id=$("$PYTHON" -c 'import base64, hashlib, sys
+key = base64.b64decode(sys.argv[1].split()[1])[-32:]
+print(hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4].hex())' \
+		"$(cat other.pub)")
+	expect_err "custody: check failed at step 'signature': checkpoint signed for example.org/leaks, but not by the key you gave (key id $other_id; the proof's checkpoint is signed by key id $(cut -d+ -f2 k))"
+	# a verifier key named for another log
+	"$CUSTODY_FULL" key export tester --vkey --origin other.example >k2
+	check_fails signature p doc k2
+	expect_err "custody: check failed at step 'signature': checkpoint signed for example.org/leaks, but the key you gave is named other.example (key id $(cut -d+ -f2 k2); the proof's checkpoint is signed by key id $(cut -d+ -f2 k))"
 	# garbage, empty, truncated proofs
 	printf 'not a proof\n' >junk
 	check_fails proof junk
@@ -549,7 +565,7 @@ PY
 # A reader who kept the outlet's first key is told, at the signature step,
 # that the key was rotated and to which key, when the proof carries the
 # rotation signed by both keys; a rotation the old key did not sign says
-# nothing more than "not signed".
+# only that another key signed the checkpoint.
 test_rotation__an_old_key_is_told_where_the_log_key_went() {
 	setup
 	run_full proof memos/budget.txt -o "$TMP/p"
@@ -571,8 +587,7 @@ test_rotation__an_old_key_is_told_where_the_log_key_went() {
 	rotate_proof p forged third.pem new.pem 3 >forged || fail "cannot forge"
 	run check doc --proof forged --key old.vkey
 	expect_rc 1
-	expect_err_has "custody: check failed at step 'signature': the checkpoint's signature: "
-	expect_err_has "not signed by example.org/leaks"
+	expect_err "custody: check failed at step 'signature': checkpoint signed for example.org/leaks, but not by the key you gave (key id $(cut -d+ -f2 old.vkey); the proof's checkpoint is signed by key id $(cut -d+ -f2 new.vkey))"
 	# one byte of the old key's signature
 	"$PYTHON" - rotated <<'PY' >bad-sig
 import base64, sys

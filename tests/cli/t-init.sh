@@ -8,6 +8,8 @@ test_init__creates_bare_repository_with_genesis_entry() {
 	expect_rc 0
 	expect_out_has "origin     example.org/test"
 	expect_eq "$(git --git-dir=.custody rev-parse --is-bare-repository)" true
+	# a stock git server serving it skips the delta search (bench/sync)
+	expect_eq "$(git --git-dir=.custody config pack.window)" 0
 	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main)" \
 		"checkpoint
 custody.yaml

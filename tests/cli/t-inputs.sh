@@ -56,7 +56,11 @@ test_inputs__an_output_that_is_a_pipe_or_link_is_written_through() {
 	expect_eq "$OUT" "$(cat "$TMP/p")" "proof on /dev/stdout"
 	: >"$TMP/real"
 	ln -s "$TMP/real" "$TMP/link"
+	# the file the link names exists: replacing it takes --force
 	trun proof memos/budget.txt -o "$TMP/link"
+	expect_rc 1
+	expect_err "custody: $TMP/link: exists; use --force to replace it"
+	trun proof memos/budget.txt -o "$TMP/link" --force
 	expect_rc 0
 	[ -L "$TMP/link" ] || fail "the link was replaced"
 	cmp "$TMP/real" "$TMP/p" || fail "the linked file was not written"

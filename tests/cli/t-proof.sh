@@ -299,7 +299,7 @@ test_proof__verify_corrects_an_entry_index_that_omits_a_publication() {
 	cmp -s "$TMP/good.proof" "$TMP/again.proof" || fail "proofs differ"
 	# damaged: rebuilt, told
 	printf 'garbage\n' >$G/cache/tlog-index
-	run proof memos/budget.txt -o "$TMP/again.proof"
+	run proof memos/budget.txt -o "$TMP/again.proof" --force
 	expect_rc 0
 	expect_err "custody: note: $TMP/coll/.custody/cache/tlog-index: damaged; the entry index is rebuilt from the entries
 custody: proof of memos/budget.txt written to $TMP/again.proof"

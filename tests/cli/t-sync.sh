@@ -242,6 +242,39 @@ test_clone__over_git_daemon_then_push_and_sync() {
 	expect_rc 0
 }
 
+# An outlet that serves its archive repacks it with stock git now and
+# then (custody writes one pack per change, without deltas): after `git
+# gc` (packed refs, one pack with deltas) the origin still verifies and
+# takes changes, and a partner clones and syncs from it as before.
+test_clone__from_an_origin_repacked_by_git_gc() {
+	origin
+	git --git-dir=srv/coll/.custody gc -q || fail "git gc failed"
+	expect_eq "$(ls srv/coll/.custody/objects/pack/*.pack | wc -l)" 1 \
+		"packs after git gc"
+	[ -f srv/coll/.custody/packed-refs ] || fail "git gc packed no refs"
+	(cd srv/coll && "$CUSTODY" verify >/dev/null) ||
+		fail "verify refuses the repacked origin"
+	serve_git
+	local url=git://127.0.0.1:$PORT/coll/.custody
+	mkdir work && cd work
+	trun clone "$url"
+	expect_rc 0
+	expect_out "cloned example.org/leaks into coll: 6 entries verified, 5 documents written"
+	# the replica, served in turn, skips git's delta search too
+	expect_eq "$(git --git-dir=coll/.custody config pack.window)" 0
+	cd "$TMP"
+	add_in srv/coll second.txt 'the second drop'
+	git --git-dir=srv/coll/.custody gc -q || fail "git gc failed"
+	cd work/coll
+	trun sync
+	expect_rc 0
+	expect_out "origin: main ($(short "$ORIGIN"), 7 entries) verified from entry 6 on; main moved to it
+  1 document written, 0 kept because your copy differs"
+	cmp second.txt "$TMP/srv/coll/second.txt"
+	run verify
+	expect_rc 0
+}
+
 # https://: the server's certificate must be one custody trusts (the
 # system's, or CUSTODY_TLS_CA_FILE's); an unknown one is refused and
 # nothing is left behind.

@@ -142,6 +142,15 @@ typedef struct custody_buf {
 /* Release a buffer's memory and reset it to empty. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_buf_dispose(custody_buf *buf);
 
+/*
+ * The SHA-256 of `len` bytes at `data`, as 64 lowercase hex digits and a
+ * NUL, into `out`: what `sha256sum` prints for a file of those bytes.
+ * 0, or CUSTODY_ERROR with OpenSSL's reason when it cannot compute one
+ * (then `out` holds "").
+ */
+CUSTODY_EXTERN(int) custody_sha256_hex(const void *data, size_t len,
+	char out[CUSTODY_SHA256_HEX_SIZE], custody_error **err);
+
 #ifdef __cplusplus
 }
 #endif

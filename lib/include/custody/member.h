@@ -31,6 +31,11 @@ typedef struct custody_member_info {
 	const char *since;        /* "YYYY-MM-DDTHH:MM:SSZ"; NULL: founding */
 	int revoked;
 	const char *until;        /* when revoked; NULL if active */
+	/* the log entries that added and revoked the key: it signs the
+	 * entries after `added` and before `revoked_entry` (entry times
+	 * have whole seconds, so these tell apart what the times cannot) */
+	uint64_t added;
+	uint64_t revoked_entry;   /* 0 if active */
 } custody_member_info;
 
 typedef int (*custody_member_cb)(const custody_member_info *member,
