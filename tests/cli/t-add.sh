@@ -388,11 +388,12 @@ test_add__skip_refused_in_a_dry_run_writes_nothing() {
 	# with nothing else to register, the refusals are not recorded alone
 	run add leak/src/main.c leak/README
 	expect_rc 0
-	before=$(snapshot .custody)
+	# (the stat cache may learn: compare the record, not the folder)
+	before=$(head_of .custody)
 	run add --skip-refused leak
 	expect_rc 0
 	expect_out "nothing to record: 2 files unchanged, 3 skipped (not recorded: nothing else was)"
-	expect_eq "$(snapshot .custody)" "$before" "archive after an add that skipped only"
+	expect_eq "$(head_of .custody)" "$before" "the record after an add that skipped only"
 }
 
 test_add__a_git_folder_is_registered_with_no_store_and_never_stored() {
