@@ -374,6 +374,40 @@ test_add__skip_refused_leaves_out_a_file_whose_stored_name_would_clash() {
 	expect_rc 0
 }
 
+test_add__verify_checks_the_skip_list_of_a_forged_skip_entry() {
+	setup
+	mkdir leak
+	printf 'a\n' >leak/a
+	ln -s a leak/l1
+	ln -s a leak/l2
+	run add --skip-refused leak
+	expect_rc 0
+	run verify
+	expect_rc 0
+	# the skip entry's lines swapped, resealed as one holding the archive
+	# could, in a commit in place of the real one
+	local G=.custody tree new
+	git --git-dir=$G show main:log/000/000/000000002.yaml >"$TMP/e.yaml"
+	git --git-dir=$G show main:private/000/000/000000002.yaml |
+		sed 's|^skipped: "leak/l1\\t\(.*\)\\nleak/l2\\t\(.*\)\\n"$|skipped: "leak/l2\\t\2\\nleak/l1\\t\1\\n"|' \
+		>"$TMP/p.yaml"
+	grep -q '^skipped: "leak/l2' "$TMP/p.yaml" || fail "the list was not swapped"
+	"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")",log/000/000/000000002.yaml
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",private/000/000/000000002.yaml
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	new=$(git --git-dir=$G -c user.name=m -c user.email=m@example.org \
+		commit-tree "$tree" -p main~1 -m 'custody add: forged')
+	git --git-dir=$G update-ref refs/heads/main "$new"
+	tampered
+	run verify
+	expect_rc 1
+	expect_out_has "problem: log/000/000/000000002.yaml: private/000/000/000000002.yaml:6:10: 'skipped' must list each path once, in byte order"
+}
+
 test_add__skip_refused_in_a_dry_run_writes_nothing() {
 	setup
 	run add .
