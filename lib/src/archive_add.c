@@ -549,19 +549,28 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 	return 0;
 }
 
-static int cmp_refusal(const void *x, const void *y)
-{
-	const struct custody_refusal *a = x, *b = y;
+/* A refused path as the skip list writes it, and where it was refused
+ * (the first reason given for a path is the one kept). */
+struct skip_line {
+	char *path;
+	char *reason;
+	size_t order;
+};
 
-	return strcmp(a->path, b->path);
+static int cmp_skip_line(const void *x, const void *y)
+{
+	const struct skip_line *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+
+	return c != 0 ? c : a->order < b->order ? -1 : a->order > b->order;
 }
 
 /* Most bytes of the skip list one entry holds: the entry, in YAML with
  * its escapes, stays well under CUSTODY_ENTRY_MAX_BYTES. */
 #define SKIP_LIST_MAX_BYTES (32 * 1024)
 
-/* A path or a reason as the skip list writes it: quoted as messages
- * quote it, so no control character (nor tab, nor newline) is left. */
+/* A path as the skip list writes it: quoted as messages quote it, so
+ * no control character (nor tab, nor newline) is left. */
 static char *skip_quote(const char *text, size_t max)
 {
 	size_t len = strlen(text) * 10 + 4;
@@ -574,58 +583,106 @@ static char *skip_quote(const char *text, size_t max)
 	return out;
 }
 
+/* A reason as the skip list writes it: custody's own words, which quote
+ * the names they hold already; only what a terminal would act on (a
+ * control or invisible code point, a byte that is not UTF-8) is escaped,
+ * backslashes are left as they are. At most `max` bytes. */
+static char *skip_reason(const char *text, size_t max)
+{
+	custody_buf out = { NULL, 0 };
+	size_t left = strlen(text);
+	const char *p = text;
+
+	while (left > 0 && out.size + 16 < max) {
+		uint32_t cp;
+		size_t n = custody_path__utf8_next(p, left, &cp);
+		int rc;
+
+		if (n == 0)
+			rc = custody_buf__printf(&out, "\\x%02x",
+				(unsigned char)*p);
+		else if (custody_path__invisible(cp))
+			rc = custody_buf__printf(&out, "\\u{%04x}",
+				(unsigned)cp);
+		else
+			rc = custody_buf__append(&out, p, n);
+		if (rc != 0) {
+			custody_buf_dispose(&out);
+			return NULL;
+		}
+		n = n ? n : 1;
+		p += n;
+		left -= n;
+	}
+	if (out.ptr == NULL && custody_buf__append(&out, "", 0) != 0)
+		return NULL;
+	if (out.ptr != NULL && left > 0 &&
+	    custody_buf__append(&out, "...", 3) != 0) {
+		custody_buf_dispose(&out);
+		return NULL;
+	}
+	return out.ptr;
+}
+
 /*
  * With skip_refused: the skip lists of what was refused, each path once
- * (with its first reason), in byte order, "<path>\t<reason>\n" a line,
- * cut into lists of at most SKIP_LIST_MAX_BYTES (a skip entry each).
+ * (with its first reason), "<path>\t<reason>\n" a line, both quoted, in
+ * the byte order of the quoted paths (quoting can change the order:
+ * a tab sorts before a space, its escape after), cut into lists of at
+ * most SKIP_LIST_MAX_BYTES (a skip entry each).
  */
 static int add_plan_skips(struct add_run *run, custody_error **err)
 {
 	struct custody_walk *walk = &run->walk;
 	custody_buf list = { NULL, 0 };
-	size_t nlists = 0;
+	struct skip_line *lines;
+	size_t n = walk->nrefused, nlists = 0;
 	int rc = 0;
 
-	if (!run->opts->skip_refused || walk->nrefused == 0)
+	if (!run->opts->skip_refused || n == 0)
 		return 0;
-	qsort(walk->refused, walk->nrefused, sizeof(*walk->refused),
-		cmp_refusal);
-	run->skip_lists = calloc(walk->nrefused, sizeof(*run->skip_lists));
-	if (run->skip_lists == NULL)
+	lines = calloc(n, sizeof(*lines));
+	run->skip_lists = calloc(n, sizeof(*run->skip_lists));
+	if (lines == NULL || run->skip_lists == NULL) {
+		free(lines);
 		return custody__oom(err);
-	for (size_t i = 0; i < walk->nrefused && rc == 0; i++) {
-		char *path, *reason;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		lines[i].order = i;
+		lines[i].path = skip_quote(walk->refused[i].path, 64 * 1024);
+		lines[i].reason = skip_reason(walk->refused[i].reason, 2048);
+		if (lines[i].path == NULL || lines[i].reason == NULL)
+			rc = custody__oom(err);
+	}
+	if (rc == 0)
+		qsort(lines, n, sizeof(*lines), cmp_skip_line);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t line;
 
-		if (i > 0 && strcmp(walk->refused[i - 1].path,
-		    walk->refused[i].path) == 0)
+		if (i > 0 && strcmp(lines[i - 1].path, lines[i].path) == 0)
 			continue;
 		run->sum.skipped++;
-		path = skip_quote(walk->refused[i].path, 64 * 1024);
-		reason = skip_quote(walk->refused[i].reason, 2048);
-		if (path == NULL || reason == NULL) {
-			rc = custody__oom(err);
-		} else {
-			line = strlen(path) + strlen(reason) + 2;
-			if (list.size > 0 &&
-			    list.size + line > SKIP_LIST_MAX_BYTES) {
-				run->skip_lists[nlists++] = list.ptr;
-				list.ptr = NULL;
-				list.size = 0;
-			}
-			if (custody_buf__printf(&list, "%s\t%s\n", path,
-			    reason) != 0)
-				rc = custody__oom(err);
+		line = strlen(lines[i].path) + strlen(lines[i].reason) + 2;
+		if (list.size > 0 && list.size + line > SKIP_LIST_MAX_BYTES) {
+			run->skip_lists[nlists++] = list.ptr;
+			list.ptr = NULL;
+			list.size = 0;
 		}
-		free(path);
-		free(reason);
+		if (custody_buf__printf(&list, "%s\t%s\n", lines[i].path,
+		    lines[i].reason) != 0)
+			rc = custody__oom(err);
 	}
-	if (list.size > 0) {
+	if (rc == 0 && list.size > 0) {
 		run->skip_lists[nlists++] = list.ptr;
 		list.ptr = NULL;
 	}
 	run->nskips = nlists;
 	custody_buf_dispose(&list);
+	for (size_t i = 0; i < n; i++) {
+		free(lines[i].path);
+		free(lines[i].reason);
+	}
+	free(lines);
 	return rc;
 }
 

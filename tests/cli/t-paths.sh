@@ -142,6 +142,26 @@ test_paths__names_in_nfd_are_registered_byte_for_byte_as_on_disk() {
 	unchanged
 }
 
+test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
+	setup
+	# raw, the tab sorts first; quoted (\u{0009}), after the space
+	printf 'x\n' >"$(printf 'x\tb')"
+	ln -s memos "x b"
+	printf 'y\n' >"$(printf 'latin\xe9.txt')"
+	run add --skip-refused -v .
+	expect_rc 0
+	no_raw_controls
+	expect_out_has "3 registered, 0 new versions, 2 unchanged, 3 skipped (on the record)"
+	expect_eq "$(entry_private .custody 6 | sed -n 's/^skipped: //p')" \
+		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0009}b\\tpath 'x\\\\u{0009}b' contains a control character (at byte 2)\\n\"" \
+		"the skip list"
+	run verify
+	expect_rc 0
+	run log
+	no_raw_controls
+	expect_out_has "         skipped x\\u{0009}b: path 'x\\u{0009}b' contains a control character (at byte 2)"
+}
+
 test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
 	setup
 	printf 'x\n' >"$(printf 'bad\001name')"
