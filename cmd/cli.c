@@ -164,23 +164,182 @@ void cli_oom(void)
 	cli_error("out of memory");
 }
 
-void cli_error(const char *fmt, ...)
+/*
+ * --json runs (docs/json.md): what the command printed is held in a
+ * temporary file until it ends, so that a failure half-way through an
+ * object never reaches a script. A command that ends with a whole
+ * object (json_begin ... json_end) has it printed, whatever its exit
+ * status; one that fails before, or half-way, has custody-error/v1
+ * printed instead, with the errors it said on stderr.
+ */
+#define JSON_MESSAGES_MAX 16
+
+static struct {
+	int wanted;          /* --json among the arguments */
+	int real_stdout;     /* while stdout is held; else -1 */
+	FILE *held;
+	int begun, ended;    /* json_begin, json_end called */
+	const char *command;
+	char *messages[JSON_MESSAGES_MAX];
+	size_t nmessages;
+} json_run = { 0, -1, NULL, 0, 0, NULL, { NULL }, 0 };
+
+/* An error said on stderr, kept for custody-error/v1 (the last ones
+ * when there are many). */
+static void json_keep_message(const char *message)
+{
+	char *copy;
+
+	if (!json_run.wanted || (copy = strdup(message)) == NULL)
+		return;
+	if (json_run.nmessages == JSON_MESSAGES_MAX) {
+		free(json_run.messages[0]);
+		memmove(json_run.messages, json_run.messages + 1,
+			(JSON_MESSAGES_MAX - 1) * sizeof(char *));
+		json_run.nmessages--;
+	}
+	json_run.messages[json_run.nmessages++] = copy;
+}
+
+static void json_keep_messagev(const char *fmt, va_list ap)
+{
+	char *message = NULL;
+
+	if (!json_run.wanted)
+		return;
+	if (vasprintf(&message, fmt, ap) < 0)
+		return;
+	json_keep_message(message);
+	free(message);
+}
+
+void cli_error_said(const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
+	va_end(ap);
+}
+
+static void say(int keep, const char *fmt, va_list ap)
+{
 	char *message = NULL;
 	int n;
 
 	cli_progress_end();
 	fputs("custody: ", stderr);
-	va_start(ap, fmt);
 	n = vasprintf(&message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
 		fputs("out of memory", stderr);
-	else
+	} else {
 		fputs(cli_text(message), stderr);
+		if (keep)
+			json_keep_message(message);
+	}
 	free(message);
 	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(1, fmt, ap);
+	va_end(ap);
+}
+
+void cli_json_start(int argc, char **argv)
+{
+	int fd;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			json_run.wanted = 1;
+	if (!json_run.wanted)
+		return;
+	fflush(stdout);
+	/* without a temporary file, the output goes out as it comes */
+	if ((json_run.held = tmpfile()) == NULL)
+		return;
+	if ((fd = dup(STDOUT_FILENO)) < 0 ||
+	    dup2(fileno(json_run.held), STDOUT_FILENO) < 0) {
+		if (fd >= 0)
+			close(fd);
+		fclose(json_run.held);
+		json_run.held = NULL;
+		return;
+	}
+	json_run.real_stdout = fd;
+}
+
+void cli_json_command(const char *command)
+{
+	json_run.command = command;
+}
+
+static void json_error_object(int status)
+{
+	size_t n = json_run.nmessages;
+
+	json_begin("error");
+	fputs(",\"command\":", stdout);
+	json_string(stdout, json_run.command);
+	fputs(",\"error\":{\"message\":", stdout);
+	json_string(stdout, n ? json_run.messages[n - 1] : "failed; see "
+		"standard error");
+	fprintf(stdout, ",\"exit\":%d,\"messages\":[", status);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "," : "", stdout);
+		json_string(stdout, json_run.messages[i]);
+	}
+	fputs("]}", stdout);
+	json_end();
+}
+
+int cli_json_finish(int status)
+{
+	int whole = json_run.begun && json_run.ended;
+	char buf[65536];
+	size_t n;
+
+	if (!json_run.wanted)
+		return status;
+	fflush(stdout);
+	if (json_run.held != NULL) {
+		dup2(json_run.real_stdout, STDOUT_FILENO);
+		close(json_run.real_stdout);
+		if (status == EXIT_OK || whole) {
+			rewind(json_run.held);
+			while ((n = fread(buf, 1, sizeof(buf),
+			    json_run.held)) > 0)
+				fwrite(buf, 1, n, stdout);
+		}
+		fclose(json_run.held);
+		json_run.held = NULL;
+	}
+	if (status != EXIT_OK && !whole)
+		json_error_object(status);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = EXIT_FAILED;
+	for (size_t i = 0; i < json_run.nmessages; i++)
+		free(json_run.messages[i]);
+	json_run.nmessages = 0;
+	return status;
+}
+
+void json_begin(const char *name)
+{
+	json_run.begun = 1;
+	json_run.ended = 0;
+	fprintf(stdout, "{\"format\":\"custody-%s/v1\"", name);
+}
+
+void json_end(void)
+{
+	fputs("}\n", stdout);
+	json_run.ended = 1;
 }
 
 /* The command's words for what the library can only hint at. */
@@ -247,6 +406,9 @@ int cli_usage_top(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'custody --help'.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -310,6 +472,9 @@ int cli_usage(const char *command, const char *fmt, ...)
 	fputs("custody: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	json_keep_messagev(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'custody %s --help'.\n", command);
 	return EXIT_USAGE;
@@ -577,10 +742,19 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
 	return 0;
 }
 
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(0, fmt, ap);
+	va_end(ap);
+}
+
 void cli_notice(const char *message, void *payload)
 {
 	(void)payload;
-	cli_error("note: %s", message);
+	note("note: %s", message);
 }
 
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */

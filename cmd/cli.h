@@ -131,6 +131,33 @@ void cli_notice(const char *message, void *payload);
  * out of range. */
 void cli_utc(uint64_t seconds, char out[32]);
 
+/*
+ * --json (docs/json.md). Every --json output is one JSON object whose
+ * first member is "format": "custody-NAME/v1"; schemas/json/NAME.schema.json
+ * describes it. json_begin prints `{"format":"custody-NAME/v1"` (the
+ * command goes on with `,"member":...`), json_end the closing brace and
+ * a newline. A command prints at most one such object.
+ */
+void json_begin(const char *name);
+void json_end(void);
+
+/*
+ * For main: with --json among the arguments, hold what is printed on
+ * stdout until cli_json_finish(status), which prints it when the
+ * command succeeded or printed a whole object, and else prints a
+ * custody-error/v1 object naming the command (cli_json_command) and the
+ * errors said on stderr. Returns the exit status (EXIT_FAILED when
+ * stdout could not be written).
+ */
+void cli_json_start(int argc, char **argv);
+void cli_json_command(const char *command);
+int cli_json_finish(int status);
+
+/* An error a command printed on stderr itself (not by cli_error), to be
+ * kept for custody-error/v1. */
+void cli_error_said(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 /* JSON: a string with escapes, or null for NULL. */
 void json_string(FILE *out, const char *s);
 /* Print an entry as a JSON object. */

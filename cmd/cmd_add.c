@@ -295,14 +295,14 @@ int cmd_add(int argc, char **argv)
 	o.json = cli.json;
 	o.dry_run = opts.dry_run;
 	o.lines = !quiet && (verbose || !isatty(STDOUT_FILENO));
-	if (cli.json)
-		fputs("{\"entries\":[", stdout);
+	if (cli.json) {
+		json_begin("add");
+		fputs(",\"entries\":[", stdout);
+	}
 	rc = custody_archive_add(archive, (const char *const *)argv + optind,
 		(size_t)(argc - optind), &opts, on_entry, &o, &sum, &err);
 	cli_progress_end();
 	if (rc != 0) {
-		if (cli.json)
-			fputs("]}\n", stdout);
 		status = cli_fail(err);
 		if (refusals.count > 0 && !opts.skip_refused)
 			print_way_on(argc, argv, refusals.git);
@@ -314,8 +314,9 @@ int cmd_add(int argc, char **argv)
 			",\"commit\":", sum.registered, sum.new_versions,
 			sum.unchanged, sum.skipped);
 		json_string(stdout, sum.commit[0] ? sum.commit : NULL);
-		fprintf(stdout, ",\"dry_run\":%s}\n", opts.dry_run ?
+		fprintf(stdout, ",\"dry_run\":%s", opts.dry_run ?
 			"true" : "false");
+		json_end();
 	} else if (quiet) {
 		/* nothing */
 	} else if (opts.dry_run) {

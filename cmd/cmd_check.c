@@ -203,7 +203,8 @@ static void json_disclosure(const custody_check_result *r)
 static void json_result(const custody_check_result *r, int ok,
 	const char *message)
 {
-	printf("{\"ok\":%s,\"failed_step\":", ok ? "true" : "false");
+	json_begin("check");
+	printf(",\"ok\":%s,\"failed_step\":", ok ? "true" : "false");
 	json_string(stdout, ok ? NULL : r->failed_step);
 	fputs(",\"error\":", stdout);
 	json_string(stdout, message);
@@ -259,7 +260,7 @@ static void json_result(const custody_check_result *r, int ok,
 		json_string(stdout, r->derivation);
 		printf(",\"derived_from\":%" PRIu64, r->derived_from);
 	}
-	fputs("}\n", stdout);
+	json_end();
 }
 
 int cmd_check(int argc, char **argv)
@@ -310,7 +311,7 @@ int cmd_check(int argc, char **argv)
 	if (consistency != NULL && saved == NULL)
 		return cli_usage("check", "--consistency goes with "
 			"--checkpoint");
-	if (cli_read_text_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
+	if (cli_read_file(proof_path, PROOF_MAX, &proof, &proof_len) !=
 	    EXIT_OK || (key != NULL && cli_key_text(key, &key_text) !=
 	    EXIT_OK) || (policy != NULL && cli_read_text_file(policy,
 	    64 * 1024, &policy_text, &opts.policy_len) != EXIT_OK))
@@ -329,8 +330,14 @@ int cmd_check(int argc, char **argv)
 	    &err) != 0) {
 		if (cli.json)
 			json_result(&result, 0, cli_error_text(err));
-		cli_error("check failed at step '%s': %s", result.failed_step,
-			cli_error_text(err));
+		/* a proof that does not parse: name the file, as every
+		 * reader of a file the user gave does */
+		if (strcmp(result.failed_step, "proof") == 0)
+			cli_error("check failed at step 'proof': %s: %s",
+				proof_path, cli_error_text(err));
+		else
+			cli_error("check failed at step '%s': %s",
+				result.failed_step, cli_error_text(err));
 		custody_error_free(err);
 		goto done;
 	}

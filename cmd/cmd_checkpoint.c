@@ -70,10 +70,12 @@ static int checkpoint_sign(int argc, char **argv)
 	}
 	if (rc != 0)
 		return cli_fail(err);
-	if (cli.json)
-		printf("{\"size\":%" PRIu64 ",\"commit\":\"%s\"}\n", size,
+	if (cli.json) {
+		json_begin("checkpoint-sign");
+		printf(",\"size\":%" PRIu64 ",\"commit\":\"%s\"", size,
 			commit);
-	else
+		json_end();
+	} else
 		printf("signed checkpoint of size %" PRIu64 ": commit %.12s\n",
 			size, commit);
 	return EXIT_OK;
@@ -110,13 +112,14 @@ int cmd_checkpoint(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli.json) {
-		fputs("{\"origin\":", stdout);
+		json_begin("checkpoint");
+		fputs(",\"origin\":", stdout);
 		json_string(stdout, info.origin);
 		printf(",\"size\":%" PRIu64 ",\"root\":", info.size);
 		json_string(stdout, info.root);
 		fputs(",\"note\":", stdout);
 		json_string(stdout, note.ptr);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		fwrite(note.ptr, 1, note.size, stdout);
 	}

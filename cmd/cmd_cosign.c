@@ -38,7 +38,8 @@ static const char cosign_help[] =
 
 static void print_json(const custody_cosign_info *info)
 {
-	printf("{\"format\":1,\"size\":%" PRIu64 ",\"root\":", info->size);
+	json_begin("cosign");
+	printf(",\"size\":%" PRIu64 ",\"root\":", info->size);
 	json_string(stdout, info->root);
 	printf(",\"cosignatures\":%zu,\"quorum_met\":%s,\"commit\":",
 		info->cosignatures, info->quorum_met ? "true" : "false");
@@ -66,7 +67,8 @@ static void print_json(const custody_cosign_info *info)
 		}
 		fputs("}", stdout);
 	}
-	fputs("]}\n", stdout);
+	fputs("]", stdout);
+	json_end();
 }
 
 static void print_text(const custody_cosign_info *info)

@@ -87,11 +87,12 @@ int cmd_derive(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli.json) {
-		printf("{\"entry\":%" PRIu64 ",\"derivation\":", index);
+		json_begin("derive");
+		printf(",\"entry\":%" PRIu64 ",\"derivation\":", index);
 		json_string(stdout, opts.derivation);
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, commit);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("registered %s (%s of %s): entry %" PRIu64 ", commit "
 			"%.12s\n", cli_name(argv[optind + 1]),

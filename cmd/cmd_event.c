@@ -100,11 +100,12 @@ int cmd_event(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli.json) {
-		printf("{\"entry\":%" PRIu64 ",\"action\":", index);
+		json_begin("event");
+		printf(",\"entry\":%" PRIu64 ",\"action\":", index);
 		json_string(stdout, opts.action);
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, commit);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("recorded %s of %s: entry %" PRIu64 ", commit %.12s\n",
 			cli_text(opts.action), cli_name(argv[optind]), index,

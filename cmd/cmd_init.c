@@ -105,7 +105,8 @@ int cmd_init(int argc, char **argv)
 		return cli_fail(err);
 	}
 	if (cli.json) {
-		fputs("{\"archive\":", stdout);
+		json_begin("init");
+		fputs(",\"archive\":", stdout);
 		json_string(stdout, custody_archive_path(archive));
 		fputs(",\"collection\":", stdout);
 		json_string(stdout, custody_archive_collection(archive));
@@ -119,7 +120,7 @@ int cmd_init(int argc, char **argv)
 		json_string(stdout, custody_archive_log_key(archive));
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, custody_archive_head(archive));
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("Created archive %s\n  collection %s\n  origin     %s\n"
 			"  member     %s\n  outlet key %s (%s)\n",

@@ -12,7 +12,8 @@ static const char help[] =
 "       custody key import FILE [NAME] [--passphrase-file FILE] [--json]\n"
 "       custody key list [--json]\n"
 "       custody key export [NAME] [--allowed-signers | --vkey [--origin O]]\n"
-"       custody key export --outlet [--vkey] [--archive DIR]\n"
+"                          [--json]\n"
+"       custody key export --outlet [--vkey] [--archive DIR] [--json]\n"
 "\n"
 "Your signing keys (Ed25519). Each lives in the key folder, outside every\n"
 "archive: $CUSTODY_KEY_DIR, else $XDG_CONFIG_HOME/custody/keys, else\n"
@@ -42,7 +43,8 @@ static const char help[] =
 "--passphrase-file FILE (first line) or CUSTODY_PASSPHRASE.\n"
 "\n"
 "  --archive DIR   the archive whose origin --vkey uses\n"
-"  --json          print the result as JSON\n"
+"  --json          print the result as JSON (export: {name, outlet,\n"
+"                  fingerprint, public_key, form, line})\n"
 "\n"
 "Examples:\n"
 "  custody key new jane\n"
@@ -78,7 +80,8 @@ static int store(const custody_key *key, const char *name,
 	}
 	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
 	if (json) {
-		fputs("{\"name\":", stdout);
+		json_begin("key");
+		fputs(",\"name\":", stdout);
 		json_string(stdout, name);
 		fputs(",\"fingerprint\":", stdout);
 		json_string(stdout, fingerprint);
@@ -86,7 +89,7 @@ static int store(const custody_key *key, const char *name,
 		json_string(stdout, line.ptr);
 		fputs(",\"private_key_file\":", stdout);
 		json_string(stdout, key_path.ptr);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("%s key %s\n  fingerprint %s\n  public      %s %s\n"
 			"  private     %s (encrypted, mode 0600)\n", verb, name,
@@ -260,17 +263,57 @@ static int key_list(int json)
 
 	if (custody_keystore_dir(&dir, &err) != 0)
 		return cli_fail(err);
-	if (json)
-		fputs("{\"folder\":", stdout), json_string(stdout, dir.ptr),
+	if (json) {
+		json_begin("key-list");
+		fputs(",\"folder\":", stdout);
+		json_string(stdout, dir.ptr);
 		fputs(",\"keys\":[", stdout);
+	}
 	rc = custody_keystore_list(dir.ptr, on_key, &l, &err);
-	if (json)
-		fputs("]}\n", stdout);
-	else if (rc == 0 && l.count == 0)
+	if (json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	} else if (!json && rc == 0 && l.count == 0)
 		fprintf(stderr, "custody: no keys in %s; make one with "
 			"`custody key new NAME`\n", dir.ptr);
 	custody_buf_dispose(&dir);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
+}
+
+/*
+ * What key export prints: `line` as it is, or under --json an object
+ * with it (docs/json.md): the key's name (the origin for the outlet
+ * key), its fingerprint and OpenSSH public key, and which form `line` is.
+ */
+static int print_export(const struct cli *cli, const char *name,
+	int outlet, const char *form, const custody_pubkey *pub,
+	const char *line)
+{
+	custody_buf openssh = CUSTODY_BUF_INIT;
+	custody_error *err = NULL;
+	char fingerprint[64];
+
+	if (!cli->json) {
+		printf("%s\n", line);
+		return EXIT_OK;
+	}
+	if (custody_pubkey_openssh(pub, &openssh, &err) != 0)
+		return cli_fail(err);
+	custody_pubkey_fingerprint(pub, fingerprint);
+	json_begin("key-export");
+	fputs(",\"name\":", stdout);
+	json_string(stdout, name);
+	printf(",\"outlet\":%s,\"fingerprint\":", outlet ? "true" : "false");
+	json_string(stdout, fingerprint);
+	fputs(",\"public_key\":", stdout);
+	json_string(stdout, openssh.ptr);
+	fputs(",\"form\":", stdout);
+	json_string(stdout, form);
+	fputs(",\"line\":", stdout);
+	json_string(stdout, line);
+	json_end();
+	custody_buf_dispose(&openssh);
+	return EXIT_OK;
 }
 
 /* The archive's outlet key, as its vkey or an OpenSSH line. */
@@ -280,22 +323,28 @@ static int outlet_export(struct cli *cli, int vkey)
 	custody_pubkey *pub = NULL;
 	custody_error *err = NULL;
 	custody_buf text = CUSTODY_BUF_INIT;
+	char *line = NULL;
 	const char *v;
 	int rc = EXIT_FAILED;
 
 	if (cli_open(cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	v = custody_archive_log_key(archive);
-	if (vkey) {
-		printf("%s\n", v);
-		rc = EXIT_OK;
-	} else if (custody_pubkey_parse(&pub, v, strlen(v), &err) != 0 ||
+	if (custody_pubkey_parse(&pub, v, strlen(v), &err) != 0 ||
 	    custody_pubkey_openssh(pub, &text, &err) != 0) {
 		rc = cli_fail(err);
+	} else if (vkey) {
+		rc = print_export(cli, custody_archive_origin(archive), 1,
+			"vkey", pub, v);
+	} else if (asprintf(&line, "%s %s", text.ptr,
+	    custody_archive_origin(archive)) < 0) {
+		cli_oom();
+		line = NULL;
 	} else {
-		printf("%s %s\n", text.ptr, custody_archive_origin(archive));
-		rc = EXIT_OK;
+		rc = print_export(cli, custody_archive_origin(archive), 1,
+			"openssh", pub, line);
 	}
+	free(line);
 	custody_pubkey_free(pub);
 	custody_buf_dispose(&text);
 	custody_archive_free(archive);
@@ -309,6 +358,7 @@ static int key_export(struct cli *cli, const char *name, int vkey,
 	custody_pubkey *pub = NULL;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
+	char *line = NULL;
 	int rc = EXIT_FAILED;
 
 	if (vkey && name == NULL && origin == NULL)
@@ -325,20 +375,24 @@ static int key_export(struct cli *cli, const char *name, int vkey,
 			rc = cli_fail(err);
 			goto done;
 		}
-		printf("%s\n", text.ptr);
-	} else {
-		if (custody_pubkey_openssh(pub, &text, &err) != 0) {
-			rc = cli_fail(err);
-			goto done;
-		}
-		if (allowed_signers)
-			printf("%s namespaces=\"git,custody\" %s\n", found.ptr,
-				text.ptr);
-		else
-			printf("%s %s\n", text.ptr, found.ptr);
+		rc = print_export(cli, found.ptr, 0, "vkey", pub, text.ptr);
+		goto done;
 	}
-	rc = EXIT_OK;
+	if (custody_pubkey_openssh(pub, &text, &err) != 0) {
+		rc = cli_fail(err);
+		goto done;
+	}
+	if ((allowed_signers ? asprintf(&line, "%s namespaces=\"git,custody\" "
+	    "%s", found.ptr, text.ptr) : asprintf(&line, "%s %s", text.ptr,
+	    found.ptr)) < 0) {
+		cli_oom();
+		line = NULL;
+		goto done;
+	}
+	rc = print_export(cli, found.ptr, 0, allowed_signers ?
+		"allowed-signers" : "openssh", pub, line);
 done:
+	free(line);
 	custody_archive_free(archive);
 	custody_pubkey_free(pub);
 	custody_buf_dispose(&found);

@@ -18,7 +18,8 @@ static const char help[] =
 "\n"
 "  -n COUNT     show at most COUNT entries\n"
 "  --published  what was published, where and when\n"
-"  --json       one JSON array\n"
+"  --json       one JSON object: {format, entries}, {format,\n"
+"               publications} or, with PATH, {format, path, steps}\n"
 "\n"
 "Examples:\n"
 "  custody log -n 10\n"
@@ -234,13 +235,18 @@ int cmd_log(int argc, char **argv)
 		return rc;
 	}
 	o.json = cli.json;
-	if (cli.json)
-		fputs("[", stdout);
+	if (cli.json) {
+		json_begin(published ? "log-published" : "log");
+		fputs(published ? ",\"publications\":[" : ",\"entries\":[",
+			stdout);
+	}
 	rc = published ? custody_archive_published(archive, on_publication, &o,
 		&err) : custody_archive_log(archive, path, limit, on_entry, &o,
 		&err);
-	if (cli.json)
-		fputs("]\n", stdout);
+	if (cli.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	custody_archive_free(archive);
 	if (rc != 0)
 		return cli_fail(err);

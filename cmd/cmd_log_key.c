@@ -111,11 +111,13 @@ static int rotate(int argc, char **argv)
 		goto done;
 	}
 	if (cli.json) {
-		printf("{\"index\":%" PRIu64 ",\"log_key\":", index);
+		json_begin("log-key-rotate");
+		printf(",\"index\":%" PRIu64 ",\"log_key\":", index);
 		json_string(stdout, custody_archive_log_key(archive));
 		fputs(",\"previous_log_key\":", stdout);
 		json_string(stdout, before);
-		printf(",\"commit\":\"%s\"}\n", commit);
+		printf(",\"commit\":\"%s\"", commit);
+		json_end();
 	} else {
 		printf("rotated the outlet key at entry %" PRIu64 ": commit "
 			"%.12s\n  old %s\n  new %s (%s)\n", index, commit,

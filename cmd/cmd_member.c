@@ -81,15 +81,25 @@ static int list_members(struct cli *cli, int allowed_signers)
 		return EXIT_FAILED;
 	if (allowed_signers) {
 		rc = custody_archive_allowed_signers(archive, &text, &err);
-		if (rc == 0)
+		if (rc == 0 && l.json) {
+			json_begin("member-allowed-signers");
+			fputs(",\"allowed_signers\":", stdout);
+			json_string(stdout, text.ptr);
+			json_end();
+		} else if (rc == 0) {
 			fwrite(text.ptr, 1, text.size, stdout);
+		}
 		custody_buf_dispose(&text);
 	} else {
-		if (l.json)
-			fputs("{\"members\":[", stdout);
+		if (l.json) {
+			json_begin("member-list");
+			fputs(",\"members\":[", stdout);
+		}
 		rc = custody_archive_members(archive, on_member, &l, &err);
-		if (l.json)
-			fputs("]}\n", stdout);
+		if (l.json && rc == 0) {
+			fputs("]", stdout);
+			json_end();
+		}
 	}
 	custody_archive_free(archive);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
@@ -178,12 +188,13 @@ int cmd_member(int argc, char **argv)
 		goto done;
 	}
 	if (cli.json) {
-		printf("{\"action\":\"%s\",\"member\":", add ? "add" :
+		json_begin("member");
+		printf(",\"action\":\"%s\",\"member\":", add ? "add" :
 			"revoke");
 		json_string(stdout, name);
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, commit);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("%s %s; commit %.12s\n", add ? "added member" :
 			"revoked member", name, commit);

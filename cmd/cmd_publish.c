@@ -90,12 +90,13 @@ int cmd_publish(int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(err);
 	if (cli.json) {
-		printf("{\"entry\":%" PRIu64 ",\"documents\":%d,\"url\":",
+		json_begin("publish");
+		printf(",\"entry\":%" PRIu64 ",\"documents\":%d,\"url\":",
 			index, argc - optind);
 		json_string(stdout, opts.url);
 		fputs(",\"commit\":", stdout);
 		json_string(stdout, commit);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("published %d document%s at %s: entry %" PRIu64
 			", commit %.12s\n", argc - optind,

@@ -121,11 +121,17 @@ int cli_timeline(struct cli *cli, custody_archive *archive, const char *path)
 	custody_error *err = NULL;
 	int rc;
 
-	if (p.json)
-		fputs("[", stdout);
+	if (p.json) {
+		json_begin("log-document");
+		fputs(",\"path\":", stdout);
+		json_string(stdout, path);
+		fputs(",\"steps\":[", stdout);
+	}
 	rc = custody_archive_timeline(archive, path, print_step, &p, &err);
-	if (p.json)
-		fputs("]\n", stdout);
+	if (p.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
 
@@ -755,22 +761,6 @@ static void page_free(struct page *pg)
 	free(pg->members);
 }
 
-/* Each file the report writes must be new, unless --force. */
-static int refuse_existing(const char *path, int force)
-{
-	if (force || access(path, F_OK) != 0)
-		return EXIT_OK;
-	cli_error("%s: exists; use --force to replace it", path);
-	return EXIT_FAILED;
-}
-
-static int write_output(const char *path, const void *data, size_t len,
-	int force)
-{
-	return force ? cli_write_file(path, data, len) :
-		cli_write_new_file(path, data, len);
-}
-
 /* The signer as a member: the one whose key it is, by fingerprint. */
 static int find_signer(struct page *pg, custody_key *key,
 	const char *key_name, struct facts *fx)
@@ -837,9 +827,9 @@ static int save(const char *output, const char *text, size_t len,
 		custody_error_free(err);
 		goto done;
 	}
-	if (write_output(output, text, len, force) != EXIT_OK ||
-	    write_output(sidecar, sums, strlen(sums), force) != EXIT_OK ||
-	    (key != NULL && write_output(sig_path, sig.ptr, sig.size,
+	if (cli_write_output(output, text, len, force) != EXIT_OK ||
+	    cli_write_output(sidecar, sums, strlen(sums), force) != EXIT_OK ||
+	    (key != NULL && cli_write_output(sig_path, sig.ptr, sig.size,
 	    force) != EXIT_OK))
 		goto done;
 	printf("%s: report of %s\n  SHA-256    %s (in %s)\n", output,
@@ -912,9 +902,9 @@ int cmd_report(int argc, char **argv)
 		goto done;
 	}
 	/* before any work: nothing is replaced without --force */
-	if (output != NULL && (refuse_existing(output, force) != EXIT_OK ||
-	    refuse_existing(sidecar, force) != EXIT_OK ||
-	    (sign && refuse_existing(sig_path, force) != EXIT_OK)))
+	if (output != NULL && (cli_check_output(output, force) != EXIT_OK ||
+	    cli_check_output(sidecar, force) != EXIT_OK ||
+	    (sign && cli_check_output(sig_path, force) != EXIT_OK)))
 		goto done;
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		goto done;

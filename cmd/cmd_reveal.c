@@ -119,11 +119,12 @@ int cmd_check_reveal(int argc, char **argv)
 	if (custody_reveal_check(text, len, key_text, original, derivative,
 	    &r, &err) != 0) {
 		if (cli.json) {
-			fputs("{\"ok\":false,\"failed_step\":", stdout);
+			json_begin("check-reveal");
+			fputs(",\"ok\":false,\"failed_step\":", stdout);
 			json_string(stdout, r.failed_step);
 			fputs(",\"error\":", stdout);
 			json_string(stdout, cli_error_text(err));
-			fputs("}\n", stdout);
+			json_end();
 		}
 		cli_error("check-reveal failed at step '%s': %s",
 			r.failed_step, cli_error_text(err));
@@ -131,15 +132,18 @@ int cmd_check_reveal(int argc, char **argv)
 		goto done;
 	}
 	if (cli.json) {
-		printf("{\"ok\":true,\"derivative\":%" PRIu64 ",\"original\":%"
-			PRIu64 ",\"derivation\":", r.derivative, r.original);
+		json_begin("check-reveal");
+		printf(",\"ok\":true,\"derivative\":%" PRIu64
+			",\"original\":%" PRIu64 ",\"derivation\":",
+			r.derivative, r.original);
 		json_string(stdout, r.derivation);
 		fputs(",\"original_path\":", stdout);
 		json_string(stdout, r.original_path);
 		fputs(",\"original_sha256\":", stdout);
 		json_string(stdout, r.original_sha256);
-		printf(",\"original_file_checked\":%s}\n",
+		printf(",\"original_file_checked\":%s",
 			r.original_file_checked ? "true" : "false");
+		json_end();
 	} else {
 		printf("OK: %s (entry %" PRIu64 ") was made by %s from %s "
 			"(entry %" PRIu64 "), both in the log %s at size %"

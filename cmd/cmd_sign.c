@@ -54,7 +54,7 @@ int cmd_sign(int argc, char **argv)
 	custody_error *err = NULL;
 	char *member = NULL, fingerprint[64];
 	struct cli cli;
-	int force = 0, c, rc = EXIT_OK;
+	int force = 0, c, rc = EXIT_OK, listed = 0;
 
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
@@ -72,12 +72,17 @@ int cmd_sign(int argc, char **argv)
 		return cli_usage("sign", "--output goes with one FILE");
 	if (ns[0] == '\0')
 		return cli_usage("sign", "--namespace may not be empty");
+	if (cli.json && output != NULL && strcmp(output, "-") == 0)
+		return cli_usage("sign", "--output - and --json both want "
+			"standard output; name a file with --output");
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,
 	    &member) != EXIT_OK)
 		return EXIT_FAILED;
 	custody_pubkey_fingerprint(custody_key_public(key), fingerprint);
-	if (cli.json)
-		fputs("{\"signed\":[", stdout);
+	if (cli.json) {
+		json_begin("sign");
+		fputs(",\"signed\":[", stdout);
+	}
 	for (int i = optind; i < argc; i++) {
 		custody_buf sig = CUSTODY_BUF_INIT;
 		char *sig_path = NULL;
@@ -112,7 +117,7 @@ int cmd_sign(int argc, char **argv)
 		    EXIT_OK) {
 			rc = EXIT_FAILED;
 		} else if (cli.json) {
-			fputs(i > optind ? ",{\"file\":" : "{\"file\":", stdout);
+			fputs(listed++ ? ",{\"file\":" : "{\"file\":", stdout);
 			json_string(stdout, argv[i]);
 			fputs(",\"signature\":", stdout);
 			json_string(stdout, output ? output : sig_path);
@@ -124,14 +129,16 @@ int cmd_sign(int argc, char **argv)
 		free(sig_path);
 		custody_buf_dispose(&sig);
 	}
-	if (cli.json) {
+	/* a file not signed is a failure: custody-error/v1 names it (the
+	 * others' signatures are written, as without --json) */
+	if (cli.json && rc == EXIT_OK) {
 		fputs("],\"key\":", stdout);
 		json_string(stdout, member);
 		fputs(",\"fingerprint\":", stdout);
 		json_string(stdout, fingerprint);
 		fputs(",\"namespace\":", stdout);
 		json_string(stdout, ns);
-		fputs("}\n", stdout);
+		json_end();
 	}
 	custody_key_free(key);
 	free(member);

@@ -138,26 +138,26 @@ int cmd_status(int argc, char **argv)
 	}
 	opts.progress = cli.progress ? cli_progress : NULL;
 	o.json = cli.json;
-	if (cli.json)
-		fputs("{\"items\":[", stdout);
+	if (cli.json) {
+		json_begin("status");
+		fputs(",\"items\":[", stdout);
+	}
 	rc = custody_archive_status(archive, &opts, on_item, &o, &sum, &err);
 	cli_progress_end();
 	custody_archive_free(archive);
 	free(exclude);
-	if (rc != 0) {
-		if (cli.json)
-			fputs("]}\n", stdout);
+	if (rc != 0)
 		return cli_fail(err);
-	}
 	differ = sum.added + sum.modified + sum.missing + sum.moved +
 		sum.refused;
 	if (cli.json) {
 		printf("],\"unchanged\":%" PRIu64 ",\"new\":%" PRIu64
 			",\"modified\":%" PRIu64 ",\"missing\":%" PRIu64
 			",\"moved\":%" PRIu64 ",\"refused\":%" PRIu64
-			",\"hashed\":%" PRIu64 "}\n", sum.unchanged, sum.added,
+			",\"hashed\":%" PRIu64, sum.unchanged, sum.added,
 			sum.modified, sum.missing, sum.moved, sum.refused,
 			sum.hashed);
+		json_end();
 	} else if (differ == 0) {
 		printf("clean: %" PRIu64 " document%s as recorded\n",
 			sum.unchanged, sum.unchanged == 1 ? "" : "s");

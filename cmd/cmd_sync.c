@@ -155,7 +155,8 @@ static void print_result(const char *what, const char *remote,
 	const custody_fetch_result *r, int json)
 {
 	if (json) {
-		fputs("{\"remote\":", stdout);
+		json_begin(what);
+		fputs(",\"remote\":", stdout);
 		json_string(stdout, remote);
 		fputs(",\"tip\":", stdout);
 		json_string(stdout, r->tip);
@@ -171,7 +172,7 @@ static void print_result(const char *what, const char *remote,
 		if (strcmp(what, "push") != 0 &&
 		    r->relation == CUSTODY_SYNC_AHEAD)
 			printf(",\"checked_from\":%" PRIu64, r->checked_from);
-		fputs("}\n", stdout);
+		json_end();
 		return;
 	}
 	if (strcmp(what, "push") == 0) {
@@ -405,12 +406,14 @@ int cmd_clone(int argc, char **argv)
 		return cli_fail(err);
 	}
 	if (cli.json) {
-		fputs("{\"archive\":", stdout);
+		json_begin("clone");
+		fputs(",\"archive\":", stdout);
 		json_string(stdout, custody_archive_path(archive));
 		fputs(",\"tip\":", stdout);
 		json_string(stdout, r.tip);
-		printf(",\"size\":%" PRIu64 ",\"documents_written\":%" PRIu64
-			"}\n", r.size, r.documents_written);
+		printf(",\"size\":%" PRIu64 ",\"documents_written\":%" PRIu64,
+			r.size, r.documents_written);
+		json_end();
 	} else {
 		printf("cloned %s into %s: %" PRIu64 " entries verified, %"
 			PRIu64 " document%s written\n", custody_archive_origin(
@@ -477,11 +480,26 @@ int cmd_remote(int argc, char **argv)
 			&err);
 	else {
 		json = cli.json ? 1 : -1;
-		if (cli.json)
-			fputs("{\"remotes\":[", stdout);
+		if (cli.json) {
+			json_begin("remote-list");
+			fputs(",\"remotes\":[", stdout);
+		}
 		rc = custody_archive_remotes(archive, on_remote, &json, &err);
-		if (cli.json)
-			fputs("]}\n", stdout);
+		if (cli.json && rc == 0) {
+			fputs("]", stdout);
+			json_end();
+		}
+	}
+	if (rc == 0 && cli.json && strcmp(sub, "list") != 0) {
+		json_begin("remote");
+		fputs(",\"action\":", stdout);
+		json_string(stdout, sub);
+		fputs(",\"name\":", stdout);
+		json_string(stdout, argv[optind + 1]);
+		fputs(",\"url\":", stdout);
+		json_string(stdout, strcmp(sub, "add") == 0 ?
+			argv[optind + 2] : NULL);
+		json_end();
 	}
 	custody_archive_free(archive);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
@@ -500,7 +518,8 @@ static const char evidence_help[] =
 "            partner's: which entry went where\n"
 "  refused   a main that moved back or was rewritten, refused\n"
 "\n"
-"  --json   one JSON array of {kind, time, path, summary}\n"
+"  --json   one JSON object: {format, evidence: [{kind, time, path,\n"
+"           summary}]}\n"
 "\n"
 "Examples:\n"
 "  custody evidence\n"
@@ -518,7 +537,7 @@ static int print_evidence(const custody_evidence_item *it, void *payload)
 			it->time, it->summary, it->path);
 		return 0;
 	}
-	fputs((*count)++ ? ",\n {\"kind\":" : " {\"kind\":", stdout);
+	fputs((*count)++ ? ",{\"kind\":" : "{\"kind\":", stdout);
 	json_string(stdout, evidence_kinds[it->kind]);
 	fputs(",\"time\":", stdout);
 	json_string(stdout, it->time);
@@ -559,10 +578,14 @@ int cmd_evidence(int argc, char **argv)
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli.json) {
-		fputs("[\n", stdout);
+		json_begin("evidence");
+		fputs(",\"evidence\":[", stdout);
 		rc = custody_archive_evidence(archive, print_evidence, &n,
 			&err);
-		fputs(n ? "\n]\n" : "]\n", stdout);
+		if (rc == 0) {
+			fputs("]", stdout);
+			json_end();
+		}
 	} else if ((rc = custody_archive_evidence(archive, count_evidence,
 	    &n, &err)) == 0 && n == 0) {
 		puts("no evidence kept");

@@ -10,9 +10,9 @@
 #include "keys.h"
 
 static const char help[] =
-"usage: custody timestamp request [-o FILE.tsq [--force]]\n"
-"       custody timestamp request --tsa URL [--tsa-ca CA.pem]\n"
-"       custody timestamp add FILE.tsr [--tsa-ca CA.pem]\n"
+"usage: custody timestamp request [-o FILE.tsq [--force]] [--json]\n"
+"       custody timestamp request --tsa URL [--tsa-ca CA.pem] [--json]\n"
+"       custody timestamp add FILE.tsr [--tsa-ca CA.pem] [--json]\n"
 "\n"
 "Trusted time for the log (RFC 3161). `request` writes a timestamp query\n"
 "for the current checkpoint (SHA-256 of the signed checkpoint file), to\n"
@@ -35,7 +35,8 @@ static const char help[] =
 "  --key NAME         sign the commit with this key (or CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
 "  --archive DIR      the archive (or CUSTODY_ARCHIVE)\n"
-"  --json             print the result as JSON\n"
+"  --json             print the result as JSON; for request -o FILE,\n"
+"                     {query, bytes} (the query itself goes to a file)\n"
 "\n"
 "Examples:\n"
 "  custody timestamp request --tsa https://tsa.example/\n"
@@ -45,14 +46,15 @@ static const char help[] =
 static void print_info(const custody_timestamp_info *info, int json)
 {
 	if (json) {
-		printf("{\"size\":%" PRIu64 ",\"time\":", info->size);
+		json_begin("timestamp");
+		printf(",\"size\":%" PRIu64 ",\"time\":", info->size);
 		json_string(stdout, info->time);
 		fputs(",\"authority\":", stdout);
 		json_string(stdout, info->authority);
 		printf(",\"trusted\":%s,\"commit\":", info->trusted ? "true" :
 			"false");
 		json_string(stdout, info->commit);
-		fputs("}\n", stdout);
+		json_end();
 		return;
 	}
 	printf("timestamped the checkpoint of size %" PRIu64 ": %s by %s%s; "
@@ -116,6 +118,10 @@ int cmd_timestamp(int argc, char **argv)
 		return cli_usage("timestamp", "-o and --tsa do not go together");
 	if (!add && url == NULL && ca != NULL)
 		return cli_usage("timestamp", "--tsa-ca goes with --tsa or add");
+	if (!add && url == NULL && cli.json && (output == NULL ||
+	    strcmp(output, "-") == 0))
+		return cli_usage("timestamp", "--json prints on standard "
+			"output; write the query to a file with -o FILE");
 	if (force && output == NULL)
 		return cli_usage("timestamp", "--force goes with -o FILE");
 	if (cli_check_output(output, force) != EXIT_OK)
@@ -137,6 +143,13 @@ int cmd_timestamp(int argc, char **argv)
 			goto done;
 		}
 		rc = cli_write_output(output, query.ptr, query.size, force);
+		if (rc == EXIT_OK && cli.json) {
+			json_begin("timestamp-request");
+			fputs(",\"query\":", stdout);
+			json_string(stdout, output);
+			printf(",\"bytes\":%zu", query.size);
+			json_end();
+		}
 		goto done;
 	}
 	if (cli_signing_key(cli.key_name, cli.passphrase_file, &key,

@@ -83,14 +83,12 @@ int cmd_verifier(int argc, char **argv)
 			return rc;
 	}
 	if (cli.json) {
-		printf("{\"sha256\":\"%s\",\"size\":%zu,\"output\":",
+		json_begin("verifier");
+		printf(",\"sha256\":\"%s\",\"size\":%zu,\"output\":",
 			custody_verifier_page_sha256,
 			custody_verifier_page_size);
-		if (output != NULL)
-			json_string(stdout, output);
-		else
-			fputs("null", stdout);
-		fputs("}\n", stdout);
+		json_string(stdout, output);
+		json_end();
 	} else {
 		printf("%s  %s\n", custody_verifier_page_sha256,
 			output != NULL ? output : "verify.html");

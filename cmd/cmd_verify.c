@@ -83,21 +83,27 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_FAILED;
 	opts.progress = cli.progress ? cli_progress : NULL;
 	o.json = cli.json;
-	if (cli.json)
-		fputs("{\"problems\":[", stdout);
+	if (cli.json) {
+		json_begin("verify");
+		fputs(",\"problems\":[", stdout);
+	}
 	memset(&sum, 0, sizeof(sum));
 	rc = custody_archive_verify(archive, &opts, on_problem, &o, &sum,
 		&err);
 	cli_progress_end();
 	custody_archive_free(archive);
-	if (cli.json)
+	if (cli.json) {
 		printf("],\"ok\":%s,\"full\":%s,\"commits\":%" PRIu64
-			",\"signatures\":%" PRIu64 ",\"entries\":%" PRIu64 ",\"documents\":%" PRIu64
-			",\"files_checked\":%" PRIu64 ",\"blobs_checked\":%"
-			PRIu64 "}\n", rc == 0 ? "true" : "false",
+			",\"signatures\":%" PRIu64 ",\"entries\":%" PRIu64
+			",\"documents\":%" PRIu64 ",\"files_checked\":%" PRIu64
+			",\"blobs_checked\":%" PRIu64 ",\"error\":",
+			rc == 0 ? "true" : "false",
 			opts.full ? "true" : "false", sum.commits,
 			sum.signatures, sum.entries,
 			sum.documents, sum.files_checked, sum.blobs_checked);
+		json_string(stdout, rc == 0 ? NULL : cli_error_text(err));
+		json_end();
+	}
 	if (rc != 0)
 		return cli_fail(err);
 	if (!cli.json)

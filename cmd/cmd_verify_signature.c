@@ -50,6 +50,28 @@ static int read_signature(const char *path, char *out, size_t *len)
 	return EXIT_OK;
 }
 
+/* The verdict under --json: valid, or why not (signer NULL: the
+ * signature did not verify at all). */
+static void print_json(const char *file, const char *sig_path,
+	const char *ns, const char *signer, const char *expected,
+	const char *error)
+{
+	json_begin("verify-signature");
+	fputs(",\"file\":", stdout);
+	json_string(stdout, file);
+	fputs(",\"signature\":", stdout);
+	json_string(stdout, sig_path);
+	printf(",\"valid\":%s,\"fingerprint\":", error ? "false" : "true");
+	json_string(stdout, signer);
+	fputs(",\"expected_fingerprint\":", stdout);
+	json_string(stdout, expected);
+	fputs(",\"namespace\":", stdout);
+	json_string(stdout, ns);
+	fputs(",\"error\":", stdout);
+	json_string(stdout, error);
+	json_end();
+}
+
 int cmd_verify_signature(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -99,6 +121,9 @@ int cmd_verify_signature(int argc, char **argv)
 	close(fd);
 	custody_pubkey_fingerprint(expected, want);
 	if (vr != 0) {
+		if (cli.json)
+			print_json(file, sig_path, ns, NULL, want,
+				cli_error_text(err));
 		cli_error("%s: bad signature %s: %s", file, sig_path,
 			cli_error_text(err));
 		custody_error_free(err);
@@ -106,20 +131,15 @@ int cmd_verify_signature(int argc, char **argv)
 	}
 	custody_pubkey_fingerprint(signer, got);
 	if (!custody_pubkey_equal(signer, expected)) {
+		if (cli.json)
+			print_json(file, sig_path, ns, got, want,
+				"a signature by another key");
 		cli_error("%s: %s is a signature by %s, not by the key given "
 			"(%s)", file, sig_path, got, want);
 		goto done;
 	}
 	if (cli.json) {
-		fputs("{\"file\":", stdout);
-		json_string(stdout, file);
-		fputs(",\"signature\":", stdout);
-		json_string(stdout, sig_path);
-		fputs(",\"valid\":true,\"fingerprint\":", stdout);
-		json_string(stdout, got);
-		fputs(",\"namespace\":", stdout);
-		json_string(stdout, ns);
-		fputs("}\n", stdout);
+		print_json(file, sig_path, ns, got, want, NULL);
 	} else {
 		printf("Good signature on %s by %s (namespace %s)\n", file, got,
 			ns);

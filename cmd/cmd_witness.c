@@ -199,7 +199,8 @@ static int witness_init(struct witness_args *a, const char *name)
 		goto done;
 	}
 	if (a->cli.json) {
-		fputs("{\"name\":", stdout);
+		json_begin("witness-init");
+		fputs(",\"name\":", stdout);
 		json_string(stdout, name);
 		fputs(",\"vkey\":", stdout);
 		json_string(stdout, custody_witness_vkey(w));
@@ -207,7 +208,7 @@ static int witness_init(struct witness_args *a, const char *name)
 		json_string(stdout, custody_witness_path(w));
 		fputs(",\"key\":", stdout);
 		json_string(stdout, path.ptr);
-		fputs("}\n", stdout);
+		json_end();
 	} else {
 		printf("witness %s: state in %s, key in %s\n", name,
 			cli_name(custody_witness_path(w)), cli_name(path.ptr));
@@ -238,7 +239,15 @@ static int witness_trust(struct witness_args *a, const char *origin,
 		return EXIT_FAILED;
 	}
 	rc = custody_witness_trust(w, origin, vkey, &added, &err);
-	if (rc == 0)
+	if (rc == 0 && a->cli.json) {
+		json_begin("witness-trust");
+		fputs(",\"origin\":", stdout);
+		json_string(stdout, origin);
+		fputs(",\"vkey\":", stdout);
+		json_string(stdout, vkey);
+		printf(",\"added\":%s", added ? "true" : "false");
+		json_end();
+	} else if (rc == 0)
 		printf("%s %s (%s)\n", added ? "trusting" : "already trusting",
 			cli_name(origin), vkey);
 	custody_witness_free(w);
@@ -286,11 +295,15 @@ static int witness_logs(struct witness_args *a)
 
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"logs\":[", stdout);
+	if (l.json) {
+		json_begin("witness-logs");
+		fputs(",\"logs\":[", stdout);
+	}
 	rc = custody_witness_logs(w, on_log, &l, &err);
-	if (l.json)
-		fputs("]}\n", stdout);
+	if (l.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	custody_witness_free(w);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
@@ -335,11 +348,15 @@ static int witness_evidence(struct witness_args *a)
 
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"evidence\":[", stdout);
+	if (l.json) {
+		json_begin("witness-evidence");
+		fputs(",\"evidence\":[", stdout);
+	}
 	rc = custody_witness_evidence_list(w, on_evidence, &l, &err);
-	if (l.json)
-		fputs("]}\n", stdout);
+	if (l.json && rc == 0) {
+		fputs("]", stdout);
+		json_end();
+	}
 	custody_witness_free(w);
 	return rc == 0 ? EXIT_OK : cli_fail(err);
 }
@@ -415,6 +432,9 @@ static int witness_serve(struct witness_args *a)
 
 	if (a->listen == NULL)
 		return cli_usage("witness", "serve wants --listen ADDR:PORT");
+	if (a->cli.json)
+		return cli_usage("witness", "serve prints no JSON; its log "
+			"lines go to standard error");
 	if (open_witness(a, &w) != EXIT_OK)
 		return EXIT_FAILED;
 	if (load_key(a, w, &key) != EXIT_OK) {
@@ -532,6 +552,23 @@ static int witness_cosign(struct witness_args *a, const char *checkpoint)
 		rc = cli_fail(err);
 		goto done;
 	}
+	if (answer.status == 200 && a->cli.json) {
+		/* the cosignature lines go in the object, and to -o FILE */
+		rc = a->output == NULL || strcmp(a->output, "-") == 0 ?
+			EXIT_OK : cli_write_output(a->output, answer.body.ptr,
+			answer.body.size, a->force);
+		if (rc == EXIT_OK) {
+			answer.body.ptr[answer.body.size - 1] = '\0';
+			json_begin("witness-cosign");
+			fputs(",\"output\":", stdout);
+			json_string(stdout, a->output && strcmp(a->output,
+				"-") != 0 ? a->output : NULL);
+			fputs(",\"cosignature\":", stdout);
+			json_string(stdout, answer.body.ptr);
+			json_end();
+		}
+		goto done;
+	}
 	if (answer.status == 200) {
 		rc = cli_write_output(a->output, answer.body.ptr,
 			answer.body.size, a->force);
@@ -607,9 +644,13 @@ static int outlet_edit(struct witness_args *a, const char *verb,
 		rc = cli_fail(err);
 		goto done;
 	}
-	if (a->cli.json)
-		printf("{\"format\":1,\"entry\":%" PRIu64 "}\n", index);
-	else
+	if (a->cli.json) {
+		json_begin("witness-change");
+		fputs(",\"action\":", stdout);
+		json_string(stdout, verb);
+		printf(",\"entry\":%" PRIu64, index);
+		json_end();
+	} else
 		printf("the policy is now entry %" PRIu64 " of the log; `custody "
 			"witness list` shows it\n", index);
 	rc = EXIT_OK;
@@ -653,8 +694,10 @@ static int outlet_list(struct witness_args *a)
 
 	if (cli_open(&a->cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
-	if (l.json)
-		fputs("{\"format\":1,\"witnesses\":[", stdout);
+	if (l.json) {
+		json_begin("witness-list");
+		fputs(",\"witnesses\":[", stdout);
+	}
 	rc = custody_archive_witnesses(archive, on_archive_witness, &l, &err);
 	if (rc == 0)
 		rc = custody_archive_policy_text(archive, &policy, &err);
@@ -665,7 +708,7 @@ static int outlet_list(struct witness_args *a)
 		if (l.json) {
 			fputs("],\"policy\":", stdout);
 			json_string(stdout, policy.ptr);
-			fputs("}\n", stdout);
+			json_end();
 		} else if (l.first) {
 			puts("no witnesses: `custody witness add NAME URL "
 				"VKEY` names one");
@@ -682,8 +725,6 @@ static int outlet_list(struct witness_args *a)
 					"custody policy export)\n", (int)qn,
 					q ? q + 8 : "?");
 		}
-	} else if (l.json) {
-		fputs("]}\n", stdout);
 	}
 	custody_buf_dispose(&policy);
 	custody_archive_free(archive);

@@ -116,12 +116,16 @@ static int unknown(const char *name)
 	for (const struct command *c = commands; c->name; c++)
 		names[n++] = c->name;
 	near = cli_nearest(name, names, n);
-	if (near != NULL)
+	if (near != NULL) {
 		fprintf(stderr, "custody: '%s' is not a custody command; did "
 			"you mean '%s'?\n", name, near);
-	else
+		cli_error_said("'%s' is not a custody command; did you mean "
+			"'%s'?", name, near);
+	} else {
 		fprintf(stderr, "custody: '%s' is not a custody command\n",
 			name);
+		cli_error_said("'%s' is not a custody command", name);
+	}
 	fputs("Run 'custody --help' for the list.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -168,6 +172,8 @@ static int global_options(int argc, char **argv, int *status)
 			if (chdir(value) != 0) {
 				fprintf(stderr, "custody: -C %s: cannot go "
 					"there: %s\n", value, strerror(errno));
+				cli_error_said("-C %s: cannot go there: %s",
+					value, strerror(errno));
 				*status = EXIT_FAILED;
 				return -1;
 			}
@@ -180,7 +186,7 @@ static int global_options(int argc, char **argv, int *status)
 	return i;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct command *c;
 	int i, status = EXIT_OK;
@@ -208,7 +214,15 @@ int main(int argc, char **argv)
 		printf("custody %s\n", custody_version());
 		return EXIT_OK;
 	}
+	cli_json_command(argv[i]);
 	if ((c = find(argv[i])) != NULL)
 		return c->run(argc - i, argv + i);
 	return unknown(argv[i]);
+}
+
+int main(int argc, char **argv)
+{
+	/* under --json, stdout holds one JSON object, even on failure */
+	cli_json_start(argc, argv);
+	return cli_json_finish(run(argc, argv));
 }

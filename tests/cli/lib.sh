@@ -23,12 +23,27 @@ fail() {
 	exit 1
 }
 
+# check_json FILE ARGS...: when ARGS (what custody was run with) hold
+# --json, FILE (its stdout) must be one JSON object of a format with a
+# schema in schemas/json/ that accepts it, whatever the exit status
+# (docs/json.md); else the test fails. --help prints help, not JSON.
+check_json() {
+	local file=$1
+	shift
+	case " $* " in *" --json "*) ;; *) return 0 ;; esac
+	case " $* " in *" --help "* | *" -h "*) return 0 ;; esac
+	"$PYTHON" "$SRCDIR/tests/schema/check_json.py" "$SRCDIR/schemas/json" \
+		"$file" "$@" || fail "custody $* printed JSON its schema refuses"
+}
+
 # run ARGS...: run custody; stdout in $OUT, stderr in $ERR, status in $RC
+# (a --json output is checked against its schema)
 run() {
 	"$CUSTODY" "$@" >"$TMP/.out" 2>"$TMP/.err"
 	RC=$?
 	OUT=$(cat "$TMP/.out")
 	ERR=$(cat "$TMP/.err")
+	check_json "$TMP/.out" "$@"
 }
 
 # run_full ARGS...: as run, with the full build's custody (to make what a
@@ -38,6 +53,17 @@ run_full() {
 	RC=$?
 	OUT=$(cat "$TMP/.out")
 	ERR=$(cat "$TMP/.err")
+	check_json "$TMP/.out" "$@"
+}
+
+# json ARGS...: custody ARGS (which hold --json) with its stdout on stdout
+# once its schema accepts it, for a pipe; nothing when it does not (the
+# reason on stderr), so that what reads it fails
+json() {
+	local out
+	out=$(mktemp "$TMP/.json.XXXXXX")
+	"$CUSTODY" "$@" >"$out"
+	( check_json "$out" "$@" ) && cat "$out"
 }
 
 # Helpers several suites share (the full build's custody makes keys).
@@ -93,6 +119,7 @@ trun() {
 	OUT=$(cat "$TMP/.out")
 	ERR=$(cat "$TMP/.err")
 	[ "$RC" != 124 ] || fail "custody $* waited on its input"
+	check_json "$TMP/.out" "$@"
 }
 
 # peak memory of the last /usr/bin/time run, in KiB

@@ -218,7 +218,9 @@ test_log__the_chain_of_custody_reads_as_a_timeline() {
 	expect_rc 0
 	echo "$OUT" | "$PYTHON" -c '
 import json, sys
-steps = json.load(sys.stdin)
+d = json.load(sys.stdin)
+assert d["format"] == "custody-log-document/v1" and d["path"] == "memos/budget.txt", d
+steps = d["steps"]
 kinds = [s["kind"] for s in steps]
 assert kinds == ["registered", "event", "event", "derivative", "registered",
     "event", "published", "gap"], kinds

@@ -339,13 +339,13 @@ h = [l if not l.startswith(b"publication ") else
      b" ".join(l.split(b" ")[:7]) for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication is \"publication INDEX TIME SALT PRIVATE PUBLISHED LINES DOCUMENTS\""
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 2: a publication is \"publication INDEX TIME SALT PRIVATE PUBLISHED LINES DOCUMENTS\""
 	edit_header "$TMP/a" "$TMP/bad" '
 h = [l.replace(b" 2026-01-02T03:04:05Z ", b" 2026-01-02T03:04:05+01 ")
      for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication's times are \"YYYY-MM-DDTHH:MM:SSZ\""
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 2: a publication's times are \"YYYY-MM-DDTHH:MM:SSZ\""
 	# one hash of the pair proof changed, or left out
 	grep -q '^publication-path ' "$TMP/a" || fail "no pair-proof hash"
 	edit_header "$TMP/a" "$TMP/bad" '
@@ -373,16 +373,16 @@ h = [l if not l.startswith(b"publication-path ") else
      b"publication-path " + b64(unb64(l[17:]) + bytes(1)) for l in h]'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 3: the publication path is not whole hashes"
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 3: the publication path is not whole hashes"
 	# out of order, unknown and repeated lines are malformed
 	edit_header "$TMP/a" "$TMP/bad" 'h = [b"publication-path " + b64(bytes(32))] + h'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a publication path without a publication"
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 2: a publication path without a publication"
 	edit_header "$TMP/a" "$TMP/bad" 'h = [b"path " + b64(b"memos/budget.txt")] + h'
 	run check memos/budget.txt --proof "$TMP/bad" --key "$TMP/k"
 	expect_rc 1
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: not a line custody writes in a proof's header"
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 2: not a line custody writes in a proof's header"
 	# (a forgery that holds the path on purpose: the leak check after
 	# each test would rightly name it)
 	rm -f "$TMP/bad"
@@ -803,7 +803,8 @@ test_sign__custody_accepts_ssh_keygen_signatures() {
 	expect_out "Good signature on doc.txt by $(fingerprint "$TMP/id.pub") (namespace custody)"
 	run verify-signature doc.txt doc.txt.sig --key alice --json
 	expect_rc 0
-	expect_out "{\"file\":\"doc.txt\",\"signature\":\"doc.txt.sig\",\"valid\":true,\"fingerprint\":\"$(fingerprint "$TMP/id.pub")\",\"namespace\":\"custody\"}"
+	fp=$(fingerprint "$TMP/id.pub")
+	expect_out "{\"format\":\"custody-verify-signature/v1\",\"file\":\"doc.txt\",\"signature\":\"doc.txt.sig\",\"valid\":true,\"fingerprint\":\"$fp\",\"expected_fingerprint\":\"$fp\",\"namespace\":\"custody\",\"error\":null}"
 	run verify-signature doc.txt doc.txt.sig \
 		--key "$(cut -d' ' -f1,2 "$TMP/id.pub")"
 	expect_rc 0

@@ -222,7 +222,7 @@ test_cosign__a_quorum_not_met_fails_and_keeps_what_came() {
 	"$PYTHON" -c '
 import json, sys
 r = json.load(sys.stdin)
-assert r["format"] == 1 and r["quorum_met"] is False, r
+assert r["format"] == "custody-cosign/v1" and r["quorum_met"] is False, r
 w = {x["name"]: x for x in r["witnesses"]}
 assert w["w1"]["result"] == "already", w
 assert w["w2"]["result"] == "failed" and "add-checkpoint" in w["w2"]["error"], w' \
@@ -295,7 +295,7 @@ test_cosign__the_size_is_learnt_from_a_409() {
 		fail "$(cat "$TMP/.out")"
 	grep -q "^w2: cosigned at .* (proof from size 9)$" "$TMP/.out" ||
 		fail "$(cat "$TMP/.out")"
-	expect_eq "$(CUSTODY_WITNESS_DIR=$TMP/w1 "$CUSTODY" witness logs --json |
+	expect_eq "$(CUSTODY_WITNESS_DIR=$TMP/w1 json witness logs --json |
 		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["logs"][0]["size"])')" \
 		11 "w1's state"
 }
@@ -328,7 +328,7 @@ test_cosign__a_split_view_is_refused_kept_and_fails_the_reader() {
 	expect_eq "$(head_of .custody)" "$before" "nothing stored"
 	# every witness kept both signed checkpoints
 	for n in 1 2 3; do
-		CUSTODY_WITNESS_DIR=$TMP/w$n "$CUSTODY" witness evidence --json \
+		CUSTODY_WITNESS_DIR=$TMP/w$n json witness evidence --json \
 			>"$TMP/ev" || fail "evidence $n"
 		"$PYTHON" -c '
 import json, sys

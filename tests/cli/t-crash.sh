@@ -15,8 +15,8 @@ prepare() {
 	(cd pristine && "$CUSTODY" init >/dev/null && "$CUSTODY" add memos >/dev/null) ||
 		fail "setup failed"
 	OLD=$(head_of pristine/.custody)
-	OLD_SIZE=$("$CUSTODY" log --archive pristine/.custody -n 1 --json |
-		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["index"] + 1)')
+	OLD_SIZE=$(json log --archive pristine/.custody -n 1 --json |
+		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["index"] + 1)')
 	BEFORE=$(snapshot pristine/.custody)
 }
 
@@ -29,8 +29,8 @@ check_state() { # check_state LABEL
 		fail "$1: git fsck failed"
 	(cd work && "$CUSTODY" verify >/dev/null 2>"$TMP/verify.err") ||
 		fail "$1: custody verify failed: $(cat "$TMP/verify.err")"
-	size=$("$CUSTODY" log --archive work/.custody -n 1 --json |
-		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["index"] + 1)')
+	size=$(json log --archive work/.custody -n 1 --json |
+		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["entries"][0]["index"] + 1)')
 	if [ "$head" = "$OLD" ]; then
 		expect_eq "$size" "$OLD_SIZE" "$1: log size at the old head"
 		STATE=old

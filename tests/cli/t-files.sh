@@ -162,7 +162,9 @@ test_files__crlf_line_endings_are_named_with_the_fix() {
 	cp p.crlf p.before
 	run check two.txt --proof p.crlf --key vkey
 	expect_rc 1
-	expect_err "$(crlf_message p.crlf 1)"
+	# a proof is judged by the check, at its proof step (as the browser
+	# page judges it); its file named
+	expect_err "custody: check failed at step 'proof': p.crlf: the proof file is malformed: the proof has CRLF (Windows) line endings, from line 1; custody writes LF only, and what is signed is those exact bytes: convert it back (dos2unix) and check again"
 	expect_out ""
 	cmp -s p.crlf p.before || fail "the proof was changed"
 	# the fix the message gives gives back the bytes custody wrote

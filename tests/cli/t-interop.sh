@@ -32,10 +32,10 @@ custody init: genesis entry"
 
 test_interop__sha256sum_agrees_with_every_entry() {
 	setup
-	"$CUSTODY" log --json | "$PYTHON" -c '
+	json log --json | "$PYTHON" -c '
 import json, sys
 seen = set()
-for e in json.load(sys.stdin):
+for e in json.load(sys.stdin)["entries"]:
     if e["type"] == "register" and e["path"] not in seen:
         seen.add(e["path"])
         print(e["sha256"] + "  " + e["path"])
@@ -46,9 +46,9 @@ for e in json.load(sys.stdin):
 
 test_interop__stored_blobs_are_the_files() {
 	setup
-	"$CUSTODY" log --json | "$PYTHON" -c '
+	json log --json | "$PYTHON" -c '
 import json, sys
-for e in json.load(sys.stdin):
+for e in json.load(sys.stdin)["entries"]:
     if e.get("blob"):
         print(e["blob"], e["path"])
 ' | while read -r blob path; do

@@ -91,6 +91,13 @@ test_outlet__a_journalist_without_it_registers_and_a_holder_signs() {
 		"$TMP/bob.ssh.pub")"
 	expect_rc 1
 	expect_err_has "custody: check failed at step 'signature'"
+	# for a script: the size signed and the commit (docs/json.md)
+	printf 'from the third drop\n' >memos/third.txt
+	as_bob add memos/third.txt
+	expect_rc 0
+	run checkpoint sign --json
+	expect_rc 0
+	expect_out "{\"format\":\"custody-checkpoint-sign/v1\",\"size\":$((n + 1)),\"commit\":\"$(git --git-dir=$G rev-parse main)\"}"
 }
 
 test_outlet__it_is_kept_apart_encrypted_and_out_of_the_archive() {

@@ -171,7 +171,7 @@ EOF
 	# the setup ran, and the continued line was one command
 	expect_eq "$(cat "$TMP/work/leak/new.txt")" "new" "setup"
 	expect_out_has "registered  new.txt"
-	expect_eq "$(cd "$TMP/work/leak" && "$CUSTODY" log -n 1 --json |
+	expect_eq "$(cd "$TMP/work/leak" && json log -n 1 --json |
 		grep -o '"note":"one note"')" '"note":"one note"' "the note"
 }
 

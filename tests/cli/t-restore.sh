@@ -72,6 +72,8 @@ memos/budget.txt registered, version 2"
 	echo "$OUT" | "$PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
+assert d["format"] == "custody-log/v1", d
+d = d["entries"]
 assert [e["index"] for e in d] == [6, 5], d
 assert d[0]["previous"] == 2 and d[0]["version"] == 2, d
 ' || fail "bad JSON: $OUT"

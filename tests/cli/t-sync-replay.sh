@@ -31,9 +31,9 @@ head_hex() { git --git-dir="$TMP/$1/.custody" rev-parse main </dev/null; }
 
 # The log as "index type path-or-target version" lines.
 log_of() {
-	(cd "$TMP/$1" && "$CUSTODY" log --json) | "$PYTHON" -c '
+	(cd "$TMP/$1" && json log --json) | "$PYTHON" -c '
 import json, sys
-for e in reversed(json.load(sys.stdin)):
+for e in reversed(json.load(sys.stdin)["entries"]):
     t = e["type"]
     what = e.get("path") or e.get("url") or ""
     if t == "event":
@@ -184,7 +184,7 @@ test_replay__a_skip_entry_is_appended_again_with_its_list() {
 3 register a-only.txt v1
 4 register b-only.txt v1
 5 skip " "B's log"
-	(cd B && "$CUSTODY" log --json) >"$TMP/log.json" || fail "log"
+	(cd B && json log --json) >"$TMP/log.json" || fail "log"
 	expect_eq "$(jq -r '.. | objects | select(.type? == "skip") | .skipped[] | "\(.index? // "")\(.path): \(.reason)"' "$TMP/log.json")" \
 		"b-link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)" \
 		"the skip list, moved along"
@@ -209,7 +209,7 @@ test_replay__an_entry_given_out_in_a_proof_never_moves() {
          $fork"
 	run evidence --json
 	expect_rc 0
-	expect_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print([e["kind"] for e in json.load(sys.stdin)])')" \
+	expect_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print([e["kind"] for e in json.load(sys.stdin)["evidence"]])')" \
 		"['fork']" "evidence --json"
 }
 
@@ -250,14 +250,13 @@ test_replay__json_names_what_moved() {
 	expect_rc 0
 	expect_out "no evidence kept"
 	run evidence --json
-	expect_out "[
-]"
+	expect_out '{"format":"custody-evidence/v1","evidence":[]}'
 	cd "$TMP"
 	two_writers
 	cd B
 	run sync --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$(head_hex B)\",\"size\":10,\"relation\":\"diverged\",\"documents_written\":1,\"documents_differing\":0,\"replay_from\":3,\"replayed\":5}"
+	expect_out "{\"format\":\"custody-sync/v1\",\"remote\":\"origin\",\"tip\":\"$(head_hex B)\",\"size\":10,\"relation\":\"diverged\",\"documents_written\":1,\"documents_differing\":0,\"replay_from\":3,\"replayed\":5}"
 }
 
 # A push that loses a race (the remote's main moves between push's look

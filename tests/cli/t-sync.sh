@@ -646,7 +646,7 @@ test_remote__add_list_remove() {
 origin	$ORIGIN"
 	run remote list --json
 	expect_rc 0
-	expect_out "{\"remotes\":[{\"name\":\"mirror\",\"url\":\"$ORIGIN\"},{\"name\":\"origin\",\"url\":\"$ORIGIN\"}]}"
+	expect_out "{\"format\":\"custody-remote-list/v1\",\"remotes\":[{\"name\":\"mirror\",\"url\":\"$ORIGIN\"},{\"name\":\"origin\",\"url\":\"$ORIGIN\"}]}"
 	run fetch mirror
 	expect_rc 0
 	expect_out "mirror: main is the same ($(short "$ORIGIN"), 6 entries)"
@@ -681,24 +681,24 @@ test_json__clone_fetch_sync_push() {
 	origin
 	run clone --json "$ORIGIN" c
 	expect_rc 0
-	expect_out "{\"archive\":\"$TMP/c/.custody\",\"tip\":\"$(head_of "$ORIGIN")\",\"size\":6,\"documents_written\":5}"
+	expect_out "{\"format\":\"custody-clone/v1\",\"archive\":\"$TMP/c/.custody\",\"tip\":\"$(head_of "$ORIGIN")\",\"size\":6,\"documents_written\":5}"
 	add_in srv/coll second.txt 'the second drop'
 	cd c
 	local tip
 	tip=$(head_of "$ORIGIN")
 	run fetch --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"checked_from\":6}"
+	expect_out "{\"format\":\"custody-fetch/v1\",\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"checked_from\":6}"
 	run sync --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"documents_written\":1,\"documents_differing\":0,\"checked_from\":6}"
+	expect_out "{\"format\":\"custody-sync/v1\",\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"ahead\",\"documents_written\":1,\"documents_differing\":0,\"checked_from\":6}"
 	run push --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"same\"}"
+	expect_out "{\"format\":\"custody-push/v1\",\"remote\":\"origin\",\"tip\":\"$tip\",\"size\":7,\"relation\":\"same\"}"
 	add_in . partner.txt 'from a partner'
 	run push --json
 	expect_rc 0
-	expect_out "{\"remote\":\"origin\",\"tip\":\"$(head_of .custody)\",\"size\":8,\"relation\":\"behind\"}"
+	expect_out "{\"format\":\"custody-push/v1\",\"remote\":\"origin\",\"tip\":\"$(head_of .custody)\",\"size\":8,\"relation\":\"behind\"}"
 }
 
 test_help__each_sync_command() {

@@ -83,6 +83,26 @@ test_timestamp__request_reply_add_and_openssl_agrees() {
 	expect_err_has "already has a timestamp"
 }
 
+# Under --json (docs/json.md): request -o names the file, add says what
+# was stamped, and a refusal is custody-error/v1.
+test_timestamp__json_request_and_add() {
+	setup
+	run timestamp request -o "$TMP/q.tsq" --json
+	expect_rc 0
+	expect_out "{\"format\":\"custody-timestamp-request/v1\",\"query\":\"$TMP/q.tsq\",\"bytes\":$(stat -c %s "$TMP/q.tsq")}"
+	openssl ts -reply -queryfile "$TMP/q.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r.tsr" 2>/dev/null || fail "openssl ts -reply"
+	run timestamp add "$TMP/r.tsr" --tsa-ca "$TMP/pki/ca.pem" --json
+	expect_rc 0
+	expect_out_has "{\"format\":\"custody-timestamp/v1\",\"size\":$(cpsize),\"time\":\""
+	expect_out_has "\"trusted\":true,\"commit\":\"$(git --git-dir=$G rev-parse main)\"}"
+	run timestamp add "$TMP/r.tsr" --json
+	expect_rc 1
+	expect_out_has '{"format":"custody-error/v1","command":"timestamp","error":{"message":"'
+	expect_err_has "already has a timestamp"
+}
+
 test_timestamp__custody_posts_to_the_authority_and_proofs_carry_it() {
 	setup
 	start_tsa

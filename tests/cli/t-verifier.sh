@@ -21,7 +21,7 @@ test_verifier__writes_the_page_and_prints_its_sha256() {
 	expect_rc 0
 	expect_out "$(sha256sum verify.html)"
 	run verifier --json
-	expect_out "{\"sha256\":\"$(sha256sum verify.html | cut -d' ' -f1)\",\"size\":$(stat -c %s verify.html),\"output\":null}"
+	expect_out "{\"format\":\"custody-verifier/v1\",\"sha256\":\"$(sha256sum verify.html | cut -d' ' -f1)\",\"size\":$(stat -c %s verify.html),\"output\":null}"
 }
 
 test_verifier__refuses_to_overwrite_without_force() {

@@ -124,7 +124,7 @@ PY
 
 # the size and root the witness holds for $ORIGIN ("none" if none)
 held() {
-	"$CUSTODY" witness logs --json | "$PYTHON" -c '
+	json witness logs --json | "$PYTHON" -c '
 import json, sys
 logs = json.load(sys.stdin)["logs"]
 print(" ".join(str(l["size"]) + " " + str(l["root"]) for l in logs

@@ -29,6 +29,12 @@ while read -r doc proof key want; do
 	out=$("$custody" check "$v/docs/$doc" --proof "$v/$proof" \
 		--key "$v/$key" --json 2>/dev/null)
 	rc=$?
+	# every verdict is one object its schema accepts (docs/json.md)
+	printf '%s\n' "$out" >"${TMPDIR:-/tmp}/vector-check.$$.json"
+	"$python" "$src/tests/schema/check_json.py" "$src/schemas/json" \
+		"${TMPDIR:-/tmp}/vector-check.$$.json" check --json ||
+		fail "custody: $doc $proof $key: check --json refused by its schema"
+	rm -f "${TMPDIR:-/tmp}/vector-check.$$.json"
 	step=$(printf '%s' "$out" | "$python" -c \
 		'import json,sys; d=json.load(sys.stdin); print(d["failed_step"] or "ok")')
 	[ "$step" = "$want" ] || fail "custody: $doc $proof $key: $step, not $want"
