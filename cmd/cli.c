@@ -866,6 +866,33 @@ void json_string(FILE *out, const char *s)
 }
 
 #ifndef CUSTODY_CHECK_ONLY /* nor reads its entries */
+/* A skip entry's list, as "skipped":[{"path":...,"reason":...}]. */
+static void json_skipped(FILE *out, const char *list)
+{
+	const char *line = list;
+
+	fputs(",\"skipped\":[", out);
+	while (*line != '\0') {
+		const char *tab = strchr(line, '\t');
+		const char *nl = tab ? strchr(tab, '\n') : NULL;
+		char *path, *reason;
+
+		if (nl == NULL)
+			break;   /* the reader checked the lines */
+		path = strndup(line, (size_t)(tab - line));
+		reason = strndup(tab + 1, (size_t)(nl - tab - 1));
+		fprintf(out, "%s{\"path\":", line == list ? "" : ",");
+		json_string(out, path);
+		fputs(",\"reason\":", out);
+		json_string(out, reason);
+		fputc('}', out);
+		free(path);
+		free(reason);
+		line = nl + 1;
+	}
+	fputc(']', out);
+}
+
 void json_entry(FILE *out, const custody_entry *e)
 {
 	uint64_t previous;
@@ -964,6 +991,8 @@ void json_entry(FILE *out, const custody_entry *e)
 		}
 		fputc(']', out);
 	}
+	if (custody_entry_skipped(e))
+		json_skipped(out, custody_entry_skipped(e));
 	fputs(",\"note\":", out);
 	json_string(out, custody_entry_note(e));
 	fputc('}', out);

@@ -14,9 +14,15 @@ static const char help[] =
 "\n"
 "Register files (folders are walked recursively) in one commit. A new\n"
 "file gets version 1; a changed file a new version; an unchanged file\n"
-"records nothing. If any path is refused (a symbolic link, a reserved\n"
-"name such as .git, a name that is not UTF-8 in NFC, names differing\n"
-"only in case) or a file changes while it is read, nothing is recorded.\n"
+"records nothing. Names are registered byte for byte as on disk (NFD as\n"
+"macOS writes them too). If any path is refused (a symbolic link, a\n"
+".custody name, a .git folder when storing, a name that is not UTF-8,\n"
+"names differing only in case or normalisation) or a file changes while\n"
+"it is read, nothing is recorded, unless --skip-refused is given.\n"
+"\n"
+"What .custodyignore files (gitignore syntax; one in a folder applies\n"
+"below it) and --exclude match is left out, unless already registered.\n"
+".custodyignore files themselves are registered like any file.\n"
 "\n"
 "Each file recorded gets a line on standard output, then a summary; on a\n"
 "terminal only the summary is printed unless --verbose is given.\n"
@@ -25,7 +31,12 @@ static const char help[] =
 "                  recorded and what refused (no key needed)\n"
 "  -q, --quiet     print nothing but errors\n"
 "  -v, --verbose   one line per file recorded, on a terminal too\n"
-"  --no-store      record hashes only, not the content\n"
+"  --exclude PATTERN  leave out what PATTERN matches (.custodyignore\n"
+"                  syntax, relative to the collection; repeatable)\n"
+"  --skip-refused  register everything else, and record in the commit a\n"
+"                  skip entry naming each refused path and why\n"
+"  --no-store      record hashes only, not the content (also registers\n"
+"                  .git folders, which are never stored)\n"
 "  --store         store the content even if the archive's policy\n"
 "                  says --no-store\n"
 "  --note TEXT     a note on every new entry\n"
@@ -46,8 +57,8 @@ static const char help[] =
 "Examples:\n"
 "  custody add --dry-run .       what a registration of everything would\n"
 "                                record and refuse\n"
-"  custody add --source S-1 inbox/\n"
-"  custody add --no-store -q big-dump/\n"
+"  custody add --skip-refused --source S-1 inbox/\n"
+"  custody add --no-store --exclude '*.tmp' -q leak/\n"
 "\n"
 "Exit status: 0 recorded (or nothing to record), 1 refused or failed\n"
 "(nothing recorded), 2 usage.\n";
@@ -81,11 +92,111 @@ static int on_entry(const custody_entry *e, void *payload)
 	return 0;
 }
 
+
+/* 1 when s holds a byte a terminal acts on: a C0 or C1 control, DEL,
+ * a bidi control, a line or paragraph separator (as UTF-8). */
+static int has_terminal_controls(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c < 0x20 || *c == 0x7f ||
+		    (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) ||
+		    (c[0] == 0xd8 && c[1] == 0x9c) ||
+		    (c[0] == 0xe2 && c[1] == 0x80 && ((c[2] >= 0x8e &&
+		    c[2] <= 0x8f) || (c[2] >= 0xa8 && c[2] <= 0xae))) ||
+		    (c[0] == 0xe2 && c[1] == 0x81 && c[2] >= 0xa6 &&
+		    c[2] <= 0xa9))
+			return 1;
+	}
+	return 0;
+}
+
+/* A word of a command line as a POSIX shell (bash's $'...' for names
+ * with controls) reads it back, never raw controls on the terminal. */
+static void print_shell_word(FILE *f, const char *word)
+{
+	if (*word != '\0' && strspn(word, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-=+,:@%") ==
+	    strlen(word)) {
+		fputs(word, f);
+		return;
+	}
+	if (has_terminal_controls(word)) {
+		fputs("$'", f);
+		for (const unsigned char *c = (const unsigned char *)word;
+		    *c; c++) {
+			if (*c < 0x20 || *c >= 0x7f || *c == '\'' ||
+			    *c == '\\')
+				fprintf(f, "\\x%02x", *c);
+			else
+				fputc(*c, f);
+		}
+		fputc('\'', f);
+		return;
+	}
+	fputc('\'', f);
+	for (const char *c = word; *c; c++) {
+		if (*c == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*c, f);
+	}
+	fputc('\'', f);
+}
+
+/* After a refusal: the command that registers the rest, leaving on the
+ * record what it left out. */
+static void print_way_on(int argc, char **argv, int refused_git)
+{
+	fprintf(stderr, "custody: to register the rest and record what was "
+		"refused, run: custody add --skip-refused");
+	for (int i = 1; i < argc; i++) {
+		fputc(' ', stderr);
+		print_shell_word(stderr, argv[i]);
+	}
+	fputc('\n', stderr);
+	if (refused_git) {
+		fprintf(stderr, "custody: or, to register the .git folders "
+			"too, hashes only (no content stored): custody add "
+			"--no-store");
+		for (int i = 1; i < argc; i++) {
+			fputc(' ', stderr);
+			print_shell_word(stderr, argv[i]);
+		}
+		fputc('\n', stderr);
+	}
+}
+
+struct refusals {
+	size_t count;
+	int git;        /* one of them is a .git folder or inside one */
+	int skip;       /* --skip-refused: they are skipped, on the record */
+};
+
+/* ", 2 skipped (on the record)" when --skip-refused left some out; a
+ * skip entry goes only with a commit that registers something. */
+static const char *skipped_words(const custody_add_summary *sum,
+	int dry_run)
+{
+	static char words[80];
+
+	if (sum->skipped == 0)
+		return "";
+	snprintf(words, sizeof(words), ", %" PRIu64 " skipped%s",
+		sum->skipped, dry_run ? "" : sum->commit[0] ?
+		" (on the record)" : " (not recorded: nothing else was)");
+	return words;
+}
+
 static void on_refused(const char *path, const char *reason, void *payload)
 {
-	(void)payload;
+	struct refusals *r = payload;
+
+	r->count++;
+	if (strstr(reason, CUSTODY_REFUSED_STORED_GIT) != NULL)
+		r->git = 1;
 	cli_progress_end();
-	cli_error("refused %s: %s%s", cli_name(path), reason,
+	cli_error("%s %s: %s%s", r->skip ? "skipped" : "refused",
+		cli_name(path), reason,
 		strcmp(reason, CUSTODY_REFUSED_STORED_CLASH) == 0 ?
 		" (register one of them with --no-store)" : "");
 }
@@ -101,6 +212,8 @@ int cmd_add(int argc, char **argv)
 		{ "note", required_argument, NULL, 'N' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "exclude", required_argument, NULL, 'X' },
+		{ "skip-refused", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -115,10 +228,17 @@ int cmd_add(int argc, char **argv)
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
 	struct out o = { 0, 1, 0, 0 };
+	struct refusals refusals = { 0, 0, 0 };
 	struct cli cli;
 	uint64_t n;
-	int c, rc, quiet = 0, verbose = 0;
+	int c, rc, status = EXIT_OK, quiet = 0, verbose = 0;
+	const char **exclude = calloc((size_t)argc + 1, sizeof(*exclude));
 
+	if (exclude == NULL) {
+		cli_oom();
+		return EXIT_FAILED;
+	}
+	opts.exclude = exclude;
 	cli_init(&cli);
 	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		switch (c) {
@@ -129,33 +249,49 @@ int cmd_add(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 'N': opts.note = optarg; break;
 		case 'S': opts.source = optarg; break;
+		case 'X': exclude[opts.nexclude++] = optarg; break;
+		case 'k': opts.skip_refused = 1; break;
 		case 't':
-			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64)
-				return cli_usage("add", "--threads wants 1 to "
-					"64, not '%s'", optarg);
+			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64) {
+				status = cli_usage("add", "--threads wants 1 "
+					"to 64, not '%s'", optarg);
+				goto done;
+			}
 			opts.threads = (unsigned int)n;
 			break;
 		}
 	}
-	if (c < 0)
-		return cli.status;
+	if (c < 0) {
+		status = cli.status;
+		goto done;
+	}
 	opts.lock_wait_ms = cli.wait_ms;
-	if (optind == argc)
-		return cli_usage("add", "name the files or folders to "
+	if (optind == argc) {
+		status = cli_usage("add", "name the files or folders to "
 			"register (use . for the whole collection)");
-	if (quiet && (verbose || cli.json))
-		return cli_usage("add", "--quiet goes with neither --verbose "
+		goto done;
+	}
+	if (quiet && (verbose || cli.json)) {
+		status = cli_usage("add", "--quiet goes with neither --verbose "
 			"nor --json");
+		goto done;
+	}
 	if (cli_check_value("add", "--note", CUSTODY_FIELD_NOTE, opts.note) ||
 	    cli_check_value("add", "--source", CUSTODY_FIELD_LABEL,
-	    opts.source))
-		return EXIT_USAGE;
+	    opts.source)) {
+		status = EXIT_USAGE;
+		goto done;
+	}
 	if (opts.dry_run ? cli_open(&cli, &archive) != EXIT_OK :
 	    cli_open_signed(&cli, cli.key_name, cli.passphrase_file, &archive,
-	    &key) != EXIT_OK)
-		return EXIT_FAILED;
+	    &key) != EXIT_OK) {
+		status = EXIT_FAILED;
+		goto done;
+	}
 	opts.progress = cli.progress && !quiet ? cli_progress : NULL;
 	opts.refused = on_refused;
+	opts.payload = &refusals;
+	refusals.skip = opts.skip_refused;
 	o.json = cli.json;
 	o.dry_run = opts.dry_run;
 	o.lines = !quiet && (verbose || !isatty(STDOUT_FILENO));
@@ -167,14 +303,16 @@ int cmd_add(int argc, char **argv)
 		(size_t)(argc - optind), &opts, on_entry, &o, &sum, &err);
 	cli_progress_end();
 	if (rc != 0) {
-		custody_archive_free(archive);
-		custody_key_free(key);
-		return cli_fail(err);
+		status = cli_fail(err);
+		if (refusals.count > 0 && !opts.skip_refused)
+			print_way_on(argc, argv, refusals.git);
+		goto done;
 	}
 	if (cli.json) {
 		fprintf(stdout, "],\"registered\":%" PRIu64 ",\"new_versions\":%"
-			PRIu64 ",\"unchanged\":%" PRIu64 ",\"commit\":",
-			sum.registered, sum.new_versions, sum.unchanged);
+			PRIu64 ",\"unchanged\":%" PRIu64 ",\"skipped\":%" PRIu64
+			",\"commit\":", sum.registered, sum.new_versions,
+			sum.unchanged, sum.skipped);
 		json_string(stdout, sum.commit[0] ? sum.commit : NULL);
 		fprintf(stdout, ",\"dry_run\":%s", opts.dry_run ?
 			"true" : "false");
@@ -183,19 +321,24 @@ int cmd_add(int argc, char **argv)
 		/* nothing */
 	} else if (opts.dry_run) {
 		printf("dry run: %" PRIu64 " would be registered, %" PRIu64
-			" new version%s, %" PRIu64 " unchanged; nothing was "
+			" new version%s, %" PRIu64 " unchanged%s; nothing was "
 			"written\n", sum.registered, sum.new_versions,
-			sum.new_versions == 1 ? "" : "s", sum.unchanged);
+			sum.new_versions == 1 ? "" : "s", sum.unchanged,
+			skipped_words(&sum, opts.dry_run));
 	} else if (sum.commit[0]) {
 		printf("%" PRIu64 " registered, %" PRIu64 " new version%s, %"
-			PRIu64 " unchanged; commit %.12s\n", sum.registered,
+			PRIu64 " unchanged%s; commit %.12s\n", sum.registered,
 			sum.new_versions, sum.new_versions == 1 ? "" : "s",
-			sum.unchanged, sum.commit);
+			sum.unchanged, skipped_words(&sum, opts.dry_run),
+			sum.commit);
 	} else {
-		printf("nothing to record: %" PRIu64 " file%s unchanged\n",
-			sum.unchanged, sum.unchanged == 1 ? "" : "s");
+		printf("nothing to record: %" PRIu64 " file%s unchanged%s\n",
+			sum.unchanged, sum.unchanged == 1 ? "" : "s",
+			skipped_words(&sum, opts.dry_run));
 	}
+done:
 	custody_archive_free(archive);
 	custody_key_free(key);
-	return EXIT_OK;
+	free(exclude);
+	return status;
 }

@@ -141,6 +141,8 @@ static int on_entry(const custody_entry *e, void *payload)
 	else if (custody_entry_action(e))
 		printf(" %s %s", custody_entry_action(e),
 			custody_entry_member(e));
+	else if (custody_entry_skipped(e))
+		printf(" paths left out by add --skip-refused:");
 	else if (custody_entry_url(e))
 		printf(" %zu document%s at %s, published %s",
 			custody_entry_document_count(e),
@@ -163,6 +165,17 @@ static int on_entry(const custody_entry *e, void *payload)
 	if (custody_entry_backdate_reason(e))
 		printf("         backdated because: %s\n",
 			cli_text(custody_entry_backdate_reason(e)));
+	for (const char *line = custody_entry_skipped(e); line && *line; ) {
+		const char *tab = strchr(line, '\t');
+		const char *nl = tab ? strchr(tab, '\n') : NULL;
+
+		if (nl == NULL)
+			break;   /* the reader checked the lines */
+		/* both parts are quoted already: no control characters */
+		printf("         skipped %.*s: %.*s\n", (int)(tab - line), line,
+			(int)(nl - tab - 1), tab + 1);
+		line = nl + 1;
+	}
 	if (custody_entry_source(e))
 		printf("         source: %s\n",
 			cli_text(custody_entry_source(e)));

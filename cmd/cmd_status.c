@@ -1,13 +1,15 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
 
 static const char help[] =
-"usage: custody status [--exit-code] [--json] [--archive DIR]\n"
+"usage: custody status [--exit-code] [--exclude PATTERN]... [--json]\n"
+"                      [--archive DIR]\n"
 "\n"
 "Compare the collection on disk with the record. Files whose size, times\n"
 "and inode are as they were when last hashed are not read again.\n"
@@ -18,14 +20,19 @@ static const char help[] =
 "  moved     registered content now at another path (old -> new)\n"
 "  refused   on disk, but custody add would refuse it (and why)\n"
 "A file with the same content as another says so: (same content as X).\n"
+"New files that .custodyignore rules or --exclude leave out are not\n"
+"reported; a registered file is reported whatever the rules say.\n"
 "\n"
 "  --exit-code     exit 1 when anything differs (as git diff --exit-code)\n"
+"  --exclude PATTERN  leave out what PATTERN matches (.custodyignore\n"
+"                  syntax, relative to the collection; repeatable)\n"
 "  --archive DIR   the archive (or CUSTODY_ARCHIVE)\n"
 "  --json          print the differences as JSON\n"
 "\n"
 "Examples:\n"
 "  custody status\n"
 "  custody status --exit-code >/dev/null || echo 'the collection changed'\n"
+"  custody status --exclude '*.tmp' --exclude 'scratch/'\n"
 "\n"
 "Exit status 0 whatever the differences (with --exit-code: 0 clean, 1\n"
 "something differs); 1 on error; 2 usage.\n";
@@ -86,6 +93,7 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "exit-code", no_argument, NULL, 'e' },
+		{ "exclude", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -101,17 +109,33 @@ int cmd_status(int argc, char **argv)
 	int c, rc, exit_code = 0;
 	uint64_t differ;
 
+	const char **exclude = calloc((size_t)argc + 1, sizeof(*exclude));
+
+	if (exclude == NULL) {
+		cli_oom();
+		return EXIT_FAILED;
+	}
 	cli_init(&cli);
-	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0)
+	while ((c = cli_getopt(&cli, argc, argv, &options)) > 0) {
 		if (c == 'e')
 			exit_code = 1;
-	if (c < 0)
+		else if (c == 'X')
+			exclude[opts.nexclude++] = optarg;
+	}
+	opts.exclude = exclude;
+	if (c < 0) {
+		free(exclude);
 		return cli.status;
-	if (optind != argc)
+	}
+	if (optind != argc) {
+		free(exclude);
 		return cli_usage("status", "unexpected argument '%s'",
 			argv[optind]);
-	if (cli_open(&cli, &archive) != EXIT_OK)
+	}
+	if (cli_open(&cli, &archive) != EXIT_OK) {
+		free(exclude);
 		return EXIT_FAILED;
+	}
 	opts.progress = cli.progress ? cli_progress : NULL;
 	o.json = cli.json;
 	if (cli.json) {
@@ -121,6 +145,7 @@ int cmd_status(int argc, char **argv)
 	rc = custody_archive_status(archive, &opts, on_item, &o, &sum, &err);
 	cli_progress_end();
 	custody_archive_free(archive);
+	free(exclude);
 	if (rc != 0)
 		return cli_fail(err);
 	differ = sum.added + sum.modified + sum.missing + sum.moved +

@@ -8,6 +8,7 @@
 #include "key.h"
 #include "lock.h"
 #include "pack.h"
+#include "path.h"
 #include "walk.h"
 
 #include <inttypes.h>
@@ -25,6 +26,7 @@ static int cmp_job_size(const void *x, const void *y)
 }
 
 struct pending {
+	int skip;                       /* refused, left out (skip_refused) */
 	struct custody_walk_file *file;
 	struct custody_record *record;  /* current record, or NULL */
 	struct custody_hash_job *job;   /* NULL when the stat cache hit */
@@ -188,8 +190,10 @@ struct add_run {
 	size_t njobs;
 	custody_pack **packs;           /* the content the hashing stored */
 	size_t npacks;
-	struct custody_entry *entries;  /* what is new or changed */
+	struct custody_entry *entries;  /* what is new or changed, then... */
 	size_t nentries;
+	char **skip_lists;              /* ...a skip entry for each of these */
+	size_t nskips;
 	struct custody_tree_change *documents;  /* documents/ updates */
 	char **document_paths;
 	size_t ndocuments;
@@ -234,6 +238,10 @@ static int add_walk(struct add_run *run, const char *const *paths,
 	walk->index = run->index;
 	walk->progress = run->opts->progress;
 	walk->payload = run->opts->payload;
+	walk->refuse_new_git = run->store;
+	if ((rc = custody_walk__exclude(walk, run->opts->exclude,
+	    run->opts->nexclude, err)) != 0)
+		return rc;
 	for (size_t i = 0; i < npaths; i++) {
 		char *rel = NULL;
 		custody_error *perr = NULL;
@@ -271,8 +279,8 @@ static int add_check_refusals(struct add_run *run, custody_error **err)
 	for (size_t i = 0; i < walk->nrefused && opts->refused; i++)
 		opts->refused(walk->refused[i].path, walk->refused[i].reason,
 			opts->payload);
-	if (opts->dry_run)
-		return 0;   /* said again at the end */
+	if (opts->dry_run || opts->skip_refused)
+		return 0;   /* said again at the end, or skipped */
 	return custody__error(err, CUSTODY_EINVALID, "%zu path%s refused "
 		"(%s: %s); nothing was recorded", walk->nrefused,
 		walk->nrefused == 1 ? "" : "s", walk->refused[0].path,
@@ -295,6 +303,10 @@ static int add_plan_hashing(struct add_run *run, custody_error **err)
 		struct custody_hash_job *job = &run->jobs[run->njobs];
 
 		p->file = f;
+		if (f->refused) {
+			p->skip = 1;
+			continue;
+		}
 		p->record = custody_index__find(run->index, f->path);
 		if (p->record && custody_index__stat_clean(run->index,
 		    p->record, &f->st))
@@ -420,6 +432,8 @@ static int add_build_entries(struct add_run *run, custody_error **err)
 		struct pending *p = &run->pending[i];
 		struct custody_hash_job *job = p->job;
 
+		if (p->skip)
+			continue;
 		if (job == NULL) {
 			run->sum.unchanged++;
 			continue;
@@ -445,25 +459,84 @@ static int add_build_entries(struct add_run *run, custody_error **err)
 	return 0;
 }
 
+/* Take back the entry of `path` (skipped after it was hashed). */
+static void drop_entry(struct add_run *run, const char *path)
+{
+	for (size_t i = 0; i < run->nentries; i++) {
+		struct custody_entry *e = &run->entries[i];
+
+		if (e->path != path)
+			continue;
+		if (e->has_previous)
+			run->sum.new_versions--;
+		else
+			run->sum.registered--;
+		free(e->sha256);
+		free(e->sha512);
+		free(e->blob);
+		memmove(e, e + 1, (run->nentries - i - 1) * sizeof(*e));
+		run->nentries--;
+		memset(&run->entries[run->nentries], 0, sizeof(*e));
+		return;
+	}
+}
+
 /* Refuse a batch whose stored files and folders would clash in
- * documents/, and a derivative that is nothing new. */
+ * documents/ (or, with skip_refused, leave out the files that would),
+ * and a derivative that is nothing new. */
 static int add_check_conflicts(struct add_run *run, custody_error **err)
 {
 	const custody_add_options *opts = run->opts;
+	int rc;
 
-	if (run->store && run->nentries > 0) {
+	for (size_t i = 0; run->store && i < run->nentries; ) {
+		/* a registered file of a .git folder, changed: its new
+		 * version cannot be stored either */
+		const char *path = run->entries[i].path;
+		custody_error *perr = NULL;
+
+		if (custody_path__check(path, &perr) == 0) {
+			i++;
+			continue;
+		}
+		if (opts->refused)
+			opts->refused(path, custody_error_message(perr),
+				opts->payload);
+		if (!opts->skip_refused) {
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: %s; "
+				"nothing was recorded", path,
+				custody_error_message(perr));
+			custody_error_free(perr);
+			return rc;
+		}
+		rc = custody_walk__refuse(&run->walk, path,
+			custody_error_message(perr));
+		custody_error_free(perr);
+		if (rc != 0)
+			return custody__oom(err);
+		drop_entry(run, path);
+	}
+	while (run->store && run->nentries > 0) {
 		const char *clash = NULL;
 
 		if (stored_conflict(run->index, run->entries, run->nentries,
 		    &clash) != 0)
 			return custody__oom(err);
-		if (clash != NULL) {
+		if (clash == NULL)
+			break;
+		{
 			const char *reason = CUSTODY_REFUSED_STORED_CLASH;
 
 			if (opts->refused)
 				opts->refused(clash, reason, opts->payload);
-			return custody__error(err, CUSTODY_EINVALID, "%s: %s; "
-				"nothing was recorded", clash, reason);
+			if (!opts->skip_refused)
+				return custody__error(err, CUSTODY_EINVALID,
+					"%s: %s; nothing was recorded", clash,
+					reason);
+			if (custody_walk__refuse(&run->walk, clash, reason)
+			    != 0)
+				return custody__oom(err);
+			drop_entry(run, clash);
 		}
 	}
 	if (run->nentries == 0 && run->derive != NULL) {
@@ -473,6 +546,166 @@ static int add_check_conflicts(struct add_run *run, custody_error **err)
 			"registered as it is (entry %" PRIu64 "); a derivative "
 			"is a new file or a new version",
 			run->walk.files[0].path, r ? r->index : 0);
+	}
+	return 0;
+}
+
+/* A refused path as the skip list writes it, and where it was refused
+ * (the first reason given for a path is the one kept). */
+struct skip_line {
+	char *path;
+	char *reason;
+	size_t order;
+};
+
+static int cmp_skip_line(const void *x, const void *y)
+{
+	const struct skip_line *a = x, *b = y;
+	int c = strcmp(a->path, b->path);
+
+	return c != 0 ? c : a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Most bytes of the skip list one entry holds: the entry, in YAML with
+ * its escapes, stays well under CUSTODY_ENTRY_MAX_BYTES. */
+#define SKIP_LIST_MAX_BYTES (32 * 1024)
+
+/* A path as the skip list writes it: quoted as messages quote it, so
+ * no control character (nor tab, nor newline) is left. */
+static char *skip_quote(const char *text, size_t max)
+{
+	size_t len = strlen(text) * 10 + 4;
+	char *out;
+
+	if (len > max)
+		len = max;
+	if ((out = malloc(len)) != NULL)
+		custody_path__quote(out, len, text);
+	return out;
+}
+
+/* A reason as the skip list writes it: custody's own words, which quote
+ * the names they hold already; only what a terminal would act on (a
+ * control or invisible code point, a byte that is not UTF-8) is escaped,
+ * backslashes are left as they are. At most `max` bytes. */
+static char *skip_reason(const char *text, size_t max)
+{
+	custody_buf out = { NULL, 0 };
+	size_t left = strlen(text);
+	const char *p = text;
+
+	while (left > 0 && out.size + 16 < max) {
+		uint32_t cp;
+		size_t n = custody_path__utf8_next(p, left, &cp);
+		int rc;
+
+		if (n == 0)
+			rc = custody_buf__printf(&out, "\\x%02x",
+				(unsigned char)*p);
+		else if (custody_path__invisible(cp))
+			rc = custody_buf__printf(&out, "\\u{%04x}",
+				(unsigned)cp);
+		else
+			rc = custody_buf__append(&out, p, n);
+		if (rc != 0) {
+			custody_buf_dispose(&out);
+			return NULL;
+		}
+		n = n ? n : 1;
+		p += n;
+		left -= n;
+	}
+	if (out.ptr == NULL && custody_buf__append(&out, "", 0) != 0)
+		return NULL;
+	if (out.ptr != NULL && left > 0 &&
+	    custody_buf__append(&out, "...", 3) != 0) {
+		custody_buf_dispose(&out);
+		return NULL;
+	}
+	return out.ptr;
+}
+
+/*
+ * With skip_refused: the skip lists of what was refused, each path once
+ * (with its first reason), "<path>\t<reason>\n" a line, both quoted, in
+ * the byte order of the quoted paths (quoting can change the order:
+ * a tab sorts before a space, its escape after), cut into lists of at
+ * most SKIP_LIST_MAX_BYTES (a skip entry each).
+ */
+static int add_plan_skips(struct add_run *run, custody_error **err)
+{
+	struct custody_walk *walk = &run->walk;
+	custody_buf list = { NULL, 0 };
+	struct skip_line *lines;
+	size_t n = walk->nrefused, nlists = 0;
+	int rc = 0;
+
+	if (!run->opts->skip_refused || n == 0)
+		return 0;
+	lines = calloc(n, sizeof(*lines));
+	run->skip_lists = calloc(n, sizeof(*run->skip_lists));
+	if (lines == NULL || run->skip_lists == NULL) {
+		free(lines);
+		return custody__oom(err);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		lines[i].order = i;
+		lines[i].path = skip_quote(walk->refused[i].path, 64 * 1024);
+		lines[i].reason = skip_reason(walk->refused[i].reason, 2048);
+		if (lines[i].path == NULL || lines[i].reason == NULL)
+			rc = custody__oom(err);
+	}
+	if (rc == 0)
+		qsort(lines, n, sizeof(*lines), cmp_skip_line);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t line;
+
+		if (i > 0 && strcmp(lines[i - 1].path, lines[i].path) == 0)
+			continue;
+		run->sum.skipped++;
+		line = strlen(lines[i].path) + strlen(lines[i].reason) + 2;
+		if (list.size > 0 && list.size + line > SKIP_LIST_MAX_BYTES) {
+			run->skip_lists[nlists++] = list.ptr;
+			list.ptr = NULL;
+			list.size = 0;
+		}
+		if (custody_buf__printf(&list, "%s\t%s\n", lines[i].path,
+		    lines[i].reason) != 0)
+			rc = custody__oom(err);
+	}
+	if (rc == 0 && list.size > 0) {
+		run->skip_lists[nlists++] = list.ptr;
+		list.ptr = NULL;
+	}
+	run->nskips = nlists;
+	custody_buf_dispose(&list);
+	for (size_t i = 0; i < n; i++) {
+		free(lines[i].path);
+		free(lines[i].reason);
+	}
+	free(lines);
+	return rc;
+}
+
+/* The skip entries, after the registrations, in the same commit. */
+static int add_skip_entries(struct add_run *run, custody_error **err)
+{
+	struct custody_entry *grown;
+
+	if (run->nskips == 0)
+		return 0;
+	grown = realloc(run->entries, (run->nentries + run->nskips) *
+		sizeof(*grown));
+	if (grown == NULL)
+		return custody__oom(err);
+	run->entries = grown;
+	for (size_t k = 0; k < run->nskips; k++) {
+		struct custody_entry *e = &run->entries[run->nentries + k];
+
+		memset(e, 0, sizeof(*e));
+		e->type = CUSTODY_ENTRY_SKIP;
+		e->skipped = run->skip_lists[k];
+		e->note = (char *)run->opts->note;
 	}
 	return 0;
 }
@@ -514,15 +747,16 @@ static int add_plan_documents(struct add_run *run, custody_error **err)
 static int add_write_with_events(struct add_run *run, char *message,
 	git_oid *commit, custody_error **err)
 {
-	size_t n = run->nentries;
-	struct custody_entry *all = calloc(2 * n, sizeof(*all));
+	size_t n = run->nentries, before = n + run->nskips;
+	struct custody_entry *all = calloc(before + n, sizeof(*all));
 	int rc;
 
 	if (all == NULL)
 		return custody__oom(err);
-	memcpy(all, run->entries, n * sizeof(*all));
+	/* the documents, the skips on the record, then the events */
+	memcpy(all, run->entries, before * sizeof(*all));
 	for (size_t i = 0; i < n; i++) {
-		struct custody_entry *e = &all[n + i];
+		struct custody_entry *e = &all[before + i];
 
 		e->type = CUSTODY_ENTRY_EVENT;
 		e->document = run->a->size + i;
@@ -535,9 +769,9 @@ static int add_write_with_events(struct add_run *run, char *message,
 		PRIu64 " new version%s, each %.32s\n", run->sum.registered,
 		run->sum.new_versions, run->sum.new_versions == 1 ? "" : "s",
 		run->events->action);
-	rc = custody_change__append_tree(run->a, all, 2 * n, NULL, 0,
+	rc = custody_change__append_tree(run->a, all, before + n, NULL, 0,
 		run->documents, run->ndocuments, message, commit, err);
-	memcpy(run->entries, all, n * sizeof(*all));
+	memcpy(run->entries, all, before * sizeof(*all));
 	free(all);
 	return rc;
 }
@@ -553,17 +787,20 @@ static int add_write(struct add_run *run, custody_error **err)
 	for (size_t i = 0; i < run->npacks; i++)
 		if ((rc = custody_pack__commit(run->packs[i], err)) != 0)
 			return rc;
-	if ((rc = add_plan_documents(run, err)) != 0)
+	if ((rc = add_plan_documents(run, err)) != 0 ||
+	    (rc = add_skip_entries(run, err)) != 0)
 		return rc;
 	snprintf(message, sizeof(message), "custody add: %" PRIu64
-		" registered, %" PRIu64 " new version%s\n", run->sum.registered,
-		run->sum.new_versions, run->sum.new_versions == 1 ? "" : "s");
+		" registered, %" PRIu64 " new version%s%s\n",
+		run->sum.registered, run->sum.new_versions,
+		run->sum.new_versions == 1 ? "" : "s",
+		run->nskips ? ", refused paths skipped on the record" : "");
 	memset(&commit, 0, sizeof(commit));
 	if (run->events != NULL) {
 		rc = add_write_with_events(run, message, &commit, err);
 	} else {
 		rc = custody_change__append_tree(run->a, run->entries,
-			run->nentries, NULL, 0, run->documents,
+			run->nentries + run->nskips, NULL, 0, run->documents,
 			run->ndocuments, message, &commit, err);
 	}
 	if (!git_oid_is_zero(&commit))
@@ -625,6 +862,9 @@ static void add_run_free(struct add_run *run, int rc)
 		free(run->entries[i].blob);
 	}
 	free(run->entries);
+	for (size_t i = 0; i < run->nskips; i++)
+		free(run->skip_lists[i]);
+	free(run->skip_lists);
 	for (size_t i = 0; i < run->ndocuments; i++)
 		free(run->document_paths[i]);
 	free(run->document_paths);
@@ -651,7 +891,7 @@ static int add_dry_run_end(struct add_run *run, custody_entry_cb entry_cb,
 		if (entry_cb(&run->entries[i], entry_payload) != 0)
 			break;
 	}
-	if (walk->nrefused == 0)
+	if (walk->nrefused == 0 || run->opts->skip_refused)
 		return 0;
 	return custody__error(err, CUSTODY_EINVALID, "%zu path%s refused "
 		"(%s: %s); an add would record nothing", walk->nrefused,
@@ -681,7 +921,8 @@ static int add_run_all(custody_archive *a, const char *const *paths,
 	    (rc = add_plan_hashing(&run, err)) != 0 ||
 	    (rc = add_hash(&run, err)) != 0 ||
 	    (rc = add_build_entries(&run, err)) != 0 ||
-	    (rc = add_check_conflicts(&run, err)) != 0)
+	    (rc = add_check_conflicts(&run, err)) != 0 ||
+	    (rc = add_plan_skips(&run, err)) != 0)
 		goto done;
 	if (run.opts->dry_run) {
 		rc = add_dry_run_end(&run, entry_cb, entry_payload, err);

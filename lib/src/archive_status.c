@@ -137,7 +137,10 @@ int custody_archive_status(custody_archive *a,
 	walk.archive = a;
 	walk.progress = opts->progress;
 	walk.payload = opts->payload;
-	rc = custody_walk__add(&walk, "", 0, err);
+	walk.refuse_new_git = a->config->store;
+	rc = custody_walk__exclude(&walk, opts->exclude, opts->nexclude, err);
+	if (rc == 0)
+		rc = custody_walk__add(&walk, "", 0, err);
 	if (loading)
 		pthread_join(loader, NULL);
 	index = load.index;

@@ -36,6 +36,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "log-key";
 	case CUSTODY_ENTRY_POLICY:
 		return "policy";
+	case CUSTODY_ENTRY_SKIP:
+		return "skip";
 	default:
 		return NULL;
 	}
@@ -49,6 +51,7 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->actor);
 	free(entry->salt);
 	free(entry->note);
+	free(entry->skipped);
 	free(entry->origin);
 	free(entry->opening);
 	free(entry->private_commitment);
@@ -190,6 +193,11 @@ uint64_t custody_entry_event_document(const custody_entry *e)
 const char *custody_entry_from(const custody_entry *e) { return e->from; }
 const char *custody_entry_to(const custody_entry *e) { return e->to; }
 const char *custody_entry_at(const custody_entry *e) { return e->at; }
+const char *custody_entry_skipped(const custody_entry *e)
+{
+	return e->skipped;
+}
+
 const char *custody_entry_backdate_reason(const custody_entry *e)
 {
 	return e->backdate_reason;

@@ -12,7 +12,8 @@
  * secret `opening` the commitment is made with; it stays in the archive,
  * which partners replicate. See entry_private.c for the commitment. The reader accepts exactly what
  * schemas/entry.schema.yaml accepts, and may be stricter (it refuses plain
- * scalars other than decimal integers and true/false, and non-NFC paths).
+ * scalars other than decimal integers and true/false). Paths are kept
+ * as they were on disk, NFD too.
  */
 #ifndef CUSTODY_SRC_ENTRY_H
 #define CUSTODY_SRC_ENTRY_H
@@ -35,7 +36,8 @@ typedef enum {
 	CUSTODY_ENTRY_EVENT = 5,    /* something happened to a document */
 	CUSTODY_ENTRY_DERIVE = 6,   /* a derivative of a document registered */
 	CUSTODY_ENTRY_LOG_KEY = 7,  /* the outlet (log) key rotated */
-	CUSTODY_ENTRY_POLICY = 8    /* the witnesses and quorum changed */
+	CUSTODY_ENTRY_POLICY = 8,   /* the witnesses and quorum changed */
+	CUSTODY_ENTRY_SKIP = 9      /* paths an add left out, and why */
 } custody_entry_type;
 
 /* Most documents one publish entry names. */
@@ -71,6 +73,14 @@ struct custody_entry {
 	char *private_commitment;
 	char *private_leaf;  /* only while a private part is read */
 	char *note;        /* optional */
+
+	/*
+	 * skip: what an add (--skip-refused) left out, one line per path,
+	 * "<path>\t<reason>\n", the path as custody_path__quote writes it
+	 * (so no control character, tab or newline), the reason the same
+	 * way; private, as paths are.
+	 */
+	char *skipped;
 
 	/* genesis */
 	char *origin;
@@ -116,7 +126,7 @@ struct custody_entry {
 	char *backdate_reason; /* optional label: why `at` is that early */
 
 	/* register and derive (which registers a document too) */
-	char *path;        /* relative, '/'-separated, NFC */
+	char *path;        /* relative, '/'-separated, as on disk */
 	uint64_t size;
 	char *sha256;      /* 64 hex; in an event, the document's */
 	char *sha512;      /* 128 hex, optional (policy) */

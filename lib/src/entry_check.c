@@ -35,7 +35,8 @@ enum {
 	IN_DERIVE = 32,
 	IN_LOG_KEY = 64,
 	IN_POLICY = 128,
-	IN_ALL = 255
+	IN_SKIP = 256,
+	IN_ALL = 511
 };
 
 /* A derive entry holds everything a register entry does. */
@@ -91,6 +92,7 @@ static const struct entry_key {
 	{ "title", IN_PUBLISH, 0, PUB },
 	{ "published", IN_PUBLISH, IN_PUBLISH, PUB },
 	{ "documents", IN_PUBLISH, IN_PUBLISH, PUB },
+	{ "skipped", IN_SKIP, IN_SKIP, PRIV },
 	{ "note", IN_ALL, 0, PRIV },
 	{ "private", IN_ALL, IN_ALL, PUB },
 	{ NULL, 0, 0, 0 }
@@ -408,17 +410,18 @@ static const char *check_hex40(const char *s)
 	return check_hex(s, 40);
 }
 
-static int check_path_value(const struct checker *c, const char *path)
+static int check_path_value(const struct checker *c, const char *path,
+	int stored)
 {
 	const struct custody_yaml_node *at = custody_yaml__get(c->root,
 		"path");
 	custody_error *perr = NULL;
-	char shown[320];
 	int rc;
 
 	if (path == NULL)
 		return fail(c, "path", "is missing");
-	if ((rc = custody_path__check_recorded(path, &perr)) != 0) {
+	if ((rc = stored ? custody_path__check_recorded(path, &perr) :
+	    custody_path__check_hashes_only(path, 1, &perr)) != 0) {
 		if (rc == CUSTODY_ENOMEM)
 			custody__error(c->err, rc, "out of memory");
 		else
@@ -426,11 +429,6 @@ static int check_path_value(const struct checker *c, const char *path)
 				custody_error_message(perr));
 		custody_error_free(perr);
 		return rc;
-	}
-	if (!custody_path__is_nfc(path)) {
-		custody_path__quote(shown, sizeof(shown), path);
-		return custody_yaml__error(c->err, c->name, at, "path '%s' is "
-			"not in Unicode NFC form", shown);
 	}
 	return 0;
 }
@@ -481,6 +479,8 @@ static int check_absent(const struct custody_entry *e,
 		{ "title", offsetof(struct custody_entry, title), IN_PUBLISH },
 		{ "published", offsetof(struct custody_entry, published),
 			IN_PUBLISH },
+		{ "skipped", offsetof(struct custody_entry, skipped),
+			IN_SKIP },
 	};
 	const char *type = custody_entry__type_name(e->type);
 	char reason[64];
@@ -577,7 +577,7 @@ static int check_register_fields(const struct custody_entry *e,
 		return rc;
 	if (!c->priv)
 		return 0;
-	if ((rc = check_path_value(c, e->path)) != 0 ||
+	if ((rc = check_path_value(c, e->path, e->blob != NULL)) != 0 ||
 	    (rc = check_string(c, "blob", e->blob, 0, check_hex40)) != 0 ||
 	    (rc = check_string(c, "source", e->source, 0, check_label)) != 0)
 		return rc;
@@ -649,6 +649,50 @@ static int check_derive_fields(const struct custody_entry *e,
 	    custody_entry__check_derivation)) != 0)
 		return rc;
 	return 0;
+}
+
+/*
+ * skipped: lines "<path>\t<reason>\n", each part not empty, no control
+ * character but the tab between them and the newline after (custody
+ * quotes both parts); paths in byte order, none twice.
+ */
+static const char *check_skipped(const char *s)
+{
+	const char *line = s, *previous = NULL;
+	size_t previous_len = 0;
+
+	if (*s == '\0')
+		return "must name at least one path";
+	while (*line != '\0') {
+		const char *tab = NULL, *c;
+		size_t len;
+
+		for (c = line; *c != '\n'; c++) {
+			if (*c == '\0')
+				return "must end each line with a newline";
+			if (*c == '\t' && tab == NULL)
+				tab = c;
+			else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return "must be lines of a path, a tab and a "
+					"reason, without other control "
+					"characters";
+		}
+		if (tab == NULL || tab == line || tab + 1 == c)
+			return "must be lines of a path, a tab and a reason";
+		len = (size_t)(tab - line);
+		if (previous != NULL) {
+			int order = memcmp(previous, line, previous_len < len ?
+				previous_len : len);
+
+			if (order > 0 || (order == 0 && previous_len >= len))
+				return "must list each path once, in byte "
+					"order";
+		}
+		previous = line;
+		previous_len = len;
+		line = c + 1;
+	}
+	return check_utf8(s);
 }
 
 /* A C2SP verifier key for Ed25519 whose id matches its name and key. */
@@ -744,6 +788,8 @@ static int type_flag(custody_entry_type type)
 		return IN_LOG_KEY;
 	case CUSTODY_ENTRY_POLICY:
 		return IN_POLICY;
+	case CUSTODY_ENTRY_SKIP:
+		return IN_SKIP;
 	default:
 		return 0;
 	}
@@ -787,6 +833,9 @@ static int check_entry(const struct custody_entry *e,
 		return check_log_key_fields(e, c);
 	case IN_POLICY:
 		return check_policy_field(e, c);
+	case IN_SKIP:
+		return c->priv ? check_string(c, "skipped", e->skipped, 1,
+			check_skipped) : 0;
 	case IN_MEMBER:
 		if (c->priv && e->action != CUSTODY_MEMBER_ADD &&
 		    e->action != CUSTODY_MEMBER_REVOKE)

@@ -15,8 +15,8 @@
 
 /* What 'type' must be, worded to follow the quoted key. */
 #define CUSTODY_ENTRY_TYPE_NAMES "must be \"genesis\", \"register\", " \
-	"\"member\", \"publish\", \"event\", \"derive\", \"log-key\" or " \
-	"\"policy\""
+	"\"member\", \"publish\", \"event\", \"derive\", \"log-key\", " \
+	"\"policy\" or \"skip\""
 
 /*
  * The entry's fields: each value acceptable, each field allowed in the

@@ -30,7 +30,7 @@
 static const char *const private_names[] = {
 	"actor", "path", "version", "previous", "blob", "source", "member",
 	"key", "action", "document", "from", "to", "at", "backdate_reason",
-	"note", NULL
+	"skipped", "note", NULL
 };
 
 int custody_entry__is_private_field(const char *field)
@@ -90,6 +90,8 @@ static const char *field_value(const struct custody_entry *e, size_t i,
 		return e->at;
 	if (strcmp(f, "backdate_reason") == 0)
 		return e->backdate_reason;
+	if (strcmp(f, "skipped") == 0)
+		return e->skipped;
 	return e->note;
 }
 
@@ -311,6 +313,7 @@ static void take_private(struct custody_entry *to, struct custody_entry *from)
 		{ &to->from, &from->from }, { &to->to, &from->to },
 		{ &to->at, &from->at },
 		{ &to->backdate_reason, &from->backdate_reason },
+		{ &to->skipped, &from->skipped },
 		{ &to->note, &from->note }, { &to->opening, &from->opening },
 	};
 
@@ -342,6 +345,7 @@ static void overlay(struct custody_entry *view, const struct custody_entry *e,
 	view->to = part->to;
 	view->at = part->at;
 	view->backdate_reason = part->backdate_reason;
+	view->skipped = part->skipped;
 	view->note = part->note;
 	view->opening = part->opening;
 	view->version = part->version;

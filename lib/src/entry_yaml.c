@@ -262,7 +262,9 @@ static int read_fields(const struct custody_yaml_node *root,
 	    (rc = read_member(root, e, name, err)) != 0 ||
 	    (rc = read_event(root, e, name, err)) != 0 ||
 	    (rc = read_derivation(root, e, name, err)) != 0 ||
-	    (rc = read_publication(root, e, name, err)) != 0)
+	    (rc = read_publication(root, e, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "skipped", &e->skipped,
+	    name, err)) != 0)
 		return rc;
 	return 0;
 }
@@ -290,7 +292,7 @@ static int read_type(const struct custody_yaml_node *root,
 		return custody_yaml__error(err, name, root, "missing 'type'");
 	if ((rc = custody_yaml__string(n, &type, name, "type", err)) != 0)
 		return rc;
-	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_POLICY; t++) {
+	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_SKIP; t++) {
 		if (strcmp(type, custody_entry__type_name(
 		    (custody_entry_type)t)) == 0) {
 			*out = (custody_entry_type)t;
@@ -476,6 +478,7 @@ static int emit_typed(struct custody_yaml_emitter *em,
 	case CUSTODY_ENTRY_LOG_KEY:
 		return emit_log_key(em, e);
 	case CUSTODY_ENTRY_MEMBER:
+	case CUSTODY_ENTRY_SKIP:
 		return 0;
 	case CUSTODY_ENTRY_POLICY:
 		return custody_yaml__emit_string(em, "policy", e->policy);
@@ -540,6 +543,8 @@ static int emit_private_fields(struct custody_yaml_emitter *em,
 	    (rc = custody_yaml__emit_string(em, "at", e->at)) != 0 ||
 	    (rc = custody_yaml__emit_string(em, "backdate_reason",
 	    e->backdate_reason)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "skipped", e->skipped))
+	    != 0 ||
 	    (rc = custody_yaml__emit_string(em, "note", e->note)) != 0)
 		return rc;
 	return 0;

@@ -179,6 +179,27 @@ struct custody_record *custody_index__find(struct custody_index *index,
 	return NULL;
 }
 
+int custody_index__any_under(struct custody_index *index, const char *dir)
+{
+	size_t dlen = strlen(dir), at;
+	char *prefix;
+	int found;
+
+	if (dlen == 0)
+		return index->count > 0;
+	if ((prefix = malloc(dlen + 2)) == NULL)
+		return 1;   /* the safe answer: look inside */
+	memcpy(prefix, dir, dlen);
+	memcpy(prefix + dlen, "/", 2);
+	at = lower_bound(index, prefix, &found);
+	found = at < index->sorted && strncmp(index->records[at].path,
+		prefix, dlen + 1) == 0;
+	for (size_t i = index->sorted; !found && i < index->count; i++)
+		found = strncmp(index->records[i].path, prefix, dlen + 1) == 0;
+	free(prefix);
+	return found;
+}
+
 struct custody_record *custody_index__put(struct custody_index *index,
 	const struct custody_record *record)
 {

@@ -111,6 +111,10 @@ const char *custody_index__fold_clash(struct custody_index *index,
 const char *custody_index__stored_under(struct custody_index *index,
 	const char *dir);
 
+/* 1 when some registered path lies under folder `dir` ("" is the
+ * whole collection; "x" finds "x/y"), else 0. */
+int custody_index__any_under(struct custody_index *index, const char *dir);
+
 /* The record of registration entry `e`: its index, version, size,
  * SHA-256 and blob; path and stat data are left for the caller (all 0). */
 void custody_index__record_from_entry(struct custody_record *out,

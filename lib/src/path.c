@@ -1,5 +1,6 @@
 #include "path.h"
 #include "common.h"
+#include "custody/archive.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ int custody_path__is_ascii(const char *s, size_t len)
 
 /*
  * 1 when a component is one git, or a partner's file system, would take
- * for .git or .custody (git's verify_path is the model): compare after
+ * for .git, 2 for .custody (git's verify_path is the model): compare after
  * removing default-ignorable code points (HFS+ ignores them), folding
  * case, cutting an NTFS stream suffix (":$DATA") and dropping trailing
  * dots and spaces (NTFS); also the NTFS short names GIT~1 and CUSTOD~1.
@@ -88,7 +89,7 @@ static int is_reserved(const char *component, size_t len)
 		lower[end] = '\0';
 		for (size_t i = 0; reserved[i] != NULL; i++)
 			if (strcmp(lower, reserved[i]) == 0)
-				return 1;
+				return strstr(reserved[i], "git") ? 1 : 2;
 		return 0;
 	}
 	if (custody_path__fold_ignorable(component, len, &folded) != 0)
@@ -101,9 +102,26 @@ static int is_reserved(const char *component, size_t len)
 	folded[end] = '\0';
 	for (size_t i = 0; reserved[i] != NULL; i++)
 		if (strcmp(folded, reserved[i]) == 0)
-			hit = 1;
+			hit = strstr(reserved[i], "git") ? 1 : 2;
 	free(folded);
 	return hit;
+}
+
+size_t custody_path__git_prefix(const char *path)
+{
+	for (const char *c = path; ; ) {
+		const char *slash = strchr(c, '/');
+		size_t clen = slash ? (size_t)(slash - c) : strlen(c);
+
+		int reserved = is_reserved(c, clen);
+
+		/* out of memory counts as a git name: the safe way */
+		if (reserved == 1 || reserved < 0)
+			return (size_t)(c - path) + clen;
+		if (slash == NULL)
+			return 0;
+		c = slash + 1;
+	}
 }
 
 static int check_characters(const char *path, size_t len, const char *shown,
@@ -200,7 +218,7 @@ static int check_unsafe(const char *path, size_t len, const char *shown,
 /* The checks of custody_path__check; `shown` is the path as messages
  * quote it (only needed when err is not NULL). */
 static int check_path(const char *path, const char *shown, int recorded,
-	custody_error **err)
+	int allow_git, custody_error **err)
 {
 	size_t len = strlen(path);
 	const char *c;
@@ -235,16 +253,23 @@ static int check_path(const char *path, const char *shown, int recorded,
 		rc = is_reserved(c, clen);
 		if (rc < 0)
 			return custody__error(err, rc, "out of memory");
-		if (rc > 0) {
+		if (rc == 1 && allow_git) {
+			/* hashes only: nothing of it goes in a git tree */
+		} else if (rc > 0) {
 			copy = strndup(c, clen);
 			if (copy == NULL)
 				return custody__oom(err);
 			custody_path__quote(part, sizeof(part), copy);
 			free(copy);
+			if (rc == 1)
+				return custody__error(err, CUSTODY_EINVALID,
+					"path '%s': component '%s' is reserved "
+					"for git; %s", shown, part,
+					CUSTODY_REFUSED_STORED_GIT);
 			return custody__error(err, CUSTODY_EINVALID, "path "
-				"'%s': component '%s' is reserved (.git and "
-				".custody, in any spelling, are never "
-				"registered)", shown, part);
+				"'%s': component '%s' is reserved (.custody, "
+				"in any spelling, is never registered)",
+				shown, part);
 		}
 		if (slash == NULL)
 			break;
@@ -254,24 +279,32 @@ static int check_path(const char *path, const char *shown, int recorded,
 	return recorded ? 0 : check_unsafe(path, len, shown, err);
 }
 
-static int check(const char *path, int recorded, custody_error **err)
+static int check(const char *path, int recorded, int allow_git,
+	custody_error **err)
 {
 	char shown[CUSTODY_PATH_QUOTE_BYTES];
 	int rc;
 
 	/* most paths pass: quote one for a message only when it fails */
-	if ((rc = check_path(path, "", recorded, NULL)) == 0 || err == NULL)
+	if ((rc = check_path(path, "", recorded, allow_git, NULL)) == 0 ||
+	    err == NULL)
 		return rc;
 	custody_path__quote(shown, sizeof(shown), path);
-	return check_path(path, shown, recorded, err);
+	return check_path(path, shown, recorded, allow_git, err);
 }
 
 int custody_path__check(const char *path, custody_error **err)
 {
-	return check(path, 0, err);
+	return check(path, 0, 0, err);
 }
 
 int custody_path__check_recorded(const char *path, custody_error **err)
 {
-	return check(path, 1, err);
+	return check(path, 1, 0, err);
+}
+
+int custody_path__check_hashes_only(const char *path, int recorded,
+	custody_error **err)
+{
+	return check(path, recorded, 1, err);
 }

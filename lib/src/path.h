@@ -34,6 +34,25 @@ int custody_path__check(const char *path, custody_error **err);
 int custody_path__check_recorded(const char *path, custody_error **err);
 
 /*
+ * The rules (custody_path__check, or with `recorded`
+ * custody_path__check_recorded) for a path registered without its
+ * content: a component named .git, in any spelling, is accepted
+ * (leaked source code holds such folders). Only storing one is unsafe:
+ * the content would become a git tree entry named .git, which git
+ * refuses, and a restore would write a repository (its hooks and
+ * config run by git) into the partner's folder.
+ */
+int custody_path__check_hashes_only(const char *path, int recorded,
+	custody_error **err);
+
+/*
+ * The length of path's leading part up to and including its first
+ * component git would take for .git ("a/.GIT" of "a/.GIT/config"), or 0
+ * when it has none.
+ */
+size_t custody_path__git_prefix(const char *path);
+
+/*
  * 1 when `path` is valid UTF-8 already in Unicode NFC, else 0 (also when
  * memory runs out: the caller then refuses the path, the safe way).
  * In path_unicode.c, as custody_path__fold.

@@ -105,26 +105,167 @@ static int check_name(struct custody_walk *walk, const char *rel,
 	custody_error *perr = NULL;
 	int rc;
 
-	if (custody_path__check(rel, &perr) != 0) {
+	/* .git names pass here: refused, if they are, when finishing */
+	if (custody_path__check_hashes_only(rel, 0, &perr) != 0) {
 		rc = refuse_or_oom(walk, rel, custody_error_message(perr),
 			err);
 		custody_error_free(perr);
 		return rc ? rc : 1;
 	}
-	if (!custody_path__is_nfc(rel))
-		return refuse_or_oom(walk, rel, "name is not in Unicode NFC "
-			"form (as names made on macOS may be); rename it to "
-			"its NFC spelling", err) ? CUSTODY_ENOMEM : 1;
 	return 0;
 }
 
-static int visit(struct custody_walk *walk, const char *rel, const char *abs,
-	const struct stat *st, int explicit_path, custody_error **err);
+/* Push the rules of folder rel's .custodyignore, if it has one:
+ * *pushed says whether it did. A file that cannot be read is refused
+ * (its rules would be missing); a link there is refused as a link. */
+static int push_rules(struct custody_walk *walk, const char *rel,
+	int *pushed, custody_error **err)
+{
+	char *path = *rel ? custody_fs__join(rel, CUSTODY_IGNORE_FILE) :
+		strdup(CUSTODY_IGNORE_FILE);
+	custody_buf text = { NULL, 0 };
+	char reason[256];
+	struct stat st;
+	int fd, rc = 0;
 
+	*pushed = 0;
+	if (path == NULL)
+		return custody__oom(err);
+	fd = custody_fs__open_beneath(walk->archive->root_fd, path,
+		O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
+			snprintf(reason, sizeof(reason), "cannot read its "
+				"rules: %s", strerror(errno));
+			rc = refuse_or_oom(walk, path, reason, err);
+		}
+		free(path);
+		return rc;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		/* a folder or a device of that name: refused by the walk */
+		close(fd);
+		free(path);
+		return 0;
+	}
+	for (;;) {
+		char chunk[8192];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(reason, sizeof(reason), "cannot read its "
+				"rules: %s", strerror(errno));
+			rc = refuse_or_oom(walk, path, reason, err);
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if (custody_buf__append(&text, chunk, (size_t)n) != 0) {
+			rc = custody__oom(err);
+			goto done;
+		}
+	}
+	if (walk->nrules == walk->alloc_rules) {
+		size_t alloc = walk->alloc_rules ? walk->alloc_rules * 2 : 8;
+		struct custody_ignore_set *grown = realloc(walk->rules,
+			alloc * sizeof(*grown));
+
+		if (grown == NULL) {
+			rc = custody__oom(err);
+			goto done;
+		}
+		walk->rules = grown;
+		walk->alloc_rules = alloc;
+	}
+	rc = custody_ignore__parse(&walk->rules[walk->nrules], rel,
+		text.ptr ? text.ptr : "", text.size, err);
+	walk->nrules++;   /* freed with the others, also when half made */
+	*pushed = rc == 0;
+	if (rc != 0)
+		custody_ignore__free(&walk->rules[--walk->nrules]);
+done:
+	close(fd);
+	free(path);
+	custody_buf_dispose(&text);
+	return rc;
+}
+
+static void pop_rules(struct custody_walk *walk)
+{
+	custody_ignore__free(&walk->rules[--walk->nrules]);
+}
+
+/* 1 when the rules in force leave rel out. */
+static int is_ignored(const struct custody_walk *walk, const char *rel,
+	int is_dir)
+{
+	int verdict = 0, v;
+
+	for (size_t i = 0; i < walk->nrules; i++)
+		if ((v = custody_ignore__match(&walk->rules[i], rel, is_dir)))
+			verdict = v;
+	if (walk->exclude.nrules > 0 && (v = custody_ignore__match(
+	    &walk->exclude, rel, is_dir)))
+		verdict = v;
+	return verdict == 1;
+}
+
+static int visit(struct custody_walk *walk, const char *rel, const char *abs,
+	const struct stat *st, int explicit_path, int ignored,
+	custody_error **err);
+
+int custody_walk__exclude(struct custody_walk *walk,
+	const char *const *patterns, size_t npatterns, custody_error **err)
+{
+	int rc;
+
+	custody_ignore__free(&walk->exclude);
+	if ((rc = custody_ignore__parse(&walk->exclude, "", "", 0, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < npatterns; i++)
+		if ((rc = custody_ignore__add_line(&walk->exclude,
+		    patterns[i], strlen(patterns[i]), err)) != 0)
+			return rc;
+	return 0;
+}
+
+/* An ignored folder met before the record is known (status loads it
+ * meanwhile): looked into when finishing, if it holds registered files. */
+static int defer_dir(struct custody_walk *walk, const char *rel,
+	custody_error **err)
+{
+	if (walk->ndeferred == walk->alloc_deferred) {
+		size_t alloc = walk->alloc_deferred ? walk->alloc_deferred * 2 :
+			16;
+		char **grown = realloc(walk->deferred, alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return custody__oom(err);
+		walk->deferred = grown;
+		walk->alloc_deferred = alloc;
+	}
+	if ((walk->deferred[walk->ndeferred] = strdup(rel)) == NULL)
+		return custody__oom(err);
+	walk->ndeferred++;
+	return 0;
+}
+
+/* Mark the file added last as left out by a rule. */
+static void mark_ignored(struct custody_walk *walk, int ignored)
+{
+	if (ignored && walk->nfiles > 0)
+		walk->files[walk->nfiles - 1].ignored = 1;
+}
+
+/* Walk a folder. Inside a folder a rule leaves out (`ignored`) only
+ * registered files matter: nothing there is refused, no rule read. */
 static int walk_dir(struct custody_walk *walk, const char *rel,
-	const char *abs, custody_error **err)
+	const char *abs, int ignored, custody_error **err)
 {
 	size_t this_dir;
+	int pushed = 0;
 	int fd = custody_fs__open_beneath(walk->archive->root_fd, rel,
 		O_RDONLY | O_DIRECTORY, 0);
 	DIR *d;
@@ -139,7 +280,13 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			"symbolic link" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		if (ignored)
+			return 0;
 		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
+	}
+	if (!ignored && (rc = push_rules(walk, rel, &pushed, err)) != 0) {
+		closedir(d);
+		return rc;
 	}
 	if (walk->ndirs == walk->alloc_dirs) {
 		size_t alloc = walk->alloc_dirs ? walk->alloc_dirs * 2 : 64;
@@ -171,12 +318,15 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			rc = custody__oom(err);
 		} else if (de->d_type == DT_REG) {
 			/* a file: its stat is taken later, on every core */
-			rc = check_name(walk, crel, err);
+			int left_out = ignored || is_ignored(walk, crel, 0);
+
+			rc = left_out ? 0 : check_name(walk, crel, err);
 			if (rc == 0) {
 				/* the walk keeps the two strings */
 				rc = add_file_owned(walk, crel, cabs, NULL,
 					this_dir, err);
 				crel = cabs = NULL;
+				mark_ignored(walk, left_out);
 			}
 			rc = rc > 0 ? 0 : rc;
 		} else if (fstatat(dirfd(d), de->d_name, &cst,
@@ -185,19 +335,23 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 
 			snprintf(reason, sizeof(reason), "cannot stat: %s",
 				strerror(errno));
-			rc = refuse_or_oom(walk, crel, reason, err);
+			rc = ignored ? 0 : refuse_or_oom(walk, crel, reason,
+				err);
 		} else {
-			rc = visit(walk, crel, cabs, &cst, 0, err);
+			rc = visit(walk, crel, cabs, &cst, 0, ignored, err);
 		}
 		free(crel);
 		free(cabs);
 	}
 	closedir(d);
+	if (pushed)
+		pop_rules(walk);
 	return rc;
 }
 
 static int visit(struct custody_walk *walk, const char *rel, const char *abs,
-	const struct stat *st, int explicit_path, custody_error **err)
+	const struct stat *st, int explicit_path, int ignored,
+	custody_error **err)
 {
 	int rc;
 
@@ -209,6 +363,28 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 				err);
 		return 0;
 	}
+	if (!ignored && *rel != '\0')
+		ignored = is_ignored(walk, rel, S_ISDIR(st->st_mode));
+	if (ignored) {
+		/* only what is registered is looked at */
+		int known = walk->index == NULL || (S_ISDIR(st->st_mode) ?
+			custody_index__any_under(walk->index, rel) :
+			custody_index__find(walk->index, rel) != NULL);
+
+		if (explicit_path && !known)
+			return refuse_or_oom(walk, rel, "is left out by a "
+				"rule (" CUSTODY_IGNORE_FILE " or --exclude)",
+				err);
+		if (!known || !(S_ISDIR(st->st_mode) || S_ISREG(st->st_mode)))
+			return 0;
+		if (S_ISDIR(st->st_mode) && walk->index == NULL)
+			return defer_dir(walk, rel, err);
+		if (S_ISDIR(st->st_mode))
+			return walk_dir(walk, rel, abs, 1, err);
+		rc = add_file(walk, rel, abs, st, 0, err);
+		mark_ignored(walk, rc == 0);
+		return rc;
+	}
 	if (*rel != '\0' && (rc = check_name(walk, rel, err)) != 0)
 		return rc < 0 ? rc : 0;
 	if (S_ISLNK(st->st_mode))
@@ -216,7 +392,7 @@ static int visit(struct custody_walk *walk, const char *rel, const char *abs,
 			"neither follows nor records links (register the "
 			"file it points to instead)", err);
 	if (S_ISDIR(st->st_mode))
-		return walk_dir(walk, rel, abs, err);
+		return walk_dir(walk, rel, abs, 0, err);
 	if (!S_ISREG(st->st_mode))
 		return refuse_or_oom(walk, rel, "is not a regular file "
 			"(a device, pipe or socket)", err);
@@ -241,12 +417,48 @@ static int stat_beneath(int root_fd, const char *rel, struct stat *st)
 	return rc;
 }
 
+/* The rules of the folders above rel (a path named on the command
+ * line), top first; *ignored when one of those folders is left out. */
+static int push_ancestor_rules(struct custody_walk *walk, const char *rel,
+	size_t *pushed, int *ignored, custody_error **err)
+{
+	char folder[CUSTODY_PATH_MAX_BYTES + 1];
+	int one, rc;
+
+	*pushed = 0;
+	*ignored = 0;
+	if (*rel == '\0' || strlen(rel) > CUSTODY_PATH_MAX_BYTES)
+		return 0;
+	folder[0] = '\0';
+	for (const char *s = rel; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (*s == '\0')
+			break;
+		/* the rules of the folder before this slash's component */
+		if ((rc = push_rules(walk, folder, &one, err)) != 0)
+			return rc;
+		*pushed += (size_t)one;
+		memcpy(folder, rel, (size_t)(s - rel));
+		folder[s - rel] = '\0';
+		if (is_ignored(walk, folder, 1)) {
+			*ignored = 1;
+			return 0;
+		}
+	}
+	if ((rc = push_rules(walk, folder, &one, err)) != 0)
+		return rc;
+	*pushed += (size_t)one;
+	return 0;
+}
+
 int custody_walk__add(struct custody_walk *walk, const char *rel,
 	int explicit_path, custody_error **err)
 {
 	struct stat st;
+	size_t pushed = 0;
 	char *abs;
-	int rc;
+	int rc, ignored = 0;
 
 	if (!walk->have_archive_id) {
 		if (stat(walk->archive->gitdir, &st) == 0) {
@@ -259,6 +471,9 @@ int custody_walk__add(struct custody_walk *walk, const char *rel,
 		strdup(walk->archive->collection);
 	if (abs == NULL)
 		return custody__oom(err);
+	if ((rc = push_ancestor_rules(walk, rel, &pushed, &ignored, err))
+	    != 0)
+		goto done;
 	if (stat_beneath(walk->archive->root_fd, rel, &st) != 0) {
 		char reason[256];
 
@@ -266,8 +481,11 @@ int custody_walk__add(struct custody_walk *walk, const char *rel,
 			"no such file or folder" : strerror(errno));
 		rc = refuse_or_oom(walk, *rel ? rel : ".", reason, err);
 	} else {
-		rc = visit(walk, rel, abs, &st, explicit_path, err);
+		rc = visit(walk, rel, abs, &st, explicit_path, ignored, err);
 	}
+done:
+	while (pushed-- > 0)
+		pop_rules(walk);
 	free(abs);
 	return rc;
 }
@@ -424,6 +642,58 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 	return 0;
 }
 
+/* New files inside a .git folder, when their content would be stored:
+ * refused, once for each such folder (they are sorted by now). */
+static int refuse_new_git(struct custody_walk *walk, custody_error **err)
+{
+	char *folder = NULL;
+	size_t flen = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < walk->nfiles && rc == 0; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+		size_t len;
+		custody_error *perr = NULL;
+
+		if (f->known || f->refused ||
+		    (len = custody_path__git_prefix(f->path)) == 0)
+			continue;
+		f->refused = 1;
+		if (folder != NULL && len == flen &&
+		    memcmp(folder, f->path, len) == 0)
+			continue;
+		free(folder);
+		if ((folder = strndup(f->path, len)) == NULL)
+			return custody__oom(err);
+		flen = len;
+		custody_path__check(folder, &perr);
+		rc = refuse_or_oom(walk, folder, custody_error_message(perr),
+			err);
+		custody_error_free(perr);
+	}
+	free(folder);
+	return rc;
+}
+
+/* What a rule leaves out stays out, unless it is registered. */
+static void drop_ignored(struct custody_walk *walk)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < walk->nfiles; i++) {
+		struct custody_walk_file *f = &walk->files[i];
+
+		if (f->ignored && (walk->index == NULL ||
+		    custody_index__find(walk->index, f->path) == NULL)) {
+			free(f->path);
+			free(f->abs);
+			continue;
+		}
+		walk->files[out++] = *f;
+	}
+	walk->nfiles = out;
+}
+
 int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 {
 	struct custody_map folds = { 0 };
@@ -431,6 +701,20 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	size_t nkeys = 0, out = 0;
 	int rc = 0, any_new = 0;
 
+	for (size_t i = 0; i < walk->ndeferred && walk->index; i++) {
+		char *abs;
+
+		if (!custody_index__any_under(walk->index, walk->deferred[i]))
+			continue;
+		if ((abs = custody_fs__join(walk->archive->collection,
+		    walk->deferred[i])) == NULL)
+			return custody__oom(err);
+		rc = walk_dir(walk, walk->deferred[i], abs, 1, err);
+		free(abs);
+		if (rc != 0)
+			return rc;
+	}
+	drop_ignored(walk);
 	if ((rc = stat_and_sort(walk, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < walk->nfiles; i++) {
@@ -459,6 +743,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	}
 	if (!any_new)
 		return 0;
+	if (walk->refuse_new_git && (rc = refuse_new_git(walk, err)) != 0)
+		return rc;
 
 	/* Names that differ only in case or Unicode normalisation cannot
 	 * live side by side on every partner's disk: check each new name
@@ -525,5 +811,12 @@ void custody_walk__free(struct custody_walk *walk)
 	for (size_t i = 0; i < walk->ndirs; i++)
 		free(walk->dirs[i]);
 	free(walk->dirs);
+	while (walk->nrules > 0)
+		pop_rules(walk);
+	for (size_t i = 0; i < walk->ndeferred; i++)
+		free(walk->deferred[i]);
+	free(walk->deferred);
+	free(walk->rules);
+	custody_ignore__free(&walk->exclude);
 	memset(walk, 0, sizeof(*walk));
 }

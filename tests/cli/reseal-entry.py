@@ -19,7 +19,7 @@ import yaml
 
 ORDER = ["actor", "path", "version", "previous", "blob", "source",
          "member", "key", "action", "document", "from", "to", "at",
-         "backdate_reason", "note"]
+         "backdate_reason", "skipped", "note"]
 
 
 def commitment(part):

@@ -186,7 +186,8 @@ test_add__file_replaced_by_folder_is_refused_clearly() {
 	run add memos
 	expect_rc 1
 	expect_err "custody: refused memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)
-custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive; nothing was recorded"
+custody: memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive; nothing was recorded
+custody: to register the rest and record what was refused, run: custody add --skip-refused memos"
 	expect_eq "$(snapshot .custody)" "$before" "archive after refused add"
 	run add --no-store memos
 	expect_rc 0
@@ -246,7 +247,8 @@ dry run: 3 would be registered, 1 new version, 1 unchanged; nothing was written"
 	run add -n --json .
 	expect_rc 1
 	expect_err "custody: refused link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)
-custody: 1 path refused (link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)); an add would record nothing"
+custody: 1 path refused (link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)); an add would record nothing
+custody: to register the rest and record what was refused, run: custody add --skip-refused -n --json ."
 	expect_eq "$(snapshot "$TMP/coll")" "$before" "after a refused dry run"
 	rm link
 	run add --dry-run --json scans/photo.png
@@ -274,6 +276,201 @@ test_add__quiet_prints_nothing_but_errors() {
 	expect_rc 1
 	expect_out ""
 	expect_err_has "custody: refused link: is a symbolic link"
+}
+
+# A messy folder: a link, a case twin, a .git folder of leaked code.
+messy() {
+	mkdir -p leak/.git/hooks leak/src
+	printf 'int main;\n' >leak/src/main.c
+	printf '[core]\n' >leak/.git/config
+	printf '#!/bin/sh\n' >leak/.git/hooks/post-checkout
+	ln -s main.c leak/src/link.c
+	printf 'A\n' >leak/README
+	printf 'a\n' >leak/readme
+}
+
+REASON_LINK="is a symbolic link; custody neither follows nor records links (register the file it points to instead)"
+REASON_GIT="path 'leak/.git': component '.git' is reserved for git; its content cannot be stored (git refuses a folder of that name in the archive's tree, and a restore would write a live git repository); register it with --no-store, hashes only"
+REASON_CASE="differs only in letter case or Unicode normalisation from 'leak/README'; both cannot be kept on every system"
+
+test_add__refused_paths_stop_the_add_and_the_message_says_how_to_go_on() {
+	setup
+	run add .
+	expect_rc 0
+	messy
+	local before
+	before=$(snapshot .custody)
+	run add --note 'from S-1' leak
+	expect_rc 1
+	expect_out ""
+	expect_err "custody: refused leak/src/link.c: $REASON_LINK
+custody: refused leak/.git: $REASON_GIT
+custody: refused leak/readme: $REASON_CASE
+custody: 3 paths refused (leak/src/link.c: $REASON_LINK); nothing was recorded
+custody: to register the rest and record what was refused, run: custody add --skip-refused --note 'from S-1' leak
+custody: or, to register the .git folders too, hashes only (no content stored): custody add --no-store --note 'from S-1' leak"
+	expect_eq "$(snapshot .custody)" "$before" "archive after a refused add"
+	# the command it names goes on
+	run add --skip-refused --note 'from S-1' leak
+	expect_rc 0
+}
+
+test_add__skip_refused_registers_the_rest_and_records_what_it_left_out() {
+	setup
+	run add .
+	expect_rc 0
+	messy
+	run add --skip-refused --note 'from S-1' -v leak
+	expect_rc 0
+	expect_err "custody: skipped leak/src/link.c: $REASON_LINK
+custody: skipped leak/.git: $REASON_GIT
+custody: skipped leak/readme: $REASON_CASE"
+	expect_out "registered  leak/README  (entry 6, v1, $(sha256sum leak/README | cut -c1-16)…, text/plain)
+registered  leak/src/main.c  (entry 7, v1, $(sha256sum leak/src/main.c | cut -c1-16)…, text/plain)
+2 registered, 0 new versions, 0 unchanged, 3 skipped (on the record); commit $(git --git-dir=.custody rev-parse --short=12 main)"
+	# one commit: the registrations, then the skip entry
+	expect_eq "$(git --git-dir=.custody show --stat --format= main -- log | grep -c yaml)" 3 "entries in the commit"
+	local tab=$'\t'
+	expect_eq "$(entry_private .custody 8 | sed -n 's/^skipped: //p')" \
+		"\"leak/.git\\t$REASON_GIT\\nleak/readme\\t$REASON_CASE\\nleak/src/link.c\\t$REASON_LINK\\n\"" \
+		"the skip list in the private part"
+	contains "$(entry_public .custody 8)" 'type: "skip"' || fail "no skip entry"
+	contains "$(entry_public .custody 8)" leak && fail "the public part names a path"
+	expect_eq "$(entry_private .custody 8 | sed -n 's/^note: //p')" '"from S-1"' "its note"
+	run log
+	expect_out_has "#8      "
+	expect_out_has " skip     paths left out by add --skip-refused:
+         skipped leak/.git: $REASON_GIT
+         skipped leak/readme: $REASON_CASE
+         skipped leak/src/link.c: $REASON_LINK
+         note: from S-1"
+	run log --json
+	expect_eq "$(jq -r '.. | objects | select(.type? == "skip") | .skipped[] | "\(.path) | \(.reason)"' <<<"$OUT")" \
+		"leak/.git | $REASON_GIT
+leak/readme | $REASON_CASE
+leak/src/link.c | $REASON_LINK" "the skip list in log --json"
+	run verify
+	expect_rc 0
+	expect_out_has "9 entries, 7 documents"
+}
+
+test_add__skip_refused_leaves_out_a_file_whose_stored_name_would_clash() {
+	setup
+	run add .
+	expect_rc 0
+	rm memos/budget.txt
+	mkdir memos/budget.txt
+	printf 'inside\n' >memos/budget.txt/page.txt
+	printf 'new\n' >memos/new.txt
+	run add --skip-refused -v memos
+	expect_rc 0
+	expect_err "custody: skipped memos/budget.txt/page.txt: a stored file and a stored folder would share a name in the archive (register one of them with --no-store)"
+	expect_out "registered  memos/new.txt  (entry 6, v1, $(sha256sum memos/new.txt | cut -c1-16)…, text/plain)
+1 registered, 0 new versions, 1 unchanged, 1 skipped (on the record); commit $(git --git-dir=.custody rev-parse --short=12 main)"
+	expect_eq "$(entry_private .custody 7 | sed -n 's/^skipped: //p')" \
+		'"memos/budget.txt/page.txt\ta stored file and a stored folder would share a name in the archive\n"' \
+		"the skip list"
+	run verify
+	expect_rc 0
+}
+
+test_add__verify_checks_the_skip_list_of_a_forged_skip_entry() {
+	setup
+	mkdir leak
+	printf 'a\n' >leak/a
+	ln -s a leak/l1
+	ln -s a leak/l2
+	run add --skip-refused leak
+	expect_rc 0
+	run verify
+	expect_rc 0
+	# the skip entry's lines swapped, resealed as one holding the archive
+	# could, in a commit in place of the real one
+	local G=.custody tree new
+	git --git-dir=$G show main:log/000/000/000000002.yaml >"$TMP/e.yaml"
+	git --git-dir=$G show main:private/000/000/000000002.yaml |
+		sed 's|^skipped: "leak/l1\\t\(.*\)\\nleak/l2\\t\(.*\)\\n"$|skipped: "leak/l2\\t\2\\nleak/l1\\t\1\\n"|' \
+		>"$TMP/p.yaml"
+	grep -q '^skipped: "leak/l2' "$TMP/p.yaml" || fail "the list was not swapped"
+	"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")",log/000/000/000000002.yaml
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+		100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",private/000/000/000000002.yaml
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	new=$(git --git-dir=$G -c user.name=m -c user.email=m@example.org \
+		commit-tree "$tree" -p main~1 -m 'custody add: forged')
+	git --git-dir=$G update-ref refs/heads/main "$new"
+	tampered
+	run verify
+	expect_rc 1
+	expect_out_has "problem: log/000/000/000000002.yaml: private/000/000/000000002.yaml:6:10: 'skipped' must list each path once, in byte order"
+}
+
+test_add__skip_refused_in_a_dry_run_writes_nothing() {
+	setup
+	run add .
+	expect_rc 0
+	messy
+	local before
+	before=$(snapshot .custody)
+	run add -n --skip-refused leak
+	expect_rc 0
+	expect_out_has "dry run: 2 would be registered, 0 new versions, 0 unchanged, 3 skipped; nothing was written"
+	expect_eq "$(snapshot .custody)" "$before" "archive after a dry run"
+	# with nothing else to register, the refusals are not recorded alone
+	run add leak/src/main.c leak/README
+	expect_rc 0
+	# (the stat cache may learn: compare the record, not the folder)
+	before=$(head_of .custody)
+	run add --skip-refused leak
+	expect_rc 0
+	expect_out "nothing to record: 2 files unchanged, 3 skipped (not recorded: nothing else was)"
+	expect_eq "$(head_of .custody)" "$before" "the record after an add that skipped only"
+}
+
+test_add__a_git_folder_is_registered_with_no_store_and_never_stored() {
+	setup
+	messy
+	rm leak/src/link.c leak/readme
+	run add --no-store -v leak
+	expect_rc 0
+	expect_out_has "registered  leak/.git/config  (entry 1, v1,"
+	expect_out_has "registered  leak/.git/hooks/post-checkout  (entry 2, v1,"
+	expect_eq "$(git --git-dir=.custody ls-tree -r --name-only main | grep -c '\.git/')" 0 "stored .git files"
+	run verify
+	expect_rc 0
+	run status
+	expect_out "new       memos/2019/meeting.txt
+new       memos/budget.txt
+new       scans/photo.png
+new       scans/report.pdf
+new       Überweisungen März.csv
+4 unchanged, 5 new, 0 modified, 0 missing, 0 moved, 0 refused"
+	# a change to a registered .git file, or a new one: storing refused
+	printf '[user]\n' >>leak/.git/config
+	printf 'x\n' >leak/.git/HEAD
+	run status
+	expect_out_has "refused   leak/.git: $REASON_GIT
+modified  leak/.git/config"
+	local before
+	before=$(snapshot .custody)
+	run add leak
+	expect_rc 1
+	expect_err_has "custody: refused leak/.git: $REASON_GIT"
+	expect_eq "$(snapshot .custody)" "$before" "archive after a refused add"
+	run add --no-store -v leak
+	expect_rc 0
+	expect_out_has "registered  leak/.git/HEAD"
+	expect_out_has "new version leak/.git/config"
+	# and there is nothing to restore from hashes
+	rm leak/.git/HEAD
+	run restore leak/.git/HEAD
+	expect_rc 1
+	expect_err_has "registered without storing its content (--no-store)"
+	[ -e leak/.git/HEAD ] && fail "a .git file was written"
+	return 0
 }
 
 run_tests

@@ -162,7 +162,7 @@ test_completion__bash_completes_a_command_and_its_options() {
 	expect_eq "$(complete_bash add --dr)" --dry-run "custody add --dr<TAB>"
 	expect_eq "$(complete_bash verify-sig)" verify-signature
 	expect_eq "$(complete_bash -C coll ad)" add "custody -C coll ad<TAB>"
-	expect_eq "$(complete_bash --archive coll status --ex)" --exit-code
+	expect_eq "$(complete_bash --archive coll status --exi)" --exit-code
 	expect_eq "$(complete_bash key ex)" export "custody key ex<TAB>"
 	expect_eq "$(complete_bash member "")" "add
 list

@@ -110,13 +110,56 @@ test_paths__case_collisions_are_found_after_many_separate_adds() {
 	expect_out_has "7 unchanged, 3 new, 0 modified, 0 missing, 0 moved, 0 refused"
 }
 
-test_paths__names_not_in_nfc_are_refused() {
+test_paths__names_in_nfd_are_registered_byte_for_byte_as_on_disk() {
 	setup
-	printf 'x\n' >"$(printf 'Mu\xcc\x88ller.txt')"   # u + combining diaeresis
+	local nfd
+	nfd=$(printf 'Mu\xcc\x88ller.txt')   # u + combining diaeresis
+	printf 'x\n' >"$nfd"
+	run add -v .
+	expect_rc 0
+	expect_out_has "registered  $nfd  (entry "
+	# the entry holds the bytes of the name on disk, not its NFC form
+	entry_private .custody 3 | grep -a '^path:' >"$TMP/path"
+	expect_eq "$(od -An -tx1 "$TMP/path" | tr -d ' \n')" \
+		"$(printf 'path: "%s"\n' "$nfd" | od -An -tx1 | tr -d ' \n')" \
+		"the recorded path's bytes"
+	run verify
+	expect_rc 0
+	run status
+	expect_out "clean: 6 documents as recorded"
+	# restored, the name is the same bytes again
+	rm "$nfd"
+	run restore "$nfd"
+	expect_rc 0
+	expect_eq "$("$PYTHON" -c 'import os; print([n for n in os.listdir(b".") if n.startswith(b"Mu")])')" \
+		"[b'Mu\\xcc\\x88ller.txt']" "the name on disk after restore"
+	# its NFC twin is still refused: both cannot live on macOS
+	printf 'y\n' >"$(printf 'M\xc3\xbcller.txt')"
+	BEFORE=$(snapshot .custody)
 	run add .
 	expect_rc 1
-	expect_err_has "name is not in Unicode NFC form"
+	expect_err_has "custody: refused Müller.txt: differs only in letter case or Unicode normalisation from '$nfd'"
 	unchanged
+}
+
+test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
+	setup
+	# raw, the tab sorts first; quoted (\u{0009}), after the space
+	printf 'x\n' >"$(printf 'x\tb')"
+	ln -s memos "x b"
+	printf 'y\n' >"$(printf 'latin\xe9.txt')"
+	run add --skip-refused -v .
+	expect_rc 0
+	no_raw_controls
+	expect_out_has "3 registered, 0 new versions, 2 unchanged, 3 skipped (on the record)"
+	expect_eq "$(entry_private .custody 6 | sed -n 's/^skipped: //p')" \
+		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0009}b\\tpath 'x\\\\u{0009}b' contains a control character (at byte 2)\\n\"" \
+		"the skip list"
+	run verify
+	expect_rc 0
+	run log
+	no_raw_controls
+	expect_out_has "         skipped x\\u{0009}b: path 'x\\u{0009}b' contains a control character (at byte 2)"
 }
 
 test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
@@ -142,7 +185,8 @@ test_paths__c1_bidi_and_separator_code_points_are_refused_naming_them() {
 		expect_rc 1
 		reason="path 'a\\u{$(echo "$cp" | tr A-F a-f)}b.txt' contains U+$cp ($what) at byte 2; names that terminals act on or that reorder text are never registered"
 		expect_err "custody: refused \"a$(octal "$bytes")b.txt\": $reason
-custody: 1 path refused (a$(octal "$bytes")b.txt: $reason); nothing was recorded"
+custody: 1 path refused (a$(octal "$bytes")b.txt: $reason); nothing was recorded
+custody: to register the rest and record what was refused, run: custody add --skip-refused \$'a${bytes}b.txt'"
 		no_raw_controls
 		unchanged
 		rm "$name"

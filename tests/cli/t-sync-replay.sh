@@ -167,6 +167,32 @@ refused_sync() {
 		fail "the quarantine was left: $(ls B/.custody/quarantine)"
 }
 
+test_replay__a_skip_entry_is_appended_again_with_its_list() {
+	setup
+	printf 'from A\n' >A/a-only.txt
+	inside A add --store a-only.txt
+	printf 'from B\n' >B/b-only.txt
+	ln -s b-only.txt B/b-link
+	inside B add --store --skip-refused .
+	cd B
+	run sync
+	expect_rc 0
+	cd "$TMP"
+	expect_eq "$(log_of B)" "0 genesis 
+1 register cable.txt v1
+2 register memo.txt v1
+3 register a-only.txt v1
+4 register b-only.txt v1
+5 skip " "B's log"
+	(cd B && json log --json) >"$TMP/log.json" || fail "log"
+	expect_eq "$(jq -r '.. | objects | select(.type? == "skip") | .skipped[] | "\(.index? // "")\(.path): \(.reason)"' "$TMP/log.json")" \
+		"b-link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)" \
+		"the skip list, moved along"
+	cd B
+	run verify
+	expect_rc 0
+}
+
 test_replay__an_entry_given_out_in_a_proof_never_moves() {
 	setup
 	two_writers

@@ -54,7 +54,7 @@ SCHEMAS = {"entry": "entry.schema.yaml", "private": "private.schema.yaml",
 # The private fields in commitment order (schemas/entry.schema.yaml).
 PRIVATE_ORDER = ["actor", "path", "version", "previous", "blob", "source",
                  "member", "key", "action", "document", "from", "to", "at",
-                 "backdate_reason", "note"]
+                 "backdate_reason", "skipped", "note"]
 INTEGER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 
 
@@ -233,7 +233,7 @@ def type_validators(cls, schema):
     """private.schema.yaml with its anyOf narrowed to one type's $defs."""
     out = {}
     for name in ("genesis", "register", "member", "publish", "event",
-                 "derive", "log-key", "policy"):
+                 "derive", "log-key", "policy", "skip"):
         narrowed = dict(schema)
         narrowed["anyOf"] = [{"$ref": "#/$defs/%s" % name}]
         out["private:" + name] = cls(narrowed)

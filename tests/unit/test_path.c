@@ -149,6 +149,41 @@ static void test_path__refuses_with_a_precise_message(void)
 	}
 }
 
+/* Hashes only, a .git folder's names pass (in any spelling); .custody
+ * never does. */
+static void test_path__hashes_only_accepts_git_folders_not_custody(void)
+{
+	static const char *const git[] = { ".git", "leak/.git/config",
+		"leak/.GIT/HEAD", "a/.git./x", "GIT~1/x", "a/.g\xe2\x80\x8cit/x",
+		NULL };
+	static const char *const custody[] = { ".custody", "a/.CUSTODY/x",
+		"custod~1", NULL };
+	custody_error *err = NULL;
+
+	for (size_t i = 0; git[i] != NULL; i++) {
+		CHECK_INT(custody_path__check_hashes_only(git[i], 0, &err), 0);
+		CHECK_INT(custody_path__check(git[i], NULL), CUSTODY_EINVALID);
+		CHECK(custody_path__git_prefix(git[i]) > 0);
+	}
+	CHECK_INT(custody_path__git_prefix("leak/.git/config"), 9);
+	CHECK_INT(custody_path__git_prefix("leak/.GIT"), 9);
+	CHECK_INT(custody_path__git_prefix("leak/.gitignore"), 0);
+	CHECK_INT(custody_path__git_prefix("a.git/b"), 0);
+	for (size_t i = 0; custody[i] != NULL; i++) {
+		CHECK_INT(custody_path__check_hashes_only(custody[i], 0, &err),
+			CUSTODY_EINVALID);
+		CHECK_CONTAINS(custody_error_message(err), "is reserved "
+			"(.custody, in any spelling, is never registered)");
+		custody_error_free(err);
+		err = NULL;
+		CHECK_INT(custody_path__git_prefix(custody[i]), 0);
+	}
+	/* the other rules still hold */
+	CHECK_INT(custody_path__check_hashes_only("leak/.git/../x", 0, &err),
+		CUSTODY_EINVALID);
+	custody_error_free(err);
+}
+
 static void test_path__is_nfc(void)
 {
 	CHECK_INT(custody_path__is_nfc("plain ascii"), 1);
@@ -298,6 +333,7 @@ static const struct test tests[] = {
 	TEST(test_path__accepts_ordinary_names),
 	TEST(test_path__accepts_4096_bytes_not_4097),
 	TEST(test_path__refuses_with_a_precise_message),
+	TEST(test_path__hashes_only_accepts_git_folders_not_custody),
 	TEST(test_path__is_nfc),
 	TEST(test_path__fold_finds_case_and_normalisation_collisions),
 	TEST(test_path__quote_escapes_and_truncates),

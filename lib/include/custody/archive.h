@@ -40,7 +40,8 @@ typedef void (*custody_progress_cb)(const char *phase, uint64_t done,
  * taken over, a skipped folder). */
 typedef void (*custody_notice_cb)(const char *message, void *payload);
 
-/* A path refused by add (and why); add then records nothing. */
+/* A path refused by add (and why); add then records nothing, or with
+ * skip_refused leaves it out and records it in a skip entry. */
 typedef void (*custody_refused_cb)(const char *path, const char *reason,
 	void *payload);
 
@@ -49,6 +50,14 @@ typedef void (*custody_refused_cb)(const char *path, const char *reason,
  * without storing its content (custody_add_options.store = 0). */
 #define CUSTODY_REFUSED_STORED_CLASH "a stored file and a stored folder " \
 	"would share a name in the archive"
+
+/* Why a name of a .git folder (or inside one) is refused when its
+ * content would be stored; with store = 0 (hashes only) it is
+ * registered. */
+#define CUSTODY_REFUSED_STORED_GIT "its content cannot be stored (git " \
+	"refuses a folder of that name in the archive's tree, and a " \
+	"restore would write a live git repository); register it with " \
+	"--no-store, hashes only"
 
 #define CUSTODY_INIT_OPTIONS_VERSION 2
 typedef struct custody_init_options {
@@ -162,7 +171,7 @@ CUSTODY_EXTERN(const char *) custody_archive_head(
 
 /* ---- add ---- */
 
-#define CUSTODY_ADD_OPTIONS_VERSION 3
+#define CUSTODY_ADD_OPTIONS_VERSION 4
 typedef struct custody_add_options {
 	unsigned int version;
 	int store;                /* -1: archive policy, 0: hashes only, 1 */
@@ -178,9 +187,17 @@ typedef struct custody_add_options {
 	 * recorded, with the index it would get and no time or blob; every
 	 * refusal is reported and the call then fails as the add would. */
 	int dry_run;
+	/* Patterns in .custodyignore syntax, relative to the collection,
+	 * applied after every .custodyignore file: what they match is left
+	 * out, unless it is registered. */
+	const char *const *exclude;
+	size_t nexclude;
+	/* Register what can be and record the refused paths, with their
+	 * reasons, in the commit (a skip entry) instead of failing. */
+	int skip_refused;
 } custody_add_options;
 #define CUSTODY_ADD_OPTIONS_INIT { CUSTODY_ADD_OPTIONS_VERSION, -1, NULL, \
-	NULL, 0, 0, NULL, NULL, NULL, 0 }
+	NULL, 0, 0, NULL, NULL, NULL, 0, NULL, 0, 0 }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass
@@ -193,7 +210,7 @@ CUSTODY_EXTERN(int) custody_add_options_init(
 /* The layout of custody_add_summary: the library writes this
  * in struct_version when it fills one, so a caller can tell which
  * fields it filled. */
-#define CUSTODY_ADD_SUMMARY_VERSION 1
+#define CUSTODY_ADD_SUMMARY_VERSION 2
 typedef struct custody_add_summary {
 	unsigned int struct_version; /* CUSTODY_ADD_SUMMARY_VERSION */
 	uint64_t registered;      /* new documents (version 1) */
@@ -201,6 +218,8 @@ typedef struct custody_add_summary {
 	uint64_t unchanged;       /* already recorded as they are */
 	uint64_t hashed_bytes;    /* bytes read and hashed */
 	char commit[CUSTODY_COMMIT_ID_SIZE]; /* the new commit, "" if none */
+	uint64_t skipped;         /* refused paths left out (skip_refused),
+				   * recorded in a skip entry of the commit */
 } custody_add_summary;
 
 /* Called after the commit, once for every entry it added, in log order. */
@@ -211,10 +230,15 @@ typedef int (*custody_entry_cb)(const custody_entry *entry, void *payload);
  * relative to cwd, inside the collection). New files and changed files
  * get one entry each; unchanged files (same size, times and inode as when
  * last hashed, or same SHA-256) record nothing. All entries go in one
- * commit. Nothing is recorded if any path is refused (each reported to
- * opts->refused; then CUSTODY_EINVALID), if a file changes while it is
- * read (CUSTODY_ECHANGED), or on any error: the archive keeps its old
- * state. `entry_cb` (may be NULL) sees each new entry.
+ * commit. What .custodyignore files and opts->exclude leave out is not
+ * registered, unless registered before. Nothing is recorded if any path
+ * is refused (each reported to opts->refused; then CUSTODY_EINVALID),
+ * unless opts->skip_refused: then the rest is registered and the commit
+ * ends with skip entries listing each refused path and its reason (only
+ * when something else is recorded; summary->skipped counts them). Nor is
+ * anything recorded if a file changes while it is read
+ * (CUSTODY_ECHANGED), or on any error: the archive keeps its old state.
+ * `entry_cb` (may be NULL) sees each new register entry.
  */
 CUSTODY_EXTERN(int) custody_archive_add(custody_archive *archive,
 	const char *const *paths, size_t npaths,
@@ -244,15 +268,19 @@ typedef struct custody_status_item {
 typedef int (*custody_status_cb)(const custody_status_item *item,
 	void *payload);
 
-#define CUSTODY_STATUS_OPTIONS_VERSION 1
+#define CUSTODY_STATUS_OPTIONS_VERSION 2
 typedef struct custody_status_options {
 	unsigned int version;
 	unsigned int threads;
 	custody_progress_cb progress;
 	void *payload;
+	/* as custody_add_options.exclude: new files these patterns match
+	 * are not reported (registered ones still are) */
+	const char *const *exclude;
+	size_t nexclude;
 } custody_status_options;
 #define CUSTODY_STATUS_OPTIONS_INIT { CUSTODY_STATUS_OPTIONS_VERSION, 0, \
-	NULL, NULL }
+	NULL, NULL, NULL, 0 }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass

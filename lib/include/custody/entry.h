@@ -77,6 +77,12 @@ CUSTODY_EXTERN(const char *) custody_entry_at(const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_backdate_reason(
 	const custody_entry *entry);
 
+/* skip: the paths an add left out (add --skip-refused), one line each,
+ * "<path>\t<reason>\n", both quoted as messages quote them (no control
+ * characters); NULL for other types or when the private part is not
+ * loaded */
+CUSTODY_EXTERN(const char *) custody_entry_skipped(const custody_entry *entry);
+
 /* derive: the original's entry index (0 for other types), the RFC 6962
  * leaf hash of that entry (64 hex; never the original's digest) and how
  * the derivative was made ("redact", "translate", "ocr", "excerpt",

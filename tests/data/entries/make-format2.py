@@ -38,7 +38,7 @@ import yaml
 
 ORDER = ["actor", "path", "version", "previous", "blob", "source",
          "member", "key", "action", "document", "from", "to", "at",
-         "backdate_reason", "note"]
+         "backdate_reason", "skipped", "note"]
 PRIVATE_KEYS = set(ORDER) | {"custody-private", "leaf", "opening"}
 ZERO = "0" * 64
 NOT_SEALED = b"# not sealed"
