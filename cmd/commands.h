@@ -37,6 +37,7 @@ int cmd_cosign(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_verifier(int argc, char **argv);
 int cmd_site(int argc, char **argv);
+int cmd_bag(int argc, char **argv);
 
 /* The chain of custody of `path`, printed (text or JSON); cmd_report.c */
 struct cli;

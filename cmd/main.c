@@ -50,6 +50,7 @@ static const struct command commands[] = {
 	{ "witness", cmd_witness, "cosign partners' checkpoints; name your own witnesses" },
 	{ "cosign",  cmd_cosign,  "have your witnesses cosign the checkpoint" },
 	{ "policy",  cmd_policy,  "the witness policy readers check proofs with" },
+	{ "bag",     cmd_bag,     "BagIt bags (RFC 8493): validate, export, import" },
 	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
 	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },
 	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },

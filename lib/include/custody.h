@@ -18,5 +18,6 @@
 #include "custody/chain.h"
 #include "custody/sync.h"
 #include "custody/witness.h"
+#include "custody/bag.h"
 
 #endif

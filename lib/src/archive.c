@@ -605,7 +605,13 @@ int custody_open_options_init(custody_open_options *opts, unsigned int version)
 int custody_archive__note_shared(custody_archive *a, uint64_t size,
 	custody_error **err)
 {
-	return custody_archive__note_shared_in(a->gitdir, size, err);
+	int rc;
+
+	if (a->shared_noted != 0 && size <= a->shared_noted)
+		return 0;
+	if ((rc = custody_archive__note_shared_in(a->gitdir, size, err)) == 0)
+		a->shared_noted = size;
+	return rc;
 }
 
 int custody_archive__note_shared_in(const char *gitdir, uint64_t size,

@@ -178,6 +178,7 @@ struct add_run {
 	custody_archive *a;
 	const custody_add_options *opts;
 	const struct custody_derive_spec *derive;
+	const struct custody_add_events *events;  /* NULL: none */
 	custody_lock *lock;
 	int store;                      /* content goes in the archive */
 	struct custody_index *index;
@@ -739,6 +740,42 @@ static int add_plan_documents(struct add_run *run, custody_error **err)
 	return 0;
 }
 
+/* The documents, then an event for each (entries n to 2n - 1 name
+ * entries 0 to n - 1, which take the log's next indexes), in one
+ * commit; the documents' stamped fields are copied back for the index
+ * and the caller. */
+static int add_write_with_events(struct add_run *run, char *message,
+	git_oid *commit, custody_error **err)
+{
+	size_t n = run->nentries, before = n + run->nskips;
+	struct custody_entry *all = calloc(before + n, sizeof(*all));
+	int rc;
+
+	if (all == NULL)
+		return custody__oom(err);
+	/* the documents, the skips on the record, then the events */
+	memcpy(all, run->entries, before * sizeof(*all));
+	for (size_t i = 0; i < n; i++) {
+		struct custody_entry *e = &all[before + i];
+
+		e->type = CUSTODY_ENTRY_EVENT;
+		e->document = run->a->size + i;
+		e->sha256 = run->entries[i].sha256;
+		e->event_action = (char *)run->events->action;
+		e->from = (char *)run->events->from;
+		e->note = (char *)run->events->note;
+	}
+	snprintf(message, 256, "custody add: %" PRIu64 " registered, %"
+		PRIu64 " new version%s, each %.32s\n", run->sum.registered,
+		run->sum.new_versions, run->sum.new_versions == 1 ? "" : "s",
+		run->events->action);
+	rc = custody_change__append_tree(run->a, all, before + n, NULL, 0,
+		run->documents, run->ndocuments, message, commit, err);
+	memcpy(run->entries, all, before * sizeof(*all));
+	free(all);
+	return rc;
+}
+
 /* Content first, then entries: all of it on disk before the commit
  * that refers to it, made by the one entry writer. */
 static int add_write(struct add_run *run, custody_error **err)
@@ -759,9 +796,13 @@ static int add_write(struct add_run *run, custody_error **err)
 		run->sum.new_versions == 1 ? "" : "s",
 		run->nskips ? ", refused paths skipped on the record" : "");
 	memset(&commit, 0, sizeof(commit));
-	rc = custody_change__append_tree(run->a, run->entries,
-		run->nentries + run->nskips, NULL, 0, run->documents,
-		run->ndocuments, message, &commit, err);
+	if (run->events != NULL) {
+		rc = add_write_with_events(run, message, &commit, err);
+	} else {
+		rc = custody_change__append_tree(run->a, run->entries,
+			run->nentries + run->nskips, NULL, 0, run->documents,
+			run->ndocuments, message, &commit, err);
+	}
 	if (!git_oid_is_zero(&commit))
 		git_oid_tostr(run->sum.commit, sizeof(run->sum.commit),
 			&commit);
@@ -858,9 +899,10 @@ static int add_dry_run_end(struct add_run *run, custody_entry_cb entry_cb,
 		walk->refused[0].reason);
 }
 
-int custody_archive__add(custody_archive *a, const char *const *paths,
+static int add_run_all(custody_archive *a, const char *const *paths,
 	size_t npaths, const custody_add_options *opts,
-	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
+	const struct custody_derive_spec *derive,
+	const struct custody_add_events *events, custody_entry_cb entry_cb,
 	void *entry_payload, custody_add_summary *summary,
 	custody_error **err)
 {
@@ -872,6 +914,7 @@ int custody_archive__add(custody_archive *a, const char *const *paths,
 	run.a = a;
 	run.opts = opts ? opts : &defaults;
 	run.derive = derive;
+	run.events = events;
 	if ((rc = add_begin(&run, err)) != 0 ||
 	    (rc = add_walk(&run, paths, npaths, err)) != 0 ||
 	    (rc = add_check_refusals(&run, err)) != 0 ||
@@ -903,6 +946,27 @@ done:
 		*summary = run.sum;
 	add_run_free(&run, rc);
 	return rc;
+}
+
+int custody_archive__add(custody_archive *a, const char *const *paths,
+	size_t npaths, const custody_add_options *opts,
+	const struct custody_derive_spec *derive, custody_entry_cb entry_cb,
+	void *entry_payload, custody_add_summary *summary,
+	custody_error **err)
+{
+	return add_run_all(a, paths, npaths, opts, derive, NULL, entry_cb,
+		entry_payload, summary, err);
+}
+
+int custody_archive__add_events(custody_archive *a,
+	const char *const *paths, size_t npaths,
+	const custody_add_options *opts,
+	const struct custody_add_events *events, custody_entry_cb entry_cb,
+	void *entry_payload, custody_add_summary *summary,
+	custody_error **err)
+{
+	return add_run_all(a, paths, npaths, opts, NULL, events, entry_cb,
+		entry_payload, summary, err);
 }
 
 int custody_add_options_init(custody_add_options *opts, unsigned int version)
