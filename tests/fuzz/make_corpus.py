@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
-pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature
-and tsa (entry, proof and witness have theirs). Run from anywhere:
+pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
+tsa and index (entry, proof and witness have theirs). Run from anywhere,
+after building (the index seeds are the cache files fuzz_index_replay's
+own archive saved):
 
-    python3 tests/fuzz/make_corpus.py
+    python3 tests/fuzz/make_corpus.py [BUILD_DIR]     (default: build)
 
 Writes tests/fuzz/corpus/<target>/ from the fixtures in tests/data, from
 keys of fixed seeds (RFC 8032 section 7.1 TEST 1 and TEST 2) with
@@ -18,6 +20,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 
 from cryptography.hazmat.primitives import serialization
@@ -133,6 +136,13 @@ def sshsig(k1, tmp):
     out("sshsig", "refused-short-signature", armour(
         sshstr(b"ssh-ed25519") + sshstr(sig[:63])))
     out("sshsig", "refused-bytes-after", good + "x\n")
+    # line breaks are the armour's, not the signature's (as ssh-keygen
+    # reads it): a blank line (what the fuzzer first found), CRLF
+    lines = good.split("\n")
+    out("sshsig", "valid-blank-line-in-armour",
+        "\n".join(lines[:3] + [""] + lines[3:]))
+    out("sshsig", "valid-crlf-no-final-newline",
+        good.rstrip("\n").replace("\n", "\r\n") + "\r")
     out("sshsig", "refused-no-end", good.rsplit("-----END", 1)[0])
     out("sshsig", "refused-one-line", good.replace("\n", "", 2))
     # ssh-keygen's own, with the RSA-free OpenSSH fixture key
@@ -176,6 +186,19 @@ def pkcs8(k1, tmp):
                         "-out", dest, "-passout", "pass:" + password] + args,
                        check=True, capture_output=True)
         copy("pkcs8", name, dest)
+    # key derivations that cost too much, refused before decryption
+    # (the first is what the fuzzer found: scrypt's p made 97)
+    with open(os.path.join(HERE, "corpus", "pkcs8", "valid-scrypt")) as f:
+        der = pem_der(f.read())
+    params = bytes.fromhex("020240000201080201")
+    assert der.count(params + b"\x01") == 1
+    out("pkcs8", "refused-scrypt-p-97",
+        der_pem(der.replace(params + b"\x01", params + b"\x61")))
+    with open(os.path.join(HERE, "corpus", "pkcs8",
+                           "valid-pbkdf2-aes256")) as f:
+        der = pem_der(f.read())
+    out("pkcs8", "refused-pbkdf2-2-to-31-iterations",
+        der_pem(set_pbkdf2_iterations(der, 2**31 - 1)))
     rsa = os.path.join(tmp, "rsa.pem")
     subprocess.run(["openssl", "genpkey", "-algorithm", "ed448", "-out",
                     rsa], check=True, capture_output=True)
@@ -183,6 +206,67 @@ def pkcs8(k1, tmp):
                     rsa + ".enc", "-scrypt", "-passout", "pass:fuzz"],
                    check=True, capture_output=True)
     copy("pkcs8", "refused-ed448", rsa + ".enc")
+
+
+def pem_der(pem):
+    body = "".join(line for line in pem.splitlines()
+                   if not line.startswith("-----"))
+    return base64.b64decode(body)
+
+
+def der_pem(der):
+    b64 = base64.b64encode(der).decode()
+    return "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "".join(
+        b64[i:i + 64] + "\n" for i in range(0, len(b64), 64)) + \
+        "-----END ENCRYPTED PRIVATE KEY-----\n"
+
+
+def der_read(der, at=0):
+    """(tag, content, end) of the DER element at `at`."""
+    tag, n = der[at], der[at + 1]
+    at += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(der[at:at + k], "big")
+        at += k
+    return tag, der[at:at + n], at + n
+
+
+def der_write(tag, content):
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    k = (n.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | k]) + n.to_bytes(k, "big") + content
+
+
+def der_children(content):
+    items, at = [], 0
+    while at < len(content):
+        tag, body, end = der_read(content, at)
+        items.append((tag, body))
+        at = end
+    return items
+
+
+def set_pbkdf2_iterations(der, iterations):
+    """EncryptedPrivateKeyInfo -> the same with PBKDF2's count changed:
+    SEQ { SEQ { pbes2, SEQ { SEQ { pbkdf2, SEQ { salt, iter, ... } },
+    enc } }, data }."""
+    _, top, _ = der_read(der)
+    (t_alg, alg), (t_data, data) = der_children(top)
+    (t_oid, oid), (t_p2, p2) = der_children(alg)
+    (t_kf, kf), (t_enc, enc) = der_children(p2)
+    (t_kid, kid), (t_kp, kp) = der_children(kf)
+    kp_items = der_children(kp)
+    assert kp_items[1][0] == 0x02
+    kp_items[1] = (0x02, iterations.to_bytes(
+        (iterations.bit_length() + 8) // 8, "big"))
+    kp = b"".join(der_write(t, c) for t, c in kp_items)
+    kf = der_write(t_kid, kid) + der_write(t_kp, kp)
+    p2 = der_write(t_kf, kf) + der_write(t_enc, enc)
+    alg = der_write(t_oid, oid) + der_write(t_p2, p2)
+    return der_write(0x30, der_write(t_alg, alg) + der_write(t_data, data))
 
 
 def policy(k1, k2):
@@ -294,7 +378,18 @@ def tsa(tmp):
     copy("tsa", "refused-a-query", q)
 
 
+def index(build):
+    folder = os.path.join(HERE, "corpus", "index")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_index_replay"),
+                    os.devnull], check=True, capture_output=True,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+    for name in os.listdir(folder):
+        os.chmod(os.path.join(folder, name), 0o644)
+
+
 def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
     k1 = Ed25519PrivateKey.from_private_bytes(TEST1)
     k2 = Ed25519PrivateKey.from_private_bytes(TEST2)
     with tempfile.TemporaryDirectory() as tmp:
@@ -306,6 +401,7 @@ def main():
         allowed_signers(k1, k2)
         cosignature(k1, k2)
         tsa(tmp)
+    index(build)
 
 
 if __name__ == "__main__":
