@@ -36,7 +36,8 @@ static int same_members(const struct custody_members *a,
 	if (a->count != b->count)
 		return 0;
 	for (size_t i = 0; i < a->count; i++) {
-		const struct custody_member *x = &a->items[i], *y = &b->items[i];
+		const struct custody_member *x = &a->items[i];
+		const struct custody_member *y = &b->items[i];
 
 		if (strcmp(x->name, y->name) != 0 ||
 		    memcmp(x->key, y->key, 32) != 0 ||

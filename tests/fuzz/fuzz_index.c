@@ -242,7 +242,8 @@ static void fix_up(unsigned char *idx, size_t idx_len, unsigned char *jnl,
 		if (len > jnl_len - at - FRAME_HEADER)
 			break;
 		if (!keep_heads)
-			memcpy(jnl + at + FRAME_HEAD_AT, archive->head_hex, 40);
+			memcpy(jnl + at + FRAME_HEAD_AT, archive->head_hex,
+				40);
 		crc = crc_of(jnl + at + FRAME_HEADER, (size_t)len);
 		if (!keep_crcs)
 			memcpy(jnl + at + FRAME_CRC_AT, &crc, 4);
@@ -262,8 +263,8 @@ static void check_index(const struct custody_index *index)
 		const struct custody_record *r = &index->records[i];
 
 		if (r->path == NULL || r->fold == NULL ||
-		    index->fold_order[i] >= index->count ||
-		    (i > 0 && strcmp(index->records[i - 1].path, r->path) >= 0))
+		    index->fold_order[i] >= index->count || (i > 0 &&
+		    strcmp(index->records[i - 1].path, r->path) >= 0))
 			broken("records out of order, without a fold, or "
 				"outside the fold order", NULL);
 	}

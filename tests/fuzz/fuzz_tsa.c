@@ -49,9 +49,12 @@ static int well_formed_time(const char *t)
 
 	if (strlen(t) != sizeof(shape) - 1)
 		return 0;
-	for (size_t i = 0; i < sizeof(shape) - 1; i++)
-		if (shape[i] == 'd' ? t[i] < '0' || t[i] > '9' : t[i] != shape[i])
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		int digit = t[i] >= '0' && t[i] <= '9';
+
+		if (shape[i] == 'd' ? !digit : t[i] != shape[i])
 			return 0;
+	}
 	return 1;
 }
 

@@ -193,7 +193,7 @@ static void test_ed25519__wycheproof_vectors_get_their_verdict(void)
 			    sig_hex == NULL ||
 			    (msg = unhex_alloc(msg_hex, &msg_len)) == NULL ||
 			    (sig = unhex_alloc(sig_hex, &sig_len)) == NULL) {
-				CHECK(!"every test has tcId, result, msg, sig");
+				CHECK(!"every test has its fields");
 				free(msg);
 				continue;
 			}
@@ -202,7 +202,8 @@ static void test_ed25519__wycheproof_vectors_get_their_verdict(void)
 			want = strcmp(result, "valid") == 0;
 			got = custody_accepts(pub, msg, msg_len, sig, sig_len);
 			if (got != want) {
-				const char *why = get_string(&doc, v, "comment");
+				const char *why = get_string(&doc, v,
+					"comment");
 
 				test_failures_++;
 				fprintf(stderr, "  Wycheproof tcId %s (%s): "
