@@ -304,6 +304,7 @@ def allowed_signers(k1, k2):
         'joe %s,valid-after="20261123015426Z",'
         'valid-before="20261124091500Z" %s\n' % (ns, l2))
     out("allowed_signers", "refused-no-comment", "jane %s %s\n" % (ns, l1))
+    out("allowed_signers", "refused-nul-byte", founder + "\0not a line\n")
     out("allowed_signers", "refused-only-revoked",
         "# jane: founding member (entry 0), revoked by entry 2\n"
         'jane %s,valid-before="20261124091500Z" %s\n' % (ns, l1))
