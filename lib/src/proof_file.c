@@ -97,8 +97,10 @@ static int read_commitment(struct reader *r, struct custody_proof_file *f,
 
 	if (k == CUSTODY_ENTRY_MAX_PRIVATE)
 		return bad(r, "too many commitments");
-	if (word(&p, end, &w, &n) != 0 ||
-	    field_name(r, w, n, f->commit_fields[k]) != 0)
+	/* the keyword and its space, and nothing else: no field */
+	if (word(&p, end, &w, &n) != 0)
+		return bad(r, "a commitment is \"commitment FIELD HASH\"");
+	if (field_name(r, w, n, f->commit_fields[k]) != 0)
 		return CUSTODY_EINVALID;
 	if (word(&p, end, &w, &n) != 0 || p != end || w + n != end)
 		return bad(r, "a commitment is \"commitment FIELD HASH\"");
@@ -117,8 +119,9 @@ static int read_disclosure(struct reader *r, struct custody_proof_file *f,
 
 	if (k == CUSTODY_ENTRY_MAX_PRIVATE)
 		return bad(r, "too many disclosed fields");
-	if (word(&p, end, &w, &n) != 0 ||
-	    field_name(r, w, n, f->disclosed[k]) != 0)
+	if (word(&p, end, &w, &n) != 0)
+		return bad(r, "a disclosure is \"disclose FIELD NONCE VALUE\"");
+	if (field_name(r, w, n, f->disclosed[k]) != 0)
 		return CUSTODY_EINVALID;
 	if (word(&p, end, &w, &n) != 0 || w + n == end)
 		return bad(r, "a disclosure is \"disclose FIELD NONCE VALUE\"");

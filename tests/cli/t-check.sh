@@ -493,6 +493,14 @@ test_proof__tampering_fails_naming_the_step() {
 	check_fails proof empty
 	head -c 200 p >short
 	check_fails proof short
+	# a keyword with nothing after its space says which line and what
+	# it should hold (these once failed with no message: "failed")
+	printf 'custody-proof/v3\ncommitment \n' >no-field
+	check_fails proof no-field
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a commitment is \"commitment FIELD HASH\""
+	printf 'custody-proof/v3\ndisclose \n' >no-field
+	check_fails proof no-field
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a disclosure is \"disclose FIELD NONCE VALUE\""
 	true
 }
 
