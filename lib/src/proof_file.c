@@ -82,6 +82,9 @@ static int field_name(struct reader *r, const char *w, size_t n,
 {
 	if (n == 0 || n >= CUSTODY_PROOF_FIELD_MAX)
 		return bad(r, "the field name is missing or too long");
+	/* read as a C string below, "path\0" would be taken for "path" */
+	if (memchr(w, '\0', n) != NULL)
+		return bad(r, "the field name holds a NUL byte");
 	memcpy(out, w, n);
 	out[n] = '\0';
 	if (!custody_entry__is_private_field(out))

@@ -501,6 +501,10 @@ test_proof__tampering_fails_naming_the_step() {
 	printf 'custody-proof/v3\ndisclose \n' >no-field
 	check_fails proof no-field
 	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a disclosure is \"disclose FIELD NONCE VALUE\""
+	# a field name read as a C string would lose what follows a NUL
+	cp "$SRCDIR/tests/fuzz/corpus/proof/refused-v3-field-name-with-nul.proof" nul
+	check_fails proof nul
+	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: the field name holds a NUL byte"
 	true
 }
 
