@@ -7,6 +7,7 @@
 #include "common.h"
 #include "fsutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,10 +53,14 @@ static int decode(struct reader *r, const char *w, size_t n,
 	unsigned char *fixed, size_t want, unsigned char **heap,
 	size_t *len, size_t max, const char *what)
 {
-	unsigned char *buf = fixed;
+	/* 44 characters decode to as many as 33 bytes: a fixed value is
+	 * decoded here first, and copied once it is exactly `want` long */
+	unsigned char exact[CUSTODY_BASE64_LEN(32) / 4 * 3];
+	unsigned char *buf = exact;
 	size_t got = 0;
 	char msg[96];
 
+	assert(want <= 32);
 	snprintf(msg, sizeof(msg), "%s is not canonical base64 of %s", what,
 		want ? "32 bytes" : "at most the bytes allowed");
 	if (n > CUSTODY_BASE64_LEN(want ? want : max))
@@ -68,7 +73,9 @@ static int decode(struct reader *r, const char *w, size_t n,
 			free(buf);
 		return bad(r, msg);
 	}
-	if (!want) {
+	if (want) {
+		memcpy(fixed, exact, want);
+	} else {
 		buf[got] = 0;
 		*heap = buf;
 	}
