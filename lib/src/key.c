@@ -12,6 +12,7 @@
 #include "sshwire.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -233,12 +234,100 @@ static int read_key_file(custody_buf *out, const char *path,
 
 static const char encrypted_pem[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
 
+/*
+ * The most a key file may ask its passphrase to cost, checked before
+ * decryption: the file says how much work deriving the key takes, and
+ * OpenSSL does that work however long it lasts (scrypt's p, a PBKDF2
+ * count of 2^31: hours, before "wrong passphrase"). custody writes
+ * scrypt N * r * p = 2^17; OpenSSL writes that or PBKDF2 with 2,048
+ * iterations. Allowed: 32 times custody's scrypt, 10^7 iterations.
+ */
+#define KDF_SCRYPT_MAX_WORK (UINT64_C(1) << 22)
+#define KDF_ITERATIONS_MAX UINT64_C(10000000)
+
+static int asn1_uint(const ASN1_INTEGER *n, uint64_t *out)
+{
+	return n != NULL && ASN1_INTEGER_get_uint64(out, n) == 1;
+}
+
+/* Why deriving the sealed key's encryption key would cost too much (or
+ * its parameters cannot be read), or NULL. */
+static const char *kdf_problem(const X509_SIG *sealed, char *why,
+	size_t why_size)
+{
+	const X509_ALGOR *alg = NULL;
+	PBE2PARAM *pbe2 = NULL;
+	PBEPARAM *pbe1 = NULL;
+	PBKDF2PARAM *pbkdf2 = NULL;
+	SCRYPT_PARAMS *sp = NULL;
+	uint64_t n = 0, r = 0, p = 0, iter = 0;
+	const char *problem = "its key derivation cannot be read";
+
+	X509_SIG_get0(sealed, &alg, NULL);
+	if (alg == NULL)
+		goto done;
+	if (OBJ_obj2nid(alg->algorithm) != NID_pbes2) {
+		/* PKCS#5 v1.5 and PKCS#12 schemes: salt and count */
+		if ((pbe1 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM),
+		    alg->parameter)) == NULL || !asn1_uint(pbe1->iter, &iter))
+			goto done;
+	} else if ((pbe2 = ASN1_TYPE_unpack_sequence(
+	    ASN1_ITEM_rptr(PBE2PARAM), alg->parameter)) == NULL ||
+	    pbe2->keyfunc == NULL) {
+		goto done;
+	} else if (OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_scrypt) {
+		if ((sp = ASN1_TYPE_unpack_sequence(
+		    ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter))
+		    == NULL || !asn1_uint(sp->costParameter, &n) ||
+		    !asn1_uint(sp->blockSize, &r) ||
+		    !asn1_uint(sp->parallelizationParameter, &p))
+			goto done;
+		problem = NULL;
+		/* each at most 2^22, so n * r and n * r * p (once n * r is
+		 * at most 2^22) cannot overflow */
+		if (n > KDF_SCRYPT_MAX_WORK || r > KDF_SCRYPT_MAX_WORK ||
+		    p > KDF_SCRYPT_MAX_WORK || n * r > KDF_SCRYPT_MAX_WORK ||
+		    n * r * p > KDF_SCRYPT_MAX_WORK) {
+			snprintf(why, why_size, "its scrypt parameters (N=%"
+				PRIu64 ", r=%" PRIu64 ", p=%" PRIu64 ") cost "
+				"more than %d times custody's", n, r, p,
+				(int)(KDF_SCRYPT_MAX_WORK /
+				(SCRYPT_N * SCRYPT_R * SCRYPT_P)));
+			problem = why;
+		}
+		goto done;
+	} else if (OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2) {
+		if ((pbkdf2 = ASN1_TYPE_unpack_sequence(
+		    ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter))
+		    == NULL || !asn1_uint(pbkdf2->iter, &iter))
+			goto done;
+	} else {
+		problem = "its key derivation is neither scrypt nor PBKDF2";
+		goto done;
+	}
+	problem = NULL;
+	if (iter > KDF_ITERATIONS_MAX) {
+		snprintf(why, why_size, "its key derivation asks for %" PRIu64
+			" iterations (at most %" PRIu64 ")", iter,
+			KDF_ITERATIONS_MAX);
+		problem = why;
+	}
+done:
+	SCRYPT_PARAMS_free(sp);
+	PBKDF2PARAM_free(pbkdf2);
+	PBE2PARAM_free(pbe2);
+	PBEPARAM_free(pbe1);
+	return problem;
+}
+
 /* The sealed (still encrypted) key in a key file, checked as far as it
  * can be without the passphrase. */
 static int read_sealed(X509_SIG **out, const char *path, custody_error **err)
 {
 	custody_buf file = CUSTODY_BUF_INIT;
 	BIO *bio = NULL;
+	const char *problem;
+	char why[160];
 	int rc;
 
 	*out = NULL;
@@ -258,6 +347,13 @@ static int read_sealed(X509_SIG **out, const char *path, custody_error **err)
 	    (*out = PEM_read_bio_PKCS8(bio, NULL, NULL, NULL)) == NULL) {
 		custody__error_ssl(err, CUSTODY_EINVALID,
 			"%s: damaged key file", path);
+		goto cleanup;
+	}
+	if ((problem = kdf_problem(*out, why, sizeof(why))) != NULL) {
+		custody__error(err, CUSTODY_EINVALID, "%s: refused before "
+			"decryption: %s", path, problem);
+		X509_SIG_free(*out);
+		*out = NULL;
 		goto cleanup;
 	}
 	rc = 0;

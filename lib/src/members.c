@@ -288,6 +288,13 @@ int custody_members__parse(struct custody_members *m, const char *text,
 
 	if (copy == NULL)
 		return custody__oom(err);
+	/* the lines are C strings below: a NUL would end the file early,
+	 * and whatever followed it would go unread */
+	if (memchr(text, '\0', len) != NULL) {
+		free(copy);
+		return custody__error(err, CUSTODY_EINVALID, "%s: holds a NUL "
+			"byte", name);
+	}
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	for (line = copy; line != NULL && *line != '\0'; line = next) {

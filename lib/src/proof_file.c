@@ -7,6 +7,7 @@
 #include "common.h"
 #include "fsutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,10 +53,14 @@ static int decode(struct reader *r, const char *w, size_t n,
 	unsigned char *fixed, size_t want, unsigned char **heap,
 	size_t *len, size_t max, const char *what)
 {
-	unsigned char *buf = fixed;
+	/* 44 characters decode to as many as 33 bytes: a fixed value is
+	 * decoded here first, and copied once it is exactly `want` long */
+	unsigned char exact[CUSTODY_BASE64_LEN(32) / 4 * 3];
+	unsigned char *buf = exact;
 	size_t got = 0;
 	char msg[96];
 
+	assert(want <= 32);
 	snprintf(msg, sizeof(msg), "%s is not canonical base64 of %s", what,
 		want ? "32 bytes" : "at most the bytes allowed");
 	if (n > CUSTODY_BASE64_LEN(want ? want : max))
@@ -68,7 +73,9 @@ static int decode(struct reader *r, const char *w, size_t n,
 			free(buf);
 		return bad(r, msg);
 	}
-	if (!want) {
+	if (want) {
+		memcpy(fixed, exact, want);
+	} else {
 		buf[got] = 0;
 		*heap = buf;
 	}
@@ -82,6 +89,9 @@ static int field_name(struct reader *r, const char *w, size_t n,
 {
 	if (n == 0 || n >= CUSTODY_PROOF_FIELD_MAX)
 		return bad(r, "the field name is missing or too long");
+	/* read as a C string below, "path\0" would be taken for "path" */
+	if (memchr(w, '\0', n) != NULL)
+		return bad(r, "the field name holds a NUL byte");
 	memcpy(out, w, n);
 	out[n] = '\0';
 	if (!custody_entry__is_private_field(out))
@@ -97,8 +107,10 @@ static int read_commitment(struct reader *r, struct custody_proof_file *f,
 
 	if (k == CUSTODY_ENTRY_MAX_PRIVATE)
 		return bad(r, "too many commitments");
-	if (word(&p, end, &w, &n) != 0 ||
-	    field_name(r, w, n, f->commit_fields[k]) != 0)
+	/* the keyword and its space, and nothing else: no field */
+	if (word(&p, end, &w, &n) != 0)
+		return bad(r, "a commitment is \"commitment FIELD HASH\"");
+	if (field_name(r, w, n, f->commit_fields[k]) != 0)
 		return CUSTODY_EINVALID;
 	if (word(&p, end, &w, &n) != 0 || p != end || w + n != end)
 		return bad(r, "a commitment is \"commitment FIELD HASH\"");
@@ -117,8 +129,9 @@ static int read_disclosure(struct reader *r, struct custody_proof_file *f,
 
 	if (k == CUSTODY_ENTRY_MAX_PRIVATE)
 		return bad(r, "too many disclosed fields");
-	if (word(&p, end, &w, &n) != 0 ||
-	    field_name(r, w, n, f->disclosed[k]) != 0)
+	if (word(&p, end, &w, &n) != 0)
+		return bad(r, "a disclosure is \"disclose FIELD NONCE VALUE\"");
+	if (field_name(r, w, n, f->disclosed[k]) != 0)
 		return CUSTODY_EINVALID;
 	if (word(&p, end, &w, &n) != 0 || w + n == end)
 		return bad(r, "a disclosure is \"disclose FIELD NONCE VALUE\"");

@@ -210,7 +210,7 @@ int custody_tsa__token_from_response(const void *resp, size_t len,
 	const ASN1_INTEGER *found;
 	unsigned char *der = NULL;
 	uint64_t value = 0;
-	int rc;
+	int rc, der_len;
 
 	if (response == NULL)
 		return custody__error_ssl(err, CUSTODY_EINVALID,
@@ -235,9 +235,11 @@ int custody_tsa__token_from_response(const void *resp, size_t len,
 			goto cleanup;
 		}
 	}
-	rc = take_der(token_out, der,
-		i2d_PKCS7(TS_RESP_get_token(response), &der),
-		"a timestamp token", err);
+	/* Two statements: as arguments of one call, whether `der` is read
+	 * before or after i2d_PKCS7 sets it is unspecified (clang reads it
+	 * first and passed NULL; found by tests/fuzz/fuzz_tsa.c). */
+	der_len = i2d_PKCS7(TS_RESP_get_token(response), &der);
+	rc = take_der(token_out, der, der_len, "a timestamp token", err);
 cleanup:
 	ERR_clear_error();
 	TS_RESP_free(response);

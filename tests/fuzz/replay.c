@@ -3,6 +3,8 @@
  * folders (or the files) named on the command line is fed once to
  * LLVMFuzzerTestOneInput, in name order. Exits 1 if an input cannot be
  * read or no input was found (a missing corpus must not pass silently).
+ * Each input's path is in custody_fuzz_input_name while it runs, for the
+ * targets that check what a seed's name promises (expect.h).
  *
  *   replay tests/fuzz/corpus/entry
  */
@@ -14,6 +16,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+const char *custody_fuzz_input_name;
 
 static int run_file(const char *path)
 {
@@ -49,7 +53,9 @@ static int run_file(const char *path)
 		rc = -1;
 		goto cleanup;
 	}
+	custody_fuzz_input_name = path;
 	LLVMFuzzerTestOneInput(bytes, len);
+	custody_fuzz_input_name = NULL;
 cleanup:
 	free(bytes);
 	fclose(f);

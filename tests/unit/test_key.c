@@ -1447,6 +1447,61 @@ cleanup:
 	custody_key_free(key);
 }
 
+/* Key files whose key derivation would take minutes to hours (found by
+ * tests/fuzz/fuzz_pkcs8.c: scrypt's p raised to 97) are refused, from
+ * their parameters, before anything is derived. The files are in the
+ * fuzz corpus; a key file must be 0600, so each is copied first. */
+static void test_key__costly_key_derivation_is_refused_before_decryption(
+	void)
+{
+	static const struct {
+		const char *file, *message;
+	} cases[] = {
+		{ "fuzz/corpus/pkcs8/refused-scrypt-p-97",
+		  ": refused before decryption: its scrypt parameters "
+		  "(N=16384, r=8, p=97) cost more than 32 times custody's" },
+		{ "fuzz/corpus/pkcs8/refused-pbkdf2-2-to-31-iterations",
+		  ": refused before decryption: its key derivation asks for "
+		  "2147483647 iterations (at most 10000000)" },
+		{ "fuzz/corpus/pkcs8/valid-scrypt", NULL },
+		{ "fuzz/corpus/pkcs8/valid-pbkdf2-aes256", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[] = "/tmp/custody-test-kdf.XXXXXX";
+		custody_key *key = NULL;
+		custody_error *err = NULL;
+		size_t len = 0;
+		char *bytes = read_file(cases[i].file, &len);
+		int fd = mkstemp(path), rc;
+
+		if (bytes == NULL || fd < 0 ||
+		    write(fd, bytes, len) != (ssize_t)len || close(fd) != 0) {
+			CHECK(!"copy a key file into a 0600 temporary file");
+			free(bytes);
+			continue;
+		}
+		rc = custody_key_load(&key, path, "fuzz", 4, &err);
+		if (cases[i].message == NULL) {
+			CHECK_OK(rc, err);
+			CHECK(key != NULL);
+		} else {
+			char want[512];
+
+			snprintf(want, sizeof(want), "%s%s", path,
+				cases[i].message);
+			CHECK(key == NULL);
+			CHECK_INT(rc, CUSTODY_EINVALID);
+			CHECK_STR(err != NULL ? custody_error_message(err) :
+				NULL, want);
+			custody_error_free(err);
+		}
+		custody_key_free(key);
+		unlink(path);
+		free(bytes);
+	}
+}
+
 static void test_key__background_unlock_signs_or_names_its_failure(void)
 {
 	static const char pass[] = "correct horse battery staple";
@@ -1549,6 +1604,7 @@ static const struct test tests[] = {
 	TEST(test_key__verifier_keys_round_trip_and_check_their_id),
 	TEST(test_key__openssh_import_takes_only_unencrypted_ed25519),
 	TEST(test_key__save_and_load_encrypted_key_files),
+	TEST(test_key__costly_key_derivation_is_refused_before_decryption),
 	TEST(test_key__background_unlock_signs_or_names_its_failure),
 	{ 0 }
 };

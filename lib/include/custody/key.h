@@ -48,7 +48,10 @@ CUSTODY_EXTERN(int) custody_key_save(const custody_key *key,
 /*
  * Read an encrypted key file. Refused (CUSTODY_EINVALID), before it is
  * decrypted, when group or others may read or write it, when it is not a
- * regular file, or when it holds anything but an encrypted Ed25519 key.
+ * regular file, when it holds anything but an encrypted Ed25519 key, or
+ * when deriving its key would cost more than custody allows (scrypt
+ * N * r * p above 2^22, 32 times what custody writes; PBKDF2 or older
+ * schemes above 10,000,000 iterations).
  * A wrong passphrase is CUSTODY_EPASSPHRASE. Messages name the file.
  */
 CUSTODY_EXTERN(int) custody_key_load(custody_key **out, const char *path,

@@ -1,0 +1,409 @@
+#!/usr/bin/python3
+"""Seed corpora for the fuzz targets added with docs/fuzzing.md:
+pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
+tsa and index (entry, proof and witness have theirs). Run from anywhere,
+after building (the index seeds are the cache files fuzz_index_replay's
+own archive saved):
+
+    python3 tests/fuzz/make_corpus.py [BUILD_DIR]     (default: build)
+
+Writes tests/fuzz/corpus/<target>/ from the fixtures in tests/data, from
+keys of fixed seeds (RFC 8032 section 7.1 TEST 1 and TEST 2) with
+Python's cryptography package, and with the openssl and ssh-keygen
+command lines (the PKCS#8 files, an OpenSSH-made signature and the
+RFC 3161 replies, which change each run: the saved corpus is what one
+run made). Needs Debian's python3-cryptography, openssl, ssh-keygen.
+"""
+import base64
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import \
+    Ed25519PrivateKey
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+DATA = os.path.join(SRC, "tests", "data")
+TEST1 = bytes.fromhex(
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+TEST2 = bytes.fromhex(
+    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")
+SMALL_ORDER = bytes([1]) + bytes(31)          # the identity point
+NOT_CANONICAL = bytes([0xee]) + b"\xff" * 30 + b"\x7f"   # y = p + 1
+MESSAGE = b"fuzz"
+
+
+def raw_pub(key):
+    return key.public_key().public_bytes(serialization.Encoding.Raw,
+                                         serialization.PublicFormat.Raw)
+
+
+def sshstr(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def ssh_blob(pub):
+    return sshstr(b"ssh-ed25519") + sshstr(pub)
+
+
+def ssh_line(pub, comment=""):
+    line = "ssh-ed25519 " + base64.b64encode(ssh_blob(pub)).decode()
+    return line + (" " + comment if comment else "")
+
+
+def key_id(name, kind, pub):
+    return hashlib.sha256(name.encode() + b"\n" + bytes([kind]) +
+                          pub).digest()[:4]
+
+
+def vkey(name, kind, pub, kid=None):
+    kid = key_id(name, kind, pub) if kid is None else kid
+    return "%s+%s+%s" % (name, kid.hex(),
+                         base64.b64encode(bytes([kind]) + pub).decode())
+
+
+def out(target, name, data):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def copy(target, name, path):
+    with open(path, "rb") as f:
+        out(target, name, f.read())
+
+
+def pubkey(k1, k2):
+    p1, p2 = raw_pub(k1), raw_pub(k2)
+    for f in ("ed25519-unencrypted.pub", "ed25519-encrypted.pub",
+              "rsa-unencrypted.pub"):
+        copy("pubkey", "openssh-" + f, os.path.join(DATA, "openssh", f))
+    for f in ("c2sp-example.vkey", "go-peter.vkey", "go-enoch.vkey",
+              "go-sumdb.vkey"):
+        copy("pubkey", "note-" + f, os.path.join(DATA, "note", f))
+    out("pubkey", "ssh-test1", ssh_line(p1) + "\n")
+    out("pubkey", "ssh-test1-comment", ssh_line(p1, "jane@example") + "\n")
+    out("pubkey", "ssh-test1-no-newline", ssh_line(p1))
+    out("pubkey", "ssh-options-refused",
+        'namespaces="custody" ' + ssh_line(p1) + "\n")
+    out("pubkey", "ssh-small-order", ssh_line(SMALL_ORDER) + "\n")
+    out("pubkey", "ssh-not-canonical", ssh_line(NOT_CANONICAL) + "\n")
+    out("pubkey", "ssh-short-key", ssh_line(p1[:31]) + "\n")
+    out("pubkey", "ssh-trailing-blob-bytes", "ssh-ed25519 " +
+        base64.b64encode(ssh_blob(p1) + b"\0").decode() + "\n")
+    out("pubkey", "vkey-log-test1", vkey("fuzz.example/log", 1, p1) + "\n")
+    out("pubkey", "vkey-witness-test2",
+        vkey("fuzz.example/witness", 4, p2) + "\n")
+    out("pubkey", "vkey-wrong-id",
+        vkey("fuzz.example/log", 1, p1, b"\0\0\0\0") + "\n")
+    out("pubkey", "vkey-small-order",
+        vkey("fuzz.example/log", 1, SMALL_ORDER) + "\n")
+    out("pubkey", "vkey-unknown-type", vkey("fuzz.example/log", 2, p1))
+    out("pubkey", "vkey-name-with-space", vkey("fuzz example", 1, p1))
+
+
+def sshsig(k1, tmp):
+    p1 = raw_pub(k1)
+    hashed = hashlib.sha512(MESSAGE).digest()
+    signed = b"SSHSIG" + sshstr(b"custody") + sshstr(b"") + \
+        sshstr(b"sha512") + sshstr(hashed)
+
+    def armour(sig_blob):
+        blob = b"SSHSIG" + struct.pack(">I", 1) + sshstr(ssh_blob(p1)) + \
+            sshstr(b"custody") + sshstr(b"") + sshstr(b"sha512") + \
+            sshstr(sig_blob)
+        b64 = base64.b64encode(blob).decode()
+        lines = [b64[i:i + 70] for i in range(0, len(b64), 70)]
+        return "-----BEGIN SSH SIGNATURE-----\n" + "\n".join(lines) + \
+            "\n-----END SSH SIGNATURE-----\n"
+
+    sig = k1.sign(signed)
+    good = armour(sshstr(b"ssh-ed25519") + sshstr(sig))
+    out("sshsig", "valid-test1", good)
+    out("sshsig", "refused-s-plus-l", armour(
+        sshstr(b"ssh-ed25519") + sshstr(sig[:32] + (
+            int.from_bytes(sig[32:], "little") + 2**252 +
+            27742317777372353535851937790883648493).to_bytes(32, "little"))))
+    out("sshsig", "refused-short-signature", armour(
+        sshstr(b"ssh-ed25519") + sshstr(sig[:63])))
+    out("sshsig", "refused-bytes-after", good + "x\n")
+    # line breaks are the armour's, not the signature's (as ssh-keygen
+    # reads it): a blank line (what the fuzzer first found), CRLF
+    lines = good.split("\n")
+    out("sshsig", "valid-blank-line-in-armour",
+        "\n".join(lines[:3] + [""] + lines[3:]))
+    out("sshsig", "valid-crlf-no-final-newline",
+        good.rstrip("\n").replace("\n", "\r\n") + "\r")
+    out("sshsig", "refused-no-end", good.rsplit("-----END", 1)[0])
+    out("sshsig", "refused-one-line", good.replace("\n", "", 2))
+    # ssh-keygen's own, with the RSA-free OpenSSH fixture key
+    key = os.path.join(tmp, "id")
+    shutil.copy(os.path.join(DATA, "openssh", "ed25519-unencrypted"), key)
+    os.chmod(key, 0o600)
+    msg = os.path.join(tmp, "msg")
+    with open(msg, "wb") as f:
+        f.write(MESSAGE)
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "custody",
+                    "-f", key, msg], check=True, capture_output=True)
+    copy("sshsig", "valid-ssh-keygen", msg + ".sig")
+    os.unlink(msg + ".sig")  # ssh-keygen keeps an existing one
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "git",
+                    "-f", key, "-O", "hashalg=sha256", msg], check=True,
+                   capture_output=True)
+    copy("sshsig", "refused-git-sha256", msg + ".sig")
+
+
+def openssh_key(k1):
+    for f in ("ed25519-unencrypted", "ed25519-encrypted", "rsa-unencrypted"):
+        copy("openssh_key", f, os.path.join(DATA, "openssh", f))
+    out("openssh_key", "test1", k1.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption()))
+
+
+def pkcs8(k1, tmp):
+    plain = os.path.join(tmp, "plain.pem")
+    with open(plain, "wb") as f:
+        f.write(k1.private_bytes(serialization.Encoding.PEM,
+                                 serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()))
+    copy("pkcs8", "refused-unencrypted", plain)
+    for name, args in (("valid-scrypt", ["-scrypt"]),
+                       ("valid-pbkdf2-aes256", ["-v2", "aes-256-cbc"]),
+                       ("refused-wrong-passphrase", ["-scrypt"])):
+        dest = os.path.join(tmp, name)
+        password = "wrong" if "wrong" in name else "fuzz"
+        subprocess.run(["openssl", "pkcs8", "-topk8", "-in", plain,
+                        "-out", dest, "-passout", "pass:" + password] + args,
+                       check=True, capture_output=True)
+        copy("pkcs8", name, dest)
+    # key derivations that cost too much, refused before decryption
+    # (the first is what the fuzzer found: scrypt's p made 97)
+    with open(os.path.join(HERE, "corpus", "pkcs8", "valid-scrypt")) as f:
+        der = pem_der(f.read())
+    params = bytes.fromhex("020240000201080201")
+    assert der.count(params + b"\x01") == 1
+    out("pkcs8", "refused-scrypt-p-97",
+        der_pem(der.replace(params + b"\x01", params + b"\x61")))
+    with open(os.path.join(HERE, "corpus", "pkcs8",
+                           "valid-pbkdf2-aes256")) as f:
+        der = pem_der(f.read())
+    out("pkcs8", "refused-pbkdf2-2-to-31-iterations",
+        der_pem(set_pbkdf2_iterations(der, 2**31 - 1)))
+    rsa = os.path.join(tmp, "rsa.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed448", "-out",
+                    rsa], check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-in", rsa, "-out",
+                    rsa + ".enc", "-scrypt", "-passout", "pass:fuzz"],
+                   check=True, capture_output=True)
+    copy("pkcs8", "refused-ed448", rsa + ".enc")
+
+
+def pem_der(pem):
+    body = "".join(line for line in pem.splitlines()
+                   if not line.startswith("-----"))
+    return base64.b64decode(body)
+
+
+def der_pem(der):
+    b64 = base64.b64encode(der).decode()
+    return "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "".join(
+        b64[i:i + 64] + "\n" for i in range(0, len(b64), 64)) + \
+        "-----END ENCRYPTED PRIVATE KEY-----\n"
+
+
+def der_read(der, at=0):
+    """(tag, content, end) of the DER element at `at`."""
+    tag, n = der[at], der[at + 1]
+    at += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(der[at:at + k], "big")
+        at += k
+    return tag, der[at:at + n], at + n
+
+
+def der_write(tag, content):
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    k = (n.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | k]) + n.to_bytes(k, "big") + content
+
+
+def der_children(content):
+    items, at = [], 0
+    while at < len(content):
+        tag, body, end = der_read(content, at)
+        items.append((tag, body))
+        at = end
+    return items
+
+
+def set_pbkdf2_iterations(der, iterations):
+    """EncryptedPrivateKeyInfo -> the same with PBKDF2's count changed:
+    SEQ { SEQ { pbes2, SEQ { SEQ { pbkdf2, SEQ { salt, iter, ... } },
+    enc } }, data }."""
+    _, top, _ = der_read(der)
+    (t_alg, alg), (t_data, data) = der_children(top)
+    (t_oid, oid), (t_p2, p2) = der_children(alg)
+    (t_kf, kf), (t_enc, enc) = der_children(p2)
+    (t_kid, kid), (t_kp, kp) = der_children(kf)
+    kp_items = der_children(kp)
+    assert kp_items[1][0] == 0x02
+    kp_items[1] = (0x02, iterations.to_bytes(
+        (iterations.bit_length() + 8) // 8, "big"))
+    kp = b"".join(der_write(t, c) for t, c in kp_items)
+    kf = der_write(t_kid, kid) + der_write(t_kp, kp)
+    p2 = der_write(t_kf, kf) + der_write(t_enc, enc)
+    alg = der_write(t_oid, oid) + der_write(t_p2, p2)
+    return der_write(0x30, der_write(t_alg, alg) + der_write(t_data, data))
+
+
+def policy(k1, k2):
+    p1, p2 = raw_pub(k1), raw_pub(k2)
+    log = vkey("fuzz.example/log", 1, p1)
+    w1 = vkey("fuzz.example/witness", 4, p2)
+    w2 = vkey("w2.example", 4, p1)
+    out("policy", "valid-one-witness", "log %s https://log.example/\n"
+        "witness w1 %s https://w1.example/\nquorum w1\n" % (log, w1))
+    out("policy", "valid-groups", "# groups of groups\nlog %s\n\n"
+        "witness w1 %s\nwitness w2 %s\ngroup inner all w1\n"
+        "group either any inner w2\nquorum either\n" % (log, w1, w2))
+    out("policy", "valid-k-of-n", "log %s\nwitness w1 %s\nwitness w2 %s\n"
+        "group two 2 w1 w2\nquorum two\n" % (log, w1, w2))
+    out("policy", "valid-none", "log %s\nquorum none\n" % log)
+    out("policy", "refused-two-quorums",
+        "log %s\nquorum none\nquorum none\n" % log)
+    out("policy", "refused-undefined", "log %s\nquorum nobody\n" % log)
+    out("policy", "refused-no-newline", "log %s\nquorum none" % log)
+    out("policy", "refused-same-key-twice", "log %s\nwitness w1 %s\n"
+        "witness w3 %s\nquorum w1\n" % (log, w1, w1))
+
+
+def allowed_signers(k1, k2):
+    l1 = ssh_line(raw_pub(k1))
+    l2 = ssh_line(raw_pub(k2))
+    ns = 'namespaces="git,custody"'
+    founder = "# jane: founding member (entry 0)\njane %s %s\n" % (ns, l1)
+    out("allowed_signers", "valid-founder", founder)
+    out("allowed_signers", "valid-added", founder +
+        "# joe: added by entry 3\n"
+        'joe %s,valid-after="20261123015426Z" %s\n' % (ns, l2))
+    out("allowed_signers", "valid-revoked", founder +
+        "# joe: added by entry 3, revoked by entry 7\n"
+        'joe %s,valid-after="20261123015426Z",'
+        'valid-before="20261124091500Z" %s\n' % (ns, l2))
+    out("allowed_signers", "refused-no-comment", "jane %s %s\n" % (ns, l1))
+    out("allowed_signers", "refused-nul-byte", founder + "\0not a line\n")
+    out("allowed_signers", "refused-only-revoked",
+        "# jane: founding member (entry 0), revoked by entry 2\n"
+        'jane %s,valid-before="20261124091500Z" %s\n' % (ns, l1))
+    out("allowed_signers", "refused-bad-time", founder +
+        "# joe: added by entry 3\n"
+        'joe %s,valid-after="2026112301542Z" %s\n' % (ns, l2))
+
+
+def cosignature(k1, k2):
+    p1 = raw_pub(k1)
+    copy("cosignature", "c2sp-cosigned.note",
+         os.path.join(DATA, "cosignature", "c2sp-cosigned.note"))
+    copy("cosignature", "c2sp-checkpoint.note",
+         os.path.join(DATA, "note", "c2sp-checkpoint.note"))
+    text = "fuzz.example/log\n5\n%s\n" % base64.b64encode(
+        hashlib.sha256(b"fuzz").digest()).decode()
+    log_line = "\u2014 fuzz.example/log %s\n" % base64.b64encode(
+        key_id("fuzz.example/log", 1, p1) + k1.sign(text.encode())).decode()
+
+    def cosig(key, name, ts, over=text):
+        msg = ("cosignature/v1\ntime %d\n" % ts + over).encode()
+        body = key_id(name, 4, raw_pub(key)) + struct.pack(">Q", ts) + \
+            key.sign(msg)
+        return "\u2014 %s %s\n" % (name, base64.b64encode(body).decode())
+
+    w = cosig(k2, "fuzz.example/witness", 1765000000)
+    out("cosignature", "valid-cosigned", text + "\n" + log_line + w)
+    out("cosignature", "valid-two-witnesses", text + "\n" + log_line + w +
+        cosig(k1, "other.example/witness", 1765000001))
+    out("cosignature", "refused-other-checkpoint", text + "\n" + log_line +
+        cosig(k2, "fuzz.example/witness", 1765000000,
+              text.replace("\n5\n", "\n6\n")))
+    out("cosignature", "refused-time-too-big", text + "\n" + log_line +
+        cosig(k2, "fuzz.example/witness", 2**63))
+    out("cosignature", "not-cosigned", text + "\n" + log_line)
+    out("cosignature", "not-a-note", text)
+
+
+def tsa(tmp):
+    pki = os.path.join(tmp, "pki")
+    os.mkdir(pki)
+    subprocess.run(["sh", os.path.join(DATA, "tsa", "make-pki.sh"), pki],
+                   check=True, capture_output=True)
+    data = os.path.join(tmp, "data")
+    with open(data, "wb") as f:
+        f.write(MESSAGE)
+
+    def ts(*args):
+        subprocess.run(["openssl", "ts"] + list(args), check=True,
+                       capture_output=True)
+
+    q = os.path.join(tmp, "q.tsq")
+    ts("-query", "-data", data, "-sha256", "-cert", "-out", q)
+    for name, extra in (("valid-response", []),
+                        ("valid-token", ["-token_out"])):
+        r = os.path.join(tmp, name)
+        ts("-reply", "-queryfile", q, "-inkey",
+           os.path.join(pki, "tsa.key"), "-signer",
+           os.path.join(pki, "tsa.pem"), "-config",
+           os.path.join(pki, "tsa.cnf"), "-out", r, *extra)
+        copy("tsa", name, r)
+    other = os.path.join(tmp, "other")
+    with open(other, "wb") as f:
+        f.write(b"not fuzz")
+    q2 = os.path.join(tmp, "q2.tsq")
+    ts("-query", "-data", other, "-sha256", "-out", q2)
+    r = os.path.join(tmp, "other-data")
+    ts("-reply", "-queryfile", q2, "-inkey", os.path.join(pki, "tsa.key"),
+       "-signer", os.path.join(pki, "tsa.pem"), "-config",
+       os.path.join(pki, "tsa.cnf"), "-out", r)
+    copy("tsa", "refused-other-data", r)
+    copy("tsa", "refused-a-query", q)
+
+
+def index(build):
+    folder = os.path.join(HERE, "corpus", "index")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_index_replay"),
+                    os.devnull], check=True, capture_output=True,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+    for name in os.listdir(folder):
+        os.chmod(os.path.join(folder, name), 0o644)
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
+    k1 = Ed25519PrivateKey.from_private_bytes(TEST1)
+    k2 = Ed25519PrivateKey.from_private_bytes(TEST2)
+    with tempfile.TemporaryDirectory() as tmp:
+        pubkey(k1, k2)
+        sshsig(k1, tmp)
+        openssh_key(k1)
+        pkcs8(k1, tmp)
+        policy(k1, k2)
+        allowed_signers(k1, k2)
+        cosignature(k1, k2)
+        tsa(tmp)
+    index(build)
+
+
+if __name__ == "__main__":
+    main()
