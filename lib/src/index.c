@@ -363,12 +363,14 @@ static int cmp_record(const void *x, const void *y)
 		((const struct custody_record *)y)->path);
 }
 
-static const struct custody_record *fold_base;
-
-static int cmp_fold(const void *x, const void *y)
+/* indices into the records at `base`, by fold key (qsort_r: the
+ * records are the sort's argument, not a global, so two threads may
+ * sort two indexes at once) */
+static int cmp_fold(const void *x, const void *y, void *base)
 {
-	const struct custody_record *a = &fold_base[*(const uint32_t *)x];
-	const struct custody_record *b = &fold_base[*(const uint32_t *)y];
+	const struct custody_record *records = base;
+	const struct custody_record *a = &records[*(const uint32_t *)x];
+	const struct custody_record *b = &records[*(const uint32_t *)y];
 
 	return strcmp(a->fold, b->fold);
 }
@@ -442,10 +444,9 @@ static int normalise(struct custody_index *index, custody_error **err)
 	/* the tail's fold order, then merged with the base's */
 	for (size_t j = 0; j < tail; j++)
 		tail_order[j] = (uint32_t)j;
-	fold_base = index->records + base;
 	if (tail > 1)
-		qsort(tail_order, tail, sizeof(*tail_order), cmp_fold);
-	fold_base = NULL;
+		qsort_r(tail_order, tail, sizeof(*tail_order), cmp_fold,
+			index->records + base);
 	for (size_t i = 0, j = 0, n = 0; n < index->count; n++) {
 		const struct custody_record *rb = i < base ?
 			&index->records[index->fold_order[i]] : NULL;
