@@ -157,6 +157,9 @@ int cmd_member(int argc, char **argv)
 		return cli_usage("member", add ? "member add wants NAME and "
 			"KEY" : "member revoke wants NAME");
 	name = argv[optind];
+	if (cli_check_value("member", "NAME", CUSTODY_FIELD_MEMBER, name) !=
+	    EXIT_OK)
+		return EXIT_USAGE;
 	if (add && cli_public_key(argv[optind + 1], &pub) != EXIT_OK)
 		return EXIT_FAILED;
 	if (cli_open(&cli, &archive) != EXIT_OK) {

@@ -825,6 +825,12 @@ int cmd_witness(int argc, char **argv)
 	if (strcmp(verb, "add") == 0) {
 		if (nargs != 3)
 			return cli_usage("witness", "add wants NAME URL VKEY");
+		/* a witness's name follows the rule for a log's origin (both
+		 * are C2SP note names), its URL a publication's */
+		if (cli_check_value("witness", "NAME", CUSTODY_FIELD_ORIGIN,
+		    argv[optind]) != EXIT_OK || cli_check_value("witness",
+		    "URL", CUSTODY_FIELD_URL, argv[optind + 1]) != EXIT_OK)
+			return EXIT_USAGE;
 		return outlet_edit(&a, verb, argv + optind);
 	}
 	if (strcmp(verb, "remove") == 0 || strcmp(verb, "quorum") == 0 ||

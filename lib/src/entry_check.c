@@ -312,6 +312,8 @@ const char *custody_entry__check_derivation(const char *s)
 	return NULL;
 }
 
+static const char *check_member_name(const char *s);
+
 const char *custody_entry_check_value(custody_field field,
 	const char *value)
 {
@@ -326,6 +328,7 @@ const char *custody_entry_check_value(custody_field field,
 		return custody_entry__check_event_action(value);
 	case CUSTODY_FIELD_DERIVATION:
 		return custody_entry__check_derivation(value);
+	case CUSTODY_FIELD_MEMBER: return check_member_name(value);
 	}
 	return "is of a kind this library does not know";
 }

@@ -527,8 +527,9 @@ test_cosign__policy_changes_are_checked_and_refusals_change_nothing() {
 	expect_rc 1
 	expect_err_has "has no witness to ask; add them with \`custody witness add NAME URL VKEY\`"
 	run witness add w1 ftp://x "$wkey"
-	expect_rc 1
-	expect_err "custody: witness URL 'ftp://x': it must start with http:// or https://"
+	expect_rc 2
+	expect_err "custody: URL 'ftp://x' must start with https:// or http://
+Try 'custody witness --help'."
 	run witness add w1 http://127.0.0.1:9 "$(cat "$TMP/coll.vkey")"
 	expect_rc 1
 	expect_err_has "custody: witness key: "

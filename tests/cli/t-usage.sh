@@ -125,6 +125,24 @@ Try 'custody witness --help'."
 	[ -z "$(ls -A)" ] || fail "files were made: $(ls -A)"
 }
 
+# Values given as arguments, not options, are usage errors too, worded
+# about the argument, before the archive is touched
+test_usage__member_and_witness_arguments() {
+	setup
+	"$CUSTODY" key export tester >"$TMP/t.pub"
+	refused "NAME 'bad name' may hold only letters, digits and . _ @ + -" \
+		member add 'bad name' "$TMP/t.pub"
+	refused "NAME '$(forty j)...' must be 1 to 64 characters long" \
+		member add "$(long 65 j)" "$TMP/t.pub"
+	refused "NAME '.hidden' must not start with '.' or '-'" \
+		member revoke .hidden
+	local vkey=w.example/a+fe162bf8+BEhrmR3vrj/qYf6qJ3sMv6zlP6Y3D4IAJeKsf9bjFCYc
+	refused "NAME 'bad name' must be printable ASCII without spaces" \
+		witness add 'bad name' https://w.example "$vkey"
+	refused "URL 'ftp://w.example' must start with https:// or http://" \
+		witness add w1 ftp://w.example "$vkey"
+}
+
 # The values the checks above refuse are the ones an entry refuses:
 # each one they let through is recorded
 test_usage__every_value_the_checks_allow_is_recorded() {

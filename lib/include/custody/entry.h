@@ -130,7 +130,10 @@ typedef enum custody_field {
 	CUSTODY_FIELD_EVENT_ACTION,
 	/* a derivation: redact, translate, ocr, excerpt, convert or
 	 * watermark-removal */
-	CUSTODY_FIELD_DERIVATION
+	CUSTODY_FIELD_DERIVATION,
+	/* a member's name: 1 to 64 of A-Z a-z 0-9 . _ @ + -, not starting
+	 * with "." or "-" */
+	CUSTODY_FIELD_MEMBER
 } custody_field;
 
 /*
