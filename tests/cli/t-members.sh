@@ -158,8 +158,8 @@ test_members__refusals_leave_the_archive_unchanged() {
 	expect_rc 1
 	expect_err "custody: 'carol' is not a member of this archive"
 	run member add 'bad name' "$TMP/other.pub"
-	expect_rc 1
-	expect_err_has "bad name"
+	expect_rc 2
+	expect_err_has "custody: NAME 'bad name' may hold only letters"
 	run member revoke bob
 	run member revoke tester
 	expect_rc 1
