@@ -113,8 +113,9 @@ static int key_new(const char *name, const char *passphrase_file, int json)
 		if (name == NULL || custody_key_name_check(name, NULL) != 0)
 			return cli_usage("key", "give the new key a NAME");
 	}
-	if (custody_key_name_check(name, &err) != 0)
-		return cli_fail(err);
+	if (cli_check_value("key", "NAME", CUSTODY_FIELD_MEMBER, name) !=
+	    EXIT_OK)
+		return EXIT_USAGE;
 	if (custody_key_generate(&key, &err) != 0)
 		return cli_fail(err);
 	rc = store(key, name, passphrase_file, json, "Created");
@@ -156,6 +157,10 @@ static int key_import(const char *file, const char *name,
 	FILE *f;
 	int rc;
 
+	/* a key's name follows a member's rule (custody_key_name_check) */
+	if (name != NULL && cli_check_value("key", "NAME",
+	    CUSTODY_FIELD_MEMBER, name) != EXIT_OK)
+		return EXIT_USAGE;
 	if ((f = cli_fopen_input(file, "")) == NULL)
 		return EXIT_FAILED;
 	for (;;) {

@@ -66,8 +66,13 @@ test_keys__new_never_overwrites_and_stays_out_of_collections() {
 	expect_err "custody: a key named 'alice' exists in $TMP/keys; choose another name (custody never overwrites a key)"
 	expect_eq "$(snapshot keys)" "$before" "key folder"
 	run key new 'bad name'
-	expect_rc 1
-	expect_err_has "'bad name': a name may use only"
+	expect_rc 2
+	expect_err "custody: NAME 'bad name' may hold only letters, digits and . _ @ + -
+Try 'custody key --help'."
+	run key import "$TMP/none" .dot
+	expect_rc 2
+	expect_err "custody: NAME '.dot' must not start with '.' or '-'
+Try 'custody key --help'."
 	make_collection coll
 	(cd coll && CUSTODY_KEY_DIR="$TMP/keys" "$CUSTODY" init >/dev/null) ||
 		fail "init"
