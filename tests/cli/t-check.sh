@@ -513,14 +513,14 @@ print(hashlib.sha256(b"example.org/leaks\n\x01" + key).digest()[:4].hex())' \
 	# it should hold (these once failed with no message: "failed")
 	printf 'custody-proof/v3\ncommitment \n' >no-field
 	check_fails proof no-field
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a commitment is \"commitment FIELD HASH\""
+	expect_err "custody: check failed at step 'proof': no-field: the proof file is malformed: proof line 2: a commitment is \"commitment FIELD HASH\""
 	printf 'custody-proof/v3\ndisclose \n' >no-field
 	check_fails proof no-field
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: a disclosure is \"disclose FIELD NONCE VALUE\""
+	expect_err "custody: check failed at step 'proof': no-field: the proof file is malformed: proof line 2: a disclosure is \"disclose FIELD NONCE VALUE\""
 	# a field name read as a C string would lose what follows a NUL
 	cp "$SRCDIR/tests/fuzz/corpus/proof/refused-v3-field-name-with-nul.proof" nul
 	check_fails proof nul
-	expect_err "custody: check failed at step 'proof': the proof file is malformed: proof line 2: the field name holds a NUL byte"
+	expect_err "custody: check failed at step 'proof': nul: the proof file is malformed: proof line 2: the field name holds a NUL byte"
 	true
 }
 
