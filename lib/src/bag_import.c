@@ -34,6 +34,11 @@ struct import_run {
 	struct import_file *files;
 	size_t n, alloc;
 	const char *into;
+	/* the folders of the collection the import makes, parents before
+	 * their children, so that a failed import can take them back */
+	char **made;
+	size_t nmade, made_alloc;
+	int copying;
 };
 
 static int list_payload(struct import_run *run, const char *rel, int depth,
@@ -93,6 +98,53 @@ static int list_payload(struct import_run *run, const char *rel, int depth,
 	}
 	closedir(dir);
 	return rc;
+}
+
+/* Note the folders above run->files[i] that do not exist yet. The files
+ * are sorted, so every folder the previous file has is one of this
+ * file's only if it is a common prefix of both: only the folders past
+ * that prefix are new to the list. */
+static int note_new_folders(struct import_run *run, size_t i,
+	custody_error **err)
+{
+	const char *rel = run->files[i].rel;
+	size_t from = 0;
+
+	if (i > 0) {
+		const char *prev = run->files[i - 1].rel;
+
+		for (size_t k = 0; rel[k] != '\0' && rel[k] == prev[k]; k++)
+			if (rel[k] == '/')
+				from = k + 1;
+	}
+	for (const char *slash = strchr(rel + from, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		struct stat st;
+		char *folder;
+
+		if ((folder = strndup(rel, (size_t)(slash - rel))) == NULL)
+			return custody__oom(err);
+		if (fstatat(run->a->root_fd, folder, &st, AT_SYMLINK_NOFOLLOW)
+		    == 0 || errno != ENOENT) {
+			free(folder);
+			continue;
+		}
+		if (run->nmade == run->made_alloc) {
+			size_t alloc = run->made_alloc ? run->made_alloc * 2 :
+				16;
+			char **made = realloc(run->made, alloc *
+				sizeof(*made));
+
+			if (made == NULL) {
+				free(folder);
+				return custody__oom(err);
+			}
+			run->made = made;
+			run->made_alloc = alloc;
+		}
+		run->made[run->nmade++] = folder;
+	}
+	return 0;
 }
 
 static int copy_in(struct import_run *run, struct import_file *f,
@@ -294,6 +346,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 				"imported", run.files[i].rel);
 			goto done;
 		}
+		if ((rc = note_new_folders(&run, i, err)) != 0)
+			goto done;
 	}
 	if ((rc = bag_digest(run.bag_fd, manifest, sizeof(manifest),
 	    sum.manifest_sha256, err)) != 0)
@@ -329,6 +383,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 		rc = custody__oom(err);
 		goto done;
 	}
+	run.copying = 1;
 	for (size_t i = 0; i < run.n; i++) {
 		if ((rc = copy_in(&run, &run.files[i], err)) != 0)
 			goto done;
@@ -358,7 +413,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 		memcpy(sum.commit, added.commit, sizeof(sum.commit));
 	}
 done:
-	/* a failed import takes back what it copied */
+	/* a failed import takes back the files it copied */
 	for (size_t i = 0; i < run.n; i++) {
 		if (rc != 0 && run.files[i].copied)
 			(void)unlinkat(a->root_fd, run.files[i].rel, 0);
@@ -367,6 +422,14 @@ done:
 		if (paths != NULL)
 			free((char *)paths[i]);
 	}
+	/* and the folders it made for them, deepest first; one that is not
+	 * empty (someone else wrote in it meanwhile) stays */
+	for (size_t i = run.nmade; i-- > 0;) {
+		if (rc != 0 && run.copying)
+			(void)unlinkat(a->root_fd, run.made[i], AT_REMOVEDIR);
+		free(run.made[i]);
+	}
+	free(run.made);
 	free(paths);
 	free(run.files);
 	custody_buf_dispose(&info);

@@ -526,6 +526,39 @@ test_bag_import__names_add_would_refuse_or_that_exist_import_nothing() {
 	expect_out "{\"format\":\"custody-bag-import/v1\",\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
 }
 
+# A failure after the payload is copied (here: another process holds
+# the archive lock) takes back the files and the folders the import made,
+# and only those: the collection is as it was, folders and all.
+test_bag_import__a_failed_import_removes_the_folders_it_made() {
+	bags
+	mkdir desk && cd desk
+	run init --origin example.org/desk
+	mkdir -p in/old
+	printf 'kept\n' >in/old/kept.txt
+	"$PYTHON" - <<'PY' &
+import fcntl, os, socket, time
+f = open(".custody/custody.lock", "r+")
+fcntl.flock(f, fcntl.LOCK_EX)
+f.truncate(0)
+f.write("pid %d host %s\n" % (os.getpid(), socket.gethostname()))
+f.flush()
+open("holder.ready", "w").close()
+time.sleep(30)
+PY
+	local holder=$! before
+	while [ ! -e holder.ready ]; do sleep 0.05; done
+	rm holder.ready
+	before=$(snapshot .)
+	run bag import ../b/valid --into in/new/deep
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	expect_rc 1
+	expect_err_has "custody: archive is locked by process $holder on "
+	expect_eq "$(snapshot .)" "$before" "the collection and its folders"
+	[ -d in/old ] || fail "a folder that was there is gone"
+	[ ! -e in/new ] || fail "a folder the import made is left"
+}
+
 # ---- holey bags: fetch ----
 
 # serve_files ROOT: python3's http.server for ROOT on loopback, at

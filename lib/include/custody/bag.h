@@ -216,7 +216,8 @@ typedef struct custody_bag_import_summary {
  * the manifest's SHA-256 and the Bagging-Date), documents and events in
  * one commit. Every destination is checked against the path rules of
  * custody_archive_add, and must not exist yet, before anything is
- * copied; a failure after copying removes what was copied.
+ * copied; a failure after copying removes the files it copied and the
+ * folders it made for them (deepest first; only those it made).
  *
  * Errors: CUSTODY_EVERIFY (not a valid bag), CUSTODY_EINVALID (a name
  * the path rules refuse; an empty payload), CUSTODY_EEXISTS (a
