@@ -134,6 +134,10 @@ struct export_run {
 	pthread_mutex_t lock;
 	size_t next;
 	int stop;
+	/* the progress line: drawn by the calling thread only */
+	pthread_t caller;
+	size_t copied;
+	uint64_t bytes_copied, bytes_total;
 };
 
 /* A new file of the bag at `rel`, its folders made; -1 on failure
@@ -369,6 +373,19 @@ static int url_path(custody_buf *out, const char *path, custody_error **err)
 
 /* A copying thread: items taken in turn, each with an object database
  * of the thread's own (libgit2 handles are not shared across threads). */
+static void report_copied(struct export_run *run)
+{
+	size_t done;
+	uint64_t bytes;
+
+	pthread_mutex_lock(&run->lock);
+	done = run->copied;
+	bytes = run->bytes_copied;
+	pthread_mutex_unlock(&run->lock);
+	run->opts->progress("copying", done, run->nitems, bytes,
+		run->bytes_total, run->opts->payload);
+}
+
 static void *copy_worker(void *arg)
 {
 	struct export_run *run = arg;
@@ -391,11 +408,15 @@ static void *copy_worker(void *arg)
 		it->rc = odb == NULL ? custody__error_git(&it->error,
 			CUSTODY_EIO, "the object store") : copy_payload(run, odb,
 			it, 0, &it->error);
-		if (it->rc != 0) {
-			pthread_mutex_lock(&run->lock);
+		pthread_mutex_lock(&run->lock);
+		if (it->rc != 0)
 			run->stop = 1;
-			pthread_mutex_unlock(&run->lock);
-		}
+		run->copied++;
+		run->bytes_copied += it->record->size;
+		pthread_mutex_unlock(&run->lock);
+		if (run->opts->progress != NULL && it->rc == 0 &&
+		    pthread_equal(pthread_self(), run->caller))
+			report_copied(run);
 	}
 	git_odb_free(odb);
 	return NULL;
@@ -429,12 +450,20 @@ static int copy_all(struct export_run *run, custody_error **err)
 	if ((pool = calloc(threads, sizeof(*pool))) == NULL)
 		return custody__oom(err);
 	pthread_mutex_init(&run->lock, NULL);
+	run->caller = pthread_self();
+	for (size_t i = 0; i < run->nitems; i++)
+		run->bytes_total += run->items[i].record->size;
+	if (run->opts->progress != NULL)
+		run->opts->progress("copying", 0, run->nitems, 0,
+			run->bytes_total, run->opts->payload);
 	for (unsigned int t = 1; t < threads; t++)
 		if (pthread_create(&pool[started], NULL, copy_worker, run) == 0)
 			started++;
 	copy_worker(run);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(pool[t], NULL);
+	if (run->opts->progress != NULL && !run->stop)
+		report_copied(run);
 	pthread_mutex_destroy(&run->lock);
 	free(pool);
 	for (size_t i = 0; i < run->nitems; i++) {
@@ -725,6 +754,9 @@ static int export_run(struct export_run *run, const char *out,
 		if (rc != 0)
 			goto done;
 		sum->proofs++;
+		if (run->opts->progress != NULL)
+			run->opts->progress("proving", i + 1, run->nitems, 0, 0,
+				run->opts->payload);
 	}
 	if ((rc = tag_manifest(run, 0, err)) != 0 ||
 	    (rc = tag_manifest(run, 1, err)) != 0)

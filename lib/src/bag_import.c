@@ -315,6 +315,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	vopts.threads = opts->threads;
 	vopts.problem = opts->problem;
 	vopts.payload = opts->payload;
+	vopts.progress = opts->progress;
 	if ((rc = custody_bag_validate(bag, &vopts, NULL, err)) != 0)
 		goto done;
 	if ((run.bag_fd = open(bag, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
@@ -387,6 +388,9 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	for (size_t i = 0; i < run.n; i++) {
 		if ((rc = copy_in(&run, &run.files[i], err)) != 0)
 			goto done;
+		if (opts->progress != NULL)
+			opts->progress("copying", i + 1, run.n, 0, 0,
+				opts->payload);
 		if ((paths[i] = custody_fs__join(custody_archive_collection(a),
 		    run.files[i].rel)) == NULL) {
 			rc = custody__oom(err);
@@ -399,6 +403,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	aopts.store = opts->store;
 	aopts.threads = opts->threads;
 	aopts.lock_wait_ms = opts->lock_wait_ms;
+	aopts.progress = opts->progress;
+	aopts.payload = opts->payload;
 	if (run.n == 0) {
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: the bag's "
 			"payload is empty: nothing to import", bag);

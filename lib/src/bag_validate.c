@@ -72,6 +72,7 @@ struct job {
 	int rc;                       /* 0, or an errno */
 	int kind;                     /* 0 ok, 1 not a regular file */
 	uint64_t size;
+	uint64_t expected;            /* its size in the walk */
 	char digest[MANIFESTS_MAX][129];
 };
 
@@ -98,6 +99,10 @@ struct bag_check {
 	size_t njobs;
 	size_t next_job;
 	pthread_mutex_t lock;
+	/* the progress line: drawn by the calling thread only */
+	pthread_t caller;
+	size_t jobs_done;
+	uint64_t bytes_done, bytes_total;
 };
 
 static int grow(void **items, size_t *alloc, size_t n, size_t size)
@@ -1191,6 +1196,19 @@ static void *hash_worker(void *arg)
 			b->jobs[i].rc = ENOMEM;
 		else
 			hash_one(b, &b->jobs[i], buffer);
+		if (b->opts->progress != NULL) {
+			size_t done;
+			uint64_t bytes;
+
+			pthread_mutex_lock(&b->lock);
+			done = ++b->jobs_done;
+			bytes = b->bytes_done += b->jobs[i].size;
+			pthread_mutex_unlock(&b->lock);
+			if (pthread_equal(pthread_self(), b->caller))
+				b->opts->progress("hashing", done, b->njobs,
+					bytes, b->bytes_total,
+					b->opts->payload);
+		}
 	}
 	free(buffer);
 	return NULL;
@@ -1231,10 +1249,14 @@ static void check_digests(struct bag_check *b)
 		if (m->md == NULL)
 			continue;
 		for (size_t j = 0; j < m->n; j++) {
-			if (find_disk(m->tag ? b->tags : b->payload, m->tag ?
-			    b->ntags : b->npayload, m->entries[j].path) == NULL)
+			struct on_disk *d = find_disk(m->tag ? b->tags :
+				b->payload, m->tag ? b->ntags : b->npayload,
+				m->entries[j].path);
+
+			if (d == NULL)
 				continue;
 			b->jobs[n].path = m->entries[j].path;
+			b->jobs[n].expected = d->size;
 			b->jobs[n++].mask = 1u << k;
 		}
 	}
@@ -1247,6 +1269,7 @@ static void check_digests(struct bag_check *b)
 			continue;
 		}
 		b->jobs[b->njobs++] = b->jobs[i];
+		b->bytes_total += b->jobs[i].expected;
 	}
 	if (threads > b->njobs)
 		threads = (unsigned int)b->njobs;
@@ -1258,6 +1281,10 @@ static void check_digests(struct bag_check *b)
 	}
 	pthread_mutex_init(&b->lock, NULL);
 	b->next_job = 0;
+	b->caller = pthread_self();
+	if (b->opts->progress != NULL && b->njobs > 0)
+		b->opts->progress("hashing", 0, b->njobs, 0, b->bytes_total,
+			b->opts->payload);
 	for (unsigned int t = 1; t < threads; t++)
 		if (pthread_create(&pool[started], NULL, hash_worker, b) == 0)
 			started++;
@@ -1266,6 +1293,9 @@ static void check_digests(struct bag_check *b)
 		pthread_join(pool[t], NULL);
 	pthread_mutex_destroy(&b->lock);
 	free(pool);
+	if (b->opts->progress != NULL && b->njobs > 0)
+		b->opts->progress("hashing", b->njobs, b->njobs,
+			b->bytes_done, b->bytes_total, b->opts->payload);
 	for (size_t k = 0; k < b->nmanifests; k++) {
 		struct manifest *m = &b->manifests[k];
 
