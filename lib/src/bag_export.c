@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,11 @@ struct export_run {
 	pthread_mutex_t lock;
 	size_t next;
 	int stop;
-	/* the progress line: drawn by the calling thread only */
-	pthread_t caller;
-	size_t copied;
-	uint64_t bytes_copied, bytes_total;
+	/* the progress line, drawn by the calling thread while the pool
+	 * copies */
+	_Atomic size_t copied;
+	_Atomic uint64_t bytes_copied;
+	uint64_t bytes_total;
 };
 
 /* A new file of the bag at `rel`, its folders made; -1 on failure
@@ -373,19 +375,6 @@ static int url_path(custody_buf *out, const char *path, custody_error **err)
 
 /* A copying thread: items taken in turn, each with an object database
  * of the thread's own (libgit2 handles are not shared across threads). */
-static void report_copied(struct export_run *run)
-{
-	size_t done;
-	uint64_t bytes;
-
-	pthread_mutex_lock(&run->lock);
-	done = run->copied;
-	bytes = run->bytes_copied;
-	pthread_mutex_unlock(&run->lock);
-	run->opts->progress("copying", done, run->nitems, bytes,
-		run->bytes_total, run->opts->payload);
-}
-
 static void *copy_worker(void *arg)
 {
 	struct export_run *run = arg;
@@ -408,15 +397,13 @@ static void *copy_worker(void *arg)
 		it->rc = odb == NULL ? custody__error_git(&it->error,
 			CUSTODY_EIO, "the object store") : copy_payload(run, odb,
 			it, 0, &it->error);
-		pthread_mutex_lock(&run->lock);
-		if (it->rc != 0)
+		if (it->rc != 0) {
+			pthread_mutex_lock(&run->lock);
 			run->stop = 1;
-		run->copied++;
-		run->bytes_copied += it->record->size;
-		pthread_mutex_unlock(&run->lock);
-		if (run->opts->progress != NULL && it->rc == 0 &&
-		    pthread_equal(pthread_self(), run->caller))
-			report_copied(run);
+			pthread_mutex_unlock(&run->lock);
+		}
+		atomic_fetch_add(&run->bytes_copied, it->record->size);
+		atomic_fetch_add(&run->copied, 1);
 	}
 	git_odb_free(odb);
 	return NULL;
@@ -450,20 +437,35 @@ static int copy_all(struct export_run *run, custody_error **err)
 	if ((pool = calloc(threads, sizeof(*pool))) == NULL)
 		return custody__oom(err);
 	pthread_mutex_init(&run->lock, NULL);
-	run->caller = pthread_self();
 	for (size_t i = 0; i < run->nitems; i++)
 		run->bytes_total += run->items[i].record->size;
-	if (run->opts->progress != NULL)
-		run->opts->progress("copying", 0, run->nitems, 0,
-			run->bytes_total, run->opts->payload);
-	for (unsigned int t = 1; t < threads; t++)
+	/* with a progress line the calling thread draws it and the pool
+	 * is one thread larger; without, it copies too */
+	for (unsigned int t = run->opts->progress != NULL ? 0 : 1;
+	    t < threads; t++)
 		if (pthread_create(&pool[started], NULL, copy_worker, run) == 0)
 			started++;
-	copy_worker(run);
+	if (run->opts->progress == NULL || started == 0)
+		copy_worker(run);
+	while (run->opts->progress != NULL) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+		size_t done = atomic_load(&run->copied);
+		int stop;
+
+		pthread_mutex_lock(&run->lock);
+		stop = run->stop;
+		pthread_mutex_unlock(&run->lock);
+		if (stop)
+			break;
+		run->opts->progress("copying", done, run->nitems,
+			atomic_load(&run->bytes_copied), run->bytes_total,
+			run->opts->payload);
+		if (done >= run->nitems)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	for (size_t t = 0; t < started; t++)
 		pthread_join(pool[t], NULL);
-	if (run->opts->progress != NULL && !run->stop)
-		report_copied(run);
 	pthread_mutex_destroy(&run->lock);
 	free(pool);
 	for (size_t i = 0; i < run->nitems; i++) {

@@ -238,6 +238,7 @@ struct download {
 	EVP_MD_CTX *ctx[ALGS];
 	uint64_t size, limit;
 	int has_limit, too_long, write_errno;
+	struct fetch_run *run;    /* for the progress line */
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *payload)
@@ -257,6 +258,11 @@ static size_t on_data(char *data, size_t size, size_t n, void *payload)
 		return 0;
 	}
 	d->size += len;
+	/* one file may be most of the work: its bytes move the line too */
+	if (d->run->opts->progress != NULL)
+		d->run->opts->progress("fetching", d->run->done,
+			d->run->missing, d->run->sum->bytes + d->size,
+			d->run->bytes_total, d->run->opts->payload);
 	return len;
 }
 
@@ -281,6 +287,7 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 
 	memset(&d, 0, sizeof(d));
 	d.fd = -1;
+	d.run = run;
 	snprintf(tmp, sizeof(tmp), ".custody-fetch-%ld-%zu", (long)getpid(),
 		seq);
 	if (!allowed_scheme(w->url, run->opts->allow_file)) {
