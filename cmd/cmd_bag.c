@@ -17,7 +17,7 @@ static const char help[] =
 "                   [--passphrase-file FILE] [--wait SECONDS]\n"
 "                   [--archive DIR] [--json]\n"
 "       custody bag fetch BAG [--allow-file] [--key KEY | --policy POLICY]\n"
-"                   [--legacy-encoding] [--json]\n"
+"                   [--max-bytes N] [--legacy-encoding] [--json]\n"
 "\n"
 "BagIt bags (RFC 8493), the format libraries and archives move\n"
 "collections in. `validate` checks any bag, made by any tool: complete\n"
@@ -42,6 +42,7 @@ static const char help[] =
 "refused or already there. `fetch` completes a holey bag: each file\n"
 "fetch.txt lists is downloaded (http, https), checked against its\n"
 "length, the manifests and (with --key) its custody proof, then moved in.\n"
+"On a terminal a progress line on stderr shows the files and bytes done.\n"
 "\n"
 "  --legacy-encoding   take manifest paths as written, decoding nothing\n"
 "                      (bags from tools that wrote raw names)\n"
@@ -53,6 +54,8 @@ static const char help[] =
 "  --policy POLICY     validate: the same with the outlet's witness policy\n"
 "  --into DIR          import: the collection folder to put the payload in\n"
 "  --allow-file        fetch: file:// URLs too\n"
+"  --max-bytes N       fetch: stop a file that brings more than N bytes\n"
+"                      (default 16 GiB; fetch.txt's length '-' sets none)\n"
 "  --passphrase-file FILE  the signing key's passphrase (or\n"
 "                      CUSTODY_PASSPHRASE)\n"
 "  --wait SECONDS      wait this long if another process holds the archive\n"
@@ -87,6 +90,7 @@ static int print_problem(const custody_bag_problem *p, void *payload)
 	struct shown *shown = payload;
 	char where[64] = "";
 
+	cli_progress_end();
 	if (shown->json) {
 		FILE *out = shown->out;
 
@@ -145,6 +149,7 @@ static int bag_export(struct cli *cli, const char *out,
 		return EXIT_FAILED;
 	rc = custody_bag_export(archive, out, (const char *const *)paths,
 		npaths, opts, &sum, &err);
+	cli_progress_end();
 	custody_archive_free(archive);
 	if (rc != 0)
 		return cli_fail(err);
@@ -193,6 +198,7 @@ static int bag_import(struct cli *cli, const char *bag,
 	opts->payload = &shown;
 	opts->lock_wait_ms = cli->wait_ms;
 	rc = custody_bag_import(archive, bag, opts, &sum, &err);
+	cli_progress_end();
 	custody_archive_free(archive);
 	custody_key_free(key);
 	free((char *)shown.bag);
@@ -239,6 +245,7 @@ static int bag_fetch(struct cli *cli, const char *bag,
 	opts->problem = print_problem;
 	opts->payload = &shown;
 	rc = custody_bag_fetch(bag, opts, &sum, &err);
+	cli_progress_end();
 	free((char *)shown.bag);
 	if (rc != 0 && rc != CUSTODY_EVERIFY)
 		return cli_fail(err);
@@ -278,6 +285,7 @@ static int bag_validate(struct cli *cli, const char *bag,
 	opts->problem = print_problem;
 	opts->payload = &shown;
 	rc = custody_bag_validate(bag, opts, &sum, &err);
+	cli_progress_end();
 	if (shown.out != NULL)
 		fclose(shown.out);
 	if (rc != 0 && rc != CUSTODY_EVERIFY) {
@@ -373,6 +381,7 @@ int cmd_bag(int argc, char **argv)
 		{ "into", required_argument, NULL, 'i' },
 		{ "allow-file", no_argument, NULL, 'F' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "max-bytes", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -411,6 +420,12 @@ int cmd_bag(int argc, char **argv)
 		case 'f': eopts.fetch_base = optarg; export_only = 1; break;
 		case 'i': iopts.into = optarg; import_only = 1; break;
 		case 'F': fopts.allow_file = 1; break;
+		case 'M':
+			if (cli_parse_u64(optarg, &n) != 0 || n == 0)
+				return cli_usage("bag", "--max-bytes wants a "
+					"number of bytes, not '%s'", optarg);
+			fopts.max_bytes = n;
+			break;
 		case 'a':
 			if (at_size(optarg, &eopts.at) != EXIT_OK)
 				return EXIT_USAGE;
@@ -420,12 +435,17 @@ int cmd_bag(int argc, char **argv)
 	}
 	if (c < 0)
 		return cli.status;
+	/* the progress line is for people: not beside --json */
+	if (cli.progress && !cli.json)
+		vopts.progress = eopts.progress = iopts.progress =
+			fopts.progress = cli_progress;
 	if (optind == argc)
 		return cli_usage("bag", "say validate, export, import or "
 			"fetch");
 	verb = argv[optind++];
 	if (strcmp(verb, "import") == 0) {
-		if (validate_only || export_only || policy != NULL)
+		if (validate_only || export_only || policy != NULL ||
+		    fopts.allow_file || fopts.max_bytes != 0)
 			return cli_usage("bag", "bag import takes --into, "
 				"--legacy-encoding, --threads, --key and the "
 				"common options");
@@ -434,8 +454,10 @@ int cmd_bag(int argc, char **argv)
 		cli.key_name = key;
 		return bag_import(&cli, argv[optind], &iopts);
 	}
-	if (fopts.allow_file && strcmp(verb, "fetch") != 0)
-		return cli_usage("bag", "--allow-file is for bag fetch");
+	if ((fopts.allow_file || fopts.max_bytes != 0) &&
+	    strcmp(verb, "fetch") != 0)
+		return cli_usage("bag", "--allow-file and --max-bytes are for "
+			"bag fetch");
 	if (import_only || cli.passphrase_file != NULL || cli.wait_ms != 0)
 		return cli_usage("bag", "--into, --passphrase-file and --wait "
 			"are for bag import");

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,11 @@ struct export_run {
 	pthread_mutex_t lock;
 	size_t next;
 	int stop;
+	/* the progress line, drawn by the calling thread while the pool
+	 * copies */
+	_Atomic size_t copied;
+	_Atomic uint64_t bytes_copied;
+	uint64_t bytes_total;
 };
 
 /* A new file of the bag at `rel`, its folders made; -1 on failure
@@ -396,6 +402,8 @@ static void *copy_worker(void *arg)
 			run->stop = 1;
 			pthread_mutex_unlock(&run->lock);
 		}
+		atomic_fetch_add(&run->bytes_copied, it->record->size);
+		atomic_fetch_add(&run->copied, 1);
 	}
 	git_odb_free(odb);
 	return NULL;
@@ -429,10 +437,33 @@ static int copy_all(struct export_run *run, custody_error **err)
 	if ((pool = calloc(threads, sizeof(*pool))) == NULL)
 		return custody__oom(err);
 	pthread_mutex_init(&run->lock, NULL);
-	for (unsigned int t = 1; t < threads; t++)
+	for (size_t i = 0; i < run->nitems; i++)
+		run->bytes_total += run->items[i].record->size;
+	/* with a progress line the calling thread draws it and the pool
+	 * is one thread larger; without, it copies too */
+	for (unsigned int t = run->opts->progress != NULL ? 0 : 1;
+	    t < threads; t++)
 		if (pthread_create(&pool[started], NULL, copy_worker, run) == 0)
 			started++;
-	copy_worker(run);
+	if (run->opts->progress == NULL || started == 0)
+		copy_worker(run);
+	while (run->opts->progress != NULL) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+		size_t done = atomic_load(&run->copied);
+		int stop;
+
+		pthread_mutex_lock(&run->lock);
+		stop = run->stop;
+		pthread_mutex_unlock(&run->lock);
+		if (stop)
+			break;
+		run->opts->progress("copying", done, run->nitems,
+			atomic_load(&run->bytes_copied), run->bytes_total,
+			run->opts->payload);
+		if (done >= run->nitems)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	for (size_t t = 0; t < started; t++)
 		pthread_join(pool[t], NULL);
 	pthread_mutex_destroy(&run->lock);
@@ -725,6 +756,9 @@ static int export_run(struct export_run *run, const char *out,
 		if (rc != 0)
 			goto done;
 		sum->proofs++;
+		if (run->opts->progress != NULL)
+			run->opts->progress("proving", i + 1, run->nitems, 0, 0,
+				run->opts->payload);
 	}
 	if ((rc = tag_manifest(run, 0, err)) != 0 ||
 	    (rc = tag_manifest(run, 1, err)) != 0)

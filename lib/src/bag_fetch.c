@@ -45,6 +45,10 @@ struct fetch_run {
 	const struct custody_bag_algorithm *algs[ALGS];
 	int have_alg[ALGS];
 	custody_bag_fetch_summary *sum;
+	uint64_t max_bytes;
+	/* for the progress line */
+	size_t missing, done;
+	uint64_t bytes_total;
 };
 
 static const char *const alg_names[ALGS] = { "md5", "sha1", "sha224",
@@ -234,6 +238,7 @@ struct download {
 	EVP_MD_CTX *ctx[ALGS];
 	uint64_t size, limit;
 	int has_limit, too_long, write_errno;
+	struct fetch_run *run;    /* for the progress line */
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *payload)
@@ -253,6 +258,11 @@ static size_t on_data(char *data, size_t size, size_t n, void *payload)
 		return 0;
 	}
 	d->size += len;
+	/* one file may be most of the work: its bytes move the line too */
+	if (d->run->opts->progress != NULL)
+		d->run->opts->progress("fetching", d->run->done,
+			d->run->missing, d->run->sum->bytes + d->size,
+			d->run->bytes_total, d->run->opts->payload);
 	return len;
 }
 
@@ -277,6 +287,7 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 
 	memset(&d, 0, sizeof(d));
 	d.fd = -1;
+	d.run = run;
 	snprintf(tmp, sizeof(tmp), ".custody-fetch-%ld-%zu", (long)getpid(),
 		seq);
 	if (!allowed_scheme(w->url, run->opts->allow_file)) {
@@ -294,8 +305,17 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 				run->algs[k]->name);
 			goto done;
 		}
-	d.has_limit = w->has_length;
-	d.limit = w->length;
+	/* fetch.txt's length when it gives one, else the cap: a server
+	 * must not fill the disk because a bag says "-" */
+	if (w->has_length && w->length > run->max_bytes) {
+		problem(run, "fetch.txt", w->line, w->path, "%s: fetch.txt "
+			"gives %" PRIu64 " bytes, more than the %" PRIu64 " a "
+			"file may bring (max_bytes); not fetched", w->url,
+			w->length, run->max_bytes);
+		goto done;
+	}
+	d.has_limit = 1;
+	d.limit = w->has_length ? w->length : run->max_bytes;
 	if ((d.fd = openat(run->bag_fd, tmp, O_RDWR | O_CREAT | O_EXCL |
 	    O_CLOEXEC, 0644)) < 0) {
 		failed = custody__error_sys(err, CUSTODY_EIO, errno, "%s/%s: "
@@ -326,6 +346,12 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 	if (d.write_errno != 0) {
 		failed = custody__error_sys(err, CUSTODY_EIO, d.write_errno,
 			"%s/%s: cannot write", run->bag, tmp);
+		goto done;
+	}
+	if (d.too_long && !w->has_length) {
+		problem(run, "fetch.txt", w->line, w->path, "%s: sent more "
+			"than %" PRIu64 " bytes, the most a file may bring "
+			"(max_bytes); not fetched", w->url, run->max_bytes);
 		goto done;
 	}
 	if (d.too_long || (code == CURLE_OK && w->has_length &&
@@ -443,7 +469,7 @@ int custody_bag_fetch(const char *bag, const custody_bag_fetch_options *opts,
 		CUSTODY_BAG_FETCH_OPTIONS_INIT;
 	struct fetch_run run;
 	custody_bag_fetch_summary sum;
-	int rc;
+	int rc, known = 1;
 
 	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
 	    CUSTODY_BAG_FETCH_OPTIONS_VERSION,
@@ -455,6 +481,8 @@ int custody_bag_fetch(const char *bag, const custody_bag_fetch_options *opts,
 	run.bag = bag;
 	run.opts = opts ? opts : &defaults;
 	run.sum = &sum;
+	run.max_bytes = run.opts->max_bytes ? run.opts->max_bytes :
+		CUSTODY_BAG_FETCH_MAX_BYTES_DEFAULT;
 	if ((run.bag_fd = open(bag, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return custody__error_sys(err, errno == ENOENT ?
 			CUSTODY_ENOTFOUND : CUSTODY_EIO, errno, "%s: cannot "
@@ -462,6 +490,21 @@ int custody_bag_fetch(const char *bag, const custody_bag_fetch_options *opts,
 	if ((rc = read_fetch(&run, err)) != 0 ||
 	    (rc = read_manifests(&run, err)) != 0)
 		goto done;
+	for (size_t i = 0; i < run.n && run.opts->progress != NULL; i++) {
+		struct stat st;
+
+		if (fstatat(run.bag_fd, run.items[i].path, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		run.missing++;
+		run.bytes_total += run.items[i].length;
+		known &= run.items[i].has_length;
+	}
+	if (!known)
+		run.bytes_total = 0;
+	if (run.opts->progress != NULL && run.missing > 0)
+		run.opts->progress("fetching", 0, run.missing, 0,
+			run.bytes_total, run.opts->payload);
 	for (size_t i = 0; i < run.n; i++) {
 		struct wanted *w = &run.items[i];
 		struct stat st;
@@ -478,10 +521,12 @@ int custody_bag_fetch(const char *bag, const custody_bag_fetch_options *opts,
 			problem(&run, "fetch.txt", w->line, w->path, "no "
 				"payload manifest lists it: it cannot be "
 				"checked, so it is not fetched");
-			continue;
-		}
-		if ((rc = fetch_one(&run, w, i, err)) < 0)
+		} else if ((rc = fetch_one(&run, w, i, err)) < 0) {
 			goto done;
+		}
+		if (run.opts->progress != NULL)
+			run.opts->progress("fetching", ++run.done, run.missing,
+				sum.bytes, run.bytes_total, run.opts->payload);
 	}
 	rc = sum.failed == 0 ? 0 : custody__error(err, CUSTODY_EVERIFY,
 		"%s: %zu file%s not fetched", bag, sum.failed,

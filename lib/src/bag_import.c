@@ -34,6 +34,11 @@ struct import_run {
 	struct import_file *files;
 	size_t n, alloc;
 	const char *into;
+	/* the folders of the collection the import makes, parents before
+	 * their children, so that a failed import can take them back */
+	char **made;
+	size_t nmade, made_alloc;
+	int copying;
 };
 
 static int list_payload(struct import_run *run, const char *rel, int depth,
@@ -93,6 +98,53 @@ static int list_payload(struct import_run *run, const char *rel, int depth,
 	}
 	closedir(dir);
 	return rc;
+}
+
+/* Note the folders above run->files[i] that do not exist yet. The files
+ * are sorted, so every folder the previous file has is one of this
+ * file's only if it is a common prefix of both: only the folders past
+ * that prefix are new to the list. */
+static int note_new_folders(struct import_run *run, size_t i,
+	custody_error **err)
+{
+	const char *rel = run->files[i].rel;
+	size_t from = 0;
+
+	if (i > 0) {
+		const char *prev = run->files[i - 1].rel;
+
+		for (size_t k = 0; rel[k] != '\0' && rel[k] == prev[k]; k++)
+			if (rel[k] == '/')
+				from = k + 1;
+	}
+	for (const char *slash = strchr(rel + from, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		struct stat st;
+		char *folder;
+
+		if ((folder = strndup(rel, (size_t)(slash - rel))) == NULL)
+			return custody__oom(err);
+		if (fstatat(run->a->root_fd, folder, &st, AT_SYMLINK_NOFOLLOW)
+		    == 0 || errno != ENOENT) {
+			free(folder);
+			continue;
+		}
+		if (run->nmade == run->made_alloc) {
+			size_t alloc = run->made_alloc ? run->made_alloc * 2 :
+				16;
+			char **made = realloc(run->made, alloc *
+				sizeof(*made));
+
+			if (made == NULL) {
+				free(folder);
+				return custody__oom(err);
+			}
+			run->made = made;
+			run->made_alloc = alloc;
+		}
+		run->made[run->nmade++] = folder;
+	}
+	return 0;
 }
 
 static int copy_in(struct import_run *run, struct import_file *f,
@@ -263,6 +315,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	vopts.threads = opts->threads;
 	vopts.problem = opts->problem;
 	vopts.payload = opts->payload;
+	vopts.progress = opts->progress;
 	if ((rc = custody_bag_validate(bag, &vopts, NULL, err)) != 0)
 		goto done;
 	if ((run.bag_fd = open(bag, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
@@ -294,6 +347,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 				"imported", run.files[i].rel);
 			goto done;
 		}
+		if ((rc = note_new_folders(&run, i, err)) != 0)
+			goto done;
 	}
 	if ((rc = bag_digest(run.bag_fd, manifest, sizeof(manifest),
 	    sum.manifest_sha256, err)) != 0)
@@ -329,9 +384,13 @@ int custody_bag_import(custody_archive *a, const char *bag,
 		rc = custody__oom(err);
 		goto done;
 	}
+	run.copying = 1;
 	for (size_t i = 0; i < run.n; i++) {
 		if ((rc = copy_in(&run, &run.files[i], err)) != 0)
 			goto done;
+		if (opts->progress != NULL)
+			opts->progress("copying", i + 1, run.n, 0, 0,
+				opts->payload);
 		if ((paths[i] = custody_fs__join(custody_archive_collection(a),
 		    run.files[i].rel)) == NULL) {
 			rc = custody__oom(err);
@@ -344,6 +403,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	aopts.store = opts->store;
 	aopts.threads = opts->threads;
 	aopts.lock_wait_ms = opts->lock_wait_ms;
+	aopts.progress = opts->progress;
+	aopts.payload = opts->payload;
 	if (run.n == 0) {
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: the bag's "
 			"payload is empty: nothing to import", bag);
@@ -358,7 +419,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 		memcpy(sum.commit, added.commit, sizeof(sum.commit));
 	}
 done:
-	/* a failed import takes back what it copied */
+	/* a failed import takes back the files it copied */
 	for (size_t i = 0; i < run.n; i++) {
 		if (rc != 0 && run.files[i].copied)
 			(void)unlinkat(a->root_fd, run.files[i].rel, 0);
@@ -367,6 +428,14 @@ done:
 		if (paths != NULL)
 			free((char *)paths[i]);
 	}
+	/* and the folders it made for them, deepest first; one that is not
+	 * empty (someone else wrote in it meanwhile) stays */
+	for (size_t i = run.nmade; i-- > 0;) {
+		if (rc != 0 && run.copying)
+			(void)unlinkat(a->root_fd, run.made[i], AT_REMOVEDIR);
+		free(run.made[i]);
+	}
+	free(run.made);
 	free(paths);
 	free(run.files);
 	custody_buf_dispose(&info);

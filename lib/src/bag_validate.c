@@ -11,11 +11,13 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -72,6 +74,7 @@ struct job {
 	int rc;                       /* 0, or an errno */
 	int kind;                     /* 0 ok, 1 not a regular file */
 	uint64_t size;
+	uint64_t expected;            /* its size in the walk */
 	char digest[MANIFESTS_MAX][129];
 };
 
@@ -98,6 +101,11 @@ struct bag_check {
 	size_t njobs;
 	size_t next_job;
 	pthread_mutex_t lock;
+	/* the progress line, drawn by the calling thread while the pool
+	 * hashes */
+	_Atomic size_t jobs_done;
+	_Atomic uint64_t bytes_done;
+	uint64_t bytes_total;
 };
 
 static int grow(void **items, size_t *alloc, size_t n, size_t size)
@@ -1149,6 +1157,8 @@ static void hash_one(struct bag_check *b, struct job *job,
 		if (n == 0)
 			break;
 		job->size += (uint64_t)n;
+		if (b->opts->progress != NULL)
+			atomic_fetch_add(&b->bytes_done, (uint64_t)n);
 		for (size_t k = 0; k < b->nmanifests; k++)
 			if (ctx[k] != NULL && EVP_DigestUpdate(ctx[k], buffer,
 			    (size_t)n) != 1) {
@@ -1191,6 +1201,7 @@ static void *hash_worker(void *arg)
 			b->jobs[i].rc = ENOMEM;
 		else
 			hash_one(b, &b->jobs[i], buffer);
+		atomic_fetch_add(&b->jobs_done, 1);
 	}
 	free(buffer);
 	return NULL;
@@ -1231,10 +1242,14 @@ static void check_digests(struct bag_check *b)
 		if (m->md == NULL)
 			continue;
 		for (size_t j = 0; j < m->n; j++) {
-			if (find_disk(m->tag ? b->tags : b->payload, m->tag ?
-			    b->ntags : b->npayload, m->entries[j].path) == NULL)
+			struct on_disk *d = find_disk(m->tag ? b->tags :
+				b->payload, m->tag ? b->ntags : b->npayload,
+				m->entries[j].path);
+
+			if (d == NULL)
 				continue;
 			b->jobs[n].path = m->entries[j].path;
+			b->jobs[n].expected = d->size;
 			b->jobs[n++].mask = 1u << k;
 		}
 	}
@@ -1247,6 +1262,7 @@ static void check_digests(struct bag_check *b)
 			continue;
 		}
 		b->jobs[b->njobs++] = b->jobs[i];
+		b->bytes_total += b->jobs[i].expected;
 	}
 	if (threads > b->njobs)
 		threads = (unsigned int)b->njobs;
@@ -1258,14 +1274,31 @@ static void check_digests(struct bag_check *b)
 	}
 	pthread_mutex_init(&b->lock, NULL);
 	b->next_job = 0;
-	for (unsigned int t = 1; t < threads; t++)
+	/* with a progress line the calling thread draws it and the pool
+	 * is one thread larger; without, it hashes too */
+	for (unsigned int t = b->opts->progress != NULL ? 0 : 1; t < threads;
+	    t++)
 		if (pthread_create(&pool[started], NULL, hash_worker, b) == 0)
 			started++;
-	hash_worker(b);
+	if (b->opts->progress == NULL || started == 0)
+		hash_worker(b);
+	while (b->opts->progress != NULL && atomic_load(&b->jobs_done) <
+	    b->njobs) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+		b->opts->progress("hashing", atomic_load(&b->jobs_done),
+			b->njobs, atomic_load(&b->bytes_done), b->bytes_total,
+			b->opts->payload);
+		nanosleep(&pause, NULL);
+	}
 	for (size_t t = 0; t < started; t++)
 		pthread_join(pool[t], NULL);
 	pthread_mutex_destroy(&b->lock);
 	free(pool);
+	if (b->opts->progress != NULL && b->njobs > 0)
+		b->opts->progress("hashing", b->njobs, b->njobs,
+			atomic_load(&b->bytes_done), b->bytes_total,
+			b->opts->payload);
 	for (size_t k = 0; k < b->nmanifests; k++) {
 		struct manifest *m = &b->manifests[k];
 

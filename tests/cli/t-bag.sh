@@ -526,6 +526,39 @@ test_bag_import__names_add_would_refuse_or_that_exist_import_nothing() {
 	expect_out "{\"format\":\"custody-bag-import/v1\",\"bag\":\"../b/valid\",\"files\":2,\"registered\":2,\"new_versions\":0,\"received_events\":2,\"commit\":\"$(git --git-dir=.custody rev-parse main)\",\"manifest\":\"tagmanifest-sha256.txt\",\"manifest_sha256\":\"$(sha256sum <../b/valid/tagmanifest-sha256.txt | cut -d' ' -f1)\",\"bagging_date\":\"2026-12-06\",\"source_organization\":\"Example Library\"}"
 }
 
+# A failure after the payload is copied (here: another process holds
+# the archive lock) takes back the files and the folders the import made,
+# and only those: the collection is as it was, folders and all.
+test_bag_import__a_failed_import_removes_the_folders_it_made() {
+	bags
+	mkdir desk && cd desk
+	run init --origin example.org/desk
+	mkdir -p in/old
+	printf 'kept\n' >in/old/kept.txt
+	"$PYTHON" - <<'PY' &
+import fcntl, os, socket, time
+f = open(".custody/custody.lock", "r+")
+fcntl.flock(f, fcntl.LOCK_EX)
+f.truncate(0)
+f.write("pid %d host %s\n" % (os.getpid(), socket.gethostname()))
+f.flush()
+open("holder.ready", "w").close()
+time.sleep(30)
+PY
+	local holder=$! before
+	while [ ! -e holder.ready ]; do sleep 0.05; done
+	rm holder.ready
+	before=$(snapshot .)
+	run bag import ../b/valid --into in/new/deep
+	kill "$holder"
+	wait "$holder" 2>/dev/null
+	expect_rc 1
+	expect_err_has "custody: archive is locked by process $holder on "
+	expect_eq "$(snapshot .)" "$before" "the collection and its folders"
+	[ -d in/old ] || fail "a folder that was there is gone"
+	[ ! -e in/new ] || fail "a folder the import made is left"
+}
+
 # ---- holey bags: fetch ----
 
 # serve_files ROOT: python3's http.server for ROOT on loopback, at
@@ -616,6 +649,111 @@ test_bag_fetch__file_urls_only_when_allowed() {
 	expect_rc 1
 	expect_err "custody: ../out/fetch.txt:1: error: data/../escape: path has a '..' component (outside its folder), not fetched (RFC 8493 2.2.3)"
 	[ ! -e ../escape ] || fail "written outside the bag"
+}
+
+# ---- the progress line ----
+
+# tty_run ARGS...: custody ARGS on a terminal (script(1)), stdout and
+# stderr together in $TMP/tty.out
+tty_run() {
+	script -qec "$CUSTODY $*" /dev/null </dev/null >"$TMP/tty.out"
+}
+
+# tty_is PHASE EXPECTED: the last tty_run drew PHASE's progress line and
+# erased it, and every other line is exactly EXPECTED, none glued to it
+tty_is() {
+	grep -q "$1: [0-9]*/[0-9]*" "$TMP/tty.out" ||
+		fail "no $1 progress: $(cat -v "$TMP/tty.out")"
+	grep -q $'\r\033\\[K' "$TMP/tty.out" ||
+		fail "progress line not erased: $(cat -v "$TMP/tty.out")"
+	expect_eq "$(tr '\r' '\n' <"$TMP/tty.out" | sed 's/^\x1b\[K//' |
+		grep -Ev '^(hashing|copying|proving|fetching): [0-9]+/[0-9]+( files, [0-9.]+ [KMGT]?i?B/[0-9.]+ [KMGT]?i?B)?$' |
+		grep -v '^$')" "$2" "the lines besides the progress line"
+}
+
+test_bag__progress_on_a_terminal_only_and_never_glued_to_a_line() {
+	export_setup
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	# export: copying, then proving; without a terminal, no progress
+	tty_run bag export ../t1
+	run bag export ../t2
+	expect_rc 0
+	expect_err ""
+	tty_is copying "${OUT//t2/t1}"
+	grep -q 'proving: [0-9]*/[0-9]*' "$TMP/tty.out" || fail "no proving progress"
+	# validate: hashing, erased before the result
+	run bag validate ../t1 --key ../outlet.vkey
+	expect_rc 0
+	expect_err ""
+	tty_run bag validate ../t1 --key ../outlet.vkey
+	tty_is hashing "$OUT"
+	# and before every problem line of an invalid bag
+	printf 'changed\n' >../t2/data/memos/budget.txt
+	run bag validate ../t2
+	expect_rc 1
+	tty_run bag validate ../t2
+	tty_is hashing "$ERR
+$OUT"
+	# --json: no progress line at all, on a terminal too
+	tty_run bag validate ../t1 --json
+	grep -q $'hashing\\|\033' "$TMP/tty.out" &&
+		fail "progress beside --json: $(cat -v "$TMP/tty.out")"
+	# import: hashing the bag, copying, then add's own phases
+	mkdir ../desk && cd ../desk
+	run init --origin example.org/desk
+	run bag import ../t1 --into b
+	expect_rc 0
+	expect_err "custody: ../t1/custody: warning: custody proofs present but not checked: no outlet key or policy was given (RFC 8493 2.2.4)"
+	tty_run bag import ../t1 --into a
+	tty_is copying "$ERR
+$(sed 's/commit [0-9a-f]*/commit '"$(git --git-dir=.custody rev-parse --short=12 main)"'/' <<<"$OUT")"
+	cd ../coll
+	# fetch: each missing file
+	serve_files "$PWD"
+	run bag export ../h1 --fetch-base "http://127.0.0.1:$PORT/" memos/
+	run bag export ../h2 --fetch-base "http://127.0.0.1:$PORT/" memos/
+	run bag fetch ../h2
+	expect_rc 0
+	expect_err ""
+	tty_run bag fetch ../h1
+	tty_is fetching "$OUT"
+	diff -r ../h1/data ../h2/data || fail "fetched on a terminal, the payload differs"
+}
+
+# A fetch.txt length of "-" sets no bound: --max-bytes (default 16 GiB)
+# does, and a listed length above it is not even asked for.
+test_bag_fetch__max_bytes_stops_a_file_without_a_length() {
+	export_setup
+	serve_files "$PWD"
+	run bag export ../out --fetch-base "http://127.0.0.1:$PORT/" memos/budget.txt
+	expect_rc 0
+	sed -i 's/ 28 / - /' ../out/fetch.txt
+	grep -q "budget.txt - data/" ../out/fetch.txt || fail "fetch.txt: $(cat ../out/fetch.txt)"
+	run bag fetch ../out --max-bytes 27
+	expect_rc 1
+	expect_out "fetched 0 files (0 bytes), 0 already there, 1 failed"
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: http://127.0.0.1:$PORT/memos/budget.txt: sent more than 27 bytes, the most a file may bring (max_bytes); not fetched (RFC 8493 2.2.3)"
+	[ ! -e ../out/data/memos/budget.txt ] || fail "a file past the cap went in"
+	[ -z "$(ls -A ../out | grep custody-fetch)" ] || fail "a temporary file was left"
+	# a listed length above the cap: not fetched at all
+	sed -i 's/ - / 28 /' ../out/fetch.txt
+	: >"$TMP/http.log"
+	run bag fetch ../out --max-bytes 27
+	expect_rc 1
+	expect_err "custody: ../out/fetch.txt:1: error: data/memos/budget.txt: http://127.0.0.1:$PORT/memos/budget.txt: fetch.txt gives 28 bytes, more than the 27 a file may bring (max_bytes); not fetched (RFC 8493 2.2.3)"
+	grep -q 'GET /memos/budget.txt' "$TMP/http.log" && fail "asked for a file above the cap"
+	# at the cap, or with the default, it comes in
+	sed -i 's/ 28 / - /' ../out/fetch.txt
+	run bag fetch ../out --max-bytes 28
+	expect_rc 0
+	expect_out "fetched 1 file (28 bytes), 0 already there, 0 failed"
+	cmp memos/budget.txt ../out/data/memos/budget.txt || fail "differs"
+	run bag fetch ../out --max-bytes 0
+	expect_rc 2
+	expect_err_has "custody: --max-bytes wants a number of bytes, not '0'"
+	run bag validate ../out --max-bytes 5
+	expect_rc 2
+	expect_err_has "--allow-file and --max-bytes are for bag fetch"
 }
 
 run_tests

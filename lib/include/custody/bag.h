@@ -46,7 +46,7 @@ typedef struct custody_bag_problem {
 typedef int (*custody_bag_problem_cb)(const custody_bag_problem *problem,
 	void *payload);
 
-#define CUSTODY_BAG_VALIDATE_OPTIONS_VERSION 1
+#define CUSTODY_BAG_VALIDATE_OPTIONS_VERSION 2
 typedef struct custody_bag_validate_options {
 	unsigned int version;
 	/* 1: take manifest and fetch.txt paths as written, with no
@@ -67,10 +67,13 @@ typedef struct custody_bag_validate_options {
 	const char *key;
 	const char *policy;
 	size_t policy_len;
+	/* (version 2) the hashing's progress ("hashing": files and bytes
+	 * of those the manifests list), with `payload`; NULL: none */
+	custody_progress_cb progress;
 } custody_bag_validate_options;
 #define CUSTODY_BAG_VALIDATE_OPTIONS_INIT \
 	{ CUSTODY_BAG_VALIDATE_OPTIONS_VERSION, 0, 0, NULL, NULL, NULL, \
-	  NULL, 0 }
+	  NULL, 0, NULL }
 
 /* What custody_bag_validate found, besides the problems. */
 #define CUSTODY_BAG_SUMMARY_VERSION 1
@@ -111,7 +114,7 @@ CUSTODY_EXTERN(int) custody_bag_validate(const char *bag,
 
 /* ---- export ---- */
 
-#define CUSTODY_BAG_EXPORT_OPTIONS_VERSION 1
+#define CUSTODY_BAG_EXPORT_OPTIONS_VERSION 2
 typedef struct custody_bag_export_options {
 	unsigned int version;
 	/* hard-link payload files from the collection instead of copying
@@ -131,9 +134,13 @@ typedef struct custody_bag_export_options {
 	 * checkpoint's size): each document's latest version among them;
 	 * 0: at head */
 	uint64_t at;
+	/* (version 2) progress ("copying" the payload, then "proving":
+	 * one custody proof per file), with `payload`; NULL: none */
+	custody_progress_cb progress;
+	void *payload;
 } custody_bag_export_options;
 #define CUSTODY_BAG_EXPORT_OPTIONS_INIT \
-	{ CUSTODY_BAG_EXPORT_OPTIONS_VERSION, 0, NULL, 0 }
+	{ CUSTODY_BAG_EXPORT_OPTIONS_VERSION, 0, NULL, 0, NULL, NULL }
 
 #define CUSTODY_BAG_EXPORT_SUMMARY_VERSION 1
 typedef struct custody_bag_export_summary {
@@ -175,7 +182,7 @@ CUSTODY_EXTERN(int) custody_bag_export(custody_archive *archive,
 
 /* ---- import ---- */
 
-#define CUSTODY_BAG_IMPORT_OPTIONS_VERSION 1
+#define CUSTODY_BAG_IMPORT_OPTIONS_VERSION 2
 typedef struct custody_bag_import_options {
 	unsigned int version;
 	/* the collection folder the payload goes in (data/x becomes
@@ -188,9 +195,13 @@ typedef struct custody_bag_import_options {
 	void *payload;
 	int store;                /* -1: archive policy, 0: hashes, 1 */
 	unsigned int lock_wait_ms;
+	/* (version 2) progress ("hashing" the bag, "copying" its payload,
+	 * then add's own phases), with `payload`; NULL: none */
+	custody_progress_cb progress;
 } custody_bag_import_options;
 #define CUSTODY_BAG_IMPORT_OPTIONS_INIT \
-	{ CUSTODY_BAG_IMPORT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, -1, 0 }
+	{ CUSTODY_BAG_IMPORT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, -1, 0, \
+	  NULL }
 
 #define CUSTODY_BAG_IMPORT_SUMMARY_VERSION 1
 typedef struct custody_bag_import_summary {
@@ -216,7 +227,8 @@ typedef struct custody_bag_import_summary {
  * the manifest's SHA-256 and the Bagging-Date), documents and events in
  * one commit. Every destination is checked against the path rules of
  * custody_archive_add, and must not exist yet, before anything is
- * copied; a failure after copying removes what was copied.
+ * copied; a failure after copying removes the files it copied and the
+ * folders it made for them (deepest first; only those it made).
  *
  * Errors: CUSTODY_EVERIFY (not a valid bag), CUSTODY_EINVALID (a name
  * the path rules refuse; an empty payload), CUSTODY_EEXISTS (a
@@ -229,7 +241,10 @@ CUSTODY_EXTERN(int) custody_bag_import(custody_archive *archive,
 
 /* ---- holey bags ---- */
 
-#define CUSTODY_BAG_FETCH_OPTIONS_VERSION 1
+/* The most one fetched file may bring by default, as custody fetch. */
+#define CUSTODY_BAG_FETCH_MAX_BYTES_DEFAULT ((uint64_t)16 << 30)
+
+#define CUSTODY_BAG_FETCH_OPTIONS_VERSION 2
 typedef struct custody_bag_fetch_options {
 	unsigned int version;
 	/* file:// URLs too (refused by default: a bag from elsewhere must
@@ -245,9 +260,18 @@ typedef struct custody_bag_fetch_options {
 	/* each file not fetched, and why */
 	custody_bag_problem_cb problem;
 	void *payload;
+	/* (version 2) the most one file may bring, whatever fetch.txt
+	 * gives (a length of "-" gives none): a download past it is
+	 * stopped, and a file listed as longer is not fetched; 0:
+	 * CUSTODY_BAG_FETCH_MAX_BYTES_DEFAULT */
+	uint64_t max_bytes;
+	/* (version 2) progress ("fetching": files of those missing, and
+	 * bytes of the lengths fetch.txt gives), with `payload`; NULL: none */
+	custody_progress_cb progress;
 } custody_bag_fetch_options;
 #define CUSTODY_BAG_FETCH_OPTIONS_INIT \
-	{ CUSTODY_BAG_FETCH_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, NULL, NULL }
+	{ CUSTODY_BAG_FETCH_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, NULL, NULL, \
+	  0, NULL }
 
 #define CUSTODY_BAG_FETCH_SUMMARY_VERSION 1
 typedef struct custody_bag_fetch_summary {
