@@ -1,6 +1,9 @@
 // Every word the page shows, in one place, so that a translation is one
-// more object of the same keys. English first; a step's wording follows
-// `custody check` where it fits.
+// more object of the same keys: the labels, the result lines and every
+// reason a check fails for (under `reason`). English first; its wording
+// follows `custody check`'s, which the browser tests compare it with.
+// A {name} in a text is filled from the values given to t(); a reason may
+// hold another, already filled, as {reason}.
 export const strings = {
 	en: {
 		title: 'Check a document against its custody proof',
@@ -33,8 +36,9 @@ export const strings = {
 			inclusion: 'inclusion', publication: 'publication',
 			consistency: 'consistency', timestamp: 'timestamp',
 		},
-		passed: 'passed',
-		failedWord: 'failed',
+		stepPassed: '{step}: passed',
+		stepFailed: '{step}: failed',
+		listSeparator: ', ',
 		rows: {
 			registered: 'registered', document: 'document',
 			derived: 'derived', publication: 'publication',
@@ -65,13 +69,23 @@ export const strings = {
 			'but no trusted authority was given',
 		pageHash: 'This page\u2019s SHA-256 is printed by `custody verifier`; ' +
 			'compare it before you trust a copy.',
+		reason: {
+		},
 	},
 };
 
-export function text(lang = 'en') {
-	return strings[lang] ?? strings.en;
+// The page's language is its <html lang>; a text it lacks is English.
+const lang = globalThis.document?.documentElement?.lang;
+
+function lookup(table, key) {
+	return key.split('.').reduce((o, k) => o?.[k], table);
 }
 
-export function fill(template, values) {
+// The text of KEY ('reason.note.empty') in the page's language, each
+// {name} in it replaced by values[name].
+export function t(key, values = {}) {
+	const template = lookup(strings[lang], key) ?? lookup(strings.en, key);
+	if (typeof template !== 'string')
+		throw new Error(`strings.js has no text '${key}'`);
 	return template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 }
