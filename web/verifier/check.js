@@ -53,7 +53,8 @@ function parseConsistencyFile(text) {
 	const hashes = lines.slice(3, -1).map((l, i) => {
 		const h = l.length === 44 ? fromBase64(l) : null;
 		if (h === null || h.length !== 32)
-			throw new CheckError(t('reason.check.consistencyProofHashBytes', { value: i + 4 }));
+			throw new CheckError(t('reason.check.consistencyProofHashBytes', {
+				value: i + 4 }));
 		return h;
 	});
 	return { old: o, new: n, hashes };
@@ -64,31 +65,42 @@ const EMPTY_ROOT = sha256(new Uint8Array(0));
 function checkTwo(a, b, c, fp) {
 	const older = a.size <= b.size ? a : b, newer = older === a ? b : a;
 	if (a.origin !== b.origin)
-		throw new CheckError(t('reason.check.checkpointsAreTwoLogs', { origin: a.origin, bOrigin: b.origin }), true);
+		throw new CheckError(t('reason.check.checkpointsAreTwoLogs', {
+			origin: a.origin, bOrigin: b.origin }), true);
 	if (older.size === newer.size && !equal(older.root, newer.root))
-		throw new CheckError(t('reason.check.evidenceForkTwoRoots', { origin: a.origin, fp, size: older.size, rootB64: older.rootB64, newerRootB64: newer.rootB64 }), true);
+		throw new CheckError(t('reason.check.evidenceForkTwoRoots', {
+			origin: a.origin, fp, size: older.size, rootB64: older.rootB64,
+				newerRootB64: newer.rootB64 }), true);
 	if (c && (c.old !== older.size || c.new !== newer.size))
-		throw new CheckError(t('reason.check.consistencyProofNotFrom', { old: c.old, new: c.new, size: older.size, newerSize: newer.size }));
+		throw new CheckError(t('reason.check.consistencyProofNotFrom', {
+			old: c.old, new: c.new, size: older.size, newerSize: newer.size }));
 	if (older.size === 0n) {
 		if (!equal(older.root, EMPTY_ROOT))
-			throw new CheckError(t('reason.check.checkpointSizeShaNothing', { rootB64: older.rootB64 }),
+			throw new CheckError(t('reason.check.checkpointSizeShaNothing', {
+				rootB64: older.rootB64 }),
 				true);
 		if (c && c.hashes.length)
-			throw new CheckError(t('reason.check.consistencyProofExpectedNone', { length: c.hashes.length }), true);
+			throw new CheckError(t('reason.check.consistencyProofExpectedNone',
+				{ length: c.hashes.length }), true);
 		return;
 	}
 	if (!c) {
 		if (older.size === newer.size)
 			return;
-		throw new CheckError(t('reason.check.checkpointsSizesConsistencyProof', { size: older.size, newerSize: newer.size }));
+		throw new CheckError(t('reason.check.checkpointsSizesConsistencyProof',
+			{ size: older.size, newerSize: newer.size }));
 	}
 	if (older.size === newer.size && c.hashes.length)
-		throw new CheckError(t('reason.check.consistencyProofExpectedNone2', { size: older.size, length: c.hashes.length }), true);
+		throw new CheckError(t('reason.check.consistencyProofExpectedNone2', {
+			size: older.size, length: c.hashes.length }), true);
 	try {
 		verifyConsistency(older.size, newer.size, older.root, newer.root,
 			c.hashes);
 	} catch (e) {
-		throw new CheckError(t('reason.check.evidenceForkNotConsistent', { origin: a.origin, size: older.size, rootB64: older.rootB64, newerSize: newer.size, newerRootB64: newer.rootB64, fp, message: e.message }), true);
+		throw new CheckError(t('reason.check.evidenceForkNotConsistent', {
+			origin: a.origin, size: older.size, rootB64: older.rootB64,
+				newerSize: newer.size, newerRootB64: newer.rootB64, fp,
+					message: e.message }), true);
 	}
 }
 
@@ -103,17 +115,20 @@ function checkDisclosures(pf, e, r) {
 		`${c.field} ${toHex(c.commit)}\n`));
 	const want = fromHex(e.private);
 	if (!want || !equal(want, got))
-		throw new CheckError(t('reason.check.commitmentsProofEntryPrivate'), true);
+		throw new CheckError(t('reason.check.commitmentsProofEntryPrivate'),
+			true);
 	r.privateFields = pf.commitments.map(c => c.field);
 	r.disclosed = [];
 	for (const d of pf.disclosed) {
 		const c = pf.commitments.find(c => c.field === d.field);
 		if (!c)
-			throw new CheckError(t('reason.check.disclosedButSuchField', { field: d.field }), true);
+			throw new CheckError(t('reason.check.disclosedButSuchField', {
+				field: d.field }), true);
 		const commit = hash('custody-field v2\n', d.field, '\n', d.nonce,
 			d.value);
 		if (!equal(commit, c.commit))
-			throw new CheckError(t('reason.check.valueDisclosedEntryCommitted', { field: d.field }), true);
+			throw new CheckError(t('reason.check.valueDisclosedEntryCommitted',
+				{ field: d.field }), true);
 		const text = decodeUtf8(d.value);
 		if (text === null || (['version', 'previous'].includes(d.field) &&
 		    !/^(0|[1-9][0-9]{0,15})$/.test(text)))
@@ -145,7 +160,8 @@ function checkPublication(pf, e, leaf, tp, cp, r) {
 	const m = /^url: (.*)$/m.exec(decodeUtf8(pf.publication.lines));
 	const title = /^title: (.*)$/m.exec(decodeUtf8(pf.publication.lines));
 	if (!pe.documents.some(d => d.index === e.index && d.sha256 === e.sha256))
-		throw new CheckError(t('reason.check.entryDoesEntrySha', { index: pe.index, eIndex: e.index, value: e.sha256.slice(0, 16) }),
+		throw new CheckError(t('reason.check.entryDoesEntrySha', {
+			index: pe.index, eIndex: e.index, value: e.sha256.slice(0, 16) }),
 			true);
 	verifyPair(leaf, e.index, tp.hashes, leafHash(bytes), pe.index,
 		pf.publicationPath, cp.size, cp.root);
@@ -180,7 +196,8 @@ async function rotated(pf, given, note, size) {
 	for (const bytes of pf.logKeys) {
 		const e = parseEntry(bytes, t('reason.check.logKeyEntryProof'));
 		if (e.type !== 'log-key' || e.index >= size)
-			throw new CheckError(t('reason.check.logKeyTreeSize', { index: e.index, type: e.type, size }));
+			throw new CheckError(t('reason.check.logKeyTreeSize', {
+				index: e.index, type: e.type, size }));
 		const from = parseVkey(String(e.previous_log_key ?? ''));
 		const to = parseVkey(String(e.log_key ?? ''));
 		const msg = utf8.encode(`custody log-key rotation v1\nindex ${e.index}\n` +
@@ -190,7 +207,8 @@ async function rotated(pf, given, note, size) {
 		const old = sig(e.old_signature), neu = sig(e.new_signature);
 		if (!old || !neu || !await ed25519Verify(from.pub, msg, old) ||
 		    !await ed25519Verify(to.pub, msg, neu))
-			throw new CheckError(t('reason.check.rotationAtNewKey', { index: e.index }), true);
+			throw new CheckError(t('reason.check.rotationAtNewKey', {
+				index: e.index }), true);
 		if (equal(from.pub, cur.pub)) {
 			cur = to;
 			at = e.index;
@@ -233,7 +251,8 @@ async function run(inputs, r) {
 	let key = inputs.key, policy = null;
 	if (inputs.policy != null) {
 		if (key != null)
-			throw new StepFailure('options', t('reason.check.giveOutletNotBoth'));
+			throw new StepFailure('options',
+				t('reason.check.giveOutletNotBoth'));
 		try {
 			policy = parsePolicy(inputs.policy, t('reason.check.policy'));
 		} catch (e) {
@@ -263,7 +282,8 @@ async function run(inputs, r) {
 		throw at('key', t('reason.check.keyOrCheckpoint'), e);
 	}
 	if (policy && (key = policy.logs.get(cp.origin)) === undefined)
-		throw new StepFailure('policy', t('reason.check.policyItOutletPolicy', { origin: cp.origin }));
+		throw new StepFailure('policy', t('reason.check.policyItOutletPolicy',
+			{ origin: cp.origin }));
 	let v;
 	try {
 		({ v, fp: r.fingerprint } = makeVerifier(key, cp.origin));
@@ -307,7 +327,8 @@ async function run(inputs, r) {
 		throw at('entry', 'entry', err);
 	}
 	if (!registers(e) || e.index !== tp.index)
-		throw new StepFailure('entry', t('reason.check.entryProofAtIndex', { type: e.type, index: e.index, tpIndex: tp.index }));
+		throw new StepFailure('entry', t('reason.check.entryProofAtIndex', {
+			type: e.type, index: e.index, tpIndex: tp.index }));
 	Object.assign(r, { index: e.index, size: e.size, sha256: e.sha256,
 		registered: e.time, mediaType: e.media_type });
 	if (e.type === 'derive')
@@ -332,7 +353,9 @@ async function run(inputs, r) {
 		inputs.progress?.(doc.size, doc.size);
 		const got = toHex(h.digest());
 		if (got !== e.sha256 || BigInt(doc.size) !== e.size)
-			throw new StepFailure('file', t('reason.check.fileNotEntryBytes', { documentName: inputs.documentName, got, size: doc.size, sha256: e.sha256, eSize: e.size }));
+			throw new StepFailure('file', t('reason.check.fileNotEntryBytes', {
+				documentName: inputs.documentName, got, size: doc.size,
+					sha256: e.sha256, eSize: e.size }));
 		r.fileChecked = true;
 	}
 
@@ -341,7 +364,8 @@ async function run(inputs, r) {
 	try {
 		verifyInclusion(leaf, tp.index, cp.size, tp.hashes, cp.root);
 	} catch (err) {
-		throw at('inclusion', t('reason.check.inclusionEntryCheckpointTree'), err);
+		throw at('inclusion', t('reason.check.inclusionEntryCheckpointTree'),
+			err);
 	}
 
 	// 5b. the publication that names the document, in the same tree
@@ -363,7 +387,8 @@ async function run(inputs, r) {
 			try {
 				old = parseCheckpoint((await verifyNote(text, v)).text);
 			} catch (err) {
-				throw new CheckError(t('reason.check.savedCheckpoint', { message: err.message }),
+				throw new CheckError(t('reason.check.savedCheckpoint', {
+					message: err.message }),
 					err.verify);
 			}
 			const c = inputs.consistency == null ? null :

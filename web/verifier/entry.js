@@ -17,7 +17,8 @@ function value(raw, where) {
 			/* fall through */
 		}
 	}
-	throw new CheckError(t('reason.entry.notNumberQuotedString', { where, value: raw.split(':')[0] }));
+	throw new CheckError(t('reason.entry.notNumberQuotedString', { where,
+		value: raw.split(':')[0] }));
 }
 
 // The entry's fields; throws naming the line when it is not custody's.
@@ -27,7 +28,8 @@ export function parseEntry(bytes, what) {
 		throw new CheckError(t('reason.entry.notUtfEndingNewline', { what }));
 	const lines = text.slice(0, -1).split('\n');
 	if (lines[0] !== 'custody-entry: 2')
-		throw new CheckError(t('reason.entry.notCustodyEntryVersion', { what }));
+		throw new CheckError(t('reason.entry.notCustodyEntryVersion', {
+			what }));
 	const e = { documents: [] };
 	for (let i = 1; i < lines.length; i++) {
 		const where = t('reason.entry.text', { what, value: i + 1 });
@@ -37,19 +39,23 @@ export function parseEntry(bytes, what) {
 				continue;
 			const d = /^(- |  )(index|sha256): (.*)$/.exec(lines[i]);
 			if (!d)
-				throw new CheckError(t('reason.entry.notLineCustodyEntry', { where }));
+				throw new CheckError(t('reason.entry.notLineCustodyEntry', {
+					where }));
 			if (d[1] === '- ')
 				e.documents.push({});
 			if (e.documents.length === 0)
-				throw new CheckError(t('reason.entry.notLineCustodyEntry', { where }));
+				throw new CheckError(t('reason.entry.notLineCustodyEntry', {
+					where }));
 			e.documents[e.documents.length - 1][d[2]] = value(d[3], where);
 			continue;
 		}
 		if (m[1] in e)
-			throw new CheckError(t('reason.entry.appearsTwice', { where, value: m[1] }));
+			throw new CheckError(t('reason.entry.appearsTwice', { where,
+				value: m[1] }));
 		e[m[1]] = value(m[2], where);
 		if (m[1] === 'type' && typeof e.type !== 'string')
-			throw new CheckError(t('reason.entry.typeMustQuotedString', { where }));
+			throw new CheckError(t('reason.entry.typeMustQuotedString', {
+				where }));
 	}
 	for (const [k, kind] of [['index', 'bigint'], ['type', 'string'],
 	    ['time', 'string'], ['salt', 'string'], ['private', 'string']])
@@ -71,7 +77,8 @@ export function parseEntry(bytes, what) {
 	for (const d of e.documents)
 		if (typeof d.index !== 'bigint' || d.index >= e.index ||
 		    d.index < 1n)
-			throw new CheckError(t('reason.entry.documentsItemEarlierEntry', { what, value: e.index - 1n }));
+			throw new CheckError(t('reason.entry.documentsItemEarlierEntry', {
+				what, value: e.index - 1n }));
 	return e;
 }
 

@@ -117,7 +117,8 @@ export function verifyPair(leaf1, i, proof1, leaf2, j, extra, size, root) {
 	if (short)
 		fail(t('reason.merkle.proofLeafTooShort', { j, i }));
 	if (used !== extra.length)
-		fail(t('reason.merkle.proofLeafTooMany', { j, i, value: extra.length - used }));
+		fail(t('reason.merkle.proofLeafTooMany', { j, i,
+			value: extra.length - used }));
 	if (!equal(got, root))
 		fail(t('reason.merkle.leafItsTreeRoot', { j }));
 }

@@ -47,10 +47,12 @@ export function splitNote(note, what = 'note', firstLine = 1) {
 	if (note.length === 0)
 		bad(t('reason.note.lineNoteEmpty', { what, firstLine }));
 	if (!note.endsWith('\n'))
-		bad(t('reason.note.lineLastWithNewline', { what, value: firstLine + count(note) }));
+		bad(t('reason.note.lineLastWithNewline', { what,
+			value: firstLine + count(note) }));
 	const split = note.lastIndexOf('\n\n', note.length - 2);
 	if (split < 0)
-		bad(t('reason.note.lineNoSignatureLines', { what, value: firstLine + count(note) - 1 }));
+		bad(t('reason.note.lineNoSignatureLines', { what,
+			value: firstLine + count(note) - 1 }));
 	const text = note.slice(0, split + 1);
 	let number = firstLine + count(text) + 1;
 	if (split + 2 === note.length)
@@ -92,15 +94,18 @@ export function parseCheckpoint(text, what = 'checkpoint', firstLine = 1) {
 		bad(t('reason.note.lineNoSizeLine', { what, value: firstLine + 1 }));
 	const size = decimal(lines[1]);
 	if (size === null)
-		bad(t('reason.note.lineTreeDecimalNumber', { what, value: firstLine + 1 }));
+		bad(t('reason.note.lineTreeDecimalNumber', { what,
+			value: firstLine + 1 }));
 	if (lines.length < 3)
 		bad(t('reason.note.lineNoHashLine', { what, value: firstLine + 2 }));
 	const root = lines[2].length === 44 ? fromBase64(lines[2]) : null;
 	if (root === null || root.length !== 32)
-		bad(t('reason.note.lineRootCanonicalBase', { what, value: firstLine + 2 }));
+		bad(t('reason.note.lineRootCanonicalBase', { what,
+			value: firstLine + 2 }));
 	for (let i = 3; i < lines.length; i++)
 		if (lines[i] === '')
-			bad(t('reason.note.lineExtensionLineEmpty', { what, value: firstLine + i }));
+			bad(t('reason.note.lineExtensionLineEmpty', { what,
+				value: firstLine + i }));
 	return { origin, size, root, rootB64: lines[2] };
 }
 
@@ -187,9 +192,11 @@ export async function verifyNote(note, v) {
 	const hexId = Array.from(v.keyId, b => b.toString(16).padStart(2, '0'))
 		.join('');
 	if (badLine !== 0)
-		throw new CheckError(t('reason.note.noteLineNotVerify', { badLine, name: v.name, hexId }), true);
+		throw new CheckError(t('reason.note.noteLineNotVerify', { badLine,
+			name: v.name, hexId }), true);
 	if (verified === 0)
-		throw new CheckError(t('reason.note.noteNotSignedBy', { name: v.name }), true);
+		throw new CheckError(t('reason.note.noteNotSignedBy', {
+			name: v.name }), true);
 	return { text, sigs };
 }
 

@@ -7,7 +7,8 @@ import { t } from './strings.js';
 
 // A witness's key: "<name>+<key id>+base64(0x04 || key)" (cosignature/v1).
 function parseWitnessVkey(vkey) {
-	const bad = msg => { throw new CheckError(t('reason.policy.witnessKey', { msg })); };
+	const bad = msg => { throw new CheckError(t('reason.policy.witnessKey', {
+		msg })); };
 	const plus = vkey.indexOf('+');
 	const name = plus < 0 ? vkey : vkey.slice(0, plus);
 	if (name === '' || /[\s+\u0000-\u001f]/.test(name))
@@ -24,7 +25,8 @@ function parseWitnessVkey(vkey) {
 	if (body[0] === 1)
 		bad(t('reason.policy.typeXCosignatureV'));
 	if (body[0] !== 4)
-		bad(t('reason.policy.typeXVKey', { value: body[0].toString(16).padStart(2, '0') }));
+		bad(t('reason.policy.typeXVKey', {
+			value: body[0].toString(16).padStart(2, '0') }));
 	const pub = body.slice(1), keyId = noteKeyId(name, 4, pub);
 	if (!equal(keyId, id))
 		bad(t('reason.policy.keyIdNameKey', { value: rest.slice(0, 8) }));
@@ -36,7 +38,8 @@ const SKEW = 600n;
 export function parsePolicy(text, what) {
 	const p = { logs: new Map(), witnesses: [], groups: new Map(),
 		quorum: null };
-	const bad = (n, msg) => { throw new CheckError(t('reason.policy.line', { what, n, msg })); };
+	const bad = (n, msg) => { throw new CheckError(t('reason.policy.line', {
+		what, n, msg })); };
 	const names = new Set(['none']);
 	const lines = text.split('\n');
 	lines.forEach((raw, i) => {
@@ -64,7 +67,8 @@ export function parsePolicy(text, what) {
 			try {
 				v = parseWitnessVkey(w[2]);
 			} catch (e) {
-				bad(n, t('reason.policy.witness', { value: w[1], message: e.message }));
+				bad(n, t('reason.policy.witness', { value: w[1],
+					message: e.message }));
 			}
 			names.add(w[1]);
 			p.witnesses.push({ name: w[1], vname: v.name, pub: v.pub,
@@ -88,7 +92,8 @@ export function parsePolicy(text, what) {
 			if (w.length !== 2 || p.quorum !== null)
 				bad(n, t('reason.policy.oneQuorumQuorumName'));
 			if (!names.has(w[1]))
-				bad(n, t('reason.policy.notDefinedEarlierLine2', { value: w[1] }));
+				bad(n, t('reason.policy.notDefinedEarlierLine2', {
+					value: w[1] }));
 			p.quorum = w[1];
 		} else {
 			bad(n, t('reason.policy.notPolicyLine', { value: w[0] }));
@@ -123,9 +128,12 @@ export async function checkCosignatures(p, note, now, r) {
 		const ok = ts !== null && await ed25519Verify(w.pub, concat(
 			`cosignature/v1\ntime ${ts}\n`, text), s.sig.slice(8));
 		if (!ok)
-			throw new CheckError(t('reason.policy.cosignatureWitnessOrForged', { name: w.name }), true);
+			throw new CheckError(t('reason.policy.cosignatureWitnessOrForged',
+				{ name: w.name }), true);
 		if (ts > BigInt(now) + SKEW)
-			throw new CheckError(t('reason.policy.cosignatureWitnessMachineClock', { name: w.name, ts, value: ts - BigInt(now) }), true);
+			throw new CheckError(t(
+				'reason.policy.cosignatureWitnessMachineClock',
+				{ name: w.name, ts, value: ts - BigInt(now) }), true);
 		cosigned.add(w.name);
 		r.cosigners.push({ name: w.name, timestamp: ts });
 	}

@@ -15,7 +15,8 @@ const TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
 function b64(line, text, want, max, what) {
 	const bytes = fromBase64(text);
 	if (bytes === null || (want ? bytes.length !== want : bytes.length > max))
-		throw new CheckError(t('reason.proof.proofLineCanonicalBase', { line, what, value: want ? '32 bytes' : 'at most the bytes allowed' }));
+		throw new CheckError(t('reason.proof.proofLineCanonicalBase', { line,
+			what, value: want ? '32 bytes' : 'at most the bytes allowed' }));
 	return bytes;
 }
 
@@ -24,7 +25,8 @@ function index(text) {
 }
 
 function readLine(f, number, line, last) {
-	const bad = what => { throw new CheckError(t('reason.proof.proofLine', { number, what })); };
+	const bad = what => { throw new CheckError(t('reason.proof.proofLine', {
+		number, what })); };
 	const space = line.indexOf(' ');
 	const word = space < 0 ? line : line.slice(0, space);
 	if (word === '')
@@ -56,7 +58,8 @@ function readLine(f, number, line, last) {
 		if (words.length !== 2)
 			bad(t('reason.proof.commitmentCommitmentFieldHash'));
 		f.commitments.push({ field: name,
-			commit: b64(number, words[1], 32, 0, t('reason.proof.commitment')) });
+			commit: b64(number, words[1], 32, 0,
+				t('reason.proof.commitment')) });
 		break;
 	}
 	case 2: {
@@ -85,7 +88,8 @@ function readLine(f, number, line, last) {
 			bad(t('reason.proof.publicationTimesMmSsz'));
 		p.time = words[1];
 		p.published = words[4];
-		p.salt = b64(number, words[2], 32, 0, t('reason.proof.publicationSalt'));
+		p.salt = b64(number, words[2], 32, 0,
+			t('reason.proof.publicationSalt'));
 		p.private = b64(number, words[3], 32, 0,
 			t('reason.proof.publicationCommitment'));
 		p.lines = b64(number, words[5], 0, 64 * 1024,
@@ -119,7 +123,8 @@ function readLine(f, number, line, last) {
 	case 4: {
 		if (!f.publication)
 			bad(t('reason.proof.publicationPathWithoutPublication'));
-		const all = b64(number, rest, 0, 64 * 32, t('reason.proof.publicationPath'));
+		const all = b64(number, rest, 0, 64 * 32,
+			t('reason.proof.publicationPath'));
 		if (all.length === 0 || all.length % 32 !== 0)
 			bad(t('reason.proof.publicationPathWholeHashes'));
 		for (let i = 0; i < all.length; i += 32)
@@ -129,7 +134,8 @@ function readLine(f, number, line, last) {
 	default:
 		if (f.logKeys.length === 16)
 			bad(t('reason.proof.tooManyKeyEntries'));
-		f.logKeys.push(b64(number, rest, 0, 64 * 1024, t('reason.proof.logKeyEntry')));
+		f.logKeys.push(b64(number, rest, 0, 64 * 1024,
+			t('reason.proof.logKeyEntry')));
 	}
 	return k;
 }
@@ -139,7 +145,8 @@ function parseTlogProof(text) {
 		throw new CheckError(t('reason.proof.tlogProofLine', { n, what }));
 	};
 	if (text.length > 4 * 1024 * 1024)
-		throw new CheckError(t('reason.proof.tlogProofMayHave', { length: text.length }));
+		throw new CheckError(t('reason.proof.tlogProofMayHave', {
+			length: text.length }));
 	let pos = 0, number = 1;
 	const take = () => {
 		const eol = text.indexOf('\n', pos);
@@ -194,7 +201,8 @@ function parseTlogProof(text) {
 // The proof file's text (a string: custody's files are UTF-8) to its parts.
 export function parseProof(text) {
 	if (text.length > MAX_SIZE)
-		throw new CheckError(t('reason.proof.proofTooBigBytes', { length: text.length }));
+		throw new CheckError(t('reason.proof.proofTooBigBytes', {
+			length: text.length }));
 	if (!text.startsWith('custody-proof/v3\n'))
 		throw new CheckError(t('reason.proof.proofDoesThisVersion'));
 	const f = { token: null, commitments: [], disclosed: [],

@@ -32,7 +32,8 @@ export function pemCertificates(text) {
 	for (let m; (m = re.exec(text)) !== null;) {
 		const bin = atob(m[1].replace(/\s+/g, ''));
 		const bytes = Uint8Array.from(bin, c => c.charCodeAt(0));
-		out.push(new pkijs.Certificate({ schema: der(bytes, t('reason.tsa.certificate')) }));
+		out.push(new pkijs.Certificate({ schema: der(bytes,
+			t('reason.tsa.certificate')) }));
 	}
 	if (out.length === 0)
 		fail(t('reason.tsa.authorityFilePemCertificate'), false);
@@ -104,7 +105,8 @@ export async function verifyTimestamp(token, data, caPem) {
 	pkijs.setEngine('webcrypto', new pkijs.CryptoEngine({ name: 'webcrypto',
 		crypto: globalThis.crypto }));
 	try {
-		const ci = new pkijs.ContentInfo({ schema: der(token, t('reason.tsa.token')) });
+		const ci = new pkijs.ContentInfo({ schema: der(token,
+			t('reason.tsa.token')) });
 		if (ci.contentType !== SIGNED_DATA_OID)
 			fail(t('reason.tsa.tokenNotSignedData'), false);
 		signed = new pkijs.SignedData({ schema: ci.content });
@@ -116,14 +118,17 @@ export async function verifyTimestamp(token, data, caPem) {
 	} catch (err) {
 		if (err instanceof CheckError)
 			throw err;
-		fail(t('reason.tsa.tokenDoesNotParse', { value: err.message ?? err }), false);
+		fail(t('reason.tsa.tokenDoesNotParse', { value: err.message ?? err }),
+			false);
 	}
 	const imprint = info.messageImprint;
 	if (imprint.hashAlgorithm.algorithmId !== SHA256_OID)
 		fail(t('reason.tsa.tokenImprintNotSha'));
 	const hashed = new Uint8Array(imprint.hashedMessage.valueBlock.valueHexView);
 	if (!equal(hashed, digest))
-		fail(t('reason.tsa.tokenCoversThisCheckpoint', { value: toHex(hashed).slice(0, 16), value2: toHex(digest).slice(0, 16) }));
+		fail(t('reason.tsa.tokenCoversThisCheckpoint', {
+			value: toHex(hashed).slice(0, 16), value2: toHex(digest).slice(0,
+				16) }));
 	const trusted = caPem == null ? null : pemCertificates(caPem);
 	let ok = false;
 	try {
