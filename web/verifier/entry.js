@@ -32,7 +32,7 @@ export function parseEntry(bytes, what) {
 			what }));
 	const e = { documents: [] };
 	for (let i = 1; i < lines.length; i++) {
-		const where = t('reason.entry.text', { what, value: i + 1 });
+		const where = t('reason.entry.place', { what, line: i + 1 });
 		const m = /^([a-z0-9_]+): (.*)$/.exec(lines[i]);
 		if (!m) {
 			if (lines[i] === 'documents:')

@@ -368,7 +368,7 @@ export const strings = {
 					'YAML ending in a newline',
 				notCustodyEntryVersion: '{what}:1:1: not a ' +
 					'custody entry of version 2',
-				text: '{what}:{value}:1',
+				place: '{what}:{line}:1',
 				notLineCustodyEntry: '{where}: not a line ' +
 					'of a custody entry',
 				appearsTwice: '{where}: \'{value}\' appears ' +
