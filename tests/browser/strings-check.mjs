@@ -21,6 +21,36 @@ const steps = new Set(Object.keys(strings.en.steps));
 const FORMATS = new Set(['SHA256:']);
 const used = new Set();
 
+const lookup = key => key.split('.').reduce((o, k) => o?.[k], strings.en);
+
+// The names of the values a t() call gives, from what follows its key:
+// none, or the names of an object literal; null when it is not a literal.
+function valueNames(rest) {
+	rest = rest.trim();
+	if (rest === '')
+		return [];
+	if (!rest.startsWith(',') || !rest.slice(1).trim().startsWith('{'))
+		return null;
+	const body = rest.slice(rest.indexOf('{') + 1, rest.lastIndexOf('}'));
+	const names = [];
+	let depth = 0, part = '';
+	for (const c of body + ',') {
+		if ('([{'.includes(c))
+			depth++;
+		else if (')]}'.includes(c))
+			depth--;
+		if (c === ',' && depth === 0) {
+			const n = /^\s*(\w+)/.exec(part);
+			if (n)
+				names.push(n[1]);
+			part = '';
+		} else {
+			part += c;
+		}
+	}
+	return names;
+}
+
 // The source without its comments, the same length, so offsets keep
 // their line numbers.
 function code(text) {
@@ -79,6 +109,16 @@ for (const name of readdirSync(dir).filter(f => f.endsWith('.js'))) {
 		} else if (!keys.has(key)) {
 			problems.push(`${name}:${lineOf(m.index)}: t('${key}'): ` +
 				'strings.js has no such text');
+		} else {
+			const open = m.index + m[0].length;
+			const given = valueNames(text.slice(open, close(text,
+				text.indexOf('(', m.index) + 1)));
+			const wanted = [...lookup(key).matchAll(/\{(\w+)\}/g)]
+				.map(p => p[1]);
+			if (given && wanted.some(w => !given.includes(w)))
+				problems.push(`${name}:${lineOf(m.index)}: t('${key}') ` +
+					`wants {${wanted.join('}, {')}}, is given ` +
+					`${given.length ? given.join(', ') : 'none'}`);
 		}
 	}
 	// a local t would hide strings.js's (and the page would break)
