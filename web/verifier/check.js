@@ -12,6 +12,7 @@ import { CheckError, ed25519Verify, fingerprint, parseCheckpoint,
 import { parsePolicy, checkCosignatures } from './policy.js';
 import { parseProof } from './proof.js';
 import { verifyTimestamp } from './tsa.js';
+import { t } from './strings.js';
 
 class StepFailure extends Error {
 	constructor(step, message) {
@@ -23,7 +24,8 @@ class StepFailure extends Error {
 const at = (step, prefix, e) => {
 	if (!(e instanceof CheckError))
 		throw e;
-	return new StepFailure(step, prefix ? `${prefix}: ${e.message}` :
+	return new StepFailure(step, prefix ? t('reason.check.prefixed', { prefix,
+		message: e.message }) :
 		e.message);
 };
 
@@ -40,22 +42,19 @@ function makeVerifier(key, origin) {
 function parseConsistencyFile(text) {
 	const lines = text.split('\n');
 	if (lines[0] !== 'custody-consistency/v1')
-		throw new CheckError('the consistency proof does not start with ' +
-			'"custody-consistency/v1"');
+		throw new CheckError(t('reason.check.consistencyProofConsistencyV'));
 	const num = l => /^(0|[1-9][0-9]*)$/.test(l ?? '') ? BigInt(l) : null;
 	const o = lines[1]?.startsWith('old ') ? num(lines[1].slice(4)) : null;
 	const n = lines[2]?.startsWith('new ') ? num(lines[2].slice(4)) : null;
 	if (o === null || n === null || lines.length < 4)
-		throw new CheckError('the consistency proof lacks its "old N" and ' +
-			'"new N" lines');
+		throw new CheckError(t('reason.check.consistencyProofNLines'));
 	if (lines[lines.length - 1] !== '')
-		throw new CheckError('the consistency proof\'s last line does not ' +
-			'end with a newline');
+		throw new CheckError(t('reason.check.consistencyProofWithNewline'));
 	const hashes = lines.slice(3, -1).map((l, i) => {
 		const h = l.length === 44 ? fromBase64(l) : null;
 		if (h === null || h.length !== 32)
-			throw new CheckError(`the consistency proof's line ${i + 4} is ` +
-				'not one base64 hash of 32 bytes');
+			throw new CheckError(t('reason.check.consistencyProofHashBytes', {
+				value: i + 4 }));
 		return h;
 	});
 	return { old: o, new: n, hashes };
@@ -66,43 +65,42 @@ const EMPTY_ROOT = sha256(new Uint8Array(0));
 function checkTwo(a, b, c, fp) {
 	const older = a.size <= b.size ? a : b, newer = older === a ? b : a;
 	if (a.origin !== b.origin)
-		throw new CheckError(`the checkpoints are of two logs ('${a.origin}' ` +
-			`and '${b.origin}')`, true);
+		throw new CheckError(t('reason.check.checkpointsAreTwoLogs', {
+			origin: a.origin, bOrigin: b.origin }), true);
 	if (older.size === newer.size && !equal(older.root, newer.root))
-		throw new CheckError(`evidence of a fork: two checkpoints of ` +
-			`${a.origin}, both signed by ${fp}, give size ${older.size} two ` +
-			`roots (${older.rootB64} and ${newer.rootB64})`, true);
+		throw new CheckError(t('reason.check.evidenceForkTwoRoots', {
+			origin: a.origin, fp, size: older.size, rootB64: older.rootB64,
+				newerRootB64: newer.rootB64 }), true);
 	if (c && (c.old !== older.size || c.new !== newer.size))
-		throw new CheckError(`the consistency proof is from size ${c.old} to ` +
-			`${c.new}, not from ${older.size} to ${newer.size}`);
+		throw new CheckError(t('reason.check.consistencyProofNotFrom', {
+			old: c.old, new: c.new, size: older.size, newerSize: newer.size }));
 	if (older.size === 0n) {
 		if (!equal(older.root, EMPTY_ROOT))
-			throw new CheckError(`the checkpoint of size 0 has root ` +
-				`${older.rootB64}, not the empty tree's (SHA-256 of nothing)`,
+			throw new CheckError(t('reason.check.checkpointSizeShaNothing', {
+				rootB64: older.rootB64 }),
 				true);
 		if (c && c.hashes.length)
-			throw new CheckError('the consistency proof from the empty tree ' +
-				`has ${c.hashes.length} hashes, expected none`, true);
+			throw new CheckError(t('reason.check.consistencyProofExpectedNone',
+				{ length: c.hashes.length }), true);
 		return;
 	}
 	if (!c) {
 		if (older.size === newer.size)
 			return;
-		throw new CheckError(`checkpoints of sizes ${older.size} and ` +
-			`${newer.size} need a consistency proof`);
+		throw new CheckError(t('reason.check.checkpointsSizesConsistencyProof',
+			{ size: older.size, newerSize: newer.size }));
 	}
 	if (older.size === newer.size && c.hashes.length)
-		throw new CheckError('the consistency proof between two checkpoints ' +
-			`of size ${older.size} has ${c.hashes.length} hashes, expected ` +
-			'none', true);
+		throw new CheckError(t('reason.check.consistencyProofExpectedNone2', {
+			size: older.size, length: c.hashes.length }), true);
 	try {
 		verifyConsistency(older.size, newer.size, older.root, newer.root,
 			c.hashes);
 	} catch (e) {
-		throw new CheckError(`evidence of a fork: the checkpoints of ` +
-			`${a.origin} at sizes ${older.size} (root ${older.rootB64}) and ` +
-			`${newer.size} (root ${newer.rootB64}), both signed by ${fp}, ` +
-			`are not consistent: ${e.message}`, true);
+		throw new CheckError(t('reason.check.evidenceForkNotConsistent', {
+			origin: a.origin, size: older.size, rootB64: older.rootB64,
+				newerSize: newer.size, newerRootB64: newer.rootB64, fp,
+					message: e.message }), true);
 	}
 }
 
@@ -110,34 +108,33 @@ function checkDisclosures(pf, e, r) {
 	const nc = pf.commitments.length;
 	if (nc === 0) {
 		if (pf.disclosed.length)
-			throw new CheckError('the proof discloses fields but lists no ' +
-				'commitments');
+			throw new CheckError(t('reason.check.proofDisclosesNoCommitments'));
 		return;
 	}
 	const got = hash('custody-private v2\n', ...pf.commitments.map(c =>
 		`${c.field} ${toHex(c.commit)}\n`));
 	const want = fromHex(e.private);
 	if (!want || !equal(want, got))
-		throw new CheckError('the commitments the proof lists are not the ' +
-			'entry\'s (\'private\')', true);
+		throw new CheckError(t('reason.check.commitmentsProofEntryPrivate'),
+			true);
 	r.privateFields = pf.commitments.map(c => c.field);
 	r.disclosed = [];
 	for (const d of pf.disclosed) {
 		const c = pf.commitments.find(c => c.field === d.field);
 		if (!c)
-			throw new CheckError(`'${d.field}' is disclosed, but the entry ` +
-				'holds no such field', true);
+			throw new CheckError(t('reason.check.disclosedButSuchField', {
+				field: d.field }), true);
 		const commit = hash('custody-field v2\n', d.field, '\n', d.nonce,
 			d.value);
 		if (!equal(commit, c.commit))
-			throw new CheckError(`the value disclosed for '${d.field}' is not ` +
-				'the one the entry committed to', true);
+			throw new CheckError(t('reason.check.valueDisclosedEntryCommitted',
+				{ field: d.field }), true);
 		const text = decodeUtf8(d.value);
 		if (text === null || (['version', 'previous'].includes(d.field) &&
 		    !/^(0|[1-9][0-9]{0,15})$/.test(text)))
-			throw new CheckError(`the value of '${d.field}' is not ` +
-				(['version', 'previous'].includes(d.field) ? 'a number' :
-				'UTF-8 text of the length allowed'));
+			throw new CheckError(t(['version', 'previous'].includes(d.field) ?
+				'reason.check.valueNotNumber' : 'reason.check.valueNotText',
+				{ field: d.field }));
 		r.disclosed.push({ field: d.field, value: text });
 	}
 }
@@ -148,7 +145,7 @@ function publicationEntry(pf, e) {
 		`time: "${p.time}"\nsalt: "${toHex(p.salt)}"\n`;
 	const lines = decodeUtf8(p.lines);
 	if (lines === null)
-		throw new CheckError('the publication\'s lines are not UTF-8');
+		throw new CheckError(t('reason.check.publicationLinesNotUtf'));
 	yaml += lines + `published: "${p.published}"\ndocuments:\n`;
 	for (const d of p.documents)
 		yaml += d.self ? `- index: ${e.index}\n  sha256: "${e.sha256}"\n` :
@@ -159,17 +156,17 @@ function publicationEntry(pf, e) {
 
 function checkPublication(pf, e, leaf, tp, cp, r) {
 	const bytes = publicationEntry(pf, e);
-	const pe = parseEntry(bytes, 'the publication entry');
+	const pe = parseEntry(bytes, t('reason.check.publicationEntry'));
 	const m = /^url: (.*)$/m.exec(decodeUtf8(pf.publication.lines));
-	const t = /^title: (.*)$/m.exec(decodeUtf8(pf.publication.lines));
+	const title = /^title: (.*)$/m.exec(decodeUtf8(pf.publication.lines));
 	if (!pe.documents.some(d => d.index === e.index && d.sha256 === e.sha256))
-		throw new CheckError(`entry ${pe.index} does not publish this ` +
-			`document (entry ${e.index}, SHA-256 ${e.sha256.slice(0, 16)}...)`,
+		throw new CheckError(t('reason.check.entryDoesEntrySha', {
+			index: pe.index, eIndex: e.index, value: e.sha256.slice(0, 16) }),
 			true);
 	verifyPair(leaf, e.index, tp.hashes, leafHash(bytes), pe.index,
 		pf.publicationPath, cp.size, cp.root);
 	r.publication = { index: pe.index, url: m ? JSON.parse(m[1]) : '',
-		title: t ? JSON.parse(t[1]) : '', published: pe.published };
+		title: title ? JSON.parse(title[1]) : '', published: pe.published };
 }
 
 // The note as the log signed it: the cosignatures (signatures of 8 + 64
@@ -197,11 +194,10 @@ function stripCosignatures(note) {
 async function rotated(pf, given, note, size) {
 	let cur = given, at = 0n, hops = 0, vkey = null;
 	for (const bytes of pf.logKeys) {
-		const e = parseEntry(bytes, 'a log-key entry of the proof');
+		const e = parseEntry(bytes, t('reason.check.logKeyEntryProof'));
 		if (e.type !== 'log-key' || e.index >= size)
-			throw new CheckError(`a log-key line holds entry ${e.index} (type ` +
-				`${e.type}), not a rotation inside the checkpoint's tree (size ` +
-				`${size})`);
+			throw new CheckError(t('reason.check.logKeyTreeSize', {
+				index: e.index, type: e.type, size }));
 		const from = parseVkey(String(e.previous_log_key ?? ''));
 		const to = parseVkey(String(e.log_key ?? ''));
 		const msg = utf8.encode(`custody log-key rotation v1\nindex ${e.index}\n` +
@@ -211,8 +207,8 @@ async function rotated(pf, given, note, size) {
 		const old = sig(e.old_signature), neu = sig(e.new_signature);
 		if (!old || !neu || !await ed25519Verify(from.pub, msg, old) ||
 		    !await ed25519Verify(to.pub, msg, neu))
-			throw new CheckError(`the rotation at entry ${e.index} is not ` +
-				'signed by both the old and the new key', true);
+			throw new CheckError(t('reason.check.rotationAtNewKey', {
+				index: e.index }), true);
 		if (equal(from.pub, cur.pub)) {
 			cur = to;
 			at = e.index;
@@ -227,10 +223,8 @@ async function rotated(pf, given, note, size) {
 	} catch {
 		return null;
 	}
-	return `the outlet key was rotated at entry ${at}` +
-		(hops > 1 ? ' (the last of several rotations)' : '') +
-		`: the checkpoint is signed by the new key ${vkey}, which the key you ` +
-		'gave endorsed; check again with the new key';
+	return t(hops > 1 ? 'reason.check.rotatedSeveral' : 'reason.check.rotated',
+		{ at, vkey });
 }
 
 /*
@@ -257,15 +251,15 @@ async function run(inputs, r) {
 	let key = inputs.key, policy = null;
 	if (inputs.policy != null) {
 		if (key != null)
-			throw new StepFailure('options', 'give the outlet\'s key or a ' +
-				'policy (which names it), not both');
+			throw new StepFailure('options',
+				t('reason.check.giveOutletNotBoth'));
 		try {
-			policy = parsePolicy(inputs.policy, 'the policy');
+			policy = parsePolicy(inputs.policy, t('reason.check.policy'));
 		} catch (e) {
 			throw at('policy', null, e);
 		}
 	} else if (key == null) {
-		throw new StepFailure('key', 'the check needs the outlet\'s public key');
+		throw new StepFailure('key', t('reason.check.checkNeedsPublicKey'));
 	}
 
 	// 1. the proof's form
@@ -273,10 +267,10 @@ async function run(inputs, r) {
 	try {
 		const text = decodeUtf8(inputs.proof);
 		if (text === null)
-			throw new CheckError('the proof is not UTF-8 text');
+			throw new CheckError(t('reason.check.proofNotUtfText'));
 		pf = parseProof(text);
 	} catch (e) {
-		throw at('proof', 'the proof file is malformed', e);
+		throw at('proof', t('reason.check.proofFileMalformed'), e);
 	}
 	const tp = pf.tlog;
 
@@ -285,16 +279,16 @@ async function run(inputs, r) {
 	try {
 		cp = parseCheckpoint(splitNote(tp.checkpoint).text);
 	} catch (e) {
-		throw at('key', 'the key or checkpoint', e);
+		throw at('key', t('reason.check.keyOrCheckpoint'), e);
 	}
 	if (policy && (key = policy.logs.get(cp.origin)) === undefined)
-		throw new StepFailure('policy', `policy: it names no log of origin ` +
-			`${cp.origin}, the proof's; is it this outlet's policy?`);
+		throw new StepFailure('policy', t('reason.check.policyItOutletPolicy',
+			{ origin: cp.origin }));
 	let v;
 	try {
 		({ v, fp: r.fingerprint } = makeVerifier(key, cp.origin));
 	} catch (e) {
-		throw at('key', 'the key or checkpoint', e);
+		throw at('key', t('reason.check.keyOrCheckpoint'), e);
 	}
 	try {
 		await verifyNote(tp.checkpoint, v);
@@ -307,7 +301,7 @@ async function run(inputs, r) {
 		} catch (err) {
 			why = err;
 		}
-		throw at('signature', 'the checkpoint\'s signature', why);
+		throw at('signature', t('reason.check.checkpointSignature'), why);
 	}
 	r.origin = cp.origin;
 	r.treeSize = cp.size;
@@ -319,23 +313,22 @@ async function run(inputs, r) {
 			await checkCosignatures(policy, tp.checkpoint, inputs.now ??
 				Math.floor(Date.now() / 1000), r);
 		} catch (e) {
-			throw at('cosignature', 'cosignatures', e);
+			throw at('cosignature', t('reason.check.cosignatures'), e);
 		}
 	}
 
 	// 3. the entry the proof carries
 	if (!tp.extra || tp.extra.length === 0)
-		throw new StepFailure('entry', 'entry: the proof carries no entry ' +
-			'(no "extra")');
+		throw new StepFailure('entry', t('reason.check.entryProofNoExtra'));
 	let e;
 	try {
-		e = parseEntry(tp.extra, 'the proof\'s entry');
+		e = parseEntry(tp.extra, t('reason.check.proofEntry'));
 	} catch (err) {
 		throw at('entry', 'entry', err);
 	}
 	if (!registers(e) || e.index !== tp.index)
-		throw new StepFailure('entry', `entry: the proof's entry is ${e.type} ` +
-			`entry ${e.index}, not the registration at index ${tp.index}`);
+		throw new StepFailure('entry', t('reason.check.entryProofAtIndex', {
+			type: e.type, index: e.index, tpIndex: tp.index }));
 	Object.assign(r, { index: e.index, size: e.size, sha256: e.sha256,
 		registered: e.time, mediaType: e.media_type });
 	if (e.type === 'derive')
@@ -360,9 +353,9 @@ async function run(inputs, r) {
 		inputs.progress?.(doc.size, doc.size);
 		const got = toHex(h.digest());
 		if (got !== e.sha256 || BigInt(doc.size) !== e.size)
-			throw new StepFailure('file', `file: ${inputs.documentName} is not ` +
-				`the registered document: its SHA-256 is ${got} (${doc.size} ` +
-				`bytes), the entry's ${e.sha256} (${e.size} bytes)`);
+			throw new StepFailure('file', t('reason.check.fileNotEntryBytes', {
+				documentName: inputs.documentName, got, size: doc.size,
+					sha256: e.sha256, eSize: e.size }));
 		r.fileChecked = true;
 	}
 
@@ -371,8 +364,8 @@ async function run(inputs, r) {
 	try {
 		verifyInclusion(leaf, tp.index, cp.size, tp.hashes, cp.root);
 	} catch (err) {
-		throw at('inclusion', 'inclusion: the entry is not in the ' +
-			'checkpoint\'s tree', err);
+		throw at('inclusion', t('reason.check.inclusionEntryCheckpointTree'),
+			err);
 	}
 
 	// 5b. the publication that names the document, in the same tree
@@ -389,12 +382,13 @@ async function run(inputs, r) {
 		try {
 			const text = decodeUtf8(inputs.saved);
 			if (text === null)
-				throw new CheckError('the saved checkpoint is not UTF-8');
+				throw new CheckError(t('reason.check.savedCheckpointNotUtf'));
 			let old;
 			try {
 				old = parseCheckpoint((await verifyNote(text, v)).text);
 			} catch (err) {
-				throw new CheckError(`the saved checkpoint: ${err.message}`,
+				throw new CheckError(t('reason.check.savedCheckpoint', {
+					message: err.message }),
 					err.verify);
 			}
 			const c = inputs.consistency == null ? null :

@@ -1,20 +1,19 @@
 // The page: read the files chosen or dropped, run the check, show each
 // step's verdict in words. Runs from file:// with no network.
 import { check } from './check.js';
-import { fill, text } from './strings.js';
+import { t } from './strings.js';
 
-const t = text(document.documentElement.lang);
 const $ = id => document.getElementById(id);
 const ORDER = ['proof', 'key', 'signature', 'cosignature', 'entry',
 	'disclosure', 'file', 'inclusion', 'publication', 'consistency',
 	'timestamp'];
 
 function translate() {
-	document.title = t.title;
-	$('title').textContent = t.title;
-	$('intro').textContent = t.intro;
+	document.title = t('title');
+	$('title').textContent = t('title');
+	$('intro').textContent = t('intro');
 	for (const el of document.querySelectorAll('[data-t]'))
-		el.textContent = t[el.dataset.t];
+		el.textContent = t(el.dataset.t);
 }
 
 const chosen = {};
@@ -60,12 +59,12 @@ function steps(failedStep, ran) {
 		const li = document.createElement('li');
 		if (s === failedStep) {
 			li.className = 'fail';
-			li.textContent = `${t.steps[s]}: ${t.failedWord}`;
+			li.textContent = t('stepFailed', { step: t(`steps.${s}`) });
 			ol.append(li);
 			break;
 		}
 		li.className = 'pass';
-		li.textContent = `${t.steps[s]}: ${t.passed}`;
+		li.textContent = t('stepPassed', { step: t(`steps.${s}`) });
 		ol.append(li);
 	}
 	return ol;
@@ -86,7 +85,7 @@ function show(outcome, inputs) {
 		(s !== 'timestamp' || r.timestamp || outcome.step === s));
 	if (!outcome.ok) {
 		verdict.className = 'verdict bad';
-		verdict.textContent = fill(t.failed, { step: outcome.step });
+		verdict.textContent = t('failed', { step: outcome.step });
 		const why = document.createElement('p');
 		why.id = 'message';
 		why.textContent = outcome.message;
@@ -95,42 +94,42 @@ function show(outcome, inputs) {
 		return;
 	}
 	verdict.className = 'verdict ok';
-	verdict.textContent = fill(t.ok, { file: inputs.documentName ?? '',
+	verdict.textContent = t('ok', { file: inputs.documentName ?? '',
 		origin: r.origin });
 	const dl = document.createElement('dl');
-	row(dl, t.rows.registered, fill(t.registeredAt, { time: r.registered,
+	row(dl, t('rows.registered'), t('registeredAt', { time: r.registered,
 		index: r.index }));
-	row(dl, t.rows.document, fill(t.digest, r));
+	row(dl, t('rows.document'), t('digest', r));
 	if (r.derivedFrom !== undefined)
-		row(dl, t.rows.derived, fill(t.derivedFrom, { from: r.derivedFrom,
+		row(dl, t('rows.derived'), t('derivedFrom', { from: r.derivedFrom,
 			how: r.derivation }));
-	row(dl, t.rows.publication, r.publication ? fill(t.published, {
+	row(dl, t('rows.publication'), r.publication ? t('published', {
 		url: r.publication.url, date: r.publication.published,
-		index: r.publication.index }) : t.notPublished);
+		index: r.publication.index }) : t('notPublished'));
 	for (const d of r.disclosed ?? [])
-		row(dl, t.rows.disclosed, fill(t.disclosedValue, d));
+		row(dl, t('rows.disclosed'), t('disclosedValue', d));
 	const rest = (r.privateFields ?? []).filter(f =>
 		!(r.disclosed ?? []).some(d => d.field === f));
-	row(dl, t.rows.private, r.privateFields ? fill(t.privateRest,
-		{ fields: rest.join(', ') }) : t.privateAll);
-	row(dl, t.rows.log, fill(t.logAt, { origin: r.origin, size: r.treeSize,
+	row(dl, t('rows.private'), r.privateFields ? t('privateRest',
+		{ fields: rest.join(t('listSeparator')) }) : t('privateAll'));
+	row(dl, t('rows.log'), t('logAt', { origin: r.origin, size: r.treeSize,
 		root: r.root }));
-	row(dl, t.rows.signedBy, fill(r.quorum ? t.signedByPolicy : t.signedByKey,
-		r));
+	row(dl, t('rows.signedBy'), t(r.quorum ? 'signedByPolicy' :
+		'signedByKey', r));
 	if (r.quorum) {
-		row(dl, t.rows.witnesses, fill(t.witnessesMet, { n: r.cosigners.length,
+		row(dl, t('rows.witnesses'), t('witnessesMet', { n: r.cosigners.length,
 			total: r.witnesses, quorum: r.quorum }));
 		for (const c of r.cosigners)
-			row(dl, t.rows.cosigned, fill(t.cosignedBy, { name: c.name,
+			row(dl, t('rows.cosigned'), t('cosignedBy', { name: c.name,
 				time: new Date(Number(c.timestamp) * 1000).toISOString()
 					.replace(/\.\d{3}Z$/, 'Z') }));
 	}
-	row(dl, t.rows.time, !r.timestamp ? t.noTimestamp : fill(
-		r.timestamp.trusted ? t.timestampTrusted : t.timestampUntrusted,
+	row(dl, t('rows.time'), !r.timestamp ? t('noTimestamp') : t(
+		r.timestamp.trusted ? 'timestampTrusted' : 'timestampUntrusted',
 		{ time: r.timestamp.time, tsa: r.timestamp.authority,
 		ca: inputs.tsaCaName }));
 	if (r.oldSize !== undefined)
-		row(dl, t.rows.history, fill(t.history, { size: r.oldSize }));
+		row(dl, t('rows.history'), t('history', { size: r.oldSize }));
 	box.append(verdict, steps(null, ran), dl);
 	box.focus();
 }
@@ -142,7 +141,7 @@ async function run(event) {
 	const key = keyBytes ? new TextDecoder().decode(keyBytes) : keyText || null;
 	const proof = await bytesOf('proof');
 	if (!fileOf('document') || !proof || !key) {
-		$('result').textContent = t.missing;
+		$('result').textContent = t('missing');
 		return;
 	}
 	const isPolicy = /^(log|witness|group|quorum) /m.test(key) &&

@@ -2,6 +2,7 @@
 // proofs (section 2.1.3.2 and 2.1.4.2), and custody's pair proof.
 import { equal, hash } from './bytes.js';
 import { CheckError } from './note.js';
+import { t } from './strings.js';
 
 export const leafHash = bytes => hash(Uint8Array.of(0), bytes);
 export const nodeHash = (l, r) => hash(Uint8Array.of(1), l, r);
@@ -10,12 +11,11 @@ const fail = msg => { throw new CheckError(msg, true); };
 
 export function verifyInclusion(leaf, index, size, proof, root) {
 	if (index >= size)
-		fail(`leaf ${index} is not in a tree of size ${size}`);
+		fail(t('reason.merkle.leafNotTreeSize', { index, size }));
 	let fn = index, sn = size - 1n, r = leaf;
 	for (const p of proof) {
 		if (sn === 0n)
-			fail(`the inclusion proof of leaf ${index} in a tree of size ` +
-				`${size} has too many hashes`);
+			fail(t('reason.merkle.inclusionProofManyHashes', { index, size }));
 		if ((fn & 1n) === 1n || fn === sn) {
 			r = nodeHash(p, r);
 			if ((fn & 1n) === 0n)
@@ -30,29 +30,27 @@ export function verifyInclusion(leaf, index, size, proof, root) {
 		sn >>= 1n;
 	}
 	if (sn !== 0n)
-		fail(`the inclusion proof of leaf ${index} in a tree of size ` +
-			`${size} is too short`);
+		fail(t('reason.merkle.inclusionProofTooShort', { index, size }));
 	if (!equal(r, root))
-		fail(`the inclusion proof of leaf ${index} in a tree of size ` +
-			`${size} does not give the root`);
+		fail(t('reason.merkle.inclusionProofGiveRoot', { index, size }));
 }
 
 export function verifyConsistency(size1, size2, root1, root2, proof) {
-	const what = `the consistency proof from size ${size1} to ${size2}`;
+	const what = t('reason.merkle.consistencyProofFromSize', { size1, size2 });
 	if (size1 > size2)
-		fail(`${what}: the old size is larger`);
+		fail(t('reason.merkle.oldSizeLarger', { what }));
 	if (size1 === size2) {
 		if (proof.length !== 0 || !equal(root1, root2))
-			fail(`${what} fails`);
+			fail(t('reason.merkle.fails', { what }));
 		return;
 	}
 	if (size1 === 0n) {
 		if (proof.length !== 0)
-			fail(`${what} fails`);
+			fail(t('reason.merkle.fails', { what }));
 		return;
 	}
 	if (proof.length === 0)
-		fail(`${what} is empty`);
+		fail(t('reason.merkle.empty', { what }));
 	let path = proof.slice();
 	if ((size1 & (size1 - 1n)) === 0n)
 		path = [root1, ...path];
@@ -64,7 +62,7 @@ export function verifyConsistency(size1, size2, root1, root2, proof) {
 	let fr = path[0], sr = path[0];
 	for (const c of path.slice(1)) {
 		if (sn === 0n)
-			fail(`${what} has too many hashes`);
+			fail(t('reason.merkle.hasTooManyHashes', { what }));
 		if ((fn & 1n) === 1n || fn === sn) {
 			fr = nodeHash(c, fr);
 			sr = nodeHash(c, sr);
@@ -80,14 +78,13 @@ export function verifyConsistency(size1, size2, root1, root2, proof) {
 		sn >>= 1n;
 	}
 	if (sn !== 0n || !equal(fr, root1) || !equal(sr, root2))
-		fail(`${what} does not give both roots`);
+		fail(t('reason.merkle.doesNotBothRoots', { what }));
 }
 
 // docs/proof-format.md, "The pair proof".
 export function verifyPair(leaf1, i, proof1, leaf2, j, extra, size, root) {
 	if (i >= size || j >= size || i === j)
-		fail(`leaves ${i} and ${j} are not two leaves of a tree of size ` +
-			`${size}`);
+		fail(t('reason.merkle.leavesAreTreeSize', { i, j, size }));
 	let used = 0, short = false;
 	const holds = (lo, hi, x) => lo <= x && x < hi;
 	const walk = (lo, hi, d) => {
@@ -118,10 +115,10 @@ export function verifyPair(leaf1, i, proof1, leaf2, j, extra, size, root) {
 	};
 	const got = walk(0n, size, 0);
 	if (short)
-		fail(`the proof of leaf ${j} beside leaf ${i} is too short`);
+		fail(t('reason.merkle.proofLeafTooShort', { j, i }));
 	if (used !== extra.length)
-		fail(`the proof of leaf ${j} beside leaf ${i} has ` +
-			`${extra.length - used} hashes too many`);
+		fail(t('reason.merkle.proofLeafTooMany', { j, i,
+			value: extra.length - used }));
 	if (!equal(got, root))
-		fail(`leaf ${j} and its proof do not give the tree's root`);
+		fail(t('reason.merkle.leafItsTreeRoot', { j }));
 }

@@ -2,6 +2,7 @@
 // c2sp.org/tlog-checkpoint), read as strictly as custody reads them.
 import { concat, decimal, decodeUtf8, equal, fromBase64, fromHex, hash,
 	toBase64 } from './bytes.js';
+import { t } from './strings.js';
 
 export class CheckError extends Error {
 	constructor(message, verify = false) {
@@ -16,14 +17,14 @@ export const EM_DASH = '\u2014 ';
 
 function nameProblem(name) {
 	if (name.length === 0)
-		return 'is empty';
+		return t('reason.note.empty');
 	if (/[\u0000-\u001f]/.test(name))
-		return 'holds a control character';
+		return t('reason.note.holdsControlCharacter');
 	if (/[\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
 	    .test(name))
-		return 'holds a space';
+		return t('reason.note.holdsSpace');
 	if (name.includes('+'))
-		return 'holds a "+"';
+		return t('reason.note.holds');
 	return null;
 }
 
@@ -32,8 +33,9 @@ export function checkText(text, what, firstLine) {
 	for (let i = 0; i < lines.length; i++) {
 		const m = /[\u0000-\u001f]/.exec(lines[i]);
 		if (m)
-			bad(`${what} line ${firstLine + i}: control character 0x` +
-				m[0].charCodeAt(0).toString(16).padStart(2, '0'));
+			bad(t('reason.note.controlCharacter', { what,
+				line: firstLine + i,
+				hex: m[0].charCodeAt(0).toString(16).padStart(2, '0') }));
 	}
 }
 
@@ -43,41 +45,37 @@ export function splitNote(note, what = 'note', firstLine = 1) {
 	checkText(note, what, firstLine);
 	const count = s => s.split('\n').length - 1;
 	if (note.length === 0)
-		bad(`${what} line ${firstLine}: the note is empty`);
+		bad(t('reason.note.lineNoteEmpty', { what, firstLine }));
 	if (!note.endsWith('\n'))
-		bad(`${what} line ${firstLine + count(note)}: the last line does ` +
-			'not end with a newline');
+		bad(t('reason.note.lineLastWithNewline', { what,
+			value: firstLine + count(note) }));
 	const split = note.lastIndexOf('\n\n', note.length - 2);
 	if (split < 0)
-		bad(`${what} line ${firstLine + count(note) - 1}: no blank line ` +
-			'separates the text from the signature lines');
+		bad(t('reason.note.lineNoSignatureLines', { what,
+			value: firstLine + count(note) - 1 }));
 	const text = note.slice(0, split + 1);
 	let number = firstLine + count(text) + 1;
 	if (split + 2 === note.length)
-		bad(`${what} line ${number - 1}: no signature line after the ` +
-			'blank line');
+		bad(t('reason.note.lineNoBlankLine', { what, value: number - 1 }));
 	const sigs = [];
 	for (const line of note.slice(split + 2, -1).split('\n')) {
 		if (sigs.length >= 100)
-			bad(`${what} line ${number}: more than 100 signature lines`);
+			bad(t('reason.note.lineMoreSignatureLines', { what, number }));
 		if (!line.startsWith(EM_DASH))
-			bad(`${what} line ${number}: a signature line must start with ` +
-				'an em dash (U+2014) and a space');
+			bad(t('reason.note.lineSignatureUSpace', { what, number }));
 		const rest = line.slice(EM_DASH.length);
 		const space = rest.indexOf(' ');
 		if (space < 0)
-			bad(`${what} line ${number}: no space between the key name and ` +
-				'the signature');
+			bad(t('reason.note.lineNoNameSignature', { what, number }));
 		const name = rest.slice(0, space);
 		const problem = nameProblem(name);
 		if (problem)
-			bad(`${what} line ${number}: the key name ${problem}`);
+			bad(t('reason.note.lineKeyName', { what, number, problem }));
 		const raw = fromBase64(rest.slice(space + 1));
 		if (raw === null || raw.length === 0)
-			bad(`${what} line ${number}: the signature is not canonical base64`);
+			bad(t('reason.note.lineSignatureCanonicalBase', { what, number }));
 		if (raw.length < 5)
-			bad(`${what} line ${number}: the signature is shorter than a key ` +
-				'id and one byte');
+			bad(t('reason.note.lineSignatureOneByte', { what, number }));
 		sigs.push({ name, keyId: raw.slice(0, 4), sig: raw.slice(4),
 			line: number });
 		number++;
@@ -87,26 +85,27 @@ export function splitNote(note, what = 'note', firstLine = 1) {
 
 export function parseCheckpoint(text, what = 'checkpoint', firstLine = 1) {
 	if (text.length === 0)
-		bad(`${what} line ${firstLine}: no origin line`);
+		bad(t('reason.note.lineNoOriginLine', { what, firstLine }));
 	const lines = text.slice(0, -1).split('\n');
 	const origin = lines[0];
 	if (origin.length === 0)
-		bad(`${what} line ${firstLine}: the origin is empty`);
+		bad(t('reason.note.lineOriginEmpty', { what, firstLine }));
 	if (lines.length < 2)
-		bad(`${what} line ${firstLine + 1}: no tree size line`);
+		bad(t('reason.note.lineNoSizeLine', { what, value: firstLine + 1 }));
 	const size = decimal(lines[1]);
 	if (size === null)
-		bad(`${what} line ${firstLine + 1}: the tree size is not a decimal ` +
-			'number');
+		bad(t('reason.note.lineTreeDecimalNumber', { what,
+			value: firstLine + 1 }));
 	if (lines.length < 3)
-		bad(`${what} line ${firstLine + 2}: no root hash line`);
+		bad(t('reason.note.lineNoHashLine', { what, value: firstLine + 2 }));
 	const root = lines[2].length === 44 ? fromBase64(lines[2]) : null;
 	if (root === null || root.length !== 32)
-		bad(`${what} line ${firstLine + 2}: the root hash is not 32 bytes of ` +
-			'canonical base64');
+		bad(t('reason.note.lineRootCanonicalBase', { what,
+			value: firstLine + 2 }));
 	for (let i = 3; i < lines.length; i++)
 		if (lines[i] === '')
-			bad(`${what} line ${firstLine + i}: an extension line is empty`);
+			bad(t('reason.note.lineExtensionLineEmpty', { what,
+				value: firstLine + i }));
 	return { origin, size, root, rootB64: lines[2] };
 }
 
@@ -124,25 +123,24 @@ export function parseVkey(vkey) {
 	const name = plus < 0 ? vkey : vkey.slice(0, plus);
 	const problem = nameProblem(name);
 	if (problem)
-		bad(`verifier key: the key name ${problem}`);
+		bad(t('reason.note.verifierKeyKeyName', { problem }));
 	if (plus < 0)
-		bad('verifier key: not of the form <name>+<key id>+<key>');
+		bad(t('reason.note.verifierKeyIdKey'));
 	const rest = vkey.slice(plus + 1);
 	const id = fromHex(rest.slice(0, 8));
 	if (rest.length < 9 || rest[8] !== '+' || id === null)
-		bad('verifier key: no 8-digit lowercase hex key id after the name');
+		bad(t('reason.note.verifierKeyAfterName'));
 	const b64 = rest.slice(9);
 	if (b64.length !== 44)
-		bad('verifier key: not an Ed25519 key (type 0x01 and 32 bytes)');
+		bad(t('reason.note.verifierKeyXBytes'));
 	const body = fromBase64(b64);
 	if (body === null)
-		bad('verifier key: the key is not canonical base64');
+		bad(t('reason.note.verifierKeyCanonicalBase'));
 	if (body.length !== 33 || body[0] !== 1)
-		bad('verifier key: not an Ed25519 key (type 0x01 and 32 bytes)');
+		bad(t('reason.note.verifierKeyXBytes'));
 	const v = verifierFromKey(name, body.slice(1));
 	if (!equal(v.keyId, id))
-		bad(`verifier key: the key id ${rest.slice(0, 8)} does not match the ` +
-			'name and key');
+		bad(t('reason.note.verifierKeyNameKey', { value: rest.slice(0, 8) }));
 	return v;
 }
 
@@ -154,7 +152,7 @@ export function parseSshKey(line) {
 		Uint8Array.of(0, 0, 0, 32));
 	if (blob === null || blob.length !== 51 ||
 	    !equal(blob.slice(0, 19), want))
-		bad('public key: not an OpenSSH Ed25519 public key line');
+		bad(t('reason.note.publicKeyKeyLine'));
 	return { pub: blob.slice(19), blob };
 }
 
@@ -194,10 +192,11 @@ export async function verifyNote(note, v) {
 	const hexId = Array.from(v.keyId, b => b.toString(16).padStart(2, '0'))
 		.join('');
 	if (badLine !== 0)
-		throw new CheckError(`note line ${badLine}: the signature by ` +
-			`${v.name}+${hexId} does not verify`, true);
+		throw new CheckError(t('reason.note.noteLineNotVerify', { badLine,
+			name: v.name, hexId }), true);
 	if (verified === 0)
-		throw new CheckError(`note: not signed by ${v.name}`, true);
+		throw new CheckError(t('reason.note.noteNotSignedBy', {
+			name: v.name }), true);
 	return { text, sigs };
 }
 

@@ -3,32 +3,33 @@
 import { concat, equal, fromBase64, fromHex } from './bytes.js';
 import { CheckError, ed25519Verify, noteKeyId, parseVkey,
 	splitNote } from './note.js';
+import { t } from './strings.js';
 
 // A witness's key: "<name>+<key id>+base64(0x04 || key)" (cosignature/v1).
 function parseWitnessVkey(vkey) {
-	const bad = msg => { throw new CheckError(`witness key: ${msg}`); };
+	const bad = msg => { throw new CheckError(t('reason.policy.witnessKey', {
+		msg })); };
 	const plus = vkey.indexOf('+');
 	const name = plus < 0 ? vkey : vkey.slice(0, plus);
 	if (name === '' || /[\s+\u0000-\u001f]/.test(name))
-		bad('the key name is empty or holds a space or "+"');
+		bad(t('reason.policy.keyNameSpaceOr'));
 	if (plus < 0)
-		bad('not of the form <name>+<key id>+<key>');
+		bad(t('reason.policy.notFormIdKey'));
 	const rest = vkey.slice(plus + 1);
 	const id = fromHex(rest.slice(0, 8));
 	if (rest.length < 9 || rest[8] !== '+' || id === null)
-		bad('no 8-digit lowercase hex key id after the name');
+		bad(t('reason.policy.noDigitAfterName'));
 	const body = rest.length === 53 ? fromBase64(rest.slice(9)) : null;
 	if (body === null || body.length !== 33)
-		bad('not canonical base64 of a key type and 32 bytes');
+		bad(t('reason.policy.notCanonicalTypeBytes'));
 	if (body[0] === 1)
-		bad('of type 0x01, a log\'s note key: a witness cosigns with type ' +
-			'0x04 (cosignature/v1)');
+		bad(t('reason.policy.typeXCosignatureV'));
 	if (body[0] !== 4)
-		bad(`of type 0x${body[0].toString(16).padStart(2, '0')}, not 0x04 ` +
-			'(an Ed25519 cosignature/v1 key)');
+		bad(t('reason.policy.typeXVKey', {
+			value: body[0].toString(16).padStart(2, '0') }));
 	const pub = body.slice(1), keyId = noteKeyId(name, 4, pub);
 	if (!equal(keyId, id))
-		bad(`the key id ${rest.slice(0, 8)} does not match the name and key`);
+		bad(t('reason.policy.keyIdNameKey', { value: rest.slice(0, 8) }));
 	return { name, pub, keyId };
 }
 
@@ -37,7 +38,8 @@ const SKEW = 600n;
 export function parsePolicy(text, what) {
 	const p = { logs: new Map(), witnesses: [], groups: new Map(),
 		quorum: null };
-	const bad = (n, msg) => { throw new CheckError(`${what} line ${n}: ${msg}`); };
+	const bad = (n, msg) => { throw new CheckError(t('reason.policy.line', {
+		what, n, msg })); };
 	const names = new Set(['none']);
 	const lines = text.split('\n');
 	lines.forEach((raw, i) => {
@@ -48,59 +50,59 @@ export function parsePolicy(text, what) {
 		const w = line.split(/[ \t]+/);
 		if (w[0] === 'log') {
 			if (w.length < 2 || w.length > 3)
-				bad(n, 'a log line is "log <vkey> [<url>]"');
+				bad(n, t('reason.policy.logLineVkeyUrl'));
 			let v;
 			try {
 				v = parseVkey(w[1]);
 			} catch (e) {
-				bad(n, `the log key: ${e.message}`);
+				bad(n, t('reason.policy.logKey', { message: e.message }));
 			}
 			p.logs.set(v.name, w[1]);
 		} else if (w[0] === 'witness') {
 			if (w.length < 3 || w.length > 4)
-				bad(n, 'a witness line is "witness <name> <vkey> [<url>]"');
+				bad(n, t('reason.policy.witnessLineVkeyUrl'));
 			if (names.has(w[1]))
-				bad(n, `"${w[1]}" is already defined`);
+				bad(n, t('reason.policy.alreadyDefined', { value: w[1] }));
 			let v;
 			try {
 				v = parseWitnessVkey(w[2]);
 			} catch (e) {
-				bad(n, `witness ${w[1]}: ${e.message}`);
+				bad(n, t('reason.policy.witness', { value: w[1],
+					message: e.message }));
 			}
 			names.add(w[1]);
 			p.witnesses.push({ name: w[1], vname: v.name, pub: v.pub,
 				keyId: v.keyId });
 		} else if (w[0] === 'group') {
 			if (w.length < 4)
-				bad(n, 'a group line is "group <name> <k|any|all> <name>..." ' +
-					'with at least one member');
+				bad(n, t('reason.policy.groupLineOneMember'));
 			if (names.has(w[1]))
-				bad(n, `"${w[1]}" is already defined`);
+				bad(n, t('reason.policy.alreadyDefined', { value: w[1] }));
 			for (const m of w.slice(3))
 				if (!names.has(m) || m === 'none')
-					bad(n, `"${m}" is not defined on an earlier line`);
+					bad(n, t('reason.policy.notDefinedEarlierLine', { m }));
 			const members = w.slice(3);
 			const k = w[2] === 'any' ? 1 : w[2] === 'all' ? members.length :
 				/^[1-9][0-9]*$/.test(w[2]) ? Number(w[2]) : NaN;
 			if (!(k >= 1 && k <= members.length))
-				bad(n, 'a group line is "group <name> <k|any|all> <name>..." ' +
-					'with at least one member');
+				bad(n, t('reason.policy.groupLineOneMember'));
 			names.add(w[1]);
 			p.groups.set(w[1], { k, members });
 		} else if (w[0] === 'quorum') {
 			if (w.length !== 2 || p.quorum !== null)
-				bad(n, 'one quorum line, "quorum <name>"');
+				bad(n, t('reason.policy.oneQuorumQuorumName'));
 			if (!names.has(w[1]))
-				bad(n, `"${w[1]}" is not defined on an earlier line`);
+				bad(n, t('reason.policy.notDefinedEarlierLine2', {
+					value: w[1] }));
 			p.quorum = w[1];
 		} else {
-			bad(n, `"${w[0]}" is not a policy line`);
+			bad(n, t('reason.policy.notPolicyLine', { value: w[0] }));
 		}
 	});
 	if (p.logs.size === 0)
-		throw new CheckError(`${what}: it names no log`);
+		throw new CheckError(t('reason.policy.itNamesNoLog', { what }));
 	if (p.quorum === null)
-		throw new CheckError(`${what}: it has no quorum line`);
+		throw new CheckError(t('reason.policy.itHasQuorumLine', { what }));
 	return p;
 }
 
@@ -126,14 +128,12 @@ export async function checkCosignatures(p, note, now, r) {
 		const ok = ts !== null && await ed25519Verify(w.pub, concat(
 			`cosignature/v1\ntime ${ts}\n`, text), s.sig.slice(8));
 		if (!ok)
-			throw new CheckError(`the cosignature of witness ${w.name}: the ` +
-				'signature does not verify (a cosignature over another ' +
-				'checkpoint, or forged)', true);
+			throw new CheckError(t('reason.policy.cosignatureWitnessOrForged',
+				{ name: w.name }), true);
 		if (ts > BigInt(now) + SKEW)
-			throw new CheckError(`the cosignature of witness ${w.name} is ` +
-				`dated ${ts}, ${ts - BigInt(now)} seconds after this machine's ` +
-				'clock: a cosignature from the future is refused (check this ' +
-				'machine\'s clock)', true);
+			throw new CheckError(t(
+				'reason.policy.cosignatureWitnessMachineClock',
+				{ name: w.name, ts, value: ts - BigInt(now) }), true);
 		cosigned.add(w.name);
 		r.cosigners.push({ name: w.name, timestamp: ts });
 	}
@@ -141,9 +141,8 @@ export async function checkCosignatures(p, note, now, r) {
 	r.quorum = p.quorum;
 	if (!met(p, p.quorum, cosigned)) {
 		const n = r.cosigners.length;
-		throw new CheckError(`the checkpoint carries ${n} valid cosignature` +
-			`${n === 1 ? '' : 's'} by the policy's ${p.witnesses.length} ` +
-			`witnesses, short of its quorum (${p.quorum}): its witnesses have ` +
-			'not vouched for it', true);
+		throw new CheckError(t(n === 1 ? 'reason.policy.shortOfQuorumOne' :
+			'reason.policy.shortOfQuorum', { n, witnesses: p.witnesses.length,
+			quorum: p.quorum }), true);
 	}
 }

@@ -9,6 +9,7 @@ import { sha1 } from '@noble/hashes/legacy';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2';
 import { equal, toHex } from './bytes.js';
 import { CheckError } from './note.js';
+import { t } from './strings.js';
 
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const TST_INFO_OID = '1.2.840.113549.1.9.16.1.4';
@@ -21,7 +22,7 @@ const fail = (msg, verify = true) => { throw new CheckError(msg, verify); };
 function der(bytes, what) {
 	const parsed = asn1js.fromBER(bytes);
 	if (parsed.offset === -1 || parsed.offset !== bytes.byteLength)
-		fail(`${what} is not DER`, false);
+		fail(t('reason.tsa.notDer', { what }), false);
 	return parsed.result;
 }
 
@@ -31,10 +32,11 @@ export function pemCertificates(text) {
 	for (let m; (m = re.exec(text)) !== null;) {
 		const bin = atob(m[1].replace(/\s+/g, ''));
 		const bytes = Uint8Array.from(bin, c => c.charCodeAt(0));
-		out.push(new pkijs.Certificate({ schema: der(bytes, 'a certificate') }));
+		out.push(new pkijs.Certificate({ schema: der(bytes,
+			t('reason.tsa.certificate')) }));
 	}
 	if (out.length === 0)
-		fail('the authority file holds no PEM certificate', false);
+		fail(t('reason.tsa.authorityFilePemCertificate'), false);
 	return out;
 }
 
@@ -45,8 +47,8 @@ const SHORT_NAMES = { '2.5.4.6': 'C', '2.5.4.8': 'ST', '2.5.4.7': 'L',
 	'serialNumber', '1.2.840.113549.1.9.1': 'emailAddress' };
 
 function subjectName(cert) {
-	return cert.subject.typesAndValues.map(t =>
-		`${SHORT_NAMES[t.type] ?? t.type} = ${t.value.valueBlock.value}`)
+	return cert.subject.typesAndValues.map(tv =>
+		`${SHORT_NAMES[tv.type] ?? tv.type} = ${tv.value.valueBlock.value}`)
 		.join(', ');
 }
 
@@ -70,7 +72,7 @@ function checkSigningCertificate(signerInfo, cert) {
 	const attrs = signerInfo.signedAttrs?.attributes ?? [];
 	const attr = attrs.find(a => a.type === ESS_V2_OID || a.type === ESS_V1_OID);
 	if (!attr)
-		fail('the token names no signing certificate (ESS)');
+		fail(t('reason.tsa.tokenNamesCertificateEss'));
 	let hashFn = attr.type === ESS_V1_OID ? sha1 : sha256, certHash;
 	try {
 		const certs = attr.values[0].valueBlock.value[0].valueBlock.value;
@@ -83,15 +85,13 @@ function checkSigningCertificate(signerInfo, cert) {
 		}
 		certHash = new Uint8Array(first[i].valueBlock.valueHexView);
 	} catch {
-		fail('the token\'s signing certificate attribute is malformed', false);
+		fail(t('reason.tsa.tokenSigningAttributeMalformed'), false);
 	}
 	if (!hashFn)
-		fail('the token\'s signing certificate is hashed with an unknown ' +
-			'algorithm');
+		fail(t('reason.tsa.tokenSigningUnknownAlgorithm'));
 	const der = new Uint8Array(cert.toSchema().toBER());
 	if (!equal(hashFn(der), certHash))
-		fail('the token\'s certificate is not the one its signature names ' +
-			'(ESS signing certificate)');
+		fail(t('reason.tsa.tokenCertificateSigningCertificate'));
 }
 
 function iso(date) {
@@ -105,27 +105,30 @@ export async function verifyTimestamp(token, data, caPem) {
 	pkijs.setEngine('webcrypto', new pkijs.CryptoEngine({ name: 'webcrypto',
 		crypto: globalThis.crypto }));
 	try {
-		const ci = new pkijs.ContentInfo({ schema: der(token, 'the token') });
+		const ci = new pkijs.ContentInfo({ schema: der(token,
+			t('reason.tsa.token')) });
 		if (ci.contentType !== SIGNED_DATA_OID)
-			fail('the token is not CMS signed data', false);
+			fail(t('reason.tsa.tokenNotSignedData'), false);
 		signed = new pkijs.SignedData({ schema: ci.content });
 		const e = signed.encapContentInfo;
 		if (e.eContentType !== TST_INFO_OID || !e.eContent)
-			fail('the token holds no TSTInfo', false);
+			fail(t('reason.tsa.tokenHoldsNoTstinfo'), false);
 		info = new pkijs.TSTInfo({ schema: der(
-			new Uint8Array(e.eContent.getValue()), 'the TSTInfo') });
+			new Uint8Array(e.eContent.getValue()), t('reason.tsa.tstinfo')) });
 	} catch (err) {
 		if (err instanceof CheckError)
 			throw err;
-		fail(`the token does not parse (${err.message ?? err})`, false);
+		fail(t('reason.tsa.tokenDoesNotParse', { value: err.message ?? err }),
+			false);
 	}
 	const imprint = info.messageImprint;
 	if (imprint.hashAlgorithm.algorithmId !== SHA256_OID)
-		fail('the token\'s imprint is not SHA-256');
+		fail(t('reason.tsa.tokenImprintNotSha'));
 	const hashed = new Uint8Array(imprint.hashedMessage.valueBlock.valueHexView);
 	if (!equal(hashed, digest))
-		fail(`the token covers ${toHex(hashed).slice(0, 16)}..., not this ` +
-			`checkpoint (${toHex(digest).slice(0, 16)}...)`);
+		fail(t('reason.tsa.tokenCoversThisCheckpoint', {
+			value: toHex(hashed).slice(0, 16), value2: toHex(digest).slice(0,
+				16) }));
 	const trusted = caPem == null ? null : pemCertificates(caPem);
 	let ok = false;
 	try {
@@ -136,28 +139,25 @@ export async function verifyTimestamp(token, data, caPem) {
 			(!trusted || result.signerCertificateVerified === true);
 	} catch (err) {
 		if (trusted && err?.signatureVerified === true)
-			fail('the TSA is not trusted: its certificate does not chain to ' +
-				'the authorities given');
+			fail(t('reason.tsa.tsaNotAuthoritiesGiven'));
 		ok = false;
 	}
 	if (!ok)
-		fail(trusted ? 'the TSA is not trusted: its certificate does not ' +
-			'chain to the authorities given, or its signature does not verify' :
-			'the token\'s signature does not verify');
+		fail(trusted ? t('reason.tsa.tsaNotNotVerify') :
+			t('reason.tsa.tokenSignatureNotVerify'));
 	const signer = (signed.certificates ?? []).find(c =>
 		c instanceof pkijs.Certificate &&
 		signed.signerInfos[0].sid instanceof pkijs.IssuerAndSerialNumber &&
 		c.serialNumber.isEqual(signed.signerInfos[0].sid.serialNumber));
 	if (!signer)
-		fail('the token does not carry its signer\'s certificate');
+		fail(t('reason.tsa.tokenDoesSignerCertificate'));
 	checkSigningCertificate(signed.signerInfos[0], signer);
 	if (trusted) {
 		if (!signer || !isTimeStamping(signer))
-			fail('the TSA is not trusted: its certificate lacks the critical ' +
-				'timeStamping extended key usage');
+			fail(t('reason.tsa.tsaNotKeyUsage'));
 		if (info.genTime < signer.notBefore.value ||
 		    info.genTime > signer.notAfter.value)
-			fail('the TSA\'s certificate was not valid at the token\'s time');
+			fail(t('reason.tsa.tsaCertificateTokenTime'));
 	}
 	return { time: iso(info.genTime), authority: subjectName(signer),
 		trusted: !!trusted };
