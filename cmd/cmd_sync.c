@@ -450,7 +450,7 @@ int cmd_remote(int argc, char **argv)
 	};
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
-	const char *sub;
+	const char *sub, *why;
 	struct cli cli;
 	int c, rc, n, json;
 
@@ -470,6 +470,10 @@ int cmd_remote(int argc, char **argv)
 	    strcmp(sub, "list") != 0)
 		return cli_usage("remote", "want a subcommand: add, remove or "
 			"list");
+	if (strcmp(sub, "add") == 0 &&
+	    (why = custody_remote_name_check(argv[optind + 1])) != NULL)
+		return cli_usage("remote", "NAME '%s' %s",
+			cli_text(argv[optind + 1]), why);
 	if (cli_open(&cli, &archive) != EXIT_OK)
 		return EXIT_FAILED;
 	if (strcmp(sub, "add") == 0)

@@ -1363,19 +1363,35 @@ done:
 
 /* ---- remotes ---- */
 
+const char *custody_remote_name_check(const char *name)
+{
+	custody_error *err = NULL;
+	int valid = 0;
+
+	/* libgit2 judges names only once it is initialised */
+	if (custody__global_init(&err) != 0) {
+		custody_error_free(err);
+		return "cannot be checked: libgit2 does not start";
+	}
+	if (name == NULL || git_remote_name_is_valid(&valid, name) != 0)
+		valid = 0;
+	if (!valid || strchr(name, '/') != NULL)
+		return "is not a name for a remote (letters, digits, '-', "
+			"'_', '.')";
+	return NULL;
+}
+
 int custody_archive_remote_add(custody_archive *a, const char *name,
 	const char *url, custody_error **err)
 {
 	git_remote *r = NULL;
 	char *where = NULL;
-	int valid = 0, rc;
+	const char *why = custody_remote_name_check(name);
+	int rc;
 
-	if (name != NULL && git_remote_name_is_valid(&valid, name) != 0)
-		valid = 0;
-	if (name == NULL || url == NULL || !valid || strchr(name, '/') != NULL)
-		return custody__error(err, CUSTODY_EINVALID, "'%s' is not a "
-			"name for a remote (letters, digits, '-', '_', '.')",
-			name ? name : "");
+	if (why != NULL || url == NULL)
+		return custody__error(err, CUSTODY_EINVALID, "'%s' %s",
+			name ? name : "", why ? why : "has no URL");
 	if (git_remote_lookup(&r, a->repo, name) == 0) {
 		git_remote_free(r);
 		return custody__error(err, CUSTODY_EEXISTS, "there is already "

@@ -637,9 +637,13 @@ test_remote__add_list_remove() {
 	run remote add mirror git://example.org/x
 	expect_rc 1
 	expect_err "custody: there is already a remote named 'mirror'"
+	# a usage error, before the archive is opened
 	run remote add 'bad name' git://example.org/x
-	expect_rc 1
-	expect_err "custody: 'bad name' is not a name for a remote (letters, digits, '-', '_', '.')"
+	expect_rc 2
+	expect_err "custody: NAME 'bad name' is not a name for a remote (letters, digits, '-', '_', '.')
+Try 'custody remote --help'."
+	run remote add a/b git://example.org/x
+	expect_rc 2
 	run remote list
 	expect_rc 0
 	expect_out "mirror	$ORIGIN

@@ -111,6 +111,11 @@ CUSTODY_EXTERN(int) custody_clone(const char *url, const char *dir,
 	const custody_sync_options *opts, custody_archive **out,
 	custody_fetch_result *result, custody_error **err);
 
+/* Why `name` cannot name a remote (git's rule, and no '/'), or NULL
+ * when it can: so that a program can refuse it before it opens an
+ * archive. */
+CUSTODY_EXTERN(const char *) custody_remote_name_check(const char *name);
+
 /* The archive's remotes (in its git config). */
 CUSTODY_EXTERN(int) custody_archive_remote_add(custody_archive *archive,
 	const char *name, const char *url, custody_error **err);
