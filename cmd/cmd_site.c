@@ -90,11 +90,10 @@ static int write_in(const char *out, const char *name, const void *data,
 	char *path;
 	int rc;
 
-	if ((path = malloc(strlen(out) + strlen(name) + 2)) == NULL) {
+	if (asprintf(&path, "%s/%s", out, name) < 0) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
-	sprintf(path, "%s/%s", out, name);
 	rc = cli_write_file(path, data, len);
 	free(path);
 	return rc;
@@ -274,14 +273,14 @@ static int register_verifier(custody_archive *archive, const char *url)
 	uint64_t index;
 	int rc = EXIT_FAILED;
 
-	path = malloc(strlen(collection) + sizeof(VERIFIER_DOCUMENT) + 1);
-	folder = malloc(strlen(collection) + sizeof(VERIFIER_DOCUMENT) + 1);
+	if (asprintf(&path, "%s/%s", collection, VERIFIER_DOCUMENT) < 0)
+		path = NULL;
+	if (asprintf(&folder, "%s/custody-verifier", collection) < 0)
+		folder = NULL;
 	if (path == NULL || folder == NULL) {
 		cli_error("out of memory");
 		goto done;
 	}
-	sprintf(path, "%s/%s", collection, VERIFIER_DOCUMENT);
-	sprintf(folder, "%s/custody-verifier", collection);
 	if (mkdir(folder, 0755) != 0 && errno != EEXIST) {
 		cli_error("%s: cannot make the folder: %s", folder,
 			strerror(errno));
@@ -344,11 +343,10 @@ static int make_folders(const char *out, int force)
 			return EXIT_FAILED;
 		}
 	}
-	if ((proofs = malloc(strlen(out) + 8)) == NULL) {
+	if (asprintf(&proofs, "%s/proofs", out) < 0) {
 		cli_error("out of memory");
 		return EXIT_FAILED;
 	}
-	sprintf(proofs, "%s/proofs", out);
 	if (mkdir(proofs, 0755) != 0 && errno != EEXIST) {
 		cli_error("%s: cannot make the folder: %s", proofs,
 			strerror(errno));

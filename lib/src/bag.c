@@ -178,3 +178,21 @@ const char *custody_bag__unsafe_path(const char *path)
 	}
 	return NULL;
 }
+
+static size_t skip_field(const char *line, size_t len, size_t i, int blank)
+{
+	while (i < len && (line[i] == ' ' || line[i] == '\t') == blank)
+		i++;
+	return i;
+}
+
+int custody_bag__fetch_fields(const char *line, size_t len,
+	struct custody_bag_fetch_line *out)
+{
+	out->url_end = skip_field(line, len, 0, 0);
+	out->length_start = skip_field(line, len, out->url_end, 1);
+	out->length_end = skip_field(line, len, out->length_start, 0);
+	out->path_start = skip_field(line, len, out->length_end, 1);
+	return out->path_start == len ||
+		out->length_start == out->length_end ? -1 : 0;
+}

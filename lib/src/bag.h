@@ -31,6 +31,17 @@ char *custody_bag__decode_path(const char *text, size_t len,
 int custody_bag__next_line(const char *text, size_t len, size_t *pos,
 	const char **line_out, size_t *line_len_out);
 
+/* A fetch.txt line, "URL LENGTH FILEPATH", cut at its runs of spaces
+ * and tabs (RFC 8493 2.2.3): line[0 .. url_end) is the URL,
+ * line[length_start .. length_end) the length, and the path runs from
+ * path_start to the end of the line (it may hold spaces). 0, or -1 when
+ * the line has not that shape. */
+struct custody_bag_fetch_line {
+	size_t url_end, length_start, length_end, path_start;
+};
+int custody_bag__fetch_fields(const char *line, size_t len,
+	struct custody_bag_fetch_line *out);
+
 /* The digests of RFC 8493 2.4 (and the other SHA-2 lengths), by the
  * name a manifest's file name carries: "md5", "sha1", "sha224",
  * "sha256", "sha384", "sha512". */

@@ -110,28 +110,21 @@ static int read_fetch(struct fetch_run *run, custody_error **err)
 		return rc;
 	while (custody_bag__next_line(text.ptr, text.size, &pos, &line,
 	    &len)) {
-		size_t a = 0, b, c, d;
+		struct custody_bag_fetch_line fl;
 		struct wanted *w;
 		const char *why;
 		char *path;
 
 		n++;
-		while (a < len && line[a] != ' ' && line[a] != '\t')
-			a++;
-		for (b = a; b < len && (line[b] == ' ' || line[b] == '\t'); b++)
-			;
-		for (c = b; c < len && line[c] != ' ' && line[c] != '\t'; c++)
-			;
-		for (d = c; d < len && (line[d] == ' ' || line[d] == '\t'); d++)
-			;
 		if (len == 0)
 			continue;
-		if (d == len || b == c) {
+		if (custody_bag__fetch_fields(line, len, &fl) != 0) {
 			problem(run, "fetch.txt", n, NULL, "not 'url length "
 				"filepath'");
 			continue;
 		}
-		if ((path = decode(run, line + d, len - d)) == NULL) {
+		if ((path = decode(run, line + fl.path_start,
+		    len - fl.path_start)) == NULL) {
 			rc = custody__oom(err);
 			break;
 		}
@@ -159,13 +152,16 @@ static int read_fetch(struct fetch_run *run, custody_error **err)
 		memset(w, 0, sizeof(*w));
 		w->path = path;
 		w->line = n;
-		w->url = strndup(line, a);
-		w->has_length = !(c - b == 1 && line[b] == '-');
+		w->url = strndup(line, fl.url_end);
+		w->has_length = !(fl.length_end - fl.length_start == 1 &&
+			line[fl.length_start] == '-');
 		if (w->has_length) {
+			size_t digits_len = fl.length_end - fl.length_start;
 			char digits[24];
 
-			snprintf(digits, sizeof(digits), "%.*s", (int)(c - b >
-				23 ? 23 : c - b), line + b);
+			snprintf(digits, sizeof(digits), "%.*s",
+				(int)(digits_len > 23 ? 23 : digits_len),
+				line + fl.length_start);
 			w->length = strtoull(digits, NULL, 10);
 		}
 		if (w->url == NULL) {

@@ -537,7 +537,9 @@ static void read_manifest(struct bag_check *b, struct manifest *m)
 
 		if (strcmp(a->path, c->path) != 0)
 			continue;
-		if (strcmp(a->digest, c->digest) == 0)
+		if (strlen(a->digest) == strlen(c->digest) &&
+		    CRYPTO_memcmp(a->digest, c->digest,
+		    strlen(a->digest)) == 0)
 			WARN(b, m->name, c->line, c->path, "2.1.3", "listed "
 				"twice (also line %zu), with the same checksum",
 				a->line);
@@ -762,36 +764,26 @@ static void check_fetch(struct bag_check *b)
 		return;
 	while (custody_bag__next_line(text.ptr, text.size, &pos, &line,
 	    &len)) {
-		size_t url_end = 0, len_start, len_end, path_start;
+		struct custody_bag_fetch_line fl;
 		struct fetch_item *f;
 		const char *why;
 		char *path;
+		size_t url_end, len_start, len_end, path_start;
 
 		n++;
 		if (len == 0) {
 			WARN(b, "fetch.txt", n, NULL, "2.2.3", "an empty line");
 			continue;
 		}
-		while (url_end < len && line[url_end] != ' ' &&
-		    line[url_end] != '\t')
-			url_end++;
-		len_start = url_end;
-		while (len_start < len && (line[len_start] == ' ' ||
-		    line[len_start] == '\t'))
-			len_start++;
-		len_end = len_start;
-		while (len_end < len && line[len_end] != ' ' &&
-		    line[len_end] != '\t')
-			len_end++;
-		path_start = len_end;
-		while (path_start < len && (line[path_start] == ' ' ||
-		    line[path_start] == '\t'))
-			path_start++;
-		if (path_start == len || len_start == len_end) {
+		if (custody_bag__fetch_fields(line, len, &fl) != 0) {
 			ERROR(b, "fetch.txt", n, NULL, "2.2.3", "not 'url "
 				"length filepath'");
 			continue;
 		}
+		url_end = fl.url_end;
+		len_start = fl.length_start;
+		len_end = fl.length_end;
+		path_start = fl.path_start;
 		if ((path = line_path(b, "fetch.txt", n, line + path_start,
 		    len - path_start)) == NULL)
 			break;

@@ -130,7 +130,7 @@ static int rule_matches(const struct custody_ignore_rule *rule,
 	char pattern_copy[CUSTODY_PATH_MAX_BYTES + 1];
 	char name_copy[CUSTODY_PATH_MAX_BYTES + 1];
 	char *pat[MAX_COMPONENTS], *name[MAX_COMPONENTS];
-	size_t np, nn;
+	size_t np, nn, plen, rlen;
 
 	if (rule->dir_only && !is_dir)
 		return 0;
@@ -140,11 +140,12 @@ static int rule_matches(const struct custody_ignore_rule *rule,
 		return fnmatch(rule->pattern, slash ? slash + 1 : rel,
 			FNM_PATHNAME) == 0;
 	}
-	if (strlen(rule->pattern) > CUSTODY_PATH_MAX_BYTES ||
-	    strlen(rel) > CUSTODY_PATH_MAX_BYTES)
+	plen = strlen(rule->pattern);
+	rlen = strlen(rel);
+	if (plen > CUSTODY_PATH_MAX_BYTES || rlen > CUSTODY_PATH_MAX_BYTES)
 		return 0;
-	strcpy(pattern_copy, rule->pattern);
-	strcpy(name_copy, rel);
+	memcpy(pattern_copy, rule->pattern, plen + 1);
+	memcpy(name_copy, rel, rlen + 1);
 	np = split(pattern_copy, pat, MAX_COMPONENTS);
 	nn = split(name_copy, name, MAX_COMPONENTS);
 	return match_parts(pat, np, name, nn);
