@@ -31,6 +31,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "index.h"
+#include "proof.h"
 
 #define COPY_CHUNK (1u << 20)
 
@@ -613,6 +614,7 @@ static int export_run(struct export_run *run, const char *out,
 {
 	custody_archive *a = run->a;
 	struct custody_index *index = NULL;
+	struct custody_prover *prover = NULL;
 	custody_buf note = CUSTODY_BUF_INIT, text = CUSTODY_BUF_INIT;
 	custody_buf fetch = CUSTODY_BUF_INIT, encoded = CUSTODY_BUF_INIT;
 	custody_checkpoint_info info;
@@ -735,13 +737,17 @@ static int export_run(struct export_run *run, const char *out,
 		goto done;
 	if ((rc = keep_tag(run, "custody/checkpoint", &note, err)) != 0)
 		goto done;
+	/* one prover for every proof: the tiles and the checkpoint are read
+	 * once, not once per file */
+	if ((rc = custody_prover__open(a, &prover, err)) != 0)
+		goto done;
 	for (size_t i = 0; i < run->nitems; i++) {
 		struct item *it = &run->items[i];
 		custody_buf proof = CUSTODY_BUF_INIT;
 		char *rel;
 
-		if ((rc = custody_archive_proof(a, it->record->path,
-		    it->record->version, &proof, err)) != 0)
+		if ((rc = custody_prover__proof(prover, it->record->index, 1,
+		    CUSTODY_DISCLOSE_LISTED, NULL, 0, &proof, err)) != 0)
 			goto done;
 		if (custody_buf__printf(&text, "custody/proofs/%s.proof",
 		    it->record->path) != 0) {
@@ -788,6 +794,7 @@ static int export_run(struct export_run *run, const char *out,
 	sum->tree_size = run->opts->at ? run->opts->at : info.size;
 	snprintf(sum->origin, sizeof(sum->origin), "%s", info.origin);
 done:
+	custody_prover__free(prover);
 	free(used);
 	custody_buf_dispose(&note);
 	custody_buf_dispose(&text);

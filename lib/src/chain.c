@@ -416,6 +416,7 @@ done:
 int custody_archive_reveal(custody_archive *a, const char *derivative,
 	custody_buf *out, custody_error **err)
 {
+	struct custody_prover *prover = NULL;
 	struct custody_entry *e = NULL;
 	custody_buf d = CUSTODY_BUF_INIT, o = CUSTODY_BUF_INIT;
 	char *rel = NULL;
@@ -433,12 +434,13 @@ int custody_archive_reveal(custody_archive *a, const char *derivative,
 			"nothing to reveal", rel);
 		goto done;
 	}
-	/* both at the checkpoint at head, so they share one tree */
-	/* for whom the outlet shows them to (a court): all the fields of
-	 * both entries but where git keeps their content */
-	if ((rc = custody_archive__proof_of(a, e->index, 0,
+	/* both at the checkpoint at head, from one prover so they share
+	 * one tree; for whom the outlet shows them to (a court): all the
+	 * fields of both entries but where git keeps their content */
+	if ((rc = custody_prover__open(a, &prover, err)) != 0 ||
+	    (rc = custody_prover__proof(prover, e->index, 0,
 	    CUSTODY_DISCLOSE_ALL_BUT_BLOB, NULL, 0, &d, err)) != 0 ||
-	    (rc = custody_archive__proof_of(a, e->derived_from, 0,
+	    (rc = custody_prover__proof(prover, e->derived_from, 0,
 	    CUSTODY_DISCLOSE_ALL_BUT_BLOB, NULL, 0, &o, err)) != 0)
 		goto done;
 	if (custody_buf__append(out, CUSTODY_REVEAL_V2,
@@ -452,6 +454,7 @@ int custody_archive_reveal(custody_archive *a, const char *derivative,
 		rc = custody__oom(err);
 	}
 done:
+	custody_prover__free(prover);
 	custody_buf_dispose(&d);
 	custody_buf_dispose(&o);
 	custody_entry__free(e);

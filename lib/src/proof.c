@@ -166,63 +166,75 @@ done:
 	return rc;
 }
 
-/* The newest timestamped checkpoint whose tree holds entry `index`:
- * timestamps/<size>.checkpoint and timestamps/<size>.tsr. */
-static int find_timestamp(custody_archive *a, git_tree *tree,
-	uint64_t index, custody_buf *note, custody_buf *token,
-	custody_error **err)
+/* The sizes of the timestamped checkpoints (timestamps/<size>.tsr) at
+ * head, in no order. */
+static int timestamp_sizes(custody_archive *a, git_tree *tree,
+	uint64_t **out, size_t *n_out, custody_error **err)
 {
 	git_tree_entry *te = NULL;
 	git_tree *dir = NULL;
-	uint64_t best = 0;
-	char name[64];
-	int rc = 0;
+	uint64_t *sizes = NULL;
+	size_t n = 0;
 
+	*out = NULL;
+	*n_out = 0;
 	if (git_tree_entry_bypath(&te, tree, TIMESTAMPS) != 0)
 		return 0;
 	if (git_tree_lookup(&dir, a->repo, git_tree_entry_id(te)) != 0) {
 		git_tree_entry_free(te);
 		return 0;
 	}
+	if (git_tree_entrycount(dir) > 0 && (sizes = calloc(
+	    git_tree_entrycount(dir), sizeof(*sizes))) == NULL) {
+		git_tree_free(dir);
+		git_tree_entry_free(te);
+		return custody__oom(err);
+	}
 	for (size_t i = 0; i < git_tree_entrycount(dir); i++) {
-		const char *n = git_tree_entry_name(git_tree_entry_byindex(dir,
-			i));
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(
+			dir, i));
 		uint64_t size = 0;
-		const char *q = n;
+		const char *q = name;
 
 		for (; *q >= '0' && *q <= '9'; q++)
 			size = size * 10 + (uint64_t)(*q - '0');
-		if (q != n && strcmp(q, ".tsr") == 0 && size > index &&
-		    size > best)
-			best = size;
-	}
-	if (best > 0) {
-		const char *ext[2] = { "checkpoint", "tsr" };
-		custody_buf *bufs[2] = { note, token };
-
-		for (int k = 0; k < 2 && rc == 0; k++) {
-			const git_tree_entry *e;
-			git_blob *blob;
-
-			snprintf(name, sizeof(name), "%" PRIu64 ".%s", best,
-				ext[k]);
-			if ((e = git_tree_entry_byname(dir, name)) == NULL ||
-			    git_blob_lookup(&blob, a->repo,
-			    git_tree_entry_id(e)) != 0) {
-				rc = custody__error(err, CUSTODY_EVERIFY, "%s/"
-					"%s is missing; run custody verify",
-					TIMESTAMPS, name);
-				break;
-			}
-			if (custody_buf__append(bufs[k],
-			    git_blob_rawcontent(blob),
-			    (size_t)git_blob_rawsize(blob)) != 0)
-				rc = custody__oom(err);
-			git_blob_free(blob);
-		}
+		if (q != name && strcmp(q, ".tsr") == 0 && size > 0)
+			sizes[n++] = size;
 	}
 	git_tree_free(dir);
 	git_tree_entry_free(te);
+	*out = sizes;
+	*n_out = n;
+	return 0;
+}
+
+/* timestamps/<size>.checkpoint and timestamps/<size>.tsr at head. */
+static int read_timestamp(custody_archive *a, git_tree *tree, uint64_t size,
+	custody_buf *note, custody_buf *token, custody_error **err)
+{
+	const char *ext[2] = { "checkpoint", "tsr" };
+	custody_buf *bufs[2] = { note, token };
+	char path[64];
+	int rc = 0;
+
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		git_tree_entry *te = NULL;
+		git_blob *blob = NULL;
+
+		snprintf(path, sizeof(path), TIMESTAMPS "/%" PRIu64 ".%s",
+			size, ext[k]);
+		if (git_tree_entry_bypath(&te, tree, path) != 0 ||
+		    git_blob_lookup(&blob, a->repo, git_tree_entry_id(te))
+		    != 0)
+			rc = custody__error(err, CUSTODY_EVERIFY, "%s is "
+				"missing; run custody verify", path);
+		else if (custody_buf__append(bufs[k],
+		    git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob))
+		    != 0)
+			rc = custody__oom(err);
+		git_blob_free(blob);
+		git_tree_entry_free(te);
+	}
 	return rc;
 }
 
@@ -464,84 +476,199 @@ done:
 	return rc;
 }
 
-int custody_archive__proof_of(custody_archive *a, uint64_t index,
+/*
+ * What every proof at one checkpoint shares: the note (with the
+ * cosignatures the archive holds for it), its timestamp token, the
+ * parsed checkpoint and the log-key entries a reader of it needs.
+ */
+struct prover_state {
+	int used;
+	uint64_t timestamp_size;        /* 0: the checkpoint at head */
+	custody_buf note;               /* with cosignature lines */
+	custody_buf token;              /* DER, or empty */
+	struct custody_checkpoint cp;
+	struct custody_proof_file rotations;    /* only its log keys */
+};
+
+#define PROVER_STATES 4
+
+struct custody_prover {
+	custody_archive *a;
+	git_tree *tree;
+	struct custody_tiles *t;
+	uint64_t *timestamps;           /* sizes of timestamps/<size>.tsr */
+	size_t ntimestamps;
+	struct prover_state states[PROVER_STATES];
+	size_t next;                    /* the slot a new state takes */
+};
+
+static void state_clear(struct prover_state *s)
+{
+	custody_buf_dispose(&s->note);
+	custody_buf_dispose(&s->token);
+	custody_proof_file__clear(&s->rotations);
+	memset(s, 0, sizeof(*s));
+}
+
+void custody_prover__free(struct custody_prover *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < PROVER_STATES; i++)
+		state_clear(&p->states[i]);
+	custody_tiles__free(p->t);
+	git_tree_free(p->tree);
+	free(p->timestamps);
+	free(p);
+}
+
+int custody_prover__open(custody_archive *a, struct custody_prover **out,
+	custody_error **err)
+{
+	struct custody_prover *p = calloc(1, sizeof(*p));
+	int rc;
+
+	*out = NULL;
+	if (p == NULL)
+		return custody__oom(err);
+	p->a = a;
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__head_tree(a, &p->tree, err)) != 0 ||
+	    (rc = custody_tlog__tiles(a, &p->t, err)) != 0 ||
+	    (rc = timestamp_sizes(a, p->tree, &p->timestamps,
+	    &p->ntimestamps, err)) != 0) {
+		custody_prover__free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* The checkpoint of size `timestamp_size` (0: the one at head), read and
+ * checked once for every proof made at it. */
+static int prover_state(struct custody_prover *p, uint64_t timestamp_size,
+	struct prover_state **out, custody_error **err)
+{
+	struct prover_state *s;
+	size_t text_len;
+	int rc;
+
+	for (size_t i = 0; i < PROVER_STATES; i++)
+		if (p->states[i].used &&
+		    p->states[i].timestamp_size == timestamp_size) {
+			*out = &p->states[i];
+			return 0;
+		}
+	s = &p->states[p->next];
+	p->next = (p->next + 1) % PROVER_STATES;
+	state_clear(s);
+	s->timestamp_size = timestamp_size;
+	if (timestamp_size > 0)
+		rc = read_timestamp(p->a, p->tree, timestamp_size, &s->note,
+			&s->token, err);
+	else
+		rc = custody_tlog__read_checkpoint(p->a, p->tree, &s->note,
+			&text_len, err);
+	if (rc == 0 && (rc = custody_note__split(s->note.ptr, s->note.size,
+	    &text_len, err)) == 0 && (rc = custody_checkpoint__parse(&s->cp,
+	    s->note.ptr, text_len, err)) == 0 && s->cp.size >
+	    custody_tiles__size(p->t))
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_VERIFY, "the checkpoint (size %" PRIu64
+			") does not fit the log", s->cp.size);
+	if (rc == 0 && (rc = rotations(p->a, p->tree, &s->cp, s->note.ptr,
+	    s->note.size, &s->rotations, err)) == 0)
+		rc = add_cosignatures(p->a, p->tree, s->cp.size, &s->note,
+			err);
+	if (rc != 0) {
+		state_clear(s);
+		return rc;
+	}
+	s->used = 1;
+	*out = s;
+	return 0;
+}
+
+/* The log-key entries and the token of state s, copied into f. */
+static int take_state(struct custody_proof_file *f,
+	const struct prover_state *s, custody_error **err)
+{
+	const struct custody_proof_file *r = &s->rotations;
+
+	for (size_t i = 0; i < r->nlog_keys; i++) {
+		if ((f->log_keys[i] = malloc(r->log_key_lens[i])) == NULL)
+			return custody__oom(err);
+		memcpy(f->log_keys[i], r->log_keys[i], r->log_key_lens[i]);
+		f->log_key_lens[i] = r->log_key_lens[i];
+		f->nlog_keys = i + 1;
+	}
+	if (s->token.size > 0) {
+		if ((f->token = malloc(s->token.size)) == NULL)
+			return custody__oom(err);
+		memcpy(f->token, s->token.ptr, s->token.size);
+		f->token_len = s->token.size;
+	}
+	return 0;
+}
+
+int custody_prover__proof(struct custody_prover *p, uint64_t index,
 	int timestamped, enum custody_disclose what,
 	const char *const *fields, size_t nfields, custody_buf *out,
 	custody_error **err)
 {
 	struct custody_entry *again = NULL;
-	struct custody_tiles *t = NULL;
+	struct prover_state *s = NULL;
 	struct custody_proof_file f;
-	struct custody_tlog_proof p;
-	struct custody_checkpoint cp;
-	custody_buf bytes = CUSTODY_BUF_INIT, note = CUSTODY_BUF_INIT;
-	custody_buf token = CUSTODY_BUF_INIT, tlog = CUSTODY_BUF_INIT;
+	struct custody_tlog_proof tp;
+	custody_buf bytes = CUSTODY_BUF_INIT, tlog = CUSTODY_BUF_INIT;
 	unsigned char proof[CUSTODY_TLOG_PROOF_MAX_HASHES][32], leaf[32];
-	git_tree *tree = NULL;
-	size_t count = 0, text_len;
+	uint64_t stamped = 0;
+	size_t count = 0;
 	int rc;
 
 	out->ptr = NULL;
 	out->size = 0;
 	memset(&f, 0, sizeof(f));
-	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
-	    (rc = custody_archive__read_entry(a, tree, index, &again,
+	/* the newest timestamped checkpoint that holds the entry, if any */
+	for (size_t i = 0; timestamped && i < p->ntimestamps; i++)
+		if (p->timestamps[i] > index && p->timestamps[i] > stamped)
+			stamped = p->timestamps[i];
+	if ((rc = custody_archive__read_entry(p->a, p->tree, index, &again,
 	    &bytes, err)) != 0 ||
 	    (rc = disclosures(&f, again, what, fields, nfields, err)) != 0 ||
-	    (timestamped && (rc = find_timestamp(a, tree, index, &note,
-	    &token, err)) != 0))
+	    (rc = prover_state(p, stamped, &s, err)) != 0)
 		goto done;
-	if (note.size == 0 && (rc = custody_tlog__read_checkpoint(a, tree,
-	    &note, &text_len, err)) != 0)
-		goto done;
-	if ((rc = custody_note__split(note.ptr, note.size, &text_len, err))
-	    != 0 || (rc = custody_checkpoint__parse(&cp, note.ptr, text_len,
-	    err)) != 0 || (rc = custody_tlog__tiles(a, &t, err)) != 0)
-		goto done;
-	if (index >= cp.size && cp.size <= custody_tiles__size(t)) {
+	if (index >= s->cp.size) {
 		rc = custody__error_hint(err, CUSTODY_ENOTFOUND,
 			CUSTODY_HINT_SIGN_CHECKPOINT, "entry %" PRIu64 " is not "
 			"yet covered by a signed checkpoint (the latest covers "
-			"%" PRIu64 " entries)", index, cp.size);
+			"%" PRIu64 " entries)", index, s->cp.size);
 		goto done;
 	}
-	if (cp.size > custody_tiles__size(t)) {
-		rc = custody__error_hint(err, CUSTODY_EVERIFY,
-			CUSTODY_HINT_VERIFY, "the checkpoint (size %" PRIu64
-			") does not fit the log", cp.size);
-		goto done;
-	}
-	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, t,
-	    index, cp.size, proof, &count, err)) != 0 ||
-	    (rc = publication(a, tree, t, again, &cp, &f, err)) != 0 ||
-	    (rc = rotations(a, tree, &cp, note.ptr, note.size, &f, err)) != 0 ||
-	    (rc = add_cosignatures(a, tree, cp.size, &note, err)) != 0)
+	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, p->t,
+	    index, s->cp.size, proof, &count, err)) != 0 ||
+	    (rc = publication(p->a, p->tree, p->t, again, &s->cp, &f, err))
+	    != 0 || (rc = take_state(&f, s, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
 	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
-	if (custody_merkle__verify_inclusion(leaf, index, cp.size,
-	    (const unsigned char (*)[32])proof, count, cp.root, err) != 0) {
+	if (custody_merkle__verify_inclusion(leaf, index, s->cp.size,
+	    (const unsigned char (*)[32])proof, count, s->cp.root, err) != 0) {
 		rc = CUSTODY_EVERIFY;
 		goto done;
 	}
-	memset(&p, 0, sizeof(p));
-	p.extra = (unsigned char *)bytes.ptr;
-	p.extra_len = bytes.size;
-	p.has_extra = 1;
-	p.index = index;
-	p.hashes = proof;
-	p.nhashes = count;
-	p.checkpoint = note.ptr;
-	p.checkpoint_len = note.size;
-	if (token.size > 0) {
-		f.token = (unsigned char *)token.ptr;
-		f.token_len = token.size;
-		token.ptr = NULL;
-		token.size = 0;
-	}
-	if ((rc = custody_tlog_proof__format(&p, &tlog, err)) != 0 ||
+	memset(&tp, 0, sizeof(tp));
+	tp.extra = (unsigned char *)bytes.ptr;
+	tp.extra_len = bytes.size;
+	tp.has_extra = 1;
+	tp.index = index;
+	tp.hashes = proof;
+	tp.nhashes = count;
+	tp.checkpoint = s->note.ptr;
+	tp.checkpoint_len = s->note.size;
+	if ((rc = custody_tlog_proof__format(&tp, &tlog, err)) != 0 ||
 	    (rc = custody_proof_file__format_header(&f, out, err)) != 0 ||
-	    (rc = custody_archive__note_shared(a, cp.size, err)) != 0)
+	    (rc = custody_archive__note_shared(p->a, s->cp.size, err)) != 0)
 		goto done;
 	if (custody_buf__append(out, tlog.ptr, tlog.size) != 0)
 		rc = custody__oom(err);
@@ -550,11 +677,24 @@ done:
 		custody_buf_dispose(out);
 	custody_proof_file__clear(&f);
 	custody_entry__free(again);
-	custody_tiles__free(t);
 	custody_buf_dispose(&bytes);
-	custody_buf_dispose(&note);
-	custody_buf_dispose(&token);
 	custody_buf_dispose(&tlog);
-	git_tree_free(tree);
+	return rc;
+}
+
+int custody_archive__proof_of(custody_archive *a, uint64_t index,
+	int timestamped, enum custody_disclose what,
+	const char *const *fields, size_t nfields, custody_buf *out,
+	custody_error **err)
+{
+	struct custody_prover *p = NULL;
+	int rc;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if ((rc = custody_prover__open(a, &p, err)) == 0)
+		rc = custody_prover__proof(p, index, timestamped, what,
+			fields, nfields, out, err);
+	custody_prover__free(p);
 	return rc;
 }

@@ -39,6 +39,23 @@ int custody_archive__proof_of(custody_archive *a, uint64_t index,
 	const char *const *fields, size_t nfields, custody_buf *out,
 	custody_error **err);
 
+/*
+ * Many proofs from one archive state (bag export: one per payload file):
+ * the head tree, the tiles and each checkpoint's note, rotations and
+ * cosignatures are read once, not once per proof. custody_prover__proof
+ * makes what custody_archive__proof_of makes; the archive must not
+ * change while the prover is open.
+ */
+struct custody_prover;
+
+int custody_prover__open(custody_archive *a, struct custody_prover **out,
+	custody_error **err);
+int custody_prover__proof(struct custody_prover *p, uint64_t index,
+	int timestamped, enum custody_disclose what,
+	const char *const *fields, size_t nfields, custody_buf *out,
+	custody_error **err);
+void custody_prover__free(struct custody_prover *p);
+
 /* The public part of entry i, parsed, and its bytes (bytes may be
  * NULL); the private part is not read (proof_publish.c). With
  * only_type ("publish"), *e stays NULL for an entry of another type. */

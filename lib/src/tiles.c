@@ -28,6 +28,10 @@
 struct edge_tile {
 	unsigned width;
 	unsigned char hashes[WIDTH][HASH];
+	/* its complete inner nodes, laid out as a cached tile's, made on
+	 * first need for inner_width hashes (0: none made) */
+	unsigned inner_width;
+	unsigned char inner[WIDTH - 2][HASH];
 };
 
 /* A tile read from disk, by (level, index, width): full tiles never
@@ -39,6 +43,12 @@ struct cached_tile {
 	uint64_t index;
 	uint64_t last_use;
 	unsigned char hashes[WIDTH][HASH];
+	/* a full tile's inner nodes, made on first need (has_inner):
+	 * the 2^(8-b) subtrees of 2^b hashes from WIDTH - (WIDTH >> (b-1)),
+	 * for b = 1..7; one proof asks for up to 8 of them per tile level,
+	 * and a batch of proofs for the same tiles again */
+	int has_inner;
+	unsigned char inner[WIDTH - 2][HASH];
 };
 
 struct custody_tiles {
@@ -144,12 +154,14 @@ static int read_tile(const struct custody_tiles *t, unsigned level,
 /* The hashes of tile (level, index) of `width` hashes: the rightmost tile
  * from memory, others through the cache. */
 static int get_tile(struct custody_tiles *t, unsigned level, uint64_t index,
-	unsigned width, const unsigned char (**out)[HASH], custody_error **err)
+	unsigned width, const unsigned char (**out)[HASH],
+	struct cached_tile **cached, custody_error **err)
 {
 	uint64_t entries = t->size >> (CUSTODY_TILE_HEIGHT * level);
 	struct cached_tile *slot = &t->cache[0];
 	int rc;
 
+	*cached = NULL;
 	if (width < WIDTH && index == entries / WIDTH &&
 	    width == t->edge[level].width) {
 		*out = (const unsigned char (*)[HASH])t->edge[level].hashes;
@@ -162,12 +174,14 @@ static int get_tile(struct custody_tiles *t, unsigned level, uint64_t index,
 		    c->width == width) {
 			c->last_use = ++t->clock;
 			*out = (const unsigned char (*)[HASH])c->hashes;
+			*cached = c;
 			return 0;
 		}
 		if (!c->used || (slot->used && c->last_use < slot->last_use))
 			slot = c;
 	}
 	slot->used = 0;
+	slot->has_inner = 0;
 	rc = read_tile(t, level, index, width, slot->hashes, err);
 	if (rc != 0)
 		return rc;
@@ -177,7 +191,34 @@ static int get_tile(struct custody_tiles *t, unsigned level, uint64_t index,
 	slot->width = width;
 	slot->last_use = ++t->clock;
 	*out = (const unsigned char (*)[HASH])slot->hashes;
+	*cached = slot;
 	return 0;
+}
+
+/* The complete inner nodes over the first `width` of a tile's hashes,
+ * level by level into inner (WIDTH / 2 slots for level 1, then half as
+ * many for each level up). */
+static void make_inner(const unsigned char (*hashes)[HASH], unsigned width,
+	unsigned char (*inner)[HASH])
+{
+	const unsigned char (*below)[HASH] = hashes;
+	unsigned char (*level)[HASH] = inner;
+
+	for (unsigned n = WIDTH / 2, have = width / 2; n >= 2;
+	    n /= 2, have /= 2) {
+		for (unsigned i = 0; i < have; i++)
+			custody_merkle__node_hash(below[2 * i],
+				below[2 * i + 1], level[i]);
+		below = (const unsigned char (*)[HASH])level;
+		level += n;
+	}
+}
+
+/* After the rightmost tiles changed: none of their inner nodes hold. */
+static void forget_inner(struct edge_tile *edge)
+{
+	for (unsigned level = 0; level < LEVELS; level++)
+		edge[level].inner_width = 0;
 }
 
 int custody_tiles__node(void *store, unsigned level, uint64_t index,
@@ -185,6 +226,8 @@ int custody_tiles__node(void *store, unsigned level, uint64_t index,
 {
 	struct custody_tiles *t = store;
 	const unsigned char (*hashes)[HASH];
+	const unsigned char (*inner)[HASH];
+	struct cached_tile *c;
 	unsigned tile_level = level / CUSTODY_TILE_HEIGHT;
 	unsigned below = level % CUSTODY_TILE_HEIGHT;
 	uint64_t first, entries;
@@ -201,10 +244,33 @@ int custody_tiles__node(void *store, unsigned level, uint64_t index,
 	entries = t->size >> (CUSTODY_TILE_HEIGHT * tile_level);
 	width = first / WIDTH < entries / WIDTH ? WIDTH :
 		(unsigned)(entries % WIDTH);
-	rc = get_tile(t, tile_level, first / WIDTH, width, &hashes, err);
+	rc = get_tile(t, tile_level, first / WIDTH, width, &hashes, &c, err);
 	if (rc != 0)
 		return rc;
-	subtree_hash(hashes + first % WIDTH, 1u << below, out);
+	if (below == 0) {
+		memcpy(out, hashes[first % WIDTH], HASH);
+		return 0;
+	}
+	if (c != NULL && width == WIDTH) {
+		if (!c->has_inner) {
+			make_inner(hashes, WIDTH, c->inner);
+			c->has_inner = 1;
+		}
+		inner = (const unsigned char (*)[HASH])c->inner;
+	} else if (c == NULL) {
+		struct edge_tile *e = &t->edge[tile_level];
+
+		if (e->inner_width != width) {
+			make_inner(hashes, width, e->inner);
+			e->inner_width = width;
+		}
+		inner = (const unsigned char (*)[HASH])e->inner;
+	} else {
+		subtree_hash(hashes + first % WIDTH, 1u << below, out);
+		return 0;
+	}
+	memcpy(out, inner[WIDTH - (WIDTH >> (below - 1)) +
+		first % WIDTH / (1u << below)], HASH);
 	return 0;
 }
 
@@ -489,6 +555,7 @@ int custody_tiles__append(struct custody_tiles *t,
 	}
 	/* the new root, over the new rightmost tiles, then the state file */
 	t->size = new_size;
+	forget_inner(edge);
 	t->edge = edge;
 	rc = custody_merkle__root(custody_tiles__node, t, new_size, root, err);
 	if (rc == 0)
@@ -533,13 +600,14 @@ int custody_tiles__truncate(struct custody_tiles *t, uint64_t size,
 		uint64_t before = old_size >> (CUSTODY_TILE_HEIGHT * level);
 		unsigned width = (unsigned)(after % WIDTH);
 		const unsigned char (*hashes)[HASH];
+		struct cached_tile *c;
 
 		edge[level].width = width;
 		if (width == 0)
 			continue;
 		rc = get_tile(t, level, after / WIDTH, after / WIDTH <
 			before / WIDTH ? WIDTH : (unsigned)(before % WIDTH),
-			&hashes, err);
+			&hashes, &c, err);
 		if (rc != 0)
 			return rc;
 		memcpy(edge[level].hashes, hashes, (size_t)width * HASH);
@@ -554,6 +622,7 @@ int custody_tiles__truncate(struct custody_tiles *t, uint64_t size,
 	rc = write_state(t, size, root, err);
 	if (rc != 0)
 		return rc;
+	forget_inner(edge);
 	t->spare = t->edge;
 	t->edge = edge;
 	t->size = size;
