@@ -605,6 +605,12 @@ test_hostile__a_connection_dropped_half_way() {
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after fetch and sync"
 	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+	# a first clone cut off half way leaves nothing behind
+	trun clone "$url" "$TMP/c"
+	expect_rc 1
+	expect_err "custody: $url: cannot fetch; nothing was changed: early EOF"
+	[ -z "$(ls -A "$TMP" | grep -E '^c$|^\.c\.|custody\.tmp')" ] ||
+		fail "the clone left $(ls -A "$TMP")"
 	# the daemon itself serves it whole
 	cd B
 	trun sync "git://127.0.0.1:$DPORT/H/.custody"
