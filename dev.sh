@@ -33,6 +33,8 @@ test_packages=(
 	openssh-server
 	# t-witness.sh sends its requests with curl
 	curl
+	# peak memory of a run (t-inputs.sh, t-check.sh, t-sync-hostile.sh)
+	time
 	# t-manual.sh renders the manual pages with man and runs the zsh
 	# completion
 	man-db zsh

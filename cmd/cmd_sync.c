@@ -15,7 +15,13 @@
 "key must be in CUSTODY_SSH_KNOWN_HOSTS (default ~/.ssh/known_hosts) and\n" \
 "the key used is CUSTODY_SSH_KEY (default: the ssh agent's). For https,\n" \
 "the server's certificate must chain to the system's authorities, or to\n" \
-"those in the PEM file CUSTODY_TLS_CA_FILE names (then only those).\n"
+"those in the PEM file CUSTODY_TLS_CA_FILE names (then only those).\n" \
+"Every byte a remote sends is counted as it is read; the list of refs it\n" \
+"sends first, held in memory whole, may be 8 MiB at most.\n"
+
+#define MAX_BYTES \
+"  --max-bytes N  stop once the remote sent more than N bytes, the pack\n" \
+"                 and all before it (default 16 GiB)\n"
 
 #define CHECKS \
 "What arrives lands in a quarantine inside the archive's folder and is\n" \
@@ -40,9 +46,7 @@ static const char clone_help[] =
 "documents the archive stores are written into DIR, each checked\n"
 "against its entry. A refusal leaves nothing behind.\n"
 "\n" CHECKS "\n" TRANSPORTS
-"\n"
-"  --max-bytes N  stop a fetch that brings more than N bytes\n"
-"                 (default 16 GiB)\n"
+"\n" MAX_BYTES
 "  --json         {archive, tip, size, documents_written}\n"
 "\n"
 "Examples:\n"
@@ -60,10 +64,6 @@ static const char remote_help[] =
 "Examples:\n"
 "  custody remote add partner https://partner.example/leaks.git\n"
 "  custody remote list\n";
-
-#define MAX_BYTES \
-"  --max-bytes N  stop a fetch that brings more than N bytes\n" \
-"                 (default 16 GiB)\n"
 
 static const char fetch_help[] =
 "usage: custody fetch [REMOTE] [--max-bytes N] [--wait S] [--json]\n"

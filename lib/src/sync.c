@@ -263,19 +263,12 @@ void custody_sync__quarantine_drop(struct custody_quarantine *q)
 
 /* ---- the fetch ---- */
 
-struct transfer {
-	uint64_t max_bytes;
-	int too_big;
-	unsigned int credential_tries;
-	const custody_sync_options *opts;
-};
-
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
-	struct transfer *t = payload;
+	struct custody_sync_transfer *t = payload;
 
 	if (stats->received_bytes > t->max_bytes) {
-		t->too_big = 1;
+		t->too_big = CUSTODY_SYNC__PAST_MAX_BYTES;
 		return -1;
 	}
 	if (t->opts != NULL && t->opts->progress != NULL)
@@ -288,7 +281,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 int custody_sync__credentials(git_credential **out, const char *url,
 	const char *user, unsigned int allowed, void *payload)
 {
-	struct transfer *t = payload;
+	struct custody_sync_transfer *t = payload;
 	const char *key = getenv("CUSTODY_SSH_KEY");
 
 	(void)url;
@@ -326,15 +319,14 @@ int custody_sync__fetch(struct custody_quarantine *q, const char *url,
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	char *spec[] = { "+" MAIN_REF ":" MAIN_REF };
 	git_strarray specs = { spec, 1 };
-	struct transfer t = { 0 };
+	struct custody_sync_transfer t;
 	git_remote *remote = NULL;
 	int rc = 0;
 
 	if ((rc = custody_sync__tls_setup(err)) != 0)
 		return rc;
-	t.max_bytes = opts && opts->max_bytes ? opts->max_bytes :
-		CUSTODY_FETCH_MAX_BYTES_DEFAULT;
-	t.opts = opts;
+	custody_sync__transfer_init(&t, opts);
+	fo.callbacks.transport = custody_sync__transport;
 	fo.callbacks.transfer_progress = on_transfer;
 	fo.callbacks.credentials = custody_sync__credentials;
 	fo.callbacks.certificate_check = custody_sync__check_host;
@@ -346,9 +338,7 @@ int custody_sync__fetch(struct custody_quarantine *q, const char *url,
 			"remote custody can fetch from", url);
 	if (git_remote_fetch(remote, &specs, &fo, NULL) != 0) {
 		if (t.too_big)
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: sent "
-				"more than %" PRIu64 " bytes, the most a fetch "
-				"takes; nothing was changed", url, t.max_bytes);
+			rc = custody_sync__too_big(&t, url, err);
 		else
 			rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot "
 				"fetch; nothing was changed", url);
@@ -1213,10 +1203,10 @@ done:
 
 /* ---- push ---- */
 
-/* The push's callbacks' payload; the credentials callback reads it as
- * the struct transfer it starts with. */
+/* The push's callbacks' payload; the credentials callback and the
+ * transport read it as the transfer it starts with. */
 struct push_answers {
-	struct transfer t;
+	struct custody_sync_transfer t;
 	int rejected;
 	int answered;
 	char why[256];
@@ -1290,14 +1280,17 @@ int custody_archive_push(custody_archive *a, const char *remote,
 	    (rc = custody_sync__tls_setup(err)) != 0 ||
 	    (rc = resolve_remote(a, remote, &url, &name, err)) != 0)
 		return rc;
+	custody_sync__transfer_init(&answers.t, opts);
+	cb.transport = custody_sync__transport;
 	cb.credentials = custody_sync__credentials;
 	cb.certificate_check = custody_sync__check_host;
 	cb.payload = &answers;
 	if ((name != NULL ? git_remote_lookup(&rem, a->repo, name) :
 	    git_remote_create_anonymous(&rem, a->repo, url)) != 0 ||
 	    git_remote_connect(rem, GIT_DIRECTION_PUSH, &cb, NULL, NULL) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO, "%s: cannot connect",
-			url);
+		rc = answers.t.too_big ? custody_sync__too_big(&answers.t,
+			url, err) : custody__error_git(err, CUSTODY_EIO,
+			"%s: cannot connect", url);
 		goto done;
 	}
 	if ((rc = remote_main(rem, url, &theirs, &has, err)) != 0)
@@ -1324,8 +1317,9 @@ int custody_archive_push(custody_archive *a, const char *remote,
 	po.callbacks = cb;
 	answers.t.credential_tries = 0;   /* the push connects anew */
 	if (git_remote_push(rem, &specs, &po) != 0) {
-		rc = custody__error_git(err, CUSTODY_EIO, "%s: the push "
-			"failed", url);
+		rc = answers.t.too_big ? custody_sync__too_big(&answers.t,
+			url, err) : custody__error_git(err, CUSTODY_EIO,
+			"%s: the push failed", url);
 		goto done;
 	}
 	if (answers.rejected || !answers.answered) {

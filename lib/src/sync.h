@@ -7,6 +7,7 @@
 #define CUSTODY_SRC_SYNC_H
 
 #include <git2.h>
+#include <git2/sys/transport.h>
 #include "custody/sync.h"
 #include "archive_verify.h"
 
@@ -24,6 +25,39 @@ int custody_sync__quarantine_open(struct custody_quarantine *q,
 	const char *gitdir, int borrow, custody_error **err);
 /* Close and remove it, with all that arrived (safe on a zeroed one). */
 void custody_sync__quarantine_drop(struct custody_quarantine *q);
+
+/*
+ * What one fetch or push may read from a remote (sync_transport.c):
+ * every byte counts against max_bytes (the pack too); the list of refs
+ * that begins each connection, which libgit2 keeps in memory whole,
+ * against refs_max as well. Also the callbacks' payload (credentials).
+ */
+struct custody_sync_transfer {
+	uint64_t max_bytes;
+	uint64_t refs_max;          /* the smaller of max_bytes and
+	                               CUSTODY_FETCH_MAX_REFS_BYTES */
+	uint64_t received;
+	uint64_t refs_received;     /* of this connection's list of refs */
+	int past_refs;
+	int too_big;                /* why a read was refused (below) */
+	unsigned int credential_tries;
+	const custody_sync_options *opts;
+	git_smart_subtransport_cb inner_sub;   /* libgit2's, counted */
+	git_smart_subtransport_definition definition;
+};
+#define CUSTODY_SYNC__PAST_MAX_BYTES 1
+#define CUSTODY_SYNC__PAST_REFS_MAX 2
+
+void custody_sync__transfer_init(struct custody_sync_transfer *t,
+	const custody_sync_options *opts);
+/* A git_transport_cb (payload: the transfer) for git_remote_callbacks:
+ * libgit2's smart transport for git://, ssh:// and http(s)://, its
+ * reads counted; its local one for a repository on this machine. */
+int custody_sync__transport(git_transport **out, git_remote *owner,
+	void *payload);
+/* The error for a transfer stopped at a limit (t->too_big set). */
+int custody_sync__too_big(const struct custody_sync_transfer *t,
+	const char *url, custody_error **err);
 
 /* The main of the remote at `url` into the quarantine's main (*tip),
  * stopped past opts->max_bytes. */

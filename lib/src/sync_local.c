@@ -50,9 +50,10 @@ static int count(struct copy *c, size_t n, custody_error **err)
 {
 	c->bytes += n;
 	if (c->bytes > c->max_bytes)
-		return custody__error(err, CUSTODY_EINVALID, "%s: sent more "
-			"than %" PRIu64 " bytes, the most a fetch takes; "
-			"nothing was changed", c->url, c->max_bytes);
+		return custody__error(err, CUSTODY_EINVALID, "%s: the remote "
+			"sent more than %" PRIu64 " bytes (limit --max-bytes %"
+			PRIu64 "); nothing was changed", c->url, c->max_bytes,
+			c->max_bytes);
 	return 0;
 }
 

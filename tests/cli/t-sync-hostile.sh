@@ -478,7 +478,7 @@ test_hostile__a_huge_stream_is_stopped() {
 	for cmd in fetch sync; do
 		trun "$cmd" "$TMP/$HG" --max-bytes 100000
 		expect_rc 1
-		expect_err "custody: $TMP/$HG: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+		expect_err "custody: $TMP/$HG: the remote sent more than 100000 bytes (limit --max-bytes 100000); nothing was changed"
 	done
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after fetch and sync"
@@ -498,12 +498,12 @@ wait_listen() {
 	fail "nothing listens on port $1"
 }
 
-# serve: git daemon on 127.0.0.1 serving $TMP (H at
-# git://127.0.0.1:$DPORT/H/.custody), killed when the test ends
+# serve [OPTION...]: git daemon (with OPTIONs) on 127.0.0.1 serving $TMP
+# (H at git://127.0.0.1:$DPORT/H/.custody), killed when the test ends
 serve() {
 	DPORT=$(free_port)
 	git daemon --listen=127.0.0.1 --port="$DPORT" --base-path="$TMP" \
-		--export-all --reuseaddr "$TMP" </dev/null \
+		--export-all --reuseaddr "$@" "$TMP" </dev/null \
 		>"$TMP/daemon.log" 2>&1 &
 	DAEMON=$!
 	trap 'kill $DAEMON ${PROXY:-} 2>/dev/null' EXIT
@@ -575,7 +575,7 @@ test_hostile__a_huge_stream_over_git_is_stopped() {
 	for cmd in fetch sync; do
 		trun "$cmd" "$url" --max-bytes 100000
 		expect_rc 1
-		expect_err "custody: $url: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+		expect_err "custody: $url: the remote sent more than 100000 bytes (limit --max-bytes 100000); nothing was changed"
 	done
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after fetch and sync"
@@ -605,6 +605,12 @@ test_hostile__a_connection_dropped_half_way() {
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after fetch and sync"
 	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+	# a first clone cut off half way leaves nothing behind
+	trun clone "$url" "$TMP/c"
+	expect_rc 1
+	expect_err "custody: $url: cannot fetch; nothing was changed: early EOF"
+	[ -z "$(ls -A "$TMP" | grep -E '^c$|^\.c\.|custody\.tmp')" ] ||
+		fail "the clone left $(ls -A "$TMP")"
 	# the daemon itself serves it whole
 	cd B
 	trun sync "git://127.0.0.1:$DPORT/H/.custody"
@@ -725,11 +731,135 @@ test_hostile__an_endless_stream_is_stopped() {
 	for cmd in fetch sync; do
 		trun "$cmd" "$url" --max-bytes 1000000
 		expect_rc 1
-		expect_err "custody: $url: sent more than 1000000 bytes, the most a fetch takes; nothing was changed"
+		expect_err "custody: $url: the remote sent more than 1000000 bytes (limit --max-bytes 1000000); nothing was changed"
 	done
 	cd "$TMP"
 	expect_eq "$(b_state)" "$before" "B after fetch and sync"
 	[ -z "$(ls -A B/.custody/quarantine)" ] || fail "quarantine left"
+}
+
+# ---- a list of refs that never ends ----
+
+# endless_refs MODE [CERT KEY]: tests/cli/endless-refs.py on $EPORT, its
+# list of refs endless over MODE (git, http; with CERT and KEY, https)
+endless_refs() {
+	local i pid
+	trap stop_servers EXIT
+	"$PYTHON" "$SRCDIR/tests/cli/endless-refs.py" "$1" "$TMP/refs.port" \
+		"${@:2}" </dev/null 2>"$TMP/refs.log" &
+	pid=$!
+	SERVERS+=("$pid")
+	for i in $(seq 200); do
+		[ -s "$TMP/refs.port" ] && break
+		sleep 0.05
+	done
+	EPORT=$(cat "$TMP/refs.port" 2>/dev/null) && wait_port "$EPORT" "$pid" ||
+		fail "endless-refs.py did not start: $(cat "$TMP/refs.log")"
+}
+
+REFS_LIMIT=$((8 << 20))
+too_many_refs() {
+	echo "custody: $1: the remote's list of refs ran past $REFS_LIMIT bytes, the most custody reads before the pack (a custody archive has one branch, main); nothing was changed"
+}
+
+# bounded_refusal URL MESSAGE [ARGS...]: clone, fetch and sync from URL
+# with ARGS (without ARGS, push to it too) each exit 1 saying MESSAGE alone, their
+# peak memory far below what the stream would take (200 MB: one takes
+# about 30), and leave B as it was, no quarantine, no clone
+bounded_refusal() {
+	local before cmd
+	before=$(b_state)
+	for cmd in clone fetch sync $([ $# -gt 2 ] || echo push); do
+		cd "$TMP/B"
+		timeout 60 /usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" \
+			"$cmd" "$1" $([ "$cmd" != clone ] || echo "$TMP/c") \
+			"${@:3}" >"$TMP/.out" 2>"$TMP/.err" </dev/null
+		RC=$? OUT=$(cat "$TMP/.out") ERR=$(cat "$TMP/.err")
+		cd "$TMP"
+		[ "$RC" != 124 ] || fail "custody $cmd $1 did not stop"
+		expect_rc 1
+		expect_err "$2"
+		[ "$(rss)" -lt 200000 ] ||
+			fail "custody $cmd $1 took $(rss) KiB of memory"
+		[ "$(b_state)" = "$before" ] ||
+			fail "custody $cmd changed B: $(diff <(echo "$before") \
+				<(b_state))"
+		[ -z "$(ls -A B/.custody/quarantine 2>/dev/null)" ] ||
+			fail "the quarantine was left: $(ls -A B/.custody/quarantine)"
+		[ ! -e "$TMP/c" ] || fail "a refused clone left c behind"
+	done
+}
+
+test_hostile__an_endless_list_of_refs_over_git() {
+	setup
+	endless_refs git
+	local url=git://127.0.0.1:$EPORT/H/.custody
+	bounded_refusal "$url" "$(too_many_refs "$url")"
+	# a smaller --max-bytes is the limit, and says so
+	bounded_refusal "$url" "custody: $url: the remote sent more than 100000 bytes (limit --max-bytes 100000); nothing was changed" --max-bytes 100000
+}
+
+test_hostile__an_endless_list_of_refs_over_http() {
+	setup
+	endless_refs http
+	local url=http://127.0.0.1:$EPORT/H/.custody
+	bounded_refusal "$url" "$(too_many_refs "$url")"
+}
+
+test_hostile__an_endless_list_of_refs_over_https() {
+	setup
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$TMP/tls.key" -out "$TMP/tls.pem" -days 2 \
+		-subj /CN=127.0.0.1 \
+		-addext "subjectAltName=DNS:127.0.0.1,IP:127.0.0.1" \
+		2>/dev/null || fail "openssl could not make a certificate"
+	endless_refs http "$TMP/tls.pem" "$TMP/tls.key"
+	local url=https://127.0.0.1:$EPORT/H/.custody
+	CUSTODY_TLS_CA_FILE=$TMP/tls.pem bounded_refusal "$url" \
+		"$(too_many_refs "$url")"
+}
+
+test_hostile__an_endless_list_of_refs_over_ssh() {
+	setup
+	# the host answers every login with the endless list
+	serve_ssh "$PYTHON $SRCDIR/tests/cli/endless-refs.py stdio"
+	local url=ssh://$(id -un)@127.0.0.1:$PORT$TMP/H/.custody
+	bounded_refusal "$url" "$(too_many_refs "$url")"
+}
+
+# many_refs N: N more branches in H, all at its main (packed, the file
+# no longer said to be sorted)
+many_refs() {
+	local tip
+	tip=$(head_of "$TMP/$HG")
+	gith pack-refs --all
+	sed -i '1s/ sorted//' "$HG/packed-refs"
+	seq "$1" | sed "s|.*|$tip refs/heads/b$2&|" >>"$HG/packed-refs"
+}
+
+# A remote may have other branches (they are not taken, test
+# only_main_is_taken): a long list of them under the limit is read and
+# main alone taken in; one past the limit is refused for its length.
+test_hostile__many_refs_under_the_limit_are_read() {
+	setup
+	printf 'more\n' >H/more.txt
+	in_h add more.txt
+	many_refs 50000 x   # 3.2 MB of refs
+	serve --enable=receive-pack
+	local url=git://127.0.0.1:$DPORT/H/.custody
+	cd B
+	trun fetch "$url"
+	expect_rc 0
+	expect_out "$url: main ($(short main), 5 entries) verified from entry 4 on"
+	trun sync "$url"
+	expect_rc 0
+	cd "$TMP"
+	expect_eq "$(head_of B/.custody)" "$(head_of "$TMP/$HG")" "B's main"
+	expect_eq "$(git --git-dir=B/.custody for-each-ref \
+		--format='%(refname)' | tr '\n' ' ')" \
+		"refs/heads/main refs/remotes/origin/main " "B's refs"
+	many_refs 100000 y  # 150,000 in all: 10 MB
+	bounded_refusal "$url" "$(too_many_refs "$url")"
 }
 
 run_tests

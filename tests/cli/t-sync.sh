@@ -87,52 +87,6 @@ serve_http() {
 		fail "the HTTP server did not start: $(cat "$TMP/http.log")"
 }
 
-# sshd on 127.0.0.1:$PORT with its own host key, taking the key
-# $TMP/ssh/user for this user; $KNOWN: a known_hosts naming its host
-# key. As root, sshd wants /run/sshd: it runs in a mount namespace of
-# its own with a fresh /run, so nothing outside $TMP is written.
-serve_ssh() {
-	local try pid d=$TMP/ssh
-	trap stop_servers EXIT   # in this test's subshell
-	mkdir -p "$d"
-	ssh-keygen -q -t ed25519 -N '' -C host -f "$d/host" &&
-		ssh-keygen -q -t ed25519 -N '' -C user -f "$d/user" &&
-		cp "$d/user.pub" "$d/authorized_keys" || fail "ssh keys"
-	chmod 700 "$d"
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		cat >"$d/config" <<-EOF
-		Port $PORT
-		ListenAddress 127.0.0.1
-		HostKey $d/host
-		AuthorizedKeysFile $d/authorized_keys
-		PidFile $d/sshd.pid
-		StrictModes no
-		UsePAM no
-		PasswordAuthentication no
-		KbdInteractiveAuthentication no
-		PermitRootLogin prohibit-password
-		EOF
-		if [ "$(id -u)" = 0 ]; then
-			unshare -m sh -c 'mount -t tmpfs -o mode=755 none /run &&
-				mkdir -m 755 /run/sshd &&
-				exec /usr/sbin/sshd -D -e -f "$1"' sh "$d/config" \
-				</dev/null 2>>"$d/log" &
-		else
-			/usr/sbin/sshd -D -e -f "$d/config" </dev/null \
-				2>>"$d/log" &
-		fi
-		pid=$!
-		SERVERS+=("$pid")
-		wait_port "$PORT" "$pid" && break
-	done
-	wait_port "$PORT" "$pid" || fail "sshd did not start: $(cat "$d/log")"
-	KNOWN=$d/known_hosts
-	echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$d/host.pub")" >"$KNOWN"
-	export CUSTODY_SSH_KNOWN_HOSTS=$KNOWN CUSTODY_SSH_KEY=$d/user
-	SSH_URL=ssh://$(id -un)@127.0.0.1:$PORT$ORIGIN
-}
-
 # ---- clone over every transport ----
 
 test_clone__from_a_local_path() {
@@ -206,7 +160,7 @@ test_clone__from_a_local_path_checks_what_it_reads() {
 		mv alt/objects/pack "$S/objects/"
 	# the size limit counts what is read
 	clone_refused "$S" --max-bytes 1000
-	expect_err "custody: $S: sent more than 1000 bytes, the most a fetch takes; nothing was changed"
+	expect_err "custody: $S: the remote sent more than 1000 bytes (limit --max-bytes 1000); nothing was changed"
 	# and the whole of it, well formed, is a clone like any other
 	run clone "$S" c
 	expect_rc 0
@@ -600,7 +554,7 @@ test_sync__a_fetch_past_max_bytes_is_refused() {
 	cd c
 	trun sync --max-bytes 100000
 	expect_rc 1
-	expect_err "custody: $url: sent more than 100000 bytes, the most a fetch takes; nothing was changed"
+	expect_err "custody: $url: the remote sent more than 100000 bytes (limit --max-bytes 100000); nothing was changed"
 	expect_eq "$(snapshot "$TMP/c")" "$before" "the clone after a refusal"
 	no_quarantine .custody
 	trun sync --max-bytes 1000000

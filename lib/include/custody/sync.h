@@ -21,6 +21,10 @@ extern "C" {
 
 /* How much a fetch may bring in before it is stopped (the default). */
 #define CUSTODY_FETCH_MAX_BYTES_DEFAULT ((uint64_t)16 << 30)
+/* How long the list of refs a remote sends before its pack may be
+ * (libgit2 holds it in memory whole; a custody archive has one branch):
+ * 8 MiB, or max_bytes if that is smaller. */
+#define CUSTODY_FETCH_MAX_REFS_BYTES ((uint64_t)8 << 20)
 
 #define CUSTODY_SYNC_OPTIONS_VERSION 1
 typedef struct custody_sync_options {
