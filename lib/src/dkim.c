@@ -210,15 +210,18 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 		return DKIM_CBSTAT_ERROR;
 	}
 	k = &s->key;
+	/* a key not had is this signature's finding (judge() reads it from
+	 * k->status): libopendkim is given an empty record, which fails
+	 * this signature alone, where a failed lookup would stop it */
+	buf[0] = '\0';
 	if (strcmp(k->status, "ok") != 0)
-		return strcmp(k->status, "nokey") == 0 ? DKIM_CBSTAT_NOTFOUND :
-			DKIM_CBSTAT_TRYAGAIN;
+		return DKIM_CBSTAT_CONTINUE;
 	if (k->text_len >= buflen || k->text_len >= CUSTODY_DKIM_MAX_KEY_RECORD) {
 		snprintf(k->status, sizeof(k->status), "permerror");
 		snprintf(k->reason, sizeof(k->reason), "a key record of %zu "
 			"bytes, more than the %d libopendkim reads",
 			k->text_len, CUSTODY_DKIM_MAX_KEY_RECORD - 1);
-		return DKIM_CBSTAT_TRYAGAIN;
+		return DKIM_CBSTAT_CONTINUE;
 	}
 	memcpy(buf, k->text, k->text_len + 1);
 	return DKIM_CBSTAT_CONTINUE;
@@ -678,9 +681,14 @@ static int emit_evidence(custody_dkim_report *r, custody_error **err)
 		if (rc == 0)
 			rc = emit_b64(&b, "key-record", k->text, k->text_len);
 		if (rc == 0)
-			rc = custody_buf__printf(&b, "key-bits %ld\n"
+			rc = s->key_bits < 0 ?
+				custody_buf__printf(&b, "key-bits -\n") :
+				custody_buf__printf(&b, "key-bits %ld\n",
+				s->key_bits);
+		if (rc == 0)
+			rc = custody_buf__printf(&b,
 				"body-hash %s\nresult %s\nreason %s\n",
-				s->key_bits, s->body_hash, s->result,
+				s->body_hash, s->result,
 				s->reason[0] ? s->reason : "-");
 	}
 	if (rc == 0)

@@ -139,6 +139,9 @@ int custody_dkim__split(struct custody_dkim_message *m,
 		} else {
 			const unsigned char *c = memchr(m->text + pos, ':',
 				end - pos);
+			if (pos == 0 && end >= 5 &&
+			    memcmp(m->text, "From ", 5) == 0)
+				c = NULL;       /* an mbox separator */
 			if (have && (rc = add_header(m, &cap, start, pos - 2,
 			    colon, err)) != 0)
 				goto done;
