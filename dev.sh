@@ -14,6 +14,8 @@ build_packages=(
 	libssl-dev libgit2-dev libyaml-dev libmagic-dev libutf8proc-dev
 	libcurl4-openssl-dev
 	zlib1g-dev
+	# DKIM verification of e-mail (custody/dkim.h)
+	libopendkim-dev
 	# the demo: git reads the archive, python3 makes the sample leak,
 	# ssh-keygen checks a signature
 	git file python3 coreutils openssh-client
@@ -42,6 +44,9 @@ test_packages=(
 	poppler-utils
 	# meson test --setup=valgrind (README, "Building and testing by hand")
 	valgrind
+	# t-dkim.sh: a real signer (opendkim-testmsg), a second verifier
+	# (dkimpy) and a DNS server on 127.0.0.1 serving the key records
+	opendkim-tools python3-dkim dnsmasq
 )
 # npm is Debian's own package; a node that brings its own npm needs none
 command -v npm >/dev/null 2>&1 || build_packages+=(npm)

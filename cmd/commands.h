@@ -14,6 +14,7 @@ int cmd_member(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify_signature(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
 int cmd_publish(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_check(int argc, char **argv);

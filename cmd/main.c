@@ -51,6 +51,7 @@ static const struct command commands[] = {
 	{ "cosign",  cmd_cosign,  "have your witnesses cosign the checkpoint" },
 	{ "policy",  cmd_policy,  "the witness policy readers check proofs with" },
 	{ "bag",     cmd_bag,     "BagIt bags (RFC 8493): validate, export, import" },
+	{ "dkim",    cmd_dkim,    "verify e-mail's DKIM signatures and keep the evidence" },
 	{ "member",  cmd_member,  "who may sign: add, revoke, list" },
 	{ "key",     cmd_key,     "your signing keys: new, import, list, export" },
 	{ "sign",    cmd_sign,    "sign a file (SSHSIG, as ssh-keygen -Y sign)" },

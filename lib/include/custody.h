@@ -19,5 +19,6 @@
 #include "custody/sync.h"
 #include "custody/witness.h"
 #include "custody/bag.h"
+#include "custody/dkim.h"
 
 #endif

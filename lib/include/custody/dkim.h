@@ -1,0 +1,140 @@
+/*
+ * custody/dkim.h - DKIM signatures of e-mail messages, and the evidence
+ * that keeps a verdict checkable after the signing domain's key has left
+ * DNS.
+ *
+ * custody_dkim_verify() checks every DKIM-Signature of one message
+ * (RFC 6376, with Ed25519-SHA256 of RFC 8463) with libopendkim, feeding it
+ * the key record custody fetched itself (so the exact bytes DNS served
+ * are kept) or one supplied by the caller. The result is a report: a
+ * verdict, one line of findings per signature, and the evidence, a text
+ * (format "custody-dkim/v1", docs/dkim.md) holding everything needed to
+ * check the verdict again later. custody_dkim_recheck() does that from
+ * the evidence alone, at the time the evidence says the key was observed,
+ * not today.
+ *
+ * What a pass proves: the domain's key, as DNS served it at the
+ * observation time, signed these headers and this body. Not who typed
+ * the message, nor that the key was still secret then.
+ *
+ * Thread safety: reports may be used from any thread; each call makes its
+ * own resolver state, so calls may run in parallel.
+ */
+#ifndef CUSTODY_DKIM_H
+#define CUSTODY_DKIM_H
+
+#include <stdint.h>
+#include "custody/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most DKIM-Signature headers of one message custody checks: a message
+ * with more is refused whole, as no real mail path adds that many. */
+#define CUSTODY_DKIM_MAX_SIGNATURES 16
+/* Largest header block, and one header with its continuation lines. */
+#define CUSTODY_DKIM_MAX_HEADER_BLOCK (256 * 1024)
+#define CUSTODY_DKIM_MAX_HEADER (64 * 1024)
+/* Largest message custody_dkim_verify reads. */
+#define CUSTODY_DKIM_MAX_MESSAGE (64 * 1024 * 1024)
+/* Largest key record (the TXT strings joined) libopendkim accepts. */
+#define CUSTODY_DKIM_MAX_KEY_RECORD 1024
+/* Keys shorter than this many bits are reported as weak (RFC 8301). */
+#define CUSTODY_DKIM_WEAK_BITS 1024
+
+typedef struct custody_dkim_options {
+	unsigned int version;
+	/* The DNS server to ask, "ADDR" or "ADDR:PORT" (IPv4, or IPv6 in
+	 * brackets with a port); NULL: the system's resolver
+	 * (/etc/resolv.conf). */
+	const char *resolver;
+	/* A key record captured earlier (the TXT strings joined, as
+	 * "v=DKIM1; k=rsa; p=..."), used for every signature instead of
+	 * asking DNS; NULL asks DNS. */
+	const char *key_record;
+	/* Where key_record came from (a file name), kept in the evidence. */
+	const char *key_record_source;
+	/* The observation time, seconds since 1970 UTC; 0: the clock. */
+	int64_t now;
+	/* Seconds to wait for DNS per query; 0: 5. */
+	unsigned int timeout;
+} custody_dkim_options;
+
+#define CUSTODY_DKIM_OPTIONS_VERSION 1
+#define CUSTODY_DKIM_OPTIONS_INIT { CUSTODY_DKIM_OPTIONS_VERSION, NULL, NULL, \
+	NULL, 0, 0 }
+
+/* Fill opts with the defaults of that version. */
+CUSTODY_EXTERN(int) custody_dkim_options_init(custody_dkim_options *opts,
+	unsigned int version);
+
+typedef struct custody_dkim_report custody_dkim_report;
+
+/*
+ * Verify the DKIM signatures of the message at `message` (`size` bytes,
+ * RFC 5322; bare LF line ends are read as CRLF). A message that cannot be
+ * checked at all is refused with CUSTODY_EINVALID and a message naming
+ * the place: NUL bytes, no header block, a header block or one header
+ * over the limits above, more than CUSTODY_DKIM_MAX_SIGNATURES
+ * signatures. A signature that fails, a key not found, a DNS server that
+ * does not answer or a malformed key record are findings of the report,
+ * not errors. On success *out receives a report the caller frees with
+ * custody_dkim_report_free.
+ */
+CUSTODY_EXTERN(int) custody_dkim_verify(custody_dkim_report **out,
+	const void *message, size_t size, const custody_dkim_options *opts,
+	custody_error **err) CUSTODY_WARN_UNUSED;
+
+/*
+ * Verify the message again from `evidence` (a report's evidence text, as
+ * archived): the key records it holds, evaluated at the observation time
+ * it holds. CUSTODY_EINVALID when the evidence is malformed;
+ * CUSTODY_EVERIFY when the message's SHA-256 is not the one the
+ * evidence was made for. On success *out receives the new report; compare
+ * its verdict with the archived one.
+ */
+CUSTODY_EXTERN(int) custody_dkim_recheck(custody_dkim_report **out,
+	const void *message, size_t size, const char *evidence,
+	custody_error **err) CUSTODY_WARN_UNUSED;
+
+/*
+ * The verdict: "pass" (at least one signature verified with a key of
+ * CUSTODY_DKIM_WEAK_BITS or more), "weak" (only signatures with weaker
+ * keys verified), "fail" (signatures, none verified), "temperror" (none
+ * verified and a key could not be fetched), "none" (no signature).
+ * Borrowed, static.
+ */
+CUSTODY_EXTERN(const char *) custody_dkim_report_verdict(
+	const custody_dkim_report *report);
+/* The observation time, seconds since 1970 UTC. */
+CUSTODY_EXTERN(int64_t) custody_dkim_report_time(
+	const custody_dkim_report *report);
+/* Number of signatures, and the i-th one's findings in one line:
+ * "d=DOMAIN s=SELECTOR a=ALG: RESULT[ (REASON)]" (borrowed). */
+CUSTODY_EXTERN(size_t) custody_dkim_report_count(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(const char *) custody_dkim_report_signature(
+	const custody_dkim_report *report, size_t i);
+/* The i-th signature's result: "pass", "fail", "weak", "expired",
+ * "future", "revoked", "nokey", "temperror", "permerror". */
+CUSTODY_EXTERN(const char *) custody_dkim_report_result(
+	const custody_dkim_report *report, size_t i);
+/* Headers of the message no verified signature covers, as a
+ * comma-separated list of lowercase names with "(top)" after one that is
+ * a duplicate above the signed instance (a From: added after signing),
+ * or "" (borrowed). */
+CUSTODY_EXTERN(const char *) custody_dkim_report_unsigned(
+	const custody_dkim_report *report);
+/* The evidence text, borrowed (format in docs/dkim.md). */
+CUSTODY_EXTERN(const char *) custody_dkim_report_evidence(
+	const custody_dkim_report *report);
+
+/* Free a report. NULL is a no-op. */
+CUSTODY_EXTERN(void) custody_dkim_report_free(custody_dkim_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,824 @@
+/*
+ * DKIM verification (custody/dkim.h) with libopendkim: it parses the
+ * signatures, canonicalises, hashes and checks RSA and Ed25519
+ * signatures (RFC 6376, RFC 8463). custody gives it the key records
+ * through libopendkim's key-lookup hook (dkim_set_key_lookup), fetched
+ * by dkim_dns.c or taken from the caller or the evidence, and evaluates
+ * x= and t= at the observation time: libopendkim reads the clock for
+ * those, so its clock drift allowance is set to the distance between the
+ * clock and the observation time (docs/design-notes.md, "DKIM").
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <opendkim/dkim.h>
+
+#include "base64.h"
+#include "common.h"
+#include "dkim.h"
+#include "fsutil.h"
+
+/* Seconds a t= may lie after the observation time (libopendkim's own
+ * default allowance for clocks that disagree). */
+#define FUTURE_SLACK 300
+
+struct sig_report {
+	char domain[256];
+	char selector[128];
+	char algorithm[32];
+	char canon[40];
+	char headers[1024];
+	char timestamp[24];
+	char expires[24];
+	char body_hash[16];
+	char result[16];
+	char reason[200];
+	char line[700];
+	long key_bits;
+	struct custody_dkim_key key;
+	int have_key;
+	const void *sig;        /* libopendkim's, while verifying */
+};
+
+struct custody_dkim_report {
+	int64_t now;
+	char sha256[65];
+	const char *verdict;
+	struct sig_report sigs[CUSTODY_DKIM_MAX_SIGNATURES];
+	size_t nsigs;
+	char resolver[64];
+	char *unsigned_headers;
+	char *evidence;
+};
+
+/* Where the keys come from, for the lookup hook. */
+struct lookup {
+	custody_dkim_report *report;
+	const custody_dkim_options *opts;
+	const custody_dkim_report *archived;    /* recheck: the evidence */
+	custody_error **err;
+	int failed;
+};
+
+int custody_dkim_options_init(custody_dkim_options *opts,
+	unsigned int version)
+{
+	static const custody_dkim_options fresh = CUSTODY_DKIM_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_DKIM_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	*opts = fresh;
+	return 0;
+}
+
+/* A tag value from the message, kept printable: white space (FWS inside
+ * h=) dropped, other bytes outside printable ASCII made '?'. */
+static void clean(char *out, size_t size, const unsigned char *value)
+{
+	size_t n = 0;
+
+	if (value == NULL || *value == '\0') {
+		snprintf(out, size, "-");
+		return;
+	}
+	for (; *value != '\0' && n + 1 < size; value++) {
+		unsigned char c = *value;
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		out[n++] = (char)(c > ' ' && c <= '~' ? c : '?');
+	}
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, size, "-");
+}
+
+static int name_ok(const char *s)
+{
+	if (*s == '\0' || strcmp(s, "-") == 0)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}
+
+static struct sig_report *sig_for(custody_dkim_report *r, const void *sig)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsigs; i++)
+		if (r->sigs[i].sig == sig)
+			return &r->sigs[i];
+	if (r->nsigs == CUSTODY_DKIM_MAX_SIGNATURES)
+		return NULL;
+	memset(&r->sigs[r->nsigs], 0, sizeof(r->sigs[0]));
+	r->sigs[r->nsigs].sig = sig;
+	return &r->sigs[r->nsigs++];
+}
+
+static const struct sig_report *archived_key(const custody_dkim_report *a,
+	const char *query)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsigs; i++)
+		if (a->sigs[i].have_key &&
+		    strcmp(a->sigs[i].key.query, query) == 0)
+			return &a->sigs[i];
+	return NULL;
+}
+
+/* Fill s->key for its domain and selector, from wherever keys come. */
+static int fetch_key(struct lookup *l, struct sig_report *s)
+{
+	struct custody_dkim_key *k = &s->key;
+	int rc = 0;
+
+	if (s->have_key)
+		return 0;
+	s->have_key = 1;
+	snprintf(k->dnssec, sizeof(k->dnssec), "-");
+	k->time = l->report->now;
+	if (!name_ok(s->domain) || !name_ok(s->selector)) {
+		snprintf(k->query, sizeof(k->query), "-");
+		snprintf(k->source, sizeof(k->source), "-");
+		snprintf(k->status, sizeof(k->status), "permerror");
+		snprintf(k->reason, sizeof(k->reason), "d= or s= is not a "
+			"domain name custody asks DNS for");
+		return 0;
+	}
+	snprintf(k->query, sizeof(k->query), "%s._domainkey.%s", s->selector,
+		s->domain);
+	if (l->archived != NULL) {
+		const struct sig_report *a = archived_key(l->archived,
+			k->query);
+		snprintf(k->source, sizeof(k->source), "archived");
+		if (a == NULL) {
+			snprintf(k->status, sizeof(k->status), "nokey");
+			snprintf(k->reason, sizeof(k->reason), "the evidence "
+				"holds no key record for this signature");
+			return 0;
+		}
+		*k = a->key;
+		k->text = NULL;
+		k->rdata = NULL;
+		if (a->key.text != NULL &&
+		    (k->text = strdup(a->key.text)) == NULL)
+			return custody__oom(l->err);
+		if (a->key.rdata != NULL) {
+			k->rdata = malloc(a->key.rdata_len ?
+				a->key.rdata_len : 1);
+			if (k->rdata == NULL)
+				return custody__oom(l->err);
+			memcpy(k->rdata, a->key.rdata, a->key.rdata_len);
+		}
+		return 0;
+	}
+	if (l->opts->key_record != NULL) {
+		snprintf(k->source, sizeof(k->source), "file");
+		k->text = strdup(l->opts->key_record);
+		if (k->text == NULL)
+			return custody__oom(l->err);
+		k->text_len = strlen(k->text);
+		snprintf(k->status, sizeof(k->status), "ok");
+		return 0;
+	}
+	rc = custody_dkim__lookup(k, l->opts->resolver, l->opts->timeout,
+		l->err);
+	return rc;
+}
+
+static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
+	size_t buflen)
+{
+	struct lookup *l = dkim_get_user_context(dkim);
+	struct sig_report *s = sig_for(l->report, sig);
+	struct custody_dkim_key *k;
+
+	if (s == NULL)
+		return DKIM_CBSTAT_ERROR;
+	clean(s->domain, sizeof(s->domain), dkim_sig_getdomain(sig));
+	clean(s->selector, sizeof(s->selector), dkim_sig_getselector(sig));
+	if (fetch_key(l, s) != 0) {
+		l->failed = 1;
+		return DKIM_CBSTAT_ERROR;
+	}
+	k = &s->key;
+	/* a key not had is this signature's finding (judge() reads it from
+	 * k->status): libopendkim is given an empty record, which fails
+	 * this signature alone, where a failed lookup would stop it */
+	buf[0] = '\0';
+	if (strcmp(k->status, "ok") != 0)
+		return DKIM_CBSTAT_CONTINUE;
+	if (k->text_len >= buflen || k->text_len >= CUSTODY_DKIM_MAX_KEY_RECORD) {
+		snprintf(k->status, sizeof(k->status), "permerror");
+		snprintf(k->reason, sizeof(k->reason), "a key record of %zu "
+			"bytes, more than the %d libopendkim reads",
+			k->text_len, CUSTODY_DKIM_MAX_KEY_RECORD - 1);
+		return DKIM_CBSTAT_CONTINUE;
+	}
+	memcpy(buf, k->text, k->text_len + 1);
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+static void judge(custody_dkim_report *r, struct sig_report *s,
+	DKIM_SIGINFO *sig)
+{
+	int error = dkim_sig_geterror(sig);
+	unsigned int flags = dkim_sig_getflags(sig);
+	int bh = dkim_sig_getbh(sig);
+	unsigned int bits = 0;
+	const char *result = "permerror", *reason = NULL;
+
+	clean(s->domain, sizeof(s->domain), dkim_sig_getdomain(sig));
+	clean(s->selector, sizeof(s->selector), dkim_sig_getselector(sig));
+	clean(s->algorithm, sizeof(s->algorithm),
+		dkim_sig_gettagvalue(sig, 0, (u_char *)"a"));
+	clean(s->canon, sizeof(s->canon),
+		dkim_sig_gettagvalue(sig, 0, (u_char *)"c"));
+	if (strcmp(s->canon, "-") == 0)
+		snprintf(s->canon, sizeof(s->canon), "simple/simple");
+	else if (strchr(s->canon, '/') == NULL) {
+		size_t n = strlen(s->canon);
+		if (n + 8 < sizeof(s->canon))
+			memcpy(s->canon + n, "/simple", 8);
+	}
+	clean(s->headers, sizeof(s->headers),
+		dkim_sig_gettagvalue(sig, 0, (u_char *)"h"));
+	clean(s->timestamp, sizeof(s->timestamp),
+		dkim_sig_gettagvalue(sig, 0, (u_char *)"t"));
+	clean(s->expires, sizeof(s->expires),
+		dkim_sig_gettagvalue(sig, 0, (u_char *)"x"));
+	snprintf(s->body_hash, sizeof(s->body_hash), "%s",
+		bh == DKIM_SIGBH_MATCH ? "pass" :
+		bh == DKIM_SIGBH_MISMATCH ? "fail" : "untested");
+	s->key_bits = -1;
+	if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK && bits > 0)
+		s->key_bits = (long)bits;
+
+	if (s->have_key && strcmp(s->key.status, "ok") != 0) {
+		result = s->key.status;
+		reason = s->key.reason;
+	} else if ((flags & DKIM_SIGFLAG_PASSED) != 0 &&
+	    bh == DKIM_SIGBH_MATCH) {
+		result = s->key_bits >= 0 &&
+			s->key_bits < CUSTODY_DKIM_WEAK_BITS &&
+			strncmp(s->algorithm, "rsa-", 4) == 0 ? "weak" : "pass";
+		if (strcmp(result, "weak") == 0)
+			reason = "the key is shorter than 1024 bits";
+	} else if (error == DKIM_SIGERROR_EXPIRED) {
+		result = "expired";
+		reason = "x= had passed at the observation time";
+	} else if (error == DKIM_SIGERROR_FUTURE) {
+		result = "future";
+		reason = "t= lies after the observation time";
+	} else if (error == DKIM_SIGERROR_KEYREVOKED) {
+		result = "revoked";
+		reason = "the key record's p= is empty: the key is revoked";
+	} else if (error == DKIM_SIGERROR_NOKEY) {
+		result = "nokey";
+		reason = "no key record";
+	} else if (bh == DKIM_SIGBH_MISMATCH) {
+		result = "fail";
+		reason = "the body hash does not match: the body changed";
+	} else if (error == DKIM_SIGERROR_BADSIG ||
+	    (error == DKIM_SIGERROR_OK &&
+	    (flags & DKIM_SIGFLAG_PROCESSED) != 0)) {
+		result = "fail";
+		reason = "the signature does not verify: a signed header "
+			"changed, or another key signed it";
+	} else {
+		result = "permerror";
+		reason = dkim_sig_geterrorstr(error);
+	}
+	if ((strcmp(result, "pass") == 0 || strcmp(result, "weak") == 0) &&
+	    strcmp(s->timestamp, "-") != 0 &&
+	    strtoll(s->timestamp, NULL, 10) > r->now + FUTURE_SLACK) {
+		result = "future";
+		reason = "t= lies after the observation time";
+	}
+	snprintf(s->result, sizeof(s->result), "%s", result);
+	snprintf(s->reason, sizeof(s->reason), "%s", reason ? reason : "");
+	snprintf(s->line, sizeof(s->line), "d=%s s=%s a=%s: %s%s%s%s",
+		s->domain, s->selector, s->algorithm, s->result,
+		s->reason[0] ? " (" : "", s->reason, s->reason[0] ? ")" : "");
+}
+
+/* Whether the header at index i (of the message's) is covered by the
+ * signature's h=: h= names the instances from the bottom up. */
+static int covered(const struct custody_dkim_message *m, size_t i,
+	const char *h, int *named)
+{
+	size_t below = 0, j, want = 0;
+	const char *p = h;
+	size_t len = strlen(m->headers[i].name);
+
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		if (n == len && strncasecmp(p, m->headers[i].name, n) == 0)
+			want++;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	if (want > 0)
+		*named = 1;
+	for (j = i + 1; j < m->nheaders; j++)
+		if (strcmp(m->headers[j].name, m->headers[i].name) == 0)
+			below++;
+	return below < want;
+}
+
+static int find_unsigned(custody_dkim_report *r,
+	const struct custody_dkim_message *m, custody_error **err)
+{
+	custody_buf out = CUSTODY_BUF_INIT;
+	size_t i, j;
+	int any_good = 0, rc = 0;
+
+	for (j = 0; j < r->nsigs; j++)
+		if (strcmp(r->sigs[j].result, "pass") == 0 ||
+		    strcmp(r->sigs[j].result, "weak") == 0)
+			any_good = 1;
+	for (i = 0; i < m->nheaders; i++) {
+		int is_covered = 0, named = 0;
+
+		if (strcmp(m->headers[i].name, "dkim-signature") == 0)
+			continue;
+		for (j = 0; j < r->nsigs; j++) {
+			const struct sig_report *s = &r->sigs[j];
+			if (any_good && strcmp(s->result, "pass") != 0 &&
+			    strcmp(s->result, "weak") != 0)
+				continue;
+			if (covered(m, i, s->headers, &named))
+				is_covered = 1;
+		}
+		if (is_covered || r->nsigs == 0)
+			continue;
+		if ((rc = custody_buf__printf(&out, "%s%s%s",
+		    out.size ? "," : "", m->headers[i].name,
+		    named ? "(top)" : "")) != 0)
+			goto done;
+	}
+	if (out.ptr == NULL && (out.ptr = strdup("")) == NULL)
+		rc = -1;
+	r->unsigned_headers = out.ptr;
+	out.ptr = NULL;
+done:
+	custody_buf_dispose(&out);
+	return rc ? custody__oom(err) : 0;
+}
+
+static const char *verdict_of(const custody_dkim_report *r)
+{
+	size_t i;
+	int weak = 0, temp = 0;
+
+	if (r->nsigs == 0)
+		return "none";
+	for (i = 0; i < r->nsigs; i++) {
+		if (strcmp(r->sigs[i].result, "pass") == 0)
+			return "pass";
+		if (strcmp(r->sigs[i].result, "weak") == 0)
+			weak = 1;
+		if (strcmp(r->sigs[i].result, "temperror") == 0)
+			temp = 1;
+	}
+	return weak ? "weak" : temp ? "temperror" : "fail";
+}
+
+static int emit_evidence(custody_dkim_report *r, custody_error **err);
+static int parse_evidence(custody_dkim_report **out, const char *evidence,
+	custody_error **err);
+
+static int run(custody_dkim_report **out, const void *message, size_t size,
+	const custody_dkim_options *opts, const custody_dkim_report *archived,
+	custody_error **err)
+{
+	struct custody_dkim_message m;
+	custody_dkim_report *r = NULL;
+	struct lookup l;
+	DKIM_LIB *lib = NULL;
+	DKIM *dkim = NULL;
+	DKIM_STAT status;
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0, i, rc;
+	time_t clock_now = time(NULL);
+	uint64_t drift = 0;
+	unsigned int minbits = 1;
+	size_t h;
+
+	*out = NULL;
+	if ((rc = custody_dkim__split(&m, message, size, err)) != 0)
+		return rc;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	if ((rc = custody_sha256_hex(message, size, r->sha256, err)) != 0)
+		goto done;
+	r->now = archived ? archived->now :
+		opts->now ? opts->now : (int64_t)clock_now;
+	snprintf(r->resolver, sizeof(r->resolver), "%s",
+		archived ? archived->resolver :
+		opts->key_record ? "-" :
+		opts->resolver ? opts->resolver : "system");
+	memset(&l, 0, sizeof(l));
+	l.report = r;
+	l.opts = opts;
+	l.archived = archived;
+	l.err = err;
+
+	lib = dkim_init(NULL, NULL);
+	if (lib == NULL) {
+		rc = custody__error(err, CUSTODY_ERROR, "libopendkim could not "
+			"be set up");
+		goto done;
+	}
+	if (r->now < (int64_t)clock_now)
+		drift = (uint64_t)((int64_t)clock_now - r->now);
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_CLOCKDRIFT, &drift,
+	    sizeof(drift)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minbits,
+	    sizeof(minbits)) != DKIM_STAT_OK ||
+	    dkim_set_key_lookup(lib, key_lookup) != DKIM_STAT_OK) {
+		rc = custody__error(err, CUSTODY_ERROR, "libopendkim refused "
+			"an option");
+		goto done;
+	}
+	dkim = dkim_verify(lib, (const unsigned char *)"custody", NULL,
+		&status);
+	if (dkim == NULL) {
+		rc = custody__error(err, CUSTODY_ERROR, "libopendkim: %s",
+			dkim_getresultstr(status));
+		goto done;
+	}
+	dkim_set_user_context(dkim, &l);
+	for (h = 0; h < m.nheaders; h++) {
+		status = dkim_header(dkim, m.text + m.headers[h].offset,
+			m.headers[h].len);
+		if (status != DKIM_STAT_OK) {
+			rc = custody__error(err, CUSTODY_EINVALID, "header %zu "
+				"(%s): libopendkim: %s", h + 1,
+				m.headers[h].name, dkim_geterror(dkim) ?
+				dkim_geterror(dkim) : dkim_getresultstr(status));
+			goto done;
+		}
+	}
+	status = dkim_eoh(dkim);
+	if (status == DKIM_STAT_OK || status == DKIM_STAT_NOSIG ||
+	    status == DKIM_STAT_CANTVRFY || status == DKIM_STAT_SYNTAX) {
+		if (status == DKIM_STAT_OK) {
+			(void)dkim_body(dkim, m.text + m.body, m.len - m.body);
+			(void)dkim_eom(dkim, NULL);
+		}
+	}
+	if (l.failed) {
+		rc = err && *err ? custody_error_code(*err) : CUSTODY_ERROR;
+		goto done;
+	}
+	if (dkim_getsiglist(dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+		nsigs = 0;
+	for (i = 0; i < nsigs; i++) {
+		struct sig_report *s = sig_for(r, sigs[i]);
+		if (s == NULL)
+			break;
+		clean(s->domain, sizeof(s->domain),
+			dkim_sig_getdomain(sigs[i]));
+		clean(s->selector, sizeof(s->selector),
+			dkim_sig_getselector(sigs[i]));
+		/* the evidence holds the key of every signature, also
+		 * of those judged before a key was asked for */
+		if ((rc = fetch_key(&l, s)) != 0)
+			goto done;
+		judge(r, s, sigs[i]);
+	}
+	/* keep the signatures in the message's order */
+	{
+		struct sig_report *ordered = calloc(r->nsigs ? r->nsigs : 1,
+			sizeof(*ordered));
+		size_t n = 0, k;
+		if (ordered == NULL) {
+			rc = custody__oom(err);
+			goto done;
+		}
+		for (i = 0; i < nsigs; i++)
+			for (k = 0; k < r->nsigs; k++)
+				if (r->sigs[k].sig == sigs[i] && n < r->nsigs)
+					ordered[n++] = r->sigs[k];
+		for (k = 0; k < n; k++) {
+			ordered[k].sig = NULL;
+			r->sigs[k] = ordered[k];
+		}
+		r->nsigs = n;
+		free(ordered);
+	}
+	r->verdict = verdict_of(r);
+	if ((rc = find_unsigned(r, &m, err)) != 0 ||
+	    (rc = emit_evidence(r, err)) != 0)
+		goto done;
+	*out = r;
+	r = NULL;
+done:
+	if (dkim != NULL)
+		dkim_free(dkim);
+	if (lib != NULL)
+		dkim_close(lib);
+	custody_dkim__message_free(&m);
+	custody_dkim_report_free(r);
+	return rc;
+}
+
+int custody_dkim_verify(custody_dkim_report **out, const void *message,
+	size_t size, const custody_dkim_options *opts, custody_error **err)
+{
+	custody_dkim_options defaults = CUSTODY_DKIM_OPTIONS_INIT;
+	int rc;
+
+	if (opts == NULL)
+		opts = &defaults;
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_DKIM_OPTIONS_VERSION, "custody_dkim_options")) != 0)
+		return rc;
+	if (opts->resolver != NULL &&
+	    custody_dkim__resolver_problem(opts->resolver) != NULL)
+		return custody__error(err, CUSTODY_EINVALID, "resolver \"%s\" %s",
+			opts->resolver,
+			custody_dkim__resolver_problem(opts->resolver));
+	if (opts->key_record != NULL &&
+	    (strlen(opts->key_record) >= CUSTODY_DKIM_MAX_KEY_RECORD ||
+	    strpbrk(opts->key_record, "\r\n") != NULL))
+		return custody__error(err, CUSTODY_EINVALID, "the key record "
+			"must be one line of less than %d bytes (the TXT "
+			"strings joined)", CUSTODY_DKIM_MAX_KEY_RECORD);
+	return run(out, message, size, opts, NULL, err);
+}
+
+int custody_dkim_recheck(custody_dkim_report **out, const void *message,
+	size_t size, const char *evidence, custody_error **err)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *archived = NULL;
+	char sha256[65];
+	int rc;
+
+	*out = NULL;
+	if ((rc = parse_evidence(&archived, evidence, err)) != 0)
+		return rc;
+	if ((rc = custody_sha256_hex(message, size, sha256, err)) != 0)
+		goto done;
+	if (CRYPTO_memcmp(sha256, archived->sha256, 64) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "the message's "
+			"SHA-256 is %.16s..., the evidence was made for "
+			"%.16s...", sha256, archived->sha256);
+		goto done;
+	}
+	opts.now = archived->now;
+	rc = run(out, message, size, &opts, archived, err);
+done:
+	custody_dkim_report_free(archived);
+	return rc;
+}
+
+const char *custody_dkim_report_verdict(const custody_dkim_report *r)
+{
+	return r->verdict;
+}
+
+int64_t custody_dkim_report_time(const custody_dkim_report *r)
+{
+	return r->now;
+}
+
+size_t custody_dkim_report_count(const custody_dkim_report *r)
+{
+	return r->nsigs;
+}
+
+const char *custody_dkim_report_signature(const custody_dkim_report *r,
+	size_t i)
+{
+	return i < r->nsigs ? r->sigs[i].line : NULL;
+}
+
+const char *custody_dkim_report_result(const custody_dkim_report *r,
+	size_t i)
+{
+	return i < r->nsigs ? r->sigs[i].result : NULL;
+}
+
+const char *custody_dkim_report_unsigned(const custody_dkim_report *r)
+{
+	return r->unsigned_headers ? r->unsigned_headers : "";
+}
+
+const char *custody_dkim_report_evidence(const custody_dkim_report *r)
+{
+	return r->evidence;
+}
+
+void custody_dkim_report_free(custody_dkim_report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nsigs; i++)
+		custody_dkim__key_clear(&r->sigs[i].key);
+	free(r->unsigned_headers);
+	free(r->evidence);
+	free(r);
+}
+
+/* ---- the evidence text ---- */
+
+static int emit_b64(custody_buf *b, const char *tag, const void *data,
+	size_t len)
+{
+	int rc;
+
+	if (data == NULL)
+		return custody_buf__printf(b, "%s -\n", tag);
+	if ((rc = custody_buf__printf(b, "%s ", tag)) != 0 ||
+	    (len > 0 && (rc = custody_base64__append(b, data, len)) != 0) ||
+	    (len == 0 && (rc = custody_buf__append(b, "=", 1)) != 0))
+		return rc;
+	return custody_buf__append(b, "\n", 1);
+}
+
+static int emit_evidence(custody_dkim_report *r, custody_error **err)
+{
+	custody_buf b = CUSTODY_BUF_INIT;
+	size_t i;
+	int rc;
+
+	rc = custody_buf__printf(&b, "custody-dkim/v1\nmessage-sha256 %s\n"
+		"observed %" PRId64 "\nresolver %s\nverdict %s\n", r->sha256,
+		r->now, r->resolver, r->verdict);
+	for (i = 0; rc == 0 && i < r->nsigs; i++) {
+		const struct sig_report *s = &r->sigs[i];
+		const struct custody_dkim_key *k = &s->key;
+		rc = custody_buf__printf(&b, "signature %zu\ndomain %s\n"
+			"selector %s\nalgorithm %s\ncanonicalization %s\n"
+			"headers %s\ntimestamp %s\nexpires %s\n"
+			"key-query %s\nkey-source %s\nkey-time %" PRId64 "\n"
+			"key-dnssec %s\nkey-status %s\n", i + 1, s->domain,
+			s->selector, s->algorithm, s->canon, s->headers,
+			s->timestamp, s->expires, k->query[0] ? k->query : "-",
+			k->source[0] ? k->source : "-", k->time,
+			k->dnssec[0] ? k->dnssec : "-",
+			k->status[0] ? k->status : "-");
+		if (rc == 0)
+			rc = emit_b64(&b, "key-rdata", k->rdata, k->rdata_len);
+		if (rc == 0)
+			rc = emit_b64(&b, "key-record", k->text, k->text_len);
+		if (rc == 0)
+			rc = s->key_bits < 0 ?
+				custody_buf__printf(&b, "key-bits -\n") :
+				custody_buf__printf(&b, "key-bits %ld\n",
+				s->key_bits);
+		if (rc == 0)
+			rc = custody_buf__printf(&b,
+				"body-hash %s\nresult %s\nreason %s\n",
+				s->body_hash, s->result,
+				s->reason[0] ? s->reason : "-");
+	}
+	if (rc == 0)
+		rc = custody_buf__printf(&b, "end\n");
+	if (rc != 0) {
+		custody_buf_dispose(&b);
+		return custody__oom(err);
+	}
+	r->evidence = b.ptr;
+	return 0;
+}
+
+/* One "tag value" line of the evidence: the value, or NULL when the line
+ * does not start with the tag. */
+static const char *value_of(const char *line, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	if (strncmp(line, tag, n) != 0 || line[n] != ' ')
+		return NULL;
+	return line + n + 1;
+}
+
+static int decode_b64(unsigned char **out, size_t *len, const char *value)
+{
+	size_t n = strlen(value);
+
+	*out = NULL;
+	*len = 0;
+	if (strcmp(value, "-") == 0)
+		return 0;
+	if (strcmp(value, "=") == 0) {
+		*out = calloc(1, 1);
+		return *out ? 0 : -1;
+	}
+	*out = malloc(n / 4 * 3 + 1);
+	if (*out == NULL)
+		return -1;
+	if (custody_base64_decode(*out, len, value, n) != 0) {
+		free(*out);
+		*out = NULL;
+		return -2;
+	}
+	(*out)[*len] = '\0';
+	return 0;
+}
+
+static int parse_evidence(custody_dkim_report **out, const char *evidence,
+	custody_error **err)
+{
+	custody_dkim_report *r;
+	char *copy, *line, *next;
+	struct sig_report *s = NULL;
+	int rc = 0, lineno = 0, ended = 0;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (copy = strdup(evidence)) == NULL) {
+		free(r);
+		return custody__oom(err);
+	}
+	for (line = copy; line != NULL && *line != '\0' && !ended;
+	    line = next) {
+		const char *v;
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, "custody-dkim/v1") != 0)
+				goto bad;
+		} else if ((v = value_of(line, "message-sha256")) != NULL) {
+			if (strlen(v) != 64)
+				goto bad;
+			memcpy(r->sha256, v, 65);
+		} else if ((v = value_of(line, "observed")) != NULL) {
+			r->now = strtoll(v, NULL, 10);
+		} else if ((v = value_of(line, "resolver")) != NULL) {
+			snprintf(r->resolver, sizeof(r->resolver), "%s", v);
+		} else if ((v = value_of(line, "verdict")) != NULL) {
+			r->verdict = strcmp(v, "pass") == 0 ? "pass" : "other";
+		} else if (value_of(line, "signature") != NULL) {
+			if (r->nsigs == CUSTODY_DKIM_MAX_SIGNATURES)
+				goto bad;
+			s = &r->sigs[r->nsigs++];
+			s->have_key = 1;
+		} else if (strcmp(line, "end") == 0) {
+			ended = 1;
+		} else if (s == NULL) {
+			goto bad;
+		} else if ((v = value_of(line, "key-query")) != NULL) {
+			snprintf(s->key.query, sizeof(s->key.query), "%s", v);
+		} else if ((v = value_of(line, "key-source")) != NULL) {
+			snprintf(s->key.source, sizeof(s->key.source), "%s", v);
+		} else if ((v = value_of(line, "key-time")) != NULL) {
+			s->key.time = strtoll(v, NULL, 10);
+		} else if ((v = value_of(line, "key-dnssec")) != NULL) {
+			snprintf(s->key.dnssec, sizeof(s->key.dnssec), "%s", v);
+		} else if ((v = value_of(line, "key-status")) != NULL) {
+			snprintf(s->key.status, sizeof(s->key.status), "%s", v);
+		} else if ((v = value_of(line, "key-rdata")) != NULL) {
+			if ((rc = decode_b64(&s->key.rdata, &s->key.rdata_len,
+			    v)) != 0)
+				goto bad_or_oom;
+		} else if ((v = value_of(line, "key-record")) != NULL) {
+			unsigned char *text;
+			if ((rc = decode_b64(&text, &s->key.text_len, v)) != 0)
+				goto bad_or_oom;
+			s->key.text = (char *)text;
+		} else if ((v = value_of(line, "reason")) != NULL) {
+			if (strcmp(s->key.status, "ok") != 0)
+				snprintf(s->key.reason, sizeof(s->key.reason),
+					"%s", v);
+		}
+	}
+	if (!ended || r->sha256[0] == '\0' || r->now <= 0)
+		goto bad;
+	*out = r;
+	free(copy);
+	return 0;
+bad_or_oom:
+	if (rc == -1) {
+		rc = custody__oom(err);
+		goto fail;
+	}
+bad:
+	rc = custody__error(err, CUSTODY_EINVALID, "DKIM evidence, line %d: "
+		"not what custody writes (custody-dkim/v1)", lineno);
+fail:
+	free(copy);
+	custody_dkim_report_free(r);
+	return rc;
+}

@@ -1,0 +1,238 @@
+#!/bin/bash
+# custody dkim: messages signed here by libopendkim's own signer
+# (tests/cli/dkim-sign.c) with RSA and Ed25519 in every canonicalisation,
+# key records served by a dnsmasq on 127.0.0.1, verified by custody and
+# by dkimpy from the archived record; the negatives of issue 20; the
+# recheck from evidence after the DNS server is gone.
+. "$(dirname "$0")/lib.sh"
+
+: "${DKIM_SIGN:=$BUILDDIR/tests/cli/dkim-sign}"
+
+# keys: ed.pem, rsa.pem, and their key records' p= values
+make_keys() {
+	openssl genpkey -algorithm ed25519 -out ed.pem 2>/dev/null
+	openssl genrsa -out rsa.pem 2048 2>/dev/null
+	openssl genrsa -out weak.pem 768 2>/dev/null
+	ED=$(openssl pkey -in ed.pem -pubout -outform DER | tail -c 32 | base64 -w0)
+	RSA=$(openssl rsa -in rsa.pem -pubout -outform DER 2>/dev/null | base64 -w0)
+	WEAK=$(openssl rsa -in weak.pem -pubout -outform DER 2>/dev/null | base64 -w0)
+	printf 'From: Joe <joe@example.org>\r\nTo: Sue <sue@example.net>\r\nSubject: the  budget\r\nDate: Fri, 4 Dec 2026 10:00:00 +0000\r\n\r\nThe numbers  are \r\nattached.\r\n\r\n\r\n' >plain.eml
+}
+
+# start_dns RECORD...: a dnsmasq on 127.0.0.1 serving each
+# "NAME,TEXT" TXT record (a long TEXT cut into strings of 200 bytes);
+# PORT is its port, stopped when the test's shell ends
+start_dns() {
+	local args=() r name text cut
+	for r in "$@"; do
+		name=${r%%,*}
+		text=${r#*,}
+		cut=""
+		while [ ${#text} -gt 200 ]; do
+			cut+="${text:0:200},"
+			text=${text:200}
+		done
+		args+=(--txt-record="$name,$cut$text")
+	done
+	for _ in 1 2 3 4 5; do
+		PORT=$((20000 + RANDOM % 30000))
+		dnsmasq --keep-in-foreground --port="$PORT" \
+			--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+			--no-hosts --conf-file=/dev/null --pid-file= \
+			--local=/example.org/ \
+			"${args[@]}" >"$TMP/dnsmasq.log" 2>&1 &
+		DNS_PID=$!
+		sleep 0.5
+		if kill -0 "$DNS_PID" 2>/dev/null; then
+			trap 'kill "$DNS_PID" 2>/dev/null || true' EXIT
+			return 0
+		fi
+	done
+	fail "dnsmasq does not start: $(cat "$TMP/dnsmasq.log")"
+}
+
+records() {
+	start_dns "ed._domainkey.example.org,v=DKIM1; k=ed25519; p=$ED" \
+		"rsa._domainkey.example.org,v=DKIM1; k=rsa; p=$RSA" \
+		"weak._domainkey.example.org,v=DKIM1; k=rsa; p=$WEAK" \
+		"gone._domainkey.example.org,v=DKIM1; k=rsa; p=" \
+		"bad._domainkey.example.org,v=DKIM1; k=rsa; p=%%%notbase64" \
+		"edasrsa._domainkey.example.org,v=DKIM1; k=rsa; p=$RSA"
+}
+
+sign() { # sign KEY SELECTOR CANON ALG [TTL] < MSG
+	"$DKIM_SIGN" "$1" "$2" example.org "$3" "$4" ${5:+"$5"}
+}
+
+test_dkim__every_canonicalisation_verifies_by_custody_and_dkimpy() {
+	make_keys
+	records
+	local c alg key sel n=0
+	for c in simple/simple simple/relaxed relaxed/simple relaxed/relaxed; do
+		for alg in rsa-sha256 ed25519-sha256; do
+			key=rsa.pem sel=rsa
+			[ "$alg" = ed25519-sha256 ] && key=ed.pem sel=ed
+			n=$((n + 1))
+			sign "$key" "$sel" "$c" "$alg" <plain.eml >"m$n.eml"
+			run dkim "m$n.eml" --resolver "127.0.0.1:$PORT" -o "m$n.ev"
+			expect_rc 0
+			contains "$OUT" "m$n.eml: pass (keys observed " ||
+				fail "$c $alg: $OUT"
+			expect_out_has "  d=example.org s=$sel a=$alg: pass"
+			grep -qx "canonicalization $c" "m$n.ev" || fail "$c not kept"
+			grep -qx "key-source dns" "m$n.ev" || fail "source"
+			grep -qx "resolver 127.0.0.1:$PORT" "m$n.ev" || fail "resolver"
+			expect_eq "$("$PYTHON" "$SRCDIR/tests/cli/dkim-verify.py" \
+				"m$n.eml" "m$n.ev")" pass "dkimpy on $c $alg"
+		done
+	done
+	# LF line ends, as most .eml files have, are read as CRLF
+	tr -d '\r' <m1.eml >lf.eml
+	run dkim lf.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+}
+
+test_dkim__json_gives_verdict_and_findings() {
+	make_keys
+	records
+	sign ed.pem ed relaxed/relaxed ed25519-sha256 <plain.eml >m.eml
+	run dkim m.eml --resolver "127.0.0.1:$PORT" --json
+	expect_rc 0
+	expect_out_has '"format":"custody-dkim/v1","messages":[{"file":"m.eml","verdict":"pass"'
+	expect_out_has '"signatures":[{"result":"pass","finding":"d=example.org s=ed a=ed25519-sha256: pass"}],"unsigned_headers":""}]}'
+}
+
+test_dkim__check_reverifies_from_the_evidence_after_dns_is_gone() {
+	make_keys
+	records
+	sign rsa.pem rsa relaxed/simple rsa-sha256 3 <plain.eml >m.eml
+	run dkim m.eml --resolver "127.0.0.1:$PORT" -o m.ev
+	expect_rc 0
+	kill "$DNS_PID"
+	# x= passes now, but it had not at the observation time
+	sleep 4
+	run dkim check m.eml --evidence m.ev
+	expect_rc 0
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: pass"
+	expect_out_has "This proves: the key the signing domain published in DNS, as observed at "
+	expect_out_has "It does not prove who wrote the message,"
+	run dkim check m.eml --evidence m.ev --json
+	expect_rc 0
+	expect_out_has '"format":"custody-dkim-check/v1","evidence":"m.ev","message":{"file":"m.eml","verdict":"pass"'
+	# the same evidence does not fit a changed message
+	sed 's/attached/attacked/' m.eml >changed.eml
+	run dkim check changed.eml --evidence m.ev
+	expect_rc 1
+	expect_err_has "custody: changed.eml: m.ev: the message's SHA-256 is "
+	expect_out ""
+}
+
+test_dkim__negatives_say_exactly_what_failed() {
+	make_keys
+	records
+	local r="127.0.0.1:$PORT"
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >m.eml
+	# a body byte changed
+	sed 's/numbers/Numbers/' m.eml >body.eml
+	run dkim body.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: fail (the body hash does not match: the body changed)"
+	# a signed header changed
+	sed 's/^Subject: the  budget/Subject: the  budgets/' m.eml >subject.eml
+	run dkim subject.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: fail (the signature does not verify: a signed header changed, or another key signed it)"
+	# a From: added on top after signing: the signature holds, the
+	# unsigned From: is reported
+	{ printf 'From: Mallory <m@example.com>\r\n'; cat m.eml; } >top.eml
+	run dkim top.eml --resolver "$r"
+	expect_rc 0
+	expect_out_has "  not signed: from(top)"
+	# a revoked key (p= empty)
+	sign rsa.pem gone relaxed/relaxed rsa-sha256 <plain.eml >gone.eml
+	run dkim gone.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=gone a=rsa-sha256: revoked (the key record's p= is empty: the key is revoked)"
+	# an Ed25519 signature, an RSA key record
+	sign ed.pem edasrsa relaxed/relaxed ed25519-sha256 <plain.eml >alg.eml
+	run dkim alg.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=edasrsa a=ed25519-sha256: permerror ("
+	# x= passed
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 1 <plain.eml >x.eml
+	sleep 2
+	run dkim x.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: expired (x= had passed at the observation time)"
+	# a malformed TXT record
+	sign rsa.pem bad relaxed/relaxed rsa-sha256 <plain.eml >bad.eml
+	run dkim bad.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=bad a=rsa-sha256: permerror ("
+	# no such record
+	sign rsa.pem none relaxed/relaxed rsa-sha256 <plain.eml >none.eml
+	run dkim none.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "  d=example.org s=none a=rsa-sha256: nokey ("
+	# a 768-bit key verifies, weak
+	sign weak.pem weak relaxed/relaxed rsa-sha256 <plain.eml >weak.eml
+	run dkim weak.eml --resolver "$r"
+	expect_rc 1
+	expect_out_has "weak.eml: weak (keys observed "
+	expect_out_has "  d=example.org s=weak a=rsa-sha256: weak (the key is shorter than 1024 bits)"
+}
+
+test_dkim__a_dns_that_does_not_answer_is_a_temperror() {
+	make_keys
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >m.eml
+	# nothing listens on this port: the lookup fails, quickly
+	CUSTODY_RESOLVER=127.0.0.1:9 run dkim m.eml -o m.ev
+	expect_rc 1
+	expect_out_has "m.eml: temperror (keys observed "
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: temperror (the DNS server did not answer, or answered with an error)"
+	grep -qx "key-status temperror" m.ev || fail "the failed lookup is not kept"
+	grep -qx "key-rdata -" m.ev || fail "rdata"
+}
+
+test_dkim__hostile_messages_are_refused_and_nothing_written() {
+	make_keys
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >one.eml
+	local i
+	: >fifty.eml
+	for i in $(seq 50); do head -5 one.eml | sed -n '/^DKIM/,/^From/p' |
+		sed '$d' >>fifty.eml; done
+	sed -n '/^From/,$p' one.eml >>fifty.eml
+	run dkim fifty.eml --resolver 127.0.0.1:9 -o f.ev
+	expect_rc 1
+	expect_err "custody: fifty.eml: 50 DKIM-Signature headers, more than the 16 custody checks"
+	[ ! -e f.ev ] || fail "evidence written for a refused message"
+	printf 'From: a\r\nX: \0\r\n\r\nbody\r\n' >nul.eml
+	run dkim nul.eml --resolver 127.0.0.1:9
+	expect_rc 1
+	expect_err "custody: nul.eml: byte 12: a NUL byte, which no RFC 5322 message holds"
+	{ printf 'Subject: x\r\n'; yes ' more' | head -20000; printf '\r\nbody\r\n'; } >long.eml
+	run dkim long.eml --resolver 127.0.0.1:9
+	expect_rc 1
+	expect_err_has "custody: long.eml: byte 0: one header of "
+	printf 'From someone Fri Dec  4 10:00:00 2026\nFrom: a\n\nx\n' >box.eml
+	run dkim box.eml --resolver 127.0.0.1:9
+	expect_rc 1
+	expect_err 'custody: box.eml: byte 0: a line that is neither a header nor a continuation line (an mbox "From " line: a mailbox, not one message)'
+}
+
+test_dkim__usage_errors() {
+	run dkim
+	expect_rc 2
+	run dkim a.eml b.eml -o x
+	expect_rc 2
+	expect_err_has "-o writes the evidence of one MSG"
+	run dkim check a.eml
+	expect_rc 2
+	expect_err_has "name the evidence with --evidence EVIDENCE"
+	run dkim check a.eml --evidence e --resolver 127.0.0.1
+	expect_rc 2
+	run dkim a.eml --resolver '::1'
+	expect_rc 1
+}
+
+run_tests
