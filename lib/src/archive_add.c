@@ -186,8 +186,11 @@ struct add_run {
 	struct custody_hash_options hopts;
 	char *pack_dir;                 /* set when storing */
 	struct pending *pending;        /* one per walked file */
-	struct custody_hash_job *jobs;
+	struct custody_hash_job *jobs;  /* freed once the entries are made */
 	size_t njobs;
+	struct custody_map media_types; /* each media type once, to... */
+	char **media_type_names;        /* ...these copies */
+	size_t nmedia_types, alloc_media_types;
 	custody_pack **packs;           /* the content the hashing stored */
 	size_t npacks;
 	struct custody_entry *entries;  /* what is new or changed, then... */
@@ -371,6 +374,37 @@ static int add_hash(struct add_run *run, custody_error **err)
 	return first_failure(run->jobs, run->njobs, err);
 }
 
+/* The entries' media types, each kept once (a batch of millions has a
+ * few hundred): the hash jobs can go before the entries are written. */
+static const char *intern_media_type(struct add_run *run, const char *mt)
+{
+	size_t *slot = custody_map__get(&run->media_types, mt);
+	char *copy;
+
+	if (slot != NULL)
+		return run->media_type_names[*slot];
+	if (run->nmedia_types == run->alloc_media_types) {
+		size_t alloc = run->alloc_media_types ?
+			run->alloc_media_types * 2 : 32;
+		char **grown = realloc(run->media_type_names,
+			alloc * sizeof(*grown));
+
+		if (grown == NULL)
+			return NULL;
+		run->media_type_names = grown;
+		run->alloc_media_types = alloc;
+	}
+	if ((copy = strdup(mt)) == NULL)
+		return NULL;
+	run->media_type_names[run->nmedia_types] = copy;
+	if (custody_map__put(&run->media_types, copy, run->nmedia_types)
+	    != 0) {
+		free(copy);
+		return NULL;
+	}
+	return run->media_type_names[run->nmedia_types++];
+}
+
 /* The entry of a file that is new or changed (index, time, actor and
  * salt are the writer's). */
 static int fill_entry(struct add_run *run, const struct pending *p,
@@ -399,7 +433,7 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 		custody_hex(sha512, job->sha512, 64);
 		e->sha512 = strdup(sha512);
 	}
-	e->media_type = job->media_type;
+	e->media_type = (char *)intern_media_type(run, job->media_type);
 	if (run->store && !run->opts->dry_run) {
 		char blob[41];
 
@@ -409,7 +443,8 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 	e->version = p->record ? p->record->version + 1 : 1;
 	e->has_previous = p->record != NULL;
 	e->previous = p->record ? p->record->index : 0;
-	if (e->sha256 == NULL || (run->hopts.sha512 && e->sha512 == NULL) ||
+	if (e->sha256 == NULL || e->media_type == NULL ||
+	    (run->hopts.sha512 && e->sha512 == NULL) ||
 	    (run->store && !run->opts->dry_run && e->blob == NULL))
 		return custody__oom(err);
 	return 0;
@@ -438,6 +473,8 @@ static int add_build_entries(struct add_run *run, custody_error **err)
 			run->sum.unchanged++;
 			continue;
 		}
+		/* the stat after reading is what the index keeps */
+		p->file->st = job->st;
 		run->sum.hashed_bytes += job->size;
 		if (p->record && p->record->size == job->size &&
 		    CRYPTO_memcmp(p->record->sha256, job->sha256, 32) == 0) {
@@ -456,6 +493,14 @@ static int add_build_entries(struct add_run *run, custody_error **err)
 		else
 			run->sum.registered++;
 	}
+	/* everything the entries need is copied out of the jobs (some 450
+	 * bytes a file): they are not held while the entries are written */
+	for (size_t i = 0; i < nfiles; i++)
+		run->pending[i].job = NULL;
+	custody_hash__jobs_clear(run->jobs, run->njobs);
+	free(run->jobs);
+	run->jobs = NULL;
+	run->njobs = 0;
 	return 0;
 }
 
@@ -712,21 +757,34 @@ static int add_skip_entries(struct add_run *run, custody_error **err)
 
 /* documents/<path> for every entry that stores content, or whose path
  * stored some before (removed when this version is not stored). */
+static int touches_documents(const struct add_run *run,
+	const struct custody_entry *e)
+{
+	const struct custody_record *old;
+
+	if (e->blob != NULL)
+		return 1;
+	old = custody_index__find(run->index, e->path);
+	return old != NULL && old->blob[0];
+}
+
 static int add_plan_documents(struct add_run *run, custody_error **err)
 {
-	run->documents = calloc(run->nentries + 1, sizeof(*run->documents));
-	run->document_paths = calloc(run->nentries + 1,
-		sizeof(*run->document_paths));
+	size_t n = 0;
+
+	/* counted first: a batch that stores nothing holds no array */
+	for (size_t i = 0; i < run->nentries; i++)
+		n += touches_documents(run, &run->entries[i]);
+	run->documents = calloc(n + 1, sizeof(*run->documents));
+	run->document_paths = calloc(n + 1, sizeof(*run->document_paths));
 	if (run->documents == NULL || run->document_paths == NULL)
 		return custody__oom(err);
 	for (size_t i = 0; i < run->nentries; i++) {
 		const struct custody_entry *e = &run->entries[i];
-		const struct custody_record *old = custody_index__find(
-			run->index, e->path);
 		struct custody_tree_change *d;
 		char *path;
 
-		if (e->blob == NULL && (old == NULL || !old->blob[0]))
+		if (!touches_documents(run, e))
 			continue;
 		if ((path = custody_fs__join("documents", e->path)) == NULL)
 			return custody__oom(err);
@@ -824,8 +882,7 @@ static int add_update_index(struct add_run *run, custody_error **err)
 
 		custody_index__record_from_entry(&r, e);
 		r.path = strdup(e->path);
-		custody_index__set_stat(&r,
-			&run->pending[f - run->walk.files].job->st);
+		custody_index__set_stat(&r, &f->st);
 		if (r.path == NULL || custody_index__put(run->index, &r)
 		    == NULL) {
 			free(r.path);
@@ -872,6 +929,10 @@ static void add_run_free(struct add_run *run, int rc)
 	if (run->jobs)
 		custody_hash__jobs_clear(run->jobs, run->njobs);
 	free(run->jobs);
+	for (size_t i = 0; i < run->nmedia_types; i++)
+		free(run->media_type_names[i]);
+	free(run->media_type_names);
+	custody_map__free(&run->media_types);
 	free(run->pending);
 	custody_walk__free(&run->walk);
 	custody_index__free(run->index);

@@ -161,10 +161,9 @@ int custody_archive_status(custody_archive *a,
 	if ((rc = custody_walk__finish(&walk, err)) != 0)
 		goto done;
 
-	jobs = calloc(walk.nfiles + 1, sizeof(*jobs));
 	present = calloc(index->count + 1, 1);
 	matched = calloc(walk.nfiles + 1, sizeof(*matched));
-	if (jobs == NULL || present == NULL || matched == NULL) {
+	if (present == NULL || matched == NULL) {
 		rc = custody__oom(err);
 		goto done;
 	}
@@ -193,6 +192,20 @@ int custody_archive_status(custody_archive *a,
 				continue;
 			}
 		}
+		f->job = njobs++;
+	}
+	/* a job (some 450 bytes) only for what the stat cache cannot
+	 * vouch for: an unchanged collection needs none */
+	if ((jobs = calloc(njobs + 1, sizeof(*jobs))) == NULL) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	njobs = 0;
+	for (size_t i = 0; i < walk.nfiles; i++) {
+		struct custody_walk_file *f = &walk.files[i];
+
+		if (f->job == (size_t)-1)
+			continue;
 		jobs[njobs].path = f->path;
 		jobs[njobs].name = f->path;
 		jobs[njobs].size = (uint64_t)f->st.st_size;

@@ -186,36 +186,76 @@ static void judge_rehash(struct custody_verify_run *v,
 			"%s", sha, l->index, l->sha256);
 }
 
-/* Every registered document on disk, against its latest version. */
+/* Jobs per hashing run of rehash_documents: what is held at once (some
+ * 450 bytes a job), whatever the number of documents. */
+#define REHASH_BATCH 8192
+
+/* One batch's progress, told as the progress of all the documents. */
+struct rehash_progress {
+	const custody_verify_options *opts;
+	uint64_t done, bytes, total, bytes_total;
+};
+
+static void rehash_progress(const char *phase, uint64_t done,
+	uint64_t total, uint64_t bytes, uint64_t bytes_total, void *payload)
+{
+	const struct rehash_progress *p = payload;
+
+	(void)total;
+	(void)bytes_total;
+	p->opts->progress(phase, p->done + done, p->total, p->bytes + bytes,
+		p->bytes_total, p->opts->payload);
+}
+
+/* Every registered document on disk, against its latest version, in
+ * batches of REHASH_BATCH. */
 static int rehash_documents(struct custody_verify_run *v,
 	custody_error **err)
 {
 	const custody_verify_options *opts = v->opts;
 	struct custody_hash_options hopts;
 	struct custody_hash_job *jobs;
-	size_t njobs = 0;
-	int rc;
+	struct rehash_progress progress;
+	size_t batch = v->nlatest < REHASH_BATCH ? v->nlatest : REHASH_BATCH;
+	int rc = 0;
 
-	jobs = calloc(v->nlatest + 1, sizeof(*jobs));
+	jobs = calloc(batch + 1, sizeof(*jobs));
 	if (jobs == NULL)
 		return custody__oom(err);
-	for (size_t i = 0; i < v->nlatest; i++) {
-		jobs[njobs].path = v->latest[i].path;
-		jobs[njobs].name = v->latest[i].path;
-		jobs[njobs].size = v->latest[i].size;
-		njobs++;
-	}
+	memset(&progress, 0, sizeof(progress));
+	progress.opts = opts;
+	progress.total = v->nlatest;
+	for (size_t i = 0; i < v->nlatest; i++)
+		progress.bytes_total += v->latest[i].size;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.threads = opts->threads;
 	hopts.beneath = 1;
 	hopts.root_fd = v->a->root_fd;
-	hopts.progress = opts->progress;
-	hopts.payload = opts->payload;
+	if (opts->progress != NULL) {
+		hopts.progress = rehash_progress;
+		hopts.payload = &progress;
+	}
 	hopts.phase = "rehashing documents";
-	rc = custody_hash__run(jobs, njobs, &hopts, NULL, NULL, err);
-	for (size_t i = 0; rc == 0 && i < njobs; i++)
-		judge_rehash(v, &jobs[i], &v->latest[i]);
-	custody_hash__jobs_clear(jobs, njobs);
+	for (size_t from = 0; rc == 0 && from < v->nlatest; from += batch) {
+		const struct custody_verify_document *latest =
+			v->latest + from;
+		size_t njobs = v->nlatest - from < batch ?
+			v->nlatest - from : batch;
+
+		memset(jobs, 0, njobs * sizeof(*jobs));
+		for (size_t i = 0; i < njobs; i++) {
+			jobs[i].path = latest[i].path;
+			jobs[i].name = latest[i].path;
+			jobs[i].size = latest[i].size;
+		}
+		rc = custody_hash__run(jobs, njobs, &hopts, NULL, NULL, err);
+		for (size_t i = 0; rc == 0 && i < njobs; i++) {
+			judge_rehash(v, &jobs[i], &latest[i]);
+			progress.bytes += latest[i].size;
+		}
+		progress.done += njobs;
+		custody_hash__jobs_clear(jobs, njobs);
+	}
 	free(jobs);
 	return rc;
 }

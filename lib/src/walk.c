@@ -718,10 +718,13 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 	if ((rc = stat_and_sort(walk, err)) != 0)
 		return rc;
 	for (size_t i = 0; i < walk->nfiles; i++) {
+		/* stat was its last use: a batch of millions keeps no
+		 * second copy of every path */
+		free(walk->files[i].abs);
+		walk->files[i].abs = NULL;
 		if (out > 0 && strcmp(walk->files[out - 1].path,
 		    walk->files[i].path) == 0) {
 			free(walk->files[i].path);
-			free(walk->files[i].abs);
 			continue;
 		}
 		walk->files[out++] = walk->files[i];

@@ -16,7 +16,7 @@
 
 struct custody_walk_file {
 	char *path;                /* collection-relative */
-	char *abs;
+	char *abs;                 /* until stat (NULL after finish) */
 	struct stat st;            /* lstat when found */
 	size_t job;
 	int refused;               /* set by finish when it collides */
