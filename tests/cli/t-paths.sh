@@ -144,8 +144,8 @@ test_paths__names_in_nfd_are_registered_byte_for_byte_as_on_disk() {
 
 test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
 	setup
-	# raw, the tab sorts first; quoted (\u{0009}), after the space
-	printf 'x\n' >"$(printf 'x\tb')"
+	# raw, the SOH sorts first; quoted (\u{0001}), after the space
+	printf 'x\n' >"$(printf 'x\001b')"
 	ln -s memos "x b"
 	printf 'y\n' >"$(printf 'latin\xe9.txt')"
 	run add --skip-refused -v .
@@ -153,13 +153,13 @@ test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
 	no_raw_controls
 	expect_out_has "3 registered, 0 new versions, 2 unchanged, 3 skipped (on the record)"
 	expect_eq "$(entry_private .custody 6 | sed -n 's/^skipped: //p')" \
-		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0009}b\\tpath 'x\\\\u{0009}b' contains a control character (at byte 2)\\n\"" \
+		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0001}b\\tpath 'x\\\\u{0001}b' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name\\n\"" \
 		"the skip list"
 	run verify
 	expect_rc 0
 	run log
 	no_raw_controls
-	expect_out_has "         skipped x\\u{0009}b: path 'x\\u{0009}b' contains a control character (at byte 2)"
+	expect_out_has "         skipped x\\u{0001}b: path 'x\\u{0001}b' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name"
 }
 
 test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
@@ -219,13 +219,13 @@ test_paths__names_with_esc_cr_lf_are_printed_quoted() {
 	run add .
 	expect_rc 1
 	no_raw_controls
-	expect_err_has 'custody: refused "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)'
+	expect_err_has 'custody: refused "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name'
 	expect_err_has 'custody: refused "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4'
 	unchanged
 	run status
 	expect_rc 0
 	no_raw_controls
-	expect_out 'refused   "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)
+	expect_out 'refused   "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name
 refused   "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4; names that terminals act on or that reorder text are never registered
 new       scans/photo.png
 new       scans/report.pdf
