@@ -262,3 +262,10 @@ size_t custody_quote(char *out, size_t size, const char *name, int as_name)
 		out[at < size ? at : size - 1] = '\0';
 	return at;
 }
+
+const char *custody__name(char out[CUSTODY_NAME_SHOWN_BYTES],
+	const char *name)
+{
+	custody_quote(out, CUSTODY_NAME_SHOWN_BYTES, name, 1);
+	return out;
+}
