@@ -63,7 +63,7 @@ export function shownName(name) {
 		else
 			out += c;
 	}
-	return `"${out}"`;
+	return '"' + out + '"';
 }
 
 function row(dl, name, value) {
