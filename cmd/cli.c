@@ -57,7 +57,8 @@ static long utf8_next(const unsigned char *s, size_t *n)
 	return cp;
 }
 
-/* Code points a terminal acts on or reorders text by. */
+/* Code points a terminal acts on or reorders text by (as custody_quote
+ * takes them), for json_string. */
 static int unprintable(long cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
@@ -66,83 +67,25 @@ static int unprintable(long cp)
 		cp == 0x2028 || cp == 0x2029;
 }
 
-/* s with what may not be printed escaped, C style as git's
- * core.quotePath does (\t \n \r \033 ...); with `quote`, '"' and '\\'
- * too, inside double quotes. *escaped is NULL when s needs nothing; -1
- * on out of memory. */
-static int escape(const char *s, int quote, char **escaped)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), at = 0, n, j = 0;
-	int needed = 0;
-	char *out;
-
-	*escaped = NULL;
-	for (at = 0; at < len; at += n) {
-		long cp = utf8_next(p + at, &n);
-
-		if (cp < 0 || unprintable(cp) ||
-		    (quote && (cp == '"' || cp == '\\')))
-			needed = 1;
-	}
-	if (!needed)
-		return 0;
-	/* at most 4 bytes out for each in, the quotes and a NUL */
-	if ((out = malloc(len * 4 + 3)) == NULL)
-		return -1;
-	if (quote)
-		out[j++] = '"';
-	for (at = 0; at < len; at += n) {
-		long cp = utf8_next(p + at, &n);
-		const char *esc = NULL;
-
-		switch (cp) {
-		case '\a': esc = "\\a"; break;
-		case '\b': esc = "\\b"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\v': esc = "\\v"; break;
-		case '\f': esc = "\\f"; break;
-		case '\r': esc = "\\r"; break;
-		case '"': esc = quote ? "\\\"" : NULL; break;
-		case '\\': esc = quote ? "\\\\" : NULL; break;
-		default: break;
-		}
-		if (esc != NULL) {
-			memcpy(out + j, esc, 2);
-			j += 2;
-		} else if (cp < 0 || unprintable(cp)) {
-			/* each byte in octal, as git does */
-			for (size_t k = 0; k < n; k++) {
-				snprintf(out + j, 5, "\\%03o", p[at + k]);
-				j += 4;
-			}
-		} else {
-			memcpy(out + j, p + at, n);
-			j += n;
-		}
-	}
-	if (quote)
-		out[j++] = '"';
-	out[j] = '\0';
-	*escaped = out;
-	return 0;
-}
-
 /* The last few results, so that one printf can show several names. */
 static char *shown[8];
 static unsigned int shown_next;
 
+/* s through custody_quote (the library's rule, the one rule). */
 static const char *show(const char *s, int quote)
 {
+	size_t len;
 	char *escaped;
 
 	if (s == NULL)
 		return NULL;
-	if (escape(s, quote, &escaped) != 0)
-		return "(not shown: out of memory)";
-	if (escaped == NULL)
+	len = custody_quote(NULL, 0, s, quote);
+	/* an escape is always longer than what it stands for */
+	if (len == strlen(s))
 		return s;
+	if ((escaped = malloc(len + 1)) == NULL)
+		return "(not shown: out of memory)";
+	custody_quote(escaped, len + 1, s, quote);
 	free(shown[shown_next]);
 	shown[shown_next] = escaped;
 	shown_next = (shown_next + 1) % 8;

@@ -199,6 +199,6 @@ int cmd_proof(int argc, char **argv)
 	custody_buf_dispose(&proof);
 	if (rc == EXIT_OK && output != NULL && strcmp(output, "-") != 0)
 		fprintf(stderr, "custody: proof of %s written to %s\n",
-			argv[optind], output);
+			cli_name(argv[optind]), cli_name(output));
 	return rc;
 }

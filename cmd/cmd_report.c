@@ -220,6 +220,40 @@ struct facts {
 	char written[32];
 };
 
+/*
+ * The FILE.sha256 line, as GNU sha256sum writes it: a name holding a
+ * backslash, a line feed or a carriage return is escaped (\\ \n \r)
+ * and the line starts with a backslash, so that `sha256sum -c` reads it
+ * back. malloc'd; NULL on out of memory.
+ */
+static char *sums_line(const char *hex, const char *name)
+{
+	size_t len = strlen(name), j = 0;
+	int escaped = strpbrk(name, "\\\n\r") != NULL;
+	char *line = malloc(1 + strlen(hex) + 2 + 2 * len + 2);
+
+	if (line == NULL)
+		return NULL;
+	if (escaped)
+		line[j++] = '\\';
+	memcpy(line + j, hex, strlen(hex));
+	j += strlen(hex);
+	line[j++] = ' ';
+	line[j++] = ' ';
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (escaped && (c == '\\' || c == '\n' || c == '\r')) {
+			line[j++] = '\\';
+			c = c == '\n' ? 'n' : c == '\r' ? 'r' : c;
+		}
+		line[j++] = c;
+	}
+	line[j++] = '\n';
+	line[j] = '\0';
+	return line;
+}
+
 static void html(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
@@ -480,9 +514,9 @@ static void write_facts(struct page *pg, const struct facts *fx)
 		for (uint64_t i = 0; i < pg->nproblems &&
 		    i < PROBLEMS_SHOWN; i++) {
 			fputs("<li><code>", f);
-			html(f, pg->problems[i].where);
+			html(f, cli_text(pg->problems[i].where));
 			fputs("</code>: ", f);
-			html(f, pg->problems[i].message);
+			html(f, cli_text(pg->problems[i].message));
 			fputs("</li>", f);
 		}
 		if (pg->nproblems > PROBLEMS_SHOWN)
@@ -526,7 +560,7 @@ static void write_versions(struct page *pg, const struct facts *fx)
 		ver = &pg->versions[v++];
 		fputs("<tr>", f);
 		cell(f, "Document", "doc");
-		html(f, s->path);
+		html(f, cli_name(s->path));
 		fputs("</td>", f);
 		cell(f, "Version", NULL);
 		fprintf(f, "%" PRIu64 ", entry %" PRIu64 "</td>", s->version,
@@ -576,7 +610,7 @@ static void write_timeline(struct page *pg)
 		fputs("</td>", f);
 		fprintf(f, "<td data-label=\"Document\" class=\"doc\" "
 			"style=\"padding-left:%dem\">", 1 + 2 * depth);
-		html(f, s->path);
+		html(f, cli_name(s->path));
 		fputs("</td>", f);
 		cell(f, "What", NULL);
 		switch (s->kind) {
@@ -620,7 +654,7 @@ static void write_timeline(struct page *pg)
 		}
 		if (s->related_path) {
 			fputs("<span class=\"doc\">", f);
-			html(f, s->related_path);
+			html(f, cli_name(s->related_path));
 			fputs("</span> ", f);
 		}
 		if (s->url) {
@@ -676,11 +710,11 @@ static void write_checking(struct page *pg, const struct facts *fx)
 		"is not written in it: <code>custody report</code> printed it "
 		"when it wrote the page, and wrote it beside the page in "
 		"<code>", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs(".sha256</code>. Compare it with what <code>sha256sum ", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs("</code> prints, or run <code>sha256sum -c ", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs(".sha256</code> in its folder; a page changed by even one byte "
 		"has another hash.</p>\n", f);
 	if (fx->signer == NULL) {
@@ -689,7 +723,7 @@ static void write_checking(struct page *pg, const struct facts *fx)
 		return;
 	}
 	fputs("<p><code>", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs(".sig</code> is ", f);
 	html(f, fx->signer);
 	fputs("'s signature over the page's bytes, exactly (SSHSIG, namespace "
@@ -698,9 +732,9 @@ static void write_checking(struct page *pg, const struct facts *fx)
 	fputs("</code>; confirm that fingerprint with its holder, not from "
 		"this page). With custody: <code>custody verify-signature ",
 		f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputc(' ', f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs(".sig --key KEY.pub</code>. With OpenSSH alone: put the line "
 		"<code>", f);
 	html(f, fx->signer);
@@ -710,9 +744,9 @@ static void write_checking(struct page *pg, const struct facts *fx)
 		"<code>ssh-keygen -Y verify -f allowed_signers -I ", f);
 	html(f, fx->signer);
 	fputs(" -n custody -s ", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs(".sig &lt;", f);
-	html(f, name);
+	html(f, cli_name(name));
 	fputs("</code>.</p>\n", f);
 }
 
@@ -724,10 +758,10 @@ static void write_page(struct page *pg, const struct facts *fx)
 		"<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 		"content=\"width=device-width, initial-scale=1\">\n"
 		"<title>Chain of custody: ", f);
-	html(f, fx->document);
+	html(f, cli_name(fx->document));
 	fprintf(f, "</title>\n<style>\n%s</style></head><body>\n"
 		"<h1>Chain of custody: <span class=\"doc\">", style);
-	html(f, fx->document);
+	html(f, cli_name(fx->document));
 	fputs("</span></h1>\n<p class=\"meta\">Log <b>", f);
 	html(f, fx->origin);
 	fputs("</b>; this page was written from the archive's signed "
@@ -738,7 +772,7 @@ static void write_page(struct page *pg, const struct facts *fx)
 	write_versions(pg, fx);
 	fputs("<h2>What was made from it</h2>\n<div class=\"tree\"><ul><li>"
 		"<span class=\"doc\">", f);
-	html(f, fx->document);
+	html(f, cli_name(fx->document));
 	fputs("</span>", f);
 	tree(pg, fx->document, 0);
 	fputs("</li></ul></div>\n", f);
@@ -817,7 +851,7 @@ static int save(const char *output, const char *text, size_t len,
 	}
 	if (asprintf(&sidecar, "%s.sha256", output) < 0 ||
 	    asprintf(&sig_path, "%s.sig", output) < 0 ||
-	    asprintf(&sums, "%s  %s\n", hex, base_name(output)) < 0) {
+	    (sums = sums_line(hex, base_name(output))) == NULL) {
 		cli_oom();
 		goto done;
 	}
@@ -832,10 +866,11 @@ static int save(const char *output, const char *text, size_t len,
 	    (key != NULL && cli_write_output(sig_path, sig.ptr, sig.size,
 	    force) != EXIT_OK))
 		goto done;
-	printf("%s: report of %s\n  SHA-256    %s (in %s)\n", output,
-		cli_name(fx->document), hex, sidecar);
+	printf("%s: report of %s\n  SHA-256    %s (in %s)\n",
+		cli_name(output), cli_name(fx->document), hex,
+		cli_name(sidecar));
 	if (key != NULL)
-		printf("  signature  %s, by %s, key %s\n", sig_path,
+		printf("  signature  %s, by %s, key %s\n", cli_name(sig_path),
 			cli_name(fx->signer), fx->fingerprint);
 	rc = EXIT_OK;
 done:

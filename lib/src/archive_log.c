@@ -156,9 +156,13 @@ static int find_record(custody_archive *a, const char *given,
 	if ((rc = custody_index__load(index_out, a, err)) != 0)
 		return rc;
 	*out = custody_index__find(*index_out, *rel_out);
-	if (*out == NULL)
+	if (*out == NULL) {
+		char shown[CUSTODY_NAME_SHOWN_BYTES];
+
 		return custody__error(err, CUSTODY_ENOTFOUND, "%s: not "
-			"registered in this archive", *rel_out);
+			"registered in this archive",
+			custody__name(shown, *rel_out));
+	}
 	return 0;
 }
 

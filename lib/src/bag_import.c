@@ -332,11 +332,13 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	for (size_t i = 0; i < run.n; i++) {
 		struct stat st;
 		custody_error *why = NULL;
+		char shown[CUSTODY_NAME_SHOWN_BYTES];
 
 		if (custody_path__check(run.files[i].rel, &why) != 0) {
 			rc = custody__error(err, CUSTODY_EINVALID, "%s: cannot "
 				"be registered: %s; nothing was imported",
-				run.files[i].from, custody_error_message(why));
+				custody__name(shown, run.files[i].from),
+				custody_error_message(why));
 			custody_error_free(why);
 			goto done;
 		}
@@ -344,7 +346,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 		    AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
 			rc = custody__error(err, CUSTODY_EEXISTS, "%s: is "
 				"already in the collection; nothing was "
-				"imported", run.files[i].rel);
+				"imported", custody__name(shown,
+				run.files[i].rel));
 			goto done;
 		}
 		if ((rc = note_new_folders(&run, i, err)) != 0)

@@ -135,3 +135,137 @@ const char *custody_version(void)
 {
 	return CUSTODY_VERSION_STRING;
 }
+
+/* The code point at s (len > 0 bytes left) into *cp and its length, or
+ * 0 for a byte that does not start well-formed UTF-8. (path.c has the
+ * same for the path rules; common cannot include it.) */
+static size_t utf8_next(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	uint32_t c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points a terminal acts on, or reorders the text around: C0 and
+ * C1 controls, DEL, the bidi controls, the line and paragraph
+ * separators. */
+static int unprintable(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+		cp == 0x200e || cp == 0x200f || (cp >= 0x202a &&
+		cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+		cp == 0x2028 || cp == 0x2029;
+}
+
+/* The two-character escape of a byte, or NULL. */
+static const char *c_escape(uint32_t cp, int as_name)
+{
+	switch (cp) {
+	case '\a': return "\\a";
+	case '\b': return "\\b";
+	case '\t': return "\\t";
+	case '\n': return "\\n";
+	case '\v': return "\\v";
+	case '\f': return "\\f";
+	case '\r': return "\\r";
+	case '"': return as_name ? "\\\"" : NULL;
+	case '\\': return as_name ? "\\\\" : NULL;
+	default: return NULL;
+	}
+}
+
+/* Append piece[0 .. n) to out while it fits (room for the NUL kept). */
+static void put(char *out, size_t size, size_t *at, const char *piece,
+	size_t n)
+{
+	if (size > 0 && *at < size - 1) {
+		size_t room = size - 1 - *at;
+
+		memcpy(out + *at, piece, n < room ? n : room);
+	}
+	*at += n;
+}
+
+size_t custody_quote(char *out, size_t size, const char *name, int as_name)
+{
+	size_t len = strlen(name), i, n, at = 0;
+	int needed = 0;
+
+	for (i = 0; i < len; i += n) {
+		uint32_t cp;
+
+		n = utf8_next(name + i, len - i, &cp);
+		if (n == 0 || unprintable(cp) || c_escape(cp, as_name)) {
+			needed = 1;
+			break;
+		}
+	}
+	if (!needed) {
+		put(out, size, &at, name, len);
+	} else {
+		if (as_name)
+			put(out, size, &at, "\"", 1);
+		for (i = 0; i < len; i += n) {
+			uint32_t cp = 0;
+			const char *esc;
+			char octal[5];
+
+			n = utf8_next(name + i, len - i, &cp);
+			if (n != 0 && (esc = c_escape(cp, as_name)) != NULL) {
+				put(out, size, &at, esc, 2);
+			} else if (n == 0 || unprintable(cp)) {
+				/* each byte in octal, as git does */
+				for (size_t k = 0; k < (n ? n : 1); k++) {
+					snprintf(octal, sizeof(octal), "\\%03o",
+						(unsigned char)name[i + k]);
+					put(out, size, &at, octal, 4);
+				}
+				if (n == 0)
+					n = 1;
+			} else {
+				put(out, size, &at, name + i, n);
+			}
+		}
+		if (as_name)
+			put(out, size, &at, "\"", 1);
+	}
+	if (size > 0)
+		out[at < size ? at : size - 1] = '\0';
+	return at;
+}
+
+const char *custody__name(char out[CUSTODY_NAME_SHOWN_BYTES],
+	const char *name)
+{
+	custody_quote(out, CUSTODY_NAME_SHOWN_BYTES, name, 1);
+	return out;
+}

@@ -12,6 +12,14 @@
 # define CUSTODY_PRINTF(f, a)
 #endif
 
+/* Room for a name quoted for a message (custody__name). */
+#define CUSTODY_NAME_SHOWN_BYTES 512
+
+/* `name` as custody_quote shows it, in out (cut short when longer):
+ * what a message that names a document prints. Returns out. */
+const char *custody__name(char out[CUSTODY_NAME_SHOWN_BYTES],
+	const char *name);
+
 /*
  * Set *err (if err is not NULL and *err is still NULL) to a new error with
  * the given code and printf-style message. Returns code, so callers can

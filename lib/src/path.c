@@ -51,6 +51,11 @@ void custody_path__quote(char *out, size_t len, const char *path)
 	out[j] = '\0';
 }
 
+int custody_path__name_control(uint32_t cp)
+{
+	return cp == '\t' || cp == '\n' || cp == '\r';
+}
+
 int custody_path__is_ascii(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -137,10 +142,13 @@ static int check_characters(const char *path, size_t len, const char *shown,
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' is not valid UTF-8 (at byte %zu)", shown,
 				i + 1);
-		if (cp < 0x20 || cp == 0x7f)
+		if ((cp < 0x20 && !custody_path__name_control(cp)) ||
+		    cp == 0x7f)
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' contains a control character (at byte "
-				"%zu)", shown, i + 1);
+				"%zu); of those, only tab, line feed and "
+				"carriage return may be in a name", shown,
+				i + 1);
 		if (cp == '\\')
 			return custody__error(err, CUSTODY_EINVALID, "path "
 				"'%s' contains a backslash; the separator is "

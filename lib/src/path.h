@@ -75,6 +75,15 @@ int custody_path__fold(const char *path, char **out, custody_error **err);
  */
 void custody_path__quote(char *out, size_t len, const char *path);
 
+/*
+ * 1 when cp is one of the control characters a registered name may hold:
+ * tab, line feed, carriage return (git and every file system take them,
+ * and a leak or a bag can hold such names). They are stored byte for
+ * byte and printed only quoted or escaped; every other C0 control and
+ * DEL is refused (docs/design-notes.md, "Control characters in names").
+ */
+int custody_path__name_control(uint32_t cp);
+
 /* 1 when s[0 .. len) is all ASCII. */
 int custody_path__is_ascii(const char *s, size_t len);
 

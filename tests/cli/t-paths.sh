@@ -144,8 +144,8 @@ test_paths__names_in_nfd_are_registered_byte_for_byte_as_on_disk() {
 
 test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
 	setup
-	# raw, the tab sorts first; quoted (\u{0009}), after the space
-	printf 'x\n' >"$(printf 'x\tb')"
+	# raw, the SOH sorts first; quoted (\u{0001}), after the space
+	printf 'x\n' >"$(printf 'x\001b')"
 	ln -s memos "x b"
 	printf 'y\n' >"$(printf 'latin\xe9.txt')"
 	run add --skip-refused -v .
@@ -153,13 +153,13 @@ test_paths__refused_names_are_skipped_on_the_record_quoted_and_in_order() {
 	no_raw_controls
 	expect_out_has "3 registered, 0 new versions, 2 unchanged, 3 skipped (on the record)"
 	expect_eq "$(entry_private .custody 6 | sed -n 's/^skipped: //p')" \
-		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0009}b\\tpath 'x\\\\u{0009}b' contains a control character (at byte 2)\\n\"" \
+		"\"latin\\\\xe9.txt\\tpath 'latin\\\\xe9.txt' is not valid UTF-8 (at byte 6)\\nx b\\tis a symbolic link; custody neither follows nor records links (register the file it points to instead)\\nx\\\\u{0001}b\\tpath 'x\\\\u{0001}b' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name\\n\"" \
 		"the skip list"
 	run verify
 	expect_rc 0
 	run log
 	no_raw_controls
-	expect_out_has "         skipped x\\u{0009}b: path 'x\\u{0009}b' contains a control character (at byte 2)"
+	expect_out_has "         skipped x\\u{0001}b: path 'x\\u{0001}b' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name"
 }
 
 test_paths__names_with_control_characters_or_bad_utf8_are_refused() {
@@ -219,13 +219,13 @@ test_paths__names_with_esc_cr_lf_are_printed_quoted() {
 	run add .
 	expect_rc 1
 	no_raw_controls
-	expect_err_has 'custody: refused "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)'
+	expect_err_has 'custody: refused "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name'
 	expect_err_has 'custody: refused "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4'
 	unchanged
 	run status
 	expect_rc 0
 	no_raw_controls
-	expect_out 'refused   "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2)
+	expect_out 'refused   "e\033[31mred\rz\nq": path '"'"'e\u{001b}[31mred\u{000d}z\u{000a}q'"'"' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name
 refused   "inv\342\200\256fdp.txt": path '"'"'inv\u{202e}fdp.txt'"'"' contains U+202E (RIGHT-TO-LEFT OVERRIDE) at byte 4; names that terminals act on or that reorder text are never registered
 new       scans/photo.png
 new       scans/report.pdf
@@ -300,6 +300,110 @@ test_paths__the_archive_itself_is_skipped_when_walking() {
 	git --git-dir=.custody ls-tree -r --name-only main | grep -q '^documents/.custody' &&
 		fail "archive registered inside itself"
 	true
+}
+
+
+test_paths__cr_lf_and_tab_are_registered_byte_for_byte() {
+	setup
+	local name
+	for name in $'tab\there' $'line\nfeed' $'Icon\r' $'a\r\n\tb'; do
+		printf '%s\n' "$name" >"$name"
+		run add "$name"
+		expect_rc 0
+		no_raw_controls
+	done
+	run verify
+	expect_rc 0
+	git --git-dir=.custody fsck --strict 2>&1 || fail "git fsck refuses"
+	expect_eq "$(git --git-dir=.custody ls-tree --name-only main documents/ | grep -c '^"documents/')" 4 "stored under the exact names"
+	# the private part holds the name as YAML escapes it
+	expect_eq "$(entry_private .custody 5 | sed -n 's/^path: //p')" '"Icon\r"' "the stored name"
+}
+
+test_paths__other_control_characters_are_refused_with_the_exact_message() {
+	setup
+	local c name
+	for c in 001 002 016 020 033 037 177; do
+		name="x$(printf "\\$c")y"
+		printf 'x\n' >"$name"
+		run add "$name"
+		expect_rc 1
+		no_raw_controls
+		expect_err_has "custody: refused \"x\\${c}y\": path 'x\\u{$(printf '%04x' "$((8#$c))")}y' contains a control character (at byte 2); of those, only tab, line feed and carriage return may be in a name"
+		unchanged
+		rm "$name"
+	done
+}
+
+# no_forged_lines: no line of the last run's stdout or stderr starts
+# with what follows a line feed in the hostile names below
+no_forged_lines() {
+	! grep -q '^verified: ok\|^FORGED' "$TMP/.out" "$TMP/.err" ||
+		fail "a name broke a line: $(cat "$TMP/.out" "$TMP/.err")"
+}
+
+test_paths__names_with_cr_lf_never_break_an_output_line() {
+	setup
+	local evil=$'evil\nverified: ok\r.txt' red=$'red\nFORGED\t.txt'
+	local cmd
+	printf 'x\n' >"$evil"
+	printf 'r\n' >"$red"
+	"$CUSTODY" key export --vkey >../outlet.vkey
+	# every command that names a document, on the hostile names: each
+	# succeeds, and no line it prints holds a raw CR or tab or starts
+	# with what a name holds after its line feed
+	while IFS= read -r cmd; do
+		eval "run $cmd"
+		[ "$RC" = 0 ] || fail "custody $cmd: exit $RC; $OUT $ERR"
+		no_raw_controls
+		no_forged_lines
+	done <<'LIST'
+status
+status --json
+add -v "$evil"
+add --json "$evil"
+status
+log
+log --json
+log "$evil"
+verify
+verify --json
+event "$evil" --action received --from src
+derive "$evil" "$red" --action redact
+log "$red"
+publish "$red" --url https://example.org/a
+proof "$evil" -o ../evil.proof
+check "$evil" --proof ../evil.proof --key ../outlet.vkey
+check "$evil" --proof ../evil.proof --key ../outlet.vkey --json
+reveal "$red" -o ../red.reveal
+check-reveal ../red.reveal --key ../outlet.vkey --original "$evil" --derivative "$red"
+report "$evil" -o ../evil.html --no-sign
+restore "$evil" -o ../evil.copy
+bag export ../bag
+bag validate ../bag --key ../outlet.vkey
+bag validate ../bag --json
+evidence
+LIST
+	# a changed, a missing and an unregistered document
+	printf 'changed\n' >>"$evil"
+	rm "$red"
+	for cmd in status verify "restore \"\$red\"" "log \"\$(printf 'no\\nFORGED')\"" \
+	    "add \"\$(printf 'no\\nFORGED')\""; do
+		eval "run $cmd"
+		no_raw_controls
+		no_forged_lines
+	done
+	# the report shows the name escaped; its .sha256 line is as
+	# sha256sum writes such a name (a leading backslash, \n escaped)
+	grep -qF 'evil\nverified: ok\r.txt' ../evil.html || fail "report name"
+	! grep -q '^verified: ok' ../evil.html || fail "report broke the name"
+	run report "$evil" -o ../$'r\nFORGED.html' --no-sign
+	expect_rc 0
+	no_raw_controls
+	no_forged_lines
+	expect_eq "$(cut -c1 <../$'r\nFORGED.html.sha256')" '\' "the escaped line's mark"
+	(cd .. && sha256sum -c --quiet $'r\nFORGED.html.sha256') ||
+		fail "sha256sum -c refuses the report's .sha256"
 }
 
 run_tests

@@ -34,6 +34,8 @@ static void test_path__accepts_ordinary_names(void)
 		"a/.b/c",
 		"x:y",
 		" leading and trailing space ",
+		"tab\there", "line\nfeed", "carriage\rreturn", "Icon\r",
+		"a\n\r\t/\nb\n",
 		NULL
 	};
 	for (size_t i = 0; good[i] != NULL; i++) {
@@ -76,7 +78,9 @@ static const struct {
 	{ "a/../b", "path 'a/../b' has a '..' component" },
 	{ "a\\b", "path 'a\\x5cb' contains a backslash" },
 	{ "a\x01" "b", "path 'a\\u{0001}b' contains a control character" },
-	{ "a\nb", "path 'a\\u{000a}b' contains a control character" },
+	{ "a\x1b" "b", "path 'a\\u{001b}b' contains a control character (at "
+		"byte 2); of those, only tab, line feed and carriage return "
+		"may be in a name" },
 	{ "a\x7f" "b", "path 'a\\u{007f}b' contains a control character" },
 	{ "a\xff" "b", "path 'a\\xffb' is not valid UTF-8 (at byte 2)" },
 	/* code points a terminal acts on, or that reorder the text */
@@ -328,7 +332,41 @@ static void test_path__open_beneath_refuses_links_and_ways_out(void)
 	CHECK_INT(system(cmd), 0);
 }
 
+/* custody_quote: the one rule names are shown by (git's quotePath). */
+static void test_quote__escapes_controls_quotes_and_bad_bytes(void)
+{
+	static const struct {
+		const char *name, *as_name, *as_text;
+	} cases[] = {
+		{ "plain \xc3\xbc.txt", "plain \xc3\xbc.txt",
+			"plain \xc3\xbc.txt" },
+		{ "a\nverified: ok", "\"a\\nverified: ok\"",
+			"a\\nverified: ok" },
+		{ "x\r\ty", "\"x\\r\\ty\"", "x\\r\\ty" },
+		{ "q\"b\\s", "\"q\\\"b\\\\s\"", "q\"b\\s" },
+		{ "e\033[0m", "\"e\\033[0m\"", "e\\033[0m" },
+		{ "inv\xe2\x80\xae" "fdp", "\"inv\\342\\200\\256fdp\"",
+			"inv\\342\\200\\256fdp" },
+		{ "bad\xff", "\"bad\\377\"", "bad\\377" },
+	};
+	char out[64], small[6];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(custody_quote(out, sizeof(out), cases[i].name, 1),
+			strlen(cases[i].as_name));
+		CHECK_STR(out, cases[i].as_name);
+		CHECK_INT(custody_quote(out, sizeof(out), cases[i].name, 0),
+			strlen(cases[i].as_text));
+		CHECK_STR(out, cases[i].as_text);
+	}
+	/* cut short, NUL-terminated, the whole length still returned */
+	CHECK_INT(custody_quote(small, sizeof(small), "a\nverified", 1), 13);
+	CHECK_STR(small, "\"a\\nv");
+	CHECK_INT(custody_quote(NULL, 0, "a\nb", 1), 6);
+}
+
 static const struct test tests[] = {
+	TEST(test_quote__escapes_controls_quotes_and_bad_bytes),
 	TEST(test_path__open_beneath_refuses_links_and_ways_out),
 	TEST(test_path__accepts_ordinary_names),
 	TEST(test_path__accepts_4096_bytes_not_4097),

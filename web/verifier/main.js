@@ -43,6 +43,29 @@ async function sortDropped(files) {
 	}
 }
 
+// A name as custody prints it (custody_quote, git's core.quotePath): as
+// it is, or in double quotes with C escapes when it holds a control, a
+// bidi control, a line separator, '"' or '\\', so that a name with a
+// line feed shows as "a\nb", never as a line break or nothing.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+const ESCAPES = { '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n',
+	'\v': '\\v', '\f': '\\f', '\r': '\\r', '"': '\\"', '\\': '\\\\' };
+export function shownName(name) {
+	if (!UNPRINTABLE.test(name) && !/["\\]/.test(name))
+		return name;
+	let out = '';
+	for (const c of name) {
+		if (ESCAPES[c] !== undefined)
+			out += ESCAPES[c];
+		else if (UNPRINTABLE.test(c))
+			for (const b of new TextEncoder().encode(c))
+				out += '\\' + b.toString(8).padStart(3, '0');
+		else
+			out += c;
+	}
+	return '"' + out + '"';
+}
+
 function row(dl, name, value) {
 	const dt = document.createElement('dt'), dd = document.createElement('dd');
 	dt.textContent = name;
@@ -94,7 +117,7 @@ function show(outcome, inputs) {
 		return;
 	}
 	verdict.className = 'verdict ok';
-	verdict.textContent = t('ok', { file: inputs.documentName ?? '',
+	verdict.textContent = t('ok', { file: shownName(inputs.documentName ?? ''),
 		origin: r.origin });
 	const dl = document.createElement('dl');
 	row(dl, t('rows.registered'), t('registeredAt', { time: r.registered,
@@ -107,7 +130,8 @@ function show(outcome, inputs) {
 		url: r.publication.url, date: r.publication.published,
 		index: r.publication.index }) : t('notPublished'));
 	for (const d of r.disclosed ?? [])
-		row(dl, t('rows.disclosed'), t('disclosedValue', d));
+		row(dl, t('rows.disclosed'), t('disclosedValue', d.field === 'path' ?
+			{ ...d, value: shownName(String(d.value)) } : d));
 	const rest = (r.privateFields ?? []).filter(f =>
 		!(r.disclosed ?? []).some(d => d.field === f));
 	row(dl, t('rows.private'), r.privateFields ? t('privateRest',

@@ -91,6 +91,23 @@ CUSTODY_EXTERN(custody_hint) custody_error_hint(const custody_error *err);
 /* Free an error. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_error_free(custody_error *err);
 
+/*
+ * A name (a registered path, a file) as custody shows it to people, the
+ * one quoting rule of the library and the command: as it is, or, when it
+ * holds a control character (tab, line feed and carriage return are
+ * allowed in names), a bidi control, a line separator, a byte that is
+ * not UTF-8, '"' or '\\', in double quotes with C escapes (\t \n \r
+ * \" \\, other bytes as \ooo), as git's core.quotePath does: so that
+ * "a\nverified: ok" never shows as two lines. With `as_name` 0 the
+ * quotes and the escaping of '"' and '\\' are left out (free text: a
+ * reason, a message). Writes at most `size` bytes into out, always
+ * NUL-terminated when size > 0 (cut short when too small); returns the
+ * length the whole result needs, without the NUL, as snprintf does
+ * (at most 4 * strlen(name) + 2).
+ */
+CUSTODY_EXTERN(size_t) custody_quote(char *out, size_t size,
+	const char *name, int as_name);
+
 /* The library's version, "MAJOR.MINOR.PATCH". */
 CUSTODY_EXTERN(const char *) custody_version(void);
 

@@ -94,6 +94,8 @@ Bag("valid-cr", PAYLOAD, nl=b"\r").finish()
 Bag("valid-encoded-names", {b"a\rb": b"1\n", b"c\nd": b"2\n",
                             b"50% off": b"3\n", b"x%0Ay": b"4\n"}).finish()
 Bag("valid-empty-payload", {}).finish()
+# valid for BagIt, but ESC is a control character add still refuses
+Bag("valid-escape-name", {b"e\x1bx": b"1\n", b"ok": b"2\n"}).finish()
 
 # UTF-16 tag files: the declaration stays UTF-8, the others are UTF-16
 b = Bag("valid-utf16", PAYLOAD, encoding=b"UTF-16", info=False)
