@@ -346,7 +346,7 @@ static int add_hash(struct add_run *run, custody_error **err)
 	hopts->beneath = 1;
 	hopts->root_fd = a->root_fd;
 	hopts->sha512 = a->config->sha512;
-	hopts->media_type = 1;
+	hopts->media_type = !a->config->no_media_types;
 	hopts->stop_on_error = 1;
 	hopts->progress = run->opts->progress;
 	hopts->payload = run->opts->payload;
@@ -399,7 +399,7 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 		custody_hex(sha512, job->sha512, 64);
 		e->sha512 = strdup(sha512);
 	}
-	e->media_type = job->media_type;
+	e->media_type = run->hopts.media_type ? job->media_type : NULL;
 	if (run->store && !run->opts->dry_run) {
 		char blob[41];
 
