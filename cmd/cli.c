@@ -874,8 +874,10 @@ void json_entry(FILE *out, const custody_entry *e)
 			fputs(",\"sha512\":", out);
 			json_string(out, custody_entry_sha512(e));
 		}
-		fputs(",\"media_type\":", out);
-		json_string(out, custody_entry_media_type(e));
+		if (custody_entry_media_type(e)) {
+			fputs(",\"media_type\":", out);
+			json_string(out, custody_entry_media_type(e));
+		}
 		fputs(",\"blob\":", out);
 		json_string(out, custody_entry_blob(e));
 		if (custody_entry_previous(e, &previous))

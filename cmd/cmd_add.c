@@ -85,12 +85,15 @@ static int on_entry(const custody_entry *e, void *payload)
 	if (!o->lines)
 		return 0;
 	cli_progress_end();
-	printf("%s%-11s %s  (entry %" PRIu64 ", v%" PRIu64 ", %.16s…, %s)\n",
+	/* an archive whose media_types is "none" records no media type */
+	printf("%s%-11s %s  (entry %" PRIu64 ", v%" PRIu64 ", %.16s…%s%s)\n",
 		o->dry_run ? "would be " : "",
 		custody_entry_version(e) == 1 ? "registered" : "new version",
 		cli_name(custody_entry_path(e)), custody_entry_index(e),
 		custody_entry_version(e), custody_entry_sha256(e),
-		custody_entry_media_type(e));
+		custody_entry_media_type(e) ? ", " : "",
+		custody_entry_media_type(e) ? custody_entry_media_type(e) :
+		"");
 	return 0;
 }
 

@@ -10,7 +10,8 @@
 
 static const char help[] =
 "usage: custody init [--origin NAME] [--no-store] [--sha512] [--key NAME]\n"
-"                    [--log-key NAME] [--passphrase-file FILE]\n"
+"                    [--media-types libmagic|none] [--log-key NAME]\n"
+"                    [--passphrase-file FILE]\n"
 "                    [--archive DIR] [--json]\n"
 "\n"
 "Create an archive for the collection in the current folder: a bare git\n"
@@ -29,6 +30,10 @@ static const char help[] =
 "                  ASCII, no spaces); default local/<folder name>\n"
 "  --no-store      by default keep hashes only, not the content\n"
 "  --sha512        record SHA-512 as well as SHA-256\n"
+"  --media-types libmagic|none  how registrations record a media type:\n"
+"                  libmagic's reading of the content (the default), or\n"
+"                  none, for collections where hashing speed matters more\n"
+"                  (entries then have no media_type; fixed for good)\n"
 "  --key NAME      your signing key (or CUSTODY_KEY; default: the only\n"
 "                  key in the key folder; make one with `custody key new`)\n"
 "  --log-key NAME  the outlet key: NAME in the key folder's log/ if it is\n"
@@ -42,7 +47,8 @@ static const char help[] =
 "\n"
 "Examples:\n"
 "  custody init --origin example.org/china-cables\n"
-"  custody init --origin example.org/leaks --no-store --sha512\n";
+"  custody init --origin example.org/leaks --no-store --sha512\n"
+"  custody init --origin example.org/pandora --no-store --media-types none\n";
 
 int cmd_init(int argc, char **argv)
 {
@@ -50,6 +56,7 @@ int cmd_init(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "sha512", no_argument, NULL, '5' },
+		{ "media-types", required_argument, NULL, 'm' },
 		{ "log-key", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -61,7 +68,7 @@ int cmd_init(int argc, char **argv)
 	};
 	custody_init_options opts = CUSTODY_INIT_OPTIONS_INIT;
 	custody_key *key = NULL, *log_key = NULL;
-	const char *log_key_name = NULL;
+	const char *log_key_name = NULL, *media_types = "libmagic";
 	char *member = NULL, outlet[80];
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
@@ -75,6 +82,7 @@ int cmd_init(int argc, char **argv)
 		case 'n': opts.no_store = 1; break;
 		case '5': opts.sha512 = 1; break;
 		case 'l': log_key_name = optarg; break;
+		case 'm': media_types = optarg; break;
 		}
 	}
 	if (c < 0)
@@ -82,6 +90,11 @@ int cmd_init(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("init", "unexpected argument '%s'",
 			argv[optind]);
+	if (strcmp(media_types, "none") == 0)
+		opts.no_media_types = 1;
+	else if (strcmp(media_types, "libmagic") != 0)
+		return cli_usage("init", "--media-types must be libmagic or "
+			"none, not '%s'", media_types);
 	if (cli_check_value("init", "--origin", CUSTODY_FIELD_ORIGIN,
 	    opts.origin))
 		return EXIT_USAGE;

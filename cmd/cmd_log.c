@@ -120,9 +120,12 @@ static int on_entry(const custody_entry *e, void *payload)
 		custody_entry_type_name(e));
 	if (custody_entry_path(e))
 		printf(" %s  v%" PRIu64 "  sha256:%.16s…  %" PRIu64 " bytes"
-			"  %s%s", cli_name(custody_entry_path(e)),
+			"%s%s%s", cli_name(custody_entry_path(e)),
 			custody_entry_version(e), custody_entry_sha256(e),
-			custody_entry_size(e), custody_entry_media_type(e),
+			custody_entry_size(e),
+			custody_entry_media_type(e) ? "  " : "",
+			custody_entry_media_type(e) ?
+			custody_entry_media_type(e) : "",
 			custody_entry_blob(e) ? "" : "  (hashes only)");
 	else if (custody_entry_origin(e))
 		printf(" origin %s, founding member %s",

@@ -571,7 +571,7 @@ static void write_versions(struct page *pg, const struct facts *fx)
 		cell(f, "Size", NULL);
 		fprintf(f, "%" PRIu64 " bytes</td>", ver->size);
 		cell(f, "Media type", NULL);
-		html(f, ver->media_type ? ver->media_type : "unknown");
+		html(f, ver->media_type ? ver->media_type : "not recorded");
 		fputs("</td>", f);
 		cell(f, "Registered by", NULL);
 		html(f, ver->actor);

@@ -349,7 +349,7 @@ static int add_hash(struct add_run *run, custody_error **err)
 	hopts->beneath = 1;
 	hopts->root_fd = a->root_fd;
 	hopts->sha512 = a->config->sha512;
-	hopts->media_type = 1;
+	hopts->media_type = !a->config->no_media_types;
 	hopts->stop_on_error = 1;
 	hopts->progress = run->opts->progress;
 	hopts->payload = run->opts->payload;
@@ -433,7 +433,8 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 		custody_hex(sha512, job->sha512, 64);
 		e->sha512 = strdup(sha512);
 	}
-	e->media_type = (char *)intern_media_type(run, job->media_type);
+	e->media_type = run->hopts.media_type ?
+		(char *)intern_media_type(run, job->media_type) : NULL;
 	if (run->store && !run->opts->dry_run) {
 		char blob[41];
 
@@ -443,7 +444,8 @@ static int fill_entry(struct add_run *run, const struct pending *p,
 	e->version = p->record ? p->record->version + 1 : 1;
 	e->has_previous = p->record != NULL;
 	e->previous = p->record ? p->record->index : 0;
-	if (e->sha256 == NULL || e->media_type == NULL ||
+	if (e->sha256 == NULL ||
+	    (run->hopts.media_type && e->media_type == NULL) ||
 	    (run->hopts.sha512 && e->sha512 == NULL) ||
 	    (run->store && !run->opts->dry_run && e->blob == NULL))
 		return custody__oom(err);

@@ -337,6 +337,7 @@ static int build_archive(const char *tmp, const char *collection,
 	policy.origin = (char *)origin;
 	policy.sha512 = opts->sha512 != 0;
 	policy.store = opts->no_store == 0;
+	policy.no_media_types = opts->no_media_types != 0;
 	if ((rc = custody_pubkey_vkey(custody_key_public(opts->log_key),
 	    origin, &vkey, err)) != 0)
 		return rc;

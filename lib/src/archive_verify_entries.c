@@ -530,6 +530,24 @@ static void check_genesis(struct custody_verify_run *v,
 	}
 }
 
+/* A registration records a media type exactly when custody.yaml's
+ * media_types asks for one (libmagic's, the default). */
+static void check_media_type(struct custody_verify_run *v,
+	const struct custody_entry *e, const char *where)
+{
+	const struct custody_config *c = v->a->config;
+
+	if (c == NULL || !custody_entry__registers(e))
+		return;
+	if (c->no_media_types && e->media_type != NULL)
+		custody_archive_verify__problem(v, where, "records media type "
+			"'%s', but custody.yaml's media_types is \"none\"",
+			e->media_type);
+	else if (!c->no_media_types && e->media_type == NULL)
+		custody_archive_verify__problem(v, where, "records no media "
+			"type, but custody.yaml's media_types is \"libmagic\"");
+}
+
 /* The outlet keys: the genesis entry's, then each rotation, which
  * must replace the key in force and be signed by it and by the new one.
  * An error only for out of memory. */
@@ -681,6 +699,7 @@ static int check_entry(struct custody_verify_run *v,
 		check_link(v, e, where);
 	custody_archive_verify__members_entry(v, e, where);
 	check_genesis(v, e, i, where);
+	check_media_type(v, e, where);
 	if (v->keep != NULL &&
 	    (rc = custody_tlog_index__note(v->keep->rare, e, i, err)) != 0) {
 		custody_entry__free(e);

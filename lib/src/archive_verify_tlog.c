@@ -474,7 +474,8 @@ static void check_rotation_config(struct custody_verify_run *v,
 		info->rotation + 1);
 
 	if (strcmp(before->origin, c->origin) != 0 ||
-	    before->sha512 != c->sha512 || before->store != c->store)
+	    before->sha512 != c->sha512 || before->store != c->store ||
+	    before->no_media_types != c->no_media_types)
 		custody_archive_verify__problem(v, where, "rotates the outlet "
 			"key and changes more of custody.yaml than its "
 			"log_key");

@@ -17,7 +17,14 @@
 #define CONFIG_FORMAT 2
 
 static const char *const config_keys[] = { "custody-archive", "origin",
-	"log_key", "digests", "store", NULL };
+	"log_key", "digests", "store", "media_types", NULL };
+
+/* Keys an archive made before them may lack: "media_types" came after
+ * format 2 was fixed, and its absence means libmagic, as it was then. */
+static int optional_key(const char *key)
+{
+	return strcmp(key, "media_types") == 0;
+}
 
 void custody_config__free(struct custody_config *config)
 {
@@ -79,10 +86,44 @@ static int check_keys(const struct custody_yaml_node *root,
 				"key '%.64s'", key->value);
 	}
 	for (size_t k = 0; config_keys[k] != NULL; k++) {
-		if (custody_yaml__get(root, config_keys[k]) == NULL)
+		if (!optional_key(config_keys[k]) &&
+		    custody_yaml__get(root, config_keys[k]) == NULL)
 			return custody_yaml__error(err, name, root, "missing "
 				"'%s'", config_keys[k]);
 	}
+	return 0;
+}
+
+/* How registrations learn a document's media type: "libmagic" (by its
+ * content) or "none" (they record none). */
+static int read_media_types(const struct custody_yaml_node *root,
+	int *no_media_types, const char *name, custody_error **err)
+{
+	const struct custody_yaml_node *n = custody_yaml__get(root,
+		"media_types");
+	const char *value;
+	int rc;
+
+	*no_media_types = 0;
+	if (n == NULL)
+		return 0;
+	if ((rc = custody_yaml__string(n, &value, name, "media_types",
+	    err)) != 0)
+		return rc;
+	if (custody_config__media_types(value, no_media_types) != 0)
+		return custody_yaml__error(err, name, n, "'media_types' must "
+			"be \"libmagic\" or \"none\", not \"%.32s\"", value);
+	return 0;
+}
+
+int custody_config__media_types(const char *value, int *no_media_types)
+{
+	if (strcmp(value, "libmagic") == 0)
+		*no_media_types = 0;
+	else if (strcmp(value, "none") == 0)
+		*no_media_types = 1;
+	else
+		return CUSTODY_EINVALID;
 	return 0;
 }
 
@@ -116,7 +157,9 @@ static int read_values(const struct custody_yaml_node *root,
 	    (rc = read_digests(custody_yaml__get(root, "digests"),
 	    &config->sha512, name, err)) != 0 ||
 	    (rc = custody_yaml__bool(custody_yaml__get(root, "store"),
-	    &config->store, name, "store", err)) != 0)
+	    &config->store, name, "store", err)) != 0 ||
+	    (rc = read_media_types(root, &config->no_media_types, name,
+	    err)) != 0)
 		return rc;
 	if ((reason = custody_entry__check_origin(config->origin)) != NULL)
 		return custody_yaml__error(err, name, custody_yaml__get(root,
@@ -198,6 +241,8 @@ int custody_config__emit(custody_buf *out,
 	    (rc = custody_yaml__emit_plain(em, "store")) != 0 ||
 	    (rc = custody_yaml__emit_plain(em, config->store ? "true" :
 	    "false")) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "media_types",
+	    config->no_media_types ? "none" : "libmagic")) != 0 ||
 	    (rc = custody_yaml__emit_end(em)) != 0)
 		goto cleanup;
 cleanup:

@@ -2,7 +2,8 @@
  * The archive's policy file, custody.yaml, at the root of every commit
  * (see schemas/custody.schema.yaml): the log's origin name and outlet
  * key, the digests
- * each registration records and whether content is stored by default.
+ * each registration records, whether content is stored by default and
+ * whether registrations record a media type.
  *
  * Thread safety: no shared state.
  */
@@ -20,6 +21,8 @@ struct custody_config {
 			    * the origin; later ones are log-key entries */
 	int sha512;        /* 1 when registrations also record SHA-512 */
 	int store;         /* 1 when content is stored by default */
+	int no_media_types; /* 1: entries record no media type
+			     * ("media_types: none"); 0: libmagic's */
 };
 
 /*
@@ -38,6 +41,12 @@ int custody_config__parse(struct custody_config **out, const char *bytes,
  */
 int custody_config__emit(custody_buf *out,
 	const struct custody_config *config, custody_error **err);
+
+/*
+ * The policy of a "media_types" value: "libmagic" sets *no_media_types
+ * to 0, "none" to 1; anything else is CUSTODY_EINVALID.
+ */
+int custody_config__media_types(const char *value, int *no_media_types);
 
 /* NULL is a no-op. */
 void custody_config__free(struct custody_config *config);

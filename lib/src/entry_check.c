@@ -76,7 +76,7 @@ static const struct entry_key {
 	{ "size", IN_REGISTERS, IN_REGISTERS, PUB },
 	{ "sha256", IN_REGISTERS | IN_EVENT, IN_REGISTERS | IN_EVENT, PUB },
 	{ "sha512", IN_REGISTERS, 0, PUB },
-	{ "media_type", IN_REGISTERS, IN_REGISTERS, PUB },
+	{ "media_type", IN_REGISTERS, 0, PUB },
 	{ "blob", IN_REGISTERS, 0, PRIV },
 	{ "version", IN_REGISTERS, IN_REGISTERS, PRIV },
 	{ "previous", IN_REGISTERS, 0, PRIV },
@@ -575,7 +575,7 @@ static int check_register_fields(const struct custody_entry *e,
 	    != 0 ||
 	    (rc = check_string(c, "sha512", e->sha512, 0, check_hex128))
 	    != 0 ||
-	    (rc = check_string(c, "media_type", e->media_type, 1,
+	    (rc = check_string(c, "media_type", e->media_type, 0,
 	    check_media_type)) != 0)
 		return rc;
 	if (!c->priv)

@@ -473,4 +473,69 @@ modified  leak/.git/config"
 	return 0
 }
 
+# With custody.yaml's media_types "none", entries record no media type
+# and every reader of entries does without one.
+test_add__media_types_none_records_no_media_type() {
+	make_collection coll && cd coll
+	run init --origin example.org/plain --media-types none
+	expect_rc 0
+	run add memos/budget.txt
+	expect_rc 0
+	expect_out "registered  memos/budget.txt  (entry 1, v1, $(sha256sum memos/budget.txt | cut -c1-16)…)
+1 registered, 0 new versions, 0 unchanged; commit $(head_of .custody | cut -c1-12)"
+	run add --json scans
+	expect_rc 0
+	contains "$OUT" media_type && fail "a media type in $OUT"
+	expect_out_has '"path":"scans/report.pdf"'
+	local i
+	for i in 1 2 3; do
+		contains "$(entry_public .custody $i)" media_type &&
+			fail "entry $i has a media type"
+		contains "$(entry_public .custody $i)" 'type: "register"' ||
+			fail "entry $i is not a registration"
+	done
+	run log -n 1
+	expect_rc 0
+	contains "$OUT" "(null)" && fail "log prints (null): $OUT"
+	expect_out_has "  $(stat -c %s scans/report.pdf) bytes"
+	run log --json
+	expect_rc 0
+	contains "$OUT" media_type && fail "a media type in $OUT"
+	run add .
+	expect_rc 0
+	run status
+	expect_rc 0
+	run verify --full
+	expect_rc 0
+	expect_out_has "ok: "
+	run report memos/budget.txt -o "$TMP/report.html"
+	expect_rc 0
+	grep -q "not recorded" "$TMP/report.html" || fail "no 'not recorded'"
+	run bag export ../bag
+	expect_rc 0
+	run proof memos/budget.txt -o "$TMP/budget.proof"
+	expect_rc 0
+	"$CUSTODY_FULL" key export --vkey >"$TMP/outlet.vkey"
+	run check memos/budget.txt --proof "$TMP/budget.proof" \
+		--key "$TMP/outlet.vkey"
+	expect_rc 0
+	expect_out_has "OK: memos/budget.txt is the document registered in the log example.org/plain"
+	run check memos/budget.txt --proof "$TMP/budget.proof" \
+		--key "$TMP/outlet.vkey" --json
+	expect_rc 0
+	expect_out_has '"ok":true,"failed_step":null'
+}
+
+# The default policy, libmagic, gives every registration a media type.
+test_add__media_types_libmagic_is_the_default() {
+	make_collection coll && cd coll
+	run init --origin example.org/typed
+	expect_rc 0
+	run add scans/report.pdf
+	expect_rc 0
+	expect_out_has ", application/pdf)"
+	contains "$(entry_public .custody 1)" 'media_type: "application/pdf"' ||
+		fail "no media type: $(entry_public .custody 1)"
+}
+
 run_tests

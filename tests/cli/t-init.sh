@@ -37,7 +37,8 @@ origin: \"example.org/test\"
 log_key: \"$vkey\"
 digests:
 - \"sha256\"
-store: true"
+store: true
+media_types: \"libmagic\""
 	contains "$(entry_public .custody 0)" "log_key: \"$vkey\"" ||
 		fail "genesis lacks the outlet key"
 	expect_out_has "outlet key example.org-test ($vkey)"
@@ -74,6 +75,24 @@ test_init__rejects_origin_with_spaces() {
 	expect_err "custody: --origin 'has space' must be printable ASCII without spaces
 Try 'custody init --help'."
 	[ ! -e .custody ] || fail ".custody was created"
+}
+
+test_init__media_types_policy_is_recorded_and_checked() {
+	mkdir coll && cd coll
+	run init --media-types magic
+	expect_rc 2
+	expect_err "custody: --media-types must be libmagic or none, not 'magic'
+Try 'custody init --help'."
+	[ ! -e .custody ] || fail ".custody was created"
+	run init --origin example.org/test --media-types none
+	expect_rc 0
+	expect_eq "$(git --git-dir=.custody show main:custody.yaml | tail -1)" \
+		'media_types: "none"'
+	rm -rf .custody
+	run init --origin example.org/test --media-types libmagic
+	expect_rc 0
+	expect_eq "$(git --git-dir=.custody show main:custody.yaml | tail -1)" \
+		'media_types: "libmagic"'
 }
 
 test_init__archive_elsewhere_by_flag_and_environment() {

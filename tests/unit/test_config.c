@@ -92,6 +92,10 @@ static const struct {
 	{ "origin-space.yaml", ":2:9: 'origin' must be printable ASCII "
 		"without spaces" },
 	{ "store-one.yaml", ":6:8: 'store' must be true or false, not '1'" },
+	{ "media-types-unknown.yaml", ":7:14: 'media_types' must be "
+		"\"libmagic\" or \"none\", not \"shared-mime-info\"" },
+	{ "media-types-plain.yaml", ":7:14: 'media_types' must be a quoted "
+		"string" },
 	{ NULL, NULL }
 };
 
@@ -168,13 +172,15 @@ static void test_config__good_fixtures_read_their_values(void)
 	static const struct {
 		const char *file;
 		const char *origin;
-		int sha512, store;
+		int sha512, store, no_media_types;
 	} cases[] = {
-		{ "default.yaml", "example.org/leaks", 0, 1 },
-		{ "indented-flow.yaml", "x", 1, 0 },
-		{ "indented-sequence.yaml", "example.org/leaks", 1, 1 },
-		{ "no-store.yaml", "example.org/leaks", 0, 0 },
-		{ "sha512.yaml", "example.org/leaks", 1, 1 },
+		{ "default.yaml", "example.org/leaks", 0, 1, 0 },
+		{ "indented-flow.yaml", "x", 1, 0, 0 },
+		{ "indented-sequence.yaml", "example.org/leaks", 1, 1, 0 },
+		{ "no-store.yaml", "example.org/leaks", 0, 0, 0 },
+		{ "sha512.yaml", "example.org/leaks", 1, 1, 0 },
+		{ "media-types-none.yaml", "example.org/leaks", 0, 0, 1 },
+		{ "media-types-libmagic.yaml", "example.org/leaks", 0, 1, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -196,6 +202,7 @@ static void test_config__good_fixtures_read_their_values(void)
 			CHECK_STR(c->origin, cases[i].origin);
 			CHECK_INT(c->sha512, cases[i].sha512);
 			CHECK_INT(c->store, cases[i].store);
+			CHECK_INT(c->no_media_types, cases[i].no_media_types);
 		}
 		custody_config__free(c);
 		custody_error_free(err);
@@ -226,8 +233,9 @@ static void test_config__emit_writes_the_exact_bytes(void)
 		"digests:\n"
 		"- \"sha256\"\n"
 		"- \"sha512\"\n"
-		"store: true\n";
-	struct custody_config c = { "example.org/leaks", LOG_KEY, 1, 1 };
+		"store: true\n"
+		"media_types: \"libmagic\"\n";
+	struct custody_config c = { "example.org/leaks", LOG_KEY, 1, 1, 0 };
 	custody_buf yaml = CUSTODY_BUF_INIT;
 	custody_error *err = NULL;
 
@@ -236,10 +244,11 @@ static void test_config__emit_writes_the_exact_bytes(void)
 	custody_buf_dispose(&yaml);
 	c.sha512 = 0;
 	c.store = 0;
+	c.no_media_types = 1;
 	CHECK_INT(custody_config__emit(&yaml, &c, &err), 0);
 	CHECK_STR(yaml.ptr, "custody-archive: 2\norigin: \"example.org/leaks\""
 		"\nlog_key: \"" LOG_KEY "\"\ndigests:\n- \"sha256\"\n"
-		"store: false\n");
+		"store: false\nmedia_types: \"none\"\n");
 	custody_buf_dispose(&yaml);
 	c.origin = "has space";
 	CHECK_INT(custody_config__emit(&yaml, &c, &err), CUSTODY_EINVALID);

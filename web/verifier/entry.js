@@ -65,10 +65,13 @@ export function parseEntry(bytes, what) {
 		throw new CheckError(t('reason.entry.typeMustBeOne', { what,
 			types: TYPES.join(', ') }));
 	if (e.type === 'register' || e.type === 'derive') {
-		for (const [k, kind] of [['size', 'bigint'], ['sha256', 'string'],
-		    ['media_type', 'string']])
+		for (const [k, kind] of [['size', 'bigint'], ['sha256', 'string']])
 			if (typeof e[k] !== kind)
 				throw new CheckError(t('reason.entry.missing', { what, k }));
+		// absent when the archive's policy is "media_types: none"
+		if ('media_type' in e && typeof e.media_type !== 'string')
+			throw new CheckError(t('reason.entry.mediaTypeMustQuotedString',
+				{ what }));
 		if (!/^[0-9a-f]{64}$/.test(e.sha256))
 			throw new CheckError(t('reason.entry.shaMustHexDigits', { what }));
 	}

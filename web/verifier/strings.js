@@ -376,6 +376,8 @@ export const strings = {
 				typeMustQuotedString: '{where}: \'type\' ' +
 					'must be a quoted string',
 				missing: '{what}: \'{k}\' is missing',
+				mediaTypeMustQuotedString: '{what}: ' +
+					'\'media_type\' must be a quoted string',
 				typeMustBeOne: '{what}: \'type\' must be one of {types}',
 				shaMustHexDigits: '{what}: \'sha256\' must ' +
 					'be 64 lowercase hex digits',

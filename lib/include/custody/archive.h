@@ -59,7 +59,7 @@ typedef void (*custody_refused_cb)(const char *path, const char *reason,
 	"restore would write a live git repository); register it with " \
 	"--no-store, hashes only"
 
-#define CUSTODY_INIT_OPTIONS_VERSION 2
+#define CUSTODY_INIT_OPTIONS_VERSION 3
 typedef struct custody_init_options {
 	unsigned int version;
 	const char *collection;   /* the collection folder; NULL: cwd */
@@ -73,9 +73,13 @@ typedef struct custody_init_options {
 	 * so readers and witnesses know the outlet by this one key. Kept
 	 * apart from member keys (custody_keystore_log_dir). Required. */
 	const custody_key *log_key;
+	/* policy: registrations record no media type, and libmagic is not
+	 * run ("media_types: none" in custody.yaml); 0: libmagic's type of
+	 * the content, in every entry (version 3) */
+	int no_media_types;
 } custody_init_options;
 #define CUSTODY_INIT_OPTIONS_INIT { CUSTODY_INIT_OPTIONS_VERSION, NULL, \
-	NULL, NULL, 0, 0, NULL, NULL, NULL }
+	NULL, NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 /*
  * Fill `opts` with the defaults of version `version` (pass

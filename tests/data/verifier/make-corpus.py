@@ -504,6 +504,23 @@ try:
     case("key-rotation-forged", "before.txt", "rotated-bad.proof",
          "rotated-old.vkey", "failed", "signature")
 
+    # -- an archive whose policy records no media types (custody init
+    # --media-types none): its entries have no media_type, and verify
+    nomagic = os.path.join(work, "nomagic")
+    os.makedirs(nomagic)
+    with open(os.path.join(nomagic, "plain.txt"), "wb") as f:
+        f.write(b"registered without a media type\n")
+    put("plain.txt", b"registered without a media type\n")
+    custody("init", "--origin", "example.org/no-media-types",
+            "--media-types", "none", cwd=nomagic)
+    custody("add", ".", cwd=nomagic)
+    put("no-media-types.vkey", custody("key", "export", "--vkey",
+                                       cwd=nomagic))
+    custody("proof", "plain.txt", "-o", os.path.join(FILES,
+            "no-media-types.proof"), cwd=nomagic)
+    case("good-no-media-types", "plain.txt", "no-media-types.proof",
+         "no-media-types.vkey", "ok")
+
     with open(os.path.join(OUT, "cases.tsv"), "w") as f:
         f.write("# name\tdocument\tproof\tkey\tsaved\tconsistency\ttsa_ca\t"
                 "verdict\tstep (made by make-corpus.py)\n")
