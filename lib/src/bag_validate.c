@@ -530,7 +530,9 @@ static void read_manifest(struct bag_check *b, struct manifest *m)
 		e->digest[m->alg != NULL ? hex : 0] = '\0';
 	}
 	custody_buf_dispose(&text);
-	qsort(m->entries, m->n, sizeof(*m->entries), by_path);
+	/* an empty manifest leaves entries NULL, which qsort must not get */
+	if (m->n > 1)
+		qsort(m->entries, m->n, sizeof(*m->entries), by_path);
 	/* one path twice: the same checksum is harmless, two are not */
 	for (size_t i = 1; i < m->n; i++) {
 		struct listed *a = &m->entries[i - 1], *c = &m->entries[i];
@@ -937,6 +939,8 @@ static struct on_disk *find_disk(struct on_disk *list, size_t n,
 {
 	struct on_disk key = { (char *)path, 0 };
 
+	if (n == 0)
+		return NULL; /* list NULL: not for bsearch */
 	return bsearch(&key, list, n, sizeof(*list), disk_by_path);
 }
 
@@ -945,6 +949,8 @@ static struct listed *find_listed(struct manifest *m, const char *path)
 	struct listed key;
 
 	key.path = (char *)path;
+	if (m->n == 0)
+		return NULL; /* entries NULL: not for bsearch */
 	return bsearch(&key, m->entries, m->n, sizeof(*m->entries),
 		by_path_only);
 }
@@ -953,6 +959,8 @@ static struct fetch_item *find_fetch(struct bag_check *b, const char *path)
 {
 	struct fetch_item key = { (char *)path, 0, 0, 0 };
 
+	if (b->nfetch == 0)
+		return NULL; /* fetch NULL: not for bsearch */
 	return bsearch(&key, b->fetch, b->nfetch, sizeof(*b->fetch),
 		fetch_by_path);
 }
@@ -1440,8 +1448,11 @@ int custody_bag_validate(const char *bag,
 	check_fetch(&b);
 	walk(&b, "data", 0, 0);
 	walk(&b, "", 1, 0);
-	qsort(b.payload, b.npayload, sizeof(*b.payload), disk_by_path);
-	qsort(b.tags, b.ntags, sizeof(*b.tags), disk_by_path);
+	/* none of either leaves its array NULL, which qsort must not get */
+	if (b.npayload > 1)
+		qsort(b.payload, b.npayload, sizeof(*b.payload), disk_by_path);
+	if (b.ntags > 1)
+		qsort(b.tags, b.ntags, sizeof(*b.tags), disk_by_path);
 	for (size_t i = 0; i < b.npayload; i++) {
 		sum.payload_files++;
 		sum.payload_bytes += b.payload[i].size;
