@@ -604,8 +604,9 @@ static void find_manifests(struct bag_check *b)
 		payload += !tag;
 	}
 	closedir(dir);
-	qsort(b->manifests, b->nmanifests, sizeof(*b->manifests),
-		by_manifest);
+	if (b->nmanifests > 1)
+		qsort(b->manifests, b->nmanifests, sizeof(*b->manifests),
+			by_manifest);
 	if (payload == 0)
 		ERROR(b, "manifest-*.txt", 0, NULL, "2.1.3", "missing: "
 			"a bag has at least one payload manifest "
@@ -844,7 +845,8 @@ static void check_fetch(struct bag_check *b)
 		}
 	}
 	custody_buf_dispose(&text);
-	qsort(b->fetch, b->nfetch, sizeof(*b->fetch), fetch_by_path);
+	if (b->nfetch > 1)
+		qsort(b->fetch, b->nfetch, sizeof(*b->fetch), fetch_by_path);
 	for (size_t i = 1; i < b->nfetch; i++)
 		if (strcmp(b->fetch[i - 1].path, b->fetch[i].path) == 0)
 			ERROR(b, "fetch.txt", b->fetch[i].line,
@@ -1007,7 +1009,8 @@ static void check_normalisation(struct bag_check *b)
 			if ((names[n].key = custody_bag__nfc(p)) != NULL)
 				names[n++].path = p;
 		}
-	qsort(names, n, sizeof(*names), by_key);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_key);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(names[i].key, names[i - 1].key) != 0 ||
 		    strcmp(names[i].path, names[i - 1].path) == 0)
@@ -1218,6 +1221,8 @@ static struct job *find_job(struct bag_check *b, const char *path)
 	struct job key;
 
 	key.path = path;
+	if (b->njobs == 0)
+		return NULL; /* jobs NULL: not for bsearch */
 	return bsearch(&key, b->jobs, b->njobs, sizeof(*b->jobs), by_job);
 }
 
@@ -1253,7 +1258,8 @@ static void check_digests(struct bag_check *b)
 			b->jobs[n++].mask = 1u << k;
 		}
 	}
-	qsort(b->jobs, n, sizeof(*b->jobs), by_job);
+	if (n > 1)
+		qsort(b->jobs, n, sizeof(*b->jobs), by_job);
 	b->njobs = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (b->njobs > 0 && strcmp(b->jobs[b->njobs - 1].path,
