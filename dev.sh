@@ -1,8 +1,9 @@
 #!/bin/bash
-# dev.sh demo | test | build
+# dev.sh demo | test | sanitize | build
 #
 # Installs what is missing (Debian 12 packages), builds with meson, then
-# runs the demo or every test. Safe to run again: it only installs and
+# runs the demo or every test (sanitize: every test again under ASan and
+# UBSan, and the unit tests under valgrind). Safe to run again: it only installs and
 # reconfigures what is needed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -109,14 +110,15 @@ build() {
 
 # Print the plain "N passed, N failed" line from meson's test log, with
 # the check-only build's run (tests/check-only.sh) as one more test:
-# summary CHECK_ONLY_STATUS.
+# summary CHECK_ONLY_STATUS [TESTLOG] (default build/'s log; "-" for no
+# check-only run).
 summary() {
-	/usr/bin/python3 - build/meson-logs/testlog.json "$1" <<'PY'
+	/usr/bin/python3 - "${2:-build/meson-logs/testlog.json}" "$1" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 if sys.argv[2] == "0":
     passed += 1
-else:
+elif sys.argv[2] != "-":
     failed += 1
 for line in open(sys.argv[1]):
     r = json.loads(line)["result"]
@@ -128,6 +130,18 @@ for line in open(sys.argv[1]):
         failed += 1
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
+}
+
+# build-asan/: custody built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, where any undefined behaviour stops the
+# program (-fno-sanitize-recover); the verifier page as in build/.
+build_asan() {
+	if [ ! -f build-asan/build.ninja ]; then
+		meson setup build-asan -Dwerror=true -Dverifier=enabled \
+			-Db_sanitize=address,undefined -Db_lundef=false \
+			-Dc_args=-fno-sanitize-recover=undefined >/dev/null
+	fi
+	ninja -C build-asan >/dev/null
 }
 
 case "${1:-}" in
@@ -147,12 +161,31 @@ test)
 	summary "$check_only"
 	exit $status
 	;;
+sanitize)
+	# the same set-up as test, then the whole suite in build-asan (the
+	# tests that need sanitizer options set them themselves), then the
+	# unit tests under valgrind in build (the valgrind test setup)
+	install_missing "${build_packages[@]}" "${test_packages[@]}"
+	build
+	build_asan
+	status=0
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+		meson test -C build-asan --print-errorlogs --num-processes 2 ||
+		status=$?
+	echo "under ASan and UBSan (build-asan):"
+	summary - build-asan/meson-logs/testlog.json
+	meson test -C build --setup=valgrind --suite unit --print-errorlogs \
+		--num-processes 2 || status=1
+	echo "under valgrind (build, unit tests):"
+	summary - build/meson-logs/testlog-valgrind.json
+	exit $status
+	;;
 build)
 	install_missing "${build_packages[@]}"
 	build
 	;;
 *)
-	echo "usage: ./dev.sh demo | test | build" >&2
+	echo "usage: ./dev.sh demo | test | sanitize | build" >&2
 	exit 2
 	;;
 esac

@@ -517,7 +517,8 @@ static int records_at(custody_archive *a, uint64_t at,
 		}
 		custody_entry__free(e);
 	}
-	qsort(records, n, sizeof(*records), by_path_then_index);
+	if (n > 1)
+		qsort(records, n, sizeof(*records), by_path_then_index);
 	for (size_t i = 0; i < n; i++) {
 		if (i + 1 < n && strcmp(records[i].path, records[i + 1].path)
 		    == 0) {
@@ -665,7 +666,9 @@ static int export_run(struct export_run *run, const char *out,
 				"registered document is there", paths[i]);
 			goto done;
 		}
-	qsort(run->items, run->nitems, sizeof(*run->items), by_record_path);
+	if (run->nitems > 1)
+		qsort(run->items, run->nitems, sizeof(*run->items),
+			by_record_path);
 	if (git_repository_odb(&run->odb, a->repo) != 0) {
 		rc = custody__error_git(err, CUSTODY_EIO, "the object store");
 		goto done;

@@ -326,7 +326,8 @@ int custody_bag_import(custody_archive *a, const char *bag,
 	}
 	if ((rc = list_payload(&run, "data", 0, err)) != 0)
 		goto done;
-	qsort(run.files, run.n, sizeof(*run.files), by_rel);
+	if (run.n > 1)
+		qsort(run.files, run.n, sizeof(*run.files), by_rel);
 	/* every name as add will take it, and none already there, before
 	 * anything is copied */
 	for (size_t i = 0; i < run.n; i++) {

@@ -530,7 +530,9 @@ static void read_manifest(struct bag_check *b, struct manifest *m)
 		e->digest[m->alg != NULL ? hex : 0] = '\0';
 	}
 	custody_buf_dispose(&text);
-	qsort(m->entries, m->n, sizeof(*m->entries), by_path);
+	/* an empty manifest leaves entries NULL, which qsort must not get */
+	if (m->n > 1)
+		qsort(m->entries, m->n, sizeof(*m->entries), by_path);
 	/* one path twice: the same checksum is harmless, two are not */
 	for (size_t i = 1; i < m->n; i++) {
 		struct listed *a = &m->entries[i - 1], *c = &m->entries[i];
@@ -602,8 +604,9 @@ static void find_manifests(struct bag_check *b)
 		payload += !tag;
 	}
 	closedir(dir);
-	qsort(b->manifests, b->nmanifests, sizeof(*b->manifests),
-		by_manifest);
+	if (b->nmanifests > 1)
+		qsort(b->manifests, b->nmanifests, sizeof(*b->manifests),
+			by_manifest);
 	if (payload == 0)
 		ERROR(b, "manifest-*.txt", 0, NULL, "2.1.3", "missing: "
 			"a bag has at least one payload manifest "
@@ -842,7 +845,8 @@ static void check_fetch(struct bag_check *b)
 		}
 	}
 	custody_buf_dispose(&text);
-	qsort(b->fetch, b->nfetch, sizeof(*b->fetch), fetch_by_path);
+	if (b->nfetch > 1)
+		qsort(b->fetch, b->nfetch, sizeof(*b->fetch), fetch_by_path);
 	for (size_t i = 1; i < b->nfetch; i++)
 		if (strcmp(b->fetch[i - 1].path, b->fetch[i].path) == 0)
 			ERROR(b, "fetch.txt", b->fetch[i].line,
@@ -937,6 +941,8 @@ static struct on_disk *find_disk(struct on_disk *list, size_t n,
 {
 	struct on_disk key = { (char *)path, 0 };
 
+	if (n == 0)
+		return NULL; /* list NULL: not for bsearch */
 	return bsearch(&key, list, n, sizeof(*list), disk_by_path);
 }
 
@@ -945,6 +951,8 @@ static struct listed *find_listed(struct manifest *m, const char *path)
 	struct listed key;
 
 	key.path = (char *)path;
+	if (m->n == 0)
+		return NULL; /* entries NULL: not for bsearch */
 	return bsearch(&key, m->entries, m->n, sizeof(*m->entries),
 		by_path_only);
 }
@@ -953,6 +961,8 @@ static struct fetch_item *find_fetch(struct bag_check *b, const char *path)
 {
 	struct fetch_item key = { (char *)path, 0, 0, 0 };
 
+	if (b->nfetch == 0)
+		return NULL; /* fetch NULL: not for bsearch */
 	return bsearch(&key, b->fetch, b->nfetch, sizeof(*b->fetch),
 		fetch_by_path);
 }
@@ -999,7 +1009,8 @@ static void check_normalisation(struct bag_check *b)
 			if ((names[n].key = custody_bag__nfc(p)) != NULL)
 				names[n++].path = p;
 		}
-	qsort(names, n, sizeof(*names), by_key);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_key);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(names[i].key, names[i - 1].key) != 0 ||
 		    strcmp(names[i].path, names[i - 1].path) == 0)
@@ -1210,6 +1221,8 @@ static struct job *find_job(struct bag_check *b, const char *path)
 	struct job key;
 
 	key.path = path;
+	if (b->njobs == 0)
+		return NULL; /* jobs NULL: not for bsearch */
 	return bsearch(&key, b->jobs, b->njobs, sizeof(*b->jobs), by_job);
 }
 
@@ -1245,7 +1258,8 @@ static void check_digests(struct bag_check *b)
 			b->jobs[n++].mask = 1u << k;
 		}
 	}
-	qsort(b->jobs, n, sizeof(*b->jobs), by_job);
+	if (n > 1)
+		qsort(b->jobs, n, sizeof(*b->jobs), by_job);
 	b->njobs = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (b->njobs > 0 && strcmp(b->jobs[b->njobs - 1].path,
@@ -1440,8 +1454,11 @@ int custody_bag_validate(const char *bag,
 	check_fetch(&b);
 	walk(&b, "data", 0, 0);
 	walk(&b, "", 1, 0);
-	qsort(b.payload, b.npayload, sizeof(*b.payload), disk_by_path);
-	qsort(b.tags, b.ntags, sizeof(*b.tags), disk_by_path);
+	/* none of either leaves its array NULL, which qsort must not get */
+	if (b.npayload > 1)
+		qsort(b.payload, b.npayload, sizeof(*b.payload), disk_by_path);
+	if (b.ntags > 1)
+		qsort(b.tags, b.ntags, sizeof(*b.tags), disk_by_path);
 	for (size_t i = 0; i < b.npayload; i++) {
 		sum.payload_files++;
 		sum.payload_bytes += b.payload[i].size;

@@ -448,7 +448,8 @@ static int added_leaves(custody_archive *a,
 		if (!changes[i].remove &&
 		    strncmp(changes[i].path, "log/", 4) == 0)
 			added[n++] = &changes[i];
-	qsort(added, n, sizeof(*added), compare_changes);
+	if (n > 1)
+		qsort(added, n, sizeof(*added), compare_changes);
 	for (size_t i = 0; i < n; i++) {
 		git_blob *blob;
 

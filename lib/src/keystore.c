@@ -132,7 +132,9 @@ static int key_names(char ***out, size_t *count, const char *dir,
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), compare_names);
+	/* an empty key folder leaves names NULL, which qsort must not get */
+	if (n > 1)
+		qsort(names, n, sizeof(*names), compare_names);
 	*out = names;
 	*count = n;
 	return 0;

@@ -857,7 +857,8 @@ static int write_idx(custody_pack *pack, const unsigned char pack_sum[20],
 		pack->idx_path = NULL;
 		return rc;
 	}
-	qsort(pack->entries, pack->count, sizeof(*pack->entries), entry_cmp);
+	if (pack->count > 1)
+		qsort(pack->entries, pack->count, sizeof(*pack->entries), entry_cmp);
 	for (i = 0; i < pack->count; i++)
 		fanout[pack->entries[i].id[0]]++;
 	for (i = 1; i < 256; i++)

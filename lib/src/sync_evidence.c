@@ -225,7 +225,9 @@ int custody_archive_evidence(custody_archive *a, custody_evidence_cb cb,
 		rc = custody__oom(err);
 		goto done;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_time);
+	/* no evidence leaves l.v NULL, which qsort must not be given */
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_time);
 	for (size_t i = 0; i < l.n && rc == 0; i++) {
 		custody_evidence_item it = { l.v[i].kind, l.v[i].time,
 			l.v[i].path, l.v[i].summary };

@@ -957,7 +957,8 @@ int custody_witness_evidence_list(custody_witness *w,
 		n++;
 	}
 	closedir(d);
-	if (rc == 0)
+	/* no evidence leaves items NULL, which qsort must not be given */
+	if (rc == 0 && n > 1)
 		qsort(items, n, sizeof(*items), by_time);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		custody_witness_evidence ev;

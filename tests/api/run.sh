@@ -11,6 +11,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export PKG_CONFIG_PATH=$build/meson-uninstalled
 flags=$(pkg-config --cflags --libs custody)
+# A library built with AddressSanitizer (build-asan) needs its runtime
+# loaded first: the program is built with the same sanitizers, which
+# then check the test's own code too.
+if grep -q 'libasan\.so' <<<"$(ldd "$build/lib/libcustody.so")"; then
+	flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined $flags"
+	# third-party libraries' known leaks (the file says which and why)
+	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/../sanitizer/lsan.supp"
+fi
 # shellcheck disable=SC2086
 cc -std=c99 -Wall -Wextra -Werror -o "$tmp/test_$name" \
 	"$here/test_$name.c" $flags

@@ -378,6 +378,7 @@ static void test_witness__an_outlet_reaches_its_quorum_and_a_reader_checks_it(vo
 	EXPECT_ERROR(custody_archive_witness_remove(archive,
 		"witness.example/w2", NULL, NULL, &err), CUSTODY_ENOTFOUND,
 		"witness.example/w2");
+	custody_buf_dispose(&policy);
 	REQUIRE_OK(custody_archive_policy_text(archive, &policy, &err));
 	EXPECT(strstr(policy.ptr, "witness.example/w1") != NULL);
 	EXPECT(strstr(policy.ptr, "witness.example/w2") == NULL);

@@ -18,6 +18,61 @@ export CUSTODY_PASSPHRASE='correct horse battery staple'
 
 PYTHON=/usr/bin/python3
 
+# A custody built with AddressSanitizer and UndefinedBehaviorSanitizer
+# (build-asan, ./dev.sh sanitize) writes each report into a file of
+# $SANITIZER_LOGS instead of its stderr: a finding then fails the test
+# that ran it (run_tests prints the report), even where the test throws
+# custody's stderr away or expects it to fail. RSS_BASE is the peak
+# resident memory, in KiB, of a custody that only prints its version:
+# what the sanitizers themselves need, added to the tests' memory bounds
+# (0 for a plain build).
+SANITIZED= SANITIZER_LOGS= RSS_BASE=0
+# (ldd's listing is taken whole: grep -q stopping early would kill ldd
+# with SIGPIPE and fail the pipeline)
+if grep -q 'libasan\.so' <<<"$(ldd "$CUSTODY" 2>/dev/null)"; then
+	SANITIZED=1
+	SANITIZER_LOGS=$(mktemp -d /tmp/custody-sanitizer.XXXXXX)
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SANITIZER_LOGS/asan"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SANITIZER_LOGS/ubsan"
+	# third-party libraries' known leaks (the file says which and why),
+	# without a note of each use, which would count as a report
+	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0:suppressions=$SRCDIR/tests/sanitizer/lsan.supp"
+	# a test file that meets a libgit2 leak only a whole stack tells
+	# apart sets WHOLE_STACKS=1 before it reads lib.sh (slower)
+	[ -z "${WHOLE_STACKS:-}" ] ||
+		LSAN_OPTIONS="$LSAN_OPTIONS:fast_unwind_on_malloc=0"
+	RSS_BASE=$(/usr/bin/time -f %M "$CUSTODY" --version 2>&1 >/dev/null |
+		tail -1)
+fi
+
+# sanitizer_check: after a test, any sanitizer report fails it
+sanitizer_check() {
+	local report status=0
+	[ -n "$SANITIZER_LOGS" ] || return 0
+	for report in "$SANITIZER_LOGS"/*; do
+		[ -e "$report" ] || continue
+		echo "    sanitizer report ($report):" >&2
+		sed 's/^/    /' "$report" >&2
+		rm -f "$report"
+		status=1
+	done
+	return $status
+}
+
+# limit_memory KIB: in the subshell that then execs custody, bound the
+# memory it may take to KIB. A plain build gets ulimit -v. A sanitized
+# one reserves terabytes of address space for its shadow memory, so it
+# gets its own RSS limit instead (KIB + RSS_BASE), an allocation that
+# cannot be met fails as under ulimit, and freed memory it keeps back to
+# catch a use after free is capped at 16 MiB.
+limit_memory() {
+	if [ -z "$SANITIZED" ]; then
+		ulimit -v "$1"
+		return
+	fi
+	export ASAN_OPTIONS="$ASAN_OPTIONS:hard_rss_limit_mb=$((($1 + RSS_BASE) / 1024)):allocator_may_return_null=1:quarantine_size_mb=16"
+}
+
 fail() {
 	echo "    $*" >&2
 	exit 1
@@ -251,7 +306,7 @@ new_key() {
 }
 
 run_tests() {
-	local passed=0 failed=0 name
+	local passed=0 failed=0 name result
 	KEYS=$(mktemp -d /tmp/custody-keys.XXXXXX)
 	export CUSTODY_KEY_DIR="$KEYS/keys"
 	# The tester's key is made by ssh-keygen and imported, so that stock
@@ -266,8 +321,12 @@ run_tests() {
 	for name in $(declare -F | awk '{print $3}' | grep '^test_' |
 	    grep -E -- "${ONLY:-.}"); do
 		TMP=$(mktemp -d /tmp/custody-test.XXXXXX)
-		if (cd "$TMP" && set -e && "$name") && schema_check_archives &&
-		    proof_leak_check; then
+		result=ok
+		(cd "$TMP" && set -e && "$name") && schema_check_archives &&
+			proof_leak_check || result=fail
+		# a report is shown also when the test failed for it
+		sanitizer_check || result=fail
+		if [ "$result" = ok ]; then
 			echo "ok   $name"
 			passed=$((passed + 1))
 		else
@@ -278,6 +337,7 @@ run_tests() {
 		rm -rf "$TMP"
 	done
 	rm -rf "$KEYS"
+	[ -z "$SANITIZER_LOGS" ] || rm -rf "$SANITIZER_LOGS"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }

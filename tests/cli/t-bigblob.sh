@@ -4,7 +4,7 @@
 # byte for byte and verifies, whether its blob is stored or deflated.
 . "$(dirname "$0")/lib.sh"
 
-LIMIT_KIB=131072             # ulimit -v: 128 MiB
+LIMIT_KIB=131072             # limit_memory (lib.sh): 128 MiB
 SIZE=$((160 * 1024 * 1024))  # more than the limit: cannot be read whole
 
 setup() { # setup random|pattern
@@ -23,8 +23,8 @@ setup() { # setup random|pattern
 	BLOB=$(git hash-object big.bin)
 }
 
-bounded() { # bounded CMD...: run with LIMIT_KIB of address space
-	( ulimit -v $LIMIT_KIB; exec "$CUSTODY" "$@" ) \
+bounded() { # bounded CMD...: run with LIMIT_KIB of memory
+	( limit_memory $LIMIT_KIB; exec "$CUSTODY" "$@" ) \
 		>"$TMP/.out" 2>"$TMP/.err"
 	RC=$?
 	OUT=$(cat "$TMP/.out")
@@ -40,7 +40,7 @@ restores_and_verifies() {
 	bounded restore big.bin -o "$TMP/back.bin"
 	expect_rc 0
 	cmp big.bin "$TMP/back.bin" || fail "restored file differs"
-	( ulimit -v $LIMIT_KIB; exec "$CUSTODY" restore big.bin -o - ) |
+	( limit_memory $LIMIT_KIB; exec "$CUSTODY" restore big.bin -o - ) |
 		cmp - big.bin || fail "restored stream differs"
 }
 

@@ -32,10 +32,10 @@ craft_entries() { # craft_entries PATH INDEX [PATH INDEX]...
 	git --git-dir=$G update-ref refs/heads/main "$CRAFTED"
 }
 
-# verify with 1 GiB of address space and a minute: a table sized from
+# verify with 1 GiB of memory (limit_memory) and a minute: a table sized from
 # the highest index, or a line per missing index, would not finish.
 run_bounded() {
-	( ulimit -v 1048576; exec timeout 60 "$CUSTODY" "$@" ) \
+	( limit_memory 1048576; exec timeout 60 "$CUSTODY" "$@" ) \
 		>"$TMP/.out" 2>"$TMP/.err"
 	RC=$?
 	OUT=$(cat "$TMP/.out")

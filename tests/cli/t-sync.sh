@@ -4,6 +4,8 @@
 # 127.0.0.1: git daemon (git://), git http-backend behind
 # tests/cli/git-http.py (http://) and sshd (ssh://), besides a local
 # path and file://.
+# under ASan, libgit2's SSH leaks are told apart by whole stacks
+WHOLE_STACKS=1
 . "$(dirname "$0")/lib.sh"
 
 FILES=(memos/2019/meeting.txt memos/budget.txt scans/report.pdf

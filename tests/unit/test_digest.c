@@ -25,14 +25,16 @@ static void test_digest__sha256_known_answers(void)
 		0xb8, 0x55 };
 	unsigned char out[32];
 	custody_error *err = NULL;
-
 	/* after the null provider's test: the default one, explicitly */
-	CHECK(OSSL_PROVIDER_load(NULL, "default") != NULL);
+	OSSL_PROVIDER *standard = OSSL_PROVIDER_load(NULL, "default");
+
+	CHECK(standard != NULL);
 	CHECK_INT(custody_digest__sha256("abc", 3, out, &err), 0);
 	CHECK(memcmp(out, abc, 32) == 0);
 	CHECK_INT(custody_digest__sha256("", 0, out, &err), 0);
 	CHECK(memcmp(out, empty, 32) == 0);
 	CHECK(err == NULL);
+	OSSL_PROVIDER_unload(standard);
 }
 
 /* First, before anything fetched SHA-256: loading only the null
