@@ -114,5 +114,7 @@ int main(int argc, char **argv)
 	fwrite(msg, 1, mlen, stdout);
 	dkim_free(dkim);
 	dkim_close(lib);
+	free(key);
+	free(msg);
 	return 0;
 }
