@@ -136,10 +136,7 @@ const char *custody_version(void)
 	return CUSTODY_VERSION_STRING;
 }
 
-/* The code point at s (len > 0 bytes left) into *cp and its length, or
- * 0 for a byte that does not start well-formed UTF-8. (path.c has the
- * same for the path rules; common cannot include it.) */
-static size_t utf8_next(const char *s, size_t len, uint32_t *cp)
+size_t custody__utf8_next(const char *s, size_t len, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
@@ -223,7 +220,7 @@ size_t custody_quote(char *out, size_t size, const char *name, int as_name)
 	for (i = 0; i < len; i += n) {
 		uint32_t cp;
 
-		n = utf8_next(name + i, len - i, &cp);
+		n = custody__utf8_next(name + i, len - i, &cp);
 		if (n == 0 || unprintable(cp) || c_escape(cp, as_name)) {
 			needed = 1;
 			break;
@@ -239,7 +236,7 @@ size_t custody_quote(char *out, size_t size, const char *name, int as_name)
 			const char *esc;
 			char octal[5];
 
-			n = utf8_next(name + i, len - i, &cp);
+			n = custody__utf8_next(name + i, len - i, &cp);
 			if (n != 0 && (esc = c_escape(cp, as_name)) != NULL) {
 				put(out, size, &at, esc, 2);
 			} else if (n == 0 || unprintable(cp)) {

@@ -4,6 +4,8 @@
 #define CUSTODY_SRC_COMMON_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "custody/common.h"
 
 #if defined(__GNUC__)
@@ -19,6 +21,11 @@
  * what a message that names a document prints. Returns out. */
 const char *custody__name(char out[CUSTODY_NAME_SHOWN_BYTES],
 	const char *name);
+
+/* The code point at s (len > 0 bytes left) into *cp, and its length in
+ * bytes (1 to 4); 0 when s does not start with one in well-formed UTF-8
+ * (custody_quote; the check-only path rules, path_ascii.c). */
+size_t custody__utf8_next(const char *s, size_t len, uint32_t *cp);
 
 /*
  * Set *err (if err is not NULL and *err is still NULL) to a new error with

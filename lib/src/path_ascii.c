@@ -13,48 +13,14 @@
  *    category is unknown, so it might be one a reader cannot see.
  */
 #include "path.h"
+#include "common.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 size_t custody_path__utf8_next(const char *s, size_t len, uint32_t *cp)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
-		need = 2;
-		*cp = u[0] & 0x1f;
-	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		need = 3;
-		*cp = u[0] & 0x0f;
-		if (u[0] == 0xe0)
-			lo = 0xa0; /* not overlong */
-		else if (u[0] == 0xed)
-			hi = 0x9f; /* no surrogates */
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		need = 4;
-		*cp = u[0] & 0x07;
-		if (u[0] == 0xf0)
-			lo = 0x90;
-		else if (u[0] == 0xf4)
-			hi = 0x8f; /* not above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (len < need || u[1] < lo || u[1] > hi)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if (i > 1 && (u[i] < 0x80 || u[i] > 0xbf))
-			return 0;
-		*cp = *cp << 6 | (u[i] & 0x3f);
-	}
-	return need;
+	return custody__utf8_next(s, len, cp);
 }
 
 int custody_path__invisible(uint32_t cp)

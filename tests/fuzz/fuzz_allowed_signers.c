@@ -19,16 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_TARGET "allowed_signers"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ORIGIN "fuzz.example/log"
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_allowed_signers: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 static int same_members(const struct custody_members *a,
 	const struct custody_members *b)
@@ -57,12 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *bytes;
 	int rc;
 
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	rc = custody_members__parse(&m, bytes, size, "fuzz", &err);
 	fuzz_expect("allowed_signers", rc == 0);
 	if (rc != 0) {

@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_TARGET "cosignature"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define WITNESS "fuzz.example/witness"
@@ -36,13 +39,6 @@ static const unsigned char witness_pub[32] = {
 	0xa7, 0x4d, 0x1b, 0x7e, 0xbc, 0x9c, 0x98, 0x2c, 0xcf, 0x2e, 0xc4,
 	0x96, 0x8c, 0xc0, 0xcd, 0x55, 0xf1, 0x2a, 0xf4, 0x66, 0x0c
 };
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_cosignature: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 struct seen {
 	const struct custody_cosig_verifier *v;
@@ -85,12 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v.name[0] == '\0' && custody_cosig__verifier_from_key(&v, WITNESS,
 	    witness_pub, &err) != 0)
 		broken("setup", err);
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	split = custody_note__split(bytes, size, &text_len, &err);
 	custody_error_free(err);
 	err = NULL;

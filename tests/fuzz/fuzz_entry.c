@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_TARGET "entry"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI" \
@@ -147,13 +150,6 @@ static int has_private(const struct custody_entry *e)
 		e->version != 0 || e->has_previous || e->document != 0;
 }
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_entry: %s: %s\n", what,
-		custody_error_message(err));
-	abort();
-}
-
 static void refused_properly(int rc, const custody_error *err,
 	const char *name)
 {
@@ -268,14 +264,10 @@ cleanup:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	char *bytes = malloc(size ? size : 1);
+	char *bytes = fuzz_copy(data, size);
 
 	if (bytes == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	check_entry(bytes, size);
 	check_private(bytes, size);
 	check_config(bytes, size);

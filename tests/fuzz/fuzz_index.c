@@ -45,6 +45,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#define FUZZ_TARGET "index"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The layouts index.c writes (native byte order; see index.c). */
@@ -65,13 +68,6 @@ static const char *const files[] = { "a.txt", "memos/b.txt", "c.txt" };
 static char folder[] = "/tmp/custody-fuzz-index.XXXXXX";
 static custody_archive *archive;
 static char *index_file, *journal_file;
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_index: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 static int remove_one(const char *path, const struct stat *st, int flag,
 	struct FTW *ftw)

@@ -20,14 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "openssh_key"
+#include "fuzz.h"
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_openssh_key: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,12 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *bytes;
 	int rc;
 
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	rc = custody_key_import_openssh(&key, bytes, size, "fuzz", &err);
 	fuzz_expect("openssh_key", rc == 0);
 	if (rc != 0) {

@@ -25,17 +25,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#define FUZZ_TARGET "pkcs8"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char folder[] = "/tmp/custody-fuzz-pkcs8.XXXXXX";
 static char path[64];
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_pkcs8: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 static void finish(void)
 {

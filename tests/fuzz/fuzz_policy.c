@@ -19,14 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "policy"
+#include "fuzz.h"
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_policy: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,12 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *bytes;
 	int rc;
 
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	rc = custody_policy__parse(&p, bytes, size, "fuzz", &err);
 	fuzz_expect("policy", rc == 0);
 	if (rc != 0) {

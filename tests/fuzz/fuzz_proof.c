@@ -26,14 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "proof"
+#include "fuzz.h"
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_proof: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A refusal must be CUSTODY_EINVALID, with a message starting `what`. */
 static void check_refusal(int rc, const custody_error *err,
@@ -192,14 +188,10 @@ cleanup:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	char *bytes = malloc(size ? size : 1);
+	char *bytes = fuzz_copy(data, size);
 
 	if (bytes == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	check_header(bytes, size);
 	check_proof(bytes, size);
 	check_note(bytes, size);

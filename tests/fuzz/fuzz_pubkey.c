@@ -28,14 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "pubkey"
+#include "fuzz.h"
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_pubkey: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_refusal(int rc, const custody_error *err)
 {
@@ -126,15 +122,11 @@ static int check_verifiers(const char *bytes, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	char *bytes = malloc(size ? size : 1);
+	char *bytes = fuzz_copy(data, size);
 	int accepted;
 
 	if (bytes == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	accepted = check_pubkey(bytes, size);
 	accepted |= check_verifiers(bytes, size);
 	fuzz_expect("pubkey", accepted);

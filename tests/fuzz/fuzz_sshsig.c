@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_TARGET "sshsig"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The message every corpus signature is over (without a newline). */
@@ -39,13 +42,6 @@ static const unsigned char seed[32] = {
 };
 static custody_key *test1;
 static custody_buf test1_signature = CUSTODY_BUF_INIT;
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_sshsig: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 static void finish(void)
 {
@@ -99,12 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (test1 == NULL)
 		setup();
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	rc = custody_sshsig_verify(bytes, size, "custody", message,
 		strlen(message), &signer, &err);
 	fuzz_expect("sshsig", rc == 0);

@@ -26,14 +26,10 @@
 
 #include <openssl/sha.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_TARGET "tsa"
+#include "fuzz.h"
 
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_tsa: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_refusal(int rc, const custody_error *err, int a, int b)
 {
@@ -86,12 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, as_response;
 
 	SHA256((const unsigned char *)"fuzz", 4, digest);
-	/* A copy of exactly `size` bytes, so a read past the end is caught
-	 * by the sanitizer rather than landing in the fuzzer's buffer. */
-	if ((bytes = malloc(size ? size : 1)) == NULL)
+	if ((bytes = fuzz_copy(data, size)) == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(bytes, data, size);
 	as_response = verify(bytes, size, digest);
 	fuzz_expect("tsa", as_response == 0);
 	rc = custody_tsa__token_from_response(bytes, size, 0, &token, &err);

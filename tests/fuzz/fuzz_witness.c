@@ -34,6 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define FUZZ_TARGET "witness"
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* RFC 8032 section 7.1 TEST 1 (the log) and TEST 2 (the witness) */
@@ -46,13 +49,6 @@ static custody_witness *witness;
 static custody_key *witness_key;
 static struct custody_cosig_verifier self;
 static char folder[] = "/tmp/custody-fuzz-witness.XXXXXX";
-
-static void broken(const char *what, const custody_error *err)
-{
-	fprintf(stderr, "fuzz_witness: %s: %s\n", what,
-		err != NULL ? custody_error_message(err) : "(no error)");
-	abort();
-}
 
 static int remove_one(const char *path, const struct stat *st, int flag,
 	struct FTW *ftw)
