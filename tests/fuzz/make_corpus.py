@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
-tsa, index, ignore, dkim_evidence and bag (entry, proof and witness have
+tsa, index, ignore, dkim_evidence, bag, consistency and reveal (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -590,14 +590,101 @@ def bag(tmp):
         b"@@ manifest-sha256.txt\n")
 
 
+# ---- consistency proofs and disclosures, from an archive made here ----
+
+def archive_seeds(build, tmp):
+    """fuzz_consistency (OLD, NEW, PROOF, KEY) and fuzz_reveal (KEY,
+    DISCLOSURE) seeds from an archive the build's custody makes (its key
+    is new each run, so these seeds differ each time)."""
+    exe = os.path.abspath(os.path.join(build, "cmd", "custody"))
+    coll = os.path.join(tmp, "archive")
+    env = dict(os.environ, CUSTODY_KEY_DIR=os.path.join(tmp, "keys"),
+               CUSTODY_PASSPHRASE="correct horse battery staple",
+               CUSTODY_KEY="tester")
+
+    def run(*args):
+        done = subprocess.run([exe] + list(args), cwd=coll, env=env,
+                              capture_output=True)
+        if done.returncode != 0:
+            sys.exit("custody %s: %s" % (" ".join(args),
+                                         done.stderr.decode()))
+        return done.stdout
+
+    os.makedirs(os.path.join(coll, "memos"))
+    for name, text in (("memos/budget.txt", "Budget line 1\nBudget 2\n"),
+                       ("memos/meeting.txt", "Meeting notes\n"),
+                       ("scan.txt", "scanned\n")):
+        with open(os.path.join(coll, name), "w") as f:
+            f.write(text)
+    run("key", "new", "tester")
+    run("init", "--origin", "example.org/fuzz")
+    # an old size that is not a power of two: a proof of several hashes
+    run("add", "memos")
+    key = run("key", "export", "--vkey")
+    member = run("key", "export", "tester", "--vkey", "--origin",
+                 "example.org/fuzz")
+    old = run("checkpoint")
+    with open(os.path.join(coll, "memos", "more.txt"), "w") as f:
+        f.write("more\n")
+    with open(os.path.join(coll, "redacted.txt"), "w") as f:
+        f.write("Budget line 1\n[redacted]\n")
+    run("add", "memos/more.txt", "scan.txt")
+    run("derive", "memos/budget.txt", "redacted.txt", "--action", "redact")
+    run("publish", "redacted.txt", "--url", "https://example.org/story")
+    new = run("checkpoint")
+    proof_path = os.path.join(tmp, "consistency")
+    with open(os.path.join(tmp, "old"), "wb") as f:
+        f.write(old)
+    run("consistency", os.path.join(tmp, "old"), "-o", proof_path)
+    with open(proof_path, "rb") as f:
+        proof = f.read()
+    size = new.split(b"\n")[1]
+
+    def c(name, *parts):
+        out("consistency", name, b"\0".join(parts))
+
+    c("valid-old-to-new", old, new, proof, key)
+    c("valid-same-checkpoint", new, new, b"custody-consistency/v1\nold " +
+      size + b"\nnew " + size + b"\n", key)
+    c("refused-swapped", new, old, proof, key)
+    c("refused-member-key", old, new, proof, member)
+    c("refused-no-proof", old, new, b"", key)
+    c("refused-hash-changed", old, new, proof[:-3] + (b"A" if proof[-3:-2]
+      != b"A" else b"B") + proof[-2:], key)
+    c("refused-other-origin", old, new.replace(b"example.org/fuzz",
+                                               b"example.org/fuzz2"),
+      proof, key)
+
+    disclosure_path = os.path.join(tmp, "disclosure")
+    run("reveal", "redacted.txt", "-o", disclosure_path)
+    with open(disclosure_path, "rb") as f:
+        disclosure = f.read()
+    head, derivative, original = disclosure.split(b"\n")[:3]
+
+    def r(name, text, k=key):
+        out("reveal", name, k + b"\0" + text)
+
+    r("valid-disclosure", disclosure)
+    r("refused-swapped", b"\n".join([head, derivative.replace(
+        b"derivative ", b"original ", 1), original.replace(
+        b"original ", b"derivative ", 1)]) + b"\n")
+    r("refused-member-key", disclosure, member)
+    r("refused-no-original", b"\n".join([head, derivative]) + b"\n")
+    r("refused-text-after", disclosure + b"more\n")
+    r("refused-v1", disclosure.replace(b"custody-reveal/v2",
+                                       b"custody-reveal/v1", 1))
+
+
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
-           "dkim_evidence", "bag")
+           "dkim_evidence", "bag", "consistency", "reveal")
 
 
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
     only = set(sys.argv[2:]) or set(TARGETS)
+    if "reveal" in only:
+        only.add("consistency")
     unknown = only - set(TARGETS)
     if unknown:
         sys.exit("make_corpus.py: no such target: " +
@@ -618,6 +705,8 @@ def main():
             "ignore": ignore,
             "dkim_evidence": dkim_evidence,
             "bag": lambda: bag(tmp),
+            "consistency": lambda: archive_seeds(build, tmp),
+            "reveal": lambda: None,     # made with consistency's
         }
         for target in TARGETS:
             if target in only:
