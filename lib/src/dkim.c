@@ -804,8 +804,16 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 					"%s", v);
 		}
 	}
-	if (!ended || r->sha256[0] == '\0' || r->now <= 0)
-		goto bad;
+	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0) {
+		/* what is missing, not a line: there may be none */
+		rc = custody__error(err, CUSTODY_EINVALID, "DKIM evidence: %s",
+			lineno == 0 ? "empty, not what custody writes "
+			"(custody-dkim/v1)" : !ended ? "no \"end\" line: cut "
+			"short, or not what custody writes" :
+			r->sha256[0] == '\0' ? "no \"message-sha256\" line" :
+			"no \"observed\" time after 1970");
+		goto fail;
+	}
 	*out = r;
 	free(copy);
 	return 0;

@@ -114,6 +114,38 @@ static void test_dkim__recheck_from_evidence_gives_the_same_verdict(void)
 	custody_dkim_report_free(r);
 }
 
+/* Evidence refused says what is wrong with it, and names no line the
+ * evidence has not (fuzz_dkim_evidence found "line 0" for an empty
+ * file). */
+static void test_dkim__malformed_evidence_is_refused_saying_why(void)
+{
+	custody_dkim_report *r = NULL;
+	custody_error *err = NULL;
+	size_t len;
+	char *msg = data("rfc8463-a.eml", &len);
+	char sha[CUSTODY_SHA256_HEX_SIZE], ev[160];
+
+	REQUIRE_OK(custody_sha256_hex(msg, len, sha, &err));
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, "", &err),
+		CUSTODY_EINVALID, "DKIM evidence: empty, not what custody "
+		"writes (custody-dkim/v1)");
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, "custody-dkim/v2\n",
+		&err), CUSTODY_EINVALID, "DKIM evidence, line 1: not what "
+		"custody writes");
+	snprintf(ev, sizeof(ev), "custody-dkim/v1\nmessage-sha256 %s\n"
+		"observed 1700000000\n", sha);
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, ev, &err),
+		CUSTODY_EINVALID, "DKIM evidence: no \"end\" line: cut short");
+	snprintf(ev, sizeof(ev), "custody-dkim/v1\nmessage-sha256 %s\nend\n",
+		sha);
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, ev, &err),
+		CUSTODY_EINVALID, "DKIM evidence: no \"observed\" time");
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len,
+		"custody-dkim/v1\nobserved 1700000000\nend\n", &err),
+		CUSTODY_EINVALID, "DKIM evidence: no \"message-sha256\" line");
+	EXPECT(r == NULL);
+}
+
 static void test_dkim__hostile_messages_are_refused(void)
 {
 	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
@@ -154,6 +186,7 @@ int main(void)
 		API_TEST(test_dkim__rfc8463_rsa_example_verifies),
 		API_TEST(test_dkim__rfc6376_example_verifies),
 		API_TEST(test_dkim__recheck_from_evidence_gives_the_same_verdict),
+		API_TEST(test_dkim__malformed_evidence_is_refused_saying_why),
 		API_TEST(test_dkim__hostile_messages_are_refused),
 		{ NULL, NULL }
 	};
