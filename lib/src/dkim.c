@@ -814,6 +814,21 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 			"no \"observed\" time after 1970");
 		goto fail;
 	}
+	/* a signature's key status becomes its result when it is not
+	 * "ok": only what custody writes, or evidence could say "pass" */
+	for (size_t i = 0; i < r->nsigs; i++) {
+		const char *st = r->sigs[i].key.status;
+
+		if (strcmp(st, "ok") != 0 && strcmp(st, "nokey") != 0 &&
+		    strcmp(st, "temperror") != 0 &&
+		    strcmp(st, "permerror") != 0) {
+			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
+				"evidence: signature %zu: key-status \"%s\" is "
+				"not ok, nokey, temperror or permerror", i + 1,
+				st);
+			goto fail;
+		}
+	}
 	*out = r;
 	free(copy);
 	return 0;

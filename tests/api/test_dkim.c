@@ -146,6 +146,44 @@ static void test_dkim__malformed_evidence_is_refused_saying_why(void)
 	EXPECT(r == NULL);
 }
 
+/* The key status of archived evidence is one custody writes: its value
+ * becomes a signature's result when not "ok", and "pass" there made a
+ * signature that does not verify pass (found by fuzz_dkim_evidence, on
+ * a status line it had garbled: the result was empty). */
+static void test_dkim__evidence_cannot_make_a_result(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *r = NULL, *again = NULL;
+	custody_error *err = NULL;
+	size_t len;
+	char *msg = data("rfc8463-a.eml", &len), *forged, *at;
+
+	/* another domain's key record for both signatures: both fail */
+	opts.key_record = record("rfc6376-brisbane.txt");
+	opts.now = 1528637909;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_verdict(r), "fail");
+	/* every "key-status ok" made "key-status pass" */
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	while ((at = strstr(forged, "key-status ok\n")) != NULL) {
+		*at = '\0';
+		forged = api_printf("%skey-status pass\n%s", forged,
+			at + strlen("key-status ok\n"));
+	}
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
+		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status "
+		"\"pass\" is not ok, nokey, temperror or permerror");
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	at = strstr(forged, "key-status ok\n");
+	REQUIRE(at != NULL);
+	memcpy(at, "key-qtatus", 10);
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
+		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status "
+		"\"\" is not ok");
+	EXPECT(again == NULL);
+	custody_dkim_report_free(r);
+}
+
 static void test_dkim__hostile_messages_are_refused(void)
 {
 	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
@@ -187,6 +225,7 @@ int main(void)
 		API_TEST(test_dkim__rfc6376_example_verifies),
 		API_TEST(test_dkim__recheck_from_evidence_gives_the_same_verdict),
 		API_TEST(test_dkim__malformed_evidence_is_refused_saying_why),
+		API_TEST(test_dkim__evidence_cannot_make_a_result),
 		API_TEST(test_dkim__hostile_messages_are_refused),
 		{ NULL, NULL }
 	};

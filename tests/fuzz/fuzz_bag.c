@@ -290,10 +290,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int legacy, rc, rc2;
 
 	if (top_dir[0] == '\0') {
+		/* $TMPDIR, else memory (the bags are small and many) */
 		const char *tmp = getenv("TMPDIR");
+		struct stat st;
 
-		snprintf(top_dir, sizeof(top_dir), "%s/fuzz-bag-XXXXXX",
-			tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+		if (tmp == NULL || strlen(tmp) >= 40)
+			tmp = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+				access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
+				"/tmp";
+		snprintf(top_dir, sizeof(top_dir), "%s/fuzz-bag-XXXXXX", tmp);
 		if (mkdtemp(top_dir) == NULL) {
 			perror("fuzz_bag: mkdtemp");
 			abort();

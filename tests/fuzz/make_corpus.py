@@ -520,6 +520,10 @@ def dkim_evidence():
     seed("valid-no-signature", dkim_evidence_text(
         b"From: a@example\r\n\r\nhello\r\n", [], verdict="none"),
         b"From: a@example\r\n\r\nhello\r\n")
+    # a status is a result when not "ok": only custody's own are read
+    seed("refused-key-status-pass", dkim_evidence_text(m8463, [
+        dict(both[0], record=both[1]["record"], status="pass"),
+        dict(both[1], record=both[0]["record"], status="pass")]))
     seed("refused-other-message", good, m6376)
     seed("refused-no-end", good[:-4])
     seed("refused-first-line", b"custody-dkim/v2" + good[15:])
