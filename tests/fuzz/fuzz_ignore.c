@@ -20,13 +20,17 @@
  *   - the last rule wins: one more rule "*" ignores every path and
  *     "!*" takes every path back;
  *   - a rule without wildcards, alone, matches its own name (anchored:
- *     the path it spells; else that name in any folder too).
+ *     the path it spells; else that name in any folder too);
+ *   - each rule alone gives the verdict of a plain reference matcher
+ *     (every split of the path tried at every '**', as ignore.c did
+ *     before its walk; given up after a number of steps).
  * A broken property aborts, which a fuzzer reports as a crash.
  *
  *   tests/fuzz/fuzz.sh ignore SECONDS        (libFuzzer, docs/fuzzing.md)
  */
 #include "ignore.h"
 
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +104,71 @@ static int well_formed(const char *path)
 	return 1;
 }
 
+/* ---- the reference: gitignore's '**' by trying every split ---- */
+
+#define REF_STEPS 20000
+
+static int ref_parts(char **pat, size_t np, char **name, size_t nn,
+	long *steps)
+{
+	if (--*steps < 0)
+		return 0;
+	if (np == 0)
+		return nn == 0;
+	if (strcmp(pat[0], "**") == 0) {
+		if (np == 1)
+			return nn > 0;
+		for (size_t k = 0; k <= nn; k++)
+			if (ref_parts(pat + 1, np - 1, name + k, nn - k, steps))
+				return 1;
+		return 0;
+	}
+	return nn > 0 && fnmatch(pat[0], name[0], FNM_PATHNAME) == 0 &&
+		ref_parts(pat + 1, np - 1, name + 1, nn - 1, steps);
+}
+
+static size_t ref_split(char *s, char **parts, size_t max)
+{
+	size_t n = 0;
+
+	parts[n++] = s;
+	for (char *c = s; *c && n < max; c++)
+		if (*c == '/') {
+			*c = '\0';
+			parts[n++] = c + 1;
+		}
+	return n;
+}
+
+/* 1 or 0 as the rule matches; -1 when the reference gave up. */
+static int ref_rule(const struct custody_ignore_rule *r, const char *path,
+	int is_dir)
+{
+	char pat[MAX_PATH_LEN + 1], name[MAX_PATH_LEN + 1];
+	char *pp[MAX_PATH_LEN], *np[MAX_PATH_LEN];
+	long steps = REF_STEPS;
+	size_t a, b;
+	int m;
+
+	if (r->dir_only && !is_dir)
+		return 0;
+	if (!r->anchored) {
+		const char *slash = strrchr(path, '/');
+
+		return fnmatch(r->pattern, slash ? slash + 1 : path,
+			FNM_PATHNAME) == 0;
+	}
+	if ((a = strlen(r->pattern)) > MAX_PATH_LEN ||
+	    (b = strlen(path)) > MAX_PATH_LEN)
+		return -1;
+	memcpy(pat, r->pattern, a + 1);
+	memcpy(name, path, b + 1);
+	a = ref_split(pat, pp, MAX_PATH_LEN);
+	b = ref_split(name, np, MAX_PATH_LEN);
+	m = ref_parts(pp, a, np, b, &steps);
+	return steps < 0 ? -1 : m;
+}
+
 /* The verdicts of `set` on `path` (as a file and as a folder), against
  * what the same rules under the folder "base" say of base/PATH and what
  * one more rule "*" or "!*" makes of them. */
@@ -126,16 +195,29 @@ static void check_path(const struct custody_ignore_set *set,
 			broken("a last rule \"!*\" did not take a path back",
 				NULL);
 	}
-	/* a folder-only rule alone never decides for a file */
+	/* each rule alone: as the reference says; a folder-only rule
+	 * never decides for a file */
 	for (size_t i = 0; i < set->nrules; i++) {
 		struct custody_ignore_set one = *set;
+		const struct custody_ignore_rule *r = &set->rules[i];
 
-		if (!set->rules[i].dir_only)
-			continue;
 		one.rules = &set->rules[i];
 		one.nrules = 1;
-		if (verdict(&one, path, 0) != 0)
+		if (r->dir_only && verdict(&one, path, 0) != 0)
 			broken("a folder-only rule decided for a file", NULL);
+		for (is_dir = 0; is_dir <= 1; is_dir++) {
+			int ref = ref_rule(r, path, is_dir);
+			int v = verdict(&one, path, is_dir);
+
+			if (ref >= 0 && v != (ref ? (r->negate ? -1 : 1) : 0)) {
+				fprintf(stderr, "fuzz_ignore: rule \"%s\" on "
+					"\"%s\"%s: %d, the reference %d\n",
+					r->pattern, path, is_dir ? " (folder)" :
+					"", v, ref);
+				broken("a rule's verdict is not the reference's",
+					NULL);
+			}
+		}
 	}
 }
 

@@ -457,6 +457,10 @@ def ignore():
         "/**/c\n\0x\na/x\na/b\na/q/r/b\nc\nz/c\n")
     out("ignore", "escapes-and-classes", "\\\\\n\\*\n[!a]?\n[a-c]\n"
         "[]]x\n[\n\\\n \n  \\ \n!\n/\n//\n\0*\n\\\nb\nd\n]x\n[\n")
+    # twelve '**' against 200 folders: hung the matcher that tried
+    # every split (lib/src/ignore.c)
+    out("ignore", "regression-many-double-stars", "**/" * 12 + "x\n\0" +
+        "/".join(["a"] * 200) + "\n")
     out("ignore", "base-folder-rules", "/a\nb/\n!c\n/d/e/\n\0a\n"
         "x/a\nb/\nb\nc\nd/e/\n")
 
