@@ -591,6 +591,12 @@ def bag(tmp):
         if name == "raw-names":
             out("bag", "valid-raw-names-legacy",
                 bag_text(os.path.join(bags, name), legacy=True)[0])
+    x = hashlib.sha256(b"x").hexdigest().encode()
+    out("bag", "refused-newlines-in-listed-paths",
+        b"@@ bagit.txt\nBagIt-Version: 1.0\n"
+        b"Tag-File-Character-Encoding: UTF-8\n\n@@ data/\n"
+        b"@@ manifest-sha256.txt\n" + x + b"  data/a%0Ab\n" + x +
+        b"  data/../x%0Dy\n\n@@ fetch.txt\nhttp://x/%0A 3 data/q%0Ar\n")
     out("bag", "refused-empty", b"")
     out("bag", "refused-data-is-a-file",
         b"@@ bagit.txt\nBagIt-Version: 1.0\n"
