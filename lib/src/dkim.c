@@ -42,7 +42,13 @@ struct sig_report {
 	struct custody_dkim_key key;
 	int have_key;
 	const void *sig;        /* libopendkim's, while verifying */
+	unsigned int read;      /* evidence lines read (EVIDENCE_*) */
 };
+
+/* The evidence lines a signature may have once only: each holds a
+ * value allocated as it is read. */
+#define EVIDENCE_RDATA 1u
+#define EVIDENCE_RECORD 2u
 
 struct custody_dkim_report {
 	int64_t now;
@@ -790,11 +796,17 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 		} else if ((v = value_of(line, "key-status")) != NULL) {
 			snprintf(s->key.status, sizeof(s->key.status), "%s", v);
 		} else if ((v = value_of(line, "key-rdata")) != NULL) {
+			if (s->read & EVIDENCE_RDATA)
+				goto bad;
+			s->read |= EVIDENCE_RDATA;
 			if ((rc = decode_b64(&s->key.rdata, &s->key.rdata_len,
 			    v)) != 0)
 				goto bad_or_oom;
 		} else if ((v = value_of(line, "key-record")) != NULL) {
 			unsigned char *text;
+			if (s->read & EVIDENCE_RECORD)
+				goto bad;
+			s->read |= EVIDENCE_RECORD;
 			if ((rc = decode_b64(&text, &s->key.text_len, v)) != 0)
 				goto bad_or_oom;
 			s->key.text = (char *)text;

@@ -180,6 +180,16 @@ static void test_dkim__evidence_cannot_make_a_result(void)
 	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
 		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status "
 		"\"\" is not ok");
+	/* a second key-record line for one signature (the first one's
+	 * bytes leaked; found by fuzz_dkim_evidence under LeakSanitizer) */
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	at = strstr(forged, "key-record ");
+	REQUIRE(at != NULL);
+	*at = '\0';
+	forged = api_printf("%skey-record eA==\n%s", forged,
+		custody_dkim_report_evidence(r) + (at - forged));
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
+		CUSTODY_EINVALID, "DKIM evidence, line ");
 	EXPECT(again == NULL);
 	custody_dkim_report_free(r);
 }
