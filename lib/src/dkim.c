@@ -222,6 +222,11 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	buf[0] = '\0';
 	if (strcmp(k->status, "ok") != 0)
 		return DKIM_CBSTAT_CONTINUE;
+	if (k->text == NULL) {
+		snprintf(k->status, sizeof(k->status), "permerror");
+		snprintf(k->reason, sizeof(k->reason), "no key record");
+		return DKIM_CBSTAT_CONTINUE;
+	}
 	if (k->text_len >= buflen || k->text_len >= CUSTODY_DKIM_MAX_KEY_RECORD) {
 		snprintf(k->status, sizeof(k->status), "permerror");
 		snprintf(k->reason, sizeof(k->reason), "a key record of %zu "
@@ -838,6 +843,12 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 				"evidence: signature %zu: key-status \"%s\" is "
 				"not ok, nokey, temperror or permerror", i + 1,
 				st);
+			goto fail;
+		}
+		if (strcmp(st, "ok") == 0 && r->sigs[i].key.text == NULL) {
+			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
+				"evidence: signature %zu: key-status ok, but no "
+				"key-record", i + 1);
 			goto fail;
 		}
 	}

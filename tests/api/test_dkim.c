@@ -190,6 +190,18 @@ static void test_dkim__evidence_cannot_make_a_result(void)
 		custody_dkim_report_evidence(r) + (at - forged));
 	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
 		CUSTODY_EINVALID, "DKIM evidence, line ");
+	/* status ok and no key record: libopendkim was handed a NULL
+	 * record to copy (a crash in dkim check; found by
+	 * fuzz_dkim_evidence under UBSan) */
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	at = strstr(forged, "key-record ");
+	REQUIRE(at != NULL);
+	*at = '\0';
+	forged = api_printf("%skey-record -%s", forged,
+		strchr(custody_dkim_report_evidence(r) + (at - forged), '\n'));
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
+		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status ok, "
+		"but no key-record");
 	EXPECT(again == NULL);
 	custody_dkim_report_free(r);
 }

@@ -528,6 +528,9 @@ def dkim_evidence():
     seed("refused-key-status-pass", dkim_evidence_text(m8463, [
         dict(both[0], record=both[1]["record"], status="pass"),
         dict(both[1], record=both[0]["record"], status="pass")]))
+    # "ok" with no record: a NULL record was copied (a crash)
+    seed("refused-ok-without-key-record", dkim_evidence_text(m8463, [
+        dict(both[0], record=None), both[1]]))
     seed("refused-other-message", good, m6376)
     seed("refused-no-end", good[:-4])
     seed("refused-first-line", b"custody-dkim/v2" + good[15:])
