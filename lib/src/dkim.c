@@ -25,6 +25,9 @@
 /* Seconds a t= may lie after the observation time (libopendkim's own
  * default allowance for clocks that disagree). */
 #define FUTURE_SLACK 300
+/* The latest observation time read or taken: the end of year 9999, far
+ * from where adding FUTURE_SLACK would overflow. */
+#define LATEST_TIME INT64_C(253402300799)
 
 struct sig_report {
 	char domain[256];
@@ -564,6 +567,10 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 		return custody__error(err, CUSTODY_EINVALID, "resolver \"%s\" %s",
 			opts->resolver,
 			custody_dkim__resolver_problem(opts->resolver));
+	if (opts->now < 0 || opts->now > LATEST_TIME)
+		return custody__error(err, CUSTODY_EINVALID, "an observation "
+			"time of %" PRId64 ": not between 1970 and 9999",
+			opts->now);
 	if (opts->key_record != NULL &&
 	    (strlen(opts->key_record) >= CUSTODY_DKIM_MAX_KEY_RECORD ||
 	    strpbrk(opts->key_record, "\r\n") != NULL))
@@ -821,14 +828,15 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 					"%s", v);
 		}
 	}
-	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0) {
+	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0 ||
+	    r->now > LATEST_TIME) {
 		/* what is missing, not a line: there may be none */
 		rc = custody__error(err, CUSTODY_EINVALID, "DKIM evidence: %s",
 			lineno == 0 ? "empty, not what custody writes "
 			"(custody-dkim/v1)" : !ended ? "no \"end\" line: cut "
 			"short, or not what custody writes" :
 			r->sha256[0] == '\0' ? "no \"message-sha256\" line" :
-			"no \"observed\" time after 1970");
+			"no \"observed\" time between 1970 and 9999");
 		goto fail;
 	}
 	/* a signature's key status becomes its result when it is not

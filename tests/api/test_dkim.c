@@ -140,6 +140,12 @@ static void test_dkim__malformed_evidence_is_refused_saying_why(void)
 		sha);
 	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, ev, &err),
 		CUSTODY_EINVALID, "DKIM evidence: no \"observed\" time");
+	/* past year 9999: adding the slack for t= would overflow */
+	snprintf(ev, sizeof(ev), "custody-dkim/v1\nmessage-sha256 %s\n"
+		"observed 9223372036854775807\nend\n", sha);
+	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len, ev, &err),
+		CUSTODY_EINVALID, "DKIM evidence: no \"observed\" time "
+		"between 1970 and 9999");
 	EXPECT_ERROR(custody_dkim_recheck(&r, msg, len,
 		"custody-dkim/v1\nobserved 1700000000\nend\n", &err),
 		CUSTODY_EINVALID, "DKIM evidence: no \"message-sha256\" line");
