@@ -177,9 +177,13 @@ static int fetch_key(struct lookup *l, struct sig_report *s)
 		*k = a->key;
 		k->text = NULL;
 		k->rdata = NULL;
-		if (a->key.text != NULL &&
-		    (k->text = strdup(a->key.text)) == NULL)
-			return custody__oom(l->err);
+		/* all of its bytes: a record may hold a NUL (a permerror
+		 * then), and k->text_len counts past it */
+		if (a->key.text != NULL) {
+			if ((k->text = malloc(a->key.text_len + 1)) == NULL)
+				return custody__oom(l->err);
+			memcpy(k->text, a->key.text, a->key.text_len + 1);
+		}
 		if (a->key.rdata != NULL) {
 			k->rdata = malloc(a->key.rdata_len ?
 				a->key.rdata_len : 1);
@@ -853,10 +857,13 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 				st);
 			goto fail;
 		}
-		if (strcmp(st, "ok") == 0 && r->sigs[i].key.text == NULL) {
+		if (strcmp(st, "ok") == 0 && (r->sigs[i].key.text == NULL ||
+		    memchr(r->sigs[i].key.text, '\0',
+		    r->sigs[i].key.text_len) != NULL)) {
 			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
-				"evidence: signature %zu: key-status ok, but no "
-				"key-record", i + 1);
+				"evidence: signature %zu: key-status ok, but %s",
+				i + 1, r->sigs[i].key.text == NULL ? "no "
+				"key-record" : "the key-record holds a NUL byte");
 			goto fail;
 		}
 	}

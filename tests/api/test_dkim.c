@@ -208,6 +208,17 @@ static void test_dkim__evidence_cannot_make_a_result(void)
 	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
 		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status ok, "
 		"but no key-record");
+	/* a NUL inside the record: it was copied up to the NUL and read
+	 * to its full length (found by fuzz_dkim_evidence under ASan) */
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	at = strstr(forged, "key-record ");
+	REQUIRE(at != NULL);
+	*at = '\0';
+	forged = api_printf("%skey-record dj0AREtJTTE=%s", forged,
+		strchr(custody_dkim_report_evidence(r) + (at - forged), '\n'));
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, forged, &err),
+		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status ok, "
+		"but the key-record holds a NUL byte");
 	EXPECT(again == NULL);
 	custody_dkim_report_free(r);
 }

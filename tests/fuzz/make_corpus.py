@@ -531,6 +531,9 @@ def dkim_evidence():
     # "ok" with no record: a NULL record was copied (a crash)
     seed("refused-ok-without-key-record", dkim_evidence_text(m8463, [
         dict(both[0], record=None), both[1]]))
+    # a NUL inside a record: copied to the NUL, read to its length
+    seed("refused-ok-nul-in-key-record", dkim_evidence_text(m8463, [
+        dict(both[0], record=b"v=\0DKIM1"), both[1]]))
     seed("refused-other-message", good, m6376)
     seed("refused-no-end", good[:-4])
     seed("refused-first-line", b"custody-dkim/v2" + good[15:])
