@@ -827,9 +827,10 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 				goto bad_or_oom;
 			s->key.text = (char *)text;
 		} else if ((v = value_of(line, "reason")) != NULL) {
+			/* "-" is how an empty reason is written */
 			if (strcmp(s->key.status, "ok") != 0)
 				snprintf(s->key.reason, sizeof(s->key.reason),
-					"%s", v);
+					"%s", strcmp(v, "-") == 0 ? "" : v);
 		}
 	}
 	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0 ||

@@ -220,6 +220,24 @@ static void test_dkim__evidence_cannot_make_a_result(void)
 		CUSTODY_EINVALID, "DKIM evidence: signature 1: key-status ok, "
 		"but the key-record holds a NUL byte");
 	EXPECT(again == NULL);
+	/* "reason -" is an empty reason, not the reason "-" (evidence
+	 * checked again from its own evidence read "nokey (-)"; found by
+	 * fuzz_dkim_evidence's fixpoint property) */
+	custody_dkim_report_free(r);
+	opts.key_record = record("rfc8463-brisbane.txt");
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	REQUIRE(strstr(custody_dkim_report_evidence(r), "reason -\n") != NULL);
+	forged = api_printf("%s", custody_dkim_report_evidence(r));
+	at = strstr(forged, "key-status ok\n");
+	REQUIRE(at != NULL);
+	*at = '\0';
+	forged = api_printf("%skey-status nokey\n%s", forged,
+		custody_dkim_report_evidence(r) + (at - forged) + 14);
+	REQUIRE_OK(custody_dkim_recheck(&again, msg, len, forged, &err));
+	EXPECT_STR(custody_dkim_report_signature(again, 0),
+		"d=football.example.com s=brisbane a=ed25519-sha256: nokey");
+	custody_dkim_report_free(again);
+	again = NULL;
 	custody_dkim_report_free(r);
 }
 
