@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
-tsa, index, ignore, dkim_evidence, bag, consistency and reveal (entry, proof and witness have
+tsa, index, ignore, dkim_evidence, bag, consistency, reveal and
+tlog_index (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -394,6 +395,36 @@ def index(build):
         os.chmod(os.path.join(folder, name), 0o644)
 
 
+def tlog_index(build):
+    """fuzz_tlog_index seeds: the cache its own archive saved (the
+    replay writes it), and that cache damaged, planted and moved."""
+    folder = os.path.join(HERE, "corpus", "tlog_index")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_tlog_index_replay"),
+                    os.devnull], check=True, capture_output=True,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+    path = os.path.join(folder, "as-saved")
+    os.chmod(path, 0o644)
+    with open(path, "rb") as f:
+        saved = f.read()[1:]
+    fixed, kept = b"\0", b"\1"
+    out("tlog_index", "planted-records", fixed + saved.replace(
+        b"publish 5 1 2", b"publish 3 1\nlog-key 4\npublish 5 4"))
+    out("tlog_index", "log-key-and-publish", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\npublish 4 1 3\n"))
+    out("tlog_index", "no-final-newline", kept + saved[:-1])
+    out("tlog_index", "size-beyond-log", fixed + saved.replace(
+        b"size 6", b"size 60"))
+    out("tlog_index", "smaller-size", fixed + saved.replace(
+        b"size 6", b"size 5").replace(b"publish 5 1 2\n", b""))
+    out("tlog_index", "other-log", kept + saved.replace(
+        saved.split(b"\n")[2][5:], b"0" * 40))
+    out("tlog_index", "empty-log", kept + b"custody tlog-index 1\nsize 0\n"
+        b"last \n")
+    out("tlog_index", "records-out-of-order", fixed + saved.replace(
+        b"publish 4 1\npublish 5 1 2", b"publish 5 1 2\npublish 4 1"))
+
+
 # ---- .custodyignore rules (fuzz_ignore: RULES, then NUL and paths) ----
 
 IGNORE_RULES = """# a comment, then a blank line
@@ -697,7 +728,7 @@ def archive_seeds(build, tmp):
 
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
-           "dkim_evidence", "bag", "consistency", "reveal")
+           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index")
 
 
 def main():
@@ -727,6 +758,7 @@ def main():
             "bag": lambda: bag(tmp),
             "consistency": lambda: archive_seeds(build, tmp),
             "reveal": lambda: None,     # made with consistency's
+            "tlog_index": lambda: tlog_index(build),
         }
         for target in TARGETS:
             if target in only:
