@@ -5,7 +5,8 @@
  * leaves the machine, but a damaged or planted file must cost a
  * rebuild, never memory safety, and `custody verify` must put it right.
  *
- * Setup (once, in a temporary folder removed at exit): an archive with
+ * Setup (once, in a temporary folder removed at exit, under /dev/shm
+ * when it can be written): an archive with
  * three registered files and two publish entries, keys from fixed
  * seeds. Each input is
  *   byte 0:   flags; bit 0: keep the "last" line as given (else the
@@ -50,7 +51,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const files[] = { "a.txt", "memos/b.txt", "c.txt" };
-static char folder[] = "/tmp/custody-fuzz-tlog-index.XXXXXX";
+/* in memory where there is /dev/shm: saving the cache syncs it */
+static char folder[64];
 static custody_archive *archive;
 static git_tree *tree;
 static char *cache_file;
@@ -145,6 +147,8 @@ static void setup(void)
 	char *collection, *path, *memos, *a, *c;
 	const char *all[1], *two[2];
 
+	snprintf(folder, sizeof(folder), "%s/custody-fuzz-tlog-index.XXXXXX",
+		access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(folder) == NULL)
 		broken("mkdtemp", NULL);
 	atexit(finish);
