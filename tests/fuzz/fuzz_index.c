@@ -86,11 +86,10 @@ static void finish(void)
 
 static char *join(const char *a, const char *b)
 {
-	char *path = malloc(strlen(a) + strlen(b) + 2);
+	char *path;
 
-	if (path == NULL)
+	if (asprintf(&path, "%s/%s", a, b) < 0)
 		broken("out of memory", NULL);
-	sprintf(path, "%s/%s", a, b);
 	return path;
 }
 

@@ -87,9 +87,8 @@ static void setup(void)
 	if (mkdtemp(folder) == NULL)
 		broken("mkdtemp", NULL);
 	atexit(finish);
-	if ((dir = malloc(strlen(folder) + 8)) == NULL)
+	if (asprintf(&dir, "%s/state", folder) < 0)
 		broken("out of memory", NULL);
-	sprintf(dir, "%s/state", folder);
 	log_key = key_from(log_seed);
 	witness_key = key_from(witness_seed);
 	if (custody_pubkey_vkey(custody_key_public(log_key),
