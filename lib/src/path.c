@@ -83,6 +83,13 @@ static int is_reserved(const char *component, size_t len)
 	/* Plain ASCII (most names): fold case by hand, no allocation. */
 	if (len < 256 && custody_path__is_ascii(component, len)) {
 		char lower[256];
+		char first = len > 0 && component[0] >= 'A' &&
+			component[0] <= 'Z' ? (char)(component[0] + 32) :
+			len > 0 ? component[0] : '\0';
+
+		/* every reserved name starts with '.', 'g' or 'c' */
+		if (first != '.' && first != 'g' && first != 'c')
+			return 0;
 
 		for (end = 0; end < len && component[end] != ':'; end++)
 			lower[end] = component[end] >= 'A' &&
@@ -135,8 +142,10 @@ static int check_characters(const char *path, size_t len, const char *shown,
 	size_t i = 0;
 
 	while (i < len) {
-		uint32_t cp;
-		size_t n = custody_path__utf8_next(path + i, len - i, &cp);
+		uint32_t cp = (unsigned char)path[i];
+		/* an ASCII byte is its own code point: no decoding */
+		size_t n = cp < 0x80 ? 1 :
+			custody_path__utf8_next(path + i, len - i, &cp);
 
 		if (n == 0 || (cp >= 0xd800 && cp <= 0xdfff))
 			return custody__error(err, CUSTODY_EINVALID, "path "
