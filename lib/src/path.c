@@ -296,11 +296,50 @@ static int check_path(const char *path, const char *shown, int recorded,
 	return recorded ? 0 : check_unsafe(path, len, shown, err);
 }
 
+/*
+ * 1 when check_path would pass an ASCII path, found in one pass over
+ * its bytes; 0 when the full check must decide (not ASCII, a byte it
+ * refuses, an odd or reserved component): that is never a verdict.
+ */
+static int plain_ascii_passes(const char *path)
+{
+	const char *c = path, *s;
+
+	for (s = path; ; s++) {
+		unsigned char b = (unsigned char)*s;
+
+		if (b == '/' || b == '\0') {
+			size_t clen = (size_t)(s - c);
+
+			if (clen == 0 || (c[0] == '.' && (clen == 1 ||
+			    (clen == 2 && c[1] == '.'))))
+				return 0;
+			/* a reserved name starts with '.', 'g' or 'c' in
+			 * either case: | 0x20 lowers a letter and keeps '.'
+			 * (a byte it maps there too is simply looked at) */
+			if (strchr(".gc", c[0] | 0x20) != NULL &&
+			    is_reserved(c, clen) != 0)
+				return 0;
+			if (b == '\0')
+				break;
+			c = s + 1;
+		} else if (b >= 0x80 || b == 0x7f || b == '\\' ||
+		    (b < 0x20 && !custody_path__name_control(b))) {
+			return 0;
+		}
+	}
+	return (size_t)(s - path) <= CUSTODY_PATH_MAX_BYTES;
+}
+
 static int check(const char *path, int recorded, int allow_git,
 	custody_error **err)
 {
 	char shown[CUSTODY_PATH_QUOTE_BYTES];
 	int rc;
+
+	/* most paths are plain ASCII, and pass */
+	if (plain_ascii_passes(path))
+		return 0;
 
 	/* most paths pass: quote one for a message only when it fails */
 	if ((rc = check_path(path, "", recorded, allow_git, NULL)) == 0 ||
