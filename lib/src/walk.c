@@ -270,6 +270,7 @@ struct listing {
 	size_t n, alloc;
 	char *text;
 	size_t len, cap;
+	int has_rules;             /* it holds a CUSTODY_IGNORE_FILE */
 };
 
 /* The order of the paths rel/a and rel/b: a folder's name sorts as if
@@ -326,6 +327,8 @@ static int list_dir(DIR *d, struct listing *out)
 			out->text = grown;
 			out->cap = cap;
 		}
+		if (strcmp(de->d_name, CUSTODY_IGNORE_FILE) == 0)
+			out->has_rules = 1;
 		memcpy(out->text + out->len, de->d_name, len);
 		out->v[out->n].off = out->len;
 		out->v[out->n].len = len - 1;
@@ -349,7 +352,7 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 	int fd = custody_fs__open_beneath(walk->archive->root_fd, rel,
 		O_RDONLY | O_DIRECTORY, 0);
 	DIR *d;
-	struct listing names = { NULL, 0, 0, NULL, 0, 0 };
+	struct listing names = { NULL, 0, 0, NULL, 0, 0, 0 };
 	int rc = 0;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
@@ -364,34 +367,30 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			return 0;
 		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
 	}
-	if (!ignored && (rc = push_rules(walk, rel, &pushed, err)) != 0) {
-		closedir(d);
-		return rc;
+	if (list_dir(d, &names) != 0) {
+		rc = custody__oom(err);
+		goto done;
 	}
+	/* the folder's rules, if it lists a file for them */
+	if (!ignored && names.has_rules &&
+	    (rc = push_rules(walk, rel, &pushed, err)) != 0)
+		goto done;
 	if (walk->ndirs == walk->alloc_dirs) {
 		size_t alloc = walk->alloc_dirs ? walk->alloc_dirs * 2 : 64;
 		char **grown = realloc(walk->dirs, alloc * sizeof(*grown));
 
 		if (grown == NULL) {
-			closedir(d);
-			return custody__oom(err);
+			rc = custody__oom(err);
+			goto done;
 		}
 		walk->dirs = grown;
 		walk->alloc_dirs = alloc;
 	}
 	if ((walk->dirs[walk->ndirs] = strdup(rel)) == NULL) {
-		closedir(d);
-		return custody__oom(err);
+		rc = custody__oom(err);
+		goto done;
 	}
 	this_dir = walk->ndirs++;
-	if (list_dir(d, &names) != 0) {
-		free(names.v);
-		free(names.text);
-		closedir(d);
-		if (pushed)
-			pop_rules(walk);
-		return custody__oom(err);
-	}
 	for (size_t i = 0; rc == 0 && i < names.n; i++) {
 		const char *name = names.text + names.v[i].off;
 		unsigned char type = names.v[i].type;
@@ -431,6 +430,7 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		free(crel);
 		free(cabs);
 	}
+done:
 	free(names.v);
 	free(names.text);
 	closedir(d);
