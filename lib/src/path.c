@@ -83,6 +83,13 @@ static int is_reserved(const char *component, size_t len)
 	/* Plain ASCII (most names): fold case by hand, no allocation. */
 	if (len < 256 && custody_path__is_ascii(component, len)) {
 		char lower[256];
+		char first = len > 0 && component[0] >= 'A' &&
+			component[0] <= 'Z' ? (char)(component[0] + 32) :
+			len > 0 ? component[0] : '\0';
+
+		/* every reserved name starts with '.', 'g' or 'c' */
+		if (first != '.' && first != 'g' && first != 'c')
+			return 0;
 
 		for (end = 0; end < len && component[end] != ':'; end++)
 			lower[end] = component[end] >= 'A' &&
@@ -135,8 +142,10 @@ static int check_characters(const char *path, size_t len, const char *shown,
 	size_t i = 0;
 
 	while (i < len) {
-		uint32_t cp;
-		size_t n = custody_path__utf8_next(path + i, len - i, &cp);
+		uint32_t cp = (unsigned char)path[i];
+		/* an ASCII byte is its own code point: no decoding */
+		size_t n = cp < 0x80 ? 1 :
+			custody_path__utf8_next(path + i, len - i, &cp);
 
 		if (n == 0 || (cp >= 0xd800 && cp <= 0xdfff))
 			return custody__error(err, CUSTODY_EINVALID, "path "
@@ -287,11 +296,50 @@ static int check_path(const char *path, const char *shown, int recorded,
 	return recorded ? 0 : check_unsafe(path, len, shown, err);
 }
 
+/*
+ * 1 when check_path would pass an ASCII path, found in one pass over
+ * its bytes; 0 when the full check must decide (not ASCII, a byte it
+ * refuses, an odd or reserved component): that is never a verdict.
+ */
+static int plain_ascii_passes(const char *path)
+{
+	const char *c = path, *s;
+
+	for (s = path; ; s++) {
+		unsigned char b = (unsigned char)*s;
+
+		if (b == '/' || b == '\0') {
+			size_t clen = (size_t)(s - c);
+
+			if (clen == 0 || (c[0] == '.' && (clen == 1 ||
+			    (clen == 2 && c[1] == '.'))))
+				return 0;
+			/* a reserved name starts with '.', 'g' or 'c' in
+			 * either case: | 0x20 lowers a letter and keeps '.'
+			 * (a byte it maps there too is simply looked at) */
+			if (strchr(".gc", c[0] | 0x20) != NULL &&
+			    is_reserved(c, clen) != 0)
+				return 0;
+			if (b == '\0')
+				break;
+			c = s + 1;
+		} else if (b >= 0x80 || b == 0x7f || b == '\\' ||
+		    (b < 0x20 && !custody_path__name_control(b))) {
+			return 0;
+		}
+	}
+	return (size_t)(s - path) <= CUSTODY_PATH_MAX_BYTES;
+}
+
 static int check(const char *path, int recorded, int allow_git,
 	custody_error **err)
 {
 	char shown[CUSTODY_PATH_QUOTE_BYTES];
 	int rc;
+
+	/* most paths are plain ASCII, and pass */
+	if (plain_ascii_passes(path))
+		return 0;
 
 	/* most paths pass: quote one for a message only when it fails */
 	if ((rc = check_path(path, "", recorded, allow_git, NULL)) == 0 ||

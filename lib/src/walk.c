@@ -259,6 +259,89 @@ static void mark_ignored(struct custody_walk *walk, int ignored)
 		walk->files[walk->nfiles - 1].ignored = 1;
 }
 
+/* A folder's names, in the order their paths sort (see cmp_listed). */
+struct listed {
+	size_t off, len;           /* in listing.text */
+	unsigned char type;        /* d_type */
+};
+
+struct listing {
+	struct listed *v;
+	size_t n, alloc;
+	char *text;
+	size_t len, cap;
+	int has_rules;             /* it holds a CUSTODY_IGNORE_FILE */
+};
+
+/* The order of the paths rel/a and rel/b: a folder's name sorts as if
+ * it ended in '/', which its files' paths continue, so walking each
+ * folder in this order finds the files already sorted by path. */
+static int cmp_listed(const void *x, const void *y, void *arg)
+{
+	const struct listed *a = x, *b = y;
+	const char *text = arg;
+	size_t common = a->len < b->len ? a->len : b->len;
+	int c = memcmp(text + a->off, text + b->off, common);
+	unsigned int ca, cb;
+
+	if (c != 0 || a->len == b->len)
+		return c;
+	/* one name begins the other: what follows it decides */
+	ca = a->len > common ? (unsigned char)text[a->off + common] :
+		a->type == DT_DIR ? '/' : 0;
+	cb = b->len > common ? (unsigned char)text[b->off + common] :
+		b->type == DT_DIR ? '/' : 0;
+	return ca < cb ? -1 : ca > cb;
+}
+
+/* Read every name of d but "." and ".." into out, sorted. 0 or -1 (out
+ * of memory). */
+static int list_dir(DIR *d, struct listing *out)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name) + 1;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (out->n == out->alloc) {
+			size_t alloc = out->alloc ? out->alloc * 2 : 64;
+			struct listed *grown = realloc(out->v,
+				alloc * sizeof(*grown));
+
+			if (grown == NULL)
+				return -1;
+			out->v = grown;
+			out->alloc = alloc;
+		}
+		if (out->cap - out->len < len) {
+			size_t cap = out->cap ? out->cap * 2 : 4096;
+			char *grown;
+
+			while (cap - out->len < len)
+				cap *= 2;
+			if ((grown = realloc(out->text, cap)) == NULL)
+				return -1;
+			out->text = grown;
+			out->cap = cap;
+		}
+		if (strcmp(de->d_name, CUSTODY_IGNORE_FILE) == 0)
+			out->has_rules = 1;
+		memcpy(out->text + out->len, de->d_name, len);
+		out->v[out->n].off = out->len;
+		out->v[out->n].len = len - 1;
+		out->v[out->n].type = de->d_type;
+		out->n++;
+		out->len += len;
+	}
+	if (out->n > 1)
+		qsort_r(out->v, out->n, sizeof(*out->v), cmp_listed,
+			out->text);
+	return 0;
+}
+
 /* Walk a folder. Inside a folder a rule leaves out (`ignored`) only
  * registered files matter: nothing there is refused, no rule read. */
 static int walk_dir(struct custody_walk *walk, const char *rel,
@@ -269,7 +352,7 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 	int fd = custody_fs__open_beneath(walk->archive->root_fd, rel,
 		O_RDONLY | O_DIRECTORY, 0);
 	DIR *d;
-	struct dirent *de;
+	struct listing names = { NULL, 0, 0, NULL, 0, 0, 0 };
 	int rc = 0;
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
@@ -284,52 +367,54 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 			return 0;
 		return refuse_or_oom(walk, *rel ? rel : ".", reason, err);
 	}
-	if (!ignored && (rc = push_rules(walk, rel, &pushed, err)) != 0) {
-		closedir(d);
-		return rc;
+	if (list_dir(d, &names) != 0) {
+		rc = custody__oom(err);
+		goto done;
 	}
+	/* the folder's rules, if it lists a file for them */
+	if (!ignored && names.has_rules &&
+	    (rc = push_rules(walk, rel, &pushed, err)) != 0)
+		goto done;
 	if (walk->ndirs == walk->alloc_dirs) {
 		size_t alloc = walk->alloc_dirs ? walk->alloc_dirs * 2 : 64;
 		char **grown = realloc(walk->dirs, alloc * sizeof(*grown));
 
 		if (grown == NULL) {
-			closedir(d);
-			return custody__oom(err);
+			rc = custody__oom(err);
+			goto done;
 		}
 		walk->dirs = grown;
 		walk->alloc_dirs = alloc;
 	}
 	if ((walk->dirs[walk->ndirs] = strdup(rel)) == NULL) {
-		closedir(d);
-		return custody__oom(err);
+		rc = custody__oom(err);
+		goto done;
 	}
 	this_dir = walk->ndirs++;
-	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		const char *name = names.text + names.v[i].off;
+		unsigned char type = names.v[i].type;
 		struct stat cst;
-		char *crel, *cabs;
+		char *crel, *cabs = NULL;
 
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		crel = *rel ? custody_fs__join(rel, de->d_name) :
-			strdup(de->d_name);
-		cabs = custody_fs__join(abs, de->d_name);
-		if (crel == NULL || cabs == NULL) {
+		crel = *rel ? custody_fs__join(rel, name) : strdup(name);
+		if (crel == NULL) {
 			rc = custody__oom(err);
-		} else if (de->d_type == DT_REG) {
-			/* a file: its stat is taken later, on every core */
+		} else if (type == DT_REG) {
+			/* a file: its stat is taken later, on every core,
+			 * by its name in this folder */
 			int left_out = ignored || is_ignored(walk, crel, 0);
 
 			rc = left_out ? 0 : check_name(walk, crel, err);
 			if (rc == 0) {
-				/* the walk keeps the two strings */
-				rc = add_file_owned(walk, crel, cabs, NULL,
+				/* the walk keeps the string */
+				rc = add_file_owned(walk, crel, NULL, NULL,
 					this_dir, err);
-				crel = cabs = NULL;
+				crel = NULL;
 				mark_ignored(walk, left_out);
 			}
 			rc = rc > 0 ? 0 : rc;
-		} else if (fstatat(dirfd(d), de->d_name, &cst,
+		} else if (fstatat(dirfd(d), name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
 
@@ -337,12 +422,17 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 				strerror(errno));
 			rc = ignored ? 0 : refuse_or_oom(walk, crel, reason,
 				err);
+		} else if ((cabs = custody_fs__join(abs, name)) == NULL) {
+			rc = custody__oom(err);
 		} else {
 			rc = visit(walk, crel, cabs, &cst, 0, ignored, err);
 		}
 		free(crel);
 		free(cabs);
 	}
+done:
+	free(names.v);
+	free(names.text);
 	closedir(d);
 	if (pushed)
 		pop_rules(walk);
@@ -543,7 +633,8 @@ static void *stat_worker(void *arg)
 					0);
 				open_dir = f->dir;
 			}
-			name = strrchr(f->abs, '/') + 1;
+			name = strrchr(f->path, '/');
+			name = name ? name + 1 : f->path;
 			if (dfd < 0 || fstatat(dfd, name, &f->st,
 			    AT_SYMLINK_NOFOLLOW) != 0)
 				f->stat_errno = errno ? errno : ENOENT;
@@ -566,9 +657,10 @@ static int cmp_order(const void *x, const void *y, void *arg)
 
 /*
  * Stat the files readdir found, spread over the cores (most of a walk's
- * time is these calls), and sort them by path meanwhile: the first
- * thread sorts an order of the files while the others stat, then joins
- * them. A file that vanished or changed type since it was listed is
+ * time is these calls), and sort them by path meanwhile if the walk
+ * did not find them in order (paths named apart, folders looked into
+ * later): the first thread sorts an order of the files while the
+ * others stat, then joins them. A file that vanished or changed type since it was listed is
  * refused like any other.
  */
 static int stat_and_sort(struct custody_walk *walk, custody_error **err)
@@ -578,8 +670,14 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 	unsigned int nthreads = custody_hash__default_threads(), started = 0;
 	struct custody_walk_file *sorted = NULL;
 	size_t *order = NULL;
+	int unsorted = 0;
 
-	if (walk->nfiles > 1) {
+	/* a walk of one folder finds its files in order (see list_dir):
+	 * sorting is only for what came in another order */
+	for (size_t i = 1; i < walk->nfiles && !unsorted; i++)
+		unsorted = strcmp(walk->files[i - 1].path,
+			walk->files[i].path) > 0;
+	if (unsorted) {
 		order = malloc(walk->nfiles * sizeof(*order));
 		sorted = malloc(walk->nfiles * sizeof(*sorted));
 		if (order == NULL || sorted == NULL) {

@@ -16,7 +16,8 @@
 
 struct custody_walk_file {
 	char *path;                /* collection-relative */
-	char *abs;                 /* until stat (NULL after finish) */
+	char *abs;                 /* when named or found by a stat, until
+	                            * finish; NULL when found by readdir */
 	struct stat st;            /* lstat when found */
 	size_t job;
 	int refused;               /* set by finish when it collides */
