@@ -320,6 +320,7 @@ static int add_plan_hashing(struct add_run *run, custody_error **err)
 		job->ino = (uint64_t)f->st.st_ino;
 		job->dev = (uint64_t)f->st.st_dev;
 		job->size = (uint64_t)f->st.st_size;
+		job->tag = i;
 		f->job = run->njobs;
 		run->njobs++;
 	}
@@ -328,12 +329,8 @@ static int add_plan_hashing(struct add_run *run, custody_error **err)
 		 * then point each file at its job again */
 		qsort(run->jobs, run->njobs, sizeof(*run->jobs), cmp_job_size);
 	}
-	for (size_t j = 0; j < run->njobs; j++) {
-		struct custody_walk_file *f = custody_walk__find(walk,
-			run->jobs[j].name);
-
-		run->pending[f - walk->files].job = &run->jobs[j];
-	}
+	for (size_t j = 0; j < run->njobs; j++)
+		run->pending[run->jobs[j].tag].job = &run->jobs[j];
 	return 0;
 }
 
@@ -876,11 +873,18 @@ static int add_update_index(struct add_run *run, custody_error **err)
 	custody_archive *a = run->a;
 	custody_error *ierr = NULL;
 
-	for (size_t i = 0; i < run->nentries; i++) {
+	for (size_t i = 0, next = 0; i < run->nentries; i++) {
 		const struct custody_entry *e = &run->entries[i];
-		struct custody_walk_file *f = custody_walk__find(&run->walk,
-			e->path);
+		struct custody_walk_file *f;
 		struct custody_record r;
+
+		/* the entries are in the walk's order: find each file by
+		 * its path's pointer from where the last one was */
+		while (next < run->walk.nfiles &&
+		    run->walk.files[next].path != e->path)
+			next++;
+		f = next < run->walk.nfiles ? &run->walk.files[next] :
+			custody_walk__find(&run->walk, e->path);
 
 		custody_index__record_from_entry(&r, e);
 		r.path = strdup(e->path);

@@ -21,6 +21,7 @@ struct custody_hash_job {
 	const char *name;         /* for messages (collection-relative) */
 	int check_identity;       /* refuse if ino/dev differ from below */
 	uint64_t ino, dev;
+	size_t tag;               /* the caller's, never read or changed */
 	/* out */
 	int rc;                   /* 0, an error code (see error), or 1:
 	                             not hashed (the run stopped first) */

@@ -59,6 +59,16 @@ struct custody_key_unlock {
 
 static void unlock_free(struct custody_key_unlock *u);
 
+/*
+ * One scrypt at a time: a command that unlocks two keys (the member key
+ * and the outlet's log key) would otherwise hold 2 x 16 MiB at once,
+ * while its hashing holds its own buffers. Both unlocks still overlap
+ * the command's other work; they only follow each other (~50 ms more
+ * before the second is ready, on a machine where they shared the cores
+ * anyway).
+ */
+static pthread_mutex_t scrypt_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int key_from_pkey(custody_key **out, EVP_PKEY *pkey,
 	custody_error **err)
 {
@@ -439,8 +449,10 @@ static void *unlock_main(void *arg)
 	custody_error *e = NULL;
 	int rc;
 
+	pthread_mutex_lock(&scrypt_lock);
 	rc = open_sealed(&opened, u->sealed, u->path, u->passphrase,
 		u->passphrase_len, &e);
+	pthread_mutex_unlock(&scrypt_lock);
 	OPENSSL_cleanse(u->passphrase, u->passphrase_len);
 	if (rc != 0) {
 		unlock_record(u, rc, e);

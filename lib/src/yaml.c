@@ -531,9 +531,26 @@ int custody_yaml__copy_string(const struct custody_yaml_node *root,
 /*
  * The emitter: libyaml's, unicode on, unlimited width (a long string never
  * folds), "\n" line breaks, implicit document start and end.
+ *
+ * Most documents custody writes (every entry and private part) are one
+ * flat mapping of identifier keys to numbers and printable ASCII strings,
+ * which libyaml writes as `key: 12` and `key: "text"` lines. Such a
+ * document is written directly (libyaml's per-event work was about a
+ * third of an entry's cost); the first event that is anything else
+ * (a nested node, a string with a byte to escape, an unusual key) starts
+ * libyaml and replays what was written so far through it, so the bytes
+ * are always libyaml's.
  */
+struct direct_scalar {
+	size_t offset, length;    /* the scalar's text in the output */
+	int plain;
+};
+
 struct custody_yaml_emitter {
 	yaml_emitter_t yaml;
+	int yaml_started;         /* 0 while the document is written directly */
+	struct direct_scalar *scalars;
+	size_t nscalars, alloc_scalars;
 	custody_buf *buf;
 	size_t capacity;
 	int out_of_memory;
@@ -577,7 +594,7 @@ static int emitter_failed(struct custody_yaml_emitter *em)
 		"%s", em->yaml.problem ? em->yaml.problem : "libyaml error");
 }
 
-static int emit(struct custody_yaml_emitter *em, yaml_event_t *event,
+static int emit_event(struct custody_yaml_emitter *em, yaml_event_t *event,
 	int made)
 {
 	/* yaml_emitter_emit owns the event from here, even on failure. */
@@ -588,15 +605,117 @@ static int emit(struct custody_yaml_emitter *em, yaml_event_t *event,
 	return 0;
 }
 
+static int start_libyaml(struct custody_yaml_emitter *em);
+
+static int emit(struct custody_yaml_emitter *em, yaml_event_t *event,
+	int made)
+{
+	int rc;
+
+	if (!em->yaml_started && (rc = start_libyaml(em)) != 0) {
+		if (made)
+			yaml_event_delete(event);
+		return rc;
+	}
+	return emit_event(em, event, made);
+}
+
+static int emit_scalar_event(struct custody_yaml_emitter *em,
+	const char *value, size_t len, int plain)
+{
+	yaml_event_t event;
+
+	return emit_event(em, &event, yaml_scalar_event_initialize(&event,
+		NULL, NULL, (yaml_char_t *)value, (int)len, plain, !plain,
+		plain ? YAML_PLAIN_SCALAR_STYLE :
+		YAML_DOUBLE_QUOTED_SCALAR_STYLE));
+}
+
+/* A key libyaml writes plain as it is: a short identifier. */
+static int direct_key(const char *s, size_t len)
+{
+	if (len == 0 || len > 64 || !(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* A number libyaml writes plain as it is. */
+static int direct_number(const char *s, size_t len)
+{
+	if (len == 0 || len > 20)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A string libyaml double-quotes with no escape: printable ASCII. */
+static int direct_quoted(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* Write one scalar of the flat mapping directly: 0, or 1 when it is not
+ * one libyaml would write the same way. */
+static int emit_direct(struct custody_yaml_emitter *em, const char *value,
+	size_t len, int plain, int *rc)
+{
+	int is_key = em->nscalars % 2 == 0;
+	const char *before = is_key ? (em->nscalars ? "\n" : "") :
+		plain ? ": " : ": \"";
+	size_t nbefore = strlen(before);
+	struct direct_scalar *d;
+
+	*rc = 0;
+	if (is_key ? !plain || !direct_key(value, len) :
+	    plain ? !direct_number(value, len) : !direct_quoted(value, len))
+		return 1;
+	if (em->nscalars == em->alloc_scalars) {
+		size_t alloc = em->alloc_scalars ? em->alloc_scalars * 2 : 32;
+		struct direct_scalar *grown = realloc(em->scalars,
+			alloc * sizeof(*grown));
+
+		if (grown == NULL) {
+			*rc = custody__oom(em->err);
+			return 0;
+		}
+		em->scalars = grown;
+		em->alloc_scalars = alloc;
+	}
+	if (!write_bytes(em, (unsigned char *)before, nbefore) ||
+	    !write_bytes(em, (unsigned char *)value, len) ||
+	    (!plain && !write_bytes(em, (unsigned char *)"\"", 1))) {
+		*rc = custody__oom(em->err);
+		return 0;
+	}
+	d = &em->scalars[em->nscalars++];
+	d->offset = em->buf->size - len - !plain;
+	d->length = len;
+	d->plain = plain;
+	return 0;
+}
+
 static int emit_scalar(struct custody_yaml_emitter *em, const char *value,
 	yaml_scalar_style_t style)
 {
-	yaml_event_t event;
 	int plain = style == YAML_PLAIN_SCALAR_STYLE;
+	size_t len = strlen(value);
+	int rc;
 
-	return emit(em, &event, yaml_scalar_event_initialize(&event, NULL,
-		NULL, (yaml_char_t *)value, (int)strlen(value), plain, !plain,
-		style));
+	if (!em->yaml_started && emit_direct(em, value, len, plain, &rc) == 0)
+		return rc;
+	if (!em->yaml_started && (rc = start_libyaml(em)) != 0)
+		return rc;
+	return emit_scalar_event(em, value, len, plain);
 }
 
 int custody_yaml__emit_plain(struct custody_yaml_emitter *em,
@@ -669,36 +788,57 @@ void custody_yaml__emitter_free(struct custody_yaml_emitter *em)
 {
 	if (em == NULL)
 		return;
-	yaml_emitter_delete(&em->yaml);
+	if (em->yaml_started)
+		yaml_emitter_delete(&em->yaml);
+	free(em->scalars);
 	free(em);
 }
 
-static int emit_begin(struct custody_yaml_emitter *em)
+/* Hand the document to libyaml: the output so far is taken back and its
+ * scalars replayed as events. */
+static int start_libyaml(struct custody_yaml_emitter *em)
 {
 	yaml_event_t event;
+	char *written = em->buf->ptr;
 	int rc;
 
-	if (!yaml_emitter_initialize(&em->yaml))
+	em->buf->ptr = NULL;
+	em->buf->size = 0;
+	em->capacity = 0;
+	if (!yaml_emitter_initialize(&em->yaml)) {
+		free(written);
 		return custody__oom(em->err);
+	}
+	em->yaml_started = 1;
 	yaml_emitter_set_output(&em->yaml, write_bytes, em);
 	yaml_emitter_set_encoding(&em->yaml, YAML_UTF8_ENCODING);
 	yaml_emitter_set_unicode(&em->yaml, 1);
 	yaml_emitter_set_width(&em->yaml, -1);
 	yaml_emitter_set_indent(&em->yaml, 2);
 	yaml_emitter_set_break(&em->yaml, YAML_LN_BREAK);
-	if ((rc = emit(em, &event, yaml_stream_start_event_initialize(&event,
+	if ((rc = emit_event(em, &event,
+	    yaml_stream_start_event_initialize(&event,
 	    YAML_UTF8_ENCODING))) != 0 ||
-	    (rc = emit(em, &event, yaml_document_start_event_initialize(&event,
-	    NULL, NULL, NULL, 1))) != 0)
+	    (rc = emit_event(em, &event,
+	    yaml_document_start_event_initialize(&event, NULL, NULL, NULL,
+	    1))) != 0 ||
+	    (rc = emit_event(em, &event,
+	    yaml_mapping_start_event_initialize(&event, NULL, NULL, 1,
+	    YAML_BLOCK_MAPPING_STYLE))) != 0) {
+		free(written);
 		return rc;
-	return custody_yaml__emit_mapping_start(em);
+	}
+	for (size_t i = 0; i < em->nscalars && rc == 0; i++)
+		rc = emit_scalar_event(em, written + em->scalars[i].offset,
+			em->scalars[i].length, em->scalars[i].plain);
+	free(written);
+	return rc;
 }
 
 int custody_yaml__emit_begin(struct custody_yaml_emitter **out,
 	custody_buf *buf, custody_error **err)
 {
 	struct custody_yaml_emitter *em;
-	int rc;
 
 	*out = NULL;
 	buf->ptr = NULL;
@@ -707,10 +847,6 @@ int custody_yaml__emit_begin(struct custody_yaml_emitter **out,
 		return custody__oom(err);
 	em->buf = buf;
 	em->err = err;
-	if ((rc = emit_begin(em)) != 0) {
-		custody_yaml__emitter_free(em);
-		return rc;
-	}
 	*out = em;
 	return 0;
 }
@@ -720,6 +856,12 @@ int custody_yaml__emit_end(struct custody_yaml_emitter *em)
 	yaml_event_t event;
 	int rc;
 
+	if (!em->yaml_started && em->nscalars > 0 && em->nscalars % 2 == 0) {
+		/* the flat mapping is complete: its last line's break */
+		if (!write_bytes(em, (unsigned char *)"\n", 1))
+			return custody__oom(em->err);
+		return 0;
+	}
 	if ((rc = custody_yaml__emit_mapping_end(em)) != 0 ||
 	    (rc = emit(em, &event, yaml_document_end_event_initialize(&event,
 	    1))) != 0 ||

@@ -1,6 +1,7 @@
 /*
  * The strict YAML reader (yaml.c) on its own: its limits at their exact
- * boundaries, scalar styles, the UTF-8 check.
+ * boundaries, scalar styles, the UTF-8 check; the emitter's bytes, which
+ * are libyaml's whether a document is written directly or handed to it.
  */
 #include "yaml.h"
 #include "test.h"
@@ -130,12 +131,77 @@ static void test_yaml__utf8_checker(void)
 	CHECK_INT(custody_yaml__bad_utf8("\x80", 1), 1);
 }
 
+/* The expected texts are what libyaml 0.2.5 writes for the same events
+ * with custody's settings. */
+static void test_yaml__emitter_bytes_are_libyamls(void)
+{
+	struct custody_yaml_emitter *em = NULL;
+	custody_error *err = NULL;
+	custody_buf out;
+
+	/* a flat mapping of identifiers, numbers and plain ASCII: direct */
+	CHECK_INT(custody_yaml__emit_begin(&em, &out, &err), 0);
+	CHECK_INT(custody_yaml__emit_uint(em, "custody-entry", 2), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "type", "register"), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "note", "a b"), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "absent", NULL), 0);
+	CHECK_INT(custody_yaml__emit_end(em), 0);
+	CHECK_STR(out.ptr, "custody-entry: 2\ntype: \"register\"\n"
+		"note: \"a b\"\n");
+	custody_yaml__emitter_free(em);
+	custody_buf_dispose(&out);
+
+	/* a tab to escape half way: what was written is replayed */
+	CHECK_INT(custody_yaml__emit_begin(&em, &out, &err), 0);
+	CHECK_INT(custody_yaml__emit_uint(em, "a", 1), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "b", "x\ty"), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "c", "z"), 0);
+	CHECK_INT(custody_yaml__emit_end(em), 0);
+	CHECK_STR(out.ptr, "a: 1\nb: \"x\\ty\"\nc: \"z\"\n");
+	custody_yaml__emitter_free(em);
+	custody_buf_dispose(&out);
+
+	/* UTF-8 and a key that is not a lowercase identifier */
+	CHECK_INT(custody_yaml__emit_begin(&em, &out, &err), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "path", "caf\xc3\xa9"), 0);
+	CHECK_INT(custody_yaml__emit_uint(em, "Caps", 7), 0);
+	CHECK_INT(custody_yaml__emit_end(em), 0);
+	CHECK_STR(out.ptr, "path: \"caf\xc3\xa9\"\nCaps: 7\n");
+	custody_yaml__emitter_free(em);
+	custody_buf_dispose(&out);
+
+	/* a nested sequence after direct lines */
+	CHECK_INT(custody_yaml__emit_begin(&em, &out, &err), 0);
+	CHECK_INT(custody_yaml__emit_uint(em, "index", 3), 0);
+	CHECK_INT(custody_yaml__emit_plain(em, "documents"), 0);
+	CHECK_INT(custody_yaml__emit_sequence_start(em), 0);
+	CHECK_INT(custody_yaml__emit_mapping_start(em), 0);
+	CHECK_INT(custody_yaml__emit_uint(em, "index", 0), 0);
+	CHECK_INT(custody_yaml__emit_string(em, "sha256", "ab"), 0);
+	CHECK_INT(custody_yaml__emit_mapping_end(em), 0);
+	CHECK_INT(custody_yaml__emit_sequence_end(em), 0);
+	CHECK_INT(custody_yaml__emit_end(em), 0);
+	CHECK_STR(out.ptr, "index: 3\ndocuments:\n- index: 0\n"
+		"  sha256: \"ab\"\n");
+	custody_yaml__emitter_free(em);
+	custody_buf_dispose(&out);
+
+	/* nothing at all */
+	CHECK_INT(custody_yaml__emit_begin(&em, &out, &err), 0);
+	CHECK_INT(custody_yaml__emit_end(em), 0);
+	CHECK_STR(out.ptr, "{}\n");
+	custody_yaml__emitter_free(em);
+	custody_buf_dispose(&out);
+	CHECK(err == NULL);
+}
+
 static const struct test tests[] = {
 	TEST(test_yaml__depth_limit_is_exact),
 	TEST(test_yaml__size_limit_is_exact),
 	TEST(test_yaml__node_limit),
 	TEST(test_yaml__scalar_styles_are_kept),
 	TEST(test_yaml__utf8_checker),
+	TEST(test_yaml__emitter_bytes_are_libyamls),
 	{ NULL, NULL }
 };
 
