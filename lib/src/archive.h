@@ -163,6 +163,17 @@ int custody_archive__restore_entry(custody_archive *a,
 	const struct custody_entry *e, const char *rel, const char *dest,
 	int force, custody_error **err);
 
+/*
+ * Verify the message a dkim entry names again, from its stored content
+ * and the entry's evidence: *problem_out (malloc'd) says what does not
+ * hold (the stored content is not the registered message, the verdict
+ * differs), NULL when it holds or the content is not stored. Errors
+ * (returned) only for out of memory and unreadable objects.
+ */
+int custody_archive__dkim_recheck_entry(custody_archive *a, git_tree *tree,
+	const struct custody_entry *dkim, char **problem_out,
+	custody_error **err);
+
 int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err);

@@ -224,17 +224,202 @@ test_dkim__hostile_messages_are_refused_and_nothing_written() {
 	expect_err 'custody: box.eml: byte 0: a line that is neither a header nor a continuation line (an mbox "From " line: a mailbox, not one message)'
 }
 
+G=.custody
+
+# an archive in mail/ holding m1.eml (RSA) and m2.eml (Ed25519), signed
+# here, registered by one add (entries 1 and 2)
+mail_archive() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m1.eml
+	sign ed.pem ed simple/simple ed25519-sha256 <plain.eml >mail/m2.eml
+	cd mail
+	run init --origin example.org/mail
+	expect_rc 0
+	run add m1.eml m2.eml
+	expect_rc 0
+}
+
+commits() { git --git-dir=$G rev-list --count main; }
+
+test_dkim__records_one_entry_per_message_in_one_commit() {
+	mail_archive
+	local before leaf e
+	before=$(commits)
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "m1.eml: pass (keys observed "
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: pass
+  recorded: dkim entry 3"
+	expect_out_has "  d=example.org s=ed a=ed25519-sha256: pass
+  recorded: dkim entry 4"
+	expect_out_has "recorded 2 dkim entries, commit "
+	expect_eq "$(commits)" $((before + 1)) "commits"
+	e=$(entry_public $G 3)
+	contains "$e" 'type: "dkim"' || fail "$e"
+	contains "$e" 'message: 1' || fail "$e"
+	leaf=$( { printf '\0'; entry_public $G 1; } | sha256sum | cut -c1-64)
+	contains "$e" "message_leaf: \"$leaf\"" ||
+		fail "message_leaf is not entry 1's leaf hash: $e"
+	contains "$e" 'verdict: "pass"' || fail "$e"
+	contains "$e" "key-source dns\\nkey-time " || fail "$e"
+	contains "$e" "resolver 127.0.0.1:$PORT\\n" || fail "$e"
+	contains "$e" "canonicalization relaxed/relaxed\\n" || fail "$e"
+	contains "$(entry_public $G 4)" 'message: 2' || fail "entry 4"
+	# only the actor (and a note) are private
+	expect_eq "$(entry_private $G 3 | grep -c '^[a-z_-]*:')" 5 \
+		"private keys of a dkim entry"
+	run verify
+	expect_rc 0
+	# the evidence in the entry verifies by dkimpy too
+	"$PYTHON" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(sys.stdin)["evidence"])' \
+		< <(entry_public $G 4) >m2.ev
+	expect_eq "$("$PYTHON" "$SRCDIR/tests/cli/dkim-verify.py" m2.eml m2.ev)" \
+		pass "dkimpy on the archived evidence"
+	run log --json
+	expect_rc 0
+	run dkim m1.eml --resolver "127.0.0.1:$PORT" --json --note 'first look'
+	expect_rc 0
+	expect_out_has '"entry":5}],"commit":"'
+}
+
+test_dkim__a_failed_verdict_is_recorded_too() {
+	mail_archive
+	sed 's/numbers/Numbers/' m1.eml >body.eml
+	run add body.eml
+	expect_rc 0
+	run dkim body.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_out_has "body.eml: fail (keys observed "
+	expect_out_has "  recorded: dkim entry 4"
+	contains "$(entry_public $G 4)" 'verdict: "fail"' || fail "entry 4"
+	run dkim check body.eml
+	expect_rc 1
+	expect_out_has "  dkim entry 4 recorded: fail"
+	expect_out_has "Not every message passed."
+}
+
+test_dkim__refusals_record_nothing() {
+	mail_archive
+	local before
+	snapshot $G >"$TMP/before"
+	# not registered
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >new.eml
+	run dkim m1.eml new.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err_has "custody: "
+	expect_err_has "new.eml"
+	expect_out ""
+	# changed since it was registered (stored content is checked, so
+	# the stored copy wins; a --no-store registration reads the file)
+	run add --no-store new.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	echo 'tail' >>new.eml
+	run dkim new.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err_has "custody: new.eml: not the message entry 3 registered (its SHA-256 differs)"
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	# a hostile message, registered: refused whole, with the good one
+	printf 'From: a\r\nX: \0\r\n\r\nbody\r\n' >nul.eml
+	run add nul.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	run dkim m1.eml nul.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err "custody: nul.eml: byte 12: a NUL byte, which no RFC 5322 message holds"
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	# --no-record verifies only
+	run dkim m1.eml --no-record --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "--no-record recorded"
+	contains "$OUT" "recorded" && fail "--no-record says recorded: $OUT"
+	return 0
+}
+
+test_dkim__check_from_the_archive_after_dns_is_gone() {
+	mail_archive
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	kill "$DNS_PID"
+	run dkim check
+	expect_rc 0
+	expect_out_has "m1.eml: pass (keys observed "
+	expect_out_has "  dkim entry 3 recorded: pass"
+	expect_out_has "m2.eml: pass (keys observed "
+	expect_out_has "  dkim entry 4 recorded: pass"
+	expect_out_has "Every message passed. This proves: the keys as DNS served them then"
+	run dkim check m2.eml --json
+	expect_rc 0
+	expect_out_has '"format":"custody-dkim-check/v1","messages":[{"file":"m2.eml","verdict":"pass"'
+	expect_out_has '"entry":4,"recorded_verdict":"pass"}]}'
+	# a message with no dkim entry
+	cp m1.eml m3.eml
+	run add m3.eml
+	run dkim check m3.eml
+	expect_rc 1
+	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
+}
+
+# verify checks each dkim entry's link and its evidence against the
+# stored message: a forged verdict and a wrong leaf are both reported
+test_dkim__verify_rechecks_the_entries() {
+	mail_archive
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	kill "$DNS_PID"
+	run verify
+	expect_rc 0
+	tampered
+	local tree commit
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	put() { # put INDEX SED: edit the public part, reseal the private
+		entry_public $G "$1" | sed "$2" >"$TMP/e.yaml"
+		entry_private $G "$1" >"$TMP/p.yaml"
+		"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")",$(entry_part_path log "$1")
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",$(entry_part_path private "$1")
+	}
+	# entry 3: m1's pass made a fail, in the verdict and the evidence
+	put 3 's/^verdict: "pass"/verdict: "fail"/; s/\\nverdict pass\\n/\\nverdict fail\\n/'
+	# entry 4: names m1 with m2's leaf
+	put 4 's/^message: 2/message: 1/'
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m forged)
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	run verify
+	expect_rc 1
+	expect_out_has "records verdict fail, but the stored message of entry 1 gives pass from its evidence"
+	expect_out_has "'message_leaf' is not the leaf hash of entry 1, the message it names"
+}
+
 test_dkim__usage_errors() {
 	run dkim
 	expect_rc 2
 	run dkim a.eml b.eml -o x
 	expect_rc 2
 	expect_err_has "-o writes the evidence of one MSG"
-	run dkim check a.eml
+	run dkim check a.eml b.eml --evidence e
 	expect_rc 2
-	expect_err_has "name the evidence with --evidence EVIDENCE"
+	expect_err_has "--evidence is the evidence of one MSG"
 	run dkim check a.eml --evidence e --resolver 127.0.0.1
 	expect_rc 2
+	run dkim check a.eml --note x
+	expect_rc 2
+	run dkim a.eml --no-record --note x
+	expect_rc 2
+	# outside an archive, check without --evidence has nothing to read
+	run dkim check a.eml
+	expect_rc 1
+	expect_err_has "custody: no archive in "
 	run dkim a.eml --resolver '::1'
 	expect_rc 1
 }
