@@ -279,9 +279,27 @@ test_dkim__records_one_entry_per_message_in_one_commit() {
 		pass "dkimpy on the archived evidence"
 	run log --json
 	expect_rc 0
+	expect_out_has '"type":"dkim",'
+	expect_out_has ',"message":2,"message_leaf":"'
+	run log -n 1
+	expect_rc 0
+	expect_out_has " dkim     pass for #2  keys observed "
+	expect_out_has "
+         d=example.org s=ed a=ed25519-sha256: pass"
+	run log m1.eml
+	expect_rc 0
+	expect_out_has "m1.eml: DKIM pass (keys observed then; entry 1 registered it)  [entry 3, by tester]"
+	run log m1.eml --json
+	expect_rc 0
+	expect_out_has '{"kind":"dkim","entry":3,'
+	run report m1.eml -o "$TMP/report.html"
+	expect_rc 0
+	grep -q 'DKIM checked: pass (keys observed at this time)' \
+		"$TMP/report.html" || fail "the report does not show the verdict"
 	run dkim m1.eml --resolver "127.0.0.1:$PORT" --json --note 'first look'
 	expect_rc 0
 	expect_out_has '"entry":5}],"commit":"'
+	contains "$(entry_private $G 5)" 'note: "first look"' || fail "note"
 }
 
 test_dkim__a_failed_verdict_is_recorded_too() {
