@@ -44,6 +44,9 @@ struct custody_archive {
 	 * here until the next one (see custody_change__append) */
 	char change_time[32];
 	char (*change_salts)[65];
+	/* the leaf hashes a change's dkim entries got from the entries of
+	 * the same change they name (custody_change__append) */
+	char (*change_links)[65];
 	/* the largest size this handle has noted in custody-shared (only
 	 * the largest is ever read): a smaller or equal one is not written
 	 * and synced again, so a bag of n proofs costs one fsync, not n */

@@ -323,7 +323,7 @@ test_dkim__refusals_record_nothing() {
 	local before
 	snapshot $G >"$TMP/before"
 	# not registered
-	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >new.eml
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >new.eml
 	run dkim m1.eml new.eml --resolver "127.0.0.1:$PORT"
 	expect_rc 1
 	expect_err_has "custody: "
@@ -417,6 +417,136 @@ test_dkim__verify_rechecks_the_entries() {
 	expect_rc 1
 	expect_out_has "records verdict fail, but the stored message of entry 1 gives pass from its evidence"
 	expect_out_has "'message_leaf' is not the leaf hash of entry 1, the message it names"
+}
+
+test_dkim__add_dkim_records_the_entries_in_the_add_commit() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m1.eml
+	sign ed.pem ed relaxed/simple ed25519-sha256 <plain.eml >mail/m2.eml
+	echo 'not mail' >mail/notes.txt
+	cd mail
+	run init --origin example.org/mail
+	local before leaf
+	before=$(commits)
+	run add --dkim --resolver "127.0.0.1:$PORT" .
+	expect_rc 0
+	expect_out_has "dkim m1.eml: pass, entry 4
+  d=example.org s=rsa a=rsa-sha256: pass
+dkim m2.eml: pass, entry 5
+  d=example.org s=ed a=ed25519-sha256: pass"
+	expect_out_has "3 registered, 0 new versions, 0 unchanged; commit "
+	expect_eq "$(commits)" $((before + 1)) "commits"
+	# entries 1-3 the files (m1, m2, notes), 4-5 the dkim entries
+	contains "$(entry_public $G 4)" 'message: 1' || fail "entry 4"
+	contains "$(entry_public $G 5)" 'message: 2' || fail "entry 5"
+	leaf=$( { printf '\0'; entry_public $G 2; } | sha256sum | cut -c1-64)
+	contains "$(entry_public $G 5)" "message_leaf: \"$leaf\"" ||
+		fail "the linked leaf is not entry 2's"
+	run verify
+	expect_rc 0
+	# without --dkim, add records no dkim entry
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >m3.eml
+	run add m3.eml
+	expect_rc 0
+	contains "$(entry_public $G 6)" 'type: "register"' || fail "entry 6"
+	[ "$(git --git-dir=$G ls-tree -r --name-only main log | wc -l)" = 7 ] ||
+		fail "an add without --dkim recorded more than the file"
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >m4.eml
+	CUSTODY_RESOLVER=127.0.0.1:$PORT run add --dkim m4.eml --json
+	expect_rc 0
+	expect_out_has '"dkim":[{"file":"m4.eml","verdict":"pass","entry":8}]'
+	kill "$DNS_PID"
+	run dkim check
+	expect_rc 0
+	expect_out_has "  dkim entry 8 recorded: pass"
+}
+
+# mbox lines (LF, as mailboxes are), each message signed here
+make_mbox() {
+	local i
+	: >"$1"
+	for i in 1 2 3; do
+		printf 'From: Joe <joe@example.org>\r\nTo: Sue <sue@example.net>\r\nSubject: part %s\r\n\r\nFrom the desk:\r\nline %s\r\n' "$i" "$i" >"p$i.eml"
+		sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <"p$i.eml" |
+			tr -d '\r' >"s$i.eml"
+		{ echo "From joe@example.org Fri Dec  4 10:0$i:00 2026"
+		  sed 's/^From the desk:/>From the desk:/' "s$i.eml"
+		  echo; } >>"$1"
+	done
+}
+
+test_dkim__add_mbox_splits_registers_and_checks_each_message() {
+	make_keys
+	records
+	mkdir mail
+	cd mail
+	make_mbox inbox.mbox
+	run init --origin example.org/mail
+	run add --mbox inbox.mbox --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "dkim inbox.mbox.d/0001.eml: pass, entry 5"
+	expect_out_has "dkim inbox.mbox.d/0003.eml: pass, entry 7"
+	expect_out_has "4 registered, 0 new versions, 0 unchanged; commit "
+	# each message is the signed one, its ">From " unescaped
+	cmp -s inbox.mbox.d/0002.eml s2.eml || fail "message 2 is not as signed"
+	"$PYTHON" "$SRCDIR/tests/cli/dkim-verify.py" inbox.mbox.d/0002.eml \
+		<(entry_public $G 6 | "$PYTHON" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(sys.stdin)["evidence"])') \
+		>"$TMP/dkimpy" || true
+	expect_eq "$(cat "$TMP/dkimpy")" pass "dkimpy on message 2"
+	run verify
+	expect_rc 0
+	# again: the same files, nothing new
+	run add --mbox inbox.mbox --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "nothing to record: 4 files unchanged"
+}
+
+test_dkim__a_malicious_mbox_is_refused_whole() {
+	make_keys
+	records
+	mkdir mail
+	cd mail
+	run init --origin example.org/mail
+	snapshot $G >"$TMP/before"
+	local r="127.0.0.1:$PORT"
+	refused() { # refused FILE ERROR: add --mbox FILE fails with ERROR
+		run add --mbox "$1" --resolver "$r"
+		expect_rc 1
+		expect_err "$2"
+		expect_out ""
+		snapshot $G >"$TMP/after"
+		cmp -s "$TMP/before" "$TMP/after" || fail "$1: the archive changed"
+		[ ! -e "$1.d" ] || fail "$1: split messages left behind"
+	}
+	make_mbox good.mbox
+	# a NUL byte in the second message
+	sed '8s/line/li\x00ne/' good.mbox >nul.mbox
+	refused nul.mbox "custody: nul.mbox: line 8, byte $(($(head -7 good.mbox | wc -c) + 2)): a NUL byte, which no mbox or message holds"
+	# an empty message
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; echo; cat good.mbox; } >empty.mbox
+	refused empty.mbox "custody: empty.mbox: message 1 (line 1): an empty message"
+	# not an mbox
+	cp s1.eml notbox.mbox
+	refused notbox.mbox 'custody: notbox.mbox: line 1: not an mbox (it does not begin with a "From " line)'
+	# a huge header block, endless continuation lines
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'Subject: x\n'; yes ' more' | head -20000; printf '\nbody\n'; } >long.mbox
+	refused long.mbox "custody: long.mbox: message 1 (line 1): byte 0: one header of 140010 bytes with its continuation lines, more than 65536"
+	# a "From " line inside a body (after a text line) stays in the body
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'From: a@example.org\nSubject: s\n\nhello\nFrom the start\n'; } >inbody.mbox
+	run add --mbox inbody.mbox --resolver "$r"
+	expect_rc 0
+	expect_out_has "dkim inbody.mbox.d/0001.eml: none, entry "
+	expect_eq "$(tail -1 inbody.mbox.d/0001.eml)" "From the start" "body line"
+	snapshot $G >"$TMP/before"
+	# more messages than custody splits
+	"$PYTHON" -c '
+import sys
+w = sys.stdout.write
+for i in range(10001):
+    w("From a Fri Dec  4 10:00:00 2026\nFrom: a@example.org\n\nx\n\n")' >many.mbox
+	refused many.mbox "custody: many.mbox: line 50001: more than 10000 messages; split the mailbox first"
 }
 
 test_dkim__usage_errors() {

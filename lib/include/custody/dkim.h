@@ -198,6 +198,47 @@ CUSTODY_EXTERN(int) custody_archive_dkim_check(custody_archive *archive,
 	const char *const *paths, size_t n, custody_dkim_check_cb cb,
 	void *payload, custody_error **err);
 
+/*
+ * custody_archive_add, and for each new registration of a file whose
+ * name ends in ".eml" (any case) a dkim entry, in the same commit:
+ * the message is verified (as custody_archive_dkim) under the add's
+ * lock, before anything is written. A message custody_dkim_verify
+ * refuses (NUL bytes, a header block over the limits, ...) refuses the
+ * whole add, naming it: nothing is recorded. entry_cb (may be NULL)
+ * sees each registration as custody_archive_add's does; once committed,
+ * cb (may be NULL) hears of each message: its path, its dkim entry, the
+ * verdict and the report (problem NULL); both get `payload`. Errors: those of custody_archive_add
+ * and custody_archive_dkim.
+ */
+CUSTODY_EXTERN(int) custody_archive_add_dkim(custody_archive *archive,
+	const char *const *paths, size_t n, const custody_add_options *add,
+	const custody_dkim_record_options *dkim, custody_entry_cb entry_cb,
+	custody_dkim_check_cb cb, void *payload, custody_add_summary *summary,
+	custody_error **err);
+
+/* Most messages one mbox may hold (custody_archive_add_mbox). */
+#define CUSTODY_MBOX_MAX_MESSAGES 10000
+
+/*
+ * Register an mbox and each message in it as its own document, DKIM
+ * checked, in one commit (custody_archive_add_dkim). The mbox (mboxrd,
+ * which reads mboxo too: a message starts at a "From " line at the
+ * start of the file or after an empty line; ">From " lines lose one
+ * '>') is split into the folder MBOX.d beside it, as 0001.eml, 0002.eml,
+ * ... (the envelope "From " line and the empty line before the next
+ * dropped). A file there already must hold exactly those bytes. The
+ * mbox is refused whole, naming it, the message and its line, before
+ * anything is written, for: a NUL byte, an empty message, a message
+ * custody_dkim_verify refuses, more than CUSTODY_MBOX_MAX_MESSAGES
+ * messages, no "From " line first. When the add fails the files it
+ * wrote are removed again.
+ */
+CUSTODY_EXTERN(int) custody_archive_add_mbox(custody_archive *archive,
+	const char *mbox, const custody_add_options *add,
+	const custody_dkim_record_options *dkim, custody_entry_cb entry_cb,
+	custody_dkim_check_cb cb, void *payload, custody_add_summary *summary,
+	custody_error **err);
+
 #ifdef __cplusplus
 }
 #endif
