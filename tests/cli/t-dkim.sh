@@ -549,6 +549,35 @@ for i in range(10001):
 	refused many.mbox "custody: many.mbox: line 50001: more than 10000 messages; split the mailbox first"
 }
 
+# a key record of 64 KiB: from a file it is refused before anything is
+# asked or written; served by DNS (dnsmasq cuts such an answer) it is a
+# permerror finding, recorded as what DNS served
+test_dkim__a_64_kib_key_record_is_refused_or_a_permerror() {
+	make_keys
+	local big
+	big="v=DKIM1; k=rsa; p=$RSA; n=$(head -c 49152 /dev/zero | base64 -w0)"
+	start_dns "huge._domainkey.example.org,$big"
+	mkdir mail
+	sign rsa.pem huge relaxed/relaxed rsa-sha256 <plain.eml >mail/m.eml
+	echo "$big" >huge.txt
+	cd mail
+	run init --origin example.org/mail
+	run add m.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	run dkim m.eml --key-record ../huge.txt
+	expect_rc 1
+	expect_err "custody: ../huge.txt: too big (65951 bytes, at most 1025)"
+	expect_out ""
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	run dkim m.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_out_has "  d=example.org s=huge a=rsa-sha256: permerror (a TXT string runs past its record)
+  recorded: dkim entry 2"
+	contains "$(entry_public $G 2)" 'verdict: "fail"' || fail "entry 2"
+}
+
 test_dkim__usage_errors() {
 	run dkim
 	expect_rc 2
