@@ -177,6 +177,8 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 			goto done;
 		rc = custody_dkim_verify(&reports[i], msgs[i].bytes.ptr,
 			msgs[i].bytes.size, &opts->dkim, &why);
+		/* many messages: keep one in memory at a time */
+		custody_buf_dispose(&msgs[i].bytes);
 		if (rc != 0) {
 			custody__error(err, rc, "%s: %s", msgs[i].rel,
 				custody_error_message(why));
