@@ -383,6 +383,29 @@ test_dkim__check_from_the_archive_after_dns_is_gone() {
 	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
 }
 
+# a message registered as hashes only, changed since: its dkim entry
+# cannot be checked against it, and check says so
+test_dkim__check_says_when_a_message_cannot_be_checked() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m.eml
+	cd mail
+	run init --origin example.org/mail
+	run add --no-store --dkim m.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	run dkim check
+	expect_rc 0
+	echo 'tail' >>m.eml
+	run dkim check
+	expect_rc 1
+	expect_out_has "m.eml: not checked (dkim entry 2 says pass): m.eml: not the message entry 1 registered (its SHA-256 differs)"
+	expect_out_has "Not every message passed."
+	run dkim check --json
+	expect_rc 1
+	expect_out_has '"messages":[{"file":"m.eml","entry":2,"recorded_verdict":"pass","problem":"m.eml: not the message entry 1 registered (its SHA-256 differs)"}]'
+}
+
 # verify checks each dkim entry's link and its evidence against the
 # stored message: a forged verdict and a wrong leaf are both reported
 test_dkim__verify_rechecks_the_entries() {
