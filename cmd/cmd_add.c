@@ -66,9 +66,8 @@ static const char help[] =
 "Examples:\n"
 "  custody add --dry-run .       what a registration of everything would\n"
 "                                record and refuse\n"
-"  custody add --skip-refused --source S-1 inbox/\n"
-"  custody add --no-store --exclude '*.tmp' -q leak/\n"
-"  custody add --mbox leak/inbox.mbox\n"
+"  custody add --dkim --skip-refused --source S-1 inbox/\n"
+"  custody add --mbox leak/inbox.mbox --no-store -q\n"
 "\n"
 "Exit status: 0 recorded (or nothing to record), 1 refused or failed\n"
 "(nothing recorded), 2 usage.\n";

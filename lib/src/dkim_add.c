@@ -403,6 +403,16 @@ int custody_archive_add_mbox(custody_archive *a, const char *mbox,
 	} else if (errno != EEXIST) {
 		rc = custody__error_sys(err, CUSTODY_EIO, errno, "%s", folder);
 		goto done;
+	} else {
+		struct stat st;
+
+		/* never write through a link to somewhere else */
+		if (lstat(folder, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			rc = custody__error(err, CUSTODY_EINVALID, "%s exists "
+				"and is not a folder (a symbolic link?); the "
+				"messages go in a real folder", folder);
+			goto done;
+		}
 	}
 	names[0] = (char *)mbox;
 	for (i = 0; i < m.n; i++) {

@@ -556,6 +556,15 @@ test_dkim__a_malicious_mbox_is_refused_whole() {
 	# a huge header block, endless continuation lines
 	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'Subject: x\n'; yes ' more' | head -20000; printf '\nbody\n'; } >long.mbox
 	refused long.mbox "custody: long.mbox: message 1 (line 1): byte 0: one header of 140010 bytes with its continuation lines, more than 65536"
+	# FILE.d a link to elsewhere: nothing is written through it
+	mkdir "$TMP/elsewhere"
+	cp good.mbox link.mbox
+	ln -s "$TMP/elsewhere" link.mbox.d
+	run add --mbox link.mbox --resolver "$r"
+	expect_rc 1
+	expect_err "custody: link.mbox.d exists and is not a folder (a symbolic link?); the messages go in a real folder"
+	[ -z "$(ls "$TMP/elsewhere")" ] || fail "written through the link"
+	rm link.mbox.d
 	# a "From " line inside a body (after a text line) stays in the body
 	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'From: a@example.org\nSubject: s\n\nhello\nFrom the start\n'; } >inbody.mbox
 	run add --mbox inbody.mbox --resolver "$r"
