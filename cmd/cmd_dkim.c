@@ -287,6 +287,15 @@ static int dkim_check(int argc, char **argv)
 	    cli_read_file(evidence_path, EVIDENCE_MAX, &evidence, &elen) !=
 	    EXIT_OK)
 		goto done;
+	/* the evidence is read as text: a NUL would end it early, and
+	 * what follows would go unread */
+	if (memchr(evidence, '\0', elen) != NULL) {
+		cli_error("%s: byte %zu is a NUL byte: not DKIM evidence "
+			"(custody-dkim/v1 is text)", evidence_path,
+			(size_t)((char *)memchr(evidence, '\0', elen) -
+			evidence) + 1);
+		goto done;
+	}
 	if (custody_dkim_recheck(&r, msg, len, evidence, &err) != 0) {
 		cli_error("%s: %s: %s", argv[optind], evidence_path,
 			cli_error_text(err));

@@ -122,8 +122,8 @@ static const char sync_help[] =
 "  custody sync partner --key jane --wait 30\n";
 
 static const char push_help[] =
-"usage: custody push [REMOTE] [--key NAME] [--passphrase-file FILE] [--json]\n"
-"                    [--archive DIR]\n"
+"usage: custody push [REMOTE] [--key NAME] [--passphrase-file FILE]\n"
+"                    [--max-bytes N] [--json] [--archive DIR]\n"
 "\n"
 "Send main to the remote, fast-forward only: refused when the remote has\n"
 "commits this archive lacks (`custody sync` first). The remote's answer\n"
@@ -134,6 +134,9 @@ static const char push_help[] =
 "documents by `custody restore`.\n"
 "\n" TRANSPORTS
 "\n"
+"  --max-bytes N  stop once the remote sent more than N bytes: its list\n"
+"                 of refs, its answer, and what a sync on the way\n"
+"                 fetches (default 16 GiB)\n"
 "  --key NAME     the key a sync on the way signs with (default:\n"
 "                 CUSTODY_KEY)\n"
 "  --passphrase-file FILE  read the key's passphrase from FILE\n"
@@ -289,7 +292,7 @@ static int transfer(const char *what, int argc, char **argv)
 			CLI_PASSPHRASE_FILE,
 	};
 	static const struct cli_options push_options = {
-		.command = "push", .help = push_help,
+		.command = "push", .help = push_help, .own = sync_own,
 		.common = CLI_ARCHIVE | CLI_JSON | CLI_KEY |
 			CLI_PASSPHRASE_FILE,
 	};

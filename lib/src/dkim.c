@@ -25,6 +25,9 @@
 /* Seconds a t= may lie after the observation time (libopendkim's own
  * default allowance for clocks that disagree). */
 #define FUTURE_SLACK 300
+/* The latest observation time read or taken: the end of year 9999, far
+ * from where adding FUTURE_SLACK would overflow. */
+#define LATEST_TIME INT64_C(253402300799)
 
 struct sig_report {
 	char domain[256];
@@ -42,7 +45,13 @@ struct sig_report {
 	struct custody_dkim_key key;
 	int have_key;
 	const void *sig;        /* libopendkim's, while verifying */
+	unsigned int read;      /* evidence lines read (EVIDENCE_*) */
 };
+
+/* The evidence lines a signature may have once only: each holds a
+ * value allocated as it is read. */
+#define EVIDENCE_RDATA 1u
+#define EVIDENCE_RECORD 2u
 
 struct custody_dkim_report {
 	int64_t now;
@@ -170,9 +179,13 @@ static int fetch_key(struct lookup *l, struct sig_report *s)
 		*k = a->key;
 		k->text = NULL;
 		k->rdata = NULL;
-		if (a->key.text != NULL &&
-		    (k->text = strdup(a->key.text)) == NULL)
-			return custody__oom(l->err);
+		/* all of its bytes: a record may hold a NUL (a permerror
+		 * then), and k->text_len counts past it */
+		if (a->key.text != NULL) {
+			if ((k->text = malloc(a->key.text_len + 1)) == NULL)
+				return custody__oom(l->err);
+			memcpy(k->text, a->key.text, a->key.text_len + 1);
+		}
 		if (a->key.rdata != NULL) {
 			k->rdata = malloc(a->key.rdata_len ?
 				a->key.rdata_len : 1);
@@ -218,6 +231,11 @@ static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
 	buf[0] = '\0';
 	if (strcmp(k->status, "ok") != 0)
 		return DKIM_CBSTAT_CONTINUE;
+	if (k->text == NULL) {
+		snprintf(k->status, sizeof(k->status), "permerror");
+		snprintf(k->reason, sizeof(k->reason), "no key record");
+		return DKIM_CBSTAT_CONTINUE;
+	}
 	if (k->text_len >= buflen || k->text_len >= CUSTODY_DKIM_MAX_KEY_RECORD) {
 		snprintf(k->status, sizeof(k->status), "permerror");
 		snprintf(k->reason, sizeof(k->reason), "a key record of %zu "
@@ -562,6 +580,10 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 		return custody__error(err, CUSTODY_EINVALID, "resolver \"%s\" %s",
 			opts->resolver,
 			custody_dkim__resolver_problem(opts->resolver));
+	if (opts->now < 0 || opts->now > LATEST_TIME)
+		return custody__error(err, CUSTODY_EINVALID, "an observation "
+			"time of %" PRId64 ": not between 1970 and 9999",
+			opts->now);
 	if (opts->key_record != NULL &&
 	    (strlen(opts->key_record) >= CUSTODY_DKIM_MAX_KEY_RECORD ||
 	    strpbrk(opts->key_record, "\r\n") != NULL))
@@ -804,22 +826,62 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 		} else if ((v = value_of(line, "key-status")) != NULL) {
 			snprintf(s->key.status, sizeof(s->key.status), "%s", v);
 		} else if ((v = value_of(line, "key-rdata")) != NULL) {
+			if (s->read & EVIDENCE_RDATA)
+				goto bad;
+			s->read |= EVIDENCE_RDATA;
 			if ((rc = decode_b64(&s->key.rdata, &s->key.rdata_len,
 			    v)) != 0)
 				goto bad_or_oom;
 		} else if ((v = value_of(line, "key-record")) != NULL) {
 			unsigned char *text;
+			if (s->read & EVIDENCE_RECORD)
+				goto bad;
+			s->read |= EVIDENCE_RECORD;
 			if ((rc = decode_b64(&text, &s->key.text_len, v)) != 0)
 				goto bad_or_oom;
 			s->key.text = (char *)text;
 		} else if ((v = value_of(line, "reason")) != NULL) {
+			/* "-" is how an empty reason is written */
 			if (strcmp(s->key.status, "ok") != 0)
 				snprintf(s->key.reason, sizeof(s->key.reason),
-					"%s", v);
+					"%s", strcmp(v, "-") == 0 ? "" : v);
 		}
 	}
-	if (!ended || r->sha256[0] == '\0' || r->now <= 0)
-		goto bad;
+	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0 ||
+	    r->now > LATEST_TIME) {
+		/* what is missing, not a line: there may be none */
+		rc = custody__error(err, CUSTODY_EINVALID, "DKIM evidence: %s",
+			lineno == 0 ? "empty, not what custody writes "
+			"(custody-dkim/v1)" : !ended ? "no \"end\" line: cut "
+			"short, or not what custody writes" :
+			r->sha256[0] == '\0' ? "no \"message-sha256\" line" :
+			"no \"observed\" time between 1970 and 9999");
+		goto fail;
+	}
+	/* a signature's key status becomes its result when it is not
+	 * "ok": only what custody writes, or evidence could say "pass" */
+	for (size_t i = 0; i < r->nsigs; i++) {
+		const char *st = r->sigs[i].key.status;
+
+		if (strcmp(st, "ok") != 0 && strcmp(st, "nokey") != 0 &&
+		    strcmp(st, "temperror") != 0 &&
+		    strcmp(st, "permerror") != 0) {
+			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
+				"evidence: signature %zu: key-status \"%s\" is "
+				"not ok, nokey, temperror or permerror", i + 1,
+				st);
+			goto fail;
+		}
+		if (strcmp(st, "ok") == 0 && (r->sigs[i].key.text == NULL ||
+		    memchr(r->sigs[i].key.text, '\0',
+		    r->sigs[i].key.text_len) != NULL)) {
+			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
+				"evidence: signature %zu: key-status ok, but %s",
+				i + 1, r->sigs[i].key.text == NULL ? "no "
+				"key-record" : "the key-record holds a NUL byte");
+			goto fail;
+		}
+	}
 	*out = r;
 	free(copy);
 	return 0;

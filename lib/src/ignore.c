@@ -8,6 +8,7 @@
 #include "path.h"
 
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,21 +108,50 @@ static size_t split(char *s, char **parts, size_t max)
 	return n;
 }
 
+/*
+ * Match name[0 .. nn) against pat[0 .. np), component by component: a
+ * '**' component stands for any number of folders, the others are
+ * fnmatch patterns of one component each. A trailing '**' is all that
+ * is inside, not the folder: it is read as one component of any name
+ * followed by any number.
+ *
+ * This is wildcard matching with '**' as the wildcard, done as the
+ * classic greedy walk: on a mismatch, the last '**' seen takes one more
+ * component and the walk resumes after it. Going back to the last '**'
+ * only is enough because a '**' matches any run of components, and it
+ * keeps the work to np * nn steps; trying every split at every '**'
+ * (as this did) took longer than any wait for rules like
+ * "**" "/" "**" "/" ... "/x" against a deep folder.
+ */
 static int match_parts(char **pat, size_t np, char **name, size_t nn)
 {
-	if (np == 0)
-		return nn == 0;
-	if (strcmp(pat[0], "**") == 0) {
-		/* a trailing '**' is all that is inside, not the folder */
-		if (np == 1)
-			return nn > 0;
-		for (size_t k = 0; k <= nn; k++)
-			if (match_parts(pat + 1, np - 1, name + k, nn - k))
-				return 1;
-		return 0;
+	int trailing = np > 0 && strcmp(pat[np - 1], "**") == 0;
+	size_t body = trailing ? np - 1 : np;    /* pat[0 .. body) as given */
+	size_t ntok = trailing ? body + 2 : body;
+	size_t p = 0, n = 0, star = SIZE_MAX, star_n = 0;
+
+#define IS_STAR(t) ((t) < body ? strcmp(pat[t], "**") == 0 : \
+	(t) == body + 1)
+	while (n < nn) {
+		if (p < ntok && IS_STAR(p)) {
+			star = p++;
+			star_n = n;
+		} else if (p < ntok && (p == body ||
+		    fnmatch(pat[p], name[n], FNM_PATHNAME) == 0)) {
+			/* p == body: the one component of a trailing '**' */
+			p++;
+			n++;
+		} else if (star != SIZE_MAX) {
+			p = star + 1;
+			n = ++star_n;
+		} else {
+			return 0;
+		}
 	}
-	return nn > 0 && fnmatch(pat[0], name[0], FNM_PATHNAME) == 0 &&
-		match_parts(pat + 1, np - 1, name + 1, nn - 1);
+	while (p < ntok && IS_STAR(p))
+		p++;
+#undef IS_STAR
+	return p == ntok;
 }
 
 static int rule_matches(const struct custody_ignore_rule *rule,

@@ -156,9 +156,13 @@ static int read_index(const char *w, size_t n, uint64_t *out)
 {
 	char digits[24], *stop;
 
-	if (n == 0 || n >= sizeof(digits) || (n > 1 && w[0] == '0') ||
-	    w[0] < '0' || w[0] > '9')
+	if (n == 0 || n >= sizeof(digits) || (n > 1 && w[0] == '0'))
 		return -1;
+	/* every byte a digit: strtoull would stop at a NUL inside the
+	 * word and take "3\0x" for 3 */
+	for (size_t i = 0; i < n; i++)
+		if (w[i] < '0' || w[i] > '9')
+			return -1;
 	memcpy(digits, w, n);
 	digits[n] = '\0';
 	errno = 0;

@@ -129,6 +129,17 @@ test_dkim__check_reverifies_from_the_evidence_after_dns_is_gone() {
 	expect_rc 1
 	expect_err_has "custody: changed.eml: m.ev: the message's SHA-256 is "
 	expect_out ""
+	# evidence is text: a NUL would hide what follows it
+	{ head -c 20 m.ev; printf '\0'; tail -c +21 m.ev; } >nul.ev
+	run dkim check m.eml --evidence nul.ev
+	expect_rc 1
+	expect_err "custody: nul.ev: byte 21 is a NUL byte: not DKIM evidence (custody-dkim/v1 is text)"
+	expect_out ""
+	# empty evidence says so, naming no line
+	: >empty.ev
+	run dkim check m.eml --evidence empty.ev
+	expect_rc 1
+	expect_err "custody: m.eml: empty.ev: DKIM evidence: empty, not what custody writes (custody-dkim/v1)"
 }
 
 test_dkim__negatives_say_exactly_what_failed() {

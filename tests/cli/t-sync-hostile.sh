@@ -764,14 +764,14 @@ too_many_refs() {
 	echo "custody: $1: the remote's list of refs ran past $REFS_LIMIT bytes, the most custody reads before the pack (a custody archive has one branch, main); nothing was changed"
 }
 
-# bounded_refusal URL MESSAGE [ARGS...]: clone, fetch and sync from URL
-# with ARGS (without ARGS, push to it too) each exit 1 saying MESSAGE alone, their
+# bounded_refusal URL MESSAGE [ARGS...]: clone, fetch, sync and push
+# with ARGS each exit 1 saying MESSAGE alone, their
 # peak memory far below what the stream would take (200 MB: one takes
 # about 30), and leave B as it was, no quarantine, no clone
 bounded_refusal() {
 	local before cmd
 	before=$(b_state)
-	for cmd in clone fetch sync $([ $# -gt 2 ] || echo push); do
+	for cmd in clone fetch sync push; do
 		cd "$TMP/B"
 		timeout 60 /usr/bin/time -f %M -o "$TMP/rss" "$CUSTODY" \
 			"$cmd" "$1" $([ "$cmd" != clone ] || echo "$TMP/c") \

@@ -43,14 +43,14 @@ if [ ! -f "$out/build.ninja" ]; then
 fi
 ninja -C "$out" lib/libcustody-internal.a >/dev/null
 
-deps="openssl yaml-0.1 libgit2 libutf8proc zlib libcurl"
+deps="openssl yaml-0.1 libgit2 libutf8proc zlib libcurl opendkim"
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer $sanitize -D_GNU_SOURCE \
 	-I"$src/lib/include" -I"$src/lib/src" -I"$out/lib/include" \
 	$(pkg-config --cflags $deps) \
 	-o "$out/fuzz_$target" "$src/tests/fuzz/fuzz_$target.c" \
 	"$out/lib/libcustody-internal.a" \
-	$(pkg-config --libs $deps) -lmagic -lm -lpthread
+	$(pkg-config --libs $deps) -lresolv -lmagic -lm -lpthread
 
 mkdir -p "$out/corpus/$target" "$out/crashes"
 cd "$out"

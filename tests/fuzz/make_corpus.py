@@ -1,11 +1,17 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
-tsa and index (entry, proof and witness have theirs). Run from anywhere,
-after building (the index seeds are the cache files fuzz_index_replay's
-own archive saved):
+tsa, index, ignore, dkim_evidence, bag, consistency, reveal and
+tlog_index (entry, proof and witness have
+theirs). Run from anywhere, after building (the index seeds are the cache
+files fuzz_index_replay's own archive saved):
 
-    python3 tests/fuzz/make_corpus.py [BUILD_DIR]     (default: build)
+    python3 tests/fuzz/make_corpus.py [BUILD_DIR [TARGET...]]
+                                  (default: build, every target)
+
+The ignore, dkim_evidence and bag seeds are the same each run (the bags
+are tests/data/bags/make-bags.py's, the DKIM messages and key records
+tests/data/dkim's).
 
 Writes tests/fuzz/corpus/<target>/ from the fixtures in tests/data, from
 keys of fixed seeds (RFC 8032 section 7.1 TEST 1 and TEST 2) with
@@ -389,20 +395,374 @@ def index(build):
         os.chmod(os.path.join(folder, name), 0o644)
 
 
+def tlog_index(build):
+    """fuzz_tlog_index seeds: the cache its own archive saved (the
+    replay writes it), and that cache damaged, planted and moved."""
+    folder = os.path.join(HERE, "corpus", "tlog_index")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_tlog_index_replay"),
+                    os.devnull], check=True, capture_output=True,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+    path = os.path.join(folder, "as-saved")
+    os.chmod(path, 0o644)
+    with open(path, "rb") as f:
+        saved = f.read()[1:]
+    fixed, kept = b"\0", b"\1"
+    out("tlog_index", "planted-records", fixed + saved.replace(
+        b"publish 5 1 2", b"publish 3 1\nlog-key 4\npublish 5 4"))
+    out("tlog_index", "log-key-and-publish", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\npublish 4 1 3\n"))
+    out("tlog_index", "no-final-newline", kept + saved[:-1])
+    out("tlog_index", "size-beyond-log", fixed + saved.replace(
+        b"size 6", b"size 60"))
+    out("tlog_index", "smaller-size", fixed + saved.replace(
+        b"size 6", b"size 5").replace(b"publish 5 1 2\n", b""))
+    out("tlog_index", "other-log", kept + saved.replace(
+        saved.split(b"\n")[2][5:], b"0" * 40))
+    out("tlog_index", "empty-log", kept + b"custody tlog-index 1\nsize 0\n"
+        b"last \n")
+    out("tlog_index", "records-out-of-order", fixed + saved.replace(
+        b"publish 4 1\npublish 5 1 2", b"publish 5 1 2\npublish 4 1"))
+
+
+# ---- .custodyignore rules (fuzz_ignore: RULES, then NUL and paths) ----
+
+IGNORE_RULES = """# a comment, then a blank line
+
+*.log
+!important.log
+/rootonly.txt
+build/
+doc/frotz/
+**/deep/**/x.txt
+foo/**
+!foo/keep
+a?c.md
+[ab]*.csv
+\\#hash
+\\!bang
+trail\\ 
+*.o
+sub/*.tmp
+only-dir/
+stars/a**b.txt
+q/[[]x].txt
+\u00fcmlaut/\u00e4*
+"""
+IGNORE_PATHS = """x.log
+important.log
+sub/important.log
+rootonly.txt
+sub/rootonly.txt
+build/
+build
+doc/frotz/
+a/doc/frotz/
+deep/x.txt
+a/deep/b/c/x.txt
+foo/bar/baz
+foo/keep
+abc.md
+b1.csv
+#hash
+!bang
+trail 
+sub/x.tmp
+sub/in/x.tmp
+only-dir/
+only-dir
+stars/a**b.txt
+stars/aXYb.txt
+q/[x].txt
+\u00fcmlaut/\u00e4.txt
+"""
+
+
+def ignore():
+    out("ignore", "gitignore-rules", IGNORE_RULES)
+    out("ignore", "gitignore-rules-and-paths",
+        IGNORE_RULES + "\0" + IGNORE_PATHS)
+    out("ignore", "bom-crlf", "\ufeff*.tmp\r\n!keep.tmp\r\nlogs/\r\n\0"
+        "a.tmp\nkeep.tmp\nlogs/\nx/logs/\n")
+    out("ignore", "double-star-forms", "**/x\na/**/b\na/**\n**\n"
+        "/**/c\n\0x\na/x\na/b\na/q/r/b\nc\nz/c\n")
+    out("ignore", "escapes-and-classes", "\\\\\n\\*\n[!a]?\n[a-c]\n"
+        "[]]x\n[\n\\\n \n  \\ \n!\n/\n//\n\0*\n\\\nb\nd\n]x\n[\n")
+    # twelve '**' against 200 folders: hung the matcher that tried
+    # every split (lib/src/ignore.c)
+    out("ignore", "regression-many-double-stars", "**/" * 12 + "x\n\0" +
+        "/".join(["a"] * 200) + "\n")
+    out("ignore", "base-folder-rules", "/a\nb/\n!c\n/d/e/\n\0a\n"
+        "x/a\nb/\nb\nc\nd/e/\n")
+
+
+# ---- DKIM evidence (fuzz_dkim_evidence: EVIDENCE, NUL, MESSAGE) ----
+
+def dkim_record(name):
+    with open(os.path.join(DATA, "dkim", name), "rb") as f:
+        return f.read().strip()
+
+
+def dkim_evidence_text(message, signatures, observed=1700000000,
+                       verdict="pass"):
+    """Evidence as custody writes it; each signature a dict of the
+    key-* fields (key-record: the record's bytes, None: "-")."""
+    lines = ["custody-dkim/v1",
+             "message-sha256 " + hashlib.sha256(message).hexdigest(),
+             "observed %d" % observed, "resolver -", "verdict " + verdict]
+    for i, sig in enumerate(signatures):
+        record = sig.get("record")
+        lines += ["signature %d" % (i + 1),
+                  "domain " + sig["domain"], "selector " + sig["selector"],
+                  "key-query %s._domainkey.%s" % (sig["selector"],
+                                                  sig["domain"]),
+                  "key-source archived", "key-time %d" % observed,
+                  "key-dnssec -", "key-status " + sig.get("status", "ok"),
+                  "key-rdata -",
+                  "key-record " + (base64.b64encode(record).decode()
+                                   if record is not None else "-"),
+                  "reason " + sig.get("reason", "-")]
+    return ("\n".join(lines) + "\nend\n").encode()
+
+
+def dkim_evidence():
+    with open(os.path.join(DATA, "dkim", "rfc8463-a.eml"), "rb") as f:
+        m8463 = f.read()
+    with open(os.path.join(DATA, "dkim", "rfc6376-a2.eml"), "rb") as f:
+        m6376 = f.read()
+    both = [{"domain": "football.example.com", "selector": "brisbane",
+             "record": dkim_record("rfc8463-brisbane.txt")},
+            {"domain": "football.example.com", "selector": "test",
+             "record": dkim_record("rfc8463-test.txt")}]
+    good = dkim_evidence_text(m8463, both)
+
+    def seed(name, evidence, message=m8463):
+        out("dkim_evidence", name, evidence + b"\0" + message)
+
+    seed("valid-rfc8463-both-keys", good)
+    seed("valid-rfc8463-one-key", dkim_evidence_text(m8463, both[:1]))
+    seed("valid-rfc8463-nokey", dkim_evidence_text(m8463, [
+        dict(both[0], status="nokey", record=None,
+             reason="no such record")]))
+    seed("valid-rfc8463-wrong-key", dkim_evidence_text(m8463, [
+        dict(both[0], record=both[1]["record"]),
+        dict(both[1], record=both[0]["record"])]))
+    seed("valid-rfc6376", dkim_evidence_text(m6376, [
+        {"domain": "example.com", "selector": "brisbane",
+         "record": dkim_record("rfc6376-brisbane.txt")}]), m6376)
+    seed("valid-expired-at-observation", dkim_evidence_text(
+        m8463, both, observed=1000000000))
+    seed("valid-no-signature", dkim_evidence_text(
+        b"From: a@example\r\n\r\nhello\r\n", [], verdict="none"),
+        b"From: a@example\r\n\r\nhello\r\n")
+    # a status is a result when not "ok": only custody's own are read
+    seed("refused-key-status-pass", dkim_evidence_text(m8463, [
+        dict(both[0], record=both[1]["record"], status="pass"),
+        dict(both[1], record=both[0]["record"], status="pass")]))
+    # "ok" with no record: a NULL record was copied (a crash)
+    seed("refused-ok-without-key-record", dkim_evidence_text(m8463, [
+        dict(both[0], record=None), both[1]]))
+    # a NUL inside a record: copied to the NUL, read to its length
+    seed("refused-ok-nul-in-key-record", dkim_evidence_text(m8463, [
+        dict(both[0], record=b"v=\0DKIM1"), both[1]]))
+    seed("refused-other-message", good, m6376)
+    seed("refused-no-end", good[:-4])
+    seed("refused-first-line", b"custody-dkim/v2" + good[15:])
+    seed("refused-short-sha256", good.replace(b"message-sha256 f7",
+                                              b"message-sha256 ", 1))
+    seed("refused-observed-zero", good.replace(b"observed 1700000000",
+                                               b"observed 0", 1))
+    seed("refused-bad-base64", good.replace(b"key-record dj1", b"key-record "
+                                            b"!j1", 1))
+    seed("refused-field-before-signature", good.replace(
+        b"verdict pass\n", b"verdict pass\nkey-status ok\n", 1))
+    seed("refused-17-signatures", dkim_evidence_text(m8463, both * 8 +
+                                                     both[:1]))
+    out("dkim_evidence", "refused-no-message", good)
+
+
+# ---- BagIt (fuzz_bag: "@@ PATH" then the file's bytes, per file) ----
+
+BAG_VALID = {"valid", "valid-all-algorithms", "valid-cr", "valid-crlf",
+             "valid-encoded-names", "valid-empty-payload", "valid-utf16",
+             "valid-escape-name", "listed-twice-same", "percent-literal",
+             "normalisation-twins"}
+
+
+def bag_text(root, legacy=False):
+    """The bag at root in fuzz_bag's input form, and whether every file
+    fitted (a name with LF cannot be a marker line)."""
+    parts, whole = [], True
+    for top, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        rel = os.path.relpath(top, root).encode()
+        if not files and not dirs and rel != b".":
+            parts.append(b"@@ " + rel + b"/")
+        for name in sorted(os.fsencode(f) for f in files):
+            path = name if rel == b"." else rel + b"/" + name
+            if b"\n" in path:
+                whole = False
+                continue
+            with open(os.path.join(top.encode(), name), "rb") as f:
+                body = f.read()
+            if b"\n@@ " in body:
+                whole = False
+                continue
+            parts.append(b"@@ " + path + b"\n" + body)
+    # the newline before each marker belongs to the marker
+    return (b"legacy\n" if legacy else b"") + b"\n".join(parts), whole
+
+
+def bag(tmp):
+    bags = os.path.join(tmp, "bags")
+    subprocess.run([sys.executable, os.path.join(DATA, "bags",
+                                                 "make-bags.py"), bags],
+                   check=True)
+    for name in sorted(os.listdir(bags)):
+        text, whole = bag_text(os.path.join(bags, name))
+        verdict = ("valid-" if name in BAG_VALID else "refused-") \
+            if whole else "bag-"
+        short = "plain" if name == "valid" else \
+            name[6:] if name.startswith("valid-") else name
+        out("bag", verdict + short, text)
+        if name == "raw-names":
+            out("bag", "valid-raw-names-legacy",
+                bag_text(os.path.join(bags, name), legacy=True)[0])
+    x = hashlib.sha256(b"x").hexdigest().encode()
+    out("bag", "refused-newlines-in-listed-paths",
+        b"@@ bagit.txt\nBagIt-Version: 1.0\n"
+        b"Tag-File-Character-Encoding: UTF-8\n\n@@ data/\n"
+        b"@@ manifest-sha256.txt\n" + x + b"  data/a%0Ab\n" + x +
+        b"  data/../x%0Dy\n\n@@ fetch.txt\nhttp://x/%0A 3 data/q%0Ar\n")
+    out("bag", "refused-empty", b"")
+    out("bag", "refused-data-is-a-file",
+        b"@@ bagit.txt\nBagIt-Version: 1.0\n"
+        b"Tag-File-Character-Encoding: UTF-8\n\n@@ data\nx\n"
+        b"@@ manifest-sha256.txt\n")
+
+
+# ---- consistency proofs and disclosures, from an archive made here ----
+
+def archive_seeds(build, tmp):
+    """fuzz_consistency (OLD, NEW, PROOF, KEY) and fuzz_reveal (KEY,
+    DISCLOSURE) seeds from an archive the build's custody makes (its key
+    is new each run, so these seeds differ each time)."""
+    exe = os.path.abspath(os.path.join(build, "cmd", "custody"))
+    coll = os.path.join(tmp, "archive")
+    env = dict(os.environ, CUSTODY_KEY_DIR=os.path.join(tmp, "keys"),
+               CUSTODY_PASSPHRASE="correct horse battery staple",
+               CUSTODY_KEY="tester")
+
+    def run(*args):
+        done = subprocess.run([exe] + list(args), cwd=coll, env=env,
+                              capture_output=True)
+        if done.returncode != 0:
+            sys.exit("custody %s: %s" % (" ".join(args),
+                                         done.stderr.decode()))
+        return done.stdout
+
+    os.makedirs(os.path.join(coll, "memos"))
+    for name, text in (("memos/budget.txt", "Budget line 1\nBudget 2\n"),
+                       ("memos/meeting.txt", "Meeting notes\n"),
+                       ("scan.txt", "scanned\n")):
+        with open(os.path.join(coll, name), "w") as f:
+            f.write(text)
+    run("key", "new", "tester")
+    run("init", "--origin", "example.org/fuzz")
+    # an old size that is not a power of two: a proof of several hashes
+    run("add", "memos")
+    key = run("key", "export", "--vkey")
+    member = run("key", "export", "tester", "--vkey", "--origin",
+                 "example.org/fuzz")
+    old = run("checkpoint")
+    with open(os.path.join(coll, "memos", "more.txt"), "w") as f:
+        f.write("more\n")
+    with open(os.path.join(coll, "redacted.txt"), "w") as f:
+        f.write("Budget line 1\n[redacted]\n")
+    run("add", "memos/more.txt", "scan.txt")
+    run("derive", "memos/budget.txt", "redacted.txt", "--action", "redact")
+    run("publish", "redacted.txt", "--url", "https://example.org/story")
+    new = run("checkpoint")
+    proof_path = os.path.join(tmp, "consistency")
+    with open(os.path.join(tmp, "old"), "wb") as f:
+        f.write(old)
+    run("consistency", os.path.join(tmp, "old"), "-o", proof_path)
+    with open(proof_path, "rb") as f:
+        proof = f.read()
+    size = new.split(b"\n")[1]
+
+    def c(name, *parts):
+        out("consistency", name, b"\0".join(parts))
+
+    c("valid-old-to-new", old, new, proof, key)
+    c("valid-same-checkpoint", new, new, b"custody-consistency/v1\nold " +
+      size + b"\nnew " + size + b"\n", key)
+    c("refused-swapped", new, old, proof, key)
+    c("refused-member-key", old, new, proof, member)
+    c("refused-no-proof", old, new, b"", key)
+    c("refused-hash-changed", old, new, proof[:-3] + (b"A" if proof[-3:-2]
+      != b"A" else b"B") + proof[-2:], key)
+    c("refused-other-origin", old, new.replace(b"example.org/fuzz",
+                                               b"example.org/fuzz2"),
+      proof, key)
+
+    disclosure_path = os.path.join(tmp, "disclosure")
+    run("reveal", "redacted.txt", "-o", disclosure_path)
+    with open(disclosure_path, "rb") as f:
+        disclosure = f.read()
+    head, derivative, original = disclosure.split(b"\n")[:3]
+
+    def r(name, text, k=key):
+        out("reveal", name, k + b"\0" + text)
+
+    r("valid-disclosure", disclosure)
+    r("refused-swapped", b"\n".join([head, derivative.replace(
+        b"derivative ", b"original ", 1), original.replace(
+        b"original ", b"derivative ", 1)]) + b"\n")
+    r("refused-member-key", disclosure, member)
+    r("refused-no-original", b"\n".join([head, derivative]) + b"\n")
+    r("refused-text-after", disclosure + b"more\n")
+    r("refused-v1", disclosure.replace(b"custody-reveal/v2",
+                                       b"custody-reveal/v1", 1))
+
+
+TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
+           "allowed_signers", "cosignature", "tsa", "index", "ignore",
+           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index")
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
+    only = set(sys.argv[2:]) or set(TARGETS)
+    if "reveal" in only:
+        only.add("consistency")
+    unknown = only - set(TARGETS)
+    if unknown:
+        sys.exit("make_corpus.py: no such target: " +
+                 " ".join(sorted(unknown)))
     k1 = Ed25519PrivateKey.from_private_bytes(TEST1)
     k2 = Ed25519PrivateKey.from_private_bytes(TEST2)
     with tempfile.TemporaryDirectory() as tmp:
-        pubkey(k1, k2)
-        sshsig(k1, tmp)
-        openssh_key(k1)
-        pkcs8(k1, tmp)
-        policy(k1, k2)
-        allowed_signers(k1, k2)
-        cosignature(k1, k2)
-        tsa(tmp)
-    index(build)
+        makers = {
+            "pubkey": lambda: pubkey(k1, k2),
+            "sshsig": lambda: sshsig(k1, tmp),
+            "openssh_key": lambda: openssh_key(k1),
+            "pkcs8": lambda: pkcs8(k1, tmp),
+            "policy": lambda: policy(k1, k2),
+            "allowed_signers": lambda: allowed_signers(k1, k2),
+            "cosignature": lambda: cosignature(k1, k2),
+            "tsa": lambda: tsa(tmp),
+            "index": lambda: index(build),
+            "ignore": ignore,
+            "dkim_evidence": dkim_evidence,
+            "bag": lambda: bag(tmp),
+            "consistency": lambda: archive_seeds(build, tmp),
+            "reveal": lambda: None,     # made with consistency's
+            "tlog_index": lambda: tlog_index(build),
+        }
+        for target in TARGETS:
+            if target in only:
+                makers[target]()
 
 
 if __name__ == "__main__":

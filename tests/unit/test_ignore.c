@@ -56,6 +56,15 @@ static void test_ignore__matches_as_gitignore_does(void)
 		{ "a/**\n", "a/x", 0, 1 },
 		{ "a/**\n", "a", 1, 0 },
 		{ "a**b\n", "axxb", 0, 1 },
+		{ "a/**/b/**/c\n", "a/b/c", 0, 1 },
+		{ "a/**/b/**/c\n", "a/x/b/y/z/c", 0, 1 },
+		{ "a/**/b/**/c\n", "a/x/b/y/z/d", 0, 0 },
+		{ "a/**/**/b\n", "a/b", 0, 1 },
+		{ "**/a/**\n", "q/a/x", 0, 1 },
+		{ "**/a/**\n", "q/a", 1, 0 },
+		{ "**/**\n", "x", 0, 1 },
+		{ "a/**/b\n", "a/b/b/b", 0, 1 },
+		{ "a/**/b\n", "a/b/b/c", 0, 0 },
 		/* brackets, escapes, comments, negation, trailing spaces */
 		{ "[ab].txt\n", "b.txt", 0, 1 },
 		{ "[!ab].txt\n", "b.txt", 0, 0 },
@@ -98,6 +107,27 @@ static void test_ignore__a_folder_s_rules_apply_below_it_only(void)
 	CHECK_INT(verdict("in/a.tmp\n", "sub", "sub/in/a.tmp", 0), 1);
 }
 
+/* Rules of many '**' against a deep path are answered (trying every
+ * split of the path at every '**' never finished on these; found by
+ * fuzz_ignore's author, not a run). No time is asserted: the test would
+ * not end. */
+static void test_ignore__many_double_stars_on_a_deep_path(void)
+{
+	char rules[128], path[700];
+	size_t n = 0;
+
+	for (int i = 0; i < 24; i++)
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n, "**/");
+	snprintf(rules + n, sizeof(rules) - n, "x\n");
+	n = 0;
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sa",
+			i ? "/" : "");
+	CHECK_INT(verdict(rules, "", path, 0), 0);
+	snprintf(path + n, sizeof(path) - n, "/x");
+	CHECK_INT(verdict(rules, "", path, 0), 1);
+}
+
 static void test_ignore__exclude_lines_are_rules_of_the_collection(void)
 {
 	struct custody_ignore_set set;
@@ -118,6 +148,7 @@ static void test_ignore__exclude_lines_are_rules_of_the_collection(void)
 static const struct test tests[] = {
 	TEST(test_ignore__matches_as_gitignore_does),
 	TEST(test_ignore__a_folder_s_rules_apply_below_it_only),
+	TEST(test_ignore__many_double_stars_on_a_deep_path),
 	TEST(test_ignore__exclude_lines_are_rules_of_the_collection),
 	{ NULL, NULL }
 };

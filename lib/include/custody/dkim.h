@@ -56,7 +56,8 @@ typedef struct custody_dkim_options {
 	const char *key_record;
 	/* Where key_record came from (a file name), kept in the evidence. */
 	const char *key_record_source;
-	/* The observation time, seconds since 1970 UTC; 0: the clock. */
+	/* The observation time, seconds since 1970 UTC, at most the end of
+	 * year 9999 (else CUSTODY_EINVALID); 0: the clock. */
 	int64_t now;
 	/* Seconds to wait for DNS per query; 0: 5. */
 	unsigned int timeout;
