@@ -700,6 +700,33 @@ void cli_notice(const char *message, void *payload)
 	note("note: %s", message);
 }
 
+void cli_dkim_signatures(FILE *out, const char *evidence, const char *indent)
+{
+	char domain[256] = "", selector[128] = "", algorithm[32] = "";
+	const char *line = evidence;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+
+		/* the evidence's lines are printable ASCII (the entry's
+		 * check): they print as they are */
+		if (len > 7 && strncmp(line, "domain ", 7) == 0)
+			snprintf(domain, sizeof(domain), "%.*s", len - 7,
+				line + 7);
+		else if (len > 9 && strncmp(line, "selector ", 9) == 0)
+			snprintf(selector, sizeof(selector), "%.*s", len - 9,
+				line + 9);
+		else if (len > 10 && strncmp(line, "algorithm ", 10) == 0)
+			snprintf(algorithm, sizeof(algorithm), "%.*s",
+				len - 10, line + 10);
+		else if (len > 7 && strncmp(line, "result ", 7) == 0)
+			fprintf(out, "%sd=%s s=%s a=%s: %.*s\n", indent,
+				domain, selector, algorithm, len - 7, line + 7);
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
 #ifndef CUSTODY_CHECK_ONLY /* the check-only build opens no archive */
 int cli_open(const struct cli *cli, custody_archive **out)
 {
@@ -891,6 +918,17 @@ void json_entry(FILE *out, const custody_entry *e)
 		json_string(out, custody_entry_original_leaf(e));
 		fputs(",\"derivation\":", out);
 		json_string(out, custody_entry_derivation(e));
+	}
+	if (custody_entry_dkim_message(e)) {
+		fprintf(out, ",\"message\":%" PRIu64 ",\"message_leaf\":",
+			custody_entry_dkim_message(e));
+		json_string(out, custody_entry_dkim_message_leaf(e));
+		fputs(",\"verdict\":", out);
+		json_string(out, custody_entry_dkim_verdict(e));
+		fputs(",\"observed\":", out);
+		json_string(out, custody_entry_dkim_observed(e));
+		fputs(",\"evidence\":", out);
+		json_string(out, custody_entry_dkim_evidence(e));
 	}
 	if (custody_entry_event_document(e)) {
 		fputs(",\"action\":", out);

@@ -109,6 +109,11 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
  * the current folder upwards. Returns EXIT_OK or EXIT_FAILED. */
 int cli_open(const struct cli *cli, custody_archive **out);
 
+/* The signatures of a dkim entry's evidence, one line each,
+ * "INDENTd=DOMAIN s=SELECTOR a=ALG: RESULT". */
+void cli_dkim_signatures(FILE *out, const char *evidence,
+	const char *indent);
+
 /* A usage error before any command: "custody: ..." and a pointer to
  * custody --help; EXIT_USAGE. */
 int cli_usage_top(const char *fmt, ...)

@@ -44,6 +44,13 @@ static const char help[] =
 "  --note TEXT     a note on every new entry\n"
 "  --source LABEL  an opaque label for where the files came from; never\n"
 "                  a source's identity\n"
+"  --dkim          check the DKIM signatures of each new .eml file and\n"
+"                  record a dkim entry for it in the same commit (see\n"
+"                  custody dkim)\n"
+"  --mbox FILE     register the mailbox FILE and each message in it as\n"
+"                  its own document, FILE.d/0001.eml, ..., with --dkim\n"
+"  --resolver ADDR[:PORT]  the DNS server --dkim asks (default\n"
+"                  $CUSTODY_RESOLVER, else the system's)\n"
 "  --wait SECONDS  wait this long if another process holds the archive\n"
 "  --threads N     hashing threads (default: one per core)\n"
 "  --key NAME      sign with this key (or CUSTODY_KEY; default: the\n"
@@ -59,8 +66,8 @@ static const char help[] =
 "Examples:\n"
 "  custody add --dry-run .       what a registration of everything would\n"
 "                                record and refuse\n"
-"  custody add --skip-refused --source S-1 inbox/\n"
-"  custody add --no-store --exclude '*.tmp' -q leak/\n"
+"  custody add --dkim --skip-refused --source S-1 inbox/\n"
+"  custody add --mbox leak/inbox.mbox --no-store -q\n"
 "\n"
 "Exit status: 0 recorded (or nothing to record), 1 refused or failed\n"
 "(nothing recorded), 2 usage.\n";
@@ -70,6 +77,11 @@ struct out {
 	int first;
 	int lines;      /* a line per entry */
 	int dry_run;
+	int dkim_first;
+	FILE *dkim_json;  /* the dkim part of --json, kept until the
+			   * entries are printed */
+	char *dkim_text;
+	size_t dkim_len;
 };
 
 static int on_entry(const custody_entry *e, void *payload)
@@ -100,6 +112,36 @@ static int on_entry(const custody_entry *e, void *payload)
 
 /* 1 when s holds a byte a terminal acts on: a C0 or C1 control, DEL,
  * a bidi control, a line or paragraph separator (as UTF-8). */
+/* A message's DKIM verdict, recorded in the add's commit. */
+static int on_dkim(const char *path, uint64_t entry, const char *verdict,
+	const custody_dkim_report *report, const char *problem, void *payload)
+{
+	struct out *o = payload;
+
+	(void)problem;
+	if (o->json) {
+		FILE *f = o->dkim_json;
+
+		if (f == NULL)
+			return 0;
+		fputs(o->dkim_first ? "{\"file\":" : ",{\"file\":", f);
+		o->dkim_first = 0;
+		json_string(f, path);
+		fputs(",\"verdict\":", f);
+		json_string(f, verdict);
+		fprintf(f, ",\"entry\":%" PRIu64 "}", entry);
+		return 0;
+	}
+	if (o->lines) {
+		printf("dkim %s: %s, entry %" PRIu64 "\n", cli_name(path),
+			verdict, entry);
+		for (size_t i = 0; i < custody_dkim_report_count(report); i++)
+			printf("  %s\n", custody_dkim_report_signature(report,
+				i));
+	}
+	return 0;
+}
+
 static int has_terminal_controls(const char *s)
 {
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
@@ -219,6 +261,9 @@ int cmd_add(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "exclude", required_argument, NULL, 'X' },
 		{ "skip-refused", no_argument, NULL, 'k' },
+		{ "dkim", no_argument, NULL, 'D' },
+		{ "mbox", required_argument, NULL, 'M' },
+		{ "resolver", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const struct cli_options options = {
@@ -232,11 +277,13 @@ int cmd_add(int argc, char **argv)
 	custody_add_summary sum;
 	custody_archive *archive = NULL;
 	custody_error *err = NULL;
-	struct out o = { 0, 1, 0, 0 };
+	struct out o = { 0, 1, 0, 0, 0, NULL, NULL, 0 };
 	struct refusals refusals = { 0, 0, 0 };
 	struct cli cli;
 	uint64_t n;
-	int c, rc, status = EXIT_OK, quiet = 0, verbose = 0;
+	int c, rc, status = EXIT_OK, quiet = 0, verbose = 0, dkim = 0;
+	custody_dkim_record_options dopts = CUSTODY_DKIM_RECORD_OPTIONS_INIT;
+	const char *mbox = NULL;
 	const char **exclude = calloc((size_t)argc + 1, sizeof(*exclude));
 
 	if (exclude == NULL) {
@@ -256,6 +303,9 @@ int cmd_add(int argc, char **argv)
 		case 'S': opts.source = optarg; break;
 		case 'X': exclude[opts.nexclude++] = optarg; break;
 		case 'k': opts.skip_refused = 1; break;
+		case 'D': dkim = 1; break;
+		case 'M': mbox = optarg; dkim = 1; break;
+		case 'R': dopts.dkim.resolver = optarg; break;
 		case 't':
 			if (cli_parse_u64(optarg, &n) != 0 || n < 1 || n > 64) {
 				status = cli_usage("add", "--threads wants 1 "
@@ -271,9 +321,34 @@ int cmd_add(int argc, char **argv)
 		goto done;
 	}
 	opts.lock_wait_ms = cli.wait_ms;
-	if (optind == argc) {
+	if (mbox != NULL && optind != argc) {
+		status = cli_usage("add", "--mbox FILE registers that mailbox "
+			"alone: no PATH");
+		goto done;
+	}
+	if (optind == argc && mbox == NULL) {
 		status = cli_usage("add", "name the files or folders to "
 			"register (use . for the whole collection)");
+		goto done;
+	}
+	if (dkim && opts.dry_run) {
+		status = cli_usage("add", "a dry run asks no DNS: no --dkim "
+			"or --mbox with --dry-run");
+		goto done;
+	}
+	if (dopts.dkim.resolver != NULL && !dkim) {
+		status = cli_usage("add", "--resolver goes with --dkim");
+		goto done;
+	}
+	if (dopts.dkim.resolver == NULL && getenv("CUSTODY_RESOLVER") != NULL &&
+	    getenv("CUSTODY_RESOLVER")[0] != '\0')
+		dopts.dkim.resolver = getenv("CUSTODY_RESOLVER");
+	o.dkim_first = 1;
+	if (cli.json && dkim &&
+	    (o.dkim_json = open_memstream(&o.dkim_text, &o.dkim_len)) ==
+	    NULL) {
+		cli_oom();
+		status = EXIT_FAILED;
 		goto done;
 	}
 	if (quiet && (verbose || cli.json)) {
@@ -304,14 +379,31 @@ int cmd_add(int argc, char **argv)
 		json_begin("add");
 		fputs(",\"entries\":[", stdout);
 	}
-	rc = custody_archive_add(archive, (const char *const *)argv + optind,
-		(size_t)(argc - optind), &opts, on_entry, &o, &sum, &err);
+	if (mbox != NULL)
+		rc = custody_archive_add_mbox(archive, mbox, &opts, &dopts,
+			on_entry, on_dkim, &o, &sum, &err);
+	else if (dkim)
+		rc = custody_archive_add_dkim(archive,
+			(const char *const *)argv + optind,
+			(size_t)(argc - optind), &opts, &dopts, on_entry,
+			on_dkim, &o, &sum, &err);
+	else
+		rc = custody_archive_add(archive,
+			(const char *const *)argv + optind,
+			(size_t)(argc - optind), &opts, on_entry, &o, &sum,
+			&err);
 	cli_progress_end();
 	if (rc != 0) {
 		status = cli_fail(err);
 		if (refusals.count > 0 && !opts.skip_refused)
 			print_way_on(argc, argv, refusals.git);
 		goto done;
+	}
+	if (cli.json && dkim) {
+		fputs("],\"dkim\":[", stdout);
+		if (o.dkim_json != NULL && fflush(o.dkim_json) == 0 &&
+		    o.dkim_text != NULL)
+			fwrite(o.dkim_text, 1, o.dkim_len, stdout);
 	}
 	if (cli.json) {
 		fprintf(stdout, "],\"registered\":%" PRIu64 ",\"new_versions\":%"
@@ -342,6 +434,9 @@ int cmd_add(int argc, char **argv)
 			skipped_words(&sum, opts.dry_run));
 	}
 done:
+	if (o.dkim_json != NULL)
+		fclose(o.dkim_json);
+	free(o.dkim_text);
 	custody_archive_free(archive);
 	custody_key_free(key);
 	free(exclude);

@@ -136,6 +136,11 @@ static int on_entry(const custody_entry *e, void *payload)
 	else if (custody_entry_policy(e))
 		printf(" witnesses now %s", policy_summary(
 			custody_entry_policy(e)));
+	else if (custody_entry_dkim_message(e))
+		printf(" %s for #%" PRIu64 "  keys observed %s",
+			custody_entry_dkim_verdict(e),
+			custody_entry_dkim_message(e),
+			custody_entry_dkim_observed(e));
 	else if (custody_entry_event_document(e))
 		printf(" %s #%" PRIu64 "  sha256:%.16s…",
 			custody_entry_action(e),
@@ -158,6 +163,9 @@ static int on_entry(const custody_entry *e, void *payload)
 			"%.16s…)\n", custody_entry_derivation(e),
 			custody_entry_derived_from(e),
 			custody_entry_original_leaf(e));
+	if (custody_entry_dkim_evidence(e))
+		cli_dkim_signatures(stdout, custody_entry_dkim_evidence(e),
+			"         ");
 	if (custody_entry_from(e))
 		printf("         from: %s\n", cli_text(custody_entry_from(e)));
 	if (custody_entry_to(e))

@@ -21,6 +21,7 @@ static const char *kind_name(custody_step_kind k)
 	case CUSTODY_STEP_DERIVATIVE: return "derivative";
 	case CUSTODY_STEP_PUBLISHED: return "published";
 	case CUSTODY_STEP_GAP: return "gap";
+	case CUSTODY_STEP_DKIM: return "dkim";
 	}
 	return "?";
 }
@@ -102,6 +103,11 @@ static int print_step(const custody_step *s, void *payload)
 	case CUSTODY_STEP_GAP:
 		printf("GAP: %s: %s", cli_name(s->path),
 			cli_text(s->message));
+		break;
+	case CUSTODY_STEP_DKIM:
+		printf("%s: DKIM %s (keys observed then; entry %" PRIu64
+			" registered it)", cli_name(s->path), cli_text(s->what),
+			s->related);
 		break;
 	default:
 		break;
@@ -634,6 +640,11 @@ static void write_timeline(struct page *pg)
 			break;
 		case CUSTODY_STEP_GAP:
 			fputs("gap in the record", f);
+			break;
+		case CUSTODY_STEP_DKIM:
+			fputs("DKIM checked: ", f);
+			html(f, s->what);
+			fputs(" (keys observed at this time)", f);
 			break;
 		default:
 			break;

@@ -533,6 +533,7 @@ void custody_archive_free(custody_archive *a)
 	free(a->collection);
 	free(a->actor);
 	free(a->change_salts);
+	free(a->change_links);
 	if (a->root_fd >= 0)
 		close(a->root_fd);
 	free(a);

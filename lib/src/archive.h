@@ -44,6 +44,9 @@ struct custody_archive {
 	 * here until the next one (see custody_change__append) */
 	char change_time[32];
 	char (*change_salts)[65];
+	/* the leaf hashes a change's dkim entries got from the entries of
+	 * the same change they name (custody_change__append) */
+	char (*change_links)[65];
 	/* the largest size this handle has noted in custody-shared (only
 	 * the largest is ever read): a smaller or equal one is not written
 	 * and synced again, so a bag of n proofs costs one fsync, not n */
@@ -162,6 +165,17 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 int custody_archive__restore_entry(custody_archive *a,
 	const struct custody_entry *e, const char *rel, const char *dest,
 	int force, custody_error **err);
+
+/*
+ * Verify the message a dkim entry names again, from its stored content
+ * and the entry's evidence: *problem_out (malloc'd) says what does not
+ * hold (the stored content is not the registered message, the verdict
+ * differs), NULL when it holds or the content is not stored. Errors
+ * (returned) only for out of memory and unreadable objects.
+ */
+int custody_archive__dkim_recheck_entry(custody_archive *a, git_tree *tree,
+	const struct custody_entry *dkim, char **problem_out,
+	custody_error **err);
 
 int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,

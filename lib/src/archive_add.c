@@ -193,6 +193,8 @@ struct add_run {
 	size_t nmedia_types, alloc_media_types;
 	custody_pack **packs;           /* the content the hashing stored */
 	size_t npacks;
+	struct custody_entry *extra;    /* events->extra's entries */
+	size_t nextra;
 	struct custody_entry *entries;  /* what is new or changed, then... */
 	size_t nentries;
 	char **skip_lists;              /* ...a skip entry for each of these */
@@ -805,14 +807,23 @@ static int add_write_with_events(struct add_run *run, char *message,
 	git_oid *commit, custody_error **err)
 {
 	size_t n = run->nentries, before = n + run->nskips;
-	struct custody_entry *all = calloc(before + n, sizeof(*all));
+	size_t after = run->events->extra ? run->nextra : n;
+	struct custody_entry *all = calloc(before + after + 1, sizeof(*all));
 	int rc;
 
 	if (all == NULL)
 		return custody__oom(err);
 	/* the documents, the skips on the record, then the events */
 	memcpy(all, run->entries, before * sizeof(*all));
-	for (size_t i = 0; i < n; i++) {
+	if (run->events->extra) {
+		memcpy(all + before, run->extra, after * sizeof(*all));
+		snprintf(message, 256, "custody add: %" PRIu64 " registered, %"
+			PRIu64 " new version%s, %zu more entr%s\n",
+			run->sum.registered, run->sum.new_versions,
+			run->sum.new_versions == 1 ? "" : "s", after,
+			after == 1 ? "y" : "ies");
+	}
+	for (size_t i = 0; !run->events->extra && i < n; i++) {
 		struct custody_entry *e = &all[before + i];
 
 		e->type = CUSTODY_ENTRY_EVENT;
@@ -822,12 +833,14 @@ static int add_write_with_events(struct add_run *run, char *message,
 		e->from = (char *)run->events->from;
 		e->note = (char *)run->events->note;
 	}
-	snprintf(message, 256, "custody add: %" PRIu64 " registered, %"
-		PRIu64 " new version%s, each %.32s\n", run->sum.registered,
-		run->sum.new_versions, run->sum.new_versions == 1 ? "" : "s",
-		run->events->action);
-	rc = custody_change__append_tree(run->a, all, before + n, NULL, 0,
-		run->documents, run->ndocuments, message, commit, err);
+	if (!run->events->extra)
+		snprintf(message, 256, "custody add: %" PRIu64 " registered, %"
+			PRIu64 " new version%s, each %.32s\n",
+			run->sum.registered, run->sum.new_versions,
+			run->sum.new_versions == 1 ? "" : "s",
+			run->events->action);
+	rc = custody_change__append_tree(run->a, all, before + after, NULL,
+		0, run->documents, run->ndocuments, message, commit, err);
 	memcpy(run->entries, all, before * sizeof(*all));
 	free(all);
 	return rc;
@@ -925,6 +938,7 @@ static void add_run_free(struct add_run *run, int rc)
 		free(run->entries[i].blob);
 	}
 	free(run->entries);
+	free(run->extra);
 	for (size_t i = 0; i < run->nskips; i++)
 		free(run->skip_lists[i]);
 	free(run->skip_lists);
@@ -1001,6 +1015,10 @@ static int add_run_all(custody_archive *a, const char *const *paths,
 		rc = custody_index__save(run.index, a, err);
 		goto done;
 	}
+	if (run.events != NULL && run.events->extra != NULL &&
+	    (rc = run.events->extra(run.events->payload, run.entries,
+	    run.nentries, a->size, &run.extra, &run.nextra, err)) != 0)
+		goto done;
 	if ((rc = add_write(&run, err)) != 0 ||
 	    (rc = add_update_index(&run, err)) != 0)
 		goto done;

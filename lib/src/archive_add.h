@@ -29,6 +29,20 @@ struct custody_add_events {
 	const char *action;        /* "received" */
 	const char *from;          /* a label; NULL */
 	const char *note;          /* NULL */
+	/*
+	 * Or, with action NULL, entries of the caller's own about the new
+	 * registrations (custody add --dkim: a dkim entry per message):
+	 * called under the lock before anything is written, with the `n`
+	 * new registrations, whose indexes will be first_index, first_index
+	 * + 1, ...; *out (n_out entries, calloc'd, the strings the
+	 * caller's) go after them in the same commit. A dkim entry there
+	 * with message_leaf NULL gets the leaf of the entry it names. An
+	 * error stops the add, nothing recorded.
+	 */
+	int (*extra)(void *payload, const struct custody_entry *registered,
+		size_t n, uint64_t first_index, struct custody_entry **out,
+		size_t *n_out, custody_error **err);
+	void *payload;
 };
 
 /* custody_archive__add with `events` (not NULL), and no derivation. */

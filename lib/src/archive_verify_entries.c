@@ -511,6 +511,51 @@ static void check_link(struct custody_verify_run *v,
 			"it names", target);
 }
 
+/*
+ * A dkim entry names its message by index and leaf hash, and its
+ * evidence was made for that message's digest; when the message is
+ * stored, its evidence must give the same verdict again.
+ */
+static int check_dkim(struct custody_verify_run *v,
+	const struct custody_entry *e, const char *where, custody_error **err)
+{
+	unsigned char want[32], digest[32], leaf[32];
+	const char *line;
+	char hex[65], *problem = NULL;
+	int rc;
+
+	if (e->message >= e->index || digest_of(v, e->message, digest) != 0) {
+		custody_archive_verify__problem(v, where, "names entry %"
+			PRIu64 ", which registers no message", e->message);
+		return 0;
+	}
+	if (custody_unhex(want, e->message_leaf, 32) != 0 ||
+	    leaf_of(v, e->message, leaf) != 0 ||
+	    CRYPTO_memcmp(want, leaf, 32) != 0) {
+		custody_archive_verify__problem(v, where, "'message_leaf' is "
+			"not the leaf hash of entry %" PRIu64 ", the message "
+			"it names", e->message);
+		return 0;
+	}
+	custody_hex(hex, digest, 32);
+	line = strstr(e->dkim_evidence, "\nmessage-sha256 ");
+	if (line == NULL || strncmp(line + 16, hex, 64) != 0 ||
+	    line[80] != '\n') {
+		custody_archive_verify__problem(v, where, "its evidence was "
+			"not made for the message entry %" PRIu64 " registered",
+			e->message);
+		return 0;
+	}
+	if (v->tree == NULL)
+		return 0;
+	rc = custody_archive__dkim_recheck_entry(v->a, v->tree, e, &problem,
+		err);
+	if (rc == 0 && problem != NULL)
+		custody_archive_verify__problem(v, where, "%s", problem);
+	free(problem);
+	return rc;
+}
+
 /* Only the first entry is the genesis, and it names custody.yaml's
  * origin. */
 static void check_genesis(struct custody_verify_run *v,
@@ -697,6 +742,11 @@ static int check_entry(struct custody_verify_run *v,
 	if (e->type == CUSTODY_ENTRY_EVENT ||
 	    e->type == CUSTODY_ENTRY_DERIVE)
 		check_link(v, e, where);
+	if (e->type == CUSTODY_ENTRY_DKIM &&
+	    (rc = check_dkim(v, e, where, err)) != 0) {
+		custody_entry__free(e);
+		return rc;
+	}
 	custody_archive_verify__members_entry(v, e, where);
 	check_genesis(v, e, i, where);
 	check_media_type(v, e, where);

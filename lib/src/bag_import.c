@@ -401,6 +401,7 @@ int custody_bag_import(custody_archive *a, const char *bag,
 			goto done;
 		}
 	}
+	memset(&events, 0, sizeof(events));
 	events.action = "received";
 	events.from = plain_text(sum.source, 256) ? sum.source : NULL;
 	events.note = plain_text(note.ptr, 4096) ? note.ptr : NULL;

@@ -357,6 +357,16 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 			}
 			if (rc == 0)
 				rc = cb(&s, payload);
+		} else if (e->type == CUSTODY_ENTRY_DKIM &&
+		    e->message < a->size && t.depth_of[e->message] >= 0) {
+			s.kind = CUSTODY_STEP_DKIM;
+			s.path = t.path_of[e->message];
+			s.depth = t.depth_of[e->message];
+			s.version = 0;
+			s.related = e->message;
+			s.what = e->verdict;
+			s.when = e->observed;
+			rc = cb(&s, payload);
 		} else if (e->type == CUSTODY_ENTRY_PUBLISH) {
 			for (size_t k = 0; k < e->ndocuments && rc == 0; k++) {
 				uint64_t doc = e->documents[k].index;

@@ -638,15 +638,15 @@ static int write_entries_parallel(const struct custody_entry *entries,
 	size_t n, const char *pack_dir, unsigned char (*ids)[20],
 	unsigned char (*private_ids)[20],
 	unsigned char (*leaves)[32], struct entry_writer *writers,
-	size_t *nwriters, custody_error **err)
+	size_t max_writers, size_t *nwriters, custody_error **err)
 {
 	pthread_t threads[MAX_ENTRY_WRITERS];
 	int started[MAX_ENTRY_WRITERS] = { 0 };
 	size_t k, nw = custody_hash__default_threads();
 	int rc = 0;
 
-	if (nw > MAX_ENTRY_WRITERS)
-		nw = MAX_ENTRY_WRITERS;
+	if (nw > max_writers)
+		nw = max_writers;
 	if (nw > n / ENTRIES_PER_THREAD_MIN)
 		nw = n / ENTRIES_PER_THREAD_MIN;
 	if (nw < 1)
@@ -716,11 +716,57 @@ static int stamp_entries(custody_archive *a, struct custody_entry *entries,
 	return 0;
 }
 
+/*
+ * The first dkim entry of the batch that names a message registered in
+ * the same batch (message_leaf NULL: that entry's leaf is not known
+ * before it is written), or n. Such entries come after every entry they
+ * name.
+ */
+static size_t first_linked(const struct custody_entry *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].type == CUSTODY_ENTRY_DKIM &&
+		    entries[i].message_leaf == NULL)
+			return i;
+	return n;
+}
+
+/* Give the linked dkim entries [k, n) the leaf hashes of the entries
+ * they name, which are written; the hex lives in the handle, as the
+ * salts do. */
+static int fill_links(custody_archive *a, struct custody_entry *entries,
+	size_t k, size_t n, unsigned char (*leaves)[32], custody_error **err)
+{
+	char (*hex)[65] = calloc(n - k + 1, sizeof(*hex));
+
+	if (hex == NULL)
+		return custody__oom(err);
+	for (size_t i = k; i < n; i++) {
+		uint64_t m = entries[i].message;
+
+		if (entries[i].type != CUSTODY_ENTRY_DKIM ||
+		    entries[i].message_leaf != NULL)
+			continue;
+		if (m < a->size || m - a->size >= k) {
+			free(hex);
+			return custody__error(err, CUSTODY_EINVALID, "entry %"
+				PRIu64 " names entry %" PRIu64 ", not one "
+				"written before it in this change",
+				entries[i].index, m);
+		}
+		custody_hex(hex[i - k], leaves[m - a->size], 32);
+		entries[i].message_leaf = hex[i - k];
+	}
+	free(a->change_links);
+	a->change_links = hex;
+	return 0;
+}
+
 /* The entries and files of a change, written to packs (committed; the
  * caller takes them back if the change fails) and described in
  * changes[0, n + nfiles). */
 static int write_change(custody_archive *a,
-	const struct custody_entry *entries, size_t n,
+	struct custody_entry *entries, size_t n,
 	const struct custody_tree_file *files, size_t nfiles,
 	struct custody_tree_change *changes, char (*paths)[64],
 	struct entry_writer *writers, size_t *nwriters, custody_error **err)
@@ -734,9 +780,24 @@ static int write_change(custody_archive *a,
 		rc = custody__oom(err);
 		goto done;
 	}
-	if ((rc = write_entries_parallel(entries, n, pack_dir, ids, ids + n,
-	    leaves, writers, nwriters, err)) != 0)
-		goto done;
+	{
+		size_t k = first_linked(entries, n), more = 0;
+
+		if ((rc = write_entries_parallel(entries, k, pack_dir, ids,
+		    ids + n, leaves, writers, k < n ? MAX_ENTRY_WRITERS - 1 :
+		    MAX_ENTRY_WRITERS, nwriters, err)) != 0)
+			goto done;
+		if (k < n && ((rc = fill_links(a, entries, k, n, leaves,
+		    err)) != 0 ||
+		    (rc = write_entries_parallel(entries + k, n - k,
+		    pack_dir, ids + k, ids + n + k, leaves + k,
+		    writers + *nwriters, MAX_ENTRY_WRITERS - *nwriters, &more,
+		    err)) != 0)) {
+			*nwriters += more;
+			goto done;
+		}
+		*nwriters += more;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct custody_tree_change *pub = &changes[i];
 		struct custody_tree_change *part = &changes[n + nfiles + i];

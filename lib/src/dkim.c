@@ -57,7 +57,9 @@ struct custody_dkim_report {
 	int64_t now;
 	char sha256[65];
 	const char *verdict;
-	struct sig_report sigs[CUSTODY_DKIM_MAX_SIGNATURES];
+	/* room for CUSTODY_DKIM_MAX_SIGNATURES while verifying, then just
+	 * nsigs: a kept report is small (custody dkim keeps thousands) */
+	struct sig_report *sigs;
 	size_t nsigs;
 	char resolver[64];
 	char *unsigned_headers;
@@ -437,7 +439,8 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 	if ((rc = custody_dkim__split(&m, message, size, err)) != 0)
 		return rc;
 	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
+	if (r == NULL || (r->sigs = calloc(CUSTODY_DKIM_MAX_SIGNATURES,
+	    sizeof(*r->sigs))) == NULL) {
 		rc = custody__oom(err);
 		goto done;
 	}
@@ -543,6 +546,12 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 	if ((rc = find_unsigned(r, &m, err)) != 0 ||
 	    (rc = emit_evidence(r, err)) != 0)
 		goto done;
+	if (r->nsigs > 0) {
+		struct sig_report *fit = realloc(r->sigs, r->nsigs *
+			sizeof(*fit));
+		if (fit != NULL)
+			r->sigs = fit;
+	}
 	*out = r;
 	r = NULL;
 done:
@@ -655,6 +664,7 @@ void custody_dkim_report_free(custody_dkim_report *r)
 		return;
 	for (i = 0; i < r->nsigs; i++)
 		custody_dkim__key_clear(&r->sigs[i].key);
+	free(r->sigs);
 	free(r->unsigned_headers);
 	free(r->evidence);
 	free(r);
@@ -768,7 +778,11 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->sigs = calloc(CUSTODY_DKIM_MAX_SIGNATURES,
+	    sizeof(*r->sigs))) == NULL ||
 	    (copy = strdup(evidence)) == NULL) {
+		if (r != NULL)
+			free(r->sigs);
 		free(r);
 		return custody__oom(err);
 	}

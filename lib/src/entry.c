@@ -38,6 +38,8 @@ const char *custody_entry__type_name(custody_entry_type type)
 		return "policy";
 	case CUSTODY_ENTRY_SKIP:
 		return "skip";
+	case CUSTODY_ENTRY_DKIM:
+		return "dkim";
 	default:
 		return NULL;
 	}
@@ -78,6 +80,10 @@ void custody_entry__free(struct custody_entry *entry)
 	free(entry->at);
 	free(entry->backdate_reason);
 	free(entry->original_leaf);
+	free(entry->message_leaf);
+	free(entry->verdict);
+	free(entry->observed);
+	free(entry->dkim_evidence);
 	free(entry->derivation);
 	for (size_t i = 0; i < entry->ndocuments; i++)
 		free(entry->documents[i].sha256);
@@ -213,6 +219,26 @@ const char *custody_entry_original_leaf(const custody_entry *e)
 const char *custody_entry_derivation(const custody_entry *e)
 {
 	return e->derivation;
+}
+uint64_t custody_entry_dkim_message(const custody_entry *e)
+{
+	return e->message;
+}
+const char *custody_entry_dkim_message_leaf(const custody_entry *e)
+{
+	return e->message_leaf;
+}
+const char *custody_entry_dkim_verdict(const custody_entry *e)
+{
+	return e->verdict;
+}
+const char *custody_entry_dkim_observed(const custody_entry *e)
+{
+	return e->observed;
+}
+const char *custody_entry_dkim_evidence(const custody_entry *e)
+{
+	return e->dkim_evidence;
 }
 const char *custody_entry_url(const custody_entry *e) { return e->url; }
 const char *custody_entry_title(const custody_entry *e) { return e->title; }

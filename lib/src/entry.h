@@ -27,6 +27,9 @@
  * room to spare). */
 #define CUSTODY_ENTRY_MAX_PRIVATE 16
 #define CUSTODY_ENTRY_MAX_BYTES (64 * 1024)
+/* Longest DKIM evidence a dkim entry holds, so the entry, escaped, fits
+ * CUSTODY_ENTRY_MAX_BYTES. */
+#define CUSTODY_ENTRY_DKIM_MAX_EVIDENCE (56 * 1024)
 
 typedef enum {
 	CUSTODY_ENTRY_GENESIS = 1, /* first entry: names the archive */
@@ -37,7 +40,8 @@ typedef enum {
 	CUSTODY_ENTRY_DERIVE = 6,   /* a derivative of a document registered */
 	CUSTODY_ENTRY_LOG_KEY = 7,  /* the outlet (log) key rotated */
 	CUSTODY_ENTRY_POLICY = 8,   /* the witnesses and quorum changed */
-	CUSTODY_ENTRY_SKIP = 9      /* paths an add left out, and why */
+	CUSTODY_ENTRY_SKIP = 9,     /* paths an add left out, and why */
+	CUSTODY_ENTRY_DKIM = 10     /* a message's DKIM verdict and evidence */
 } custody_entry_type;
 
 /* Most documents one publish entry names. */
@@ -147,6 +151,21 @@ struct custody_entry {
 	char *derivation;  /* "redact", "translate", "ocr", "excerpt",
 			    * "convert" or "watermark-removal" */
 
+	/*
+	 * dkim: the verdict on a registered e-mail message's DKIM
+	 * signatures, all public: the message by its registering entry's
+	 * index and leaf hash (as a derivative names its original), the
+	 * verdict, when the keys were observed, and the whole evidence text
+	 * (custody-dkim/v1, docs/dkim.md: every signature's tags and
+	 * results, each key record as DNS served it, the resolver, the
+	 * DNSSEC status) that lets anyone check the verdict again.
+	 */
+	uint64_t message;   /* the index of the message's register entry */
+	char *message_leaf; /* 64 hex: SHA-256(0x00 || that entry) */
+	char *verdict;      /* "pass", "weak", "fail", "temperror", "none" */
+	char *observed;     /* "YYYY-MM-DDTHH:MM:SSZ", the key observation */
+	char *dkim_evidence; /* the custody-dkim/v1 text */
+
 	/* publish */
 	char *url;         /* where: http(s) URL, printable ASCII */
 	char *title;       /* optional */
@@ -248,8 +267,8 @@ void custody_entry__commit_private(const char *const *fields,
 
 void custody_entry__free(struct custody_entry *entry);
 
-/* "genesis", "register", "member", "publish", "event", "derive"; NULL if
- * unknown. */
+/* "genesis", "register", "member", "publish", "event", "derive",
+ * "log-key", "policy", "skip", "dkim"; NULL if unknown. */
 const char *custody_entry__type_name(custody_entry_type type);
 
 /*

@@ -36,7 +36,8 @@ enum {
 	IN_LOG_KEY = 64,
 	IN_POLICY = 128,
 	IN_SKIP = 256,
-	IN_ALL = 511
+	IN_DKIM = 512,
+	IN_ALL = 1023
 };
 
 /* A derive entry holds everything a register entry does. */
@@ -93,6 +94,11 @@ static const struct entry_key {
 	{ "published", IN_PUBLISH, IN_PUBLISH, PUB },
 	{ "documents", IN_PUBLISH, IN_PUBLISH, PUB },
 	{ "skipped", IN_SKIP, IN_SKIP, PRIV },
+	{ "message", IN_DKIM, IN_DKIM, PUB },
+	{ "message_leaf", IN_DKIM, IN_DKIM, PUB },
+	{ "verdict", IN_DKIM, IN_DKIM, PUB },
+	{ "observed", IN_DKIM, IN_DKIM, PUB },
+	{ "evidence", IN_DKIM, IN_DKIM, PUB },
 	{ "note", IN_ALL, 0, PRIV },
 	{ "private", IN_ALL, IN_ALL, PUB },
 	{ NULL, 0, 0, 0 }
@@ -484,6 +490,14 @@ static int check_absent(const struct custody_entry *e,
 			IN_PUBLISH },
 		{ "skipped", offsetof(struct custody_entry, skipped),
 			IN_SKIP },
+		{ "message_leaf", offsetof(struct custody_entry,
+			message_leaf), IN_DKIM },
+		{ "verdict", offsetof(struct custody_entry, verdict),
+			IN_DKIM },
+		{ "observed", offsetof(struct custody_entry, observed),
+			IN_DKIM },
+		{ "evidence", offsetof(struct custody_entry, dkim_evidence),
+			IN_DKIM },
 	};
 	const char *type = custody_entry__type_name(e->type);
 	char reason[64];
@@ -507,6 +521,8 @@ static int check_absent(const struct custody_entry *e,
 		return fail(c, "derived_from", reason);
 	if (in != IN_PUBLISH && e->ndocuments != 0)
 		return fail(c, "documents", reason);
+	if (in != IN_DKIM && e->message != 0)
+		return fail(c, "message", reason);
 	return 0;
 }
 
@@ -772,6 +788,66 @@ static int check_policy_field(const struct custody_entry *e,
 	return 0;
 }
 
+static const char *const dkim_verdicts[] = { "pass", "weak", "fail",
+	"temperror", "none", NULL };
+
+static const char *check_verdict(const char *s)
+{
+	if (!is_one_of(s, dkim_verdicts))
+		return "must be \"pass\", \"weak\", \"fail\", "
+			"\"temperror\" or \"none\"";
+	return NULL;
+}
+
+/*
+ * The evidence as custody writes it (custody-dkim/v1): lines of printable
+ * ASCII, the first the format, the last "end", with the verdict the
+ * entry states. The library that re-verifies it (dkim.c) reads it
+ * further; this check stays in the check-only build, without it.
+ */
+static const char *check_dkim_evidence(const char *s)
+{
+	static const char head[] = "custody-dkim/v1\n";
+	size_t n = strlen(s);
+
+	if (n > CUSTODY_ENTRY_DKIM_MAX_EVIDENCE)
+		return "is longer than an entry may hold";
+	if (strncmp(s, head, sizeof(head) - 1) != 0)
+		return "must begin with the line \"custody-dkim/v1\"";
+	if (n < 5 || strcmp(s + n - 5, "\nend\n") != 0)
+		return "must end with the line \"end\"";
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p != '\n' && (*p < 0x20 || *p > 0x7e))
+			return "must be lines of printable ASCII";
+	return NULL;
+}
+
+static int check_dkim_fields(const struct custody_entry *e,
+	const struct checker *c)
+{
+	const char *line;
+	size_t n;
+	int rc;
+
+	if ((rc = check_earlier(e, c, "message", e->message)) != 0 ||
+	    (rc = check_string(c, "message_leaf", e->message_leaf, 1,
+	    check_hex64)) != 0 ||
+	    (rc = check_string(c, "verdict", e->verdict, 1,
+	    check_verdict)) != 0 ||
+	    (rc = check_string(c, "observed", e->observed, 1,
+	    check_time)) != 0 ||
+	    (rc = check_string(c, "evidence", e->dkim_evidence, 1,
+	    check_dkim_evidence)) != 0)
+		return rc;
+	line = strstr(e->dkim_evidence, "\nverdict ");
+	n = strlen(e->verdict);
+	if (line == NULL || strncmp(line + 9, e->verdict, n) != 0 ||
+	    line[9 + n] != '\n')
+		return fail(c, "verdict", "is not the verdict of its "
+			"'evidence'");
+	return 0;
+}
+
 static int type_flag(custody_entry_type type)
 {
 	switch (type) {
@@ -793,6 +869,8 @@ static int type_flag(custody_entry_type type)
 		return IN_POLICY;
 	case CUSTODY_ENTRY_SKIP:
 		return IN_SKIP;
+	case CUSTODY_ENTRY_DKIM:
+		return IN_DKIM;
 	default:
 		return 0;
 	}
@@ -851,6 +929,8 @@ static int check_entry(const struct custody_entry *e,
 		return check_event_fields(e, c);
 	case IN_DERIVE:
 		return check_derive_fields(e, c);
+	case IN_DKIM:
+		return check_dkim_fields(e, c);
 	default:
 		return check_register_fields(e, c);
 	}

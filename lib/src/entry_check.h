@@ -16,7 +16,7 @@
 /* What 'type' must be, worded to follow the quoted key. */
 #define CUSTODY_ENTRY_TYPE_NAMES "must be \"genesis\", \"register\", " \
 	"\"member\", \"publish\", \"event\", \"derive\", \"log-key\", " \
-	"\"policy\" or \"skip\""
+	"\"policy\", \"skip\" or \"dkim\""
 
 /*
  * The entry's fields: each value acceptable, each field allowed in the

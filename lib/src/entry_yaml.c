@@ -236,6 +236,25 @@ static int read_derivation(const struct custody_yaml_node *root,
 	return 0;
 }
 
+static int read_dkim(const struct custody_yaml_node *root,
+	struct custody_entry *e, const char *name, custody_error **err)
+{
+	int rc;
+
+	if ((rc = read_uint(root, "message", &e->message, NULL, name,
+	    err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "message_leaf",
+	    &e->message_leaf, name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "verdict", &e->verdict,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "observed", &e->observed,
+	    name, err)) != 0 ||
+	    (rc = custody_yaml__copy_string(root, "evidence",
+	    &e->dkim_evidence, name, err)) != 0)
+		return rc;
+	return 0;
+}
+
 static int read_publication(const struct custody_yaml_node *root,
 	struct custody_entry *e, const char *name, custody_error **err)
 {
@@ -263,6 +282,7 @@ static int read_fields(const struct custody_yaml_node *root,
 	    (rc = read_event(root, e, name, err)) != 0 ||
 	    (rc = read_derivation(root, e, name, err)) != 0 ||
 	    (rc = read_publication(root, e, name, err)) != 0 ||
+	    (rc = read_dkim(root, e, name, err)) != 0 ||
 	    (rc = custody_yaml__copy_string(root, "skipped", &e->skipped,
 	    name, err)) != 0)
 		return rc;
@@ -292,7 +312,7 @@ static int read_type(const struct custody_yaml_node *root,
 		return custody_yaml__error(err, name, root, "missing 'type'");
 	if ((rc = custody_yaml__string(n, &type, name, "type", err)) != 0)
 		return rc;
-	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_SKIP; t++) {
+	for (int t = CUSTODY_ENTRY_GENESIS; t <= CUSTODY_ENTRY_DKIM; t++) {
 		if (strcmp(type, custody_entry__type_name(
 		    (custody_entry_type)t)) == 0) {
 			*out = (custody_entry_type)t;
@@ -468,6 +488,24 @@ static int emit_publication(struct custody_yaml_emitter *em,
 	return 0;
 }
 
+/* The message by index and leaf hash, the verdict, the evidence. */
+static int emit_dkim(struct custody_yaml_emitter *em,
+	const struct custody_entry *e)
+{
+	int rc;
+
+	if ((rc = custody_yaml__emit_uint(em, "message", e->message)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "message_leaf",
+	    e->message_leaf)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "verdict", e->verdict)) != 0 ||
+	    (rc = custody_yaml__emit_string(em, "observed", e->observed))
+	    != 0 ||
+	    (rc = custody_yaml__emit_string(em, "evidence",
+	    e->dkim_evidence)) != 0)
+		return rc;
+	return 0;
+}
+
 /* The public fields of the entry's own type, between the common ones
  * and the commitment. */
 static int emit_typed(struct custody_yaml_emitter *em,
@@ -486,6 +524,8 @@ static int emit_typed(struct custody_yaml_emitter *em,
 		return emit_publication(em, e);
 	case CUSTODY_ENTRY_EVENT:
 		return custody_yaml__emit_string(em, "sha256", e->sha256);
+	case CUSTODY_ENTRY_DKIM:
+		return emit_dkim(em, e);
 	default:
 		return emit_registration(em, e);
 	}

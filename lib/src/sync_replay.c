@@ -297,6 +297,13 @@ static int replay_one(struct replay *r, size_t k, custody_error **err)
 	case CUSTODY_ENTRY_SKIP:
 		/* what an add left out: it names no entry */
 		break;
+	case CUSTODY_ENTRY_DKIM:
+		/* the message by index and leaf, as a derivative's original */
+		if (o->message >= r->from) {
+			e.message = moved(r, o->message);
+			e.message_leaf = r->leaf[o->message - r->from];
+		}
+		break;
 	default:
 		return custody__error(err, CUSTODY_EEXISTS, "local entry %"
 			PRIu64 " is of a kind only its signer can make again "

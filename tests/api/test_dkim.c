@@ -274,6 +274,123 @@ static void test_dkim__hostile_messages_are_refused(void)
 	EXPECT(r == NULL);
 }
 
+/* What custody_archive_dkim_check reports, kept for the test. */
+struct seen {
+	int count;
+	uint64_t entry;
+	char path[64];
+	char recorded[16];
+	char verdict[16];
+};
+
+static int saw(const char *path, uint64_t entry, const char *recorded,
+	const custody_dkim_report *report, const char *problem, void *payload)
+{
+	struct seen *s = payload;
+
+	s->count++;
+	s->entry = entry;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->recorded, sizeof(s->recorded), "%s", recorded);
+	snprintf(s->verdict, sizeof(s->verdict), "%s", report ?
+		custody_dkim_report_verdict(report) : problem);
+	return 0;
+}
+
+/* The RFC 8463 message registered, DKIM-checked into a dkim entry (its
+ * key record from the RFC, at the RFC's time), then checked again from
+ * the entry alone; a message not registered records nothing. */
+static void test_dkim__archive_records_a_dkim_entry_and_checks_it_again(void)
+{
+	custody_dkim_record_options ro = CUSTODY_DKIM_RECORD_OPTIONS_INIT;
+	custody_dkim_report *reports[1] = { NULL };
+	custody_error *err = NULL;
+	custody_key *key = api_key();
+	custody_entry *e = NULL;
+	struct seen seen;
+	size_t len;
+	char *msg = data("rfc8463-a.eml", &len), commit[41];
+	custody_archive *archive = api_archive(key, "m.eml", msg, NULL);
+	const char *paths[] = { "coll/m.eml" }, *missing[] = { "coll/x.eml" };
+	uint64_t first = 0, size;
+
+	api_add(archive, paths, 1);
+	ro.dkim.key_record = record("rfc8463-brisbane.txt");
+	ro.dkim.now = 1528637909;
+	REQUIRE_OK(custody_archive_dkim(archive, paths, 1, &ro, reports,
+		&first, commit, &err));
+	EXPECT_INT(first, 2);
+	EXPECT_STR(custody_dkim_report_verdict(reports[0]), "pass");
+	custody_dkim_report_free(reports[0]);
+	REQUIRE_OK(custody_archive_entry(archive, 2, &e, &err));
+	EXPECT_STR(custody_entry_type_name(e), "dkim");
+	EXPECT_INT(custody_entry_dkim_message(e), 1);
+	EXPECT_STR(custody_entry_dkim_verdict(e), "pass");
+	EXPECT_STR(custody_entry_dkim_observed(e), "2018-06-10T13:38:29Z");
+	EXPECT_HAS(custody_entry_dkim_evidence(e), "\nkey-source file\n");
+	EXPECT(strlen(custody_entry_dkim_message_leaf(e)) == 64);
+	custody_entry_free(e);
+
+	memset(&seen, 0, sizeof(seen));
+	REQUIRE_OK(custody_archive_dkim_check(archive, NULL, 0, saw, &seen,
+		&err));
+	EXPECT_INT(seen.count, 1);
+	EXPECT_INT(seen.entry, 2);
+	EXPECT_STR(seen.path, "m.eml");
+	EXPECT_STR(seen.recorded, "pass");
+	EXPECT_STR(seen.verdict, "pass");
+
+	size = custody_archive_size(archive);
+	api_write("coll/x.eml", msg);
+	EXPECT_ERROR(custody_archive_dkim(archive, missing, 1, &ro, reports,
+		&first, NULL, &err), CUSTODY_ENOTFOUND, "x.eml");
+	EXPECT(reports[0] == NULL);
+	EXPECT_INT(custody_archive_size(archive), size);
+	custody_archive_free(archive);
+	custody_key_free(key);
+}
+
+/* add_dkim registers the message and its dkim entry in one commit, the
+ * entry naming the registration by the leaf hash it got there. */
+static void test_dkim__add_dkim_links_the_entry_in_the_same_commit(void)
+{
+	custody_dkim_record_options ro = CUSTODY_DKIM_RECORD_OPTIONS_INIT;
+	custody_add_summary sum;
+	custody_error *err = NULL;
+	custody_key *key = api_key();
+	custody_entry *e = NULL;
+	struct seen seen;
+	size_t len;
+	char *msg = data("rfc8463-a.eml", &len);
+	custody_archive *archive = api_archive(key, "notes.txt", "notes\n",
+		NULL);
+	const char *paths[] = { "coll/m.eml", "coll/notes.txt" };
+	custody_verify_options vopts = CUSTODY_VERIFY_OPTIONS_INIT;
+	custody_verify_summary vsum;
+
+	api_write("coll/m.eml", msg);
+	ro.dkim.key_record = record("rfc8463-brisbane.txt");
+	ro.dkim.now = 1528637909;
+	memset(&seen, 0, sizeof(seen));
+	REQUIRE_OK(custody_archive_add_dkim(archive, paths, 2, NULL, &ro,
+		NULL, saw, &seen, &sum, &err));
+	EXPECT_INT(sum.registered, 2);
+	/* m.eml and notes.txt are entries 1 and 2 (in path order), the
+	 * dkim entry 3; notes.txt is no message */
+	EXPECT_INT(seen.count, 1);
+	EXPECT_INT(seen.entry, 3);
+	EXPECT_STR(seen.verdict, "pass");
+	EXPECT_INT(custody_archive_size(archive), 4);
+	REQUIRE_OK(custody_archive_entry(archive, 3, &e, &err));
+	EXPECT_INT(custody_entry_dkim_message(e), 1);
+	custody_entry_free(e);
+	REQUIRE_OK(custody_archive_verify(archive, &vopts, NULL, NULL, &vsum,
+		&err));
+	EXPECT_INT(vsum.problems, 0);
+	custody_archive_free(archive);
+	custody_key_free(key);
+}
+
 int main(void)
 {
 	static const struct api_test tests[] = {
@@ -284,6 +401,8 @@ int main(void)
 		API_TEST(test_dkim__malformed_evidence_is_refused_saying_why),
 		API_TEST(test_dkim__evidence_cannot_make_a_result),
 		API_TEST(test_dkim__hostile_messages_are_refused),
+		API_TEST(test_dkim__archive_records_a_dkim_entry_and_checks_it_again),
+		API_TEST(test_dkim__add_dkim_links_the_entry_in_the_same_commit),
 		{ NULL, NULL }
 	};
 	return api_main("dkim", tests);

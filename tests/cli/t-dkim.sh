@@ -235,17 +235,411 @@ test_dkim__hostile_messages_are_refused_and_nothing_written() {
 	expect_err 'custody: box.eml: byte 0: a line that is neither a header nor a continuation line (an mbox "From " line: a mailbox, not one message)'
 }
 
+G=.custody
+
+# an archive in mail/ holding m1.eml (RSA) and m2.eml (Ed25519), signed
+# here, registered by one add (entries 1 and 2)
+mail_archive() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m1.eml
+	sign ed.pem ed simple/simple ed25519-sha256 <plain.eml >mail/m2.eml
+	cd mail
+	run init --origin example.org/mail
+	expect_rc 0
+	run add m1.eml m2.eml
+	expect_rc 0
+}
+
+commits() { git --git-dir=$G rev-list --count main; }
+
+test_dkim__records_one_entry_per_message_in_one_commit() {
+	mail_archive
+	local before leaf e
+	before=$(commits)
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "m1.eml: pass (keys observed "
+	expect_out_has "  d=example.org s=rsa a=rsa-sha256: pass
+  recorded: dkim entry 3"
+	expect_out_has "  d=example.org s=ed a=ed25519-sha256: pass
+  recorded: dkim entry 4"
+	expect_out_has "recorded 2 dkim entries, commit "
+	expect_eq "$(commits)" $((before + 1)) "commits"
+	e=$(entry_public $G 3)
+	contains "$e" 'type: "dkim"' || fail "$e"
+	contains "$e" 'message: 1' || fail "$e"
+	leaf=$( { printf '\0'; entry_public $G 1; } | sha256sum | cut -c1-64)
+	contains "$e" "message_leaf: \"$leaf\"" ||
+		fail "message_leaf is not entry 1's leaf hash: $e"
+	contains "$e" 'verdict: "pass"' || fail "$e"
+	contains "$e" "key-source dns\\nkey-time " || fail "$e"
+	contains "$e" "resolver 127.0.0.1:$PORT\\n" || fail "$e"
+	contains "$e" "canonicalization relaxed/relaxed\\n" || fail "$e"
+	contains "$(entry_public $G 4)" 'message: 2' || fail "entry 4"
+	# only the actor (and a note) are private
+	expect_eq "$(entry_private $G 3 | grep -c '^[a-z_-]*:')" 5 \
+		"private keys of a dkim entry"
+	run verify
+	expect_rc 0
+	# the evidence in the entry verifies by dkimpy too
+	"$PYTHON" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(sys.stdin)["evidence"])' \
+		< <(entry_public $G 4) >m2.ev
+	expect_eq "$("$PYTHON" "$SRCDIR/tests/cli/dkim-verify.py" m2.eml m2.ev)" \
+		pass "dkimpy on the archived evidence"
+	run log --json
+	expect_rc 0
+	expect_out_has '"type":"dkim",'
+	expect_out_has ',"message":2,"message_leaf":"'
+	run log -n 1
+	expect_rc 0
+	expect_out_has " dkim     pass for #2  keys observed "
+	expect_out_has "
+         d=example.org s=ed a=ed25519-sha256: pass"
+	run log m1.eml
+	expect_rc 0
+	expect_out_has "m1.eml: DKIM pass (keys observed then; entry 1 registered it)  [entry 3, by tester]"
+	run log m1.eml --json
+	expect_rc 0
+	expect_out_has '{"kind":"dkim","entry":3,'
+	run report m1.eml -o "$TMP/report.html"
+	expect_rc 0
+	grep -q 'DKIM checked: pass (keys observed at this time)' \
+		"$TMP/report.html" || fail "the report does not show the verdict"
+	run dkim m1.eml --resolver "127.0.0.1:$PORT" --json --note 'first look'
+	expect_rc 0
+	expect_out_has '"entry":5}],"commit":"'
+	contains "$(entry_private $G 5)" 'note: "first look"' || fail "note"
+}
+
+test_dkim__a_failed_verdict_is_recorded_too() {
+	mail_archive
+	sed 's/numbers/Numbers/' m1.eml >body.eml
+	run add body.eml
+	expect_rc 0
+	run dkim body.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_out_has "body.eml: fail (keys observed "
+	expect_out_has "  recorded: dkim entry 4"
+	contains "$(entry_public $G 4)" 'verdict: "fail"' || fail "entry 4"
+	run dkim check body.eml
+	expect_rc 1
+	expect_out_has "  dkim entry 4 recorded: fail"
+	expect_out_has "Not every message passed."
+}
+
+test_dkim__refusals_record_nothing() {
+	mail_archive
+	local before
+	snapshot $G >"$TMP/before"
+	# not registered
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >new.eml
+	run dkim m1.eml new.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err_has "custody: "
+	expect_err_has "new.eml"
+	expect_out ""
+	# changed since it was registered (stored content is checked, so
+	# the stored copy wins; a --no-store registration reads the file)
+	run add --no-store new.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	echo 'tail' >>new.eml
+	run dkim new.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err_has "custody: new.eml: not the message entry 3 registered (its SHA-256 differs)"
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	# a hostile message, registered: refused whole, with the good one
+	printf 'From: a\r\nX: \0\r\n\r\nbody\r\n' >nul.eml
+	run add nul.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	run dkim m1.eml nul.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_err "custody: nul.eml: byte 12: a NUL byte, which no RFC 5322 message holds"
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	# --no-record verifies only
+	run dkim m1.eml --no-record --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "--no-record recorded"
+	contains "$OUT" "recorded" && fail "--no-record says recorded: $OUT"
+	return 0
+}
+
+test_dkim__check_from_the_archive_after_dns_is_gone() {
+	mail_archive
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	kill "$DNS_PID"
+	run dkim check
+	expect_rc 0
+	expect_out_has "m1.eml: pass (keys observed "
+	expect_out_has "  dkim entry 3 recorded: pass"
+	expect_out_has "m2.eml: pass (keys observed "
+	expect_out_has "  dkim entry 4 recorded: pass"
+	expect_out_has "Every message passed. This proves: the keys as DNS served them then"
+	run dkim check m2.eml --json
+	expect_rc 0
+	expect_out_has '"format":"custody-dkim-check/v1","messages":[{"file":"m2.eml","verdict":"pass"'
+	expect_out_has '"entry":4,"recorded_verdict":"pass"}]}'
+	# a message with no dkim entry
+	cp m1.eml m3.eml
+	run add m3.eml
+	run dkim check m3.eml
+	expect_rc 1
+	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
+}
+
+# a message registered as hashes only, changed since: its dkim entry
+# cannot be checked against it, and check says so
+test_dkim__check_says_when_a_message_cannot_be_checked() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m.eml
+	cd mail
+	run init --origin example.org/mail
+	run add --no-store --dkim m.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	run dkim check
+	expect_rc 0
+	echo 'tail' >>m.eml
+	run dkim check
+	expect_rc 1
+	expect_out_has "m.eml: not checked (dkim entry 2 says pass): m.eml: not the message entry 1 registered (its SHA-256 differs)"
+	expect_out_has "Not every message passed."
+	run dkim check --json
+	expect_rc 1
+	expect_out_has '"messages":[{"file":"m.eml","entry":2,"recorded_verdict":"pass","problem":"m.eml: not the message entry 1 registered (its SHA-256 differs)"}]'
+}
+
+# verify checks each dkim entry's link and its evidence against the
+# stored message: a forged verdict and a wrong leaf are both reported
+test_dkim__verify_rechecks_the_entries() {
+	mail_archive
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	kill "$DNS_PID"
+	run verify
+	expect_rc 0
+	tampered
+	local tree commit
+	GIT_INDEX_FILE=$TMP/idx git --git-dir=$G read-tree main
+	put() { # put INDEX SED: edit the public part, reseal the private
+		entry_public $G "$1" | sed "$2" >"$TMP/e.yaml"
+		entry_private $G "$1" >"$TMP/p.yaml"
+		"$SRCDIR/tests/cli/reseal-entry.py" "$TMP/e.yaml" "$TMP/p.yaml"
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/e.yaml")",$(entry_part_path log "$1")
+		GIT_INDEX_FILE=$TMP/idx git --git-dir=$G update-index --cacheinfo \
+			100644,"$(git --git-dir=$G hash-object -w "$TMP/p.yaml")",$(entry_part_path private "$1")
+	}
+	# entry 3: m1's pass made a fail, in the verdict and the evidence
+	put 3 's/^verdict: "pass"/verdict: "fail"/; s/\\nverdict pass\\n/\\nverdict fail\\n/'
+	# entry 4: names m1 with m2's leaf
+	put 4 's/^message: 2/message: 1/'
+	tree=$(GIT_INDEX_FILE=$TMP/idx git --git-dir=$G write-tree)
+	commit=$(git --git-dir=$G -c user.name=x -c user.email=x \
+		-c gpg.format=ssh -c user.signingkey="$TESTER_SSH_KEY" \
+		commit-tree -S "$tree" -p main -m forged)
+	git --git-dir=$G update-ref refs/heads/main "$commit"
+	run verify
+	expect_rc 1
+	expect_out_has "records verdict fail, but the stored message of entry 1 gives pass from its evidence"
+	expect_out_has "'message_leaf' is not the leaf hash of entry 1, the message it names"
+}
+
+test_dkim__add_dkim_records_the_entries_in_the_add_commit() {
+	make_keys
+	records
+	mkdir mail
+	sign rsa.pem rsa relaxed/relaxed rsa-sha256 <plain.eml >mail/m1.eml
+	sign ed.pem ed relaxed/simple ed25519-sha256 <plain.eml >mail/m2.eml
+	echo 'not mail' >mail/notes.txt
+	cd mail
+	run init --origin example.org/mail
+	local before leaf
+	before=$(commits)
+	run add --dkim --resolver "127.0.0.1:$PORT" .
+	expect_rc 0
+	expect_out_has "dkim m1.eml: pass, entry 4
+  d=example.org s=rsa a=rsa-sha256: pass
+dkim m2.eml: pass, entry 5
+  d=example.org s=ed a=ed25519-sha256: pass"
+	expect_out_has "3 registered, 0 new versions, 0 unchanged; commit "
+	expect_eq "$(commits)" $((before + 1)) "commits"
+	# entries 1-3 the files (m1, m2, notes), 4-5 the dkim entries
+	contains "$(entry_public $G 4)" 'message: 1' || fail "entry 4"
+	contains "$(entry_public $G 5)" 'message: 2' || fail "entry 5"
+	leaf=$( { printf '\0'; entry_public $G 2; } | sha256sum | cut -c1-64)
+	contains "$(entry_public $G 5)" "message_leaf: \"$leaf\"" ||
+		fail "the linked leaf is not entry 2's"
+	run verify
+	expect_rc 0
+	# without --dkim, add records no dkim entry
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >m3.eml
+	run add m3.eml
+	expect_rc 0
+	contains "$(entry_public $G 6)" 'type: "register"' || fail "entry 6"
+	[ "$(git --git-dir=$G ls-tree -r --name-only main log | wc -l)" = 7 ] ||
+		fail "an add without --dkim recorded more than the file"
+	sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <../plain.eml >m4.eml
+	CUSTODY_RESOLVER=127.0.0.1:$PORT run add --dkim m4.eml --json
+	expect_rc 0
+	expect_out_has '"dkim":[{"file":"m4.eml","verdict":"pass","entry":8}]'
+	kill "$DNS_PID"
+	run dkim check
+	expect_rc 0
+	expect_out_has "  dkim entry 8 recorded: pass"
+}
+
+# mbox lines (LF, as mailboxes are), each message signed here
+make_mbox() {
+	local i
+	: >"$1"
+	for i in 1 2 3; do
+		printf 'From: Joe <joe@example.org>\r\nTo: Sue <sue@example.net>\r\nSubject: part %s\r\n\r\nFrom the desk:\r\nline %s\r\n' "$i" "$i" >"p$i.eml"
+		sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 <"p$i.eml" |
+			tr -d '\r' >"s$i.eml"
+		{ echo "From joe@example.org Fri Dec  4 10:0$i:00 2026"
+		  sed 's/^From the desk:/>From the desk:/' "s$i.eml"
+		  echo; } >>"$1"
+	done
+}
+
+test_dkim__add_mbox_splits_registers_and_checks_each_message() {
+	make_keys
+	records
+	mkdir mail
+	cd mail
+	make_mbox inbox.mbox
+	run init --origin example.org/mail
+	run add --mbox inbox.mbox --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "dkim inbox.mbox.d/0001.eml: pass, entry 5"
+	expect_out_has "dkim inbox.mbox.d/0003.eml: pass, entry 7"
+	expect_out_has "4 registered, 0 new versions, 0 unchanged; commit "
+	# each message is the signed one, its ">From " unescaped
+	cmp -s inbox.mbox.d/0002.eml s2.eml || fail "message 2 is not as signed"
+	"$PYTHON" "$SRCDIR/tests/cli/dkim-verify.py" inbox.mbox.d/0002.eml \
+		<(entry_public $G 6 | "$PYTHON" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(sys.stdin)["evidence"])') \
+		>"$TMP/dkimpy" || true
+	expect_eq "$(cat "$TMP/dkimpy")" pass "dkimpy on message 2"
+	run verify
+	expect_rc 0
+	# again: the same files, nothing new
+	run add --mbox inbox.mbox --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	expect_out_has "nothing to record: 4 files unchanged"
+}
+
+test_dkim__a_malicious_mbox_is_refused_whole() {
+	make_keys
+	records
+	mkdir mail
+	cd mail
+	run init --origin example.org/mail
+	snapshot $G >"$TMP/before"
+	local r="127.0.0.1:$PORT"
+	refused() { # refused FILE ERROR: add --mbox FILE fails with ERROR
+		run add --mbox "$1" --resolver "$r"
+		expect_rc 1
+		expect_err "$2"
+		expect_out ""
+		snapshot $G >"$TMP/after"
+		cmp -s "$TMP/before" "$TMP/after" || fail "$1: the archive changed"
+		[ ! -e "$1.d" ] || fail "$1: split messages left behind"
+	}
+	make_mbox good.mbox
+	# a NUL byte in the second message
+	sed '8s/line/li\x00ne/' good.mbox >nul.mbox
+	refused nul.mbox "custody: nul.mbox: line 8, byte $(($(head -7 good.mbox | wc -c) + 2)): a NUL byte, which no mbox or message holds"
+	# an empty message
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; echo; cat good.mbox; } >empty.mbox
+	refused empty.mbox "custody: empty.mbox: message 1 (line 1): an empty message"
+	# not an mbox
+	cp s1.eml notbox.mbox
+	refused notbox.mbox 'custody: notbox.mbox: line 1: not an mbox (it does not begin with a "From " line)'
+	# a huge header block, endless continuation lines
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'Subject: x\n'; yes ' more' | head -20000; printf '\nbody\n'; } >long.mbox
+	refused long.mbox "custody: long.mbox: message 1 (line 1): byte 0: one header of 140010 bytes with its continuation lines, more than 65536"
+	# FILE.d a link to elsewhere: nothing is written through it
+	mkdir "$TMP/elsewhere"
+	cp good.mbox link.mbox
+	ln -s "$TMP/elsewhere" link.mbox.d
+	run add --mbox link.mbox --resolver "$r"
+	expect_rc 1
+	expect_err "custody: link.mbox.d exists and is not a folder (a symbolic link?); the messages go in a real folder"
+	[ -z "$(ls "$TMP/elsewhere")" ] || fail "written through the link"
+	rm link.mbox.d
+	# a "From " line inside a body (after a text line) stays in the body
+	{ echo 'From a Fri Dec  4 10:00:00 2026'; printf 'From: a@example.org\nSubject: s\n\nhello\nFrom the start\n'; } >inbody.mbox
+	run add --mbox inbody.mbox --resolver "$r"
+	expect_rc 0
+	expect_out_has "dkim inbody.mbox.d/0001.eml: none, entry "
+	expect_eq "$(tail -1 inbody.mbox.d/0001.eml)" "From the start" "body line"
+	snapshot $G >"$TMP/before"
+	# more messages than custody splits
+	"$PYTHON" -c '
+import sys
+w = sys.stdout.write
+for i in range(10001):
+    w("From a Fri Dec  4 10:00:00 2026\nFrom: a@example.org\n\nx\n\n")' >many.mbox
+	refused many.mbox "custody: many.mbox: line 50001: more than 10000 messages; split the mailbox first"
+}
+
+# a key record of 64 KiB: from a file it is refused before anything is
+# asked or written; served by DNS (dnsmasq cuts such an answer) it is a
+# permerror finding, recorded as what DNS served
+test_dkim__a_64_kib_key_record_is_refused_or_a_permerror() {
+	make_keys
+	local big
+	big="v=DKIM1; k=rsa; p=$RSA; n=$(head -c 49152 /dev/zero | base64 -w0)"
+	start_dns "huge._domainkey.example.org,$big"
+	mkdir mail
+	sign rsa.pem huge relaxed/relaxed rsa-sha256 <plain.eml >mail/m.eml
+	echo "$big" >huge.txt
+	cd mail
+	run init --origin example.org/mail
+	run add m.eml
+	expect_rc 0
+	snapshot $G >"$TMP/before"
+	run dkim m.eml --key-record ../huge.txt
+	expect_rc 1
+	expect_err "custody: ../huge.txt: too big (65951 bytes, at most 1025)"
+	expect_out ""
+	snapshot $G >"$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" || fail "the archive changed"
+	run dkim m.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 1
+	expect_out_has "  d=example.org s=huge a=rsa-sha256: permerror (a TXT string runs past its record)
+  recorded: dkim entry 2"
+	contains "$(entry_public $G 2)" 'verdict: "fail"' || fail "entry 2"
+}
+
 test_dkim__usage_errors() {
 	run dkim
 	expect_rc 2
 	run dkim a.eml b.eml -o x
 	expect_rc 2
 	expect_err_has "-o writes the evidence of one MSG"
-	run dkim check a.eml
+	run dkim check a.eml b.eml --evidence e
 	expect_rc 2
-	expect_err_has "name the evidence with --evidence EVIDENCE"
+	expect_err_has "--evidence is the evidence of one MSG"
 	run dkim check a.eml --evidence e --resolver 127.0.0.1
 	expect_rc 2
+	run dkim check a.eml --note x
+	expect_rc 2
+	run dkim a.eml --no-record --note x
+	expect_rc 2
+	# outside an archive, check without --evidence has nothing to read
+	run dkim check a.eml
+	expect_rc 1
+	expect_err_has "custody: no archive in "
 	run dkim a.eml --resolver '::1'
 	expect_rc 1
 }

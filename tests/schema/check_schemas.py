@@ -233,7 +233,7 @@ def type_validators(cls, schema):
     """private.schema.yaml with its anyOf narrowed to one type's $defs."""
     out = {}
     for name in ("genesis", "register", "member", "publish", "event",
-                 "derive", "log-key", "policy", "skip"):
+                 "derive", "log-key", "policy", "skip", "dkim"):
         narrowed = dict(schema)
         narrowed["anyOf"] = [{"$ref": "#/$defs/%s" % name}]
         out["private:" + name] = cls(narrowed)

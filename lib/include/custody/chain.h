@@ -106,20 +106,23 @@ typedef enum {
 	CUSTODY_STEP_DERIVED = 3,    /* it was made from another document */
 	CUSTODY_STEP_DERIVATIVE = 4, /* another document was made from it */
 	CUSTODY_STEP_PUBLISHED = 5,  /* it went out */
-	CUSTODY_STEP_GAP = 6         /* something the record lacks */
+	CUSTODY_STEP_GAP = 6,        /* something the record lacks */
+	CUSTODY_STEP_DKIM = 7        /* its DKIM signatures were checked */
 } custody_step_kind;
 
 typedef struct custody_step {
 	custody_step_kind kind;
 	uint64_t entry; /* the entry (for a gap: the one it follows) */
 	const char *when;         /* when it happened (event `at`, publication
-	                           * time), else the entry's time */
+	                           * time, DKIM key observation), else the
+	                           * entry's time */
 	const char *recorded;     /* the entry's time */
 	const char *actor;        /* the member who recorded it */
 	const char *path;         /* the document it is about */
 	uint64_t version;
 	int depth;                /* 0 the document, 1 a derivative, ... */
-	const char *what;         /* event action, derivation, or NULL */
+	const char *what;         /* event action, derivation, DKIM verdict,
+	                           * or NULL */
 	const char *from, *to;    /* event labels, or NULL */
 	const char *url;          /* publication */
 	const char *note;

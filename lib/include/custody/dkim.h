@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 #include "custody/common.h"
+#include "custody/archive.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -133,6 +134,111 @@ CUSTODY_EXTERN(const char *) custody_dkim_report_evidence(
 
 /* Free a report. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_dkim_report_free(custody_dkim_report *report);
+
+/* ---- in the archive: the dkim entry ---- */
+
+typedef struct custody_dkim_record_options {
+	unsigned int version;
+	/* How to verify: the resolver, a key record, the time. */
+	custody_dkim_options dkim;
+	/* A note kept (privately) with each entry; NULL for none. */
+	const char *note;
+	/* How long to wait for another process's lock; 0: do not wait. */
+	unsigned int lock_wait_ms;
+} custody_dkim_record_options;
+
+#define CUSTODY_DKIM_RECORD_OPTIONS_VERSION 1
+#define CUSTODY_DKIM_RECORD_OPTIONS_INIT { \
+	CUSTODY_DKIM_RECORD_OPTIONS_VERSION, CUSTODY_DKIM_OPTIONS_INIT, NULL, 0 }
+
+/* Fill opts with the defaults of that version. */
+CUSTODY_EXTERN(int) custody_dkim_record_options_init(
+	custody_dkim_record_options *opts, unsigned int version);
+
+/*
+ * Verify the latest registered version of each of the `n` messages at
+ * `paths` (as custody_dkim_verify, on the bytes the archive stores, or
+ * else the file, whose SHA-256 must be the registered one) and append
+ * one dkim entry per message (its register entry's index and leaf hash,
+ * the verdict, the observation time, the evidence) in one signed commit.
+ * A failed verdict is recorded too: it is a finding. `reports` (n
+ * slots) receives each message's report, the caller's to free with
+ * custody_dkim_report_free; *first_index_out the first entry's index;
+ * commit_out (may be NULL) the commit. Errors leave nothing recorded
+ * and every report NULL: CUSTODY_ENOTFOUND (a message not registered),
+ * CUSTODY_EVERIFY (a file that is no longer what was registered),
+ * CUSTODY_EINVALID (a message custody_dkim_verify refuses, naming it;
+ * evidence too large for an entry), and those of any change.
+ */
+CUSTODY_EXTERN(int) custody_archive_dkim(custody_archive *archive,
+	const char *const *paths, size_t n,
+	const custody_dkim_record_options *opts, custody_dkim_report **reports,
+	uint64_t *first_index_out, char commit_out[41], custody_error **err);
+
+/*
+ * What custody_archive_dkim_check finds for one message: its
+ * collection-relative path, the dkim entry it was checked against and
+ * that entry's verdict, and the new report made from the entry's
+ * evidence at its observation time; or, when the message cannot be
+ * checked (its content not stored and the file changed or gone),
+ * report NULL and `problem` saying why. A non-zero return stops the
+ * walk and is returned.
+ */
+typedef int (*custody_dkim_check_cb)(const char *path, uint64_t entry,
+	const char *recorded_verdict, const custody_dkim_report *report,
+	const char *problem, void *payload);
+
+/*
+ * Check each of the `n` messages at `paths` (their latest versions)
+ * against its newest dkim entry, or, when n is 0, every message that
+ * has one, in log order. Errors: CUSTODY_ENOTFOUND (a named message
+ * not registered, or with no dkim entry for its latest version),
+ * CUSTODY_EVERIFY (an entry whose link does not hold).
+ */
+CUSTODY_EXTERN(int) custody_archive_dkim_check(custody_archive *archive,
+	const char *const *paths, size_t n, custody_dkim_check_cb cb,
+	void *payload, custody_error **err);
+
+/*
+ * custody_archive_add, and for each new registration of a file whose
+ * name ends in ".eml" (any case) a dkim entry, in the same commit:
+ * the message is verified (as custody_archive_dkim) under the add's
+ * lock, before anything is written. A message custody_dkim_verify
+ * refuses (NUL bytes, a header block over the limits, ...) refuses the
+ * whole add, naming it: nothing is recorded. entry_cb (may be NULL)
+ * sees each registration as custody_archive_add's does; once committed,
+ * cb (may be NULL) hears of each message: its path, its dkim entry, the
+ * verdict and the report (problem NULL); both get `payload`. Errors: those of custody_archive_add
+ * and custody_archive_dkim.
+ */
+CUSTODY_EXTERN(int) custody_archive_add_dkim(custody_archive *archive,
+	const char *const *paths, size_t n, const custody_add_options *add,
+	const custody_dkim_record_options *dkim, custody_entry_cb entry_cb,
+	custody_dkim_check_cb cb, void *payload, custody_add_summary *summary,
+	custody_error **err);
+
+/* Most messages one mbox may hold (custody_archive_add_mbox). */
+#define CUSTODY_MBOX_MAX_MESSAGES 10000
+
+/*
+ * Register an mbox and each message in it as its own document, DKIM
+ * checked, in one commit (custody_archive_add_dkim). The mbox (mboxrd,
+ * which reads mboxo too: a message starts at a "From " line at the
+ * start of the file or after an empty line; ">From " lines lose one
+ * '>') is split into the folder MBOX.d beside it, as 0001.eml, 0002.eml,
+ * ... (the envelope "From " line and the empty line before the next
+ * dropped). A file there already must hold exactly those bytes. The
+ * mbox is refused whole, naming it, the message and its line, before
+ * anything is written, for: a NUL byte, an empty message, a message
+ * custody_dkim_verify refuses, more than CUSTODY_MBOX_MAX_MESSAGES
+ * messages, no "From " line first. When the add fails the files it
+ * wrote are removed again.
+ */
+CUSTODY_EXTERN(int) custody_archive_add_mbox(custody_archive *archive,
+	const char *mbox, const custody_add_options *add,
+	const custody_dkim_record_options *dkim, custody_entry_cb entry_cb,
+	custody_dkim_check_cb cb, void *payload, custody_add_summary *summary,
+	custody_error **err);
 
 #ifdef __cplusplus
 }

@@ -23,8 +23,8 @@ typedef struct custody_entry custody_entry;
 
 /* Position in the log, from 0 (the genesis entry). */
 CUSTODY_EXTERN(uint64_t) custody_entry_index(const custody_entry *entry);
-/* "genesis", "register", "member", "publish", "event", "derive" or
- * "log-key". */
+/* "genesis", "register", "member", "publish", "event", "derive",
+ * "log-key", "policy", "skip" or "dkim". */
 CUSTODY_EXTERN(const char *) custody_entry_type_name(
 	const custody_entry *entry);
 /* UTC time "YYYY-MM-DDTHH:MM:SSZ" and the member who made the entry. */
@@ -92,6 +92,22 @@ CUSTODY_EXTERN(uint64_t) custody_entry_derived_from(
 CUSTODY_EXTERN(const char *) custody_entry_original_leaf(
 	const custody_entry *entry);
 CUSTODY_EXTERN(const char *) custody_entry_derivation(
+	const custody_entry *entry);
+
+/* dkim: the message's register entry index (0 for other types) and the
+ * RFC 6962 leaf hash of that entry (64 hex); the verdict ("pass", "weak",
+ * "fail", "temperror" or "none"); when the key records were observed
+ * ("YYYY-MM-DDTHH:MM:SSZ"); the evidence (custody-dkim/v1 text, see
+ * custody/dkim.h and docs/dkim.md). Strings NULL for other types. */
+CUSTODY_EXTERN(uint64_t) custody_entry_dkim_message(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_dkim_message_leaf(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_dkim_verdict(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_dkim_observed(
+	const custody_entry *entry);
+CUSTODY_EXTERN(const char *) custody_entry_dkim_evidence(
 	const custody_entry *entry);
 
 /* publish: where, the title (or NULL), when, and the documents (by the

@@ -1,0 +1,419 @@
+/*
+ * DKIM in the archive: the dkim log entry that records a registered
+ * message's verdict and evidence (custody_archive_dkim), and the check
+ * of messages against the entries recorded (custody_archive_dkim_check).
+ * A dkim entry names its message as a derivative names its original, by
+ * the register entry's index and leaf hash.
+ */
+#include "archive.h"
+#include "change.h"
+#include "common.h"
+#include "dkim.h"
+#include "entry.h"
+#include "fsutil.h"
+#include "lock.h"
+#include "merkle.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+int custody_dkim_record_options_init(custody_dkim_record_options *opts,
+	unsigned int version)
+{
+	static const custody_dkim_record_options fresh =
+		CUSTODY_DKIM_RECORD_OPTIONS_INIT;
+
+	if (opts == NULL || version != CUSTODY_DKIM_RECORD_OPTIONS_VERSION)
+		return CUSTODY_EINVALID;
+	*opts = fresh;
+	return 0;
+}
+
+static void utc(int64_t seconds, char out[32])
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * The message registered by `doc` (at collection-relative `rel`), byte
+ * for byte: its stored content when the archive holds it, else the file
+ * in the collection; either way its SHA-256 must be the registered one.
+ */
+static int message_bytes(custody_archive *a, const struct custody_entry *doc,
+	const char *rel, custody_buf *out, custody_error **err)
+{
+	char *path = NULL, hex[65];
+	git_blob *blob = NULL;
+	int rc = 0;
+
+	out->ptr = NULL;
+	out->size = 0;
+	if (doc->blob != NULL) {
+		if ((path = custody_fs__join("documents", rel)) == NULL)
+			return custody__oom(err);
+		rc = custody_archive__head_blob(a, path, &blob, err);
+		free(path);
+		if (rc != 0)
+			return rc;
+		rc = custody_buf__append(out, git_blob_rawcontent(blob),
+			(size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+		if (rc != 0)
+			return custody__oom(err);
+	} else {
+		if ((path = custody_fs__join(a->collection, rel)) == NULL)
+			return custody__oom(err);
+		rc = custody_fs__read_file(out, path,
+			CUSTODY_DKIM_MAX_MESSAGE, err);
+		free(path);
+		if (rc != 0)
+			return rc;
+	}
+	if ((rc = custody_sha256_hex(out->ptr != NULL ? out->ptr : "",
+	    out->size, hex, err)) != 0)
+		goto fail;
+	if (doc->sha256 == NULL || strlen(doc->sha256) != 64 ||
+	    CRYPTO_memcmp(hex, doc->sha256, 64) != 0) {
+		rc = custody__error_hint(err, CUSTODY_EVERIFY,
+			CUSTODY_HINT_REGISTER, "%s: not the message entry %"
+			PRIu64 " registered (its SHA-256 differs)", rel,
+			doc->index);
+		goto fail;
+	}
+	return 0;
+fail:
+	custody_buf_dispose(out);
+	return rc;
+}
+
+/* The register entry of each message, its leaf hash, its bytes. */
+struct message {
+	char *rel;
+	struct custody_entry *doc;
+	char leaf[65];
+	custody_buf bytes;
+};
+
+static void messages_free(struct message *m, size_t n)
+{
+	for (size_t i = 0; m != NULL && i < n; i++) {
+		free(m[i].rel);
+		custody_entry__free(m[i].doc);
+		custody_buf_dispose(&m[i].bytes);
+	}
+	free(m);
+}
+
+/* Register entry `index` as a message: its leaf hash and its bytes. */
+static int load_message(custody_archive *a, git_tree *tree,
+	struct message *m, custody_error **err)
+{
+	custody_buf public_part = CUSTODY_BUF_INIT;
+	struct custody_entry *again = NULL;
+	unsigned char leaf[32];
+	int rc;
+
+	if ((rc = custody_archive__read_entry(a, tree, m->doc->index, &again,
+	    &public_part, err)) != 0)
+		return rc;
+	custody_entry__free(again);
+	custody_merkle__leaf_hash(public_part.ptr, public_part.size, leaf);
+	custody_buf_dispose(&public_part);
+	custody_hex(m->leaf, leaf, 32);
+	return message_bytes(a, m->doc, m->rel, &m->bytes, err);
+}
+
+int custody_archive_dkim(custody_archive *a, const char *const *paths,
+	size_t n, const custody_dkim_record_options *opts,
+	custody_dkim_report **reports, uint64_t *first_index_out,
+	char commit_out[41], custody_error **err)
+{
+	struct message *msgs = NULL;
+	struct custody_entry *entries = NULL;
+	char (*observed)[32] = NULL;
+	custody_lock *lock = NULL;
+	git_tree *tree = NULL;
+	const char *actor;
+	char message[200];
+	git_oid commit;
+	size_t i;
+	int rc;
+
+	if ((rc = CUSTODY_CHECK_OPTIONS(err, opts,
+	    CUSTODY_DKIM_RECORD_OPTIONS_VERSION,
+	    "custody_dkim_record_options")) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		reports[i] = NULL;
+	if (n == 0)
+		return custody__error(err, CUSTODY_EINVALID, "name a message");
+	if ((msgs = calloc(n, sizeof(*msgs))) == NULL ||
+	    (entries = calloc(n, sizeof(*entries))) == NULL ||
+	    (observed = calloc(n, sizeof(*observed))) == NULL) {
+		free(msgs);
+		free(entries);
+		return custody__oom(err);
+	}
+	if ((rc = custody_change__begin(a, opts->lock_wait_ms, &lock,
+	    &actor, err)) != 0)
+		goto done;
+	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		custody_error *why = NULL;
+
+		if ((rc = custody_archive__find_version(a, paths[i], 0,
+		    &msgs[i].rel, &msgs[i].doc, err)) != 0 ||
+		    (rc = load_message(a, tree, &msgs[i], err)) != 0)
+			goto done;
+		rc = custody_dkim_verify(&reports[i], msgs[i].bytes.ptr,
+			msgs[i].bytes.size, &opts->dkim, &why);
+		/* many messages: keep one in memory at a time */
+		custody_buf_dispose(&msgs[i].bytes);
+		if (rc != 0) {
+			custody__error(err, rc, "%s: %s", msgs[i].rel,
+				custody_error_message(why));
+			custody_error_free(why);
+			goto done;
+		}
+		if (strlen(custody_dkim_report_evidence(reports[i])) >
+		    CUSTODY_ENTRY_DKIM_MAX_EVIDENCE) {
+			rc = custody__error(err, CUSTODY_EINVALID, "%s: the "
+				"DKIM evidence is %zu bytes, more than a dkim "
+				"entry holds (%d); its key records are too "
+				"large to keep", msgs[i].rel, strlen(
+				custody_dkim_report_evidence(reports[i])),
+				CUSTODY_ENTRY_DKIM_MAX_EVIDENCE);
+			goto done;
+		}
+		utc(custody_dkim_report_time(reports[i]), observed[i]);
+		entries[i].type = CUSTODY_ENTRY_DKIM;
+		entries[i].message = msgs[i].doc->index;
+		entries[i].message_leaf = msgs[i].leaf;
+		entries[i].verdict =
+			(char *)custody_dkim_report_verdict(reports[i]);
+		entries[i].observed = observed[i];
+		entries[i].dkim_evidence =
+			(char *)custody_dkim_report_evidence(reports[i]);
+		entries[i].note = (char *)opts->note;
+	}
+	if (n == 1)
+		snprintf(message, sizeof(message), "custody dkim: %.16s %.160s\n",
+			entries[0].verdict, msgs[0].rel);
+	else
+		snprintf(message, sizeof(message), "custody dkim: %zu "
+			"messages\n", n);
+	if ((rc = custody_change__append(a, entries, n, NULL, 0, message,
+	    &commit, err)) != 0)
+		goto done;
+	if (first_index_out != NULL)
+		*first_index_out = entries[0].index;
+	if (commit_out != NULL)
+		git_oid_tostr(commit_out, 41, &commit);
+done:
+	if (rc != 0)
+		for (i = 0; i < n; i++) {
+			custody_dkim_report_free(reports[i]);
+			reports[i] = NULL;
+		}
+	git_tree_free(tree);
+	messages_free(msgs, n);
+	free(entries);
+	free(observed);
+	custody_lock__release(lock);
+	return rc;
+}
+
+int custody_archive__dkim_recheck_entry(custody_archive *a, git_tree *tree,
+	const struct custody_entry *dkim, char **problem_out,
+	custody_error **err)
+{
+	struct custody_entry *doc = NULL;
+	custody_dkim_report *report = NULL;
+	custody_error *why = NULL;
+	git_blob *blob = NULL;
+	git_oid id;
+	int rc;
+
+	*problem_out = NULL;
+	if ((rc = custody_archive__read_entry(a, tree, dkim->message, &doc,
+	    NULL, err)) != 0)
+		return rc;
+	if (doc->blob == NULL || git_oid_fromstr(&id, doc->blob) != 0)
+		goto done;
+	if ((rc = custody_archive__bounded_blob(a->repo, &id,
+	    CUSTODY_DKIM_MAX_MESSAGE, doc->path, &blob, err)) != 0)
+		goto done;
+	rc = custody_dkim_recheck(&report, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), dkim->dkim_evidence, &why);
+	if (rc == CUSTODY_ENOMEM) {
+		rc = custody__oom(err);
+		goto done;
+	}
+	rc = 0;
+	if (report == NULL) {
+		if (asprintf(problem_out, "the stored message of entry %"
+		    PRIu64 " does not check against the evidence: %s",
+		    dkim->message, custody_error_message(why)) < 0)
+			*problem_out = NULL, rc = custody__oom(err);
+	} else if (strcmp(custody_dkim_report_verdict(report),
+	    dkim->verdict) != 0) {
+		if (asprintf(problem_out, "records verdict %s, but the stored "
+		    "message of entry %" PRIu64 " gives %s from its evidence",
+		    dkim->verdict, dkim->message,
+		    custody_dkim_report_verdict(report)) < 0)
+			*problem_out = NULL, rc = custody__oom(err);
+	}
+done:
+	custody_error_free(why);
+	custody_dkim_report_free(report);
+	git_blob_free(blob);
+	custody_entry__free(doc);
+	return rc;
+}
+
+/* ---- checking messages against their dkim entries ---- */
+
+/* The newest dkim entry of each message: latest[k] for register entry
+ * k, 0 when none. */
+static int newest_dkim_entries(custody_archive *a, git_tree *tree,
+	uint64_t **out, custody_error **err)
+{
+	uint64_t *latest, size = a->size;
+	int rc = 0;
+
+	*out = NULL;
+	if ((latest = calloc(size ? size : 1, sizeof(*latest))) == NULL)
+		return custody__oom(err);
+	for (uint64_t i = 1; i < size; i++) {
+		struct custody_entry *e = NULL;
+
+		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
+		    err)) != 0)
+			break;
+		if (e->type == CUSTODY_ENTRY_DKIM && e->message < size)
+			latest[e->message] = i;
+		custody_entry__free(e);
+	}
+	if (rc != 0) {
+		free(latest);
+		return rc;
+	}
+	*out = latest;
+	return 0;
+}
+
+/* Recheck message `m` against dkim entry `index` and tell cb. */
+static int check_one(custody_archive *a, git_tree *tree, struct message *m,
+	uint64_t index, custody_dkim_check_cb cb, void *payload,
+	custody_error **err)
+{
+	struct custody_entry *de = NULL;
+	custody_dkim_report *report = NULL;
+	custody_error *why = NULL;
+	char *problem = NULL;
+	int rc;
+
+	int loaded;
+
+	if ((rc = custody_archive__read_entry(a, tree, index, &de, NULL,
+	    err)) != 0)
+		return rc;
+	/* the leaf is known even when the bytes cannot be read */
+	loaded = load_message(a, tree, m, &why) == 0;
+	if (m->leaf[0] != '\0' && strcmp(de->message_leaf, m->leaf) != 0) {
+		rc = custody__error(err, CUSTODY_EVERIFY, "entry %" PRIu64
+			": 'message_leaf' is not the leaf hash of entry %"
+			PRIu64, index, m->doc->index);
+		goto done;
+	}
+	if (!loaded || custody_dkim_recheck(&report, m->bytes.ptr,
+	    m->bytes.size, de->dkim_evidence, &why) != 0) {
+		if (custody_error_code(why) == CUSTODY_ENOMEM) {
+			rc = custody__oom(err);
+			goto done;
+		}
+		problem = why ? strdup(custody_error_message(why)) : NULL;
+	}
+	rc = cb(m->rel, index, de->verdict, report, problem ? problem :
+		report ? NULL : "the message cannot be checked", payload);
+done:
+	custody_error_free(why);
+	custody_dkim_report_free(report);
+	custody_entry__free(de);
+	free(problem);
+	return rc;
+}
+
+int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
+	size_t n, custody_dkim_check_cb cb, void *payload, custody_error **err)
+{
+	uint64_t *latest = NULL;
+	git_tree *tree = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = custody_archive__refresh(a, err)) != 0 ||
+	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
+	    (rc = newest_dkim_entries(a, tree, &latest, err)) != 0)
+		goto done;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct message m;
+
+		memset(&m, 0, sizeof(m));
+		if ((rc = custody_archive__find_version(a, paths[i], 0, &m.rel,
+		    &m.doc, err)) == 0) {
+			if (latest[m.doc->index] == 0)
+				rc = custody__error(err, CUSTODY_ENOTFOUND,
+					"%s: no dkim entry records this "
+					"version (entry %" PRIu64 "); run "
+					"`custody dkim %s` first", m.rel,
+					m.doc->index, m.rel);
+			else
+				rc = check_one(a, tree, &m,
+					latest[m.doc->index], cb, payload,
+					err);
+		}
+		free(m.rel);
+		custody_entry__free(m.doc);
+		custody_buf_dispose(&m.bytes);
+	}
+	for (uint64_t k = 0; n == 0 && rc == 0 && k < a->size; k++) {
+		struct message m;
+
+		if (latest[k] == 0)
+			continue;
+		memset(&m, 0, sizeof(m));
+		if ((rc = custody_archive__read_entry(a, tree, k, &m.doc, NULL,
+		    err)) == 0) {
+			if (!custody_entry__registers(m.doc) ||
+			    (m.rel = strdup(m.doc->path)) == NULL)
+				rc = m.rel == NULL &&
+				    custody_entry__registers(m.doc) ?
+				    custody__oom(err) :
+				    custody__error(err, CUSTODY_EVERIFY,
+				    "entry %" PRIu64 ": 'message' names "
+				    "entry %" PRIu64 ", which registers no "
+				    "message", latest[k], k);
+			else
+				rc = check_one(a, tree, &m, latest[k], cb,
+					payload, err);
+		}
+		free(m.rel);
+		custody_entry__free(m.doc);
+		custody_buf_dispose(&m.bytes);
+	}
+done:
+	free(latest);
+	git_tree_free(tree);
+	return rc;
+}
