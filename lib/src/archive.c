@@ -60,7 +60,10 @@ int custody_archive__object_exists(const unsigned char id[20], void *payload)
 	if (git_repository_odb(&odb, a->repo) != 0)
 		return 0;
 	git_oid_fromraw(&oid, id);
-	found = git_odb_exists(odb, &oid);
+	/* no rescan of the pack folder on a miss (libgit2 does one per
+	 * missing object): the archive is locked, and an object written
+	 * again is only a duplicate, which git tolerates */
+	found = git_odb_exists_ext(odb, &oid, GIT_ODB_LOOKUP_NO_REFRESH);
 	git_odb_free(odb);
 	return found;
 }
