@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,8 @@ static void mark_ignored(struct custody_walk *walk, int ignored)
 
 /* A folder's names, in the order their paths sort (see cmp_listed). */
 struct listed {
-	size_t off, len;           /* in listing.text */
+	size_t off;                /* in listing.text */
+	uint32_t len;              /* a name is at most NAME_MAX bytes */
 	unsigned char type;        /* d_type */
 };
 
@@ -331,7 +333,7 @@ static int list_dir(DIR *d, struct listing *out)
 			out->has_rules = 1;
 		memcpy(out->text + out->len, de->d_name, len);
 		out->v[out->n].off = out->len;
-		out->v[out->n].len = len - 1;
+		out->v[out->n].len = (uint32_t)(len - 1);
 		out->v[out->n].type = de->d_type;
 		out->n++;
 		out->len += len;
