@@ -58,4 +58,20 @@ int custody_dkim__lookup(struct custody_dkim_key *k, const char *resolver,
 /* Check a resolver "ADDR[:PORT]" (NULL when it is one, else why not). */
 const char *custody_dkim__resolver_problem(const char *resolver);
 
+/*
+ * Threads that verify batches of messages in the background, as
+ * custody_dkim_verify_many does (lib/src/dkim_many.c). pool_start posts
+ * a batch and returns (the arrays must live until pool_wait returns);
+ * pool_wait waits for it. NULL from pool_new: out of memory.
+ */
+struct custody_dkim__pool;
+struct custody_dkim__pool *custody_dkim__pool_new(void);
+void custody_dkim__pool_start(struct custody_dkim__pool *p,
+	custody_dkim_report **out, custody_error **errs,
+	const void *const *messages, const size_t *sizes,
+	const char *const *evidences, size_t n,
+	const custody_dkim_options *opts);
+void custody_dkim__pool_wait(struct custody_dkim__pool *p);
+void custody_dkim__pool_free(struct custody_dkim__pool *p);
+
 #endif

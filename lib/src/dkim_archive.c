@@ -103,6 +103,14 @@ struct message {
 	custody_buf bytes;
 };
 
+static void messages_free_one(struct message *m)
+{
+	free(m->rel);
+	custody_entry__free(m->doc);
+	custody_buf_dispose(&m->bytes);
+	memset(m, 0, sizeof(*m));
+}
+
 static void messages_free(struct message *m, size_t n)
 {
 	for (size_t i = 0; m != NULL && i < n; i++) {
@@ -312,45 +320,163 @@ static int newest_dkim_entries(custody_archive *a, git_tree *tree,
 	return 0;
 }
 
-/* Recheck message `m` against dkim entry `index` and tell cb. */
-static int check_one(custody_archive *a, git_tree *tree, struct message *m,
-	uint64_t index, custody_dkim_check_cb cb, void *payload,
-	custody_error **err)
+/*
+ * Messages are checked a batch at a time: read here one after another
+ * (git objects, entries) while the batch read before is verified in the
+ * background on all cores, then told to the caller in order. A batch
+ * holds at most BATCH_MESSAGES messages and, beyond one large message,
+ * BATCH_BYTES; two are in memory at once.
+ */
+#define BATCH_MESSAGES 64
+#define BATCH_BYTES ((size_t)128 * 1024 * 1024)
+
+struct pending {
+	struct message m;
+	struct custody_entry *de;      /* the dkim entry */
+	custody_error *why;            /* why the message cannot be read */
+};
+
+struct batch {
+	struct pending p[BATCH_MESSAGES];
+	size_t n, bytes;
+	/* what the pool verifies: the messages that could be read */
+	const void *messages[BATCH_MESSAGES];
+	const char *evidences[BATCH_MESSAGES];
+	size_t sizes[BATCH_MESSAGES], at[BATCH_MESSAGES], k;
+	custody_dkim_report *reports[BATCH_MESSAGES];
+	custody_error *errs[BATCH_MESSAGES];
+};
+
+struct checking {
+	struct batch b[2];
+	int filling;           /* the batch being read */
+	int posted;            /* the other one is being verified */
+	struct custody_dkim__pool *pool;
+	custody_dkim_check_cb cb;
+	void *payload;
+	int stopped;           /* a callback said stop, or out of memory */
+};
+
+static void pending_free(struct pending *p)
 {
-	struct custody_entry *de = NULL;
-	custody_dkim_report *report = NULL;
-	custody_error *why = NULL;
-	char *problem = NULL;
+	free(p->m.rel);
+	custody_entry__free(p->m.doc);
+	custody_buf_dispose(&p->m.bytes);
+	custody_entry__free(p->de);
+	custody_error_free(p->why);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Tell the caller the verified batch `b`, in order, and empty it. */
+static int deliver(struct checking *c, struct batch *b, custody_error **err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct pending *p = &b->p[i];
+		custody_dkim_report *report = NULL;
+		custody_error *why = p->why;
+
+		if (why == NULL) {
+			report = b->reports[b->at[i]];
+			why = b->errs[b->at[i]];
+		}
+		if (!c->stopped && custody_error_code(why) == CUSTODY_ENOMEM)
+			rc = custody__oom(err);
+		if (!c->stopped && rc == 0)
+			rc = c->cb(p->m.rel, p->de->index, p->de->verdict,
+				report, report ? NULL : why ?
+				custody_error_message(why) :
+				"the message cannot be checked", c->payload);
+		if (rc != 0)
+			c->stopped = 1;
+		custody_dkim_report_free(report);
+		if (why != p->why)
+			custody_error_free(why);
+		pending_free(p);
+	}
+	b->n = 0;
+	b->bytes = 0;
+	return rc;
+}
+
+/* Tell the batch being verified, if any, and post the one read. */
+static int flush(struct checking *c, custody_error **err)
+{
+	struct batch *b = &c->b[c->filling];
+	int rc = 0;
+
+	if (c->posted) {
+		custody_dkim__pool_wait(c->pool);
+		c->posted = 0;
+		rc = deliver(c, &c->b[!c->filling], err);
+	}
+	if (b->n == 0)
+		return rc;
+	b->k = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->p[i].why != NULL)
+			continue;
+		b->messages[b->k] = b->p[i].m.bytes.ptr ?
+			b->p[i].m.bytes.ptr : "";
+		b->sizes[b->k] = b->p[i].m.bytes.size;
+		b->evidences[b->k] = b->p[i].de->dkim_evidence;
+		b->at[i] = b->k++;
+	}
+	custody_dkim__pool_start(c->pool, b->reports, b->errs, b->messages,
+		b->sizes, b->evidences, b->k, NULL);
+	c->posted = 1;
+	c->filling = !c->filling;
+	return rc;
+}
+
+/* Tell everything queued; after an error, err is NULL and the caller's
+ * error stands. */
+static int drain(struct checking *c, custody_error **err)
+{
+	int rc = flush(c, err);
+	int later = flush(c, rc == 0 ? err : NULL);
+
+	return rc != 0 ? rc : later;
+}
+
+/*
+ * Queue message `m` (taken over) for a recheck against dkim entry
+ * `index`. An entry that cannot be read or does not name this message's
+ * leaf ends the check, after the messages queued before it are told.
+ */
+static int queue(custody_archive *a, git_tree *tree, struct checking *c,
+	struct message *m, uint64_t index, custody_error **err)
+{
+	struct batch *b = &c->b[c->filling];
+	struct pending *p = &b->p[b->n];
 	int rc;
 
-	int loaded;
-
-	if ((rc = custody_archive__read_entry(a, tree, index, &de, NULL,
+	memset(p, 0, sizeof(*p));
+	p->m = *m;
+	memset(m, 0, sizeof(*m));
+	if ((rc = custody_archive__read_entry(a, tree, index, &p->de, NULL,
 	    err)) != 0)
-		return rc;
+		goto refused;
 	/* the leaf is known even when the bytes cannot be read */
-	loaded = load_message(a, tree, m, &why) == 0;
-	if (m->leaf[0] != '\0' && strcmp(de->message_leaf, m->leaf) != 0) {
+	(void)load_message(a, tree, &p->m, &p->why);
+	if (p->m.leaf[0] != '\0' &&
+	    strcmp(p->de->message_leaf, p->m.leaf) != 0) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "entry %" PRIu64
 			": 'message_leaf' is not the leaf hash of entry %"
-			PRIu64, index, m->doc->index);
-		goto done;
+			PRIu64, index, p->m.doc->index);
+		goto refused;
 	}
-	if (!loaded || custody_dkim_recheck(&report, m->bytes.ptr,
-	    m->bytes.size, de->dkim_evidence, &why) != 0) {
-		if (custody_error_code(why) == CUSTODY_ENOMEM) {
-			rc = custody__oom(err);
-			goto done;
-		}
-		problem = why ? strdup(custody_error_message(why)) : NULL;
-	}
-	rc = cb(m->rel, index, de->verdict, report, problem ? problem :
-		report ? NULL : "the message cannot be checked", payload);
-done:
-	custody_error_free(why);
-	custody_dkim_report_free(report);
-	custody_entry__free(de);
-	free(problem);
+	if (p->why == NULL && p->de->dkim_evidence == NULL)
+		(void)custody__error(&p->why, CUSTODY_EINVALID,
+			"the dkim entry holds no evidence");
+	b->bytes += p->m.bytes.size;
+	if (++b->n == BATCH_MESSAGES || b->bytes >= BATCH_BYTES)
+		return flush(c, err);
+	return 0;
+refused:
+	pending_free(p);
+	(void)drain(c, NULL);
 	return rc;
 }
 
@@ -359,9 +485,17 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 {
 	uint64_t *latest = NULL;
 	git_tree *tree = NULL;
+	struct checking *c;
 	size_t i;
 	int rc;
 
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->pool = custody_dkim__pool_new()) == NULL) {
+		free(c);
+		return custody__oom(err);
+	}
+	c->cb = cb;
+	c->payload = payload;
 	if ((rc = custody_archive__refresh(a, err)) != 0 ||
 	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
 	    (rc = newest_dkim_entries(a, tree, &latest, err)) != 0)
@@ -379,13 +513,10 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 					"`custody dkim %s` first", m.rel,
 					m.doc->index, m.rel);
 			else
-				rc = check_one(a, tree, &m,
-					latest[m.doc->index], cb, payload,
-					err);
+				rc = queue(a, tree, c, &m,
+					latest[m.doc->index], err);
 		}
-		free(m.rel);
-		custody_entry__free(m.doc);
-		custody_buf_dispose(&m.bytes);
+		messages_free_one(&m);
 	}
 	for (uint64_t k = 0; n == 0 && rc == 0 && k < a->size; k++) {
 		struct message m;
@@ -405,14 +536,20 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 				    "entry %" PRIu64 ", which registers no "
 				    "message", latest[k], k);
 			else
-				rc = check_one(a, tree, &m, latest[k], cb,
-					payload, err);
+				rc = queue(a, tree, c, &m, latest[k], err);
 		}
-		free(m.rel);
-		custody_entry__free(m.doc);
-		custody_buf_dispose(&m.bytes);
+		messages_free_one(&m);
 	}
+	/* what is queued is told, also before an error ends the check */
+	if (rc == 0)
+		rc = drain(c, err);
+	else
+		(void)drain(c, NULL);
 done:
+	if (c->posted)
+		custody_dkim__pool_wait(c->pool);
+	custody_dkim__pool_free(c->pool);
+	free(c);
 	free(latest);
 	git_tree_free(tree);
 	return rc;

@@ -114,6 +114,103 @@ static void test_dkim__recheck_from_evidence_gives_the_same_verdict(void)
 	custody_dkim_report_free(r);
 }
 
+/*
+ * Many messages at once give, message by message, what one call each
+ * gives: passes, a body byte changed (fail), a NUL byte (refused), and
+ * the message with bare LF line ends (made CRLF, so it passes); more
+ * messages than cores, so every thread takes several. Then the same as
+ * rechecks against each message's evidence.
+ */
+#define MANY 150
+static void test_dkim__many_messages_give_what_one_call_each_gives(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *many[MANY], *one = NULL, *again[MANY];
+	custody_error *errs[MANY], *err = NULL;
+	const void *msgs[MANY];
+	const char *evidences[MANY];
+	size_t sizes[MANY], len, i, j, passes = 0;
+	char *msg = data("rfc8463-a.eml", &len);
+	char *failing = api_printf("%s", msg), *nul = api_printf("%s", msg);
+	char *lf = malloc(len + 1);
+
+	REQUIRE(lf != NULL);
+	for (i = 0, j = 0; i < len; i++)
+		if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
+			lf[j++] = msg[i];
+	lf[j] = '\0';
+	failing[len - 3] = 'X';
+	nul[len / 2] = '\0';
+	opts.key_record = record("rfc8463-brisbane.txt");
+	opts.key_record_source = "rfc8463-brisbane.txt";
+	opts.now = 1528637909;
+	for (i = 0; i < MANY; i++) {
+		msgs[i] = i % 4 == 1 ? failing : i % 4 == 2 ? nul :
+			i % 4 == 3 ? lf : msg;
+		sizes[i] = i % 4 == 3 ? j : len;
+	}
+	custody_dkim_verify_many(many, errs, msgs, sizes, NULL, MANY, &opts);
+	for (i = 0; i < MANY; i++) {
+		int rc = custody_dkim_verify(&one, msgs[i], sizes[i], &opts,
+			&err);
+
+		if (rc != 0) {
+			EXPECT(many[i] == NULL);
+			EXPECT_INT(custody_error_code(errs[i]), rc);
+			EXPECT_STR(custody_error_message(errs[i]),
+				custody_error_message(err));
+			EXPECT_HAS(custody_error_message(errs[i]),
+				"a NUL byte");
+			custody_error_free(err);
+			custody_error_free(errs[i]);
+			err = NULL;
+			evidences[i] = NULL;
+			continue;
+		}
+		REQUIRE(many[i] != NULL);
+		EXPECT(errs[i] == NULL);
+		EXPECT_STR(custody_dkim_report_verdict(many[i]),
+			custody_dkim_report_verdict(one));
+		EXPECT_STR(custody_dkim_report_verdict(many[i]),
+			i % 4 == 1 ? "fail" : "pass");
+		EXPECT_STR(custody_dkim_report_evidence(many[i]),
+			custody_dkim_report_evidence(one));
+		passes += strcmp(custody_dkim_report_verdict(one), "pass") == 0;
+		evidences[i] = custody_dkim_report_evidence(many[i]);
+		custody_dkim_report_free(one);
+		one = NULL;
+	}
+	EXPECT_INT(passes, MANY / 2);
+	/* rechecks: the refused ones get the evidence of another message,
+	 * which its SHA-256 does not match */
+	for (i = 0; i < MANY; i++)
+		if (evidences[i] == NULL)
+			evidences[i] = evidences[0];
+	custody_dkim_verify_many(again, errs, msgs, sizes, evidences, MANY,
+		NULL);
+	for (i = 0; i < MANY; i++) {
+		if (i % 4 == 2) {
+			EXPECT(again[i] == NULL);
+			EXPECT_INT(custody_error_code(errs[i]),
+				CUSTODY_EVERIFY);
+			EXPECT_HAS(custody_error_message(errs[i]),
+				"the evidence was made for");
+			custody_error_free(errs[i]);
+			continue;
+		}
+		REQUIRE(again[i] != NULL);
+		EXPECT_STR(custody_dkim_report_verdict(again[i]),
+			custody_dkim_report_verdict(many[i]));
+		EXPECT_INT(custody_dkim_report_time(again[i]), 1528637909);
+		custody_dkim_report_free(again[i]);
+	}
+	for (i = 0; i < MANY; i++)
+		custody_dkim_report_free(many[i]);
+	/* none at all */
+	custody_dkim_verify_many(many, errs, msgs, sizes, NULL, 0, &opts);
+	free(lf);
+}
+
 /* Evidence refused says what is wrong with it, and names no line the
  * evidence has not (fuzz_dkim_evidence found "line 0" for an empty
  * file). */
@@ -350,6 +447,77 @@ static void test_dkim__archive_records_a_dkim_entry_and_checks_it_again(void)
 	custody_key_free(key);
 }
 
+/*
+ * 150 messages recorded and checked again from the archive: the check
+ * reads and verifies them in batches, and tells them in the order of
+ * their entries.
+ */
+struct order {
+	int count, in_order, passed;
+	uint64_t last;
+};
+
+static int saw_in_order(const char *path, uint64_t entry,
+	const char *recorded, const custody_dkim_report *report,
+	const char *problem, void *payload)
+{
+	struct order *o = payload;
+	char want[32];
+
+	(void)problem;
+	snprintf(want, sizeof(want), "m%03d.eml", o->count);
+	if (strcmp(path, want) != 0 || entry <= o->last)
+		o->in_order = 0;
+	o->last = entry;
+	o->count++;
+	o->passed += report != NULL &&
+		strcmp(custody_dkim_report_verdict(report), "pass") == 0 &&
+		strcmp(recorded, "pass") == 0;
+	return 0;
+}
+
+static void test_dkim__archive_check_tells_every_message_in_order(void)
+{
+	custody_dkim_record_options ro = CUSTODY_DKIM_RECORD_OPTIONS_INIT;
+	custody_dkim_report *reports[MANY];
+	custody_error *err = NULL;
+	custody_key *key = api_key();
+	const char *paths[MANY];
+	struct order o = { 0, 1, 0, 0 };
+	size_t len;
+	char *msg = data("rfc8463-a.eml", &len);
+	custody_archive *archive = api_archive(key, "m000.eml", msg, NULL);
+	uint64_t first = 0;
+	int i;
+
+	paths[0] = "coll/m000.eml";
+	for (i = 1; i < MANY; i++) {
+		paths[i] = api_printf("coll/m%03d.eml", i);
+		api_write(paths[i], msg);
+	}
+	api_add(archive, paths, MANY);
+	ro.dkim.key_record = record("rfc8463-brisbane.txt");
+	ro.dkim.now = 1528637909;
+	REQUIRE_OK(custody_archive_dkim(archive, paths, MANY, &ro, reports,
+		&first, NULL, &err));
+	for (i = 0; i < MANY; i++)
+		custody_dkim_report_free(reports[i]);
+	REQUIRE_OK(custody_archive_dkim_check(archive, NULL, 0, saw_in_order,
+		&o, &err));
+	EXPECT_INT(o.count, MANY);
+	EXPECT_INT(o.passed, MANY);
+	EXPECT(o.in_order);
+	/* named: in the order named */
+	memset(&o, 0, sizeof(o));
+	o.in_order = 1;
+	REQUIRE_OK(custody_archive_dkim_check(archive, paths, MANY,
+		saw_in_order, &o, &err));
+	EXPECT_INT(o.count, MANY);
+	EXPECT(o.in_order);
+	custody_archive_free(archive);
+	custody_key_free(key);
+}
+
 /* add_dkim registers the message and its dkim entry in one commit, the
  * entry naming the registration by the leaf hash it got there. */
 static void test_dkim__add_dkim_links_the_entry_in_the_same_commit(void)
@@ -398,10 +566,12 @@ int main(void)
 		API_TEST(test_dkim__rfc8463_rsa_example_verifies),
 		API_TEST(test_dkim__rfc6376_example_verifies),
 		API_TEST(test_dkim__recheck_from_evidence_gives_the_same_verdict),
+		API_TEST(test_dkim__many_messages_give_what_one_call_each_gives),
 		API_TEST(test_dkim__malformed_evidence_is_refused_saying_why),
 		API_TEST(test_dkim__evidence_cannot_make_a_result),
 		API_TEST(test_dkim__hostile_messages_are_refused),
 		API_TEST(test_dkim__archive_records_a_dkim_entry_and_checks_it_again),
+		API_TEST(test_dkim__archive_check_tells_every_message_in_order),
 		API_TEST(test_dkim__add_dkim_links_the_entry_in_the_same_commit),
 		{ NULL, NULL }
 	};

@@ -101,6 +101,18 @@ CUSTODY_EXTERN(int) custody_dkim_recheck(custody_dkim_report **out,
 	custody_error **err) CUSTODY_WARN_UNUSED;
 
 /*
+ * custody_dkim_verify of each of the n messages (with `opts`), or, when
+ * `evidences` is not NULL, custody_dkim_recheck of message i against
+ * evidences[i]; on all the machine's cores. For each i, out[i] receives
+ * the report, or stays NULL and errs[i] receives the error, exactly as
+ * one call for that message would give them. The caller frees both.
+ */
+CUSTODY_EXTERN(void) custody_dkim_verify_many(custody_dkim_report **out,
+	custody_error **errs, const void *const *messages,
+	const size_t *sizes, const char *const *evidences, size_t n,
+	const custody_dkim_options *opts);
+
+/*
  * The verdict: "pass" (at least one signature verified with a key of
  * CUSTODY_DKIM_WEAK_BITS or more), "weak" (only signatures with weaker
  * keys verified), "fail" (signatures, none verified), "temperror" (none

@@ -1,0 +1,190 @@
+/*
+ * Many messages at once: each message is verified exactly as one
+ * custody_dkim_verify or custody_dkim_recheck call would, on as many
+ * threads as the machine has cores. Every call has its own libopendkim
+ * library handle, resolver state and lookup context, so the threads
+ * share nothing but the counter of the next message to take.
+ *
+ * custody_dkim_verify_many works with its caller's thread and returns
+ * when all are done. A pool (custody_dkim__pool) keeps its threads
+ * between batches and works in the background, so that its caller can
+ * read the next batch of messages while this one is verified.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "dkim.h"
+#include "hash.h"
+
+#define MAX_THREADS 64
+
+struct many {
+	custody_dkim_report **out;
+	custody_error **errs;
+	const void *const *messages;
+	const size_t *sizes;
+	const char *const *evidences;
+	const custody_dkim_options *opts;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void take_messages(struct many *m)
+{
+	size_t i;
+
+	while ((i = atomic_fetch_add(&m->next, 1)) < m->n) {
+		int rc = m->evidences != NULL ?
+			custody_dkim_recheck(&m->out[i], m->messages[i],
+			m->sizes[i], m->evidences[i], &m->errs[i]) :
+			custody_dkim_verify(&m->out[i], m->messages[i],
+			m->sizes[i], m->opts, &m->errs[i]);
+
+		if (rc != 0)    /* the error is in errs[i] */
+			m->out[i] = NULL;
+	}
+}
+
+static void many_init(struct many *m, custody_dkim_report **out,
+	custody_error **errs, const void *const *messages,
+	const size_t *sizes, const char *const *evidences, size_t n,
+	const custody_dkim_options *opts)
+{
+	m->out = out;
+	m->errs = errs;
+	m->messages = messages;
+	m->sizes = sizes;
+	m->evidences = evidences;
+	m->opts = opts;
+	m->n = n;
+	atomic_init(&m->next, 0);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NULL;
+		errs[i] = NULL;
+	}
+}
+
+static void *verify_worker(void *arg)
+{
+	take_messages(arg);
+	return NULL;
+}
+
+void custody_dkim_verify_many(custody_dkim_report **out, custody_error **errs,
+	const void *const *messages, const size_t *sizes,
+	const char *const *evidences, size_t n,
+	const custody_dkim_options *opts)
+{
+	pthread_t threads[MAX_THREADS];
+	unsigned int wanted = custody_hash__default_threads(), started = 0;
+	struct many m;
+
+	many_init(&m, out, errs, messages, sizes, evidences, n, opts);
+	/* this thread works too; a thread that cannot start only leaves
+	 * more messages to the others */
+	while (started + 1 < wanted && started + 1 < n &&
+	    pthread_create(&threads[started], NULL, verify_worker, &m) == 0)
+		started++;
+	take_messages(&m);
+	for (unsigned int t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+}
+
+/* ---- the pool ---- */
+
+struct custody_dkim__pool {
+	pthread_mutex_t lock;
+	pthread_cond_t posted, finished;
+	pthread_t threads[MAX_THREADS];
+	unsigned int started, running;
+	unsigned long generation;   /* of the batch posted last */
+	int stop;
+	struct many job;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct custody_dkim__pool *p = arg;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (!p->stop && p->generation == seen)
+			pthread_cond_wait(&p->posted, &p->lock);
+		if (p->stop)
+			break;
+		seen = p->generation;
+		pthread_mutex_unlock(&p->lock);
+		take_messages(&p->job);
+		pthread_mutex_lock(&p->lock);
+		if (--p->running == 0)
+			pthread_cond_signal(&p->finished);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct custody_dkim__pool *custody_dkim__pool_new(void)
+{
+	struct custody_dkim__pool *p = calloc(1, sizeof(*p));
+	unsigned int wanted = custody_hash__default_threads();
+
+	if (p == NULL)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->posted, NULL);
+	pthread_cond_init(&p->finished, NULL);
+	/* none started is a pool too: start then does the work itself */
+	while (p->started < wanted && p->started < MAX_THREADS &&
+	    pthread_create(&p->threads[p->started], NULL, pool_worker,
+	    p) == 0)
+		p->started++;
+	return p;
+}
+
+void custody_dkim__pool_start(struct custody_dkim__pool *p,
+	custody_dkim_report **out, custody_error **errs,
+	const void *const *messages, const size_t *sizes,
+	const char *const *evidences, size_t n,
+	const custody_dkim_options *opts)
+{
+	pthread_mutex_lock(&p->lock);
+	many_init(&p->job, out, errs, messages, sizes, evidences, n, opts);
+	if (p->started == 0) {
+		pthread_mutex_unlock(&p->lock);
+		take_messages(&p->job);
+		return;
+	}
+	p->running = p->started;
+	p->generation++;
+	pthread_cond_broadcast(&p->posted);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void custody_dkim__pool_wait(struct custody_dkim__pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->running > 0)
+		pthread_cond_wait(&p->finished, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void custody_dkim__pool_free(struct custody_dkim__pool *p)
+{
+	if (p == NULL)
+		return;
+	custody_dkim__pool_wait(p);
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->posted);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned int t = 0; t < p->started; t++)
+		pthread_join(p->threads[t], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->posted);
+	pthread_cond_destroy(&p->finished);
+	free(p);
+}
