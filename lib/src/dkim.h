@@ -74,4 +74,21 @@ void custody_dkim__pool_start(struct custody_dkim__pool *p,
 void custody_dkim__pool_wait(struct custody_dkim__pool *p);
 void custody_dkim__pool_free(struct custody_dkim__pool *p);
 
+/*
+ * Messages 0..n-1 loaded in order by `load` (into *bytes, or *skip set
+ * to pass one over), verified as custody_dkim_verify with `opts` in
+ * batches on all cores, and handed in order to `done`, which takes the
+ * report (or NULL, and the error `why`, which stays the caller's to
+ * read only). The first failure of load or done, in the order of the
+ * messages, ends it and is returned; nothing after it is loaded.
+ */
+typedef int (*custody_dkim__load_fn)(void *payload, size_t i,
+	custody_buf *bytes, int *skip, custody_error **err);
+typedef int (*custody_dkim__done_fn)(void *payload, size_t i,
+	custody_dkim_report *report, const custody_error *why,
+	custody_error **err);
+int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
+	custody_dkim__load_fn load, custody_dkim__done_fn done, void *payload,
+	custody_error **err);
+
 #endif

@@ -88,6 +88,62 @@ static int read_registered(custody_archive *a, const struct custody_entry *e,
 
 /* The add's hook: verify each new .eml registration and make its dkim
  * entry, which names the registration by its index to come. */
+/* What make_dkim_entries's loads and results need. */
+struct making {
+	struct dkim_add *d;
+	const struct custody_entry *registered;
+	struct custody_entry *entries;
+	uint64_t first_index;
+};
+
+static int message_load(void *payload, size_t i, custody_buf *bytes,
+	int *skip, custody_error **err)
+{
+	struct making *m = payload;
+	const struct custody_entry *e = &m->registered[i];
+
+	if (!is_eml(e->path)) {
+		*skip = 1;
+		return 0;
+	}
+	return read_registered(m->d->a, e, bytes, err);
+}
+
+/* The dkim entries are made in the order of the messages, k = d->n. */
+static int message_done(void *payload, size_t i, custody_dkim_report *report,
+	const custody_error *why, custody_error **err)
+{
+	struct making *m = payload;
+	struct dkim_add *d = m->d;
+	const struct custody_entry *e = &m->registered[i];
+	struct custody_entry *out = &m->entries[d->n];
+	size_t k = d->n;
+	const char *evidence;
+
+	if (report == NULL)
+		return custody__error(err, custody_error_code(why), "%s: %s",
+			e->path, custody_error_message(why));
+	d->reports[k] = report;
+	d->n = k + 1;
+	if ((d->paths[k] = strdup(e->path)) == NULL)
+		return custody__oom(err);
+	evidence = custody_dkim_report_evidence(report);
+	if (strlen(evidence) > CUSTODY_ENTRY_DKIM_MAX_EVIDENCE)
+		return custody__error(err, CUSTODY_EINVALID, "%s: the DKIM "
+			"evidence is %zu bytes, more than a dkim entry holds "
+			"(%d); its key records are too large to keep", e->path,
+			strlen(evidence), CUSTODY_ENTRY_DKIM_MAX_EVIDENCE);
+	utc(custody_dkim_report_time(report), d->observed[k]);
+	out->type = CUSTODY_ENTRY_DKIM;
+	out->message = m->first_index + i;
+	out->message_leaf = NULL;       /* the add's commit fills it */
+	out->verdict = (char *)custody_dkim_report_verdict(report);
+	out->observed = d->observed[k];
+	out->dkim_evidence = (char *)evidence;
+	out->note = (char *)d->opts->note;
+	return 0;
+}
+
 static int make_dkim_entries(void *payload,
 	const struct custody_entry *registered, size_t n,
 	uint64_t first_index, struct custody_entry **out, size_t *n_out,
@@ -95,6 +151,7 @@ static int make_dkim_entries(void *payload,
 {
 	struct dkim_add *d = payload;
 	struct custody_entry *entries = NULL;
+	struct making m;
 	size_t k = 0;
 	int rc = 0;
 
@@ -108,50 +165,13 @@ static int make_dkim_entries(void *payload,
 		free(entries);
 		return custody__oom(err);
 	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct custody_entry *e = &registered[i];
-		custody_buf bytes = CUSTODY_BUF_INIT;
-		custody_error *why = NULL;
-		const char *evidence;
-
-		if (!is_eml(e->path))
-			continue;
-		if ((rc = read_registered(d->a, e, &bytes, err)) != 0)
-			break;
-		rc = custody_dkim_verify(&d->reports[k], bytes.ptr, bytes.size,
-			&d->opts->dkim, &why);
-		custody_buf_dispose(&bytes);
-		if (rc != 0) {
-			custody__error(err, rc, "%s: %s", e->path,
-				custody_error_message(why));
-			custody_error_free(why);
-			break;
-		}
-		d->n = k + 1;
-		if ((d->paths[k] = strdup(e->path)) == NULL) {
-			rc = custody__oom(err);
-			break;
-		}
-		evidence = custody_dkim_report_evidence(d->reports[k]);
-		if (strlen(evidence) > CUSTODY_ENTRY_DKIM_MAX_EVIDENCE) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: the "
-				"DKIM evidence is %zu bytes, more than a dkim "
-				"entry holds (%d); its key records are too "
-				"large to keep", e->path, strlen(evidence),
-				CUSTODY_ENTRY_DKIM_MAX_EVIDENCE);
-			break;
-		}
-		utc(custody_dkim_report_time(d->reports[k]), d->observed[k]);
-		entries[k].type = CUSTODY_ENTRY_DKIM;
-		entries[k].message = first_index + i;
-		entries[k].message_leaf = NULL; /* the add's commit fills it */
-		entries[k].verdict =
-			(char *)custody_dkim_report_verdict(d->reports[k]);
-		entries[k].observed = d->observed[k];
-		entries[k].dkim_evidence = (char *)evidence;
-		entries[k].note = (char *)d->opts->note;
-		k++;
-	}
+	m.d = d;
+	m.registered = registered;
+	m.entries = entries;
+	m.first_index = first_index;
+	rc = custody_dkim__verify_each(n, &d->opts->dkim, message_load,
+		message_done, &m, err);
+	k = d->n;
 	if (rc != 0) {
 		free(entries);
 		return rc;

@@ -140,6 +140,64 @@ static int load_message(custody_archive *a, git_tree *tree,
 	return message_bytes(a, m->doc, m->rel, &m->bytes, err);
 }
 
+/* What custody_archive_dkim's loads and results need. */
+struct recording {
+	custody_archive *a;
+	git_tree *tree;
+	const char *const *paths;
+	struct message *msgs;
+	struct custody_entry *entries;
+	char (*observed)[32];
+	custody_dkim_report **reports;
+	const custody_dkim_record_options *opts;
+};
+
+static int record_load(void *payload, size_t i, custody_buf *bytes,
+	int *skip, custody_error **err)
+{
+	struct recording *r = payload;
+	struct message *m = &r->msgs[i];
+	int rc;
+
+	if ((rc = custody_archive__find_version(r->a, r->paths[i], 0,
+	    &m->rel, &m->doc, err)) != 0 ||
+	    (rc = load_message(r->a, r->tree, m, err)) != 0)
+		return rc;
+	/* the bytes go to the verification, and are freed after it */
+	*bytes = m->bytes;
+	m->bytes = (custody_buf)CUSTODY_BUF_INIT;
+	return 0;
+}
+
+static int record_done(void *payload, size_t i, custody_dkim_report *report,
+	const custody_error *why, custody_error **err)
+{
+	struct recording *r = payload;
+	struct message *m = &r->msgs[i];
+	struct custody_entry *e = &r->entries[i];
+
+	if (report == NULL)
+		return custody__error(err, custody_error_code(why), "%s: %s",
+			m->rel, custody_error_message(why));
+	r->reports[i] = report;
+	if (strlen(custody_dkim_report_evidence(report)) >
+	    CUSTODY_ENTRY_DKIM_MAX_EVIDENCE)
+		return custody__error(err, CUSTODY_EINVALID, "%s: the DKIM "
+			"evidence is %zu bytes, more than a dkim entry holds "
+			"(%d); its key records are too large to keep", m->rel,
+			strlen(custody_dkim_report_evidence(report)),
+			CUSTODY_ENTRY_DKIM_MAX_EVIDENCE);
+	utc(custody_dkim_report_time(report), r->observed[i]);
+	e->type = CUSTODY_ENTRY_DKIM;
+	e->message = m->doc->index;
+	e->message_leaf = m->leaf;
+	e->verdict = (char *)custody_dkim_report_verdict(report);
+	e->observed = r->observed[i];
+	e->dkim_evidence = (char *)custody_dkim_report_evidence(report);
+	e->note = (char *)r->opts->note;
+	return 0;
+}
+
 int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	size_t n, const custody_dkim_record_options *opts,
 	custody_dkim_report **reports, uint64_t *first_index_out,
@@ -148,6 +206,7 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	struct message *msgs = NULL;
 	struct custody_entry *entries = NULL;
 	char (*observed)[32] = NULL;
+	struct recording r;
 	custody_lock *lock = NULL;
 	git_tree *tree = NULL;
 	const char *actor;
@@ -176,44 +235,17 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 		goto done;
 	if ((rc = custody_archive__head_tree(a, &tree, err)) != 0)
 		goto done;
-	for (i = 0; i < n; i++) {
-		custody_error *why = NULL;
-
-		if ((rc = custody_archive__find_version(a, paths[i], 0,
-		    &msgs[i].rel, &msgs[i].doc, err)) != 0 ||
-		    (rc = load_message(a, tree, &msgs[i], err)) != 0)
-			goto done;
-		rc = custody_dkim_verify(&reports[i], msgs[i].bytes.ptr,
-			msgs[i].bytes.size, &opts->dkim, &why);
-		/* many messages: keep one in memory at a time */
-		custody_buf_dispose(&msgs[i].bytes);
-		if (rc != 0) {
-			custody__error(err, rc, "%s: %s", msgs[i].rel,
-				custody_error_message(why));
-			custody_error_free(why);
-			goto done;
-		}
-		if (strlen(custody_dkim_report_evidence(reports[i])) >
-		    CUSTODY_ENTRY_DKIM_MAX_EVIDENCE) {
-			rc = custody__error(err, CUSTODY_EINVALID, "%s: the "
-				"DKIM evidence is %zu bytes, more than a dkim "
-				"entry holds (%d); its key records are too "
-				"large to keep", msgs[i].rel, strlen(
-				custody_dkim_report_evidence(reports[i])),
-				CUSTODY_ENTRY_DKIM_MAX_EVIDENCE);
-			goto done;
-		}
-		utc(custody_dkim_report_time(reports[i]), observed[i]);
-		entries[i].type = CUSTODY_ENTRY_DKIM;
-		entries[i].message = msgs[i].doc->index;
-		entries[i].message_leaf = msgs[i].leaf;
-		entries[i].verdict =
-			(char *)custody_dkim_report_verdict(reports[i]);
-		entries[i].observed = observed[i];
-		entries[i].dkim_evidence =
-			(char *)custody_dkim_report_evidence(reports[i]);
-		entries[i].note = (char *)opts->note;
-	}
+	r.a = a;
+	r.tree = tree;
+	r.paths = paths;
+	r.msgs = msgs;
+	r.entries = entries;
+	r.observed = observed;
+	r.reports = reports;
+	r.opts = opts;
+	if ((rc = custody_dkim__verify_each(n, &opts->dkim, record_load,
+	    record_done, &r, err)) != 0)
+		goto done;
 	if (n == 1)
 		snprintf(message, sizeof(message), "custody dkim: %.16s %.160s\n",
 			entries[0].verdict, msgs[0].rel);

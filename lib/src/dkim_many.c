@@ -188,3 +188,62 @@ void custody_dkim__pool_free(struct custody_dkim__pool *p)
 	pthread_cond_destroy(&p->finished);
 	free(p);
 }
+
+/* ---- loaded, verified and taken in order ---- */
+
+#define EACH_MESSAGES 64
+#define EACH_BYTES ((size_t)128 * 1024 * 1024)
+
+int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
+	custody_dkim__load_fn load, custody_dkim__done_fn done, void *payload,
+	custody_error **err)
+{
+	custody_buf bytes[EACH_MESSAGES];
+	custody_dkim_report *reports[EACH_MESSAGES];
+	custody_error *errs[EACH_MESSAGES];
+	const void *messages[EACH_MESSAGES];
+	size_t sizes[EACH_MESSAGES], at[EACH_MESSAGES];
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < n && rc == 0) {
+		size_t k = 0, held = 0;
+		int load_rc = 0;
+		custody_error *load_err = NULL;
+
+		/* a batch: until it is full, or a load fails */
+		for (; i < n && k < EACH_MESSAGES && held < EACH_BYTES; i++) {
+			int skip = 0;
+
+			bytes[k] = (custody_buf)CUSTODY_BUF_INIT;
+			if ((load_rc = load(payload, i, &bytes[k], &skip,
+			    &load_err)) != 0)
+				break;
+			if (skip)
+				continue;
+			messages[k] = bytes[k].ptr ? bytes[k].ptr : "";
+			sizes[k] = bytes[k].size;
+			held += bytes[k].size;
+			at[k++] = i;
+		}
+		custody_dkim_verify_many(reports, errs, messages, sizes, NULL,
+			k, opts);
+		for (size_t j = 0; j < k; j++) {
+			custody_buf_dispose(&bytes[j]);
+			if (rc == 0)
+				rc = done(payload, at[j], reports[j], errs[j],
+					err);
+			else
+				custody_dkim_report_free(reports[j]);
+			custody_error_free(errs[j]);
+		}
+		/* messages before the one that could not be read come first */
+		if (rc == 0 && load_rc != 0) {
+			rc = load_rc;
+			if (err != NULL && *err == NULL)
+				*err = load_err, load_err = NULL;
+		}
+		custody_error_free(load_err);
+	}
+	return rc;
+}
