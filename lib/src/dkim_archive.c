@@ -166,6 +166,7 @@ struct recording {
 	char (*observed)[32];
 	custody_dkim_report **reports;
 	const custody_dkim_record_options *opts;
+	size_t n;
 };
 
 static int record_load(void *payload, size_t i, custody_buf *bytes,
@@ -211,6 +212,9 @@ static int record_done(void *payload, size_t i, custody_dkim_report *report,
 	e->observed = r->observed[i];
 	e->dkim_evidence = (char *)custody_dkim_report_evidence(report);
 	e->note = (char *)r->opts->note;
+	if (r->opts->progress != NULL)
+		r->opts->progress("dkim", i + 1, r->n, 0, 0,
+			r->opts->payload);
 	return 0;
 }
 
@@ -259,6 +263,7 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	r.observed = observed;
 	r.reports = reports;
 	r.opts = opts;
+	r.n = n;
 	if ((rc = custody_dkim__verify_each(n, &opts->dkim, record_load,
 	    record_done, &r, err)) != 0)
 		goto done;
