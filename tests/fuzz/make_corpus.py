@@ -419,7 +419,7 @@ def tlog_index(build):
         b"size 6", b"size 5").replace(b"publish 5 1 2\n", b""))
     out("tlog_index", "other-log", kept + saved.replace(
         saved.split(b"\n")[2][5:], b"0" * 40))
-    out("tlog_index", "empty-log", kept + b"custody tlog-index 1\nsize 0\n"
+    out("tlog_index", "empty-log", kept + b"custody tlog-index 2\nsize 0\n"
         b"last \n")
     out("tlog_index", "records-out-of-order", fixed + saved.replace(
         b"publish 4 1\npublish 5 1 2", b"publish 5 1 2\npublish 4 1"))
