@@ -115,9 +115,15 @@ static void print_dkim(const custody_check_result *r)
 				"no DKIM verdict on this message\n");
 		return;
 	}
-	printf("  dkim         %s, entry %" PRIu64 ": keys observed %s, "
-		"asked of %s\n", r->dkim_verdict, r->dkim_entry,
-		r->dkim_observed, cli_text(r->dkim_resolver));
+	/* the resolver: "-" when the key records came from a file */
+	printf("  dkim         %s, entry %" PRIu64 ": keys observed %s%s%s\n",
+		r->dkim_verdict, r->dkim_entry, r->dkim_observed,
+		strcmp(r->dkim_resolver, "-") == 0 ? "" :
+		strcmp(r->dkim_resolver, "system") == 0 ?
+		", asked of the system's resolver" : ", asked of ",
+		strcmp(r->dkim_resolver, "-") == 0 ||
+		strcmp(r->dkim_resolver, "system") == 0 ? "" :
+		cli_text(r->dkim_resolver));
 	for (size_t i = 0; i < r->ndkim_signatures; i++) {
 		const struct custody_check_dkim_signature *s =
 			&r->dkim_signatures[i];
