@@ -412,6 +412,12 @@ def tlog_index(build):
         b"publish 5 1 2", b"publish 3 1\nlog-key 4\npublish 5 4"))
     out("tlog_index", "log-key-and-publish", fixed + saved.replace(
         b"publish 4 1\n", b"log-key 2\npublish 4 1 3\n"))
+    out("tlog_index", "dkim-records", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\ndkim 3 1\npublish 4 1 3\n"))
+    out("tlog_index", "dkim-two-messages", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\ndkim 3 1 2\npublish 4 1 3\n"))
+    out("tlog_index", "version-1", fixed + saved.replace(
+        b"tlog-index 2", b"tlog-index 1"))
     out("tlog_index", "no-final-newline", kept + saved[:-1])
     out("tlog_index", "size-beyond-log", fixed + saved.replace(
         b"size 6", b"size 60"))
