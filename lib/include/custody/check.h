@@ -171,6 +171,10 @@ typedef struct custody_check_result {
  * Check that the file at `file_path` is the document of the proof: its
  * SHA-256 and size are the entry's, the entry hashes to the leaf, the
  * leaf is in the tree, the tree's checkpoint is signed by opts->key, the
+ * publication and the dkim entry the proof carries (if any) are of this
+ * document and in the same tree, the message verified again gives the
+ * dkim entry's verdict (in a build with libopendkim; the check-only
+ * library shows the recorded verdict, result->dkim_reverified 0), the
  * saved checkpoint (if any) is consistent with it, and the timestamp (if
  * any) covers the checkpoint. 0 when every check passes; else
  * CUSTODY_EVERIFY (a check failed) or CUSTODY_EINVALID (a malformed
