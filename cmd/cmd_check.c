@@ -112,7 +112,8 @@ static void print_dkim(const custody_check_result *r)
 	if (!r->has_dkim) {
 		if (r->is_message)
 			printf("  dkim         no dkim entry: the outlet recorded "
-				"no DKIM verdict on this message\n");
+				"no DKIM verdict on this message before this "
+				"checkpoint\n");
 		return;
 	}
 	/* the resolver: "-" when the key records came from a file */

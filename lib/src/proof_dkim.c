@@ -88,6 +88,19 @@ int custody_archive__dkim_part(custody_archive *a, git_tree *tree,
 	custody_hex(leaf_hex, leaf, 32);
 	rc = custody_archive__dkim_of(a, tree, e->index, leaf_hex, size,
 		&found, &bytes, err);
+	if (rc == CUSTODY_ENOTFOUND && size < a->size &&
+	    custody_archive__dkim_of(a, tree, e->index, leaf_hex, a->size,
+	    &found, &bytes, NULL) == 0) {
+		/* recorded after the (timestamped) checkpoint the proof is at */
+		custody_archive__notice(a, "entry %" PRIu64 "'s DKIM verdict "
+			"(dkim entry %" PRIu64 ") came after the checkpoint of "
+			"size %" PRIu64 " this proof is made at, so the proof "
+			"does not carry it; timestamp the log again (`custody "
+			"timestamp`) and make the proof again", e->index, found,
+			size);
+		custody_buf_dispose(&bytes);
+		return 0;
+	}
 	if (rc == CUSTODY_ENOTFOUND)
 		return 0;
 	if (rc == 0 && (rc = custody_merkle__pair_proof(custody_tiles__node,

@@ -650,7 +650,7 @@ $(dkim_again 3 pass)
 	run check plain.eml --proof "$TMP/plain.proof" --key "$TMP/k"
 	expect_rc 0
 	expect_out_has "  publication  registered, not recorded as published
-  dkim         no dkim entry: the outlet recorded no DKIM verdict on this message
+  dkim         no dkim entry: the outlet recorded no DKIM verdict on this message before this checkpoint
   private "
 	run check plain.eml --proof "$TMP/plain.proof" --key "$TMP/k" --json
 	expect_out_has '"message":true,"dkim":null,'
@@ -676,6 +676,17 @@ $(dkim_again 3 pass)
 	expect_rc 0
 	expect_out_has "  dkim bound   entry 3 is in the same signed tree, which the timestamp dates: verdict and key records recorded before $gen
 $(dkim_again 3 pass)"
+	# a verdict recorded after the newest timestamp is not in its tree:
+	# the proof says so as it is made, and check that there is none
+	run_full dkim plain.eml --key-record "$TMP/rec.txt"
+	expect_rc 1   # recorded, and not a pass: no signature
+	expect_out_has "recorded: dkim entry 4"
+	run_full proof plain.eml -o "$TMP/plain-ts.proof"
+	expect_rc 0
+	expect_err_has "custody: note: entry 2's DKIM verdict (dkim entry 4) came after the checkpoint of size 4 this proof is made at, so the proof does not carry it; timestamp the log again (\`custody timestamp\`) and make the proof again"
+	run check plain.eml --proof "$TMP/plain-ts.proof" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "  dkim         no dkim entry: the outlet recorded no DKIM verdict on this message before this checkpoint"
 }
 
 # A dkim part that was changed, proven wrongly, or of another message

@@ -55,7 +55,7 @@ export const strings = {
 		published: 'published at {url} on {date} (entry {index})',
 		notPublished: 'registered, not recorded as published',
 		noDkim: 'no dkim entry: the outlet recorded no DKIM verdict on this ' +
-			'message',
+			'message before this checkpoint',
 		dkimVerdict: '{verdict}, entry {index}: keys observed {observed}',
 		dkimVerdictAsked: '{verdict}, entry {index}: keys observed ' +
 			'{observed}, asked of {resolver}',
