@@ -22,7 +22,11 @@ static const char help[] =
 "tree; the publication entry that names the document, in the same tree;\n"
 "a checkpoint you saved earlier (the log must only have grown since);\n"
 "the RFC 3161 timestamp over the checkpoint. Each failure names its\n"
-"step. A proof shows the document's public fields (digest, size, type,\n"
+"step. For an e-mail message the proof also carries its DKIM verdict\n"
+"(a dkim entry, `custody dkim`), proven in the same tree: shown per\n"
+"signature with the key-observation time and, where custody has a DKIM\n"
+"verifier, the message verified again against the key records the\n"
+"entry carries, at that time (step 'dkim-verdict'). A proof shows the document's public fields (digest, size, type,\n"
 "time, derivation, publication); its path, who registered it, notes and\n"
 "source labels stay private unless the outlet disclosed them.\n"
 "\n"
@@ -101,6 +105,58 @@ static void print_disclosed(const custody_check_result *r)
 		printf("  private      %s (not disclosed)\n", kept);
 }
 
+/* The message's DKIM verdict: per signature, what binds it, and whether
+ * it was verified again here. */
+static void print_dkim(const custody_check_result *r)
+{
+	if (!r->has_dkim) {
+		if (r->is_message)
+			printf("  dkim         no dkim entry: the outlet recorded "
+				"no DKIM verdict on this message before this "
+				"checkpoint\n");
+		return;
+	}
+	/* the resolver: "-" when the key records came from a file */
+	printf("  dkim         %s, entry %" PRIu64 ": keys observed %s%s%s\n",
+		r->dkim_verdict, r->dkim_entry, r->dkim_observed,
+		strcmp(r->dkim_resolver, "-") == 0 ? "" :
+		strcmp(r->dkim_resolver, "system") == 0 ?
+		", asked of the system's resolver" : ", asked of ",
+		strcmp(r->dkim_resolver, "-") == 0 ||
+		strcmp(r->dkim_resolver, "system") == 0 ? "" :
+		cli_text(r->dkim_resolver));
+	for (size_t i = 0; i < r->ndkim_signatures; i++) {
+		const struct custody_check_dkim_signature *s =
+			&r->dkim_signatures[i];
+		char bits[32] = "key";
+
+		if (s->key_bits > 0)
+			snprintf(bits, sizeof(bits), "%ld-bit key",
+				s->key_bits);
+		printf("  signature    d=%s s=%s a=%s: %s (%s from %s, "
+			"DNSSEC %s)\n", cli_text(s->domain),
+			cli_text(s->selector), cli_text(s->algorithm),
+			cli_text(s->result), bits, cli_text(s->key_source),
+			cli_text(s->key_dnssec));
+	}
+	if (r->has_timestamp)
+		printf("  dkim bound   entry %" PRIu64 " is in the same signed "
+			"tree, which the timestamp dates: verdict and key "
+			"records recorded before %s\n", r->dkim_entry,
+			r->timestamp_time);
+	else
+		printf("  dkim bound   entry %" PRIu64 " is in the same signed "
+			"tree (size %" PRIu64 "); no timestamp dates it\n",
+			r->dkim_entry, r->tree_size);
+	if (r->dkim_reverified)
+		printf("  dkim again   verified again here against the key "
+			"records of entry %" PRIu64 " at %s: %s\n",
+			r->dkim_entry, r->dkim_observed, r->dkim_verdict);
+	else
+		printf("  dkim again   not verified again: this custody has no "
+			"DKIM verifier; the verdict shown is the one recorded\n");
+}
+
 static void print_result(const custody_check_result *r, const char *file,
 	const char *tsa_ca)
 {
@@ -121,6 +177,7 @@ static void print_result(const custody_check_result *r, const char *file,
 	else
 		printf("  publication  registered, not recorded as "
 			"published\n");
+	print_dkim(r);
 	print_disclosed(r);
 	printf("  log          %s at size %" PRIu64 ", root %s\n", r->origin,
 		r->tree_size, r->root);
@@ -200,6 +257,46 @@ static void json_disclosure(const custody_check_result *r)
 	}
 }
 
+static void json_dkim(const custody_check_result *r)
+{
+	printf(",\"message\":%s,\"dkim\":", r->is_message ? "true" :
+		"false");
+	if (!r->has_dkim) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"entry\":%" PRIu64 ",\"verdict\":", r->dkim_entry);
+	json_string(stdout, r->dkim_verdict);
+	fputs(",\"observed\":", stdout);
+	json_string(stdout, r->dkim_observed);
+	fputs(",\"resolver\":", stdout);
+	json_string(stdout, r->dkim_resolver);
+	printf(",\"reverified\":%s,\"signatures\":[", r->dkim_reverified ?
+		"true" : "false");
+	for (size_t i = 0; i < r->ndkim_signatures; i++) {
+		const struct custody_check_dkim_signature *s =
+			&r->dkim_signatures[i];
+
+		fputs(i ? ",{\"domain\":" : "{\"domain\":", stdout);
+		json_string(stdout, s->domain);
+		fputs(",\"selector\":", stdout);
+		json_string(stdout, s->selector);
+		fputs(",\"algorithm\":", stdout);
+		json_string(stdout, s->algorithm);
+		fputs(",\"result\":", stdout);
+		json_string(stdout, s->result);
+		fputs(",\"key_source\":", stdout);
+		json_string(stdout, s->key_source);
+		fputs(",\"key_dnssec\":", stdout);
+		json_string(stdout, s->key_dnssec);
+		if (s->key_bits > 0)
+			printf(",\"key_bits\":%ld}", s->key_bits);
+		else
+			fputs(",\"key_bits\":null}", stdout);
+	}
+	fputs("]}", stdout);
+}
+
 static void json_result(const custody_check_result *r, int ok,
 	const char *message)
 {
@@ -227,6 +324,7 @@ static void json_result(const custody_check_result *r, int ok,
 	fputs(",\"actor\":", stdout);
 	json_string(stdout, r->actor[0] ? r->actor : NULL);
 	json_disclosure(r);
+	json_dkim(r);
 	printf(",\"timestamp\":%s", r->has_timestamp ? "{" : "null");
 	if (r->has_timestamp) {
 		fputs("\"time\":", stdout);

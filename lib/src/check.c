@@ -4,9 +4,10 @@
  * consistency proof, a disclosure of a derivative's original. The files
  * they read are docs/proof-format.md's; proof.c and chain.c write them.
  *
- * A proof file is custody's header (custody-proof/v2: a timestamp,
+ * A proof file is custody's header (custody-proof/v3: a timestamp,
  * commitments and disclosed fields, the publication and its pair proof,
- * rotations of the outlet key; proof_file.h), an empty line, and a C2SP
+ * a message's dkim entry and its pair proof, rotations of the outlet
+ * key; proof_file.h), an empty line, and a C2SP
  * tlog-proof whose extra is the entry's public part,
  * so that `sed '1,/^$/d'` gives the plain .tlog-proof that any C2SP
  * tool reads.
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -359,6 +361,19 @@ int custody_consistency_check(const char *old_note, size_t old_len,
 }
 
 /* ---- the offline check ---- */
+
+/* An e-mail message, as far as the check can tell: a message/ media
+ * type, or a file named as `custody add --dkim` takes messages (".eml",
+ * any case; a signed message's media type is often text/plain). */
+static int is_message(const struct custody_entry *e, const char *file_path)
+{
+	size_t n = file_path != NULL ? strlen(file_path) : 0;
+
+	if (e->media_type != NULL && strncmp(e->media_type, "message/", 8)
+	    == 0)
+		return 1;
+	return n >= 4 && strcasecmp(file_path + n - 4, ".eml") == 0;
+}
 
 static int failed(custody_check_result *r, const char *step, int rc)
 {
@@ -808,6 +823,7 @@ int custody_check(const char *file_path, const char *proof,
 	r->size = e->size;
 	snprintf(r->sha256, sizeof(r->sha256), "%s", e->sha256);
 	snprintf(r->registered, sizeof(r->registered), "%s", e->time);
+	r->is_message = is_message(e, file_path);
 	if (e->type == CUSTODY_ENTRY_DERIVE) {
 		r->is_derivative = 1;
 		r->derived_from = e->derived_from;
@@ -859,6 +875,18 @@ inclusion:
 		rc = failed(r, "publication", step_error(err, rc,
 			"publication", why));
 		goto done;
+	}
+
+	/* 5c. the message's DKIM verdict, in the same tree, verified
+	 * again where this build can */
+	if (pf.dkim != NULL) {
+		const char *step = "dkim";
+
+		if ((rc = custody_check__dkim(&pf, e, leaf, &p, &cp, file_path,
+		    r, &step, &why)) != 0) {
+			rc = failed(r, step, step_error(err, rc, step, why));
+			goto done;
+		}
 	}
 
 	/* 6. the reader's saved checkpoint, if any */

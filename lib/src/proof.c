@@ -645,13 +645,15 @@ int custody_prover__proof(struct custody_prover *p, uint64_t index,
 			"%" PRIu64 " entries)", index, s->cp.size);
 		goto done;
 	}
+	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
 	if ((rc = custody_merkle__inclusion_proof(custody_tiles__node, p->t,
 	    index, s->cp.size, proof, &count, err)) != 0 ||
 	    (rc = publication(p->a, p->tree, p->t, again, &s->cp, &f, err))
-	    != 0 || (rc = take_state(&f, s, err)) != 0)
+	    != 0 || (rc = custody_archive__dkim_part(p->a, p->tree, p->t,
+	    again, leaf, s->cp.size, &f, err)) != 0 ||
+	    (rc = take_state(&f, s, err)) != 0)
 		goto done;
 	/* The proof must hold before it leaves the archive. */
-	custody_merkle__leaf_hash(bytes.ptr, bytes.size, leaf);
 	if (custody_merkle__verify_inclusion(leaf, index, s->cp.size,
 	    (const unsigned char (*)[32])proof, count, s->cp.root, err) != 0) {
 		rc = CUSTODY_EVERIFY;

@@ -72,4 +72,24 @@ int custody_archive__publication_of(custody_archive *a, git_tree *tree,
 	uint64_t index, const char *sha256, uint64_t size, uint64_t *found,
 	custody_buf *bytes, custody_error **err);
 
+/*
+ * The newest dkim entry below `size` of message `index` whose
+ * message_leaf is `leaf_hex` (64 hex): its index and public bytes.
+ * CUSTODY_ENOTFOUND when there is none (proof_dkim.c).
+ */
+int custody_archive__dkim_of(custody_archive *a, git_tree *tree,
+	uint64_t index, const char *leaf_hex, uint64_t size, uint64_t *found,
+	custody_buf *bytes, custody_error **err);
+
+struct custody_tiles;
+struct custody_proof_file;
+
+/* For a register entry e (leaf hash `leaf`) with a dkim entry below
+ * `size`: that entry and its pair proof into f's dkim fields; nothing
+ * for other entries, or with no dkim entry (proof_dkim.c). */
+int custody_archive__dkim_part(custody_archive *a, git_tree *tree,
+	struct custody_tiles *t, const struct custody_entry *e,
+	const unsigned char leaf[32], uint64_t size,
+	struct custody_proof_file *f, custody_error **err);
+
 #endif

@@ -17,9 +17,10 @@
 
 /* The keywords in the order they must come. */
 enum { K_TIMESTAMP, K_COMMITMENT, K_DISCLOSE, K_PUBLICATION,
-	K_PUBLICATION_PATH, K_LOG_KEY, K_COUNT };
+	K_PUBLICATION_PATH, K_DKIM, K_DKIM_PATH, K_LOG_KEY, K_COUNT };
 static const char *const keywords[K_COUNT] = { "timestamp", "commitment",
-	"disclose", "publication", "publication-path", "log-key" };
+	"disclose", "publication", "publication-path", "dkim", "dkim-path",
+	"log-key" };
 
 struct reader {
 	const char *p, *end;
@@ -265,26 +266,45 @@ static int read_publication(struct reader *r, struct custody_proof_file *f,
 	return read_documents(r, f, w[6], n[6]);
 }
 
-/* The pair proof's hashes, 32 bytes each, end to end. */
-static int read_path(struct reader *r, struct custody_proof_file *f,
-	const char *p, const char *end)
+/* A pair proof's hashes, 32 bytes each, end to end; `what` names it
+ * ("the publication path"). */
+static int read_hashes(struct reader *r, const char *p, const char *end,
+	unsigned char (*hashes)[32], size_t *count, const char *what)
 {
 	unsigned char *all = NULL;
 	size_t len = 0;
+	char msg[80];
 	int rc;
 
-	if (!f->has_publication)
-		return bad(r, "a publication path without a publication");
 	if ((rc = decode(r, p, (size_t)(end - p), NULL, 0, &all, &len,
-	    CUSTODY_MERKLE_MAX_PROOF * 32, "the publication path")) != 0)
+	    CUSTODY_MERKLE_MAX_PROOF * 32, what)) != 0)
 		return rc;
+	snprintf(msg, sizeof(msg), "%s is not whole hashes", what);
 	if (len == 0 || len % 32 != 0)
-		rc = bad(r, "the publication path is not whole hashes");
+		rc = bad(r, msg);
 	else
-		memcpy(f->publication_hashes, all, len);
-	f->npublication_hashes = rc == 0 ? len / 32 : 0;
+		memcpy(hashes, all, len);
+	*count = rc == 0 ? len / 32 : 0;
 	free(all);
 	return rc;
+}
+
+static int read_path(struct reader *r, struct custody_proof_file *f,
+	const char *p, const char *end)
+{
+	if (!f->has_publication)
+		return bad(r, "a publication path without a publication");
+	return read_hashes(r, p, end, f->publication_hashes,
+		&f->npublication_hashes, "the publication path");
+}
+
+static int read_dkim_path(struct reader *r, struct custody_proof_file *f,
+	const char *p, const char *end)
+{
+	if (f->dkim == NULL)
+		return bad(r, "a dkim path without a dkim entry");
+	return read_hashes(r, p, end, f->dkim_hashes, &f->ndkim_hashes,
+		"the dkim path");
 }
 
 static int read_line(struct reader *r, struct custody_proof_file *f,
@@ -305,7 +325,8 @@ static int read_line(struct reader *r, struct custody_proof_file *f,
 		return bad(r, "a keyword without its value");
 	/* in order; only commitments, disclosures and log keys repeat */
 	if (k < *last || (k == *last && (k == K_TIMESTAMP ||
-	    k == K_PUBLICATION || k == K_PUBLICATION_PATH)))
+	    k == K_PUBLICATION || k == K_PUBLICATION_PATH || k == K_DKIM ||
+	    k == K_DKIM_PATH)))
 		return bad(r, "out of order, or repeated");
 	*last = k;
 	switch (k) {
@@ -320,6 +341,11 @@ static int read_line(struct reader *r, struct custody_proof_file *f,
 		return read_publication(r, f, p, end);
 	case K_PUBLICATION_PATH:
 		return read_path(r, f, p, end);
+	case K_DKIM:
+		return decode(r, p, (size_t)(end - p), NULL, 0, &f->dkim,
+			&f->dkim_len, CUSTODY_ENTRY_MAX_BYTES, "the dkim entry");
+	case K_DKIM_PATH:
+		return read_dkim_path(r, f, p, end);
 	default: {
 		size_t i = f->nlog_keys;
 
@@ -433,6 +459,14 @@ int custody_proof_file__format_header(const struct custody_proof_file *f,
 			put_b64(b, f->publication_hashes,
 			32 * f->npublication_hashes) ||
 			custody_buf__printf(b, "\n");
+	if (f->dkim != NULL)
+		bad_write |= custody_buf__printf(b, "dkim ") ||
+			put_b64(b, f->dkim, f->dkim_len) ||
+			custody_buf__printf(b, "\n");
+	if (f->dkim != NULL && f->ndkim_hashes > 0)
+		bad_write |= custody_buf__printf(b, "dkim-path ") ||
+			put_b64(b, f->dkim_hashes, 32 * f->ndkim_hashes) ||
+			custody_buf__printf(b, "\n");
 	for (size_t i = 0; i < f->nlog_keys; i++)
 		bad_write |= custody_buf__printf(b, "log-key ") ||
 			put_b64(b, f->log_keys[i], f->log_key_lens[i]) ||
@@ -448,6 +482,7 @@ void custody_proof_file__clear(struct custody_proof_file *f)
 		free(f->values[i]);
 	free(f->publication_lines);
 	free(f->publication_documents);
+	free(f->dkim);
 	for (size_t i = 0; i < f->nlog_keys; i++)
 		free(f->log_keys[i]);
 	memset(f, 0, sizeof(*f));

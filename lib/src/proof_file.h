@@ -10,6 +10,8 @@
  *   publication <index> <time> <salt> <private> <published> <lines>
  *               <documents>                    the publish entry, packed
  *   publication-path <base64 of the pair proof's hashes, end to end>
+ *   dkim <base64 of the message's dkim entry's public part>
+ *   dkim-path <base64 of its pair proof's hashes, end to end>
  *   log-key <base64 log-key entry's public part>
  *
  * A publication line carries what a publish entry's public part holds
@@ -68,6 +70,12 @@ struct custody_proof_file {
 	} *publication_documents;
 	size_t npublication_hashes;
 	unsigned char publication_hashes[CUSTODY_MERKLE_MAX_PROOF][32];
+	/* the newest dkim entry of the proof's message, its public part
+	 * verbatim, and the hashes that prove it beside the message */
+	unsigned char *dkim;
+	size_t dkim_len;
+	size_t ndkim_hashes;
+	unsigned char dkim_hashes[CUSTODY_MERKLE_MAX_PROOF][32];
 	size_t nlog_keys;
 	unsigned char *log_keys[CUSTODY_PROOF_MAX_LOG_KEYS];
 	size_t log_key_lens[CUSTODY_PROOF_MAX_LOG_KEYS];

@@ -1,5 +1,6 @@
 /*
- * The index of the log's publish and log-key entries (tlog_index.h):
+ * The index of the log's publish, log-key and dkim entries
+ * (tlog_index.h):
  * read, caught up from the entries it does not cover, saved.
  */
 #include "tlog_index.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAGIC "custody tlog-index 1\n"
+#define MAGIC "custody tlog-index 2\n"
 #define INDEX_FILE "cache/tlog-index"
 /* far above what a log of 10^9 entries with a publication in 100 needs */
 #define MAX_FILE (256u << 20)
@@ -32,14 +33,22 @@ void custody_tlog_index__free(struct custody_tlog_index *x)
 int custody_tlog_index__names(const struct custody_tlog_index_record *r,
 	uint64_t doc)
 {
-	for (size_t k = 0; !r->log_key && k < r->ndocs; k++)
+	for (size_t k = 0; !r->log_key && !r->dkim && k < r->ndocs; k++)
 		if (r->docs[k] == doc)
 			return 1;
 	return 0;
 }
 
+int custody_tlog_index__dkim_of(const struct custody_tlog_index_record *r,
+	uint64_t doc)
+{
+	return r->dkim && r->ndocs == 1 && r->docs[0] == doc;
+}
+
+enum { KIND_PUBLISH, KIND_LOG_KEY, KIND_DKIM };
+
 /* Append a record (its docs copied); -1 on out of memory. */
-static int add(struct custody_tlog_index *x, uint64_t index, int log_key,
+static int add(struct custody_tlog_index *x, uint64_t index, int kind,
 	const uint64_t *docs, size_t ndocs)
 {
 	struct custody_tlog_index_record *r;
@@ -54,7 +63,8 @@ static int add(struct custody_tlog_index *x, uint64_t index, int log_key,
 	}
 	r = &x->records[x->nrecords];
 	r->index = index;
-	r->log_key = log_key;
+	r->log_key = kind == KIND_LOG_KEY;
+	r->dkim = kind == KIND_DKIM;
 	r->ndocs = ndocs;
 	r->docs = NULL;
 	if (ndocs > 0) {
@@ -73,25 +83,30 @@ int custody_tlog_index__note(struct custody_tlog_index *x,
 	int rc;
 
 	if (e->type == CUSTODY_ENTRY_LOG_KEY)
-		return add(x, i, 1, NULL, 0) ? custody__oom(err) : 0;
+		return add(x, i, KIND_LOG_KEY, NULL, 0) ? custody__oom(err) : 0;
+	if (e->type == CUSTODY_ENTRY_DKIM)
+		return add(x, i, KIND_DKIM, &e->message, 1) ?
+			custody__oom(err) : 0;
 	if (e->type != CUSTODY_ENTRY_PUBLISH)
 		return 0;
 	if ((docs = calloc(e->ndocuments + 1, sizeof(*docs))) == NULL)
 		return custody__oom(err);
 	for (size_t k = 0; k < e->ndocuments; k++)
 		docs[k] = e->documents[k].index;
-	rc = add(x, i, 0, docs, e->ndocuments) ? custody__oom(err) : 0;
+	rc = add(x, i, KIND_PUBLISH, docs, e->ndocuments) ?
+		custody__oom(err) : 0;
 	free(docs);
 	return rc;
 }
 
-/* Entry i into the index if it is a publish or log-key entry. Only
+/* Entry i into the index if it is a publish, log-key or dkim entry. Only
  * those are parsed: the others are told by their type line. */
 static int scan_one(custody_archive *a, git_tree *tree, uint64_t i,
 	struct custody_tlog_index *x, custody_error **err)
 {
 	static const char publish[] = "\ntype: \"publish\"\n";
 	static const char log_key[] = "\ntype: \"log-key\"\n";
+	static const char dkim[] = "\ntype: \"dkim\"\n";
 	struct custody_entry *e = NULL;
 	git_blob *blob = NULL;
 	const char *raw;
@@ -108,7 +123,8 @@ static int scan_one(custody_archive *a, git_tree *tree, uint64_t i,
 	raw = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
 	if ((memmem(raw, len, publish, sizeof(publish) - 1) == NULL &&
-	    memmem(raw, len, log_key, sizeof(log_key) - 1) == NULL) ||
+	    memmem(raw, len, log_key, sizeof(log_key) - 1) == NULL &&
+	    memmem(raw, len, dkim, sizeof(dkim) - 1) == NULL) ||
 	    (rc = custody_archive__parse_entry(raw, len, i, &e, err)) != 0)
 		goto done;
 	rc = custody_tlog_index__note(x, e, i, err);
@@ -157,7 +173,7 @@ static int format(const struct custody_tlog_index *x, const char *last,
 		const struct custody_tlog_index_record *r = &x->records[i];
 
 		if (custody_buf__printf(out, "%s %" PRIu64, r->log_key ?
-		    "log-key" : "publish", r->index) != 0)
+		    "log-key" : r->dkim ? "dkim" : "publish", r->index) != 0)
 			return -1;
 		for (size_t k = 0; k < r->ndocs; k++)
 			if (custody_buf__printf(out, " %" PRIu64, r->docs[k])
@@ -191,24 +207,34 @@ static const char *number(const char *p, uint64_t *out)
 static int parse_record(struct custody_tlog_index *x, const char *p)
 {
 	uint64_t docs[CUSTODY_PUBLISH_MAX_DOCUMENTS], index;
-	size_t n = 0;
-	int log_key = strncmp(p, "log-key ", 8) == 0;
+	size_t n = 0, max = CUSTODY_PUBLISH_MAX_DOCUMENTS;
+	int kind = KIND_PUBLISH;
 
-	if (!log_key && strncmp(p, "publish ", 8) != 0)
+	if (strncmp(p, "log-key ", 8) == 0) {
+		kind = KIND_LOG_KEY;
+		p += 8;
+	} else if (strncmp(p, "dkim ", 5) == 0) {
+		kind = KIND_DKIM;
+		max = 1;
+		p += 5;
+	} else if (strncmp(p, "publish ", 8) == 0) {
+		p += 8;
+	} else {
 		return -1;
-	if ((p = number(p + 8, &index)) == NULL || index == 0 ||
+	}
+	if ((p = number(p, &index)) == NULL || index == 0 ||
 	    index >= x->size || (x->nrecords > 0 &&
 	    index <= x->records[x->nrecords - 1].index))
 		return -1;
-	while (!log_key && *p == ' ' && n < CUSTODY_PUBLISH_MAX_DOCUMENTS) {
+	while (kind != KIND_LOG_KEY && *p == ' ' && n < max) {
 		if ((p = number(p + 1, &docs[n])) == NULL ||
 		    docs[n] >= index)
 			return -1;
 		n++;
 	}
-	if (*p != '\0' || (!log_key && n == 0))
+	if (*p != '\0' || (kind != KIND_LOG_KEY && n == 0))
 		return -1;
-	return add(x, index, log_key, docs, n);
+	return add(x, index, kind, docs, n);
 }
 
 /* The file's bytes into x and the last entry's id; -1 if damaged. */
@@ -264,6 +290,10 @@ static int load(const char *path, struct custody_tlog_index *x,
 		return CUSTODY_ENOTFOUND;
 	if ((rc = custody_fs__read_file(&bytes, path, MAX_FILE, err)) != 0)
 		rc = CUSTODY_EINVALID;
+	else if (bytes.size >= 21 && memcmp(bytes.ptr,
+	    "custody tlog-index 1\n", 21) == 0)
+		rc = custody__error(err, CUSTODY_EINVALID, "%s: made by an "
+			"earlier custody, without the dkim entries", path);
 	else if (parse(bytes.ptr, bytes.size, x, last) != 0)
 		rc = custody__error(err, CUSTODY_EINVALID, "%s: damaged",
 			path);
@@ -371,6 +401,7 @@ static int agree(const struct custody_tlog_index *x,
 			return xi == yj;
 		if (x->records[i].index != y->records[j].index ||
 		    x->records[i].log_key != y->records[j].log_key ||
+		    x->records[i].dkim != y->records[j].dkim ||
 		    x->records[i].ndocs != y->records[j].ndocs ||
 		    (x->records[i].ndocs > 0 && memcmp(x->records[i].docs,
 		    y->records[j].docs, x->records[i].ndocs *
@@ -423,8 +454,8 @@ int custody_tlog_index__verify(custody_archive *a, git_tree *tree,
 	else if (had == 0 && saved->size <= fresh->size &&
 	    !agree(saved, fresh, saved->size))
 		custody_archive__notice(a, "%s: the entry index differed from "
-			"the log's publish and log-key entries; rebuilt from "
-			"the entries", path);
+			"the log's publish, log-key and dkim entries; rebuilt "
+			"from the entries", path);
 	rc = save(a, tree, fresh, path, err);
 done:
 	custody_error_free(why);

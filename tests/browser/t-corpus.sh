@@ -70,10 +70,13 @@ for corpus in "$SRCDIR/tests/data/verifier" "$out/fresh"; do
 	compare "the page gives custody check's verdicts on corpus $name" \
 		"$out/$name.command" "$out/$name.page"
 	# a check that passes: the page says what the command says, line
-	# for line
+	# for line, but for a message's "dkim again": custody verifies its
+	# DKIM verdict again, the page (no DKIM verifier) says it does not
 	bad=0
 	for f in "$out/$name.lines"/*.command; do
-		if ! diff -u "$f" "${f%.command}.page" >"$out/.diff"; then
+		if ! diff -u <(grep -v '^dkim again ' "$f") \
+		    <(grep -v '^dkim again ' "${f%.command}.page") >"$out/.diff" ||
+		    { grep -q '^dkim again ' "$f" && ! grep -qx 'dkim again not verified again: this page has no DKIM verifier; the verdict shown is the one recorded (custody check verifies it again)' "${f%.command}.page"; }; then
 			[ $bad = 1 ] || echo "FAIL the page's words differ from custody check's on corpus $name:"
 			bad=1
 			cat "$out/.diff"

@@ -578,6 +578,220 @@ PY
 # that the key was rotated and to which key, when the proof carries the
 # rotation signed by both keys; a rotation the old key did not sign says
 # only that another key signed the checkpoint.
+# An e-mail message signed here (tests/cli/dkim-sign, libopendkim's
+# signer) and its DKIM verdict recorded from a key record in a file (no
+# DNS): mail/m.eml (entry 1) with its dkim entry 3, mail/plain.eml
+# (entry 2, unsigned, no dkim entry); rec.txt the key record, other.txt
+# another key's; k the outlet key. OBS is when the keys were observed.
+dkim_setup() {
+	local sign=${DKIM_SIGN:-$(dirname "$CUSTODY_FULL")/../tests/cli/dkim-sign}
+	openssl genrsa -out "$TMP/rsa.pem" 2048 2>/dev/null
+	openssl genrsa -out "$TMP/other.pem" 2048 2>/dev/null
+	printf 'v=DKIM1; k=rsa; p=%s' "$(openssl rsa -in "$TMP/rsa.pem" \
+		-pubout -outform DER 2>/dev/null | base64 -w0)" >"$TMP/rec.txt"
+	printf 'v=DKIM1; k=rsa; p=%s' "$(openssl rsa -in "$TMP/other.pem" \
+		-pubout -outform DER 2>/dev/null | base64 -w0)" >"$TMP/other.txt"
+	mkdir mail
+	cd mail
+	printf 'From: Joe <joe@example.org>\r\nTo: Sue <sue@example.net>\r\nSubject: the budget\r\nDate: Fri, 4 Dec 2026 10:00:00 +0000\r\n\r\nThe numbers are attached.\r\n' >plain.eml
+	"$sign" "$TMP/rsa.pem" rsa example.org relaxed/relaxed rsa-sha256 \
+		<plain.eml >m.eml || fail "cannot sign"
+	run_full init --origin example.org/leaks
+	expect_rc 0
+	run_full add m.eml
+	expect_rc 0
+	run_full add plain.eml
+	expect_rc 0
+	run_full dkim m.eml --key-record "$TMP/rec.txt"
+	expect_rc 0
+	expect_out_has "recorded: dkim entry 3"
+	"$CUSTODY_FULL" key export --vkey >"$TMP/k"
+	OBS=$(entry_public $G 3 | sed -n 's/^observed: "\(.*\)"$/\1/p')
+	[ -n "$OBS" ] || fail "no observation time"
+}
+
+# What the last line of the DKIM part says: this custody verifies the
+# message again, or (the check-only build) shows the recorded verdict.
+dkim_again() {
+	if "$CUSTODY" dkim --help >/dev/null 2>&1; then
+		echo "  dkim again   verified again here against the key records of entry $1 at $OBS: $2"
+	else
+		echo "  dkim again   not verified again: this custody has no DKIM verifier; the verdict shown is the one recorded"
+	fi
+}
+
+# A message's proof carries its dkim entry, proven beside it; check
+# shows the verdict per signature and what binds it (issue 20, item 4).
+test_dkim__a_message_proof_carries_its_verdict() {
+	dkim_setup
+	run_full proof m.eml -o "$TMP/m.proof"
+	expect_rc 0
+	expect_eq "$(grep -c '^dkim ' "$TMP/m.proof")" 1 "dkim lines"
+	# the dkim line is the entry's public part, byte for byte
+	expect_eq "$(sed -n 's/^dkim //p' "$TMP/m.proof" | base64 -d | sha256sum)" \
+		"$(entry_public $G 3 | sha256sum)" "the dkim entry"
+	run check m.eml --proof "$TMP/m.proof" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "  publication  registered, not recorded as published
+  dkim         pass, entry 3: keys observed $OBS
+  signature    d=example.org s=rsa a=rsa-sha256: pass (2048-bit key from file, DNSSEC -)
+  dkim bound   entry 3 is in the same signed tree (size 4); no timestamp dates it
+$(dkim_again 3 pass)
+  private      every field but the public ones (the outlet disclosed none)"
+	run check m.eml --proof "$TMP/m.proof" --key "$TMP/k" --json
+	expect_rc 0
+	local again=true
+	"$CUSTODY" dkim --help >/dev/null 2>&1 || again=false
+	expect_out_has "\"message\":true,\"dkim\":{\"entry\":3,\"verdict\":\"pass\",\"observed\":\"$OBS\",\"resolver\":\"-\",\"reverified\":$again,\"signatures\":[{\"domain\":\"example.org\",\"selector\":\"rsa\",\"algorithm\":\"rsa-sha256\",\"result\":\"pass\",\"key_source\":\"file\",\"key_dnssec\":\"-\",\"key_bits\":2048}]}"
+	# a message without a dkim entry says so; other documents say nothing
+	run_full proof plain.eml -o "$TMP/plain.proof"
+	expect_rc 0
+	grep -q '^dkim' "$TMP/plain.proof" && fail "a dkim line for plain.eml"
+	run check plain.eml --proof "$TMP/plain.proof" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "  publication  registered, not recorded as published
+  dkim         no dkim entry: the outlet recorded no DKIM verdict on this message before this checkpoint
+  private "
+	run check plain.eml --proof "$TMP/plain.proof" --key "$TMP/k" --json
+	expect_out_has '"message":true,"dkim":null,'
+	# with a timestamp, the verdict is dated by it
+	mkdir "$TMP/pki"
+	sh "$SRCDIR/tests/data/tsa/make-pki.sh" "$TMP/pki" >/dev/null 2>&1 ||
+		fail "cannot make the PKI"
+	run_full timestamp request -o "$TMP/q.tsq"
+	expect_rc 0
+	openssl ts -reply -queryfile "$TMP/q.tsq" -inkey "$TMP/pki/tsa.key" \
+		-signer "$TMP/pki/tsa.pem" -config "$TMP/pki/tsa.cnf" \
+		-out "$TMP/r.tsr" 2>/dev/null || fail "openssl ts -reply"
+	run_full timestamp add "$TMP/r.tsr" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	run_full proof m.eml -o "$TMP/ts.proof"
+	expect_rc 0
+	run check m.eml --proof "$TMP/ts.proof" --key "$TMP/k" --tsa-ca "$TMP/pki/ca.pem" --json
+	expect_rc 0
+	local gen
+	gen=$(printf '%s' "$OUT" | sed -n 's/.*"timestamp":{"time":"\([^"]*\)".*/\1/p')
+	[ -n "$gen" ] || fail "no timestamp time: $OUT"
+	run check m.eml --proof "$TMP/ts.proof" --key "$TMP/k" --tsa-ca "$TMP/pki/ca.pem"
+	expect_rc 0
+	expect_out_has "  dkim bound   entry 3 is in the same signed tree, which the timestamp dates: verdict and key records recorded before $gen
+$(dkim_again 3 pass)"
+	# a verdict recorded after the newest timestamp is not in its tree:
+	# the proof says so as it is made, and check that there is none
+	run_full dkim plain.eml --key-record "$TMP/rec.txt"
+	expect_rc 1   # recorded, and not a pass: no signature
+	expect_out_has "recorded: dkim entry 4"
+	run_full proof plain.eml -o "$TMP/plain-ts.proof"
+	expect_rc 0
+	expect_err_has "custody: note: entry 2's DKIM verdict (dkim entry 4) came after the checkpoint of size 4 this proof is made at, so the proof does not carry it; timestamp the log again (\`custody timestamp\`) and make the proof again"
+	run check plain.eml --proof "$TMP/plain-ts.proof" --key "$TMP/k"
+	expect_rc 0
+	expect_out_has "  dkim         no dkim entry: the outlet recorded no DKIM verdict on this message before this checkpoint"
+}
+
+# A dkim part that was changed, proven wrongly, or of another message
+# fails at step 'dkim', and a verdict the message does not give again
+# at step 'dkim-verdict' (where this custody can verify).
+test_dkim__a_wrong_dkim_part_fails_its_own_step() {
+	dkim_setup
+	run_full proof m.eml -o "$TMP/m.proof"
+	expect_rc 0
+	# the entry changed: its leaf is no longer the tree's
+	edit_header "$TMP/m.proof" "$TMP/bad" '
+h = [b"dkim " + b64(unb64(l[5:]).replace(b"key-bits 2048", b"key-bits 4096"))
+     if l.startswith(b"dkim ") else l for l in h]'
+	run check m.eml --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'dkim': dkim: dkim entry 3 is not in the checkpoint's tree beside the message: leaf 3 and its proof do not give the tree's root"
+	expect_out ""
+	# its pair proof short of a hash, or with one too many
+	edit_header "$TMP/m.proof" "$TMP/bad" '
+h = [l for l in h if not l.startswith(b"dkim-path ")]'
+	run check m.eml --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'dkim': dkim: dkim entry 3 is not in the checkpoint's tree beside the message: the proof of leaf 3 beside leaf 1 is too short"
+	edit_header "$TMP/m.proof" "$TMP/bad" '
+h = [b"dkim-path " + b64(unb64(l[10:]) + bytes(32))
+     if l.startswith(b"dkim-path ") else l for l in h]'
+	run check m.eml --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'dkim': dkim: dkim entry 3 is not in the checkpoint's tree beside the message: the proof of leaf 3 beside leaf 1 has 1 hashes too many"
+	# a dkim line without the dkim line it belongs to
+	edit_header "$TMP/m.proof" "$TMP/bad" '
+h = [l for l in h if not l.startswith(b"dkim ")]'
+	run check m.eml --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'proof': $TMP/bad: the proof file is malformed: proof line 2: a dkim path without a dkim entry"
+	# the dkim entry of another message, proven in the same tree
+	run_full dkim plain.eml --key-record "$TMP/rec.txt"
+	expect_rc 1   # recorded, and not a pass: no signature
+	expect_out_has "recorded: dkim entry 4"
+	run_full proof plain.eml -o "$TMP/plain.proof"
+	expect_rc 0
+	run_full proof m.eml -o "$TMP/m5.proof"
+	expect_rc 0
+	expect_eq "$(sed -n 's/^dkim //p' "$TMP/m5.proof" | base64 -d | sha256sum)" \
+		"$(entry_public $G 3 | sha256sum)" "the newest dkim entry of m.eml"
+	local other
+	other=$(grep '^dkim ' "$TMP/plain.proof")
+	edit_header "$TMP/m5.proof" "$TMP/bad" "
+h = [b'$other' if l.startswith(b'dkim ') else l for l in h]"
+	run check m.eml --proof "$TMP/bad" --key "$TMP/k"
+	expect_rc 1
+	expect_err "custody: check failed at step 'dkim': dkim: dkim entry 4 is the verdict on entry 2, not on this message (entry 1)"
+	# an outlet that records "pass" for a key that does not sign the
+	# message: entry 3 with another key record, in a tree of its own
+	# the outlet signs (forged here with the outlet key)
+	"$PYTHON" - "$TMP/m.proof" "$TMP/rec.txt" "$TMP/other.txt" \
+		"$TMP/forged.entry" "$TMP/forged.root" <<'PY' || fail "forge"
+import base64, hashlib, subprocess, sys
+proof, rec, other, entry_out, root_out = sys.argv[1:6]
+def git(*a):
+    return subprocess.run(["git", "--git-dir=.custody"] + list(a),
+                          capture_output=True, check=True).stdout
+def public(i):
+    return git("show", "main:log/000/000/%09d.yaml" % i)
+b = lambda s: base64.b64encode(open(s, "rb").read())
+e3 = public(3)
+assert b(rec) in e3
+e3 = e3.replace(b(rec), b(other))
+leaf = lambda d: hashlib.sha256(b"\0" + d).digest()
+node = lambda l, r: hashlib.sha256(b"\1" + l + r).digest()
+l0, l1, l2, l3 = leaf(public(0)), leaf(public(1)), leaf(public(2)), leaf(e3)
+open(entry_out, "wb").write(e3)
+open(root_out, "wb").write(base64.b64encode(node(node(l0, l1), node(l2, l3))) + b"\n" +
+    base64.b64encode(l0) + b"\n" + base64.b64encode(node(l2, l3)) + b"\n")
+PY
+	forge_checkpoint 4 "$(sed -n 1p "$TMP/forged.root")" >"$TMP/forged.cp" ||
+		fail "cannot sign the forged checkpoint"
+	"$PYTHON" - "$TMP/m.proof" "$TMP/forged.entry" "$TMP/forged.root" \
+		"$TMP/forged.cp" "$TMP/forged.proof" <<'PY' || fail "forged proof"
+import base64, sys
+src, entry, roots, cp, dst = sys.argv[1:6]
+head, tlog = open(src, "rb").read().split(b"\n\n", 1)
+lines = [b"dkim " + base64.b64encode(open(entry, "rb").read())
+         if l.startswith(b"dkim ") else l for l in head.split(b"\n")]
+r = open(roots, "rb").read().split(b"\n")
+t = tlog.split(b"\n")
+# c2sp.org/tlog-proof@v1, extra, index, the two hashes, "", checkpoint
+assert t[0] == b"c2sp.org/tlog-proof@v1" and t[2] == b"index 1", t[:3]
+out = b"\n".join(lines) + b"\n\n" + b"\n".join(t[:3] + [r[1], r[2]]) + \
+    b"\n\n" + open(cp, "rb").read()
+open(dst, "wb").write(out)
+PY
+	run check m.eml --proof "$TMP/forged.proof" --key "$TMP/k"
+	if "$CUSTODY" dkim --help >/dev/null 2>&1; then
+		expect_rc 1
+		expect_err "custody: check failed at step 'dkim-verdict': dkim-verdict: dkim entry 3 records the verdict pass, but the message, verified again against the key records it carries at $OBS, gives fail"
+		expect_out ""
+	else
+		expect_rc 0
+		expect_out_has "  dkim         pass, entry 3: keys observed $OBS
+  signature    d=example.org s=rsa a=rsa-sha256: pass (2048-bit key from file, DNSSEC -)"
+		expect_out_has "$(dkim_again)"
+	fi
+}
+
 test_rotation__an_old_key_is_told_where_the_log_key_went() {
 	setup
 	run_full proof memos/budget.txt -o "$TMP/p"

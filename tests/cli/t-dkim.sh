@@ -532,6 +532,64 @@ dkim m2.eml: pass, entry 5
 	expect_out_has "  dkim entry 8 recorded: pass"
 }
 
+# The verdict travels with the message: the proof of a message checked
+# at add --dkim carries its dkim entry (keys from the DNS server here),
+# and check shows it and verifies it again after the server is gone
+# (issue 20, item 4; t-check.sh has the failures).
+test_dkim__a_proof_carries_the_verdict_recorded_at_add() {
+	make_keys
+	records
+	mkdir mail
+	sign ed.pem ed relaxed/relaxed ed25519-sha256 <plain.eml >mail/m1.eml
+	cp plain.eml mail/m2.eml
+	cd mail
+	run init --origin example.org/mail
+	expect_rc 0
+	run add --dkim --resolver "127.0.0.1:$PORT" m1.eml m2.eml --note 'from S'
+	expect_rc 0
+	expect_out_has "dkim m1.eml: pass, entry 3"
+	expect_out_has "dkim m2.eml: none, entry 4"
+	kill "$DNS_PID"
+	"$CUSTODY" key export --vkey >"$TMP/outlet.vkey"
+	run proof m1.eml -o "$TMP/m1.proof"
+	expect_rc 0
+	run proof m2.eml -o "$TMP/m2.proof"
+	expect_rc 0
+	local obs
+	obs=$(entry_public $G 3 | sed -n 's/^observed: "\(.*\)"$/\1/p')
+	run check m1.eml --proof "$TMP/m1.proof" --key "$TMP/outlet.vkey"
+	expect_rc 0
+	expect_out_has "  dkim         pass, entry 3: keys observed $obs, asked of 127.0.0.1:$PORT
+  signature    d=example.org s=ed a=ed25519-sha256: pass (key from dns, DNSSEC no)
+  dkim bound   entry 3 is in the same signed tree (size 5); no timestamp dates it
+  dkim again   verified again here against the key records of entry 3 at $obs: pass"
+	# an unsigned message's recorded "none" travels as well
+	run check m2.eml --proof "$TMP/m2.proof" --key "$TMP/outlet.vkey"
+	expect_rc 0
+	expect_out_has "  dkim         none, entry 4: keys observed "
+	expect_out_has "  dkim again   verified again here against the key records of entry 4 at "
+	run check m1.eml --proof "$TMP/m1.proof" --key "$TMP/outlet.vkey" --json
+	expect_rc 0
+	expect_out_has "\"dkim\":{\"entry\":3,\"verdict\":\"pass\",\"observed\":\"$obs\",\"resolver\":\"127.0.0.1:$PORT\",\"reverified\":true,\"signatures\":[{\"domain\":\"example.org\",\"selector\":\"ed\",\"algorithm\":\"ed25519-sha256\",\"result\":\"pass\",\"key_source\":\"dns\",\"key_dnssec\":\"no\",\"key_bits\":null}]}"
+	# the note and the actor of the dkim entries stay private (the
+	# suite's proof-leaks.py checks every proof written here for them)
+	contains "$(entry_private $G 3)" 'actor: "tester"' || fail "actor"
+	grep -q "tester" <(sed -n 's/^dkim //p' "$TMP/m1.proof" | base64 -d) &&
+		fail "the proof names the actor"
+	# after a second dkim entry, the proof carries the newest
+	printf 'v=DKIM1; k=ed25519; p=%s' "$ED" >"$TMP/ed.txt"
+	run dkim m1.eml --key-record "$TMP/ed.txt"
+	expect_rc 0
+	expect_out_has "recorded: dkim entry 5"
+	run proof m1.eml -o "$TMP/newer.proof"
+	expect_rc 0
+	expect_eq "$(sed -n 's/^dkim //p' "$TMP/newer.proof" | base64 -d | sha256sum)" \
+		"$(entry_public $G 5 | sha256sum)" "the newest dkim entry"
+	run check m1.eml --proof "$TMP/newer.proof" --key "$TMP/outlet.vkey"
+	expect_rc 0
+	expect_out_has "  signature    d=example.org s=ed a=ed25519-sha256: pass (key from file, DNSSEC -)"
+}
+
 # mbox lines (LF, as mailboxes are), each message signed here
 make_mbox() {
 	local i

@@ -289,7 +289,7 @@ test_proof__verify_corrects_an_entry_index_that_omits_a_publication() {
 	# ...until verify compares it with the entries and rewrites it
 	run verify
 	expect_rc 0
-	expect_err "custody: note: $TMP/coll/.custody/cache/tlog-index: the entry index differed from the log's publish and log-key entries; rebuilt from the entries"
+	expect_err "custody: note: $TMP/coll/.custody/cache/tlog-index: the entry index differed from the log's publish, log-key and dkim entries; rebuilt from the entries"
 	cmp -s $G/cache/tlog-index "$TMP/index" || fail "index not rewritten"
 	run verify
 	expect_rc 0

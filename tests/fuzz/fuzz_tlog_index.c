@@ -1,7 +1,7 @@
 /*
  * Fuzz target for the entry index cache, cache/tlog-index (libFuzzer
  * style), which every proof, publish and sync reads to find the log's
- * publish and log-key entries without reading all of them. It never
+ * publish, log-key and dkim entries without reading all of them. It never
  * leaves the machine, but a damaged or planted file must cost a
  * rebuild, never memory safety, and `custody verify` must put it right.
  *

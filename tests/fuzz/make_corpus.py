@@ -412,6 +412,12 @@ def tlog_index(build):
         b"publish 5 1 2", b"publish 3 1\nlog-key 4\npublish 5 4"))
     out("tlog_index", "log-key-and-publish", fixed + saved.replace(
         b"publish 4 1\n", b"log-key 2\npublish 4 1 3\n"))
+    out("tlog_index", "dkim-records", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\ndkim 3 1\npublish 4 1 3\n"))
+    out("tlog_index", "dkim-two-messages", fixed + saved.replace(
+        b"publish 4 1\n", b"log-key 2\ndkim 3 1 2\npublish 4 1 3\n"))
+    out("tlog_index", "version-1", fixed + saved.replace(
+        b"tlog-index 2", b"tlog-index 1"))
     out("tlog_index", "no-final-newline", kept + saved[:-1])
     out("tlog_index", "size-beyond-log", fixed + saved.replace(
         b"size 6", b"size 60"))
@@ -419,7 +425,7 @@ def tlog_index(build):
         b"size 6", b"size 5").replace(b"publish 5 1 2\n", b""))
     out("tlog_index", "other-log", kept + saved.replace(
         saved.split(b"\n")[2][5:], b"0" * 40))
-    out("tlog_index", "empty-log", kept + b"custody tlog-index 1\nsize 0\n"
+    out("tlog_index", "empty-log", kept + b"custody tlog-index 2\nsize 0\n"
         b"last \n")
     out("tlog_index", "records-out-of-order", fixed + saved.replace(
         b"publish 4 1\npublish 5 1 2", b"publish 5 1 2\npublish 4 1"))

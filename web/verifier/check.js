@@ -169,6 +169,82 @@ function checkPublication(pf, e, leaf, tp, cp, r) {
 		title: title ? JSON.parse(title[1]) : '', published: pe.published };
 }
 
+// What the page shows of a dkim entry's evidence (custody-dkim/v1,
+// docs/dkim.md): the message's digest, the observation time, the
+// resolver, and per signature its tags, result and key.
+function readEvidence(text) {
+	const ev = { sha256: '', observed: -1n, resolver: '', signatures: [] };
+	let s = null;
+	for (const line of text.split('\n')) {
+		const sp = line.indexOf(' ');
+		const tag = sp < 0 ? line : line.slice(0, sp), v = line.slice(sp + 1);
+		if (sp < 0)
+			continue;
+		if (tag === 'message-sha256')
+			ev.sha256 = v;
+		else if (tag === 'observed')
+			ev.observed = /^[0-9]{1,12}$/.test(v) ? BigInt(v) : -1n;
+		else if (tag === 'resolver')
+			ev.resolver = v;
+		else if (tag === 'signature') {
+			s = { domain: '', selector: '', algorithm: '', result: '',
+				source: '-', dnssec: '-', bits: null };
+			ev.signatures.push(s);
+		} else if (s !== null) {
+			const keys = { domain: 'domain', selector: 'selector',
+				algorithm: 'algorithm', result: 'result',
+				'key-source': 'source', 'key-dnssec': 'dnssec' };
+			if (tag in keys)
+				s[keys[tag]] = v;
+			else if (tag === 'key-bits' && /^[1-9][0-9]{0,5}$/.test(v))
+				s.bits = Number(v);
+		}
+	}
+	return ev;
+}
+
+// The message's dkim entry: a verdict on this very entry (index and leaf
+// hash), made for its digest at the time it states, in the same tree.
+// The page has no DKIM verifier: it shows the verdict as recorded.
+function checkDkim(pf, e, leaf, tp, cp, r) {
+	if (e.type !== 'register')
+		throw new CheckError(t('reason.check.dkimNotMessage', {
+			index: e.index }), true);
+	const de = parseEntry(pf.dkim, t('reason.check.dkimEntry'));
+	if (de.type !== 'dkim')
+		throw new CheckError(t('reason.check.dkimNotDkim', { type: de.type,
+			index: de.index }), true);
+	if (de.message !== e.index)
+		throw new CheckError(t('reason.check.dkimOtherMessage', {
+			index: de.index, message: de.message, eIndex: e.index }), true);
+	if (de.message_leaf !== toHex(leaf))
+		throw new CheckError(t('reason.check.dkimOtherLeaf', {
+			index: de.index, eIndex: e.index,
+			named: de.message_leaf.slice(0, 16),
+			leaf: toHex(leaf).slice(0, 16) }), true);
+	try {
+		verifyPair(leaf, e.index, tp.hashes, leafHash(pf.dkim), de.index,
+			pf.dkimPath, cp.size, cp.root);
+	} catch (err) {
+		if (!(err instanceof CheckError))
+			throw err;
+		throw new CheckError(t('reason.check.dkimNotInTree', {
+			index: de.index, message: err.message }), true);
+	}
+	const ev = readEvidence(de.evidence);
+	if (ev.sha256 !== e.sha256)
+		throw new CheckError(t('reason.check.dkimOtherDigest', {
+			index: de.index, named: ev.sha256.slice(0, 16),
+			sha256: e.sha256.slice(0, 16) }), true);
+	const seen = ev.observed < 0n ? '' : new Date(Number(ev.observed) * 1000)
+		.toISOString().replace(/\.\d{3}Z$/, 'Z');
+	if (seen !== de.observed)
+		throw new CheckError(t('reason.check.dkimObserved', {
+			index: de.index, observed: de.observed, seen }), true);
+	r.dkim = { index: de.index, verdict: de.verdict, observed: de.observed,
+		resolver: ev.resolver, signatures: ev.signatures };
+}
+
 // The note as the log signed it: the cosignatures (signatures of 8 + 64
 // bytes) after the last other signature line are left out, as
 // custody_cosig__strip does; a timestamp covers what the log signed.
@@ -374,6 +450,15 @@ async function run(inputs, r) {
 			checkPublication(pf, e, leaf, tp, cp, r);
 		} catch (err) {
 			throw at('publication', 'publication', err);
+		}
+	}
+
+	// 5c. the message's DKIM verdict, in the same tree
+	if (pf.dkim) {
+		try {
+			checkDkim(pf, e, leaf, tp, cp, r);
+		} catch (err) {
+			throw at('dkim', 'dkim', err);
 		}
 	}
 

@@ -4,7 +4,8 @@ import { decodeUtf8 } from './bytes.js';
 import { CheckError } from './note.js';
 import { t } from './strings.js';
 
-const TYPES = ['register', 'derive', 'publish', 'event', 'member', 'log-key'];
+const TYPES = ['register', 'derive', 'publish', 'event', 'member', 'log-key',
+	'dkim'];
 
 function value(raw, where) {
 	if (/^(0|[1-9][0-9]{0,18})$/.test(raw))
@@ -75,6 +76,12 @@ export function parseEntry(bytes, what) {
 		if (!/^[0-9a-f]{64}$/.test(e.sha256))
 			throw new CheckError(t('reason.entry.shaMustHexDigits', { what }));
 	}
+	if (e.type === 'dkim')
+		for (const [k, kind] of [['message', 'bigint'],
+		    ['message_leaf', 'string'], ['verdict', 'string'],
+		    ['observed', 'string'], ['evidence', 'string']])
+			if (typeof e[k] !== kind)
+				throw new CheckError(t('reason.entry.missing', { what, k }));
 	if (!/^[0-9a-f]{64}$/.test(e.private))
 		throw new CheckError(t('reason.entry.privateMustHexDigits', { what }));
 	for (const d of e.documents)

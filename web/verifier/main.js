@@ -5,7 +5,7 @@ import { t } from './strings.js';
 
 const $ = id => document.getElementById(id);
 const ORDER = ['proof', 'key', 'signature', 'cosignature', 'entry',
-	'disclosure', 'file', 'inclusion', 'publication', 'consistency',
+	'disclosure', 'file', 'inclusion', 'publication', 'dkim', 'consistency',
 	'timestamp'];
 
 function translate() {
@@ -93,6 +93,30 @@ function steps(failedStep, ran) {
 	return ol;
 }
 
+// A message's DKIM verdict as its dkim entry records it (the page does
+// not verify it again), or, for a message, that there is none.
+function showDkim(dl, r, inputs) {
+	const name = inputs.documentName ?? '';
+	if (!r.dkim) {
+		if (/^message\//.test(r.mediaType ?? '') || /\.eml$/i.test(name))
+			row(dl, t('rows.dkim'), t('noDkim'));
+		return;
+	}
+	const d = r.dkim;
+	row(dl, t('rows.dkim'), t(d.resolver === '-' || d.resolver === '' ?
+		'dkimVerdict' : 'dkimVerdictAsked', d));
+	for (const s of d.signatures)
+		row(dl, t('rows.signature'), t('dkimSignature', {
+			domain: s.domain, selector: s.selector, algorithm: s.algorithm,
+			result: s.result, source: s.source, dnssec: s.dnssec,
+			key: s.bits ? t('dkimKeyBits', { bits: s.bits }) :
+				t('dkimKey') }));
+	row(dl, t('rows.dkimBound'), r.timestamp ? t('dkimBoundStamped', {
+		index: d.index, time: r.timestamp.time }) : t('dkimBound', {
+		index: d.index, size: r.treeSize }));
+	row(dl, t('rows.dkimAgain'), t('dkimNotAgain'));
+}
+
 function show(outcome, inputs) {
 	const box = $('result');
 	box.replaceChildren();
@@ -104,6 +128,7 @@ function show(outcome, inputs) {
 	const ran = ORDER.filter(s => (s !== 'cosignature' || inputs.policy) &&
 		(s !== 'file' || inputs.document) &&
 		(s !== 'publication' || r.publication || outcome.step === s) &&
+		(s !== 'dkim' || r.dkim || outcome.step === s) &&
 		(s !== 'consistency' || inputs.saved) &&
 		(s !== 'timestamp' || r.timestamp || outcome.step === s));
 	if (!outcome.ok) {
@@ -129,6 +154,7 @@ function show(outcome, inputs) {
 	row(dl, t('rows.publication'), r.publication ? t('published', {
 		url: r.publication.url, date: r.publication.published,
 		index: r.publication.index }) : t('notPublished'));
+	showDkim(dl, r, inputs);
 	for (const d of r.disclosed ?? [])
 		row(dl, t('rows.disclosed'), t('disclosedValue', d.field === 'path' ?
 			{ ...d, value: shownName(String(d.value)) } : d));

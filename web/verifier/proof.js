@@ -5,7 +5,7 @@ import { CheckError, parseCheckpoint, splitNote } from './note.js';
 import { t } from './strings.js';
 
 const KEYWORDS = ['timestamp', 'commitment', 'disclose', 'publication',
-	'publication-path', 'log-key'];
+	'publication-path', 'dkim', 'dkim-path', 'log-key'];
 export const PRIVATE_FIELDS = ['actor', 'path', 'version', 'previous', 'blob',
 	'source', 'member', 'key', 'action', 'document', 'from', 'to', 'at',
 	'backdate_reason', 'note'];
@@ -36,7 +36,7 @@ function readLine(f, number, line, last) {
 		bad(t('reason.proof.notLineProofHeader'));
 	if (space < 0)
 		bad(t('reason.proof.keywordWithoutItsValue'));
-	if (k < last || (k === last && (k === 0 || k === 3 || k === 4)))
+	if (k < last || (k === last && (k === 0 || (k >= 3 && k <= 6))))
 		bad(t('reason.proof.outOrderOrRepeated'));
 	const rest = line.slice(space + 1);
 	const words = rest.split(' ');
@@ -131,6 +131,19 @@ function readLine(f, number, line, last) {
 			f.publicationPath.push(all.slice(i, i + 32));
 		break;
 	}
+	case 5:
+		f.dkim = b64(number, rest, 0, 64 * 1024, t('reason.proof.dkimEntry'));
+		break;
+	case 6: {
+		if (!f.dkim)
+			bad(t('reason.proof.dkimPathWithoutDkim'));
+		const all = b64(number, rest, 0, 64 * 32, t('reason.proof.dkimPath'));
+		if (all.length === 0 || all.length % 32 !== 0)
+			bad(t('reason.proof.dkimPathWholeHashes'));
+		for (let i = 0; i < all.length; i += 32)
+			f.dkimPath.push(all.slice(i, i + 32));
+		break;
+	}
 	default:
 		if (f.logKeys.length === 16)
 			bad(t('reason.proof.tooManyKeyEntries'));
@@ -206,7 +219,8 @@ export function parseProof(text) {
 	if (!text.startsWith('custody-proof/v3\n'))
 		throw new CheckError(t('reason.proof.proofDoesThisVersion'));
 	const f = { token: null, commitments: [], disclosed: [],
-		publication: null, publicationPath: [], logKeys: [] };
+		publication: null, publicationPath: [], dkim: null, dkimPath: [],
+		logKeys: [] };
 	let pos = 'custody-proof/v3\n'.length, number = 1, last = -1;
 	for (;;) {
 		const eol = text.indexOf('\n', pos);

@@ -34,7 +34,7 @@ export const strings = {
 			cosignature: 'cosignature', entry: 'entry',
 			disclosure: 'disclosure', file: 'file',
 			inclusion: 'inclusion', publication: 'publication',
-			consistency: 'consistency', timestamp: 'timestamp',
+			dkim: 'dkim', consistency: 'consistency', timestamp: 'timestamp',
 		},
 		stepPassed: '{step}: passed',
 		stepFailed: '{step}: failed',
@@ -42,6 +42,8 @@ export const strings = {
 		rows: {
 			registered: 'registered', document: 'document',
 			derived: 'derived', publication: 'publication',
+			dkim: 'dkim', signature: 'signature', dkimBound: 'dkim bound',
+			dkimAgain: 'dkim again',
 			disclosed: 'disclosed', private: 'private', log: 'log',
 			history: 'history', signedBy: 'signed by',
 			witnesses: 'witnesses', cosigned: 'cosigned', time: 'time',
@@ -52,6 +54,23 @@ export const strings = {
 			'same log (the original is not disclosed)',
 		published: 'published at {url} on {date} (entry {index})',
 		notPublished: 'registered, not recorded as published',
+		noDkim: 'no dkim entry: the outlet recorded no DKIM verdict on this ' +
+			'message before this checkpoint',
+		dkimVerdict: '{verdict}, entry {index}: keys observed {observed}',
+		dkimVerdictAsked: '{verdict}, entry {index}: keys observed ' +
+			'{observed}, asked of {resolver}',
+		dkimSignature: 'd={domain} s={selector} a={algorithm}: {result} ' +
+			'({key} from {source}, DNSSEC {dnssec})',
+		dkimKeyBits: '{bits}-bit key',
+		dkimKey: 'key',
+		dkimBound: 'entry {index} is in the same signed tree (size {size}); ' +
+			'no timestamp dates it',
+		dkimBoundStamped: 'entry {index} is in the same signed tree, which ' +
+			'the timestamp dates: verdict and key records recorded before ' +
+			'{time}',
+		dkimNotAgain: 'not verified again: this page has no DKIM verifier; ' +
+			'the verdict shown is the one recorded (custody check verifies ' +
+			'it again)',
 		disclosedValue: 'by the outlet: {field} = {value}',
 		privateRest: '{fields} (not disclosed)',
 		privateAll: 'every field but the public ones (the outlet disclosed none)',
@@ -135,6 +154,22 @@ export const strings = {
 				publicationLinesNotUtf: 'the publication\'s ' +
 					'lines are not UTF-8',
 				publicationEntry: 'the publication entry',
+				dkimEntry: 'the dkim entry',
+				dkimNotMessage: 'the proof carries a dkim entry, but its ' +
+					'entry {index} is no registration of a message',
+				dkimNotDkim: 'the proof\'s dkim line holds {type} entry ' +
+					'{index}, not a dkim entry',
+				dkimOtherMessage: 'dkim entry {index} is the verdict on ' +
+					'entry {message}, not on this message (entry {eIndex})',
+				dkimOtherLeaf: 'dkim entry {index} names entry {eIndex} by ' +
+					'leaf hash {named}..., not this entry\'s {leaf}...',
+				dkimNotInTree: 'dkim entry {index} is not in the ' +
+					'checkpoint\'s tree beside the message: {message}',
+				dkimOtherDigest: 'the evidence of dkim entry {index} was ' +
+					'made for SHA-256 {named}..., not this message\'s ' +
+					'{sha256}...',
+				dkimObserved: 'dkim entry {index} says the keys were ' +
+					'observed at {observed}, its evidence at {seen}',
 				entryDoesEntrySha: 'entry {index} does not ' +
 					'publish this document (entry ' +
 					'{eIndex}, SHA-256 {value}...)',
@@ -245,6 +280,10 @@ export const strings = {
 					'publication\'s document is "*" or ' +
 					'INDEX:SHA256',
 				documentSha: 'a document\'s SHA-256',
+				dkimEntry: 'the dkim entry',
+				dkimPath: 'the dkim path',
+				dkimPathWithoutDkim: 'a dkim path without a dkim entry',
+				dkimPathWholeHashes: 'the dkim path is not whole hashes',
 				publicationPathWithoutPublication: 'a ' +
 					'publication path without a ' +
 					'publication',

@@ -71,13 +71,13 @@ CUSTODY_EXTERN(int) custody_check_options_init(
 /* The layout of custody_check_result: the library writes this
  * in struct_version when it fills one, so a caller can tell which
  * fields it filled. */
-#define CUSTODY_CHECK_RESULT_VERSION 3
+#define CUSTODY_CHECK_RESULT_VERSION 4
 typedef struct custody_check_result {
 	unsigned int struct_version; /* CUSTODY_CHECK_RESULT_VERSION */
 	/* the step that failed ("options", "key", "file", "proof",
 	 * "entry", "signature", "disclosure", "inclusion", "publication",
-	 * "consistency", "timestamp", "policy", "cosignature"), "" when all
-	 * passed */
+	 * "dkim", "dkim-verdict", "consistency", "timestamp", "policy",
+	 * "cosignature"), "" when all passed */
 	char failed_step[CUSTODY_STEP_SIZE];
 	char origin[CUSTODY_ORIGIN_SIZE];         /* the log */
 	uint64_t tree_size;       /* the checkpoint's size */
@@ -136,12 +136,45 @@ typedef struct custody_check_result {
 		char name[CUSTODY_ORIGIN_SIZE];   /* as the policy names it */
 		uint64_t timestamp;               /* POSIX seconds */
 	} cosigners[32];
+	/*
+	 * version 4: an e-mail message's DKIM verdict, from the message's
+	 * dkim entry that the proof carries, proven in the same tree (so
+	 * bound to the checkpoint, and to its timestamp when there is
+	 * one). has_dkim 0: the proof carries none. is_message: the entry's
+	 * media type is a message/ one, or the file checked is named
+	 * *.eml (any case), as `custody add --dkim` takes messages.
+	 */
+	int is_message;
+	int has_dkim;
+	uint64_t dkim_entry;               /* its index */
+	char dkim_verdict[16];             /* "pass", "weak", "fail", ... */
+	char dkim_observed[CUSTODY_TIME_SIZE]; /* when the keys were seen */
+	char dkim_resolver[64];            /* the DNS server asked, or "-" */
+	/* 1: the message was verified again here, against the key records
+	 * the entry carries, at its observation time, and gave the
+	 * recorded verdict; 0: this build has no DKIM verifier (the
+	 * check-only build), or no file was checked */
+	int dkim_reverified;
+	size_t ndkim_signatures;
+	struct custody_check_dkim_signature {
+		char domain[256];
+		char selector[128];
+		char algorithm[32];            /* "rsa-sha256", "ed25519-sha256" */
+		char result[16];               /* as recorded */
+		char key_source[8];            /* "dns", "file", "-" */
+		char key_dnssec[8];            /* "ad", "no", "-" */
+		long key_bits;                 /* -1: not known */
+	} dkim_signatures[16];
 } custody_check_result;
 
 /*
  * Check that the file at `file_path` is the document of the proof: its
  * SHA-256 and size are the entry's, the entry hashes to the leaf, the
  * leaf is in the tree, the tree's checkpoint is signed by opts->key, the
+ * publication and the dkim entry the proof carries (if any) are of this
+ * document and in the same tree, the message verified again gives the
+ * dkim entry's verdict (in a build with libopendkim; the check-only
+ * library shows the recorded verdict, result->dkim_reverified 0), the
  * saved checkpoint (if any) is consistent with it, and the timestamp (if
  * any) covers the checkpoint. 0 when every check passes; else
  * CUSTODY_EVERIFY (a check failed) or CUSTODY_EINVALID (a malformed

@@ -10,8 +10,8 @@
  * A proof file (see docs/proof-format.md) is a C2SP tlog-proof whose
  * "extra" is the entry's public part, under a header with the RFC 3161
  * timestamp token of its checkpoint when there is one, the private
- * fields the outlet chose to disclose, and the publication that names
- * the document.
+ * fields the outlet chose to disclose, the publication that names the
+ * document, and a message's DKIM verdict (its dkim entry).
  *
  * Thread safety: as custody/archive.h.
  */
@@ -196,7 +196,10 @@ CUSTODY_EXTERN(int) custody_archive_timestamp_fetch(custody_archive *archive,
 
 /*
  * The proof of document `path` (version `version`, 0: the latest),
- * at the newest timestamped checkpoint that holds it, else at head.
+ * at the newest timestamped checkpoint that holds it, else at head:
+ * with the newest publication entry naming it and, for a registered
+ * e-mail message, its newest dkim entry, each below the checkpoint's
+ * size and proven in the same tree (docs/proof-format.md).
  */
 CUSTODY_EXTERN(int) custody_archive_proof(custody_archive *archive,
 	const char *path, uint64_t version, custody_buf *out,

@@ -227,6 +227,28 @@ try:
     put("consistency-same.proof", custody("consistency", os.path.join(
         FILES, "saved.checkpoint")))
 
+    # an e-mail message signed by the build's test signer
+    # (tests/cli/dkim-sign, libopendkim), its DKIM verdict recorded from
+    # a key record in a file: its proof carries the dkim entry
+    sign = os.path.join(os.path.dirname(CUSTODY), "..", "tests", "cli",
+                        "dkim-sign")
+    rsa = os.path.join(work, "dkim.pem")
+    sh("openssl", "genrsa", "-out", rsa, "2048")
+    der = sh("openssl", "rsa", "-in", rsa, "-pubout", "-outform", "DER")
+    with open(os.path.join(work, "dkim.txt"), "wb") as f:
+        f.write(b"v=DKIM1; k=rsa; p=" + base64.b64encode(der))
+    mail = sh(sign, rsa, "rsa", "example.org", "relaxed/relaxed",
+              "rsa-sha256", stdin=b"From: Joe <joe@example.org>\r\n"
+              b"To: Sue <sue@example.net>\r\nSubject: the budget\r\n"
+              b"\r\nThe numbers are attached.\r\n")
+    with open(os.path.join(coll, "memos", "mail.eml"), "wb") as f:
+        f.write(mail)
+    put("mail.eml", mail)
+    custody("add", "memos/mail.eml")
+    custody("dkim", "memos/mail.eml", "--key-record",
+            os.path.join(work, "dkim.txt"))
+    dkim = proof("mail.eml", "mail.proof")
+
     # another outlet's key and its checkpoint
     other = os.path.join(work, "other")
     os.makedirs(other)
@@ -239,6 +261,7 @@ try:
     vk, pub = "outlet.vkey", "outlet.pub"
     # -- good proofs
     case("good-unpublished", "newer.txt", "newer.proof", vk, "ok")
+    case("good-dkim", "mail.eml", "mail.proof", vk, "ok")
     case("good-unpublished-timestamped", "unpublished.txt",
          "unpublished.proof", vk, "ok", tsa="ca.pem")
     case("good-unpublished-ssh-key", "newer.txt", "newer.proof",
@@ -348,6 +371,21 @@ try:
         disclosed, b"commitment", lambda l: None))
     case("disclosure-without-commitments", "budget.txt",
          "disclosed-no-commitments.proof", vk, "failed", "disclosure")
+
+    # -- the dkim entry and its pair proof beside the message
+    put("dkim-entry.proof", header_line(
+        dkim, b"dkim", lambda l: b"dkim " + base64.b64encode(
+            base64.b64decode(l[5:]).replace(b"key-bits 2048",
+                                            b"key-bits 4096"))))
+    case("dkim-entry", "mail.eml", "dkim-entry.proof", vk, "failed", "dkim")
+    if b"\ndkim-path " in dkim:
+        bad_path = header_line(dkim, b"dkim-path",
+                               lambda l: b"dkim-path " + flip_b64(l[10:]))
+    else:
+        bad_path = header_line(dkim, b"dkim", lambda l: l +
+                               b"\ndkim-path " + base64.b64encode(bytes(32)))
+    put("dkim-path.proof", bad_path)
+    case("dkim-path", "mail.eml", "dkim-path.proof", vk, "failed", "dkim")
 
     # -- publication
     def change_url(line):
