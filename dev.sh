@@ -18,8 +18,8 @@ build_packages=(
 	# DKIM verification of e-mail (custody/dkim.h)
 	libopendkim-dev
 	# the demo: git reads the archive, python3 makes the sample leak,
-	# ssh-keygen checks a signature
-	git file python3 coreutils openssh-client
+	# ssh-keygen checks a signature, openssl makes a mail server's key
+	git file python3 coreutils openssh-client openssl
 	# the verifier page (web/), built into custody: node runs esbuild
 	# (the browser tests then drive Debian's chromium with puppeteer-core)
 	nodejs
