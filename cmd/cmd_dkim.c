@@ -12,7 +12,7 @@
 /* Messages read and verified together: a few per core, and a bound on
  * the bytes held at once. */
 #define BATCH_MESSAGES 64
-#define BATCH_BYTES (256u * 1024 * 1024)
+#define BATCH_BYTES (128u * 1024 * 1024)
 
 static const char help[] =
 "usage: custody dkim MSG... [--resolver ADDR[:PORT]] [--key-record FILE]\n"
