@@ -41,6 +41,8 @@ extern "C" {
 #define CUSTODY_DKIM_MAX_MESSAGE (64 * 1024 * 1024)
 /* Largest key record (the TXT strings joined) libopendkim accepts. */
 #define CUSTODY_DKIM_MAX_KEY_RECORD 1024
+/* Most ARC sets (instances i=1..50) a chain may hold (RFC 8617). */
+#define CUSTODY_DKIM_MAX_ARC_SETS 50
 /* Keys shorter than this many bits are reported as weak (RFC 8301). */
 #define CUSTODY_DKIM_WEAK_BITS 1024
 
@@ -143,6 +145,45 @@ CUSTODY_EXTERN(const char *) custody_dkim_report_unsigned(
 /* The evidence text, borrowed (format in docs/dkim.md). */
 CUSTODY_EXTERN(const char *) custody_dkim_report_evidence(
 	const custody_dkim_report *report);
+
+/*
+ * The ARC chain (RFC 8617) of the message, evaluated as its section 5.2
+ * says with the same key sources as the DKIM signatures: "none" (no ARC
+ * headers), "pass" or "fail". Borrowed, static.
+ */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc(
+	const custody_dkim_report *report);
+/* Why the chain failed, naming the instance or header ("" unless it
+ * failed); the instance it failed at (0 when none or no one set); the
+ * oldest-pass value (0: every set's message signature verified).
+ * Borrowed. */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_reason(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(unsigned int) custody_dkim_report_arc_failed(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(unsigned int) custody_dkim_report_arc_oldest_pass(
+	const custody_dkim_report *report);
+/* Number of ARC sets read (instances present, oldest first), and the
+ * i-th one's findings in one line: "i=N cv=CV d=DOMAIN s=SELECTOR
+ * a=ALG (BITS bits): seal RESULT[ (REASON)], message signature RESULT
+ * (body RESULT)[ (REASON)]" (borrowed). */
+CUSTODY_EXTERN(size_t) custody_dkim_report_arc_count(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_set(
+	const custody_dkim_report *report, size_t i);
+/*
+ * One field of the i-th ARC set, borrowed, or NULL for an unknown name
+ * or i: "instance", "cv", "seal-domain", "seal-selector",
+ * "seal-algorithm", "seal-result" and "seal-key-bits" (of the
+ * ARC-Seal), "message-domain", "message-selector", "message-algorithm",
+ * "message-result", "message-key-bits" and "body-hash" (of the
+ * ARC-Message-Signature), "auth-results" (the ARC-Authentication-Results
+ * text after its "i=N;", unfolded: what that intermediary says it
+ * found). Results are "pass", "fail", "weak", "revoked", "nokey",
+ * "temperror", "permerror" or "untested"; key bits "-" when unknown.
+ */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_field(
+	const custody_dkim_report *report, size_t i, const char *name);
 
 /* Free a report. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_dkim_report_free(custody_dkim_report *report);
