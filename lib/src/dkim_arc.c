@@ -50,9 +50,10 @@ static int is_wsp(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Parse a tag list; NULL, or why it is malformed. */
+/* Parse a tag list; NULL, or why it is malformed (in `twice` when a
+ * tag is given twice). */
 static const char *parse_tags(struct tag_list *out, const char *s,
-	size_t len)
+	size_t len, char twice[40])
 {
 	const char *end = s + len, *p = s;
 
@@ -102,8 +103,12 @@ static const char *parse_tags(struct tag_list *out, const char *s,
 		for (i = 0; i < out->n; i++)
 			if (out->tags[i].name_len == t->name_len &&
 			    memcmp(out->tags[i].name, t->name,
-			    t->name_len) == 0)
-				return "a tag given twice";
+			    t->name_len) == 0) {
+				snprintf(twice, 40, "the tag "
+					"\"%.*s\" twice", (int)(t->name_len < 20 ?
+					t->name_len : 20), t->name);
+				return twice;
+			}
 		out->n++;
 		if (p < end)
 			p++;    /* the ';' */
@@ -317,7 +322,7 @@ static int read_one(struct custody_dkim__arc *a,
 	const char *v, *bad;
 	size_t len, *slot;
 	unsigned long i = 0;
-	char why[120];
+	char why[120], twice[40];
 	int rc = 0;
 
 	value_of(m, h, &v, &len);
@@ -325,7 +330,7 @@ static int read_one(struct custody_dkim__arc *a,
 		if ((rc = read_aar(NULL, v, len, &i, why, sizeof(why))) != 0)
 			goto bad_header;
 	} else {
-		if ((bad = parse_tags(&tags, v, len)) != NULL) {
+		if ((bad = parse_tags(&tags, v, len, twice)) != NULL) {
 			snprintf(why, sizeof(why), "%s", bad);
 			goto bad_header;
 		}
@@ -603,13 +608,14 @@ static EVP_PKEY *load_key(const struct custody_dkim_key *k, const char *alg,
 	EVP_PKEY *key = NULL;
 	size_t len = 0;
 	int ed = strcmp(alg, "ed25519-sha256") == 0;
+	char twice[40];
 
 	if (strcmp(k->status, "ok") != 0) {
 		judge(v, k->status, k->reason);
 		return NULL;
 	}
 	if (k->text == NULL || strlen(k->text) != k->text_len ||
-	    parse_tags(&tags, k->text, k->text_len) != NULL) {
+	    parse_tags(&tags, k->text, k->text_len, twice) != NULL) {
 		judge(v, "permerror", "the key record is not a tag list");
 		return NULL;
 	}
@@ -746,6 +752,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 	struct tag_list tags;
 	const struct tag *c, *bh, *hl;
 	const char *v, *p, *end;
+	char twice[40];
 	custody_buf data = CUSTODY_BUF_INIT;
 	char *used = NULL;
 	unsigned char *want = NULL;
@@ -755,7 +762,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 		s->ams_reason, sizeof(s->ams_reason), &s->ams_bits };
 
 	value_of(e->m, h, &v, &len);
-	(void)parse_tags(&tags, v, len);        /* read_one did */
+	(void)parse_tags(&tags, v, len, twice);        /* read_one did */
 	c = tag_get(&tags, "c");
 	bh = tag_get(&tags, "bh");
 	hl = tag_get(&tags, "h");
@@ -844,13 +851,14 @@ static int check_seal(struct eval *e, struct custody_dkim__arc *a,
 	size_t h = s->seal - 1, len, i;
 	struct tag_list tags;
 	const char *v;
+	char twice[40];
 	custody_buf data = CUSTODY_BUF_INIT;
 	int rc = 0;
 	struct verdict vd = { s->seal_result, sizeof(s->seal_result),
 		s->seal_reason, sizeof(s->seal_reason), &s->seal_bits };
 
 	value_of(e->m, h, &v, &len);
-	(void)parse_tags(&tags, v, len);
+	(void)parse_tags(&tags, v, len, twice);
 	if (tag_get(&tags, "h") != NULL) {
 		judge(&vd, "permerror", "an ARC-Seal may not have h=");
 		goto done;
