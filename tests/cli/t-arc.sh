@@ -202,6 +202,16 @@ test_arc__the_dkim_entry_keeps_the_chain() {
          ARC i=1 cv=none $SET"
 	run log --json
 	expect_rc 0
+	run log a3.eml
+	expect_rc 0
+	expect_out_has "a3.eml: DKIM none, ARC pass (keys observed then; entry 1 registered it)"
+	run report a3.eml -o "$TMP/report.html"
+	expect_rc 0
+	grep -q 'DKIM checked: none, ARC pass (keys observed at this time)' \
+		"$TMP/report.html" || fail "the report does not show the chain"
+	# verify finds the recorded chain again from the stored message
+	run verify
+	expect_rc 0
 	kill "$DNS_PID"
 	run dkim check a3.eml
 	expect_rc 1
