@@ -31,9 +31,11 @@ static const char help[] =
 "\n"
 "  --resolver ADDR[:PORT]  the DNS server to ask (IPv4; default\n"
 "                  $CUSTODY_RESOLVER, else the system's resolver)\n"
-"  --key-record FILE  a key record captured earlier (the TXT strings\n"
-"                  joined, one line) instead of asking DNS, for every\n"
-"                  DKIM and ARC signature\n"
+"  --key-record FILE  key records captured earlier, instead of asking\n"
+"                  DNS: one record (the TXT strings joined, one line)\n"
+"                  for every DKIM and ARC signature, or lines\n"
+"                  \"SELECTOR._domainkey.DOMAIN RECORD\", each for its\n"
+"                  signatures\n"
 "  -o, --output EVIDENCE  write the evidence (custody-dkim/v1) there;\n"
 "                  one MSG only\n"
 "  --no-record     verify only, even inside an archive\n"
@@ -544,7 +546,7 @@ int cmd_dkim(int argc, char **argv)
 		return cli_usage("dkim", "--note goes with a dkim entry, and "
 			"there is no archive here");
 	if (record_path != NULL) {
-		if (cli_read_file(record_path, CUSTODY_DKIM_MAX_KEY_RECORD + 1,
+		if (cli_read_file(record_path, CUSTODY_DKIM_MAX_KEY_FILE,
 		    &record_text, &rlen) != EXIT_OK)
 			return EXIT_FAILED;
 		if (rlen > 0 && record_text[rlen - 1] == '\n')

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -147,6 +148,81 @@ static struct sig_report *sig_for(custody_dkim_report *r, const void *sig)
 	return &r->sigs[r->nsigs++];
 }
 
+/* Whether the caller's key records are named, "NAME RECORD" a line
+ * (custody/dkim.h): the first word holds "._domainkey.". */
+static int named_records(const char *text)
+{
+	size_t word = strcspn(text, " \t\n");
+	const char *dk = strstr(text, "._domainkey.");
+
+	return dk != NULL && (size_t)(dk - text) < word;
+}
+
+/* The record named `query` among named records (its bytes and *len),
+ * or NULL. */
+static const char *named_record(const char *text, const char *query,
+	size_t *len)
+{
+	size_t n = strlen(query);
+
+	while (*text != '\0') {
+		size_t line = strcspn(text, "\n");
+		if (line > n && (text[n] == ' ' || text[n] == '\t') &&
+		    strncasecmp(text, query, n) == 0) {
+			const char *r = text + n;
+			while (*r == ' ' || *r == '\t')
+				r++;
+			*len = line - (size_t)(r - text);
+			return r;
+		}
+		text += line;
+		if (*text == '\n')
+			text++;
+	}
+	return NULL;
+}
+
+/* Why the caller's key records cannot be used, or NULL. */
+static const char *records_problem(const char *text, char *why,
+	size_t size)
+{
+	size_t lineno = 1;
+
+	if (strchr(text, '\r') != NULL)
+		return "a carriage return in the key records";
+	if (!named_records(text))
+		return strchr(text, '\n') != NULL ? "several lines, but the "
+			"first is not \"NAME RECORD\" (NAME being "
+			"SELECTOR._domainkey.DOMAIN)" : strlen(text) >=
+			CUSTODY_DKIM_MAX_KEY_RECORD ? "one record of "
+			"1024 bytes or more" : NULL;
+	for (; *text != '\0'; lineno++) {
+		size_t line = strcspn(text, "\n");
+		size_t word = strcspn(text, " \t\n");
+		const char *dk = strstr(text, "._domainkey.");
+
+		if (line == 0) {        /* an empty line */
+			text++;
+			continue;
+		}
+		if (dk == NULL || (size_t)(dk - text) >= word || word == line) {
+			snprintf(why, size, "line %zu is not \"NAME RECORD\" "
+				"(NAME being SELECTOR._domainkey.DOMAIN)",
+				lineno);
+			return why;
+		}
+		if (line - word >= CUSTODY_DKIM_MAX_KEY_RECORD) {
+			snprintf(why, size, "line %zu: a record of 1024 bytes "
+				"or more", lineno);
+			return why;
+		}
+		text += line;
+		if (*text == '\n')
+			text++;
+	}
+	return NULL;
+}
+
 /* The archived key record of `query`: a DKIM signature's, or (arc) an
  * ARC signature's. */
 static const struct custody_dkim_key *archived_key(
@@ -214,11 +290,23 @@ static int fetch_into(struct lookup *l, const char *domain,
 		return 0;
 	}
 	if (l->opts->key_record != NULL) {
+		const char *text = l->opts->key_record;
+		size_t len = strlen(text);
+
 		snprintf(k->source, sizeof(k->source), "file");
-		k->text = strdup(l->opts->key_record);
-		if (k->text == NULL)
+		if (named_records(text) &&
+		    (text = named_record(text, k->query, &len)) == NULL) {
+			snprintf(k->status, sizeof(k->status), "nokey");
+			snprintf(k->reason, sizeof(k->reason), "the key "
+				"records given hold none named %.100s",
+				k->query);
+			return 0;
+		}
+		if ((k->text = malloc(len + 1)) == NULL)
 			return custody__oom(l->err);
-		k->text_len = strlen(k->text);
+		memcpy(k->text, text, len);
+		k->text[len] = '\0';
+		k->text_len = len;
 		snprintf(k->status, sizeof(k->status), "ok");
 		return 0;
 	}
@@ -661,6 +749,7 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 	size_t size, const custody_dkim_options *opts, custody_error **err)
 {
 	custody_dkim_options defaults = CUSTODY_DKIM_OPTIONS_INIT;
+	char why[120];
 	int rc;
 
 	if (opts == NULL)
@@ -678,11 +767,12 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 			"time of %" PRId64 ": not between 1970 and 9999",
 			opts->now);
 	if (opts->key_record != NULL &&
-	    (strlen(opts->key_record) >= CUSTODY_DKIM_MAX_KEY_RECORD ||
-	    strpbrk(opts->key_record, "\r\n") != NULL))
-		return custody__error(err, CUSTODY_EINVALID, "the key record "
-			"must be one line of less than %d bytes (the TXT "
-			"strings joined)", CUSTODY_DKIM_MAX_KEY_RECORD);
+	    (strlen(opts->key_record) > CUSTODY_DKIM_MAX_KEY_FILE ||
+	    records_problem(opts->key_record, why, sizeof(why)) != NULL))
+		return custody__error(err, CUSTODY_EINVALID, "the key records: "
+			"%s", strlen(opts->key_record) >
+			CUSTODY_DKIM_MAX_KEY_FILE ? "more than 64 KiB" :
+			records_problem(opts->key_record, why, sizeof(why)));
 	return run(out, message, size, opts, NULL, err);
 }
 

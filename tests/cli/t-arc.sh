@@ -99,11 +99,12 @@ test_arc__json_gives_each_set() {
 	expect_out_has '"signatures":[],"unsigned_headers":"","arc":{"chain":"pass","reason":"","failed_instance":0,"oldest_pass":0,"sets":[{"instance":1,"cv":"none","seal":{"domain":"example.org","selector":"arc","algorithm":"rsa-sha256","result":"pass","key_bits":2048},"message":{"domain":"example.org","selector":"arc","algorithm":"rsa-sha256","result":"pass","key_bits":2048,"body_hash":"pass"},"auth_results":"1.mx.example.net; arc=none","finding":"i=1 cv=none '"$SET"'"}]}}]}'
 }
 
-# check MSG REASON: custody finds the chain fail for REASON, and dkimpy
-# finds it fail too, from the same key record
+# arc_fails MSG REASON: custody finds the chain fail for REASON, and
+# dkimpy finds it fail too, from the same key records ($RECORDS, or
+# rec.txt)
 arc_fails() {
 	rm -f x.ev
-	run dkim "$1" --key-record rec.txt -o x.ev
+	run dkim "$1" --key-record "${RECORDS:-rec.txt}" -o x.ev
 	expect_rc 1
 	expect_out_has "  ARC: fail ($2)"
 	expect_eq "$(dkimpy "$1" x.ev)" fail "dkimpy on $1"
@@ -178,6 +179,35 @@ test_arc__malformed_chains_are_findings_not_crashes() {
 	expect_err_has ": one header of 70438 bytes with its continuation lines, more than 65536"
 	expect_out ""
 	[ ! -e huge.ev ] || fail "evidence written for a refused message"
+}
+
+# a chain sealed by two intermediaries with their own keys: a key-record
+# file names each record, and a signature whose record it lacks is nokey
+test_arc__key_record_file_names_each_sealers_record() {
+	make_keys
+	local list
+	openssl genrsa -out list.pem 2048 2>/dev/null
+	list=$(openssl rsa -in list.pem -pubout -outform DER 2>/dev/null | base64 -w0)
+	seal 1 <plain.eml >a1.eml
+	"$PYTHON" "$SEAL" list.pem list lists.example.org lists.example.org \
+		pass <a1.eml >two.eml
+	printf 'arc._domainkey.example.org %s\n\nlist._domainkey.lists.example.org v=DKIM1; k=rsa; p=%s\n' \
+		"$(cat rec.txt)" "$list" >both.txt
+	run dkim two.eml --key-record both.txt -o two.ev
+	expect_rc 1
+	expect_out_has "  ARC: pass (2 sets, oldest-pass 0)
+  ARC i=1 cv=none $SET
+    results: 1.mx.example.net; arc=none
+  ARC i=2 cv=pass d=lists.example.org s=list a=rsa-sha256 (2048 bits): seal pass, message signature pass (body pass)"
+	expect_eq "$(grep -c '^arc-key ' two.ev)" 2 "arc keys"
+	expect_eq "$(dkimpy two.eml two.ev)" pass "dkimpy on two sealers"
+	head -1 both.txt >one.txt
+	RECORDS=one.txt arc_fails two.eml "ARC-Message-Signature i=2 does not verify: the key records given hold none named list._domainkey.lists.example.org"
+	printf 'arc._domainkey.example.org v=DKIM1; p=\nlist v=DKIM1\n' >bad.txt
+	run dkim two.eml --key-record bad.txt
+	expect_rc 1
+	expect_err 'custody: two.eml: the key records: line 2 is not "NAME RECORD" (NAME being SELECTOR._domainkey.DOMAIN)'
+	expect_out ""
 }
 
 test_arc__the_dkim_entry_keeps_the_chain() {

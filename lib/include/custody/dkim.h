@@ -41,6 +41,8 @@ extern "C" {
 #define CUSTODY_DKIM_MAX_MESSAGE (64 * 1024 * 1024)
 /* Largest key record (the TXT strings joined) libopendkim accepts. */
 #define CUSTODY_DKIM_MAX_KEY_RECORD 1024
+/* Largest text of several named key records (options.key_record). */
+#define CUSTODY_DKIM_MAX_KEY_FILE (64 * 1024)
 /* Most ARC sets (instances i=1..50) a chain may hold (RFC 8617). */
 #define CUSTODY_DKIM_MAX_ARC_SETS 50
 /* Keys shorter than this many bits are reported as weak (RFC 8301). */
@@ -52,9 +54,14 @@ typedef struct custody_dkim_options {
 	 * brackets with a port); NULL: the system's resolver
 	 * (/etc/resolv.conf). */
 	const char *resolver;
-	/* A key record captured earlier (the TXT strings joined, as
-	 * "v=DKIM1; k=rsa; p=..."), used for every signature instead of
-	 * asking DNS; NULL asks DNS. */
+	/* Key records captured earlier, instead of asking DNS; NULL asks
+	 * DNS. One record (the TXT strings joined, as "v=DKIM1; k=rsa;
+	 * p=...") serves every DKIM and ARC signature; several, one a line
+	 * as "NAME RECORD" (NAME: SELECTOR._domainkey.DOMAIN, then white
+	 * space), serve each signature the one named by its key query, and
+	 * a signature with none is "nokey". At most
+	 * CUSTODY_DKIM_MAX_KEY_FILE bytes, each record under
+	 * CUSTODY_DKIM_MAX_KEY_RECORD, no CR (else CUSTODY_EINVALID). */
 	const char *key_record;
 	/* Where key_record came from (a file name), kept in the evidence. */
 	const char *key_record_source;
