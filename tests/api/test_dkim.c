@@ -702,6 +702,37 @@ static void test_dkim__arc_chain_broken_fails_naming_the_instance(void)
 	custody_dkim_report_free(r);
 }
 
+/* arc-ed25519.eml: an Ed25519 ARC set signed by dkimpy's own code with
+ * its test key (tests/data/dkim/README.md). */
+static void test_dkim__arc_ed25519_set_signed_by_dkimpy_verifies(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *r = NULL;
+	custody_error *err = NULL;
+	size_t len, n;
+	char *msg = data("arc-ed25519.eml", &len), *bad;
+
+	opts.key_record = record("arc-ed25519-key.txt");
+	opts.now = 1796000100;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "pass");
+	EXPECT_STR(custody_dkim_report_arc_set(r, 0), "i=1 cv=none "
+		"d=example.org s=ed a=ed25519-sha256 (256 bits): seal pass, "
+		"message signature pass (body pass)");
+	custody_dkim_report_free(r);
+	r = NULL;
+	/* the ARC-Message-Signature signs the Subject: change it */
+	bad = replaced(msg, len, "the  budget", "the  budgets", &n);
+	REQUIRE_OK(custody_dkim_verify(&r, bad, n, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "ARC-Message-Signature "
+		"i=1 does not verify: the signature does not verify");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "seal-result"),
+		"pass");
+	custody_dkim_report_free(r);
+	free(bad);
+}
+
 int main(void)
 {
 	static const struct api_test tests[] = {
@@ -718,6 +749,7 @@ int main(void)
 		API_TEST(test_dkim__add_dkim_links_the_entry_in_the_same_commit),
 		API_TEST(test_dkim__arc_chain_sealed_by_dkimpy_passes_and_rechecks),
 		API_TEST(test_dkim__arc_chain_broken_fails_naming_the_instance),
+		API_TEST(test_dkim__arc_ed25519_set_signed_by_dkimpy_verifies),
 		{ NULL, NULL }
 	};
 	return api_main("dkim", tests);
