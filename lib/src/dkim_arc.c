@@ -699,7 +699,8 @@ struct eval {
 };
 
 /* Verify signature header h (its tags parsed) over `data` (the headers
- * before it, canonicalised), adding itself. -1: out of memory. */
+ * before it, canonicalised), adding itself; the finding goes to v.
+ * Non-zero: out of memory, or the key source's error. */
 static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 	custody_buf *data, int relaxed, const char *domain,
 	const char *selector, const char *alg, struct verdict *v)
@@ -725,9 +726,9 @@ static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 		judge(v, "permerror", "b= is not base64");
 		return 0;
 	}
-	if ((rc = canon_self(data, e->m, h, b, relaxed)) != 0) {
+	if (canon_self(data, e->m, h, b, relaxed) != 0) {
 		free(sig);
-		return -1;
+		return custody__oom(e->err);
 	}
 	if ((rc = e->key(e->payload, domain, selector, &k, e->err)) != 0) {
 		free(sig);
@@ -809,7 +810,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 	}
 	snprintf(s->body_hash, sizeof(s->body_hash), "pass");
 	if ((used = calloc(e->m->nheaders, 1)) == NULL) {
-		rc = -1;
+		rc = custody__oom(e->err);
 		goto done;
 	}
 	for (p = hl->value, end = hl->value + hl->value_len; p < end;) {
@@ -828,7 +829,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 				if (canon_header(&data, (const char *)e->m->text
 				    + e->m->headers[i].offset,
 				    e->m->headers[i].len, relaxed_h, 0) != 0) {
-					rc = -1;
+					rc = custody__oom(e->err);
 					goto done;
 				}
 				break;
@@ -842,7 +843,7 @@ done:
 	free(want);
 	free(used);
 	custody_buf_dispose(&data);
-	return rc < 0 && rc != -1 ? rc : rc == -1 ? custody__oom(e->err) : 0;
+	return rc;
 }
 
 static int check_seal(struct eval *e, struct custody_dkim__arc *a,
@@ -870,7 +871,7 @@ static int check_seal(struct eval *e, struct custody_dkim__arc *a,
 			if (canon_header(&data, (const char *)e->m->text +
 			    e->m->headers[hs[k]].offset,
 			    e->m->headers[hs[k]].len, 1, 0) != 0) {
-				rc = -1;
+				rc = custody__oom(e->err);
 				goto done;
 			}
 	}
@@ -878,7 +879,7 @@ static int check_seal(struct eval *e, struct custody_dkim__arc *a,
 		s->seal_selector, s->seal_algorithm, &vd);
 done:
 	custody_buf_dispose(&data);
-	return rc < 0 && rc != -1 ? rc : rc == -1 ? custody__oom(e->err) : 0;
+	return rc;
 }
 
 int custody_dkim__arc_verify(struct custody_dkim__arc *a,
