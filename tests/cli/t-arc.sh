@@ -81,6 +81,11 @@ test_arc__chains_of_one_and_three_pass_by_custody_and_dkimpy() {
 	# one key record asked for, from DNS, kept with the chain
 	expect_eq "$(grep -c '^arc-key ' a3.ev)" 1 "arc keys"
 	grep -qx "key-source dns" a3.ev || fail "key source"
+	# the raw RDATA DNS answered, the time and the AD bit, as for DKIM
+	sed -n '/^arc-key 1$/,/^key-reason/p' a3.ev >key.txt
+	grep -q "^key-rdata [A-Za-z0-9+/]" key.txt || fail "no RDATA: $(cat key.txt)"
+	grep -q "^key-time [0-9]" key.txt || fail "no key time"
+	grep -qx "key-dnssec no" key.txt || fail "no DNSSEC status"
 	grep -qx "arc-chain pass" a3.ev || fail "arc-chain"
 	# later, from the evidence alone: the DNS server is gone
 	kill "$DNS_PID"
@@ -89,6 +94,25 @@ test_arc__chains_of_one_and_three_pass_by_custody_and_dkimpy() {
 	expect_out_has "  ARC: pass (3 sets, oldest-pass 0)"
 	expect_out_has "The ARC chain passes: each intermediary sealed what it says it found
 (the results lines), a claim about earlier checks, weaker than a DKIM pass."
+}
+
+# a DKIM-signed message that then passed two intermediaries: the DKIM
+# verdict is its own, the ARC headers they added are listed as not
+# signed, and the chain passes beside it
+test_arc__dkim_verdict_and_chain_side_by_side() {
+	make_keys
+	"$PYTHON" -c 'import dkim, sys
+m = open("plain.eml", "rb").read()
+sys.stdout.buffer.write(dkim.sign(m, b"arc", b"example.org",
+    open("arc.pem", "rb").read(),
+    include_headers=[b"from", b"to", b"subject", b"date"]) + m)' >signed.eml
+	seal 2 <signed.eml >sa.eml
+	run dkim sa.eml --key-record rec.txt
+	expect_rc 0
+	expect_out_has "sa.eml: pass (keys observed "
+	expect_out_has "  d=example.org s=arc a=rsa-sha256: pass
+  not signed: arc-seal,arc-message-signature,arc-authentication-results,authentication-results,arc-seal,arc-message-signature,arc-authentication-results,authentication-results
+  ARC: pass (2 sets, oldest-pass 0)"
 }
 
 test_arc__json_gives_each_set() {
