@@ -558,26 +558,27 @@ static int body_digest(const struct custody_dkim_message *m, int relaxed,
 	return ok ? 0 : -1;
 }
 
-/* base64 with folding white space, decoded into a new buffer. */
-static unsigned char *decode(const struct tag *t, size_t *len)
+/* Longest base64 value read (b= of an 8192-bit RSA key is 1368). */
+#define MAX_BASE64 2048
+
+/* base64 with folding white space, decoded into out (size bytes); 0, or
+ * -1 when it is not base64, is empty or is too long. */
+static int decode(const struct tag *t, unsigned char *out, size_t size,
+	size_t *len)
 {
-	char *text = malloc(t->value_len + 1);
-	unsigned char *out;
+	char text[MAX_BASE64];
 	size_t i, n = 0;
 
-	if (text == NULL)
-		return NULL;
-	for (i = 0; i < t->value_len; i++)
-		if (!is_wsp((unsigned char)t->value[i]))
-			text[n++] = t->value[i];
-	out = malloc(n / 4 * 3 + 1);
-	if (out != NULL && (n == 0 ||
-	    custody_base64_decode(out, len, text, n) != 0)) {
-		free(out);
-		out = NULL;
+	for (i = 0; i < t->value_len; i++) {
+		if (is_wsp((unsigned char)t->value[i]))
+			continue;
+		if (n == sizeof(text))
+			return -1;
+		text[n++] = t->value[i];
 	}
-	free(text);
-	return out;
+	if (n == 0 || n / 4 * 3 > size)
+		return -1;
+	return custody_base64_decode(out, len, text, n) != 0 ? -1 : 0;
 }
 
 /* ---- keys and signatures ---- */
@@ -603,7 +604,7 @@ static EVP_PKEY *load_key(const struct custody_dkim_key *k, const char *alg,
 {
 	struct tag_list tags;
 	const struct tag *kt, *p, *ver;
-	unsigned char *der = NULL;
+	unsigned char der[MAX_BASE64 / 4 * 3];
 	const unsigned char *q;
 	EVP_PKEY *key = NULL;
 	size_t len = 0;
@@ -644,14 +645,13 @@ static EVP_PKEY *load_key(const struct custody_dkim_key *k, const char *alg,
 			"type a= names");
 		return NULL;
 	}
-	if ((der = decode(p, &len)) == NULL) {
+	if (decode(p, der, sizeof(der), &len) != 0) {
 		judge(v, "permerror", "the key record's p= is not base64");
 		return NULL;
 	}
 	q = der;
 	key = ed ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der,
 		len) : d2i_PUBKEY(NULL, &q, (long)len);
-	free(der);
 	if (key == NULL || (!ed && EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)) {
 		ERR_clear_error();
 		EVP_PKEY_free(key);
@@ -707,7 +707,7 @@ static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 {
 	const struct custody_dkim_key *k = NULL;
 	const struct tag *b = tag_get(tags, "b");
-	unsigned char *sig = NULL;
+	unsigned char sig[MAX_BASE64 / 4 * 3];
 	size_t siglen = 0;
 	EVP_PKEY *key = NULL;
 	int ed = strcmp(alg, "ed25519-sha256") == 0, rc;
@@ -722,18 +722,15 @@ static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 		judge(v, "permerror", "no b=, d= or s= tag");
 		return 0;
 	}
-	if ((sig = decode(b, &siglen)) == NULL) {
-		judge(v, "permerror", "b= is not base64");
+	if (decode(b, sig, sizeof(sig), &siglen) != 0) {
+		judge(v, "permerror", "b= is not base64 (of at most 1536 "
+			"bytes)");
 		return 0;
 	}
-	if (canon_self(data, e->m, h, b, relaxed) != 0) {
-		free(sig);
+	if (canon_self(data, e->m, h, b, relaxed) != 0)
 		return custody__oom(e->err);
-	}
-	if ((rc = e->key(e->payload, domain, selector, &k, e->err)) != 0) {
-		free(sig);
+	if ((rc = e->key(e->payload, domain, selector, &k, e->err)) != 0)
 		return rc;
-	}
 	if ((key = load_key(k, alg, v)) != NULL) {
 		if (!sig_ok(key, ed, data, sig, siglen))
 			judge(v, "fail", "the signature does not verify");
@@ -743,7 +740,6 @@ static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 			judge(v, "pass", NULL);
 	}
 	EVP_PKEY_free(key);
-	free(sig);
 	return 0;
 }
 
@@ -756,7 +752,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 	char twice[40];
 	custody_buf data = CUSTODY_BUF_INIT;
 	char *used = NULL;
-	unsigned char *want = NULL;
+	unsigned char want[64];
 	size_t want_len = 0;
 	int relaxed_h = 0, relaxed_b = 0, rc = 0;
 	struct verdict vd = { s->ams_result, sizeof(s->ams_result),
@@ -801,7 +797,7 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 		}
 		e->have_body[relaxed_b] = 1;
 	}
-	if ((want = decode(bh, &want_len)) == NULL || want_len != 32 ||
+	if (decode(bh, want, sizeof(want), &want_len) != 0 || want_len != 32 ||
 	    CRYPTO_memcmp(want, e->body[relaxed_b], 32) != 0) {
 		snprintf(s->body_hash, sizeof(s->body_hash), "fail");
 		judge(&vd, "fail", "the body hash does not match: the body "
@@ -840,7 +836,6 @@ static int check_ams(struct eval *e, struct custody_dkim__arc_set *s)
 	rc = check_sig(e, h, &tags, &data, relaxed_h, s->ams_domain,
 		s->ams_selector, s->ams_algorithm, &vd);
 done:
-	free(want);
 	free(used);
 	custody_buf_dispose(&data);
 	return rc;
