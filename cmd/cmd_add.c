@@ -369,6 +369,7 @@ int cmd_add(int argc, char **argv)
 		goto done;
 	}
 	opts.progress = cli.progress && !quiet ? cli_progress : NULL;
+	dopts.progress = opts.progress;
 	opts.refused = on_refused;
 	opts.payload = &refusals;
 	refusals.skip = opts.skip_refused;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -272,7 +273,8 @@ struct check_state {
 	int json;
 	int first;
 	int all_pass;
-	size_t count;
+	int progress;          /* a line on stderr; the reports go elsewhere */
+	size_t count, total;   /* total: the messages named, 0 for all */
 };
 
 static int checked(const char *path, uint64_t entry, const char *recorded,
@@ -281,6 +283,8 @@ static int checked(const char *path, uint64_t entry, const char *recorded,
 	struct check_state *st = payload;
 
 	st->count++;
+	if (st->progress)
+		cli_progress("dkim check", st->count, st->total, 0, 0, NULL);
 	if (r == NULL) {
 		st->all_pass = 0;
 		print_problem(path, entry, recorded, problem, st->json,
@@ -314,12 +318,15 @@ static int check_archive(const struct cli *cli, char **paths, int n)
 	st.json = cli->json;
 	st.first = 1;
 	st.all_pass = 1;
+	st.progress = cli->progress && !isatty(STDOUT_FILENO);
+	st.total = (size_t)n;
 	if (cli->json) {
 		json_begin("dkim-check");
 		fputs(",\"messages\":[", stdout);
 	}
 	rc = custody_archive_dkim_check(a, (const char *const *)paths,
 		(size_t)n, checked, &st, &err);
+	cli_progress_end();
 	custody_archive_free(a);
 	if (cli->json) {
 		fputs("]", stdout);
@@ -451,6 +458,7 @@ static int record(const struct cli *cli, char **paths, int n,
 	}
 	rc = custody_archive_dkim(a, (const char *const *)paths, (size_t)n,
 		opts, reports, &first_index, commit, &err);
+	cli_progress_end();
 	custody_archive_free(a);
 	custody_key_free(key);
 	if (rc != 0) {
@@ -505,7 +513,7 @@ int cmd_dkim(int argc, char **argv)
 	size_t rlen;
 	struct cli cli;
 	int c, i, rc = EXIT_FAILED, all_pass = 1, first = 1, evidence = 0;
-	int no_record = 0, found = 0;
+	int no_record = 0, found = 0, progress;
 
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return dkim_check(argc - 1, argv + 1);
@@ -555,6 +563,7 @@ int cmd_dkim(int argc, char **argv)
 		opts->key_record_source = record_path;
 	}
 	if (found) {
+		ropts.progress = cli.progress ? cli_progress : NULL;
 		rc = record(&cli, argv + optind, argc - optind, &ropts,
 			output);
 		free(record_text);
@@ -564,6 +573,8 @@ int cmd_dkim(int argc, char **argv)
 		json_begin("dkim");
 		fputs(",\"messages\":[", stdout);
 	}
+	/* a progress line when the reports do not go to the terminal */
+	progress = cli.progress && !isatty(STDOUT_FILENO);
 	for (i = optind; i < argc;) {
 		void *msgs[BATCH_MESSAGES];
 		size_t lens[BATCH_MESSAGES], bytes = 0;
@@ -590,6 +601,9 @@ int cmd_dkim(int argc, char **argv)
 		custody_dkim_verify_many(reports, errs,
 			(const void *const *)msgs, lens, NULL, (size_t)batch,
 			opts);
+		if (progress)
+			cli_progress("dkim", (uint64_t)(i - optind),
+				(uint64_t)(argc - optind), 0, 0, NULL);
 		for (k = 0; k < batch; k++) {
 			custody_dkim_report *r = reports[k];
 
@@ -613,6 +627,7 @@ int cmd_dkim(int argc, char **argv)
 			custody_dkim_report_free(r);
 		}
 	}
+	cli_progress_end();
 	if (cli.json) {
 		fputs("]", stdout);
 		json_end();

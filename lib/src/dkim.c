@@ -776,8 +776,9 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 	return run(out, message, size, opts, NULL, err);
 }
 
-int custody_dkim_recheck(custody_dkim_report **out, const void *message,
-	size_t size, const char *evidence, custody_error **err)
+int custody_dkim__recheck_hashed(custody_dkim_report **out,
+	const void *message, size_t size, const char *sha256_hex,
+	const char *evidence, custody_error **err)
 {
 	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
 	custody_dkim_report *archived = NULL;
@@ -787,7 +788,9 @@ int custody_dkim_recheck(custody_dkim_report **out, const void *message,
 	*out = NULL;
 	if ((rc = parse_evidence(&archived, evidence, err)) != 0)
 		return rc;
-	if ((rc = custody_sha256_hex(message, size, sha256, err)) != 0)
+	if (sha256_hex != NULL && strlen(sha256_hex) == 64)
+		memcpy(sha256, sha256_hex, sizeof(sha256));
+	else if ((rc = custody_sha256_hex(message, size, sha256, err)) != 0)
 		goto done;
 	if (CRYPTO_memcmp(sha256, archived->sha256, 64) != 0) {
 		rc = custody__error(err, CUSTODY_EVERIFY, "the message's "
@@ -800,6 +803,13 @@ int custody_dkim_recheck(custody_dkim_report **out, const void *message,
 done:
 	custody_dkim_report_free(archived);
 	return rc;
+}
+
+int custody_dkim_recheck(custody_dkim_report **out, const void *message,
+	size_t size, const char *evidence, custody_error **err)
+{
+	return custody_dkim__recheck_hashed(out, message, size, NULL,
+		evidence, err);
 }
 
 const char *custody_dkim_report_verdict(const custody_dkim_report *r)

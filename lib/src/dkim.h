@@ -60,9 +60,19 @@ int custody_dkim__lookup(struct custody_dkim_key *k, const char *resolver,
 const char *custody_dkim__resolver_problem(const char *resolver);
 
 /*
+ * custody_dkim_recheck of a message whose SHA-256 the caller has just
+ * computed from these bytes (`sha256_hex`, 64 hex digits; NULL: compute
+ * it here).
+ */
+int custody_dkim__recheck_hashed(custody_dkim_report **out,
+	const void *message, size_t size, const char *sha256_hex,
+	const char *evidence, custody_error **err);
+
+/*
  * Threads that verify batches of messages in the background, as
- * custody_dkim_verify_many does (lib/src/dkim_many.c). pool_start posts
- * a batch and returns (the arrays must live until pool_wait returns);
+ * custody_dkim_verify_many does (lib/src/dkim_many.c), and, with
+ * `sha256s`, each recheck with the SHA-256 its caller computed
+ * (custody_dkim__recheck_hashed). pool_start posts a batch and returns (the arrays must live until pool_wait returns);
  * pool_wait waits for it. NULL from pool_new: out of memory.
  */
 struct custody_dkim__pool;
@@ -70,7 +80,7 @@ struct custody_dkim__pool *custody_dkim__pool_new(void);
 void custody_dkim__pool_start(struct custody_dkim__pool *p,
 	custody_dkim_report **out, custody_error **errs,
 	const void *const *messages, const size_t *sizes,
-	const char *const *evidences, size_t n,
+	const char *const *evidences, const char *const *sha256s, size_t n,
 	const custody_dkim_options *opts);
 void custody_dkim__pool_wait(struct custody_dkim__pool *p);
 void custody_dkim__pool_free(struct custody_dkim__pool *p);

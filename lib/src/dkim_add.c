@@ -94,6 +94,7 @@ struct making {
 	const struct custody_entry *registered;
 	struct custody_entry *entries;
 	uint64_t first_index;
+	size_t n;                       /* files registered */
 };
 
 static int message_load(void *payload, size_t i, custody_buf *bytes,
@@ -141,6 +142,9 @@ static int message_done(void *payload, size_t i, custody_dkim_report *report,
 	out->observed = d->observed[k];
 	out->dkim_evidence = (char *)evidence;
 	out->note = (char *)d->opts->note;
+	if (d->opts->progress != NULL)
+		d->opts->progress("dkim", i + 1, m->n, 0, 0,
+			d->opts->payload);
 	return 0;
 }
 
@@ -169,6 +173,7 @@ static int make_dkim_entries(void *payload,
 	m.registered = registered;
 	m.entries = entries;
 	m.first_index = first_index;
+	m.n = n;
 	rc = custody_dkim__verify_each(n, &d->opts->dkim, message_load,
 		message_done, &m, err);
 	k = d->n;

@@ -121,22 +121,38 @@ static void messages_free(struct message *m, size_t n)
 	free(m);
 }
 
-/* Register entry `index` as a message: its leaf hash and its bytes. */
-static int load_message(custody_archive *a, git_tree *tree,
-	struct message *m, custody_error **err)
+/* Entry `index` (into *entry unless NULL) and its leaf hash, in hex. */
+static int read_leaf(custody_archive *a, git_tree *tree, uint64_t index,
+	struct custody_entry **entry, char leaf_hex[65], custody_error **err)
 {
 	custody_buf public_part = CUSTODY_BUF_INIT;
-	struct custody_entry *again = NULL;
+	struct custody_entry *e = NULL;
 	unsigned char leaf[32];
 	int rc;
 
-	if ((rc = custody_archive__read_entry(a, tree, m->doc->index, &again,
+	if ((rc = custody_archive__read_entry(a, tree, index, &e,
 	    &public_part, err)) != 0)
 		return rc;
-	custody_entry__free(again);
 	custody_merkle__leaf_hash(public_part.ptr, public_part.size, leaf);
 	custody_buf_dispose(&public_part);
-	custody_hex(m->leaf, leaf, 32);
+	custody_hex(leaf_hex, leaf, 32);
+	if (entry != NULL)
+		*entry = e;
+	else
+		custody_entry__free(e);
+	return 0;
+}
+
+/* Register entry `index` as a message: its leaf hash (unless known) and
+ * its bytes. */
+static int load_message(custody_archive *a, git_tree *tree,
+	struct message *m, custody_error **err)
+{
+	int rc;
+
+	if (m->leaf[0] == '\0' && (rc = read_leaf(a, tree, m->doc->index,
+	    NULL, m->leaf, err)) != 0)
+		return rc;
 	return message_bytes(a, m->doc, m->rel, &m->bytes, err);
 }
 
@@ -150,6 +166,7 @@ struct recording {
 	char (*observed)[32];
 	custody_dkim_report **reports;
 	const custody_dkim_record_options *opts;
+	size_t n;
 };
 
 static int record_load(void *payload, size_t i, custody_buf *bytes,
@@ -208,6 +225,9 @@ static int record_done(void *payload, size_t i, custody_dkim_report *report,
 	e->observed = r->observed[i];
 	e->dkim_evidence = (char *)custody_dkim_report_evidence(report);
 	e->note = (char *)r->opts->note;
+	if (r->opts->progress != NULL)
+		r->opts->progress("dkim", i + 1, r->n, 0, 0,
+			r->opts->payload);
 	return 0;
 }
 
@@ -256,6 +276,7 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	r.observed = observed;
 	r.reports = reports;
 	r.opts = opts;
+	r.n = n;
 	if ((rc = custody_dkim__verify_each(n, &opts->dkim, record_load,
 	    record_done, &r, err)) != 0)
 		goto done;
@@ -343,6 +364,29 @@ done:
 
 /* ---- checking messages against their dkim entries ---- */
 
+/* Entry `index`'s public part alone: its type and links, no private
+ * fields (the check reads the entries it uses again, whole). */
+static int read_public(custody_archive *a, git_tree *tree, uint64_t index,
+	struct custody_entry **out, custody_error **err)
+{
+	char path[64];
+	git_blob *blob = NULL;
+	git_oid id;
+	int rc;
+
+	*out = NULL;
+	if ((rc = custody_archive__entry_id(a, tree, index, &id, err)) != 0)
+		return rc;
+	custody_archive__entry_path(path, index);
+	if ((rc = custody_archive__bounded_blob(a->repo, &id,
+	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
+		return rc;
+	rc = custody_archive__parse_entry(git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), index, out, err);
+	git_blob_free(blob);
+	return rc;
+}
+
 /* The newest dkim entry of each message: latest[k] for register entry
  * k, 0 when none. */
 static int newest_dkim_entries(custody_archive *a, git_tree *tree,
@@ -357,8 +401,7 @@ static int newest_dkim_entries(custody_archive *a, git_tree *tree,
 	for (uint64_t i = 1; i < size; i++) {
 		struct custody_entry *e = NULL;
 
-		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
-		    err)) != 0)
+		if ((rc = read_public(a, tree, i, &e, err)) != 0)
 			break;
 		if (e->type == CUSTODY_ENTRY_DKIM && e->message < size)
 			latest[e->message] = i;
@@ -394,6 +437,7 @@ struct batch {
 	/* what the pool verifies: the messages that could be read */
 	const void *messages[BATCH_MESSAGES];
 	const char *evidences[BATCH_MESSAGES];
+	const char *sha256s[BATCH_MESSAGES];   /* checked on reading */
 	size_t sizes[BATCH_MESSAGES], at[BATCH_MESSAGES], k;
 	custody_dkim_report *reports[BATCH_MESSAGES];
 	custody_error *errs[BATCH_MESSAGES];
@@ -473,10 +517,11 @@ static int flush(struct checking *c, custody_error **err)
 			b->p[i].m.bytes.ptr : "";
 		b->sizes[b->k] = b->p[i].m.bytes.size;
 		b->evidences[b->k] = b->p[i].de->dkim_evidence;
+		b->sha256s[b->k] = b->p[i].m.doc->sha256;
 		b->at[i] = b->k++;
 	}
 	custody_dkim__pool_start(c->pool, b->reports, b->errs, b->messages,
-		b->sizes, b->evidences, b->k, NULL);
+		b->sizes, b->evidences, b->sha256s, b->k, NULL);
 	c->posted = 1;
 	c->filling = !c->filling;
 	return rc;
@@ -576,8 +621,7 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 		if (latest[k] == 0)
 			continue;
 		memset(&m, 0, sizeof(m));
-		if ((rc = custody_archive__read_entry(a, tree, k, &m.doc, NULL,
-		    err)) == 0) {
+		if ((rc = read_leaf(a, tree, k, &m.doc, m.leaf, err)) == 0) {
 			if (!custody_entry__registers(m.doc) ||
 			    (m.rel = strdup(m.doc->path)) == NULL)
 				rc = m.rel == NULL &&

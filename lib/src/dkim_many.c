@@ -27,6 +27,7 @@ struct many {
 	const void *const *messages;
 	const size_t *sizes;
 	const char *const *evidences;
+	const char *const *sha256s;     /* NULL, or one for each recheck */
 	const custody_dkim_options *opts;
 	size_t n;
 	atomic_size_t next;
@@ -38,8 +39,10 @@ static void take_messages(struct many *m)
 
 	while ((i = atomic_fetch_add(&m->next, 1)) < m->n) {
 		int rc = m->evidences != NULL ?
-			custody_dkim_recheck(&m->out[i], m->messages[i],
-			m->sizes[i], m->evidences[i], &m->errs[i]) :
+			custody_dkim__recheck_hashed(&m->out[i],
+			m->messages[i], m->sizes[i],
+			m->sha256s ? m->sha256s[i] : NULL, m->evidences[i],
+			&m->errs[i]) :
 			custody_dkim_verify(&m->out[i], m->messages[i],
 			m->sizes[i], m->opts, &m->errs[i]);
 
@@ -50,14 +53,15 @@ static void take_messages(struct many *m)
 
 static void many_init(struct many *m, custody_dkim_report **out,
 	custody_error **errs, const void *const *messages,
-	const size_t *sizes, const char *const *evidences, size_t n,
-	const custody_dkim_options *opts)
+	const size_t *sizes, const char *const *evidences,
+	const char *const *sha256s, size_t n, const custody_dkim_options *opts)
 {
 	m->out = out;
 	m->errs = errs;
 	m->messages = messages;
 	m->sizes = sizes;
 	m->evidences = evidences;
+	m->sha256s = sha256s;
 	m->opts = opts;
 	m->n = n;
 	atomic_init(&m->next, 0);
@@ -82,7 +86,7 @@ void custody_dkim_verify_many(custody_dkim_report **out, custody_error **errs,
 	unsigned int wanted = custody_hash__default_threads(), started = 0;
 	struct many m;
 
-	many_init(&m, out, errs, messages, sizes, evidences, n, opts);
+	many_init(&m, out, errs, messages, sizes, evidences, NULL, n, opts);
 	/* this thread works too; a thread that cannot start only leaves
 	 * more messages to the others */
 	while (started + 1 < wanted && started + 1 < n &&
@@ -148,11 +152,12 @@ struct custody_dkim__pool *custody_dkim__pool_new(void)
 void custody_dkim__pool_start(struct custody_dkim__pool *p,
 	custody_dkim_report **out, custody_error **errs,
 	const void *const *messages, const size_t *sizes,
-	const char *const *evidences, size_t n,
+	const char *const *evidences, const char *const *sha256s, size_t n,
 	const custody_dkim_options *opts)
 {
 	pthread_mutex_lock(&p->lock);
-	many_init(&p->job, out, errs, messages, sizes, evidences, n, opts);
+	many_init(&p->job, out, errs, messages, sizes, evidences, sha256s, n,
+		opts);
 	if (p->started == 0) {
 		pthread_mutex_unlock(&p->lock);
 		take_messages(&p->job);

@@ -394,6 +394,41 @@ test_dkim__check_from_the_archive_after_dns_is_gone() {
 	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
 }
 
+# On a terminal a progress line counts the messages, and is erased
+# before anything else is printed; without a terminal there is none.
+test_dkim__progress_on_a_terminal_only() {
+	mail_archive
+	local out
+	# recording: the line while verifying, erased before the report
+	script -qec "$CUSTODY dkim m1.eml m2.eml --resolver 127.0.0.1:$PORT" \
+		/dev/null </dev/null >"$TMP/tty.out"
+	grep -q 'dkim: [12]/2' "$TMP/tty.out" ||
+		fail "no progress: $(cat -v "$TMP/tty.out")"
+	grep -q $'\r\033\\[K' "$TMP/tty.out" ||
+		fail "progress line not erased: $(cat -v "$TMP/tty.out")"
+	out=$(tr '\r' '\n' <"$TMP/tty.out" | sed 's/^\x1b\[K//' |
+		grep -Ev '^dkim: [0-9]+/[0-9]+$' | grep -v '^$')
+	contains "$out" "m1.eml: pass (keys observed " || fail "$out"
+	contains "$out" "recorded 2 dkim entries, commit " || fail "$out"
+	# checking with the reports in a file: the line on the terminal
+	script -qec "$CUSTODY dkim check >check.out" /dev/null </dev/null \
+		>"$TMP/tty.out"
+	grep -q 'dkim check: [12] files' "$TMP/tty.out" ||
+		fail "no check progress: $(cat -v "$TMP/tty.out")"
+	grep -q 'dkim check' check.out && fail "progress in the reports"
+	grep -q '^m2.eml: pass (keys observed ' check.out ||
+		fail "reports: $(cat check.out)"
+	# verifying only, reports in a file
+	script -qec "$CUSTODY dkim --no-record m1.eml m2.eml --resolver 127.0.0.1:$PORT >v.out" \
+		/dev/null </dev/null >"$TMP/tty.out"
+	grep -q 'dkim: 2/2' "$TMP/tty.out" ||
+		fail "no verify progress: $(cat -v "$TMP/tty.out")"
+	# no terminal: no progress line at all
+	run dkim check
+	expect_rc 0
+	expect_err ""
+}
+
 # a message registered as hashes only, changed since: its dkim entry
 # cannot be checked against it, and check says so
 test_dkim__check_says_when_a_message_cannot_be_checked() {

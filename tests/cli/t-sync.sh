@@ -410,6 +410,35 @@ test_sync__checks_new_entries_from_the_verified_main() {
 	expect_out "origin: main ($(short "$ORIGIN"), 13 entries) verified from entry 12 on"
 }
 
+# Names with tab, LF and CR (kept byte for byte, issue 19) travel to a
+# replica by clone and by sync exactly, and the replica verifies.
+test_sync__names_with_cr_lf_and_tab_reach_the_replica_exactly() {
+	local name
+	origin
+	for name in $'tab\there.txt' $'line\nfeed.txt' $'Icon\r'; do
+		add_in srv/coll "$name" "text of $name"
+	done
+	run clone "$ORIGIN" c
+	expect_rc 0
+	expect_out "cloned example.org/leaks into c: 9 entries verified, 8 documents written"
+	for name in $'tab\there.txt' $'line\nfeed.txt' $'Icon\r'; do
+		cmp "$TMP/srv/coll/$name" "c/$name" || fail "$name differs"
+	done
+	expect_eq "$(documents c)" "$(documents srv/coll)" "the clone's documents"
+	add_in srv/coll $'a\r\n\tb' 'a late name'
+	cd c
+	run sync
+	expect_rc 0
+	expect_out_has "origin: main ($(short "$ORIGIN"), 10 entries) verified from entry 9 on; main moved to it"
+	cmp "$TMP/srv/coll/"$'a\r\n\tb' $'a\r\n\tb' || fail "the late name differs"
+	run verify
+	expect_rc 0
+	expect_out "ok: 6 commits, each signed by a member; 10 entries, 9 documents"
+	git --git-dir=.custody fsck --strict 2>&1 || fail "git fsck refuses"
+	cd "$TMP"
+	expect_eq "$(documents c)" "$(documents srv/coll)" "the replica's documents"
+}
+
 # Without its caches (or with main not the one verified here) a replica
 # verifies a partner's main from the root, and is then fast again.
 test_sync__without_caches_verifies_from_the_root() {

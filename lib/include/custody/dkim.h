@@ -205,11 +205,17 @@ typedef struct custody_dkim_record_options {
 	const char *note;
 	/* How long to wait for another process's lock; 0: do not wait. */
 	unsigned int lock_wait_ms;
+	/* Called on the caller's thread as messages are verified (phase
+	 * "dkim", done and total: messages, or files of an add); NULL for
+	 * none. */
+	custody_progress_cb progress;
+	void *payload;
 } custody_dkim_record_options;
 
-#define CUSTODY_DKIM_RECORD_OPTIONS_VERSION 1
+#define CUSTODY_DKIM_RECORD_OPTIONS_VERSION 2
 #define CUSTODY_DKIM_RECORD_OPTIONS_INIT { \
-	CUSTODY_DKIM_RECORD_OPTIONS_VERSION, CUSTODY_DKIM_OPTIONS_INIT, NULL, 0 }
+	CUSTODY_DKIM_RECORD_OPTIONS_VERSION, CUSTODY_DKIM_OPTIONS_INIT, NULL, \
+	0, NULL, NULL }
 
 /* Fill opts with the defaults of that version. */
 CUSTODY_EXTERN(int) custody_dkim_record_options_init(
