@@ -7,6 +7,8 @@
  * x= and t= at the observation time: libopendkim reads the clock for
  * those, so its clock drift allowance is set to the distance between the
  * clock and the observation time (docs/design-notes.md, "DKIM").
+ * The ARC chain is dkim_arc.c's; its keys come from here too (arc_key)
+ * and go into the evidence after the signatures.
  */
 #include <assert.h>
 #include <inttypes.h>

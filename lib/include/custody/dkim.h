@@ -6,7 +6,9 @@
  * custody_dkim_verify() checks every DKIM-Signature of one message
  * (RFC 6376, with Ed25519-SHA256 of RFC 8463) with libopendkim, feeding it
  * the key record custody fetched itself (so the exact bytes DNS served
- * are kept) or one supplied by the caller. The result is a report: a
+ * are kept) or one supplied by the caller, and evaluates the message's
+ * ARC chain (RFC 8617) with custody's own code over OpenSSL and the same
+ * key sources (docs/design-notes.md, "DKIM"). The result is a report: a
  * verdict, one line of findings per signature, and the evidence, a text
  * (format "custody-dkim/v1", docs/dkim.md) holding everything needed to
  * check the verdict again later. custody_dkim_recheck() does that from
@@ -90,7 +92,9 @@ typedef struct custody_dkim_report custody_dkim_report;
  * over the limits above, more than CUSTODY_DKIM_MAX_SIGNATURES
  * signatures. A signature that fails, a key not found, a DNS server that
  * does not answer or a malformed key record are findings of the report,
- * not errors. On success *out receives a report the caller frees with
+ * not errors; so is an ARC chain that is broken or malformed (more than
+ * CUSTODY_DKIM_MAX_ARC_SETS sets, an instance twice or missing, a bad
+ * tag list): custody_dkim_report_arc says "fail" and why. On success *out receives a report the caller frees with
  * custody_dkim_report_free.
  */
 CUSTODY_EXTERN(int) custody_dkim_verify(custody_dkim_report **out,
