@@ -722,7 +722,7 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 	}
 	r->verdict = verdict_of(r);
 	if ((rc = custody_dkim__arc_parse(&r->arc, &m, err)) != 0 ||
-	    (rc = custody_dkim__arc_verify(&r->arc, &m, arc_key, &l,
+	    (rc = custody_dkim__arc_verify(&r->arc, &m, r->now, arc_key, &l,
 	    err)) != 0)
 		goto done;
 	arc_compact(r);

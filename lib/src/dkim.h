@@ -151,10 +151,11 @@ typedef int (*custody_dkim__arc_key_fn)(void *payload, const char *domain,
 int custody_dkim__arc_parse(struct custody_dkim__arc *a,
 	const struct custody_dkim_message *m, custody_error **err);
 /* After a parse that left the chain undecided (chain NULL), verify the
- * message signatures and seals with the keys `key` gives. */
+ * message signatures and seals with the keys `key` gives, judging t=
+ * and x= at `now` (the observation time, seconds since 1970). */
 int custody_dkim__arc_verify(struct custody_dkim__arc *a,
-	const struct custody_dkim_message *m, custody_dkim__arc_key_fn key,
-	void *payload, custody_error **err);
+	const struct custody_dkim_message *m, int64_t now,
+	custody_dkim__arc_key_fn key, void *payload, custody_error **err);
 void custody_dkim__arc_clear(struct custody_dkim__arc *a);
 
 #endif

@@ -689,8 +689,29 @@ static int sig_ok(EVP_PKEY *key, int ed, const custody_buf *data,
 	return ok;
 }
 
+/* Seconds a t= may lie after the observation time, as for DKIM. */
+#define FUTURE_SLACK 300
+
+/* Whether the time tag t (t= or x=: digits) is after `when`; a tag that
+ * is missing or not a number is not. */
+static int time_after(const struct tag *t, int64_t when)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (t == NULL || t->value_len == 0 || t->value_len > 12)
+		return 0;
+	for (i = 0; i < t->value_len; i++) {
+		if (t->value[i] < '0' || t->value[i] > '9')
+			return 0;
+		v = v * 10 + (t->value[i] - '0');
+	}
+	return v > when;
+}
+
 struct eval {
 	const struct custody_dkim_message *m;
+	int64_t now;
 	custody_dkim__arc_key_fn key;
 	void *payload;
 	custody_error **err;
@@ -736,6 +757,13 @@ static int check_sig(struct eval *e, size_t h, const struct tag_list *tags,
 			judge(v, "fail", "the signature does not verify");
 		else if (!ed && *v->bits < CUSTODY_DKIM_WEAK_BITS)
 			judge(v, "weak", "the key is shorter than 1024 bits");
+		else if (time_after(tag_get(tags, "t"), e->now + FUTURE_SLACK))
+			judge(v, "future", "t= lies after the observation "
+				"time");
+		else if (tag_get(tags, "x") != NULL &&
+		    !time_after(tag_get(tags, "x"), e->now))
+			judge(v, "expired", "x= had passed at the observation "
+				"time");
 		else
 			judge(v, "pass", NULL);
 	}
@@ -878,8 +906,8 @@ done:
 }
 
 int custody_dkim__arc_verify(struct custody_dkim__arc *a,
-	const struct custody_dkim_message *m, custody_dkim__arc_key_fn key,
-	void *payload, custody_error **err)
+	const struct custody_dkim_message *m, int64_t now,
+	custody_dkim__arc_key_fn key, void *payload, custody_error **err)
 {
 	struct eval e;
 	unsigned int i, n = (unsigned int)a->nsets;
@@ -889,6 +917,7 @@ int custody_dkim__arc_verify(struct custody_dkim__arc *a,
 		return 0;
 	memset(&e, 0, sizeof(e));
 	e.m = m;
+	e.now = now;
 	e.key = key;
 	e.payload = payload;
 	e.err = err;

@@ -691,6 +691,16 @@ static void test_dkim__arc_chain_broken_fails_naming_the_instance(void)
 	custody_dkim_report_free(r);
 	r = NULL;
 	free(bad);
+	/* observed before the sealing time (t=1796000000): not yet */
+	opts.now = 1795000000;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "ARC-Message-Signature "
+		"i=3 does not verify: t= lies after the observation time");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "seal-result"),
+		"future");
+	custody_dkim_report_free(r);
+	r = NULL;
 	/* a message without ARC headers has no chain, and no arc lines */
 	msg = data("rfc8463-a.eml", &len);
 	opts.key_record = record("rfc8463-brisbane.txt");

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.text = (char *)record;
 	k.text_len = strlen(record);
 	if (custody_dkim__arc_parse(&a, &m, &err) != 0 ||
-	    custody_dkim__arc_verify(&a, &m, key, &k, &err) != 0)
+	    custody_dkim__arc_verify(&a, &m, 1796000100, key, &k, &err) != 0)
 		abort();        /* only out of memory fails */
 	if (a.chain == NULL || a.nsets > CUSTODY_DKIM_MAX_ARC_SETS ||
 	    (strcmp(a.chain, "fail") == 0) != (a.reason[0] != '\0') ||

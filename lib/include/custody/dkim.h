@@ -190,7 +190,8 @@ CUSTODY_EXTERN(const char *) custody_dkim_report_arc_set(
  * "message-result", "message-key-bits" and "body-hash" (of the
  * ARC-Message-Signature), "auth-results" (the ARC-Authentication-Results
  * text after its "i=N;", unfolded: what that intermediary says it
- * found). Results are "pass", "fail", "weak", "revoked", "nokey",
+ * found). Results are "pass", "fail", "weak", "expired" (x= passed at
+ * the observation time), "future" (t= after it), "revoked", "nokey",
  * "temperror", "permerror" or "untested"; key bits "-" when unknown.
  */
 CUSTODY_EXTERN(const char *) custody_dkim_report_arc_field(
