@@ -123,7 +123,8 @@ static void print_arc(const custody_dkim_report *r, int json)
 			custody_dkim_report_arc_oldest_pass(r));
 		for (i = 0; i < n; i++) {
 			printf("%s{\"instance\":%s,\"cv\":", i ? "," : "",
-				custody_dkim_report_arc_field(r, i, "instance"));
+				custody_dkim_report_arc_field(r, i,
+				"instance"));
 			json_string(stdout,
 				custody_dkim_report_arc_field(r, i, "cv"));
 			json_arc_signer(r, i, "seal");

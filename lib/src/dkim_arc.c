@@ -104,9 +104,10 @@ static const char *parse_tags(struct tag_list *out, const char *s,
 			if (out->tags[i].name_len == t->name_len &&
 			    memcmp(out->tags[i].name, t->name,
 			    t->name_len) == 0) {
-				snprintf(twice, 40, "the tag "
-					"\"%.*s\" twice", (int)(t->name_len < 20 ?
-					t->name_len : 20), t->name);
+				int n = t->name_len < 20 ?
+					(int)t->name_len : 20;
+				snprintf(twice, 40, "the tag \"%.*s\" twice",
+					n, t->name);
 				return twice;
 			}
 		out->n++;
@@ -544,8 +545,9 @@ static int body_digest(const struct custody_dkim_message *m, int relaxed,
 		} else {
 			for (; ok && pending > 0; pending--)
 				ok = EVP_DigestUpdate(md, "\r\n", 2) == 1;
-			ok = ok && EVP_DigestUpdate(md, line.ptr, line.size) == 1
-				&& EVP_DigestUpdate(md, "\r\n", 2) == 1;
+			ok = ok && EVP_DigestUpdate(md, line.ptr,
+				line.size) == 1 &&
+				EVP_DigestUpdate(md, "\r\n", 2) == 1;
 			any = 1;
 		}
 		p = eol ? eol + 1 : end;
