@@ -47,7 +47,7 @@ test_packages=(
 	valgrind
 	# t-dkim.sh: a real signer (opendkim-testmsg), a second verifier
 	# (dkimpy) and a DNS server on 127.0.0.1 serving the key records
-	opendkim-tools python3-dkim dnsmasq
+	opendkim-tools python3-dkim python3-authres dnsmasq
 )
 # npm is Debian's own package; a node that brings its own npm needs none
 command -v npm >/dev/null 2>&1 || build_packages+=(npm)

@@ -703,6 +703,7 @@ void cli_notice(const char *message, void *payload)
 void cli_dkim_signatures(FILE *out, const char *evidence, const char *indent)
 {
 	char domain[256] = "", selector[128] = "", algorithm[32] = "";
+	char arc[16] = "";
 	const char *line = evidence;
 
 	while (line != NULL && *line != '\0') {
@@ -723,6 +724,15 @@ void cli_dkim_signatures(FILE *out, const char *evidence, const char *indent)
 		else if (len > 7 && strncmp(line, "result ", 7) == 0)
 			fprintf(out, "%sd=%s s=%s a=%s: %.*s\n", indent,
 				domain, selector, algorithm, len - 7, line + 7);
+		else if (len > 10 && strncmp(line, "arc-chain ", 10) == 0)
+			snprintf(arc, sizeof(arc), "%.*s", len - 10, line + 10);
+		else if (len == 12 && strncmp(line, "arc-reason -", 12) == 0)
+			fprintf(out, "%sARC: %s\n", indent, arc);
+		else if (len > 11 && strncmp(line, "arc-reason ", 11) == 0)
+			fprintf(out, "%sARC: %s (%.*s)\n", indent, arc,
+				len - 11, line + 11);
+		else if (len > 8 && strncmp(line, "arc-set ", 8) == 0)
+			fprintf(out, "%sARC %.*s\n", indent, len - 8, line + 8);
 		line = nl ? nl + 1 : NULL;
 	}
 }

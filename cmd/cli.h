@@ -110,7 +110,8 @@ int cli_getopt(struct cli *cli, int argc, char **argv,
 int cli_open(const struct cli *cli, custody_archive **out);
 
 /* The signatures of a dkim entry's evidence, one line each,
- * "INDENTd=DOMAIN s=SELECTOR a=ALG: RESULT". */
+ * "INDENTd=DOMAIN s=SELECTOR a=ALG: RESULT", then its ARC chain, if
+ * any: "INDENTARC: RESULT[ (REASON)]" and "INDENTARC i=N ..." a set. */
 void cli_dkim_signatures(FILE *out, const char *evidence,
 	const char *indent);
 

@@ -32,8 +32,11 @@ static const char help[] =
 "\n"
 "  --resolver ADDR[:PORT]  the DNS server to ask (IPv4; default\n"
 "                  $CUSTODY_RESOLVER, else the system's resolver)\n"
-"  --key-record FILE  a key record captured earlier (the TXT strings\n"
-"                  joined, one line) instead of asking DNS\n"
+"  --key-record FILE  key records captured earlier, instead of asking\n"
+"                  DNS: one record (the TXT strings joined, one line)\n"
+"                  for every DKIM and ARC signature, or lines\n"
+"                  \"SELECTOR._domainkey.DOMAIN RECORD\", each for its\n"
+"                  signatures\n"
 "  -o, --output EVIDENCE  write the evidence (custody-dkim/v1) there;\n"
 "                  one MSG only\n"
 "  --no-record     verify only, even inside an archive\n"
@@ -51,6 +54,10 @@ static const char help[] =
 "nor that the key had not leaked before. Keys under 1024 bits give\n"
 "\"weak\"; headers no signature covers are listed, \"(top)\" marking a\n"
 "duplicate above the signed one (a From: added after signing).\n"
+"ARC chains (RFC 8617) are evaluated too, with the same keys and\n"
+"evidence, and shown beside the verdict, which they do not change: an\n"
+"ARC pass is what intermediaries sealed about the mail they passed on,\n"
+"a weaker claim than a DKIM pass (docs/dkim.md).\n"
 "\n"
 "Examples:\n"
 "  custody dkim leak/0001.eml leak/0002.eml\n"
@@ -65,6 +72,84 @@ static const char help[] =
 static void utc(int64_t t, char out[32])
 {
 	cli_utc(t > 0 ? (uint64_t)t : 0, out);
+}
+
+static void json_arc_signer(const custody_dkim_report *r, size_t i,
+	const char *part)
+{
+	static const char *const fields[] = { "domain", "selector",
+		"algorithm", "result", "key-bits", "body-hash", NULL };
+	const char *bits;
+	char name[40];
+	size_t k;
+
+	printf(",\"%s\":{", part);
+	for (k = 0; fields[k] != NULL; k++) {
+		snprintf(name, sizeof(name), "%s-%s", part, fields[k]);
+		if (strcmp(fields[k], "body-hash") == 0) {
+			if (strcmp(part, "message") != 0)
+				continue;
+			snprintf(name, sizeof(name), "body-hash");
+		}
+		if (strcmp(fields[k], "key-bits") == 0) {
+			bits = custody_dkim_report_arc_field(r, i, name);
+			printf(",\"key_bits\":%s", strcmp(bits, "-") == 0 ?
+				"null" : bits);
+			continue;
+		}
+		printf("%s\"%s\":", k ? "," : "",
+			strcmp(fields[k], "body-hash") == 0 ? "body_hash" :
+			fields[k]);
+		json_string(stdout, custody_dkim_report_arc_field(r, i, name));
+	}
+	fputs("}", stdout);
+}
+
+/* The ARC chain, when the message has one. */
+static void print_arc(const custody_dkim_report *r, int json)
+{
+	const char *chain = custody_dkim_report_arc(r);
+	size_t i, n = custody_dkim_report_arc_count(r);
+
+	if (strcmp(chain, "none") == 0)
+		return;
+	if (json) {
+		fputs(",\"arc\":{\"chain\":", stdout);
+		json_string(stdout, chain);
+		fputs(",\"reason\":", stdout);
+		json_string(stdout, custody_dkim_report_arc_reason(r));
+		printf(",\"failed_instance\":%u,\"oldest_pass\":%u,"
+			"\"sets\":[", custody_dkim_report_arc_failed(r),
+			custody_dkim_report_arc_oldest_pass(r));
+		for (i = 0; i < n; i++) {
+			printf("%s{\"instance\":%s,\"cv\":", i ? "," : "",
+				custody_dkim_report_arc_field(r, i,
+				"instance"));
+			json_string(stdout,
+				custody_dkim_report_arc_field(r, i, "cv"));
+			json_arc_signer(r, i, "seal");
+			json_arc_signer(r, i, "message");
+			fputs(",\"auth_results\":", stdout);
+			json_string(stdout, custody_dkim_report_arc_field(r, i,
+				"auth-results"));
+			fputs(",\"finding\":", stdout);
+			json_string(stdout, custody_dkim_report_arc_set(r, i));
+			fputs("}", stdout);
+		}
+		fputs("]}", stdout);
+		return;
+	}
+	if (strcmp(chain, "pass") == 0)
+		printf("  ARC: pass (%zu set%s, oldest-pass %u)\n", n,
+			n == 1 ? "" : "s",
+			custody_dkim_report_arc_oldest_pass(r));
+	else
+		printf("  ARC: fail (%s)\n", custody_dkim_report_arc_reason(r));
+	for (i = 0; i < n; i++) {
+		printf("  ARC %s\n", custody_dkim_report_arc_set(r, i));
+		printf("    results: %s\n", custody_dkim_report_arc_field(r, i,
+			"auth-results"));
+	}
 }
 
 /* One message's report; in JSON with the dkim entry (when `entry` is not
@@ -95,6 +180,7 @@ static void print_report_at(const char *file, const custody_dkim_report *r,
 		}
 		fputs("],\"unsigned_headers\":", stdout);
 		json_string(stdout, custody_dkim_report_unsigned(r));
+		print_arc(r, 1);
 		if (entry != 0)
 			printf(",\"entry\":%" PRIu64, entry);
 		if (recorded != NULL) {
@@ -110,6 +196,7 @@ static void print_report_at(const char *file, const custody_dkim_report *r,
 		printf("  %s\n", custody_dkim_report_signature(r, i));
 	if (custody_dkim_report_unsigned(r)[0] != '\0')
 		printf("  not signed: %s\n", custody_dkim_report_unsigned(r));
+	print_arc(r, 0);
 }
 
 static void print_report(const char *file, const custody_dkim_report *r,
@@ -335,6 +422,11 @@ static int dkim_check(int argc, char **argv)
 			printf("No signature verifies with the key records as "
 				"observed at %s:\nthis evidence does not "
 				"attest the message.\n", when);
+		if (strcmp(custody_dkim_report_arc(r), "pass") == 0)
+			printf("The ARC chain passes: each intermediary sealed "
+				"what it says it found\n(the results lines), "
+				"a claim about earlier checks, weaker than a "
+				"DKIM pass.\n");
 	}
 	rc = passed(r) ? EXIT_OK : EXIT_FAILED;
 done:
@@ -463,7 +555,7 @@ int cmd_dkim(int argc, char **argv)
 		return cli_usage("dkim", "--note goes with a dkim entry, and "
 			"there is no archive here");
 	if (record_path != NULL) {
-		if (cli_read_file(record_path, CUSTODY_DKIM_MAX_KEY_RECORD + 1,
+		if (cli_read_file(record_path, CUSTODY_DKIM_MAX_KEY_FILE,
 		    &record_text, &rlen) != EXIT_OK)
 			return EXIT_FAILED;
 		if (rlen > 0 && record_text[rlen - 1] == '\n')

@@ -263,6 +263,8 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 		struct custody_entry *e = NULL;
 		custody_step s;
 		size_t *d;
+		const char *arc;
+		char what[40];
 
 		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
 		    err)) != 0)
@@ -366,6 +368,14 @@ int custody_archive_timeline(custody_archive *a, const char *path,
 			s.related = e->message;
 			s.what = e->verdict;
 			s.when = e->observed;
+			/* a message's ARC chain goes beside its verdict */
+			arc = e->dkim_evidence ? strstr(e->dkim_evidence,
+				"\narc-chain ") : NULL;
+			if (arc != NULL) {
+				snprintf(what, sizeof(what), "%s, ARC %.4s",
+					e->verdict, arc + 11);
+				s.what = what;
+			}
 			rc = cb(&s, payload);
 		} else if (e->type == CUSTODY_ENTRY_PUBLISH) {
 			for (size_t k = 0; k < e->ndocuments && rc == 0; k++) {

@@ -7,11 +7,16 @@
  * x= and t= at the observation time: libopendkim reads the clock for
  * those, so its clock drift allowance is set to the distance between the
  * clock and the observation time (docs/design-notes.md, "DKIM").
+ * The ARC chain is dkim_arc.c's; its keys come from here too (arc_key)
+ * and go into the evidence after the signatures.
  */
+#include <assert.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -65,6 +70,18 @@ struct custody_dkim_report {
 	char resolver[64];
 	char *unsigned_headers;
 	char *evidence;
+	struct custody_dkim__arc arc;
+	/* the ARC signatures' keys, one per query (at most two a set) */
+	struct arc_key *arc_keys;
+	size_t narc_keys;
+	const char *arc_recorded;       /* recheck: the evidence's chain */
+};
+
+#define MAX_ARC_KEYS (2 * CUSTODY_DKIM_MAX_ARC_SETS)
+
+struct arc_key {
+	struct custody_dkim_key key;
+	unsigned int read;      /* evidence lines read (EVIDENCE_*) */
 };
 
 /* Where the keys come from, for the lookup hook. */
@@ -134,30 +151,110 @@ static struct sig_report *sig_for(custody_dkim_report *r, const void *sig)
 	return &r->sigs[r->nsigs++];
 }
 
-static const struct sig_report *archived_key(const custody_dkim_report *a,
-	const char *query)
+/* Whether the caller's key records are named, "NAME RECORD" a line
+ * (custody/dkim.h): the first word holds "._domainkey.". */
+static int named_records(const char *text)
 {
-	size_t i;
+	size_t word = strcspn(text, " \t\n");
+	const char *dk = strstr(text, "._domainkey.");
 
-	for (i = 0; i < a->nsigs; i++)
-		if (a->sigs[i].have_key &&
-		    strcmp(a->sigs[i].key.query, query) == 0)
-			return &a->sigs[i];
+	return dk != NULL && (size_t)(dk - text) < word;
+}
+
+/* The record named `query` among named records (its bytes and *len),
+ * or NULL. */
+static const char *named_record(const char *text, const char *query,
+	size_t *len)
+{
+	size_t n = strlen(query);
+
+	while (*text != '\0') {
+		size_t line = strcspn(text, "\n");
+		if (line > n && (text[n] == ' ' || text[n] == '\t') &&
+		    strncasecmp(text, query, n) == 0) {
+			const char *r = text + n;
+			while (*r == ' ' || *r == '\t')
+				r++;
+			*len = line - (size_t)(r - text);
+			return r;
+		}
+		text += line;
+		if (*text == '\n')
+			text++;
+	}
 	return NULL;
 }
 
-/* Fill s->key for its domain and selector, from wherever keys come. */
-static int fetch_key(struct lookup *l, struct sig_report *s)
+/* Why the caller's key records cannot be used, or NULL. */
+static const char *records_problem(const char *text, char *why,
+	size_t size)
 {
-	struct custody_dkim_key *k = &s->key;
+	size_t lineno = 1;
+
+	if (strchr(text, '\r') != NULL)
+		return "a carriage return in the key records";
+	if (!named_records(text))
+		return strchr(text, '\n') != NULL ? "several lines, but the "
+			"first is not \"NAME RECORD\" (NAME being "
+			"SELECTOR._domainkey.DOMAIN)" : strlen(text) >=
+			CUSTODY_DKIM_MAX_KEY_RECORD ? "one record of "
+			"1024 bytes or more" : NULL;
+	for (; *text != '\0'; lineno++) {
+		size_t line = strcspn(text, "\n");
+		size_t word = strcspn(text, " \t\n");
+		const char *dk = strstr(text, "._domainkey.");
+
+		if (line == 0) {        /* an empty line */
+			text++;
+			continue;
+		}
+		if (dk == NULL || (size_t)(dk - text) >= word || word == line) {
+			snprintf(why, size, "line %zu is not \"NAME RECORD\" "
+				"(NAME being SELECTOR._domainkey.DOMAIN)",
+				lineno);
+			return why;
+		}
+		if (line - word >= CUSTODY_DKIM_MAX_KEY_RECORD) {
+			snprintf(why, size, "line %zu: a record of 1024 bytes "
+				"or more", lineno);
+			return why;
+		}
+		text += line;
+		if (*text == '\n')
+			text++;
+	}
+	return NULL;
+}
+
+/* The archived key record of `query`: a DKIM signature's, or (arc) an
+ * ARC signature's. */
+static const struct custody_dkim_key *archived_key(
+	const custody_dkim_report *a, const char *query, int arc)
+{
+	size_t i;
+
+	if (arc) {
+		for (i = 0; i < a->narc_keys; i++)
+			if (strcmp(a->arc_keys[i].key.query, query) == 0)
+				return &a->arc_keys[i].key;
+		return NULL;
+	}
+	for (i = 0; i < a->nsigs; i++)
+		if (a->sigs[i].have_key &&
+		    strcmp(a->sigs[i].key.query, query) == 0)
+			return &a->sigs[i].key;
+	return NULL;
+}
+
+/* Fill k for domain and selector, from wherever keys come. */
+static int fetch_into(struct lookup *l, const char *domain,
+	const char *selector, int arc, struct custody_dkim_key *k)
+{
 	int rc = 0;
 
-	if (s->have_key)
-		return 0;
-	s->have_key = 1;
 	snprintf(k->dnssec, sizeof(k->dnssec), "-");
 	k->time = l->report->now;
-	if (!name_ok(s->domain) || !name_ok(s->selector)) {
+	if (!name_ok(domain) || !name_ok(selector)) {
 		snprintf(k->query, sizeof(k->query), "-");
 		snprintf(k->source, sizeof(k->source), "-");
 		snprintf(k->status, sizeof(k->status), "permerror");
@@ -165,11 +262,11 @@ static int fetch_key(struct lookup *l, struct sig_report *s)
 			"domain name custody asks DNS for");
 		return 0;
 	}
-	snprintf(k->query, sizeof(k->query), "%s._domainkey.%s", s->selector,
-		s->domain);
+	snprintf(k->query, sizeof(k->query), "%s._domainkey.%s", selector,
+		domain);
 	if (l->archived != NULL) {
-		const struct sig_report *a = archived_key(l->archived,
-			k->query);
+		const struct custody_dkim_key *a = archived_key(l->archived,
+			k->query, arc);
 		snprintf(k->source, sizeof(k->source), "archived");
 		if (a == NULL) {
 			snprintf(k->status, sizeof(k->status), "nokey");
@@ -177,37 +274,114 @@ static int fetch_key(struct lookup *l, struct sig_report *s)
 				"holds no key record for this signature");
 			return 0;
 		}
-		*k = a->key;
+		*k = *a;
 		k->text = NULL;
 		k->rdata = NULL;
 		/* all of its bytes: a record may hold a NUL (a permerror
 		 * then), and k->text_len counts past it */
-		if (a->key.text != NULL) {
-			if ((k->text = malloc(a->key.text_len + 1)) == NULL)
+		if (a->text != NULL) {
+			if ((k->text = malloc(a->text_len + 1)) == NULL)
 				return custody__oom(l->err);
-			memcpy(k->text, a->key.text, a->key.text_len + 1);
+			memcpy(k->text, a->text, a->text_len + 1);
 		}
-		if (a->key.rdata != NULL) {
-			k->rdata = malloc(a->key.rdata_len ?
-				a->key.rdata_len : 1);
+		if (a->rdata != NULL) {
+			k->rdata = malloc(a->rdata_len ? a->rdata_len : 1);
 			if (k->rdata == NULL)
 				return custody__oom(l->err);
-			memcpy(k->rdata, a->key.rdata, a->key.rdata_len);
+			memcpy(k->rdata, a->rdata, a->rdata_len);
 		}
 		return 0;
 	}
 	if (l->opts->key_record != NULL) {
+		const char *text = l->opts->key_record;
+		size_t len = strlen(text);
+
 		snprintf(k->source, sizeof(k->source), "file");
-		k->text = strdup(l->opts->key_record);
-		if (k->text == NULL)
+		if (named_records(text) &&
+		    (text = named_record(text, k->query, &len)) == NULL) {
+			snprintf(k->status, sizeof(k->status), "nokey");
+			snprintf(k->reason, sizeof(k->reason), "the key "
+				"records given hold none named %.100s",
+				k->query);
+			return 0;
+		}
+		if ((k->text = malloc(len + 1)) == NULL)
 			return custody__oom(l->err);
-		k->text_len = strlen(k->text);
+		memcpy(k->text, text, len);
+		k->text[len] = '\0';
+		k->text_len = len;
 		snprintf(k->status, sizeof(k->status), "ok");
 		return 0;
 	}
 	rc = custody_dkim__lookup(k, l->opts->resolver, l->opts->timeout,
 		l->err);
 	return rc;
+}
+
+/* Fill s->key for its domain and selector, once. */
+static int fetch_key(struct lookup *l, struct sig_report *s)
+{
+	if (s->have_key)
+		return 0;
+	s->have_key = 1;
+	return fetch_into(l, s->domain, s->selector, 0, &s->key);
+}
+
+/* The key of an ARC signature (custody_dkim__arc_key_fn): fetched once
+ * per query, kept in the report for the evidence. */
+static int arc_key(void *payload, const char *domain, const char *selector,
+	const struct custody_dkim_key **out, custody_error **err)
+{
+	struct lookup *l = payload;
+	custody_dkim_report *r = l->report;
+	struct custody_dkim_key *k;
+	char query[400];
+	size_t i;
+	int rc;
+
+	(void)err;
+	snprintf(query, sizeof(query), "%s._domainkey.%s", selector, domain);
+	if (!name_ok(domain) || !name_ok(selector))
+		snprintf(query, sizeof(query), "-");
+	for (i = 0; i < r->narc_keys; i++)
+		if (strcmp(r->arc_keys[i].key.query, query) == 0) {
+			*out = &r->arc_keys[i].key;
+			return 0;
+		}
+	if (r->arc_keys == NULL && (r->arc_keys = calloc(MAX_ARC_KEYS,
+	    sizeof(*r->arc_keys))) == NULL)
+		return custody__oom(l->err);
+	/* two keys a set at most: the verifier asks for no more */
+	assert(r->narc_keys < MAX_ARC_KEYS);
+	k = &r->arc_keys[r->narc_keys++].key;
+	if ((rc = fetch_into(l, domain, selector, 1, k)) != 0)
+		return rc;
+	*out = k;
+	return 0;
+}
+
+/* After the evaluation: only the sets present, the keys asked for. */
+static void arc_compact(custody_dkim_report *r)
+{
+	struct custody_dkim__arc *a = &r->arc;
+	size_t i, n = 0;
+
+	for (i = 0; a->sets != NULL && i < a->nsets; i++)
+		if (a->sets[i].instance != 0)
+			a->sets[n++] = a->sets[i];
+	a->nsets = n;
+	if (n > 0) {
+		struct custody_dkim__arc_set *fit = realloc(a->sets,
+			n * sizeof(*fit));
+		if (fit != NULL)
+			a->sets = fit;
+	}
+	if (r->narc_keys > 0) {
+		struct arc_key *fit = realloc(r->arc_keys,
+			r->narc_keys * sizeof(*fit));
+		if (fit != NULL)
+			r->arc_keys = fit;
+	}
 }
 
 static DKIM_CBSTAT key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf,
@@ -548,6 +722,11 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 		free(ordered);
 	}
 	r->verdict = verdict_of(r);
+	if ((rc = custody_dkim__arc_parse(&r->arc, &m, err)) != 0 ||
+	    (rc = custody_dkim__arc_verify(&r->arc, &m, r->now, arc_key, &l,
+	    err)) != 0)
+		goto done;
+	arc_compact(r);
 	if ((rc = find_unsigned(r, &m, err)) != 0 ||
 	    (rc = emit_evidence(r, err)) != 0)
 		goto done;
@@ -573,6 +752,7 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 	size_t size, const custody_dkim_options *opts, custody_error **err)
 {
 	custody_dkim_options defaults = CUSTODY_DKIM_OPTIONS_INIT;
+	char why[120];
 	int rc;
 
 	if (opts == NULL)
@@ -590,11 +770,12 @@ int custody_dkim_verify(custody_dkim_report **out, const void *message,
 			"time of %" PRId64 ": not between 1970 and 9999",
 			opts->now);
 	if (opts->key_record != NULL &&
-	    (strlen(opts->key_record) >= CUSTODY_DKIM_MAX_KEY_RECORD ||
-	    strpbrk(opts->key_record, "\r\n") != NULL))
-		return custody__error(err, CUSTODY_EINVALID, "the key record "
-			"must be one line of less than %d bytes (the TXT "
-			"strings joined)", CUSTODY_DKIM_MAX_KEY_RECORD);
+	    (strlen(opts->key_record) > CUSTODY_DKIM_MAX_KEY_FILE ||
+	    records_problem(opts->key_record, why, sizeof(why)) != NULL))
+		return custody__error(err, CUSTODY_EINVALID, "the key records: "
+			"%s", strlen(opts->key_record) >
+			CUSTODY_DKIM_MAX_KEY_FILE ? "more than 64 KiB" :
+			records_problem(opts->key_record, why, sizeof(why)));
 	return run(out, message, size, opts, NULL, err);
 }
 
@@ -671,6 +852,75 @@ const char *custody_dkim_report_evidence(const custody_dkim_report *r)
 	return r->evidence;
 }
 
+const char *custody_dkim_report_arc(const custody_dkim_report *r)
+{
+	return r->arc.chain ? r->arc.chain : "none";
+}
+
+const char *custody_dkim_report_arc_reason(const custody_dkim_report *r)
+{
+	return r->arc.reason;
+}
+
+unsigned int custody_dkim_report_arc_failed(const custody_dkim_report *r)
+{
+	return r->arc.failed;
+}
+
+unsigned int custody_dkim_report_arc_oldest_pass(
+	const custody_dkim_report *r)
+{
+	return r->arc.oldest_pass;
+}
+
+size_t custody_dkim_report_arc_count(const custody_dkim_report *r)
+{
+	return r->arc.nsets;
+}
+
+const char *custody_dkim_report_arc_set(const custody_dkim_report *r,
+	size_t i)
+{
+	return i < r->arc.nsets ? r->arc.sets[i].line : NULL;
+}
+
+const char *custody_dkim_report_arc_field(const custody_dkim_report *r,
+	size_t i, const char *name)
+{
+	const struct custody_dkim__arc_set *s;
+	const struct {
+		const char *name;
+		size_t offset;
+	} fields[] = {
+#define FIELD(n, f) { n, offsetof(struct custody_dkim__arc_set, f) }
+		FIELD("instance", instance_text),
+		FIELD("cv", cv),
+		FIELD("seal-domain", seal_domain),
+		FIELD("seal-selector", seal_selector),
+		FIELD("seal-algorithm", seal_algorithm),
+		FIELD("seal-result", seal_result),
+		FIELD("seal-key-bits", seal_bits_text),
+		FIELD("message-domain", ams_domain),
+		FIELD("message-selector", ams_selector),
+		FIELD("message-algorithm", ams_algorithm),
+		FIELD("message-result", ams_result),
+		FIELD("message-key-bits", ams_bits_text),
+		FIELD("body-hash", body_hash),
+#undef FIELD
+	};
+	size_t k;
+
+	if (i >= r->arc.nsets || name == NULL)
+		return NULL;
+	s = &r->arc.sets[i];
+	if (strcmp(name, "auth-results") == 0)
+		return s->aar_text ? s->aar_text : "";
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (strcmp(name, fields[k].name) == 0)
+			return (const char *)s + fields[k].offset;
+	return NULL;
+}
+
 void custody_dkim_report_free(custody_dkim_report *r)
 {
 	size_t i;
@@ -679,6 +929,10 @@ void custody_dkim_report_free(custody_dkim_report *r)
 		return;
 	for (i = 0; i < r->nsigs; i++)
 		custody_dkim__key_clear(&r->sigs[i].key);
+	for (i = 0; i < r->narc_keys; i++)
+		custody_dkim__key_clear(&r->arc_keys[i].key);
+	free(r->arc_keys);
+	custody_dkim__arc_clear(&r->arc);
 	free(r->sigs);
 	free(r->unsigned_headers);
 	free(r->evidence);
@@ -699,6 +953,47 @@ static int emit_b64(custody_buf *b, const char *tag, const void *data,
 	    (len == 0 && (rc = custody_buf__append(b, "=", 1)) != 0))
 		return rc;
 	return custody_buf__append(b, "\n", 1);
+}
+
+/* The ARC chain, after the signatures: its result, each set's line
+ * and AAR, then each key record asked for, as a signature's are. */
+static int emit_arc(custody_buf *b, const custody_dkim_report *r)
+{
+	const struct custody_dkim__arc *a = &r->arc;
+	size_t i;
+	int rc;
+
+	rc = custody_buf__printf(b, "arc-chain %s\narc-reason %s\n"
+		"arc-failed %u\narc-oldest-pass %u\n", a->chain,
+		a->reason[0] ? a->reason : "-", a->failed, a->oldest_pass);
+	for (i = 0; rc == 0 && i < a->nsets; i++) {
+		const struct custody_dkim__arc_set *s = &a->sets[i];
+		char tag[32];
+
+		rc = custody_buf__printf(b, "arc-set %s\n", s->line);
+		snprintf(tag, sizeof(tag), "arc-aar %u", s->instance);
+		if (rc == 0)
+			rc = emit_b64(b, tag, s->aar_text, s->aar_text ?
+				strlen(s->aar_text) : 0);
+	}
+	for (i = 0; rc == 0 && i < r->narc_keys; i++) {
+		const struct custody_dkim_key *k = &r->arc_keys[i].key;
+		rc = custody_buf__printf(b, "arc-key %zu\nkey-query %s\n"
+			"key-source %s\nkey-time %" PRId64 "\n"
+			"key-dnssec %s\nkey-status %s\n", i + 1,
+			k->query[0] ? k->query : "-",
+			k->source[0] ? k->source : "-", k->time,
+			k->dnssec[0] ? k->dnssec : "-",
+			k->status[0] ? k->status : "-");
+		if (rc == 0)
+			rc = emit_b64(b, "key-rdata", k->rdata, k->rdata_len);
+		if (rc == 0)
+			rc = emit_b64(b, "key-record", k->text, k->text_len);
+		if (rc == 0)
+			rc = custody_buf__printf(b, "key-reason %s\n",
+				k->reason[0] ? k->reason : "-");
+	}
+	return rc;
 }
 
 static int emit_evidence(custody_dkim_report *r, custody_error **err)
@@ -738,6 +1033,9 @@ static int emit_evidence(custody_dkim_report *r, custody_error **err)
 				s->body_hash, s->result,
 				s->reason[0] ? s->reason : "-");
 	}
+	if (rc == 0 && r->arc.chain != NULL &&
+	    strcmp(r->arc.chain, "none") != 0)
+		rc = emit_arc(&b, r);
 	if (rc == 0)
 		rc = custody_buf__printf(&b, "end\n");
 	if (rc != 0) {
@@ -789,6 +1087,8 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 	custody_dkim_report *r;
 	char *copy, *line, *next;
 	struct sig_report *s = NULL;
+	struct custody_dkim_key *k = NULL;      /* the key being read */
+	unsigned int *read = NULL;
 	int rc = 0, lineno = 0, ended = 0;
 
 	*out = NULL;
@@ -826,35 +1126,62 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 				goto bad;
 			s = &r->sigs[r->nsigs++];
 			s->have_key = 1;
+			k = &s->key;
+			read = &s->read;
 		} else if (strcmp(line, "end") == 0) {
 			ended = 1;
-		} else if (s == NULL) {
+		} else if ((v = value_of(line, "arc-chain")) != NULL) {
+			r->arc_recorded = strcmp(v, "pass") == 0 ? "pass" :
+				strcmp(v, "fail") == 0 ? "fail" : "none";
+		} else if (value_of(line, "arc-key") != NULL) {
+			struct arc_key *ak;
+			if (r->arc_keys == NULL && (r->arc_keys = calloc(
+			    MAX_ARC_KEYS, sizeof(*r->arc_keys))) == NULL) {
+				rc = -1;
+				goto bad_or_oom;
+			}
+			if (r->narc_keys == MAX_ARC_KEYS)
+				goto bad;
+			ak = &r->arc_keys[r->narc_keys++];
+			k = &ak->key;
+			read = &ak->read;
+			s = NULL;
+		} else if (strncmp(line, "arc-", 4) == 0) {
+			/* arc-reason, arc-set, ...: findings the recheck
+			 * makes again from the message */
+		} else if (k == NULL) {
 			goto bad;
 		} else if ((v = value_of(line, "key-query")) != NULL) {
-			snprintf(s->key.query, sizeof(s->key.query), "%s", v);
+			snprintf(k->query, sizeof(k->query), "%s", v);
 		} else if ((v = value_of(line, "key-source")) != NULL) {
-			snprintf(s->key.source, sizeof(s->key.source), "%s", v);
+			snprintf(k->source, sizeof(k->source), "%s", v);
 		} else if ((v = value_of(line, "key-time")) != NULL) {
-			s->key.time = strtoll(v, NULL, 10);
+			k->time = strtoll(v, NULL, 10);
 		} else if ((v = value_of(line, "key-dnssec")) != NULL) {
-			snprintf(s->key.dnssec, sizeof(s->key.dnssec), "%s", v);
+			snprintf(k->dnssec, sizeof(k->dnssec), "%s", v);
 		} else if ((v = value_of(line, "key-status")) != NULL) {
-			snprintf(s->key.status, sizeof(s->key.status), "%s", v);
+			snprintf(k->status, sizeof(k->status), "%s", v);
 		} else if ((v = value_of(line, "key-rdata")) != NULL) {
-			if (s->read & EVIDENCE_RDATA)
+			if (*read & EVIDENCE_RDATA)
 				goto bad;
-			s->read |= EVIDENCE_RDATA;
-			if ((rc = decode_b64(&s->key.rdata, &s->key.rdata_len,
+			*read |= EVIDENCE_RDATA;
+			if ((rc = decode_b64(&k->rdata, &k->rdata_len,
 			    v)) != 0)
 				goto bad_or_oom;
 		} else if ((v = value_of(line, "key-record")) != NULL) {
 			unsigned char *text;
-			if (s->read & EVIDENCE_RECORD)
+			if (*read & EVIDENCE_RECORD)
 				goto bad;
-			s->read |= EVIDENCE_RECORD;
-			if ((rc = decode_b64(&text, &s->key.text_len, v)) != 0)
+			*read |= EVIDENCE_RECORD;
+			if ((rc = decode_b64(&text, &k->text_len, v)) != 0)
 				goto bad_or_oom;
-			s->key.text = (char *)text;
+			k->text = (char *)text;
+		} else if ((v = value_of(line, "key-reason")) != NULL) {
+			if (s == NULL && strcmp(k->status, "ok") != 0)
+				snprintf(k->reason, sizeof(k->reason), "%s",
+					strcmp(v, "-") == 0 ? "" : v);
+		} else if (s == NULL) {
+			goto bad;
 		} else if ((v = value_of(line, "reason")) != NULL) {
 			/* "-" is how an empty reason is written */
 			if (strcmp(s->key.status, "ok") != 0)
@@ -875,25 +1202,31 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 	}
 	/* a signature's key status becomes its result when it is not
 	 * "ok": only what custody writes, or evidence could say "pass" */
-	for (size_t i = 0; i < r->nsigs; i++) {
-		const char *st = r->sigs[i].key.status;
+	for (size_t i = 0; i < r->nsigs + r->narc_keys; i++) {
+		const struct custody_dkim_key *key = i < r->nsigs ?
+			&r->sigs[i].key : &r->arc_keys[i - r->nsigs].key;
+		const char *st = key->status;
+		char what[40];
 
+		if (i < r->nsigs)
+			snprintf(what, sizeof(what), "signature %zu", i + 1);
+		else
+			snprintf(what, sizeof(what), "arc-key %zu",
+				i - r->nsigs + 1);
 		if (strcmp(st, "ok") != 0 && strcmp(st, "nokey") != 0 &&
 		    strcmp(st, "temperror") != 0 &&
 		    strcmp(st, "permerror") != 0) {
 			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
-				"evidence: signature %zu: key-status \"%s\" is "
-				"not ok, nokey, temperror or permerror", i + 1,
-				st);
+				"evidence: %s: key-status \"%s\" is not ok, "
+				"nokey, temperror or permerror", what, st);
 			goto fail;
 		}
-		if (strcmp(st, "ok") == 0 && (r->sigs[i].key.text == NULL ||
-		    memchr(r->sigs[i].key.text, '\0',
-		    r->sigs[i].key.text_len) != NULL)) {
+		if (strcmp(st, "ok") == 0 && (key->text == NULL ||
+		    memchr(key->text, '\0', key->text_len) != NULL)) {
 			rc = custody__error(err, CUSTODY_EINVALID, "DKIM "
-				"evidence: signature %zu: key-status ok, but %s",
-				i + 1, r->sigs[i].key.text == NULL ? "no "
-				"key-record" : "the key-record holds a NUL byte");
+				"evidence: %s: key-status ok, but %s",
+				what, key->text == NULL ? "no key-record" :
+				"the key-record holds a NUL byte");
 			goto fail;
 		}
 	}

@@ -2,7 +2,8 @@
  * DKIM (custody/dkim.h): what its files share. dkim.c drives libopendkim
  * and makes the report; dkim_message.c splits and bounds the message;
  * dkim_dns.c asks DNS for key records and keeps what it answered;
- * dkim_evidence.c writes and reads the evidence text.
+ * dkim_arc.c evaluates ARC chains (RFC 8617) with its own code over
+ * OpenSSL; dkim.c writes and reads the evidence text.
  */
 #ifndef CUSTODY_SRC_DKIM_H
 #define CUSTODY_SRC_DKIM_H
@@ -100,5 +101,61 @@ typedef int (*custody_dkim__done_fn)(void *payload, size_t i,
 int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
 	custody_dkim__load_fn load, custody_dkim__done_fn done, void *payload,
 	custody_error **err);
+
+/* ---- ARC (dkim_arc.c) ---- */
+
+/* One ARC set as read and judged. Strings are "-" when the tag is
+ * missing; results are "untested" until judged. */
+struct custody_dkim__arc_set {
+	unsigned int instance;
+	size_t aar, ams, seal;  /* the header's index + 1; 0: missing */
+	char cv[16];
+	char seal_domain[256];
+	char seal_selector[128];
+	char seal_algorithm[32];
+	char seal_result[16];
+	char seal_reason[160];
+	long seal_bits;
+	char ams_domain[256];
+	char ams_selector[128];
+	char ams_algorithm[32];
+	char ams_result[16];
+	char ams_reason[160];
+	char body_hash[16];
+	long ams_bits;
+	char *aar_text;         /* the AAR after "i=N;", unfolded */
+	char line[1200];
+	char instance_text[12];         /* the numbers, for the accessors */
+	char seal_bits_text[24];
+	char ams_bits_text[24];
+};
+
+struct custody_dkim__arc {
+	const char *chain;      /* "none", "pass", "fail" (static) */
+	char reason[240];       /* why fail, "" otherwise */
+	unsigned int failed;    /* the instance it failed at, 0: none */
+	unsigned int oldest_pass;
+	struct custody_dkim__arc_set *sets;     /* sets[i - 1] */
+	size_t nsets;           /* the highest instance read */
+};
+
+/* The key record for domain and selector (a signature's d= and s=),
+ * borrowed until the evaluation ends; non-zero only for out of memory. */
+typedef int (*custody_dkim__arc_key_fn)(void *payload, const char *domain,
+	const char *selector, const struct custody_dkim_key **out,
+	custody_error **err);
+
+/* Read the ARC headers of m and check the chain's structure (RFC 8617
+ * 5.2 steps 1 to 3): a broken one is a->chain "fail" with the reason,
+ * not an error. Non-zero only for out of memory. */
+int custody_dkim__arc_parse(struct custody_dkim__arc *a,
+	const struct custody_dkim_message *m, custody_error **err);
+/* After a parse that left the chain undecided (chain NULL), verify the
+ * message signatures and seals with the keys `key` gives, judging t=
+ * and x= at `now` (the observation time, seconds since 1970). */
+int custody_dkim__arc_verify(struct custody_dkim__arc *a,
+	const struct custody_dkim_message *m, int64_t now,
+	custody_dkim__arc_key_fn key, void *payload, custody_error **err);
+void custody_dkim__arc_clear(struct custody_dkim__arc *a);
 
 #endif

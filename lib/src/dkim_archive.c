@@ -186,6 +186,19 @@ static int record_load(void *payload, size_t i, custody_buf *bytes,
 	return 0;
 }
 
+/* The ARC chain the evidence records (its arc-chain line; "none" when
+ * it has none, "?" for a value custody does not write). Static. */
+static const char *recorded_arc(const char *evidence)
+{
+	const char *at = strstr(evidence, "\narc-chain ");
+
+	if (at == NULL)
+		return "none";
+	at += 11;
+	return strncmp(at, "pass\n", 5) == 0 ? "pass" :
+		strncmp(at, "fail\n", 5) == 0 ? "fail" : "?";
+}
+
 static int record_done(void *payload, size_t i, custody_dkim_report *report,
 	const custody_error *why, custody_error **err)
 {
@@ -332,6 +345,13 @@ int custody_archive__dkim_recheck_entry(custody_archive *a, git_tree *tree,
 		    "message of entry %" PRIu64 " gives %s from its evidence",
 		    dkim->verdict, dkim->message,
 		    custody_dkim_report_verdict(report)) < 0)
+			*problem_out = NULL, rc = custody__oom(err);
+	} else if (strcmp(custody_dkim_report_arc(report),
+	    recorded_arc(dkim->dkim_evidence)) != 0) {
+		if (asprintf(problem_out, "records ARC chain %s, but the "
+		    "stored message of entry %" PRIu64 " gives %s from its "
+		    "evidence", recorded_arc(dkim->dkim_evidence),
+		    dkim->message, custody_dkim_report_arc(report)) < 0)
 			*problem_out = NULL, rc = custody__oom(err);
 	}
 done:

@@ -559,6 +559,190 @@ static void test_dkim__add_dkim_links_the_entry_in_the_same_commit(void)
 	custody_key_free(key);
 }
 
+/* A copy of msg (len bytes) with the first `from` made `to` (the same
+ * length or not), NUL-terminated; *out_len its length. */
+static char *replaced(const char *msg, size_t len, const char *from,
+	const char *to, size_t *out_len)
+{
+	const char *at = strstr(msg, from);
+	size_t head, nf = strlen(from), nt = strlen(to);
+	char *out;
+
+	REQUIRE(at != NULL);
+	head = (size_t)(at - msg);
+	out = malloc(len - nf + nt + 1);
+	REQUIRE(out != NULL);
+	memcpy(out, msg, head);
+	memcpy(out + head, to, nt);
+	memcpy(out + head + nt, at + nf, len - head - nf);
+	*out_len = len - nf + nt;
+	out[*out_len] = '\0';
+	return out;
+}
+
+/* arc-3.eml: three ARC sets sealed by Debian's dkimpy with dkimpy's own
+ * test key (tests/data/dkim/README.md). */
+static void test_dkim__arc_chain_sealed_by_dkimpy_passes_and_rechecks(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *r = NULL, *again = NULL;
+	custody_error *err = NULL;
+	size_t len, i;
+	char *msg = data("arc-3.eml", &len), *ev;
+
+	opts.key_record = record("arc-key.txt");
+	opts.now = 1796000100;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_verdict(r), "none");
+	EXPECT_STR(custody_dkim_report_arc(r), "pass");
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "");
+	EXPECT_INT(custody_dkim_report_arc_failed(r), 0);
+	EXPECT_INT(custody_dkim_report_arc_oldest_pass(r), 0);
+	REQUIRE(custody_dkim_report_arc_count(r) == 3);
+	for (i = 0; i < 3; i++) {
+		EXPECT_STR(custody_dkim_report_arc_field(r, i, "instance"),
+			i == 0 ? "1" : i == 1 ? "2" : "3");
+		EXPECT_STR(custody_dkim_report_arc_field(r, i, "cv"),
+			i == 0 ? "none" : "pass");
+		EXPECT_STR(custody_dkim_report_arc_field(r, i, "seal-result"),
+			"pass");
+		EXPECT_STR(custody_dkim_report_arc_field(r, i,
+			"message-result"), "pass");
+		EXPECT_STR(custody_dkim_report_arc_field(r, i, "body-hash"),
+			"pass");
+		EXPECT_STR(custody_dkim_report_arc_field(r, i,
+			"seal-key-bits"), "2048");
+	}
+	EXPECT_STR(custody_dkim_report_arc_field(r, 1, "auth-results"),
+		"2.mx.example.net; arc=pass");
+	EXPECT_STR(custody_dkim_report_arc_set(r, 0), "i=1 cv=none "
+		"d=example.org s=arc a=rsa-sha256 (2048 bits): seal pass, "
+		"message signature pass (body pass)");
+	EXPECT(custody_dkim_report_arc_field(r, 0, "colour") == NULL);
+	EXPECT(custody_dkim_report_arc_field(r, 3, "cv") == NULL);
+	EXPECT_HAS(custody_dkim_report_evidence(r), "\narc-chain pass\n"
+		"arc-reason -\narc-failed 0\narc-oldest-pass 0\n");
+	EXPECT_HAS(custody_dkim_report_evidence(r), "\narc-key 1\n"
+		"key-query arc._domainkey.example.org\nkey-source file\n");
+	/* from the evidence alone */
+	REQUIRE_OK(custody_dkim_recheck(&again, msg, len,
+		custody_dkim_report_evidence(r), &err));
+	EXPECT_STR(custody_dkim_report_arc(again), "pass");
+	EXPECT_STR(custody_dkim_report_evidence(again),
+		custody_dkim_report_evidence(r));
+	custody_dkim_report_free(again);
+	again = NULL;
+	/* evidence cannot make an ARC key say what custody does not */
+	ev = replaced(custody_dkim_report_evidence(r),
+		strlen(custody_dkim_report_evidence(r)),
+		"key-source file\nkey-time 1796000100\nkey-dnssec -\n"
+		"key-status ok", "key-source file\nkey-time 1796000100\n"
+		"key-dnssec -\nkey-status pass", &i);
+	EXPECT_ERROR(custody_dkim_recheck(&again, msg, len, ev, &err),
+		CUSTODY_EINVALID, "DKIM evidence: arc-key 1: key-status "
+		"\"pass\" is not ok, nokey, temperror or permerror");
+	free(ev);
+	/* evidence without the ARC key: the chain cannot pass */
+	ev = replaced(custody_dkim_report_evidence(r),
+		strlen(custody_dkim_report_evidence(r)),
+		"key-query arc._domainkey.example.org",
+		"key-query other._domainkey.example.org", &i);
+	REQUIRE_OK(custody_dkim_recheck(&again, msg, len, ev, &err));
+	EXPECT_STR(custody_dkim_report_arc(again), "fail");
+	EXPECT_STR(custody_dkim_report_arc_reason(again),
+		"ARC-Message-Signature i=3 does not verify: the evidence holds "
+		"no key record for this signature");
+	free(ev);
+	custody_dkim_report_free(again);
+	custody_dkim_report_free(r);
+}
+
+static void test_dkim__arc_chain_broken_fails_naming_the_instance(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *r = NULL;
+	custody_error *err = NULL;
+	size_t len, n;
+	char *msg = data("arc-3.eml", &len), *bad;
+
+	opts.key_record = record("arc-key.txt");
+	opts.now = 1796000100;
+	/* the body changed after sealing */
+	bad = replaced(msg, len, "attached", "attacked", &n);
+	REQUIRE_OK(custody_dkim_verify(&r, bad, n, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_INT(custody_dkim_report_arc_failed(r), 3);
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "ARC-Message-Signature "
+		"i=3 does not verify: the body hash does not match: the body "
+		"changed");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "body-hash"), "fail");
+	custody_dkim_report_free(r);
+	r = NULL;
+	free(bad);
+	/* the first seal claims a chain before it */
+	bad = replaced(msg, len, "i=1; cv=none", "i=1; cv=pass", &n);
+	REQUIRE_OK(custody_dkim_verify(&r, bad, n, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_INT(custody_dkim_report_arc_failed(r), 1);
+	EXPECT_STR(custody_dkim_report_arc_reason(r),
+		"ARC-Seal i=1 says cv=pass, not none");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "seal-result"),
+		"untested");
+	custody_dkim_report_free(r);
+	r = NULL;
+	free(bad);
+	/* observed before the sealing time (t=1796000000): not yet */
+	opts.now = 1795000000;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "ARC-Message-Signature "
+		"i=3 does not verify: t= lies after the observation time");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "seal-result"),
+		"future");
+	custody_dkim_report_free(r);
+	r = NULL;
+	/* a message without ARC headers has no chain, and no arc lines */
+	msg = data("rfc8463-a.eml", &len);
+	opts.key_record = record("rfc8463-brisbane.txt");
+	opts.now = 1528637909;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "none");
+	EXPECT_INT(custody_dkim_report_arc_count(r), 0);
+	EXPECT(strstr(custody_dkim_report_evidence(r), "arc-") == NULL);
+	custody_dkim_report_free(r);
+}
+
+/* arc-ed25519.eml: an Ed25519 ARC set signed by dkimpy's own code with
+ * its test key (tests/data/dkim/README.md). */
+static void test_dkim__arc_ed25519_set_signed_by_dkimpy_verifies(void)
+{
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *r = NULL;
+	custody_error *err = NULL;
+	size_t len, n;
+	char *msg = data("arc-ed25519.eml", &len), *bad;
+
+	opts.key_record = record("arc-ed25519-key.txt");
+	opts.now = 1796000100;
+	REQUIRE_OK(custody_dkim_verify(&r, msg, len, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "pass");
+	EXPECT_STR(custody_dkim_report_arc_set(r, 0), "i=1 cv=none "
+		"d=example.org s=ed a=ed25519-sha256 (256 bits): seal pass, "
+		"message signature pass (body pass)");
+	custody_dkim_report_free(r);
+	r = NULL;
+	/* the ARC-Message-Signature signs the Subject: change it */
+	bad = replaced(msg, len, "the  budget", "the  budgets", &n);
+	REQUIRE_OK(custody_dkim_verify(&r, bad, n, &opts, &err));
+	EXPECT_STR(custody_dkim_report_arc(r), "fail");
+	EXPECT_STR(custody_dkim_report_arc_reason(r), "ARC-Message-Signature "
+		"i=1 does not verify: the signature does not verify");
+	EXPECT_STR(custody_dkim_report_arc_field(r, 0, "seal-result"),
+		"pass");
+	custody_dkim_report_free(r);
+	free(bad);
+}
+
 int main(void)
 {
 	static const struct api_test tests[] = {
@@ -573,6 +757,9 @@ int main(void)
 		API_TEST(test_dkim__archive_records_a_dkim_entry_and_checks_it_again),
 		API_TEST(test_dkim__archive_check_tells_every_message_in_order),
 		API_TEST(test_dkim__add_dkim_links_the_entry_in_the_same_commit),
+		API_TEST(test_dkim__arc_chain_sealed_by_dkimpy_passes_and_rechecks),
+		API_TEST(test_dkim__arc_chain_broken_fails_naming_the_instance),
+		API_TEST(test_dkim__arc_ed25519_set_signed_by_dkimpy_verifies),
 		{ NULL, NULL }
 	};
 	return api_main("dkim", tests);

@@ -510,9 +510,10 @@ def dkim_record(name):
 
 
 def dkim_evidence_text(message, signatures, observed=1700000000,
-                       verdict="pass"):
+                       verdict="pass", arc_keys=()):
     """Evidence as custody writes it; each signature a dict of the
-    key-* fields (key-record: the record's bytes, None: "-")."""
+    key-* fields (key-record: the record's bytes, None: "-"); arc_keys,
+    the same for the keys of an ARC chain (after "arc-chain pass")."""
     lines = ["custody-dkim/v1",
              "message-sha256 " + hashlib.sha256(message).hexdigest(),
              "observed %d" % observed, "resolver -", "verdict " + verdict]
@@ -528,6 +529,20 @@ def dkim_evidence_text(message, signatures, observed=1700000000,
                   "key-record " + (base64.b64encode(record).decode()
                                    if record is not None else "-"),
                   "reason " + sig.get("reason", "-")]
+    if arc_keys:
+        lines += ["arc-chain pass", "arc-reason -", "arc-failed 0",
+                  "arc-oldest-pass 0"]
+    for i, key in enumerate(arc_keys):
+        record = key.get("record")
+        lines += ["arc-key %d" % (i + 1),
+                  "key-query %s._domainkey.%s" % (key["selector"],
+                                                  key["domain"]),
+                  "key-source archived", "key-time %d" % observed,
+                  "key-dnssec -", "key-status " + key.get("status", "ok"),
+                  "key-rdata -",
+                  "key-record " + (base64.b64encode(record).decode()
+                                   if record is not None else "-"),
+                  "key-reason " + key.get("reason", "-")]
     return ("\n".join(lines) + "\nend\n").encode()
 
 
@@ -561,6 +576,20 @@ def dkim_evidence():
     seed("valid-no-signature", dkim_evidence_text(
         b"From: a@example\r\n\r\nhello\r\n", [], verdict="none"),
         b"From: a@example\r\n\r\nhello\r\n")
+    # an ARC chain (tests/data/dkim/arc-3.eml) and its key
+    with open(os.path.join(DATA, "dkim", "arc-3.eml"), "rb") as f:
+        marc = f.read()
+    arc_key = {"domain": "example.org", "selector": "arc",
+               "record": dkim_record("arc-key.txt")}
+    seed("valid-arc-3-sets", dkim_evidence_text(
+        marc, [], verdict="none", arc_keys=[arc_key]), marc)
+    seed("valid-arc-nokey", dkim_evidence_text(
+        marc, [], verdict="none", arc_keys=[dict(
+            arc_key, status="nokey", record=None,
+            reason="no such record")]), marc)
+    seed("refused-arc-key-status-pass", dkim_evidence_text(
+        marc, [], verdict="none", arc_keys=[dict(arc_key,
+                                                 status="pass")]), marc)
     # a status is a result when not "ok": only custody's own are read
     seed("refused-key-status-pass", dkim_evidence_text(m8463, [
         dict(both[0], record=both[1]["record"], status="pass"),

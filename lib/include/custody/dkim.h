@@ -6,7 +6,9 @@
  * custody_dkim_verify() checks every DKIM-Signature of one message
  * (RFC 6376, with Ed25519-SHA256 of RFC 8463) with libopendkim, feeding it
  * the key record custody fetched itself (so the exact bytes DNS served
- * are kept) or one supplied by the caller. The result is a report: a
+ * are kept) or one supplied by the caller, and evaluates the message's
+ * ARC chain (RFC 8617) with custody's own code over OpenSSL and the same
+ * key sources (docs/design-notes.md, "DKIM"). The result is a report: a
  * verdict, one line of findings per signature, and the evidence, a text
  * (format "custody-dkim/v1", docs/dkim.md) holding everything needed to
  * check the verdict again later. custody_dkim_recheck() does that from
@@ -41,6 +43,10 @@ extern "C" {
 #define CUSTODY_DKIM_MAX_MESSAGE (64 * 1024 * 1024)
 /* Largest key record (the TXT strings joined) libopendkim accepts. */
 #define CUSTODY_DKIM_MAX_KEY_RECORD 1024
+/* Largest text of several named key records (options.key_record). */
+#define CUSTODY_DKIM_MAX_KEY_FILE (64 * 1024)
+/* Most ARC sets (instances i=1..50) a chain may hold (RFC 8617). */
+#define CUSTODY_DKIM_MAX_ARC_SETS 50
 /* Keys shorter than this many bits are reported as weak (RFC 8301). */
 #define CUSTODY_DKIM_WEAK_BITS 1024
 
@@ -50,9 +56,14 @@ typedef struct custody_dkim_options {
 	 * brackets with a port); NULL: the system's resolver
 	 * (/etc/resolv.conf). */
 	const char *resolver;
-	/* A key record captured earlier (the TXT strings joined, as
-	 * "v=DKIM1; k=rsa; p=..."), used for every signature instead of
-	 * asking DNS; NULL asks DNS. */
+	/* Key records captured earlier, instead of asking DNS; NULL asks
+	 * DNS. One record (the TXT strings joined, as "v=DKIM1; k=rsa;
+	 * p=...") serves every DKIM and ARC signature; several, one a line
+	 * as "NAME RECORD" (NAME: SELECTOR._domainkey.DOMAIN, then white
+	 * space), serve each signature the one named by its key query, and
+	 * a signature with none is "nokey". At most
+	 * CUSTODY_DKIM_MAX_KEY_FILE bytes, each record under
+	 * CUSTODY_DKIM_MAX_KEY_RECORD, no CR (else CUSTODY_EINVALID). */
 	const char *key_record;
 	/* Where key_record came from (a file name), kept in the evidence. */
 	const char *key_record_source;
@@ -81,7 +92,9 @@ typedef struct custody_dkim_report custody_dkim_report;
  * over the limits above, more than CUSTODY_DKIM_MAX_SIGNATURES
  * signatures. A signature that fails, a key not found, a DNS server that
  * does not answer or a malformed key record are findings of the report,
- * not errors. On success *out receives a report the caller frees with
+ * not errors; so is an ARC chain that is broken or malformed (more than
+ * CUSTODY_DKIM_MAX_ARC_SETS sets, an instance twice or missing, a bad
+ * tag list): custody_dkim_report_arc says "fail" and why. On success *out receives a report the caller frees with
  * custody_dkim_report_free.
  */
 CUSTODY_EXTERN(int) custody_dkim_verify(custody_dkim_report **out,
@@ -143,6 +156,46 @@ CUSTODY_EXTERN(const char *) custody_dkim_report_unsigned(
 /* The evidence text, borrowed (format in docs/dkim.md). */
 CUSTODY_EXTERN(const char *) custody_dkim_report_evidence(
 	const custody_dkim_report *report);
+
+/*
+ * The ARC chain (RFC 8617) of the message, evaluated as its section 5.2
+ * says with the same key sources as the DKIM signatures: "none" (no ARC
+ * headers), "pass" or "fail". Borrowed, static.
+ */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc(
+	const custody_dkim_report *report);
+/* Why the chain failed, naming the instance or header ("" unless it
+ * failed); the instance it failed at (0 when none or no one set); the
+ * oldest-pass value (0: every set's message signature verified).
+ * Borrowed. */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_reason(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(unsigned int) custody_dkim_report_arc_failed(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(unsigned int) custody_dkim_report_arc_oldest_pass(
+	const custody_dkim_report *report);
+/* Number of ARC sets read (instances present, oldest first), and the
+ * i-th one's findings in one line: "i=N cv=CV d=DOMAIN s=SELECTOR
+ * a=ALG (BITS bits): seal RESULT[ (REASON)], message signature RESULT
+ * (body RESULT)[ (REASON)]" (borrowed). */
+CUSTODY_EXTERN(size_t) custody_dkim_report_arc_count(
+	const custody_dkim_report *report);
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_set(
+	const custody_dkim_report *report, size_t i);
+/*
+ * One field of the i-th ARC set, borrowed, or NULL for an unknown name
+ * or i: "instance", "cv", "seal-domain", "seal-selector",
+ * "seal-algorithm", "seal-result" and "seal-key-bits" (of the
+ * ARC-Seal), "message-domain", "message-selector", "message-algorithm",
+ * "message-result", "message-key-bits" and "body-hash" (of the
+ * ARC-Message-Signature), "auth-results" (the ARC-Authentication-Results
+ * text after its "i=N;", unfolded: what that intermediary says it
+ * found). Results are "pass", "fail", "weak", "expired" (x= passed at
+ * the observation time), "future" (t= after it), "revoked", "nokey",
+ * "temperror", "permerror" or "untested"; key bits "-" when unknown.
+ */
+CUSTODY_EXTERN(const char *) custody_dkim_report_arc_field(
+	const custody_dkim_report *report, size_t i, const char *name);
 
 /* Free a report. NULL is a no-op. */
 CUSTODY_EXTERN(void) custody_dkim_report_free(custody_dkim_report *report);
