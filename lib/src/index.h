@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include "fsutil.h"
 #include "archive.h"
 #include "entry.h"
 #include "map.h"
@@ -122,13 +123,13 @@ void custody_index__record_from_entry(struct custody_record *out,
 
 /* Remember the stat data of a file just hashed. */
 void custody_index__set_stat(struct custody_record *record,
-	const struct stat *st);
+	const struct custody_stat *st);
 
 /* 1 when st matches the record's stat data and is not "racy" (changed
  * within the second the index was written), so the file need not be
  * read again. */
 int custody_index__stat_clean(const struct custody_index *index,
-	const struct custody_record *record, const struct stat *st);
+	const struct custody_record *record, const struct custody_stat *st);
 
 void custody_index__free(struct custody_index *index);
 

@@ -48,7 +48,6 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	const struct stat *st, size_t dir, custody_error **err)
 {
-	static const struct stat unknown;
 	struct custody_walk_file *f;
 
 	if (walk->nfiles == walk->alloc) {
@@ -68,7 +67,8 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	memset(f, 0, sizeof(*f));
 	f->path = rel;
 	f->abs = abs;
-	f->st = st ? *st : unknown;
+	if (st != NULL)
+		custody_fs__keep_stat(&f->st, st);
 	f->need_stat = st == NULL;
 	f->dir = dir;
 	walk->nfiles++;
@@ -622,6 +622,7 @@ static void *stat_worker(void *arg)
 			break;
 		for (size_t i = start; i < p->n && i < start + 256; i++) {
 			struct custody_walk_file *f = &p->files[i];
+			struct stat st;
 			const char *name;
 
 			if (!f->need_stat)
@@ -637,10 +638,13 @@ static void *stat_worker(void *arg)
 			}
 			name = strrchr(f->path, '/');
 			name = name ? name + 1 : f->path;
-			if (dfd < 0 || fstatat(dfd, name, &f->st,
-			    AT_SYMLINK_NOFOLLOW) != 0)
+			if (dfd < 0 || fstatat(dfd, name, &st,
+			    AT_SYMLINK_NOFOLLOW) != 0) {
 				f->stat_errno = errno ? errno : ENOENT;
-			else if (!S_ISREG(f->st.st_mode))
+				continue;
+			}
+			custody_fs__keep_stat(&f->st, &st);
+			if (!S_ISREG(st.st_mode))
 				f->stat_errno = -1;
 		}
 	}
@@ -721,7 +725,7 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 				strerror(f->stat_errno));
 		else
 			snprintf(reason, sizeof(reason), "%s",
-				S_ISLNK(f->st.st_mode) ? "is a symbolic link; "
+				S_ISLNK(f->st.mode) ? "is a symbolic link; "
 				"custody neither follows nor records links" :
 				"was replaced while the collection was read");
 		f->refused = 1;

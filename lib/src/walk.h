@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 #include "archive.h"
+#include "fsutil.h"
 #include "ignore.h"
 #include "index.h"
 #include "map.h"
@@ -18,14 +19,14 @@ struct custody_walk_file {
 	char *path;                /* collection-relative */
 	char *abs;                 /* when named or found by a stat, until
 	                            * finish; NULL when found by readdir */
-	struct stat st;            /* lstat when found */
+	struct custody_stat st;    /* lstat when found */
 	size_t job;
-	int refused;               /* set by finish when it collides */
-	int need_stat;             /* found by readdir; st comes later */
 	size_t dir;                /* its folder, in walk->dirs */
-	int known;                 /* registered (set by finish) */
 	int stat_errno;            /* stat failed (or -1: not a file now) */
-	int ignored;               /* a rule leaves it out, unless known */
+	unsigned int refused : 1;  /* set by finish when it collides */
+	unsigned int need_stat : 1; /* found by readdir; st comes later */
+	unsigned int known : 1;    /* registered (set by finish) */
+	unsigned int ignored : 1;  /* a rule leaves it out, unless known */
 };
 
 struct custody_refusal {
