@@ -44,7 +44,58 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 	return 0;
 }
 
-/* Record a file; the walk takes rel and abs (malloc'd), also on failure. */
+/*
+ * Room for a path of len bytes (its NUL included) in the walk's arena:
+ * blocks of 64 KiB that are never moved, freed with the walk. A batch of
+ * millions of files makes no malloc a path, nor pays malloc's header
+ * and rounding on each. NULL when out of memory.
+ */
+#define PATH_BLOCK (64 * 1024)
+
+struct custody_walk_block {
+	struct custody_walk_block *next;
+	size_t used, size;
+	char text[];
+};
+
+static char *path_room(struct custody_walk *walk, size_t len)
+{
+	struct custody_walk_block *b = walk->blocks;
+	char *room;
+
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > PATH_BLOCK ? len : PATH_BLOCK;
+
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->next = walk->blocks;
+		b->used = 0;
+		b->size = size;
+		walk->blocks = b;
+	}
+	room = b->text + b->used;
+	b->used += len;
+	return room;
+}
+
+/* "folder/name" (or name, in the top folder) in the arena, or NULL. */
+static char *path_join(struct custody_walk *walk, const char *folder,
+	const char *name)
+{
+	size_t flen = strlen(folder), nlen = strlen(name);
+	size_t sep = flen > 0;
+	char *path = path_room(walk, flen + sep + nlen + 1);
+
+	if (path == NULL)
+		return NULL;
+	memcpy(path, folder, flen);
+	path[flen] = '/';
+	memcpy(path + flen + sep, name, nlen + 1);
+	return path;
+}
+
+/* Record a file: rel is in the walk's arena; the walk takes abs
+ * (malloc'd, or NULL), also on failure. */
 static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	const struct stat *st, size_t dir, custody_error **err)
 {
@@ -56,7 +107,6 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 			alloc * sizeof(*grown));
 
 		if (grown == NULL) {
-			free(rel);
 			free(abs);
 			return custody__oom(err);
 		}
@@ -82,10 +132,9 @@ static int add_file(struct custody_walk *walk, const char *rel,
 	const char *abs, const struct stat *st, size_t dir,
 	custody_error **err)
 {
-	char *rel_copy = strdup(rel), *abs_copy = strdup(abs);
+	char *rel_copy = path_join(walk, "", rel), *abs_copy = strdup(abs);
 
 	if (rel_copy == NULL || abs_copy == NULL) {
-		free(rel_copy);
 		free(abs_copy);
 		return custody__oom(err);
 	}
@@ -397,25 +446,28 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		const char *name = names.text + names.v[i].off;
 		unsigned char type = names.v[i].type;
 		struct stat cst;
-		char *crel, *cabs = NULL;
+		char *crel = NULL, *cabs = NULL;
 
-		crel = *rel ? custody_fs__join(rel, name) : strdup(name);
-		if (crel == NULL) {
-			rc = custody__oom(err);
-		} else if (type == DT_REG) {
+		if (type == DT_REG) {
 			/* a file: its stat is taken later, on every core,
-			 * by its name in this folder */
-			int left_out = ignored || is_ignored(walk, crel, 0);
+			 * by its name in this folder; its path goes to the
+			 * arena (the bytes of a refused name stay there) */
+			char *frel = path_join(walk, rel, name);
+			int left_out = frel && (ignored ||
+				is_ignored(walk, frel, 0));
 
-			rc = left_out ? 0 : check_name(walk, crel, err);
-			if (rc == 0) {
-				/* the walk keeps the string */
-				rc = add_file_owned(walk, crel, NULL, NULL,
+			if (frel == NULL)
+				rc = custody__oom(err);
+			else if ((rc = left_out ? 0 :
+			    check_name(walk, frel, err)) == 0) {
+				rc = add_file_owned(walk, frel, NULL, NULL,
 					this_dir, err);
-				crel = NULL;
 				mark_ignored(walk, left_out);
 			}
 			rc = rc > 0 ? 0 : rc;
+		} else if ((crel = *rel ? custody_fs__join(rel, name) :
+		    strdup(name)) == NULL) {
+			rc = custody__oom(err);
 		} else if (fstatat(dirfd(d), name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
@@ -789,7 +841,6 @@ static void drop_ignored(struct custody_walk *walk)
 
 		if (f->ignored && (walk->index == NULL ||
 		    custody_index__find(walk->index, f->path) == NULL)) {
-			free(f->path);
 			free(f->abs);
 			continue;
 		}
@@ -827,10 +878,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		free(walk->files[i].abs);
 		walk->files[i].abs = NULL;
 		if (out > 0 && strcmp(walk->files[out - 1].path,
-		    walk->files[i].path) == 0) {
-			free(walk->files[i].path);
+		    walk->files[i].path) == 0)
 			continue;
-		}
 		walk->files[out++] = walk->files[i];
 	}
 	walk->nfiles = out;
@@ -905,11 +954,15 @@ done:
 
 void custody_walk__free(struct custody_walk *walk)
 {
-	for (size_t i = 0; i < walk->nfiles; i++) {
-		free(walk->files[i].path);
+	for (size_t i = 0; i < walk->nfiles; i++)
 		free(walk->files[i].abs);
-	}
 	free(walk->files);
+	while (walk->blocks != NULL) {
+		struct custody_walk_block *next = walk->blocks->next;
+
+		free(walk->blocks);
+		walk->blocks = next;
+	}
 	for (size_t i = 0; i < walk->nrefused; i++) {
 		free(walk->refused[i].path);
 		free(walk->refused[i].reason);

@@ -15,8 +15,10 @@
 #include "index.h"
 #include "map.h"
 
+struct custody_walk_block;
+
 struct custody_walk_file {
-	char *path;                /* collection-relative */
+	char *path;                /* collection-relative, in the arena */
 	char *abs;                 /* when named or found by a stat, until
 	                            * finish; NULL when found by readdir */
 	struct custody_stat st;    /* lstat when found */
@@ -41,6 +43,7 @@ struct custody_walk {
 	void *payload;
 	struct custody_walk_file *files;
 	size_t nfiles, alloc;
+	struct custody_walk_block *blocks; /* the files' paths (walk.c) */
 	struct custody_refusal *refused;
 	size_t nrefused, alloc_refused;
 	char **dirs;               /* folders whose files await a stat */
