@@ -120,12 +120,17 @@ static void record_from_disk(struct custody_record *r,
 	/* only whether there is one matters to the index */
 	if (dr->blob[0])
 		memcpy(r->blob, dr->blob, 40);
-	r->mtime_s = dr->mtime_s;
-	r->mtime_ns = dr->mtime_ns;
-	r->ctime_s = dr->ctime_s;
-	r->ctime_ns = dr->ctime_ns;
 	r->ino = dr->ino;
 	r->dev = dr->dev;
+	/* nanoseconds a stat cannot give (the file holds 64 bits): the
+	 * stat data is unknown, and the file is read again */
+	if (dr->mtime_ns < 0 || dr->mtime_ns >= 1000000000 ||
+	    dr->ctime_ns < 0 || dr->ctime_ns >= 1000000000)
+		return;
+	r->mtime_s = dr->mtime_s;
+	r->mtime_ns = (uint32_t)dr->mtime_ns;
+	r->ctime_s = dr->ctime_s;
+	r->ctime_ns = (uint32_t)dr->ctime_ns;
 }
 
 static int grow(struct custody_index *index)

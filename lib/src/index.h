@@ -33,12 +33,13 @@ struct custody_record {
 	uint64_t size;
 	unsigned char sha256[32];
 	char blob[41];             /* "" when not stored */
+	unsigned char dirty;       /* changed since the index was loaded
+	                            * or saved (in blob's padding) */
 	/* stat when last hashed; all 0 when unknown */
-	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	int64_t mtime_s, ctime_s;
+	uint32_t mtime_ns, ctime_ns;
 	uint64_t ino, dev;
 	int64_t written_s;         /* when this record was last saved */
-	int dirty;                 /* changed since the index was loaded
-	                            * or saved */
 };
 
 struct custody_index {
