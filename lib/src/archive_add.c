@@ -319,9 +319,9 @@ static int add_plan_hashing(struct add_run *run, custody_error **err)
 		job->path = f->path;
 		job->name = f->path;
 		job->check_identity = 1;
-		job->ino = (uint64_t)f->st.st_ino;
-		job->dev = (uint64_t)f->st.st_dev;
-		job->size = (uint64_t)f->st.st_size;
+		job->ino = f->st.ino;
+		job->dev = f->st.dev;
+		job->size = f->st.size;
 		job->tag = i;
 		f->job = run->njobs;
 		run->njobs++;

@@ -208,7 +208,7 @@ int custody_archive_status(custody_archive *a,
 			continue;
 		jobs[njobs].path = f->path;
 		jobs[njobs].name = f->path;
-		jobs[njobs].size = (uint64_t)f->st.st_size;
+		jobs[njobs].size = f->st.size;
 		f->job = njobs++;
 	}
 	memset(&hopts, 0, sizeof(hopts));

@@ -708,3 +708,16 @@ int custody_fs__same_stat(const struct stat *a, const struct stat *b)
 		a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
 		a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
+
+void custody_fs__keep_stat(struct custody_stat *out, const struct stat *st)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = (uint64_t)st->st_size;
+	out->ino = (uint64_t)st->st_ino;
+	out->dev = (uint64_t)st->st_dev;
+	out->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	out->mtime_ns = (uint32_t)st->st_mtim.tv_nsec;
+	out->ctime_s = (int64_t)st->st_ctim.tv_sec;
+	out->ctime_ns = (uint32_t)st->st_ctim.tv_nsec;
+	out->mode = (uint32_t)st->st_mode;
+}

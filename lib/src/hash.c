@@ -286,7 +286,7 @@ cleanup:
 
 static void hash_one(struct worker *w, struct custody_hash_job *job)
 {
-	struct stat before;
+	struct stat before, after;
 	uint64_t total = 0;
 	int fd, magic_done = 0, in_pack = 0, piped = 1;
 	unsigned int mdlen;
@@ -385,12 +385,13 @@ static void hash_one(struct worker *w, struct custody_hash_job *job)
 	if (!magic_done && w->magic) {
 		set_media_type(job, magic_buffer(w->magic, "", 0));
 	}
-	if (fstat(fd, &job->st) != 0) {
+	if (fstat(fd, &after) != 0) {
 		job_fail(job, CUSTODY_EIO, "%s: cannot stat: %s", job->name,
 			strerror(errno));
 		goto done;
 	}
-	if (!custody_fs__same_stat(&before, &job->st) ||
+	custody_fs__keep_stat(&job->st, &after);
+	if (!custody_fs__same_stat(&before, &after) ||
 	    total != (uint64_t)before.st_size) {
 		job_fail(job, CUSTODY_ECHANGED, "%s: file changed while it "
 			"was being read (its size or times moved)", job->name);

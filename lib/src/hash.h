@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "custody/common.h"
 #include "custody/archive.h"
+#include "fsutil.h"
 #include "pack.h"
 
 struct custody_hash_job {
@@ -31,7 +32,7 @@ struct custody_hash_job {
 	unsigned char sha512[64];
 	unsigned char blob[20];   /* when stored */
 	char media_type[128];
-	struct stat st;           /* fstat after reading */
+	struct custody_stat st;   /* fstat after reading */
 };
 
 struct custody_hash_options {

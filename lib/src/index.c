@@ -120,12 +120,17 @@ static void record_from_disk(struct custody_record *r,
 	/* only whether there is one matters to the index */
 	if (dr->blob[0])
 		memcpy(r->blob, dr->blob, 40);
-	r->mtime_s = dr->mtime_s;
-	r->mtime_ns = dr->mtime_ns;
-	r->ctime_s = dr->ctime_s;
-	r->ctime_ns = dr->ctime_ns;
 	r->ino = dr->ino;
 	r->dev = dr->dev;
+	/* nanoseconds a stat cannot give (the file holds 64 bits): the
+	 * stat data is unknown, and the file is read again */
+	if (dr->mtime_ns < 0 || dr->mtime_ns >= 1000000000 ||
+	    dr->ctime_ns < 0 || dr->ctime_ns >= 1000000000)
+		return;
+	r->mtime_s = dr->mtime_s;
+	r->mtime_ns = (uint32_t)dr->mtime_ns;
+	r->ctime_s = dr->ctime_s;
+	r->ctime_ns = (uint32_t)dr->ctime_ns;
 }
 
 static int grow(struct custody_index *index)
@@ -245,33 +250,32 @@ void custody_index__record_from_entry(struct custody_record *out,
 		memcpy(out->blob, e->blob, 41);
 }
 
-void custody_index__set_stat(struct custody_record *r, const struct stat *st)
+void custody_index__set_stat(struct custody_record *r,
+	const struct custody_stat *st)
 {
-	r->mtime_s = st->st_mtim.tv_sec;
-	r->mtime_ns = st->st_mtim.tv_nsec;
-	r->ctime_s = st->st_ctim.tv_sec;
-	r->ctime_ns = st->st_ctim.tv_nsec;
-	r->ino = (uint64_t)st->st_ino;
-	r->dev = (uint64_t)st->st_dev;
+	r->mtime_s = st->mtime_s;
+	r->mtime_ns = st->mtime_ns;
+	r->ctime_s = st->ctime_s;
+	r->ctime_ns = st->ctime_ns;
+	r->ino = st->ino;
+	r->dev = st->dev;
 	r->dirty = 1;
 }
 
 int custody_index__stat_clean(const struct custody_index *index,
-	const struct custody_record *r, const struct stat *st)
+	const struct custody_record *r, const struct custody_stat *st)
 {
 	if (r->mtime_s == 0 && r->ctime_s == 0)
 		return 0;
-	if ((uint64_t)st->st_size != r->size ||
-	    st->st_mtim.tv_sec != r->mtime_s ||
-	    st->st_mtim.tv_nsec != r->mtime_ns ||
-	    st->st_ctim.tv_sec != r->ctime_s ||
-	    st->st_ctim.tv_nsec != r->ctime_ns ||
-	    (uint64_t)st->st_ino != r->ino || (uint64_t)st->st_dev != r->dev)
+	if (st->size != r->size ||
+	    st->mtime_s != r->mtime_s || st->mtime_ns != r->mtime_ns ||
+	    st->ctime_s != r->ctime_s || st->ctime_ns != r->ctime_ns ||
+	    st->ino != r->ino || st->dev != r->dev)
 		return 0;
 	/* A file written in the same second its record was saved may have
 	 * changed again without its time moving: read it again (git's
 	 * "racily clean" rule). */
-	if (st->st_mtim.tv_sec >= r->written_s)
+	if (st->mtime_s >= r->written_s)
 		return 0;
 	return 1;
 }

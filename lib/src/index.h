@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include "fsutil.h"
 #include "archive.h"
 #include "entry.h"
 #include "map.h"
@@ -32,12 +33,13 @@ struct custody_record {
 	uint64_t size;
 	unsigned char sha256[32];
 	char blob[41];             /* "" when not stored */
+	unsigned char dirty;       /* changed since the index was loaded
+	                            * or saved (in blob's padding) */
 	/* stat when last hashed; all 0 when unknown */
-	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+	int64_t mtime_s, ctime_s;
+	uint32_t mtime_ns, ctime_ns;
 	uint64_t ino, dev;
 	int64_t written_s;         /* when this record was last saved */
-	int dirty;                 /* changed since the index was loaded
-	                            * or saved */
 };
 
 struct custody_index {
@@ -122,13 +124,13 @@ void custody_index__record_from_entry(struct custody_record *out,
 
 /* Remember the stat data of a file just hashed. */
 void custody_index__set_stat(struct custody_record *record,
-	const struct stat *st);
+	const struct custody_stat *st);
 
 /* 1 when st matches the record's stat data and is not "racy" (changed
  * within the second the index was written), so the file need not be
  * read again. */
 int custody_index__stat_clean(const struct custody_index *index,
-	const struct custody_record *record, const struct stat *st);
+	const struct custody_record *record, const struct custody_stat *st);
 
 void custody_index__free(struct custody_index *index);
 

@@ -44,11 +44,61 @@ int custody_walk__refuse(struct custody_walk *walk, const char *path,
 	return 0;
 }
 
-/* Record a file; the walk takes rel and abs (malloc'd), also on failure. */
+/*
+ * Room for a path of len bytes (its NUL included) in the walk's arena:
+ * blocks of 64 KiB that are never moved, freed with the walk. A batch of
+ * millions of files makes no malloc a path, nor pays malloc's header
+ * and rounding on each. NULL when out of memory.
+ */
+#define PATH_BLOCK (64 * 1024)
+
+struct custody_walk_block {
+	struct custody_walk_block *next;
+	size_t used, size;
+	char text[];
+};
+
+static char *path_room(struct custody_walk *walk, size_t len)
+{
+	struct custody_walk_block *b = walk->blocks;
+	char *room;
+
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > PATH_BLOCK ? len : PATH_BLOCK;
+
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->next = walk->blocks;
+		b->used = 0;
+		b->size = size;
+		walk->blocks = b;
+	}
+	room = b->text + b->used;
+	b->used += len;
+	return room;
+}
+
+/* "folder/name" (or name, in the top folder) in the arena, or NULL. */
+static char *path_join(struct custody_walk *walk, const char *folder,
+	const char *name)
+{
+	size_t flen = strlen(folder), nlen = strlen(name);
+	size_t sep = flen > 0;
+	char *path = path_room(walk, flen + sep + nlen + 1);
+
+	if (path == NULL)
+		return NULL;
+	memcpy(path, folder, flen);
+	path[flen] = '/';
+	memcpy(path + flen + sep, name, nlen + 1);
+	return path;
+}
+
+/* Record a file: rel is in the walk's arena; the walk takes abs
+ * (malloc'd, or NULL), also on failure. */
 static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	const struct stat *st, size_t dir, custody_error **err)
 {
-	static const struct stat unknown;
 	struct custody_walk_file *f;
 
 	if (walk->nfiles == walk->alloc) {
@@ -57,7 +107,6 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 			alloc * sizeof(*grown));
 
 		if (grown == NULL) {
-			free(rel);
 			free(abs);
 			return custody__oom(err);
 		}
@@ -68,7 +117,8 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	memset(f, 0, sizeof(*f));
 	f->path = rel;
 	f->abs = abs;
-	f->st = st ? *st : unknown;
+	if (st != NULL)
+		custody_fs__keep_stat(&f->st, st);
 	f->need_stat = st == NULL;
 	f->dir = dir;
 	walk->nfiles++;
@@ -82,10 +132,9 @@ static int add_file(struct custody_walk *walk, const char *rel,
 	const char *abs, const struct stat *st, size_t dir,
 	custody_error **err)
 {
-	char *rel_copy = strdup(rel), *abs_copy = strdup(abs);
+	char *rel_copy = path_join(walk, "", rel), *abs_copy = strdup(abs);
 
 	if (rel_copy == NULL || abs_copy == NULL) {
-		free(rel_copy);
 		free(abs_copy);
 		return custody__oom(err);
 	}
@@ -397,25 +446,28 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		const char *name = names.text + names.v[i].off;
 		unsigned char type = names.v[i].type;
 		struct stat cst;
-		char *crel, *cabs = NULL;
+		char *crel = NULL, *cabs = NULL;
 
-		crel = *rel ? custody_fs__join(rel, name) : strdup(name);
-		if (crel == NULL) {
-			rc = custody__oom(err);
-		} else if (type == DT_REG) {
+		if (type == DT_REG) {
 			/* a file: its stat is taken later, on every core,
-			 * by its name in this folder */
-			int left_out = ignored || is_ignored(walk, crel, 0);
+			 * by its name in this folder; its path goes to the
+			 * arena (the bytes of a refused name stay there) */
+			char *frel = path_join(walk, rel, name);
+			int left_out = frel && (ignored ||
+				is_ignored(walk, frel, 0));
 
-			rc = left_out ? 0 : check_name(walk, crel, err);
-			if (rc == 0) {
-				/* the walk keeps the string */
-				rc = add_file_owned(walk, crel, NULL, NULL,
+			if (frel == NULL)
+				rc = custody__oom(err);
+			else if ((rc = left_out ? 0 :
+			    check_name(walk, frel, err)) == 0) {
+				rc = add_file_owned(walk, frel, NULL, NULL,
 					this_dir, err);
-				crel = NULL;
 				mark_ignored(walk, left_out);
 			}
 			rc = rc > 0 ? 0 : rc;
+		} else if ((crel = *rel ? custody_fs__join(rel, name) :
+		    strdup(name)) == NULL) {
+			rc = custody__oom(err);
 		} else if (fstatat(dirfd(d), name, &cst,
 		    AT_SYMLINK_NOFOLLOW) != 0) {
 			char reason[256];
@@ -622,6 +674,7 @@ static void *stat_worker(void *arg)
 			break;
 		for (size_t i = start; i < p->n && i < start + 256; i++) {
 			struct custody_walk_file *f = &p->files[i];
+			struct stat st;
 			const char *name;
 
 			if (!f->need_stat)
@@ -637,10 +690,13 @@ static void *stat_worker(void *arg)
 			}
 			name = strrchr(f->path, '/');
 			name = name ? name + 1 : f->path;
-			if (dfd < 0 || fstatat(dfd, name, &f->st,
-			    AT_SYMLINK_NOFOLLOW) != 0)
+			if (dfd < 0 || fstatat(dfd, name, &st,
+			    AT_SYMLINK_NOFOLLOW) != 0) {
 				f->stat_errno = errno ? errno : ENOENT;
-			else if (!S_ISREG(f->st.st_mode))
+				continue;
+			}
+			custody_fs__keep_stat(&f->st, &st);
+			if (!S_ISREG(st.st_mode))
 				f->stat_errno = -1;
 		}
 	}
@@ -721,7 +777,7 @@ static int stat_and_sort(struct custody_walk *walk, custody_error **err)
 				strerror(f->stat_errno));
 		else
 			snprintf(reason, sizeof(reason), "%s",
-				S_ISLNK(f->st.st_mode) ? "is a symbolic link; "
+				S_ISLNK(f->st.mode) ? "is a symbolic link; "
 				"custody neither follows nor records links" :
 				"was replaced while the collection was read");
 		f->refused = 1;
@@ -785,7 +841,6 @@ static void drop_ignored(struct custody_walk *walk)
 
 		if (f->ignored && (walk->index == NULL ||
 		    custody_index__find(walk->index, f->path) == NULL)) {
-			free(f->path);
 			free(f->abs);
 			continue;
 		}
@@ -823,10 +878,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		free(walk->files[i].abs);
 		walk->files[i].abs = NULL;
 		if (out > 0 && strcmp(walk->files[out - 1].path,
-		    walk->files[i].path) == 0) {
-			free(walk->files[i].path);
+		    walk->files[i].path) == 0)
 			continue;
-		}
 		walk->files[out++] = walk->files[i];
 	}
 	walk->nfiles = out;
@@ -901,11 +954,15 @@ done:
 
 void custody_walk__free(struct custody_walk *walk)
 {
-	for (size_t i = 0; i < walk->nfiles; i++) {
-		free(walk->files[i].path);
+	for (size_t i = 0; i < walk->nfiles; i++)
 		free(walk->files[i].abs);
-	}
 	free(walk->files);
+	while (walk->blocks != NULL) {
+		struct custody_walk_block *next = walk->blocks->next;
+
+		free(walk->blocks);
+		walk->blocks = next;
+	}
 	for (size_t i = 0; i < walk->nrefused; i++) {
 		free(walk->refused[i].path);
 		free(walk->refused[i].reason);

@@ -10,22 +10,25 @@
 
 #include <sys/stat.h>
 #include "archive.h"
+#include "fsutil.h"
 #include "ignore.h"
 #include "index.h"
 #include "map.h"
 
+struct custody_walk_block;
+
 struct custody_walk_file {
-	char *path;                /* collection-relative */
+	char *path;                /* collection-relative, in the arena */
 	char *abs;                 /* when named or found by a stat, until
 	                            * finish; NULL when found by readdir */
-	struct stat st;            /* lstat when found */
+	struct custody_stat st;    /* lstat when found */
 	size_t job;
-	int refused;               /* set by finish when it collides */
-	int need_stat;             /* found by readdir; st comes later */
 	size_t dir;                /* its folder, in walk->dirs */
-	int known;                 /* registered (set by finish) */
 	int stat_errno;            /* stat failed (or -1: not a file now) */
-	int ignored;               /* a rule leaves it out, unless known */
+	unsigned int refused : 1;  /* set by finish when it collides */
+	unsigned int need_stat : 1; /* found by readdir; st comes later */
+	unsigned int known : 1;    /* registered (set by finish) */
+	unsigned int ignored : 1;  /* a rule leaves it out, unless known */
 };
 
 struct custody_refusal {
@@ -40,6 +43,7 @@ struct custody_walk {
 	void *payload;
 	struct custody_walk_file *files;
 	size_t nfiles, alloc;
+	struct custody_walk_block *blocks; /* the files' paths (walk.c) */
 	struct custody_refusal *refused;
 	size_t nrefused, alloc_refused;
 	char **dirs;               /* folders whose files await a stat */
