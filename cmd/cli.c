@@ -1050,8 +1050,8 @@ FILE *cli_fopen_input(const char *path, const char *what)
 int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : cli_fopen_input(path, "");
-	char *data;
-	size_t len;
+	char *data = NULL;
+	size_t len = 0, cap = 64 * 1024, room = 0;
 
 	*out = NULL;
 	*len_out = 0;
@@ -1066,14 +1066,36 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len_out)
 			fclose(f);
 			return EXIT_FAILED;
 		}
+		/* room for the file as it is now, and one byte to see that
+		 * it did not grow: a buffer of `max` for every file would
+		 * be mapped and unmapped for each one */
+		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+			cap = (size_t)st.st_size + 1;
 	}
-	if ((data = malloc(max + 1)) == NULL) {
-		if (f != stdin)
-			fclose(f);
-		cli_oom();
-		return EXIT_FAILED;
+	for (;;) {
+		size_t got;
+
+		if (cap > max + 1)
+			cap = max + 1;
+		if (room < cap + 1) {
+			char *more = realloc(data, cap + 1);
+
+			if (more == NULL) {
+				if (f != stdin)
+					fclose(f);
+				free(data);
+				cli_oom();
+				return EXIT_FAILED;
+			}
+			data = more;
+			room = cap + 1;
+		}
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (len < cap || len > max)
+			break;
+		cap = cap > max / 2 ? max + 1 : cap * 2;
 	}
-	len = fread(data, 1, max + 1, f);
 	if (ferror(f) || len > max) {
 		cli_error("%s: %s", path, len > max ? "too big" :
 			"cannot read");

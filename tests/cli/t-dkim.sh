@@ -394,6 +394,29 @@ test_dkim__check_from_the_archive_after_dns_is_gone() {
 	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
 }
 
+# Many messages at once (verified in batches on all cores) within a
+# bound on memory: each message takes room for its own size, not for the
+# largest message custody reads (64 MiB, which 64 messages of a batch
+# once took in address space), and the reports come in the order named.
+test_dkim__many_messages_in_little_memory_in_order() {
+	make_keys
+	records
+	local i names=()
+	mkdir many
+	for i in $(seq -w 1 80); do
+		sed "s/the  budget/budget $i/" plain.eml |
+			sign rsa.pem rsa relaxed/relaxed rsa-sha256 >many/m$i.eml
+		names+=("many/m$i.eml")
+	done
+	( limit_memory 524288; exec "$CUSTODY" dkim --no-record \
+		--resolver "127.0.0.1:$PORT" "${names[@]}" ) >"$TMP/.out" \
+		2>"$TMP/.err" || fail "rc $?: $(cat "$TMP/.err")"
+	expect_eq "$(cat "$TMP/.err")" "" "stderr"
+	expect_eq "$(grep -c ': pass (keys observed ' "$TMP/.out")" 80 "passes"
+	expect_eq "$(grep -o '^many/m[0-9]*\.eml' "$TMP/.out" | tr '\n' ' ')" \
+		"$(printf '%s ' "${names[@]}")" "the order of the reports"
+}
+
 # On a terminal a progress line counts the messages, and is erased
 # before anything else is printed; without a terminal there is none.
 test_dkim__progress_on_a_terminal_only() {
