@@ -36,6 +36,15 @@ static int is_hex64(const char *s, size_t len)
 	return 1;
 }
 
+/* Visible US-ASCII only, as a method and a request-target are. */
+static int is_visible(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static void refuse(struct custody_witness__request *req, int status,
 	const char *text, const char *detail)
 {
@@ -59,7 +68,8 @@ void custody_witness__read_head(struct custody_witness__request *req,
 		return;
 	}
 	req->head_len = (size_t)(head_end - buf) + 4;
-	/* request line: METHOD SP TARGET SP HTTP/1.x */
+	/* request line: METHOD SP TARGET SP HTTP/1.x, the words visible
+	 * ASCII (a NUL would cut them short in a C string) */
 	eol = memmem(buf, req->head_len, "\r\n", 2);
 	{
 		const char *sp1 = memchr(buf, ' ', (size_t)(eol - buf));
@@ -69,7 +79,9 @@ void custody_witness__read_head(struct custody_witness__request *req,
 		if (sp1 == NULL || sp2 == NULL || sp1 - buf > 16 ||
 		    sp2 - sp1 - 1 > 256 || sp2 - sp1 - 1 == 0 ||
 		    eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
-		    (sp2[8] != '0' && sp2[8] != '1')) {
+		    (sp2[8] != '0' && sp2[8] != '1') ||
+		    !is_visible(buf, (size_t)(sp1 - buf)) ||
+		    !is_visible(sp1 + 1, (size_t)(sp2 - sp1 - 1))) {
 			refuse(req, 400, "not an HTTP/1.x request line\n",
 				"bad request line");
 			return;
