@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
-tsa, index, ignore, dkim_evidence, bag, consistency, reveal and
-tlog_index (entry, proof and witness have
+tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
+tlog_index, dkim_dns and witness_http (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -726,9 +726,111 @@ def archive_seeds(build, tmp):
                                        b"custody-reveal/v1", 1))
 
 
+# ---- DNS replies for DKIM key records (fuzz_dkim_dns) ----
+
+def dns_name(name):
+    return b"".join(bytes([len(label)]) + label.encode()
+                    for label in name.split(".")) + b"\0"
+
+
+def dns_strings(text):
+    """A TXT RDATA: text in character-strings of at most 255 bytes."""
+    return b"".join(bytes([len(text[i:i + 255])]) + text[i:i + 255]
+                    for i in range(0, len(text), 255)) or b"\0"
+
+
+def dns_rr(rtype, rdata, name=b"\xc0\x0c"):
+    return name + struct.pack(">HHIH", rtype, 1, 300, len(rdata)) + rdata
+
+
+def dns_reply(answers, flags=0x8180, rcode=0, count=None):
+    query = "brisbane._domainkey.example.com"
+    head = struct.pack(">HHHHHH", 0x1234, flags | rcode, 1,
+                       len(answers) if count is None else count, 0, 0)
+    return (head + dns_name(query) + struct.pack(">HH", 16, 1) +
+            b"".join(answers))
+
+
+def dkim_dns():
+    record = dkim_record("rfc8463-brisbane.txt")
+    rsa = dkim_record("rfc6376-brisbane.txt")
+    txt = 16
+    r = lambda name, data: out("dkim_dns", name, data)
+    r("valid-one-string", dns_reply([dns_rr(txt, dns_strings(record))]))
+    r("valid-rsa", dns_reply([dns_rr(txt, dns_strings(rsa))]))
+    r("valid-long-record-in-strings-of-255", dns_reply([dns_rr(
+        txt, dns_strings(rsa + b"; n=" + b"x" * 300))]))
+    r("valid-split-strings", dns_reply([dns_rr(txt, dns_strings(
+        record[:10]) + dns_strings(record[10:]))]))
+    r("valid-ad-bit", dns_reply([dns_rr(txt, dns_strings(record))],
+                                flags=0x81a0))
+    cname = dns_rr(5, dns_name("key.example.net"))
+    r("valid-after-a-cname", dns_reply([cname, dns_rr(
+        txt, dns_strings(record), name=dns_name("key.example.net"))]))
+    r("valid-empty-string", dns_reply([dns_rr(txt, b"\0")]))
+    r("refused-no-answer", dns_reply([]))
+    r("refused-only-a-cname", dns_reply([cname]))
+    r("refused-two-txt-records", dns_reply([
+        dns_rr(txt, dns_strings(record)), dns_rr(txt, dns_strings(b"v=x"))]))
+    r("refused-string-past-record", dns_reply([dns_rr(
+        txt, bytes([200]) + record[:50])]))
+    r("refused-nul-in-record", dns_reply([dns_rr(
+        txt, dns_strings(record[:5] + b"\0" + record[5:]))]))
+    r("refused-answer-count-too-high", dns_reply([dns_rr(
+        txt, dns_strings(record))], count=2))
+    whole = dns_reply([dns_rr(txt, dns_strings(record))])
+    r("refused-cut-short", whole[:len(whole) - 7])
+    r("refused-header-only", whole[:12])
+    r("refused-empty", b"")
+
+
+# ---- witness serve's request heads (fuzz_witness_http) ----
+
+def witness_http():
+    h = b"a" * 64
+    body = b"old 0\n\nexample.com/log\n1\nAAAA\n\n"
+    add = b"POST /add-checkpoint HTTP/1.1\r\n"
+    r = lambda name, data: out("witness_http", name, data)
+    r("valid-add-checkpoint", add + b"Host: w.example\r\nContent-Length: "
+      b"%d\r\n\r\n" % len(body) + body)
+    r("valid-add-checkpoint-head-only", add + b"content-length:\t12 \r\n"
+      b"Expect: 100-continue\r\n\r\n")
+    r("valid-add-checkpoint-http10", b"POST /add-checkpoint HTTP/1.0\r\n"
+      b"CONTENT-LENGTH: 0\r\n\r\n")
+    r("valid-latest-get", b"GET /" + h + b"/checkpoint HTTP/1.1\r\n"
+      b"Host: w\r\n\r\n")
+    r("valid-latest-head", b"HEAD /" + h + b"/checkpoint HTTP/1.1\r\n\r\n")
+    r("refused-no-empty-line", add + b"Content-Length: 3\r\n")
+    r("refused-bad-request-line", b"POST /add-checkpoint\r\n\r\n")
+    r("refused-http2", b"GET / HTTP/2.0\r\n\r\n")
+    r("refused-two-lengths", add + b"Content-Length: 1\r\n"
+      b"Content-Length: 1\r\n\r\nx")
+    r("refused-length-not-digits", add + b"Content-Length: 0x10\r\n\r\n")
+    r("refused-length-over-128k", add + b"Content-Length: 131073\r\n\r\n")
+    r("refused-huge-length", add + b"Content-Length: " + b"9" * 26 +
+      b"\r\n\r\n")
+    r("refused-chunked", add + b"Transfer-Encoding: chunked\r\n\r\n"
+      b"0\r\n\r\n")
+    r("refused-get-add-checkpoint", b"GET /add-checkpoint HTTP/1.1\r\n\r\n")
+    r("refused-post-latest", b"POST /" + h + b"/checkpoint HTTP/1.1\r\n"
+      b"Content-Length: 0\r\n\r\n")
+    r("refused-no-length", add + b"\r\n")
+    r("refused-extra-bytes", add + b"Content-Length: 2\r\n\r\nabc")
+    r("refused-unknown-target", b"GET /index.html HTTP/1.1\r\n\r\n")
+    r("refused-uppercase-hash", b"GET /" + h.upper() +
+      b"/checkpoint HTTP/1.1\r\n\r\n")
+    # a NUL cut the target short: routed as /add-checkpoint, cosigned
+    r("refused-nul-after-add-checkpoint",
+      b"GET /add-checkpoint\0 HTTP/1.1\r\n\r\n")
+    r("refused-tab-in-method", b"POS\tT /add-checkpoint HTTP/1.1\r\n"
+      b"Content-Length: 0\r\n\r\n")
+    r("refused-non-ascii-target", "GET /café HTTP/1.1\r\n\r\n")
+
+
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
-           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index")
+           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
+           "dkim_dns", "witness_http")
 
 
 def main():
@@ -759,6 +861,8 @@ def main():
             "consistency": lambda: archive_seeds(build, tmp),
             "reveal": lambda: None,     # made with consistency's
             "tlog_index": lambda: tlog_index(build),
+            "dkim_dns": dkim_dns,
+            "witness_http": witness_http,
         }
         for target in TARGETS:
             if target in only:
