@@ -2,7 +2,7 @@
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
 tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
-tlog_index, dkim_dns and witness_http (entry, proof and witness have
+tlog_index, dkim_dns, witness_http and tiles (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -784,6 +784,15 @@ def dkim_dns():
     r("refused-empty", b"")
 
 
+def tiles(build):
+    """The seeds fuzz_tiles_replay's own store made (its roots)."""
+    folder = os.path.join(HERE, "corpus", "tiles")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_tiles_replay"),
+                    "/dev/null"], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+
+
 # ---- witness serve's request heads (fuzz_witness_http) ----
 
 def witness_http():
@@ -830,7 +839,7 @@ def witness_http():
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
            "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
-           "dkim_dns", "witness_http")
+           "dkim_dns", "witness_http", "tiles")
 
 
 def main():
@@ -863,6 +872,7 @@ def main():
             "tlog_index": lambda: tlog_index(build),
             "dkim_dns": dkim_dns,
             "witness_http": witness_http,
+            "tiles": lambda: tiles(build),
         }
         for target in TARGETS:
             if target in only:
