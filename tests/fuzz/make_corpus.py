@@ -2,7 +2,7 @@
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
 tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
-tlog_index, dkim_dns, witness_http and tiles (entry, proof and witness have
+tlog_index, dkim_dns, witness_http, tiles and known_hosts (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -793,6 +793,51 @@ def tiles(build):
                    env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
 
 
+# ---- known_hosts (fuzz_known_hosts: HOST, NUL, FILE) ----
+
+def known_hosts(k1):
+    import hmac
+    key = base64.b64encode(ssh_blob(raw_pub(k1))).decode()
+    other = base64.b64encode(ssh_blob(bytes(31) + b"\x01")).decode()
+    salt = bytes(range(20))
+    def hashed(host):
+        mac = hmac.new(salt, host.encode(), "sha1").digest()
+        return "|1|%s|%s" % (base64.b64encode(salt).decode(),
+                             base64.b64encode(mac).decode())
+    line = "partner.example ssh-ed25519 " + key + "\n"
+    r = lambda name, text, host="": out("known_hosts", name,
+                                        host.encode() + b"\0" + text.encode())
+    r("valid-plain", line)
+    r("valid-hashed", hashed("partner.example") + " ssh-ed25519 " + key +
+      " comment\n")
+    r("valid-bracket-port", "[partner.example]:2222 ssh-ed25519 " + key +
+      "\n")
+    r("valid-in-a-list", "a.example,partner.example,b.example\t"
+      "ssh-ed25519\t" + key + "\r\n")
+    r("valid-among-others", "# custody partners\n\n"
+      "other.example ssh-ed25519 " + key + "\n"
+      "partner.example ssh-ed25519 " + other + "\n" + line)
+    r("valid-other-host-name", "git.example.org ssh-ed25519 " + key + "\n",
+      "git.example.org")
+    r("refused-empty", "")
+    r("refused-other-host", "other.example ssh-ed25519 " + key + "\n")
+    r("refused-other-key", "partner.example ssh-ed25519 " + other + "\n")
+    r("refused-revoked", "@revoked partner.example ssh-ed25519 " + key +
+      "\n" + line)
+    r("refused-revoked-after-known", line + "@revoked partner.example "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-cert-authority", "@cert-authority partner.example "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-wildcard", "*.example ssh-ed25519 " + key + "\n")
+    r("refused-comment", "#" + line)
+    r("refused-hashed-other-host", hashed("other.example") +
+      " ssh-ed25519 " + key + "\n")
+    r("refused-bracket-other-host", "[partner.example.evil]:22 "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-key-cut-short", "partner.example ssh-ed25519 " +
+      key[:-4] + "\n")
+
+
 # ---- witness serve's request heads (fuzz_witness_http) ----
 
 def witness_http():
@@ -839,7 +884,7 @@ def witness_http():
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
            "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
-           "dkim_dns", "witness_http", "tiles")
+           "dkim_dns", "witness_http", "tiles", "known_hosts")
 
 
 def main():
@@ -873,6 +918,7 @@ def main():
             "dkim_dns": dkim_dns,
             "witness_http": witness_http,
             "tiles": lambda: tiles(build),
+            "known_hosts": lambda: known_hosts(k1),
         }
         for target in TARGETS:
             if target in only:
