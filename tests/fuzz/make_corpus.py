@@ -836,6 +836,8 @@ def known_hosts(k1):
       "ssh-ed25519 " + key + "\n")
     r("refused-key-cut-short", "partner.example ssh-ed25519 " +
       key[:-4] + "\n")
+    # fgets cut this at 16,895 bytes and read the rest as a line: known
+    r("refused-comment-over-16-kib", "#" + "x" * 16894 + line)
 
 
 # ---- witness serve's request heads (fuzz_witness_http) ----
