@@ -153,6 +153,9 @@ int custody_dkim__read_answer(struct custody_dkim_key *k,
 	count = ns_msg_count(msg, ns_s_an);
 	for (i = 0; i < count; i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0) {
+			/* nothing from a reply that does not parse, not
+			 * even a TXT record read before the fault */
+			custody_dkim__key_clear(k);
 			set_status(k, "temperror", "the DNS answer is "
 				"malformed");
 			return 0;

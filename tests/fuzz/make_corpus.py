@@ -782,6 +782,10 @@ def dkim_dns():
     r("refused-cut-short", whole[:len(whole) - 7])
     r("refused-header-only", whole[:12])
     r("refused-empty", b"")
+    # the TXT record was kept from a reply whose next record is broken
+    r("refused-txt-then-a-broken-record", dns_reply([dns_rr(
+        txt, dns_strings(record)), dns_rr(txt, b"\3v=x",
+                                          name=b"\xc0\xf2")]))
 
 
 def tiles(build):
