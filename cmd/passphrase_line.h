@@ -28,12 +28,12 @@ enum cli_passphrase_problem {
 static inline enum cli_passphrase_problem cli_passphrase_line(
 	const char *text, size_t len, size_t *len_out)
 {
-	const char *nl = memchr(text, '\n', len);
-	const char *nul;
+	const char *nl, *nul;
 
 	*len_out = 0;
 	if (len == 0)
 		return CLI_PASSPHRASE_EMPTY;
+	nl = memchr(text, '\n', len);
 	if (nl != NULL)
 		len = (size_t)(nl - text);
 	if (len > 0 && text[len - 1] == '\r')

@@ -2,7 +2,8 @@
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
 tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
-tlog_index, dkim_dns, witness_http, tiles and known_hosts (entry, proof and witness have
+tlog_index, dkim_dns, witness_http, tiles, known_hosts and passphrase
+(entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -844,6 +845,22 @@ def known_hosts(k1):
     r("refused-comment-over-16-kib", "#" + "x" * 16894 + line)
 
 
+# ---- passphrase files (fuzz_passphrase) ----
+
+def passphrase():
+    r = lambda name, data: out("passphrase", name, data)
+    r("valid-line", "correct horse battery staple\n")
+    r("valid-no-newline", "correct horse battery staple")
+    r("valid-crlf-and-more-lines", "s3cret\r\nsecond line\n")
+    r("valid-empty-line", "\n")
+    r("valid-1024-bytes", "x" * 1024 + "\n")
+    r("valid-1024-bytes-crlf", "x" * 1024 + "\r\n")
+    r("valid-utf8", "pässwört ✓\n")
+    r("refused-empty", "")
+    r("refused-1025-bytes", "x" * 1025 + "\n")
+    r("refused-1025-bytes-no-newline", "x" * 1025)
+
+
 # ---- witness serve's request heads (fuzz_witness_http) ----
 
 def witness_http():
@@ -890,7 +907,8 @@ def witness_http():
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
            "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
-           "dkim_dns", "witness_http", "tiles", "known_hosts")
+           "dkim_dns", "witness_http", "tiles", "known_hosts",
+           "passphrase")
 
 
 def main():
@@ -925,6 +943,7 @@ def main():
             "witness_http": witness_http,
             "tiles": lambda: tiles(build),
             "known_hosts": lambda: known_hosts(k1),
+            "passphrase": passphrase,
         }
         for target in TARGETS:
             if target in only:
