@@ -45,6 +45,10 @@ static int from_file(const char *path, char *out, size_t *len_out)
 		cli_error("%s: the passphrase is longer than %d bytes", path,
 			CLI_PASSPHRASE_MAX);
 		break;
+	case CLI_PASSPHRASE_NUL:
+		cli_error("%s: the passphrase holds a NUL byte (custody "
+			"would read only the bytes before it)", path);
+		break;
 	}
 	explicit_bzero(out, CLI_PASSPHRASE_MAX + 2);
 	return EXIT_FAILED;

@@ -16,19 +16,20 @@
 enum cli_passphrase_problem {
 	CLI_PASSPHRASE_OK = 0,
 	CLI_PASSPHRASE_EMPTY,       /* no byte at all */
-	CLI_PASSPHRASE_LONG         /* more than CLI_PASSPHRASE_MAX bytes */
+	CLI_PASSPHRASE_LONG,        /* more than CLI_PASSPHRASE_MAX bytes */
+	CLI_PASSPHRASE_NUL          /* a NUL byte in the line */
 };
 
 /*
  * text[0 .. len): a file's first bytes, through its first "\n" or at
  * most CLI_PASSPHRASE_MAX + 2 of them. The passphrase is text[0 ..
  * *len_out): the line without its "\n" or "\r\n" (a "\r" at the end of
- * the file goes too), up to a NUL byte if there is one.
+ * the file goes too).
  */
 static inline enum cli_passphrase_problem cli_passphrase_line(
 	const char *text, size_t len, size_t *len_out)
 {
-	const char *nl, *nul;
+	const char *nl;
 
 	*len_out = 0;
 	if (len == 0)
@@ -40,8 +41,8 @@ static inline enum cli_passphrase_problem cli_passphrase_line(
 		len--;
 	if (len > CLI_PASSPHRASE_MAX)
 		return CLI_PASSPHRASE_LONG;
-	if ((nul = memchr(text, '\0', len)) != NULL)
-		len = (size_t)(nul - text);
+	if (memchr(text, '\0', len) != NULL)
+		return CLI_PASSPHRASE_NUL;
 	*len_out = len;
 	return CLI_PASSPHRASE_OK;
 }

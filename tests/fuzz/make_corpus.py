@@ -859,6 +859,8 @@ def passphrase():
     r("refused-empty", "")
     r("refused-1025-bytes", "x" * 1025 + "\n")
     r("refused-1025-bytes-no-newline", "x" * 1025)
+    # read as "abc" once: the bytes after a NUL went unread
+    r("refused-nul-byte", "abc\0def\n")
 
 
 # ---- witness serve's request heads (fuzz_witness_http) ----
