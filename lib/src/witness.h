@@ -3,6 +3,7 @@
 #define CUSTODY_SRC_WITNESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "custody/witness.h"
 #include "cosignature.h"
 #include "note.h"
@@ -56,5 +57,14 @@ struct custody_witness__request {
  */
 void custody_witness__read_head(struct custody_witness__request *req,
 	const char *buf, size_t have);
+
+/*
+ * The size in a witness's 409 answer to add-checkpoint (body[0 .. len):
+ * c2sp.org/tlog-witness, text/x.tlog.size): canonical decimal digits
+ * that fit in 64 bits, then a newline or nothing. 0 and *out, or -1 for
+ * any other body. (witness_cosign.c)
+ */
+int custody_witness__conflict_size(const char *body, size_t len,
+	uint64_t *out);
 
 #endif
