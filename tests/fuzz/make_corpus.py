@@ -2,8 +2,8 @@
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
 tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
-tlog_index, dkim_dns, witness_http, tiles, known_hosts and passphrase
-(entry, proof and witness have
+tlog_index, dkim_dns, witness_http, tiles, known_hosts, passphrase and
+witness_409 (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -863,6 +863,25 @@ def passphrase():
     r("refused-nul-byte", "abc\0def\n")
 
 
+# ---- a witness's 409 answer to cosign (fuzz_witness_409) ----
+
+def witness_409():
+    r = lambda name, data: out("witness_409", name, data)
+    r("valid-size", "10\n")
+    r("valid-zero", "0\n")
+    r("valid-no-newline", "123456")
+    r("valid-largest", "18446744073709551615\n")
+    r("refused-empty", "")
+    r("refused-newline-only", "\n")
+    r("refused-over-64-bits", "18446744073709551616\n")
+    r("refused-leading-zero", "010\n")
+    r("refused-text-after", "10 cosigned already\n")
+    r("refused-two-lines", "10\n11\n")
+    r("refused-crlf", "10\r\n")
+    r("refused-sign", "+10\n")
+    r("refused-space-before", " 10\n")
+
+
 # ---- witness serve's request heads (fuzz_witness_http) ----
 
 def witness_http():
@@ -910,7 +929,7 @@ TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
            "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
            "dkim_dns", "witness_http", "tiles", "known_hosts",
-           "passphrase")
+           "passphrase", "witness_409")
 
 
 def main():
@@ -946,6 +965,7 @@ def main():
             "tiles": lambda: tiles(build),
             "known_hosts": lambda: known_hosts(k1),
             "passphrase": passphrase,
+            "witness_409": witness_409,
         }
         for target in TARGETS:
             if target in only:
