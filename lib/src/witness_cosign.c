@@ -263,8 +263,8 @@ static void *post(void *opaque)
 	if (said > q->size)
 		snprintf(out->message, sizeof(out->message), "%s has cosigned "
 			"a checkpoint of size %" PRIu64 " of this origin, "
-			"larger than this archive's %" PRIu64 ": someone signed "
-			"checkpoints this archive does not hold (a fork), or "
+			"larger than this archive's %" PRIu64 ": someone "
+			"signed checkpoints this archive does not hold (a fork), or "
 			"this copy is behind; sync it, and compare with the "
 			"witness's evidence", q->url.ptr, said, q->size);
 	else if (said == q->old)

@@ -5,7 +5,8 @@
  * folder removed at exit, under /dev/shm when it can be written), for
  * the SSH host key ssh-ed25519 of RFC 8032 section 7.1 TEST 1's seed,
  * given to the check raw. The input is HOST, NUL, the file (an empty
- * HOST, or one of 256 bytes or more: partner.example). Besides "never crash, never leak", it checks:
+ * HOST, or one of 256 bytes or more: partner.example). Besides "never
+ * crash, never leak", it checks:
  *   - the answer is 0 (known) or -1 (refused), and a refusal's message
  *     names the host, the key's SHA256 fingerprint and the file;
  *   - known only if some line of the file, read here on its own (cut at

@@ -243,7 +243,8 @@ static void check_opened(struct custody_tiles *t, uint64_t size,
 	state_text(text, sizeof(text), size);
 	if (state->len != strlen(text) || memcmp(state->text, text,
 	    state->len) != 0)
-		broken("a state file accepted that custody does not write", NULL);
+		broken("a state file accepted that custody does not write",
+			NULL);
 	if (size == LEAVES && tile_changed)
 		broken("a changed rightmost tile accepted", NULL);
 	/* the empty tree, one full tile, and the whole store */
@@ -278,7 +279,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1) {
 		write_file(edge_file, parts[1].text, parts[1].len);
 		tile_changed = parts[1].len != saved_edge.size ||
-			memcmp(parts[1].text, saved_edge.ptr, parts[1].len) != 0;
+			memcmp(parts[1].text, saved_edge.ptr,
+			parts[1].len) != 0;
 	}
 	rc = custody_tiles__open(&t, store_dir, &held, &err);
 	if (rc == 0) {

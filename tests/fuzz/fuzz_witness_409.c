@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = snprintf(back, sizeof(back), "%" PRIu64, said);
 		if (!((size_t)n == size || ((size_t)n + 1 == size &&
 		    body[n] == '\n')) || memcmp(back, body, (size_t)n) != 0)
-			broken("a size that is not the body written back", NULL);
+			broken("a size that is not the body written back",
+				NULL);
 	} else if (said != 12345) {
 		broken("a refusal that set the size", NULL);
 	}

@@ -97,7 +97,8 @@ static long long content_length(const char *head, size_t head_len,
 		long long n = 0;
 		int digits = 0;
 
-		if (eol - p > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+		if (eol - p > 15 &&
+		    strncasecmp(p, "content-length:", 15) == 0) {
 			(*count)++;
 			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
@@ -184,7 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    alone.expect_continue != req.expect_continue ||
 		    strcmp(alone.method, req.method) != 0 ||
 		    strcmp(alone.target, req.target) != 0)
-			broken("bytes after the head changed the verdict", NULL);
+			broken("bytes after the head changed the verdict",
+				NULL);
 	}
 	if (req.status == 0)
 		check_route(&req, buf, req.head_len, have);
