@@ -22,26 +22,36 @@ static size_t chomp(char *s, size_t len)
 static int from_file(const char *path, char *out, size_t *len_out)
 {
 	FILE *f = cli_fopen_input(path, "the passphrase file");
-	size_t len;
+	size_t n = 0;
+	int c = 0;
 
 	if (f == NULL) {
 		return EXIT_FAILED;
 	}
-	if (fgets(out, CLI_PASSPHRASE_MAX + 2, f) == NULL) {
-		fclose(f);
-		cli_error("%s: the passphrase file is empty", path);
-		return EXIT_FAILED;
-	}
+	/* the first line, a byte at a time: a pipe's writer need not
+	 * close it after the line */
+	while (n < CLI_PASSPHRASE_MAX + 2 && c != '\n' &&
+	    (c = getc(f)) != EOF)
+		out[n++] = (char)c;
 	fclose(f);
-	len = strlen(out);
-	if (len > CLI_PASSPHRASE_MAX && out[len - 1] != '\n') {
-		explicit_bzero(out, CLI_PASSPHRASE_MAX + 2);
+	switch (cli_passphrase_line(out, n, len_out)) {
+	case CLI_PASSPHRASE_OK:
+		out[*len_out] = '\0';
+		return EXIT_OK;
+	case CLI_PASSPHRASE_EMPTY:
+		cli_error("%s: the passphrase file is empty", path);
+		break;
+	case CLI_PASSPHRASE_LONG:
 		cli_error("%s: the passphrase is longer than %d bytes", path,
 			CLI_PASSPHRASE_MAX);
-		return EXIT_FAILED;
+		break;
+	case CLI_PASSPHRASE_NUL:
+		cli_error("%s: the passphrase holds a NUL byte (custody "
+			"would read only the bytes before it)", path);
+		break;
 	}
-	*len_out = chomp(out, len);
-	return EXIT_OK;
+	explicit_bzero(out, CLI_PASSPHRASE_MAX + 2);
+	return EXIT_FAILED;
 }
 
 /* The terminal's settings while echo is off, to restore on a signal. */

@@ -4,9 +4,7 @@
 
 #include <stddef.h>
 #include <custody.h>
-
-/* Longest passphrase accepted, in bytes. */
-#define CLI_PASSPHRASE_MAX 1024
+#include "passphrase_line.h"
 
 /*
  * The passphrase, from --passphrase-file FILE (its first line), else

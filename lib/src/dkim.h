@@ -56,6 +56,14 @@ void custody_dkim__key_clear(struct custody_dkim_key *k);
 int custody_dkim__lookup(struct custody_dkim_key *k, const char *resolver,
 	unsigned int timeout, custody_error **err);
 
+/* Read a DNS reply to k->query's TXT question, answer[0 .. len) as
+ * res_nquery left it (at most 64 KiB are read): k->rdata and k->text
+ * from its first TXT record, k->dnssec "ad" when the AD bit is set, and
+ * k->status. A malformed reply is k->status, not an error; only out of
+ * memory returns non-zero. k->rdata and k->text must be NULL. */
+int custody_dkim__read_answer(struct custody_dkim_key *k,
+	const unsigned char *answer, size_t len, custody_error **err);
+
 /* Check a resolver "ADDR[:PORT]" (NULL when it is one, else why not). */
 const char *custody_dkim__resolver_problem(const char *resolver);
 

@@ -135,14 +135,60 @@ static int join_strings(struct custody_dkim_key *k, custody_error **err)
 	return 0;
 }
 
+int custody_dkim__read_answer(struct custody_dkim_key *k,
+	const unsigned char *answer, size_t len, custody_error **err)
+{
+	ns_msg msg;
+	ns_rr rr;
+	int i, count, ntxt = 0, rc;
+
+	if (len > ANSWER_MAX)
+		len = ANSWER_MAX;
+	if (ns_initparse(answer, (int)len, &msg) != 0) {
+		set_status(k, "temperror", "the DNS answer is malformed");
+		return 0;
+	}
+	if (ns_msg_getflag(msg, ns_f_ad))
+		snprintf(k->dnssec, sizeof(k->dnssec), "ad");
+	count = ns_msg_count(msg, ns_s_an);
+	for (i = 0; i < count; i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0) {
+			/* nothing from a reply that does not parse, not
+			 * even a TXT record read before the fault */
+			custody_dkim__key_clear(k);
+			set_status(k, "temperror", "the DNS answer is "
+				"malformed");
+			return 0;
+		}
+		if (ns_rr_type(rr) != ns_t_txt)
+			continue;       /* a CNAME on the way */
+		if (ntxt++ > 0)
+			continue;
+		k->rdata_len = ns_rr_rdlen(rr);
+		k->rdata = malloc(k->rdata_len ? k->rdata_len : 1);
+		if (k->rdata == NULL)
+			return custody__oom(err);
+		memcpy(k->rdata, ns_rr_rdata(rr), k->rdata_len);
+	}
+	if (ntxt == 0) {
+		set_status(k, "nokey", "no TXT record at that name");
+		return 0;
+	}
+	set_status(k, "ok", "");
+	if ((rc = join_strings(k, err)) != 0)
+		return rc;
+	if (ntxt > 1)
+		set_status(k, "permerror", "DNS answered with more than one "
+			"TXT record");
+	return 0;
+}
+
 int custody_dkim__lookup(struct custody_dkim_key *k, const char *resolver,
 	unsigned int timeout, custody_error **err)
 {
 	struct __res_state state;
 	unsigned char *answer = NULL;
-	ns_msg msg;
-	ns_rr rr;
-	int len, i, count, ntxt = 0, rc = 0;
+	int len, rc = 0;
 
 	memset(&state, 0, sizeof(state));
 	snprintf(k->source, sizeof(k->source), "dns");
@@ -207,41 +253,7 @@ int custody_dkim__lookup(struct custody_dkim_key *k, const char *resolver,
 	}
 	if (len > ANSWER_MAX)
 		len = ANSWER_MAX;
-	if (ns_initparse(answer, len, &msg) != 0) {
-		set_status(k, "temperror", "the DNS answer is malformed");
-		goto done;
-	}
-	if (ns_msg_getflag(msg, ns_f_ad))
-		snprintf(k->dnssec, sizeof(k->dnssec), "ad");
-	count = ns_msg_count(msg, ns_s_an);
-	for (i = 0; i < count; i++) {
-		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0) {
-			set_status(k, "temperror", "the DNS answer is "
-				"malformed");
-			goto done;
-		}
-		if (ns_rr_type(rr) != ns_t_txt)
-			continue;       /* a CNAME on the way */
-		if (ntxt++ > 0)
-			continue;
-		k->rdata_len = ns_rr_rdlen(rr);
-		k->rdata = malloc(k->rdata_len ? k->rdata_len : 1);
-		if (k->rdata == NULL) {
-			rc = custody__oom(err);
-			goto done;
-		}
-		memcpy(k->rdata, ns_rr_rdata(rr), k->rdata_len);
-	}
-	if (ntxt == 0) {
-		set_status(k, "nokey", "no TXT record at that name");
-		goto done;
-	}
-	set_status(k, "ok", "");
-	if ((rc = join_strings(k, err)) != 0)
-		goto done;
-	if (ntxt > 1)
-		set_status(k, "permerror", "DNS answered with more than one "
-			"TXT record");
+	rc = custody_dkim__read_answer(k, answer, (size_t)len, err);
 done:
 	free(answer);
 	res_nclose(&state);

@@ -140,8 +140,9 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 {
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	const char *file = getenv("CUSTODY_SSH_KNOWN_HOSTS");
-	char path[4096], line[KEY_MAX + 512];
+	char path[4096], *line = NULL;
 	unsigned char *key = NULL;
+	size_t room = 0;
 	int known = 0, revoked = 0;
 	FILE *f;
 
@@ -163,7 +164,10 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 		refuse(hk, host, file, 0);   /* no file: no key is known */
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL && !revoked) {
+	/* whole lines, however long: a line cut at a buffer's end would
+	 * have its rest read as a line of its own (a comment's tail as an
+	 * entry) */
+	while (!revoked && getline(&line, &room, f) >= 0) {
 		size_t len = 0;
 		int m = line_key(line, host, key, &len);
 
@@ -175,6 +179,7 @@ int custody_sync__check_host(git_cert *cert, int valid, const char *host,
 		}
 	}
 	fclose(f);
+	free(line);
 	free(key);
 	if (revoked || !known) {
 		refuse(hk, host, file, revoked);

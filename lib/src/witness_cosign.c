@@ -22,6 +22,7 @@
 #include "proof.h"
 #include "tiles.h"
 #include "tlog.h"
+#include "witness.h"
 #include "custody/witness.h"
 
 #include <inttypes.h>
@@ -139,6 +140,27 @@ static int request_body(struct custody_tiles *t, uint64_t old,
 	return 0;
 }
 
+int custody_witness__conflict_size(const char *body, size_t len,
+	uint64_t *out)
+{
+	uint64_t size = 0;
+	size_t digits = 0;
+
+	while (digits < len && body[digits] >= '0' && body[digits] <= '9') {
+		unsigned d = (unsigned)(body[digits] - '0');
+
+		if (size > (UINT64_MAX - d) / 10)
+			return -1;
+		size = size * 10 + d;
+		digits++;
+	}
+	if (digits == 0 || (body[0] == '0' && digits > 1) ||
+	    !(digits == len || (digits + 1 == len && body[digits] == '\n')))
+		return -1;
+	*out = size;
+	return 0;
+}
+
 /* The first line of an answer's body, printable, for a message. */
 static void reason(const custody_buf *body, char *out, size_t max)
 {
@@ -198,8 +220,8 @@ static void *post(void *opaque)
 	custody_buf both = CUSTODY_BUF_INIT;
 	custody_error *why = NULL;
 	custody_cosign_witness *out = q->out;
-	unsigned long long said;
-	char text[220], *end;
+	uint64_t said;
+	char text[220];
 
 	q->finished = 1;
 	if (custody_http__post(q->url.ptr, "text/plain; charset=utf-8",
@@ -230,25 +252,25 @@ static void *post(void *opaque)
 	}
 	reason(&reply.body, text, sizeof(text));
 	if (reply.status != 409 || !custody_http__media_type_is(
-	    reply.content_type, "text/x.tlog.size") || reply.body.size == 0 ||
-	    reply.body.ptr[0] < '0' || reply.body.ptr[0] > '9') {
+	    reply.content_type, "text/x.tlog.size") ||
+	    custody_witness__conflict_size(reply.body.ptr, reply.body.size,
+	    &said) != 0) {
 		snprintf(out->message, sizeof(out->message), "%s answered "
 			"HTTP %ld: %s", q->url.ptr, reply.status,
 			text[0] ? text : "(no reason given)");
 		goto done;
 	}
-	said = strtoull(reply.body.ptr, &end, 10);
 	if (said > q->size)
 		snprintf(out->message, sizeof(out->message), "%s has cosigned "
-			"a checkpoint of size %llu of this origin, larger "
-			"than this archive's %" PRIu64 ": someone signed "
-			"checkpoints this archive does not hold (a fork), or "
+			"a checkpoint of size %" PRIu64 " of this origin, "
+			"larger than this archive's %" PRIu64 ": someone "
+			"signed checkpoints this archive does not hold (a fork), or "
 			"this copy is behind; sync it, and compare with the "
 			"witness's evidence", q->url.ptr, said, q->size);
 	else if (said == q->old)
 		snprintf(out->message, sizeof(out->message), "%s answered 409 "
-			"with the size the request gave (%llu)", q->url.ptr,
-			said);
+			"with the size the request gave (%" PRIu64 ")",
+			q->url.ptr, said);
 	else {
 		q->said = said;
 		q->finished = 0;

@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#define HEAD_MAX 8192
-#define BODY_MAX (128 * 1024)
+#define HEAD_MAX CUSTODY_WITNESS__HEAD_MAX
+#define BODY_MAX CUSTODY_WITNESS__BODY_MAX
 
 struct server {
 	custody_witness *w;
@@ -135,20 +135,6 @@ static ssize_t receive(int fd, char *buf, size_t have, size_t room,
 	return (ssize_t)have;
 }
 
-/* Case-insensitive match of a header line's name. */
-static const char *header_value(const char *line, size_t len,
-	const char *name)
-{
-	size_t n = strlen(name);
-
-	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
-		return NULL;
-	line += n + 1;
-	while (*line == ' ' || *line == '\t')
-		line++;
-	return line;
-}
-
 static void log_line(const struct server *s, const char *method,
 	const char *target, int status, const char *detail)
 {
@@ -164,25 +150,12 @@ static void log_line(const struct server *s, const char *method,
 	s->opts->logged(line, s->opts->payload);
 }
 
-static int is_hex64(const char *s, size_t len)
-{
-	if (len != 64)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static void handle(struct server *s, int fd)
 {
 	char *buf = malloc(HEAD_MAX + BODY_MAX);
 	long long deadline = now_ms() + s->opts->timeout_ms;
-	char method[17] = "-", target[257] = "-";
-	const char *eol, *p, *head_end;
-	size_t head_len, body_len = 0, have;
-	int chunked = 0, expect = 0, lengths = 0;
+	struct custody_witness__request req;
+	size_t have;
 	ssize_t got;
 
 	if (buf == NULL) {
@@ -193,119 +166,40 @@ static void handle(struct server *s, int fd)
 	if (got < 0) {
 		if (got == -2)
 			respond_text(fd, 408, "request took too long\n");
-		log_line(s, method, target, got == -2 ? 408 : 0,
+		log_line(s, "-", "-", got == -2 ? 408 : 0,
 			"connection closed before a request");
 		goto done;
 	}
 	have = (size_t)got;
-	head_end = memmem(buf, have, "\r\n\r\n", 4);
-	if (head_end == NULL) {
-		respond_text(fd, 431, "request head over 8 KiB\n");
-		log_line(s, method, target, 431, NULL);
+	custody_witness__read_head(&req, buf, have);
+	if (req.status != 0) {
+		respond(fd, req.status, "text/plain; charset=utf-8", req.text,
+			strlen(req.text), req.allow);
+		log_line(s, req.method, req.target, req.status, req.detail);
 		goto done;
 	}
-	head_len = (size_t)(head_end - buf) + 4;
-	/* request line: METHOD SP TARGET SP HTTP/1.x */
-	eol = memmem(buf, head_len, "\r\n", 2);
-	{
-		const char *sp1 = memchr(buf, ' ', (size_t)(eol - buf));
-		const char *sp2 = sp1 ? memchr(sp1 + 1, ' ',
-			(size_t)(eol - sp1 - 1)) : NULL;
-
-		if (sp1 == NULL || sp2 == NULL || sp1 - buf > 16 ||
-		    sp2 - sp1 - 1 > 256 || sp2 - sp1 - 1 == 0 ||
-		    eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
-		    (sp2[8] != '0' && sp2[8] != '1')) {
-			respond_text(fd, 400, "not an HTTP/1.x request line\n");
-			log_line(s, method, target, 400, "bad request line");
-			goto done;
-		}
-		memcpy(method, buf, (size_t)(sp1 - buf));
-		method[sp1 - buf] = '\0';
-		memcpy(target, sp1 + 1, (size_t)(sp2 - sp1 - 1));
-		target[sp2 - sp1 - 1] = '\0';
-	}
-	for (p = eol + 2; p < head_end; p = eol + 2) {
-		const char *v;
-		size_t len;
-
-		eol = memmem(p, (size_t)(head_end + 2 - p), "\r\n", 2);
-		len = (size_t)(eol - p);
-		if ((v = header_value(p, len, "content-length")) != NULL) {
-			uint64_t n = 0;
-			const char *q = v;
-
-			/* every digit is read; the value stops growing
-			 * past the limit, so it cannot overflow */
-			for (; q < eol && *q >= '0' && *q <= '9'; q++)
-				if (n <= BODY_MAX)
-					n = n * 10 + (uint64_t)(*q - '0');
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q == v || q != eol || lengths++ > 0) {
-				respond_text(fd, 400, "bad Content-Length\n");
-				log_line(s, method, target, 400,
-					"bad Content-Length");
-				goto done;
-			}
-			if (n > BODY_MAX) {
-				respond_text(fd, 413, "request body over 128 "
-					"KiB\n");
-				log_line(s, method, target, 413, NULL);
-				goto done;
-			}
-			body_len = (size_t)n;
-		} else if (header_value(p, len, "transfer-encoding") != NULL) {
-			chunked = 1;
-		} else if ((v = header_value(p, len, "expect")) != NULL) {
-			expect = strncasecmp(v, "100-continue", 12) == 0;
-		}
-	}
-	if (chunked) {
-		respond_text(fd, 501, "Transfer-Encoding is not supported: "
-			"send Content-Length\n");
-		log_line(s, method, target, 501, NULL);
-		goto done;
-	}
-	if (strcmp(target, "/add-checkpoint") == 0) {
+	if (req.route == CUSTODY_WITNESS__ADD_CHECKPOINT) {
 		custody_witness_answer a = CUSTODY_WITNESS_ANSWER_INIT;
 		custody_error *err = NULL;
+		size_t want = req.head_len + req.body_len;
 		char detail[400];
 
-		if (strcmp(method, "POST") != 0) {
-			respond(fd, 405, "text/plain; charset=utf-8",
-				"use POST\n", 9, "Allow: POST\r\n");
-			log_line(s, method, target, 405, NULL);
-			goto done;
-		}
-		if (lengths == 0) {
-			respond_text(fd, 411, "Content-Length required\n");
-			log_line(s, method, target, 411, NULL);
-			goto done;
-		}
-		if (expect && have == head_len &&
+		if (req.expect_continue && have == req.head_len &&
 		    send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 0)
 			goto done;
-		got = receive(fd, buf, have, head_len + body_len,
-			head_len + body_len, deadline);
-		if (got < 0 || (size_t)got < head_len + body_len) {
+		got = receive(fd, buf, have, want, want, deadline);
+		if (got < 0 || (size_t)got < want) {
 			if (got == -2)
 				respond_text(fd, 408, "request took too "
 					"long\n");
-			log_line(s, method, target, got == -2 ? 408 : 0,
+			log_line(s, req.method, req.target, got == -2 ? 408 : 0,
 				"incomplete body");
 			goto done;
 		}
-		if ((size_t)got > head_len + body_len) {
-			respond_text(fd, 400, "more bytes than Content-Length "
-				"(one request per connection)\n");
-			log_line(s, method, target, 400, "extra bytes");
-			goto done;
-		}
-		if (custody_witness_add_checkpoint(s->w, buf + head_len,
-		    body_len, &a, &err) != 0) {
+		if (custody_witness_add_checkpoint(s->w, buf + req.head_len,
+		    req.body_len, &a, &err) != 0) {
 			respond_text(fd, 500, "the witness cannot answer now\n");
-			log_line(s, method, target, 500,
+			log_line(s, req.method, req.target, 500,
 				custody_error_message(err));
 			custody_error_free(err);
 			goto done;
@@ -318,29 +212,20 @@ static void handle(struct server *s, int fd)
 			" (evidence kept)" : "", a.status == 200 ? "" : ": ",
 			a.status == 200 || a.body.size == 0 ? 0 :
 			(int)(a.body.size - 1), a.body.ptr ? a.body.ptr : "");
-		log_line(s, method, target, a.status, detail);
+		log_line(s, req.method, req.target, a.status, detail);
 		custody_witness_answer_dispose(&a);
-		goto done;
-	}
-	if (target[0] == '/' && strlen(target) == 1 + 64 + 11 &&
-	    is_hex64(target + 1, 64) && strcmp(target + 65, "/checkpoint") == 0) {
+	} else {
 		custody_buf note = CUSTODY_BUF_INIT;
 		custody_error *err = NULL;
 		char hash[65];
 		int rc;
 
-		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-			respond(fd, 405, "text/plain; charset=utf-8",
-				"use GET\n", 8, "Allow: GET\r\n");
-			log_line(s, method, target, 405, NULL);
-			goto done;
-		}
-		memcpy(hash, target + 1, 64);
+		memcpy(hash, req.target + 1, 64);
 		hash[64] = '\0';
 		rc = custody_witness_latest(s->w, hash, &note, &err);
 		if (rc == 0)
 			respond(fd, 200, "text/plain; charset=utf-8", note.ptr,
-				strcmp(method, "HEAD") == 0 ? 0 : note.size,
+				strcmp(req.method, "HEAD") == 0 ? 0 : note.size,
 				NULL);
 		else if (rc == CUSTODY_ENOTFOUND)
 			respond_text(fd, 404, "nothing cosigned for this "
@@ -348,17 +233,13 @@ static void handle(struct server *s, int fd)
 		else
 			respond_text(fd, 500, "the witness cannot answer "
 				"now\n");
-		log_line(s, method, target, rc == 0 ? 200 :
+		log_line(s, req.method, req.target, rc == 0 ? 200 :
 			rc == CUSTODY_ENOTFOUND ? 404 : 500,
 			rc != 0 && rc != CUSTODY_ENOTFOUND ?
 			custody_error_message(err) : NULL);
 		custody_error_free(err);
 		custody_buf_dispose(&note);
-		goto done;
 	}
-	respond_text(fd, 404, "not found: this is a witness "
-		"(POST /add-checkpoint)\n");
-	log_line(s, method, target, 404, NULL);
 done:
 	free(buf);
 }

@@ -300,6 +300,50 @@ test_cosign__the_size_is_learnt_from_a_409() {
 		11 "w1's state"
 }
 
+# A 409 whose body is not one size (c2sp.org/tlog-witness: decimal,
+# then a newline) is the witness's answer, not a size to ask again
+# from; once "1 cosigned already" was read as 1 and asked from.
+test_cosign__a_409_body_that_is_not_a_size_is_refused() {
+	outlet coll example.org/leaks
+	trap stop_servers EXIT
+	export no_proxy='*'
+	witness_up 1
+	local port url body
+	url=$(cat "$TMP/w1.url")
+	port=${url##*:}
+	witness_down 1
+	cd coll
+	run witness add w1 "$url" "$TMP/w1.wkey"
+	expect_rc 0
+	cd "$TMP"
+	for body in '1 cosigned already\n' '18446744073709551616\n' '01\n'; do
+		"$PYTHON" - "$port" "$body" <<'PY' &
+import http.server, sys
+body = sys.argv[2].replace("\\n", "\n").encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(409)
+        self.send_header("Content-Type", "text/x.tlog.size")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+		SERVERS+=("$!")
+		wait_port "$port" "$!" || fail "the 409 server did not start"
+		cd coll
+		run cosign
+		expect_rc 1
+		expect_err_has "custody: w1: $url/add-checkpoint answered HTTP 409: ${body%\\n}"
+		cd "$TMP"
+		kill "$!" 2>/dev/null
+		wait "$!" 2>/dev/null || true
+	done
+}
+
 test_cosign__a_split_view_is_refused_kept_and_fails_the_reader() {
 	outlet coll example.org/leaks
 	three_witnesses

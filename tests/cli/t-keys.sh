@@ -109,6 +109,32 @@ test_keys__wrong_passphrase_is_refused_and_nothing_is_written() {
 	expect_rc 0
 }
 
+# A NUL byte in a passphrase file: once the bytes after it went unread
+# (the passphrase below was taken as $CUSTODY_PASSPHRASE alone).
+test_keys__a_nul_byte_in_a_passphrase_file_is_refused() {
+	make_collection coll
+	cd coll
+	run init
+	expect_rc 0
+	local before
+	before=$(snapshot .custody)
+	printf '%s\0more\n' "$CUSTODY_PASSPHRASE" >"$TMP/pass"
+	run add memos --passphrase-file "$TMP/pass"
+	expect_rc 1
+	expect_err "custody: $TMP/pass: the passphrase holds a NUL byte (custody would read only the bytes before it)"
+	expect_eq "$(snapshot .custody)" "$before" "archive"
+	# an empty file, and a line of 1025 bytes
+	: >"$TMP/pass"
+	run add memos --passphrase-file "$TMP/pass"
+	expect_rc 1
+	expect_err "custody: $TMP/pass: the passphrase file is empty"
+	printf '%01025d\n' 0 >"$TMP/pass"
+	run add memos --passphrase-file "$TMP/pass"
+	expect_rc 1
+	expect_err "custody: $TMP/pass: the passphrase is longer than 1024 bytes"
+	expect_eq "$(snapshot .custody)" "$before" "archive"
+}
+
 test_keys__no_passphrase_without_terminal_says_how() {
 	make_collection coll
 	cd coll

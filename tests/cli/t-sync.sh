@@ -330,7 +330,14 @@ test_ssh__an_unknown_host_key_is_refused() {
 	CUSTODY_SSH_KNOWN_HOSTS=$TMP/revoked trun clone "$SSH_URL" c
 	expect_rc 1
 	expect_err_has "the SSH host 127.0.0.1's key ($fp) is revoked in $TMP/revoked;"
-	rm "$TMP/other" "$TMP/other.pub" "$TMP/other_hosts" "$TMP/revoked"
+	# a comment longer than 16 KiB whose end is the host's line: all of
+	# it is the comment (its tail was once read as a line of its own)
+	{ printf '#%16894s' '' | tr ' ' x; cat "$KNOWN"; } >"$TMP/long"
+	CUSTODY_SSH_KNOWN_HOSTS=$TMP/long trun clone "$SSH_URL" c
+	expect_rc 1
+	expect_err_has "the SSH host 127.0.0.1's key ($fp) is not in $TMP/long;"
+	rm "$TMP/other" "$TMP/other.pub" "$TMP/other_hosts" "$TMP/revoked" \
+		"$TMP/long"
 	expect_eq "$(snapshots)" "$before" "everything after the refusals"
 	# a push to a host not known is refused too
 	trun clone "$SSH_URL" c

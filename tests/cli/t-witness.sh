@@ -639,6 +639,27 @@ test_witness__hostile_input_never_stops_the_server() {
 	expect_eq "$BODY" "the checkpoint carries 100 signature lines, at most 99 are taken"
 }
 
+# A request line's method and target are visible ASCII: a NUL byte in
+# them (which once cut "/add-checkpoint\0x" short to "/add-checkpoint"
+# and had it cosigned) is a bad request, and nothing is cosigned.
+test_witness__a_request_line_with_a_nul_byte_is_refused() {
+	archive
+	witness
+	start_witness
+	local port=${ADDR##*:}
+	body "$TMP/r" 0 "" "$TMP/cp1"
+	{ printf 'POST /add-checkpoint\0x HTTP/1.1\r\nContent-Length: %s\r\n\r\n' \
+		"$(wc -c <"$TMP/r")"; cat "$TMP/r"; } >"$TMP/nul"
+	expect_eq "$( (exec 3<>"/dev/tcp/127.0.0.1/$port"; cat "$TMP/nul" >&3
+		timeout 5 head -1 <&3) 2>/dev/null | tr -d '\r')" \
+		"HTTP/1.1 400 Bad Request"
+	expect_eq "$(held)" "none"
+	grep -q '^- - 400 bad request line$' "$TMP/w.err" || fail "$(cat "$TMP/w.err")"
+	# the same body, asked properly, is cosigned from size 0
+	post "$TMP/r"
+	expect_status 200
+}
+
 test_witness__usage_help_and_errors() {
 	local verb
 	for verb in init trust logs serve cosign evidence; do

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Seed corpora for the fuzz targets added with docs/fuzzing.md:
 pubkey, sshsig, openssh_key, pkcs8, policy, allowed_signers, cosignature,
-tsa, index, ignore, dkim_evidence, bag, consistency, reveal and
-tlog_index (entry, proof and witness have
+tsa, index, ignore, dkim_evidence, bag, consistency, reveal,
+tlog_index, dkim_dns, witness_http, tiles, known_hosts, passphrase and
+witness_409 (entry, proof and witness have
 theirs). Run from anywhere, after building (the index seeds are the cache
 files fuzz_index_replay's own archive saved):
 
@@ -761,9 +762,209 @@ def archive_seeds(build, tmp):
                                        b"custody-reveal/v1", 1))
 
 
+# ---- DNS replies for DKIM key records (fuzz_dkim_dns) ----
+
+def dns_name(name):
+    return b"".join(bytes([len(label)]) + label.encode()
+                    for label in name.split(".")) + b"\0"
+
+
+def dns_strings(text):
+    """A TXT RDATA: text in character-strings of at most 255 bytes."""
+    return b"".join(bytes([len(text[i:i + 255])]) + text[i:i + 255]
+                    for i in range(0, len(text), 255)) or b"\0"
+
+
+def dns_rr(rtype, rdata, name=b"\xc0\x0c"):
+    return name + struct.pack(">HHIH", rtype, 1, 300, len(rdata)) + rdata
+
+
+def dns_reply(answers, flags=0x8180, rcode=0, count=None):
+    query = "brisbane._domainkey.example.com"
+    head = struct.pack(">HHHHHH", 0x1234, flags | rcode, 1,
+                       len(answers) if count is None else count, 0, 0)
+    return (head + dns_name(query) + struct.pack(">HH", 16, 1) +
+            b"".join(answers))
+
+
+def dkim_dns():
+    record = dkim_record("rfc8463-brisbane.txt")
+    rsa = dkim_record("rfc6376-brisbane.txt")
+    txt = 16
+    r = lambda name, data: out("dkim_dns", name, data)
+    r("valid-one-string", dns_reply([dns_rr(txt, dns_strings(record))]))
+    r("valid-rsa", dns_reply([dns_rr(txt, dns_strings(rsa))]))
+    r("valid-long-record-in-strings-of-255", dns_reply([dns_rr(
+        txt, dns_strings(rsa + b"; n=" + b"x" * 300))]))
+    r("valid-split-strings", dns_reply([dns_rr(txt, dns_strings(
+        record[:10]) + dns_strings(record[10:]))]))
+    r("valid-ad-bit", dns_reply([dns_rr(txt, dns_strings(record))],
+                                flags=0x81a0))
+    cname = dns_rr(5, dns_name("key.example.net"))
+    r("valid-after-a-cname", dns_reply([cname, dns_rr(
+        txt, dns_strings(record), name=dns_name("key.example.net"))]))
+    r("valid-empty-string", dns_reply([dns_rr(txt, b"\0")]))
+    r("refused-no-answer", dns_reply([]))
+    r("refused-only-a-cname", dns_reply([cname]))
+    r("refused-two-txt-records", dns_reply([
+        dns_rr(txt, dns_strings(record)), dns_rr(txt, dns_strings(b"v=x"))]))
+    r("refused-string-past-record", dns_reply([dns_rr(
+        txt, bytes([200]) + record[:50])]))
+    r("refused-nul-in-record", dns_reply([dns_rr(
+        txt, dns_strings(record[:5] + b"\0" + record[5:]))]))
+    r("refused-answer-count-too-high", dns_reply([dns_rr(
+        txt, dns_strings(record))], count=2))
+    whole = dns_reply([dns_rr(txt, dns_strings(record))])
+    r("refused-cut-short", whole[:len(whole) - 7])
+    r("refused-header-only", whole[:12])
+    r("refused-empty", b"")
+    # the TXT record was kept from a reply whose next record is broken
+    r("refused-txt-then-a-broken-record", dns_reply([dns_rr(
+        txt, dns_strings(record)), dns_rr(txt, b"\3v=x",
+                                          name=b"\xc0\xf2")]))
+
+
+def tiles(build):
+    """The seeds fuzz_tiles_replay's own store made (its roots)."""
+    folder = os.path.join(HERE, "corpus", "tiles")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([os.path.join(build, "tests", "fuzz_tiles_replay"),
+                    "/dev/null"], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, CUSTODY_FUZZ_SEEDS=folder))
+
+
+# ---- known_hosts (fuzz_known_hosts: HOST, NUL, FILE) ----
+
+def known_hosts(k1):
+    import hmac
+    key = base64.b64encode(ssh_blob(raw_pub(k1))).decode()
+    other = base64.b64encode(ssh_blob(bytes(31) + b"\x01")).decode()
+    salt = bytes(range(20))
+    def hashed(host):
+        mac = hmac.new(salt, host.encode(), "sha1").digest()
+        return "|1|%s|%s" % (base64.b64encode(salt).decode(),
+                             base64.b64encode(mac).decode())
+    line = "partner.example ssh-ed25519 " + key + "\n"
+    r = lambda name, text, host="": out("known_hosts", name,
+                                        host.encode() + b"\0" + text.encode())
+    r("valid-plain", line)
+    r("valid-hashed", hashed("partner.example") + " ssh-ed25519 " + key +
+      " comment\n")
+    r("valid-bracket-port", "[partner.example]:2222 ssh-ed25519 " + key +
+      "\n")
+    r("valid-in-a-list", "a.example,partner.example,b.example\t"
+      "ssh-ed25519\t" + key + "\r\n")
+    r("valid-among-others", "# custody partners\n\n"
+      "other.example ssh-ed25519 " + key + "\n"
+      "partner.example ssh-ed25519 " + other + "\n" + line)
+    r("valid-other-host-name", "git.example.org ssh-ed25519 " + key + "\n",
+      "git.example.org")
+    r("refused-empty", "")
+    r("refused-other-host", "other.example ssh-ed25519 " + key + "\n")
+    r("refused-other-key", "partner.example ssh-ed25519 " + other + "\n")
+    r("refused-revoked", "@revoked partner.example ssh-ed25519 " + key +
+      "\n" + line)
+    r("refused-revoked-after-known", line + "@revoked partner.example "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-cert-authority", "@cert-authority partner.example "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-wildcard", "*.example ssh-ed25519 " + key + "\n")
+    r("refused-comment", "#" + line)
+    r("refused-hashed-other-host", hashed("other.example") +
+      " ssh-ed25519 " + key + "\n")
+    r("refused-bracket-other-host", "[partner.example.evil]:22 "
+      "ssh-ed25519 " + key + "\n")
+    r("refused-key-cut-short", "partner.example ssh-ed25519 " +
+      key[:-4] + "\n")
+    # fgets cut this at 16,895 bytes and read the rest as a line: known
+    r("refused-comment-over-16-kib", "#" + "x" * 16894 + line)
+
+
+# ---- passphrase files (fuzz_passphrase) ----
+
+def passphrase():
+    r = lambda name, data: out("passphrase", name, data)
+    r("valid-line", "correct horse battery staple\n")
+    r("valid-no-newline", "correct horse battery staple")
+    r("valid-crlf-and-more-lines", "s3cret\r\nsecond line\n")
+    r("valid-empty-line", "\n")
+    r("valid-1024-bytes", "x" * 1024 + "\n")
+    r("valid-1024-bytes-crlf", "x" * 1024 + "\r\n")
+    r("valid-utf8", "pässwört ✓\n")
+    r("refused-empty", "")
+    r("refused-1025-bytes", "x" * 1025 + "\n")
+    r("refused-1025-bytes-no-newline", "x" * 1025)
+    # read as "abc" once: the bytes after a NUL went unread
+    r("refused-nul-byte", "abc\0def\n")
+
+
+# ---- a witness's 409 answer to cosign (fuzz_witness_409) ----
+
+def witness_409():
+    r = lambda name, data: out("witness_409", name, data)
+    r("valid-size", "10\n")
+    r("valid-zero", "0\n")
+    r("valid-no-newline", "123456")
+    r("valid-largest", "18446744073709551615\n")
+    r("refused-empty", "")
+    r("refused-newline-only", "\n")
+    r("refused-over-64-bits", "18446744073709551616\n")
+    r("refused-leading-zero", "010\n")
+    r("refused-text-after", "10 cosigned already\n")
+    r("refused-two-lines", "10\n11\n")
+    r("refused-crlf", "10\r\n")
+    r("refused-sign", "+10\n")
+    r("refused-space-before", " 10\n")
+
+
+# ---- witness serve's request heads (fuzz_witness_http) ----
+
+def witness_http():
+    h = b"a" * 64
+    body = b"old 0\n\nexample.com/log\n1\nAAAA\n\n"
+    add = b"POST /add-checkpoint HTTP/1.1\r\n"
+    r = lambda name, data: out("witness_http", name, data)
+    r("valid-add-checkpoint", add + b"Host: w.example\r\nContent-Length: "
+      b"%d\r\n\r\n" % len(body) + body)
+    r("valid-add-checkpoint-head-only", add + b"content-length:\t12 \r\n"
+      b"Expect: 100-continue\r\n\r\n")
+    r("valid-add-checkpoint-http10", b"POST /add-checkpoint HTTP/1.0\r\n"
+      b"CONTENT-LENGTH: 0\r\n\r\n")
+    r("valid-latest-get", b"GET /" + h + b"/checkpoint HTTP/1.1\r\n"
+      b"Host: w\r\n\r\n")
+    r("valid-latest-head", b"HEAD /" + h + b"/checkpoint HTTP/1.1\r\n\r\n")
+    r("refused-no-empty-line", add + b"Content-Length: 3\r\n")
+    r("refused-bad-request-line", b"POST /add-checkpoint\r\n\r\n")
+    r("refused-http2", b"GET / HTTP/2.0\r\n\r\n")
+    r("refused-two-lengths", add + b"Content-Length: 1\r\n"
+      b"Content-Length: 1\r\n\r\nx")
+    r("refused-length-not-digits", add + b"Content-Length: 0x10\r\n\r\n")
+    r("refused-length-over-128k", add + b"Content-Length: 131073\r\n\r\n")
+    r("refused-huge-length", add + b"Content-Length: " + b"9" * 26 +
+      b"\r\n\r\n")
+    r("refused-chunked", add + b"Transfer-Encoding: chunked\r\n\r\n"
+      b"0\r\n\r\n")
+    r("refused-get-add-checkpoint", b"GET /add-checkpoint HTTP/1.1\r\n\r\n")
+    r("refused-post-latest", b"POST /" + h + b"/checkpoint HTTP/1.1\r\n"
+      b"Content-Length: 0\r\n\r\n")
+    r("refused-no-length", add + b"\r\n")
+    r("refused-extra-bytes", add + b"Content-Length: 2\r\n\r\nabc")
+    r("refused-unknown-target", b"GET /index.html HTTP/1.1\r\n\r\n")
+    r("refused-uppercase-hash", b"GET /" + h.upper() +
+      b"/checkpoint HTTP/1.1\r\n\r\n")
+    # a NUL cut the target short: routed as /add-checkpoint, cosigned
+    r("refused-nul-after-add-checkpoint",
+      b"GET /add-checkpoint\0 HTTP/1.1\r\n\r\n")
+    r("refused-tab-in-method", b"POS\tT /add-checkpoint HTTP/1.1\r\n"
+      b"Content-Length: 0\r\n\r\n")
+    r("refused-non-ascii-target", "GET /café HTTP/1.1\r\n\r\n")
+
+
 TARGETS = ("pubkey", "sshsig", "openssh_key", "pkcs8", "policy",
            "allowed_signers", "cosignature", "tsa", "index", "ignore",
-           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index")
+           "dkim_evidence", "bag", "consistency", "reveal", "tlog_index",
+           "dkim_dns", "witness_http", "tiles", "known_hosts",
+           "passphrase", "witness_409")
 
 
 def main():
@@ -794,6 +995,12 @@ def main():
             "consistency": lambda: archive_seeds(build, tmp),
             "reveal": lambda: None,     # made with consistency's
             "tlog_index": lambda: tlog_index(build),
+            "dkim_dns": dkim_dns,
+            "witness_http": witness_http,
+            "tiles": lambda: tiles(build),
+            "known_hosts": lambda: known_hosts(k1),
+            "passphrase": passphrase,
+            "witness_409": witness_409,
         }
         for target in TARGETS:
             if target in only:
