@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "lock.h"
 #include "merkle.h"
+#include "tlog_index.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -364,53 +365,33 @@ done:
 
 /* ---- checking messages against their dkim entries ---- */
 
-/* Entry `index`'s public part alone: its type and links, no private
- * fields (the check reads the entries it uses again, whole). */
-static int read_public(custody_archive *a, git_tree *tree, uint64_t index,
-	struct custody_entry **out, custody_error **err)
-{
-	char path[64];
-	git_blob *blob = NULL;
-	git_oid id;
-	int rc;
-
-	*out = NULL;
-	if ((rc = custody_archive__entry_id(a, tree, index, &id, err)) != 0)
-		return rc;
-	custody_archive__entry_path(path, index);
-	if ((rc = custody_archive__bounded_blob(a->repo, &id,
-	    CUSTODY_ENTRY_MAX_BYTES, path, &blob, err)) != 0)
-		return rc;
-	rc = custody_archive__parse_entry(git_blob_rawcontent(blob),
-		(size_t)git_blob_rawsize(blob), index, out, err);
-	git_blob_free(blob);
-	return rc;
-}
-
 /* The newest dkim entry of each message: latest[k] for register entry
- * k, 0 when none. */
+ * k, 0 when none. Found in the log index (tlog_index.h), which is a
+ * cache: queue() reads each entry it names and checks that it is a
+ * dkim entry of that message. */
 static int newest_dkim_entries(custody_archive *a, git_tree *tree,
 	uint64_t **out, custody_error **err)
 {
+	struct custody_tlog_index *x = NULL;
 	uint64_t *latest, size = a->size;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if ((latest = calloc(size ? size : 1, sizeof(*latest))) == NULL)
-		return custody__oom(err);
-	for (uint64_t i = 1; i < size; i++) {
-		struct custody_entry *e = NULL;
-
-		if ((rc = read_public(a, tree, i, &e, err)) != 0)
-			break;
-		if (e->type == CUSTODY_ENTRY_DKIM && e->message < size)
-			latest[e->message] = i;
-		custody_entry__free(e);
-	}
-	if (rc != 0) {
-		free(latest);
+	if ((rc = custody_tlog_index__open(a, tree, &x, err)) != 0)
 		return rc;
+	if ((latest = calloc(size ? size : 1, sizeof(*latest))) == NULL) {
+		custody_tlog_index__free(x);
+		return custody__oom(err);
 	}
+	/* records ascend: a later verdict replaces an earlier one */
+	for (size_t r = 0; r < x->nrecords; r++) {
+		const struct custody_tlog_index_record *d = &x->records[r];
+
+		if (d->dkim && d->ndocs == 1 && d->index < size &&
+		    d->docs[0] < d->index)
+			latest[d->docs[0]] = d->index;
+	}
+	custody_tlog_index__free(x);
 	*out = latest;
 	return 0;
 }
@@ -555,6 +536,15 @@ static int queue(custody_archive *a, git_tree *tree, struct checking *c,
 	if ((rc = custody_archive__read_entry(a, tree, index, &p->de, NULL,
 	    err)) != 0)
 		goto refused;
+	if (p->de->type != CUSTODY_ENTRY_DKIM ||
+	    p->de->message != p->m.doc->index) {
+		rc = custody__error(err, CUSTODY_EVERIFY,
+			"entry %" PRIu64 ": not a dkim "
+			"entry of entry %" PRIu64 ", as the log index (%s) "
+			"says; `custody verify` rebuilds it", index,
+			p->m.doc->index, ".custody/cache/tlog-index");
+		goto refused;
+	}
 	/* the leaf is known even when the bytes cannot be read */
 	(void)load_message(a, tree, &p->m, &p->why);
 	if (p->m.leaf[0] != '\0' &&

@@ -39,7 +39,11 @@ static int normalise(struct custody_dkim_message *m,
 	m->text = malloc(size + extra + 1);
 	if (m->text == NULL)
 		return custody__oom(err);
-	for (i = 0; i < size;) {
+	if (extra == 0) {       /* CRLF throughout: the bytes as they are */
+		memcpy(m->text, message, size);
+		n = size;
+	}
+	for (i = extra == 0 ? size : 0; i < size;) {
 		size_t end;
 
 		lf = memchr(message + i, '\n', size - i);

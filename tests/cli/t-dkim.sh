@@ -392,6 +392,20 @@ test_dkim__check_from_the_archive_after_dns_is_gone() {
 	run dkim check m3.eml
 	expect_rc 1
 	expect_err "custody: m3.eml: no dkim entry records this version (entry 5); run \`custody dkim m3.eml\` first"
+	# the dkim entries are found by the log index, a cache: one that
+	# names the wrong message is caught when the entry is read, and
+	# verify rebuilds it
+	grep -qx 'dkim 4 2' .custody/cache/tlog-index || fail "$(cat .custody/cache/tlog-index)"
+	sed -i 's/^dkim 4 2$/dkim 4 1/' .custody/cache/tlog-index
+	run dkim check m1.eml
+	expect_rc 1
+	expect_err "custody: entry 4: not a dkim entry of entry 1, as the log index (.custody/cache/tlog-index) says; \`custody verify\` rebuilds it"
+	run verify
+	expect_rc 0
+	run dkim check
+	expect_rc 0
+	expect_out_has "  dkim entry 3 recorded: pass"
+	expect_out_has "  dkim entry 4 recorded: pass"
 }
 
 # Many messages at once (verified in batches on all cores) within a
