@@ -3,7 +3,9 @@
  * and makes the report; dkim_message.c splits and bounds the message;
  * dkim_dns.c asks DNS for key records and keeps what it answered;
  * dkim_arc.c evaluates ARC chains (RFC 8617) with its own code over
- * OpenSSL; dkim.c writes and reads the evidence text.
+ * OpenSSL; dkim.c writes and reads the evidence text; dkim_many.c
+ * verifies many messages on all cores, each thread in an OpenSSL context
+ * of its own (dkim_openssl.c).
  */
 #ifndef CUSTODY_SRC_DKIM_H
 #define CUSTODY_SRC_DKIM_H
@@ -75,6 +77,16 @@ const char *custody_dkim__resolver_problem(const char *resolver);
 int custody_dkim__recheck_hashed(custody_dkim_report **out,
 	const void *message, size_t size, const char *sha256_hex,
 	const char *evidence, custody_error **err);
+
+/*
+ * An OpenSSL library context of the calling thread's own, made its
+ * default until _end, in which keys decode fast (dkim_openssl.c). NULL
+ * when one cannot be made: the thread then works in the process's
+ * context, only slower. _end(NULL) is a no-op.
+ */
+struct custody_dkim__openssl;
+struct custody_dkim__openssl *custody_dkim__openssl_begin(void);
+void custody_dkim__openssl_end(struct custody_dkim__openssl *o);
 
 /*
  * Threads that verify batches of messages in the background, as

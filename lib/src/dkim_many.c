@@ -5,12 +5,9 @@
  * library handle, resolver state and lookup context, so the threads
  * share nothing but the counter of the next message to take.
  *
- * Each thread started here verifies with an OpenSSL library context of
- * its own (the default provider, as the process has). OpenSSL 3.0 builds
- * a decoder chain for every key it decodes, and libopendkim decodes the
- * key once per signature; on one shared context the decoders' lookups
- * take the same locks from every core, and two threads decoding at once
- * took 140 microseconds a key each against 85 for one (docs/dkim.md).
+ * Each thread started here verifies in an OpenSSL library context of its
+ * own, in which decoding a key record costs a fifth of what it does in
+ * the process's (lib/src/dkim_openssl.c says why and how).
  *
  * custody_dkim_verify_many works with its caller's thread and returns
  * when all are done. A pool (custody_dkim__pool) keeps its threads
@@ -25,9 +22,6 @@
 #include "common.h"
 #include "dkim.h"
 #include "hash.h"
-
-#include <openssl/crypto.h>
-#include <openssl/provider.h>
 
 #define MAX_THREADS 64
 
@@ -81,45 +75,12 @@ static void many_init(struct many *m, custody_dkim_report **out,
 	}
 }
 
-/* A thread's own OpenSSL library context, while it verifies. */
-struct own_openssl {
-	OSSL_LIB_CTX *ctx, *before;
-	OSSL_PROVIDER *provider;
-};
-
-/* Make a context of this thread's own its default. When one cannot be
- * made the thread works with the shared one, only slower. */
-static void own_openssl_begin(struct own_openssl *o)
-{
-	o->before = NULL;
-	o->provider = NULL;
-	if ((o->ctx = OSSL_LIB_CTX_new()) == NULL)
-		return;
-	if ((o->provider = OSSL_PROVIDER_load(o->ctx, "default")) == NULL) {
-		OSSL_LIB_CTX_free(o->ctx);
-		o->ctx = NULL;
-		return;
-	}
-	o->before = OSSL_LIB_CTX_set0_default(o->ctx);
-}
-
-static void own_openssl_end(struct own_openssl *o)
-{
-	if (o->ctx == NULL)
-		return;
-	OPENSSL_thread_stop_ex(o->ctx);
-	(void)OSSL_LIB_CTX_set0_default(o->before);
-	OSSL_PROVIDER_unload(o->provider);
-	OSSL_LIB_CTX_free(o->ctx);
-}
-
 static void *verify_worker(void *arg)
 {
-	struct own_openssl o;
+	struct custody_dkim__openssl *o = custody_dkim__openssl_begin();
 
-	own_openssl_begin(&o);
 	take_messages(arg);
-	own_openssl_end(&o);
+	custody_dkim__openssl_end(o);
 	return NULL;
 }
 
@@ -158,10 +119,9 @@ struct custody_dkim__pool {
 static void *pool_worker(void *arg)
 {
 	struct custody_dkim__pool *p = arg;
+	struct custody_dkim__openssl *o = custody_dkim__openssl_begin();
 	unsigned long seen = 0;
-	struct own_openssl o;
 
-	own_openssl_begin(&o);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->stop && p->generation == seen)
@@ -176,7 +136,7 @@ static void *pool_worker(void *arg)
 			pthread_cond_signal(&p->finished);
 	}
 	pthread_mutex_unlock(&p->lock);
-	own_openssl_end(&o);
+	custody_dkim__openssl_end(o);
 	return NULL;
 }
 

@@ -211,6 +211,67 @@ static void test_dkim__many_messages_give_what_one_call_each_gives(void)
 	free(lf);
 }
 
+/*
+ * The threads started for many messages decode keys in an OpenSSL
+ * context of their own, which offers only the decoders of RSA and
+ * Ed25519 keys (lib/src/dkim_openssl.c): for every kind of key record,
+ * good or not, they give what one call on this thread gives. RFC 8463's
+ * message has an Ed25519 and an RSA signature; each record serves both.
+ */
+static void test_dkim__every_key_record_gives_on_all_cores_what_it_gives_on_one(void)
+{
+	/* P-256 and Ed448 public keys (made with openssl for this test) */
+	static const char ec[] = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZj7tfd"
+		"+9Y8F0NESqRMAh9ZaLTMo7z3V0rWHdFBKP2cDdZsSHFLiAFh9tO5NCqXnvkU"
+		"O6hLTYtgVZ9bR2AntfdA==";
+	static const char ed448[] = "MEMwBQYDK2VxAzoAOB2QqzECRYZisUMR2n2rEz"
+		"jgozugMtmdYG5DysW8BgOK/KQdpiir42HP1f2c0FuZ9sbK/UPAXtCA";
+	custody_dkim_options opts = CUSTODY_DKIM_OPTIONS_INIT;
+	custody_dkim_report *many[MANY], *one = NULL;
+	custody_error *errs[MANY], *err = NULL;
+	const void *msgs[MANY];
+	size_t sizes[MANY], len, i, k;
+	char *msg = data("rfc8463-a.eml", &len);
+	const char *records[] = {
+		record("rfc8463-test.txt"),
+		record("rfc8463-brisbane.txt"),
+		api_printf("v=DKIM1; k=rsa; p=%s", ec),
+		api_printf("v=DKIM1; k=ed25519; p=%s", ec),
+		api_printf("v=DKIM1; k=rsa; p=%s", ed448),
+		"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA",
+	};
+	const char *want[] = { "pass", "pass", NULL, NULL, NULL, NULL };
+
+	for (i = 0; i < MANY; i++) {
+		msgs[i] = msg;
+		sizes[i] = len;
+	}
+	opts.now = 1528637909;
+	for (k = 0; k < sizeof(records) / sizeof(*records); k++) {
+		opts.key_record = records[k];
+		opts.key_record_source = "test";
+		REQUIRE_OK(custody_dkim_verify(&one, msg, len, &opts, &err));
+		if (want[k] != NULL)
+			EXPECT_STR(custody_dkim_report_verdict(one), want[k]);
+		else
+			EXPECT(strcmp(custody_dkim_report_verdict(one),
+				"pass") != 0);
+		custody_dkim_verify_many(many, errs, msgs, sizes, NULL, MANY,
+			&opts);
+		for (i = 0; i < MANY; i++) {
+			REQUIRE(many[i] != NULL);
+			EXPECT(errs[i] == NULL);
+			EXPECT_STR(custody_dkim_report_verdict(many[i]),
+				custody_dkim_report_verdict(one));
+			EXPECT_STR(custody_dkim_report_evidence(many[i]),
+				custody_dkim_report_evidence(one));
+			custody_dkim_report_free(many[i]);
+		}
+		custody_dkim_report_free(one);
+		one = NULL;
+	}
+}
+
 /* Evidence refused says what is wrong with it, and names no line the
  * evidence has not (fuzz_dkim_evidence found "line 0" for an empty
  * file). */
@@ -751,6 +812,7 @@ int main(void)
 		API_TEST(test_dkim__rfc6376_example_verifies),
 		API_TEST(test_dkim__recheck_from_evidence_gives_the_same_verdict),
 		API_TEST(test_dkim__many_messages_give_what_one_call_each_gives),
+		API_TEST(test_dkim__every_key_record_gives_on_all_cores_what_it_gives_on_one),
 		API_TEST(test_dkim__malformed_evidence_is_refused_saying_why),
 		API_TEST(test_dkim__evidence_cannot_make_a_result),
 		API_TEST(test_dkim__hostile_messages_are_refused),
