@@ -47,6 +47,7 @@
 
 #define FUZZ_TARGET "index"
 #include "fuzz.h"
+#include "files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,37 +70,12 @@ static char folder[] = "/tmp/custody-fuzz-index.XXXXXX";
 static custody_archive *archive;
 static char *index_file, *journal_file;
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static void finish(void)
 {
 	custody_archive_free(archive);
 	free(index_file);
 	free(journal_file);
-	nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *join(const char *a, const char *b)
-{
-	char *path;
-
-	if (asprintf(&path, "%s/%s", a, b) < 0)
-		broken("out of memory", NULL);
-	return path;
-}
-
-static void write_file(const char *path, const void *bytes, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || (len > 0 && write(fd, bytes, len) != (ssize_t)len) ||
-	    close(fd) != 0)
-		broken("cannot write", NULL);
+	fuzz_remove_tree(folder);
 }
 
 static void read_all(const char *path, custody_buf *out)
@@ -116,7 +92,7 @@ static void write_seed(const char *dir, const char *name,
 {
 	uint32_t n = (uint32_t)idx->size;
 	custody_buf seed = CUSTODY_BUF_INIT;
-	char *path = join(dir, name);
+	char *path = fuzz_join(dir, name);
 
 	if (custody_buf__append(&seed, &flags, 1) != 0 ||
 	    custody_buf__append(&seed, &n, 4) != 0 ||
@@ -124,7 +100,7 @@ static void write_seed(const char *dir, const char *name,
 	    (jnl != NULL && custody_buf__append(&seed, jnl->ptr,
 	    jnl->size) != 0))
 		broken("out of memory", NULL);
-	write_file(path, seed.ptr, seed.size);
+	fuzz_write_file(path, seed.ptr, seed.size);
 	custody_buf_dispose(&seed);
 	free(path);
 }
@@ -167,13 +143,13 @@ static void setup(void)
 	if (mkdtemp(folder) == NULL)
 		broken("mkdtemp", NULL);
 	atexit(finish);
-	collection = join(folder, "coll");
-	memos = join(collection, "memos");
+	collection = fuzz_join(folder, "coll");
+	memos = fuzz_join(collection, "memos");
 	if (mkdir(collection, 0700) != 0 || mkdir(memos, 0700) != 0)
 		broken("mkdir", NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		path = join(collection, files[i]);
-		write_file(path, files[i], strlen(files[i]));
+		path = fuzz_join(collection, files[i]);
+		fuzz_write_file(path, files[i], strlen(files[i]));
 		free(path);
 	}
 	init.collection = collection;
@@ -187,14 +163,14 @@ static void setup(void)
 	    &err) != 0)
 		broken("setup", err);
 	/* a second add of one changed file: a journal frame */
-	path = join(collection, files[2]);
-	write_file(path, "changed\n", 8);
+	path = fuzz_join(collection, files[2]);
+	fuzz_write_file(path, "changed\n", 8);
 	free(path);
 	if (custody_archive_add(archive, all, 1, &add, NULL, NULL, &summary,
 	    &err) != 0)
 		broken("setup", err);
-	index_file = join(archive->gitdir, "cache/index");
-	journal_file = join(archive->gitdir, "cache/index.journal");
+	index_file = fuzz_join(archive->gitdir, "cache/index");
+	journal_file = fuzz_join(archive->gitdir, "cache/index.journal");
 	if (getenv("CUSTODY_FUZZ_SEEDS") != NULL)
 		write_seeds(getenv("CUSTODY_FUZZ_SEEDS"));
 	custody_key_free(member);
@@ -284,8 +260,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	fix_up(copy + 5, idx_len, copy + 5 + idx_len, size - 5 - idx_len,
 		data[0] & 1, data[0] & 2);
-	write_file(index_file, copy + 5, idx_len);
-	write_file(journal_file, copy + 5 + idx_len, size - 5 - idx_len);
+	fuzz_write_file(index_file, copy + 5, idx_len);
+	fuzz_write_file(journal_file, copy + 5 + idx_len, size - 5 - idx_len);
 	if (custody_index__load(&index, archive, &err) != 0)
 		broken("a damaged cache is an error, not a rebuild", err);
 	check_index(index);

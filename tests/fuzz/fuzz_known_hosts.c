@@ -41,6 +41,7 @@
 
 #define FUZZ_TARGET "known_hosts"
 #include "fuzz.h"
+#include "files.h"
 #include "expect.h"
 #include "split.h"
 
@@ -55,16 +56,9 @@ static char *file;
 static unsigned char blob[51];
 static char blob64[69], fingerprint[48];
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static void finish(void)
 {
-	nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(folder);
 	free(file);
 }
 
@@ -93,15 +87,6 @@ static void setup(void)
 	while (n > 0 && fingerprint[n - 1] == '=')
 		n--;
 	fingerprint[n] = '\0';
-}
-
-static void write_file(const char *path, const void *bytes, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || (len > 0 && write(fd, bytes, len) != (ssize_t)len) ||
-	    close(fd) != 0)
-		broken("cannot write", NULL);
 }
 
 /* Fields of one line, cut at CR, LF or NUL, split at spaces and tabs. */
@@ -184,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a host name as long as a URL's (the refusal must hold it) */
 	host = parts[0].len > 0 && parts[0].len < 256 ? parts[0].text :
 		"partner.example";
-	write_file(file, parts[1].text, parts[1].len);
+	fuzz_write_file(file, parts[1].text, parts[1].len);
 	memset(&hk, 0, sizeof(hk));
 	hk.parent.cert_type = GIT_CERT_HOSTKEY_LIBSSH2;
 	hk.type = GIT_CERT_SSH_RAW | GIT_CERT_SSH_SHA256;

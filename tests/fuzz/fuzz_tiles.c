@@ -51,6 +51,7 @@
 
 #define FUZZ_TARGET "tiles"
 #include "fuzz.h"
+#include "files.h"
 #include "expect.h"
 #include "split.h"
 
@@ -66,39 +67,14 @@ static unsigned char roots[LEAVES + 1][HASH];
 static custody_buf saved_state = CUSTODY_BUF_INIT;
 static custody_buf saved_edge = CUSTODY_BUF_INIT;
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static void finish(void)
 {
-	nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(folder);
 	free(store_dir);
 	free(state_file);
 	free(edge_file);
 	custody_buf_dispose(&saved_state);
 	custody_buf_dispose(&saved_edge);
-}
-
-static char *join(const char *a, const char *b)
-{
-	char *path = custody_fs__join(a, b);
-
-	if (path == NULL)
-		broken("out of memory", NULL);
-	return path;
-}
-
-static void write_file(const char *path, const void *bytes, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || (len > 0 && write(fd, bytes, len) != (ssize_t)len) ||
-	    close(fd) != 0)
-		broken("cannot write", NULL);
 }
 
 /* RFC 6962's MTH over leaves[from .. from + n), n >= 1. */
@@ -130,7 +106,7 @@ static void state_text(char *out, size_t room, uint64_t n)
 static void write_seed(const char *dir, const char *name, unsigned char flags,
 	const char *state, const void *tile, size_t tile_len)
 {
-	char *path = join(dir, name);
+	char *path = fuzz_join(dir, name);
 	custody_buf seed = CUSTODY_BUF_INIT;
 
 	if (custody_buf__append(&seed, &flags, 1) != 0 ||
@@ -138,7 +114,7 @@ static void write_seed(const char *dir, const char *name, unsigned char flags,
 	    (tile != NULL && (custody_buf__append(&seed, "", 1) != 0 ||
 	    custody_buf__append(&seed, tile, tile_len) != 0)))
 		broken("out of memory", NULL);
-	write_file(path, seed.ptr, seed.size);
+	fuzz_write_file(path, seed.ptr, seed.size);
 	custody_buf_dispose(&seed);
 	free(path);
 }
@@ -199,12 +175,12 @@ static void setup(void)
 	if (mkdtemp(folder) == NULL)
 		broken("mkdtemp", NULL);
 	atexit(finish);
-	store_dir = join(folder, "tiles");
-	state_file = join(store_dir, "state");
+	store_dir = fuzz_join(folder, "tiles");
+	state_file = fuzz_join(store_dir, "state");
 	if (custody_tiles__path(rel, sizeof(rel), 0, LEAVES / 256,
 	    LEAVES % 256) < 0)
 		broken("tile path", NULL);
-	edge_file = join(store_dir, rel);
+	edge_file = fuzz_join(store_dir, rel);
 	for (uint32_t i = 0; i < LEAVES; i++) {
 		unsigned char be[4] = { i >> 24, i >> 16, i >> 8, i };
 
@@ -227,8 +203,8 @@ static void setup(void)
 
 static void restore(void)
 {
-	write_file(state_file, saved_state.ptr, saved_state.size);
-	write_file(edge_file, saved_edge.ptr, saved_edge.size);
+	fuzz_write_file(state_file, saved_state.ptr, saved_state.size);
+	fuzz_write_file(edge_file, saved_edge.ptr, saved_edge.size);
 }
 
 static void check_opened(struct custody_tiles *t, uint64_t size,
@@ -275,9 +251,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if ((copy = fuzz_split(data + 1, size - 1, parts, 2)) == NULL)
 		return 0;
-	write_file(state_file, parts[0].text, parts[0].len);
+	fuzz_write_file(state_file, parts[0].text, parts[0].len);
 	if (data[0] & 1) {
-		write_file(edge_file, parts[1].text, parts[1].len);
+		fuzz_write_file(edge_file, parts[1].text, parts[1].len);
 		tile_changed = parts[1].len != saved_edge.size ||
 			memcmp(parts[1].text, saved_edge.ptr,
 			parts[1].len) != 0;

@@ -47,6 +47,7 @@
 
 #define FUZZ_TARGET "tlog_index"
 #include "fuzz.h"
+#include "files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,38 +59,13 @@ static git_tree *tree;
 static char *cache_file;
 static struct custody_tlog_index *truth;
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static void finish(void)
 {
 	custody_tlog_index__free(truth);
 	git_tree_free(tree);
 	custody_archive_free(archive);
 	free(cache_file);
-	nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *join(const char *a, const char *b)
-{
-	char *path = custody_fs__join(a, b);
-
-	if (path == NULL)
-		broken("out of memory", NULL);
-	return path;
-}
-
-static void write_file(const char *path, const void *bytes, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	if (fd < 0 || (len > 0 && write(fd, bytes, len) != (ssize_t)len) ||
-	    close(fd) != 0)
-		broken("cannot write", NULL);
+	fuzz_remove_tree(folder);
 }
 
 static custody_key *key_from(unsigned char fill)
@@ -123,7 +99,7 @@ static void write_seeds(const char *dir)
 
 	if (custody_fs__read_file(&text, cache_file, 1 << 20, &err) != 0)
 		broken("cannot read the cache", err);
-	path = join(dir, "as-saved");
+	path = fuzz_join(dir, "as-saved");
 	{
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -152,13 +128,13 @@ static void setup(void)
 	if (mkdtemp(folder) == NULL)
 		broken("mkdtemp", NULL);
 	atexit(finish);
-	collection = join(folder, "coll");
-	memos = join(collection, "memos");
+	collection = fuzz_join(folder, "coll");
+	memos = fuzz_join(collection, "memos");
 	if (mkdir(collection, 0700) != 0 || mkdir(memos, 0700) != 0)
 		broken("mkdir", NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		path = join(collection, files[i]);
-		write_file(path, files[i], strlen(files[i]));
+		path = fuzz_join(collection, files[i]);
+		fuzz_write_file(path, files[i], strlen(files[i]));
 		free(path);
 	}
 	init.collection = collection;
@@ -167,8 +143,8 @@ static void setup(void)
 	init.member = "fuzz";
 	init.log_key = log_key;
 	all[0] = collection;
-	two[0] = a = join(collection, "a.txt");
-	two[1] = c = join(collection, "c.txt");
+	two[0] = a = fuzz_join(collection, "a.txt");
+	two[1] = c = fuzz_join(collection, "c.txt");
 	pub.url = "https://fuzz.example/story";
 	pub.published = "2026-12-07T00:00:00Z";
 	if (custody_archive_init(&archive, &init, &err) != 0 ||
@@ -180,7 +156,7 @@ static void setup(void)
 	    &err) != 0 ||
 	    custody_archive__head_tree(archive, &tree, &err) != 0)
 		broken("setup", err);
-	cache_file = join(archive->gitdir, "cache/tlog-index");
+	cache_file = fuzz_join(archive->gitdir, "cache/tlog-index");
 	(void)remove(cache_file);
 	truth = open_index();
 	if (getenv("CUSTODY_FUZZ_SEEDS") != NULL)
@@ -263,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!(data[0] & 1))
 		fix_last(copy, size - 1);
-	write_file(cache_file, copy, size - 1);
+	fuzz_write_file(cache_file, copy, size - 1);
 	x = open_index();
 	check_shape(x);
 	again = open_index();

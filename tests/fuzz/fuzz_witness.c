@@ -36,6 +36,7 @@
 
 #define FUZZ_TARGET "witness"
 #include "fuzz.h"
+#include "files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,18 +51,11 @@ static custody_key *witness_key;
 static struct custody_cosig_verifier self;
 static char folder[] = "/tmp/custody-fuzz-witness.XXXXXX";
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-	struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
 static void finish(void)
 {
 	custody_witness_free(witness);
 	custody_key_free(witness_key);
-	nftw(folder, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove_tree(folder);
 }
 
 static custody_key *key_from(const char *hex)
