@@ -1,7 +1,8 @@
 /*
  * Files for the targets that read what custody keeps on disk (index,
- * tiles, log index, known_hosts, witness state): a path joined, a file
- * written whole, a folder removed with all it holds. Include after
+ * tiles, log index, known_hosts, witness state): a scratch folder made,
+ * a path joined, a file written whole, a folder removed with all it
+ * holds. Include after
  * fuzz.h (a failure here is broken()).
  */
 #ifndef CUSTODY_FUZZ_FILES_H
@@ -14,6 +15,17 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+
+/* A new folder `name`.XXXXXX into folder[size], in /dev/shm when it can
+ * be written (these targets write files for every input), else /tmp. */
+static inline void fuzz_scratch_folder(char *folder, size_t size,
+	const char *name)
+{
+	snprintf(folder, size, "%s/%s.XXXXXX",
+		access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name);
+	if (mkdtemp(folder) == NULL)
+		broken("mkdtemp", NULL);
+}
 
 /* a/b, newly allocated */
 static inline char *fuzz_join(const char *a, const char *b)

@@ -69,13 +69,9 @@ static void setup(void)
 	size_t n;
 
 	git_libgit2_init();
-	snprintf(folder, sizeof(folder), "%s/custody-fuzz-hosts.XXXXXX",
-		access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(folder) == NULL)
-		broken("mkdtemp", NULL);
+	fuzz_scratch_folder(folder, sizeof(folder), "custody-fuzz-hosts");
 	atexit(finish);
-	if ((file = custody_fs__join(folder, "known_hosts")) == NULL)
-		broken("out of memory", NULL);
+	file = fuzz_join(folder, "known_hosts");
 	setenv("CUSTODY_SSH_KNOWN_HOSTS", file, 1);
 	memcpy(blob, type, 19);
 	for (int i = 0; i < 32; i++)

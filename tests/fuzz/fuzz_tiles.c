@@ -170,10 +170,7 @@ static void setup(void)
 	char rel[64];
 	uint64_t size;
 
-	snprintf(folder, sizeof(folder), "%s/custody-fuzz-tiles.XXXXXX",
-		access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(folder) == NULL)
-		broken("mkdtemp", NULL);
+	fuzz_scratch_folder(folder, sizeof(folder), "custody-fuzz-tiles");
 	atexit(finish);
 	store_dir = fuzz_join(folder, "tiles");
 	state_file = fuzz_join(store_dir, "state");

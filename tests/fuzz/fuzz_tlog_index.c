@@ -123,10 +123,7 @@ static void setup(void)
 	char *collection, *path, *memos, *a, *c;
 	const char *all[1], *two[2];
 
-	snprintf(folder, sizeof(folder), "%s/custody-fuzz-tlog-index.XXXXXX",
-		access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(folder) == NULL)
-		broken("mkdtemp", NULL);
+	fuzz_scratch_folder(folder, sizeof(folder), "custody-fuzz-tlog-index");
 	atexit(finish);
 	collection = fuzz_join(folder, "coll");
 	memos = fuzz_join(collection, "memos");
