@@ -219,7 +219,12 @@ int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
 	size_t sizes[EACH_MESSAGES], at[EACH_MESSAGES];
 	size_t i = 0;
 	int rc = 0;
+	/* one pool for every batch: its threads, and their OpenSSL
+	 * contexts, are made once */
+	struct custody_dkim__pool *pool = custody_dkim__pool_new();
 
+	if (pool == NULL)
+		return custody__oom(err);
 	while (i < n && rc == 0) {
 		size_t k = 0, held = 0;
 		int load_rc = 0;
@@ -240,8 +245,9 @@ int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
 			held += bytes[k].size;
 			at[k++] = i;
 		}
-		custody_dkim_verify_many(reports, errs, messages, sizes, NULL,
-			k, opts);
+		custody_dkim__pool_start(pool, reports, errs, messages, sizes,
+			NULL, NULL, k, opts);
+		custody_dkim__pool_wait(pool);
 		for (size_t j = 0; j < k; j++) {
 			custody_buf_dispose(&bytes[j]);
 			if (rc == 0)
@@ -259,5 +265,6 @@ int custody_dkim__verify_each(size_t n, const custody_dkim_options *opts,
 		}
 		custody_error_free(load_err);
 	}
+	custody_dkim__pool_free(pool);
 	return rc;
 }
