@@ -253,9 +253,9 @@ int custody_archive__open_entry(custody_archive *a, git_tree *tree,
 	return rc;
 }
 
-int custody_archive__read_entry(custody_archive *a, git_tree *tree,
-	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
-	custody_error **err)
+static int read_entry(custody_archive *a, git_tree *tree, uint64_t index,
+	int (*wanted)(const struct custody_entry *), struct custody_entry **out,
+	custody_buf *bytes_out, custody_error **err)
 {
 	char path[64];
 	git_blob *blob = NULL;
@@ -274,7 +274,10 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	content = git_blob_rawcontent(blob);
 	len = (size_t)git_blob_rawsize(blob);
 	if ((rc = custody_archive__parse_entry(content, len, index, out,
-	    err)) == 0 && (rc = custody_archive__open_entry(a, tree,
+	    err)) == 0 && wanted != NULL && !wanted(*out)) {
+		custody_entry__free(*out);
+		*out = NULL;
+	} else if (rc == 0 && (rc = custody_archive__open_entry(a, tree,
 	    *out, content, len, err)) == 0 && bytes_out != NULL) {
 		bytes_out->ptr = NULL;
 		bytes_out->size = 0;
@@ -287,6 +290,20 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	}
 	git_blob_free(blob);
 	return rc;
+}
+
+int custody_archive__read_entry(custody_archive *a, git_tree *tree,
+	uint64_t index, struct custody_entry **out, custody_buf *bytes_out,
+	custody_error **err)
+{
+	return read_entry(a, tree, index, NULL, out, bytes_out, err);
+}
+
+int custody_archive__read_entry_if(custody_archive *a, git_tree *tree,
+	uint64_t index, int (*wanted)(const struct custody_entry *),
+	struct custody_entry **out, custody_error **err)
+{
+	return read_entry(a, tree, index, wanted, out, NULL, err);
 }
 
 /* Size of the log from the names of its last folder and file. */

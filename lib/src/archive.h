@@ -155,6 +155,16 @@ int custody_archive__read_entry(custody_archive *a, git_tree *tree,
 	custody_error **err);
 
 /*
+ * As custody_archive__read_entry without `bytes_out`, but the private
+ * part is read only when `wanted` says yes to the public part; else
+ * *out is NULL and 0 is returned. For a walk over many entries of which
+ * few are wanted.
+ */
+int custody_archive__read_entry_if(custody_archive *a, git_tree *tree,
+	uint64_t index, int (*wanted)(const struct custody_entry *),
+	struct custody_entry **out, custody_error **err);
+
+/*
  * Version `version` (0: the latest) of the document at user-given path
  * `given`: its register entry into *out and the collection-relative path
  * into *rel_out (malloc'd). Errors: CUSTODY_ENOTFOUND (not registered,
@@ -177,9 +187,19 @@ int custody_archive__dkim_recheck_entry(custody_archive *a, git_tree *tree,
 	const struct custody_entry *dkim, char **problem_out,
 	custody_error **err);
 
+/*
+ * The register entry of version `version` (0: the latest) of the
+ * document at user-given path `given`, and its collection-relative path
+ * (*rel_out, malloc'd). _in looks the path up in an index loaded once
+ * by the caller (custody_index__load), for many paths in a row.
+ */
 int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err);
+struct custody_index;
+int custody_archive__find_version_in(custody_archive *a,
+	struct custody_index *index, const char *given, uint64_t version,
+	char **rel_out, struct custody_entry **out, custody_error **err);
 
 /* The archive's tlog-policy at head, parsed (*out NULL when it has
  * none; free()), and its bytes appended to `text` when not NULL. */

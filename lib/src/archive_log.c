@@ -142,20 +142,17 @@ int custody_archive_entry(custody_archive *a, uint64_t index,
 	return rc;
 }
 
-/* The record for a user-given path; *rel_out is malloc'd. */
-static int find_record(custody_archive *a, const char *given,
-	struct custody_index **index_out, struct custody_record **out,
-	char **rel_out, custody_error **err)
+/* The record in `index` for a user-given path; *rel_out is malloc'd. */
+static int find_record_in(custody_archive *a, struct custody_index *index,
+	const char *given, struct custody_record **out, char **rel_out,
+	custody_error **err)
 {
 	int rc;
 
 	*out = NULL;
-	*index_out = NULL;
 	if ((rc = custody_archive__relpath(a, given, rel_out, err)) != 0)
 		return rc;
-	if ((rc = custody_index__load(index_out, a, err)) != 0)
-		return rc;
-	*out = custody_index__find(*index_out, *rel_out);
+	*out = custody_index__find(index, *rel_out);
 	if (*out == NULL) {
 		char shown[CUSTODY_NAME_SHOWN_BYTES];
 
@@ -166,11 +163,40 @@ static int find_record(custody_archive *a, const char *given,
 	return 0;
 }
 
+/* The same, with the index loaded here (*index_out, to free). */
+static int find_record(custody_archive *a, const char *given,
+	struct custody_index **index_out, struct custody_record **out,
+	char **rel_out, custody_error **err)
+{
+	int rc;
+
+	*out = NULL;
+	*rel_out = NULL;
+	if ((rc = custody_index__load(index_out, a, err)) != 0)
+		return rc;
+	return find_record_in(a, *index_out, given, out, rel_out, err);
+}
+
 int custody_archive__find_version(custody_archive *a, const char *given,
 	uint64_t version, char **rel_out, struct custody_entry **out,
 	custody_error **err)
 {
 	struct custody_index *index = NULL;
+	int rc;
+
+	*out = NULL;
+	*rel_out = NULL;
+	if ((rc = custody_index__load(&index, a, err)) == 0)
+		rc = custody_archive__find_version_in(a, index, given,
+			version, rel_out, out, err);
+	custody_index__free(index);
+	return rc;
+}
+
+int custody_archive__find_version_in(custody_archive *a,
+	struct custody_index *index, const char *given, uint64_t version,
+	char **rel_out, struct custody_entry **out, custody_error **err)
+{
 	struct custody_record *record;
 	struct custody_entry *e = NULL;
 	git_tree *tree = NULL;
@@ -179,7 +205,8 @@ int custody_archive__find_version(custody_archive *a, const char *given,
 
 	*out = NULL;
 	*rel_out = NULL;
-	if ((rc = find_record(a, given, &index, &record, rel_out, err)) != 0)
+	if ((rc = find_record_in(a, index, given, &record, rel_out,
+	    err)) != 0)
 		goto done;
 	if (version == 0)
 		version = record->version;
@@ -223,7 +250,6 @@ done:
 	}
 	custody_entry__free(e);
 	git_tree_free(tree);
-	custody_index__free(index);
 	return rc;
 }
 

@@ -63,42 +63,6 @@ static void *load_index(void *arg)
 	return NULL;
 }
 
-/*
- * Keep what this status learnt (a rebuilt or caught-up index, the stat
- * data of files read and found as recorded), as add does: under the
- * archive lock, and only if the archive is still at the head the index
- * stands on. A status never waits for a writer: if the archive is
- * locked, the cache is simply not saved this time.
- */
-static void save_index(custody_archive *a, struct custody_index *index)
-{
-	custody_lock *lock = NULL;
-	custody_error *lerr = NULL;
-	int rc;
-
-	if (!custody_index__learnt(index))
-		return;  /* the cache on disk is this one: nothing to lock */
-	rc = custody_lock__acquire(&lock, a->gitdir, 0, NULL, &lerr);
-	if (rc == 0 && (rc = custody_archive__refresh(a, &lerr)) == 0 &&
-	    (strcmp(a->head_hex, index->head) != 0 ||
-	    a->size != index->size || !custody_index__on_disk_as_loaded(
-	    index, a))) {
-		/* a writer came and went: its cache is newer than ours */
-		custody_lock__release(lock);
-		return;
-	}
-	if (rc == 0)
-		rc = custody_index__save(index, a, &lerr);
-	if (rc == CUSTODY_ELOCKED)
-		custody_archive__notice(a, "the stat cache was not saved: "
-			"the archive is locked by a writer");
-	else if (rc != 0)
-		custody_archive__notice(a, "the stat cache was not saved "
-			"(%s)", custody_error_message(lerr));
-	custody_error_free(lerr);
-	custody_lock__release(lock);
-}
-
 static void sha_key(char out[65], const unsigned char sha[32])
 {
 	custody_hex(out, sha, 32);
@@ -342,7 +306,7 @@ int custody_archive_status(custody_archive *a,
 	}
 	if (items.n > 1)
 		qsort(items.v, items.n, sizeof(*items.v), cmp_item);
-	save_index(a, index);
+	custody_index__keep(index, a);
 	for (size_t i = 0; i < items.n && cb; i++)
 		if ((rc = cb(&items.v[i].pub, payload)) != 0)
 			break;

@@ -11,6 +11,7 @@
 #include "dkim.h"
 #include "entry.h"
 #include "fsutil.h"
+#include "index.h"
 #include "lock.h"
 #include "merkle.h"
 #include "proof.h"
@@ -572,6 +573,7 @@ refused:
 int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 	size_t n, custody_dkim_check_cb cb, void *payload, custody_error **err)
 {
+	struct custody_index *index = NULL;
 	uint64_t *latest = NULL;
 	git_tree *tree = NULL;
 	struct checking *c;
@@ -589,12 +591,18 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
 	    (rc = newest_dkim_entries(a, tree, &latest, err)) != 0)
 		goto done;
+	/* the paths are looked up in one index, loaded once */
+	if (n > 0) {
+		if ((rc = custody_index__load(&index, a, err)) != 0)
+			goto done;
+		custody_index__keep(index, a);
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		struct message m;
 
 		memset(&m, 0, sizeof(m));
-		if ((rc = custody_archive__find_version(a, paths[i], 0, &m.rel,
-		    &m.doc, err)) == 0) {
+		if ((rc = custody_archive__find_version_in(a, index, paths[i],
+		    0, &m.rel, &m.doc, err)) == 0) {
 			if (latest[m.doc->index] == 0)
 				rc = custody__error(err, CUSTODY_ENOTFOUND,
 					"%s: no dkim entry records this "
@@ -638,6 +646,7 @@ done:
 		custody_dkim__pool_wait(c->pool);
 	custody_dkim__pool_free(c->pool);
 	free(c);
+	custody_index__free(index);
 	free(latest);
 	git_tree_free(tree);
 	return rc;

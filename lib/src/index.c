@@ -1,6 +1,7 @@
 #include "index.h"
 #include "common.h"
 #include "fsutil.h"
+#include "lock.h"
 #include "path.h"
 
 #include <errno.h>
@@ -825,13 +826,13 @@ static int rebuild(struct custody_index *index, custody_archive *a,
 		struct custody_record r;
 		size_t *slot;
 
-		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
-		    err)) != 0)
+		/* most entries register nothing (custody events, dkim,
+		 * publications): their private parts are not read */
+		if ((rc = custody_archive__read_entry_if(a, tree, i,
+		    custody_entry__registers, &e, err)) != 0)
 			break;
-		if (!custody_entry__registers(e)) {
-			custody_entry__free(e);
+		if (e == NULL)
 			continue;
-		}
 		custody_index__record_from_entry(&r, e);
 		slot = custody_map__get(&at, e->path);
 		if (slot != NULL) {
@@ -867,13 +868,13 @@ static int catch_up(struct custody_index *index, custody_archive *a,
 		struct custody_entry *e = NULL;
 		struct custody_record r, *old;
 
-		if ((rc = custody_archive__read_entry(a, tree, i, &e, NULL,
-		    err)) != 0)
+		/* most entries register nothing (custody events, dkim,
+		 * publications): their private parts are not read */
+		if ((rc = custody_archive__read_entry_if(a, tree, i,
+		    custody_entry__registers, &e, err)) != 0)
 			break;
-		if (!custody_entry__registers(e)) {
-			custody_entry__free(e);
+		if (e == NULL)
 			continue;
-		}
 		custody_index__record_from_entry(&r, e);
 		if ((old = custody_index__find(index, e->path)) != NULL) {
 			/* a new version: its stat is unknown until hashed */
@@ -1203,4 +1204,33 @@ int custody_index__save(struct custody_index *index, custody_archive *a,
 		index->records[i].dirty = 0;
 	memcpy(index->saved_head, index->head, 41);
 	return 0;
+}
+
+void custody_index__keep(struct custody_index *index, custody_archive *a)
+{
+	custody_lock *lock = NULL;
+	custody_error *lerr = NULL;
+	int rc;
+
+	if (!custody_index__learnt(index))
+		return;  /* the cache on disk is this one: nothing to lock */
+	rc = custody_lock__acquire(&lock, a->gitdir, 0, NULL, &lerr);
+	if (rc == 0 && (rc = custody_archive__refresh(a, &lerr)) == 0 &&
+	    (strcmp(a->head_hex, index->head) != 0 ||
+	    a->size != index->size || !custody_index__on_disk_as_loaded(
+	    index, a))) {
+		/* a writer came and went: its cache is newer than ours */
+		custody_lock__release(lock);
+		return;
+	}
+	if (rc == 0)
+		rc = custody_index__save(index, a, &lerr);
+	if (rc == CUSTODY_ELOCKED)
+		custody_archive__notice(a, "the stat cache was not saved: "
+			"the archive is locked by a writer");
+	else if (rc != 0)
+		custody_archive__notice(a, "the stat cache was not saved "
+			"(%s)", custody_error_message(lerr));
+	custody_error_free(lerr);
+	custody_lock__release(lock);
 }

@@ -87,6 +87,15 @@ int custody_index__save(struct custody_index *index, custody_archive *a,
  * or caught up, or records changed): custody_index__save would write. */
 int custody_index__learnt(const struct custody_index *index);
 
+/*
+ * Keep what a reading command learnt (a rebuilt or caught-up index, the
+ * stat data of files read and found as recorded), as add does: under
+ * the archive lock, and only if the archive is still at the head the
+ * index stands on. A reader never waits for a writer: if the archive is
+ * locked, the cache is simply not saved this time (a notice says so).
+ */
+void custody_index__keep(struct custody_index *index, custody_archive *a);
+
 /* 1 when cache/index and its journal are as they were when the index
  * was loaded (no other process saved one since), else 0. */
 int custody_index__on_disk_as_loaded(const struct custody_index *index,

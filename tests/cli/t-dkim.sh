@@ -408,6 +408,29 @@ test_dkim__check_from_the_archive_after_dns_is_gone() {
 	expect_out_has "  dkim entry 4 recorded: pass"
 }
 
+# `dkim check MSG...` looks every path up in one path index, and keeps
+# the index it caught up over the dkim entries (as status does), so the
+# next check does not read those entries again.
+test_dkim__check_of_named_messages_keeps_the_caught_up_index() {
+	mail_archive
+	run dkim m1.eml m2.eml --resolver "127.0.0.1:$PORT"
+	expect_rc 0
+	head=$(git --git-dir=.custody rev-parse HEAD)
+	! grep -qa "$head" .custody/cache/index .custody/cache/index.journal \
+		2>/dev/null || fail "the index already named the dkim commit"
+	run dkim check m2.eml m1.eml m2.eml
+	expect_rc 0
+	expect_out_has "m2.eml: pass (keys observed "
+	# in the order given, each path as often as given
+	[ "$(printf '%s\n' "$OUT" | grep '^m[12].eml: pass' | cut -d: -f1 |
+		tr '\n' ' ')" = "m2.eml m1.eml m2.eml " ] || fail "order: $OUT"
+	grep -qa "$head" .custody/cache/index .custody/cache/index.journal \
+		2>/dev/null || fail "dkim check did not keep the caught-up index"
+	run dkim check m1.eml nothere.eml
+	expect_rc 1
+	expect_err "custody: nothere.eml: not registered in this archive"
+}
+
 # Many messages at once (verified in batches on all cores) within a
 # bound on memory: each message takes room for its own size, not for the
 # largest message custody reads (64 MiB, which 64 messages of a batch
