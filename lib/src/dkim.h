@@ -92,8 +92,12 @@ void custody_dkim__openssl_end(struct custody_dkim__openssl *o);
  * Threads that verify batches of messages in the background, as
  * custody_dkim_verify_many does (lib/src/dkim_many.c), and, with
  * `sha256s`, each recheck with the SHA-256 its caller computed
- * (custody_dkim__recheck_hashed). pool_start posts a batch and returns (the arrays must live until pool_wait returns);
- * pool_wait waits for it. NULL from pool_new: out of memory.
+ * (custody_dkim__recheck_hashed). pool_start posts a batch and returns
+ * (the arrays must live until pool_wait has retired the batch); the
+ * threads take the batches in the order posted. pool_wait waits for the
+ * oldest batch not yet waited for and retires it; at most two batches
+ * are posted and not retired (a third first waits for the oldest).
+ * NULL from pool_new: out of memory.
  */
 struct custody_dkim__pool;
 struct custody_dkim__pool *custody_dkim__pool_new(void);

@@ -403,9 +403,12 @@ static int newest_dkim_entries(custody_archive *a, git_tree *tree,
  * (git objects, entries) while the batch read before is verified in the
  * background on all cores, then told to the caller in order. A batch
  * holds at most BATCH_MESSAGES messages and, beyond one large message,
- * BATCH_BYTES; two are in memory at once.
+ * BATCH_BYTES; two are in memory at once. The first batches are
+ * smaller (FIRST_BATCH, then twice as many each time), so that the
+ * threads start on the first messages while the reading goes on.
  */
 #define BATCH_MESSAGES 64
+#define FIRST_BATCH 8
 #define BATCH_BYTES ((size_t)128 * 1024 * 1024)
 
 struct pending {
@@ -434,6 +437,7 @@ struct checking {
 	custody_dkim_check_cb cb;
 	void *payload;
 	int stopped;           /* a callback said stop, or out of memory */
+	size_t limit;          /* of messages in the batch being read */
 };
 
 static void pending_free(struct pending *p)
@@ -479,19 +483,9 @@ static int deliver(struct checking *c, struct batch *b, custody_error **err)
 	return rc;
 }
 
-/* Tell the batch being verified, if any, and post the one read. */
-static int flush(struct checking *c, custody_error **err)
+/* Hand the messages of batch `b` that could be read to the pool. */
+static void post(struct checking *c, struct batch *b)
 {
-	struct batch *b = &c->b[c->filling];
-	int rc = 0;
-
-	if (c->posted) {
-		custody_dkim__pool_wait(c->pool);
-		c->posted = 0;
-		rc = deliver(c, &c->b[!c->filling], err);
-	}
-	if (b->n == 0)
-		return rc;
 	b->k = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->p[i].why != NULL)
@@ -506,8 +500,25 @@ static int flush(struct checking *c, custody_error **err)
 	custody_dkim__pool_start(c->pool, b->reports, b->errs, b->messages,
 		b->sizes, b->evidences, b->sha256s, b->k, NULL);
 	c->posted = 1;
-	c->filling = !c->filling;
-	return rc;
+}
+
+/* Post the batch read, then tell the one posted before it, if any, once
+ * verified: the pool's threads go on to the new batch without a pause
+ * while this one waits for the old batch's last messages and tells it. */
+static int flush(struct checking *c, custody_error **err)
+{
+	struct batch *b = &c->b[c->filling];
+	struct batch *before = c->posted ? &c->b[!c->filling] : NULL;
+
+	c->posted = 0;
+	if (b->n > 0) {
+		post(c, b);
+		c->filling = !c->filling;
+	}
+	if (before == NULL)
+		return 0;
+	custody_dkim__pool_wait(c->pool);
+	return deliver(c, before, err);
 }
 
 /* Tell everything queued; after an error, err is NULL and the caller's
@@ -561,8 +572,11 @@ static int queue(custody_archive *a, git_tree *tree, struct checking *c,
 		(void)custody__error(&p->why, CUSTODY_EINVALID,
 			"the dkim entry holds no evidence");
 	b->bytes += p->m.bytes.size;
-	if (++b->n == BATCH_MESSAGES || b->bytes >= BATCH_BYTES)
+	if (++b->n >= c->limit || b->bytes >= BATCH_BYTES) {
+		if (c->limit < BATCH_MESSAGES)
+			c->limit *= 2;
 		return flush(c, err);
+	}
 	return 0;
 refused:
 	pending_free(p);
@@ -587,6 +601,7 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 	}
 	c->cb = cb;
 	c->payload = payload;
+	c->limit = FIRST_BATCH;
 	if ((rc = custody_archive__refresh(a, err)) != 0 ||
 	    (rc = custody_archive__head_tree(a, &tree, err)) != 0 ||
 	    (rc = newest_dkim_entries(a, tree, &latest, err)) != 0)

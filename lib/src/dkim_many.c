@@ -12,7 +12,8 @@
  * custody_dkim_verify_many works with its caller's thread and returns
  * when all are done. A pool (custody_dkim__pool) keeps its threads
  * between batches and works in the background, so that its caller can
- * read the next batch of messages while this one is verified.
+ * read the next batch of messages while this one is verified, and post
+ * it before the last messages of this one are done.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -37,22 +38,26 @@ struct many {
 	atomic_size_t next;
 };
 
+/* Verify message `i` of `m` into out[i] and errs[i]. */
+static void verify_one(struct many *m, size_t i)
+{
+	int rc = m->evidences != NULL ?
+		custody_dkim__recheck_hashed(&m->out[i], m->messages[i],
+		m->sizes[i], m->sha256s ? m->sha256s[i] : NULL,
+		m->evidences[i], &m->errs[i]) :
+		custody_dkim_verify(&m->out[i], m->messages[i], m->sizes[i],
+		m->opts, &m->errs[i]);
+
+	if (rc != 0)    /* the error is in errs[i] */
+		m->out[i] = NULL;
+}
+
 static void take_messages(struct many *m)
 {
 	size_t i;
 
-	while ((i = atomic_fetch_add(&m->next, 1)) < m->n) {
-		int rc = m->evidences != NULL ?
-			custody_dkim__recheck_hashed(&m->out[i],
-			m->messages[i], m->sizes[i],
-			m->sha256s ? m->sha256s[i] : NULL, m->evidences[i],
-			&m->errs[i]) :
-			custody_dkim_verify(&m->out[i], m->messages[i],
-			m->sizes[i], m->opts, &m->errs[i]);
-
-		if (rc != 0)    /* the error is in errs[i] */
-			m->out[i] = NULL;
-	}
+	while ((i = atomic_fetch_add(&m->next, 1)) < m->n)
+		verify_one(m, i);
 }
 
 static void many_init(struct many *m, custody_dkim_report **out,
@@ -106,34 +111,63 @@ void custody_dkim_verify_many(custody_dkim_report **out, custody_error **errs,
 
 /* ---- the pool ---- */
 
+/*
+ * A pool holds up to POOL_JOBS batches: its threads go on to the batch
+ * posted next as soon as the one before has no message left to take, so
+ * none waits while another finishes the last message of a batch. Which
+ * message is next and how many are done is kept under the pool's lock;
+ * a batch is retired (its slot free again) by pool_wait once all its
+ * messages are done, so no thread still reads it.
+ */
+#define POOL_JOBS 2
+
+struct job {
+	struct many m;        /* its `next` is only used under the lock */
+	size_t done;
+};
+
 struct custody_dkim__pool {
 	pthread_mutex_t lock;
 	pthread_cond_t posted, finished;
 	pthread_t threads[MAX_THREADS];
-	unsigned int started, running;
-	unsigned long generation;   /* of the batch posted last */
+	unsigned int started;
+	struct job jobs[POOL_JOBS];
+	unsigned int oldest, njobs;   /* the batches posted, not retired */
 	int stop;
-	struct many job;
 };
+
+/* The oldest batch with a message left to take, or NULL. */
+static struct job *next_job(struct custody_dkim__pool *p)
+{
+	for (unsigned int k = 0; k < p->njobs; k++) {
+		struct job *j = &p->jobs[(p->oldest + k) % POOL_JOBS];
+
+		if (atomic_load(&j->m.next) < j->m.n)
+			return j;
+	}
+	return NULL;
+}
 
 static void *pool_worker(void *arg)
 {
 	struct custody_dkim__pool *p = arg;
 	struct custody_dkim__openssl *o = custody_dkim__openssl_begin();
-	unsigned long seen = 0;
+	struct job *j;
 
 	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (!p->stop && p->generation == seen)
+	while (!p->stop) {
+		size_t i;
+
+		if ((j = next_job(p)) == NULL) {
 			pthread_cond_wait(&p->posted, &p->lock);
-		if (p->stop)
-			break;
-		seen = p->generation;
+			continue;
+		}
+		i = atomic_fetch_add(&j->m.next, 1);
 		pthread_mutex_unlock(&p->lock);
-		take_messages(&p->job);
+		verify_one(&j->m, i);
 		pthread_mutex_lock(&p->lock);
-		if (--p->running == 0)
-			pthread_cond_signal(&p->finished);
+		if (++j->done == j->m.n)
+			pthread_cond_broadcast(&p->finished);
 	}
 	pthread_mutex_unlock(&p->lock);
 	custody_dkim__openssl_end(o);
@@ -164,25 +198,42 @@ void custody_dkim__pool_start(struct custody_dkim__pool *p,
 	const char *const *evidences, const char *const *sha256s, size_t n,
 	const custody_dkim_options *opts)
 {
+	struct job *j;
+
 	pthread_mutex_lock(&p->lock);
-	many_init(&p->job, out, errs, messages, sizes, evidences, sha256s, n,
+	/* a full pool first retires its oldest batch */
+	while (p->njobs == POOL_JOBS) {
+		pthread_mutex_unlock(&p->lock);
+		custody_dkim__pool_wait(p);
+		pthread_mutex_lock(&p->lock);
+	}
+	j = &p->jobs[(p->oldest + p->njobs) % POOL_JOBS];
+	many_init(&j->m, out, errs, messages, sizes, evidences, sha256s, n,
 		opts);
+	j->done = 0;
+	p->njobs++;
 	if (p->started == 0) {
 		pthread_mutex_unlock(&p->lock);
-		take_messages(&p->job);
-		return;
+		take_messages(&j->m);
+		pthread_mutex_lock(&p->lock);
+		j->done = n;
 	}
-	p->running = p->started;
-	p->generation++;
 	pthread_cond_broadcast(&p->posted);
 	pthread_mutex_unlock(&p->lock);
 }
 
 void custody_dkim__pool_wait(struct custody_dkim__pool *p)
 {
+	struct job *j;
+
 	pthread_mutex_lock(&p->lock);
-	while (p->running > 0)
-		pthread_cond_wait(&p->finished, &p->lock);
+	if (p->njobs > 0) {
+		j = &p->jobs[p->oldest];
+		while (j->done < j->m.n)
+			pthread_cond_wait(&p->finished, &p->lock);
+		p->oldest = (p->oldest + 1) % POOL_JOBS;
+		p->njobs--;
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -190,8 +241,12 @@ void custody_dkim__pool_free(struct custody_dkim__pool *p)
 {
 	if (p == NULL)
 		return;
-	custody_dkim__pool_wait(p);
 	pthread_mutex_lock(&p->lock);
+	while (p->njobs > 0) {
+		pthread_mutex_unlock(&p->lock);
+		custody_dkim__pool_wait(p);
+		pthread_mutex_lock(&p->lock);
+	}
 	p->stop = 1;
 	pthread_cond_broadcast(&p->posted);
 	pthread_mutex_unlock(&p->lock);

@@ -454,6 +454,34 @@ test_dkim__many_messages_in_little_memory_in_order() {
 		"$(printf '%s ' "${names[@]}")" "the order of the reports"
 }
 
+# `dkim check` reads the messages in batches that grow (8, 16, 32, then
+# 64) while the batches read before are verified; the reports still come
+# in the log's order, or in the order the paths were given.
+test_dkim__check_of_many_messages_reports_in_order() {
+	mail_archive
+	local i names=() reversed=()
+	for i in $(seq -w 1 150); do
+		sed "s/the  budget/budget $i/" ../plain.eml |
+			sign ../rsa.pem rsa relaxed/relaxed rsa-sha256 >n$i.eml
+		names+=("n$i.eml")
+		reversed=("n$i.eml" "${reversed[@]}")
+	done
+	run add "${names[@]}"
+	expect_rc 0
+	run dkim --resolver "127.0.0.1:$PORT" m1.eml "${names[@]}"
+	expect_rc 0
+	run dkim check "${reversed[@]}"
+	expect_rc 0
+	expect_eq "$(printf '%s\n' "$OUT" | grep -o '^n[0-9]*\.eml: [a-z]*' |
+		tr '\n' ' ')" "$(printf '%s: pass ' "${reversed[@]}")" \
+		"the order of the named reports"
+	run dkim check
+	expect_rc 0
+	expect_eq "$(printf '%s\n' "$OUT" | grep -o '^[mn][0-9]*\.eml: [a-z]*' |
+		tr '\n' ' ')" "m1.eml: pass $(printf '%s: pass ' "${names[@]}")" \
+		"the order of the reports"
+}
+
 # On a terminal a progress line counts the messages, and is erased
 # before anything else is printed; without a terminal there is none.
 test_dkim__progress_on_a_terminal_only() {
