@@ -601,6 +601,7 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 	custody_dkim_report *r = NULL;
 	struct lookup l;
 	DKIM_LIB *lib = NULL;
+	void **kept = NULL;
 	DKIM *dkim = NULL;
 	DKIM_STAT status;
 	DKIM_SIGINFO **sigs = NULL;
@@ -637,7 +638,12 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 	l.archived = archived;
 	l.err = err;
 
-	lib = dkim_init(NULL, NULL);
+	/* a verifying thread keeps one handle for all its messages (its
+	 * options are set again below for each) */
+	if ((kept = custody_dkim__thread_lib()) != NULL && *kept != NULL)
+		lib = *kept, *kept = NULL;
+	else
+		lib = dkim_init(NULL, NULL);
 	if (lib == NULL) {
 		rc = custody__error(err, CUSTODY_ERROR, "libopendkim could not "
 			"be set up");
@@ -741,7 +747,9 @@ static int run(custody_dkim_report **out, const void *message, size_t size,
 done:
 	if (dkim != NULL)
 		dkim_free(dkim);
-	if (lib != NULL)
+	if (lib != NULL && kept != NULL)
+		*kept = lib;
+	else if (lib != NULL)
 		dkim_close(lib);
 	custody_dkim__message_free(&m);
 	custody_dkim_report_free(r);

@@ -89,6 +89,15 @@ struct custody_dkim__openssl *custody_dkim__openssl_begin(void);
 void custody_dkim__openssl_end(struct custody_dkim__openssl *o);
 
 /*
+ * The libopendkim library handle kept for the calling thread between
+ * messages, when it is a verifying thread (between _openssl_begin and
+ * _end, which closes the handle): a slot that holds NULL until the
+ * first message stores its handle there. NULL in any other thread,
+ * where each message makes and closes a handle of its own.
+ */
+void **custody_dkim__thread_lib(void);
+
+/*
  * Threads that verify batches of messages in the background, as
  * custody_dkim_verify_many does (lib/src/dkim_many.c), and, with
  * `sha256s`, each recheck with the SHA-256 its caller computed

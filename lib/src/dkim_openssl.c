@@ -15,12 +15,19 @@
  * loads OpenSSL's default provider. The outer one, which the thread makes
  * its default, loads one provider built in here that hands on every
  * operation of the inner default provider as it is (digests, signatures,
- * key management, random numbers), except the decoders: of those it
- * offers only the two that read a DKIM key, a SubjectPublicKeyInfo in
- * DER of RSA or of Ed25519. Decoding a key then takes 18 microseconds.
- * Keys of any other type no longer decode; libopendkim refused them
- * anyway (an RSA signature needs an RSA key, and it reads an Ed25519 key
- * from its raw bytes), as does the ARC code (dkim_arc.c).
+ * random numbers), except the decoders and the key managers: of the
+ * decoders it offers only the two that read a DKIM key, a
+ * SubjectPublicKeyInfo in DER of RSA or of Ed25519, and of the key
+ * managers only those of RSA and Ed25519 keys (the decoder chain is
+ * built for each key manager the context has). Decoding a key then
+ * takes 15 microseconds. Keys of any other type no longer decode;
+ * libopendkim refused them anyway (an RSA signature needs an RSA key,
+ * and it reads an Ed25519 key from its raw bytes), as does the ARC code
+ * (dkim_arc.c).
+ *
+ * The thread also keeps its libopendkim library handle from one message
+ * to the next (custody_dkim__thread_lib): making one reads the
+ * resolver's configuration again each time.
  *
  * The provider's functions get the default provider's own context (the
  * algorithms it hands on need it), so they find the thread's state in a
@@ -32,33 +39,60 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/crypto.h>
 #include <openssl/provider.h>
+#include <opendkim/dkim.h>
 
 #include "dkim.h"
 
-#define KEY_DECODERS 4
+#define KEY_ALGORITHMS 4
+
+/* the algorithms of one operation, of which only a few are offered */
+struct few {
+	const OSSL_ALGORITHM *all;
+	OSSL_ALGORITHM some[KEY_ALGORITHMS + 1];
+};
 
 struct custody_dkim__openssl {
 	OSSL_LIB_CTX *inner, *outer, *before;
 	OSSL_PROVIDER *deflt, *keys;
-	const OSSL_ALGORITHM *all_decoders;
-	OSSL_ALGORITHM decoders[KEY_DECODERS + 1];
+	struct few decoders, keymgmts;
+	void *lib;             /* the thread's libopendkim handle */
 };
 
 static _Thread_local struct custody_dkim__openssl *current;
 
+/* Is `a` an algorithm of RSA or Ed25519 keys? */
+static int of_key_type(const OSSL_ALGORITHM *a)
+{
+	const char *names = a->algorithm_names;
+
+	return names != NULL && (strcmp(names, "RSA") == 0 ||
+		strncmp(names, "RSA:", 4) == 0 ||
+		strcmp(names, "ED25519") == 0 ||
+		strncmp(names, "ED25519:", 8) == 0);
+}
+
 /* Is `a` a decoder of a DER SubjectPublicKeyInfo of RSA or Ed25519? */
 static int key_decoder(const OSSL_ALGORITHM *a)
 {
-	const char *names = a->algorithm_names;
 	const char *props = a->property_definition;
 
-	if (names == NULL || props == NULL ||
-	    strstr(props, "input=der") == NULL ||
-	    strstr(props, "structure=SubjectPublicKeyInfo") == NULL)
-		return 0;
-	return strcmp(names, "RSA") == 0 || strncmp(names, "RSA:", 4) == 0 ||
-		strcmp(names, "ED25519") == 0 ||
-		strncmp(names, "ED25519:", 8) == 0;
+	return of_key_type(a) && props != NULL &&
+		strstr(props, "input=der") != NULL &&
+		strstr(props, "structure=SubjectPublicKeyInfo") != NULL;
+}
+
+/* Offer of `all` only the algorithms `keep` says yes to. */
+static const OSSL_ALGORITHM *offer(struct few *f, const OSSL_ALGORITHM *all,
+	int (*keep)(const OSSL_ALGORITHM *))
+{
+	size_t n = 0;
+
+	f->all = all;
+	for (const OSSL_ALGORITHM *a = all; a->algorithm_names != NULL; a++)
+		if (keep(a) && n < KEY_ALGORITHMS)
+			f->some[n++] = *a;
+	memset(&f->some[n], 0, sizeof(f->some[n]));
+	return f->some;
 }
 
 static const OSSL_ALGORITHM *keys_query(void *provctx, int operation,
@@ -66,20 +100,18 @@ static const OSSL_ALGORITHM *keys_query(void *provctx, int operation,
 {
 	struct custody_dkim__openssl *o = current;
 	const OSSL_ALGORITHM *all;
-	size_t n = 0;
 
 	(void)provctx;
 	if (o == NULL)
 		return NULL;
 	all = OSSL_PROVIDER_query_operation(o->deflt, operation, no_cache);
-	if (operation != OSSL_OP_DECODER || all == NULL)
-		return all;
-	o->all_decoders = all;
-	for (const OSSL_ALGORITHM *a = all; a->algorithm_names != NULL; a++)
-		if (key_decoder(a) && n < KEY_DECODERS)
-			o->decoders[n++] = *a;
-	memset(&o->decoders[n], 0, sizeof(o->decoders[n]));
-	return o->decoders;
+	if (all == NULL)
+		return NULL;
+	if (operation == OSSL_OP_DECODER)
+		return offer(&o->decoders, all, key_decoder);
+	if (operation == OSSL_OP_KEYMGMT)
+		return offer(&o->keymgmts, all, of_key_type);
+	return all;
 }
 
 static void keys_unquery(void *provctx, int operation,
@@ -90,8 +122,10 @@ static void keys_unquery(void *provctx, int operation,
 	(void)provctx;
 	if (o == NULL)
 		return;
-	if (operation == OSSL_OP_DECODER && algorithms == o->decoders)
-		algorithms = o->all_decoders;
+	if (operation == OSSL_OP_DECODER && algorithms == o->decoders.some)
+		algorithms = o->decoders.all;
+	if (operation == OSSL_OP_KEYMGMT && algorithms == o->keymgmts.some)
+		algorithms = o->keymgmts.all;
 	OSSL_PROVIDER_unquery_operation(o->deflt, operation, algorithms);
 }
 
@@ -122,6 +156,8 @@ static int keys_init(const OSSL_CORE_HANDLE *handle,
 
 static void release(struct custody_dkim__openssl *o)
 {
+	if (o->lib != NULL)
+		dkim_close(o->lib);
 	if (o->outer != NULL) {
 		OPENSSL_thread_stop_ex(o->outer);
 		if (o->keys != NULL)
@@ -157,6 +193,11 @@ struct custody_dkim__openssl *custody_dkim__openssl_begin(void)
 	}
 	o->before = OSSL_LIB_CTX_set0_default(o->outer);
 	return o;
+}
+
+void **custody_dkim__thread_lib(void)
+{
+	return current != NULL ? &current->lib : NULL;
 }
 
 void custody_dkim__openssl_end(struct custody_dkim__openssl *o)
