@@ -234,6 +234,26 @@ static int record_done(void *payload, size_t i, custody_dkim_report *report,
 	return 0;
 }
 
+/*
+ * After a recording, under its lock: the path index on disk learns the
+ * new head, so that the next command to load it does not read the dkim
+ * entries just written (one recording may write many thousands). The
+ * index is a cache: if it cannot be loaded or saved, it stays as it was.
+ */
+static void keep_index(custody_archive *a)
+{
+	struct custody_index *index = NULL;
+	custody_error *ierr = NULL;
+
+	if (custody_index__load(&index, a, &ierr) == 0 &&
+	    custody_index__learnt(index) &&
+	    custody_index__save(index, a, &ierr) != 0)
+		custody_archive__notice(a, "the stat cache was not saved "
+			"(%s)", custody_error_message(ierr));
+	custody_index__free(index);
+	custody_error_free(ierr);
+}
+
 int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	size_t n, const custody_dkim_record_options *opts,
 	custody_dkim_report **reports, uint64_t *first_index_out,
@@ -292,6 +312,7 @@ int custody_archive_dkim(custody_archive *a, const char *const *paths,
 	if ((rc = custody_change__append(a, entries, n, NULL, 0, message,
 	    &commit, err)) != 0)
 		goto done;
+	keep_index(a);
 	if (first_index_out != NULL)
 		*first_index_out = entries[0].index;
 	if (commit_out != NULL)
