@@ -1185,16 +1185,16 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 				goto bad_or_oom;
 			k->text = (char *)text;
 		} else if ((v = value_of(line, "key-reason")) != NULL) {
-			if (s == NULL && strcmp(k->status, "ok") != 0)
+			/* "-" is how an empty reason is written; an ok
+			 * key's is dropped below, whatever the lines' order */
+			if (s == NULL)
 				snprintf(k->reason, sizeof(k->reason), "%s",
 					strcmp(v, "-") == 0 ? "" : v);
 		} else if (s == NULL) {
 			goto bad;
 		} else if ((v = value_of(line, "reason")) != NULL) {
-			/* "-" is how an empty reason is written */
-			if (strcmp(s->key.status, "ok") != 0)
-				snprintf(s->key.reason, sizeof(s->key.reason),
-					"%s", strcmp(v, "-") == 0 ? "" : v);
+			snprintf(s->key.reason, sizeof(s->key.reason), "%s",
+				strcmp(v, "-") == 0 ? "" : v);
 		}
 	}
 	if (lineno == 0 || !ended || r->sha256[0] == '\0' || r->now <= 0 ||
@@ -1211,10 +1211,14 @@ static int parse_evidence(custody_dkim_report **out, const char *evidence,
 	/* a signature's key status becomes its result when it is not
 	 * "ok": only what custody writes, or evidence could say "pass" */
 	for (size_t i = 0; i < r->nsigs + r->narc_keys; i++) {
-		const struct custody_dkim_key *key = i < r->nsigs ?
+		struct custody_dkim_key *key = i < r->nsigs ?
 			&r->sigs[i].key : &r->arc_keys[i - r->nsigs].key;
 		const char *st = key->status;
 		char what[40];
+
+		/* a reason is why a key is not ok: an ok key has none */
+		if (strcmp(st, "ok") == 0)
+			key->reason[0] = '\0';
 
 		if (i < r->nsigs)
 			snprintf(what, sizeof(what), "signature %zu", i + 1);
