@@ -628,11 +628,8 @@ int custody_archive_dkim_check(custody_archive *a, const char *const *paths,
 	    (rc = newest_dkim_entries(a, tree, &latest, err)) != 0)
 		goto done;
 	/* the paths are looked up in one index, loaded once */
-	if (n > 0) {
-		if ((rc = custody_index__load(&index, a, err)) != 0)
-			goto done;
-		custody_index__keep(index, a);
-	}
+	if (n > 0 && (rc = custody_index__load(&index, a, err)) != 0)
+		goto done;
 	for (i = 0; i < n && rc == 0; i++) {
 		struct message m;
 
@@ -682,6 +679,11 @@ done:
 		custody_dkim__pool_wait(c->pool);
 	custody_dkim__pool_free(c->pool);
 	free(c);
+	/* what the index learnt is kept once the check is done, as status
+	 * does: keeping it refreshes the archive, which must not move
+	 * under the check */
+	if (index != NULL)
+		custody_index__keep(index, a);
 	custody_index__free(index);
 	free(latest);
 	git_tree_free(tree);
