@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,8 +322,9 @@ int custody_fs__write_atomic_fill(const char *path, custody_fs_fill_cb fill,
 	return write_file(path, fill, payload, mode, WRITE_SYNC, err);
 }
 
-/* 0: unknown; 1: openat2 works; -1: it does not (old kernel, seccomp) */
-static int openat2_state;
+/* 0: unknown; 1: openat2 works; -1: it does not (old kernel, seccomp).
+ * Atomic: the stat workers of a walk open folders at the same time. */
+static atomic_int openat2_state;
 
 void custody_fs__use_openat2(int yes)
 {

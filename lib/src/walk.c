@@ -94,6 +94,172 @@ static char *path_join(struct custody_walk *walk, const char *folder,
 	return path;
 }
 
+/*
+ * The follower: a thread that takes the stat of the files of the
+ * folders already read while the walk reads the next ones. In a
+ * collection of small files, reading the folders and the stat of each
+ * file cost about the same; on two cores they now overlap. The walk
+ * publishes files once they are whole (a folder done, or every
+ * FOLLOW_EVERY files of a large one), and grows walk->files and
+ * walk->dirs only holding `grow` for writing; the follower holds it
+ * for reading while it works on a batch of published files, so neither
+ * array moves under it, and it writes nothing of a file but its stat
+ * (st and stat_errno). custody_walk__finish stops it before anything
+ * moves the files; the files it had not reached go to the stat pool.
+ */
+#define FOLLOW_FROM 1024   /* fewer files are not worth a thread */
+#define FOLLOW_EVERY 4096
+#define FOLLOW_BATCH 256
+
+struct custody_walk_follow {
+	struct custody_walk *walk;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	pthread_rwlock_t grow;
+	size_t published;          /* files [0, published) are whole */
+	int stop;
+};
+
+/* The stat of a file found by readdir, by its name in its folder
+ * (*dfd is folder *open_dir, kept open from one file to the next). */
+static void stat_file(int root_fd, char *const *dirs,
+	struct custody_walk_file *f, size_t *open_dir, int *dfd)
+{
+	struct stat st;
+	const char *name;
+
+	if (f->dir != *open_dir) {
+		if (*dfd >= 0)
+			close(*dfd);
+		*dfd = custody_fs__open_beneath(root_fd, dirs[f->dir],
+			O_PATH | O_DIRECTORY, 0);
+		*open_dir = f->dir;
+	}
+	name = strrchr(f->path, '/');
+	name = name ? name + 1 : f->path;
+	if (*dfd < 0 || fstatat(*dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		f->stat_errno = errno ? errno : ENOENT;
+		return;
+	}
+	custody_fs__keep_stat(&f->st, &st);
+	f->stat_errno = S_ISREG(st.st_mode) ? 0 : -1;
+}
+
+static void *follow_run(void *arg)
+{
+	struct custody_walk_follow *fw = arg;
+	struct custody_walk *walk = fw->walk;
+	size_t open_dir = (size_t)-1, done = 0, to;
+	int dfd = -1, stop;
+
+	for (;;) {
+		pthread_mutex_lock(&fw->lock);
+		while (!fw->stop && fw->published == done)
+			pthread_cond_wait(&fw->more, &fw->lock);
+		stop = fw->stop;
+		to = fw->published;
+		pthread_mutex_unlock(&fw->lock);
+		if (stop)
+			break;
+		if (to - done > FOLLOW_BATCH)
+			to = done + FOLLOW_BATCH;
+		pthread_rwlock_rdlock(&fw->grow);
+		for (; done < to; done++) {
+			struct custody_walk_file *f = &walk->files[done];
+
+			if (f->need_stat)
+				stat_file(walk->archive->root_fd, walk->dirs,
+					f, &open_dir, &dfd);
+		}
+		pthread_rwlock_unlock(&fw->grow);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return NULL;
+}
+
+static void follow_free(struct custody_walk_follow *fw)
+{
+	pthread_rwlock_destroy(&fw->grow);
+	pthread_cond_destroy(&fw->more);
+	pthread_mutex_destroy(&fw->lock);
+	free(fw);
+}
+
+/* Files [0, walk->nfiles) are whole: the follower may take them. It
+ * starts once there are enough, if there is a core for it; when it
+ * cannot, the stat pool takes every file as before. */
+static void follow_publish(struct custody_walk *walk)
+{
+	struct custody_walk_follow *fw = walk->follow;
+
+	if (fw == NULL) {
+		if (walk->nfiles < FOLLOW_FROM ||
+		    custody_hash__default_threads() < 2 ||
+		    (fw = calloc(1, sizeof(*fw))) == NULL)
+			return;
+		fw->walk = walk;
+		fw->published = walk->nfiles;
+		if (pthread_mutex_init(&fw->lock, NULL) != 0) {
+			free(fw);
+			return;
+		}
+		if (pthread_cond_init(&fw->more, NULL) != 0) {
+			pthread_mutex_destroy(&fw->lock);
+			free(fw);
+			return;
+		}
+		if (pthread_rwlock_init(&fw->grow, NULL) != 0) {
+			pthread_cond_destroy(&fw->more);
+			pthread_mutex_destroy(&fw->lock);
+			free(fw);
+			return;
+		}
+		if (pthread_create(&fw->thread, NULL, follow_run, fw) != 0) {
+			follow_free(fw);
+			return;
+		}
+		walk->follow = fw;
+		return;
+	}
+	pthread_mutex_lock(&fw->lock);
+	fw->published = walk->nfiles;
+	pthread_cond_signal(&fw->more);
+	pthread_mutex_unlock(&fw->lock);
+}
+
+/* Stop the follower (it ends the batch it is on) and wait for it. */
+static void follow_stop(struct custody_walk *walk)
+{
+	struct custody_walk_follow *fw = walk->follow;
+
+	if (fw == NULL)
+		return;
+	pthread_mutex_lock(&fw->lock);
+	fw->stop = 1;
+	pthread_cond_signal(&fw->more);
+	pthread_mutex_unlock(&fw->lock);
+	pthread_join(fw->thread, NULL);
+	follow_free(fw);
+	walk->follow = NULL;
+}
+
+/* Around the growing of an array the follower reads (walk->files,
+ * walk->dirs): from the realloc to the new pointer's store, the
+ * follower cannot read it. */
+static void follow_hold(struct custody_walk *walk)
+{
+	if (walk->follow != NULL)
+		pthread_rwlock_wrlock(&walk->follow->grow);
+}
+
+static void follow_release(struct custody_walk *walk)
+{
+	if (walk->follow != NULL)
+		pthread_rwlock_unlock(&walk->follow->grow);
+}
+
 /* Record a file: rel is in the walk's arena; the walk takes abs
  * (malloc'd, or NULL), also on failure. */
 static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
@@ -103,14 +269,17 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 
 	if (walk->nfiles == walk->alloc) {
 		size_t alloc = walk->alloc ? walk->alloc * 2 : 256;
-		struct custody_walk_file *grown = realloc(walk->files,
-			alloc * sizeof(*grown));
+		struct custody_walk_file *grown;
 
+		follow_hold(walk);
+		if ((grown = realloc(walk->files, alloc * sizeof(*grown)))
+		    != NULL)
+			walk->files = grown;
+		follow_release(walk);
 		if (grown == NULL) {
 			free(abs);
 			return custody__oom(err);
 		}
-		walk->files = grown;
 		walk->alloc = alloc;
 	}
 	f = &walk->files[walk->nfiles];
@@ -120,6 +289,7 @@ static int add_file_owned(struct custody_walk *walk, char *rel, char *abs,
 	if (st != NULL)
 		custody_fs__keep_stat(&f->st, st);
 	f->need_stat = st == NULL;
+	f->stat_errno = st == NULL ? CUSTODY_WALK_STAT_PENDING : 0;
 	f->dir = dir;
 	walk->nfiles++;
 	if (walk->progress && walk->nfiles % 4096 == 0)
@@ -428,13 +598,17 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		goto done;
 	if (walk->ndirs == walk->alloc_dirs) {
 		size_t alloc = walk->alloc_dirs ? walk->alloc_dirs * 2 : 64;
-		char **grown = realloc(walk->dirs, alloc * sizeof(*grown));
+		char **grown;
 
+		follow_hold(walk);
+		if ((grown = realloc(walk->dirs, alloc * sizeof(*grown)))
+		    != NULL)
+			walk->dirs = grown;
+		follow_release(walk);
 		if (grown == NULL) {
 			rc = custody__oom(err);
 			goto done;
 		}
-		walk->dirs = grown;
 		walk->alloc_dirs = alloc;
 	}
 	if ((walk->dirs[walk->ndirs] = strdup(rel)) == NULL) {
@@ -463,6 +637,9 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 				rc = add_file_owned(walk, frel, NULL, NULL,
 					this_dir, err);
 				mark_ignored(walk, left_out);
+				if (rc == 0 &&
+				    walk->nfiles % FOLLOW_EVERY == 0)
+					follow_publish(walk);
 			}
 			rc = rc > 0 ? 0 : rc;
 		} else if ((crel = *rel ? custody_fs__join(rel, name) :
@@ -484,6 +661,8 @@ static int walk_dir(struct custody_walk *walk, const char *rel,
 		free(crel);
 		free(cabs);
 	}
+	if (rc == 0)
+		follow_publish(walk);
 done:
 	free(names.v);
 	free(names.text);
@@ -674,30 +853,12 @@ static void *stat_worker(void *arg)
 			break;
 		for (size_t i = start; i < p->n && i < start + 256; i++) {
 			struct custody_walk_file *f = &p->files[i];
-			struct stat st;
-			const char *name;
 
-			if (!f->need_stat)
-				continue;
-			/* by name in its folder: no path walk per file */
-			if (f->dir != open_dir) {
-				if (dfd >= 0)
-					close(dfd);
-				dfd = custody_fs__open_beneath(p->root_fd,
-					p->dirs[f->dir], O_PATH | O_DIRECTORY,
-					0);
-				open_dir = f->dir;
-			}
-			name = strrchr(f->path, '/');
-			name = name ? name + 1 : f->path;
-			if (dfd < 0 || fstatat(dfd, name, &st,
-			    AT_SYMLINK_NOFOLLOW) != 0) {
-				f->stat_errno = errno ? errno : ENOENT;
-				continue;
-			}
-			custody_fs__keep_stat(&f->st, &st);
-			if (!S_ISREG(st.st_mode))
-				f->stat_errno = -1;
+			/* the follower took the stat of most */
+			if (f->need_stat &&
+			    f->stat_errno == CUSTODY_WALK_STAT_PENDING)
+				stat_file(p->root_fd, p->dirs, f, &open_dir,
+					&dfd);
 		}
 	}
 	if (dfd >= 0)
@@ -869,6 +1030,8 @@ int custody_walk__finish(struct custody_walk *walk, custody_error **err)
 		if (rc != 0)
 			return rc;
 	}
+	/* nothing moves the files while the follower reads them */
+	follow_stop(walk);
 	drop_ignored(walk);
 	if ((rc = stat_and_sort(walk, err)) != 0)
 		return rc;
@@ -954,6 +1117,7 @@ done:
 
 void custody_walk__free(struct custody_walk *walk)
 {
+	follow_stop(walk);
 	for (size_t i = 0; i < walk->nfiles; i++)
 		free(walk->files[i].abs);
 	free(walk->files);

@@ -16,6 +16,7 @@
 #include "map.h"
 
 struct custody_walk_block;
+struct custody_walk_follow;
 
 struct custody_walk_file {
 	char *path;                /* collection-relative, in the arena */
@@ -24,12 +25,16 @@ struct custody_walk_file {
 	struct custody_stat st;    /* lstat when found */
 	size_t job;
 	size_t dir;                /* its folder, in walk->dirs */
-	int stat_errno;            /* stat failed (or -1: not a file now) */
+	int stat_errno;            /* stat failed (or -1: not a file now,
+	                            * CUSTODY_WALK_STAT_PENDING: not yet
+	                            * taken; only during the walk) */
 	unsigned int refused : 1;  /* set by finish when it collides */
 	unsigned int need_stat : 1; /* found by readdir; st comes later */
 	unsigned int known : 1;    /* registered (set by finish) */
 	unsigned int ignored : 1;  /* a rule leaves it out, unless known */
 };
+
+#define CUSTODY_WALK_STAT_PENDING (-2)
 
 struct custody_refusal {
 	char *path;
@@ -58,6 +63,8 @@ struct custody_walk {
 	int refuse_new_git;
 	char **deferred;           /* ignored folders, looked into later */
 	size_t ndeferred, alloc_deferred;
+	/* stats the folders already read while the walk reads on */
+	struct custody_walk_follow *follow;
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
