@@ -4,7 +4,6 @@
  * checked against its length, every payload manifest and, with a key,
  * its custody proof, and only then moved into data/.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,6 +22,7 @@
 #include "common.h"
 #include "custody/check.h"
 #include "fsutil.h"
+#include "libcurl.h"
 
 #define ALGS 6
 
@@ -276,6 +276,7 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 {
 	struct download d;
 	char tmp[64], message[CURL_ERROR_SIZE] = "";
+	const struct custody_libcurl *c = NULL;
 	CURL *curl = NULL;
 	CURLcode code;
 	long status = 0;
@@ -318,27 +319,31 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 			"cannot create", run->bag, tmp);
 		goto done;
 	}
-	if ((curl = curl_easy_init()) == NULL) {
+	if ((c = custody_libcurl__get(err)) == NULL) {
+		failed = CUSTODY_ERROR;
+		goto done;
+	}
+	if ((curl = c->easy_init()) == NULL) {
 		failed = custody__oom(err);
 		goto done;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, w->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, run->opts->allow_file ?
+	c->easy_setopt(curl, CURLOPT_URL, w->url);
+	c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, run->opts->allow_file ?
 		"http,https,file" : "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "custody");
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &d);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
-	code = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	c->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	c->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+	c->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	c->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	c->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	c->easy_setopt(curl, CURLOPT_USERAGENT, "custody");
+	c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+	c->easy_setopt(curl, CURLOPT_WRITEDATA, &d);
+	c->easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
+	code = c->easy_perform(curl);
+	c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	if (d.write_errno != 0) {
 		failed = custody__error_sys(err, CUSTODY_EIO, d.write_errno,
 			"%s/%s: cannot write", run->bag, tmp);
@@ -359,7 +364,7 @@ static int fetch_one(struct fetch_run *run, struct wanted *w, size_t seq,
 	}
 	if (code != CURLE_OK) {
 		problem(run, "fetch.txt", w->line, w->path, "%s: %s", w->url,
-			message[0] ? message : curl_easy_strerror(code));
+			message[0] ? message : c->easy_strerror(code));
 		goto done;
 	}
 	for (size_t k = 0; k < ALGS; k++) {
@@ -453,8 +458,8 @@ done:
 	}
 	for (size_t k = 0; k < ALGS; k++)
 		EVP_MD_CTX_free(d.ctx[k]);
-	if (curl != NULL)
-		curl_easy_cleanup(curl);
+	if (curl != NULL && c != NULL)
+		c->easy_cleanup(curl);
 	return failed;
 }
 

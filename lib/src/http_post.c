@@ -3,24 +3,14 @@
  */
 #include "http.h"
 #include "common.h"
+#include "libcurl.h"
 #include "fsutil.h"
 #include "custody/version.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <curl/curl.h>
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void curl_init(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 struct body {
 	custody_buf *buf;
@@ -58,28 +48,29 @@ int custody_http__media_type_is(const char *value, const char *type)
 	return *value == '\0' || *value == ';';
 }
 
-static int set_up(CURL *curl, const char *url, struct curl_slist *headers,
+static int set_up(const struct custody_libcurl *c, CURL *curl,
+	const char *url, struct curl_slist *headers,
 	const void *data, size_t len, long connect_s, long total_s,
 	struct body *body, char *message)
 {
-	return curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	return c->easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
 		CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, connect_s) !=
+	    c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, connect_s) !=
 		CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_TIMEOUT, total_s) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_USERAGENT,
+	    c->easy_setopt(curl, CURLOPT_TIMEOUT, total_s) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_USERAGENT,
 		"custody/" CUSTODY_VERSION_STRING) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		(curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body) !=
+	    c->easy_setopt(curl, CURLOPT_POSTFIELDS, data) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body) !=
 		CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body) != CURLE_OK ||
-	    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message) != CURLE_OK;
+	    c->easy_setopt(curl, CURLOPT_WRITEDATA, body) != CURLE_OK ||
+	    c->easy_setopt(curl, CURLOPT_ERRORBUFFER, message) != CURLE_OK;
 }
 
 int custody_http__post(const char *url, const char *content_type,
@@ -91,6 +82,7 @@ int custody_http__post(const char *url, const char *content_type,
 	struct curl_slist *headers = NULL, *more;
 	char message[CURL_ERROR_SIZE] = "", header[160];
 	char *type = NULL, *location = NULL;
+	const struct custody_libcurl *c;
 	CURL *curl = NULL;
 	CURLcode res;
 	int rc = 0;
@@ -100,27 +92,25 @@ int custody_http__post(const char *url, const char *content_type,
 	    strncasecmp(url, "https://", 8) != 0)
 		return custody__error(err, CUSTODY_EINVALID, "%s: %s URL must "
 			"start with http:// or https://", url, what);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_result != CURLE_OK)
-		return custody__error(err, CUSTODY_ERROR, "cannot initialise "
-			"libcurl: %s", curl_easy_strerror(curl_init_result));
+	if ((c = custody_libcurl__get(err)) == NULL)
+		return CUSTODY_ERROR;
 	snprintf(header, sizeof(header), "Content-Type: %s", content_type);
-	curl = curl_easy_init();
-	headers = curl_slist_append(NULL, header);
+	curl = c->easy_init();
+	headers = c->slist_append(NULL, header);
 	/* A small body needs no "Expect: 100-continue" round trip. */
-	more = headers ? curl_slist_append(headers, "Expect:") : NULL;
+	more = headers ? c->slist_append(headers, "Expect:") : NULL;
 	if (curl == NULL || more == NULL) {
 		rc = custody__oom(err);
 		goto cleanup;
 	}
 	headers = more;
-	if (set_up(curl, url, headers, data, len, connect_s, total_s, &body,
+	if (set_up(c, curl, url, headers, data, len, connect_s, total_s, &body,
 	    message)) {
 		rc = custody__error(err, CUSTODY_ERROR, "%s: cannot set up "
 			"the HTTP request", url);
 		goto cleanup;
 	}
-	res = curl_easy_perform(curl);
+	res = c->easy_perform(curl);
 	if (body.no_memory) {
 		rc = custody__oom(err);
 		goto cleanup;
@@ -132,16 +122,16 @@ int custody_http__post(const char *url, const char *content_type,
 	}
 	if (res != CURLE_OK) {
 		rc = custody__error(err, CUSTODY_EIO, "%s: %s", url,
-			message[0] ? message : curl_easy_strerror(res));
+			message[0] ? message : c->easy_strerror(res));
 		goto cleanup;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
-	curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+	c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
+	c->easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
 	if (type != NULL)
 		snprintf(reply->content_type, sizeof(reply->content_type),
 			"%s", type);
 	if (reply->status >= 300 && reply->status < 400) {
-		curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+		c->easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
 		if (location != NULL)
 			snprintf(reply->location, sizeof(reply->location),
 				"%s", location);
@@ -149,7 +139,7 @@ int custody_http__post(const char *url, const char *content_type,
 cleanup:
 	if (rc != 0)
 		custody_buf_dispose(&reply->body);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
+	c->slist_free_all(headers);
+	c->easy_cleanup(curl);
 	return rc;
 }

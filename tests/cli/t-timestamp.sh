@@ -142,6 +142,27 @@ test_timestamp__custody_posts_to_the_authority_and_proofs_carry_it() {
 # A holder of the outlet key who asks for a timestamp after entries that
 # no checkpoint covers (a member without the key made them) signs one
 # first: the time covers every entry.
+# libcurl (and the twenty libraries it brings) is loaded by the
+# commands that talk to a server, when they do, not at every start.
+test_timestamp__libcurl_is_loaded_only_to_talk_to_the_authority() {
+	setup
+	LD_DEBUG=files "$CUSTODY" status >/dev/null 2>"$TMP/ld.status"
+	grep -q 'file=libgit2' "$TMP/ld.status" ||
+		fail "LD_DEBUG shows no library: cannot tell what is loaded"
+	grep -q 'file=libcurl' "$TMP/ld.status" &&
+		fail "status loaded libcurl"
+	start_tsa
+	LD_DEBUG=files "$CUSTODY" timestamp request --tsa "$TSA" \
+		--tsa-ca "$TMP/pki/ca.pem" >"$TMP/out" 2>"$TMP/ld.ts"
+	RC=$?
+	stop_tsa
+	expect_rc 0
+	grep -q 'file=libcurl.so.4 .*dynamically loaded by' "$TMP/ld.ts" ||
+		fail "timestamp did not load libcurl.so.4 when it posted"
+	expect_eq "$(grep -c '^timestamped the checkpoint of size ' \
+		"$TMP/out")" 1 "the request was answered"
+}
+
 test_timestamp__a_holder_stamps_every_entry_so_far() {
 	setup
 	local n
