@@ -236,6 +236,20 @@ snapshot() {
 }
 
 # A small collection: a few files of several kinds in nested folders.
+# make_many_files DIR FOLDERS FILES: FOLDERS folders d00, d01, ... in DIR,
+# each with FILES small files f0000.txt, f0001.txt, ... ("file D I").
+make_many_files() {
+	"$PYTHON" - "$@" <<'PY'
+import os, sys
+root, folders, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for d in range(folders):
+    os.makedirs(os.path.join(root, "d%02d" % d), exist_ok=True)
+    for i in range(files):
+        with open(os.path.join(root, "d%02d" % d, "f%04d.txt" % i), "w") as f:
+            f.write("file %d %d\n" % (d, i))
+PY
+}
+
 make_collection() {
 	mkdir -p "$1/memos/2019" "$1/scans"
 	printf 'Meeting notes\nAttendees: A, B\n' >"$1/memos/2019/meeting.txt"

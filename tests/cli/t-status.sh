@@ -131,18 +131,12 @@ test_status__files_dated_at_or_after_the_cache_are_read_again() {
 # not reached by the end of the walk by the stat pool: every file must
 # still get its own stat, as the cache's verdicts show.
 test_status__stats_taken_while_the_walk_reads_are_each_files_own() {
-	mkdir coll
+	make_many_files coll 60 50
+	mkdir coll/d30/sub
+	for i in $(seq 0 39); do
+		echo "deeper $i" >"coll/d30/sub/g$i.txt"
+	done
 	cd coll
-	"$PYTHON" -c '
-import os
-for d in range(60):
-    os.makedirs("d%02d" % d)
-    for i in range(50):
-        open("d%02d/f%02d.txt" % (d, i), "w").write("file %d %d\n" % (d, i))
-os.makedirs("d30/sub")
-for i in range(40):
-    open("d30/sub/g%02d.txt" % i, "w").write("deeper %d\n" % i)
-'
 	find . -type f -exec touch -d '2020-01-01' {} +
 	run init
 	run add .
@@ -151,15 +145,15 @@ for i in range(40):
 	expect_rc 0
 	expect_out_has '"unchanged":3040,"new":0,"modified":0,"missing":0,"moved":0,"refused":0,"hashed":0}'
 	# first folder, a folder in the middle, the last: each stat is read
-	printf 'longer content now\n' >d00/f00.txt
-	touch -d '2020-01-01' d00/f00.txt
-	touch -d '2021-01-01' d30/sub/g07.txt
-	printf 'file 59 49\n' >d59/f49.txt
-	touch -d '2001-01-01' d59/f49.txt
-	ln -s f01.txt d45/link
+	printf 'longer content now\n' >d00/f0000.txt
+	touch -d '2020-01-01' d00/f0000.txt
+	touch -d '2021-01-01' d30/sub/g7.txt
+	printf 'file 59 49\n' >d59/f0049.txt
+	touch -d '2001-01-01' d59/f0049.txt
+	ln -s f0001.txt d45/link
 	run status --exit-code
 	expect_rc 1
-	expect_out "modified  d00/f00.txt
+	expect_out "modified  d00/f0000.txt
 refused   d45/link: is a symbolic link; custody neither follows nor records links (register the file it points to instead)
 3039 unchanged, 0 new, 1 modified, 0 missing, 0 moved, 1 refused"
 	run status --json

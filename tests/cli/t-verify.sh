@@ -194,15 +194,8 @@ PY
 # checked in log order: every batch is checked, and a bad entry in a
 # late batch is named as in an early one.
 test_verify__entries_in_every_read_batch_are_checked() {
-	mkdir coll
+	make_many_files coll 5 1000
 	cd coll
-	"$PYTHON" -c '
-import os
-for d in range(5):
-    os.makedirs("f%d" % d)
-    for i in range(1000):
-        open("f%d/%04d.txt" % (d, i), "w").write("file %d %d\n" % (d, i))
-'
 	run init --no-store
 	run add .
 	expect_rc 0
