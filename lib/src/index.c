@@ -380,6 +380,18 @@ static int cmp_fold(const void *x, const void *y, void *base)
 	return strcmp(a->fold, b->fold);
 }
 
+/* Whether records[0, n) are in order by path (by_fold 0) or by fold
+ * key (1), as the sorts above would put them. */
+static int sorted_by(const struct custody_record *records, size_t n,
+	int by_fold)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(by_fold ? records[i - 1].fold : records[i - 1].path,
+		    by_fold ? records[i].fold : records[i].path) > 0)
+			return 0;
+	return 1;
+}
+
 static int compute_folds(struct custody_index *index, size_t from,
 	custody_error **err)
 {
@@ -432,7 +444,9 @@ static int normalise(struct custody_index *index, custody_error **err)
 		rc = custody__oom(err);
 		goto done;
 	}
-	if (tail > 1)
+	/* an add puts its records in the walk's order, which is by path:
+	 * a sort is only for a tail that is not */
+	if (tail > 1 && !sorted_by(index->records + base, tail, 0))
 		qsort(index->records + base, tail, sizeof(*index->records),
 			cmp_record);
 	/* merge by path, remembering where each record went */
@@ -449,7 +463,9 @@ static int normalise(struct custody_index *index, custody_error **err)
 	/* the tail's fold order, then merged with the base's */
 	for (size_t j = 0; j < tail; j++)
 		tail_order[j] = (uint32_t)j;
-	if (tail > 1)
+	/* plain lower-case names fold to themselves: in path order, the
+	 * tail is in fold order too */
+	if (tail > 1 && !sorted_by(index->records + base, tail, 1))
 		qsort_r(tail_order, tail, sizeof(*tail_order), cmp_fold,
 			index->records + base);
 	for (size_t i = 0, j = 0, n = 0; n < index->count; n++) {

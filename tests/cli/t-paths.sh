@@ -91,6 +91,26 @@ test_paths__names_colliding_after_case_folding_or_nfc_are_refused() {
 	unchanged
 }
 
+# One add whose names sort one way by path and another by fold key
+# (capitals sort before small letters, folded they do not): the index's
+# fold order must still be sorted for the collision search.
+test_paths__case_collisions_are_found_after_one_add_of_mixed_case() {
+	setup
+	for name in Zeta.txt alpha.txt Beta.txt delta.txt Gamma.txt; do
+		printf '%s\n' "$name" >"scans/$name"
+	done
+	run add scans
+	expect_rc 0
+	for pair in ZETA.txt:Zeta.txt ALPHA.txt:alpha.txt beta.TXT:Beta.txt \
+	    Delta.txt:delta.txt gAMMA.txt:Gamma.txt; do
+		printf 'other\n' >"scans/${pair%%:*}"
+		run add "scans/${pair%%:*}"
+		expect_rc 1
+		expect_err_has "differs only in letter case or Unicode normalisation from 'scans/${pair##*:}'"
+		rm "scans/${pair%%:*}"
+	done
+}
+
 test_paths__case_collisions_are_found_after_many_separate_adds() {
 	setup
 	# each add merges its new names into the index's sorted lists
