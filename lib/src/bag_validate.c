@@ -133,7 +133,7 @@ static void report(struct bag_check *b, custody_bag_severity severity,
 {
 	struct problem *p;
 	va_list ap;
-	char message[1024];
+	char message[1024], shown[4 * sizeof(message) + 3];
 
 	if (grow((void **)&b->problems, &b->alloc_problems, b->nproblems,
 	    sizeof(*b->problems)) != 0) {
@@ -143,13 +143,17 @@ static void report(struct bag_check *b, custody_bag_severity severity,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* the names a message quotes (a manifest's, a tag file's, a line's
+	 * words) are the bag's and may hold any byte: the message is one
+	 * line of printable text all the same */
+	custody_quote(shown, sizeof(shown), message, 0);
 	p = &b->problems[b->nproblems];
 	p->severity = severity;
 	p->file = strdup(file);
 	p->line = line;
 	p->path = path ? strdup(path) : NULL;
 	p->section = section;
-	p->message = strdup(message);
+	p->message = strdup(shown);
 	if (p->file == NULL || p->message == NULL || (path && !p->path)) {
 		free(p->file);
 		free(p->path);
