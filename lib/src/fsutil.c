@@ -421,7 +421,9 @@ int custody_fs__open_beneath(int root_fd, const char *rel, int flags,
 			&how, sizeof(how));
 		if (fd >= 0 || (errno != ENOSYS && errno != EPERM &&
 		    errno != E2BIG)) {
-			openat2_state = 1;
+			/* written once: every open of every thread reads it */
+			if (openat2_state != 1)
+				openat2_state = 1;
 			return fd;
 		}
 		if (openat2_state == 0)

@@ -187,40 +187,47 @@ static void follow_free(struct custody_walk_follow *fw)
 	free(fw);
 }
 
-/* Files [0, walk->nfiles) are whole: the follower may take them. It
- * starts once there are enough, if there is a core for it; when it
- * cannot, the stat pool takes every file as before. */
+/* The follower, started on files [0, walk->nfiles); NULL when it
+ * cannot be (the stat pool then takes every file, as it would). */
+static struct custody_walk_follow *follow_start(struct custody_walk *walk)
+{
+	struct custody_walk_follow *fw = calloc(1, sizeof(*fw));
+
+	if (fw == NULL)
+		return NULL;
+	fw->walk = walk;
+	fw->published = walk->nfiles;
+	if (pthread_mutex_init(&fw->lock, NULL) != 0)
+		goto no_lock;
+	if (pthread_cond_init(&fw->more, NULL) != 0)
+		goto no_cond;
+	if (pthread_rwlock_init(&fw->grow, NULL) != 0)
+		goto no_rwlock;
+	if (pthread_create(&fw->thread, NULL, follow_run, fw) == 0)
+		return fw;
+	pthread_rwlock_destroy(&fw->grow);
+no_rwlock:
+	pthread_cond_destroy(&fw->more);
+no_cond:
+	pthread_mutex_destroy(&fw->lock);
+no_lock:
+	free(fw);
+	return NULL;
+}
+
+/* Files [0, walk->nfiles) are whole: the follower may take them. Once
+ * there are enough, it is started, or found not worth it or not to be
+ * had, once for the walk. */
 static void follow_publish(struct custody_walk *walk)
 {
 	struct custody_walk_follow *fw = walk->follow;
 
 	if (fw == NULL) {
-		if (walk->nfiles < FOLLOW_FROM ||
-		    custody_hash__default_threads() < 2 ||
-		    (fw = calloc(1, sizeof(*fw))) == NULL)
+		if (walk->no_follow || walk->nfiles < FOLLOW_FROM)
 			return;
-		fw->walk = walk;
-		fw->published = walk->nfiles;
-		if (pthread_mutex_init(&fw->lock, NULL) != 0) {
-			free(fw);
-			return;
-		}
-		if (pthread_cond_init(&fw->more, NULL) != 0) {
-			pthread_mutex_destroy(&fw->lock);
-			free(fw);
-			return;
-		}
-		if (pthread_rwlock_init(&fw->grow, NULL) != 0) {
-			pthread_cond_destroy(&fw->more);
-			pthread_mutex_destroy(&fw->lock);
-			free(fw);
-			return;
-		}
-		if (pthread_create(&fw->thread, NULL, follow_run, fw) != 0) {
-			follow_free(fw);
-			return;
-		}
-		walk->follow = fw;
+		if (custody_hash__default_threads() < 2 ||
+		    (walk->follow = follow_start(walk)) == NULL)
+			walk->no_follow = 1;
 		return;
 	}
 	pthread_mutex_lock(&fw->lock);

@@ -65,6 +65,7 @@ struct custody_walk {
 	size_t ndeferred, alloc_deferred;
 	/* stats the folders already read while the walk reads on */
 	struct custody_walk_follow *follow;
+	int no_follow;             /* one core, or it could not start */
 	int have_archive_id;
 	dev_t archive_dev;
 	ino_t archive_ino;
